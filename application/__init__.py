@@ -1,0 +1,1 @@
+"""Command handling: the event store Application, services per capability, background runners."""

@@ -1,0 +1,69 @@
+"""Audit: an aggregate's events with who, when and why, or its state as of a version.
+
+Read straight from the event store (the source of truth), shared by HTTP and the CLI.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from application.event_store import EventStore
+from domain.aggregate import Aggregate
+from domain.errors import NotFound
+
+_ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "meta", "class_version"}
+
+
+class AuditEvent(msgspec.Struct, rename="camel", kw_only=True):
+    version: int
+    type: str
+    timestamp: datetime
+    user_id: UUID
+    correlation_id: str
+    causation_id: str | None
+    payload: dict[str, Any]
+
+
+class AuditTrail(msgspec.Struct, rename="camel", kw_only=True):
+    aggregate_id: UUID
+    aggregate_type: str
+    version: int
+    events: list[AuditEvent]
+
+
+class AuditState(msgspec.Struct, rename="camel", kw_only=True):
+    aggregate_id: UUID
+    aggregate_type: str
+    version: int
+    state: dict[str, Any]
+
+
+def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: int | None) -> AuditTrail | AuditState:
+    """``user_id`` limits it to that user's aggregates; None (the operator's CLI) sees all."""
+    latest = store.load(aggregate_id, Aggregate)
+    if user_id is not None:
+        latest.ensure_owned_by(user_id)
+    kind = type(latest).__name__
+    if version is not None:
+        if version > latest.version:
+            raise NotFound(f"{kind.lower()} has no version {version}; its latest is {latest.version}", "version")
+        then = store.load(aggregate_id, Aggregate, version=version)
+        state = msgspec.to_builtins(then.state())
+        return AuditState(aggregate_id=aggregate_id, aggregate_type=kind, version=version, state=state)
+    events = [
+        AuditEvent(
+            version=event.originator_version,
+            type=type(event).__name__,
+            timestamp=event.timestamp,
+            user_id=event.meta.user_id,
+            correlation_id=event.meta.correlation_id,
+            causation_id=event.meta.causation_id,
+            payload={k: v for k, v in msgspec.to_builtins(event).items() if k not in _ENVELOPE_FIELDS},
+        )
+        for event in store.history(aggregate_id)
+    ]
+    return AuditTrail(aggregate_id=aggregate_id, aggregate_type=kind, version=latest.version, events=events)

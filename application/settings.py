@@ -1,0 +1,71 @@
+"""Runtime settings, read from the environment once at start-up.
+
+One setting chooses the storage: with ``MANUFACTORY_DATABASE_URL`` unset everything lives in
+an embedded SQLite file under ``./var/``; a ``postgresql://`` URL puts the event store and
+the read models in that PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+from sqlalchemy.engine import URL, make_url
+
+DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = DEFAULT_DATABASE_URL
+    # Longest a query with ``minPosition`` waits for its projection to catch up.
+    consistency_timeout_sec: float = 5.0
+    # How often the projection runner looks for events written by other processes.
+    projection_poll_sec: float = 0.2
+    projection_batch_size: int = 500
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("MANUFACTORY_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            consistency_timeout_sec=float(env.get("MANUFACTORY_CONSISTENCY_TIMEOUT_SEC", 5.0)),
+        )
+
+    @property
+    def url(self) -> URL:
+        url = make_url(self.database_url)
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"MANUFACTORY_DATABASE_URL must be sqlite:/// or postgresql://, got {url.drivername}")
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.url.database or "var/manufactory.sqlite")
+
+    def sqlalchemy_url(self) -> URL:
+        if self.is_sqlite:
+            return URL.create("sqlite", database=str(self.sqlite_path))
+        return self.url.set(drivername="postgresql+psycopg")
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        if self.is_sqlite:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path)}
+        url = self.url
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.database or "postgres",
+            "POSTGRES_HOST": url.host or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "postgres",
+            "POSTGRES_PASSWORD": url.password or "",
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "20",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+        }

@@ -1,0 +1,73 @@
+"""The composition root: one object that wires storage, projections and command services.
+
+The server and the CLI both start from ``Manufactory.open()``; tests open one per database.
+"""
+
+from __future__ import annotations
+
+from application.event_store import EventStore
+from application.manufacturing import ContainerService
+from application.settings import Settings
+from application.users import IssuedToken, UserService
+from projections.catalog import all_projections
+from projections.database import create_read_engine
+from projections.runtime import ProjectionRuntime
+from projections.schema import migrate
+from projections.signal import PositionSignal
+from projections.users import count_users
+
+LOCAL_USER = "local"
+
+
+class Manufactory:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = EventStore(settings)
+        self.read_engine = create_read_engine(settings.sqlalchemy_url())
+        self.signal = PositionSignal()
+        self.projections = ProjectionRuntime(
+            self.read_engine,
+            self.store.recorder,
+            self.store.mapper,
+            all_projections(),
+            self.signal,
+            batch_size=settings.projection_batch_size,
+            poll_interval=settings.projection_poll_sec,
+        )
+        self.store.on_recorded(self.projections.wake)
+        self.users = UserService(self.store)
+        self.containers = ContainerService(self.store)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:
+        system = cls(settings or Settings.from_env())
+        if migrate_schema:
+            system.migrate()
+        return system
+
+    def migrate(self) -> None:
+        migrate(self.read_engine)
+
+    def ensure_local_user(self) -> IssuedToken | None:
+        """On a fresh embedded database, create the ``local`` user so the server is usable at
+        once; returns its token (to print once), or None if there are users already."""
+        if not self.settings.is_sqlite or self.store.head() > 0:
+            return None
+        issued = self.users.create_user(LOCAL_USER)
+        self.projections.catch_up("users")
+        return issued
+
+    def has_users(self) -> bool:
+        with self.read_engine.connect() as connection:
+            return count_users(connection) > 0
+
+    def close(self) -> None:
+        self.projections.stop()
+        self.store.close()
+        self.read_engine.dispose()
+
+    def __enter__(self) -> Manufactory:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -1,0 +1,56 @@
+"""The base of every domain event: an immutable msgspec Struct that carries its audit metadata.
+
+Events are tagged with their class version (``class_version`` in the stored JSON). A class
+that changes shape bumps its tag and gains an ``upcast_vN_vN1(state: dict) -> None`` static
+method; the mapper applies those to older stored events on the way in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import msgspec
+
+if TYPE_CHECKING:
+    from domain.aggregate import Aggregate
+
+
+class CommandMeta(msgspec.Struct, frozen=True, kw_only=True):
+    """Who caused a change and why: the user, the request's correlation id and, where one
+    command caused another, the id of the command (or event) that caused it."""
+
+    user_id: UUID
+    correlation_id: str
+    causation_id: str | None = None
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="class_version", tag=1):
+    """A fact recorded about one aggregate. Subclasses implement ``apply``."""
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    meta: CommandMeta
+
+    def apply(self, aggregate: Any) -> Any:
+        """Change ``aggregate`` (None for a creation event) and return it."""
+        raise NotImplementedError
+
+    def mutate(self, aggregate: Aggregate | None) -> Aggregate:
+        """The eventsourcing library's hook: apply the event and advance the version."""
+        aggregate = self.apply(aggregate)
+        aggregate.version = self.originator_version
+        aggregate.modified_on = self.timestamp
+        return aggregate
+
+
+def class_version(event_class: type[Event]) -> int:
+    """The version an event class is stored at today (its msgspec tag)."""
+    tag = event_class.__struct_config__.tag
+    return tag if isinstance(tag, int) else 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""Manufacturing coordinators (containers) and their runtime configuration."""

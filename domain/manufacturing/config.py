@@ -1,0 +1,105 @@
+"""A manufacturing coordinator's runtime configuration: a value object with its rules.
+
+Field names and defaults follow the coordinator spec (maxPipelines 3, maxWorkers 5,
+collect ABUNDANT/HIGH, acquire MODERATE/LIMITED). Updates are partial: only the fields
+given change, and the result must satisfy every rule or nothing changes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from domain.errors import InvalidInput, RuleViolation
+from domain.manufacturing.supply import SupplyLevel
+
+MAX_PIPELINES_LIMIT = 100
+MAX_WORKERS_LIMIT = 1000
+MIN_PURCHASE_PRICE_LIMIT = 10**12
+STRATEGY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# The config's fields in the order the spec lists them; also the JSON names clients use.
+CONFIG_FIELDS: dict[str, str] = {
+    "max_pipelines": "maxPipelines",
+    "max_workers": "maxWorkers",
+    "collect_min_start_supply": "collectMinStartSupply",
+    "collect_min_execute_supply": "collectMinExecuteSupply",
+    "acquire_min_start_supply": "acquireMinStartSupply",
+    "acquire_min_execute_supply": "acquireMinExecuteSupply",
+    "min_purchase_price": "minPurchasePrice",
+    "strategy": "strategy",
+}
+
+
+class ManufacturingConfig(msgspec.Struct, frozen=True, kw_only=True):
+    max_pipelines: int = 3
+    max_workers: int = 5
+    collect_min_start_supply: SupplyLevel = SupplyLevel.ABUNDANT
+    collect_min_execute_supply: SupplyLevel = SupplyLevel.HIGH
+    acquire_min_start_supply: SupplyLevel = SupplyLevel.MODERATE
+    acquire_min_execute_supply: SupplyLevel = SupplyLevel.LIMITED
+    min_purchase_price: int = 0
+    strategy: str = "prefer-fabricate"
+
+    def with_changes(self, changes: dict[str, Any]) -> ManufacturingConfig:
+        """A new config with ``changes`` (raw field values) applied and validated as a whole."""
+        parsed = {name: _parse_field(name, value) for name, value in changes.items()}
+        updated = msgspec.structs.replace(self, **parsed)
+        updated.validate()
+        return updated
+
+    def validate(self) -> None:
+        _check_range("max_pipelines", self.max_pipelines, 1, MAX_PIPELINES_LIMIT)
+        _check_range("max_workers", self.max_workers, 1, MAX_WORKERS_LIMIT)
+        _check_range("min_purchase_price", self.min_purchase_price, 0, MIN_PURCHASE_PRICE_LIMIT)
+        for task in ("collect", "acquire"):
+            start: SupplyLevel = getattr(self, f"{task}_min_start_supply")
+            execute: SupplyLevel = getattr(self, f"{task}_min_execute_supply")
+            if not start.meets_or_exceeds(execute):
+                raise RuleViolation(
+                    f"{task} start supply {start.value} is below its execute supply {execute.value}; "
+                    "a task must not start on less supply than it needs to execute",
+                    CONFIG_FIELDS[f"{task}_min_start_supply"],
+                )
+
+    def differences(self, other: ManufacturingConfig) -> dict[str, tuple[Any, Any]]:
+        """Field name -> (this value, other value) for every field that differs."""
+        changed = {}
+        for name in CONFIG_FIELDS:
+            old, new = getattr(self, name), getattr(other, name)
+            if old != new:
+                changed[name] = (_plain(old), _plain(new))
+        return changed
+
+
+def _parse_field(name: str, value: Any) -> Any:
+    json_name = CONFIG_FIELDS.get(name)
+    if json_name is None:
+        raise InvalidInput(f"unknown configuration field {name!r}", name)
+    if name.endswith("_supply"):
+        if isinstance(value, SupplyLevel):
+            return value
+        if not isinstance(value, str):
+            raise InvalidInput("a supply level must be a string", json_name)
+        return SupplyLevel.parse(value, json_name)
+    if name == "strategy":
+        if not isinstance(value, str) or not STRATEGY_PATTERN.match(value):
+            raise InvalidInput(
+                "strategy must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                json_name,
+            )
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("must be a whole number", json_name)
+    return value
+
+
+def _check_range(name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise RuleViolation(f"must be between {low} and {high}, got {value}", CONFIG_FIELDS[name])
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, SupplyLevel) else value

@@ -1,0 +1,1 @@
+"""Ways in: the Litestar HTTP API and the ``manufactory`` command line."""

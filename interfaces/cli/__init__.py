@@ -1,0 +1,1 @@
+"""The ``manufactory`` command line."""

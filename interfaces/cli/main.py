@@ -1,0 +1,190 @@
+"""``manufactory``: run the server and the projections, manage users, audit, and act on
+manufacturing config. Errors are one readable line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from uuid import UUID
+
+import click
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+from application.settings import Settings
+from application.system import Manufactory
+from domain.errors import DomainError
+from interfaces.cli.client import CliError
+from interfaces.cli.manufacturing import manufacturing
+from projections.runtime import ProjectionError
+
+console = Console(stderr=True)
+
+
+def _open() -> Manufactory:
+    return Manufactory.open(Settings.from_env())
+
+
+@click.group()
+def cli() -> None:
+    """Manufactory: event-sourced planning and running of game manufacturing."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-projections", is_flag=True, help="Leave the read models to `manufactory projections run`")
+@click.option("--access-log/--no-access-log", default=False, show_default=True)
+def serve(host: str, port: int, no_projections: bool, access_log: bool) -> None:
+    """Run the API server (embedded SQLite under ./var/ unless MANUFACTORY_DATABASE_URL is set)."""
+    import uvicorn
+
+    from interfaces.http.app import create_app
+
+    system = _open()
+    issued = system.ensure_local_user()
+    if issued is not None:
+        click.echo(f"Created user '{issued.name}'. Its API token (shown only this once):\n\n    {issued.token}\n")
+        click.echo(f"    export MANUFACTORY_TOKEN={issued.token}\n")
+    try:
+        uvicorn.run(
+            create_app(system, run_projections=not no_projections),
+            host=host,
+            port=port,
+            access_log=access_log,
+            log_level="info",
+        )
+    finally:
+        system.close()
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the read-model schema up to date."""
+    with _open():
+        click.echo("read-model schema is up to date")
+
+
+@cli.group()
+def users() -> None:
+    """Users and their API tokens."""
+
+
+@users.command("create")
+@click.argument("name")
+def users_create(name: str) -> None:
+    """Create a user and print its API token (stored only as a hash)."""
+    with _open() as system:
+        issued = system.users.create_user(name)
+        system.projections.catch_up("users")
+    click.echo(issued.token)
+
+
+@users.command("token")
+@click.argument("name")
+def users_token(name: str) -> None:
+    """Issue another API token for an existing user."""
+    from uuid import uuid4
+
+    from domain.events import CommandMeta
+    from domain.users import user_aggregate_id
+
+    with _open() as system:
+        meta = CommandMeta(user_id=user_aggregate_id(name), correlation_id=str(uuid4()))
+        issued = system.users.issue_token(name, meta)
+        system.projections.catch_up("users")
+    click.echo(issued.token)
+
+
+@users.command("list")
+def users_list() -> None:
+    from projections.users import list_users
+
+    with _open() as system:
+        system.projections.catch_up("users")
+        with system.read_engine.connect() as connection:
+            for user in list_users(connection):
+                click.echo(f"{user.name:<24} {user.user_id}  since {user.created_at:%Y-%m-%d %H:%M}")
+
+
+@cli.group()
+def projections() -> None:
+    """Read-model projections: status, running, blue/green rebuilds."""
+
+
+@projections.command("status")
+def projections_status() -> None:
+    """Each projection's position and lag behind the event log."""
+    with _open() as system:
+        click.echo(f"{'projection':<16} {'gen':>4} {'position':>10} {'head':>10} {'lag':>8}  note")
+        for s in system.projections.status():
+            note = (
+                f"rebuilding gen {s.rebuilding_generation} at {s.rebuilding_position}"
+                if s.rebuilding_generation
+                else ""
+            )
+            note = f"{note} error: {s.last_error}" if s.last_error else note
+            click.echo(f"{s.name:<16} {s.generation:>4} {s.position:>10} {s.head:>10} {s.lag:>8}  {note}")
+
+
+@projections.command("run")
+def projections_run() -> None:
+    """Run every projection in the foreground until interrupted."""
+    with _open() as system:
+        click.echo("projections running; Ctrl-C to stop")
+        try:
+            system.projections.run_until_stopped()
+        except KeyboardInterrupt:
+            pass
+
+
+@projections.command("rebuild")
+@click.argument("name", required=False)
+def projections_rebuild(name: str | None) -> None:
+    """Rebuild one (or every) projection from event 1 into fresh tables, then swap them in."""
+    with _open() as system:
+        names = [name] if name else list(system.projections.projections)
+        for each in names:
+            with Progress(
+                TextColumn(f"[bold]{each}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
+            ) as progress:
+                task = progress.add_task(each, total=None)
+
+                def advance(position: int, head: int, task: TaskID = task) -> None:
+                    progress.update(task, completed=position, total=head)
+
+                generation = system.projections.rebuild(each, advance)
+            click.echo(f"{each}: rebuilt as generation {generation} and swapped in")
+
+
+@cli.command()
+@click.argument("aggregate_id", type=click.UUID)
+@click.option("--version", type=int, default=None, help="Show the state as of this version")
+def audit(aggregate_id: UUID, version: int | None) -> None:
+    """An aggregate's events (who, when, correlation id, payload), or its state at a version."""
+    from application.audit import audit as audit_query
+
+    with _open() as system:
+        result = audit_query(system.store, None, aggregate_id, version)
+    click.echo(msgspec.json.format(msgspec.json.encode(result), indent=2).decode())
+
+
+cli.add_command(manufacturing)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (CliError, DomainError, ProjectionError) as error:
+        field = f" ({error.field})" if isinstance(error, DomainError) and error.field else ""
+        click.echo(f"error{field}: {error}", err=True)
+        sys.exit(1)
+    except Exception as error:  # one readable line, never a traceback
+        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        click.echo(f"error: {type(error).__name__}: {message}", err=True)
+        sys.exit(1)

@@ -1,0 +1,78 @@
+"""Every error answers JSON ``{error, detail, field}`` with the status that fits it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
+from interfaces.http.schemas import ErrorBody
+from projections.runtime import ProjectionError
+
+log = logging.getLogger(__name__)
+
+DOMAIN_STATUS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, Conflict: 409, RuleViolation: 422}
+_FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
+
+
+class ProjectionLagging(HTTPException):
+    """A query's minPosition was not reached in time (the client may retry)."""
+
+    status_code = 503
+
+
+def _error(status: int, error: str, detail: str, field: str | None = None, **extra: Any) -> Response[ErrorBody]:
+    return Response(ErrorBody(error=error, detail=detail, field=field, **extra), status_code=status)
+
+
+def domain_error(_: Request, exc: DomainError) -> Response[ErrorBody]:
+    status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
+    current = exc.current_version if isinstance(exc, Conflict) else None
+    return _error(status, exc.code, exc.detail, exc.field, current_version=current)
+
+
+def validation_error(_: Request, exc: ValidationException) -> Response[ErrorBody]:
+    """Litestar's body and parameter validation, reduced to the first problem and its field."""
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    if not problems:
+        return _error(400, "malformed_request", str(exc.detail))
+    first = problems[0]
+    message = str(first.get("message", exc.detail))
+    field = first.get("key")
+    if field in (None, "data"):
+        named = _FIELD_IN_MESSAGE.search(message)
+        field = named.group(1) if named else None
+    return _error(400, "invalid_input", message, field)
+
+
+def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+    if isinstance(exc, NotAuthorizedException):
+        response = _error(401, "unauthorized", exc.detail, "Authorization")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    names = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed", 503: "projection_lagging"}
+    field = "minPosition" if isinstance(exc, ProjectionLagging) else None
+    return _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail, field)
+
+
+def projection_error(_: Request, exc: ProjectionError) -> Response[ErrorBody]:
+    return _error(409, "projection_error", str(exc))
+
+
+def internal_error(request: Request, exc: Exception) -> Response[ErrorBody]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "the server failed to handle this request")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    ProjectionError: projection_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

@@ -1,0 +1,182 @@
+"""Query routes: they read projections (never the event store), except audit, which reads
+an aggregate's own events. ``minPosition`` makes a query wait until its projection has
+applied that log position, so a client reads its own writes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from importlib.metadata import version as package_version
+from typing import Annotated, Any
+from uuid import UUID
+
+import anyio.to_thread
+import msgspec
+from litestar import get
+from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import Parameter
+from litestar.response import Response, ServerSentEvent
+from litestar.response.sse import ServerSentEventMessage
+
+from application.audit import AuditState, AuditTrail, audit
+from application.system import Manufactory
+from domain.errors import NotFound
+from interfaces.http.commands import ContainerIdPath
+from interfaces.http.context import await_projection, system_of
+from interfaces.http.schemas import (
+    ConfigHistoryOut,
+    ConfigOut,
+    ContainerConfigOut,
+    ContainerList,
+    ContainerOut,
+    Health,
+    HistoryEntryOut,
+    ProjectionHealth,
+    VersionOut,
+)
+from projections.manufacturing import ContainerView, config_history, find_container, list_containers
+
+MinPosition = Annotated[
+    int | None,
+    Parameter(query="minPosition", ge=0, description="Wait until the read model has applied this log position"),
+]
+STREAM_POLL_SEC = 1.0
+STREAM_KEEPALIVE_SEC = 15.0
+
+
+def _read(system: Manufactory, query: Any, *args: Any) -> Any:
+    with system.read_engine.connect() as connection:
+        return query(connection, *args)
+
+
+async def _container(system: Manufactory, user_id: UUID, container_id: str) -> ContainerView:
+    view = await anyio.to_thread.run_sync(_read, system, find_container, user_id, container_id)
+    if view is None:
+        raise NotFound(f"container {container_id!r} not found", "containerId")
+    return view
+
+
+# ------------------------------------------------------------------ manufacturing
+
+
+@get("/v1/manufacturing/containers", tags=["queries"])
+async def get_containers(state: State, user_id: UUID, min_position: MinPosition = None) -> ContainerList:
+    system = system_of(state)
+    await await_projection(system, "manufacturing", min_position)
+    views = await anyio.to_thread.run_sync(_read, system, list_containers, user_id)
+    return ContainerList(containers=[ContainerOut.of(view) for view in views])
+
+
+@get("/v1/manufacturing/containers/{container_id:str}", tags=["queries"])
+async def get_container(
+    state: State, user_id: UUID, container_id: ContainerIdPath, min_position: MinPosition = None
+) -> ContainerOut:
+    system = system_of(state)
+    await await_projection(system, "manufacturing", min_position)
+    return ContainerOut.of(await _container(system, user_id, container_id))
+
+
+@get("/v1/manufacturing/containers/{container_id:str}/config", tags=["queries"])
+async def get_config(
+    state: State, user_id: UUID, container_id: ContainerIdPath, min_position: MinPosition = None
+) -> Response[ContainerConfigOut]:
+    system = system_of(state)
+    await await_projection(system, "manufacturing", min_position)
+    view = await _container(system, user_id, container_id)
+    body = ContainerConfigOut(
+        container_id=view.container_id,
+        container_status=view.status,
+        version=view.version,
+        config=ConfigOut.of(view.config),
+    )
+    return Response(body, headers={"ETag": f'"{view.version}"'})
+
+
+@get("/v1/manufacturing/containers/{container_id:str}/config/history", tags=["queries"])
+async def get_config_history(
+    state: State, user_id: UUID, container_id: ContainerIdPath, min_position: MinPosition = None
+) -> ConfigHistoryOut:
+    system = system_of(state)
+    await await_projection(system, "manufacturing", min_position)
+    view = await _container(system, user_id, container_id)
+    entries = await anyio.to_thread.run_sync(_read, system, config_history, view.aggregate_id)
+    return ConfigHistoryOut(container_id=container_id, entries=[HistoryEntryOut.of(entry) for entry in entries])
+
+
+@get("/v1/manufacturing/containers/{container_id:str}/config/stream", tags=["queries"])
+async def stream_config(state: State, user_id: UUID, container_id: ContainerIdPath) -> ServerSentEvent:
+    """Server-Sent Events: the current config on connect, then every new config within a
+    second of its change (at once when the change was made through this server)."""
+    system = system_of(state)
+    first = await _container(system, user_id, container_id)
+
+    async def messages() -> AsyncIterator[ServerSentEventMessage]:
+        view: ContainerView | None = first
+        sent: ConfigOut | None = None
+        last_message = time.monotonic()
+        while view is not None:
+            config = ConfigOut.of(view.config)
+            if config != sent:
+                body = ContainerConfigOut(
+                    container_id=view.container_id, container_status=view.status, version=view.version, config=config
+                )
+                yield ServerSentEventMessage(
+                    data=msgspec.json.encode(body).decode(), event="config", id=str(view.version)
+                )
+                sent, last_message = config, time.monotonic()
+            elif time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
+                yield ServerSentEventMessage(comment="keep-alive")
+                last_message = time.monotonic()
+            await system.signal.changed(timeout=STREAM_POLL_SEC)
+            view = await anyio.to_thread.run_sync(_read, system, find_container, user_id, container_id)
+
+    return ServerSentEvent(messages())
+
+
+# ------------------------------------------------------------------ audit
+
+
+@get("/v1/audit/{aggregate_id:uuid}", tags=["queries"])
+async def get_audit(
+    state: State,
+    user_id: UUID,
+    aggregate_id: UUID,
+    version: Annotated[int | None, Parameter(query="version", ge=1, description="State as of this version")] = None,
+) -> AuditTrail | AuditState:
+    """An aggregate's events (who, when, why, what) or, with ``version``, its state then."""
+    system = system_of(state)
+    return await anyio.to_thread.run_sync(audit, system.store, user_id, aggregate_id, version)
+
+
+# ------------------------------------------------------------------ service
+
+
+@get("/health")
+async def health(state: State) -> Response[Health]:
+    """Database reachability and each projection's position and lag (no token needed)."""
+    system = system_of(state)
+    try:
+        statuses = await anyio.to_thread.run_sync(system.projections.status)
+    except Exception as error:  # the answer *is* the error
+        body = Health(status="unavailable", database=f"{type(error).__name__}: {error}"[:500], head=0, projections=[])
+        return Response(body, status_code=503)
+    projections = [
+        ProjectionHealth(name=s.name, generation=s.generation, position=s.position, lag=s.lag, last_error=s.last_error)
+        for s in statuses
+    ]
+    head = statuses[0].head if statuses else 0
+    return Response(Health(status="ok", database="ok", head=head, projections=projections))
+
+
+@get("/v1/version")
+async def version() -> VersionOut:
+    return VersionOut(name="manufactory", version=package_version("manufactory"))
+
+
+def query_routes() -> list[HTTPRouteHandler]:
+    return [get_containers, get_container, get_config, get_config_history, stream_config, get_audit]
+
+
+def service_routes() -> list[HTTPRouteHandler]:
+    return [health, version]

@@ -1,0 +1,177 @@
+"""Request and response bodies: msgspec Structs with the camelCase names clients use.
+
+Request bodies reject unknown fields, so a typo is a 400 instead of a silent no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from domain.manufacturing.config import ManufacturingConfig
+from projections.manufacturing import ConfigHistoryEntry, ContainerView
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    pass
+
+
+class Response(msgspec.Struct, rename="camel", kw_only=True):
+    pass
+
+
+class ErrorBody(Response, omit_defaults=True):
+    """``field`` is always present (null when no single field is at fault)."""
+
+    error: str
+    detail: str
+    field: str | None
+    current_version: int | None = None
+
+
+# ------------------------------------------------------------------ manufacturing
+
+
+class ConfigPatch(Request):
+    """A partial configuration: only the fields sent change."""
+
+    max_pipelines: int | UnsetType = UNSET
+    max_workers: int | UnsetType = UNSET
+    collect_min_start_supply: str | UnsetType = UNSET
+    collect_min_execute_supply: str | UnsetType = UNSET
+    acquire_min_start_supply: str | UnsetType = UNSET
+    acquire_min_execute_supply: str | UnsetType = UNSET
+    min_purchase_price: int | UnsetType = UNSET
+    strategy: str | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
+
+
+class RegisterContainer(Request):
+    container_id: str
+    system_symbol: str
+    strategy: str
+    config: ConfigPatch | UnsetType = UNSET
+
+
+class ChangeStatus(Request):
+    status: str
+
+
+class ConfigOut(Response):
+    max_pipelines: int
+    max_workers: int
+    collect_min_start_supply: str
+    collect_min_execute_supply: str
+    acquire_min_start_supply: str
+    acquire_min_execute_supply: str
+    min_purchase_price: int
+    strategy: str
+
+    @classmethod
+    def of(cls, config: ManufacturingConfig) -> ConfigOut:
+        return cls(**msgspec.to_builtins(config))
+
+
+class ContainerOut(Response):
+    container_id: str
+    aggregate_id: UUID
+    system_symbol: str
+    status: str
+    version: int
+    config: ConfigOut
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, view: ContainerView) -> ContainerOut:
+        return cls(
+            container_id=view.container_id,
+            aggregate_id=view.aggregate_id,
+            system_symbol=view.system_symbol,
+            status=view.status,
+            version=view.version,
+            config=ConfigOut.of(view.config),
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+        )
+
+
+class ContainerList(Response):
+    containers: list[ContainerOut]
+
+
+class ContainerConfigOut(Response):
+    """The spec's GetManufacturingConfigResponse, with the version for If-Match."""
+
+    container_id: str
+    container_status: str
+    version: int
+    config: ConfigOut
+
+
+class CommandAccepted(Response):
+    """Every command answer carries the log position of its last event (for minPosition)."""
+
+    aggregate_id: UUID
+    version: int
+    position: int
+    changed: bool
+
+
+class ContainerRegistered(CommandAccepted):
+    container: ContainerOut
+
+
+class ConfigUpdated(CommandAccepted):
+    """The spec's UpdateManufacturingConfigResponse."""
+
+    success: bool
+    message: str
+    current_config: ConfigOut
+
+
+class HistoryEntryOut(Response):
+    version: int
+    kind: str
+    changed_at: datetime
+    changed_by: UUID
+    correlation_id: str
+    changes: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, entry: ConfigHistoryEntry) -> HistoryEntryOut:
+        return cls(**msgspec.structs.asdict(entry))
+
+
+class ConfigHistoryOut(Response):
+    container_id: str
+    entries: list[HistoryEntryOut]
+
+
+# ------------------------------------------------------------------ health
+
+
+class ProjectionHealth(Response):
+    name: str
+    generation: int
+    position: int
+    lag: int
+    last_error: str | None = None
+
+
+class Health(Response):
+    status: str
+    database: str
+    head: int
+    projections: list[ProjectionHealth]
+
+
+class VersionOut(Response):
+    name: str
+    version: str

@@ -1,0 +1,347 @@
+"""The one projection runtime of Manufactory.
+
+For each projection it reads the notification log in batches from the projection's tracked
+position, applies the events to the read-model tables, and stores the new position in the
+same transaction: exactly once, also after a crash between batches or with several runners
+(they serialise on the projection's registry row). It runs as a thread in the server or
+standalone, wakes at once on in-process writes and polls briefly for other processes'.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import msgspec
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.utils import get_topic
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
+
+from domain.events import Event
+from projections.database import write_transaction
+from projections.readmodel import ReadModelTable
+from projections.signal import PositionSignal
+from projections.tracking import positions, registry
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class Projection(ABC):
+    """Builds read-model tables from events. ``apply`` gets a whole batch so it can write in bulk."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[ReadModelTable, ...]]
+    topics: ClassVar[tuple[type[Event], ...]]
+
+    @abstractmethod
+    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        """Apply events in log order. Must be deterministic: a rebuild must give the same rows."""
+
+
+class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    generation: int
+    position: int
+    head: int
+    lag: int
+    rebuilding_generation: int | None = None
+    rebuilding_position: int | None = None
+    last_error: str | None = None
+
+
+class ProjectionError(Exception):
+    """A projection cannot be run as asked (unknown name, rebuild already running, ...)."""
+
+
+class ProjectionRuntime:
+    def __init__(
+        self,
+        engine: Engine,
+        recorder: ApplicationRecorder,
+        mapper: Mapper,
+        projections: Sequence[Projection],
+        signal: PositionSignal | None = None,
+        batch_size: int = 500,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.engine = engine
+        self.recorder = recorder
+        self.mapper = mapper
+        self.projections = {projection.name: projection for projection in projections}
+        self.signal = signal or PositionSignal()
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self._topics = {p.name: [get_topic(t) for t in p.topics] for p in projections}
+        self._table_cache: dict[tuple[str, int], dict[str, Table]] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ----------------------------------------------------------------- running
+
+    def wake(self, _position: int | None = None) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run all projections in a background thread until ``stop``."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run_until_stopped, name="projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def run_until_stopped(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                progressed = self.catch_up()
+            except Exception:  # keep serving; the error is logged and shown in status
+                log.exception("projection runner failed; retrying in 1 s")
+                self._stop.wait(1.0)
+                continue
+            if not progressed:
+                self._wake.wait(self.poll_interval)
+
+    def catch_up(self, name: str | None = None) -> bool:
+        """Apply every available event to the live generation; True if anything moved."""
+        progressed = False
+        for projection in self._selected(name):
+            try:
+                while (step := self._process_batch(projection)) is not None:
+                    progressed = True
+                    if step[0] >= step[1]:
+                        break
+            except Exception as error:
+                self._record_error(projection.name, f"{type(error).__name__}: {error}")
+                raise
+        return progressed
+
+    def _process_batch(self, projection: Projection, generation: int | None = None) -> tuple[int, int] | None:
+        """One transaction: the next batch for a generation (the live one if None).
+        Returns (new position, head), or None when already at the head."""
+        head = self.head()
+        live = generation is None
+        with write_transaction(self.engine) as connection:
+            if generation is None:
+                generation = self._lock_active_generation(connection, projection.name)
+            position = self._lock_position(connection, projection.name, generation)
+            if position >= head:
+                return None
+            new_position = self._apply_batch(connection, projection, generation, position, head)
+        if live:
+            self.signal.advance(projection.name, new_position)
+        return new_position, head
+
+    def _apply_batch(
+        self, connection: Connection, projection: Projection, generation: int, position: int, head: int
+    ) -> int:
+        notifications = self.recorder.select_notifications(
+            start=position + 1, limit=self.batch_size, stop=head, topics=self._topics[projection.name]
+        )
+        full = len(notifications) == self.batch_size
+        new_position = notifications[-1].id if full else head
+        if notifications:
+            events = [self.mapper.to_domain_event(notification) for notification in notifications]
+            projection.apply(connection, self._tables(projection, generation), events)
+        connection.execute(
+            update(positions)
+            .where(positions.c.name == projection.name, positions.c.generation == generation)
+            .values(position=new_position, updated_at=_now(), last_error=None)
+        )
+        return new_position
+
+    # ----------------------------------------------------------------- rebuild
+
+    def rebuild(self, name: str, progress: ProgressCallback | None = None) -> int:
+        """Rebuild a projection from event 1 into fresh tables while the live ones keep
+        serving, then swap them in. Returns the new generation."""
+        projection = self._selected(name)[0]
+        with self._rebuild_lock(name):
+            generation = self._create_generation(projection)
+            while (step := self._process_batch(projection, generation)) is not None:
+                if progress:
+                    progress(*step)
+                if step[0] >= step[1]:
+                    break
+            old_generation = self._swap(projection, generation)
+            self._drop_generation(projection, old_generation)
+        self.signal.advance(name, self.position(name))
+        return generation
+
+    def _create_generation(self, projection: Projection) -> int:
+        with write_transaction(self.engine) as connection:
+            active = self._lock_active_generation(connection, projection.name)
+            generations = list(
+                connection.execute(select(positions.c.generation).where(positions.c.name == projection.name)).scalars()
+            )
+            for leftover in set(generations) - {active}:  # an interrupted earlier rebuild
+                self._drop_tables(connection, projection, leftover)
+            generation = max([active, *generations]) + 1
+            metadata = MetaData()
+            for table in projection.tables:
+                table.physical(generation, metadata)
+            metadata.create_all(connection)
+            connection.execute(
+                insert(positions).values(name=projection.name, generation=generation, position=0, updated_at=_now())
+            )
+        return generation
+
+    def _swap(self, projection: Projection, generation: int) -> int:
+        with write_transaction(self.engine) as connection:
+            old_generation = self._lock_active_generation(connection, projection.name)
+            position = self._lock_position(connection, projection.name, generation)
+            head = self.head()
+            while position < head:  # the last events, under the lock the live runner needs
+                position = self._apply_batch(connection, projection, generation, position, head)
+            for table in projection.tables:
+                table.point_view_at(connection, generation)
+            connection.execute(
+                update(registry).where(registry.c.name == projection.name).values(active_generation=generation)
+            )
+        return old_generation
+
+    def _drop_generation(self, projection: Projection, generation: int) -> None:
+        with write_transaction(self.engine) as connection:
+            self._drop_tables(connection, projection, generation)
+        self._table_cache.pop((projection.name, generation), None)
+
+    def _drop_tables(self, connection: Connection, projection: Projection, generation: int) -> None:
+        for table in projection.tables:
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.physical_name(generation)}")
+        connection.execute(
+            delete(positions).where(positions.c.name == projection.name, positions.c.generation == generation)
+        )
+
+    @contextmanager
+    def _rebuild_lock(self, name: str) -> Iterator[None]:
+        """On PostgreSQL, one rebuild of a projection at a time across all processes."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as connection:
+            key = text("SELECT pg_try_advisory_lock(hashtext(:key))")
+            if not connection.execute(key, {"key": f"rebuild:{name}"}).scalar():
+                raise ProjectionError(f"a rebuild of {name!r} is already running")
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": f"rebuild:{name}"})
+                connection.commit()
+
+    # ----------------------------------------------------------------- reading
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def position(self, name: str) -> int:
+        """The live generation's position, read from the database."""
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                select(positions.c.position)
+                .join(
+                    registry,
+                    (registry.c.name == positions.c.name) & (registry.c.active_generation == positions.c.generation),
+                )
+                .where(positions.c.name == name)
+            ).scalar()
+        return value or 0
+
+    def status(self) -> list[ProjectionStatus]:
+        head = self.head()
+        with self.engine.connect() as connection:
+            active = {
+                name: generation
+                for name, generation in connection.execute(select(registry.c.name, registry.c.active_generation))
+            }
+            rows = connection.execute(select(positions).order_by(positions.c.name, positions.c.generation)).all()
+        statuses = []
+        for name in self.projections:
+            generation = active.get(name, 0)
+            live = next((row for row in rows if row.name == name and row.generation == generation), None)
+            building = next((row for row in rows if row.name == name and row.generation > generation), None)
+            position = live.position if live else 0
+            statuses.append(
+                ProjectionStatus(
+                    name=name,
+                    generation=generation,
+                    position=position,
+                    head=head,
+                    lag=max(head - position, 0),
+                    rebuilding_generation=building.generation if building else None,
+                    rebuilding_position=building.position if building else None,
+                    last_error=live.last_error if live else None,
+                )
+            )
+        return statuses
+
+    # ----------------------------------------------------------------- helpers
+
+    def _selected(self, name: str | None) -> list[Projection]:
+        if name is None:
+            return list(self.projections.values())
+        if name not in self.projections:
+            known = ", ".join(sorted(self.projections))
+            raise ProjectionError(f"unknown projection {name!r}; known projections: {known}")
+        return [self.projections[name]]
+
+    def _tables(self, projection: Projection, generation: int) -> dict[str, Table]:
+        key = (projection.name, generation)
+        if key not in self._table_cache:
+            metadata = MetaData()
+            self._table_cache[key] = {t.name: t.physical(generation, metadata) for t in projection.tables}
+        return self._table_cache[key]
+
+    def _lock_active_generation(self, connection: Connection, name: str) -> int:
+        generation = connection.execute(
+            select(registry.c.active_generation).where(registry.c.name == name).with_for_update()
+        ).scalar()
+        if generation is None:
+            raise ProjectionError(f"projection {name!r} has no tables; run `manufactory migrate`")
+        return generation
+
+    def _lock_position(self, connection: Connection, name: str, generation: int) -> int:
+        return connection.execute(
+            select(positions.c.position)
+            .where(positions.c.name == name, positions.c.generation == generation)
+            .with_for_update()
+        ).scalar_one()
+
+    def _record_error(self, name: str, message: str) -> None:
+        try:
+            with write_transaction(self.engine) as connection:
+                generation = connection.execute(
+                    select(registry.c.active_generation).where(registry.c.name == name)
+                ).scalar()
+                connection.execute(
+                    update(positions)
+                    .where(positions.c.name == name, positions.c.generation == generation)
+                    .values(last_error=message[:2000])
+                )
+        except Exception:
+            log.exception("could not record the error of projection %s", name)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

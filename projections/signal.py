@@ -1,0 +1,49 @@
+"""Tells waiting queries and streams, in this process, that a projection has moved on.
+
+The projection runner calls ``advance`` from its thread; async waiters (minPosition
+queries, Server-Sent Events streams) are woken on their own event loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+
+class PositionSignal:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._positions: dict[str, int] = {}
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
+
+    def known_position(self, name: str) -> int:
+        with self._lock:
+            return self._positions.get(name, 0)
+
+    def advance(self, name: str, position: int) -> None:
+        with self._lock:
+            if position > self._positions.get(name, 0):
+                self._positions[name] = position
+            waiters, self._waiters = self._waiters, set()
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_resolve, future)
+
+    async def changed(self, timeout: float) -> None:
+        """Return when any projection advances, or after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        entry = (loop, future)
+        with self._lock:
+            self._waiters.add(entry)
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._waiters.discard(entry)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
