@@ -1,13 +1,18 @@
 """Running a command against one aggregate with optimistic concurrency.
 
 A command loads the aggregate, checks the version the caller expects (if any), decides, and
-saves. If another writer saved first, the save collides on (aggregate id, version) in the
-event store; the command is then retried on the fresh state, where an expected version no
-longer matches and becomes a 409. No update is ever silently overwritten.
+saves. Within one process, commands on the same aggregate take turns (a striped lock), so
+hot aggregates do not livelock. Across processes, a writer that saved first makes the other
+save collide on (aggregate id, version) in the event store; that command is retried on the
+fresh state (with jittered backoff), where an expected version no longer matches and
+becomes a 409. No update is ever silently overwritten.
 """
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 from uuid import UUID
@@ -21,7 +26,12 @@ from domain.errors import Conflict
 
 A = TypeVar("A", bound=Aggregate)
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 20
+_STRIPES = [threading.Lock() for _ in range(256)]
+
+
+def _stripe(aggregate_id: UUID) -> threading.Lock:
+    return _STRIPES[aggregate_id.int % len(_STRIPES)]
 
 
 class CommandResult(msgspec.Struct, Generic[A], frozen=True):
@@ -41,24 +51,40 @@ def update_aggregate(
     expected_version: int | None = None,
 ) -> CommandResult[A]:
     """Load, check ownership and expected version, apply ``decide``, save; retry on collision."""
-    for _ in range(MAX_ATTEMPTS):
-        aggregate = store.load(aggregate_id, aggregate_class)
-        aggregate.ensure_owned_by(user_id)
-        if expected_version is not None and aggregate.version != expected_version:
-            raise Conflict(
-                f"expected version {expected_version}, but the current version is {aggregate.version}",
-                "If-Match",
-                current_version=aggregate.version,
-            )
-        decide(aggregate)
-        if not aggregate.has_pending_events:
-            return CommandResult(aggregate, store.head(), changed=False)
-        try:
-            position = store.save_events(aggregate)
-        except IntegrityError:
-            continue
-        return CommandResult(aggregate, position, changed=True)
+    with _stripe(aggregate_id):
+        for attempt in range(MAX_ATTEMPTS):
+            result = _attempt(store, aggregate_class, aggregate_id, user_id, decide, expected_version)
+            if result is not None:
+                return result
+            time.sleep(random.uniform(0, min(0.001 * 2**attempt, 0.05)))
     raise Conflict("the aggregate is being changed by others too often; try again", None)
+
+
+def _attempt(
+    store: EventStore,
+    aggregate_class: type[A],
+    aggregate_id: UUID,
+    user_id: UUID,
+    decide: Callable[[A], object],
+    expected_version: int | None,
+) -> CommandResult[A] | None:
+    """One try; None if another process saved this aggregate first."""
+    aggregate = store.load(aggregate_id, aggregate_class)
+    aggregate.ensure_owned_by(user_id)
+    if expected_version is not None and aggregate.version != expected_version:
+        raise Conflict(
+            f"expected version {expected_version}, but the current version is {aggregate.version}",
+            "If-Match",
+            current_version=aggregate.version,
+        )
+    decide(aggregate)
+    if not aggregate.has_pending_events:
+        return CommandResult(aggregate, store.head(), changed=False)
+    try:
+        position = store.save_events(aggregate)
+    except IntegrityError:
+        return None
+    return CommandResult(aggregate, position, changed=True)
 
 
 def create_aggregate(store: EventStore, aggregate: A, what: str) -> CommandResult[A]:

@@ -9,7 +9,8 @@ from litestar import patch, post, put
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
 
 from application.commands import CommandResult
 from domain.events import CommandMeta
@@ -28,7 +29,7 @@ from interfaces.http.schemas import (
 from projections.manufacturing import ContainerView
 
 ContainerIdPath = Annotated[
-    str, Parameter(description="The coordinator container's id, e.g. parallel-mfg-X1-YZ19-abc123")
+    str, PathParameter(description="The coordinator container's id, e.g. parallel-mfg-X1-YZ19-abc123")
 ]
 
 
@@ -57,7 +58,7 @@ def _accepted(result: CommandResult[Container]) -> dict[str, object]:
 
 
 @post("/v1/manufacturing/containers", tags=["commands"], sync_to_thread=True, status_code=201)
-def register_container(state: State, data: RegisterContainer, meta: CommandMeta) -> ContainerRegistered:
+def register_container(state: State, data: JSONBody[RegisterContainer], meta: NamedDependency[CommandMeta]) -> ContainerRegistered:
     """Register a manufacturing coordinator container, optionally with an initial config."""
     initial = data.config.changes() if isinstance(data.config, ConfigPatch) else {}
     result = system_of(state).containers.register(data.container_id, data.system_symbol, data.strategy, initial, meta)
@@ -66,7 +67,7 @@ def register_container(state: State, data: RegisterContainer, meta: CommandMeta)
 
 @patch("/v1/manufacturing/containers/{container_id:str}/config", tags=["commands"], sync_to_thread=True)
 def update_config(
-    state: State, container_id: ContainerIdPath, data: ConfigPatch, meta: CommandMeta, expected: int | None
+    state: State, container_id: ContainerIdPath, data: JSONBody[ConfigPatch], meta: NamedDependency[CommandMeta], expected: NamedDependency[int | None]
 ) -> ConfigUpdated:
     """Partial update: only the fields sent change. Send ``If-Match: "<version>"`` to make
     the update conditional; a rejected update changes nothing."""
@@ -81,7 +82,7 @@ def update_config(
 
 @put("/v1/manufacturing/containers/{container_id:str}/status", tags=["commands"], sync_to_thread=True)
 def change_status(
-    state: State, container_id: ContainerIdPath, data: ChangeStatus, meta: CommandMeta, expected: int | None
+    state: State, container_id: ContainerIdPath, data: JSONBody[ChangeStatus], meta: NamedDependency[CommandMeta], expected: NamedDependency[int | None]
 ) -> CommandAccepted:
     """The coordinator reports its status: RUNNING, STOPPED or FAILED."""
     result = system_of(state).containers.change_status(container_id, data.status, meta, expected)

@@ -12,6 +12,7 @@ from uuid import UUID
 import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 
 from application.system import Manufactory
@@ -86,7 +87,7 @@ def _id_header(request: Request, name: str) -> str | None:
     return value
 
 
-async def command_meta(request: Request, user_id: UUID) -> CommandMeta:
+async def command_meta(request: Request, user_id: NamedDependency[UUID]) -> CommandMeta:
     """Who is acting and why: the correlation id comes from ``X-Correlation-ID`` (or is new),
     the causation id from ``X-Causation-ID`` when one command caused this one."""
     return CommandMeta(

@@ -15,7 +15,8 @@ import msgspec
 from litestar import get
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
@@ -39,7 +40,7 @@ from projections.manufacturing import ContainerView, config_history, find_contai
 
 MinPosition = Annotated[
     int | None,
-    Parameter(query="minPosition", ge=0, description="Wait until the read model has applied this log position"),
+    QueryParameter(name="minPosition", ge=0, description="Wait until the read model has applied this log position"),
 ]
 STREAM_POLL_SEC = 1.0
 STREAM_KEEPALIVE_SEC = 15.0
@@ -50,7 +51,7 @@ def _read(system: Manufactory, query: Any, *args: Any) -> Any:
         return query(connection, *args)
 
 
-async def _container(system: Manufactory, user_id: UUID, container_id: str) -> ContainerView:
+async def _container(system: Manufactory, user_id: NamedDependency[UUID], container_id: str) -> ContainerView:
     view = await anyio.to_thread.run_sync(_read, system, find_container, user_id, container_id)
     if view is None:
         raise NotFound(f"container {container_id!r} not found", "containerId")
@@ -61,7 +62,7 @@ async def _container(system: Manufactory, user_id: UUID, container_id: str) -> C
 
 
 @get("/v1/manufacturing/containers", tags=["queries"])
-async def get_containers(state: State, user_id: UUID, min_position: MinPosition = None) -> ContainerList:
+async def get_containers(state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None) -> ContainerList:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
     views = await anyio.to_thread.run_sync(_read, system, list_containers, user_id)
@@ -70,7 +71,7 @@ async def get_containers(state: State, user_id: UUID, min_position: MinPosition 
 
 @get("/v1/manufacturing/containers/{container_id:str}", tags=["queries"])
 async def get_container(
-    state: State, user_id: UUID, container_id: ContainerIdPath, min_position: MinPosition = None
+    state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath, min_position: MinPosition = None
 ) -> ContainerOut:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
@@ -79,7 +80,7 @@ async def get_container(
 
 @get("/v1/manufacturing/containers/{container_id:str}/config", tags=["queries"])
 async def get_config(
-    state: State, user_id: UUID, container_id: ContainerIdPath, min_position: MinPosition = None
+    state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath, min_position: MinPosition = None
 ) -> Response[ContainerConfigOut]:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
@@ -95,7 +96,7 @@ async def get_config(
 
 @get("/v1/manufacturing/containers/{container_id:str}/config/history", tags=["queries"])
 async def get_config_history(
-    state: State, user_id: UUID, container_id: ContainerIdPath, min_position: MinPosition = None
+    state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath, min_position: MinPosition = None
 ) -> ConfigHistoryOut:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
@@ -105,7 +106,7 @@ async def get_config_history(
 
 
 @get("/v1/manufacturing/containers/{container_id:str}/config/stream", tags=["queries"])
-async def stream_config(state: State, user_id: UUID, container_id: ContainerIdPath) -> ServerSentEvent:
+async def stream_config(state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath) -> ServerSentEvent:
     """Server-Sent Events: the current config on connect, then every new config within a
     second of its change (at once when the change was made through this server)."""
     system = system_of(state)
@@ -140,9 +141,9 @@ async def stream_config(state: State, user_id: UUID, container_id: ContainerIdPa
 @get("/v1/audit/{aggregate_id:uuid}", tags=["queries"])
 async def get_audit(
     state: State,
-    user_id: UUID,
-    aggregate_id: UUID,
-    version: Annotated[int | None, Parameter(query="version", ge=1, description="State as of this version")] = None,
+    user_id: NamedDependency[UUID],
+    aggregate_id: FromPath[UUID],
+    version: Annotated[int | None, QueryParameter(name="version", ge=1, description="State as of this version")] = None,
 ) -> AuditTrail | AuditState:
     """An aggregate's events (who, when, why, what) or, with ``version``, its state then."""
     system = system_of(state)

@@ -1,0 +1,109 @@
+"""Fixtures: each test gets a fresh database of its own, on SQLite and on PostgreSQL.
+
+PostgreSQL is the one at ``MANUFACTORY_TEST_PG_URL`` (default: the local server, trust
+auth). Without it the PostgreSQL tests are skipped locally, but fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from application.settings import Settings
+from application.system import Manufactory
+from interfaces.http.app import create_app
+
+PG_ADMIN_URL = os.environ.get("MANUFACTORY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _pg_admin() -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL unreachable at {PG_ADMIN_URL}: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A brand-new PostgreSQL database, dropped after the test."""
+    name = f"mf_test_{uuid.uuid4().hex[:16]}"
+    with _pg_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path}/manufactory.sqlite"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, consistency_timeout_sec=5.0, projection_poll_sec=0.05)
+
+
+@pytest.fixture
+def system(settings: Settings) -> Iterator[Manufactory]:
+    with Manufactory.open(settings) as opened:
+        yield opened
+
+
+class Api:
+    """A test client acting as one user."""
+
+    def __init__(self, client: TestClient[Any], token: str, user_id: uuid.UUID) -> None:
+        self.client = client
+        self.token = token
+        self.user_id = user_id
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self.client, method)
+
+        def with_auth(path: str, **kwargs: Any) -> Any:
+            kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
+            return call(path, **kwargs)
+
+        return with_auth
+
+
+@pytest.fixture
+def client(system: Manufactory) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(system)) as test_client:
+        yield test_client
+
+
+def make_user(system: Manufactory, client: TestClient[Any], name: str) -> Api:
+    issued = system.users.create_user(name)
+    system.projections.catch_up("users")
+    return Api(client, issued.token, issued.user_id)
+
+
+@pytest.fixture
+def alice(system: Manufactory, client: TestClient[Any]) -> Api:
+    return make_user(system, client, "alice")
+
+
+@pytest.fixture
+def bob(system: Manufactory, client: TestClient[Any]) -> Api:
+    return make_user(system, client, "bob")

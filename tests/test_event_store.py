@@ -1,0 +1,149 @@
+"""Events are msgspec Structs stored by our mapper: metadata, upcasting, concurrency."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import msgspec
+import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from application.system import Manufactory
+from domain.errors import Conflict
+from domain.events import CommandMeta
+from domain.manufacturing.container import Container, ContainerRegistered, container_aggregate_id
+from domain.manufacturing.supply import SupplyLevel
+
+
+def meta(user_id: uuid.UUID, correlation: str = "corr-1", causation: str | None = None) -> CommandMeta:
+    return CommandMeta(user_id=user_id, correlation_id=correlation, causation_id=causation)
+
+
+def register(system: Manufactory, user_id: uuid.UUID, container_id: str = "mfg-1") -> Container:
+    return system.containers.register(container_id, "X1-YZ19", "prefer-fabricate", {}, meta(user_id)).aggregate
+
+
+def test_every_event_records_when_who_and_why(system: Manufactory) -> None:
+    user_id = uuid.uuid4()
+    container = register(system, user_id)
+    system.containers.change_config("mfg-1", {"max_workers": 9}, meta(user_id, "corr-2", "cause-7"), None)
+    first, second = system.store.history(container.id)
+    assert first.meta == meta(user_id)
+    assert second.meta == CommandMeta(user_id=user_id, correlation_id="corr-2", causation_id="cause-7")
+    assert first.timestamp <= second.timestamp
+    assert system.store.load(container.id, Container).config.max_workers == 9
+
+
+def test_a_stored_v1_event_is_upcast_to_todays_v2(system: Manufactory) -> None:
+    """v1 registrations (from the spec's containers.config JSON) had `system` and `min_price`."""
+    owner = uuid.uuid4()
+    aggregate_id = container_aggregate_id(owner, "legacy")
+    v1_state = msgspec.json.encode(
+        {
+            "originator_id": str(aggregate_id),
+            "originator_version": 1,
+            "timestamp": "2025-01-02T03:04:05Z",
+            "meta": {"user_id": str(owner), "correlation_id": "import-1"},
+            "owner_id": str(owner),
+            "container_id": "legacy",
+            "system": "X1-YZ19",
+            "min_price": 1000,
+            "config": {"max_pipelines": 4, "strategy": "prefer-fabricate"},
+        }
+    )
+    system.store.recorder.insert_events(
+        [StoredEvent(aggregate_id, 1, get_topic(ContainerRegistered), v1_state)]
+    )
+    [event] = system.store.history(aggregate_id)
+    assert isinstance(event, ContainerRegistered)
+    assert event.system_symbol == "X1-YZ19"
+    assert event.config.min_purchase_price == 1000
+    assert event.config.max_pipelines == 4
+    container = system.store.load(aggregate_id, Container)
+    assert container.config.collect_min_start_supply is SupplyLevel.ABUNDANT  # default filled in
+    # and it is stored at today's version from now on
+    system.containers.change_config("legacy", {"max_workers": 6}, meta(owner), None)
+    assert b'"class_version":1' in system.store.recorder.select_events(aggregate_id)[1].state
+
+
+def test_concurrent_updates_never_lose_one(system: Manufactory) -> None:
+    """Two writers changing different fields of one aggregate at once: every change lands."""
+    user_id = uuid.uuid4()
+    container = register(system, user_id)
+    rounds = 25
+
+    def writer(field: str, offset: int) -> None:
+        for value in range(1, rounds + 1):
+            system.containers.change_config("mfg-1", {field: value + offset}, meta(user_id), None)
+
+    threads = [
+        threading.Thread(target=writer, args=("max_workers", 100)),
+        threading.Thread(target=writer, args=("max_pipelines", 0)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = system.store.history(container.id)
+    assert [e.originator_version for e in events] == list(range(1, 2 * rounds + 2))
+    final = system.store.load(container.id, Container).config
+    assert (final.max_workers, final.max_pipelines) == (100 + rounds, rounds)
+
+
+def test_writers_expecting_the_same_version_one_wins_the_other_gets_409(system: Manufactory) -> None:
+    user_id = uuid.uuid4()
+    register(system, user_id)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def writer(workers: int) -> None:
+        barrier.wait()
+        try:
+            system.containers.change_config("mfg-1", {"max_workers": workers}, meta(user_id), expected_version=1)
+            outcomes.append("ok")
+        except Conflict as conflict:
+            assert conflict.current_version == 2
+            outcomes.append("409")
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (7, 8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409", "ok"]
+
+
+def test_registering_the_same_container_twice_is_a_conflict(system: Manufactory) -> None:
+    user_id = uuid.uuid4()
+    register(system, user_id)
+    with pytest.raises(Conflict):
+        register(system, user_id)
+    register(system, uuid.uuid4())  # another user's namespace is separate
+
+
+def test_writers_in_separate_processes_never_lose_an_update(settings) -> None:  # type: ignore[no-untyped-def]
+    """Two independent systems (own caches, own locks) on one database, as two servers would be:
+    their saves collide in the event store and are retried on the fresh state."""
+    user_id = uuid.uuid4()
+    rounds = 15
+    with Manufactory.open(settings) as first, Manufactory.open(settings) as second:
+        register(first, user_id)
+
+        def writer(system: Manufactory, field: str) -> None:
+            for value in range(1, rounds + 1):
+                system.containers.change_config("mfg-1", {field: value}, meta(user_id), None)
+
+        threads = [
+            threading.Thread(target=writer, args=(first, "max_workers")),
+            threading.Thread(target=writer, args=(second, "max_pipelines")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        aggregate_id = container_aggregate_id(user_id, "mfg-1")
+        assert len(first.store.history(aggregate_id)) == 2 * rounds + 1
+        final = second.store.load(aggregate_id, Container).config
+        assert (final.max_workers, final.max_pipelines) == (rounds, rounds)

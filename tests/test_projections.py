@@ -1,0 +1,150 @@
+"""The projection runtime: exactly-once batches, crash recovery, blue/green rebuilds."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+import pytest
+from eventsourcing.utils import get_topic
+from sqlalchemy import inspect, select
+
+from application.settings import Settings
+from application.system import Manufactory
+from domain.events import CommandMeta
+from projections.manufacturing import CONFIG_HISTORY, CONTAINERS, ManufacturingProjection
+from projections.runtime import ProjectionError
+from projections.users import USER_TOKENS, USERS
+
+
+def meta(user_id: uuid.UUID) -> CommandMeta:
+    return CommandMeta(user_id=user_id, correlation_id=f"c-{uuid.uuid4().hex[:8]}")
+
+
+def populate(system: Manufactory, containers: int = 6) -> uuid.UUID:
+    """Registrations, config changes and status changes across several containers."""
+    user_id = system.users.create_user(f"u{uuid.uuid4().hex[:6]}").user_id
+    for n in range(containers):
+        name = f"mfg-{n}"
+        system.containers.register(name, "X1-YZ19", "prefer-fabricate", {"max_pipelines": 1 + n % 4}, meta(user_id))
+        system.containers.change_config(name, {"max_workers": 10 + n}, meta(user_id), None)
+        if n % 2:
+            system.containers.change_status(name, "RUNNING", meta(user_id), None)
+    return user_id
+
+
+def rows(system: Manufactory, *tables: Any) -> dict[str, list[tuple[Any, ...]]]:
+    with system.read_engine.connect() as connection:
+        return {
+            table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
+            for table in tables
+        }
+
+
+ALL_VIEWS = (USERS.view, USER_TOKENS.view, CONTAINERS.view, CONFIG_HISTORY.view)
+
+
+@pytest.fixture
+def small_batches(settings: Settings) -> Settings:
+    return msgspec.structs.replace(settings, projection_batch_size=3)
+
+
+def test_catch_up_applies_every_event_once_and_tracks_the_position(system: Manufactory) -> None:
+    populate(system)
+    system.projections.catch_up()
+    system.projections.catch_up()  # nothing new: a no-op
+    head = system.store.head()
+    assert {s.name: (s.position, s.lag) for s in system.projections.status()} == {
+        "users": (head, 0),
+        "manufacturing": (head, 0),
+    }
+    history = rows(system, CONFIG_HISTORY.view)["mfg_config_history"]
+    assert len(history) == 6 + 6 + 3  # registered + config + status events
+
+
+def test_a_crash_mid_batch_applies_nothing_of_it_and_nothing_twice(
+    small_batches: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Manufactory.open(small_batches) as system:
+        populate(system)
+        calls = {"n": 0}
+        real_apply = ManufacturingProjection.apply
+
+        def crash_on_second_batch(self: Any, connection: Any, tables: Any, events: Any) -> None:
+            calls["n"] += 1
+            real_apply(self, connection, tables, events)  # rows written inside the transaction...
+            if calls["n"] == 2:
+                raise RuntimeError("power cut")  # ...and lost with it
+
+        monkeypatch.setattr(ManufacturingProjection, "apply", crash_on_second_batch)
+        with pytest.raises(RuntimeError):
+            system.projections.catch_up("manufacturing")
+        [status] = [s for s in system.projections.status() if s.name == "manufacturing"]
+        assert status.last_error == "RuntimeError: power cut"
+        after_first_batch = rows(system, CONFIG_HISTORY.view)["mfg_config_history"]
+        assert 0 < len(after_first_batch) <= 3
+        # the stored position accounts for exactly the rows that were committed
+        topics = [get_topic(t) for t in ManufacturingProjection.topics]
+        applied = system.store.recorder.select_notifications(1, 1000, stop=status.position, topics=topics)
+        assert len(applied) == len(after_first_batch)
+        assert 0 < status.position < system.store.head()
+
+    monkeypatch.undo()
+    with Manufactory.open(small_batches) as restarted:  # a new process picks up where it stopped
+        restarted.projections.catch_up()
+        history = rows(restarted, CONFIG_HISTORY.view)["mfg_config_history"]
+        assert len(history) == 15
+        assert len({(row[0], row[1]) for row in history}) == 15
+        assert all(row in history for row in after_first_batch)
+
+
+def test_a_rebuild_equals_the_live_read_model_row_for_row(small_batches: Settings) -> None:
+    with Manufactory.open(small_batches) as system:
+        populate(system, containers=8)
+        system.projections.catch_up()
+        live = rows(system, *ALL_VIEWS)
+        for name in ("users", "manufacturing"):
+            assert system.projections.rebuild(name) == 2
+        assert rows(system, *ALL_VIEWS) == live
+        tables = set(inspect(system.read_engine).get_table_names())
+        assert "mfg_containers_g2" in tables and "mfg_containers_g1" not in tables
+
+
+def test_the_live_tables_keep_serving_during_a_rebuild_and_late_events_make_it(small_batches: Settings) -> None:
+    with Manufactory.open(small_batches) as system:
+        user_id = populate(system, containers=8)
+        system.projections.catch_up()
+        live = rows(system, CONTAINERS.view)
+        seen_during: list[Any] = []
+
+        def during_rebuild(position: int, head: int) -> None:
+            if not seen_during:
+                seen_during.append(rows(system, CONTAINERS.view))
+                system.containers.change_config("mfg-0", {"max_workers": 77}, meta(user_id), None)
+
+        system.projections.rebuild("manufacturing", during_rebuild)
+        assert seen_during == [live]
+        with system.read_engine.connect() as connection:
+            view = CONTAINERS.view
+            workers = connection.execute(select(view.c.max_workers).where(view.c.container_id == "mfg-0")).scalar()
+        assert workers == 77
+        system.projections.catch_up()  # the live runner agrees with what the rebuild swapped in
+        assert {s.name: s.lag for s in system.projections.status()}["manufacturing"] == 0
+
+
+def test_an_unknown_projection_name_is_a_clear_error(system: Manufactory) -> None:
+    with pytest.raises(ProjectionError, match="known projections: manufacturing, users"):
+        system.projections.rebuild("nope")
+
+
+def test_the_migrated_schema_matches_the_projections_tables(system: Manufactory) -> None:
+    inspector = inspect(system.read_engine)
+    for projection_table in (USERS, USER_TOKENS, CONTAINERS, CONFIG_HISTORY):
+        expected = projection_table.physical(1)
+        actual = {c["name"]: c for c in inspector.get_columns(expected.name)}
+        assert list(actual) == [c.name for c in expected.columns]
+        for column in expected.columns:
+            assert actual[column.name]["nullable"] == column.nullable, (expected.name, column.name)
+        pk = inspector.get_pk_constraint(expected.name)["constrained_columns"]
+        assert pk == [c.name for c in expected.primary_key.columns]
