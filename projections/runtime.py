@@ -127,7 +127,7 @@ class ProjectionRuntime:
     def catch_up(self, name: str | None = None) -> bool:
         """Apply every available event to the live generation; True if anything moved."""
         progressed = False
-        for projection in self._selected(name):
+        for projection in self.selected(name):
             try:
                 while (step := self._process_batch(projection)) is not None:
                     progressed = True
@@ -177,7 +177,7 @@ class ProjectionRuntime:
     def rebuild(self, name: str, progress: ProgressCallback | None = None) -> int:
         """Rebuild a projection from event 1 into fresh tables while the live ones keep
         serving, then swap them in. Returns the new generation."""
-        projection = self._selected(name)[0]
+        projection = self.selected(name)[0]
         with self._rebuild_lock(name):
             generation = self._create_generation(projection)
             while (step := self._process_batch(projection, generation)) is not None:
@@ -298,7 +298,7 @@ class ProjectionRuntime:
 
     # ----------------------------------------------------------------- helpers
 
-    def _selected(self, name: str | None) -> list[Projection]:
+    def selected(self, name: str | None) -> list[Projection]:
         if name is None:
             return list(self.projections.values())
         if name not in self.projections:

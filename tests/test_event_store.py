@@ -53,9 +53,7 @@ def test_a_stored_v1_event_is_upcast_to_todays_v2(system: Manufactory) -> None:
             "config": {"max_pipelines": 4, "strategy": "prefer-fabricate"},
         }
     )
-    system.store.recorder.insert_events(
-        [StoredEvent(aggregate_id, 1, get_topic(ContainerRegistered), v1_state)]
-    )
+    system.store.recorder.insert_events([StoredEvent(aggregate_id, 1, get_topic(ContainerRegistered), v1_state)])
     [event] = system.store.history(aggregate_id)
     assert isinstance(event, ContainerRegistered)
     assert event.system_symbol == "X1-YZ19"

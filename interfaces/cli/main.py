@@ -52,6 +52,7 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool) -> None:
             host=host,
             port=port,
             access_log=access_log,
+            timeout_graceful_shutdown=3,  # open event streams must not hold up a shutdown
             log_level="info",
         )
     finally:
@@ -143,8 +144,7 @@ def projections_run() -> None:
 def projections_rebuild(name: str | None) -> None:
     """Rebuild one (or every) projection from event 1 into fresh tables, then swap them in."""
     with _open() as system:
-        names = [name] if name else list(system.projections.projections)
-        for each in names:
+        for each in [projection.name for projection in system.projections.selected(name)]:
             with Progress(
                 TextColumn(f"[bold]{each}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console
             ) as progress:

@@ -7,9 +7,8 @@ from typing import Annotated
 
 from litestar import patch, post, put
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
-from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
 from application.commands import CommandResult
@@ -58,7 +57,9 @@ def _accepted(result: CommandResult[Container]) -> dict[str, object]:
 
 
 @post("/v1/manufacturing/containers", tags=["commands"], sync_to_thread=True, status_code=201)
-def register_container(state: State, data: JSONBody[RegisterContainer], meta: NamedDependency[CommandMeta]) -> ContainerRegistered:
+def register_container(
+    state: State, data: JSONBody[RegisterContainer], meta: NamedDependency[CommandMeta]
+) -> ContainerRegistered:
     """Register a manufacturing coordinator container, optionally with an initial config."""
     initial = data.config.changes() if isinstance(data.config, ConfigPatch) else {}
     result = system_of(state).containers.register(data.container_id, data.system_symbol, data.strategy, initial, meta)
@@ -67,7 +68,11 @@ def register_container(state: State, data: JSONBody[RegisterContainer], meta: Na
 
 @patch("/v1/manufacturing/containers/{container_id:str}/config", tags=["commands"], sync_to_thread=True)
 def update_config(
-    state: State, container_id: ContainerIdPath, data: JSONBody[ConfigPatch], meta: NamedDependency[CommandMeta], expected: NamedDependency[int | None]
+    state: State,
+    container_id: ContainerIdPath,
+    data: JSONBody[ConfigPatch],
+    meta: NamedDependency[CommandMeta],
+    expected: NamedDependency[int | None],
 ) -> ConfigUpdated:
     """Partial update: only the fields sent change. Send ``If-Match: "<version>"`` to make
     the update conditional; a rejected update changes nothing."""
@@ -82,7 +87,11 @@ def update_config(
 
 @put("/v1/manufacturing/containers/{container_id:str}/status", tags=["commands"], sync_to_thread=True)
 def change_status(
-    state: State, container_id: ContainerIdPath, data: JSONBody[ChangeStatus], meta: NamedDependency[CommandMeta], expected: NamedDependency[int | None]
+    state: State,
+    container_id: ContainerIdPath,
+    data: JSONBody[ChangeStatus],
+    meta: NamedDependency[CommandMeta],
+    expected: NamedDependency[int | None],
 ) -> CommandAccepted:
     """The coordinator reports its status: RUNNING, STOPPED or FAILED."""
     result = system_of(state).containers.change_status(container_id, data.status, meta, expected)

@@ -14,8 +14,8 @@ import anyio.to_thread
 import msgspec
 from litestar import get
 from litestar.datastructures import State
-from litestar.handlers import HTTPRouteHandler
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
@@ -42,7 +42,7 @@ MinPosition = Annotated[
     int | None,
     QueryParameter(name="minPosition", ge=0, description="Wait until the read model has applied this log position"),
 ]
-STREAM_POLL_SEC = 1.0
+STREAM_POLL_SEC = 0.5
 STREAM_KEEPALIVE_SEC = 15.0
 
 
@@ -62,7 +62,9 @@ async def _container(system: Manufactory, user_id: NamedDependency[UUID], contai
 
 
 @get("/v1/manufacturing/containers", tags=["queries"])
-async def get_containers(state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None) -> ContainerList:
+async def get_containers(
+    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+) -> ContainerList:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
     views = await anyio.to_thread.run_sync(_read, system, list_containers, user_id)

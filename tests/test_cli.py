@@ -1,0 +1,53 @@
+"""The command line: admin commands on the local database; errors are one line, no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.processes import run_cli
+
+
+def test_users_create_prints_a_token_and_refuses_a_duplicate_in_one_line(tmp_path: Path, sqlite_url: str) -> None:
+    created = run_cli("users", "create", "alice", cwd=tmp_path, database_url=sqlite_url)
+    assert created.returncode == 0 and created.stdout.startswith("mf_")
+    again = run_cli("users", "create", "alice", cwd=tmp_path, database_url=sqlite_url)
+    assert again.returncode == 1
+    assert again.stderr == "error: user 'alice' already exists\n"
+    listed = run_cli("users", "list", cwd=tmp_path, database_url=sqlite_url)
+    assert listed.stdout.startswith("alice ")
+
+
+def test_errors_are_one_readable_line(tmp_path: Path, sqlite_url: str) -> None:
+    for args, env in [
+        (("projections", "rebuild", "nope"), {}),
+        (("audit", "6f1d3c52-6a59-4d8e-9c55-0e8f1f7c2a10"), {}),
+        (
+            ("manufacturing", "config", "show", "--container", "x"),
+            {"MANUFACTORY_TOKEN": "t", "MANUFACTORY_URL": "http://127.0.0.1:9"},
+        ),
+        (("manufacturing", "config", "show", "--container", "x"), {}),
+        (("migrate",), {"MANUFACTORY_DATABASE_URL": "mysql://nope"}),
+    ]:
+        result = run_cli(*args, cwd=tmp_path, database_url=sqlite_url, **env)
+        assert result.returncode != 0, args
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error"), (args, result.stderr)
+        assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_projections_status_rebuild_and_audit(tmp_path: Path, sqlite_url: str) -> None:
+    created = run_cli("users", "create", "alice", cwd=tmp_path, database_url=sqlite_url)
+    assert created.returncode == 0
+    rebuilt = run_cli("projections", "rebuild", cwd=tmp_path, database_url=sqlite_url)
+    assert rebuilt.returncode == 0
+    assert "users: rebuilt as generation 2 and swapped in" in rebuilt.stdout
+    status = run_cli("projections", "status", cwd=tmp_path, database_url=sqlite_url)
+    assert [line.split()[:5] for line in status.stdout.splitlines()[1:]] == [
+        ["users", "2", "1", "1", "0"],
+        ["manufacturing", "2", "1", "1", "0"],
+    ]
+    from domain.users import user_aggregate_id
+
+    trail = run_cli("audit", str(user_aggregate_id("alice")), cwd=tmp_path, database_url=sqlite_url)
+    events = json.loads(trail.stdout)["events"]
+    assert [e["type"] for e in events] == ["UserRegistered"]

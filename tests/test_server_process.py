@@ -1,0 +1,128 @@
+"""The real server process, driven over HTTP and Server-Sent Events."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.processes import projections_running, run_cli, serving
+
+pytestmark = pytest.mark.slow
+CID = "parallel-mfg-X1-YZ19-abc123"
+CONFIG = f"/v1/manufacturing/containers/{CID}/config"
+
+
+def listen(url: str, token: str, received: queue.Queue[tuple[float, dict[str, Any]]]) -> threading.Thread:
+    """Collect the config stream's events with their arrival time, in a thread."""
+
+    def run() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with (
+            contextlib.suppress(httpx.HTTPError),  # the server going away ends the stream
+            httpx.stream("GET", url + CONFIG + "/stream", headers=headers, timeout=httpx.Timeout(5, read=30)) as r,
+        ):
+            for line in r.iter_lines():
+                if line.startswith("data:"):
+                    received.put((time.monotonic(), json.loads(line[5:])))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def check_live_config_round_trip(url: str, token: str) -> None:
+    api = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    body = {"containerId": CID, "systemSymbol": "X1-YZ19", "strategy": "prefer-fabricate"}
+    created = api.post("/v1/manufacturing/containers", json=body)
+    assert created.status_code == 201, created.text
+    api.get(CONFIG, params={"minPosition": created.json()["position"]}).raise_for_status()
+
+    received: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
+    listen(url, token, received)
+    _, first = received.get(timeout=10)
+    assert first["config"]["maxPipelines"] == 3, "the current config is sent on connect"
+
+    for pipelines in (5, 6):
+        changed_at = time.monotonic()
+        assert api.patch(CONFIG, json={"maxPipelines": pipelines}).status_code == 200
+        arrived_at, update = received.get(timeout=5)
+        assert update["config"]["maxPipelines"] == pipelines
+        assert arrived_at - changed_at < 1.0, "a new config reaches a running coordinator within a second"
+
+
+def test_fresh_embedded_server_prints_a_token_once_and_keeps_config_across_restarts(tmp_path: Path) -> None:
+    with serving(tmp_path) as server:  # nothing set: embedded SQLite under ./var/
+        token = server.printed_token
+        assert token, server.output
+        check_live_config_round_trip(server.url, token)
+    assert (tmp_path / "var" / "manufactory.sqlite").exists()
+
+    with serving(tmp_path) as restarted:
+        assert restarted.printed_token is None, "the token is printed only on the first start"
+        config = httpx.get(restarted.url + CONFIG, headers={"Authorization": f"Bearer {token}"}).json()
+        assert config["config"]["maxPipelines"] == 6
+        assert config["version"] == 3
+
+
+def test_postgres_server_with_a_standalone_projection_runner(tmp_path: Path, postgres_url: str) -> None:
+    created = run_cli("users", "create", "operator", cwd=tmp_path, database_url=postgres_url)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    with projections_running(tmp_path, postgres_url), serving(tmp_path, postgres_url, "--no-projections") as server:
+        assert server.printed_token is None, "no local user is made on PostgreSQL"
+        check_live_config_round_trip(server.url, token)
+        status = run_cli("projections", "status", cwd=tmp_path, database_url=postgres_url)
+        assert "manufacturing" in status.stdout and status.returncode == 0
+
+
+def test_cli_sets_and_shows_config_through_the_server(tmp_path: Path) -> None:
+    with serving(tmp_path) as server:
+        env = {"MANUFACTORY_URL": server.url, "MANUFACTORY_TOKEN": server.printed_token or ""}
+        registered = run_cli(
+            "manufacturing",
+            "containers",
+            "register",
+            "--container",
+            CID,
+            "--system",
+            "X1-YZ19",
+            "--strategy",
+            "prefer-fabricate",
+            cwd=tmp_path,
+            **env,
+        )
+        assert registered.returncode == 0, registered.stderr
+        changed = run_cli(
+            "manufacturing",
+            "config",
+            "set",
+            "--container",
+            CID,
+            "--player-id",
+            "12",
+            "--max-pipelines",
+            "5",
+            "--collect-start-supply",
+            "high",
+            cwd=tmp_path,
+            **env,
+        )
+        assert changed.returncode == 0, changed.stderr
+        shown = run_cli("manufacturing", "config", "show", "--container", CID, cwd=tmp_path, **env)
+        assert "  Max Pipelines:        5\n" in shown.stdout
+        assert "Collection Thresholds (COLLECT_SELL tasks):\n  Min Start Supply:     HIGH\n" in shown.stdout
+        refused = run_cli(
+            "manufacturing", "config", "set", "--container", CID, "--acquire-start-supply", "lots", cwd=tmp_path, **env
+        )
+        assert refused.returncode == 1
+        assert refused.stderr.count("\n") == 1 and "SCARCE, LIMITED, MODERATE, HIGH, ABUNDANT" in refused.stderr
+        history = run_cli("manufacturing", "config", "history", "--container", CID, cwd=tmp_path, **env)
+        assert "maxPipelines 3 -> 5" in history.stdout
