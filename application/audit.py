@@ -44,7 +44,7 @@ class AuditState(msgspec.Struct, rename="camel", kw_only=True):
 
 def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: int | None) -> AuditTrail | AuditState:
     """``user_id`` limits it to that user's aggregates; None (the operator's CLI) sees all."""
-    latest = store.load(aggregate_id, Aggregate)
+    latest = store.load(aggregate_id, Aggregate, fresh=True)
     if user_id is not None:
         latest.ensure_owned_by(user_id)
     kind = type(latest).__name__

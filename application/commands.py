@@ -5,7 +5,9 @@ saves. Within one process, commands on the same aggregate take turns (a striped 
 hot aggregates do not livelock. Across processes, a writer that saved first makes the other
 save collide on (aggregate id, version) in the event store; that command is retried on the
 fresh state (with jittered backoff), where an expected version no longer matches and
-becomes a 409. No update is ever silently overwritten.
+becomes a 409. No update is ever silently overwritten. Loads come from the event store's
+cache, which another process's write can leave stale: a collision, or a version that does
+not match what the caller expects, is checked again on fresh state before it is believed.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def _attempt(
     aggregate = store.load(aggregate_id, aggregate_class)
     aggregate.ensure_owned_by(user_id)
     if expected_version is not None and aggregate.version != expected_version:
+        aggregate = store.load(aggregate_id, aggregate_class, fresh=True)  # the cache may be behind
+    if expected_version is not None and aggregate.version != expected_version:
         raise Conflict(
             f"expected version {expected_version}, but the current version is {aggregate.version}",
             "If-Match",
@@ -83,6 +87,7 @@ def _attempt(
     try:
         position = store.save_events(aggregate)
     except IntegrityError:
+        store.forget(aggregate_id)
         return None
     return CommandResult(aggregate, position, changed=True)
 

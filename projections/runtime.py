@@ -41,6 +41,7 @@ from projections.tracking import positions, registry
 log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[int, int], None]
+SWAP_ATTEMPTS = 20
 
 
 class Projection(ABC):
@@ -80,6 +81,7 @@ class ProjectionRuntime:
         signal: PositionSignal | None = None,
         batch_size: int = 500,
         poll_interval: float = 0.2,
+        coalesce_interval: float = 0.005,
     ) -> None:
         self.engine = engine
         self.recorder = recorder
@@ -88,7 +90,12 @@ class ProjectionRuntime:
         self.signal = signal or PositionSignal()
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.coalesce_interval = coalesce_interval
         self._topics = {p.name: [get_topic(t) for t in p.topics] for p in projections}
+        schema = getattr(getattr(recorder, "datastore", None), "schema", "")
+        table = recorder.events_table_name  # type: ignore[attr-defined]
+        self._events_table = f"{schema}.{table}" if schema else table
+        self._id_column = "rowid" if engine.dialect.name == "sqlite" else "notification_id"
         self._table_cache: dict[tuple[str, int], dict[str, Table]] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -122,7 +129,10 @@ class ProjectionRuntime:
                 self._stop.wait(1.0)
                 continue
             if not progressed:
-                self._wake.wait(self.poll_interval)
+                # A write wakes us at once; then a few ms more gathers the rest of a burst
+                # into the same batch (one transaction instead of one per event).
+                if self._wake.wait(self.poll_interval) and not self._stop.is_set():
+                    self._stop.wait(self.coalesce_interval)
 
     def catch_up(self, name: str | None = None) -> bool:
         """Apply every available event to the live generation; True if anything moved."""
@@ -139,38 +149,41 @@ class ProjectionRuntime:
         return progressed
 
     def _process_batch(self, projection: Projection, generation: int | None = None) -> tuple[int, int] | None:
-        """One transaction: the next batch for a generation (the live one if None).
-        Returns (new position, head), or None when already at the head."""
+        """Apply the next batch to a generation (the live one if None) in one transaction.
+        Returns (new position, head), or None when already at the head.
+
+        Notifications are read and decoded before the write transaction starts: on SQLite that
+        transaction holds the file's write lock, and the event store's connection pool would
+        queue our read behind command writers that are waiting for that very lock."""
         head = self.head()
         live = generation is None
+        expected_generation = self._active_generation(projection.name) if generation is None else generation
+        position = self._position(projection.name, expected_generation)
+        if position >= head:
+            return None
+        notifications = self.recorder.select_notifications(
+            start=position + 1, limit=self.batch_size, stop=head, topics=self._topics[projection.name]
+        )
+        new_position = notifications[-1].id if len(notifications) == self.batch_size else head
+        events = [self.mapper.to_domain_event(notification) for notification in notifications]
         with write_transaction(self.engine) as connection:
-            if generation is None:
-                generation = self._lock_active_generation(connection, projection.name)
-            position = self._lock_position(connection, projection.name, generation)
-            if position >= head:
-                return None
-            new_position = self._apply_batch(connection, projection, generation, position, head)
+            locked_generation = self._lock_active_generation(connection, projection.name) if live else generation
+            locked_position = self._lock_position(connection, projection.name, expected_generation)
+            if locked_generation != expected_generation or locked_position != position:
+                return locked_position, head  # another runner or a swap got here first: read again
+            if events:
+                projection.apply(connection, self._tables(projection, expected_generation), events)
+            self._set_position(connection, projection.name, expected_generation, new_position)
         if live:
             self.signal.advance(projection.name, new_position)
         return new_position, head
 
-    def _apply_batch(
-        self, connection: Connection, projection: Projection, generation: int, position: int, head: int
-    ) -> int:
-        notifications = self.recorder.select_notifications(
-            start=position + 1, limit=self.batch_size, stop=head, topics=self._topics[projection.name]
-        )
-        full = len(notifications) == self.batch_size
-        new_position = notifications[-1].id if full else head
-        if notifications:
-            events = [self.mapper.to_domain_event(notification) for notification in notifications]
-            projection.apply(connection, self._tables(projection, generation), events)
+    def _set_position(self, connection: Connection, name: str, generation: int, position: int) -> None:
         connection.execute(
             update(positions)
-            .where(positions.c.name == projection.name, positions.c.generation == generation)
-            .values(position=new_position, updated_at=_now(), last_error=None)
+            .where(positions.c.name == name, positions.c.generation == generation)
+            .values(position=position, updated_at=_now(), last_error=None)
         )
-        return new_position
 
     # ----------------------------------------------------------------- rebuild
 
@@ -209,18 +222,22 @@ class ProjectionRuntime:
         return generation
 
     def _swap(self, projection: Projection, generation: int) -> int:
-        with write_transaction(self.engine) as connection:
-            old_generation = self._lock_active_generation(connection, projection.name)
-            position = self._lock_position(connection, projection.name, generation)
-            head = self.head()
-            while position < head:  # the last events, under the lock the live runner needs
-                position = self._apply_batch(connection, projection, generation, position, head)
-            for table in projection.tables:
-                table.point_view_at(connection, generation)
-            connection.execute(
-                update(registry).where(registry.c.name == projection.name).values(active_generation=generation)
-            )
-        return old_generation
+        """Point the views at the caught-up generation, under the lock the live runner takes.
+        Events committed after the check are the new generation's to apply, as live."""
+        for _ in range(SWAP_ATTEMPTS):
+            while (step := self._process_batch(projection, generation)) is not None and step[0] < step[1]:
+                pass
+            with write_transaction(self.engine) as connection:
+                old_generation = self._lock_active_generation(connection, projection.name)
+                if self._lock_position(connection, projection.name, generation) < self._head_in(connection):
+                    continue  # events arrived meanwhile: catch up again
+                for table in projection.tables:
+                    table.point_view_at(connection, generation)
+                connection.execute(
+                    update(registry).where(registry.c.name == projection.name).values(active_generation=generation)
+                )
+                return old_generation
+        raise ProjectionError(f"{projection.name}: events arrive faster than the rebuild can catch up; try again")
 
     def _drop_generation(self, projection: Projection, generation: int) -> None:
         with write_transaction(self.engine) as connection:
@@ -313,20 +330,29 @@ class ProjectionRuntime:
             self._table_cache[key] = {t.name: t.physical(generation, metadata) for t in projection.tables}
         return self._table_cache[key]
 
-    def _lock_active_generation(self, connection: Connection, name: str) -> int:
-        generation = connection.execute(
-            select(registry.c.active_generation).where(registry.c.name == name).with_for_update()
-        ).scalar()
+    def _active_generation(self, name: str) -> int:
+        with self.engine.connect() as connection:
+            return self._lock_active_generation(connection, name, lock=False)
+
+    def _position(self, name: str, generation: int) -> int:
+        with self.engine.connect() as connection:
+            return self._lock_position(connection, name, generation, lock=False)
+
+    def _head_in(self, connection: Connection) -> int:
+        """The log head read on the read-model connection (same database), so no second
+        connection is needed while a write transaction holds the lock."""
+        return connection.exec_driver_sql(f"SELECT MAX({self._id_column}) FROM {self._events_table}").scalar() or 0
+
+    def _lock_active_generation(self, connection: Connection, name: str, lock: bool = True) -> int:
+        query = select(registry.c.active_generation).where(registry.c.name == name)
+        generation = connection.execute(query.with_for_update() if lock else query).scalar()
         if generation is None:
             raise ProjectionError(f"projection {name!r} has no tables; run `manufactory migrate`")
         return generation
 
-    def _lock_position(self, connection: Connection, name: str, generation: int) -> int:
-        return connection.execute(
-            select(positions.c.position)
-            .where(positions.c.name == name, positions.c.generation == generation)
-            .with_for_update()
-        ).scalar_one()
+    def _lock_position(self, connection: Connection, name: str, generation: int, lock: bool = True) -> int:
+        query = select(positions.c.position).where(positions.c.name == name, positions.c.generation == generation)
+        return connection.execute(query.with_for_update() if lock else query).scalar_one()
 
     def _record_error(self, name: str, message: str) -> None:
         try:

@@ -18,33 +18,22 @@ from litestar.testing import TestClient
 from application.settings import Settings
 from application.system import Manufactory
 from interfaces.http.app import create_app
+from tests.support import PG_ADMIN_URL, fresh_postgres_database
 
-PG_ADMIN_URL = os.environ.get("MANUFACTORY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _pg_admin() -> psycopg.Connection[Any]:
-    try:
-        return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        message = f"PostgreSQL unreachable at {PG_ADMIN_URL}: {error}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A brand-new PostgreSQL database, dropped after the test."""
-    name = f"mf_test_{uuid.uuid4().hex[:16]}"
-    with _pg_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield f"{base}/{name}"
-    finally:
-        with _pg_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with fresh_postgres_database() as url:
+            yield url
+    except psycopg.OperationalError as error:
+        message = f"PostgreSQL unreachable at {PG_ADMIN_URL}: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture

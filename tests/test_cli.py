@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.processes import run_cli
+from tests.support import run_cli
 
 
 def test_users_create_prints_a_token_and_refuses_a_duplicate_in_one_line(tmp_path: Path, sqlite_url: str) -> None:

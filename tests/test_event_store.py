@@ -7,12 +7,14 @@ import uuid
 
 import msgspec
 import pytest
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
+from application.group_commit import GroupCommitter, _Submission
 from application.system import Manufactory
 from domain.errors import Conflict
 from domain.events import CommandMeta
+from domain.manufacturing.config import ManufacturingConfig
 from domain.manufacturing.container import Container, ContainerRegistered, container_aggregate_id
 from domain.manufacturing.supply import SupplyLevel
 
@@ -141,7 +143,27 @@ def test_writers_in_separate_processes_never_lose_an_update(settings) -> None:  
             thread.start()
         for thread in threads:
             thread.join()
-        aggregate_id = container_aggregate_id(user_id, "mfg-1")
-        assert len(first.store.history(aggregate_id)) == 2 * rounds + 1
-        final = second.store.load(aggregate_id, Container).config
+    aggregate_id = container_aggregate_id(user_id, "mfg-1")
+    with Manufactory.open(settings) as third:  # what the event store holds, read afresh
+        assert len(third.store.history(aggregate_id)) == 2 * rounds + 1
+        final = third.store.load(aggregate_id, Container).config
         assert (final.max_workers, final.max_pipelines) == (rounds, rounds)
+
+
+def test_a_collision_in_a_shared_transaction_fails_only_its_own_command(system: Manufactory) -> None:
+    """Group commit writes concurrent commands together; if one collides, the others still land."""
+    user_id = uuid.uuid4()
+    ok = Container.register(
+        owner_id=user_id, container_id="ok", system_symbol="X1", config=ManufacturingConfig(), meta=meta(user_id)
+    )
+    clash = register(system, user_id, "taken")
+    stale = Container.register(
+        owner_id=user_id, container_id="taken", system_symbol="X1", config=ManufacturingConfig(), meta=meta(user_id)
+    )
+    assert stale.id == clash.id  # version 1 of "taken" exists already
+    committer = GroupCommitter(system.store.events.put)
+    batch = [_Submission(ok.collect_events()), _Submission(stale.collect_events())]
+    committer._commit(batch)
+    assert batch[0].error is None and batch[0].recordings[0].notification.id > 0
+    assert isinstance(batch[1].error, IntegrityError)
+    assert [e.originator_version for e in system.store.history(ok.id)] == [1]

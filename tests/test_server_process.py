@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.processes import projections_running, run_cli, serving
+from tests.support import projections_running, run_cli, serving
 
 pytestmark = pytest.mark.slow
 CID = "parallel-mfg-X1-YZ19-abc123"

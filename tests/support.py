@@ -1,4 +1,5 @@
-"""Running the real ``manufactory`` console script as child processes in tests."""
+"""Test and benchmark support: fresh PostgreSQL databases and the real ``manufactory``
+console script run as child processes."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psycopg
 
+PG_ADMIN_URL = os.environ.get("MANUFACTORY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MANUFACTORY = str(Path(sys.executable).parent / "manufactory")
 TOKEN = re.compile(r"mf_[A-Za-z0-9_-]{20,}")
 
@@ -48,6 +53,7 @@ class Server:
         self.process = process
         self.url = url
         self.output = output  # what it printed before it was ready
+        self.log: list[str] = []  # what it printed since
 
     @property
     def printed_token(self) -> str | None:
@@ -79,7 +85,10 @@ def serving(cwd: Path, database_url: str | None = None, *args: str) -> Iterator[
             if "Uvicorn running" in line:
                 break
         httpx.get(f"{url}/health", timeout=5).raise_for_status()
-        yield Server(process, url, "".join(output))
+        server = Server(process, url, "".join(output))
+        # keep reading what it prints, so a full pipe never blocks the server
+        threading.Thread(target=lambda: [server.log.append(line) for line in process.stdout or []], daemon=True).start()
+        yield server
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -108,3 +117,17 @@ def projections_running(cwd: Path, database_url: str) -> Iterator[subprocess.Pop
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A brand-new PostgreSQL database (its URL), dropped afterwards.
+    Raises psycopg.OperationalError when the server cannot be reached."""
+    name = f"mf_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

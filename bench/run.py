@@ -1,0 +1,227 @@
+"""Manufactory's benchmarks, reported as ratios against a baseline measured in the same run.
+
+    .venv/bin/python -m bench.run [--backend sqlite|postgres|both] [--seconds 5]
+
+- command path: HTTP config updates/s through the real server vs raw eventsourcing saves/s
+  of the same event (goal >= 0.6);
+- projection rebuild: events/s applied by a rebuild vs reading and decoding the same
+  notifications without applying them (goal >= 0.25);
+- query path: config reads/s vs a trivial JSON endpoint of the same server (goal >= 0.5).
+
+Results go to stdout and bench/results/latest.json; BENCHMARKS.md has the write-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from application.settings import Settings
+from application.system import Manufactory
+from bench.loadgen import load, request_bytes
+from domain.events import CommandMeta
+from domain.manufacturing.container import Container, container_aggregate_id
+from tests.support import fresh_postgres_database, serving
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+@contextmanager
+def database(backend: str) -> Iterator[str]:
+    if backend == "postgres":
+        with fresh_postgres_database() as url:
+            yield url
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite:///{directory}/bench.sqlite"
+
+
+def prepare(url: str, containers: int) -> tuple[Manufactory, str, uuid.UUID]:
+    system = Manufactory.open(Settings(database_url=url))
+    issued = system.users.create_user("bench")
+    meta = CommandMeta(user_id=issued.user_id, correlation_id="bench")
+    for n in range(containers):
+        system.containers.register(f"c{n}", "X1-YZ19", "prefer-fabricate", {}, meta)
+    system.projections.catch_up()
+    return system, issued.token, issued.user_id
+
+
+def best_of(rounds: list[float]) -> float:
+    return statistics.median(rounds)
+
+
+# ----------------------------------------------------------------------- command path
+
+
+def raw_saves_per_second(system: Manufactory, user_id: uuid.UUID, containers: int, seconds: float) -> float:
+    """The same ConfigChanged event, saved with the library alone: no HTTP, no loading."""
+    meta = CommandMeta(user_id=user_id, correlation_id="bench")
+    aggregates = [system.store.load(container_aggregate_id(user_id, f"c{n}"), Container) for n in range(containers)]
+    saves = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        aggregate = aggregates[saves % containers]
+        aggregate.change_config({"max_workers": 5 + (aggregate.version % 2)}, meta)
+        system.store.save(aggregate)
+        saves += 1
+    return saves / (time.perf_counter() - started)
+
+
+def command_path(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    system, token, user_id = prepare(url, concurrency)
+    try:
+        raw = [raw_saves_per_second(system, user_id, concurrency, seconds) for _ in range(2)]
+        say(f"  raw eventsourcing saves/s: {' '.join(f'{r:.0f}' for r in raw)}")
+    finally:
+        system.close()
+    flips: dict[int, int] = {}
+
+    def patch(client: int, number: int) -> bytes:
+        flips[client] = flips.get(client, 0) + 1
+        body = json.dumps({"maxWorkers": 7 + flips[client] % 2}).encode()
+        return request_bytes("PATCH", f"/v1/manufacturing/containers/c{client}/config", token, body)
+
+    with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        load(port, patch, concurrency=concurrency, seconds=1)  # warm-up
+        http = []
+        for _ in range(2):
+            result = load(port, patch, concurrency=concurrency, seconds=seconds)
+            assert result.ok() == result.requests, result.statuses
+            http.append(result.per_second)
+        say(f"  HTTP config updates/s:     {' '.join(f'{r:.0f}' for r in http)}")
+    return {
+        "raw_saves_per_sec": best_of(raw),
+        "http_updates_per_sec": best_of(http),
+        "ratio": best_of(http) / best_of(raw),
+        "goal": 0.6,
+    }
+
+
+# ----------------------------------------------------------------------- rebuild
+
+
+def generate_events(system: Manufactory, user_id: uuid.UUID, containers: int, events: int) -> None:
+    """Many config changes, saved many events per save so that set-up is quick."""
+    meta = CommandMeta(user_id=user_id, correlation_id="bench")
+    per_container = events // containers
+    for n in range(containers):
+        aggregate = system.store.load(container_aggregate_id(user_id, f"c{n}"), Container)
+        for k in range(per_container):
+            aggregate.change_config({"max_workers": 5 + k % 2, "max_pipelines": 1 + k % 7}, meta)
+        system.store.save(aggregate)
+        if n % max(containers // 10, 1) == 0:
+            say(f"  generating events: {(n + 1) * per_container}/{events}")
+
+
+def read_and_decode_seconds(system: Manufactory) -> float:
+    recorder, mapper = system.store.recorder, system.store.mapper
+    batch = system.projections.batch_size
+    started = time.perf_counter()
+    position = 0
+    while notifications := recorder.select_notifications(position + 1, batch):
+        for notification in notifications:
+            mapper.to_domain_event(notification)
+        position = notifications[-1].id
+    return time.perf_counter() - started
+
+
+def rebuild(url: str, events: int) -> dict[str, Any]:
+    containers = 200
+    system, _, user_id = prepare(url, containers)
+    try:
+        generate_events(system, user_id, containers, events)
+        system.projections.catch_up()
+        total = system.store.head()
+        reads = [read_and_decode_seconds(system) for _ in range(3)]
+        rebuilds = []
+        for _ in range(3):
+            started = time.perf_counter()
+            system.projections.rebuild("manufacturing")
+            rebuilds.append(time.perf_counter() - started)
+        say(f"  read+decode {total} events: {' '.join(f'{r:.3f}s' for r in reads)}")
+        say(f"  rebuild of {total} events:   {' '.join(f'{r:.3f}s' for r in rebuilds)}")
+    finally:
+        system.close()
+    read_rate, rebuild_rate = total / best_of(reads), total / best_of(rebuilds)
+    return {
+        "events": total,
+        "read_decode_events_per_sec": read_rate,
+        "rebuild_events_per_sec": rebuild_rate,
+        "ratio": rebuild_rate / read_rate,
+        "goal": 0.25,
+    }
+
+
+# ----------------------------------------------------------------------- query path
+
+
+def query_path(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    system, token, _ = prepare(url, 1)
+    system.close()
+    config = request_bytes("GET", "/v1/manufacturing/containers/c0/config", token)
+    trivial = request_bytes("GET", "/v1/version", token)
+    with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        load(port, lambda c, n: config, concurrency=concurrency, seconds=1)  # warm-up
+        rates: dict[str, list[float]] = {"config": [], "trivial": []}
+        for _ in range(2):
+            for name, request in (("trivial", trivial), ("config", config)):
+                result = load(port, lambda c, n, r=request: r, concurrency=concurrency, seconds=seconds)
+                assert result.ok() == result.requests, result.statuses
+                rates[name].append(result.per_second)
+        say(f"  trivial JSON reads/s: {' '.join(f'{r:.0f}' for r in rates['trivial'])}")
+        say(f"  config reads/s:       {' '.join(f'{r:.0f}' for r in rates['config'])}")
+    config_rate, trivial_rate = best_of(rates["config"]), best_of(rates["trivial"])
+    return {
+        "config_reads_per_sec": config_rate,
+        "trivial_reads_per_sec": trivial_rate,
+        "ratio": config_rate / trivial_rate,
+        "goal": 0.5,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured load run")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
+    parser.add_argument("--events", type=int, default=20_000, help="events in the rebuild benchmark")
+    parser.add_argument("--only", choices=["command", "rebuild", "query"], default=None)
+    args = parser.parse_args()
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    results: dict[str, dict[str, Any]] = {}
+    for backend in backends:
+        results[backend] = {}
+        benchmarks = {
+            "command": lambda url: command_path(url, args.seconds, args.concurrency),
+            "rebuild": lambda url: rebuild(url, args.events),
+            "query": lambda url: query_path(url, args.seconds, args.concurrency),
+        }
+        for name, benchmark in benchmarks.items():
+            if args.only and name != args.only:
+                continue
+            say(f"[{backend}] {name} ...")
+            with database(backend) as url:
+                results[backend][name] = benchmark(url)
+            outcome = results[backend][name]
+            say(f"[{backend}] {name}: ratio {outcome['ratio']:.2f} (goal {outcome['goal']})")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    say(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
