@@ -10,11 +10,10 @@ from application.manufacturing import ContainerService
 from application.settings import Settings
 from application.users import IssuedToken, UserService
 from projections.catalog import all_projections
-from projections.database import create_read_engine
+from projections.database import create_read_engine, query_engine
 from projections.runtime import ProjectionRuntime
 from projections.schema import migrate
 from projections.signal import PositionSignal
-from projections.users import count_users
 
 LOCAL_USER = "local"
 
@@ -24,6 +23,7 @@ class Manufactory:
         self.settings = settings
         self.store = EventStore(settings)
         self.read_engine = create_read_engine(settings.sqlalchemy_url())
+        self.query_engine = query_engine(self.read_engine)
         self.signal = PositionSignal()
         self.projections = ProjectionRuntime(
             self.read_engine,
@@ -56,10 +56,6 @@ class Manufactory:
         issued = self.users.create_user(LOCAL_USER)
         self.projections.catch_up("users")
         return issued
-
-    def has_users(self) -> bool:
-        with self.read_engine.connect() as connection:
-            return count_users(connection) > 0
 
     def close(self) -> None:
         self.projections.stop()

@@ -2,6 +2,8 @@
 
 SQLite: WAL, a generous busy timeout, and write transactions that start with
 ``BEGIN IMMEDIATE`` so two writers queue for the lock instead of failing on upgrade.
+Queries use ``query_engine``: the same pool in autocommit, so a single SELECT costs a
+single round trip (no BEGIN, no ROLLBACK when the connection goes back to the pool).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ def create_read_engine(url: URL) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout): a connection that died is invalidated by
+    # SQLAlchemy when it fails, and the pool replaces it.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600)
+
+
+def query_engine(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -33,8 +41,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
 @contextmanager

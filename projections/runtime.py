@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 
 from domain.events import Event
-from projections.database import write_transaction
+from projections.database import query_engine, write_transaction
 from projections.readmodel import ReadModelTable
 from projections.signal import PositionSignal
 from projections.tracking import positions, registry
@@ -84,6 +84,7 @@ class ProjectionRuntime:
         coalesce_interval: float = 0.005,
     ) -> None:
         self.engine = engine
+        self._reader = query_engine(engine)
         self.recorder = recorder
         self.mapper = mapper
         self.projections = {projection.name: projection for projection in projections}
@@ -274,7 +275,7 @@ class ProjectionRuntime:
 
     def position(self, name: str) -> int:
         """The live generation's position, read from the database."""
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             value = connection.execute(
                 select(positions.c.position)
                 .join(
@@ -287,7 +288,7 @@ class ProjectionRuntime:
 
     def status(self) -> list[ProjectionStatus]:
         head = self.head()
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             active = {
                 name: generation
                 for name, generation in connection.execute(select(registry.c.name, registry.c.active_generation))
@@ -331,11 +332,11 @@ class ProjectionRuntime:
         return self._table_cache[key]
 
     def _active_generation(self, name: str) -> int:
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             return self._lock_active_generation(connection, name, lock=False)
 
     def _position(self, name: str, generation: int) -> int:
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             return self._lock_position(connection, name, generation, lock=False)
 
     def _head_in(self, connection: Connection) -> int:

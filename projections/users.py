@@ -70,7 +70,3 @@ def list_users(connection: Connection) -> list[UserSummary]:
     users = USERS.view
     rows = connection.execute(select(users.c.user_id, users.c.name, users.c.created_at).order_by(users.c.name))
     return [UserSummary(*row) for row in rows]
-
-
-def count_users(connection: Connection) -> int:
-    return len(list_users(connection))

@@ -103,7 +103,7 @@ def users_list() -> None:
 
     with _open() as system:
         system.projections.catch_up("users")
-        with system.read_engine.connect() as connection:
+        with system.query_engine.connect() as connection:
             for user in list_users(connection):
                 click.echo(f"{user.name:<24} {user.user_id}  since {user.created_at:%Y-%m-%d %H:%M}")
 

@@ -67,7 +67,7 @@ async def authenticated_user(request: Request) -> UUID:
         system = system_of(request.app.state)
 
         def lookup() -> UUID | None:
-            with system.read_engine.connect() as connection:
+            with system.query_engine.connect() as connection:
                 return user_for_token_hash(connection, token_hash)
 
         user_id = await anyio.to_thread.run_sync(lookup)

@@ -47,7 +47,7 @@ STREAM_KEEPALIVE_SEC = 15.0
 
 
 def _read(system: Manufactory, query: Any, *args: Any) -> Any:
-    with system.read_engine.connect() as connection:
+    with system.query_engine.connect() as connection:
         return query(connection, *args)
 
 
