@@ -12,18 +12,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 
 
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
 def create_read_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, json_serializer=_json
+        )
         _configure_sqlite(engine)
         return engine
     # No pre-ping (a round trip per checkout): a connection that died is invalidated by
     # SQLAlchemy when it fails, and the pool replaces it.
-    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600)
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600, json_serializer=_json)
 
 
 def query_engine(engine: Engine) -> Engine:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     Uuid,
     bindparam,
-    insert,
     select,
     update,
 )
@@ -31,7 +30,7 @@ from domain.manufacturing.container import (
     ContainerRegistered,
     StatusChanged,
 )
-from projections.readmodel import ReadModelTable
+from projections.readmodel import ReadModelTable, insert_rows
 from projections.runtime import Projection
 from projections.types import UtcDateTime
 
@@ -73,15 +72,7 @@ CONFIG_HISTORY = ReadModelTable(
 
 
 def _config_columns(config: ManufacturingConfig) -> dict[str, Any]:
-    return {name: _plain(getattr(config, name)) for name in CONFIG_FIELDS}
-
-
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)
-
-
-def _changes_json(changes: Mapping[str, tuple[Any, Any]]) -> dict[str, dict[str, Any]]:
-    return {CONFIG_FIELDS.get(name, name): {"old": old, "new": new} for name, (old, new) in changes.items()}
+    return msgspec.to_builtins(config)  # field names are the column names; enums become values
 
 
 class ManufacturingProjection(Projection):
@@ -105,11 +96,9 @@ class ManufacturingProjection(Projection):
             else:
                 updates.setdefault(event.originator_id, {}).update(changes)
             history.append(self._history_row(event))
-        if new_rows:
-            connection.execute(insert(tables["mfg_containers"]), list(new_rows.values()))
+        insert_rows(connection, tables["mfg_containers"], list(new_rows.values()))
         self._apply_updates(connection, tables["mfg_containers"], updates)
-        if history:
-            connection.execute(insert(tables["mfg_config_history"]), history)
+        insert_rows(connection, tables["mfg_config_history"], history)
 
     @staticmethod
     def _row_changes(event: Event) -> dict[str, Any]:
@@ -135,10 +124,10 @@ class ManufacturingProjection(Projection):
     def _history_row(event: Event) -> dict[str, Any]:
         if isinstance(event, ContainerRegistered):
             kind = "registered"
-            changes = _changes_json({name: (None, value) for name, value in _config_columns(event.config).items()})
+            changes = {name: {"old": None, "new": value} for name, value in _config_columns(event.config).items()}
         elif isinstance(event, ConfigChanged):
             kind = "config"
-            changes = _changes_json({name: (c.old, c.new) for name, c in event.changes.items()})
+            changes = msgspec.to_builtins(event.changes)  # {field: {"old": ..., "new": ...}}
         else:
             assert isinstance(event, StatusChanged)
             kind = "status"
@@ -230,7 +219,7 @@ def config_history(connection: Connection, aggregate_id: UUID) -> list[ConfigHis
             changed_at=row.changed_at,
             changed_by=row.changed_by,
             correlation_id=row.correlation_id,
-            changes=row.changes,
+            changes={CONFIG_FIELDS.get(name, name): change for name, change in row.changes.items()},
         )
         for row in rows
     ]

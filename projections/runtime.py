@@ -82,6 +82,7 @@ class ProjectionRuntime:
         batch_size: int = 500,
         poll_interval: float = 0.2,
         coalesce_interval: float = 0.005,
+        rebuild_batch_size: int = 5000,
     ) -> None:
         self.engine = engine
         self._reader = query_engine(engine)
@@ -90,6 +91,7 @@ class ProjectionRuntime:
         self.projections = {projection.name: projection for projection in projections}
         self.signal = signal or PositionSignal()
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size  # a rebuild starts far behind: fewer, bigger batches
         self.poll_interval = poll_interval
         self.coalesce_interval = coalesce_interval
         self._topics = {p.name: [get_topic(t) for t in p.topics] for p in projections}
@@ -107,10 +109,12 @@ class ProjectionRuntime:
     def wake(self, _position: int | None = None) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        """Run all projections in a background thread until ``stop``."""
+    def start(self, *, apply: bool = True) -> None:
+        """Run all projections in a background thread until ``stop``. With ``apply=False``
+        (another process runs them) only follow their positions, for waiters and caches."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self.run_until_stopped, name="projections", daemon=True)
+        target = self.run_until_stopped if apply else self._follow_positions
+        self._thread = threading.Thread(target=target, name="projections", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -135,6 +139,15 @@ class ProjectionRuntime:
                 if self._wake.wait(self.poll_interval) and not self._stop.is_set():
                     self._stop.wait(self.coalesce_interval)
 
+    def _follow_positions(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for name in self.projections:
+                    self.signal.advance(name, self.position(name))
+            except Exception:
+                log.exception("could not read projection positions; retrying")
+            self._stop.wait(self.poll_interval)
+
     def catch_up(self, name: str | None = None) -> bool:
         """Apply every available event to the live generation; True if anything moved."""
         progressed = False
@@ -158,20 +171,24 @@ class ProjectionRuntime:
         queue our read behind command writers that are waiting for that very lock."""
         head = self.head()
         live = generation is None
+        limit = self.batch_size if live else self.rebuild_batch_size
         expected_generation = self._active_generation(projection.name) if generation is None else generation
         position = self._position(projection.name, expected_generation)
         if position >= head:
+            if live:  # another runner may have got here: keep our waiters and caches in step
+                self.signal.advance(projection.name, position)
             return None
         notifications = self.recorder.select_notifications(
-            start=position + 1, limit=self.batch_size, stop=head, topics=self._topics[projection.name]
+            start=position + 1, limit=limit, stop=head, topics=self._topics[projection.name]
         )
-        new_position = notifications[-1].id if len(notifications) == self.batch_size else head
+        new_position = notifications[-1].id if len(notifications) == limit else head
         events = [self.mapper.to_domain_event(notification) for notification in notifications]
         with write_transaction(self.engine) as connection:
             locked_generation = self._lock_active_generation(connection, projection.name) if live else generation
             locked_position = self._lock_position(connection, projection.name, expected_generation)
             if locked_generation != expected_generation or locked_position != position:
                 return locked_position, head  # another runner or a swap got here first: read again
+
             if events:
                 projection.apply(connection, self._tables(projection, expected_generation), events)
             self._set_position(connection, projection.name, expected_generation, new_position)

@@ -7,11 +7,11 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Column, Connection, String, Table, Uuid, insert, select
+from sqlalchemy import Column, Connection, String, Table, Uuid, select
 
 from domain.events import Event
 from domain.users import TokenIssued, UserRegistered
-from projections.readmodel import ReadModelTable
+from projections.readmodel import ReadModelTable, insert_rows
 from projections.runtime import Projection
 from projections.types import UtcDateTime
 
@@ -49,10 +49,8 @@ class UsersProjection(Projection):
                 tokens.append(
                     {"token_hash": event.token_hash, "user_id": event.originator_id, "issued_at": event.timestamp}
                 )
-        if users:
-            connection.execute(insert(tables["users"]), users)
-        if tokens:
-            connection.execute(insert(tables["user_tokens"]), tokens)
+        insert_rows(connection, tables["users"], users)
+        insert_rows(connection, tables["user_tokens"], tokens)
 
 
 class UserSummary(msgspec.Struct, frozen=True):

@@ -18,6 +18,7 @@ from interfaces.http.commands import COMMAND_DEPENDENCIES, command_routes
 from interfaces.http.context import TokenCache, authenticated_user
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.queries import query_routes, service_routes
+from projections.cache import ReadCache
 
 
 def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar:
@@ -25,8 +26,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
 
     @asynccontextmanager
     async def projections_alongside(_: Litestar) -> AsyncIterator[None]:
-        if run_projections:
-            system.projections.start()
+        system.projections.start(apply=run_projections)
         try:
             yield
         finally:
@@ -37,7 +37,13 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         dependencies={"user_id": Provide(authenticated_user), **COMMAND_DEPENDENCIES},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[projections_alongside],
-        state=State({"system": system, "token_cache": TokenCache()}),
+        state=State(
+            {
+                "system": system,
+                "token_cache": TokenCache(),
+                "container_cache": ReadCache(system.signal, "manufacturing"),
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="Manufactory",
             version="0.1.0",

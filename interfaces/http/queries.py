@@ -36,6 +36,7 @@ from interfaces.http.schemas import (
     ProjectionHealth,
     VersionOut,
 )
+from projections.cache import ReadCache
 from projections.manufacturing import ContainerView, config_history, find_container, list_containers
 
 MinPosition = Annotated[
@@ -44,6 +45,7 @@ MinPosition = Annotated[
 ]
 STREAM_POLL_SEC = 0.5
 STREAM_KEEPALIVE_SEC = 15.0
+VERSION = VersionOut(name="manufactory", version=package_version("manufactory"))
 
 
 def _read(system: Manufactory, query: Any, *args: Any) -> Any:
@@ -51,8 +53,25 @@ def _read(system: Manufactory, query: Any, *args: Any) -> Any:
         return query(connection, *args)
 
 
-async def _container(system: Manufactory, user_id: NamedDependency[UUID], container_id: str) -> ContainerView:
-    view = await anyio.to_thread.run_sync(_read, system, find_container, user_id, container_id)
+async def _find_container(
+    state: State, user_id: UUID, container_id: str, min_position: int | None = None
+) -> ContainerView | None:
+    """The container's read model once it has reached ``min_position``, from the read cache
+    while the projection has not moved since it was read."""
+    system = system_of(state)
+    await await_projection(system, "manufacturing", min_position)
+    cache: ReadCache[ContainerView | None] = state.container_cache
+    key = (user_id, container_id)
+    found, view = cache.lookup(key, min_position or 0)
+    if not found:
+        position = cache.position()
+        view = await anyio.to_thread.run_sync(_read, system, find_container, user_id, container_id)
+        cache.store(key, position, view)
+    return view
+
+
+async def _container(state: State, user_id: UUID, container_id: str, min_position: int | None) -> ContainerView:
+    view = await _find_container(state, user_id, container_id, min_position)
     if view is None:
         raise NotFound(f"container {container_id!r} not found", "containerId")
     return view
@@ -75,18 +94,14 @@ async def get_containers(
 async def get_container(
     state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath, min_position: MinPosition = None
 ) -> ContainerOut:
-    system = system_of(state)
-    await await_projection(system, "manufacturing", min_position)
-    return ContainerOut.of(await _container(system, user_id, container_id))
+    return ContainerOut.of(await _container(state, user_id, container_id, min_position))
 
 
 @get("/v1/manufacturing/containers/{container_id:str}/config", tags=["queries"])
 async def get_config(
     state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath, min_position: MinPosition = None
 ) -> Response[ContainerConfigOut]:
-    system = system_of(state)
-    await await_projection(system, "manufacturing", min_position)
-    view = await _container(system, user_id, container_id)
+    view = await _container(state, user_id, container_id, min_position)
     body = ContainerConfigOut(
         container_id=view.container_id,
         container_status=view.status,
@@ -100,10 +115,8 @@ async def get_config(
 async def get_config_history(
     state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath, min_position: MinPosition = None
 ) -> ConfigHistoryOut:
-    system = system_of(state)
-    await await_projection(system, "manufacturing", min_position)
-    view = await _container(system, user_id, container_id)
-    entries = await anyio.to_thread.run_sync(_read, system, config_history, view.aggregate_id)
+    view = await _container(state, user_id, container_id, min_position)
+    entries = await anyio.to_thread.run_sync(_read, system_of(state), config_history, view.aggregate_id)
     return ConfigHistoryOut(container_id=container_id, entries=[HistoryEntryOut.of(entry) for entry in entries])
 
 
@@ -112,7 +125,7 @@ async def stream_config(state: State, user_id: NamedDependency[UUID], container_
     """Server-Sent Events: the current config on connect, then every new config within a
     second of its change (at once when the change was made through this server)."""
     system = system_of(state)
-    first = await _container(system, user_id, container_id)
+    first = await _container(state, user_id, container_id, None)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         view: ContainerView | None = first
@@ -132,7 +145,7 @@ async def stream_config(state: State, user_id: NamedDependency[UUID], container_
                 yield ServerSentEventMessage(comment="keep-alive")
                 last_message = time.monotonic()
             await system.signal.changed(timeout=STREAM_POLL_SEC)
-            view = await anyio.to_thread.run_sync(_read, system, find_container, user_id, container_id)
+            view = await _find_container(state, user_id, container_id)
 
     return ServerSentEvent(messages())
 
@@ -174,7 +187,7 @@ async def health(state: State) -> Response[Health]:
 
 @get("/v1/version")
 async def version() -> VersionOut:
-    return VersionOut(name="manufactory", version=package_version("manufactory"))
+    return VERSION
 
 
 def query_routes() -> list[HTTPRouteHandler]:

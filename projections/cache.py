@@ -1,0 +1,50 @@
+"""Repeated reads of a read model, answered from memory while its projection stands still.
+
+Each entry is tagged with the projection position known when it was read. The known
+position (``PositionSignal``) only ever trails the database, so an entry read at position P
+reflects at least P; it is served while the projection is still at P and P satisfies the
+caller's ``minPosition``. Any newer event projected invalidates every entry at once. In a
+server whose runner is in-process that is exact; with runners elsewhere the signal follows
+the database within the runner's poll interval, which bounds how stale a cached read can be.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+from projections.signal import PositionSignal
+
+V = TypeVar("V")
+
+
+class ReadCache(Generic[V]):
+    def __init__(self, signal: PositionSignal, projection: str, size: int = 4096) -> None:
+        self._signal = signal
+        self._projection = projection
+        self._size = size
+        self._entries: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def position(self) -> int:
+        """Tag for a value about to be read from the database."""
+        return self._signal.known_position(self._projection)
+
+    def lookup(self, key: Hashable, min_position: int = 0) -> tuple[bool, V | None]:
+        """(True, value) if a cached value is still current, else (False, None)."""
+        current = self.position()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != current or current < min_position:
+                return False, None
+            self._entries.move_to_end(key)
+            return True, entry[1]
+
+    def store(self, key: Hashable, position: int, value: V) -> None:
+        with self._lock:
+            self._entries[key] = (position, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
