@@ -1,8 +1,10 @@
 """Runtime settings, read from the environment once at start-up.
 
 One setting chooses the storage: with ``MANUFACTORY_DATABASE_URL`` unset everything lives in
-an embedded SQLite file under ``./var/``; a ``postgresql://`` URL puts the event store and
-the read models in that PostgreSQL database.
+embedded SQLite under ``./var/``; a ``postgresql://`` URL puts the event store and the read
+models in that PostgreSQL database. On SQLite the URL names the event store's file and the
+read models live in a file beside it (``<name>-readmodels.sqlite``): SQLite has one writer per
+file, and sharing it made projection writes and commands queue behind each other.
 """
 
 from __future__ import annotations
@@ -48,9 +50,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def sqlite_path(self) -> Path:
         return Path(self.url.database or "var/manufactory.sqlite")
 
+    @property
+    def readmodel_sqlite_path(self) -> Path:
+        path = self.sqlite_path
+        return path.with_name(f"{path.stem}-readmodels{path.suffix}")
+
     def sqlalchemy_url(self) -> URL:
         if self.is_sqlite:
-            return URL.create("sqlite", database=str(self.sqlite_path))
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            return URL.create("sqlite", database=str(self.readmodel_sqlite_path))
         return self.url.set(drivername="postgresql+psycopg")
 
     def eventsourcing_env(self) -> dict[str, str]:
