@@ -61,6 +61,16 @@ class Server:
         return found.group(0) if found else None
 
 
+def interrupt(process: subprocess.Popen[str]) -> None:
+    """Stop a child as Ctrl-C would, and kill it if it does not stop in time."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def serving(cwd: Path, database_url: str | None = None, *args: str) -> Iterator[Server]:
     port = free_port()
@@ -90,12 +100,7 @@ def serving(cwd: Path, database_url: str | None = None, *args: str) -> Iterator[
         threading.Thread(target=lambda: [server.log.append(line) for line in process.stdout or []], daemon=True).start()
         yield server
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process)
 
 
 @contextmanager
@@ -111,12 +116,7 @@ def projections_running(cwd: Path, database_url: str) -> Iterator[subprocess.Pop
     try:
         yield process
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        interrupt(process)
 
 
 @contextmanager
