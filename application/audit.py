@@ -18,6 +18,20 @@ from domain.errors import NotFound
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "meta", "class_version"}
 
 
+def camel_keys(value: Any) -> Any:
+    """Payloads and states are shown with the API's camelCase names, at every depth."""
+    if isinstance(value, dict):
+        return {_camel(str(key)): camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(item) for item in value]
+    return value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 class AuditEvent(msgspec.Struct, rename="camel", kw_only=True):
     version: int
     type: str
@@ -52,7 +66,7 @@ def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: 
         if version > latest.version:
             raise NotFound(f"{kind.lower()} has no version {version}; its latest is {latest.version}", "version")
         then = store.load(aggregate_id, Aggregate, version=version)
-        state = msgspec.to_builtins(then.state())
+        state = camel_keys(msgspec.to_builtins(then.state()))
         return AuditState(aggregate_id=aggregate_id, aggregate_type=kind, version=version, state=state)
     events = [
         AuditEvent(
@@ -62,7 +76,7 @@ def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: 
             user_id=event.meta.user_id,
             correlation_id=event.meta.correlation_id,
             causation_id=event.meta.causation_id,
-            payload={k: v for k, v in msgspec.to_builtins(event).items() if k not in _ENVELOPE_FIELDS},
+            payload=camel_keys({k: v for k, v in msgspec.to_builtins(event).items() if k not in _ENVELOPE_FIELDS}),
         )
         for event in store.history(aggregate_id)
     ]

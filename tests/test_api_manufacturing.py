@@ -142,6 +142,15 @@ def test_a_bad_registration_is_refused_and_creates_nothing(alice: Api, body: dic
     assert read(alice, CONTAINERS, alice.get("/health").json()["head"]) == {"containers": []}
 
 
+def test_status_changes_accept_known_statuses_only(alice: Api) -> None:
+    register(alice)
+    refused = alice.put(f"{CONTAINERS}/{CID}/status", json={"status": "PAUSED"})
+    assert refused.status_code == 400 and refused.json()["field"] == "status"
+    assert "RUNNING" in refused.json()["detail"]
+    accepted = alice.put(f"{CONTAINERS}/{CID}/status", json={"status": "running"}).json()
+    assert read(alice, f"{CONTAINERS}/{CID}", accepted["position"])["status"] == "RUNNING"
+
+
 def test_registering_a_container_twice_is_a_409(alice: Api) -> None:
     register(alice)
     response = alice.post(CONTAINERS, json={"containerId": CID, "systemSymbol": "X1", "strategy": "s"})
@@ -195,9 +204,9 @@ def test_audit_lists_events_and_shows_state_as_of_a_version(alice: Api) -> None:
     assert (first["version"], first["type"], second["type"]) == (1, "ContainerRegistered", "ConfigChanged")
     assert second["userId"] == str(alice.user_id)
     assert (second["correlationId"], second["causationId"]) == ("deploy-7", "evt-1")
-    assert second["payload"]["changes"] == {"max_pipelines": {"old": 3, "new": 9}}
+    assert second["payload"]["changes"] == {"maxPipelines": {"old": 3, "new": 9}}
     then = alice.get(f"/v1/audit/{created['aggregateId']}", params={"version": 1}).json()
-    assert then["state"]["config"]["max_pipelines"] == 3
+    assert then["state"]["config"]["maxPipelines"] == 3
     assert alice.get(f"/v1/audit/{created['aggregateId']}", params={"version": 3}).status_code == 404
 
 

@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from application.system import Manufactory
-from interfaces.http.commands import COMMAND_DEPENDENCIES, command_routes
+from interfaces.http.commands import command_routes
 from interfaces.http.context import TokenCache, authenticated_user
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.queries import query_routes, service_routes
@@ -34,7 +34,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
 
     return Litestar(
         route_handlers=[*command_routes(), *query_routes(), *service_routes()],
-        dependencies={"user_id": Provide(authenticated_user), **COMMAND_DEPENDENCIES},
+        dependencies={"user_id": Provide(authenticated_user)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[projections_alongside],
         state=State(

@@ -31,6 +31,9 @@ ContainerIdPath = Annotated[
     str, PathParameter(description="The coordinator container's id, e.g. parallel-mfg-X1-YZ19-abc123")
 ]
 
+# What every command route needs beyond the user: who/why metadata and If-Match.
+COMMAND_DEPENDENCIES = {"meta": Provide(command_meta), "expected": Provide(expected_version)}
+
 
 def _container_out(container: Container) -> ContainerOut:
     return ContainerOut.of(
@@ -56,7 +59,13 @@ def _accepted(result: CommandResult[Container]) -> dict[str, object]:
     }
 
 
-@post("/v1/manufacturing/containers", tags=["commands"], sync_to_thread=True, status_code=201)
+@post(
+    "/v1/manufacturing/containers",
+    tags=["commands"],
+    dependencies=COMMAND_DEPENDENCIES,
+    sync_to_thread=True,
+    status_code=201,
+)
 def register_container(
     state: State, data: JSONBody[RegisterContainer], meta: NamedDependency[CommandMeta]
 ) -> ContainerRegistered:
@@ -66,7 +75,12 @@ def register_container(
     return ContainerRegistered(container=_container_out(result.aggregate), **_accepted(result))
 
 
-@patch("/v1/manufacturing/containers/{container_id:str}/config", tags=["commands"], sync_to_thread=True)
+@patch(
+    "/v1/manufacturing/containers/{container_id:str}/config",
+    tags=["commands"],
+    dependencies=COMMAND_DEPENDENCIES,
+    sync_to_thread=True,
+)
 def update_config(
     state: State,
     container_id: ContainerIdPath,
@@ -85,7 +99,12 @@ def update_config(
     )
 
 
-@put("/v1/manufacturing/containers/{container_id:str}/status", tags=["commands"], sync_to_thread=True)
+@put(
+    "/v1/manufacturing/containers/{container_id:str}/status",
+    tags=["commands"],
+    dependencies=COMMAND_DEPENDENCIES,
+    sync_to_thread=True,
+)
 def change_status(
     state: State,
     container_id: ContainerIdPath,
@@ -100,6 +119,3 @@ def change_status(
 
 def command_routes() -> list[HTTPRouteHandler]:
     return [register_container, update_config, change_status]
-
-
-COMMAND_DEPENDENCIES = {"meta": Provide(command_meta), "expected": Provide(expected_version)}
