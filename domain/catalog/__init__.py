@@ -1,0 +1,1 @@
+"""The item catalog (items and recipes of a game) and the production-chain math over it."""
