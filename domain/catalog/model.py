@@ -47,7 +47,7 @@ _ACTIVITY_IDS = {
 _BY_ID = {activity_id: kind for kind, activity_id in _ACTIVITY_IDS.items()}
 
 
-class Struct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True):
+class Struct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True, omit_defaults=True):
     pass
 
 
