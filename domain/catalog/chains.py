@@ -1,0 +1,266 @@
+"""Production chains: which recipe builds each item, walked down to raw materials.
+
+Raw material = no recipe builds it (manufacturing or reaction), or the caller buys it. Where
+several recipes build one item, the catalog's primary one is used (else the lowest recipe
+id), unless the caller chooses another. Walks are iterative, so deep chains cannot overflow
+the stack, and a cycle is reported with its items instead of looping.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+
+import msgspec
+
+from domain.catalog.industry import NPC_STATION, Facility, job_quantity, material_modifier
+from domain.catalog.model import ActivityKind, Material, Recipe
+from domain.errors import InvalidInput, RuleViolation
+
+
+class BuildStep(msgspec.Struct, frozen=True, kw_only=True):
+    """One way to build an item: a recipe's manufacturing or reaction activity."""
+
+    recipe_id: int
+    kind: ActivityKind
+    product_type_id: int
+    units_per_run: int
+    time: int
+    materials: tuple[Material, ...]
+    max_runs: int | None = None
+    primary: bool = False
+
+
+class ChainCycle(RuleViolation):
+    def __init__(self, items: list[int]) -> None:
+        path = " -> ".join(str(item) for item in items)
+        super().__init__(f"the production chain loops: {path}", "typeId")
+        self.items = items
+
+
+class StepSettings(msgspec.Struct, frozen=True, kw_only=True):
+    me: int = 0
+    te: int = 0
+    facility: Facility = NPC_STATION
+
+
+DEFAULT_SETTINGS = StepSettings()
+
+
+class ChainLink(msgspec.Struct, frozen=True):
+    """One row of the spec's production_chains: per run of the item's recipe, without ME."""
+
+    raw_type_id: int
+    base_quantity: Fraction
+    depth: int
+    path: tuple[int, ...]
+
+
+class StepPlan(msgspec.Struct, frozen=True, kw_only=True):
+    type_id: int
+    recipe_id: int
+    kind: ActivityKind
+    runs: int
+    jobs: tuple[int, ...]  # runs per job (split at the blueprint's max runs)
+    produced: int
+    needed: int
+    leftover: int
+    me: int
+    depth: int
+
+
+class BillOfMaterials(msgspec.Struct, frozen=True, kw_only=True):
+    type_id: int
+    runs: int
+    steps: tuple[StepPlan, ...]  # deepest first is the build order
+    raw: dict[int, int]  # raw material -> units to obtain
+    bought: dict[int, int]  # makeable items the caller buys instead -> units
+
+
+def build_steps(recipes: Iterable[Recipe]) -> dict[int, list[BuildStep]]:
+    """Every way to build each product, the preferred first."""
+    by_product: dict[int, list[BuildStep]] = defaultdict(list)
+    for recipe in recipes:
+        for activity in recipe.activities:
+            if not activity.kind.builds:
+                continue
+            for product in activity.products:
+                by_product[product.type_id].append(
+                    BuildStep(
+                        recipe_id=recipe.recipe_id,
+                        kind=activity.kind,
+                        product_type_id=product.type_id,
+                        units_per_run=max(product.quantity, 1),
+                        time=activity.time,
+                        materials=activity.materials,
+                        max_runs=recipe.max_runs,
+                        primary=recipe.primary,
+                    )
+                )
+    for steps in by_product.values():
+        steps.sort(key=lambda step: (not step.primary, step.recipe_id))
+    return dict(by_product)
+
+
+class ProductionGraph:
+    def __init__(self, steps: Mapping[int, list[BuildStep]]) -> None:
+        self._steps = steps
+
+    @classmethod
+    def from_recipes(cls, recipes: Iterable[Recipe]) -> ProductionGraph:
+        return cls(build_steps(recipes))
+
+    def alternatives(self, type_id: int) -> list[BuildStep]:
+        return list(self._steps.get(type_id, ()))
+
+    def step(self, type_id: int, choices: Mapping[int, int] | None = None) -> BuildStep | None:
+        """How ``type_id`` is built: the chosen recipe if the caller chose one, else the primary."""
+        steps = self._steps.get(type_id)
+        if not steps:
+            return None
+        chosen = (choices or {}).get(type_id)
+        if chosen is None:
+            return steps[0]
+        for step in steps:
+            if step.recipe_id == chosen:
+                return step
+        raise InvalidInput(f"recipe {chosen} does not build type {type_id}", "recipe")
+
+    def order(
+        self, root: int, choices: Mapping[int, int] | None = None, bought: frozenset[int] = frozenset()
+    ) -> list[int]:
+        """Every built item reachable from ``root``, each before all of its inputs
+        (reverse post-order of an iterative depth-first walk); a cycle raises ChainCycle."""
+        state: dict[int, int] = {}  # 1 = on the current path, 2 = done
+        post: list[int] = []
+        path: list[int] = []
+        stack: list[tuple[int, Iterable[int]]] = []
+
+        def enter(item: int) -> None:
+            state[item] = 1
+            path.append(item)
+            step = self.step(item, choices)
+            inputs = [m.type_id for m in step.materials] if step and item not in bought else []
+            stack.append((item, iter(inputs)))
+
+        enter(root)
+        while stack:
+            item, inputs = stack[-1]
+            for child in inputs:
+                if state.get(child) == 1:
+                    raise ChainCycle([*path[path.index(child) :], child])
+                if child not in state and self.step(child, choices) is not None and child not in bought:
+                    enter(child)
+                    break
+            else:
+                stack.pop()
+                path.pop()
+                state[item] = 2
+                post.append(item)
+        return post[::-1]
+
+    def direct(self, type_id: int, choices: Mapping[int, int] | None = None) -> tuple[BuildStep | None, list[bool]]:
+        """The step building ``type_id`` and, per material, whether it is raw."""
+        step = self.step(type_id, choices)
+        if step is None:
+            return None, []
+        return step, [self.step(m.type_id, choices) is None for m in step.materials]
+
+    def raw_chains(self, roots: Iterable[int] | None = None) -> dict[int, dict[int, ChainLink]]:
+        """production_chains for every buildable item (or ``roots``): the total base quantity
+        of each raw material per run, through whole batches' ratios, without ME."""
+        memo: dict[int, dict[int, ChainLink]] = {}
+        for root in roots if roots is not None else list(self._steps):
+            if root in memo:
+                continue
+            for item in reversed(self.order(root)):  # inputs before their consumers
+                if item not in memo:
+                    memo[item] = self._links(item, memo)
+        return memo if roots is None else {root: memo[root] for root in roots}
+
+    def _links(self, item: int, memo: Mapping[int, dict[int, ChainLink]]) -> dict[int, ChainLink]:
+        step = self._steps[item][0]
+        links: dict[int, ChainLink] = {}
+        for material in step.materials:
+            below = memo.get(material.type_id)
+            if below is None:  # raw
+                found = [ChainLink(material.type_id, Fraction(material.quantity), 1, (item, material.type_id))]
+            else:
+                per_unit = Fraction(material.quantity, self._steps[material.type_id][0].units_per_run)
+                found = [
+                    ChainLink(raw, per_unit * link.base_quantity, link.depth + 1, (item, *link.path))
+                    for raw, link in below.items()
+                ]
+            for link in found:
+                known = links.get(link.raw_type_id)
+                if known is None:
+                    links[link.raw_type_id] = link
+                else:
+                    deeper = link if link.depth > known.depth else known
+                    links[link.raw_type_id] = ChainLink(
+                        link.raw_type_id, known.base_quantity + link.base_quantity, deeper.depth, deeper.path
+                    )
+        return links
+
+    def bill_of_materials(
+        self,
+        type_id: int,
+        runs: int,
+        *,
+        default: StepSettings = DEFAULT_SETTINGS,
+        overrides: Mapping[int, StepSettings] | None = None,
+        bought: frozenset[int] = frozenset(),
+        choices: Mapping[int, int] | None = None,
+    ) -> BillOfMaterials:
+        """What to build and buy for ``runs`` runs of ``type_id``. Demand for an item is summed
+        over the whole tree before its runs are fixed (rounding per branch overcounts); runs
+        are whole, so batch products leave leftovers; materials are rounded per job."""
+        if runs < 1:
+            raise InvalidInput("runs must be at least 1", "runs")
+        if self.step(type_id, choices) is None:
+            raise RuleViolation(f"type {type_id} has no recipe that builds it", "typeId")
+        order = self.order(type_id, choices, bought - {type_id})
+        demand: dict[int, int] = defaultdict(int)
+        depth: dict[int, int] = {type_id: 0}
+        plans: list[StepPlan] = []
+        for item in order:
+            step = self.step(item, choices)
+            assert step is not None
+            settings = (overrides or {}).get(item, default)
+            item_runs = runs if item == type_id else math.ceil(demand[item] / step.units_per_run)
+            jobs = _split(item_runs, step.max_runs)
+            modifier = material_modifier(settings.me, settings.facility, reaction=step.kind is ActivityKind.REACTION)
+            for material in step.materials:
+                demand[material.type_id] += sum(job_quantity(material.quantity, job, modifier) for job in jobs)
+                depth[material.type_id] = max(depth.get(material.type_id, 0), depth[item] + 1)
+            produced = item_runs * step.units_per_run
+            needed = produced if item == type_id else demand[item]
+            plans.append(
+                StepPlan(
+                    type_id=item,
+                    recipe_id=step.recipe_id,
+                    kind=step.kind,
+                    runs=item_runs,
+                    jobs=jobs,
+                    produced=produced,
+                    needed=needed,
+                    leftover=produced - needed,
+                    me=settings.me,
+                    depth=depth[item],
+                )
+            )
+        built = set(order)
+        raw = {item: quantity for item, quantity in demand.items() if item not in built and item not in bought}
+        purchased = {item: quantity for item, quantity in demand.items() if item in bought}
+        plans.sort(key=lambda plan: -plan.depth)
+        return BillOfMaterials(type_id=type_id, runs=runs, steps=tuple(plans), raw=raw, bought=purchased)
+
+
+def _split(runs: int, max_runs: int | None) -> tuple[int, ...]:
+    """Runs per job: a blueprint runs at most ``max_runs`` per job."""
+    if not max_runs or runs <= max_runs:
+        return (runs,)
+    full, rest = divmod(runs, max_runs)
+    return (max_runs,) * full + ((rest,) if rest else ())

@@ -1,0 +1,88 @@
+"""EVE Online industry formulas: materials per job with ME, and job time with TE and skills.
+
+Sources (checked 2026-11): the EVE University wiki, "Industry" and "Material Efficiency"
+pages (materials: ``max(runs, ceil(round(runs × base × modifier, 2)))`` per job, the bonuses
+multiplying; reactions take no ME), CCP's Upwell engineering-complex and rig descriptions
+(Raitaru/Azbel/Sotiyo 1% material, 15/20/30% time; ME rigs T1 2.0%, T2 2.4%; TE rigs T1 20%,
+T2 24%; rig security multipliers high-sec 1.0, low-sec 1.9, null-sec/wormhole 2.1), and
+Fuzzwork's and Hoboleaks' published checks: the Golem's Morphite (base 975, ME 1, Raitaru,
+T1 rig, null-sec) is 916 for one run, and 20 runs of a base-1 input at ME 8 with 1% structure
+bonus need 20, not 19.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import msgspec
+
+from domain.errors import InvalidInput
+
+
+class Security(enum.Enum):
+    HIGH = "high"
+    LOW = "low"
+    NULL = "null"  # null-sec and wormholes
+
+    @property
+    def rig_multiplier(self) -> float:
+        return {Security.HIGH: 1.0, Security.LOW: 1.9, Security.NULL: 2.1}[self]
+
+
+class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """Where a job runs. Bonuses are fractions (0.01 = 1%); they are settings, not constants."""
+
+    structure_material_bonus: float = 0.0  # engineering complexes: 0.01
+    structure_time_bonus: float = 0.0  # Raitaru 0.15, Azbel 0.20, Sotiyo 0.30
+    rig_material_bonus: float = 0.0  # T1 ME rig 0.02, T2 0.024
+    rig_time_bonus: float = 0.0  # T1 TE rig 0.20, T2 0.24
+    security: Security = Security.HIGH
+
+
+NPC_STATION = Facility()
+
+
+class Skills(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    industry: int = 0  # 4% per level
+    advanced_industry: int = 0  # 3% per level
+    reactions: int = 0  # 4% per level, for reactions instead of the two above
+    science: dict[int, int] = {}  # required science skill type id -> level, 1% per level
+
+
+def material_modifier(me: int, facility: Facility, *, reaction: bool = False) -> float:
+    """The factor applied to every base quantity of a job (reactions ignore ME)."""
+    blueprint = 1.0 if reaction else 1.0 - me / 100
+    rig = 1.0 - facility.rig_material_bonus * facility.security.rig_multiplier
+    return blueprint * (1.0 - facility.structure_material_bonus) * rig
+
+
+def job_quantity(base: int, runs: int, modifier: float) -> int:
+    """Units of one input for a job of ``runs`` runs: rounded per job, never below one per run.
+    The 2-decimal round keeps float noise (0.1 × 3 = 0.30000000000000004) from costing a unit."""
+    if base <= 0 or runs <= 0:
+        return 0
+    return max(runs, math.ceil(round(runs * base * modifier, 2)))
+
+
+def job_time(
+    base_seconds: int, runs: int, te: int, facility: Facility, skills: Skills, *, reaction: bool = False
+) -> float:
+    """Seconds for a job of ``runs`` runs."""
+    if reaction:
+        skill_factor = 1.0 - 0.04 * skills.reactions
+        blueprint = 1.0
+    else:
+        skill_factor = (1.0 - 0.04 * skills.industry) * (1.0 - 0.03 * skills.advanced_industry)
+        blueprint = 1.0 - te / 100
+    for level in skills.science.values():
+        skill_factor *= 1.0 - 0.01 * level
+    rig = 1.0 - facility.rig_time_bonus * facility.security.rig_multiplier
+    return base_seconds * runs * blueprint * skill_factor * (1.0 - facility.structure_time_bonus) * rig
+
+
+def validate_levels(me: int, te: int) -> None:
+    if not 0 <= me <= 10:
+        raise InvalidInput("ME must be between 0 and 10", "me")
+    if not 0 <= te <= 20:
+        raise InvalidInput("TE must be between 0 and 20", "te")
