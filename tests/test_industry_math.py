@@ -25,11 +25,11 @@ def test_rounding_is_per_job_not_per_run() -> None:
     assert job_quantity(15, 1, modifier) == 14
 
 
-def test_the_two_decimal_guard_absorbs_float_noise() -> None:
-    # 3 × 100 × 0.1 is 30.000000000000004 in floating point: a bare ceil would ask for 31
-    assert 3 * 100 * 0.1 > 30
-    assert job_quantity(100, 3, 0.1) == 30
-    assert job_quantity(1000, 3, 0.1) == 300
+def test_quantities_are_rounded_to_two_decimals_before_the_ceiling() -> None:
+    # 201 x 0.99 (ME 1) x 0.99 (engineering complex) = 197.0001: the game asks 197, a bare ceil 198
+    modifier = material_modifier(1, Facility(structure_material_bonus=0.01))
+    assert 201 * modifier > 197
+    assert job_quantity(201, 1, modifier) == 197
 
 
 @pytest.mark.parametrize(("me", "expected"), [(0, 32000), (5, 30400), (10, 28800)])
