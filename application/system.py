@@ -5,12 +5,13 @@ The server and the CLI both start from ``Manufactory.open()``; tests open one pe
 
 from __future__ import annotations
 
+from application.catalog import CatalogService
 from application.event_store import EventStore
 from application.manufacturing import ContainerService
 from application.settings import Settings
 from application.users import IssuedToken, UserService
-from projections.catalog import all_projections
 from projections.database import create_read_engine, query_engine
+from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
 from projections.schema import migrate
 from projections.signal import PositionSignal
@@ -37,6 +38,7 @@ class Manufactory:
         self.store.on_recorded(self.projections.wake)
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
+        self.catalogs = CatalogService(self.store)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:

@@ -1,11 +1,273 @@
-"""Every projection of Manufactory, in the order the runtime feeds them."""
+"""Read models of each user's catalog: items, recipes and their links, versions, and the
+spec's production_dependencies and production_chains.
+
+Dependencies and chains are recomputed from the recipes when a new catalog version is
+recorded, and only rows that really differ are written, so a changed recipe changes exactly
+the chains that go through it (and their ``catalog_version`` says when each last changed).
+"""
 
 from __future__ import annotations
 
-from projections.manufacturing import ManufacturingProjection
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    and_,
+    delete,
+    select,
+    tuple_,
+)
+
+from domain.catalog.catalog import CatalogItemsChanged, CatalogRecipesChanged, CatalogVersionRecorded
+from domain.catalog.chains import ProductionGraph
+from domain.catalog.model import Item, Recipe
+from domain.events import Event
+from projections.readmodel import ReadModelTable, insert_rows
 from projections.runtime import Projection
-from projections.users import UsersProjection
+from projections.types import UtcDateTime
+
+CATALOG_ITEMS = ReadModelTable(
+    "catalog_items",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("type_id", BigInteger, primary_key=True),
+        Column("name", String(255), nullable=False),
+        Column("group_id", BigInteger),
+        Column("group_name", String(255)),
+        Column("category_id", BigInteger),
+        Column("category_name", String(255)),
+        Column("volume", Float, nullable=False),
+        Column("portion_size", Integer, nullable=False),
+        Column("market_group_id", BigInteger),
+        Column("published", Boolean, nullable=False),
+    ],
+)
+CATALOG_RECIPES = ReadModelTable(
+    "catalog_recipes",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("recipe_id", BigInteger, primary_key=True),
+        Column("name", String(255)),
+        Column("max_runs", Integer),
+        Column("is_primary", Boolean, nullable=False),
+        Column("body", JSON, nullable=False),  # the whole recipe, as imported
+    ],
+)
+RECIPE_LINKS = ReadModelTable(
+    "catalog_recipe_links",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("recipe_id", BigInteger, primary_key=True),
+        Column("activity", String(24), primary_key=True),
+        Column("role", String(8), primary_key=True),  # material | product | skill
+        Column("type_id", BigInteger, primary_key=True),
+        Column("quantity", BigInteger, nullable=False),
+        Column("probability", Float),
+    ],
+    indexes=[("by_type", ["owner_id", "type_id", "role"], False)],
+)
+CATALOG_VERSIONS = ReadModelTable(
+    "catalog_versions",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("catalog_version", Integer, primary_key=True),
+        Column("game", String(64), nullable=False),
+        Column("source", String(255), nullable=False),
+        Column("content_hash", String(64), nullable=False),
+        Column("summary", JSON, nullable=False),
+        Column("recorded_at", UtcDateTime, nullable=False),
+    ],
+)
+DEPENDENCIES = ReadModelTable(
+    "production_dependencies",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("item_type_id", BigInteger, primary_key=True),
+        Column("recipe_id", BigInteger, primary_key=True),
+        Column("material_type_id", BigInteger, primary_key=True),
+        Column("activity_id", Integer, nullable=False),
+        Column("base_quantity", BigInteger, nullable=False),
+        Column("units_per_run", BigInteger, nullable=False),
+        Column("is_raw_material", Boolean, nullable=False),
+        Column("catalog_version", Integer, nullable=False),
+    ],
+)
+CHAINS = ReadModelTable(
+    "production_chains",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("item_type_id", BigInteger, primary_key=True),
+        Column("raw_material_type_id", BigInteger, primary_key=True),
+        Column("base_quantity", Float, nullable=False),
+        Column("chain_depth", Integer, nullable=False),
+        Column("path", String(1000), nullable=False),
+        Column("catalog_version", Integer, nullable=False),
+    ],
+)
+# Columns that say when a row last changed, not what it says.
+_STAMP = "catalog_version"
 
 
-def all_projections() -> list[Projection]:
-    return [UsersProjection(), ManufacturingProjection()]
+class CatalogProjection(Projection):
+    name = "catalog"
+    tables = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS)
+    topics = (CatalogItemsChanged, CatalogRecipesChanged, CatalogVersionRecorded)
+
+    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        for event in events:
+            owner = event.meta.user_id
+            if isinstance(event, CatalogItemsChanged):
+                keys = [item.type_id for item in event.upserted] + list(event.removed)
+                _delete_keys(connection, tables["catalog_items"], owner, "type_id", keys)
+                insert_rows(connection, tables["catalog_items"], [_item_row(owner, item) for item in event.upserted])
+            elif isinstance(event, CatalogRecipesChanged):
+                keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
+                for name in ("catalog_recipes", "catalog_recipe_links"):
+                    _delete_keys(connection, tables[name], owner, "recipe_id", keys)
+                insert_rows(connection, tables["catalog_recipes"], [_recipe_row(owner, r) for r in event.upserted])
+                insert_rows(connection, tables["catalog_recipe_links"], _link_rows(owner, event.upserted))
+            elif isinstance(event, CatalogVersionRecorded):
+                summary = event.summary
+                insert_rows(
+                    connection,
+                    tables["catalog_versions"],
+                    [
+                        {
+                            "owner_id": owner,
+                            "catalog_version": summary.catalog_version,
+                            "game": event.game,
+                            "source": event.source[:255],
+                            "content_hash": summary.content_hash,
+                            "summary": msgspec.to_builtins(summary),
+                            "recorded_at": event.timestamp,
+                        }
+                    ],
+                )
+                self._recompute_chains(connection, tables, owner, summary.catalog_version)
+
+    def _recompute_chains(self, connection: Connection, tables: Mapping[str, Table], owner: UUID, version: int) -> None:
+        recipes_table = tables["catalog_recipes"]
+        bodies = connection.execute(select(recipes_table.c.body).where(recipes_table.c.owner_id == owner)).scalars()
+        graph = ProductionGraph.from_recipes(msgspec.convert(body, Recipe) for body in bodies)
+        dependencies = [
+            {
+                "owner_id": owner,
+                "item_type_id": product,
+                "recipe_id": step.recipe_id,
+                "material_type_id": material.type_id,
+                "activity_id": step.kind.activity_id,
+                "base_quantity": material.quantity,
+                "units_per_run": step.units_per_run,
+                "is_raw_material": not graph.alternatives(material.type_id),
+                _STAMP: version,
+            }
+            for product in graph.products()
+            for step in graph.alternatives(product)
+            for material in step.materials
+        ]
+        chains, _looping = graph.raw_chains()
+        chain_rows = [
+            {
+                "owner_id": owner,
+                "item_type_id": item,
+                "raw_material_type_id": raw,
+                "base_quantity": float(link.base_quantity),
+                "chain_depth": link.depth,
+                "path": "->".join(str(step) for step in link.path)[:1000],
+                _STAMP: version,
+            }
+            for item, links in chains.items()
+            for raw, link in links.items()
+        ]
+        _write_changes(connection, tables["production_dependencies"], owner, dependencies)
+        _write_changes(connection, tables["production_chains"], owner, chain_rows)
+
+
+def _item_row(owner: UUID, item: Item) -> dict[str, Any]:
+    return {
+        "owner_id": owner,
+        "type_id": item.type_id,
+        "name": item.name,
+        "group_id": item.group_id,
+        "group_name": item.group_name,
+        "category_id": item.category_id,
+        "category_name": item.category_name,
+        "volume": item.volume,
+        "portion_size": item.portion_size,
+        "market_group_id": item.market_group_id,
+        "published": item.published,
+    }
+
+
+def _recipe_row(owner: UUID, recipe: Recipe) -> dict[str, Any]:
+    return {
+        "owner_id": owner,
+        "recipe_id": recipe.recipe_id,
+        "name": recipe.name,
+        "max_runs": recipe.max_runs,
+        "is_primary": recipe.primary,
+        "body": msgspec.to_builtins(recipe),
+    }
+
+
+def _link_rows(owner: UUID, recipes: Sequence[Recipe]) -> list[dict[str, Any]]:
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for recipe in recipes:
+        for activity in recipe.activities:
+            entries = [
+                *(("material", m.type_id, m.quantity, None) for m in activity.materials),
+                *(("product", p.type_id, p.quantity, p.probability) for p in activity.products),
+                *(("skill", s.type_id, s.level, None) for s in activity.skills),
+            ]
+            for role, type_id, quantity, probability in entries:
+                key = (recipe.recipe_id, activity.kind.value, role, type_id)
+                rows[key] = {
+                    "owner_id": owner,
+                    "recipe_id": recipe.recipe_id,
+                    "activity": activity.kind.value,
+                    "role": role,
+                    "type_id": type_id,
+                    "quantity": quantity,
+                    "probability": probability,
+                }
+    return list(rows.values())
+
+
+def _delete_keys(connection: Connection, table: Table, owner: UUID, column: str, keys: list[int]) -> None:
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        connection.execute(delete(table).where(table.c.owner_id == owner, table.c[column].in_(chunk)))
+
+
+def _write_changes(connection: Connection, table: Table, owner: UUID, rows: list[dict[str, Any]]) -> None:
+    """Make the owner's rows equal ``rows``, touching only the rows whose content differs."""
+    keys = [column.name for column in table.primary_key.columns]
+    content = [column.name for column in table.columns if column.name not in keys and column.name != _STAMP]
+    current = {
+        tuple(row[: len(keys)]): tuple(row[len(keys) :])
+        for row in connection.execute(
+            select(*(table.c[k] for k in keys), *(table.c[c] for c in content)).where(table.c.owner_id == owner)
+        )
+    }
+    wanted = {tuple(row[k] for k in keys): row for row in rows}
+    stale = [
+        key for key, values in current.items() if key not in wanted or values != tuple(wanted[key][c] for c in content)
+    ]
+    stale_set = set(stale)
+    fresh = [row for key, row in wanted.items() if key not in current or key in stale_set]
+    for start in range(0, len(stale), 2000):
+        chunk = stale[start : start + 2000]
+        connection.execute(delete(table).where(and_(tuple_(*(table.c[k] for k in keys)).in_(chunk))))
+    insert_rows(connection, table, fresh)

@@ -224,5 +224,6 @@ def test_openapi_health_and_version_are_served(client: Any) -> None:
     assert f"{CONTAINERS}/{{container_id}}/config" in spec["paths"]
     assert client.get("/schema").status_code == 200
     health = client.get("/health").json()
-    assert health["status"] == "ok" and {p["name"] for p in health["projections"]} == {"users", "manufacturing"}
+    assert health["status"] == "ok"
+    assert {p["name"] for p in health["projections"]} == {"users", "manufacturing", "catalog"}
     assert client.get("/v1/version").json()["name"] == "manufactory"

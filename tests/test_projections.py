@@ -13,6 +13,7 @@ from sqlalchemy import inspect, select
 from application.settings import Settings
 from application.system import Manufactory
 from domain.events import CommandMeta
+from projections.catalog import CatalogProjection
 from projections.manufacturing import CONFIG_HISTORY, CONTAINERS, ManufacturingProjection
 from projections.runtime import ProjectionError
 from projections.users import USER_TOKENS, USERS
@@ -58,6 +59,7 @@ def test_catch_up_applies_every_event_once_and_tracks_the_position(system: Manuf
     assert {s.name: (s.position, s.lag) for s in system.projections.status()} == {
         "users": (head, 0),
         "manufacturing": (head, 0),
+        "catalog": (head, 0),
     }
     history = rows(system, CONFIG_HISTORY.view)["mfg_config_history"]
     assert len(history) == 6 + 6 + 3  # registered + config + status events
@@ -134,13 +136,13 @@ def test_the_live_tables_keep_serving_during_a_rebuild_and_late_events_make_it(s
 
 
 def test_an_unknown_projection_name_is_a_clear_error(system: Manufactory) -> None:
-    with pytest.raises(ProjectionError, match="known projections: manufacturing, users"):
+    with pytest.raises(ProjectionError, match="known projections: catalog, manufacturing, users"):
         system.projections.rebuild("nope")
 
 
 def test_the_migrated_schema_matches_the_projections_tables(system: Manufactory) -> None:
     inspector = inspect(system.read_engine)
-    for projection_table in (USERS, USER_TOKENS, CONTAINERS, CONFIG_HISTORY):
+    for projection_table in (USERS, USER_TOKENS, CONTAINERS, CONFIG_HISTORY, *CatalogProjection.tables):
         expected = projection_table.physical(1)
         actual = {c["name"]: c for c in inspector.get_columns(expected.name)}
         assert list(actual) == [c.name for c in expected.columns]

@@ -112,6 +112,10 @@ class ProductionGraph:
     def from_recipes(cls, recipes: Iterable[Recipe]) -> ProductionGraph:
         return cls(build_steps(recipes))
 
+    def products(self) -> list[int]:
+        """Every item some recipe builds."""
+        return list(self._steps)
+
     def alternatives(self, type_id: int) -> list[BuildStep]:
         return list(self._steps.get(type_id, ()))
 
@@ -168,17 +172,25 @@ class ProductionGraph:
             return None, []
         return step, [self.step(m.type_id, choices) is None for m in step.materials]
 
-    def raw_chains(self, roots: Iterable[int] | None = None) -> dict[int, dict[int, ChainLink]]:
+    def raw_chains(self, roots: Iterable[int] | None = None) -> tuple[dict[int, dict[int, ChainLink]], set[int]]:
         """production_chains for every buildable item (or ``roots``): the total base quantity
-        of each raw material per run, through whole batches' ratios, without ME."""
+        of each raw material per run, through whole batches' ratios, without ME; and the
+        items whose chain loops (they get no rows)."""
         memo: dict[int, dict[int, ChainLink]] = {}
-        for root in roots if roots is not None else list(self._steps):
-            if root in memo:
+        looping: set[int] = set()
+        wanted = list(roots) if roots is not None else list(self._steps)
+        for root in wanted:
+            if root in memo or root in looping:
                 continue
-            for item in reversed(self.order(root)):  # inputs before their consumers
+            try:
+                order = self.order(root)
+            except ChainCycle:
+                looping.add(root)
+                continue
+            for item in reversed(order):  # inputs before their consumers
                 if item not in memo:
                     memo[item] = self._links(item, memo)
-        return memo if roots is None else {root: memo[root] for root in roots}
+        return {root: memo[root] for root in wanted if root in memo}, looping
 
     def _links(self, item: int, memo: Mapping[int, dict[int, ChainLink]]) -> dict[int, ChainLink]:
         step = self._steps[item][0]

@@ -7,7 +7,8 @@ multiplying; reactions take no ME), CCP's Upwell engineering-complex and rig des
 T2 24%; rig security multipliers high-sec 1.0, low-sec 1.9, null-sec/wormhole 2.1), and
 Fuzzwork's and Hoboleaks' published checks: the Golem's Morphite (base 975, ME 1, Raitaru,
 T1 rig, null-sec) is 916 for one run, and 20 runs of a base-1 input at ME 8 with 1% structure
-bonus need 20, not 19.
+bonus need 20, not 19. The round to two decimals before the ceiling is the game's rule: 201 × 0.99 ×
+0.99 = 197.0001 costs 197 units, not 198.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def material_modifier(me: int, facility: Facility, *, reaction: bool = False) ->
 
 
 def job_quantity(base: int, runs: int, modifier: float) -> int:
-    """Units of one input for a job of ``runs`` runs: rounded per job, never below one per run.
-    The 2-decimal round keeps float noise (0.1 × 3 = 0.30000000000000004) from costing a unit."""
+    """Units of one input for a job of ``runs`` runs: rounded per job (to two decimals, then
+    up), never below one per run."""
     if base <= 0 or runs <= 0:
         return 0
     return max(runs, math.ceil(round(runs * base * modifier, 2)))

@@ -1,0 +1,48 @@
+"""Importing a user's catalog: one atomic command that records the catalog's new version."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from application.commands import create_aggregate, update_aggregate
+from application.event_store import EventStore
+from domain.catalog.catalog import Catalog, ImportSummary, catalog_aggregate_id
+from domain.catalog.model import CatalogData
+from domain.errors import Conflict, NotFound
+from domain.events import CommandMeta
+
+
+class ImportResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    catalog_id: UUID
+    changed: bool
+    position: int
+    summary: ImportSummary | None  # None: the data was already the current version
+
+
+class CatalogService:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def import_catalog(self, data: CatalogData, source: str, meta: CommandMeta) -> ImportResult:
+        aggregate_id = catalog_aggregate_id(meta.user_id)
+        summaries: list[ImportSummary | None] = []
+
+        def record(catalog: Catalog) -> None:
+            summaries.clear()
+            summaries.append(catalog.import_data(data, source, meta))
+
+        try:
+            result = update_aggregate(self.store, Catalog, aggregate_id, meta.user_id, record)
+        except NotFound:
+            catalog = Catalog.open(meta.user_id, meta)
+            record(catalog)
+            try:
+                result = create_aggregate(self.store, catalog, "catalog")
+            except Conflict:  # another first import won the race: import on top of it
+                result = update_aggregate(self.store, Catalog, aggregate_id, meta.user_id, record)
+        summary = summaries[0]
+        return ImportResult(
+            catalog_id=aggregate_id, changed=summary is not None, position=result.position, summary=summary
+        )

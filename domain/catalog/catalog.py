@@ -1,0 +1,189 @@
+"""A user's item catalog: the static data of their game, versioned by imports.
+
+An import is diffed against the catalog by per-entity content hashes, so only what was
+added, changed or removed is recorded (in chunks, all in one atomic save), followed by the
+new version with its counts and a content hash; importing the same data again records
+nothing. The aggregate keeps only the hashes: the items and recipes live in the projection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+import msgspec
+
+from domain.aggregate import Aggregate
+from domain.catalog.model import CatalogData, Item, Recipe
+from domain.events import CommandMeta, Event, utcnow
+
+_CATALOG_NAMESPACE = UUID("3c0e8f7a-51b2-4d8e-a1d4-6f0b2c9e7d13")
+CHUNK = 1000
+T = TypeVar("T")
+
+
+def catalog_aggregate_id(owner_id: UUID) -> UUID:
+    return uuid.uuid5(_CATALOG_NAMESPACE, str(owner_id))
+
+
+def entity_hash(entity: Item | Recipe) -> str:
+    return hashlib.blake2b(msgspec.json.encode(entity), digest_size=12).hexdigest()
+
+
+class ImportSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    catalog_version: int
+    content_hash: str
+    items_added: int
+    items_changed: int
+    items_removed: int
+    recipes_added: int
+    recipes_changed: int
+    recipes_removed: int
+
+
+class Catalog(Aggregate):
+    game: str
+    catalog_version: int
+    content_hash: str
+    item_hashes: dict[int, str]
+    recipe_hashes: dict[int, str]
+
+    @classmethod
+    def open(cls, owner_id: UUID, meta: CommandMeta) -> Catalog:
+        return cls._create(
+            CatalogOpened(
+                originator_id=catalog_aggregate_id(owner_id),
+                originator_version=1,
+                timestamp=utcnow(),
+                meta=meta,
+                owner_id=owner_id,
+            )
+        )
+
+    def import_data(self, data: CatalogData, source: str, meta: CommandMeta) -> ImportSummary | None:
+        """Record what changed; None (and nothing recorded) when the data is the same."""
+        items = {item.type_id: (entity_hash(item), item) for item in data.items}
+        recipes = {recipe.recipe_id: (entity_hash(recipe), recipe) for recipe in data.recipes}
+        item_diff = _diff(self.item_hashes, items)
+        recipe_diff = _diff(self.recipe_hashes, recipes)
+        if not any(item_diff) and not any(recipe_diff) and data.game == self.game:
+            return None
+        version = self.catalog_version + 1
+        upserted_items = [items[i][1] for i in sorted(item_diff[0] | item_diff[1])]
+        for chunk in _chunks(upserted_items):
+            self._record(CatalogItemsChanged, meta=meta, catalog_version=version, upserted=chunk, removed=())
+        if item_diff[2]:
+            self._record(
+                CatalogItemsChanged,
+                meta=meta,
+                catalog_version=version,
+                upserted=(),
+                removed=tuple(sorted(item_diff[2])),
+            )
+        upserted_recipes = [recipes[r][1] for r in sorted(recipe_diff[0] | recipe_diff[1])]
+        for chunk in _chunks(upserted_recipes):
+            self._record(CatalogRecipesChanged, meta=meta, catalog_version=version, upserted=chunk, removed=())
+        if recipe_diff[2]:
+            self._record(
+                CatalogRecipesChanged,
+                meta=meta,
+                catalog_version=version,
+                upserted=(),
+                removed=tuple(sorted(recipe_diff[2])),
+            )
+        summary = ImportSummary(
+            catalog_version=version,
+            content_hash=_content_hash(data.game, items, recipes),
+            items_added=len(item_diff[0]),
+            items_changed=len(item_diff[1]),
+            items_removed=len(item_diff[2]),
+            recipes_added=len(recipe_diff[0]),
+            recipes_changed=len(recipe_diff[1]),
+            recipes_removed=len(recipe_diff[2]),
+        )
+        self._record(CatalogVersionRecorded, meta=meta, game=data.game, source=source, summary=summary)
+        return summary
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "game": self.game,
+            "catalog_version": self.catalog_version,
+            "content_hash": self.content_hash,
+            "items": len(self.item_hashes),
+            "recipes": len(self.recipe_hashes),
+        }
+
+
+def _diff(known: dict[int, str], incoming: dict[int, tuple[str, Any]]) -> tuple[set[int], set[int], set[int]]:
+    """(added, changed, removed) ids."""
+    added = {key for key in incoming if key not in known}
+    changed = {key for key, (digest, _) in incoming.items() if key in known and known[key] != digest}
+    removed = {key for key in known if key not in incoming}
+    return added, changed, removed
+
+
+def _content_hash(game: str, items: dict[int, tuple[str, Any]], recipes: dict[int, tuple[str, Any]]) -> str:
+    digest = hashlib.blake2b(game.encode(), digest_size=16)
+    for prefix, entities in ((b"i", items), (b"r", recipes)):
+        for key in sorted(entities):
+            digest.update(prefix + str(key).encode() + entities[key][0].encode())
+    return digest.hexdigest()
+
+
+def _chunks(entities: Sequence[T]) -> Iterable[tuple[T, ...]]:
+    for start in range(0, len(entities), CHUNK):
+        yield tuple(entities[start : start + CHUNK])
+
+
+class CatalogOpened(Event):
+    owner_id: UUID
+
+    def apply(self, aggregate: Any) -> Catalog:
+        catalog = Catalog(self.originator_id, self.owner_id, self.timestamp)
+        catalog.game = "eve"
+        catalog.catalog_version = 0
+        catalog.content_hash = ""
+        catalog.item_hashes = {}
+        catalog.recipe_hashes = {}
+        return catalog
+
+
+class CatalogItemsChanged(Event):
+    catalog_version: int
+    upserted: tuple[Item, ...]
+    removed: tuple[int, ...]
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        for item in self.upserted:
+            aggregate.item_hashes[item.type_id] = entity_hash(item)
+        for type_id in self.removed:
+            aggregate.item_hashes.pop(type_id, None)
+        return aggregate
+
+
+class CatalogRecipesChanged(Event):
+    catalog_version: int
+    upserted: tuple[Recipe, ...]
+    removed: tuple[int, ...]
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        for recipe in self.upserted:
+            aggregate.recipe_hashes[recipe.recipe_id] = entity_hash(recipe)
+        for recipe_id in self.removed:
+            aggregate.recipe_hashes.pop(recipe_id, None)
+        return aggregate
+
+
+class CatalogVersionRecorded(Event):
+    game: str
+    source: str
+    summary: ImportSummary
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        aggregate.game = self.game
+        aggregate.catalog_version = self.summary.catalog_version
+        aggregate.content_hash = self.summary.content_hash
+        return aggregate
