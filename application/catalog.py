@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from uuid import UUID
 
 import msgspec
 
+import domain.catalog
 from application.commands import create_aggregate, update_aggregate
 from application.event_store import EventStore
 from domain.catalog.catalog import Catalog, ImportSummary, catalog_aggregate_id
 from domain.catalog.model import CatalogData
 from domain.errors import Conflict, NotFound
 from domain.events import CommandMeta
+
+# A few EVE frigates, the Drake, the Wolf with its invention, T2 components and a reaction
+# chain, with the game's real numbers (sources: sample-catalog.SOURCES.md beside it).
+SAMPLE_CATALOG = Path(domain.catalog.__file__).parent / "sample-catalog.json"
 
 
 class ImportResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

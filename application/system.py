@@ -5,11 +5,15 @@ The server and the CLI both start from ``Manufactory.open()``; tests open one pe
 
 from __future__ import annotations
 
-from application.catalog import CatalogService
+import uuid
+
+from application.catalog import SAMPLE_CATALOG, CatalogService
+from application.catalog_sources import read_catalog
 from application.event_store import EventStore
 from application.manufacturing import ContainerService
 from application.settings import Settings
 from application.users import IssuedToken, UserService
+from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
 from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
@@ -51,12 +55,15 @@ class Manufactory:
         migrate(self.read_engine)
 
     def ensure_local_user(self) -> IssuedToken | None:
-        """On a fresh embedded database, create the ``local`` user so the server is usable at
-        once; returns its token (to print once), or None if there are users already."""
+        """On a fresh embedded database, create the ``local`` user with the sample catalog so
+        the server is usable at once; returns its token (to print once), or None if there is
+        data already."""
         if not self.settings.is_sqlite or self.store.head() > 0:
             return None
         issued = self.users.create_user(LOCAL_USER)
-        self.projections.catch_up("users")
+        meta = CommandMeta(user_id=issued.user_id, correlation_id=str(uuid.uuid4()))
+        self.catalogs.import_catalog(read_catalog(SAMPLE_CATALOG), "sample catalog", meta)
+        self.projections.catch_up()
         return issued
 
     def close(self) -> None:

@@ -271,3 +271,142 @@ def _write_changes(connection: Connection, table: Table, owner: UUID, rows: list
         chunk = stale[start : start + 2000]
         connection.execute(delete(table).where(and_(tuple_(*(table.c[k] for k in keys)).in_(chunk))))
     insert_rows(connection, table, fresh)
+
+
+# ------------------------------------------------------------------- queries
+
+
+def _item(row: Any) -> Item:
+    mapping = dict(row._mapping)
+    mapping.pop("owner_id")
+    return Item(**mapping)
+
+
+def search_items(connection: Connection, owner: UUID, text: str, limit: int) -> list[Item]:
+    table = CATALOG_ITEMS.view
+    query = select(table).where(table.c.owner_id == owner)
+    if text:
+        query = query.where(table.c.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
+    rows = connection.execute(query.order_by(table.c.name, table.c.type_id).limit(limit))
+    return [_item(row) for row in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def item_names(connection: Connection, owner: UUID, type_ids: set[int]) -> dict[int, str]:
+    table = CATALOG_ITEMS.view
+    names: dict[int, str] = {}
+    ids = sorted(type_ids)
+    for start in range(0, len(ids), 5000):
+        query = select(table.c.type_id, table.c.name).where(
+            table.c.owner_id == owner, table.c.type_id.in_(ids[start : start + 5000])
+        )
+        names.update({type_id: name for type_id, name in connection.execute(query)})
+    return names
+
+
+def find_item(connection: Connection, owner: UUID, type_id: int) -> Item | None:
+    table = CATALOG_ITEMS.view
+    row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
+    return _item(row) if row else None
+
+
+def recipes_with(connection: Connection, owner: UUID, type_id: int, role: str) -> list[Recipe]:
+    """Recipes in which ``type_id`` is a product ("product") or a material ("material")."""
+    links, recipes = RECIPE_LINKS.view, CATALOG_RECIPES.view
+    ids = select(links.c.recipe_id).where(links.c.owner_id == owner, links.c.type_id == type_id, links.c.role == role)
+    rows = connection.execute(
+        select(recipes.c.body)
+        .where(recipes.c.owner_id == owner, recipes.c.recipe_id.in_(ids))
+        .order_by(recipes.c.recipe_id)
+    ).scalars()
+    return [msgspec.convert(body, Recipe) for body in rows]
+
+
+def all_recipes(connection: Connection, owner: UUID) -> list[Recipe]:
+    table = CATALOG_RECIPES.view
+    bodies = connection.execute(select(table.c.body).where(table.c.owner_id == owner)).scalars()
+    return [msgspec.convert(body, Recipe) for body in bodies]
+
+
+class VersionView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    catalog_version: int
+    game: str
+    source: str
+    content_hash: str
+    summary: dict[str, Any]
+    recorded_at: Any
+
+
+def catalog_versions(connection: Connection, owner: UUID) -> list[VersionView]:
+    table = CATALOG_VERSIONS.view
+    rows = connection.execute(select(table).where(table.c.owner_id == owner).order_by(table.c.catalog_version))
+    return [
+        VersionView(
+            catalog_version=row.catalog_version,
+            game=row.game,
+            source=row.source,
+            content_hash=row.content_hash,
+            summary=row.summary,
+            recorded_at=row.recorded_at,
+        )
+        for row in rows
+    ]
+
+
+class ChainRow(msgspec.Struct, frozen=True, kw_only=True):
+    raw_material_type_id: int
+    base_quantity: float
+    chain_depth: int
+    path: str
+    catalog_version: int
+
+
+def chain_rows(connection: Connection, owner: UUID, type_id: int) -> list[ChainRow]:
+    table = CHAINS.view
+    rows = connection.execute(
+        select(table)
+        .where(table.c.owner_id == owner, table.c.item_type_id == type_id)
+        .order_by(table.c.raw_material_type_id)
+    )
+    return [
+        ChainRow(
+            raw_material_type_id=row.raw_material_type_id,
+            base_quantity=row.base_quantity,
+            chain_depth=row.chain_depth,
+            path=row.path,
+            catalog_version=row.catalog_version,
+        )
+        for row in rows
+    ]
+
+
+class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
+    recipe_id: int
+    material_type_id: int
+    activity_id: int
+    base_quantity: int
+    units_per_run: int
+    is_raw_material: bool
+
+
+def dependency_rows(connection: Connection, owner: UUID, type_id: int) -> list[DependencyRow]:
+    table = DEPENDENCIES.view
+    rows = connection.execute(
+        select(table)
+        .where(table.c.owner_id == owner, table.c.item_type_id == type_id)
+        .order_by(table.c.recipe_id, table.c.material_type_id)
+    )
+    return [
+        DependencyRow(
+            recipe_id=row.recipe_id,
+            material_type_id=row.material_type_id,
+            activity_id=row.activity_id,
+            base_quantity=row.base_quantity,
+            units_per_run=row.units_per_run,
+            is_raw_material=row.is_raw_material,
+        )
+        for row in rows
+    ]

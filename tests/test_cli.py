@@ -52,3 +52,18 @@ def test_projections_status_rebuild_and_audit(tmp_path: Path, sqlite_url: str) -
     trail = run_cli("audit", str(user_aggregate_id("alice")), cwd=tmp_path, database_url=sqlite_url)
     events = json.loads(trail.stdout)["events"]
     assert [e["type"] for e in events] == ["UserRegistered"]
+
+
+def test_catalog_import_is_versioned_and_chains_show_prints_the_tree(tmp_path: Path, sqlite_url: str) -> None:
+    from application.catalog import SAMPLE_CATALOG
+
+    assert run_cli("users", "create", "alice", cwd=tmp_path, database_url=sqlite_url).returncode == 0
+    first = run_cli("catalog", "import", str(SAMPLE_CATALOG), "--user", "alice", cwd=tmp_path, database_url=sqlite_url)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("catalog version 1 (") and "items +71" in first.stdout
+    again = run_cli("catalog", "import", str(SAMPLE_CATALOG), "--user", "alice", cwd=tmp_path, database_url=sqlite_url)
+    assert again.stdout.startswith("unchanged")
+    shown = run_cli("chains", "show", "587", "--user", "alice", cwd=tmp_path, database_url=sqlite_url)
+    assert "Rifter (587)" in shown.stdout and "32000 × Tritanium (34)" in shown.stdout
+    missing = run_cli("chains", "show", "34", "--user", "alice", cwd=tmp_path, database_url=sqlite_url)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1

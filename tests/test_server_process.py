@@ -63,6 +63,12 @@ def test_fresh_embedded_server_prints_a_token_once_and_keeps_config_across_resta
         token = server.printed_token
         assert token, server.output
         check_live_config_round_trip(server.url, token)
+        bill = httpx.get(  # the local user starts with the sample catalog
+            server.url + "/v1/production/chains/24698/materials",
+            params={"me": 10},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        assert {m["name"]: m["quantity"] for m in bill["materials"]}["Tritanium"] == 2_520_000
     assert (tmp_path / "var" / "manufactory.sqlite").exists()
 
     with serving(tmp_path) as restarted:

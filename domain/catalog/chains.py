@@ -71,6 +71,25 @@ class StepPlan(msgspec.Struct, frozen=True, kw_only=True):
     depth: int
 
 
+class ChainNode(msgspec.Struct, kw_only=True):
+    """One item in a chain tree: ``quantity`` per run of its parent's recipe."""
+
+    type_id: int
+    quantity: int
+    recipe_id: int | None = None
+    activity: ActivityKind | None = None
+    units_per_run: int | None = None
+    children: list[ChainNode] = []
+
+    def type_ids(self) -> set[int]:
+        ids, stack = set(), [self]
+        while stack:
+            node = stack.pop()
+            ids.add(node.type_id)
+            stack.extend(node.children)
+        return ids
+
+
 class BillOfMaterials(msgspec.Struct, frozen=True, kw_only=True):
     type_id: int
     runs: int
@@ -171,6 +190,21 @@ class ProductionGraph:
         if step is None:
             return None, []
         return step, [self.step(m.type_id, choices) is None for m in step.materials]
+
+    def tree(self, root: int, choices: Mapping[int, int] | None = None) -> ChainNode:
+        """The chain as a tree down to raw materials (shared inputs appear under each user)."""
+        self.order(root, choices)  # raises ChainCycle before any walking
+        top = ChainNode(type_id=root, quantity=1)
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            step = self.step(node.type_id, choices)
+            if step is None:
+                continue
+            node.recipe_id, node.activity, node.units_per_run = step.recipe_id, step.kind, step.units_per_run
+            node.children = [ChainNode(type_id=m.type_id, quantity=m.quantity) for m in step.materials]
+            stack.extend(node.children)
+        return top
 
     def raw_chains(self, roots: Iterable[int] | None = None) -> tuple[dict[int, dict[int, ChainLink]], set[int]]:
         """production_chains for every buildable item (or ``roots``): the total base quantity

@@ -117,3 +117,15 @@ class CatalogFile(Struct):
     game: str = "eve"
     items: tuple[Item, ...] = ()
     recipes: tuple[Recipe, ...] = ()
+
+
+def catalog_json_schema() -> dict[str, object]:
+    """The JSON Schema of our catalog format, as committed in catalog.schema.json."""
+    schema = msgspec.json.schema(CatalogFile)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Manufactory catalog",
+        "description": "Items and recipes of a game, imported with POST /v1/catalog/imports "
+        "or `manufactory catalog import FILE.json`.",
+        **schema,
+    }

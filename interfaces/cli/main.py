@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from application.settings import Settings
 from application.system import Manufactory
 from domain.errors import DomainError
+from interfaces.cli.catalog import catalog, chains
 from interfaces.cli.client import CliError
 from interfaces.cli.manufacturing import manufacturing
 from projections.runtime import ProjectionError
@@ -170,6 +171,8 @@ def audit(aggregate_id: UUID, version: int | None) -> None:
 
 
 cli.add_command(manufacturing)
+cli.add_command(catalog)
+cli.add_command(chains)
 
 
 def main() -> None:

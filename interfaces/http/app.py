@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from application.system import Manufactory
+from interfaces.http.catalog_queries import catalog_query_routes
 from interfaces.http.commands import command_routes
 from interfaces.http.context import TokenCache, authenticated_user
 from interfaces.http.errors import EXCEPTION_HANDLERS
@@ -33,7 +34,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             system.projections.stop()
 
     return Litestar(
-        route_handlers=[*command_routes(), *query_routes(), *service_routes()],
+        route_handlers=[*command_routes(), *query_routes(), *catalog_query_routes(), *service_routes()],
         dependencies={"user_id": Provide(authenticated_user)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[projections_alongside],
@@ -42,6 +43,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
                 "system": system,
                 "token_cache": TokenCache(),
                 "container_cache": ReadCache(system.signal, "manufacturing"),
+                "graph_cache": ReadCache(system.signal, "catalog", size=64),
             }
         ),
         openapi_config=OpenAPIConfig(

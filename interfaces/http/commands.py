@@ -11,7 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody, PathParameter
 
+from application.catalog import ImportResult
 from application.commands import CommandResult
+from domain.catalog.model import CatalogData, CatalogFile
 from domain.events import CommandMeta
 from domain.manufacturing.container import Container
 from interfaces.http.context import command_meta, expected_version, system_of
@@ -117,5 +119,13 @@ def change_status(
     return CommandAccepted(**_accepted(result))
 
 
+@post("/v1/catalog/imports", tags=["commands"], dependencies=COMMAND_DEPENDENCIES, sync_to_thread=True, status_code=200)
+def import_catalog(state: State, data: JSONBody[CatalogFile], meta: NamedDependency[CommandMeta]) -> ImportResult:
+    """Import a catalog in Manufactory's JSON format (catalog.schema.json) as your catalog's
+    next version; the same data again changes nothing. Large SDE imports: use the CLI."""
+    catalog = CatalogData(game=data.game, items=data.items, recipes=data.recipes)
+    return system_of(state).catalogs.import_catalog(catalog, "api", meta)
+
+
 def command_routes() -> list[HTTPRouteHandler]:
-    return [register_container, update_config, change_status]
+    return [register_container, update_config, change_status, import_catalog]

@@ -1,0 +1,179 @@
+"""The SDE's records, shared by its YAML and JSON-lines editions (same fields in both).
+
+Typed with msgspec so a wrong value is refused with its path (``$.activities...quantity``)
+instead of slipping into the catalog. Only the fields we use are declared; the rest are ignored.
+The JSON-lines records add ``_key`` (the id the YAML holds as the mapping key).
+
+Verified layouts (fields and nesting):
+- ``blueprints.yaml``: xiboliyadongtu/eve-blueprint-data ``fsd/blueprints.yaml`` (e.g. 691 Rifter
+  Blueprint: manufacturing materials 34x32000, 35x6000, 36x2500, 37x500, time 6000, skill 3380 L1;
+  invention products with ``probability: 0.3``; ``blueprintTypeID``, ``maxProductionLimit: 30``),
+  and timpanogos/eveonline-third-party-documentation ``docs/sde/yaml/yaml_blueprints.md``.
+- ``typeIDs.yaml``: timpanogos/eveonline-third-party-documentation ``docs/sde/yaml/yaml_typeIDs.md``
+  (groupID, name {de, en, ...}, portionSize, published, volume, marketGroupID).
+- JSON lines: esi/esi-docs ``docs/services/static-data/index.md`` (integer keys become ``_key``;
+  the SDE ships as JSON lines and YAML with the same datasets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import msgspec
+
+from application.catalog_sources.assemble import (
+    Group,
+    Taxonomy,
+    activity_kind,
+    english,
+    items_and_names,
+    make_recipe,
+)
+from domain.catalog.model import Activity, ActivityKind, CatalogData, Item, Material, Product, Recipe, Skill
+
+Name = dict[str, str] | str | None
+
+
+class _Record(msgspec.Struct, kw_only=True):
+    """Keyword-only, so fields with and without defaults can come in the SDE's own order."""
+
+
+class SdeRecord(_Record):
+    """A top-level record; ``key`` is only set in the JSON-lines edition."""
+
+    key: int | None = msgspec.field(default=None, name="_key")
+
+
+class SdeCategory(SdeRecord):
+    name: Name = None
+
+
+class SdeGroup(SdeRecord):
+    category_id: int | None = msgspec.field(default=None, name="categoryID")
+    name: Name = None
+
+
+class SdeType(SdeRecord):
+    group_id: int | None = msgspec.field(default=None, name="groupID")
+    name: Name = None
+    volume: float = 0.0
+    portion_size: int = msgspec.field(default=1, name="portionSize")
+    market_group_id: int | None = msgspec.field(default=None, name="marketGroupID")
+    published: bool = False
+
+
+class SdeMaterial(_Record):
+    type_id: int = msgspec.field(name="typeID")
+    quantity: int
+
+
+class SdeProduct(_Record):
+    type_id: int = msgspec.field(name="typeID")
+    quantity: int
+    probability: float | None = None
+
+
+class SdeSkill(_Record):
+    type_id: int = msgspec.field(name="typeID")
+    level: int
+
+
+class SdeActivity(_Record):
+    time: int = 0
+    materials: list[SdeMaterial] = []
+    products: list[SdeProduct] = []
+    skills: list[SdeSkill] = []
+
+
+class SdeBlueprint(SdeRecord):
+    activities: dict[str, SdeActivity] = {}
+    max_production_limit: int | None = msgspec.field(default=None, name="maxProductionLimit")
+
+
+R = TypeVar("R", bound=SdeRecord)
+
+
+class RecordReader(Protocol):
+    """Yields (id, record) for each record of one file, as the edition stores them."""
+
+    def __call__(self, path: Path, record_type: type[R]) -> Iterator[tuple[int, R]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SdeFiles:
+    blueprints: Path
+    types: Path
+    groups: Path | None
+    categories: Path | None
+
+    @property
+    def all(self) -> tuple[Path, ...]:
+        """Every file to read, for the progress total."""
+        present = (self.categories, self.groups, self.types, self.blueprints)
+        return tuple(path for path in present if path is not None)
+
+
+def read_sde(files: SdeFiles, records: RecordReader) -> CatalogData:
+    categories = _categories(files.categories, records)
+    groups = _groups(files.groups, records)
+    taxonomy = Taxonomy(groups=groups, categories=categories)
+    items, type_names = items_and_names(
+        (item(type_id, record, taxonomy), english(record.name)) for type_id, record in records(files.types, SdeType)
+    )
+    recipes = tuple(
+        recipe(blueprint_id, record, type_names) for blueprint_id, record in records(files.blueprints, SdeBlueprint)
+    )
+    return CatalogData(game="eve", items=items, recipes=recipes)
+
+
+def _categories(path: Path | None, records: RecordReader) -> dict[int, str]:
+    if path is None:
+        return {}
+    named = ((category_id, english(record.name)) for category_id, record in records(path, SdeCategory))
+    return {category_id: name for category_id, name in named if name is not None}
+
+
+def _groups(path: Path | None, records: RecordReader) -> dict[int, Group]:
+    if path is None:
+        return {}
+    return {group_id: group(record) for group_id, record in records(path, SdeGroup)}
+
+
+def group(record: SdeGroup) -> Group:
+    return Group(category_id=record.category_id, name=english(record.name))
+
+
+def item(type_id: int, record: SdeType, taxonomy: Taxonomy) -> Item:
+    return taxonomy.item(
+        type_id,
+        english(record.name),
+        record.group_id,
+        volume=record.volume,
+        portion_size=record.portion_size,
+        market_group_id=record.market_group_id,
+        published=record.published,
+    )
+
+
+def recipe(blueprint_id: int, record: SdeBlueprint, type_names: Mapping[int, str]) -> Recipe:
+    activities = (
+        _activity(kind, activity)
+        for name, activity in record.activities.items()
+        if (kind := activity_kind(name)) is not None
+    )
+    return make_recipe(blueprint_id, activities, record.max_production_limit, type_names)
+
+
+def _activity(kind: ActivityKind, record: SdeActivity) -> Activity:
+    return Activity(
+        kind=kind,
+        time=record.time,
+        materials=tuple(Material(type_id=m.type_id, quantity=m.quantity) for m in record.materials),
+        products=tuple(
+            Product(type_id=p.type_id, quantity=p.quantity, probability=p.probability) for p in record.products
+        ),
+        skills=tuple(Skill(type_id=s.type_id, level=s.level) for s in record.skills),
+    )

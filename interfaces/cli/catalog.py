@@ -1,0 +1,98 @@
+"""``manufactory catalog ...`` and ``manufactory chains ...``: local commands on a user's catalog."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.tree import Tree
+
+from application.catalog_sources import read_catalog
+from application.settings import Settings
+from application.system import LOCAL_USER, Manufactory
+from domain.catalog.chains import ChainNode, ProductionGraph
+from domain.errors import NotFound
+from domain.events import CommandMeta
+from domain.users import User, user_aggregate_id
+from projections.catalog import all_recipes, item_names
+
+user_option = click.option("--user", "user_name", default=LOCAL_USER, show_default=True, help="Whose catalog")
+console = Console(stderr=True)
+
+
+@click.group()
+def catalog() -> None:
+    """Import the static data of your game as your catalog."""
+
+
+@catalog.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@user_option
+def import_(path: Path, user_name: str) -> None:
+    """Import PATH: an SDE folder (YAML or JSON lines), a CSV dump folder, or our JSON format."""
+    with Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task("read", total=None)
+        data = read_catalog(path, lambda done, total: bar.update(task, completed=done, total=total))
+    click.echo(f"read {len(data.items)} items and {len(data.recipes)} recipes; recording...", err=True)
+    with Manufactory.open(Settings.from_env()) as system:
+        user_id = _user(system, user_name)
+        meta = CommandMeta(user_id=user_id, correlation_id=str(uuid.uuid4()))
+        result = system.catalogs.import_catalog(data, str(path), meta)
+        system.projections.catch_up("catalog")
+    summary = result.summary
+    if summary is None:
+        click.echo("unchanged: this data is already the current catalog version")
+        return
+    click.echo(
+        f"catalog version {summary.catalog_version} ({summary.content_hash}): "
+        f"items +{summary.items_added} ~{summary.items_changed} -{summary.items_removed}, "
+        f"recipes +{summary.recipes_added} ~{summary.recipes_changed} -{summary.recipes_removed}"
+    )
+
+
+@click.group()
+def chains() -> None:
+    """Production chains of your catalog's items."""
+
+
+@chains.command("show")
+@click.argument("type_id", type=int)
+@user_option
+def show(type_id: int, user_name: str) -> None:
+    """Print the chain of TYPE_ID down to raw materials, quantities per parent run."""
+    with Manufactory.open(Settings.from_env()) as system:
+        user_id = _user(system, user_name)
+        system.projections.catch_up("catalog")
+        with system.query_engine.connect() as connection:
+            graph = ProductionGraph.from_recipes(all_recipes(connection, user_id))
+            if not graph.alternatives(type_id):
+                raise NotFound(f"no recipe in {user_name}'s catalog builds item {type_id}", "typeId")
+            root = graph.tree(type_id)
+            names = item_names(connection, user_id, root.type_ids())
+    Console().print(_render(root, names))
+
+
+def _user(system: Manufactory, name: str) -> uuid.UUID:
+    user_id = user_aggregate_id(name)
+    try:
+        system.store.load(user_id, User)
+    except NotFound:
+        raise NotFound(f"no user named {name!r}; create one with `manufactory users create {name}`", "user") from None
+    return user_id
+
+
+def _render(root: ChainNode, names: dict[int, str]) -> Tree:
+    def label(node: ChainNode) -> str:
+        made = f"  [dim]recipe {node.recipe_id}, {node.units_per_run}/run[/dim]" if node.recipe_id else ""
+        return f"{node.quantity} × {names.get(node.type_id, node.type_id)} ({node.type_id}){made}"
+
+    tree = Tree(f"[bold]{names.get(root.type_id, root.type_id)}[/bold] ({root.type_id})")
+    stack = [(tree, child) for child in reversed(root.children)]
+    while stack:
+        parent, node = stack.pop()
+        branch = parent.add(label(node))
+        stack.extend((branch, child) for child in reversed(node.children))
+    return tree

@@ -1,0 +1,247 @@
+"""Query routes of the catalog and production chains (the spec's chain API).
+
+Flat chains and direct dependencies are read from their projections; trees and bills of
+materials walk the user's production graph, built once from the recipes and kept in memory
+while the catalog projection has not moved.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import anyio.to_thread
+from litestar import get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import PathParameter, QueryParameter
+
+from application.system import Manufactory
+from domain.catalog.chains import ProductionGraph, StepSettings
+from domain.catalog.industry import Facility, Security, validate_levels
+from domain.catalog.model import Item, Recipe
+from domain.errors import InvalidInput, NotFound
+from interfaces.http.catalog_schemas import (
+    BillOut,
+    ChainFlatOut,
+    ChainTreeOut,
+    DirectOut,
+    ItemList,
+    MaterialLine,
+    RecipeList,
+    StepOut,
+    TreeNodeOut,
+    VersionList,
+)
+from interfaces.http.context import await_projection, system_of
+from projections.cache import ReadCache
+from projections.catalog import (
+    all_recipes,
+    catalog_versions,
+    chain_rows,
+    dependency_rows,
+    find_item,
+    item_names,
+    recipes_with,
+    search_items,
+)
+
+TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1)]
+MinPosition = Annotated[int | None, QueryParameter(name="minPosition", ge=0)]
+
+
+def _read(system: Manufactory, query: Any, *args: Any) -> Any:
+    with system.query_engine.connect() as connection:
+        return query(connection, *args)
+
+
+async def _query(state: State, min_position: int | None, query: Any, *args: Any) -> Any:
+    system = system_of(state)
+    await await_projection(system, "catalog", min_position)
+    return await anyio.to_thread.run_sync(_read, system, query, *args)
+
+
+async def _graph(state: State, user_id: UUID, min_position: int | None) -> ProductionGraph:
+    system = system_of(state)
+    await await_projection(system, "catalog", min_position)
+    cache: ReadCache[ProductionGraph] = state.graph_cache
+    found, graph = cache.lookup(user_id, min_position or 0)
+    if not found or graph is None:
+        position = cache.position()
+        recipes: list[Recipe] = await anyio.to_thread.run_sync(_read, system, all_recipes, user_id)
+        graph = ProductionGraph.from_recipes(recipes)
+        cache.store(user_id, position, graph)
+    return graph
+
+
+async def _names(state: State, user_id: UUID, type_ids: set[int]) -> dict[int, str]:
+    return await anyio.to_thread.run_sync(_read, system_of(state), item_names, user_id, type_ids)
+
+
+# ------------------------------------------------------------------ catalog
+
+
+@get("/v1/catalog/items", tags=["queries"])
+async def get_items(
+    state: State,
+    user_id: NamedDependency[UUID],
+    search: Annotated[str, QueryParameter(description="Part of the name, any case")] = "",
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
+    min_position: MinPosition = None,
+) -> ItemList:
+    return ItemList(items=await _query(state, min_position, search_items, user_id, search.strip(), limit))
+
+
+@get("/v1/catalog/items/{type_id:int}", tags=["queries"])
+async def get_item(
+    state: State, user_id: NamedDependency[UUID], type_id: TypeIdPath, min_position: MinPosition = None
+) -> Item:
+    item = await _query(state, min_position, find_item, user_id, type_id)
+    if item is None:
+        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
+    return item
+
+
+@get("/v1/catalog/items/{type_id:int}/recipes", tags=["queries"])
+async def get_item_recipes(
+    state: State,
+    user_id: NamedDependency[UUID],
+    type_id: TypeIdPath,
+    role: Annotated[Literal["producing", "using"], QueryParameter(description="Recipes making it, or using it")] = (
+        "producing"
+    ),
+    min_position: MinPosition = None,
+) -> RecipeList:
+    link_role = "product" if role == "producing" else "material"
+    return RecipeList(recipes=await _query(state, min_position, recipes_with, user_id, type_id, link_role))
+
+
+@get("/v1/catalog/versions", tags=["queries"])
+async def get_versions(state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None) -> VersionList:
+    return VersionList(versions=await _query(state, min_position, catalog_versions, user_id))
+
+
+# ------------------------------------------------------------------ chains
+
+
+@get("/v1/production/chains/{type_id:int}", tags=["queries"])
+async def get_chain(
+    state: State,
+    user_id: NamedDependency[UUID],
+    type_id: TypeIdPath,
+    format: Annotated[Literal["tree", "flat"], QueryParameter()] = "tree",
+    recipe: Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...")] = "",
+    min_position: MinPosition = None,
+) -> ChainTreeOut | ChainFlatOut:
+    """The complete chain to raw materials: a tree, or the flat production_chains rows."""
+    if format == "flat":
+        rows = await _query(state, min_position, chain_rows, user_id, type_id)
+        if not rows:
+            await _require_buildable(state, user_id, type_id, min_position)
+        names = await _names(state, user_id, {type_id, *(row.raw_material_type_id for row in rows)})
+        return ChainFlatOut.of(type_id, names, rows)
+    graph = await _graph(state, user_id, min_position)
+    await _require_buildable(state, user_id, type_id, min_position, graph)
+    tree = graph.tree(type_id, _pairs(recipe, "recipe"))
+    names = await _names(state, user_id, tree.type_ids())
+    return ChainTreeOut(type_id=type_id, name=names.get(type_id, ""), tree=TreeNodeOut.of(tree, names))
+
+
+@get("/v1/production/chains/{type_id:int}/materials", tags=["queries"])
+async def get_materials(
+    state: State,
+    user_id: NamedDependency[UUID],
+    type_id: TypeIdPath,
+    runs: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+    me: Annotated[int, QueryParameter(description="ME of every step (0-10)")] = 0,
+    te: Annotated[int, QueryParameter(description="TE of every step (0-20)")] = 0,
+    step: Annotated[str, QueryParameter(description="Per-step levels: typeId:me[:te],...")] = "",
+    buy: Annotated[str, QueryParameter(description="Items to buy instead of build: typeId,...")] = "",
+    recipe: Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...")] = "",
+    structure_material_bonus: Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=0.5)] = 0.0,
+    rig_material_bonus: Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=0.5)] = 0.0,
+    security: Annotated[Literal["high", "low", "null"], QueryParameter()] = "high",
+    min_position: MinPosition = None,
+) -> BillOut:
+    """The flattened shopping list for ``runs`` runs: raw materials with ME applied per job,
+    intermediates in whole runs (leftovers reported), and the build steps deepest first."""
+    validate_levels(me, te)
+    facility = Facility(
+        structure_material_bonus=structure_material_bonus,
+        rig_material_bonus=rig_material_bonus,
+        security=Security(security),
+    )
+    overrides = {}
+    for item, levels in _pairs(step, "step", arity=(2, 3)).items():
+        validate_levels(levels[0], levels[1] if len(levels) > 1 else 0)
+        overrides[item] = StepSettings(me=levels[0], te=levels[1] if len(levels) > 1 else 0, facility=facility)
+    graph = await _graph(state, user_id, min_position)
+    await _require_buildable(state, user_id, type_id, min_position, graph)
+    bill = graph.bill_of_materials(
+        type_id,
+        runs,
+        default=StepSettings(me=me, te=te, facility=facility),
+        overrides=overrides,
+        bought=frozenset(_ids(buy, "buy")),
+        choices=_pairs(recipe, "recipe"),
+    )
+    names = await _names(state, user_id, {type_id, *bill.raw, *bill.bought, *(s.type_id for s in bill.steps)})
+    return BillOut(
+        type_id=type_id,
+        name=names.get(type_id, ""),
+        runs=runs,
+        materials=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.raw.items())],
+        bought=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.bought.items())],
+        steps=[StepOut.of(s, names) for s in bill.steps],
+    )
+
+
+@get("/v1/production/chains/{type_id:int}/direct", tags=["queries"])
+async def get_direct(
+    state: State, user_id: NamedDependency[UUID], type_id: TypeIdPath, min_position: MinPosition = None
+) -> DirectOut:
+    """Direct dependencies only (the spec's production_dependencies), for every recipe."""
+    rows = await _query(state, min_position, dependency_rows, user_id, type_id)
+    if not rows:
+        await _require_buildable(state, user_id, type_id, min_position)
+    names = await _names(state, user_id, {type_id, *(row.material_type_id for row in rows)})
+    return DirectOut.of(type_id, names, rows)
+
+
+async def _require_buildable(
+    state: State, user_id: UUID, type_id: int, min_position: int | None, graph: ProductionGraph | None = None
+) -> None:
+    graph = graph or await _graph(state, user_id, min_position)
+    if graph.alternatives(type_id):
+        return
+    if await _query(state, min_position, find_item, user_id, type_id) is None:
+        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
+    raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
+
+
+def _ids(text: str, field: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInput("must be comma-separated type ids", field) from None
+
+
+def _pairs(text: str, field: str, arity: tuple[int, ...] = (2,)) -> dict[int, Any]:
+    """``a:b,c:d`` -> {a: b, c: d} (or tuples of the values after the key, for ``arity`` > 2)."""
+    found: dict[int, Any] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            numbers = [int(n) for n in part.split(":")]
+        except ValueError:
+            numbers = []
+        if len(numbers) not in arity:
+            raise InvalidInput(f"{part!r} is not typeId:{'value' if arity == (2,) else 'me[:te]'}", field)
+        found[numbers[0]] = numbers[1] if arity == (2,) else tuple(numbers[1:])
+    return found
+
+
+def catalog_query_routes() -> list[HTTPRouteHandler]:
+    return [get_items, get_item, get_item_recipes, get_versions, get_chain, get_materials, get_direct]

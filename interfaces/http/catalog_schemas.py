@@ -1,0 +1,176 @@
+"""Response bodies of the catalog and chain routes (camelCase)."""
+
+from __future__ import annotations
+
+from domain.catalog.chains import ChainNode, StepPlan
+from domain.catalog.model import Item, Recipe
+from interfaces.http.schemas import Response
+from projections.catalog import ChainRow, DependencyRow, VersionView
+
+
+class ItemList(Response):
+    items: list[Item]
+
+
+class RecipeList(Response):
+    recipes: list[Recipe]
+
+
+class VersionList(Response):
+    versions: list[VersionView]
+
+
+class TreeNodeOut(Response):
+    type_id: int
+    name: str
+    quantity: int
+    raw: bool
+    recipe_id: int | None = None
+    activity: str | None = None
+    units_per_run: int | None = None
+    children: list[TreeNodeOut] = []
+
+    @classmethod
+    def of(cls, root: ChainNode, names: dict[int, str]) -> TreeNodeOut:
+        def convert(node: ChainNode, children: list[TreeNodeOut]) -> TreeNodeOut:
+            return cls(
+                type_id=node.type_id,
+                name=names.get(node.type_id, ""),
+                quantity=node.quantity,
+                raw=node.recipe_id is None,
+                recipe_id=node.recipe_id,
+                activity=node.activity.value if node.activity else None,
+                units_per_run=node.units_per_run,
+                children=children,
+            )
+
+        # post-order without recursion: children are converted before their parent
+        done: dict[int, TreeNodeOut] = {}
+        stack: list[tuple[ChainNode, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                done[id(node)] = convert(node, [done.pop(id(child)) for child in node.children])
+            else:
+                stack.append((node, True))
+                stack.extend((child, False) for child in node.children)
+        return done[id(root)]
+
+
+class ChainTreeOut(Response):
+    type_id: int
+    name: str
+    tree: TreeNodeOut
+
+
+class ChainMaterialOut(Response):
+    raw_material_type_id: int
+    name: str
+    base_quantity: float
+    chain_depth: int
+    path: str
+    catalog_version: int
+
+
+class ChainFlatOut(Response):
+    type_id: int
+    name: str
+    materials: list[ChainMaterialOut]
+
+    @classmethod
+    def of(cls, type_id: int, names: dict[int, str], rows: list[ChainRow]) -> ChainFlatOut:
+        return cls(
+            type_id=type_id,
+            name=names.get(type_id, ""),
+            materials=[
+                ChainMaterialOut(
+                    raw_material_type_id=row.raw_material_type_id,
+                    name=names.get(row.raw_material_type_id, ""),
+                    base_quantity=row.base_quantity,
+                    chain_depth=row.chain_depth,
+                    path=row.path,
+                    catalog_version=row.catalog_version,
+                )
+                for row in rows
+            ],
+        )
+
+
+class DependencyOut(Response):
+    material_type_id: int
+    name: str
+    base_quantity: int
+    activity_id: int
+    recipe_id: int
+    units_per_run: int
+    is_raw_material: bool
+
+
+class DirectOut(Response):
+    type_id: int
+    name: str
+    dependencies: list[DependencyOut]
+
+    @classmethod
+    def of(cls, type_id: int, names: dict[int, str], rows: list[DependencyRow]) -> DirectOut:
+        return cls(
+            type_id=type_id,
+            name=names.get(type_id, ""),
+            dependencies=[
+                DependencyOut(
+                    material_type_id=row.material_type_id,
+                    name=names.get(row.material_type_id, ""),
+                    base_quantity=row.base_quantity,
+                    activity_id=row.activity_id,
+                    recipe_id=row.recipe_id,
+                    units_per_run=row.units_per_run,
+                    is_raw_material=row.is_raw_material,
+                )
+                for row in rows
+            ],
+        )
+
+
+class MaterialLine(Response):
+    type_id: int
+    name: str
+    quantity: int
+
+
+class StepOut(Response):
+    type_id: int
+    name: str
+    recipe_id: int
+    activity: str
+    runs: int
+    jobs: list[int]
+    produced: int
+    needed: int
+    leftover: int
+    me: int
+    depth: int
+
+    @classmethod
+    def of(cls, step: StepPlan, names: dict[int, str]) -> StepOut:
+        return cls(
+            type_id=step.type_id,
+            name=names.get(step.type_id, ""),
+            recipe_id=step.recipe_id,
+            activity=step.kind.value,
+            runs=step.runs,
+            jobs=list(step.jobs),
+            produced=step.produced,
+            needed=step.needed,
+            leftover=step.leftover,
+            me=step.me,
+            depth=step.depth,
+        )
+
+
+class BillOut(Response):
+    type_id: int
+    name: str
+    runs: int
+    materials: list[MaterialLine]
+    bought: list[MaterialLine]
+    steps: list[StepOut]

@@ -1,0 +1,198 @@
+"""Catalog readers: the SDE (YAML, JSON lines), the CSV dump and our JSON give one catalog.
+
+The fixtures hold a few real entries in the real layouts: the Rifter (587) and its blueprint
+(691, with invention), a blueprint whose type is not in the types file (681), and a reaction
+formula (46166). 681/691 match xiboliyadongtu/eve-blueprint-data ``fsd/blueprints.yaml`` and
+cjkilman/eve-sde-dump's CSVs; 46166's numbers come from code quoting the SDE, and the volume of
+Caesarium Cadmide (16663) is a stand-in.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from application.catalog_sources import read_catalog
+from domain.catalog.model import ActivityKind, CatalogData, CatalogFile, Item, Material, Product, Recipe
+from domain.errors import InvalidInput
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SOURCES = ("sde_yaml", "sde_jsonl", "csv_dump")
+
+
+def read(source: str) -> CatalogData:
+    return read_catalog(FIXTURES / source)
+
+
+def item(catalog: CatalogData, type_id: int) -> Item:
+    return next(entry for entry in catalog.items if entry.type_id == type_id)
+
+
+def recipe(catalog: CatalogData, recipe_id: int) -> Recipe:
+    return next(entry for entry in catalog.recipes if entry.recipe_id == recipe_id)
+
+
+def copy_of(source: str, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(FIXTURES / source, tmp_path / source))
+
+
+def test_every_source_reads_the_same_catalog() -> None:
+    yaml_catalog, jsonl_catalog, csv_catalog = (read(source) for source in SOURCES)
+
+    assert len(yaml_catalog.items) == 8
+    assert set(yaml_catalog.items) == set(jsonl_catalog.items) == set(csv_catalog.items)
+    assert len(yaml_catalog.recipes) == 3
+    assert set(yaml_catalog.recipes) == set(jsonl_catalog.recipes) == set(csv_catalog.recipes)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_rifter_blueprint_manufacturing(source: str) -> None:
+    rifter_blueprint = recipe(read(source), 691)
+
+    assert rifter_blueprint.name == "Rifter Blueprint"
+    assert rifter_blueprint.max_runs == 30
+    assert rifter_blueprint.primary is False
+    manufacturing = rifter_blueprint.activity(ActivityKind.MANUFACTURING)
+    assert manufacturing is not None
+    assert manufacturing.time == 6000
+    assert manufacturing.materials == (
+        Material(type_id=34, quantity=32000),
+        Material(type_id=35, quantity=6000),
+        Material(type_id=36, quantity=2500),
+        Material(type_id=37, quantity=500),
+    )
+    assert manufacturing.products == (Product(type_id=587, quantity=1),)
+    assert [activity.kind.activity_id for activity in rifter_blueprint.activities] == [1, 3, 4, 5, 8]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_items_have_english_names_with_group_and_category_joined(source: str) -> None:
+    catalog = read(source)
+
+    assert item(catalog, 587) == Item(
+        type_id=587,
+        name="Rifter",
+        group_id=25,
+        group_name="Frigate",
+        category_id=6,
+        category_name="Ship",
+        volume=27289.0,
+        portion_size=1,
+        market_group_id=64,
+        published=True,
+    )
+    assert item(catalog, 34).name == "Tritanium"
+    assert item(catalog, 691).category_name == "Blueprint"
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_invention_keeps_probabilities(source: str) -> None:
+    invention = recipe(read(source), 691).activity(ActivityKind.INVENTION)
+
+    assert invention is not None
+    assert invention.products == (
+        Product(type_id=11372, quantity=1, probability=0.3),
+        Product(type_id=11401, quantity=1, probability=0.3),
+    )
+    assert [skill.type_id for skill in invention.skills] == [11445, 11452, 21791]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_reactions_and_blueprints_of_unknown_types(source: str) -> None:
+    catalog = read(source)
+
+    formula = recipe(catalog, 46166)
+    reaction = formula.activity(ActivityKind.REACTION)
+    assert formula.name == "Caesarium Cadmide Reaction Formula"
+    assert reaction is not None and reaction.time == 10800
+    assert reaction.products == (Product(type_id=16663, quantity=200),)
+    assert item(catalog, 46166).category_name == "Reaction"
+    clone_grade_blueprint = recipe(catalog, 681)
+    assert clone_grade_blueprint.name is None
+    assert clone_grade_blueprint.max_runs == 300
+
+
+def test_yaml_in_the_newer_file_names(tmp_path: Path) -> None:
+    folder = copy_of("sde_yaml", tmp_path) / "fsd"
+    for old, new in (("typeIDs", "types"), ("groupIDs", "groups"), ("categoryIDs", "categories")):
+        (folder / f"{old}.yaml").rename(folder / f"{new}.yaml")
+
+    assert read_catalog(folder) == read("sde_yaml")
+
+
+def test_our_json_catalog(tmp_path: Path) -> None:
+    catalog = read("sde_yaml")
+    path = tmp_path / "catalog.json"
+    path.write_bytes(msgspec.json.encode(CatalogFile(items=catalog.items, recipes=catalog.recipes)))
+
+    assert read_catalog(path) == catalog
+
+
+def test_csv_skips_unknown_activity_ids(tmp_path: Path) -> None:
+    folder = copy_of("csv_dump", tmp_path)
+    with (folder / "industryActivity.csv").open("a") as activities:
+        activities.write("691,7,1200\n")  # 7: the retired reverse engineering
+
+    assert read_catalog(folder) == read("csv_dump")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_progress_ends_at_the_total(source: str) -> None:
+    calls: list[tuple[int, int]] = []
+    read_catalog(FIXTURES / source, lambda done, total: calls.append((done, total)))
+
+    total = sum(path.stat().st_size for path in (FIXTURES / source).rglob("*") if path.is_file())
+    assert calls[-1] == (total, total)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+@pytest.mark.parametrize(
+    ("source", "file", "edit", "message"),
+    [
+        ("sde_yaml", "fsd/blueprints.yaml", lambda text: text.replace("time: 600\n", "time: [600\n"), "line"),
+        (
+            "sde_yaml",
+            "fsd/blueprints.yaml",
+            lambda text: text.replace("quantity: 32000", "quantity: lots"),
+            "record 691",
+        ),
+        ("sde_jsonl", "types.jsonl", lambda text: text.replace('"groupID":18,', '"groupID":"18",', 1), "line 1"),
+        ("sde_jsonl", "blueprints.jsonl", lambda text: text + "{not json\n", "line 4"),
+        ("csv_dump", "industryActivityMaterials.csv", lambda text: text.replace("32000", "32k"), "line 5"),
+    ],
+)
+def test_malformed_files_are_named(
+    source: str, file: str, edit: Callable[[str], str], message: str, tmp_path: Path
+) -> None:
+    path = copy_of(source, tmp_path) / file
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    with pytest.raises(InvalidInput) as raised:
+        read_catalog(tmp_path / source)
+
+    assert raised.value.field == "path"
+    assert f"{path.name} {message}" in raised.value.detail
+    assert "\n" not in raised.value.detail
+
+
+def test_incomplete_csv_dump_names_the_missing_file(tmp_path: Path) -> None:
+    folder = copy_of("csv_dump", tmp_path)
+    (folder / "invTypes.csv").unlink()
+
+    with pytest.raises(InvalidInput, match="invTypes.csv"):
+        read_catalog(folder)
+
+
+@pytest.mark.parametrize("name", ["empty", "missing", "notes.txt"])
+def test_unrecognisable_paths(name: str, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("hello")
+
+    with pytest.raises(InvalidInput, match="no catalog found") as raised:
+        read_catalog(tmp_path / name)
+
+    assert raised.value.field == "path"
