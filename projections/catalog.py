@@ -8,8 +8,9 @@ the chains that go through it (and their ``catalog_version`` says when each last
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -275,6 +276,13 @@ def _write_changes(connection: Connection, table: Table, owner: UUID, rows: list
 
 # ------------------------------------------------------------------- queries
 
+S = TypeVar("S")
+
+
+def _structs(rows: Iterable[Any], struct: type[S]) -> list[S]:
+    """Rows as Structs, matched by column name (extra columns, like owner_id, are ignored)."""
+    return [msgspec.convert(row, struct, from_attributes=True) for row in rows]
+
 
 def _item(row: Any) -> Item:
     mapping = dict(row._mapping)
@@ -337,23 +345,13 @@ class VersionView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     source: str
     content_hash: str
     summary: dict[str, Any]
-    recorded_at: Any
+    recorded_at: datetime
 
 
 def catalog_versions(connection: Connection, owner: UUID) -> list[VersionView]:
     table = CATALOG_VERSIONS.view
     rows = connection.execute(select(table).where(table.c.owner_id == owner).order_by(table.c.catalog_version))
-    return [
-        VersionView(
-            catalog_version=row.catalog_version,
-            game=row.game,
-            source=row.source,
-            content_hash=row.content_hash,
-            summary=row.summary,
-            recorded_at=row.recorded_at,
-        )
-        for row in rows
-    ]
+    return _structs(rows, VersionView)
 
 
 class ChainRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -371,16 +369,7 @@ def chain_rows(connection: Connection, owner: UUID, type_id: int) -> list[ChainR
         .where(table.c.owner_id == owner, table.c.item_type_id == type_id)
         .order_by(table.c.raw_material_type_id)
     )
-    return [
-        ChainRow(
-            raw_material_type_id=row.raw_material_type_id,
-            base_quantity=row.base_quantity,
-            chain_depth=row.chain_depth,
-            path=row.path,
-            catalog_version=row.catalog_version,
-        )
-        for row in rows
-    ]
+    return _structs(rows, ChainRow)
 
 
 class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -399,14 +388,4 @@ def dependency_rows(connection: Connection, owner: UUID, type_id: int) -> list[D
         .where(table.c.owner_id == owner, table.c.item_type_id == type_id)
         .order_by(table.c.recipe_id, table.c.material_type_id)
     )
-    return [
-        DependencyRow(
-            recipe_id=row.recipe_id,
-            material_type_id=row.material_type_id,
-            activity_id=row.activity_id,
-            base_quantity=row.base_quantity,
-            units_per_run=row.units_per_run,
-            is_raw_material=row.is_raw_material,
-        )
-        for row in rows
-    ]
+    return _structs(rows, DependencyRow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from domain.catalog.chains import ChainNode, StepPlan
 from domain.catalog.model import Item, Recipe
 from interfaces.http.schemas import Response
@@ -83,14 +85,7 @@ class ChainFlatOut(Response):
             type_id=type_id,
             name=names.get(type_id, ""),
             materials=[
-                ChainMaterialOut(
-                    raw_material_type_id=row.raw_material_type_id,
-                    name=names.get(row.raw_material_type_id, ""),
-                    base_quantity=row.base_quantity,
-                    chain_depth=row.chain_depth,
-                    path=row.path,
-                    catalog_version=row.catalog_version,
-                )
+                ChainMaterialOut(name=names.get(row.raw_material_type_id, ""), **msgspec.structs.asdict(row))
                 for row in rows
             ],
         )
@@ -117,16 +112,7 @@ class DirectOut(Response):
             type_id=type_id,
             name=names.get(type_id, ""),
             dependencies=[
-                DependencyOut(
-                    material_type_id=row.material_type_id,
-                    name=names.get(row.material_type_id, ""),
-                    base_quantity=row.base_quantity,
-                    activity_id=row.activity_id,
-                    recipe_id=row.recipe_id,
-                    units_per_run=row.units_per_run,
-                    is_raw_material=row.is_raw_material,
-                )
-                for row in rows
+                DependencyOut(name=names.get(row.material_type_id, ""), **msgspec.structs.asdict(row)) for row in rows
             ],
         )
 
@@ -152,19 +138,9 @@ class StepOut(Response):
 
     @classmethod
     def of(cls, step: StepPlan, names: dict[int, str]) -> StepOut:
-        return cls(
-            type_id=step.type_id,
-            name=names.get(step.type_id, ""),
-            recipe_id=step.recipe_id,
-            activity=step.kind.value,
-            runs=step.runs,
-            jobs=list(step.jobs),
-            produced=step.produced,
-            needed=step.needed,
-            leftover=step.leftover,
-            me=step.me,
-            depth=step.depth,
-        )
+        fields = msgspec.structs.asdict(step)
+        kind, jobs = fields.pop("kind"), fields.pop("jobs")
+        return cls(name=names.get(step.type_id, ""), activity=kind.value, jobs=list(jobs), **fields)
 
 
 class BillOut(Response):
