@@ -201,38 +201,39 @@ def _cell(row: Row, column: str) -> str:
     return value.strip()
 
 
-def _optional_int(row: Row, column: str) -> int | None:
+N = TypeVar("N", int, float)
+
+
+def _number(row: Row, column: str, kind: Callable[[str], N], what: str) -> N | None:
     value = _text(row, column)
     if value is None:
         return None
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ValueError(f"{column} is not an integer: {value!r}") from None
+        raise ValueError(f"{column} is not {what}: {value!r}") from None
+
+
+def _required(value: N | None, column: str) -> N:
+    if value is None:
+        raise ValueError(f"{column} is empty")
+    return value
+
+
+def _optional_int(row: Row, column: str) -> int | None:
+    return _number(row, column, int, "an integer")
 
 
 def _int(row: Row, column: str) -> int:
-    value = _optional_int(row, column)
-    if value is None:
-        raise ValueError(f"{column} is empty")
-    return value
+    return _required(_optional_int(row, column), column)
 
 
 def _optional_float(row: Row, column: str) -> float | None:
-    value = _text(row, column)
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise ValueError(f"{column} is not a number: {value!r}") from None
+    return _number(row, column, float, "a number")
 
 
 def _float(row: Row, column: str) -> float:
-    value = _optional_float(row, column)
-    if value is None:
-        raise ValueError(f"{column} is empty")
-    return value
+    return _required(_optional_float(row, column), column)
 
 
 def _flag(row: Row, column: str) -> bool:
