@@ -76,4 +76,5 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "POSTGRES_POOL_SIZE": "10",
             "POSTGRES_MAX_OVERFLOW": "20",
             "POSTGRES_CONNECT_TIMEOUT": "5",
+            "APPLICATION_RECORDER_TOPIC": "application.postgres_recorder:PostgresRecorder",
         }

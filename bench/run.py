@@ -6,7 +6,11 @@
   of the same event (goal >= 0.6);
 - projection rebuild: events/s applied by a rebuild vs reading and decoding the same
   notifications without applying them (goal >= 0.25);
-- query path: config reads/s vs a trivial JSON endpoint of the same server (goal >= 0.5).
+- query path: config reads/s vs a trivial JSON endpoint of the same server (goal >= 0.5);
+- chains: an SDE-sized synthetic catalog (50,000 types, 10,000 manufacturable, depth 6):
+  import and chain build time and memory; the materials of the deepest item from the cached
+  graph vs recomputed from the raw recipes per request (goal >= 20x); the materials endpoint
+  over HTTP (requests/s and latency).
 
 Results go to stdout and bench/results/latest.json; BENCHMARKS.md has the write-up.
 """
@@ -15,20 +19,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from application.settings import Settings
 from application.system import Manufactory
 from bench.loadgen import load, request_bytes
+from bench.synthetic_catalog import deepest_item, synthetic_catalog
+from domain.catalog.chains import BillOfMaterials, ProductionGraph, StepSettings
+from domain.catalog.model import Recipe
 from domain.events import CommandMeta
 from domain.manufacturing.container import Container, container_aggregate_id
+from projections.catalog import all_recipes, recipes_with
 from tests.support import fresh_postgres_database, serving
 
 RESULTS = Path(__file__).parent / "results"
@@ -193,13 +204,99 @@ def query_path(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
     }
 
 
+# ----------------------------------------------------------------------- chains
+
+
+def recompute_from_raw_recipes(system: Manufactory, owner: uuid.UUID, type_id: int) -> BillOfMaterials:
+    """What a request cost before chains were kept: fetch the recipes of the item, then of
+    each of their inputs, level by level, and walk them."""
+    recipes: list[Recipe] = []
+    seen: set[int] = set()
+    frontier = {type_id}
+    with system.query_engine.connect() as connection:
+        while frontier:
+            seen |= frontier
+            found = [recipe for item in frontier for recipe in recipes_with(connection, owner, item, "product")]
+            recipes.extend(found)
+            frontier = {
+                material.type_id
+                for recipe in found
+                for activity in recipe.activities
+                for material in activity.materials
+            } - seen
+    return ProductionGraph.from_recipes(recipes).bill_of_materials(type_id, 1, default=StepSettings(me=10))
+
+
+def per_second(call: Callable[[], object], seconds: float) -> float:
+    calls, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        call()
+        calls += 1
+    return calls / (time.perf_counter() - started)
+
+
+def chains(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    data = synthetic_catalog()
+    root = deepest_item(data)
+    say(f"  synthetic catalog: {len(data.items)} types, {len(data.recipes)} recipes; deepest item {root}")
+    system, token, user_id = prepare(url, 0)
+    try:
+        started = time.perf_counter()
+        system.catalogs.import_catalog(data, "synthetic", CommandMeta(user_id=user_id, correlation_id="bench"))
+        recorded = time.perf_counter() - started
+        system.projections.catch_up()
+        built = time.perf_counter() - started - recorded
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        say(
+            f"  import recorded in {recorded:.2f}s; read models and chains built in {built:.2f}s; peak RSS {peak_mb:.0f} MB"
+        )
+        with system.query_engine.connect() as connection:
+            graph = ProductionGraph.from_recipes(all_recipes(connection, user_id))
+        cached = per_second(lambda: graph.bill_of_materials(root, 1, default=StepSettings(me=10)), seconds)
+        raw = per_second(lambda: recompute_from_raw_recipes(system, user_id, root), seconds)
+        say(f"  materials of {root}: cached graph {cached:.0f}/s, recomputed from raw recipes {raw:.1f}/s")
+    finally:
+        system.close()
+    path = f"/v1/production/chains/{root}/materials?me=10&runs=1"
+    request = request_bytes("GET", path, token)
+    with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        load(port, lambda c, n: request, concurrency=concurrency, seconds=1)  # warm-up (builds the graph)
+        result = load(port, lambda c, n: request, concurrency=concurrency, seconds=seconds)
+        assert result.ok() == result.requests, result.statuses
+        latencies = []
+        for _ in range(50):
+            started = time.perf_counter()
+            httpx.get(server.url + path, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+            latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    say(
+        f"  HTTP materials: {result.per_second:.0f}/s at {concurrency} clients; alone p50 {latencies[25]:.1f} ms, "
+        f"p95 {latencies[47]:.1f} ms"
+    )
+    return {
+        "types": len(data.items),
+        "recipes": len(data.recipes),
+        "import_seconds": recorded,
+        "build_seconds": built,
+        "peak_rss_mb": peak_mb,
+        "materials_cached_per_sec": cached,
+        "materials_recomputed_per_sec": raw,
+        "ratio": cached / raw,
+        "goal": 20,
+        "http_materials_per_sec": result.per_second,
+        "http_p50_ms": latencies[25],
+        "http_p95_ms": latencies[47],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured load run")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--events", type=int, default=20_000, help="events in the rebuild benchmark")
-    parser.add_argument("--only", choices=["command", "rebuild", "query"], default=None)
+    parser.add_argument("--only", choices=["command", "rebuild", "query", "chains"], default=None)
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results: dict[str, dict[str, Any]] = {}
@@ -209,6 +306,7 @@ def main() -> None:
             "command": lambda url: command_path(url, args.seconds, args.concurrency),
             "rebuild": lambda url: rebuild(url, args.events),
             "query": lambda url: query_path(url, args.seconds, args.concurrency),
+            "chains": lambda url: chains(url, args.seconds, args.concurrency),
         }
         for name, benchmark in benchmarks.items():
             if args.only and name != args.only:

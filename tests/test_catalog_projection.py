@@ -94,3 +94,12 @@ def test_catalogs_are_per_user(system: Manufactory) -> None:
     imported(system, alice, BASE)
     assert rows(system, CATALOG_ITEMS.view, bob) == []
     assert imported(system, bob, BASE).summary.catalog_version == 1
+
+
+def test_a_multi_megabyte_import_is_recorded_on_every_backend(system: Manufactory) -> None:
+    """A large save once stalled inside psycopg's pipeline on PostgreSQL (see postgres_recorder)."""
+    owner = uuid.uuid4()
+    items = tuple(Item(type_id=n, name=f"Item {n} " + "x" * 200) for n in range(1, 12_001))
+    result = imported(system, owner, CatalogData(game="big", items=items, recipes=BASE.recipes))
+    assert result.summary.items_added == 12_000
+    assert len(rows(system, CATALOG_ITEMS.view, owner)) == 12_000

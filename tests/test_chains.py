@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from domain.catalog.chains import ChainCycle, ProductionGraph, StepSettings
+from domain.catalog.chains import ChainCycle, Jobs, ProductionGraph, StepSettings
 from domain.catalog.industry import Facility, Security
 from domain.catalog.model import Activity, ActivityKind, Material, Product, Recipe
 
@@ -60,7 +60,7 @@ def test_me_applies_per_step_and_reactions_ignore_it() -> None:
 def test_jobs_split_at_max_runs_and_round_each_job() -> None:
     bom = GRAPH.bill_of_materials(S, 30, default=StepSettings(me=5))
     ship = next(step for step in bom.steps if step.type_id == S)
-    assert ship.jobs == (10, 10, 10)
+    assert ship.jobs == (Jobs(runs=10, count=3),)
     component = next(step for step in bom.steps if step.type_id == C)
     # per job 10 x 3 x 0.95 = 28.5 -> 29, three jobs: 87 (one 30-run job would give 86)
     assert component.needed == 87
@@ -109,6 +109,13 @@ def test_cycles_are_reported_with_their_items() -> None:
         looping.bill_of_materials(500, 1)
     assert raised.value.items == [500, 600, 500]
     assert looping.raw_chains() == ({}, {500, 600})
+
+
+def test_huge_run_counts_are_split_into_job_batches_not_one_entry_per_job() -> None:
+    bom = GRAPH.bill_of_materials(S, 10**12 + 5)
+    ship = next(step for step in bom.steps if step.type_id == S)
+    assert ship.jobs == (Jobs(runs=10, count=10**11), Jobs(runs=5, count=1))
+    assert bom.raw[PYE] == 15 * (10**12 + 5)
 
 
 def test_a_deep_chain_does_not_overflow_the_stack() -> None:

@@ -58,12 +58,19 @@ class ChainLink(msgspec.Struct, frozen=True):
     path: tuple[int, ...]
 
 
+class Jobs(msgspec.Struct, frozen=True, rename="camel"):
+    """``count`` jobs of ``runs`` runs each."""
+
+    runs: int
+    count: int
+
+
 class StepPlan(msgspec.Struct, frozen=True, kw_only=True):
     type_id: int
     recipe_id: int
     kind: ActivityKind
     runs: int
-    jobs: tuple[int, ...]  # runs per job (split at the blueprint's max runs)
+    jobs: tuple[Jobs, ...]  # the runs split at the blueprint's max runs per job
     produced: int
     needed: int
     leftover: int
@@ -279,7 +286,9 @@ class ProductionGraph:
             jobs = _split(item_runs, step.max_runs)
             modifier = material_modifier(settings.me, settings.facility, reaction=step.kind is ActivityKind.REACTION)
             for material in step.materials:
-                demand[material.type_id] += sum(job_quantity(material.quantity, job, modifier) for job in jobs)
+                demand[material.type_id] += sum(
+                    job.count * job_quantity(material.quantity, job.runs, modifier) for job in jobs
+                )
                 depth[material.type_id] = max(depth.get(material.type_id, 0), depth[item] + 1)
             produced = item_runs * step.units_per_run
             needed = produced if item == type_id else demand[item]
@@ -304,9 +313,9 @@ class ProductionGraph:
         return BillOfMaterials(type_id=type_id, runs=runs, steps=tuple(plans), raw=raw, bought=purchased)
 
 
-def _split(runs: int, max_runs: int | None) -> tuple[int, ...]:
-    """Runs per job: a blueprint runs at most ``max_runs`` per job."""
+def _split(runs: int, max_runs: int | None) -> tuple[Jobs, ...]:
+    """Jobs for ``runs`` runs: a blueprint runs at most ``max_runs`` per job."""
     if not max_runs or runs <= max_runs:
-        return (runs,)
+        return (Jobs(runs, 1),)
     full, rest = divmod(runs, max_runs)
-    return (max_runs,) * full + ((rest,) if rest else ())
+    return (Jobs(max_runs, full),) + ((Jobs(rest, 1),) if rest else ())

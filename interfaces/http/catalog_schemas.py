@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from domain.catalog.chains import ChainNode, StepPlan
+from domain.catalog.chains import ChainNode, Jobs, StepPlan
 from domain.catalog.model import Item, Recipe
 from interfaces.http.schemas import Response
 from projections.catalog import ChainRow, DependencyRow, VersionView
@@ -129,7 +129,7 @@ class StepOut(Response):
     recipe_id: int
     activity: str
     runs: int
-    jobs: list[int]
+    jobs: list[Jobs]
     produced: int
     needed: int
     leftover: int
