@@ -247,9 +247,8 @@ def chains(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
         system.projections.catch_up()
         built = time.perf_counter() - started - recorded
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        say(
-            f"  import recorded in {recorded:.2f}s; read models and chains built in {built:.2f}s; peak RSS {peak_mb:.0f} MB"
-        )
+        say(f"  import recorded in {recorded:.2f}s; read models and chains built in {built:.2f}s")
+        say(f"  peak RSS of the benchmark process: {peak_mb:.0f} MB")
         with system.query_engine.connect() as connection:
             graph = ProductionGraph.from_recipes(all_recipes(connection, user_id))
         cached = per_second(lambda: graph.bill_of_materials(root, 1, default=StepSettings(me=10)), seconds)
