@@ -27,6 +27,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     delete,
+    func,
     select,
     tuple_,
 )
@@ -303,18 +304,6 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def item_names(connection: Connection, owner: UUID, type_ids: set[int]) -> dict[int, str]:
-    table = CATALOG_ITEMS.view
-    names: dict[int, str] = {}
-    ids = sorted(type_ids)
-    for start in range(0, len(ids), 5000):
-        query = select(table.c.type_id, table.c.name).where(
-            table.c.owner_id == owner, table.c.type_id.in_(ids[start : start + 5000])
-        )
-        names.update({type_id: name for type_id, name in connection.execute(query)})
-    return names
-
-
 def find_item(connection: Connection, owner: UUID, type_id: int) -> Item | None:
     table = CATALOG_ITEMS.view
     row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
@@ -337,6 +326,25 @@ def all_recipes(connection: Connection, owner: UUID) -> list[Recipe]:
     table = CATALOG_RECIPES.view
     bodies = connection.execute(select(table.c.body).where(table.c.owner_id == owner)).scalars()
     return [msgspec.convert(body, Recipe) for body in bodies]
+
+
+class CatalogSnapshot(msgspec.Struct, frozen=True):
+    """What chain answers need, read once per catalog version and kept in memory."""
+
+    graph: ProductionGraph
+    names: dict[int, str]
+
+
+def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
+    """The owner's production graph (tagged with the catalog version it was read at) and
+    item names."""
+    versions, items = CATALOG_VERSIONS.view, CATALOG_ITEMS.view
+    version = connection.execute(
+        select(func.max(versions.c.catalog_version)).where(versions.c.owner_id == owner)
+    ).scalar()
+    names = connection.execute(select(items.c.type_id, items.c.name).where(items.c.owner_id == owner))
+    graph = ProductionGraph.from_recipes(all_recipes(connection, owner), version or 0)
+    return CatalogSnapshot(graph, {type_id: name for type_id, name in names})
 
 
 class VersionView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

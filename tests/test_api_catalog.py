@@ -113,6 +113,7 @@ def test_items_search_detail_and_recipes_producing_and_using(alice: Api) -> None
 def test_materials_sum_demand_over_the_tree_apply_me_and_report_leftovers(alice: Api) -> None:
     position = imported(alice)
     bill = get(alice, f"{CHAINS}/587/materials", position, me=10, runs=1)
+    assert bill["catalogVersion"] == 1, "every answer says which catalog version it comes from"
     # Rifter: plates 2.7 -> 3, Tritanium 900. Plates x3: Tritanium 27, Pyerite 13.5 -> 14,
     # composite 27. Composite 27 -> 1 reaction run (40), 13 left over, 100 Tritanium (no ME).
     assert {m["name"]: m["quantity"] for m in bill["materials"]} == {"Tritanium": 900 + 27 + 100, "Pyerite": 14}

@@ -88,14 +88,6 @@ class ChainNode(msgspec.Struct, kw_only=True):
     units_per_run: int | None = None
     children: list[ChainNode] = []
 
-    def type_ids(self) -> set[int]:
-        ids, stack = set(), [self]
-        while stack:
-            node = stack.pop()
-            ids.add(node.type_id)
-            stack.extend(node.children)
-        return ids
-
 
 class BillOfMaterials(msgspec.Struct, frozen=True, kw_only=True):
     type_id: int
@@ -131,12 +123,13 @@ def build_steps(recipes: Iterable[Recipe]) -> dict[int, list[BuildStep]]:
 
 
 class ProductionGraph:
-    def __init__(self, steps: Mapping[int, list[BuildStep]]) -> None:
+    def __init__(self, steps: Mapping[int, list[BuildStep]], catalog_version: int = 0) -> None:
         self._steps = steps
+        self.catalog_version = catalog_version  # which catalog version its answers come from
 
     @classmethod
-    def from_recipes(cls, recipes: Iterable[Recipe]) -> ProductionGraph:
-        return cls(build_steps(recipes))
+    def from_recipes(cls, recipes: Iterable[Recipe], catalog_version: int = 0) -> ProductionGraph:
+        return cls(build_steps(recipes), catalog_version)
 
     def products(self) -> list[int]:
         """Every item some recipe builds."""

@@ -13,11 +13,11 @@ from rich.tree import Tree
 from application.catalog_sources import read_catalog
 from application.settings import Settings
 from application.system import LOCAL_USER, Manufactory
-from domain.catalog.chains import ChainNode, ProductionGraph
+from domain.catalog.chains import ChainNode
 from domain.errors import NotFound
 from domain.events import CommandMeta
 from domain.users import User, user_aggregate_id
-from projections.catalog import all_recipes, item_names
+from projections.catalog import catalog_snapshot
 
 user_option = click.option("--user", "user_name", default=LOCAL_USER, show_default=True, help="Whose catalog")
 console = Console(stderr=True)
@@ -67,12 +67,10 @@ def show(type_id: int, user_name: str) -> None:
         user_id = _user(system, user_name)
         system.projections.catch_up("catalog")
         with system.query_engine.connect() as connection:
-            graph = ProductionGraph.from_recipes(all_recipes(connection, user_id))
-            if not graph.alternatives(type_id):
-                raise NotFound(f"no recipe in {user_name}'s catalog builds item {type_id}", "typeId")
-            root = graph.tree(type_id)
-            names = item_names(connection, user_id, root.type_ids())
-    Console().print(_render(root, names))
+            snapshot = catalog_snapshot(connection, user_id)
+        if not snapshot.graph.alternatives(type_id):
+            raise NotFound(f"no recipe in {user_name}'s catalog builds item {type_id}", "typeId")
+    Console().print(_render(snapshot.graph.tree(type_id), snapshot.names))
 
 
 def _user(system: Manufactory, name: str) -> uuid.UUID:

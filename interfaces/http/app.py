@@ -43,7 +43,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
                 "system": system,
                 "token_cache": TokenCache(),
                 "container_cache": ReadCache(system.signal, "manufacturing"),
-                "graph_cache": ReadCache(system.signal, "catalog", size=64),
+                "catalog_cache": ReadCache(system.signal, "catalog", size=64),
             }
         ),
         openapi_config=OpenAPIConfig(

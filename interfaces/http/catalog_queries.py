@@ -18,9 +18,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
 from application.system import Manufactory
-from domain.catalog.chains import ProductionGraph, StepSettings
+from domain.catalog.chains import StepSettings
 from domain.catalog.industry import Facility, Security, validate_levels
-from domain.catalog.model import Item, Recipe
+from domain.catalog.model import Item
 from domain.errors import InvalidInput, NotFound
 from interfaces.http.catalog_schemas import (
     BillOut,
@@ -37,12 +37,12 @@ from interfaces.http.catalog_schemas import (
 from interfaces.http.context import await_projection, system_of
 from projections.cache import ReadCache
 from projections.catalog import (
-    all_recipes,
+    CatalogSnapshot,
+    catalog_snapshot,
     catalog_versions,
     chain_rows,
     dependency_rows,
     find_item,
-    item_names,
     recipes_with,
     search_items,
 )
@@ -62,21 +62,16 @@ async def _query(state: State, min_position: int | None, query: Any, *args: Any)
     return await anyio.to_thread.run_sync(_read, system, query, *args)
 
 
-async def _graph(state: State, user_id: UUID, min_position: int | None) -> ProductionGraph:
+async def _snapshot(state: State, user_id: UUID, min_position: int | None) -> CatalogSnapshot:
     system = system_of(state)
     await await_projection(system, "catalog", min_position)
-    cache: ReadCache[ProductionGraph] = state.graph_cache
-    found, graph = cache.lookup(user_id, min_position or 0)
-    if not found or graph is None:
+    cache: ReadCache[CatalogSnapshot] = state.catalog_cache
+    found, snapshot = cache.lookup(user_id, min_position or 0)
+    if not found or snapshot is None:
         position = cache.position()
-        recipes: list[Recipe] = await anyio.to_thread.run_sync(_read, system, all_recipes, user_id)
-        graph = ProductionGraph.from_recipes(recipes)
-        cache.store(user_id, position, graph)
-    return graph
-
-
-async def _names(state: State, user_id: UUID, type_ids: set[int]) -> dict[int, str]:
-    return await anyio.to_thread.run_sync(_read, system_of(state), item_names, user_id, type_ids)
+        snapshot = await anyio.to_thread.run_sync(_read, system, catalog_snapshot, user_id)
+        cache.store(user_id, position, snapshot)
+    return snapshot
 
 
 # ------------------------------------------------------------------ catalog
@@ -135,17 +130,17 @@ async def get_chain(
     min_position: MinPosition = None,
 ) -> ChainTreeOut | ChainFlatOut:
     """The complete chain to raw materials: a tree, or the flat production_chains rows."""
+    snapshot = await _buildable(state, user_id, type_id, min_position)
     if format == "flat":
         rows = await _query(state, min_position, chain_rows, user_id, type_id)
-        if not rows:
-            await _require_buildable(state, user_id, type_id, min_position)
-        names = await _names(state, user_id, {type_id, *(row.raw_material_type_id for row in rows)})
-        return ChainFlatOut.of(type_id, names, rows)
-    graph = await _graph(state, user_id, min_position)
-    await _require_buildable(state, user_id, type_id, min_position, graph)
-    tree = graph.tree(type_id, _pairs(recipe, "recipe"))
-    names = await _names(state, user_id, tree.type_ids())
-    return ChainTreeOut(type_id=type_id, name=names.get(type_id, ""), tree=TreeNodeOut.of(tree, names))
+        return ChainFlatOut.of(type_id, snapshot.names, rows)
+    tree = snapshot.graph.tree(type_id, _pairs(recipe, "recipe"))
+    return ChainTreeOut(
+        type_id=type_id,
+        name=snapshot.names.get(type_id, ""),
+        catalog_version=snapshot.graph.catalog_version,
+        tree=TreeNodeOut.of(tree, snapshot.names),
+    )
 
 
 @get("/v1/production/chains/{type_id:int}/materials", tags=["queries"])
@@ -176,9 +171,8 @@ async def get_materials(
     for item, levels in _pairs(step, "step", arity=(2, 3)).items():
         validate_levels(levels[0], levels[1] if len(levels) > 1 else 0)
         overrides[item] = StepSettings(me=levels[0], te=levels[1] if len(levels) > 1 else 0, facility=facility)
-    graph = await _graph(state, user_id, min_position)
-    await _require_buildable(state, user_id, type_id, min_position, graph)
-    bill = graph.bill_of_materials(
+    snapshot = await _buildable(state, user_id, type_id, min_position)
+    bill = snapshot.graph.bill_of_materials(
         type_id,
         runs,
         default=StepSettings(me=me, te=te, facility=facility),
@@ -186,10 +180,11 @@ async def get_materials(
         bought=frozenset(_ids(buy, "buy")),
         choices=_pairs(recipe, "recipe"),
     )
-    names = await _names(state, user_id, {type_id, *bill.raw, *bill.bought, *(s.type_id for s in bill.steps)})
+    names = snapshot.names
     return BillOut(
         type_id=type_id,
         name=names.get(type_id, ""),
+        catalog_version=snapshot.graph.catalog_version,
         runs=runs,
         materials=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.raw.items())],
         bought=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.bought.items())],
@@ -202,20 +197,17 @@ async def get_direct(
     state: State, user_id: NamedDependency[UUID], type_id: TypeIdPath, min_position: MinPosition = None
 ) -> DirectOut:
     """Direct dependencies only (the spec's production_dependencies), for every recipe."""
+    snapshot = await _buildable(state, user_id, type_id, min_position)
     rows = await _query(state, min_position, dependency_rows, user_id, type_id)
-    if not rows:
-        await _require_buildable(state, user_id, type_id, min_position)
-    names = await _names(state, user_id, {type_id, *(row.material_type_id for row in rows)})
-    return DirectOut.of(type_id, names, rows)
+    return DirectOut.of(type_id, snapshot.names, rows)
 
 
-async def _require_buildable(
-    state: State, user_id: UUID, type_id: int, min_position: int | None, graph: ProductionGraph | None = None
-) -> None:
-    graph = graph or await _graph(state, user_id, min_position)
-    if graph.alternatives(type_id):
-        return
-    if await _query(state, min_position, find_item, user_id, type_id) is None:
+async def _buildable(state: State, user_id: UUID, type_id: int, min_position: int | None) -> CatalogSnapshot:
+    """The user's catalog snapshot, once it is known that some recipe builds ``type_id``."""
+    snapshot = await _snapshot(state, user_id, min_position)
+    if snapshot.graph.alternatives(type_id):
+        return snapshot
+    if type_id not in snapshot.names:
         raise NotFound(f"item {type_id} is not in your catalog", "typeId")
     raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
 

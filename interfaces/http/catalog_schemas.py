@@ -62,6 +62,7 @@ class TreeNodeOut(Response):
 class ChainTreeOut(Response):
     type_id: int
     name: str
+    catalog_version: int
     tree: TreeNodeOut
 
 
@@ -146,6 +147,7 @@ class StepOut(Response):
 class BillOut(Response):
     type_id: int
     name: str
+    catalog_version: int
     runs: int
     materials: list[MaterialLine]
     bought: list[MaterialLine]
