@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 
 from domain.catalog.chains import ChainCycle, Jobs, ProductionGraph, StepSettings
-from domain.catalog.industry import Facility, Security
+from domain.catalog.industry import Facility, Security, Skills
 from domain.catalog.model import Activity, ActivityKind, Material, Product, Recipe
 
 TRIT, PYE, C, B, S = 34, 35, 100, 200, 300
@@ -60,7 +60,7 @@ def test_me_applies_per_step_and_reactions_ignore_it() -> None:
 def test_jobs_split_at_max_runs_and_round_each_job() -> None:
     bom = GRAPH.bill_of_materials(S, 30, default=StepSettings(me=5))
     ship = next(step for step in bom.steps if step.type_id == S)
-    assert ship.jobs == (Jobs(runs=10, count=3),)
+    assert ship.jobs == (Jobs(runs=10, count=3, seconds=600 * 10),)
     component = next(step for step in bom.steps if step.type_id == C)
     # per job 10 x 3 x 0.95 = 28.5 -> 29, three jobs: 87 (one 30-run job would give 86)
     assert component.needed == 87
@@ -71,6 +71,19 @@ def test_per_step_overrides_and_facilities() -> None:
     bom = GRAPH.bill_of_materials(S, 1, overrides={C: StepSettings(me=10, facility=raitaru_null)})
     # C x3 at ME 10 in the Raitaru: 3 x 10 x 0.9 x 0.99 x 0.958 = 25.6 -> 26 Tritanium
     assert bom.raw[TRIT] == 1000 + 26 + 200
+
+
+def test_each_job_batch_reports_its_time_with_te_skills_and_structure() -> None:
+    raitaru = Facility(structure_time_bonus=0.15)
+    settings = StepSettings(te=20, facility=raitaru, skills=Skills(industry=5, advanced_industry=4, reactions=4))
+    bom = GRAPH.bill_of_materials(S, 25, default=settings)
+    ship = next(step for step in bom.steps if step.type_id == S)
+    # 10 runs x 600 s x 0.8 (TE 20) x 0.8 (Industry V) x 0.88 (Advanced Industry IV) x 0.85 (Raitaru)
+    assert [job.seconds for job in ship.jobs] == pytest.approx(
+        [6000 * 0.8 * 0.8 * 0.88 * 0.85, 3000 * 0.8 * 0.8 * 0.88 * 0.85]
+    )
+    reaction = next(step for step in bom.steps if step.type_id == B)
+    assert reaction.jobs[0].seconds == pytest.approx(600 * reaction.runs * 0.84 * 0.85)  # no TE; Reactions IV
 
 
 def test_a_runs_floor_of_one_unit_per_run() -> None:
@@ -114,7 +127,7 @@ def test_cycles_are_reported_with_their_items() -> None:
 def test_huge_run_counts_are_split_into_job_batches_not_one_entry_per_job() -> None:
     bom = GRAPH.bill_of_materials(S, 10**12 + 5)
     ship = next(step for step in bom.steps if step.type_id == S)
-    assert ship.jobs == (Jobs(runs=10, count=10**11), Jobs(runs=5, count=1))
+    assert [(job.runs, job.count) for job in ship.jobs] == [(10, 10**11), (5, 1)]
     assert bom.raw[PYE] == 15 * (10**12 + 5)
 
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import msgspec
 
-from domain.catalog.industry import NPC_STATION, Facility, job_quantity, material_modifier
+from domain.catalog.industry import NPC_STATION, Facility, Skills, job_quantity, job_time, material_modifier
 from domain.catalog.model import ActivityKind, Material, Recipe
 from domain.errors import InvalidInput, RuleViolation
 
@@ -44,6 +44,7 @@ class StepSettings(msgspec.Struct, frozen=True, kw_only=True):
     me: int = 0
     te: int = 0
     facility: Facility = NPC_STATION
+    skills: Skills = Skills()
 
 
 DEFAULT_SETTINGS = StepSettings()
@@ -59,10 +60,11 @@ class ChainLink(msgspec.Struct, frozen=True):
 
 
 class Jobs(msgspec.Struct, frozen=True, rename="camel"):
-    """``count`` jobs of ``runs`` runs each."""
+    """``count`` jobs of ``runs`` runs each, each taking ``seconds``."""
 
     runs: int
     count: int
+    seconds: float = 0.0
 
 
 class StepPlan(msgspec.Struct, frozen=True, kw_only=True):
@@ -276,8 +278,16 @@ class ProductionGraph:
             assert step is not None
             settings = (overrides or {}).get(item, default)
             item_runs = runs if item == type_id else math.ceil(demand[item] / step.units_per_run)
-            jobs = _split(item_runs, step.max_runs)
-            modifier = material_modifier(settings.me, settings.facility, reaction=step.kind is ActivityKind.REACTION)
+            reaction = step.kind is ActivityKind.REACTION
+            jobs = tuple(
+                Jobs(
+                    job.runs,
+                    job.count,
+                    job_time(step.time, job.runs, settings.te, settings.facility, settings.skills, reaction=reaction),
+                )
+                for job in _split(item_runs, step.max_runs)
+            )
+            modifier = material_modifier(settings.me, settings.facility, reaction=reaction)
             for material in step.materials:
                 demand[material.type_id] += sum(
                     job.count * job_quantity(material.quantity, job.runs, modifier) for job in jobs

@@ -48,7 +48,7 @@ class Skills(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     industry: int = 0  # 4% per level
     advanced_industry: int = 0  # 3% per level
     reactions: int = 0  # 4% per level, for reactions instead of the two above
-    science: dict[int, int] = {}  # required science skill type id -> level, 1% per level
+    science: dict[int, int] = {}  # science skill type id -> level, 1% per level
 
 
 def material_modifier(me: int, facility: Facility, *, reaction: bool = False) -> float:

@@ -19,7 +19,7 @@ from litestar.params import PathParameter, QueryParameter
 
 from application.system import Manufactory
 from domain.catalog.chains import StepSettings
-from domain.catalog.industry import Facility, Security, validate_levels
+from domain.catalog.industry import Facility, Security, Skills, validate_levels
 from domain.catalog.model import Item
 from domain.errors import InvalidInput, NotFound
 from interfaces.http.catalog_schemas import (
@@ -156,6 +156,11 @@ async def get_materials(
     recipe: Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...")] = "",
     structure_material_bonus: Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=0.5)] = 0.0,
     rig_material_bonus: Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=0.5)] = 0.0,
+    structure_time_bonus: Annotated[float, QueryParameter(name="structureTimeBonus", ge=0, le=0.5)] = 0.0,
+    rig_time_bonus: Annotated[float, QueryParameter(name="rigTimeBonus", ge=0, le=0.5)] = 0.0,
+    industry: Annotated[int, QueryParameter(ge=0, le=5, description="Industry skill level")] = 0,
+    advanced_industry: Annotated[int, QueryParameter(name="advancedIndustry", ge=0, le=5)] = 0,
+    reactions: Annotated[int, QueryParameter(ge=0, le=5, description="Reactions skill level")] = 0,
     security: Annotated[Literal["high", "low", "null"], QueryParameter()] = "high",
     min_position: MinPosition = None,
 ) -> BillOut:
@@ -165,17 +170,22 @@ async def get_materials(
     facility = Facility(
         structure_material_bonus=structure_material_bonus,
         rig_material_bonus=rig_material_bonus,
+        structure_time_bonus=structure_time_bonus,
+        rig_time_bonus=rig_time_bonus,
         security=Security(security),
     )
+    skills = Skills(industry=industry, advanced_industry=advanced_industry, reactions=reactions)
     overrides = {}
     for item, levels in _pairs(step, "step", arity=(2, 3)).items():
         validate_levels(levels[0], levels[1] if len(levels) > 1 else 0)
-        overrides[item] = StepSettings(me=levels[0], te=levels[1] if len(levels) > 1 else 0, facility=facility)
+        overrides[item] = StepSettings(
+            me=levels[0], te=levels[1] if len(levels) > 1 else 0, facility=facility, skills=skills
+        )
     snapshot = await _buildable(state, user_id, type_id, min_position)
     bill = snapshot.graph.bill_of_materials(
         type_id,
         runs,
-        default=StepSettings(me=me, te=te, facility=facility),
+        default=StepSettings(me=me, te=te, facility=facility, skills=skills),
         overrides=overrides,
         bought=frozenset(_ids(buy, "buy")),
         choices=_pairs(recipe, "recipe"),
