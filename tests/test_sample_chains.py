@@ -29,6 +29,18 @@ def test_drake_at_me_10_is_the_games_numbers_not_twice_them() -> None:
     }
 
 
+def test_caracal_cruiser_at_me_10() -> None:
+    assert GRAPH.bill_of_materials(621, 1, default=StepSettings(me=10)).raw == {
+        TRIT: 486_000,
+        PYE: 162_000,
+        MEX: 32_400,
+        ISO: 9_000,
+        NOCX: 1_350,
+        ZYD: 315,
+        MEGA: 126,
+    }
+
+
 @pytest.mark.parametrize(("runs", "me", "tritanium"), [(1, 0, 32_000), (10, 10, 288_000), (30, 5, 912_000)])
 def test_rifter_tritanium_per_job(runs: int, me: int, tritanium: int) -> None:
     assert GRAPH.bill_of_materials(587, runs, default=StepSettings(me=me)).raw[TRIT] == tritanium
