@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 
 import domain.catalog
-from application.commands import create_aggregate, update_aggregate
+from application.commands import CommandResult, create_aggregate, update_aggregate
 from application.event_store import EventStore
 from domain.catalog.catalog import Catalog, ImportSummary, catalog_aggregate_id
 from domain.catalog.model import CatalogData
@@ -52,3 +52,19 @@ class CatalogService:
         return ImportResult(
             catalog_id=aggregate_id, changed=summary is not None, position=result.position, summary=summary
         )
+
+    def mark_bought(
+        self, type_ids: list[int], meta: CommandMeta, expected_version: int | None = None
+    ) -> CommandResult[Catalog]:
+        aggregate_id = catalog_aggregate_id(meta.user_id)
+        try:
+            return update_aggregate(
+                self.store,
+                Catalog,
+                aggregate_id,
+                meta.user_id,
+                lambda c: c.mark_bought(type_ids, meta),
+                expected_version,
+            )
+        except NotFound:
+            raise NotFound("you have no catalog yet: import one first", "typeIds") from None

@@ -32,7 +32,12 @@ from sqlalchemy import (
     tuple_,
 )
 
-from domain.catalog.catalog import CatalogItemsChanged, CatalogRecipesChanged, CatalogVersionRecorded
+from domain.catalog.catalog import (
+    BoughtItemsMarked,
+    CatalogItemsChanged,
+    CatalogRecipesChanged,
+    CatalogVersionRecorded,
+)
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.model import Item, Recipe
 from domain.events import Event
@@ -118,14 +123,21 @@ CHAINS = ReadModelTable(
         Column("catalog_version", Integer, nullable=False),
     ],
 )
+BOUGHT = ReadModelTable(
+    "catalog_bought",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("type_id", BigInteger, primary_key=True),
+    ],
+)
 # Columns that say when a row last changed, not what it says.
 _STAMP = "catalog_version"
 
 
 class CatalogProjection(Projection):
     name = "catalog"
-    tables = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS)
-    topics = (CatalogItemsChanged, CatalogRecipesChanged, CatalogVersionRecorded)
+    tables = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
+    topics = (CatalogItemsChanged, CatalogRecipesChanged, CatalogVersionRecorded, BoughtItemsMarked)
 
     def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
         for event in events:
@@ -158,11 +170,20 @@ class CatalogProjection(Projection):
                     ],
                 )
                 self._recompute_chains(connection, tables, owner, summary.catalog_version)
+            elif isinstance(event, BoughtItemsMarked):
+                bought = tables["catalog_bought"]
+                connection.execute(delete(bought).where(bought.c.owner_id == owner))
+                insert_rows(connection, bought, [{"owner_id": owner, "type_id": t} for t in event.type_ids])
+                self._recompute_chains(connection, tables, owner, _current_version(connection, tables, owner))
 
     def _recompute_chains(self, connection: Connection, tables: Mapping[str, Table], owner: UUID, version: int) -> None:
         recipes_table = tables["catalog_recipes"]
         bodies = connection.execute(select(recipes_table.c.body).where(recipes_table.c.owner_id == owner)).scalars()
-        graph = ProductionGraph.from_recipes(msgspec.convert(body, Recipe) for body in bodies)
+        graph = ProductionGraph.from_recipes(
+            (msgspec.convert(body, Recipe) for body in bodies),
+            version,
+            _bought(connection, tables["catalog_bought"], owner),
+        )
         dependencies = [
             {
                 "owner_id": owner,
@@ -195,6 +216,16 @@ class CatalogProjection(Projection):
         ]
         _write_changes(connection, tables["production_dependencies"], owner, dependencies)
         _write_changes(connection, tables["production_chains"], owner, chain_rows)
+
+
+def _current_version(connection: Connection, tables: Mapping[str, Table], owner: UUID) -> int:
+    versions = tables["catalog_versions"]
+    query = select(func.max(versions.c.catalog_version)).where(versions.c.owner_id == owner)
+    return connection.execute(query).scalar() or 0
+
+
+def _bought(connection: Connection, table: Table, owner: UUID) -> list[int]:
+    return list(connection.execute(select(table.c.type_id).where(table.c.owner_id == owner)).scalars())
 
 
 def _item_row(owner: UUID, item: Item) -> dict[str, Any]:
@@ -338,13 +369,16 @@ class CatalogSnapshot(msgspec.Struct, frozen=True):
 def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
     """The owner's production graph (tagged with the catalog version it was read at) and
     item names."""
-    versions, items = CATALOG_VERSIONS.view, CATALOG_ITEMS.view
-    version = connection.execute(
-        select(func.max(versions.c.catalog_version)).where(versions.c.owner_id == owner)
-    ).scalar()
+    views = {table.name: table.view for table in CatalogProjection.tables}
+    version = _current_version(connection, views, owner)
+    items = CATALOG_ITEMS.view
     names = connection.execute(select(items.c.type_id, items.c.name).where(items.c.owner_id == owner))
-    graph = ProductionGraph.from_recipes(all_recipes(connection, owner), version or 0)
+    graph = ProductionGraph.from_recipes(all_recipes(connection, owner), version, bought_items(connection, owner))
     return CatalogSnapshot(graph, {type_id: name for type_id, name in names})
+
+
+def bought_items(connection: Connection, owner: UUID) -> list[int]:
+    return sorted(_bought(connection, BOUGHT.view, owner))
 
 
 class VersionView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

@@ -158,6 +158,25 @@ def test_chain_tree_flat_and_direct(alice: Api) -> None:
     }
 
 
+def test_items_marked_bought_are_raw_materials_in_chains_until_unmarked(alice: Api) -> None:
+    position = imported(alice)
+    marked = alice.put("/v1/catalog/bought", json={"typeIds": [100]})
+    assert marked.status_code == 200 and marked.json()["typeIds"] == [100]
+    position = marked.json()["position"]
+    assert get(alice, "/v1/catalog/bought", position) == {"typeIds": [100]}
+    flat = get(alice, f"{CHAINS}/587", position, format="flat")["materials"]
+    assert {m["name"]: m["baseQuantity"] for m in flat} == {"Armor Plate": 3.0, "Tritanium": 1000.0}
+    bill = get(alice, f"{CHAINS}/587/materials", position)
+    assert {m["name"]: m["quantity"] for m in bill["materials"]} == {"Armor Plate": 3, "Tritanium": 1000}
+    again = alice.put("/v1/catalog/bought", json={"typeIds": [100]}).json()
+    assert again["changed"] is False
+    unknown = alice.put("/v1/catalog/bought", json={"typeIds": [100, 424242]})
+    assert unknown.status_code == 422 and "424242" in unknown.json()["detail"]
+    cleared = alice.put("/v1/catalog/bought", json={"typeIds": []}).json()
+    flat = get(alice, f"{CHAINS}/587", cleared["position"], format="flat")["materials"]
+    assert {m["name"] for m in flat} == {"Tritanium", "Pyerite"}
+
+
 def test_bad_chain_requests_are_clear(alice: Api, bob: Api) -> None:
     position = imported(alice)
     cases = [

@@ -18,6 +18,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.catalog.model import CatalogData, Item, Recipe
+from domain.errors import RuleViolation
 from domain.events import CommandMeta, Event, utcnow
 
 _CATALOG_NAMESPACE = UUID("3c0e8f7a-51b2-4d8e-a1d4-6f0b2c9e7d13")
@@ -50,6 +51,7 @@ class Catalog(Aggregate):
     content_hash: str
     item_hashes: dict[int, str]
     recipe_hashes: dict[int, str]
+    bought: tuple[int, ...]
 
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> Catalog:
@@ -107,6 +109,18 @@ class Catalog(Aggregate):
         self._record(CatalogVersionRecorded, meta=meta, game=data.game, source=source, summary=summary)
         return summary
 
+    def mark_bought(self, type_ids: Iterable[int], meta: CommandMeta) -> bool:
+        """Items the user buys rather than builds: raw materials in their chains. Replaces
+        the previous marks; False (nothing recorded) when they are the same."""
+        marked = tuple(sorted(set(type_ids)))
+        unknown = [type_id for type_id in marked if type_id not in self.item_hashes]
+        if unknown:
+            raise RuleViolation(f"not in your catalog: {', '.join(map(str, unknown))}", "typeIds")
+        if marked == self.bought:
+            return False
+        self._record(BoughtItemsMarked, meta=meta, type_ids=marked)
+        return True
+
     def state(self) -> dict[str, Any]:
         return {
             "game": self.game,
@@ -114,6 +128,7 @@ class Catalog(Aggregate):
             "content_hash": self.content_hash,
             "items": len(self.item_hashes),
             "recipes": len(self.recipe_hashes),
+            "bought": list(self.bought),
         }
 
 
@@ -148,6 +163,7 @@ class CatalogOpened(Event):
         catalog.content_hash = ""
         catalog.item_hashes = {}
         catalog.recipe_hashes = {}
+        catalog.bought = ()
         return catalog
 
 
@@ -186,4 +202,12 @@ class CatalogVersionRecorded(Event):
         aggregate.game = self.game
         aggregate.catalog_version = self.summary.catalog_version
         aggregate.content_hash = self.summary.content_hash
+        return aggregate
+
+
+class BoughtItemsMarked(Event):
+    type_ids: tuple[int, ...]
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        aggregate.bought = self.type_ids
         return aggregate

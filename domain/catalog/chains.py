@@ -130,8 +130,14 @@ class ProductionGraph:
         self.catalog_version = catalog_version  # which catalog version its answers come from
 
     @classmethod
-    def from_recipes(cls, recipes: Iterable[Recipe], catalog_version: int = 0) -> ProductionGraph:
-        return cls(build_steps(recipes), catalog_version)
+    def from_recipes(
+        cls, recipes: Iterable[Recipe], catalog_version: int = 0, bought: Iterable[int] = ()
+    ) -> ProductionGraph:
+        """``bought`` items are raw materials here, whatever recipes could make them."""
+        steps = build_steps(recipes)
+        for type_id in bought:
+            steps.pop(type_id, None)
+        return cls(steps, catalog_version)
 
     def products(self) -> list[int]:
         """Every item some recipe builds."""

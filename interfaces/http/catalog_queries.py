@@ -35,9 +35,11 @@ from interfaces.http.catalog_schemas import (
     VersionList,
 )
 from interfaces.http.context import await_projection, system_of
+from interfaces.http.schemas import BoughtList
 from projections.cache import ReadCache
 from projections.catalog import (
     CatalogSnapshot,
+    bought_items,
     catalog_snapshot,
     catalog_versions,
     chain_rows,
@@ -115,6 +117,12 @@ async def get_item_recipes(
 @get("/v1/catalog/versions", tags=["queries"])
 async def get_versions(state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None) -> VersionList:
     return VersionList(versions=await _query(state, min_position, catalog_versions, user_id))
+
+
+@get("/v1/catalog/bought", tags=["queries"])
+async def get_bought(state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None) -> BoughtList:
+    """The items you buy rather than build."""
+    return BoughtList(type_ids=await _query(state, min_position, bought_items, user_id))
 
 
 # ------------------------------------------------------------------ chains
@@ -246,4 +254,4 @@ def _pairs(text: str, field: str, arity: tuple[int, ...] = (2,)) -> dict[int, An
 
 
 def catalog_query_routes() -> list[HTTPRouteHandler]:
-    return [get_items, get_item, get_item_recipes, get_versions, get_chain, get_materials, get_direct]
+    return [get_items, get_item, get_item_recipes, get_versions, get_bought, get_chain, get_materials, get_direct]

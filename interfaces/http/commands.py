@@ -3,7 +3,7 @@ position of the change (pass it as ``minPosition`` to a query to read your own w
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import patch, post, put
 from litestar.datastructures import State
@@ -18,6 +18,8 @@ from domain.events import CommandMeta
 from domain.manufacturing.container import Container
 from interfaces.http.context import command_meta, expected_version, system_of
 from interfaces.http.schemas import (
+    BoughtItems,
+    BoughtMarked,
     ChangeStatus,
     CommandAccepted,
     ConfigOut,
@@ -52,7 +54,7 @@ def _container_out(container: Container) -> ContainerOut:
     )
 
 
-def _accepted(result: CommandResult[Container]) -> dict[str, object]:
+def _accepted(result: CommandResult[Any]) -> dict[str, object]:
     return {
         "aggregate_id": result.aggregate.id,
         "version": result.aggregate.version,
@@ -127,5 +129,15 @@ def import_catalog(state: State, data: JSONBody[CatalogFile], meta: NamedDepende
     return system_of(state).catalogs.import_catalog(catalog, "api", meta)
 
 
+@put("/v1/catalog/bought", tags=["commands"], dependencies=COMMAND_DEPENDENCIES, sync_to_thread=True)
+def mark_bought(
+    state: State, data: JSONBody[BoughtItems], meta: NamedDependency[CommandMeta], expected: NamedDependency[int | None]
+) -> BoughtMarked:
+    """The items you buy rather than build (replacing the previous list): raw materials in
+    your chains from now on."""
+    result = system_of(state).catalogs.mark_bought(data.type_ids, meta, expected)
+    return BoughtMarked(type_ids=list(result.aggregate.bought), **_accepted(result))
+
+
 def command_routes() -> list[HTTPRouteHandler]:
-    return [register_container, update_config, change_status, import_catalog]
+    return [register_container, update_config, change_status, import_catalog, mark_bought]

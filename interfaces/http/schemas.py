@@ -154,6 +154,21 @@ class ConfigHistoryOut(Response):
     entries: list[HistoryEntryOut]
 
 
+# ------------------------------------------------------------------ catalog
+
+
+class BoughtItems(Request):
+    type_ids: list[int]
+
+
+class BoughtMarked(CommandAccepted):
+    type_ids: list[int]
+
+
+class BoughtList(Response):
+    type_ids: list[int]
+
+
 # ------------------------------------------------------------------ health
 
 
