@@ -46,5 +46,6 @@ def test_time_multiplies_te_skills_structure_and_rigs() -> None:
     skills = Skills(industry=5, advanced_industry=4, science={3380: 5})
     raitaru = Facility(structure_time_bonus=0.15, rig_time_bonus=0.20, security=Security.HIGH)
     expected = 6000 * 2 * 0.8 * 0.8 * 0.88 * 0.95 * 0.85 * 0.8
-    assert job_time(6000, 2, 20, raitaru, skills) == pytest.approx(expected)
+    assert job_time(6000, 2, 20, raitaru, skills, required=[3380]) == pytest.approx(expected)
+    assert job_time(6000, 2, 20, raitaru, skills) == pytest.approx(expected / 0.95), "only required skills count"
     assert job_time(10800, 1, 20, Facility(), Skills(reactions=4), reaction=True) == pytest.approx(10800 * 0.84)

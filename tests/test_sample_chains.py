@@ -9,6 +9,7 @@ import pytest
 from application.catalog import SAMPLE_CATALOG
 from application.catalog_sources import read_catalog
 from domain.catalog.chains import ProductionGraph, StepSettings
+from domain.catalog.industry import Skills
 from domain.catalog.model import catalog_json_schema
 
 GRAPH = ProductionGraph.from_recipes(read_catalog(SAMPLE_CATALOG).recipes)
@@ -62,6 +63,16 @@ def test_wolf_chain_down_to_moon_materials() -> None:
     assert bom.raw[MORPHITE] == 45
     assert steps[11478].leftover == 94
     assert bom.steps[0].type_id in (FERNITE_ALLOY, 16660), "the deepest reactions come first"
+
+
+def test_science_skills_speed_up_only_the_jobs_that_require_them() -> None:
+    mechanical_engineering, minmatar_starship_engineering = 11452, 11445
+    skills = Skills(science={mechanical_engineering: 5, minmatar_starship_engineering: 4})
+    bom = GRAPH.bill_of_materials(WOLF, 1, default=StepSettings(skills=skills))
+    steps = {step.type_id: step for step in bom.steps}
+    # the Wolf requires both (and Industry, which is not a science skill): 0.95 x 0.96
+    assert steps[WOLF].jobs[0].seconds == pytest.approx(120_000 * 0.95 * 0.96)
+    assert steps[587].jobs[0].seconds == pytest.approx(6_000), "the Rifter requires neither"
 
 
 def test_the_committed_json_schema_matches_the_format() -> None:

@@ -31,6 +31,7 @@ class BuildStep(msgspec.Struct, frozen=True, kw_only=True):
     materials: tuple[Material, ...]
     max_runs: int | None = None
     primary: bool = False
+    skills: tuple[int, ...] = ()  # required skill type ids
 
 
 class ChainCycle(RuleViolation):
@@ -117,6 +118,7 @@ def build_steps(recipes: Iterable[Recipe]) -> dict[int, list[BuildStep]]:
                         materials=activity.materials,
                         max_runs=recipe.max_runs,
                         primary=recipe.primary,
+                        skills=tuple(skill.type_id for skill in activity.skills),
                     )
                 )
     for steps in by_product.values():
@@ -289,7 +291,15 @@ class ProductionGraph:
                 Jobs(
                     job.runs,
                     job.count,
-                    job_time(step.time, job.runs, settings.te, settings.facility, settings.skills, reaction=reaction),
+                    job_time(
+                        step.time,
+                        job.runs,
+                        settings.te,
+                        settings.facility,
+                        settings.skills,
+                        reaction=reaction,
+                        required=step.skills,
+                    ),
                 )
                 for job in _split(item_runs, step.max_runs)
             )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterable
 
 import msgspec
 
@@ -67,17 +68,25 @@ def job_quantity(base: int, runs: int, modifier: float) -> int:
 
 
 def job_time(
-    base_seconds: int, runs: int, te: int, facility: Facility, skills: Skills, *, reaction: bool = False
+    base_seconds: int,
+    runs: int,
+    te: int,
+    facility: Facility,
+    skills: Skills,
+    *,
+    reaction: bool = False,
+    required: Iterable[int] = (),
 ) -> float:
-    """Seconds for a job of ``runs`` runs."""
+    """Seconds for a job of ``runs`` runs; each science skill the activity ``required``
+    saves 1% per level the character has."""
     if reaction:
         skill_factor = 1.0 - 0.04 * skills.reactions
         blueprint = 1.0
     else:
         skill_factor = (1.0 - 0.04 * skills.industry) * (1.0 - 0.03 * skills.advanced_industry)
         blueprint = 1.0 - te / 100
-    for level in skills.science.values():
-        skill_factor *= 1.0 - 0.01 * level
+    for skill in required:
+        skill_factor *= 1.0 - 0.01 * skills.science.get(skill, 0)
     rig = 1.0 - facility.rig_time_bonus * facility.security.rig_multiplier
     return base_seconds * runs * blueprint * skill_factor * (1.0 - facility.structure_time_bonus) * rig
 

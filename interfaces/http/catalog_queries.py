@@ -169,6 +169,7 @@ async def get_materials(
     industry: Annotated[int, QueryParameter(ge=0, le=5, description="Industry skill level")] = 0,
     advanced_industry: Annotated[int, QueryParameter(name="advancedIndustry", ge=0, le=5)] = 0,
     reactions: Annotated[int, QueryParameter(ge=0, le=5, description="Reactions skill level")] = 0,
+    science: Annotated[str, QueryParameter(description="Science skill levels: skillTypeId:level,...")] = "",
     security: Annotated[Literal["high", "low", "null"], QueryParameter()] = "high",
     min_position: MinPosition = None,
 ) -> BillOut:
@@ -182,7 +183,10 @@ async def get_materials(
         rig_time_bonus=rig_time_bonus,
         security=Security(security),
     )
-    skills = Skills(industry=industry, advanced_industry=advanced_industry, reactions=reactions)
+    science_levels = _pairs(science, "science")
+    if any(not 0 <= level <= 5 for level in science_levels.values()):
+        raise InvalidInput("skill levels are 0 to 5", "science")
+    skills = Skills(industry=industry, advanced_industry=advanced_industry, reactions=reactions, science=science_levels)
     overrides = {}
     for item, levels in _pairs(step, "step", arity=(2, 3)).items():
         validate_levels(levels[0], levels[1] if len(levels) > 1 else 0)
