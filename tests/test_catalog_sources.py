@@ -196,3 +196,46 @@ def test_unrecognisable_paths(name: str, tmp_path: Path) -> None:
         read_catalog(tmp_path / name)
 
     assert raised.value.field == "path"
+
+
+def test_sde_yaml_is_read_record_by_record_with_file_line_numbers(tmp_path: Path) -> None:
+    folder = copy_of("sde_yaml", tmp_path) / "fsd"
+    types = folder / "typeIDs.yaml"
+    # comments and document markers between records are fine; a broken record far down the
+    # file is reported at its line in the file, not in its chunk
+    text = "# exported by hand\n---\n" + types.read_text()
+    types.write_text(text)
+    assert item(read_catalog(folder.parent), 587).name == "Rifter"
+    broken_line = text.count("\n") + 2  # the unclosed "[" below
+    types.write_text(text + "99999:\n    groupID: [18\n")
+    # libyaml reports an unclosed bracket where the record ends, just after it
+    with pytest.raises(InvalidInput, match=f"typeIDs.yaml line ({broken_line}|{broken_line + 1}):"):
+        read_catalog(folder.parent)
+
+
+def test_sde_yaml_in_flow_style_is_read_whole(tmp_path: Path) -> None:
+    folder = copy_of("sde_yaml", tmp_path) / "fsd"
+    import yaml
+
+    types = folder / "typeIDs.yaml"
+    types.write_text(yaml.safe_dump(yaml.safe_load(types.read_text()), default_flow_style=True))
+    assert item(read_catalog(folder.parent), 587).name == "Rifter"
+
+
+def test_a_large_sde_yaml_file_is_parsed_in_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    folder = copy_of("sde_yaml", tmp_path) / "fsd"
+    types = folder / "typeIDs.yaml"
+    extra = "".join(
+        f"{type_id}:\n    groupID: 18\n    name:\n        en: Filler {type_id} {'x' * 400}\n    published: true\n"
+        for type_id in range(100_000, 130_000)
+    )
+    types.write_text(types.read_text() + extra)  # about 14 MB
+    tracemalloc.start()
+    catalog = read_catalog(folder.parent)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(catalog.items) > 30_000
+    # the parsed items themselves take ~25 MB; a whole-file parse held the node tree on top
+    assert peak < 120 * 1024 * 1024, peak

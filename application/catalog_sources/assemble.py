@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from domain.catalog.model import Activity, ActivityKind, Item, Recipe
 from domain.errors import InvalidInput
@@ -44,19 +43,6 @@ class ByteProgress:
         self._reported = done
         if self._callback is not None:
             self._callback(done, self._total)
-
-
-class ReportingReader:
-    """A binary file whose reads advance the progress (for parsers that read the whole file)."""
-
-    def __init__(self, raw: BinaryIO, progress: ByteProgress) -> None:
-        self._raw = raw
-        self._progress = progress
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._progress.at(self._raw.tell())
-        return data
 
 
 def malformed(file: str, where: str, reason: BaseException | str) -> InvalidInput:

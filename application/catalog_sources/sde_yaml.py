@@ -5,7 +5,10 @@ verified). The classic SDE zip keeps them under ``sde/fsd/`` (``typeIDs.yaml``, 
 ``categoryIDs.yaml``; e.g. xiboliyadongtu/eve-blueprint-data ``fsd/blueprints.yaml``); CCP's
 newer export puts ``types.yaml``, ``groups.yaml``, ``categories.yaml`` beside ``blueprints.yaml``
 (same datasets as the JSON lines, per esi/esi-docs ``docs/services/static-data/index.md``).
-Each file is parsed whole (YAML has no record boundaries), with the C loader when available.
+The SDE writes each id at column 0 with its record indented below it, so a record ends where
+the next line starts at column 0: records are cut there and parsed one at a time (C loader
+when available), which keeps memory flat however large the file (typeIDs.yaml is hundreds of
+megabytes). A file in flow style (``{...}``) has no such boundaries and is parsed whole.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 import msgspec
 import yaml
 
-from application.catalog_sources.assemble import ByteProgress, ProgressCallback, ReportingReader, malformed
+from application.catalog_sources.assemble import ByteProgress, ProgressCallback, malformed
 from application.catalog_sources.sde_records import R, SdeFiles, read_sde
 from domain.catalog.model import CatalogData
 from domain.errors import InvalidInput
@@ -40,7 +43,7 @@ def read(folder: Path, progress: ProgressCallback | None = None) -> CatalogData:
     bytes_read = ByteProgress(progress, sum(path.stat().st_size for path in files.all))
 
     def records(path: Path, record_type: type[R]) -> Iterator[tuple[int, R]]:
-        for record_id, entry in _load(path, bytes_read).items():
+        for record_id, entry in _entries(path, bytes_read):
             if not isinstance(record_id, int):
                 raise malformed(path.name, f"record {record_id!r}", "the id is not an integer")
             try:
@@ -67,18 +70,46 @@ def _first(folder: Path, names: tuple[str, ...]) -> Path | None:
     return next((folder / name for name in names if (folder / name).is_file()), None)
 
 
-def _load(path: Path, progress: ByteProgress) -> dict[object, object]:
+_CONTINUED = (b" ", b"\t", b"\r", b"\n", b"#")
+_MARKERS = (b"---", b"...")
+
+
+def _entries(path: Path, progress: ByteProgress) -> Iterator[tuple[object, object]]:
+    """The file's top-level (id, record) pairs, parsed record by record."""
+    chunk: list[bytes] = []
+    start = number = 0
     with path.open("rb") as raw:
-        try:
-            document = yaml.load(ReportingReader(raw, progress), Loader=_Loader)
-        except yaml.YAMLError as error:
-            raise malformed(path.name, _where(error), getattr(error, "problem", None) or error) from error
+        for line in raw:
+            number += 1
+            if line.startswith(_MARKERS):
+                continue
+            if not chunk and line.lstrip().startswith((b"{", b"[")):
+                yield from _parse(path, [line, *raw], number)  # flow style: no record boundaries
+                break
+            if not line.startswith(_CONTINUED) and chunk:
+                yield from _parse(path, chunk, start)
+                chunk = []
+            if not chunk:
+                start = number
+            chunk.append(line)
+            progress.at(raw.tell())
+        if chunk:
+            yield from _parse(path, chunk, start)
     progress.file_done(path.stat().st_size)
+
+
+def _parse(path: Path, lines: list[bytes], first_line: int) -> Iterator[tuple[object, object]]:
+    try:
+        document = yaml.load(b"".join(lines), Loader=_Loader)
+    except yaml.YAMLError as error:
+        raise malformed(path.name, _where(error, first_line), getattr(error, "problem", None) or error) from error
+    if document is None:  # only comments or blank lines
+        return
     if not isinstance(document, dict):
-        raise malformed(path.name, "line 1", "expected a mapping of ids to records")
-    return document
+        raise malformed(path.name, f"line {first_line}", "expected a mapping of ids to records")
+    yield from document.items()
 
 
-def _where(error: yaml.YAMLError) -> str:
+def _where(error: yaml.YAMLError, first_line: int) -> str:
     mark = getattr(error, "problem_mark", None)
-    return f"line {mark.line + 1}" if mark is not None else "content"
+    return f"line {mark.line + first_line}" if mark is not None else "content"
