@@ -55,7 +55,7 @@ CATALOG_ITEMS = ReadModelTable(
         Column("group_name", String(255)),
         Column("category_id", BigInteger),
         Column("category_name", String(255)),
-        Column("volume", Float, nullable=False),
+        Column("volume", Float),
         Column("portion_size", Integer, nullable=False),
         Column("market_group_id", BigInteger),
         Column("published", Boolean, nullable=False),

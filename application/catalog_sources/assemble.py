@@ -91,7 +91,7 @@ class Taxonomy:
         name: str | None,
         group_id: int | None,
         *,
-        volume: float,
+        volume: float | None,
         portion_size: int,
         market_group_id: int | None,
         published: bool,

@@ -155,7 +155,7 @@ def _item(row: Row, taxonomy: Taxonomy) -> Item:
         _int(row, "typeID"),
         _text(row, "typeName"),
         _optional_int(row, "groupID"),
-        volume=_optional_float(row, "volume") or 0.0,
+        volume=_optional_float(row, "volume"),
         portion_size=_optional_int(row, "portionSize") or 1,
         market_group_id=_optional_int(row, "marketGroupID"),
         published=_flag(row, "published"),

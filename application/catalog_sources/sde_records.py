@@ -59,7 +59,7 @@ class SdeGroup(SdeRecord):
 class SdeType(SdeRecord):
     group_id: int | None = msgspec.field(default=None, name="groupID")
     name: Name = None
-    volume: float = 0.0
+    volume: float | None = None
     portion_size: int = msgspec.field(default=1, name="portionSize")
     market_group_id: int | None = msgspec.field(default=None, name="marketGroupID")
     published: bool = False

@@ -58,7 +58,7 @@ class Item(Struct):
     group_name: str | None = None
     category_id: int | None = None
     category_name: str | None = None
-    volume: float = 0.0
+    volume: float | None = None  # m3; None where unknown
     portion_size: int = 1
     market_group_id: int | None = None
     published: bool = True

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("group_name", sa.String(255)),
         sa.Column("category_id", sa.BigInteger),
         sa.Column("category_name", sa.String(255)),
-        sa.Column("volume", sa.Float, nullable=False),
+        sa.Column("volume", sa.Float),
         sa.Column("portion_size", sa.Integer, nullable=False),
         sa.Column("market_group_id", sa.BigInteger),
         sa.Column("published", sa.Boolean, nullable=False),
