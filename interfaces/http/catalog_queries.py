@@ -10,14 +10,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import anyio.to_thread
 from litestar import get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
-from application.system import Manufactory
 from domain.catalog.chains import StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
 from domain.catalog.model import Item
@@ -34,7 +32,7 @@ from interfaces.http.catalog_schemas import (
     TreeNodeOut,
     VersionList,
 )
-from interfaces.http.context import await_projection, system_of
+from interfaces.http.context import MinPosition, await_projection, read_model, system_of
 from interfaces.http.schemas import BoughtList
 from projections.cache import ReadCache
 from projections.catalog import (
@@ -50,18 +48,12 @@ from projections.catalog import (
 )
 
 TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1)]
-MinPosition = Annotated[int | None, QueryParameter(name="minPosition", ge=0)]
-
-
-def _read(system: Manufactory, query: Any, *args: Any) -> Any:
-    with system.query_engine.connect() as connection:
-        return query(connection, *args)
 
 
 async def _query(state: State, min_position: int | None, query: Any, *args: Any) -> Any:
     system = system_of(state)
     await await_projection(system, "catalog", min_position)
-    return await anyio.to_thread.run_sync(_read, system, query, *args)
+    return await read_model(system, query, *args)
 
 
 async def _snapshot(state: State, user_id: UUID, min_position: int | None) -> CatalogSnapshot:
@@ -71,7 +63,7 @@ async def _snapshot(state: State, user_id: UUID, min_position: int | None) -> Ca
     found, snapshot = cache.lookup(user_id, min_position or 0)
     if not found or snapshot is None:
         position = cache.position()
-        snapshot = await anyio.to_thread.run_sync(_read, system, catalog_snapshot, user_id)
+        snapshot = await read_model(system, catalog_snapshot, user_id)
         cache.store(user_id, position, snapshot)
     return snapshot
 

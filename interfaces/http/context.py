@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import anyio.to_thread
@@ -14,6 +16,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import QueryParameter
 
 from application.system import Manufactory
 from domain.errors import InvalidInput
@@ -23,6 +26,7 @@ from interfaces.http.errors import ProjectionLagging
 from projections.users import user_for_token_hash
 
 MAX_ID_HEADER = 128
+T = TypeVar("T")
 
 
 class TokenCache:
@@ -64,13 +68,7 @@ async def authenticated_user(request: Request) -> UUID:
     cache: TokenCache = request.app.state.token_cache
     user_id = cache.get(token_hash)
     if user_id is None:
-        system = system_of(request.app.state)
-
-        def lookup() -> UUID | None:
-            with system.query_engine.connect() as connection:
-                return user_for_token_hash(connection, token_hash)
-
-        user_id = await anyio.to_thread.run_sync(lookup)
+        user_id = await read_model(system_of(request.app.state), user_for_token_hash, token_hash)
         if user_id is None:
             raise NotAuthorizedException("unknown or invalid token")
         cache.put(token_hash, user_id)
@@ -123,3 +121,19 @@ async def await_projection(system: Manufactory, name: str, min_position: int | N
                 f"projection {name!r} is at position {position}, not yet at {min_position}; retry shortly"
             )
         await system.signal.changed(timeout=min(0.1, remaining))
+
+
+MinPosition = Annotated[
+    int | None,
+    QueryParameter(name="minPosition", ge=0, description="Wait until the read model has applied this log position"),
+]
+
+
+async def read_model(system: Manufactory, query: Callable[..., T], *args: Any) -> T:
+    """Run a query function of the projections on a read-model connection, off the event loop."""
+
+    def run() -> T:
+        with system.query_engine.connect() as connection:
+            return query(connection, *args)
+
+    return await anyio.to_thread.run_sync(run)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from importlib.metadata import version as package_version
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import anyio.to_thread
@@ -21,10 +21,9 @@ from litestar.response import Response, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from application.audit import AuditState, AuditTrail, audit
-from application.system import Manufactory
 from domain.errors import NotFound
 from interfaces.http.commands import ContainerIdPath
-from interfaces.http.context import await_projection, system_of
+from interfaces.http.context import MinPosition, await_projection, read_model, system_of
 from interfaces.http.schemas import (
     ConfigHistoryOut,
     ConfigOut,
@@ -39,18 +38,9 @@ from interfaces.http.schemas import (
 from projections.cache import ReadCache
 from projections.manufacturing import ContainerView, config_history, find_container, list_containers
 
-MinPosition = Annotated[
-    int | None,
-    QueryParameter(name="minPosition", ge=0, description="Wait until the read model has applied this log position"),
-]
 STREAM_POLL_SEC = 0.5
 STREAM_KEEPALIVE_SEC = 15.0
 VERSION = VersionOut(name="manufactory", version=package_version("manufactory"))
-
-
-def _read(system: Manufactory, query: Any, *args: Any) -> Any:
-    with system.query_engine.connect() as connection:
-        return query(connection, *args)
 
 
 async def _find_container(
@@ -65,7 +55,7 @@ async def _find_container(
     found, view = cache.lookup(key, min_position or 0)
     if not found:
         position = cache.position()
-        view = await anyio.to_thread.run_sync(_read, system, find_container, user_id, container_id)
+        view = await read_model(system, find_container, user_id, container_id)
         cache.store(key, position, view)
     return view
 
@@ -86,7 +76,7 @@ async def get_containers(
 ) -> ContainerList:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
-    views = await anyio.to_thread.run_sync(_read, system, list_containers, user_id)
+    views = await read_model(system, list_containers, user_id)
     return ContainerList(containers=[ContainerOut.of(view) for view in views])
 
 
@@ -116,7 +106,7 @@ async def get_config_history(
     state: State, user_id: NamedDependency[UUID], container_id: ContainerIdPath, min_position: MinPosition = None
 ) -> ConfigHistoryOut:
     view = await _container(state, user_id, container_id, min_position)
-    entries = await anyio.to_thread.run_sync(_read, system_of(state), config_history, view.aggregate_id)
+    entries = await read_model(system_of(state), config_history, view.aggregate_id)
     return ConfigHistoryOut(container_id=container_id, entries=[HistoryEntryOut.of(entry) for entry in entries])
 
 
