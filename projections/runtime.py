@@ -150,13 +150,24 @@ class ProjectionRuntime:
         progressed = False
         for projection in self.selected(name):
             try:
-                while (step := self._process_batch(projection)) is not None:
-                    progressed = True
-                    if step[0] >= step[1]:
-                        break
+                progressed = self._drain(projection) or progressed
             except Exception as error:
                 self._record_error(projection.name, f"{type(error).__name__}: {error}")
                 raise
+        return progressed
+
+    def _drain(
+        self, projection: Projection, generation: int | None = None, progress: ProgressCallback | None = None
+    ) -> bool:
+        """Apply batches to a generation (the live one if None) until it reaches the head;
+        True if any batch was applied."""
+        progressed = False
+        while (step := self._process_batch(projection, generation)) is not None:
+            progressed = True
+            if progress:
+                progress(*step)
+            if step[0] >= step[1]:
+                break
         return progressed
 
     def _process_batch(self, projection: Projection, generation: int | None = None) -> tuple[int, int] | None:
@@ -185,7 +196,6 @@ class ProjectionRuntime:
             locked_position = self._lock_position(connection, projection.name, expected_generation)
             if locked_generation != expected_generation or locked_position != position:
                 return locked_position, head  # another runner or a swap got here first: read again
-
             if events:
                 projection.apply(connection, self._tables(projection, expected_generation), events)
             self._set_position(connection, projection.name, expected_generation, new_position)
@@ -208,11 +218,7 @@ class ProjectionRuntime:
         projection = self.selected(name)[0]
         with self._rebuild_lock(name):
             generation = self._create_generation(projection)
-            while (step := self._process_batch(projection, generation)) is not None:
-                if progress:
-                    progress(*step)
-                if step[0] >= step[1]:
-                    break
+            self._drain(projection, generation, progress)
             old_generation = self._swap(projection, generation)
             self._drop_generation(projection, old_generation)
         self.signal.advance(name, self.position(name))
@@ -240,8 +246,7 @@ class ProjectionRuntime:
         """Point the views at the caught-up generation, under the lock the live runner takes.
         Events committed after the check are the new generation's to apply, as live."""
         for _ in range(SWAP_ATTEMPTS):
-            while (step := self._process_batch(projection, generation)) is not None and step[0] < step[1]:
-                pass
+            self._drain(projection, generation)
             with write_transaction(self.engine) as connection:
                 old_generation = self._lock_active_generation(connection, projection.name)
                 if self._lock_position(connection, projection.name, generation) < self.head():
