@@ -174,13 +174,12 @@ class CatalogProjection(Projection):
                 bought = tables["catalog_bought"]
                 connection.execute(delete(bought).where(bought.c.owner_id == owner))
                 insert_rows(connection, bought, [{"owner_id": owner, "type_id": t} for t in event.type_ids])
-                self._recompute_chains(connection, tables, owner, _current_version(connection, tables, owner))
+                version = _current_version(connection, tables["catalog_versions"], owner)
+                self._recompute_chains(connection, tables, owner, version)
 
     def _recompute_chains(self, connection: Connection, tables: Mapping[str, Table], owner: UUID, version: int) -> None:
-        recipes_table = tables["catalog_recipes"]
-        bodies = connection.execute(select(recipes_table.c.body).where(recipes_table.c.owner_id == owner)).scalars()
         graph = ProductionGraph.from_recipes(
-            (msgspec.convert(body, Recipe) for body in bodies),
+            _recipes(connection, tables["catalog_recipes"], owner),
             version,
             _bought(connection, tables["catalog_bought"], owner),
         )
@@ -218,10 +217,18 @@ class CatalogProjection(Projection):
         _write_changes(connection, tables["production_chains"], owner, chain_rows)
 
 
-def _current_version(connection: Connection, tables: Mapping[str, Table], owner: UUID) -> int:
-    versions = tables["catalog_versions"]
+# Readers of one owner's rows, given the table: a generation's own tables while projecting
+# (a rebuild reads what it has built so far), the views when answering queries.
+
+
+def _current_version(connection: Connection, versions: Table, owner: UUID) -> int:
     query = select(func.max(versions.c.catalog_version)).where(versions.c.owner_id == owner)
     return connection.execute(query).scalar() or 0
+
+
+def _recipes(connection: Connection, recipes: Table, owner: UUID) -> list[Recipe]:
+    bodies = connection.execute(select(recipes.c.body).where(recipes.c.owner_id == owner)).scalars()
+    return [msgspec.convert(body, Recipe) for body in bodies]
 
 
 def _bought(connection: Connection, table: Table, owner: UUID) -> list[int]:
@@ -316,19 +323,13 @@ def _structs(rows: Iterable[Any], struct: type[S]) -> list[S]:
     return [msgspec.convert(row, struct, from_attributes=True) for row in rows]
 
 
-def _item(row: Any) -> Item:
-    mapping = dict(row._mapping)
-    mapping.pop("owner_id")
-    return Item(**mapping)
-
-
 def search_items(connection: Connection, owner: UUID, text: str, limit: int) -> list[Item]:
     table = CATALOG_ITEMS.view
     query = select(table).where(table.c.owner_id == owner)
     if text:
         query = query.where(table.c.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
     rows = connection.execute(query.order_by(table.c.name, table.c.type_id).limit(limit))
-    return [_item(row) for row in rows]
+    return _structs(rows, Item)
 
 
 def _escape_like(text: str) -> str:
@@ -338,7 +339,7 @@ def _escape_like(text: str) -> str:
 def find_item(connection: Connection, owner: UUID, type_id: int) -> Item | None:
     table = CATALOG_ITEMS.view
     row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
-    return _item(row) if row else None
+    return _structs([row], Item)[0] if row else None
 
 
 def recipes_with(connection: Connection, owner: UUID, type_id: int, role: str) -> list[Recipe]:
@@ -354,9 +355,7 @@ def recipes_with(connection: Connection, owner: UUID, type_id: int, role: str) -
 
 
 def all_recipes(connection: Connection, owner: UUID) -> list[Recipe]:
-    table = CATALOG_RECIPES.view
-    bodies = connection.execute(select(table.c.body).where(table.c.owner_id == owner)).scalars()
-    return [msgspec.convert(body, Recipe) for body in bodies]
+    return _recipes(connection, CATALOG_RECIPES.view, owner)
 
 
 class CatalogSnapshot(msgspec.Struct, frozen=True):
@@ -369,8 +368,7 @@ class CatalogSnapshot(msgspec.Struct, frozen=True):
 def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
     """The owner's production graph (tagged with the catalog version it was read at) and
     item names."""
-    views = {table.name: table.view for table in CatalogProjection.tables}
-    version = _current_version(connection, views, owner)
+    version = _current_version(connection, CATALOG_VERSIONS.view, owner)
     items = CATALOG_ITEMS.view
     names = connection.execute(select(items.c.type_id, items.c.name).where(items.c.owner_id == owner))
     graph = ProductionGraph.from_recipes(all_recipes(connection, owner), version, bought_items(connection, owner))
@@ -405,13 +403,7 @@ class ChainRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def chain_rows(connection: Connection, owner: UUID, type_id: int) -> list[ChainRow]:
-    table = CHAINS.view
-    rows = connection.execute(
-        select(table)
-        .where(table.c.owner_id == owner, table.c.item_type_id == type_id)
-        .order_by(table.c.raw_material_type_id)
-    )
-    return _structs(rows, ChainRow)
+    return _item_rows(connection, CHAINS.view, ChainRow, owner, type_id, "raw_material_type_id")
 
 
 class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -424,10 +416,12 @@ class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def dependency_rows(connection: Connection, owner: UUID, type_id: int) -> list[DependencyRow]:
-    table = DEPENDENCIES.view
-    rows = connection.execute(
-        select(table)
-        .where(table.c.owner_id == owner, table.c.item_type_id == type_id)
-        .order_by(table.c.recipe_id, table.c.material_type_id)
-    )
-    return _structs(rows, DependencyRow)
+    return _item_rows(connection, DEPENDENCIES.view, DependencyRow, owner, type_id, "recipe_id", "material_type_id")
+
+
+def _item_rows(
+    connection: Connection, table: Table, struct: type[S], owner: UUID, type_id: int, *order: str
+) -> list[S]:
+    """One item's rows of a per-item table (chains, dependencies), as Structs."""
+    query = select(table).where(table.c.owner_id == owner, table.c.item_type_id == type_id)
+    return _structs(connection.execute(query.order_by(*(table.c[column] for column in order))), struct)
