@@ -15,8 +15,8 @@ from domain.catalog.model import CatalogData
 from domain.errors import Conflict, NotFound
 from domain.events import CommandMeta
 
-# A few EVE frigates, the Drake, the Wolf with its invention, T2 components and a reaction
-# chain, with the game's real numbers (sources: sample-catalog.SOURCES.md beside it).
+# A few EVE frigates, the Caracal, the Drake, the Wolf with its invention, T2 components and
+# a reaction chain, with the game's real numbers (sources: sample-catalog.SOURCES.md beside it).
 SAMPLE_CATALOG = Path(domain.catalog.__file__).parent / "sample-catalog.json"
 
 

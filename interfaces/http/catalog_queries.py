@@ -32,9 +32,8 @@ from interfaces.http.catalog_schemas import (
     TreeNodeOut,
     VersionList,
 )
-from interfaces.http.context import MinPosition, await_projection, read_model, system_of
+from interfaces.http.context import MinPosition, await_projection, read_cached, read_model, system_of
 from interfaces.http.schemas import BoughtList
-from projections.cache import ReadCache
 from projections.catalog import (
     CatalogSnapshot,
     bought_items,
@@ -59,13 +58,7 @@ async def _query(state: State, min_position: int | None, query: Any, *args: Any)
 async def _snapshot(state: State, user_id: UUID, min_position: int | None) -> CatalogSnapshot:
     system = system_of(state)
     await await_projection(system, "catalog", min_position)
-    cache: ReadCache[CatalogSnapshot] = state.catalog_cache
-    found, snapshot = cache.lookup(user_id, min_position or 0)
-    if not found or snapshot is None:
-        position = cache.position()
-        snapshot = await read_model(system, catalog_snapshot, user_id)
-        cache.store(user_id, position, snapshot)
-    return snapshot
+    return await read_cached(system, state.catalog_cache, user_id, min_position, catalog_snapshot, user_id)
 
 
 # ------------------------------------------------------------------ catalog
@@ -181,10 +174,9 @@ async def get_materials(
     skills = Skills(industry=industry, advanced_industry=advanced_industry, reactions=reactions, science=science_levels)
     overrides = {}
     for item, levels in _pairs(step, "step", arity=(2, 3)).items():
-        validate_levels(levels[0], levels[1] if len(levels) > 1 else 0)
-        overrides[item] = StepSettings(
-            me=levels[0], te=levels[1] if len(levels) > 1 else 0, facility=facility, skills=skills
-        )
+        step_me, step_te = levels[0], levels[1] if len(levels) > 1 else 0
+        validate_levels(step_me, step_te)
+        overrides[item] = StepSettings(me=step_me, te=step_te, facility=facility, skills=skills)
     snapshot = await _buildable(state, user_id, type_id, min_position)
     bill = snapshot.graph.bill_of_materials(
         type_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
@@ -23,6 +23,7 @@ from domain.errors import InvalidInput
 from domain.events import CommandMeta
 from domain.users import hash_token
 from interfaces.http.errors import ProjectionLagging
+from projections.cache import ReadCache
 from projections.users import user_for_token_hash
 
 MAX_ID_HEADER = 128
@@ -137,3 +138,22 @@ async def read_model(system: Manufactory, query: Callable[..., T], *args: Any) -
             return query(connection, *args)
 
     return await anyio.to_thread.run_sync(run)
+
+
+async def read_cached(
+    system: Manufactory,
+    cache: ReadCache[T],
+    key: Hashable,
+    min_position: int | None,
+    query: Callable[..., T],
+    *args: Any,
+) -> T:
+    """``read_model`` through a read cache: from memory while the projection has not moved
+    since the value was read (and it satisfies ``min_position``), else read and remembered."""
+    found, value = cache.lookup(key, min_position or 0)
+    if found:
+        return value  # type: ignore[return-value]
+    position = cache.position()  # taken before the read: the value reflects at least this
+    value = await read_model(system, query, *args)
+    cache.store(key, position, value)
+    return value

@@ -23,7 +23,7 @@ from litestar.response.sse import ServerSentEventMessage
 from application.audit import AuditState, AuditTrail, audit
 from domain.errors import NotFound
 from interfaces.http.commands import ContainerIdPath
-from interfaces.http.context import MinPosition, await_projection, read_model, system_of
+from interfaces.http.context import MinPosition, await_projection, read_cached, read_model, system_of
 from interfaces.http.schemas import (
     ConfigHistoryOut,
     ConfigOut,
@@ -35,7 +35,6 @@ from interfaces.http.schemas import (
     ProjectionHealth,
     VersionOut,
 )
-from projections.cache import ReadCache
 from projections.manufacturing import ContainerView, config_history, find_container, list_containers
 
 STREAM_POLL_SEC = 0.5
@@ -50,14 +49,8 @@ async def _find_container(
     while the projection has not moved since it was read."""
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
-    cache: ReadCache[ContainerView | None] = state.container_cache
     key = (user_id, container_id)
-    found, view = cache.lookup(key, min_position or 0)
-    if not found:
-        position = cache.position()
-        view = await read_model(system, find_container, user_id, container_id)
-        cache.store(key, position, view)
-    return view
+    return await read_cached(system, state.container_cache, key, min_position, find_container, user_id, container_id)
 
 
 async def _container(state: State, user_id: UUID, container_id: str, min_position: int | None) -> ContainerView:
