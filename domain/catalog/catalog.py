@@ -74,28 +74,8 @@ class Catalog(Aggregate):
         if not any(item_diff) and not any(recipe_diff) and data.game == self.game:
             return None
         version = self.catalog_version + 1
-        upserted_items = [items[i][1] for i in sorted(item_diff[0] | item_diff[1])]
-        for chunk in _chunks(upserted_items):
-            self._record(CatalogItemsChanged, meta=meta, catalog_version=version, upserted=chunk, removed=())
-        if item_diff[2]:
-            self._record(
-                CatalogItemsChanged,
-                meta=meta,
-                catalog_version=version,
-                upserted=(),
-                removed=tuple(sorted(item_diff[2])),
-            )
-        upserted_recipes = [recipes[r][1] for r in sorted(recipe_diff[0] | recipe_diff[1])]
-        for chunk in _chunks(upserted_recipes):
-            self._record(CatalogRecipesChanged, meta=meta, catalog_version=version, upserted=chunk, removed=())
-        if recipe_diff[2]:
-            self._record(
-                CatalogRecipesChanged,
-                meta=meta,
-                catalog_version=version,
-                upserted=(),
-                removed=tuple(sorted(recipe_diff[2])),
-            )
+        self._record_changes(CatalogItemsChanged, version, items, item_diff, meta)
+        self._record_changes(CatalogRecipesChanged, version, recipes, recipe_diff, meta)
         summary = ImportSummary(
             catalog_version=version,
             content_hash=_content_hash(data.game, items, recipes),
@@ -108,6 +88,21 @@ class Catalog(Aggregate):
         )
         self._record(CatalogVersionRecorded, meta=meta, game=data.game, source=source, summary=summary)
         return summary
+
+    def _record_changes(
+        self,
+        event_class: type[Event],
+        version: int,
+        entities: dict[int, tuple[str, Any]],
+        diff: tuple[set[int], set[int], set[int]],
+        meta: CommandMeta,
+    ) -> None:
+        """Upserts in chunks of ``CHUNK``, then the removals, as ``event_class`` events."""
+        added, changed, removed = diff
+        for chunk in _chunks([entities[key][1] for key in sorted(added | changed)]):
+            self._record(event_class, meta=meta, catalog_version=version, upserted=chunk, removed=())
+        if removed:
+            self._record(event_class, meta=meta, catalog_version=version, upserted=(), removed=tuple(sorted(removed)))
 
     def mark_bought(self, type_ids: Iterable[int], meta: CommandMeta) -> bool:
         """Items the user buys rather than builds: raw materials in their chains. Replaces
@@ -148,6 +143,13 @@ def _content_hash(game: str, items: dict[int, tuple[str, Any]], recipes: dict[in
     return digest.hexdigest()
 
 
+def _update_hashes(hashes: dict[int, str], upserted: dict[int, Item | Recipe], removed: Iterable[int]) -> None:
+    for key, entity in upserted.items():
+        hashes[key] = entity_hash(entity)
+    for key in removed:
+        hashes.pop(key, None)
+
+
 def _chunks(entities: Sequence[T]) -> Iterable[tuple[T, ...]]:
     for start in range(0, len(entities), CHUNK):
         yield tuple(entities[start : start + CHUNK])
@@ -173,10 +175,7 @@ class CatalogItemsChanged(Event):
     removed: tuple[int, ...]
 
     def apply(self, aggregate: Catalog) -> Catalog:
-        for item in self.upserted:
-            aggregate.item_hashes[item.type_id] = entity_hash(item)
-        for type_id in self.removed:
-            aggregate.item_hashes.pop(type_id, None)
+        _update_hashes(aggregate.item_hashes, {item.type_id: item for item in self.upserted}, self.removed)
         return aggregate
 
 
@@ -186,10 +185,7 @@ class CatalogRecipesChanged(Event):
     removed: tuple[int, ...]
 
     def apply(self, aggregate: Catalog) -> Catalog:
-        for recipe in self.upserted:
-            aggregate.recipe_hashes[recipe.recipe_id] = entity_hash(recipe)
-        for recipe_id in self.removed:
-            aggregate.recipe_hashes.pop(recipe_id, None)
+        _update_hashes(aggregate.recipe_hashes, {recipe.recipe_id: recipe for recipe in self.upserted}, self.removed)
         return aggregate
 
 
