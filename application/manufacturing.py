@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from application.commands import CommandResult, create_aggregate, update_aggregate
 from application.event_store import EventStore
@@ -58,6 +57,3 @@ class ContainerService:
             return update_aggregate(self.store, Container, aggregate_id, meta.user_id, decide, expected_version)
         except NotFound:
             raise NotFound(f"container {container_id!r} not found", "containerId") from None
-
-    def aggregate_id(self, owner_id: UUID, container_id: str) -> UUID:
-        return container_aggregate_id(owner_id, container_id)
