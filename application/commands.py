@@ -15,7 +15,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -99,3 +100,34 @@ def create_aggregate(store: EventStore, aggregate: A, what: str) -> CommandResul
     except IntegrityError:
         raise Conflict(f"{what} already exists", None, current_version=None) from None
     return CommandResult(aggregate, position, changed=True)
+
+
+R = TypeVar("R")
+
+
+def save_atomically(
+    store: EventStore,
+    touched: Sequence[UUID],
+    decide: Callable[[], tuple[Sequence[Aggregate], R]],
+) -> tuple[R, int]:
+    """A command over several aggregates, saved in one transaction: everything or nothing.
+
+    ``decide`` loads what it needs, changes or creates aggregates and returns them with its
+    answer. Commands touching the same existing aggregates (``touched``) take turns in this
+    process; a collision with another process retries ``decide`` on fresh state.
+    """
+    locks = sorted({id(_stripe(aggregate_id)): _stripe(aggregate_id) for aggregate_id in touched}.items())
+    with ExitStack() as stack:
+        for _, lock in locks:
+            stack.enter_context(lock)
+        for attempt in range(MAX_ATTEMPTS):
+            aggregates, answer = decide()
+            try:
+                return answer, store.save_events(*aggregates)
+            except IntegrityError:
+                for aggregate in aggregates:
+                    store.forget(aggregate.id)
+                for aggregate_id in touched:
+                    store.forget(aggregate_id)
+            time.sleep(random.uniform(0, min(0.001 * 2**attempt, 0.05)))
+    raise Conflict("the data is being changed by others too often; try again", None)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import uuid
 
 from application.catalog import SAMPLE_CATALOG, CatalogService
+from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
 from application.event_store import EventStore
+from application.jobs import JobService
 from application.manufacturing import ContainerService
+from application.plans import PlanService
 from application.settings import Settings
 from application.users import IssuedToken, UserService
 from domain.events import CommandMeta
@@ -43,6 +46,9 @@ class Manufactory:
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
         self.catalogs = CatalogService(self.store)
+        self.catalog_graphs = CatalogGraphs(self.store, self.projections, self.query_engine)
+        self.plans = PlanService(self.store, self.catalog_graphs)
+        self.jobs = JobService(self.store, self.projections, self.query_engine)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:

@@ -363,16 +363,22 @@ class CatalogSnapshot(msgspec.Struct, frozen=True):
 
     graph: ProductionGraph
     names: dict[int, str]
+    volumes: dict[int, float | None]
 
 
 def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
     """The owner's production graph (tagged with the catalog version it was read at) and
-    item names."""
+    item names and volumes."""
     version = _current_version(connection, CATALOG_VERSIONS.view, owner)
     items = CATALOG_ITEMS.view
-    names = connection.execute(select(items.c.type_id, items.c.name).where(items.c.owner_id == owner))
+    rows = connection.execute(select(items.c.type_id, items.c.name, items.c.volume).where(items.c.owner_id == owner))
     graph = ProductionGraph.from_recipes(all_recipes(connection, owner), version, bought_items(connection, owner))
-    return CatalogSnapshot(graph, {type_id: name for type_id, name in names})
+    names: dict[int, str] = {}
+    volumes: dict[int, float | None] = {}
+    for type_id, name, volume in rows:
+        names[type_id] = name
+        volumes[type_id] = volume
+    return CatalogSnapshot(graph, names, volumes)
 
 
 def bought_items(connection: Connection, owner: UUID) -> list[int]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from projections.catalog import CatalogProjection
+from projections.industry import IndustryProjection
 from projections.manufacturing import ManufacturingProjection
 from projections.runtime import Projection
 from projections.users import UsersProjection
 
 
 def all_projections() -> list[Projection]:
-    return [UsersProjection(), ManufacturingProjection(), CatalogProjection()]
+    return [UsersProjection(), ManufacturingProjection(), CatalogProjection(), IndustryProjection()]

@@ -46,6 +46,7 @@ def test_projections_status_rebuild_and_audit(tmp_path: Path, sqlite_url: str) -
         ["users", "2", "1", "1", "0"],
         ["manufacturing", "2", "1", "1", "0"],
         ["catalog", "2", "1", "1", "0"],
+        ["industry", "2", "1", "1", "0"],
     ]
     from domain.users import user_aggregate_id
 

@@ -15,6 +15,7 @@ from application.system import Manufactory
 from domain.events import CommandMeta
 from projections.catalog import CatalogProjection
 from projections.manufacturing import CONFIG_HISTORY, CONTAINERS, ManufacturingProjection
+from projections.registry import all_projections
 from projections.runtime import ProjectionError
 from projections.users import USER_TOKENS, USERS
 
@@ -57,9 +58,7 @@ def test_catch_up_applies_every_event_once_and_tracks_the_position(system: Manuf
     system.projections.catch_up()  # nothing new: a no-op
     head = system.store.head()
     assert {s.name: (s.position, s.lag) for s in system.projections.status()} == {
-        "users": (head, 0),
-        "manufacturing": (head, 0),
-        "catalog": (head, 0),
+        projection.name: (head, 0) for projection in all_projections()
     }
     history = rows(system, CONFIG_HISTORY.view)["mfg_config_history"]
     assert len(history) == 6 + 6 + 3  # registered + config + status events
@@ -136,7 +135,7 @@ def test_the_live_tables_keep_serving_during_a_rebuild_and_late_events_make_it(s
 
 
 def test_an_unknown_projection_name_is_a_clear_error(system: Manufactory) -> None:
-    with pytest.raises(ProjectionError, match="known projections: catalog, manufacturing, users"):
+    with pytest.raises(ProjectionError, match="known projections: catalog, industry, manufacturing"):
         system.projections.rebuild("nope")
 
 

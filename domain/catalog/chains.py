@@ -301,7 +301,7 @@ class ProductionGraph:
                         required=step.skills,
                     ),
                 )
-                for job in _split(item_runs, step.max_runs)
+                for job in split_runs(item_runs, step.max_runs)
             )
             modifier = material_modifier(settings.me, settings.facility, reaction=reaction)
             for material in step.materials:
@@ -332,7 +332,7 @@ class ProductionGraph:
         return BillOfMaterials(type_id=type_id, runs=runs, steps=tuple(plans), raw=raw, bought=purchased)
 
 
-def _split(runs: int, max_runs: int | None) -> tuple[Jobs, ...]:
+def split_runs(runs: int, max_runs: int | None) -> tuple[Jobs, ...]:
     """Jobs for ``runs`` runs: a blueprint runs at most ``max_runs`` per job."""
     if not max_runs or runs <= max_runs:
         return (Jobs(runs, 1),)

@@ -16,6 +16,7 @@ from application.system import Manufactory
 from domain.errors import DomainError
 from interfaces.cli.catalog import catalog, chains
 from interfaces.cli.client import CliError
+from interfaces.cli.industry import characters, jobs, plans, runs
 from interfaces.cli.manufacturing import manufacturing
 from projections.runtime import ProjectionError
 
@@ -173,6 +174,8 @@ def audit(aggregate_id: UUID, version: int | None) -> None:
 cli.add_command(manufacturing)
 cli.add_command(catalog)
 cli.add_command(chains)
+for group in (plans, runs, jobs, characters):
+    cli.add_command(group)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -18,6 +18,8 @@ from interfaces.http.catalog_queries import catalog_query_routes
 from interfaces.http.commands import command_routes
 from interfaces.http.context import TokenCache, authenticated_user
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.industry_commands import industry_command_routes
+from interfaces.http.industry_queries import industry_query_routes
 from interfaces.http.queries import query_routes, service_routes
 from projections.cache import ReadCache
 
@@ -34,7 +36,21 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             system.projections.stop()
 
     return Litestar(
-        route_handlers=[*command_routes(), *query_routes(), *catalog_query_routes(), *service_routes()],
+        # One router for every handler: registered on the app one by one, handlers sharing a
+        # path would be registered (and a sync one wrapped for its thread) once per neighbour.
+        route_handlers=[
+            Router(
+                path="/",
+                route_handlers=[
+                    *command_routes(),
+                    *industry_command_routes(),
+                    *query_routes(),
+                    *catalog_query_routes(),
+                    *industry_query_routes(),
+                    *service_routes(),
+                ],
+            )
+        ],
         dependencies={"user_id": Provide(authenticated_user)},
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[projections_alongside],

@@ -55,7 +55,7 @@ async def _query(state: State, min_position: int | None, query: Any, *args: Any)
     return await read_model(system, query, *args)
 
 
-async def _snapshot(state: State, user_id: UUID, min_position: int | None) -> CatalogSnapshot:
+async def user_catalog(state: State, user_id: UUID, min_position: int | None) -> CatalogSnapshot:
     system = system_of(state)
     await await_projection(system, "catalog", min_position)
     return await read_cached(system, state.catalog_cache, user_id, min_position, catalog_snapshot, user_id)
@@ -210,7 +210,7 @@ async def get_direct(
 
 async def _buildable(state: State, user_id: UUID, type_id: int, min_position: int | None) -> CatalogSnapshot:
     """The user's catalog snapshot, once it is known that some recipe builds ``type_id``."""
-    snapshot = await _snapshot(state, user_id, min_position)
+    snapshot = await user_catalog(state, user_id, min_position)
     if snapshot.graph.alternatives(type_id):
         return snapshot
     if type_id not in snapshot.names:

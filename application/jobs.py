@@ -1,0 +1,176 @@
+"""Commands on queued jobs, the game-job sync, and the user's characters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import Engine
+
+from application.commands import CommandResult, create_aggregate, save_atomically, update_aggregate
+from application.event_store import EventStore
+from domain.aggregate import Aggregate
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.events import CommandMeta, utcnow
+from domain.industry.characters import Character, Roster, roster_id
+from domain.industry.game_sync import Action, GameJob, QueuedJob, plan_sync
+from domain.industry.jobs import GameJobLink, Job, JobSpec, game_job_link_id
+from projections.industry import JobView, list_jobs
+from projections.runtime import ProjectionRuntime
+
+
+class SyncResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    started: list[UUID]
+    completed: list[UUID]
+    cancelled: list[UUID]
+    unmatched: list[int]  # game job ids that no queued job fits
+
+
+def _queued(view: JobView) -> QueuedJob:
+    return QueuedJob(
+        id=view.id,
+        status=view.status,
+        blueprint_type_id=view.blueprint_type_id,
+        activity=view.activity,
+        runs=view.runs,
+        station_id=view.station_id,
+        character_id=view.character_id,
+        esi_job_id=view.esi_job_id,
+        created_at=view.created_at,
+    )
+
+
+class JobService:
+    def __init__(self, store: EventStore, projections: ProjectionRuntime, engine: Engine) -> None:
+        self.store = store
+        self._projections = projections
+        self._engine = engine
+
+    def create(self, spec: JobSpec, meta: CommandMeta) -> CommandResult[Job]:
+        if spec.plan_run_id is not None or spec.plan_step_id is not None:
+            raise InvalidInput("jobs created by hand belong to no plan run", "planRunId")
+        return create_aggregate(self.store, Job.queue(uuid.uuid4(), spec, meta), "job")
+
+    def start(
+        self,
+        job_id: UUID,
+        esi_job_id: int | None,
+        character_id: int | None,
+        started_at: datetime | None,
+        meta: CommandMeta,
+        expected: int | None,
+    ) -> CommandResult[Job]:
+        if esi_job_id is None:
+            return self._update(
+                job_id, meta, expected, lambda job: job.start(None, character_id, started_at or utcnow(), meta)
+            )
+
+        def decide() -> tuple[list[Aggregate], Job]:
+            job = self._load(job_id, meta.user_id, expected)
+            job.start(esi_job_id, character_id, started_at or utcnow(), meta)
+            try:
+                self.store.load(game_job_link_id(meta.user_id, esi_job_id), GameJobLink, fresh=True)
+            except NotFound:
+                return [job, GameJobLink.claim(esi_job_id, job_id, meta)], job
+            raise Conflict(f"game job {esi_job_id} is already linked to another job", "esiJobId")
+
+        job, position = save_atomically(self.store, [job_id], decide)
+        return CommandResult(job, position, changed=True)
+
+    def complete(
+        self, job_id: UUID, actual_revenue: float | None, meta: CommandMeta, expected: int | None
+    ) -> CommandResult[Job]:
+        return self._update(job_id, meta, expected, lambda job: job.complete(utcnow(), actual_revenue, meta))
+
+    def cancel(self, job_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Job]:
+        return self._update(job_id, meta, expected, lambda job: job.cancel(meta))
+
+    def assign(
+        self, job_id: UUID, character_id: int | None, meta: CommandMeta, expected: int | None
+    ) -> CommandResult[Job]:
+        return self._update(job_id, meta, expected, lambda job: job.assign(character_id, meta))
+
+    def _update(self, job_id: UUID, meta: CommandMeta, expected: int | None, decide: object) -> CommandResult[Job]:
+        try:
+            return update_aggregate(self.store, Job, job_id, meta.user_id, decide, expected)  # type: ignore[arg-type]
+        except NotFound:
+            raise NotFound("job not found", "jobId") from None
+
+    def _load(self, job_id: UUID, owner: UUID, expected: int | None) -> Job:
+        try:
+            job = self.store.load(job_id, Job)
+            job.ensure_owned_by(owner)
+        except NotFound:
+            raise NotFound("job not found", "jobId") from None
+        if expected is not None and job.version != expected:
+            raise Conflict(
+                f"expected version {expected}, but the current version is {job.version}",
+                "If-Match",
+                current_version=job.version,
+            )
+        return job
+
+    # ------------------------------------------------------------ game sync
+
+    def sync(self, character_id: int, game_jobs: Sequence[GameJob], meta: CommandMeta) -> tuple[SyncResult, int]:
+        """Apply the game's view of one character's jobs to the queue, atomically."""
+        if character_id < 1:
+            raise InvalidInput("characterId must be a positive game character id", "characterId")
+        owner = meta.user_id
+
+        def decide() -> tuple[list[Aggregate], SyncResult]:
+            self._projections.catch_up("industry")  # the queue as of every saved command
+            with self._engine.connect() as connection:
+                planned = list_jobs(connection, owner, status="planned")
+                linked = list_jobs(connection, owner, esi_job_ids=[g.job_id for g in game_jobs])
+            steps = plan_sync(game_jobs, map(_queued, planned), map(_queued, linked), character_id)
+            jobs: dict[UUID, Job] = {}
+            links: list[Aggregate] = []
+            done: dict[Action, list[UUID]] = {action: [] for action in Action}
+            for step in steps:
+                job = jobs.get(step.job_id) or self.store.load(step.job_id, Job)
+                jobs[step.job_id] = job
+                game = step.game_job
+                if step.action is Action.START:
+                    job.start(game.job_id, character_id, game.start_date, meta)
+                    links.append(GameJobLink.claim(game.job_id, job.id, meta))
+                elif step.action is Action.COMPLETE:
+                    job.complete(game.completed_date or game.end_date, None, meta)
+                else:
+                    job.cancel(meta)
+                done[step.action].append(job.id)
+            matched = {step.game_job.job_id for step in steps} | {j.esi_job_id for j in linked}
+            result = SyncResult(
+                started=done[Action.START],
+                completed=done[Action.COMPLETE],
+                cancelled=done[Action.CANCEL],
+                unmatched=sorted(g.job_id for g in game_jobs if g.job_id not in matched),
+            )
+            return [*jobs.values(), *links], result
+
+        return save_atomically(self.store, [], decide)
+
+    # ------------------------------------------------------------ characters
+
+    def register_character(self, character: Character, meta: CommandMeta) -> CommandResult[Roster]:
+        return self._roster(meta, lambda roster: roster.register(character, meta))
+
+    def remove_character(self, character_id: int, meta: CommandMeta) -> CommandResult[Roster]:
+        return self._roster(meta, lambda roster: roster.remove(character_id, meta))
+
+    def _roster(self, meta: CommandMeta, decide: object) -> CommandResult[Roster]:
+        aggregate_id = roster_id(meta.user_id)
+        try:
+            return update_aggregate(self.store, Roster, aggregate_id, meta.user_id, decide)  # type: ignore[arg-type]
+        except NotFound as missing:
+            if missing.field == "characterId":
+                raise
+        roster = Roster.open(meta.user_id, meta)
+        decide(roster)  # type: ignore[operator]
+        try:
+            return create_aggregate(self.store, roster, "roster")
+        except Conflict:  # another first registration won: apply on top of it
+            return update_aggregate(self.store, Roster, aggregate_id, meta.user_id, decide)  # type: ignore[arg-type]

@@ -1,0 +1,272 @@
+"""Commands on production plans and their runs, including generating a run's jobs.
+
+Generating a run is one atomic save: the plan records the run (so a concurrent delete or
+edit of the plan collides and the generation is retried on the new state), the run records
+what was decided, and every job is queued, or none of it is. Cancelling a run's planned
+jobs is atomic in the same way: a job started concurrently collides, and the retry leaves
+it alone because it is no longer planned.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from application.catalog_graphs import CatalogGraphs
+from application.commands import CommandResult, create_aggregate, save_atomically, update_aggregate
+from application.event_store import EventStore
+from domain.aggregate import Aggregate
+from domain.errors import Conflict, NotFound
+from domain.events import CommandMeta
+from domain.industry.characters import Roster, roster_id
+from domain.industry.generation import Generation, generate, validate_quantity
+from domain.industry.jobs import Job, JobSpec, JobStatus
+from domain.industry.plan import Plan, PlanStep, Source, StepSetup, TransportSettings
+from domain.industry.runs import PlanRun, RunReason, RunTransport
+
+
+class GeneratedRun(msgspec.Struct, frozen=True, kw_only=True):
+    run: PlanRun
+    plan: Plan
+    jobs: tuple[Job, ...]
+    generation: Generation
+    transports: tuple[RunTransport, ...]
+
+
+class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
+    jobs_cancelled: int
+
+
+class PlanService:
+    def __init__(self, store: EventStore, graphs: CatalogGraphs) -> None:
+        self.store = store
+        self.graphs = graphs
+
+    # ------------------------------------------------------------ plans
+
+    def create(
+        self,
+        name: str,
+        product_type_id: int,
+        setup: StepSetup,
+        transport: TransportSettings | None,
+        meta: CommandMeta,
+    ) -> CommandResult[Plan]:
+        graph = self.graphs.snapshot(meta.user_id).graph
+        plan = Plan.create(uuid.uuid4(), name, product_type_id, graph, setup, transport, meta)
+        return create_aggregate(self.store, plan, "plan")
+
+    def change(
+        self,
+        plan_id: UUID,
+        meta: CommandMeta,
+        expected_version: int | None,
+        decide: Callable[[Plan, Any], object],
+        needs_graph: bool = False,
+    ) -> CommandResult[Plan]:
+        """Any edit of a live plan; ``decide(plan, graph)`` gets the catalog if it needs it."""
+        graph = self.graphs.snapshot(meta.user_id, "stepId").graph if needs_graph else None
+
+        def decide_live(plan: Plan) -> None:
+            plan.ensure_live()
+            decide(plan, graph)
+
+        return update_aggregate(self.store, Plan, plan_id, meta.user_id, decide_live, expected_version)
+
+    def rename(self, plan_id: UUID, name: str, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
+        return self.change(plan_id, meta, expected, lambda plan, _: plan.rename(name, meta))
+
+    def set_transport(
+        self, plan_id: UUID, transport: TransportSettings | None, meta: CommandMeta, expected: int | None
+    ) -> CommandResult[Plan]:
+        return self.change(plan_id, meta, expected, lambda plan, _: plan.set_transport(transport, meta))
+
+    def add_step(
+        self,
+        plan_id: UUID,
+        parent_step_id: int,
+        product_type_id: int,
+        blueprint_type_id: int | None,
+        setup: StepSetup | None,
+        meta: CommandMeta,
+        expected: int | None,
+    ) -> tuple[CommandResult[Plan], PlanStep]:
+        added: list[PlanStep] = []
+
+        def decide(plan: Plan, graph: Any) -> None:
+            added.append(plan.add_step(parent_step_id, product_type_id, blueprint_type_id, setup, graph, meta))
+
+        result = self.change(plan_id, meta, expected, decide, needs_graph=True)
+        return result, added[-1]
+
+    def update_step(
+        self, plan_id: UUID, step_id: int, changes: dict[str, Any], meta: CommandMeta, expected: int | None
+    ) -> CommandResult[Plan]:
+        return self.change(
+            plan_id, meta, expected, lambda plan, graph: plan.update_step(step_id, dict(changes), graph, meta), True
+        )
+
+    def remove_step(self, plan_id: UUID, step_id: int, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
+        return self.change(plan_id, meta, expected, lambda plan, _: plan.remove_step(step_id, meta))
+
+    def set_source(
+        self, plan_id: UUID, step_id: int, material: int, source: Source, meta: CommandMeta, expected: int | None
+    ) -> CommandResult[Plan]:
+        return self.change(
+            plan_id, meta, expected, lambda plan, graph: plan.set_source(step_id, material, source, graph, meta), True
+        )
+
+    def delete(self, plan_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
+        return self.change(plan_id, meta, expected, lambda plan, _: plan.delete(meta))
+
+    def load(self, plan_id: UUID, owner: UUID, version: int | None = None) -> Plan:
+        plan = self.store.load(plan_id, Plan, version)
+        plan.ensure_owned_by(owner)
+        if version is None:
+            plan.ensure_live()
+        return plan
+
+    # ------------------------------------------------------------ runs
+
+    def generate(
+        self,
+        plan_id: UUID,
+        quantity: int,
+        meta: CommandMeta,
+        *,
+        parallelism: int = 0,
+        reason: RunReason | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[GeneratedRun, int]:
+        """Record a run of ``quantity`` units and queue its jobs, atomically."""
+        validate_quantity(quantity)
+        owner = meta.user_id
+
+        def decide() -> tuple[list[Aggregate], GeneratedRun]:
+            plan = self.store.load(plan_id, Plan)
+            plan.ensure_owned_by(owner)
+            plan.ensure_live()
+            if expected_version is not None and plan.version != expected_version:
+                raise Conflict(
+                    f"expected plan version {expected_version}, but it is at {plan.version}",
+                    "If-Match",
+                    current_version=plan.version,
+                )
+            snapshot = self.graphs.snapshot(owner, "planId")
+            plan.check_against(snapshot.graph)
+            generation = generate(
+                plan.steps,
+                snapshot.graph,
+                quantity,
+                transport=plan.transport,
+                volumes=snapshot.volumes,
+                characters=self._characters(owner),
+                parallelism=parallelism,
+            )
+            run_id = uuid.uuid4()
+            job_ids = tuple(uuid.uuid4() for _ in generation.jobs)
+            jobs = [
+                Job.queue(
+                    job_id,
+                    JobSpec(
+                        character_id=job.character_id,
+                        product_type_id=job.product_type_id,
+                        blueprint_type_id=job.blueprint_type_id,
+                        activity=job.activity,
+                        runs=job.runs,
+                        me_level=job.me_level,
+                        te_level=job.te_level,
+                        facility_tax=job.facility_tax,
+                        station_id=job.station_id,
+                        expected_output=job.expected_output,
+                        duration_seconds=job.duration_seconds,
+                        materials=job.materials,
+                        plan_run_id=run_id,
+                        plan_step_id=job.plan_step_id,
+                        sort_order=job.sort_order,
+                    ),
+                    meta,
+                )
+                for job_id, job in zip(job_ids, generation.jobs, strict=True)
+            ]
+            transports = tuple(
+                RunTransport(
+                    id=uuid.uuid4(),
+                    from_station_id=haul.from_station_id,
+                    to_station_id=haul.to_station_id,
+                    items=haul.items,
+                    volume=haul.volume,
+                    cost_estimate=haul.cost_estimate,
+                    collateral_value=haul.collateral_value,
+                    sort_order=haul.sort_order,
+                    feeds_job_ids=tuple(job_ids[i] for i in haul.feeds),
+                )
+                for haul in generation.transports
+            )
+            run = PlanRun.record(
+                run_id,
+                plan.id,
+                plan.name,
+                plan.product_type_id,
+                quantity,
+                parallelism,
+                job_ids,
+                transports,
+                generation.skipped,
+                generation.leftovers,
+                reason,
+                meta,
+            )
+            plan.record_run(run_id, quantity, meta)
+            answer = GeneratedRun(run=run, plan=plan, jobs=tuple(jobs), generation=generation, transports=transports)
+            return [plan, run, *jobs], answer
+
+        return save_atomically(self.store, [plan_id], decide)
+
+    def _characters(self, owner: UUID) -> list[Any]:
+        try:
+            return list(self.store.load(roster_id(owner), Roster).state())
+        except NotFound:
+            return []
+
+    def _run_of(self, run_id: UUID, owner: UUID, plan_id: UUID | None) -> PlanRun:
+        try:
+            run = self.store.load(run_id, PlanRun)
+            run.ensure_owned_by(owner)
+            run.ensure_of_plan(plan_id if plan_id is not None else run.plan_id)
+        except NotFound:
+            raise NotFound("plan run not found", "runId") from None
+        return run
+
+    def delete_run(self, plan_id: UUID, run_id: UUID, meta: CommandMeta) -> int:
+        """The run goes; its jobs stay, unlinked."""
+
+        def decide() -> tuple[list[Aggregate], None]:
+            plan = self.load(plan_id, meta.user_id)
+            run = self._run_of(run_id, meta.user_id, plan_id)
+            run.delete(meta)
+            plan.forget_run(run_id, meta)
+            return [plan, run], None
+
+        return save_atomically(self.store, [plan_id, run_id], decide)[1]
+
+    def cancel_run(self, run_id: UUID, meta: CommandMeta) -> tuple[CancelledRun, int]:
+        """Cancel the run's planned jobs (active ones are already running in the game)."""
+
+        def decide() -> tuple[list[Aggregate], CancelledRun]:
+            run = self._run_of(run_id, meta.user_id, None)
+            self.load(run.plan_id, meta.user_id)  # a run of a deleted plan is gone too
+            jobs = [self.store.load(job_id, Job) for job_id in run.job_ids]
+            planned = [job for job in jobs if job.status is JobStatus.PLANNED]
+            for job in planned:
+                job.cancel(meta)
+            if planned:
+                run.cancelled(tuple(job.id for job in planned), meta)
+            return [run, *planned], CancelledRun(jobs_cancelled=len(planned))
+
+        touched = [run_id, *self._run_of(run_id, meta.user_id, None).job_ids]
+        return save_atomically(self.store, touched, decide)

@@ -1,0 +1,136 @@
+"""A user's game characters, their industry skills and the job slots those give.
+
+EVE gives each character 1 + Mass Production + Advanced Mass Production manufacturing slots,
+1 + Mass Reactions + Advanced Mass Reactions reaction slots, and 1 + Laboratory Operation +
+Advanced Laboratory Operation science slots (EVE University wiki, "Industry" skills).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from domain.aggregate import Aggregate
+from domain.catalog.industry import Skills
+from domain.catalog.model import ActivityKind
+from domain.errors import InvalidInput, NotFound
+from domain.events import CommandMeta, Event, utcnow
+
+_ROSTER_NAMESPACE = UUID("9d3a4c55-0f61-4b0e-9b0e-7a51c2e8d4f1")
+
+
+def roster_id(owner_id: UUID) -> UUID:
+    return uuid.uuid5(_ROSTER_NAMESPACE, str(owner_id))
+
+
+class CharacterSkills(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    industry: int = 0
+    advanced_industry: int = 0
+    mass_production: int = 0
+    advanced_mass_production: int = 0
+    reactions: int = 0
+    mass_reactions: int = 0
+    advanced_mass_reactions: int = 0
+    laboratory_operation: int = 0
+    advanced_laboratory_operation: int = 0
+
+    def validated(self) -> CharacterSkills:
+        for name in self.__struct_fields__:
+            if not 0 <= getattr(self, name) <= 5:
+                raise InvalidInput("skill levels are 0-5", f"skills.{name}")
+        return self
+
+    @property
+    def for_time(self) -> Skills:
+        return Skills(industry=self.industry, advanced_industry=self.advanced_industry, reactions=self.reactions)
+
+
+class Character(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    character_id: int
+    name: str
+    skills: CharacterSkills = CharacterSkills()
+
+    def slots(self, activity: ActivityKind) -> int:
+        s = self.skills
+        if activity is ActivityKind.MANUFACTURING:
+            return 1 + s.mass_production + s.advanced_mass_production
+        if activity is ActivityKind.REACTION:
+            return 1 + s.mass_reactions + s.advanced_mass_reactions
+        return 1 + s.laboratory_operation + s.advanced_laboratory_operation
+
+
+def slot_owners(characters: Sequence[Character], activity: ActivityKind, parallelism: int) -> list[Character]:
+    """One entry per usable slot, spread over characters first (each character's first slot,
+    then each one's second, ...), cut at ``parallelism`` (0 = every slot)."""
+    slots: list[Character] = []
+    depth = 0
+    while True:
+        layer = [c for c in characters if c.slots(activity) > depth]
+        if not layer:
+            break
+        slots.extend(layer)
+        depth += 1
+    return slots[:parallelism] if parallelism > 0 else slots
+
+
+class Roster(Aggregate):
+    characters: dict[int, Character]
+
+    @classmethod
+    def open(cls, owner_id: UUID, meta: CommandMeta) -> Roster:
+        return cls._create(
+            RosterOpened(
+                originator_id=roster_id(owner_id),
+                originator_version=1,
+                timestamp=utcnow(),
+                meta=meta,
+                owner_id=owner_id,
+            )
+        )
+
+    def register(self, character: Character, meta: CommandMeta) -> None:
+        if character.character_id < 1:
+            raise InvalidInput("characterId must be a positive game character id", "characterId")
+        name = character.name.strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("name must be 1-100 characters", "name")
+        character = msgspec.structs.replace(character, name=name, skills=character.skills.validated())
+        if self.characters.get(character.character_id) != character:
+            self._record(CharacterRegistered, meta=meta, character=character)
+
+    def remove(self, character_id: int, meta: CommandMeta) -> None:
+        if character_id not in self.characters:
+            raise NotFound(f"character {character_id} not found", "characterId")
+        self._record(CharacterRemoved, meta=meta, character_id=character_id)
+
+    def state(self) -> tuple[Character, ...]:
+        return tuple(self.characters[c] for c in sorted(self.characters))
+
+
+class RosterOpened(Event):
+    owner_id: UUID
+
+    def apply(self, aggregate: Any) -> Roster:
+        roster = Roster(self.originator_id, self.owner_id, self.timestamp)
+        roster.characters = {}
+        return roster
+
+
+class CharacterRegistered(Event):
+    character: Character
+
+    def apply(self, aggregate: Roster) -> Roster:
+        aggregate.characters[self.character.character_id] = self.character
+        return aggregate
+
+
+class CharacterRemoved(Event):
+    character_id: int
+
+    def apply(self, aggregate: Roster) -> Roster:
+        aggregate.characters.pop(self.character_id, None)
+        return aggregate

@@ -1,0 +1,376 @@
+"""Turning a plan and a quantity into the jobs (and hauls) of one plan run.
+
+The spec's data flow: walk the step tree depth first tracking depth, compute each step's
+runs from what its parent needs, merge identical jobs (same blueprint, activity, ME, TE and
+tax, and here also the same station and facility: a job runs in one place), the merged job
+keeping the deepest depth, and order them ``sort_order = depth × 2`` with hauls at the odd
+number between, deepest first.
+
+Identical steps are merged *before* their runs are rounded: their demands are summed, then
+whole runs are taken once, so two branches needing 150 units of a 200-unit reaction run one
+job of 2 runs, not two jobs of 1 (per-branch rounding overproduces). The merged job's
+materials are then shared back to the steps in proportion to their demand, so each step's
+children (or purchases) get exactly what the job consumes. Materials are rounded per job
+(``job_quantity``), and runs beyond a blueprint's maximum are split into several jobs,
+since the game cannot start more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import msgspec
+
+from domain.catalog.chains import BuildStep, ProductionGraph, split_runs
+from domain.catalog.industry import Facility, Skills, job_quantity, job_time, material_modifier
+from domain.catalog.model import ActivityKind
+from domain.errors import InvalidInput, RuleViolation
+from domain.industry.characters import Character, slot_owners
+from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
+
+MAX_QUANTITY = 1_000_000_000
+
+
+class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    type_id: int
+    quantity: int
+    source: Literal["make", "buy", "mixed"]
+
+
+class PlannedJob(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    plan_step_id: int
+    merged_step_ids: tuple[int, ...]
+    depth: int
+    sort_order: int
+    product_type_id: int
+    blueprint_type_id: int
+    activity: ActivityKind
+    runs: int
+    me_level: int
+    te_level: int
+    facility_tax: float
+    station_id: int | None
+    facility: Facility
+    expected_output: int  # units of the product
+    duration_seconds: float
+    materials: tuple[JobMaterial, ...]
+    character_id: int | None = None
+
+
+class SkippedItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    type_id: int
+    quantity: int
+    reason: Literal["bought", "no_recipe"]
+
+
+class Leftover(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    type_id: int
+    quantity: int  # units made beyond what the run needs (whole runs of batch products)
+
+
+class TransportItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    type_id: int
+    quantity: int
+    volume: float | None  # m3 in all; None when the catalog has no volume for the item
+
+
+class PlannedTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    from_station_id: int
+    to_station_id: int
+    items: tuple[TransportItem, ...]
+    volume: float  # m3 of the items whose volume is known
+    cost_estimate: float  # volume × cost per m3 (+ collateral when values are known)
+    collateral_value: float | None  # ISK value carried, when every item has a price
+    sort_order: int
+    feeds: tuple[int, ...]  # indexes into Generation.jobs
+
+
+class Generation(msgspec.Struct, frozen=True, kw_only=True):
+    jobs: tuple[PlannedJob, ...]
+    skipped: tuple[SkippedItem, ...]
+    transports: tuple[PlannedTransport, ...]
+    leftovers: tuple[Leftover, ...]
+
+
+_Key = tuple[int, int, ActivityKind, int, int, float, int | None, Facility]
+_HUB = -1  # sentinel consumer: the finished product hauled to the hub
+
+
+def _key(step: PlanStep) -> _Key:
+    return (
+        step.product_type_id,
+        step.blueprint_type_id,
+        step.activity,
+        step.me_level,
+        step.te_level,
+        step.facility_tax,
+        step.station_id,
+        step.facility,
+    )
+
+
+def validate_quantity(quantity: object) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(f"quantity must be a whole number from 1 to {MAX_QUANTITY}", "quantity")
+    return quantity
+
+
+def generate(
+    steps: Mapping[int, PlanStep],
+    graph: ProductionGraph,
+    quantity: int,
+    *,
+    transport: TransportSettings | None = None,
+    volumes: Mapping[int, float | None] | None = None,
+    prices: Mapping[int, float] | None = None,
+    characters: Sequence[Character] = (),
+    parallelism: int = 0,
+) -> Generation:
+    """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product."""
+    validate_quantity(quantity)
+    if parallelism < 0:
+        raise InvalidInput("parallelism must be 0 (unlimited) or more", "parallelism")
+    depth = {step.step_id: d for step, d in step_tree_order(steps.values())}
+    root = next(step for step in steps.values() if step.parent_step_id is None)
+    children: dict[int, dict[int, PlanStep]] = defaultdict(dict)
+    for step in steps.values():
+        if step.parent_step_id is not None:
+            children[step.parent_step_id][step.product_type_id] = step
+    groups: dict[_Key, list[PlanStep]] = defaultdict(list)
+    for step in sorted(steps.values(), key=lambda s: s.step_id):
+        groups[_key(step)].append(step)
+
+    demand: dict[int, int] = defaultdict(int)
+    demand[root.step_id] = quantity
+    bought: dict[tuple[int, str], int] = defaultdict(int)
+    flows: dict[tuple[int, int, _Key | int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    leftovers: dict[int, int] = defaultdict(int)
+    jobs_of: dict[_Key, list[PlannedJob]] = {}
+    hub = transport.hub_station_id if transport else None
+
+    for key in _key_order(groups, steps):
+        nodes = groups[key]
+        first = nodes[0]
+        build = _build_of(graph, first)
+        needed = sum(demand[node.step_id] for node in nodes)
+        if needed == 0:
+            continue
+        runs = math.ceil(needed / build.units_per_run)
+        leftovers[first.product_type_id] += runs * build.units_per_run - needed
+        reaction = build.kind is ActivityKind.REACTION
+        modifier = material_modifier(first.me_level, first.facility, reaction=reaction)
+        batches = split_runs(runs, build.max_runs)
+        sources: list[JobMaterial] = []
+        for material in build.materials:
+            total = sum(b.count * job_quantity(material.quantity, b.runs, modifier) for b in batches)
+            makers = 0
+            for node, share in zip(nodes, _apportion(total, [demand[n.step_id] for n in nodes]), strict=True):
+                child = children[node.step_id].get(material.type_id)
+                if child is not None:
+                    makers += 1
+                    demand[child.step_id] += share
+                    origin = child.station_id
+                else:
+                    reason = "bought" if graph.step(material.type_id) is not None else "no_recipe"
+                    bought[(material.type_id, reason)] += share
+                    origin = hub
+                if share and origin is not None and node.station_id is not None and origin != node.station_id:
+                    flows[(origin, node.station_id, key)][material.type_id] += share
+            source = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
+            sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
+        max_depth = max(depth[node.step_id] for node in nodes)
+        jobs_of[key] = [
+            PlannedJob(
+                plan_step_id=first.step_id,
+                merged_step_ids=tuple(node.step_id for node in nodes),
+                depth=max_depth,
+                sort_order=max_depth * 2,
+                product_type_id=first.product_type_id,
+                blueprint_type_id=first.blueprint_type_id,
+                activity=first.activity,
+                runs=batch.runs,
+                me_level=first.me_level,
+                te_level=first.te_level,
+                facility_tax=first.facility_tax,
+                station_id=first.station_id,
+                facility=first.facility,
+                expected_output=batch.runs * build.units_per_run,
+                duration_seconds=0.0,
+                materials=tuple(
+                    JobMaterial(
+                        type_id=m.type_id,
+                        quantity=job_quantity(m.quantity, batch.runs, modifier),
+                        source=s.source,
+                    )
+                    for m, s in zip(build.materials, sources, strict=True)
+                ),
+            )
+            for batch in batches
+            for _ in range(batch.count)
+        ]
+    if hub is not None and root.station_id is not None and root.station_id != hub:
+        flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
+
+    jobs = _assign_characters([job for key in jobs_of for job in jobs_of[key]], graph, characters, parallelism)
+    jobs.sort(key=lambda job: (-job.sort_order, job.plan_step_id))
+    index = {id(job): i for i, job in enumerate(jobs)}
+    by_key = {key: [job for job in jobs if _job_key(job) == key] for key in jobs_of}
+    transports = (
+        _transports(flows, by_key, index, transport, volumes or {}, prices, depth[root.step_id])
+        if transport is not None
+        else []
+    )
+    return Generation(
+        jobs=tuple(jobs),
+        skipped=tuple(
+            SkippedItem(type_id=type_id, quantity=units, reason=reason)  # type: ignore[arg-type]
+            for (type_id, reason), units in sorted(bought.items())
+        ),
+        transports=tuple(transports),
+        leftovers=tuple(Leftover(type_id=t, quantity=q) for t, q in sorted(leftovers.items()) if q),
+    )
+
+
+def _job_key(job: PlannedJob) -> _Key:
+    return (
+        job.product_type_id,
+        job.blueprint_type_id,
+        job.activity,
+        job.me_level,
+        job.te_level,
+        job.facility_tax,
+        job.station_id,
+        job.facility,
+    )
+
+
+def _build_of(graph: ProductionGraph, step: PlanStep) -> BuildStep:
+    for build in graph.alternatives(step.product_type_id):
+        if build.recipe_id == step.blueprint_type_id and build.kind is step.activity:
+            return build
+    raise RuleViolation(
+        f"step {step.step_id}: recipe {step.blueprint_type_id} no longer builds type {step.product_type_id}",
+        f"steps[{step.step_id}]",
+    )
+
+
+def _key_order(groups: Mapping[_Key, list[PlanStep]], steps: Mapping[int, PlanStep]) -> list[_Key]:
+    """Merged steps, each after every step that consumes its output (Kahn's algorithm)."""
+    edges: dict[_Key, set[_Key]] = defaultdict(set)
+    incoming: dict[_Key, int] = dict.fromkeys(groups, 0)
+    for step in steps.values():
+        if step.parent_step_id is None:
+            continue
+        parent, child = _key(steps[step.parent_step_id]), _key(step)
+        if child not in edges[parent]:
+            edges[parent].add(child)
+            incoming[child] += 1
+    ready = [key for key, count in incoming.items() if count == 0]
+    order: list[_Key] = []
+    while ready:
+        key = ready.pop()
+        order.append(key)
+        for child in edges[key]:
+            incoming[child] -= 1
+            if incoming[child] == 0:
+                ready.append(child)
+    if len(order) != len(groups):
+        raise RuleViolation("the plan's steps depend on each other in a loop", "steps")
+    return order
+
+
+def _apportion(total: int, weights: Sequence[int]) -> list[int]:
+    """Split ``total`` in proportion to ``weights`` in whole units (largest remainder)."""
+    weight = sum(weights)
+    if weight == 0:
+        return [total] + [0] * (len(weights) - 1)
+    exact = [total * w / weight for w in weights]
+    shares = [math.floor(x) for x in exact]
+    rest = total - sum(shares)
+    for i in sorted(range(len(weights)), key=lambda i: shares[i] - exact[i])[:rest]:
+        shares[i] += 1
+    return shares
+
+
+def _assign_characters(
+    jobs: list[PlannedJob], graph: ProductionGraph, characters: Sequence[Character], parallelism: int
+) -> list[PlannedJob]:
+    """Spread each stage's jobs round-robin over the slots ``parallelism`` allows, and time
+    each job with its character's skills."""
+    slots = {
+        kind: slot_owners(characters, kind, parallelism) for kind in (ActivityKind.MANUFACTURING, ActivityKind.REACTION)
+    }
+    used: dict[tuple[int, ActivityKind], int] = defaultdict(int)
+    assigned = []
+    for job in sorted(jobs, key=lambda j: (-j.sort_order, j.plan_step_id)):
+        owners = slots.get(job.activity, [])
+        character = None
+        if owners:
+            turn = used[(job.sort_order, job.activity)]
+            used[(job.sort_order, job.activity)] += 1
+            character = owners[turn % len(owners)]
+        build = next(b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id)
+        seconds = job_time(
+            build.time,
+            job.runs,
+            job.te_level,
+            job.facility,
+            character.skills.for_time if character else Skills(),
+            reaction=job.activity is ActivityKind.REACTION,
+            required=build.skills,
+        )
+        assigned.append(
+            msgspec.structs.replace(
+                job, character_id=character.character_id if character else None, duration_seconds=round(seconds, 3)
+            )
+        )
+    return assigned
+
+
+def _transports(
+    flows: Mapping[tuple[int, int, _Key | int], Mapping[int, int]],
+    jobs_by_key: Mapping[_Key, list[PlannedJob]],
+    index: Mapping[int, int],
+    transport: TransportSettings,
+    volumes: Mapping[int, float | None],
+    prices: Mapping[int, float] | None,
+    root_depth: int,
+) -> list[PlannedTransport]:
+    """One haul per (from, to, job it feeds): bought materials leave the hub, intermediates
+    leave the station that made them, and the product goes to the hub."""
+    hauls = []
+    for (origin, destination, consumer), goods in flows.items():
+        fed = jobs_by_key.get(consumer, []) if consumer != _HUB else []
+        depth = fed[0].depth if fed else root_depth - 1
+        items = tuple(
+            TransportItem(
+                type_id=type_id,
+                quantity=units,
+                volume=round(units * volumes[type_id], 4) if volumes.get(type_id) is not None else None,  # type: ignore[operator]
+            )
+            for type_id, units in sorted(goods.items())
+        )
+        volume = sum(item.volume or 0.0 for item in items)
+        value = (
+            sum(item.quantity * prices[item.type_id] for item in items)
+            if prices is not None and all(item.type_id in prices for item in items)
+            else None
+        )
+        cost = volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate
+        hauls.append(
+            PlannedTransport(
+                from_station_id=origin,
+                to_station_id=destination,
+                items=items,
+                volume=round(volume, 4),
+                cost_estimate=round(cost, 2),
+                collateral_value=value,
+                sort_order=depth * 2 + 1,
+                feeds=tuple(index[id(job)] for job in fed),
+            )
+        )
+    hauls.sort(key=lambda h: (-h.sort_order, h.from_station_id, h.to_station_id))
+    return hauls

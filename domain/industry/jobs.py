@@ -1,0 +1,258 @@
+"""Industry jobs in the queue: planned, then active in the game, then completed, or cancelled.
+
+A job is queued by a plan run or by hand. It becomes active when a character starts it in
+the game (matched by the game-job sync, or said by the user), completed when the game
+delivers it. Transitions the game does not allow are refused with the job's current status.
+A game job can be linked to only one queued job: the link is its own tiny aggregate, whose
+id derives from (user, game job id), so two concurrent syncs cannot both claim it.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from domain.aggregate import Aggregate
+from domain.catalog.model import ActivityKind
+from domain.errors import Conflict, InvalidInput
+from domain.events import CommandMeta, Event, utcnow
+from domain.industry.generation import JobMaterial
+
+_LINK_NAMESPACE = UUID("5f1e7c2a-8d34-4b6f-a0c9-3e2d1b4a6f70")
+MAX_NOTES = 2000
+
+
+class JobStatus(enum.Enum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """What a queued job is: the spec's job queue entry without its lifecycle."""
+
+    character_id: int | None = None
+    product_type_id: int
+    blueprint_type_id: int
+    activity: ActivityKind = ActivityKind.MANUFACTURING
+    runs: int
+    me_level: int = 0
+    te_level: int = 0
+    facility_tax: float = 0.0
+    station_id: int | None = None
+    expected_output: int = 0  # units of the product
+    duration_seconds: float | None = None
+    materials: tuple[JobMaterial, ...] = ()
+    total_cost: float | None = None
+    expected_revenue: float | None = None
+    notes: str = ""
+    plan_run_id: UUID | None = None
+    plan_step_id: int | None = None
+    sort_order: int = 0
+
+    def validated(self) -> JobSpec:
+        if self.runs < 1:
+            raise InvalidInput("runs must be at least 1", "runs")
+        if not 0 <= self.me_level <= 10:
+            raise InvalidInput("ME must be between 0 and 10", "meLevel")
+        if not 0 <= self.te_level <= 20:
+            raise InvalidInput("TE must be between 0 and 20", "teLevel")
+        if len(self.notes) > MAX_NOTES:
+            raise InvalidInput(f"notes are at most {MAX_NOTES} characters", "notes")
+        for value, field in ((self.total_cost, "totalCost"), (self.expected_revenue, "expectedRevenue")):
+            if value is not None and value < 0:
+                raise InvalidInput(f"{field} must not be negative", field)
+        if self.runs > 1_000_000 or self.expected_output < 0:
+            raise InvalidInput("runs must be at most 1,000,000 and expectedOutput not negative", "runs")
+        return self
+
+
+class Job(Aggregate):
+    spec: JobSpec
+    status: JobStatus
+    character_id: int | None
+    esi_job_id: int | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    actual_revenue: float | None
+    plan_run_id: UUID | None
+
+    @classmethod
+    def queue(cls, job_id: UUID, spec: JobSpec, meta: CommandMeta) -> Job:
+        return cls._create(
+            JobQueued(
+                originator_id=job_id,
+                originator_version=1,
+                timestamp=utcnow(),
+                meta=meta,
+                owner_id=meta.user_id,
+                spec=spec.validated(),
+            )
+        )
+
+    def _require(self, action: str, *allowed: JobStatus) -> None:
+        if self.status not in allowed:
+            wanted = " or ".join(status.value for status in allowed)
+            raise Conflict(
+                f"job is {self.status.value}; only a {wanted} job can be {action}",
+                "status",
+                current_version=self.version,
+            )
+
+    def start(self, esi_job_id: int | None, character_id: int | None, started_at: datetime, meta: CommandMeta) -> None:
+        self._require("started", JobStatus.PLANNED)
+        self._record(
+            JobStarted,
+            meta=meta,
+            esi_job_id=esi_job_id,
+            character_id=character_id if character_id is not None else self.character_id,
+            started_at=started_at,
+        )
+
+    def complete(self, completed_at: datetime, actual_revenue: float | None, meta: CommandMeta) -> None:
+        self._require("completed", JobStatus.ACTIVE)
+        if actual_revenue is not None and actual_revenue < 0:
+            raise InvalidInput("actualRevenue must not be negative", "actualRevenue")
+        self._record(JobCompleted, meta=meta, completed_at=completed_at, actual_revenue=actual_revenue)
+
+    def cancel(self, meta: CommandMeta) -> None:
+        self._require("cancelled", JobStatus.PLANNED, JobStatus.ACTIVE)
+        self._record(JobCancelled, meta=meta, previous_status=self.status)
+
+    def assign(self, character_id: int | None, meta: CommandMeta) -> None:
+        self._require("reassigned", JobStatus.PLANNED)
+        if character_id != self.character_id:
+            self._record(JobCharacterAssigned, meta=meta, character_id=character_id)
+
+    def state(self) -> JobState:
+        return JobState(
+            id=self.id,
+            user_id=self.owner_id,
+            status=self.status,
+            character_id=self.character_id,
+            esi_job_id=self.esi_job_id,
+            spec=self.spec,
+            started_at=self.started_at,
+            completed_at=self.completed_at,
+            actual_revenue=self.actual_revenue,
+            version=self.version,
+            created_at=self.created_on,
+            updated_at=self.modified_on,
+        )
+
+
+class JobState(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: UUID
+    user_id: UUID
+    status: JobStatus
+    character_id: int | None
+    esi_job_id: int | None
+    spec: JobSpec
+    started_at: datetime | None
+    completed_at: datetime | None
+    actual_revenue: float | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def game_job_link_id(owner_id: UUID, esi_job_id: int) -> UUID:
+    return uuid.uuid5(_LINK_NAMESPACE, f"{owner_id}/{esi_job_id}")
+
+
+class GameJobLink(Aggregate):
+    """Claims one game job for one queued job; a second claim collides on save."""
+
+    job_id: UUID
+    esi_job_id: int
+
+    @classmethod
+    def claim(cls, esi_job_id: int, job_id: UUID, meta: CommandMeta) -> GameJobLink:
+        return cls._create(
+            GameJobLinked(
+                originator_id=game_job_link_id(meta.user_id, esi_job_id),
+                originator_version=1,
+                timestamp=utcnow(),
+                meta=meta,
+                owner_id=meta.user_id,
+                esi_job_id=esi_job_id,
+                job_id=job_id,
+            )
+        )
+
+
+# ------------------------------------------------------------------ events
+
+
+class JobQueued(Event):
+    owner_id: UUID
+    spec: JobSpec
+
+    def apply(self, aggregate: Any) -> Job:
+        job = Job(self.originator_id, self.owner_id, self.timestamp)
+        job.spec = self.spec
+        job.status = JobStatus.PLANNED
+        job.character_id = self.spec.character_id
+        job.esi_job_id = None
+        job.started_at = job.completed_at = None
+        job.actual_revenue = None
+        job.plan_run_id = self.spec.plan_run_id
+        return job
+
+
+class JobStarted(Event):
+    esi_job_id: int | None
+    character_id: int | None
+    started_at: datetime
+
+    def apply(self, aggregate: Job) -> Job:
+        aggregate.status = JobStatus.ACTIVE
+        aggregate.esi_job_id = self.esi_job_id
+        aggregate.character_id = self.character_id
+        aggregate.started_at = self.started_at
+        return aggregate
+
+
+class JobCompleted(Event):
+    completed_at: datetime
+    actual_revenue: float | None = None
+
+    def apply(self, aggregate: Job) -> Job:
+        aggregate.status = JobStatus.COMPLETED
+        aggregate.completed_at = self.completed_at
+        aggregate.actual_revenue = self.actual_revenue
+        return aggregate
+
+
+class JobCancelled(Event):
+    previous_status: JobStatus
+
+    def apply(self, aggregate: Job) -> Job:
+        aggregate.status = JobStatus.CANCELLED
+        return aggregate
+
+
+class JobCharacterAssigned(Event):
+    character_id: int | None
+
+    def apply(self, aggregate: Job) -> Job:
+        aggregate.character_id = self.character_id
+        return aggregate
+
+
+class GameJobLinked(Event):
+    owner_id: UUID
+    esi_job_id: int
+    job_id: UUID
+
+    def apply(self, aggregate: Any) -> GameJobLink:
+        link = GameJobLink(self.originator_id, self.owner_id, self.timestamp)
+        link.esi_job_id = self.esi_job_id
+        link.job_id = self.job_id
+        return link

@@ -1,0 +1,474 @@
+"""Production plans: a product and the tree of steps that builds it.
+
+A step builds one item with one recipe at one facility. Each input material of a step is
+made (a child step builds it) or bought (no child step); switching a material to "make"
+proposes the catalog's chain below it, switching it to "buy" removes that subtree. Plans
+are checked against the user's production graph whenever they change, and again when a run
+is generated, because the catalog may have changed in between.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from domain.aggregate import Aggregate
+from domain.catalog.chains import BuildStep, ChainCycle, ProductionGraph
+from domain.catalog.industry import NPC_STATION, Facility, validate_levels
+from domain.catalog.model import ActivityKind
+from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.events import CommandMeta, Event, utcnow
+
+MAX_NAME = 200
+MAX_TAX = 0.5
+
+
+class Source(enum.Enum):
+    MAKE = "make"
+    BUY = "buy"
+
+
+class StepSetup(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """Where and how a step runs; new steps inherit them from their parent."""
+
+    me_level: int = 10
+    te_level: int = 20
+    station_id: int | None = None
+    facility: Facility = NPC_STATION
+    facility_tax: float = 0.0  # fraction of the job's estimated item value
+
+    def validated(self) -> StepSetup:
+        validate_levels(self.me_level, self.te_level)
+        if not 0 <= self.facility_tax <= MAX_TAX:
+            raise InvalidInput(f"facilityTax is a fraction between 0 and {MAX_TAX}", "facilityTax")
+        return self
+
+
+class PlanStep(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    step_id: int
+    parent_step_id: int | None
+    product_type_id: int
+    blueprint_type_id: int  # the recipe's id
+    activity: ActivityKind
+    me_level: int
+    te_level: int
+    station_id: int | None = None
+    facility: Facility = NPC_STATION
+    facility_tax: float = 0.0
+
+    @property
+    def settings(self) -> StepSetup:
+        return StepSetup(
+            me_level=self.me_level,
+            te_level=self.te_level,
+            station_id=self.station_id,
+            facility=self.facility,
+            facility_tax=self.facility_tax,
+        )
+
+
+class TransportSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """How goods move between a plan's stations: hauled at ``cost_per_m3`` plus
+    ``collateral_rate`` of their value; bought materials start at the hub station."""
+
+    hub_station_id: int
+    cost_per_m3: float = 0.0
+    collateral_rate: float = 0.0
+
+    def validated(self) -> TransportSettings:
+        if self.cost_per_m3 < 0:
+            raise InvalidInput("costPerM3 must not be negative", "transport.costPerM3")
+        if not 0 <= self.collateral_rate <= 1:
+            raise InvalidInput("collateralRate is a fraction between 0 and 1", "transport.collateralRate")
+        return self
+
+
+def validate_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput(f"name must be 1-{MAX_NAME} characters", "name")
+    return name
+
+
+def _step_for(graph: ProductionGraph, type_id: int, blueprint_type_id: int | None, field: str) -> BuildStep:
+    """How ``type_id`` is built: with the given recipe, or the catalog's preferred one."""
+    if graph.step(type_id) is None:
+        raise RuleViolation(f"no recipe in your catalog builds type {type_id}", field)
+    if blueprint_type_id is None:
+        return graph.step(type_id)  # type: ignore[return-value]
+    for step in graph.alternatives(type_id):
+        if step.recipe_id == blueprint_type_id:
+            return step
+    raise RuleViolation(f"recipe {blueprint_type_id} does not build type {type_id}", "blueprintTypeId")
+
+
+def _new_step(step_id: int, parent: int | None, build: BuildStep, settings: StepSetup) -> PlanStep:
+    reaction = build.kind is ActivityKind.REACTION
+    return PlanStep(
+        step_id=step_id,
+        parent_step_id=parent,
+        product_type_id=build.product_type_id,
+        blueprint_type_id=build.recipe_id,
+        activity=build.kind,
+        me_level=0 if reaction else settings.me_level,  # reactions take no ME or TE
+        te_level=0 if reaction else settings.te_level,
+        station_id=settings.station_id,
+        facility=settings.facility,
+        facility_tax=settings.facility_tax,
+    )
+
+
+def propose_steps(
+    graph: ProductionGraph, type_id: int, settings: StepSetup, first_id: int, parent: int | None = None
+) -> list[PlanStep]:
+    """The catalog's chain below ``type_id`` as steps, everything made down to raw materials."""
+    graph.order(type_id)  # a looping chain raises ChainCycle before any walking
+    root = _new_step(first_id, parent, _step_for(graph, type_id, None, "productTypeId"), settings)
+    steps = [root]
+    stack = [root]
+    while stack:
+        step = stack.pop()
+        build = graph.step(step.product_type_id)
+        assert build is not None
+        for material in build.materials:
+            child_build = graph.step(material.type_id)
+            if child_build is None:
+                continue
+            child = _new_step(first_id + len(steps), step.step_id, child_build, settings)
+            steps.append(child)
+            stack.append(child)
+    return steps
+
+
+class Plan(Aggregate):
+    name: str
+    product_type_id: int
+    steps: dict[int, PlanStep]
+    next_step_id: int
+    transport: TransportSettings | None
+    deleted: bool
+    runs: dict[UUID, datetime]  # live runs -> when generated
+    last_generated_at: datetime | None
+
+    @classmethod
+    def create(
+        cls,
+        plan_id: UUID,
+        name: str,
+        product_type_id: int,
+        graph: ProductionGraph,
+        settings: StepSetup,
+        transport: TransportSettings | None,
+        meta: CommandMeta,
+    ) -> Plan:
+        steps = propose_steps(graph, product_type_id, settings.validated(), first_id=1)
+        return cls._create(
+            PlanCreated(
+                originator_id=plan_id,
+                originator_version=1,
+                timestamp=utcnow(),
+                meta=meta,
+                owner_id=meta.user_id,
+                name=validate_name(name),
+                product_type_id=product_type_id,
+                steps=tuple(steps),
+                transport=transport.validated() if transport else None,
+            )
+        )
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def root(self) -> PlanStep:
+        return next(step for step in self.steps.values() if step.parent_step_id is None)
+
+    def step(self, step_id: int) -> PlanStep:
+        step = self.steps.get(step_id)
+        if step is None:
+            raise NotFound(f"plan has no step {step_id}", "stepId")
+        return step
+
+    def children(self, step_id: int) -> dict[int, PlanStep]:
+        """Material type id -> the step that makes it."""
+        return {s.product_type_id: s for s in self.steps.values() if s.parent_step_id == step_id}
+
+    def subtree(self, step_id: int) -> list[int]:
+        ids, stack = [], [step_id]
+        while stack:
+            current = stack.pop()
+            ids.append(current)
+            stack.extend(s.step_id for s in self.steps.values() if s.parent_step_id == current)
+        return ids
+
+    def ensure_live(self) -> None:
+        if self.deleted:
+            raise NotFound("plan not found", "planId")
+
+    def check_against(self, graph: ProductionGraph) -> None:
+        """Every step's recipe still builds its item from the materials the tree assumes."""
+        for step in self.steps.values():
+            field = f"steps[{step.step_id}]"
+            build = next(
+                (b for b in graph.alternatives(step.product_type_id) if b.recipe_id == step.blueprint_type_id), None
+            )
+            if build is None or build.kind is not step.activity:
+                raise RuleViolation(
+                    f"step {step.step_id}: recipe {step.blueprint_type_id} no longer builds type "
+                    f"{step.product_type_id} in your catalog; update or remove the step",
+                    field,
+                )
+            inputs = {m.type_id for m in build.materials}
+            for material in self.children(step.step_id):
+                if material not in inputs:
+                    raise RuleViolation(
+                        f"step {step.step_id}: recipe {step.blueprint_type_id} no longer uses type {material}; "
+                        "switch that material to buy",
+                        field,
+                    )
+        try:
+            graph.order(self.product_type_id, {s.product_type_id: s.blueprint_type_id for s in self.steps.values()})
+        except ChainCycle as cycle:
+            raise RuleViolation(cycle.detail, "steps") from None
+
+    # ------------------------------------------------------------ commands
+
+    def rename(self, name: str, meta: CommandMeta) -> None:
+        name = validate_name(name)
+        if name != self.name:
+            self._record(PlanRenamed, meta=meta, name=name)
+
+    def set_transport(self, transport: TransportSettings | None, meta: CommandMeta) -> None:
+        transport = transport.validated() if transport else None
+        if transport != self.transport:
+            self._record(PlanTransportChanged, meta=meta, transport=transport)
+
+    def add_step(
+        self,
+        parent_step_id: int,
+        product_type_id: int,
+        blueprint_type_id: int | None,
+        settings: StepSetup | None,
+        graph: ProductionGraph,
+        meta: CommandMeta,
+    ) -> PlanStep:
+        """Make one input of ``parent_step_id`` with one new step (its own inputs bought)."""
+        parent = self.step(parent_step_id)
+        self._ensure_input(parent, product_type_id, graph)
+        if product_type_id in self.children(parent_step_id):
+            raise RuleViolation(
+                f"step {parent_step_id} already makes type {product_type_id} (step "
+                f"{self.children(parent_step_id)[product_type_id].step_id})",
+                "productTypeId",
+            )
+        build = _step_for(graph, product_type_id, blueprint_type_id, "productTypeId")
+        step = _new_step(self.next_step_id, parent_step_id, build, (settings or parent.settings).validated())
+        self._record(PlanStepsAdded, meta=meta, steps=(step,))
+        return step
+
+    def update_step(
+        self,
+        step_id: int,
+        changes: dict[str, Any],
+        graph: ProductionGraph,
+        meta: CommandMeta,
+    ) -> PlanStep:
+        """Change a step's recipe or settings; children whose material the new recipe does
+        not use are removed with their subtrees."""
+        step = self.step(step_id)
+        blueprint = changes.pop("blueprint_type_id", step.blueprint_type_id)
+        build = _step_for(graph, step.product_type_id, blueprint, "blueprintTypeId")
+        settings = msgspec.structs.replace(step.settings, **changes).validated()
+        updated = _new_step(step_id, step.parent_step_id, build, settings)
+        if updated == step:
+            return step
+        inputs = {m.type_id for m in build.materials}
+        removed = tuple(
+            removed_id
+            for material, child in self.children(step_id).items()
+            if material not in inputs
+            for removed_id in self.subtree(child.step_id)
+        )
+        self._record(PlanStepUpdated, meta=meta, step=updated, removed_step_ids=removed)
+        return updated
+
+    def remove_step(self, step_id: int, meta: CommandMeta) -> None:
+        step = self.step(step_id)
+        if step.parent_step_id is None:
+            raise RuleViolation("the plan's product step cannot be removed; delete the plan instead", "stepId")
+        self._record(PlanStepsRemoved, meta=meta, step_ids=tuple(self.subtree(step_id)))
+
+    def set_source(
+        self, step_id: int, material_type_id: int, source: Source, graph: ProductionGraph, meta: CommandMeta
+    ) -> None:
+        """Buy a material (its subtree goes) or make it (the catalog's chain below it is
+        proposed with the parent step's settings)."""
+        parent = self.step(step_id)
+        self._ensure_input(parent, material_type_id, graph)
+        child = self.children(step_id).get(material_type_id)
+        if source is Source.BUY and child is not None:
+            self._record(PlanStepsRemoved, meta=meta, step_ids=tuple(self.subtree(child.step_id)))
+        elif source is Source.MAKE and child is None:
+            steps = propose_steps(graph, material_type_id, parent.settings, self.next_step_id, parent=step_id)
+            self._record(PlanStepsAdded, meta=meta, steps=tuple(steps))
+
+    def delete(self, meta: CommandMeta) -> None:
+        self._record(PlanDeleted, meta=meta, run_ids=tuple(self.runs))
+
+    def record_run(self, run_id: UUID, quantity: int, meta: CommandMeta) -> None:
+        self._record(PlanRunGenerated, meta=meta, run_id=run_id, quantity=quantity)
+
+    def forget_run(self, run_id: UUID, meta: CommandMeta) -> None:
+        self._record(PlanRunRemoved, meta=meta, run_id=run_id)
+
+    def _ensure_input(self, parent: PlanStep, material: int, graph: ProductionGraph) -> None:
+        build = _step_for(graph, parent.product_type_id, parent.blueprint_type_id, "stepId")
+        if material not in {m.type_id for m in build.materials}:
+            raise RuleViolation(
+                f"step {parent.step_id}'s recipe {parent.blueprint_type_id} does not use type {material}",
+                "productTypeId",
+            )
+
+    def state(self) -> PlanState:
+        return PlanState(
+            id=self.id,
+            owner_id=self.owner_id,
+            name=self.name,
+            product_type_id=self.product_type_id,
+            steps=tuple(sorted(self.steps.values(), key=lambda s: s.step_id)),
+            transport=self.transport,
+            deleted=self.deleted,
+            version=self.version,
+            created_at=self.created_on,
+            updated_at=self.modified_on,
+        )
+
+
+class PlanState(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """A plan as of one version (the query answer and audit's as-of read)."""
+
+    id: UUID
+    owner_id: UUID
+    name: str
+    product_type_id: int
+    steps: tuple[PlanStep, ...]
+    transport: TransportSettings | None
+    deleted: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def step_tree_order(steps: Iterable[PlanStep]) -> Iterator[tuple[PlanStep, int]]:
+    """Steps depth first from the root, each with its depth."""
+    by_parent: dict[int | None, list[PlanStep]] = {}
+    for step in steps:
+        by_parent.setdefault(step.parent_step_id, []).append(step)
+    stack = [(step, 0) for step in sorted(by_parent.get(None, []), key=lambda s: s.step_id)]
+    while stack:
+        step, depth = stack.pop()
+        yield step, depth
+        children = sorted(by_parent.get(step.step_id, []), key=lambda s: -s.step_id)
+        stack.extend((child, depth + 1) for child in children)
+
+
+# ------------------------------------------------------------------ events
+
+
+class PlanCreated(Event):
+    owner_id: UUID
+    name: str
+    product_type_id: int
+    steps: tuple[PlanStep, ...]
+    transport: TransportSettings | None
+
+    def apply(self, aggregate: Any) -> Plan:
+        plan = Plan(self.originator_id, self.owner_id, self.timestamp)
+        plan.name = self.name
+        plan.product_type_id = self.product_type_id
+        plan.steps = {step.step_id: step for step in self.steps}
+        plan.next_step_id = max(plan.steps) + 1
+        plan.transport = self.transport
+        plan.deleted = False
+        plan.runs = {}
+        plan.last_generated_at = None
+        return plan
+
+
+class PlanRenamed(Event):
+    name: str
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.name = self.name
+        return aggregate
+
+
+class PlanTransportChanged(Event):
+    transport: TransportSettings | None
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.transport = self.transport
+        return aggregate
+
+
+class PlanStepsAdded(Event):
+    steps: tuple[PlanStep, ...]
+
+    def apply(self, aggregate: Plan) -> Plan:
+        for step in self.steps:
+            aggregate.steps[step.step_id] = step
+            aggregate.next_step_id = max(aggregate.next_step_id, step.step_id + 1)
+        return aggregate
+
+
+class PlanStepUpdated(Event):
+    step: PlanStep
+    removed_step_ids: tuple[int, ...] = ()
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.steps[self.step.step_id] = self.step
+        for step_id in self.removed_step_ids:
+            aggregate.steps.pop(step_id, None)
+        return aggregate
+
+
+class PlanStepsRemoved(Event):
+    step_ids: tuple[int, ...]
+
+    def apply(self, aggregate: Plan) -> Plan:
+        for step_id in self.step_ids:
+            aggregate.steps.pop(step_id, None)
+        return aggregate
+
+
+class PlanDeleted(Event):
+    """The plan is gone, and with it its runs (their jobs survive, unlinked)."""
+
+    run_ids: tuple[UUID, ...] = ()
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.deleted = True
+        aggregate.runs = {}
+        return aggregate
+
+
+class PlanRunGenerated(Event):
+    run_id: UUID
+    quantity: int
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.runs[self.run_id] = self.timestamp
+        aggregate.last_generated_at = self.timestamp
+        return aggregate
+
+
+class PlanRunRemoved(Event):
+    run_id: UUID
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.runs.pop(self.run_id, None)
+        return aggregate

@@ -1,0 +1,136 @@
+"""Plan runs: one execution of a plan, the jobs and hauls it queued, and why.
+
+A run never stores a status: the read model derives it from its jobs' statuses (the spec's
+table). What the run records is what was asked (quantity, parallelism), what was decided
+(the jobs, purchases, leftovers and hauls) and, for automatic runs, the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from domain.aggregate import Aggregate
+from domain.errors import NotFound
+from domain.events import CommandMeta, Event, utcnow
+from domain.industry.generation import Leftover, SkippedItem, TransportItem
+
+
+class RunTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: UUID
+    from_station_id: int
+    to_station_id: int
+    items: tuple[TransportItem, ...]
+    volume: float
+    cost_estimate: float
+    collateral_value: float | None
+    sort_order: int
+    feeds_job_ids: tuple[UUID, ...]
+
+
+class RunReason(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """Why an automatic run was generated: the deficit it covers, as the runner saw it."""
+
+    trigger: str  # "auto-production"
+    marker_ids: tuple[UUID, ...] = ()
+    gross_deficit: int = 0
+    pending_output: int = 0
+    net_deficit: int = 0
+
+
+class PlanRun(Aggregate):
+    plan_id: UUID
+    quantity: int
+    parallelism: int
+    job_ids: tuple[UUID, ...]
+    reason: RunReason | None
+    deleted: bool
+
+    @classmethod
+    def record(
+        cls,
+        run_id: UUID,
+        plan_id: UUID,
+        plan_name: str,
+        product_type_id: int,
+        quantity: int,
+        parallelism: int,
+        job_ids: tuple[UUID, ...],
+        transports: tuple[RunTransport, ...],
+        skipped: tuple[SkippedItem, ...],
+        leftovers: tuple[Leftover, ...],
+        reason: RunReason | None,
+        meta: CommandMeta,
+    ) -> PlanRun:
+        return cls._create(
+            PlanRunCreated(
+                originator_id=run_id,
+                originator_version=1,
+                timestamp=utcnow(),
+                meta=meta,
+                owner_id=meta.user_id,
+                plan_id=plan_id,
+                plan_name=plan_name,
+                product_type_id=product_type_id,
+                quantity=quantity,
+                parallelism=parallelism,
+                job_ids=job_ids,
+                transports=transports,
+                skipped=skipped,
+                leftovers=leftovers,
+                reason=reason,
+            )
+        )
+
+    def ensure_of_plan(self, plan_id: UUID) -> None:
+        if self.deleted or self.plan_id != plan_id:
+            raise NotFound("plan run not found", "runId")
+
+    def cancelled(self, job_ids: tuple[UUID, ...], meta: CommandMeta) -> None:
+        """Note who cancelled the run's planned jobs (the jobs record their own change)."""
+        self._record(PlanRunCancelled, meta=meta, cancelled_job_ids=job_ids)
+
+    def delete(self, meta: CommandMeta) -> None:
+        self._record(PlanRunDeleted, meta=meta)
+
+    def state(self) -> dict[str, Any]:
+        return {"planId": self.plan_id, "quantity": self.quantity, "jobIds": self.job_ids, "deleted": self.deleted}
+
+
+class PlanRunCreated(Event):
+    owner_id: UUID
+    plan_id: UUID
+    plan_name: str
+    product_type_id: int
+    quantity: int
+    parallelism: int
+    job_ids: tuple[UUID, ...]
+    transports: tuple[RunTransport, ...] = ()
+    skipped: tuple[SkippedItem, ...] = ()
+    leftovers: tuple[Leftover, ...] = ()
+    reason: RunReason | None = None
+
+    def apply(self, aggregate: Any) -> PlanRun:
+        run = PlanRun(self.originator_id, self.owner_id, self.timestamp)
+        run.plan_id = self.plan_id
+        run.quantity = self.quantity
+        run.parallelism = self.parallelism
+        run.job_ids = self.job_ids
+        run.reason = self.reason
+        run.deleted = False
+        return run
+
+
+class PlanRunCancelled(Event):
+    cancelled_job_ids: tuple[UUID, ...]
+
+    def apply(self, aggregate: PlanRun) -> PlanRun:
+        return aggregate
+
+
+class PlanRunDeleted(Event):
+    def apply(self, aggregate: PlanRun) -> PlanRun:
+        aggregate.deleted = True
+        return aggregate

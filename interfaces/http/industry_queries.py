@@ -1,0 +1,193 @@
+"""Query routes of plans, plan runs, the job queue and characters (the industry read model).
+
+A plan as of an older version is the one exception: it is replayed from the plan's events.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import anyio.to_thread
+from litestar import get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
+
+from application.system import Manufactory
+from domain.errors import NotFound
+from interfaces.http.catalog_queries import TypeIdPath, user_catalog
+from interfaces.http.context import MinPosition, await_projection, read_model, system_of
+from interfaces.http.industry_commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
+from interfaces.http.industry_schemas import CharacterOut, PendingOutput, PlanOut, RunDetailOut, steps_out
+from projections.industry import (
+    JobView,
+    PlanSummary,
+    RunView,
+    find_job,
+    find_plan,
+    find_run,
+    list_characters,
+    list_jobs,
+    list_plans,
+    list_runs,
+    pending_output,
+)
+
+PROJECTION = "industry"
+
+
+async def _query(state: State, min_position: int | None, query: Any, *args: Any, **kwargs: Any) -> Any:
+    system = system_of(state)
+    await await_projection(system, PROJECTION, min_position)
+    return await read_model(system, lambda connection, *a: query(connection, *a, **kwargs), *args)
+
+
+@get("/v1/industry/plans", tags=["queries"])
+async def get_plans(
+    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+) -> list[PlanSummary]:
+    return await _query(state, min_position, list_plans, user_id)  # type: ignore[no-any-return]
+
+
+@get("/v1/industry/plans/by-product/{type_id:int}", tags=["queries"])
+async def get_plans_by_product(
+    state: State, user_id: NamedDependency[UUID], type_id: TypeIdPath, min_position: MinPosition = None
+) -> list[PlanSummary]:
+    """Plans that produce this type (the stockpile plan selector)."""
+    return await _query(state, min_position, list_plans, user_id, type_id)  # type: ignore[no-any-return]
+
+
+@get("/v1/industry/plans/{plan_id:uuid}", tags=["queries"])
+async def get_plan(
+    state: State,
+    user_id: NamedDependency[UUID],
+    plan_id: PlanIdPath,
+    version: Annotated[int | None, QueryParameter(ge=1, description="The plan as of this version")] = None,
+    min_position: MinPosition = None,
+) -> PlanOut:
+    """The plan with its step tree, each step's materials marked make or buy."""
+    system = system_of(state)
+    if version is not None:
+        return await anyio.to_thread.run_sync(_plan_as_of, system, user_id, plan_id, version)
+    found = await _query(state, min_position, find_plan, user_id, plan_id)
+    if found is None:
+        raise NotFound("plan not found", "planId")
+    snapshot = await user_catalog(state, user_id, None)
+    summary = found.plan
+    return PlanOut(
+        **{name: getattr(summary, name) for name in summary.__struct_fields__},
+        steps=steps_out(found.steps, snapshot.graph, snapshot.names),
+    )
+
+
+def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
+    plan = system.plans.load(plan_id, user_id, version)
+    if plan.version < version:
+        raise NotFound(f"the plan has no version {version} (it is at {plan.version})", "version")
+    return plan_out(system, plan)
+
+
+@get("/v1/industry/plans/{plan_id:uuid}/runs", tags=["queries"])
+async def get_plan_runs(
+    state: State, user_id: NamedDependency[UUID], plan_id: PlanIdPath, min_position: MinPosition = None
+) -> list[RunView]:
+    found = await _query(state, min_position, find_plan, user_id, plan_id)
+    if found is None:
+        raise NotFound("plan not found", "planId")
+    return await _query(state, None, list_runs, user_id, plan_id)  # type: ignore[no-any-return]
+
+
+@get("/v1/industry/plans/runs", tags=["queries"])
+async def get_all_runs(
+    state: State,
+    user_id: NamedDependency[UUID],
+    limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    min_position: MinPosition = None,
+) -> list[RunView]:
+    """Every run of every plan, newest first, with derived status and job summary."""
+    return await _query(state, min_position, list_runs, user_id, None, limit, offset)  # type: ignore[no-any-return]
+
+
+@get("/v1/industry/plans/{plan_id:uuid}/runs/{run_id:uuid}", tags=["queries"])
+async def get_run(
+    state: State,
+    user_id: NamedDependency[UUID],
+    plan_id: PlanIdPath,
+    run_id: RunIdPath,
+    min_position: MinPosition = None,
+) -> RunDetailOut:
+    found = await _query(state, min_position, find_run, user_id, plan_id, run_id)
+    if found is None:
+        raise NotFound("plan run not found", "runId")
+    run = found.run
+    return RunDetailOut(
+        **{name: getattr(run, name) for name in run.__struct_fields__},
+        jobs=found.jobs,
+        transport_jobs=found.transport_jobs,
+        skipped=found.skipped,
+        leftovers=found.leftovers,
+    )
+
+
+@get("/v1/industry/plans/{plan_id:uuid}/pending-output", tags=["queries"])
+async def get_pending_output(
+    state: State, user_id: NamedDependency[UUID], plan_id: PlanIdPath, min_position: MinPosition = None
+) -> PendingOutput:
+    """Units of the plan's product its planned and active jobs will still deliver."""
+    found = await _query(state, min_position, find_plan, user_id, plan_id)
+    if found is None:
+        raise NotFound("plan not found", "planId")
+    pending = await _query(state, None, pending_output, user_id, [plan_id])
+    return PendingOutput(
+        plan_id=plan_id, product_type_id=found.plan.product_type_id, pending_output=pending.get(plan_id, 0)
+    )
+
+
+@get("/v1/industry/jobs", tags=["queries"])
+async def get_jobs(
+    state: State,
+    user_id: NamedDependency[UUID],
+    status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
+    character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1)] = None,
+    min_position: MinPosition = None,
+) -> list[JobView]:
+    """The job queue, deepest dependencies first."""
+    return await _query(  # type: ignore[no-any-return]
+        state, min_position, list_jobs, user_id, status=status, character_id=character_id
+    )
+
+
+@get("/v1/industry/jobs/{job_id:uuid}", tags=["queries"])
+async def get_job(
+    state: State, user_id: NamedDependency[UUID], job_id: JobIdPath, min_position: MinPosition = None
+) -> JobView:
+    found = await _query(state, min_position, find_job, user_id, job_id)
+    if found is None:
+        raise NotFound("job not found", "jobId")
+    return found  # type: ignore[no-any-return]
+
+
+@get("/v1/industry/characters", tags=["queries"])
+async def get_characters(
+    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+) -> list[CharacterOut]:
+    characters = await _query(state, min_position, list_characters, user_id)
+    return [CharacterOut.of(character) for character in characters]
+
+
+def industry_query_routes() -> list[HTTPRouteHandler]:
+    return [
+        get_plans,
+        get_plans_by_product,
+        get_plan,
+        get_plan_runs,
+        get_all_runs,
+        get_run,
+        get_pending_output,
+        get_jobs,
+        get_job,
+        get_characters,
+    ]
