@@ -12,12 +12,14 @@ from sqlalchemy import Engine
 
 from application.commands import CommandResult, create_aggregate, save_atomically, update_aggregate
 from application.event_store import EventStore
+from application.stock import load_or_open_assets
 from domain.aggregate import Aggregate
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import CommandMeta, utcnow
 from domain.industry.characters import Character, Roster, roster_id
 from domain.industry.game_sync import Action, GameJob, QueuedJob, plan_sync
-from domain.industry.jobs import GameJobLink, Job, JobSpec, game_job_link_id
+from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus, game_job_link_id
+from domain.stock.assets import assets_id
 from projections.industry import JobView, list_jobs
 from projections.runtime import ProjectionRuntime
 
@@ -83,7 +85,27 @@ class JobService:
     def complete(
         self, job_id: UUID, actual_revenue: float | None, meta: CommandMeta, expected: int | None
     ) -> CommandResult[Job]:
-        return self._update(job_id, meta, expected, lambda job: job.complete(utcnow(), actual_revenue, meta))
+        """The job is delivered, and its output is added to the assets at its station."""
+
+        def decide() -> tuple[list[Aggregate], Job]:
+            job = self._load(job_id, meta.user_id, expected)
+            job.complete(utcnow(), actual_revenue, meta)
+            return [job, *self._deliver([job], meta)], job
+
+        job, position = save_atomically(self.store, [job_id, assets_id(meta.user_id)], decide)
+        return CommandResult(job, position, changed=True)
+
+    def _deliver(self, jobs: Sequence[Job], meta: CommandMeta) -> list[Aggregate]:
+        """Completed jobs' output lands in the user's assets where they ran (a job without a
+        station has nowhere to land; the next asset snapshot will show it)."""
+        delivered = [job for job in jobs if job.status is JobStatus.COMPLETED and job.spec.station_id is not None]
+        if not delivered:
+            return []
+        assets = load_or_open_assets(self.store, meta.user_id, meta)
+        for job in delivered:
+            spec = job.spec
+            assets.receive(spec.station_id, spec.product_type_id, spec.expected_output, f"job {job.id} completed", meta)  # type: ignore[arg-type]
+        return [assets]
 
     def cancel(self, job_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Job]:
         return self._update(job_id, meta, expected, lambda job: job.cancel(meta))
@@ -149,7 +171,7 @@ class JobService:
                 cancelled=done[Action.CANCEL],
                 unmatched=sorted(g.job_id for g in game_jobs if g.job_id not in matched),
             )
-            return [*jobs.values(), *links], result
+            return [*jobs.values(), *links, *self._deliver(list(jobs.values()), meta)], result
 
         return save_atomically(self.store, [], decide)
 

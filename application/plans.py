@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -141,8 +142,10 @@ class PlanService:
         parallelism: int = 0,
         reason: RunReason | None = None,
         expected_version: int | None = None,
+        cooldown_since: datetime | None = None,
     ) -> tuple[GeneratedRun, int]:
-        """Record a run of ``quantity`` units and queue its jobs, atomically."""
+        """Record a run of ``quantity`` units and queue its jobs, atomically. With
+        ``cooldown_since``, refuse (RecentlyTriggered) if an automatic run came after it."""
         validate_quantity(quantity)
         owner = meta.user_id
 
@@ -150,6 +153,8 @@ class PlanService:
             plan = self.store.load(plan_id, Plan)
             plan.ensure_owned_by(owner)
             plan.ensure_live()
+            if cooldown_since is not None:
+                plan.ensure_not_auto_triggered_since(cooldown_since)
             if expected_version is not None and plan.version != expected_version:
                 raise Conflict(
                     f"expected plan version {expected_version}, but it is at {plan.version}",
@@ -221,7 +226,7 @@ class PlanService:
                 reason,
                 meta,
             )
-            plan.record_run(run_id, quantity, meta)
+            plan.record_run(run_id, quantity, reason is not None, meta)
             answer = GeneratedRun(run=run, plan=plan, jobs=tuple(jobs), generation=generation, transports=transports)
             return [plan, run, *jobs], answer
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from application.auto_production import AutoProductionRunner
 from application.catalog import SAMPLE_CATALOG, CatalogService
 from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
@@ -15,6 +16,7 @@ from application.jobs import JobService
 from application.manufacturing import ContainerService
 from application.plans import PlanService
 from application.settings import Settings
+from application.stock import StockService
 from application.users import IssuedToken, UserService
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
@@ -49,6 +51,10 @@ class Manufactory:
         self.catalog_graphs = CatalogGraphs(self.store, self.projections, self.query_engine)
         self.plans = PlanService(self.store, self.catalog_graphs)
         self.jobs = JobService(self.store, self.projections, self.query_engine)
+        self.stock = StockService(self.store)
+        self.auto_production = AutoProductionRunner(
+            self.plans, self.projections, self.query_engine, settings.auto_production_interval_sec
+        )
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:
@@ -73,6 +79,7 @@ class Manufactory:
         return issued
 
     def close(self) -> None:
+        self.auto_production.stop()
         self.projections.stop()
         self.store.close()
         self.read_engine.dispose()

@@ -524,9 +524,26 @@ def find_plan(connection: Connection, owner: UUID, plan_id: UUID) -> PlanView | 
     return PlanView(plan=_plan_summary(row), steps=msgspec.convert(row._mapping["steps"], list[PlanStep]))
 
 
-def _runs_query() -> Any:
+_RUN_LIST_COLUMNS = (
+    "run_id",
+    "owner_id",
+    "plan_id",
+    "product_type_id",
+    "quantity",
+    "parallelism",
+    "created_at",
+    "reason",
+    "planned",
+    "active",
+    "completed",
+    "cancelled",
+)  # a run's hauls, purchases and leftovers are read only for its detail
+
+
+def _runs_query(detail: bool = False) -> Any:
     runs, plans = RUNS.view, PLANS.view
-    return select(runs, plans.c.name.label("plan_name"), _product_name(runs).label("product_name")).join(
+    columns = list(runs.c) if detail else [runs.c[name] for name in _RUN_LIST_COLUMNS]
+    return select(*columns, plans.c.name.label("plan_name"), _product_name(runs).label("product_name")).join(
         plans, plans.c.plan_id == runs.c.plan_id
     )
 
@@ -570,7 +587,7 @@ def list_runs(
 def find_run(connection: Connection, owner: UUID, plan_id: UUID, run_id: UUID) -> RunDetail | None:
     runs = RUNS.view
     row = connection.execute(
-        _runs_query().where(runs.c.owner_id == owner, runs.c.plan_id == plan_id, runs.c.run_id == run_id)
+        _runs_query(detail=True).where(runs.c.owner_id == owner, runs.c.plan_id == plan_id, runs.c.run_id == run_id)
     ).first()
     if row is None:
         return None
@@ -652,9 +669,11 @@ def find_job(connection: Connection, owner: UUID, job_id: UUID) -> JobView | Non
     return _job_view(row) if row is not None else None
 
 
-def pending_output(connection: Connection, owner: UUID, plan_ids: Sequence[UUID] | None = None) -> dict[UUID, int]:
-    """Per plan: units of the plan's product that its runs' planned and active jobs will
-    deliver (what auto-production subtracts from a deficit)."""
+def pending_output(
+    connection: Connection, owner: UUID | None, plan_ids: Sequence[UUID] | None = None
+) -> dict[UUID, int]:
+    """Per plan (of one user, or of everyone): units of the plan's product that its runs'
+    planned and active jobs will deliver (what auto-production subtracts from a deficit)."""
     jobs, runs, plans = JOBS.view, RUNS.view, PLANS.view
     query = (
         select(runs.c.plan_id, func.sum(jobs.c.expected_output))
@@ -662,12 +681,13 @@ def pending_output(connection: Connection, owner: UUID, plan_ids: Sequence[UUID]
             jobs.join(runs, runs.c.run_id == jobs.c.plan_run_id).join(plans, plans.c.plan_id == runs.c.plan_id)
         )
         .where(
-            runs.c.owner_id == owner,
             jobs.c.status.in_(("planned", "active")),
             jobs.c.product_type_id == plans.c.product_type_id,
         )
         .group_by(runs.c.plan_id)
     )
+    if owner is not None:
+        query = query.where(runs.c.owner_id == owner)
     if plan_ids is not None:
         query = query.where(runs.c.plan_id.in_(list(plan_ids)))
     return {plan_id: int(total or 0) for plan_id, total in connection.execute(query)}

@@ -47,6 +47,7 @@ def test_projections_status_rebuild_and_audit(tmp_path: Path, sqlite_url: str) -
         ["manufacturing", "2", "1", "1", "0"],
         ["catalog", "2", "1", "1", "0"],
         ["industry", "2", "1", "1", "0"],
+        ["stockpiles", "2", "1", "1", "0"],
     ]
     from domain.users import user_aggregate_id
 

@@ -21,11 +21,15 @@ from domain.aggregate import Aggregate
 from domain.catalog.chains import BuildStep, ChainCycle, ProductionGraph
 from domain.catalog.industry import NPC_STATION, Facility, validate_levels
 from domain.catalog.model import ActivityKind
-from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.events import CommandMeta, Event, utcnow
 
 MAX_NAME = 200
 MAX_TAX = 0.5
+
+
+class RecentlyTriggered(Conflict):
+    """The plan had an automatic run within the cooldown."""
 
 
 class Source(enum.Enum):
@@ -152,8 +156,8 @@ class Plan(Aggregate):
     next_step_id: int
     transport: TransportSettings | None
     deleted: bool
-    runs: dict[UUID, datetime]  # live runs -> when generated
     last_generated_at: datetime | None
+    last_auto_generated_at: datetime | None  # auto-production's cooldown
 
     @classmethod
     def create(
@@ -208,6 +212,13 @@ class Plan(Aggregate):
     def ensure_live(self) -> None:
         if self.deleted:
             raise NotFound("plan not found", "planId")
+
+    def ensure_not_auto_triggered_since(self, since: datetime) -> None:
+        """Auto-production's cooldown: one automatic run per plan per runner interval."""
+        if self.last_auto_generated_at is not None and self.last_auto_generated_at >= since:
+            raise RecentlyTriggered(
+                f"auto-production already triggered this plan at {self.last_auto_generated_at.isoformat()}", "planId"
+            )
 
     def check_against(self, graph: ProductionGraph) -> None:
         """Every step's recipe still builds its item from the materials the tree assumes."""
@@ -317,10 +328,12 @@ class Plan(Aggregate):
             self._record(PlanStepsAdded, meta=meta, steps=tuple(steps))
 
     def delete(self, meta: CommandMeta) -> None:
-        self._record(PlanDeleted, meta=meta, run_ids=tuple(self.runs))
+        self._record(PlanDeleted, meta=meta)
 
-    def record_run(self, run_id: UUID, quantity: int, meta: CommandMeta) -> None:
-        self._record(PlanRunGenerated, meta=meta, run_id=run_id, quantity=quantity)
+    def record_run(self, run_id: UUID, quantity: int, automatic: bool, meta: CommandMeta) -> None:
+        """Note the run on the plan: a concurrent edit or delete of the plan then collides
+        with the generation, and auto-production can see when it last triggered."""
+        self._record(PlanRunGenerated, meta=meta, run_id=run_id, quantity=quantity, automatic=automatic)
 
     def forget_run(self, run_id: UUID, meta: CommandMeta) -> None:
         self._record(PlanRunRemoved, meta=meta, run_id=run_id)
@@ -394,8 +407,8 @@ class PlanCreated(Event):
         plan.next_step_id = max(plan.steps) + 1
         plan.transport = self.transport
         plan.deleted = False
-        plan.runs = {}
         plan.last_generated_at = None
+        plan.last_auto_generated_at = None
         return plan
 
 
@@ -448,21 +461,20 @@ class PlanStepsRemoved(Event):
 class PlanDeleted(Event):
     """The plan is gone, and with it its runs (their jobs survive, unlinked)."""
 
-    run_ids: tuple[UUID, ...] = ()
-
     def apply(self, aggregate: Plan) -> Plan:
         aggregate.deleted = True
-        aggregate.runs = {}
         return aggregate
 
 
 class PlanRunGenerated(Event):
     run_id: UUID
     quantity: int
+    automatic: bool = False
 
     def apply(self, aggregate: Plan) -> Plan:
-        aggregate.runs[self.run_id] = self.timestamp
         aggregate.last_generated_at = self.timestamp
+        if self.automatic:
+            aggregate.last_auto_generated_at = self.timestamp
         return aggregate
 
 
@@ -470,5 +482,4 @@ class PlanRunRemoved(Event):
     run_id: UUID
 
     def apply(self, aggregate: Plan) -> Plan:
-        aggregate.runs.pop(self.run_id, None)
         return aggregate

@@ -171,6 +171,36 @@ def audit(aggregate_id: UUID, version: int | None) -> None:
     click.echo(msgspec.json.format(msgspec.json.encode(result), indent=2).decode())
 
 
+@cli.group("auto-production")
+def auto_production() -> None:
+    """The runner that turns stockpile deficits into plan runs."""
+
+
+@auto_production.command("tick")
+def auto_production_tick() -> None:
+    """Run one pass now and print what it did."""
+    with _open() as system:
+        report = system.auto_production.tick()
+    click.echo(f"tick {report.tick_id}: {report.markers} enabled markers, {len(report.generated)} runs generated")
+    for outcome in report.outcomes:
+        run = f" run {outcome.run_id}" if outcome.run_id else ""
+        click.echo(
+            f"  plan {outcome.plan_id}: {outcome.action}{run} (gross {outcome.gross_deficit}, "
+            f"pending {outcome.pending_output}, net {outcome.net_deficit})"
+        )
+
+
+@auto_production.command("run")
+def auto_production_run() -> None:
+    """Tick every MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC in the foreground (not at start-up)."""
+    with _open() as system:
+        click.echo(f"auto-production: first tick in {system.auto_production.interval_sec:g} s; Ctrl-C to stop")
+        try:
+            system.auto_production.run_until_stopped()
+        except KeyboardInterrupt:
+            pass
+
+
 cli.add_command(manufacturing)
 cli.add_command(catalog)
 cli.add_command(chains)

@@ -21,6 +21,8 @@ from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.industry_commands import industry_command_routes
 from interfaces.http.industry_queries import industry_query_routes
 from interfaces.http.queries import query_routes, service_routes
+from interfaces.http.stock_commands import stock_command_routes
+from interfaces.http.stock_queries import stock_query_routes
 from projections.cache import ReadCache
 
 
@@ -30,9 +32,11 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
     @asynccontextmanager
     async def projections_alongside(_: Litestar) -> AsyncIterator[None]:
         system.projections.start(apply=run_projections)
+        system.auto_production.start()  # its first tick is one interval away, never at start-up
         try:
             yield
         finally:
+            system.auto_production.stop()
             system.projections.stop()
 
     return Litestar(
@@ -47,6 +51,8 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
                     *query_routes(),
                     *catalog_query_routes(),
                     *industry_query_routes(),
+                    *stock_command_routes(),
+                    *stock_query_routes(),
                     *service_routes(),
                 ],
             )

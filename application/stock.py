@@ -1,0 +1,89 @@
+"""Commands on assets and stockpile markers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from application.commands import CommandResult, save_atomically
+from application.event_store import EventStore
+from domain.aggregate import Aggregate
+from domain.errors import NotFound, RuleViolation
+from domain.events import CommandMeta
+from domain.industry.plan import Plan
+from domain.stock.assets import Assets, Holding, assets_id
+from domain.stock.markers import MarkerSettings, StockpileMarker, marker_id
+
+
+def load_or_open_assets(store: EventStore, owner: UUID, meta: CommandMeta) -> Assets:
+    """The user's assets, opened on first use (a concurrent first use collides and retries)."""
+    try:
+        return store.load(assets_id(owner), Assets)
+    except NotFound:
+        return Assets.open(owner, meta)
+
+
+class StockService:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    def replace_assets(
+        self, holdings: Sequence[Holding], location_id: int | None, meta: CommandMeta
+    ) -> tuple[int, int]:
+        """Make the holdings of one location (or all) equal a snapshot; (changes, position)."""
+
+        def decide() -> tuple[list[Aggregate], int]:
+            assets = load_or_open_assets(self.store, meta.user_id, meta)
+            return [assets], assets.replace(holdings, location_id, meta)
+
+        return save_atomically(self.store, [assets_id(meta.user_id)], decide)
+
+    def upsert_marker(self, settings: MarkerSettings, meta: CommandMeta) -> CommandResult[StockpileMarker]:
+        settings = settings.validated()
+        if settings.plan_id is not None:
+            self._check_plan(settings.plan_id, settings.type_id, meta.user_id)
+        aggregate_id = marker_id(meta.user_id, settings.type_id, settings.location_id)
+
+        def decide() -> tuple[list[Aggregate], tuple[StockpileMarker, bool]]:
+            try:
+                marker = self.store.load(aggregate_id, StockpileMarker)
+                marker.ensure_owned_by(meta.user_id)
+            except NotFound:
+                marker = StockpileMarker.place(settings, meta)
+            else:
+                marker.update(settings, meta)
+            return [marker], (marker, marker.has_pending_events)
+
+        (marker, changed), position = save_atomically(self.store, [aggregate_id], decide)
+        return CommandResult(marker, position, changed=changed)
+
+    def remove_marker(self, aggregate_id: UUID, meta: CommandMeta) -> int:
+        def decide() -> tuple[list[Aggregate], None]:
+            try:
+                marker = self.store.load(aggregate_id, StockpileMarker)
+                marker.ensure_owned_by(meta.user_id)
+            except NotFound:
+                raise NotFound("stockpile marker not found", "markerId") from None
+            marker.remove(meta)
+            return [marker], None
+
+        return save_atomically(self.store, [aggregate_id], decide)[1]
+
+    def held(self, owner: UUID, location_id: int, type_id: int) -> int:
+        try:
+            return self.store.load(assets_id(owner), Assets).quantity(location_id, type_id)
+        except NotFound:
+            return 0
+
+    def _check_plan(self, plan_id: UUID, type_id: int, owner: UUID) -> None:
+        """A marker's plan must be the user's own, alive, and make the marker's item."""
+        try:
+            plan = self.store.load(plan_id, Plan)
+            plan.ensure_owned_by(owner)
+            plan.ensure_live()
+        except NotFound:
+            raise RuleViolation(f"plan {plan_id} is not one of your plans", "planId") from None
+        if plan.product_type_id != type_id:
+            raise RuleViolation(
+                f"plan {plan_id} makes type {plan.product_type_id}, not this marker's type {type_id}", "planId"
+            )

@@ -1,0 +1,84 @@
+"""Query routes of assets, stockpile markers, buy lists and what can be built."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
+
+from domain.catalog.industry import validate_levels
+from domain.errors import RuleViolation
+from domain.stock.assets import Holding
+from domain.stock.buildable import buildable, coverage
+from interfaces.http.catalog_queries import user_catalog
+from interfaces.http.context import MinPosition, await_projection, read_model, system_of
+from interfaces.http.stock_schemas import BuildableOut
+from projections.stockpiles import Deficit, MarkerView, buy_list, held_by_type, holdings, list_markers
+
+PROJECTION = "stockpiles"
+LocationQuery = Annotated[int | None, QueryParameter(name="locationId", ge=1, description="One location only")]
+
+
+async def _read(state: State, min_position: int | None, query: object, *args: object) -> object:
+    system = system_of(state)
+    await await_projection(system, PROJECTION, min_position)
+    return await read_model(system, query, *args)  # type: ignore[arg-type]
+
+
+@get("/v1/assets", tags=["queries"])
+async def get_assets(
+    state: State, user_id: NamedDependency[UUID], location_id: LocationQuery = None, min_position: MinPosition = None
+) -> list[Holding]:
+    return await _read(state, min_position, holdings, user_id, location_id)  # type: ignore[return-value]
+
+
+@get("/v1/stockpiles", tags=["queries"])
+async def get_stockpiles(
+    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+) -> list[MarkerView]:
+    """Markers with their current quantity, deficit, linked plan and auto-production status."""
+    return await _read(state, min_position, list_markers, user_id)  # type: ignore[return-value]
+
+
+@get("/v1/stockpiles/deficits", tags=["queries"])
+async def get_deficits(
+    state: State, user_id: NamedDependency[UUID], location_id: LocationQuery = None, min_position: MinPosition = None
+) -> list[Deficit]:
+    """The buy list: deficits of markers that auto-production does not cover."""
+    return await _read(state, min_position, buy_list, user_id, location_id)  # type: ignore[return-value]
+
+
+@get("/v1/production/workflow/buildable", tags=["queries"])
+async def get_buildable(
+    state: State,
+    user_id: NamedDependency[UUID],
+    location_id: LocationQuery = None,
+    type_id: Annotated[int | None, QueryParameter(name="typeId", ge=1, description="A product to cover")] = None,
+    me: Annotated[int, QueryParameter(ge=0, le=10)] = 0,
+    min_position: MinPosition = None,
+) -> BuildableOut:
+    """Which recipes the held materials can run now (and how many runs), and for ``typeId``
+    how many units the held raw materials cover through its whole chain, and what is
+    missing for one more."""
+    validate_levels(me, 0)
+    held = await _read(state, min_position, held_by_type, user_id, location_id)
+    snapshot = await user_catalog(state, user_id, None)
+    product = None
+    if type_id is not None:
+        if snapshot.graph.step(type_id) is None:
+            raise RuleViolation(f"no recipe in your catalog builds type {type_id}", "typeId")
+        product = coverage(snapshot.graph, type_id, held, me)  # type: ignore[arg-type]
+    return BuildableOut(
+        location_id=location_id,
+        recipes=buildable(snapshot.graph, held, me),
+        product=product,  # type: ignore[arg-type]
+    )
+
+
+def stock_query_routes() -> list[HTTPRouteHandler]:
+    return [get_assets, get_stockpiles, get_deficits, get_buildable]

@@ -1,0 +1,255 @@
+"""Stockpiles, assets and the auto-production runner: each key decision and safety
+mechanism of the spec, one test each, and the whole story end to end.
+
+The plan makes modules D (400) at the hub station, buying their components, so every run is
+a single job of N runs delivering N modules where a marker wants them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from application.settings import Settings
+from application.system import Manufactory
+from domain.events import utcnow
+from interfaces.http.app import create_app
+from tests.conftest import Api, make_user
+from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, read
+
+OTHER = 7
+
+
+def module_plan(api: Api) -> str:
+    ok(api.post("/v1/catalog/imports", json=CATALOG))
+    body = {"name": "Modules", "productTypeId": D, "defaults": {"meLevel": 0, "teLevel": 0, "stationId": HUB}}
+    plan = ok(api.post("/v1/industry/plans", json=body), 201)
+    root = plan["plan"]["steps"][0]["stepId"]
+    ok(api.put(f"/v1/industry/plans/{plan['aggregateId']}/steps/{root}/materials/{C}", json={"source": "buy"}))
+    return plan["aggregateId"]
+
+
+def marker(
+    api: Api,
+    desired: int,
+    plan_id: str | None,
+    *,
+    location: int = HUB,
+    enabled: bool = True,
+    parallelism: int = 0,
+    type_id: int = D,
+) -> Any:
+    body = {
+        "typeId": type_id,
+        "locationId": location,
+        "desiredQuantity": desired,
+        "planId": plan_id,
+        "autoProductionEnabled": enabled,
+        "autoProductionParallelism": parallelism,
+    }
+    return api.post("/v1/stockpiles", json=body)
+
+
+def tick(system: Manufactory, after_sec: float = 0.0) -> Any:
+    return system.auto_production.tick(utcnow() + timedelta(seconds=after_sec))
+
+
+def runs_of(api: Api, plan_id: str) -> list[dict[str, Any]]:
+    return read(api, f"/v1/industry/plans/{plan_id}/runs", api.system_head())
+
+
+@pytest.fixture
+def alice(system: Manufactory, client: TestClient[Any]) -> Api:
+    api = make_user(system, client, "alice")
+    api.system_head = system.store.head  # type: ignore[attr-defined]
+    return api
+
+
+def test_a_deficit_generates_a_run_and_pending_output_dedups_the_next_tick(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id))
+    first = tick(system)
+    assert [(o.action, o.net_deficit) for o in first.outcomes] == [("generated", 10)]
+    later = tick(system, after_sec=system.settings.auto_production_interval_sec + 1)
+    assert [(o.action, o.gross_deficit, o.pending_output, o.net_deficit) for o in later.outcomes] == [
+        ("covered", 10, 10, 0)
+    ]
+    assert len(runs_of(alice, plan_id)) == 1
+
+
+def test_the_run_records_why_with_the_ticks_correlation_id(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    placed = ok(marker(alice, 6, plan_id))
+    report = tick(system)
+    run_id = report.generated[0].run_id
+    trail = ok(alice.get(f"/v1/audit/{run_id}"))
+    created = trail["events"][0]
+    assert created["correlationId"] == report.tick_id
+    assert created["payload"]["reason"] == {
+        "trigger": "auto-production",
+        "markerIds": [placed["marker"]["id"]],
+        "grossDeficit": 6,
+        "pendingOutput": 0,
+        "netDeficit": 6,
+    }
+    assert runs_of(alice, plan_id)[0]["reason"]["netDeficit"] == 6
+
+
+def test_the_runner_never_ticks_at_start_up(tmp_path: Any) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/m.sqlite", auto_production_interval_sec=1.0, projection_poll_sec=0.05
+    )
+    with Manufactory.open(settings) as system, TestClient(create_app(system)) as client:
+        api = make_user(system, client, "alice")
+        api.system_head = system.store.head  # type: ignore[attr-defined]
+        plan_id = module_plan(api)
+        ok(marker(api, 5, plan_id))
+        assert runs_of(api, plan_id) == [], "nothing generated while the server starts"
+        deadline = time.monotonic() + 10
+        while not runs_of(api, plan_id) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [r["quantity"] for r in runs_of(api, plan_id)] == [5], "the first interval's tick generated it"
+
+
+def test_auto_buy_leaves_out_markers_that_auto_production_covers(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id, enabled=True))
+    last = ok(marker(alice, 4, None, type_id=S, enabled=False))
+    deficits = read(alice, "/v1/stockpiles/deficits", last["position"])
+    assert [(d["typeId"], d["deficit"]) for d in deficits] == [(S, 4)]
+
+
+def test_markers_of_one_plan_are_grouped_with_summed_deficits_and_the_largest_parallelism(
+    alice: Api, system: Manufactory
+) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 3, plan_id, parallelism=2))
+    ok(marker(alice, 4, plan_id, location=OTHER, parallelism=5))
+    report = tick(system)
+    assert [(o.action, o.gross_deficit, o.net_deficit) for o in report.outcomes] == [("generated", 7, 7)]
+    run = runs_of(alice, plan_id)[0]
+    assert (run["quantity"], run["parallelism"]) == (7, 5)
+
+
+def test_a_plan_triggered_within_the_interval_is_skipped(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 8, plan_id))
+    run_id = tick(system).generated[0].run_id
+    ok(alice.post(f"/v1/industry/plans/runs/{run_id}/cancel"))  # the deficit is open again
+    assert [o.action for o in tick(system).outcomes] == ["cooldown"]
+    again = tick(system, after_sec=system.settings.auto_production_interval_sec + 1)
+    assert [o.action for o in again.outcomes] == ["generated"]
+
+
+def test_deleting_the_plan_unlinks_its_markers_and_auto_production_stops(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 8, plan_id))
+    gone = ok(alice.delete(f"/v1/industry/plans/{plan_id}"))
+    listed = read(alice, "/v1/stockpiles", gone["position"])
+    assert (listed[0]["planId"], listed[0]["autoProductionStatus"]) == (None, "no_plan")
+    assert tick(system).outcomes == []
+
+
+def test_disabling_a_marker_stops_auto_production_but_keeps_its_plan(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    off = ok(marker(alice, 8, plan_id, enabled=False))
+    assert off["marker"]["planId"] == plan_id and off["marker"]["autoProductionStatus"] == "disabled"
+    assert tick(system).outcomes == []
+
+
+def test_a_markers_plan_must_be_the_users_own_and_make_its_item(alice: Api, bob: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    wrong_item = marker(alice, 1, plan_id, type_id=S)
+    assert wrong_item.status_code == 422 and wrong_item.json()["field"] == "planId"
+    ok(bob.post("/v1/catalog/imports", json=CATALOG))
+    foreign = marker(bob, 1, plan_id)
+    assert foreign.status_code == 422 and foreign.json()["field"] == "planId"
+    bad = alice.post("/v1/stockpiles", json={"typeId": D, "locationId": HUB, "desiredQuantity": -1})
+    assert bad.status_code == 400 and bad.json()["field"] == "desiredQuantity"
+    assert read(bob, "/v1/stockpiles", system.store.head()) == []
+
+
+def test_asset_snapshots_record_only_differences(alice: Api) -> None:
+    snapshot = {
+        "locationId": HUB,
+        "assets": [{"typeId": D, "locationId": HUB, "quantity": 3}, {"typeId": C, "locationId": HUB, "quantity": 50}],
+    }
+    assert ok(alice.put("/v1/assets", json=snapshot))["changed"] == 2
+    assert ok(alice.put("/v1/assets", json=snapshot))["changed"] == 0
+    snapshot["assets"] = snapshot["assets"][:1]
+    dropped = ok(alice.put("/v1/assets", json=snapshot))
+    assert dropped["changed"] == 1
+    assert read(alice, "/v1/assets", dropped["position"]) == [{"typeId": D, "locationId": HUB, "quantity": 3}]
+    elsewhere = alice.put(
+        "/v1/assets", json={"locationId": HUB, "assets": [{"typeId": D, "locationId": 9, "quantity": 1}]}
+    )
+    assert elsewhere.status_code == 400
+
+
+def test_the_whole_story_deficit_run_completion_assets_and_a_quiet_next_tick(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    ok(alice.put("/v1/assets", json={"assets": [{"typeId": D, "locationId": HUB, "quantity": 2}]}))
+    ok(marker(alice, 10, plan_id))
+    report = tick(system)
+    assert [(o.action, o.gross_deficit, o.net_deficit) for o in report.outcomes] == [("generated", 8, 8)]
+    run = ok(
+        alice.get(
+            f"/v1/industry/plans/{plan_id}/runs/{report.generated[0].run_id}",
+            params={"minPosition": system.store.head()},
+        )
+    )
+    for job in run["jobs"]:
+        ok(alice.post(f"/v1/industry/jobs/{job['id']}/start", json={}))
+        done = ok(alice.post(f"/v1/industry/jobs/{job['id']}/complete", json={}))
+    stock = read(alice, "/v1/stockpiles", done["position"])
+    assert (stock[0]["currentQuantity"], stock[0]["deficit"]) == (10, 0)
+    quiet = tick(system, after_sec=system.settings.auto_production_interval_sec + 1)
+    assert [(o.action, o.gross_deficit) for o in quiet.outcomes] == [("covered", 0)]
+    assert len(runs_of(alice, plan_id)) == 1
+
+
+def test_two_runners_on_one_database_never_generate_the_same_deficit_twice(
+    alice: Api, system: Manufactory, settings: Settings
+) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 9, plan_id))
+    with Manufactory.open(settings) as other:
+        reports: list[Any] = []
+        barrier = threading.Barrier(2)
+
+        def run(runner_system: Manufactory) -> None:
+            barrier.wait()
+            reports.append(tick(runner_system))
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in (system, other)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(len(r.generated) for r in reports) == [0, 1]
+    assert [r["quantity"] for r in runs_of(alice, plan_id)] == [9]
+
+
+def test_buildable_lists_runnable_recipes_and_covers_a_product_through_its_chain(alice: Api) -> None:
+    ok(alice.post("/v1/catalog/imports", json=CATALOG))
+    held = [
+        {"typeId": 34, "locationId": HUB, "quantity": 1_000},
+        {"typeId": 35, "locationId": HUB, "quantity": 95},
+        {"typeId": C, "locationId": HUB, "quantity": 5},
+    ]
+    put = ok(alice.put("/v1/assets", json={"assets": held}))
+    answer = read(alice, "/v1/production/workflow/buildable", put["position"], typeId=D, locationId=HUB)
+    recipes = {r["productTypeId"]: r["runs"] for r in answer["recipes"]}
+    # D needs 2 C + 10 Pyerite per run: 5 C and 95 Pyerite allow 2 runs; B: 100 Tritanium per run.
+    assert recipes == {D: 2, 200: 10}
+    # Through the chain from raw materials only, n modules need 2n C, so 200n B: ceil(200n / 45)
+    # reaction runs of 100 Tritanium, plus 10 Tritanium per C and 10 Pyerite per module.
+    # n = 2: 9 runs, 900 + 40 = 940 Tritanium (held 1,000). n = 3: 14 runs, 1,400 + 60 = 1,460.
+    product = answer["product"]
+    assert (product["runs"], product["units"]) == (2, 2)
+    assert product["missingForNext"] == {"34": 460}
