@@ -1,0 +1,1 @@
+"""Production plans, their runs, the job queue and the characters that run the jobs."""
