@@ -151,8 +151,6 @@ CHARACTERS = ReadModelTable(
     ],
 )
 
-_STATUS_COLUMN = {status: status.value for status in JobStatus}
-
 
 class IndustryProjection(Projection):
     name = "industry"

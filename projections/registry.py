@@ -11,4 +11,10 @@ from projections.users import UsersProjection
 
 
 def all_projections() -> list[Projection]:
-    return [UsersProjection(), ManufacturingProjection(), CatalogProjection(), IndustryProjection(), StockpilesProjection()]
+    return [
+        UsersProjection(),
+        ManufacturingProjection(),
+        CatalogProjection(),
+        IndustryProjection(),
+        StockpilesProjection(),
+    ]

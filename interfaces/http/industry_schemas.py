@@ -40,7 +40,8 @@ class StepSetupIn(Request):
 class CreatePlan(Request):
     name: str
     product_type_id: int
-    defaults: StepSetupIn = msgspec.field(default_factory=StepSetupIn)  # every proposed step's settings (ME 10 / TE 20 unless said)
+    # every proposed step's settings (ME 10 / TE 20 unless said)
+    defaults: StepSetupIn = msgspec.field(default_factory=StepSetupIn)
     transport: TransportSettings | None = None
 
 
