@@ -132,3 +132,20 @@ def test_cli_sets_and_shows_config_through_the_server(tmp_path: Path) -> None:
         assert refused.stderr.count("\n") == 1 and "SCARCE, LIMITED, MODERATE, HIGH, ABUNDANT" in refused.stderr
         history = run_cli("manufacturing", "config", "history", "--container", CID, cwd=tmp_path, **env)
         assert "maxPipelines 3 -> 5" in history.stdout
+
+
+def test_cli_plans_a_rifter_run_and_lists_its_job_through_the_server(tmp_path: Path) -> None:
+    with serving(tmp_path) as server:  # the local user has the sample catalog: Rifter 587
+        env = {"MANUFACTORY_URL": server.url, "MANUFACTORY_TOKEN": server.printed_token or ""}
+        created = run_cli("plans", "create", "587", "--name", "Rifters", "--station", "60003760", cwd=tmp_path, **env)
+        assert created.returncode == 0, created.stderr
+        plan_id = created.stdout.split()[1]
+        generated = run_cli("plans", "generate", plan_id, "3", cwd=tmp_path, **env)
+        assert generated.returncode == 0, generated.stderr
+        # Rifter at ME 10: 3 runs x 32,000 Tritanium x 0.9 = 86,400 (the game's real numbers)
+        assert "1 jobs, 0 hauls" in generated.stdout and "buy 86400 x 34 (no_recipe)" in generated.stdout
+        jobs = run_cli("jobs", "list", "--status", "planned", cwd=tmp_path, **env)
+        assert "Rifter" in jobs.stdout and " 3 " in jobs.stdout
+        missing = run_cli("plans", "generate", plan_id, "0", cwd=tmp_path, **env)
+        assert missing.returncode != 0 and missing.stderr.startswith("error: 400 invalid_input (quantity): quantity must be a whole number")
+        assert len(missing.stderr.strip().splitlines()) == 1
