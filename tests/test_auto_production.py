@@ -7,6 +7,7 @@ a single job of N runs delivering N modules where a marker wants them.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -20,6 +21,7 @@ from application.system import Manufactory
 from domain.events import utcnow
 from interfaces.http.app import create_app
 from tests.conftest import Api, make_user
+from tests.support import MANUFACTORY, environment
 from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, read
 
 OTHER = 7
@@ -253,3 +255,28 @@ def test_buildable_lists_runnable_recipes_and_covers_a_product_through_its_chain
     product = answer["product"]
     assert (product["runs"], product["units"]) == (2, 2)
     assert product["missingForNext"] == {"34": 460}
+
+
+def test_two_runner_processes_on_postgres_generate_one_run(postgres_url: str, tmp_path: Any) -> None:
+    settings = Settings(database_url=postgres_url)
+    with Manufactory.open(settings) as system, TestClient(create_app(system)) as client:
+        api = make_user(system, client, "alice")
+        api.system_head = system.store.head  # type: ignore[attr-defined]
+        plan_id = module_plan(api)
+        ok(marker(api, 9, plan_id))
+        runners = [
+            subprocess.Popen(
+                [MANUFACTORY, "auto-production", "tick"],
+                cwd=tmp_path,
+                env=environment(postgres_url),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [runner.communicate(timeout=60) for runner in runners]
+        assert [runner.returncode for runner in runners] == [0, 0], outputs
+        generated = sorted(int(out.split(" runs generated")[0].rsplit(" ", 1)[1]) for out, _ in outputs)
+        assert generated == [0, 1], outputs
+        assert [r["quantity"] for r in runs_of(api, plan_id)] == [9]
