@@ -362,10 +362,19 @@ def test_another_users_plans_runs_and_jobs_are_not_found_on_every_route(alice: A
         bob.put(f"/v1/industry/jobs/{job_id}/character", json={"characterId": 1}),
     ]
     assert [r.status_code for r in attempts] == [404] * len(attempts)
+    esi = [esi_job(1, 1300, 1)]
+    assert ok(bob.post("/v1/industry/jobs/sync", json={"characterId": 9, "jobs": esi}))["started"] == []
+    ok(alice.put("/v1/industry/characters/1", json={"name": "Alice"}))
+    assert read(bob, "/v1/industry/characters", system_position(alice)) == []
     assert read(bob, "/v1/industry/plans", run["position"]) == []
     assert read(bob, "/v1/industry/plans/runs", run["position"]) == []
     assert read(bob, "/v1/industry/jobs", run["position"]) == []
     assert ok(alice.get(f"/v1/industry/jobs/{job_id}"))["status"] == "planned"
+
+
+def system_position(api: Api) -> int:
+    """The log head: a position at least as new as every command so far."""
+    return int(ok(api.get("/health"))["head"])
 
 
 def test_pending_output_counts_planned_and_active_jobs_of_the_plans_product(alice: Api) -> None:
@@ -392,27 +401,32 @@ def test_concurrent_cancel_and_start_of_one_job_let_exactly_one_win(alice: Api) 
     for _ in range(5):
         run = ok(generate(alice, plan["aggregateId"], 1), 201)
         job_id = run["created"][0]["id"]
-        results: dict[str, Any] = {}
-        barrier = threading.Barrier(2)
-
-        def cancel() -> None:
-            barrier.wait()
-            results["cancel"] = alice.post(f"/v1/industry/plans/runs/{run['run']['id']}/cancel").json()
-
-        def start() -> None:
-            barrier.wait()
-            results["start"] = alice.post(f"/v1/industry/jobs/{job_id}/start", json={})
-
-        threads = [threading.Thread(target=cancel), threading.Thread(target=start)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        started = results["start"].status_code == 200
-        cancelled = results["cancel"]["jobsCancelled"] == 1
+        cancel, start = race(
+            lambda run_id=run["run"]["id"]: alice.post(f"/v1/industry/plans/runs/{run_id}/cancel"),
+            lambda job_id=job_id: alice.post(f"/v1/industry/jobs/{job_id}/start", json={}),
+        )
+        started = start.status_code == 200
+        cancelled = cancel.json()["jobsCancelled"] == 1
         assert started != cancelled, "exactly one of them takes effect"
-        final = ok(alice.get(f"/v1/industry/jobs/{job_id}", params={"minPosition": results["cancel"]["position"]}))
+        final = ok(alice.get(f"/v1/industry/jobs/{job_id}", params={"minPosition": cancel.json()["position"]}))
         assert final["status"] == ("active" if started else "cancelled")
+
+
+def race(*calls: Any) -> list[Any]:
+    """Run the calls at the same moment in threads; their answers in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        answers[index] = calls[index]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
 
 
 def test_a_rebuilt_industry_read_model_equals_the_live_one_row_for_row(alice: Api, system: Any) -> None:

@@ -8,7 +8,6 @@ a single job of N runs delivering N modules where a marker wants them.
 from __future__ import annotations
 
 import subprocess
-import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from domain.events import utcnow
 from interfaces.http.app import create_app
 from tests.conftest import Api, make_user
 from tests.support import MANUFACTORY, environment
-from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, read
+from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, race, read
 
 OTHER = 7
 
@@ -221,18 +220,7 @@ def test_two_runners_on_one_database_never_generate_the_same_deficit_twice(
     plan_id = module_plan(alice)
     ok(marker(alice, 9, plan_id))
     with Manufactory.open(settings) as other:
-        reports: list[Any] = []
-        barrier = threading.Barrier(2)
-
-        def run(runner_system: Manufactory) -> None:
-            barrier.wait()
-            reports.append(tick(runner_system))
-
-        threads = [threading.Thread(target=run, args=(s,)) for s in (system, other)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        reports = race(lambda: tick(system), lambda: tick(other))
     assert sorted(len(r.generated) for r in reports) == [0, 1]
     assert [r["quantity"] for r in runs_of(alice, plan_id)] == [9]
 

@@ -18,6 +18,7 @@ from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, CharacterSkills, slot_owners
 from domain.industry.generation import generate
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, propose_steps
+from projections.industry import JobSummary
 
 TRIT, PYE, C, B, S, D = 34, 35, 100, 200, 300, 400
 HUB, FACTORY = 1, 2
@@ -143,3 +144,28 @@ def test_jobs_of_one_stage_spread_over_the_slots_the_parallelism_allows() -> Non
     assert {j.character_id for j in single.jobs} == {1}
     alone = generate(plan_steps(), GRAPH, 7)
     assert {j.character_id for j in alone.jobs} == {None}
+
+
+@pytest.mark.parametrize(
+    ("planned", "active", "completed", "cancelled", "status"),
+    [
+        (0, 0, 0, 0, "pending"),  # no jobs linked
+        (0, 0, 2, 1, "completed"),  # all completed or cancelled
+        (0, 0, 0, 3, "completed"),  # ... cancelled ones count as done
+        (2, 1, 0, 0, "in_progress"),  # any active
+        (2, 0, 1, 0, "in_progress"),  # any completed, not all done
+        (3, 0, 0, 0, "pending"),  # all still planned
+        (2, 0, 0, 1, "pending"),  # planned and cancelled only: nothing started
+    ],
+)
+def test_run_status_is_derived_by_the_specs_table(
+    planned: int, active: int, completed: int, cancelled: int, status: str
+) -> None:
+    summary = JobSummary(
+        total=planned + active + completed + cancelled,
+        planned=planned,
+        active=active,
+        completed=completed,
+        cancelled=cancelled,
+    )
+    assert summary.status == status
