@@ -1,0 +1,125 @@
+"""The crafting engine: time-based production of items from items, pure and in-process.
+
+Spec: ``/work/shared/specs/crafting-engine.md``. No I/O and no clock: every call that depends
+on time takes ``now`` (float seconds on the caller's clock), so the same calls in the same
+order always produce the same world.
+
+Building blocks
+    ``RecipeRegistry`` validates and indexes ``Recipe``s (inputs consumed or tools checked,
+    probabilistic outputs, duration, category, metadata) and imports/exports them as JSON.
+    ``InventoryProvider`` (a Protocol; ``InMemoryInventories`` implements it) consumes inputs
+    and adds outputs atomically. ``ModifierSource``s grant ``Modifiers`` that stack
+    multiplicatively and are frozen into each job at start. ``Manager`` holds one set of jobs;
+    ``ManagerRegistry`` optionally finds the manager of any job id. ``QueueEventBus`` delivers
+    records to subscribers per owner without ever blocking the engine.
+
+For the application service that persists jobs as events
+    Every changing call returns the records of what happened, in order, and nothing else
+    has to be observed::
+
+        manager.start(recipe_id, owner, inventory_id, now)        -> (JobStarted, [JobCompleted | JobFailed])
+        manager.start_repeating(recipe_id, owner, inventory_id, now) -> (JobStarted,)
+        manager.update(now)                                        -> [JobCompleted | JobFailed | JobStarted, ...]
+        manager.cancel(job_id, now, refund=RefundPolicy.FULL)      -> JobCancelled
+
+    ``JobStarted`` carries the consumed snapshot, the seed, the modifiers snapshot with the
+    effective inputs/outputs/duration (``resolved``) and the end time; ``JobCompleted`` the
+    rolled outputs; ``JobCancelled`` the refund; ``JobFailed`` the reason (``inventory_full``,
+    ``unknown_inventory``, ``inventory_error``, ``failed_to_restart``) and what was lost. A
+    repeating job's next cycle is another ``JobStarted`` (``cycle`` > 0). Records are frozen
+    msgspec Structs tagged by ``type``: store them with ``msgspec.to_builtins`` or
+    ``encode_records`` and read them back with ``msgspec.convert(data, JobRecord)`` or
+    ``decode_records``. Persist each call's records together (all or none).
+
+    To restore: build the manager with the same id, registry, provider and world seed, then
+    ``manager.restore(records)`` with the persisted records in order (or ``deserialize`` a
+    ``serialize`` snapshot and restore only the records written since). The records replace
+    nothing in the inventories: the service keeps those from its own events (consumed at
+    start, outputs at completion, refund at cancel), so replaying the records reproduces both.
+
+    Errors are ``CraftingError``s that are also the domain's ``InvalidInput`` / ``NotFound`` /
+    ``RuleViolation`` / ``Conflict``, and leave everything unchanged.
+"""
+
+from domain.crafting.errors import (
+    CorruptState,
+    CraftingError,
+    DuplicateRecipe,
+    InsufficientItems,
+    InvalidCommand,
+    InvalidModifiers,
+    InvalidRecipe,
+    InventoryError,
+    InventoryFull,
+    UnknownInventory,
+    UnknownJob,
+    UnknownRecipe,
+)
+from domain.crafting.events import (
+    EventBus,
+    JobCancelled,
+    JobCompleted,
+    JobEvent,
+    JobFailed,
+    JobProgress,
+    JobRecord,
+    JobStarted,
+    QueueEventBus,
+    Subscription,
+    decode_records,
+    encode_records,
+)
+from domain.crafting.inventory import InMemoryInventories, InventoryProvider
+from domain.crafting.jobs import JobInfo, JobState, RefundPolicy, make_job_id, parse_job_id
+from domain.crafting.manager import Manager
+from domain.crafting.manager_registry import ManagerRegistry
+from domain.crafting.modifiers import IDENTITY, Modifiers, ModifierSource, ResolvedRecipe, combine_all, resolve
+from domain.crafting.recipes import ItemRequirement, ItemStack, ItemYield, Recipe, RecipeRegistry, validate_recipe
+
+__all__ = [
+    "IDENTITY",
+    "CorruptState",
+    "CraftingError",
+    "DuplicateRecipe",
+    "EventBus",
+    "InMemoryInventories",
+    "InsufficientItems",
+    "InvalidCommand",
+    "InvalidModifiers",
+    "InvalidRecipe",
+    "InventoryError",
+    "InventoryFull",
+    "InventoryProvider",
+    "ItemRequirement",
+    "ItemStack",
+    "ItemYield",
+    "JobCancelled",
+    "JobCompleted",
+    "JobEvent",
+    "JobFailed",
+    "JobInfo",
+    "JobProgress",
+    "JobRecord",
+    "JobStarted",
+    "JobState",
+    "Manager",
+    "ManagerRegistry",
+    "ModifierSource",
+    "Modifiers",
+    "QueueEventBus",
+    "Recipe",
+    "RecipeRegistry",
+    "RefundPolicy",
+    "ResolvedRecipe",
+    "Subscription",
+    "UnknownInventory",
+    "UnknownJob",
+    "UnknownRecipe",
+    "combine_all",
+    "decode_records",
+    "encode_records",
+    "make_job_id",
+    "parse_job_id",
+    "resolve",
+    "validate_recipe",
+]

@@ -1,0 +1,601 @@
+"""The production manager: one independent set of jobs with a min-heap on end time.
+
+The application decides how many managers exist (per chunk, building, region...) and when
+each is updated; managers share the recipe registry, the inventory provider and the bus but
+nothing else, so they never contend with each other.
+
+Determinism. Time is always passed in (``now``, float seconds on any clock the caller keeps)
+and never read here. A completion happens at the job's end time, not at the ``now`` of the
+update that noticed it, and a repeating job's next cycle starts at the previous end time, so
+how often ``update`` is called never changes the world: one update after an hour gives the
+same records as one update per frame. Due jobs are processed in (end time, sequence) order.
+Rolls come from ``rolls`` (seeded per job). Same calls in the same order: same records.
+
+Thread safety. Every method that reads or changes jobs takes the manager's lock (counting
+needs none). The inventory provider is called under it, which makes start-and-consume and
+cancel-and-refund single steps an update can never observe half done; modifier sources are
+asked before it is taken.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from heapq import heapify, heappop, heappush
+from typing import Any
+
+import msgspec
+
+from domain.crafting.errors import (
+    CorruptState,
+    InvalidCommand,
+    InventoryFull,
+    UnknownInventory,
+    UnknownJob,
+)
+from domain.crafting.events import (
+    EventBus,
+    JobCancelled,
+    JobCompleted,
+    JobEvent,
+    JobFailed,
+    JobProgress,
+    JobStarted,
+)
+from domain.crafting.inventory import InventoryProvider
+from domain.crafting.jobs import Job, JobInfo, JobState, Plan, RefundPolicy, parse_job_id
+from domain.crafting.modifiers import IDENTITY, Modifiers, ModifierSource, ResolvedRecipe, effective_output, resolve
+from domain.crafting.recipes import ItemStack, Recipe, RecipeRegistry
+from domain.crafting.rolls import job_seed, manager_key, roll_outputs
+from domain.crafting.snapshots import SNAPSHOT_FORMAT, ManagerSnapshot, SavedJob, decoder, encoder
+
+_NOTHING: tuple[JobEvent, ...] = ()
+_PLAN_CACHE_LIMIT = 4096
+_COMPACT_MIN_DEAD = 64
+
+
+class Manager:
+    """Starts, completes, restarts and cancels jobs; every change comes back as records (see ``events``)."""
+
+    def __init__(
+        self,
+        manager_id: str,
+        registry: RecipeRegistry,
+        inventories: InventoryProvider,
+        *,
+        events: EventBus | None = None,
+        modifier_sources: Iterable[ModifierSource] = (),
+        seed: int = 0,
+    ) -> None:
+        if not manager_id:
+            raise InvalidCommand("a manager needs a non-empty id", "manager_id")
+        self._id = manager_id
+        self._prefix = manager_id + "#"
+        self._registry = registry
+        self._inventories = inventories
+        self._bus = events
+        self._sources: tuple[ModifierSource, ...] = tuple(modifier_sources)
+        self._seed = seed
+        self._key = manager_key(seed, manager_id)
+        self._lock = threading.Lock()
+        self._jobs: dict[int, Job] = {}
+        self._heap: list[Job] = []
+        self._dead = 0  # heap entries whose job was cancelled (removed lazily)
+        self._next_seq = 1
+        self._last_update: float | None = None
+        self._plans: dict[tuple[str, Modifiers | None], tuple[Recipe, Plan]] = {}
+        self._interned: dict[ResolvedRecipe, Plan] = {}
+        self._outbox: deque[JobEvent] = deque()
+        self._publishing = threading.Lock()
+        self.publish_errors = 0
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def seed(self) -> int:
+        """The world seed this manager was built with (its rolls also depend on its id)."""
+        return self._seed
+
+    @property
+    def last_update(self) -> float | None:
+        return self._last_update
+
+    def add_modifier_source(self, source: ModifierSource) -> None:
+        """Consult ``source`` for jobs started from now on (running jobs keep their snapshot)."""
+        self._sources = (*self._sources, source)
+
+    def job_seed(self, seq: int) -> int:
+        """The seed of this manager's ``seq``-th job."""
+        return job_seed(self._key, seq)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def start(
+        self,
+        recipe_id: str,
+        owner: str,
+        inventory_id: str,
+        now: float,
+        *,
+        repeat: bool = False,
+        modifiers: Modifiers | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> tuple[JobEvent, ...]:
+        """Consume the inputs and start a job; return its records (``JobStarted`` first).
+
+        Modifiers come from the sources, then ``modifiers`` (if given) on top, and are frozen
+        into the job. A zero-duration job completes at once (its records follow). On any error
+        (unknown recipe or inventory, a missing input or tool) nothing is consumed or started.
+        """
+        if not math.isfinite(now):
+            raise InvalidCommand(f"now must be a finite number of seconds, got {now!r}", "now")
+        recipe = self._registry.get(recipe_id)
+        plan = self._plan(recipe, owner, modifiers)
+        duration = plan.resolved.duration
+        if repeat and duration <= 0:
+            raise InvalidCommand(f"recipe {recipe_id!r} takes no time here: an instant job cannot repeat", "repeat")
+        job_context = dict(context) if context else None
+        records: list[JobEvent] = []
+        with self._lock:
+            self._inventories.consume(inventory_id, plan.resolved.inputs)
+            seq = self._next_seq
+            self._next_seq = seq + 1
+            job = Job(now + duration, seq, plan, owner, inventory_id, now, 0, repeat, job_context)
+            records.append(self._started(job))
+            if duration > 0:
+                self._jobs[seq] = job
+                heappush(self._heap, job)
+            else:
+                self._complete(job, records)
+            if self._bus is not None:
+                self._outbox.extend(records)
+        self._publish()
+        return tuple(records)
+
+    def start_repeating(
+        self,
+        recipe_id: str,
+        owner: str,
+        inventory_id: str,
+        now: float,
+        *,
+        modifiers: Modifiers | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> tuple[JobEvent, ...]:
+        """Start a job that restarts after each cycle while its inputs last (see ``start``)."""
+        return self.start(recipe_id, owner, inventory_id, now, repeat=True, modifiers=modifiers, context=context)
+
+    def update(self, now: float, *, limit: int | None = None) -> Sequence[JobEvent]:
+        """Complete every job due by ``now`` (at most ``limit`` cycles); return the records, in order.
+
+        With nothing due this is one comparison with the heap top, whatever the job count.
+        """
+        with self._lock:
+            self._last_update = now
+            heap = self._heap
+            if not heap or heap[0].end > now:
+                return _NOTHING
+            records: list[JobEvent] = []
+            jobs = self._jobs
+            done = 0
+            while heap and heap[0].end <= now:
+                if limit is not None and done >= limit:
+                    break
+                job = heappop(heap)
+                if jobs.get(job.seq) is not job:
+                    self._dead -= 1
+                    continue
+                self._complete(job, records)
+                done += 1
+            if self._bus is not None:
+                self._outbox.extend(records)
+        self._publish()
+        return records or _NOTHING
+
+    def cancel(self, job_id: str, now: float, *, refund: RefundPolicy | str) -> JobCancelled:
+        """Cancel a running job and refund per ``refund``, as one step.
+
+        ``full`` gives back what the current cycle consumed, ``proportional`` that times the
+        fraction of time left (rounded down), ``none`` nothing. If the refund cannot be added
+        (inventory full or gone) the error is raised and the job keeps running untouched.
+        """
+        try:
+            policy = RefundPolicy(refund)
+        except ValueError:
+            raise InvalidCommand(f"unknown refund policy {refund!r}", "refund") from None
+        seq = self._seq_of(job_id)
+        with self._lock:
+            job = self._jobs.get(seq) if seq is not None else None
+            if job is None:
+                raise UnknownJob(f"no running job {job_id!r} in manager {self._id!r}", "job_id")
+            progress = job.progress(now)
+            stacks = self._refund(job.plan.consumed, policy, 1.0 - progress)
+            if stacks:
+                self._inventories.add(job.inventory_id, stacks)
+            del self._jobs[job.seq]
+            self._dead += 1
+            if self._dead > _COMPACT_MIN_DEAD and self._dead * 2 > len(self._heap):
+                self._compact()
+            record = JobCancelled(
+                job_id=self._prefix + str(job.seq),
+                manager_id=self._id,
+                owner=job.owner,
+                inventory_id=job.inventory_id,
+                recipe_id=job.plan.resolved.recipe_id,
+                at=now,
+                refund_policy=policy,
+                refund=stacks,
+                progress=progress,
+                cycles_completed=job.cycles,
+            )
+            if self._bus is not None:
+                self._outbox.append(record)
+        self._publish()
+        return record
+
+    def publish_progress(self, now: float, owner: str | None = None) -> list[JobProgress]:
+        """Publish (and return) a progress event for each running job of ``owner`` (all if None).
+
+        Progress is computed on request, never by ``update``, so ticking stays O(1) when idle.
+        """
+        with self._lock:
+            events = [
+                JobProgress(
+                    job_id=self._prefix + str(job.seq),
+                    manager_id=self._id,
+                    owner=job.owner,
+                    inventory_id=job.inventory_id,
+                    recipe_id=job.plan.resolved.recipe_id,
+                    at=now,
+                    progress=job.progress(now),
+                    end=job.end,
+                )
+                for job in self._jobs.values()
+                if owner is None or job.owner == owner
+            ]
+            if self._bus is not None:
+                self._outbox.extend(events)
+        self._publish()
+        return events
+
+    # -- queries --------------------------------------------------------------------------
+
+    def get_job(self, job_id: str) -> JobInfo | None:
+        """A snapshot of the running job ``job_id``, or None (finished jobs are not kept)."""
+        seq = self._seq_of(job_id)
+        with self._lock:
+            job = self._jobs.get(seq) if seq is not None else None
+            return None if job is None else self._info(job)
+
+    def has_job(self, job_id: str) -> bool:
+        """Whether ``job_id`` is running here."""
+        seq = self._seq_of(job_id)
+        return seq is not None and seq in self._jobs
+
+    def active_jobs(self, owner: str) -> list[JobInfo]:
+        """The running jobs of ``owner``, oldest first (a scan of this manager's jobs)."""
+        with self._lock:
+            return [self._info(job) for job in self._jobs.values() if job.owner == owner]
+
+    def all_jobs(self) -> list[JobInfo]:
+        """Every running job, oldest first."""
+        with self._lock:
+            return [self._info(job) for job in self._jobs.values()]
+
+    def job_count(self) -> int:
+        """How many jobs are running."""
+        return len(self._jobs)
+
+    def next_due(self) -> float | None:
+        """The earliest end time among running jobs (when an update next has work), or None."""
+        with self._lock:
+            heap, jobs = self._heap, self._jobs
+            while heap and jobs.get(heap[0].seq) is not heap[0]:
+                heappop(heap)
+                self._dead -= 1
+            return heap[0].end if heap else None
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def serialize(self) -> bytes:
+        """The manager's state as msgpack (see ``snapshots``); jobs in sequence order."""
+        with self._lock:
+            plans: dict[int, int] = {}
+            table: list[ResolvedRecipe] = []
+            saved: list[SavedJob] = []
+            for seq in sorted(self._jobs):
+                job = self._jobs[seq]
+                index = plans.get(id(job.plan))
+                if index is None:
+                    index = plans[id(job.plan)] = len(table)
+                    table.append(job.plan.resolved)
+                saved.append(
+                    SavedJob(
+                        seq, index, job.owner, job.inventory_id, job.start, job.end, job.cycles, job.repeat, job.context
+                    )
+                )
+            snapshot = ManagerSnapshot(
+                manager_id=self._id,
+                world_seed=self._seed,
+                next_seq=self._next_seq,
+                last_update=self._last_update,
+                plans=table,
+                jobs=saved,
+            )
+        return encoder.encode(snapshot)
+
+    def deserialize(self, data: bytes) -> None:
+        """Replace this manager's jobs with the state ``serialize`` wrote (same manager id and world seed)."""
+        try:
+            snapshot = decoder.decode(data)
+        except msgspec.DecodeError as error:
+            raise CorruptState(f"manager {self._id!r}: unreadable state: {error}") from error
+        if snapshot.format != SNAPSHOT_FORMAT:
+            raise CorruptState(f"manager {self._id!r}: state format {snapshot.format} is not {SNAPSHOT_FORMAT}")
+        if snapshot.manager_id != self._id or snapshot.world_seed != self._seed:
+            raise CorruptState(
+                f"state of manager {snapshot.manager_id!r} (world seed {snapshot.world_seed}) cannot be loaded into "
+                f"manager {self._id!r} (world seed {self._seed}): the job ids and rolls would change"
+            )
+        plans = [self._intern(resolved) for resolved in snapshot.plans]
+        try:
+            jobs = {
+                s.seq: Job(s.end, s.seq, plans[s.plan], s.owner, s.inventory_id, s.start, s.cycles, s.repeat, s.context)
+                for s in snapshot.jobs
+            }
+        except IndexError:
+            raise CorruptState(f"manager {self._id!r}: a job refers to a missing recipe snapshot") from None
+        if jobs and max(jobs) >= snapshot.next_seq:
+            raise CorruptState(f"manager {self._id!r}: a job number is not below next_seq {snapshot.next_seq}")
+        with self._lock:
+            self._install(jobs)
+            self._next_seq = snapshot.next_seq
+            self._last_update = snapshot.last_update
+
+    def restore(self, records: Iterable[JobEvent]) -> None:
+        """Rebuild running jobs from their persisted records, in the order they were returned.
+
+        The last ``JobStarted`` of a job is its state; a ``JobCompleted`` that does not repeat, a
+        ``JobFailed`` or a ``JobCancelled`` ends it. Jobs not named in ``records`` are left as they
+        are, and job numbers continue after the highest one seen. Records must be persisted per
+        call, all or none: a repeating job's ``JobCompleted`` without the ``JobStarted`` or
+        ``JobFailed`` that followed it would complete that cycle a second time.
+        """
+        states: dict[int, Job | None] = {}
+        highest = 0
+        for record in records:
+            if isinstance(record, JobProgress):
+                continue
+            seq = self._seq_of(record.job_id) if record.manager_id == self._id else None
+            if seq is None:
+                raise CorruptState(f"record of job {record.job_id!r} does not belong to manager {self._id!r}")
+            highest = max(highest, seq)
+            if isinstance(record, JobStarted):
+                if record.seed != self.job_seed(seq):
+                    raise CorruptState(f"job {record.job_id!r} was seeded under another world seed", "seed")
+                states[seq] = Job(
+                    record.end,
+                    seq,
+                    self._intern(record.resolved),
+                    record.owner,
+                    record.inventory_id,
+                    record.at,
+                    record.cycle,
+                    record.repeat,
+                    record.context,
+                )
+            elif isinstance(record, JobCompleted) and record.repeat:
+                job = states.get(seq)
+                if job is not None:
+                    job.cycles = record.cycle
+            else:
+                states[seq] = None
+        with self._lock:
+            jobs = dict(self._jobs)
+            for seq, job in states.items():
+                if job is None:
+                    jobs.pop(seq, None)
+                else:
+                    jobs[seq] = job
+            self._install(dict(sorted(jobs.items())))
+            self._next_seq = max(self._next_seq, highest + 1)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _seq_of(self, job_id: str) -> int | None:
+        parsed = parse_job_id(job_id)
+        return parsed[1] if parsed is not None and parsed[0] == self._id else None
+
+    def _plan(self, recipe: Recipe, owner: str, extra: Modifiers | None) -> Plan:
+        """The shared plan for ``recipe`` under the modifiers resolved for ``owner`` now."""
+        modifiers: Modifiers | None = None
+        if self._sources or extra is not None:
+            modifiers = IDENTITY
+            for source in self._sources:
+                granted = source.get_modifiers(owner, recipe)
+                modifiers = granted if modifiers is IDENTITY else modifiers.combine(granted)
+            if extra is not None:
+                modifiers = extra if modifiers is IDENTITY else modifiers.combine(extra)
+        key = (recipe.id, modifiers)
+        cached = self._plans.get(key)
+        if cached is not None and cached[0] is recipe:
+            return cached[1]
+        plan = self._intern(resolve(recipe, IDENTITY if modifiers is None else modifiers))
+        if len(self._plans) >= _PLAN_CACHE_LIMIT:
+            self._plans.clear()
+        self._plans[key] = (recipe, plan)
+        return plan
+
+    def _intern(self, resolved: ResolvedRecipe) -> Plan:
+        """One ``Plan`` per distinct resolved recipe, so restored jobs share them as live ones do."""
+        plan = self._interned.get(resolved)
+        if plan is None:
+            if len(self._interned) >= _PLAN_CACHE_LIMIT:
+                self._interned.clear()
+            plan = self._interned[resolved] = Plan(resolved)
+        return plan
+
+    def _install(self, jobs: dict[int, Job]) -> None:
+        self._jobs = jobs
+        self._heap = list(jobs.values())
+        heapify(self._heap)
+        self._dead = 0
+
+    def _compact(self) -> None:
+        jobs = self._jobs
+        self._heap = [job for job in self._heap if jobs.get(job.seq) is job]
+        heapify(self._heap)
+        self._dead = 0
+
+    def _started(self, job: Job) -> JobStarted:
+        plan = job.plan
+        return JobStarted(
+            job_id=self._prefix + str(job.seq),
+            manager_id=self._id,
+            owner=job.owner,
+            inventory_id=job.inventory_id,
+            recipe_id=plan.resolved.recipe_id,
+            at=job.start,
+            seq=job.seq,
+            end=job.end,
+            seed=job_seed(self._key, job.seq),
+            repeat=job.repeat,
+            cycle=job.cycles,
+            resolved=plan.resolved,
+            consumed=plan.consumed,
+            context=job.context,
+        )
+
+    def _complete(self, job: Job, records: list[JobEvent]) -> None:
+        """Finish the job's current cycle at its end time; restart it if it repeats. Never raises."""
+        plan = job.plan
+        seq = job.seq
+        end = job.end
+        job_id = self._prefix + str(seq)
+        recipe_id = plan.resolved.recipe_id
+        outputs = plan.certain
+        if outputs is None:
+            outputs = roll_outputs(plan.resolved.outputs, job_seed(self._key, seq), job.cycles)
+        if outputs:
+            try:
+                self._inventories.add(job.inventory_id, outputs)
+            except Exception as error:  # the provider refused or broke: the job fails, its inputs are spent
+                self._jobs.pop(seq, None)
+                records.append(
+                    JobFailed(
+                        job_id=job_id,
+                        manager_id=self._id,
+                        owner=job.owner,
+                        inventory_id=job.inventory_id,
+                        recipe_id=recipe_id,
+                        at=end,
+                        reason=_failure_reason(error),
+                        detail=str(error) or repr(error),
+                        cycles_completed=job.cycles,
+                        lost=outputs,
+                    )
+                )
+                return
+        job.cycles += 1
+        records.append(
+            JobCompleted(
+                job_id=job_id,
+                manager_id=self._id,
+                owner=job.owner,
+                inventory_id=job.inventory_id,
+                recipe_id=recipe_id,
+                at=end,
+                cycle=job.cycles,
+                outputs=outputs,
+                repeat=job.repeat,
+            )
+        )
+        if not job.repeat:
+            self._jobs.pop(seq, None)
+            return
+        try:
+            self._inventories.consume(job.inventory_id, plan.resolved.inputs)
+        except Exception as error:
+            self._jobs.pop(seq, None)
+            records.append(
+                JobFailed(
+                    job_id=job_id,
+                    manager_id=self._id,
+                    owner=job.owner,
+                    inventory_id=job.inventory_id,
+                    recipe_id=recipe_id,
+                    at=end,
+                    reason="failed_to_restart",
+                    detail=str(error) or repr(error),
+                    cycles_completed=job.cycles,
+                )
+            )
+            return
+        job.start = end
+        job.end = end + plan.resolved.duration
+        heappush(self._heap, job)
+        records.append(self._started(job))
+
+    @staticmethod
+    def _refund(consumed: tuple[ItemStack, ...], policy: RefundPolicy, remaining: float) -> tuple[ItemStack, ...]:
+        if policy is RefundPolicy.FULL:
+            return consumed
+        if policy is RefundPolicy.NONE:
+            return ()
+        stacks = (ItemStack(s.item, effective_output(s.quantity, remaining)) for s in consumed)
+        return tuple(s for s in stacks if s.quantity > 0)
+
+    def _info(self, job: Job) -> JobInfo:
+        resolved = job.plan.resolved
+        return JobInfo(
+            job_id=self._prefix + str(job.seq),
+            manager_id=self._id,
+            recipe_id=resolved.recipe_id,
+            owner=job.owner,
+            inventory_id=job.inventory_id,
+            state=JobState.RUNNING,
+            start=job.start,
+            end=job.end,
+            duration=resolved.duration,
+            repeat=job.repeat,
+            cycles_completed=job.cycles,
+            seed=job_seed(self._key, job.seq),
+            modifiers=resolved.modifiers,
+            inputs=resolved.inputs,
+            outputs=resolved.outputs,
+            consumed=job.plan.consumed,
+            context=job.context,
+        )
+
+    def _publish(self) -> None:
+        """Hand queued records to the bus outside the lock, one publisher at a time, in queue order.
+
+        A thread that finds another publishing leaves its records to it; the publisher checks the
+        queue again after letting go, so nothing is stranded.
+        """
+        outbox = self._outbox
+        while outbox:
+            if not self._publishing.acquire(blocking=False):
+                return
+            try:
+                bus = self._bus
+                while outbox:
+                    event = outbox.popleft()
+                    try:
+                        bus.publish(event)  # type: ignore[union-attr]  # the outbox fills only with a bus
+                    except Exception:
+                        self.publish_errors += 1
+            finally:
+                self._publishing.release()
+
+
+def _failure_reason(error: Exception) -> str:
+    if isinstance(error, InventoryFull):
+        return "inventory_full"
+    if isinstance(error, UnknownInventory):
+        return "unknown_inventory"
+    return "inventory_error"
