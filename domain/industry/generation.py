@@ -95,15 +95,16 @@ class Generation(msgspec.Struct, frozen=True, kw_only=True):
     leftovers: tuple[Leftover, ...]
 
 
-_Key = tuple[int, int, ActivityKind, int, int, float, int | None, Facility]
+_Key = tuple[int, int, str, int, int, float, int | None, Facility]
 _HUB = -1  # sentinel consumer: the finished product hauled to the hub
 
 
-def _key(step: PlanStep) -> _Key:
+def _key(step: PlanStep | PlannedJob) -> _Key:
+    """What makes two steps (or jobs) the same job: the spec's merge key, plus where it runs."""
     return (
         step.product_type_id,
         step.blueprint_type_id,
-        step.activity,
+        step.activity.value,
         step.me_level,
         step.te_level,
         step.facility_tax,
@@ -139,20 +140,24 @@ def generate(
     for step in steps.values():
         if step.parent_step_id is not None:
             children[step.parent_step_id][step.product_type_id] = step
-    groups: dict[_Key, list[PlanStep]] = defaultdict(list)
+    # Identical steps form a group, named by its first step's id (hashing the full key once).
+    first_of: dict[_Key, int] = {}
+    group_of: dict[int, int] = {}
+    groups: dict[int, list[PlanStep]] = defaultdict(list)
     for step in sorted(steps.values(), key=lambda s: s.step_id):
-        groups[_key(step)].append(step)
+        group = group_of[step.step_id] = first_of.setdefault(_key(step), step.step_id)
+        groups[group].append(step)
 
     demand: dict[int, int] = defaultdict(int)
     demand[root.step_id] = quantity
     bought: dict[tuple[int, str], int] = defaultdict(int)
-    flows: dict[tuple[int, int, _Key | int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    flows: dict[tuple[int, int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     leftovers: dict[int, int] = defaultdict(int)
-    jobs_of: dict[_Key, list[PlannedJob]] = {}
+    jobs_of: dict[int, list[PlannedJob]] = {}
     hub = transport.hub_station_id if transport else None
 
-    for key in _key_order(groups, steps):
-        nodes = groups[key]
+    for group in _group_order(groups, steps, group_of):
+        nodes = groups[group]
         first = nodes[0]
         build = _build_of(graph, first)
         needed = sum(demand[node.step_id] for node in nodes)
@@ -178,11 +183,11 @@ def generate(
                     bought[(material.type_id, reason)] += share
                     origin = hub
                 if share and origin is not None and node.station_id is not None and origin != node.station_id:
-                    flows[(origin, node.station_id, key)][material.type_id] += share
+                    flows[(origin, node.station_id, group)][material.type_id] += share
             source = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
             sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
         max_depth = max(depth[node.step_id] for node in nodes)
-        jobs_of[key] = [
+        jobs_of[group] = [
             PlannedJob(
                 plan_step_id=first.step_id,
                 merged_step_ids=tuple(node.step_id for node in nodes),
@@ -214,14 +219,10 @@ def generate(
     if hub is not None and root.station_id is not None and root.station_id != hub:
         flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
 
-    jobs = _assign_characters([job for key in jobs_of for job in jobs_of[key]], graph, characters, parallelism)
+    jobs = _assign_characters([job for group in jobs_of.values() for job in group], graph, characters, parallelism)
     jobs.sort(key=lambda job: (-job.sort_order, job.plan_step_id))
-    index = {id(job): i for i, job in enumerate(jobs)}
-    by_key = {key: [job for job in jobs if _job_key(job) == key] for key in jobs_of}
     transports = (
-        _transports(flows, by_key, index, transport, volumes or {}, prices, depth[root.step_id])
-        if transport is not None
-        else []
+        _transports(flows, jobs, transport, volumes or {}, prices, depth[root.step_id]) if transport is not None else []
     )
     return Generation(
         jobs=tuple(jobs),
@@ -231,19 +232,6 @@ def generate(
         ),
         transports=tuple(transports),
         leftovers=tuple(Leftover(type_id=t, quantity=q) for t, q in sorted(leftovers.items()) if q),
-    )
-
-
-def _job_key(job: PlannedJob) -> _Key:
-    return (
-        job.product_type_id,
-        job.blueprint_type_id,
-        job.activity,
-        job.me_level,
-        job.te_level,
-        job.facility_tax,
-        job.station_id,
-        job.facility,
     )
 
 
@@ -257,19 +245,21 @@ def _build_of(graph: ProductionGraph, step: PlanStep) -> BuildStep:
     )
 
 
-def _key_order(groups: Mapping[_Key, list[PlanStep]], steps: Mapping[int, PlanStep]) -> list[_Key]:
+def _group_order(
+    groups: Mapping[int, list[PlanStep]], steps: Mapping[int, PlanStep], group_of: Mapping[int, int]
+) -> list[int]:
     """Merged steps, each after every step that consumes its output (Kahn's algorithm)."""
-    edges: dict[_Key, set[_Key]] = defaultdict(set)
-    incoming: dict[_Key, int] = dict.fromkeys(groups, 0)
+    edges: dict[int, set[int]] = defaultdict(set)
+    incoming: dict[int, int] = dict.fromkeys(groups, 0)
     for step in steps.values():
         if step.parent_step_id is None:
             continue
-        parent, child = _key(steps[step.parent_step_id]), _key(step)
+        parent, child = group_of[step.parent_step_id], group_of[step.step_id]
         if child not in edges[parent]:
             edges[parent].add(child)
             incoming[child] += 1
     ready = [key for key, count in incoming.items() if count == 0]
-    order: list[_Key] = []
+    order: list[int] = []
     while ready:
         key = ready.pop()
         order.append(key)
@@ -331,9 +321,8 @@ def _assign_characters(
 
 
 def _transports(
-    flows: Mapping[tuple[int, int, _Key | int], Mapping[int, int]],
-    jobs_by_key: Mapping[_Key, list[PlannedJob]],
-    index: Mapping[int, int],
+    flows: Mapping[tuple[int, int, int], Mapping[int, int]],
+    jobs: Sequence[PlannedJob],
     transport: TransportSettings,
     volumes: Mapping[int, float | None],
     prices: Mapping[int, float] | None,
@@ -343,8 +332,8 @@ def _transports(
     leave the station that made them, and the product goes to the hub."""
     hauls = []
     for (origin, destination, consumer), goods in flows.items():
-        fed = jobs_by_key.get(consumer, []) if consumer != _HUB else []
-        depth = fed[0].depth if fed else root_depth - 1
+        fed = [i for i, job in enumerate(jobs) if job.plan_step_id == consumer]  # _HUB feeds no job
+        depth = jobs[fed[0]].depth if fed else root_depth - 1
         items = tuple(
             TransportItem(
                 type_id=type_id,
@@ -369,7 +358,7 @@ def _transports(
                 cost_estimate=round(cost, 2),
                 collateral_value=value,
                 sort_order=depth * 2 + 1,
-                feeds=tuple(index[id(job)] for job in fed),
+                feeds=tuple(fed),
             )
         )
     hauls.sort(key=lambda h: (-h.sort_order, h.from_station_id, h.to_station_id))
