@@ -1,0 +1,404 @@
+"""Production economics as the queries ask for it: a user's stored row (the economics read model)
+where the stored options are asked, else worked out now from the same read models; make-or-buy
+for a product or a plan.
+
+Stored rows hold, per (user, region, item), one run at the spec's base values, ME 0 and TE 0 —
+or, for an item the user has a plan for, the plan's recipes, levels, facilities and make-or-buy
+choices — with jobs priced at the region's job site, inputs at the lowest sell and the product at
+the lowest sell and the highest buy. Any other ME, TE, runs, price choice, strategy or solar
+system is computed on request with the same code; the answer says which (``source``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import Engine
+
+from application.catalog_graphs import CatalogGraphs
+from domain.catalog.chains import StepSettings
+from domain.economics.item_economics import Build, ItemEconomics, build_for, item_economics
+from domain.economics.make_or_buy import make_or_buy
+from domain.economics.market import SELL, Missing, PriceChoice, PricePoint
+from domain.economics.settings import Decision, EconomicsSettings, JobSite, Strategy, following_plan
+from domain.errors import DomainError, NotFound
+from domain.industry.plan import PlanStep
+from projections.cache import ReadCache
+from projections.catalog import CatalogSnapshot
+from projections.economics import (
+    FIGURES,
+    EconomicsView,
+    last_written,
+    opportunities,
+    plans_by_product,
+    stored_row,
+    stored_rows,
+)
+from projections.industry import find_plan
+from projections.market import RegionMarket, RegionView, list_regions, region_market
+from projections.signal import PositionSignal
+
+NO_SITE = 0  # the solar system of a region without a job site: no cost index, so job costs are missing
+StrategyName = Literal["plan", "make", "buy", "cheapest"]
+Plans = dict[int, tuple[UUID, tuple[PlanStep, ...]]]
+Ranking = tuple[list[EconomicsView], int]
+Builds = dict[tuple[int, UUID | None], Build]  # (item, plan followed) -> its build, for every region
+RANKINGS = 256  # opportunities answers kept
+T = TypeVar("T")
+
+
+class Options(msgspec.Struct, frozen=True, kw_only=True):
+    """What a question about an item's economics can vary; the defaults are the stored rows'."""
+
+    me: int | None = None  # every step's ME; None: the plan's levels where there is a plan, else 0
+    te: int | None = None
+    runs: int = 1
+    input: PriceChoice = SELL  # what buying each input costs
+    output: PriceChoice = SELL  # the product's "sell" figure (its "buy" figure is the highest buy)
+    strategy: StrategyName = "plan"  # "plan": your plan for the item where there is one, else make all
+    solar_system_id: int | None = None  # price jobs here instead of at the region's job site
+
+
+STORED = Options()
+
+
+class MakeOrBuyItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    type_id: int
+    name: str | None
+    decision: Literal["make", "buy"]  # the cheapest
+    current: Literal["make", "buy"] | None  # the plan's choice (plan answers only)
+    unit_cost: float | None  # the cheapest cost of one unit
+    price: float | None  # what buying one unit costs at the chosen input price
+    made: float
+    bought: float
+    recipe_id: int | None
+
+
+class MakeOrBuyView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """The cheapest make-or-buy choice for every intermediate at current prices, and what it saves
+    against buying every input, making every intermediate and (for a plan) the plan as it is.
+    Costs are linear (no whole-run rounding); ``method`` says whether the tree rule or the linear
+    program found them."""
+
+    type_id: int
+    name: str | None
+    region_id: int
+    plan_id: UUID | None
+    units: float
+    method: str
+    cost: float | None
+    all_buy_cost: float | None
+    all_make_cost: float | None
+    plan_cost: float | None
+    saving_vs_all_buy: float | None
+    saving_vs_all_make: float | None
+    saving_vs_plan: float | None
+    as_of: datetime | None
+    items: list[MakeOrBuyItem]
+    surplus: dict[int, float]  # byproducts made beyond use, not credited
+    missing: tuple[Missing, ...]
+
+
+class _Kept(msgspec.Struct):
+    stamp: datetime | None  # the region's last_written when the answer was read
+    writes: int  # this process's updater writes when it was read
+    checked: float  # monotonic time of the last check against the database
+    answer: Ranking
+
+
+class EconomicsService:
+    def __init__(self, graphs: CatalogGraphs, engine: Engine, signal: PositionSignal, fresh_sec: float) -> None:
+        self.graphs = graphs
+        self._engine = engine
+        self._markets: ReadCache[RegionMarket | None] = ReadCache(signal, "market", size=16)
+        self._plans: ReadCache[Plans] = ReadCache(signal, "industry", size=256)
+        self._rankings: OrderedDict[Hashable, _Kept] = OrderedDict()
+        self._writes = 0
+        self._fresh_sec = fresh_sec
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ inputs
+
+    def catalog(self, owner: UUID) -> CatalogSnapshot:
+        return self.graphs.snapshot(owner, "typeId")
+
+    def region(self, owner: UUID, region_id: int, solar_system_id: int | None = None) -> RegionMarket:
+        key = (owner, region_id, solar_system_id)
+        market = self._cached(self._markets, key, region_market, owner, region_id, solar_system_id)
+        if market is None:
+            raise NotFound(f"you have no market data for region {region_id}", "region_id")
+        return market
+
+    def regions_of(self, owner: UUID) -> list[RegionView]:
+        with self._engine.connect() as connection:
+            return list_regions(connection, owner)
+
+    def region_ids(self, owner: UUID) -> list[int]:
+        return [region.region_id for region in self.regions_of(owner)]
+
+    def plans(self, owner: UUID) -> Plans:
+        return self._cached(self._plans, owner, plans_by_product, owner)
+
+    def _cached(self, cache: ReadCache[T], key: Hashable, query: Callable[..., T], *args: Any) -> T:
+        """``query`` from memory while its projection stands still (a market region is a
+        few MB of quotes; reading it costs tens of milliseconds)."""
+        found, value = cache.lookup(key)
+        if found:
+            return value  # type: ignore[return-value]
+        position = cache.position()  # taken before the read: the value reflects at least this
+        with self._engine.connect() as connection:
+            value = query(connection, *args)
+        cache.store(key, position, value)
+        return value
+
+    # ------------------------------------------------------------ economics
+
+    def economics(self, owner: UUID, type_id: int, region_id: int, options: Options = STORED) -> EconomicsView:
+        """The stored row where the stored options are asked and it exists, else worked out now."""
+        snapshot = self.catalog(owner)
+        buildable(snapshot, type_id)
+        if options == STORED:
+            with self._engine.connect() as connection:
+                row = stored_row(connection, owner, region_id, type_id)
+            if row is not None:
+                return row
+        return compute(
+            snapshot, type_id, self.region(owner, region_id, options.solar_system_id), options, self.plans(owner)
+        )
+
+    def regions(self, owner: UUID, type_id: int, options: Options = STORED) -> list[EconomicsView]:
+        """The item in each of the user's regions, unordered."""
+        if options == STORED:
+            snapshot = self.catalog(owner)
+            buildable(snapshot, type_id)
+            with self._engine.connect() as connection:
+                rows = {row.region_id: row for row in stored_rows(connection, owner, type_id)}
+            missing = [region for region in self.region_ids(owner) if region not in rows]
+            return [*rows.values(), *(self.economics(owner, type_id, region) for region in missing)]
+        return [self.economics(owner, type_id, region, options) for region in self.region_ids(owner)]
+
+    def opportunities(self, owner: UUID, region_id: int, **filters: Any) -> Ranking:
+        """The region's stored rows by ``projections.economics.opportunities``' filters. A ranking
+        reads every row of the region, so answers are kept while the region's rows are not worked
+        out again: checked by an index lookup, which sees any process's updater."""
+        key = (owner, region_id, tuple(sorted(filters.items())))
+        writes = self._writes  # before the read: a write meanwhile makes the answer stale
+        with self._engine.connect() as connection:
+            stamp = last_written(connection, owner, region_id)
+            if stamp is None and region_id not in self.region_ids(owner):
+                raise NotFound(f"you have no market data for region {region_id}", "region_id")
+            with self._lock:
+                kept = self._rankings.get(key)
+            answer = kept.answer if kept is not None and kept.stamp == stamp else None
+            if answer is None:
+                answer = opportunities(connection, owner, region_id, **filters)
+        with self._lock:
+            self._rankings[key] = _Kept(stamp, writes, time.monotonic(), answer)
+            self._rankings.move_to_end(key)
+            while len(self._rankings) > RANKINGS:
+                self._rankings.popitem(last=False)
+        return answer
+
+    def recent_opportunities(self, owner: UUID, region_id: int, **filters: Any) -> Ranking | None:
+        """A kept answer, without any I/O, if it was checked within the last ``fresh_sec`` and this
+        process's updater wrote nothing since; another process's writes show within that time,
+        like the projections' read caches."""
+        with self._lock:
+            kept = self._rankings.get((owner, region_id, tuple(sorted(filters.items()))))
+            if kept is None or kept.writes != self._writes or time.monotonic() - kept.checked > self._fresh_sec:
+                return None
+            return kept.answer
+
+    def rows_written(self) -> None:
+        """The updater wrote rows: kept rankings must be checked again."""
+        with self._lock:
+            self._writes += 1
+
+    # ------------------------------------------------------------ make or buy
+
+    def make_or_buy(self, owner: UUID, type_id: int, region_id: int, options: Options = STORED) -> MakeOrBuyView:
+        snapshot = self.catalog(owner)
+        buildable(snapshot, type_id)
+        region = self.region(owner, region_id, options.solar_system_id)
+        settings = msgspec.structs.replace(settings_for(region, options, None)[0], strategy=Strategy.CHEAPEST)
+        return _make_or_buy_view(snapshot, type_id, region, settings, None, None)
+
+    def plan_make_or_buy(self, owner: UUID, plan_id: UUID, region_id: int, options: Options = STORED) -> MakeOrBuyView:
+        """The plan's recipes, levels and facilities kept, every make-or-buy choice free; the
+        plan's own choices priced the same way for the comparison."""
+        with self._engine.connect() as connection:
+            plan = find_plan(connection, owner, plan_id)
+        if plan is None:
+            raise NotFound("plan not found", "planId")
+        snapshot = self.catalog(owner)
+        region = self.region(owner, region_id, options.solar_system_id)
+        planned = following_plan(settings_for(region, options, None)[0], plan.steps)
+        free = msgspec.structs.replace(planned, plan={}, strategy=Strategy.CHEAPEST)
+        return _make_or_buy_view(snapshot, plan.plan.product_type_id, region, free, plan_id, planned.plan)
+
+
+# ------------------------------------------------------------------ computing
+
+
+def buildable(snapshot: CatalogSnapshot, type_id: int) -> None:
+    if snapshot.graph.alternatives(type_id):
+        return
+    if type_id not in snapshot.names:
+        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
+    raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
+
+
+def settings_for(
+    region: RegionMarket, options: Options, plan: tuple[UUID, Sequence[PlanStep]] | None
+) -> tuple[EconomicsSettings, StrategyName, UUID | None]:
+    """The settings ``options`` mean in ``region`` (following ``plan`` with the "plan" strategy),
+    the strategy they came to and the plan followed."""
+    site = region.job_site or JobSite(solar_system_id=NO_SITE)
+    if options.solar_system_id is not None:
+        site = JobSite(solar_system_id=options.solar_system_id, rates=site.rates)
+    settings = EconomicsSettings(
+        site=site,
+        runs=options.runs,
+        step=StepSettings(me=options.me or 0, te=options.te or 0),
+        input_price=options.input,
+        output_price=options.output,
+        strategy=Strategy.MAKE if options.strategy == "plan" else Strategy(options.strategy),
+    )
+    if options.strategy != "plan" or plan is None:
+        return settings, "make" if options.strategy == "plan" else options.strategy, None
+    planned = following_plan(settings, plan[1])
+    if options.me is not None or options.te is not None:  # asked levels beat the plan's
+        levels = {name: value for name, value in (("me", options.me), ("te", options.te)) if value is not None}
+        overrides = {item: msgspec.structs.replace(step, **levels) for item, step in planned.step_overrides.items()}
+        planned = msgspec.structs.replace(planned, step_overrides=overrides)
+    return planned, "plan", plan[0]
+
+
+def compute(
+    snapshot: CatalogSnapshot,
+    type_id: int,
+    region: RegionMarket,
+    options: Options,
+    plans: Plans,
+    builds: Builds | None = None,
+) -> EconomicsView:
+    """One item's economics in one region. ``builds`` keeps each item's build for the next region
+    of a recomputation (it holds for every region while the options stay the same). A plan that
+    no longer fits the catalog is set aside: the item is then made down to raw materials."""
+    plan = plans.get(type_id) if options.strategy == "plan" else None
+    try:
+        return _computed(snapshot, type_id, region, *settings_for(region, options, plan), builds)
+    except DomainError:
+        if plan is None:
+            raise
+        return _computed(snapshot, type_id, region, *settings_for(region, options, None), builds)
+
+
+def _computed(
+    snapshot: CatalogSnapshot,
+    type_id: int,
+    region: RegionMarket,
+    settings: EconomicsSettings,
+    strategy: StrategyName,
+    plan_id: UUID | None,
+    builds: Builds | None,
+) -> EconomicsView:
+    graph = snapshot.graph
+    build = None
+    if builds is not None and settings.strategy is not Strategy.CHEAPEST:
+        key = (type_id, plan_id)
+        build = builds.get(key) or builds.setdefault(key, build_for(graph, type_id, region.data, settings))
+    result = item_economics(graph, type_id, region.data, settings, build)
+    root = settings.step_for(type_id)
+    return EconomicsView(
+        type_id=type_id,
+        name=snapshot.names.get(type_id),
+        region_id=result.region_id,
+        me=root.me,
+        te=root.te,
+        runs=result.runs,
+        units=result.units,
+        strategy=strategy,
+        plan_id=plan_id,
+        **{name: getattr(result, name) for name in FIGURES},
+        base_time=result.base_time,
+        effective_time=result.effective_time,
+        chain_time=result.chain_time,
+        daily_volume=result.daily_volume,
+        missing=_missing(result, region),
+        approximate=result.approximate,
+        catalog_version=graph.catalog_version,
+        source="computed",
+    )
+
+
+def _missing(result: ItemEconomics, region: RegionMarket) -> tuple[Missing, ...]:
+    """The result's missing prices, a missing job site said as such (not as a cost index of no system)."""
+    if region.job_site is not None:
+        return result.missing
+    no_site = Missing(
+        what="job_site",
+        id=region.data.region_id,
+        reason="no job site chosen for this region: record one with a price batch (jobSite) or ask with solarSystemId",
+    )
+    missing = [no_site if m.what == "cost_index" and m.id == NO_SITE else m for m in result.missing]
+    return tuple(dict.fromkeys(missing))
+
+
+def _make_or_buy_view(
+    snapshot: CatalogSnapshot,
+    type_id: int,
+    region: RegionMarket,
+    settings: EconomicsSettings,
+    plan_id: UUID | None,
+    planned: dict[int, Decision] | None,
+) -> MakeOrBuyView:
+    graph, market = snapshot.graph, region.data
+    best = make_or_buy(graph, type_id, market, settings)
+    current: dict[int, Decision] | None = None
+    plan_cost = None
+    if planned is not None:
+        current = {item: planned.get(item, Decision.BUY) for item in {*best.decisions, *planned} - {type_id}}
+        plan_cost = make_or_buy(graph, type_id, market, msgspec.structs.replace(settings, plan=current)).cost
+    items = []
+    for item, decision in sorted(best.decisions.items()):
+        price = market.price(item, settings.input_choice(item))
+        items.append(
+            MakeOrBuyItem(
+                type_id=item,
+                name=snapshot.names.get(item),
+                decision=decision.value,
+                current=current[item].value if current and item in current else None,
+                unit_cost=best.unit_costs.get(item),
+                price=price.price if isinstance(price, PricePoint) else None,
+                made=best.made.get(item, 0.0),
+                bought=best.bought.get(item, 0.0),
+                recipe_id=best.recipes.get(item),
+            )
+        )
+    return MakeOrBuyView(
+        type_id=type_id,
+        name=snapshot.names.get(type_id),
+        region_id=market.region_id,
+        plan_id=plan_id,
+        units=best.units,
+        method=best.method,
+        cost=best.cost,
+        all_buy_cost=best.all_buy_cost,
+        all_make_cost=best.all_make_cost,
+        plan_cost=plan_cost,
+        saving_vs_all_buy=best.saving_vs_all_buy,
+        saving_vs_all_make=best.saving_vs_all_make,
+        saving_vs_plan=plan_cost - best.cost if plan_cost is not None and best.cost is not None else None,
+        as_of=best.as_of,
+        items=items,
+        surplus=best.surplus,
+        missing=best.missing,
+    )

@@ -1,0 +1,260 @@
+"""The economics updater: keeps the stored production_economics rows current.
+
+The economics projection records, per event, which rows it makes stale (``economics_pending``).
+``update_pending`` brings the catalog, industry and market read models up to that projection's
+position, recomputes only the rows those changes reach (a changed price: the item and every
+product whose chain uses it, through the reverse index of the user's production graph; a catalog
+change, new cost indices or a job site: every row of the user or region; a plan: its product),
+writes the rows whose figures changed, and deletes the pending entries it handled, in one
+transaction per user under the projection's registry lock (so a rebuild's swap cannot slip in
+between). ``refresh`` recomputes the (user, region) groups whose rows are older than the interval
+(``MANUFACTORY_ECONOMICS_INTERVAL_SEC``), or all of them: the spec's periodic updater, a safety
+net here because every change already triggers its own recomputation.
+
+In the server it runs in a background thread (``start``), woken by every saved event and polling
+for other processes' events; recomputation is plain Python, so a full one shares the GIL with
+requests but never holds a lock they wait for (queries without ``minPosition`` read what is
+stored; with it, they wait at most the consistency timeout). Standalone:
+``manufactory economics update | run``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import Engine, MetaData, Table, select
+
+from application.economics import STORED, Builds, EconomicsService, compute
+from domain.economics.dependents import Dependents
+from domain.errors import DomainError, RuleViolation
+from domain.events import utcnow
+from projections.database import write_transaction
+from projections.economics import (
+    ECONOMICS,
+    EVERY_REGION,
+    PENDING,
+    REGIONS,
+    EconomicsProjection,
+    EconomicsView,
+    Pending,
+    Scope,
+    forget_pending,
+    pending,
+    stale_groups,
+    widen,
+    write_rows,
+)
+from projections.market import all_regions
+from projections.runtime import ProjectionRuntime
+from projections.tracking import registry
+
+log = logging.getLogger(__name__)
+
+DEPENDENCIES = ("catalog", "industry", "market")  # the read models a row is computed from
+
+
+class UpdateReport(msgspec.Struct, kw_only=True, rename="camel"):
+    users: int = 0
+    regions: int = 0
+    pending: int = 0  # pending entries handled
+    computed: int = 0  # rows worked out
+    changed: int = 0  # rows whose figures changed (version + 1)
+    removed: int = 0  # rows of items no longer built
+    seconds: float = 0.0
+
+
+class Busy(Exception):
+    """Another update holds the updater longer than the caller can wait."""
+
+
+class EconomicsUpdater:
+    def __init__(
+        self,
+        economics: EconomicsService,
+        projections: ProjectionRuntime,
+        engine: Engine,
+        interval_sec: float,
+        poll_sec: float = 1.0,
+    ) -> None:
+        self._economics = economics
+        self._projections = projections
+        self._engine = engine
+        self.interval_sec = interval_sec
+        self._poll_sec = poll_sec
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._tables: dict[int, tuple[Table, Table, Table]] = {}
+        self._dependents: dict[UUID, Dependents] = {}
+
+    # ------------------------------------------------------------ updating
+
+    def update_pending(self, owner: UUID | None = None, wait: float | None = None) -> UpdateReport:
+        """Recompute what the pending entries (of ``owner``, or everyone's) make stale. ``wait``:
+        longest to wait for an update already running (Busy after that)."""
+        started = time.perf_counter()
+        report = UpdateReport()
+        with self._turn(wait):
+            generation = self._catch_up()
+            with self._engine.connect() as connection:
+                entries = pending(connection, self._physical(generation)[1], owner)
+            by_owner: dict[UUID, list[Pending]] = defaultdict(list)
+            for entry in entries:
+                by_owner[entry.owner_id].append(entry)
+            for user, found in by_owner.items():
+                scope: Scope = {}
+                for entry in found:
+                    widen(scope, entry.region_id, entry.type_ids)
+                self._recompute(user, scope, generation, [entry.key for entry in found], report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def refresh(self, older_than: timedelta | None = None, owner: UUID | None = None) -> UpdateReport:
+        """Recompute every row of each (user, region) with a row last worked out more than
+        ``older_than`` ago; with None, every row of every region (of ``owner``, or everyone's)."""
+        started = time.perf_counter()
+        report = self.update_pending(owner)
+        with self._turn(None):
+            generation = self._catch_up()
+            with self._engine.connect() as connection:
+                if older_than is None:
+                    groups = all_regions(connection, owner)
+                else:
+                    groups = stale_groups(connection, self._physical(generation)[2], utcnow() - older_than)
+        by_owner: dict[UUID, Scope] = defaultdict(dict)
+        for user, region in groups:
+            if owner is None or user == owner:
+                by_owner[user][region] = None
+        for user, scope in by_owner.items():
+            with self._turn(None):  # one user at a time: queries waiting for their own rows get a turn
+                self._recompute(user, scope, self._catch_up(), [], report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _recompute(
+        self, owner: UUID, scope: Scope, generation: int, handled: list[tuple[UUID, int, int]], report: UpdateReport
+    ) -> None:
+        economics = self._economics
+        rows_table, pending_table, regions_table = self._physical(generation)
+        regions = economics.region_ids(owner)
+        wanted: Scope = {}
+        for region, items in scope.items():
+            for each in regions if region == EVERY_REGION else [region] if region in regions else []:
+                widen(wanted, each, items)
+        try:
+            snapshot = economics.catalog(owner)
+        except RuleViolation:  # no catalog: nothing to compute
+            snapshot = None
+        written: list[tuple[int, list[EconomicsView], frozenset[int] | None]] = []
+        if snapshot is not None:
+            dependents = self._dependents.get(owner)
+            if dependents is None or dependents.catalog_version != snapshot.graph.catalog_version:
+                dependents = self._dependents[owner] = Dependents(snapshot.graph)
+            plans = economics.plans(owner)
+            builds: Builds = {}
+            for region, items in sorted(wanted.items()):
+                market = economics.region(owner, region)
+                products = dependents.products if items is None else dependents.of(items)
+                views = []
+                for type_id in sorted(products):
+                    try:
+                        views.append(compute(snapshot, type_id, market, STORED, plans, builds))
+                    except DomainError as error:  # e.g. a chain that loops: no row
+                        log.debug("no economics for type %s of %s: %s", type_id, owner, error)
+                written.append((region, views, dependents.products if items is None else None))
+        now = utcnow()
+        with write_transaction(self._engine) as connection:
+            locked = connection.execute(
+                select(registry.c.active_generation)
+                .where(registry.c.name == EconomicsProjection.name)
+                .with_for_update()
+            ).scalar_one()
+            if locked != generation:
+                return  # a rebuild swapped generations meanwhile: its own pending entries will follow
+            for region, views, keep_only in written:
+                outcome = write_rows(connection, (rows_table, regions_table), owner, region, views, now, keep_only)
+                report.computed += outcome.computed
+                report.changed += outcome.changed
+                report.removed += outcome.removed
+            forget_pending(connection, pending_table, handled)
+        economics.rows_written()
+        report.users += 1
+        report.regions += len(written)
+        report.pending += len(handled)
+
+    def _catch_up(self) -> int:
+        """This projection's pending entries, and the read models rows are computed from, up to
+        at least its position; returns its live generation."""
+        self._projections.catch_up(EconomicsProjection.name)
+        for name in DEPENDENCIES:  # also moves this process's position signal, for its caches
+            self._projections.catch_up(name)
+        with self._engine.connect() as connection:
+            return connection.execute(
+                select(registry.c.active_generation).where(registry.c.name == EconomicsProjection.name)
+            ).scalar_one()
+
+    def _physical(self, generation: int) -> tuple[Table, Table, Table]:
+        """The rows, pending and regions tables of a generation (written directly: views are
+        read-only)."""
+        if generation not in self._tables:
+            metadata = MetaData()
+            self._tables[generation] = (
+                ECONOMICS.physical(generation, metadata),
+                PENDING.physical(generation, metadata),
+                REGIONS.physical(generation, metadata),
+            )
+        return self._tables[generation]
+
+    @contextmanager
+    def _turn(self, wait: float | None) -> Iterator[None]:
+        """One update at a time in this process (others would only repeat its work)."""
+        if not self._lock.acquire(timeout=-1 if wait is None else wait):
+            raise Busy("the economics updater is busy; retry shortly")
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    # ------------------------------------------------------------ background
+
+    def wake(self, _position: int | None = None) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        """Update in a thread until ``stop``: pending entries as they come, stale groups every interval."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run_until_stopped, name="economics", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def run_until_stopped(self) -> None:
+        due = time.monotonic() + self.interval_sec
+        while not self._stop.is_set():
+            if self._wake.wait(self._poll_sec):
+                self._wake.clear()
+                self._stop.wait(0.05)  # let the projection runner apply the burst first
+            try:
+                report = self.update_pending()
+                if time.monotonic() >= due:
+                    due = time.monotonic() + self.interval_sec
+                    report = self.refresh(timedelta(seconds=self.interval_sec))
+                if report.computed:
+                    log.info("economics: %d rows worked out, %d changed", report.computed, report.changed)
+            except Exception:  # keep serving; try again on the next wake or poll
+                log.exception("economics update failed")
+                self._stop.wait(1.0)

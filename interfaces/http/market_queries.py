@@ -1,0 +1,50 @@
+"""Query routes of the market read model: your regions, and one item's latest quote with its
+price history (each with its observation time, so stale data shows)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
+
+from domain.errors import NotFound
+from interfaces.http.catalog_queries import TypeIdPath
+from interfaces.http.context import MinPosition, await_projection, read_model, system_of
+from projections.market import ItemPricesView, RegionView, item_prices, list_regions
+
+
+@get("/v1/market/regions", tags=["queries"])
+async def get_regions(
+    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+) -> list[RegionView]:
+    """The regions you have market data for: batches, items quoted, newest observation, job site."""
+    system = system_of(state)
+    await await_projection(system, "market", min_position)
+    return await read_model(system, list_regions, user_id)
+
+
+@get("/v1/market/prices/{type_id:int}", tags=["queries"])
+async def get_item_prices(
+    state: State,
+    user_id: NamedDependency[UUID],
+    type_id: TypeIdPath,
+    region_id: Annotated[int, QueryParameter(ge=1, description="The market region")],
+    min_position: MinPosition = None,
+) -> ItemPricesView:
+    """The item's latest quote and adjusted price, and its history within the retention
+    (``MANUFACTORY_MARKET_HISTORY_DAYS``), oldest first."""
+    system = system_of(state)
+    await await_projection(system, "market", min_position)
+    found = await read_model(system, item_prices, user_id, region_id, type_id)
+    if found is None:
+        raise NotFound(f"you have no market data for region {region_id}", "region_id")
+    return found
+
+
+def market_query_routes() -> list[HTTPRouteHandler]:
+    return [get_regions, get_item_prices]

@@ -1,0 +1,484 @@
+"""The spec's production_economics as a read model: per (user, region, item) the costs, prices,
+profit, ROI and times of building the item, each figure with the observation time of the
+oldest price behind it, and the prices that were missing.
+
+A row needs the catalog, the plans and the market together, which three other projections
+keep; a projection must not read another one's tables while it applies events (they stand at
+different positions, and a rebuild would read what is there today). So this projection only
+records what each event makes stale: ``economics_pending`` rows naming the user, the region
+(0: every region) and the items whose prices changed (null: every item). The economics updater
+(``application/economics_updater.py``) brings the other read models up to this projection's
+position, recomputes the rows those items reach, writes only rows whose figures changed (their
+``version`` goes up) and deletes the pending rows, in one transaction under this projection's
+registry lock. ``economics_plans`` maps plans to their products, since plan events after the
+first do not name the product; ``economics_regions`` says when each region's rows were last
+written (what cached rankings are checked against) and last all worked out (for the periodic
+pass).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Table,
+    Uuid,
+    and_,
+    delete,
+    func,
+    insert,
+    nulls_last,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+
+from domain.catalog.catalog import BoughtItemsMarked, CatalogVersionRecorded
+from domain.economics.batch import MarketBatchRecorded
+from domain.economics.item_economics import Figure
+from domain.economics.market import Missing
+from domain.events import Event
+from domain.industry.plan import (
+    PlanCreated,
+    PlanDeleted,
+    PlanStep,
+    PlanStepsAdded,
+    PlanStepsRemoved,
+    PlanStepUpdated,
+)
+from projections.catalog import CATALOG_ITEMS
+from projections.industry import PLANS as INDUSTRY_PLANS
+from projections.readmodel import ReadModelTable, insert_rows
+from projections.runtime import Projection
+from projections.types import UtcDateTime
+
+EVERY_REGION = 0
+FIGURES = (
+    "material_cost",
+    "job_cost",
+    "total_cost",
+    "sell_price",
+    "buy_price",
+    "profit_sell",
+    "profit_buy",
+    "roi_sell",
+    "roi_buy",
+    "profit_per_hour_sell",
+    "profit_per_hour_buy",
+)
+_CHUNK = 2000
+
+ECONOMICS = ReadModelTable(
+    "production_economics",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("region_id", BigInteger, primary_key=True),
+        Column("type_id", BigInteger, primary_key=True),
+        Column("me", Integer, nullable=False),
+        Column("te", Integer, nullable=False),
+        Column("runs", Integer, nullable=False),
+        Column("units", BigInteger, nullable=False),
+        Column("strategy", String(16), nullable=False),
+        Column("plan_id", Uuid),
+        *(Column(name, Float) for name in FIGURES),
+        *(Column(f"{name}_as_of", UtcDateTime) for name in FIGURES),
+        Column("base_time", Float, nullable=False),
+        Column("effective_time", Float, nullable=False),
+        Column("chain_time", Float, nullable=False),
+        Column("daily_volume", Float),
+        Column("missing", JSON, nullable=False),
+        Column("approximate", JSON, nullable=False),
+        Column("catalog_version", Integer, nullable=False),
+        Column("digest", String(32), nullable=False),  # of the content: a recomputation compares only this
+        Column("version", Integer, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+    ],
+    indexes=[("by_type", ["owner_id", "type_id"], False)],
+)
+REGIONS = ReadModelTable(
+    "economics_regions",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("region_id", BigInteger, primary_key=True),
+        Column("written_at", UtcDateTime, nullable=False),  # the last write of any of the region's rows
+        Column("refreshed_at", UtcDateTime),  # the last time every row of the region was worked out
+    ],
+)
+PENDING = ReadModelTable(
+    "economics_pending",
+    lambda: [
+        Column("event_id", Uuid, primary_key=True),
+        Column("event_version", Integer, primary_key=True),
+        Column("region_id", BigInteger, primary_key=True),  # EVERY_REGION: all of the user's regions
+        Column("owner_id", Uuid, nullable=False),
+        Column("type_ids", JSON),  # null: every item
+        Column("recorded_at", UtcDateTime, nullable=False),
+    ],
+    indexes=[("owner", ["owner_id"], False)],
+)
+PLANS = ReadModelTable(
+    "economics_plans",
+    lambda: [
+        Column("plan_id", Uuid, primary_key=True),
+        Column("owner_id", Uuid, nullable=False),
+        Column("product_type_id", BigInteger, nullable=False),
+    ],
+)
+
+Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose data changed (None: all)
+
+
+class EconomicsProjection(Projection):
+    name = "economics"
+    tables = (ECONOMICS, PENDING, PLANS, REGIONS)
+    topics = (
+        MarketBatchRecorded,
+        CatalogVersionRecorded,
+        BoughtItemsMarked,
+        PlanCreated,
+        PlanStepsAdded,
+        PlanStepUpdated,
+        PlanStepsRemoved,
+        PlanDeleted,
+    )
+
+    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        pending: list[dict[str, Any]] = []
+        plans = tables["economics_plans"]
+        for event in events:
+            owner, scope = event.meta.user_id, self._scope(connection, plans, event)
+            if isinstance(event, PlanCreated):
+                insert_rows(
+                    connection,
+                    plans,
+                    [{"plan_id": event.originator_id, "owner_id": owner, "product_type_id": event.product_type_id}],
+                )
+            elif isinstance(event, PlanDeleted):
+                connection.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
+            pending.extend(
+                {
+                    "event_id": event.originator_id,
+                    "event_version": event.originator_version,
+                    "region_id": region,
+                    "owner_id": owner,
+                    "type_ids": sorted(items) if items is not None else None,
+                    "recorded_at": event.timestamp,
+                }
+                for region, items in scope.items()
+            )
+        insert_rows(connection, tables["economics_pending"], pending)
+
+    @staticmethod
+    def _scope(connection: Connection, plans: Table, event: Event) -> Scope:
+        """Which rows ``event`` makes stale."""
+        if isinstance(event, MarketBatchRecorded):
+            scope: Scope = {}
+            if event.quotes:
+                widen(scope, event.region_id or EVERY_REGION, {row.type_id for row in event.quotes})
+            if event.adjusted_prices:  # job costs, through the items whose recipes use them
+                widen(scope, EVERY_REGION, {row.type_id for row in event.adjusted_prices})
+            if event.cost_indices:
+                widen(scope, EVERY_REGION, None)
+            if event.job_site:
+                widen(scope, event.region_id or EVERY_REGION, None)
+            return scope
+        if isinstance(event, CatalogVersionRecorded | BoughtItemsMarked):
+            return {EVERY_REGION: None}
+        if isinstance(event, PlanCreated):
+            return {EVERY_REGION: {event.product_type_id}}
+        product = connection.execute(
+            select(plans.c.product_type_id).where(plans.c.plan_id == event.originator_id)
+        ).scalar_one_or_none()
+        return {EVERY_REGION: {product}} if product is not None else {}
+
+
+def widen(scope: Scope, region: int, items: Iterable[int] | None) -> None:
+    """Add ``items`` (None: every item) of ``region`` to ``scope``."""
+    known = scope.get(region, set())
+    scope[region] = None if items is None or known is None else known | set(items)
+
+
+# ------------------------------------------------------------------- rows
+
+
+class EconomicsView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One item's economics in one region, stored or computed for the asked options."""
+
+    type_id: int
+    name: str | None
+    region_id: int
+    me: int
+    te: int
+    runs: int
+    units: int  # units the runs make
+    strategy: str  # "plan" (the user's plan for the item), "make", "buy" or "cheapest"
+    plan_id: UUID | None
+    material_cost: Figure
+    job_cost: Figure
+    total_cost: Figure
+    sell_price: Figure  # per unit
+    buy_price: Figure  # per unit
+    profit_sell: Figure
+    profit_buy: Figure
+    roi_sell: Figure  # percent
+    roi_buy: Figure
+    profit_per_hour_sell: Figure
+    profit_per_hour_buy: Figure
+    base_time: float  # seconds: the product's recipe × runs, no TE, skills or structure
+    effective_time: float  # seconds: the product's jobs with TE, skills and structure
+    chain_time: float  # seconds: every job made, one after another (profit per hour divides by it)
+    daily_volume: float | None
+    missing: tuple[Missing, ...]
+    approximate: tuple[int, ...]  # priced at the lowest sell for want of order-book depth
+    catalog_version: int
+    source: Literal["projection", "computed"]
+    version: int | None = None  # stored rows: how many times the figures changed
+    updated_at: datetime | None = None  # stored rows: when the figures last changed
+
+
+def row_of(view: EconomicsView, owner: UUID) -> dict[str, Any]:
+    """The stored row without its stamps (version, updated_at), with a digest of its content."""
+    row: dict[str, Any] = {
+        "owner_id": owner,
+        "region_id": view.region_id,
+        "type_id": view.type_id,
+        "me": view.me,
+        "te": view.te,
+        "runs": view.runs,
+        "units": view.units,
+        "strategy": view.strategy,
+        "plan_id": view.plan_id,
+        "base_time": view.base_time,
+        "effective_time": view.effective_time,
+        "chain_time": view.chain_time,
+        "daily_volume": view.daily_volume,
+        "missing": [msgspec.to_builtins(missing) for missing in view.missing],
+        "approximate": list(view.approximate),
+        "catalog_version": view.catalog_version,
+    }
+    for name in FIGURES:
+        figure: Figure = getattr(view, name)
+        row[name], row[f"{name}_as_of"] = figure.value, figure.as_of
+    row["digest"] = hashlib.blake2b(msgspec.json.encode(row), digest_size=16).hexdigest()
+    return row
+
+
+def _view(row: Any) -> EconomicsView:
+    """A stored row read with its item's name (``_named``)."""
+    m = row._mapping
+    return EconomicsView(
+        type_id=m["type_id"],
+        name=m["name"],
+        region_id=m["region_id"],
+        me=m["me"],
+        te=m["te"],
+        runs=m["runs"],
+        units=m["units"],
+        strategy=m["strategy"],
+        plan_id=m["plan_id"],
+        **{figure: Figure(value=m[figure], as_of=m[f"{figure}_as_of"]) for figure in FIGURES},
+        base_time=m["base_time"],
+        effective_time=m["effective_time"],
+        chain_time=m["chain_time"],
+        daily_volume=m["daily_volume"],
+        missing=msgspec.convert(m["missing"], tuple[Missing, ...]),
+        approximate=tuple(m["approximate"]),
+        catalog_version=m["catalog_version"],
+        source="projection",
+        version=m["version"],
+        updated_at=m["updated_at"],
+    )
+
+
+class WriteReport(msgspec.Struct, kw_only=True):
+    computed: int = 0  # rows worked out
+    changed: int = 0  # rows whose figures differ (written, version + 1)
+    removed: int = 0  # rows of items no longer built
+
+
+def write_rows(
+    connection: Connection,
+    tables: tuple[Table, Table],
+    owner: UUID,
+    region_id: int,
+    views: Sequence[EconomicsView],
+    now: datetime,
+    keep_only: Iterable[int] | None = None,
+) -> WriteReport:
+    """Store ``views`` (one region's) in ``tables`` (rows, regions): rows whose figures changed
+    are replaced with the version one up, the others are left alone. ``keep_only`` marks a full
+    pass: the region's rows of other items are deleted (the catalog no longer builds them)."""
+    table, regions = tables
+    scope = and_(table.c.owner_id == owner, table.c.region_id == region_id)
+    wanted = {view.type_id: row_of(view, owner) for view in views}
+    current: dict[int, tuple[str, int]] = {}
+    for chunk in _chunks(sorted(wanted)):
+        query = select(table.c.type_id, table.c.digest, table.c.version).where(scope, table.c.type_id.in_(chunk))
+        current.update({type_id: (digest, version) for type_id, digest, version in connection.execute(query)})
+    fresh = [
+        {**row, "version": old[1] + 1 if old else 1, "updated_at": now}
+        for type_id, row in wanted.items()
+        if (old := current.get(type_id)) is None or old[0] != row["digest"]
+    ]
+    report = WriteReport(computed=len(wanted), changed=len(fresh))
+    for chunk in _chunks([row["type_id"] for row in fresh if row["type_id"] in current]):
+        connection.execute(delete(table).where(scope, table.c.type_id.in_(chunk)))
+    insert_rows(connection, table, fresh)
+    if keep_only is not None:
+        kept = set(keep_only)
+        gone = [t for t in connection.execute(select(table.c.type_id).where(scope)).scalars() if t not in kept]
+        for chunk in _chunks(gone):
+            connection.execute(delete(table).where(scope, table.c.type_id.in_(chunk)))
+        report.removed = len(gone)
+    _stamp(connection, regions, owner, region_id, now, full=keep_only is not None)
+    return report
+
+
+def _stamp(connection: Connection, regions: Table, owner: UUID, region_id: int, now: datetime, full: bool) -> None:
+    """The region's rows were written now (and, ``full``, all worked out)."""
+    key = and_(regions.c.owner_id == owner, regions.c.region_id == region_id)
+    values = {"written_at": now, **({"refreshed_at": now} if full else {})}
+    if connection.execute(update(regions).where(key).values(values)).rowcount == 0:
+        connection.execute(
+            insert(regions).values(
+                owner_id=owner, region_id=region_id, written_at=now, refreshed_at=now if full else None
+            )
+        )
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+class Pending(msgspec.Struct, frozen=True):
+    key: tuple[UUID, int, int]
+    owner_id: UUID
+    region_id: int
+    type_ids: tuple[int, ...] | None
+
+
+def pending(connection: Connection, table: Table, owner: UUID | None = None) -> list[Pending]:
+    query = select(table)
+    if owner is not None:
+        query = query.where(table.c.owner_id == owner)
+    return [
+        Pending(
+            (row.event_id, row.event_version, row.region_id),
+            row.owner_id,
+            row.region_id,
+            tuple(row.type_ids) if row.type_ids is not None else None,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def forget_pending(connection: Connection, table: Table, keys: Sequence[tuple[UUID, int, int]]) -> None:
+    columns = tuple_(table.c.event_id, table.c.event_version, table.c.region_id)
+    for chunk in _chunks(list(keys)):
+        connection.execute(delete(table).where(columns.in_(chunk)))
+
+
+def stale_groups(connection: Connection, regions: Table, before: datetime) -> list[tuple[UUID, int]]:
+    """(user, region) pairs whose rows were not all worked out since ``before``."""
+    query = select(regions.c.owner_id, regions.c.region_id).where(
+        or_(regions.c.refreshed_at.is_(None), regions.c.refreshed_at < before)
+    )
+    return [(owner, region) for owner, region in connection.execute(query)]
+
+
+# ------------------------------------------------------------------- queries
+
+Sort = Literal["profit", "roi", "profit_per_hour", "volume"]
+Basis = Literal["sell", "buy"]
+
+
+def _sort_column(table: Table, sort: Sort, basis: Basis) -> Any:
+    return table.c.daily_volume if sort == "volume" else table.c[f"{sort}_{basis}"]
+
+
+def _named(table: Table) -> Any:
+    items = CATALOG_ITEMS.view
+    name = (
+        select(items.c.name)
+        .where(items.c.owner_id == table.c.owner_id, items.c.type_id == table.c.type_id)
+        .scalar_subquery()
+    )
+    return select(table, name.label("name"))
+
+
+def last_written(connection: Connection, owner: UUID, region_id: int) -> datetime | None:
+    """When a row of the region was last written: what cached answers over the region's rows
+    are checked against, in any process."""
+    table = REGIONS.view
+    query = select(table.c.written_at).where(table.c.owner_id == owner, table.c.region_id == region_id)
+    return connection.execute(query).scalar()
+
+
+def stored_row(connection: Connection, owner: UUID, region_id: int, type_id: int) -> EconomicsView | None:
+    table = ECONOMICS.view
+    row = connection.execute(
+        _named(table).where(table.c.owner_id == owner, table.c.region_id == region_id, table.c.type_id == type_id)
+    ).first()
+    return _view(row) if row is not None else None
+
+
+def opportunities(
+    connection: Connection,
+    owner: UUID,
+    region_id: int,
+    *,
+    basis: Basis = "sell",
+    sort: Sort = "profit",
+    min_roi: float | None = None,
+    min_profit: float | None = None,
+    limit: int = 50,
+) -> tuple[list[EconomicsView], int]:
+    """The region's items with a known profit at ``basis`` prices matching the filters, best
+    first by ``sort``; and how many items could not be priced (missing prices)."""
+    table = ECONOMICS.view
+    profit, roi = table.c[f"profit_{basis}"], table.c[f"roi_{basis}"]
+    query = _named(table).where(table.c.owner_id == owner, table.c.region_id == region_id, profit.is_not(None))
+    if min_profit is not None:
+        query = query.where(profit >= min_profit)
+    if min_roi is not None:
+        query = query.where(roi >= min_roi)
+    query = query.order_by(nulls_last(_sort_column(table, sort, basis).desc()), table.c.type_id).limit(limit)
+    rows = [_view(row) for row in connection.execute(query)]
+    unpriced = connection.execute(
+        select(func.count()).where(table.c.owner_id == owner, table.c.region_id == region_id, profit.is_(None))
+    ).scalar_one()
+    return rows, unpriced
+
+
+def stored_rows(connection: Connection, owner: UUID, type_id: int) -> list[EconomicsView]:
+    """The item's stored rows in every region of the user."""
+    table = ECONOMICS.view
+    rows = connection.execute(
+        _named(table).where(table.c.owner_id == owner, table.c.type_id == type_id).order_by(table.c.region_id)
+    )
+    return [_view(row) for row in rows]
+
+
+def plans_by_product(connection: Connection, owner: UUID) -> dict[int, tuple[UUID, tuple[PlanStep, ...]]]:
+    """The user's plan for each product (the most recently changed where there are several)."""
+    plans = INDUSTRY_PLANS.view
+    rows = connection.execute(
+        select(plans.c.plan_id, plans.c.product_type_id, plans.c.steps)
+        .where(plans.c.owner_id == owner)
+        .order_by(plans.c.updated_at, plans.c.plan_id)
+    )
+    return {product: (plan_id, msgspec.convert(steps, tuple[PlanStep, ...])) for plan_id, product, steps in rows}
