@@ -1,0 +1,243 @@
+"""The crafting service: users' crafting worlds, live in memory and persisted as events.
+
+A world lives in memory as its ``World`` aggregate, the engine inside. One lock per world
+covers "catch up, run the engine, save": commands on one world take turns, different worlds
+run in parallel and their saves share transactions through the event store's group commit.
+Reads take the same lock, so they only ever show what was saved. Memory never runs ahead of
+the store: when a save fails the world is dropped and rebuilt from its events before its
+next use, and a save that collides with another process's (the same world changed there) is
+retried on the rebuilt world.
+
+Time is ``clock()`` (Unix seconds; tests pass their own). Every command first completes the
+jobs due by now, so it decides on the world as time says it is; the ticker thread does the
+same for worlds nobody touches. A completion is stamped with its job's end time however late
+it is noticed, so after a restart, when worlds are found in the event log and rebuilt from
+their events, the first catch-up completes what ended while the service was down as if it
+had never stopped.
+
+Saved job records are then published per world and owner (``subscribe``) for event streams.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
+
+from application.commands import MAX_ATTEMPTS, create_aggregate
+from application.event_store import EventStore
+from domain.aggregate import replay
+from domain.crafting import QueueEventBus, Subscription
+from domain.crafting_world import World, WorldCreated
+from domain.errors import Conflict, DomainError, NotFound
+from domain.events import CommandMeta
+from projections.signal import PositionSignal
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+Decide = Callable[[World, float], R]
+
+_WORLD_TOPIC = get_topic(WorldCreated)
+_DISCOVERY_PAGE = 1000
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+class _Entry:
+    """One world of the service: its lock, its aggregate (None: rebuild it from the store before
+    use) and the bus its saved job records are published on (it outlives rebuilds)."""
+
+    __slots__ = ("bus", "lock", "owner_id", "world", "world_id")
+
+    def __init__(self, world_id: UUID, owner_id: UUID, world: World | None) -> None:
+        self.world_id = world_id
+        self.owner_id = owner_id
+        self.world = world
+        self.lock = threading.Lock()
+        self.bus = QueueEventBus()
+
+
+class CraftingService:
+    def __init__(self, store: EventStore, *, tick_interval: float, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self.tick_interval = tick_interval
+        self.signal = PositionSignal()  # advanced after each publication: wakes event streams
+        self._entries: dict[UUID, _Entry] = {}
+        self._discovery = threading.Lock()
+        self._scanned = 0  # the log has been searched for new worlds up to this position
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- worlds -------------------------------------------------------------------------------
+
+    def create_world(self, name: str, seed: int | None, meta: CommandMeta) -> tuple[UUID, int]:
+        """A new world (a random seed unless given); its id and log position."""
+        world = World.create(uuid.uuid4(), name, secrets.randbits(63) if seed is None else seed, meta)
+        position = create_aggregate(self.store, world, "world").position
+        with self._discovery:
+            self._entries.setdefault(world.id, _Entry(world.id, meta.user_id, world))
+        return world.id, position
+
+    def world_ids(self, user_id: UUID) -> list[UUID]:
+        """The user's worlds, oldest first."""
+        self._discover()
+        return [entry.world_id for entry in list(self._entries.values()) if entry.owner_id == user_id]
+
+    def read(self, world_id: UUID, user_id: UUID, query: Decide[R]) -> R:
+        """``query(world, now)`` on the user's world, as saved."""
+        entry = self._entry(world_id, user_id)
+        with entry.lock:
+            try:
+                return query(self._world(entry), self.clock())
+            except DomainError as error:
+                _api_field(error)
+                raise
+
+    def command(self, world_id: UUID, meta: CommandMeta, decide: Decide[R]) -> tuple[R, int]:
+        """Catch the user's world up to now, run ``decide(world, now)`` and save what it did;
+        its answer and the log position of the save."""
+        entry = self._entry(world_id, meta.user_id)
+        with entry.lock:
+            return self._run(entry, meta, decide)
+
+    def subscribe(self, world_id: UUID, user_id: UUID, owner: str) -> Subscription:
+        """The saved job records of ``owner`` in the user's world, from now on."""
+        return self._entry(world_id, user_id).bus.subscribe(owner)
+
+    def unsubscribe(self, world_id: UUID, subscription: Subscription) -> None:
+        self._entries[world_id].bus.unsubscribe(subscription)
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Catch up every world with a job due (one busy with a command catches up in it); how many."""
+        self._discover()
+        caught_up = 0
+        for entry in list(self._entries.values()):
+            if not entry.lock.acquire(blocking=False):
+                continue
+            try:
+                due = self._world(entry).next_due()
+                if due is not None and due <= self.clock():
+                    meta = CommandMeta(user_id=entry.owner_id, correlation_id=f"crafting-tick-{uuid.uuid4()}")
+                    self._run(entry, meta, _nothing)
+                    caught_up += 1
+            except Exception:  # one world's trouble must not stall the others; it was forgotten
+                log.exception("crafting world %s could not be caught up", entry.world_id)
+            finally:
+                entry.lock.release()
+        return caught_up
+
+    def start(self) -> None:
+        """Tick in a background thread every ``tick_interval`` seconds until ``stop``."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._tick_until_stopped, name="crafting-ticker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _tick_until_stopped(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # the store may be briefly unreachable: try again next tick
+                log.exception("crafting tick failed")
+            self._stop.wait(self.tick_interval)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _entry(self, world_id: UUID, user_id: UUID) -> _Entry:
+        entry = self._entries.get(world_id)
+        if entry is None:
+            self._discover()
+            entry = self._entries.get(world_id)
+        if entry is None or entry.owner_id != user_id:
+            raise NotFound("world not found", "worldId")
+        return entry
+
+    def _discover(self) -> None:
+        """Find the worlds created since the last look (here or by another process) in the log."""
+        with self._discovery:
+            head = self.store.head()
+            while self._scanned < head:
+                found = self.store.recorder.select_notifications(
+                    start=self._scanned + 1, limit=_DISCOVERY_PAGE, stop=head, topics=[_WORLD_TOPIC]
+                )
+                for notification in found:
+                    created = self.store.mapper.to_domain_event(notification)
+                    self._entries.setdefault(
+                        created.originator_id, _Entry(created.originator_id, created.owner_id, None)
+                    )
+                self._scanned = found[-1].id if len(found) == _DISCOVERY_PAGE else head
+
+    def _world(self, entry: _Entry) -> World:
+        if entry.world is None:
+            world = replay(None, self.store.history(entry.world_id))
+            assert isinstance(world, World)
+            entry.world = world
+        return entry.world
+
+    def _forget(self, entry: _Entry) -> None:
+        entry.world = None
+        self.store.forget(entry.world_id)
+
+    def _run(self, entry: _Entry, meta: CommandMeta, decide: Decide[R]) -> tuple[R, int]:
+        for _ in range(MAX_ATTEMPTS):
+            world = self._world(entry)
+            now = self.clock()
+            try:
+                while world.catch_up(now, meta):  # saved in chunks, each whole
+                    self._save(entry, world)
+                answer = decide(world, now)
+                return answer, self._save(entry, world)
+            except IntegrityError:
+                continue  # the world changed elsewhere; _save forgot ours: again on the rebuilt one
+            except DomainError as error:
+                if world.has_pending_events:  # refusals change nothing; anything else is not trusted
+                    self._forget(entry)
+                _api_field(error)
+                raise
+            except BaseException:
+                self._forget(entry)
+                raise
+        raise Conflict("the world is being changed elsewhere too often; try again", "worldId")
+
+    def _save(self, entry: _Entry, world: World) -> int:
+        """Save the world's new events, then publish their job records; forget the world if it fails."""
+        if not world.has_pending_events:
+            return self.store.head()
+        records = world.unsaved_records()
+        try:
+            position = self.store.save_events(world)
+        except BaseException:
+            self._forget(entry)
+            raise
+        for record in records:
+            entry.bus.publish(record)
+        if records:
+            self.signal.advance("crafting", position)
+        return position
+
+
+def _nothing(world: World, now: float) -> None:
+    """The ticker's command: the catch-up before it is the whole point."""
+
+
+def _api_field(error: DomainError) -> None:
+    """The engine names fields in snake_case; the API (and the rest of the application) in camelCase."""
+    if error.field:
+        error.field = _SNAKE.sub(lambda match: match.group(1).upper(), error.field)

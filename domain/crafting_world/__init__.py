@@ -1,0 +1,47 @@
+"""Crafting worlds: the crafting engine (``domain.crafting``) as event-sourced aggregates.
+
+``World`` holds one user's recipes, inventories and managers; every change is an event, job
+starts with their consumed snapshot, completions with their rolled outputs, cancels with
+their refund, failures with their reason, so a world can be audited, replayed and restored.
+"""
+
+from domain.crafting_world.grants import GrantedModifiers, ModifierGrant
+from domain.crafting_world.world import (
+    CATCH_UP_LIMIT,
+    InventoryCreated,
+    InventoryView,
+    ItemsAdded,
+    ItemsRemoved,
+    JobCancelled,
+    JobCompleted,
+    JobFailed,
+    JobStarted,
+    ManagerCreated,
+    ManagerState,
+    RecipesRegistered,
+    World,
+    WorldCreated,
+    WorldState,
+    check_id,
+)
+
+__all__ = [
+    "CATCH_UP_LIMIT",
+    "GrantedModifiers",
+    "InventoryCreated",
+    "InventoryView",
+    "ItemsAdded",
+    "ItemsRemoved",
+    "JobCancelled",
+    "JobCompleted",
+    "JobFailed",
+    "JobStarted",
+    "ManagerCreated",
+    "ManagerState",
+    "ModifierGrant",
+    "RecipesRegistered",
+    "World",
+    "WorldCreated",
+    "WorldState",
+    "check_id",
+]
