@@ -26,8 +26,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How often the projection runner looks for events written by other processes.
     projection_poll_sec: float = 0.2
     projection_batch_size: int = 500
+    # How often the crafting ticker completes due jobs (a job ends at most this late).
+    crafting_tick_sec: float = 0.05
     # Auto-production: a runner tick every interval (never at start-up); also its cooldown.
     auto_production_interval_sec: float = 1800.0
+    # Market price history kept per region, in days before its newest observation.
+    market_history_days: int = 30
+    # The economics updater recomputes rows older than this (changes recompute at once).
+    economics_interval_sec: float = 1800.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -35,7 +41,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             database_url=env.get("MANUFACTORY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             consistency_timeout_sec=float(env.get("MANUFACTORY_CONSISTENCY_TIMEOUT_SEC", 5.0)),
+            crafting_tick_sec=float(env.get("MANUFACTORY_CRAFTING_TICK_SEC", 0.05)),
             auto_production_interval_sec=float(env.get("MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC", 1800)),
+            market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),
+            economics_interval_sec=float(env.get("MANUFACTORY_ECONOMICS_INTERVAL_SEC", 1800)),
         )
 
     @property

@@ -11,9 +11,13 @@ from application.auto_production import AutoProductionRunner
 from application.catalog import SAMPLE_CATALOG, CatalogService
 from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
+from application.crafting import CraftingService
+from application.economics import EconomicsService
+from application.economics_updater import EconomicsUpdater
 from application.event_store import EventStore
 from application.jobs import JobService
 from application.manufacturing import ContainerService
+from application.market import MarketService
 from application.plans import PlanService
 from application.settings import Settings
 from application.stock import StockService
@@ -39,7 +43,7 @@ class Manufactory:
             self.read_engine,
             self.store.recorder,
             self.store.mapper,
-            all_projections(),
+            all_projections(settings.market_history_days),
             self.signal,
             batch_size=settings.projection_batch_size,
             poll_interval=settings.projection_poll_sec,
@@ -52,9 +56,18 @@ class Manufactory:
         self.plans = PlanService(self.store, self.catalog_graphs)
         self.jobs = JobService(self.store, self.projections, self.query_engine)
         self.stock = StockService(self.store)
+        self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
         self.auto_production = AutoProductionRunner(
             self.plans, self.projections, self.query_engine, settings.auto_production_interval_sec
         )
+        self.market = MarketService(self.store)
+        self.economics = EconomicsService(
+            self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
+        )
+        self.economics_updater = EconomicsUpdater(
+            self.economics, self.projections, self.read_engine, settings.economics_interval_sec
+        )
+        self.store.on_recorded(self.economics_updater.wake)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:
@@ -79,7 +92,9 @@ class Manufactory:
         return issued
 
     def close(self) -> None:
+        self.crafting.stop()
         self.auto_production.stop()
+        self.economics_updater.stop()
         self.projections.stop()
         self.store.close()
         self.read_engine.dispose()

@@ -11,6 +11,8 @@
   import and chain build time and memory; the materials of the deepest item from the cached
   graph vs recomputed from the raw recipes per request (goal >= 20x); the materials endpoint
   over HTTP (requests/s and latency).
+- economics: full recomputation of ~10,000 products in 5 regions, and the opportunities
+  query's requests/s (``bench/economics.py``), plus the storage a 15,000-item batch costs.
 
 Results go to stdout and bench/results/latest.json; BENCHMARKS.md has the write-up.
 """
@@ -33,6 +35,7 @@ import httpx
 
 from application.settings import Settings
 from application.system import Manufactory
+from bench.economics import economics
 from bench.loadgen import load, request_bytes
 from bench.synthetic_catalog import deepest_item, synthetic_catalog
 from domain.catalog.chains import BillOfMaterials, ProductionGraph, StepSettings
@@ -296,7 +299,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured load run")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--events", type=int, default=20_000, help="events in the rebuild benchmark")
-    parser.add_argument("--only", choices=["command", "rebuild", "query", "chains"], default=None)
+    parser.add_argument("--only", choices=["command", "rebuild", "query", "chains", "economics"], default=None)
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results: dict[str, dict[str, Any]] = {}
@@ -307,6 +310,7 @@ def main() -> None:
             "rebuild": lambda url: rebuild(url, args.events),
             "query": lambda url: query_path(url, args.seconds, args.concurrency),
             "chains": lambda url: chains(url, args.seconds, args.concurrency),
+            "economics": lambda url: economics(url, args.seconds, args.concurrency),
         }
         for name, benchmark in benchmarks.items():
             if args.only and name != args.only:

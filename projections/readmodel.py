@@ -77,7 +77,8 @@ def _plain_insert(
     placeholders = ", ".join("?" for _ in names)
     statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
     values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    processors = [column.type.bind_processor(dialect) for column in table.columns]
+    # the dialect's own implementation: a generic DateTime stores another text format on SQLite
+    processors = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns]
     return statement, values_of, [(i, convert) for i, convert in enumerate(processors) if convert is not None]
 
 

@@ -225,5 +225,13 @@ def test_openapi_health_and_version_are_served(client: Any) -> None:
     assert client.get("/schema").status_code == 200
     health = client.get("/health").json()
     assert health["status"] == "ok"
-    assert {p["name"] for p in health["projections"]} == {"users", "manufacturing", "catalog", "industry", "stockpiles"}
+    assert {p["name"] for p in health["projections"]} == {
+        "users",
+        "manufacturing",
+        "catalog",
+        "industry",
+        "stockpiles",
+        "market",
+        "economics",
+    }
     assert client.get("/v1/version").json()["name"] == "manufactory"

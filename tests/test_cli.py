@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from projections.registry import all_projections
 from tests.support import run_cli
 
 
@@ -43,11 +44,7 @@ def test_projections_status_rebuild_and_audit(tmp_path: Path, sqlite_url: str) -
     assert "users: rebuilt as generation 2 and swapped in" in rebuilt.stdout
     status = run_cli("projections", "status", cwd=tmp_path, database_url=sqlite_url)
     assert [line.split()[:5] for line in status.stdout.splitlines()[1:]] == [
-        ["users", "2", "1", "1", "0"],
-        ["manufacturing", "2", "1", "1", "0"],
-        ["catalog", "2", "1", "1", "0"],
-        ["industry", "2", "1", "1", "0"],
-        ["stockpiles", "2", "1", "1", "0"],
+        [projection.name, "2", "1", "1", "0"] for projection in all_projections()
     ]
     from domain.users import user_aggregate_id
 

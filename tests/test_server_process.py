@@ -147,5 +147,7 @@ def test_cli_plans_a_rifter_run_and_lists_its_job_through_the_server(tmp_path: P
         jobs = run_cli("jobs", "list", "--status", "planned", cwd=tmp_path, **env)
         assert "Rifter" in jobs.stdout and " 3 " in jobs.stdout
         missing = run_cli("plans", "generate", plan_id, "0", cwd=tmp_path, **env)
-        assert missing.returncode != 0 and missing.stderr.startswith("error: 400 invalid_input (quantity): quantity must be a whole number")
+        assert missing.returncode != 0 and missing.stderr.startswith(
+            "error: 400 invalid_input (quantity): quantity must be a whole number"
+        )
         assert len(missing.stderr.strip().splitlines()) == 1

@@ -38,7 +38,7 @@ def import_(path: Path, user_name: str) -> None:
         data = read_catalog(path, lambda done, total: bar.update(task, completed=done, total=total))
     click.echo(f"read {len(data.items)} items and {len(data.recipes)} recipes; recording...", err=True)
     with Manufactory.open(Settings.from_env()) as system:
-        user_id = _user(system, user_name)
+        user_id = user_id_of(system, user_name)
         meta = CommandMeta(user_id=user_id, correlation_id=str(uuid.uuid4()))
         result = system.catalogs.import_catalog(data, str(path), meta)
         system.projections.catch_up("catalog")
@@ -64,7 +64,7 @@ def chains() -> None:
 def show(type_id: int, user_name: str) -> None:
     """Print the chain of TYPE_ID down to raw materials, quantities per parent run."""
     with Manufactory.open(Settings.from_env()) as system:
-        user_id = _user(system, user_name)
+        user_id = user_id_of(system, user_name)
         system.projections.catch_up("catalog")
         with system.query_engine.connect() as connection:
             snapshot = catalog_snapshot(connection, user_id)
@@ -73,7 +73,7 @@ def show(type_id: int, user_name: str) -> None:
     Console().print(_render(snapshot.graph.tree(type_id), snapshot.names))
 
 
-def _user(system: Manufactory, name: str) -> uuid.UUID:
+def user_id_of(system: Manufactory, name: str) -> uuid.UUID:
     user_id = user_aggregate_id(name)
     try:
         system.store.load(user_id, User)

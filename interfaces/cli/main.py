@@ -16,8 +16,10 @@ from application.system import Manufactory
 from domain.errors import DomainError
 from interfaces.cli.catalog import catalog, chains
 from interfaces.cli.client import CliError
+from interfaces.cli.crafting import crafting
 from interfaces.cli.industry import characters, jobs, plans, runs
 from interfaces.cli.manufacturing import manufacturing
+from interfaces.cli.market import economics, market
 from projections.runtime import ProjectionError
 
 console = Console(stderr=True)
@@ -204,6 +206,9 @@ def auto_production_run() -> None:
 cli.add_command(manufacturing)
 cli.add_command(catalog)
 cli.add_command(chains)
+cli.add_command(crafting)
+cli.add_command(market)
+cli.add_command(economics)
 for group in (plans, runs, jobs, characters):
     cli.add_command(group)
 

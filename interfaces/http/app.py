@@ -17,9 +17,14 @@ from application.system import Manufactory
 from interfaces.http.catalog_queries import catalog_query_routes
 from interfaces.http.commands import command_routes
 from interfaces.http.context import TokenCache, authenticated_user
+from interfaces.http.crafting_commands import crafting_command_routes
+from interfaces.http.crafting_queries import crafting_query_routes
+from interfaces.http.economics_queries import economics_query_routes
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.industry_commands import industry_command_routes
 from interfaces.http.industry_queries import industry_query_routes
+from interfaces.http.market_commands import market_command_routes
+from interfaces.http.market_queries import market_query_routes
 from interfaces.http.queries import query_routes, service_routes
 from interfaces.http.stock_commands import stock_command_routes
 from interfaces.http.stock_queries import stock_query_routes
@@ -33,9 +38,14 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
     async def projections_alongside(_: Litestar) -> AsyncIterator[None]:
         system.projections.start(apply=run_projections)
         system.auto_production.start()  # its first tick is one interval away, never at start-up
+        system.crafting.start()  # completes due crafting jobs; after a restart, what ended meanwhile
+        if run_projections:  # else `manufactory economics run` beside `projections run`
+            system.economics_updater.start()
         try:
             yield
         finally:
+            system.economics_updater.stop()
+            system.crafting.stop()
             system.auto_production.stop()
             system.projections.stop()
 
@@ -53,6 +63,11 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
                     *industry_query_routes(),
                     *stock_command_routes(),
                     *stock_query_routes(),
+                    *crafting_command_routes(),
+                    *crafting_query_routes(),
+                    *market_command_routes(),
+                    *market_query_routes(),
+                    *economics_query_routes(),
                     *service_routes(),
                 ],
             )

@@ -74,7 +74,7 @@ async def get_plan(
     found = await _query(state, min_position, find_plan, user_id, plan_id)
     if found is None:
         raise NotFound("plan not found", "planId")
-    snapshot = await user_catalog(state, user_id, None)
+    snapshot = await user_catalog(state, user_id, min_position)
     summary = found.plan
     return PlanOut(
         **{name: getattr(summary, name) for name in summary.__struct_fields__},

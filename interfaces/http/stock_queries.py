@@ -67,7 +67,7 @@ async def get_buildable(
     missing for one more."""
     validate_levels(me, 0)
     held = await _read(state, min_position, held_by_type, user_id, location_id)
-    snapshot = await user_catalog(state, user_id, None)
+    snapshot = await user_catalog(state, user_id, min_position)
     product = None
     if type_id is not None:
         if snapshot.graph.step(type_id) is None:
