@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 import msgspec
 from sqlalchemy import Engine
 
+from application.background import Background
 from application.plans import PlanService
 from domain.errors import DomainError, NotFound
 from domain.events import CommandMeta, utcnow
@@ -69,14 +70,15 @@ def _outcome(trigger: Trigger, action: str, **extra: object) -> TickOutcome:
     )
 
 
-class AutoProductionRunner:
+class AutoProductionRunner(Background):
+    thread_name = "auto-production"
+
     def __init__(self, plans: PlanService, projections: ProjectionRuntime, engine: Engine, interval_sec: float) -> None:
         self._plans = plans
         self._projections = projections
         self._engine = engine
         self.interval_sec = interval_sec
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """One pass now: read deficits and pending output, generate runs, say what happened."""
@@ -123,19 +125,8 @@ class AutoProductionRunner:
 
     # ------------------------------------------------------------ background
 
-    def start(self) -> None:
-        """Tick every interval in a thread, the first one an interval from now."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run_until_stopped, name="auto-production", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
     def run_until_stopped(self) -> None:
+        """Tick every interval, the first one an interval from now."""
         while not self._stop.wait(self.interval_sec):
             try:
                 report = self.tick()

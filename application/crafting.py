@@ -33,6 +33,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from application.background import Background
 from application.commands import MAX_ATTEMPTS, create_aggregate
 from application.event_store import EventStore
 from domain.aggregate import replay
@@ -66,7 +67,9 @@ class _Entry:
         self.bus = QueueEventBus()
 
 
-class CraftingService:
+class CraftingService(Background):
+    thread_name = "crafting-ticker"
+
     def __init__(self, store: EventStore, *, tick_interval: float, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
@@ -76,7 +79,6 @@ class CraftingService:
         self._discovery = threading.Lock()
         self._scanned = 0  # the log has been searched for new worlds up to this position
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- worlds -------------------------------------------------------------------------------
 
@@ -138,19 +140,8 @@ class CraftingService:
                 entry.lock.release()
         return caught_up
 
-    def start(self) -> None:
-        """Tick in a background thread every ``tick_interval`` seconds until ``stop``."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._tick_until_stopped, name="crafting-ticker", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _tick_until_stopped(self) -> None:
+    def run_until_stopped(self) -> None:
+        """Tick every ``tick_interval`` seconds until ``stop``."""
         while not self._stop.is_set():
             try:
                 self.tick()

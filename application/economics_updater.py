@@ -32,6 +32,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import Engine, MetaData, Table, select
 
+from application.background import Background
 from application.economics import STORED, Builds, EconomicsService, compute
 from domain.economics.dependents import Dependents
 from domain.errors import DomainError, RuleViolation
@@ -75,7 +76,10 @@ class Busy(Exception):
     """Another update holds the updater longer than the caller can wait."""
 
 
-class EconomicsUpdater:
+class EconomicsUpdater(Background):
+    thread_name = "economics"
+    join_timeout_sec = 30.0
+
     def __init__(
         self,
         economics: EconomicsService,
@@ -92,7 +96,6 @@ class EconomicsUpdater:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._tables: dict[int, tuple[Table, Table, Table]] = {}
         self._dependents: dict[UUID, Dependents] = {}
 
@@ -229,20 +232,12 @@ class EconomicsUpdater:
     def wake(self, _position: int | None = None) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        """Update in a thread until ``stop``: pending entries as they come, stale groups every interval."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run_until_stopped, name="economics", daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._wake.set()  # a loop waiting to be woken sees the stop at once
+        super().stop()
 
     def run_until_stopped(self) -> None:
+        """Pending entries as they come, stale groups every interval, until ``stop``."""
         due = time.monotonic() + self.interval_sec
         while not self._stop.is_set():
             if self._wake.wait(self._poll_sec):

@@ -38,25 +38,12 @@ from domain.crafting_world import ModifierGrant, World
 from domain.errors import NotFound
 from domain.events import CommandMeta
 from tests.support import run_cli
+from tests.test_crafting_engine import IRON_SWORD, MINE_IRON
 
 R = TypeVar("R")
 T0 = 1_800_000_000.0
 
-SWORD = Recipe(
-    id="iron_sword",
-    name="Iron Sword",
-    category="weapons",
-    inputs=(ItemRequirement("iron_ingot", 3), ItemRequirement("hammer", 1, consume=False)),
-    outputs=(ItemYield("iron_sword", 1),),
-    duration=5.0,
-)
-MINE = Recipe(
-    id="mine_iron",
-    category="mining",
-    inputs=(ItemRequirement("energy", 10), ItemRequirement("pickaxe", 1, consume=False)),
-    outputs=(ItemYield("iron_ore", 5),),
-    duration=5.0,
-)
+SWORD, MINE = IRON_SWORD, MINE_IRON  # the spec's examples, as the engine's tests define them
 GEODE = Recipe(
     id="crack_geode",
     category="mining",

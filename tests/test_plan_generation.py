@@ -13,26 +13,16 @@ import msgspec
 import pytest
 
 from domain.catalog.chains import ProductionGraph
-from domain.catalog.model import Activity, ActivityKind, Material, Product, Recipe
+from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, CharacterSkills, slot_owners
 from domain.industry.generation import generate
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, propose_steps
 from projections.industry import JobSummary
+from tests.test_chains import recipe
 
 TRIT, PYE, C, B, S, D = 34, 35, 100, 200, 300, 400
 HUB, FACTORY = 1, 2
-
-
-def recipe(recipe_id: int, product: int, units: int, *materials: tuple[int, int], **extra: object) -> Recipe:
-    kind = extra.pop("kind", ActivityKind.MANUFACTURING)
-    activity = Activity(
-        kind=kind,  # type: ignore[arg-type]
-        time=600,
-        materials=tuple(Material(type_id=t, quantity=q) for t, q in materials),
-        products=(Product(type_id=product, quantity=units),),
-    )
-    return Recipe(recipe_id=recipe_id, activities=(activity,), **extra)  # type: ignore[arg-type]
 
 
 GRAPH = ProductionGraph.from_recipes(

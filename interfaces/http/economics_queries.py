@@ -16,7 +16,7 @@ from uuid import UUID
 import anyio.to_thread
 from litestar import get
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 
@@ -90,6 +90,23 @@ def _options(
     )
 
 
+async def query_options(
+    me: Me = None,
+    te: Te = None,
+    runs: Runs = 1,
+    input: Input = "sell",
+    output: Output = "sell",
+    percentile: Percentile = 5.0,
+    strategy: StrategyParam = "plan",
+    solar_system_id: System = None,
+) -> Options:
+    """The computation options every economics query takes, as one dependency."""
+    return _options(me, te, runs, input, output, percentile, strategy, solar_system_id)
+
+
+OPTIONS = {"options": Provide(query_options)}
+
+
 async def _answer(state: State, user_id: UUID, min_position: int | None, call: Callable[[], T]) -> T:
     """``call`` in a thread once the read models (and this user's stale rows) are at ``min_position``."""
     system = system_of(state)
@@ -146,51 +163,35 @@ async def get_opportunities(
     return OpportunitiesOut(region_id=region, sort=sort, price=price, items=ranked, unpriced=unpriced)
 
 
-@get("/v1/production/economics/{type_id:int}", tags=["queries"])
+@get("/v1/production/economics/{type_id:int}", tags=["queries"], dependencies=OPTIONS)
 async def get_economics(
     state: State,
     user_id: NamedDependency[UUID],
     type_id: TypeIdPath,
+    options: NamedDependency[Options],
     region_id: RegionId = None,
-    me: Me = None,
-    te: Te = None,
-    runs: Runs = 1,
-    input: Input = "sell",
-    output: Output = "sell",
-    percentile: Percentile = 5.0,
-    strategy: StrategyParam = "plan",
-    solar_system_id: System = None,
     min_position: MinPosition = None,
 ) -> EconomicsView:
     """Costs (materials, jobs), prices, profit and ROI at the lowest sell and the highest buy,
     base and effective time and profit per hour, each figure with the observation time of the
     oldest price behind it; prices that were missing are listed and their figures are null."""
-    options = _options(me, te, runs, input, output, percentile, strategy, solar_system_id)
     economics = system_of(state).economics
     return await _answer(
         state, user_id, min_position, partial(economics.economics, user_id, type_id, _required(region_id), options)
     )
 
 
-@get("/v1/production/economics/{type_id:int}/regions", tags=["queries"])
+@get("/v1/production/economics/{type_id:int}/regions", tags=["queries"], dependencies=OPTIONS)
 async def get_economics_regions(
     state: State,
     user_id: NamedDependency[UUID],
     type_id: TypeIdPath,
+    options: NamedDependency[Options],
     sort: SortParam = "profit",
     price: PriceParam = "sell",
-    me: Me = None,
-    te: Te = None,
-    runs: Runs = 1,
-    input: Input = "sell",
-    output: Output = "sell",
-    percentile: Percentile = 5.0,
-    strategy: StrategyParam = "plan",
-    solar_system_id: System = None,
     min_position: MinPosition = None,
 ) -> RegionsOut:
     """The item in every region you have market data for, the best region first."""
-    options = _options(me, te, runs, input, output, percentile, strategy, solar_system_id)
     economics = system_of(state).economics
     views = await _answer(state, user_id, min_position, partial(economics.regions, user_id, type_id, options))
     name = next((view.name for view in views), None)
