@@ -27,7 +27,9 @@ from domain.industry.characters import Roster, roster_id
 from domain.industry.generation import Generation, generate, validate_quantity
 from domain.industry.jobs import Job, JobSpec, JobStatus
 from domain.industry.plan import Plan, PlanStep, Source, StepSetup, TransportSettings
+from domain.industry.pricing import RunPricing, price_jobs, sell_price
 from domain.industry.runs import PlanRun, RunReason, RunTransport
+from projections.market import RegionMarket
 
 
 class GeneratedRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,6 +38,7 @@ class GeneratedRun(msgspec.Struct, frozen=True, kw_only=True):
     jobs: tuple[Job, ...]
     generation: Generation
     transports: tuple[RunTransport, ...]
+    pricing: RunPricing | None = None
 
 
 class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,9 +46,10 @@ class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PlanService:
-    def __init__(self, store: EventStore, graphs: CatalogGraphs) -> None:
+    def __init__(self, store: EventStore, graphs: CatalogGraphs, markets: Callable[[UUID, int], RegionMarket]) -> None:
         self.store = store
         self.graphs = graphs
+        self._markets = markets  # a user's market data for a region (prices jobs and hauls)
 
     # ------------------------------------------------------------ plans
 
@@ -143,9 +147,11 @@ class PlanService:
         reason: RunReason | None = None,
         expected_version: int | None = None,
         cooldown_since: datetime | None = None,
+        region_id: int | None = None,
     ) -> tuple[GeneratedRun, int]:
         """Record a run of ``quantity`` units and queue its jobs, atomically. With
-        ``cooldown_since``, refuse (RecentlyTriggered) if an automatic run came after it."""
+        ``cooldown_since``, refuse (RecentlyTriggered) if an automatic run came after it. With
+        ``region_id``, price every job and haul with the user's market data there."""
         validate_quantity(quantity)
         owner = meta.user_id
 
@@ -163,6 +169,7 @@ class PlanService:
                 )
             snapshot = self.graphs.snapshot(owner, "planId")
             plan.check_against(snapshot.graph)
+            region = self._markets(owner, region_id) if region_id is not None else None
             generation = generate(
                 plan.steps,
                 snapshot.graph,
@@ -171,7 +178,12 @@ class PlanService:
                 volumes=snapshot.volumes,
                 characters=self._characters(owner),
                 parallelism=parallelism,
+                price_of=sell_price(region.data) if region is not None else None,
             )
+            pricing = None
+            if region is not None and region_id is not None:
+                priced, pricing = price_jobs(generation.jobs, snapshot.graph, region_id, region.data, region.job_site)
+                generation = msgspec.structs.replace(generation, jobs=tuple(priced))
             run_id = uuid.uuid4()
             job_ids = tuple(uuid.uuid4() for _ in generation.jobs)
             jobs = [
@@ -190,6 +202,7 @@ class PlanService:
                         expected_output=job.expected_output,
                         duration_seconds=job.duration_seconds,
                         materials=job.materials,
+                        total_cost=job.estimated_cost,
                         plan_run_id=run_id,
                         plan_step_id=job.plan_step_id,
                         sort_order=job.sort_order,
@@ -227,7 +240,9 @@ class PlanService:
                 meta,
             )
             plan.record_run(run_id, quantity, reason is not None, meta)
-            answer = GeneratedRun(run=run, plan=plan, jobs=tuple(jobs), generation=generation, transports=transports)
+            answer = GeneratedRun(
+                run=run, plan=plan, jobs=tuple(jobs), generation=generation, transports=transports, pricing=pricing
+            )
             return [plan, run, *jobs], answer
 
         return save_atomically(self.store, [plan_id], decide)

@@ -24,6 +24,7 @@ from application.stock import StockService
 from application.users import IssuedToken, UserService
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
+from projections.market import RegionMarket
 from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
 from projections.schema import migrate
@@ -53,7 +54,10 @@ class Manufactory:
         self.containers = ContainerService(self.store)
         self.catalogs = CatalogService(self.store)
         self.catalog_graphs = CatalogGraphs(self.store, self.projections, self.query_engine)
-        self.plans = PlanService(self.store, self.catalog_graphs)
+        self.economics = EconomicsService(
+            self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
+        )
+        self.plans = PlanService(self.store, self.catalog_graphs, self._current_market)
         self.jobs = JobService(self.store, self.projections, self.query_engine)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
@@ -61,13 +65,15 @@ class Manufactory:
             self.plans, self.projections, self.query_engine, settings.auto_production_interval_sec
         )
         self.market = MarketService(self.store)
-        self.economics = EconomicsService(
-            self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
-        )
         self.economics_updater = EconomicsUpdater(
             self.economics, self.projections, self.read_engine, settings.economics_interval_sec
         )
         self.store.on_recorded(self.economics_updater.wake)
+
+    def _current_market(self, owner: uuid.UUID, region_id: int) -> RegionMarket:
+        """A region's market data as of every batch already recorded, for a command to price with."""
+        self.projections.catch_up("market")
+        return self.economics.region(owner, region_id)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:

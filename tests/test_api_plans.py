@@ -448,3 +448,32 @@ def test_a_rebuilt_industry_read_model_equals_the_live_one_row_for_row(alice: Ap
     system.projections.rebuild("industry")
     assert rows(system, *views) == live
     assert read(alice, "/v1/industry/plans/runs", 0)[0]["status"] == "completed"
+
+
+def test_a_run_generated_for_a_region_prices_its_jobs_with_the_users_market_data(alice: Api) -> None:
+    ok(alice.post("/v1/catalog/imports", json=CATALOG))
+    body = {"name": "Modules", "productTypeId": D, "defaults": {"meLevel": 0, "teLevel": 0, "facilityTax": 0.01}}
+    plan = ok(alice.post("/v1/industry/plans", json=body), 201)
+    root = plan["plan"]["steps"][0]["stepId"]
+    ok(alice.put(f"/v1/industry/plans/{plan['aggregateId']}/steps/{root}/materials/{C}", json={"source": "buy"}))
+    forge, jita = 10000002, 30000142
+    batch = {
+        "regionId": forge,
+        "quotes": [{"typeId": C, "lowestSell": 95, "highestBuy": 90}, {"typeId": PYE, "lowestSell": 1.5}],
+        "adjustedPrices": [{"typeId": C, "adjustedPrice": 75}, {"typeId": PYE, "adjustedPrice": 1.0}],
+        "costIndices": [{"solarSystemId": jita, "activity": "manufacturing", "costIndex": 0.05}],
+        "jobSite": {"solarSystemId": jita},
+    }
+    ok(alice.post("/v1/market/prices", json=batch), 201)
+    answer = ok(generate(alice, plan["aggregateId"], 4, regionId=forge), 201)
+    # One job of 4 runs buys 8 C at 95 and 40 Pyerite at 1.5: 820. Its EIV (2 x 75 + 10 x 1.0) x 4
+    # = 640, installed at 640 x (0.05 index + 0.01 tax + 0.04 SCC surcharge) = 64. In all 884.
+    assert [job["totalCost"] for job in answer["created"]] == [884.0]
+    assert answer["pricing"] == {"regionId": forge, "totalCost": 884.0, "missing": []}
+    unpriced = {"regionId": 10000043, "quotes": [{"typeId": C, "lowestSell": 90}]}
+    ok(alice.post("/v1/market/prices", json=unpriced), 201)
+    partial = ok(generate(alice, plan["aggregateId"], 4, regionId=10000043), 201)
+    assert partial["created"][0]["totalCost"] is None and partial["pricing"]["totalCost"] is None
+    assert {m["what"] for m in partial["pricing"]["missing"]} == {"sell_price", "job_site"}
+    unknown = generate(alice, plan["aggregateId"], 4, regionId=10000030)
+    assert unknown.status_code == 404 and unknown.json()["field"] == "region_id"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import msgspec
@@ -58,6 +58,7 @@ class PlannedJob(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     duration_seconds: float
     materials: tuple[JobMaterial, ...]
     character_id: int | None = None
+    estimated_cost: float | None = None  # ISK, when priced (domain.industry.pricing)
 
 
 class SkippedItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -126,7 +127,7 @@ def generate(
     *,
     transport: TransportSettings | None = None,
     volumes: Mapping[int, float | None] | None = None,
-    prices: Mapping[int, float] | None = None,
+    price_of: Callable[[int], float | None] | None = None,
     characters: Sequence[Character] = (),
     parallelism: int = 0,
 ) -> Generation:
@@ -222,7 +223,9 @@ def generate(
     jobs = _assign_characters([job for group in jobs_of.values() for job in group], graph, characters, parallelism)
     jobs.sort(key=lambda job: (-job.sort_order, job.plan_step_id))
     transports = (
-        _transports(flows, jobs, transport, volumes or {}, prices, depth[root.step_id]) if transport is not None else []
+        _transports(flows, jobs, transport, volumes or {}, price_of, depth[root.step_id])
+        if transport is not None
+        else []
     )
     return Generation(
         jobs=tuple(jobs),
@@ -325,7 +328,7 @@ def _transports(
     jobs: Sequence[PlannedJob],
     transport: TransportSettings,
     volumes: Mapping[int, float | None],
-    prices: Mapping[int, float] | None,
+    price_of: Callable[[int], float | None] | None,
     root_depth: int,
 ) -> list[PlannedTransport]:
     """One haul per (from, to, job it feeds): bought materials leave the hub, intermediates
@@ -343,9 +346,10 @@ def _transports(
             for type_id, units in sorted(goods.items())
         )
         volume = sum(item.volume or 0.0 for item in items)
+        unit_prices = [price_of(item.type_id) for item in items] if price_of is not None else [None]
         value = (
-            sum(item.quantity * prices[item.type_id] for item in items)
-            if prices is not None and all(item.type_id in prices for item in items)
+            sum(item.quantity * price for item, price in zip(items, unit_prices, strict=True))  # type: ignore[operator]
+            if None not in unit_prices
             else None
         )
         cost = volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate

@@ -230,7 +230,7 @@ def generate_run(
     when steps span stations and the plan has transport settings): all or nothing."""
     system = system_of(state)
     generated = system.plans.generate(
-        plan_id, data.quantity, meta, parallelism=data.parallelism, expected_version=expected
+        plan_id, data.quantity, meta, parallelism=data.parallelism, expected_version=expected, region_id=data.region_id
     )
     return generated_out(system, *generated)
 
@@ -244,6 +244,7 @@ def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -
         skipped=list(generated.generation.skipped),
         transport_jobs=list(generated.transports),
         leftovers=list(generated.generation.leftovers),
+        pricing=generated.pricing,
         position=position,
     )
 

@@ -16,6 +16,7 @@ from domain.industry.characters import Character, CharacterSkills
 from domain.industry.generation import Leftover, SkippedItem
 from domain.industry.jobs import Job, JobSpec
 from domain.industry.plan import Plan, PlanStep, StepSetup, TransportSettings, step_tree_order
+from domain.industry.pricing import RunPricing
 from domain.industry.runs import PlanRun, RunTransport
 from interfaces.http.schemas import Request, Response
 from projections.industry import JobSummary, JobView, PlanSummary, RunView
@@ -69,6 +70,7 @@ class Generate(Request):
     # Any: the server lenient-converts "7" to 7 for an int field; a quantity must be a JSON integer.
     quantity: Annotated[Any, msgspec.Meta(description="Units of the plan's product: a positive whole number")] = None
     parallelism: int = 0  # character slots to use at once (0 = every slot)
+    region_id: int | None = None  # price the jobs and hauls with your market data of this region
 
 
 class CreateJob(Request, kw_only=True):
@@ -204,6 +206,7 @@ class GeneratedOut(Response):
     skipped: list[SkippedItem]
     transport_jobs: list[RunTransport]
     leftovers: list[Leftover]
+    pricing: RunPricing | None
     position: int
 
 

@@ -1,0 +1,81 @@
+"""What a generated run will cost, priced with the user's market data for one region.
+
+Each job's estimated cost is what it adds to the run: the inputs it buys (at the lowest
+sell) plus its installation cost (EIV at ME 0 × (the job site's cost index × (1 − structure
+bonus) + the step's facility tax + SCC surcharge [+ alpha tax]), domain.economics.job_cost).
+Inputs made by another job cost nothing here, because that job is priced itself, so the
+jobs' costs add up to the run's. A job whose price is missing gets no estimate, and the
+missing prices are listed, never taken as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import msgspec
+
+from domain.catalog.chains import BuildStep, ProductionGraph
+from domain.economics.job_cost import estimated_item_value, manufacturing_job_cost
+from domain.economics.market import SELL, MarketData, Missing, PricePoint
+from domain.economics.settings import JobSite
+from domain.industry.generation import PlannedJob
+
+
+def sell_price(market: MarketData) -> Callable[[int], float | None]:
+    """An item's lowest sell in the region (what hauled goods are insured at), or None."""
+
+    def price_of(type_id: int) -> float | None:
+        point = market.price(type_id, SELL)
+        return point.price if isinstance(point, PricePoint) else None
+
+    return price_of
+
+
+class RunPricing(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    region_id: int
+    total_cost: float | None  # None when any job lacks a price
+    missing: tuple[Missing, ...]
+
+
+def price_job(
+    job: PlannedJob, build: BuildStep, market: MarketData, site: JobSite | None
+) -> tuple[float | None, list[Missing]]:
+    missing: list[Missing] = []
+    bought = 0.0
+    for material in job.materials:
+        if material.source == "make":
+            continue
+        point = market.price(material.type_id, SELL)
+        if isinstance(point, PricePoint):
+            bought += point.price * material.quantity
+        else:
+            missing.append(point)
+    if site is None:
+        missing.append(Missing(what="job_site", id=0, reason="the region has no job site"))
+        return None, missing
+    index = market.cost_index(site.solar_system_id, job.activity)
+    if index is None:
+        missing.append(Missing(what="cost_index", id=site.solar_system_id, reason=f"no {job.activity.value} index"))
+    eiv = estimated_item_value(build.materials, job.runs, market)
+    missing.extend(eiv.missing)
+    if missing or eiv.value is None or index is None:
+        return None, missing
+    rates = msgspec.structs.replace(site.rates, facility_tax=job.facility_tax)
+    return round(bought + manufacturing_job_cost(eiv.value, index.cost_index, rates).total, 2), []
+
+
+def price_jobs(
+    jobs: Iterable[PlannedJob], graph: ProductionGraph, region_id: int, market: MarketData, site: JobSite | None
+) -> tuple[list[PlannedJob], RunPricing]:
+    """The jobs with their estimated costs, and the run's total (or what was missing)."""
+    priced, missing = [], []
+    total: float | None = 0.0
+    for job in jobs:
+        build = next(b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id)
+        cost, lacking = price_job(job, build, market, site)
+        priced.append(msgspec.structs.replace(job, estimated_cost=cost))
+        missing.extend(lack for lack in lacking if lack not in missing)
+        total = None if cost is None or total is None else total + cost
+    return priced, RunPricing(
+        region_id=region_id, total_cost=round(total, 2) if total is not None else None, missing=tuple(missing)
+    )
