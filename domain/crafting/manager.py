@@ -484,21 +484,7 @@ class Manager:
             try:
                 self._inventories.add(job.inventory_id, outputs)
             except Exception as error:  # the provider refused or broke: the job fails, its inputs are spent
-                self._jobs.pop(seq, None)
-                records.append(
-                    JobFailed(
-                        job_id=job_id,
-                        manager_id=self._id,
-                        owner=job.owner,
-                        inventory_id=job.inventory_id,
-                        recipe_id=recipe_id,
-                        at=end,
-                        reason=_failure_reason(error),
-                        detail=str(error) or repr(error),
-                        cycles_completed=job.cycles,
-                        lost=outputs,
-                    )
-                )
+                records.append(self._fail(job, _failure_reason(error), error, lost=outputs))
                 return
         job.cycles += 1
         records.append(
@@ -520,25 +506,28 @@ class Manager:
         try:
             self._inventories.consume(job.inventory_id, plan.resolved.inputs)
         except Exception as error:
-            self._jobs.pop(seq, None)
-            records.append(
-                JobFailed(
-                    job_id=job_id,
-                    manager_id=self._id,
-                    owner=job.owner,
-                    inventory_id=job.inventory_id,
-                    recipe_id=recipe_id,
-                    at=end,
-                    reason="failed_to_restart",
-                    detail=str(error) or repr(error),
-                    cycles_completed=job.cycles,
-                )
-            )
+            records.append(self._fail(job, "failed_to_restart", error))
             return
         job.start = end
         job.end = end + plan.resolved.duration
         heappush(self._heap, job)
         records.append(self._started(job))
+
+    def _fail(self, job: Job, reason: str, error: Exception, lost: tuple[ItemStack, ...] = ()) -> JobFailed:
+        """Drop the job and say why, at its end time, with the cycles it completed."""
+        self._jobs.pop(job.seq, None)
+        return JobFailed(
+            job_id=self._prefix + str(job.seq),
+            manager_id=self._id,
+            owner=job.owner,
+            inventory_id=job.inventory_id,
+            recipe_id=job.plan.resolved.recipe_id,
+            at=job.end,
+            reason=reason,
+            detail=str(error) or repr(error),
+            cycles_completed=job.cycles,
+            lost=lost,
+        )
 
     @staticmethod
     def _refund(consumed: tuple[ItemStack, ...], policy: RefundPolicy, remaining: float) -> tuple[ItemStack, ...]:
