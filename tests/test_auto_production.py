@@ -237,12 +237,13 @@ def test_buildable_lists_runnable_recipes_and_covers_a_product_through_its_chain
     recipes = {r["productTypeId"]: r["runs"] for r in answer["recipes"]}
     # D needs 2 C + 10 Pyerite per run: 5 C and 95 Pyerite allow 2 runs; B: 100 Tritanium per run.
     assert recipes == {D: 2, 200: 10}
-    # Through the chain from raw materials only, n modules need 2n C, so 200n B: ceil(200n / 45)
-    # reaction runs of 100 Tritanium, plus 10 Tritanium per C and 10 Pyerite per module.
-    # n = 2: 9 runs, 900 + 40 = 940 Tritanium (held 1,000). n = 3: 14 runs, 1,400 + 60 = 1,460.
+    # Through the chain: the 5 C held are used first, so n modules build 2n - 5 C, each from
+    # 100 B (reactions of 45 from 100 Tritanium) and 10 Tritanium; each module takes 10 Pyerite.
+    # n = 4: 3 C, 300 B = 7 runs: 700 + 30 = 730 Tritanium (held 1,000), 40 Pyerite (held 95).
+    # n = 5: 5 C, 500 B = 12 runs: 1,200 + 50 = 1,250 Tritanium, 250 short.
     product = answer["product"]
-    assert (product["runs"], product["units"]) == (2, 2)
-    assert product["missingForNext"] == {"34": 460}
+    assert (product["runs"], product["units"]) == (4, 4)
+    assert product["missingForNext"] == {"34": 250}
 
 
 def test_two_runner_processes_on_postgres_generate_one_run(postgres_url: str, tmp_path: Any) -> None:

@@ -135,3 +135,13 @@ def test_a_deep_chain_does_not_overflow_the_stack() -> None:
     depth = 5000
     graph = ProductionGraph.from_recipes([recipe(n, n, 1, (n + 1, 1)) for n in range(1, depth)])
     assert graph.bill_of_materials(1, 1).raw == {depth: 1}
+
+
+def test_intermediates_on_hand_are_used_before_any_are_built() -> None:
+    bom = GRAPH.bill_of_materials(S, 1, on_hand={C: 2, B: 45})
+    steps = {step.type_id: step for step in bom.steps}
+    # S needs 3 C (2 held: build 1) and 50 B; the one C needs 10 B: 60 B, 45 held, 15 to build:
+    # 1 reaction run of 40 (25 left over). Raw: S's 1000 Tritanium, C's 10 and 5 Pyerite, B's 100.
+    assert (steps[C].runs, steps[B].runs, steps[B].leftover) == (1, 1, 25)
+    assert bom.raw == {TRIT: 1000 + 10 + 100, PYE: 5}
+    assert C not in {step.type_id for step in GRAPH.bill_of_materials(S, 1, on_hand={C: 3}).steps}

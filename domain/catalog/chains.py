@@ -269,10 +269,12 @@ class ProductionGraph:
         overrides: Mapping[int, StepSettings] | None = None,
         bought: frozenset[int] = frozenset(),
         choices: Mapping[int, int] | None = None,
+        on_hand: Mapping[int, int] | None = None,
     ) -> BillOfMaterials:
         """What to build and buy for ``runs`` runs of ``type_id``. Demand for an item is summed
         over the whole tree before its runs are fixed (rounding per branch overcounts); runs
-        are whole, so batch products leave leftovers; materials are rounded per job."""
+        are whole, so batch products leave leftovers; materials are rounded per job.
+        Intermediates ``on_hand`` are used before any are built."""
         if runs < 1:
             raise InvalidInput("runs must be at least 1", "runs")
         if self.step(type_id, choices) is None:
@@ -285,7 +287,10 @@ class ProductionGraph:
             step = self.step(item, choices)
             assert step is not None
             settings = (overrides or {}).get(item, default)
-            item_runs = runs if item == type_id else math.ceil(demand[item] / step.units_per_run)
+            to_build = demand[item] - (on_hand or {}).get(item, 0)
+            item_runs = runs if item == type_id else math.ceil(max(to_build, 0) / step.units_per_run)
+            if item_runs == 0:  # stock covers it: nothing to build, nothing below it needed
+                continue
             reaction = step.kind is ActivityKind.REACTION
             jobs = tuple(
                 Jobs(
@@ -310,7 +315,7 @@ class ProductionGraph:
                 )
                 depth[material.type_id] = max(depth.get(material.type_id, 0), depth[item] + 1)
             produced = item_runs * step.units_per_run
-            needed = produced if item == type_id else demand[item]
+            needed = produced if item == type_id else to_build
             plans.append(
                 StepPlan(
                     type_id=item,

@@ -1,5 +1,5 @@
 """What can I build with my assets? Runs each recipe can start now, and how many units of a
-product the held raw materials cover, with what is missing for one more."""
+product the held materials cover through its chain, with what is missing for one more."""
 
 from __future__ import annotations
 
@@ -72,11 +72,12 @@ def buildable(graph: ProductionGraph, held: Mapping[int, int], me: int = 0) -> l
 
 
 def coverage(graph: ProductionGraph, type_id: int, held: Mapping[int, int], me: int = 0) -> Coverage:
-    """How far the held raw materials go through the whole chain of ``type_id``."""
+    """How far the held materials go through the whole chain of ``type_id``: held
+    intermediates are used before any are built, the rest is built from held raw materials."""
     settings = ChainSettings(me=me)
 
     def shortfall(runs: int) -> dict[int, int]:
-        raw = graph.bill_of_materials(type_id, runs, default=settings).raw
+        raw = graph.bill_of_materials(type_id, runs, default=settings, on_hand=held).raw
         return {item: units - held.get(item, 0) for item, units in raw.items() if units > held.get(item, 0)}
 
     runs = _largest_true(lambda n: not shortfall(n))
