@@ -63,6 +63,24 @@ def update_aggregate(
     raise Conflict("the aggregate is being changed by others too often; try again", None)
 
 
+def load_expecting(
+    store: EventStore, aggregate_class: type[A], aggregate_id: UUID, user_id: UUID, expected_version: int | None
+) -> A:
+    """The user's aggregate, at the version the caller expects (If-Match) or a 409 naming the
+    current one; a mismatch is checked again on fresh state, since the cache may be behind."""
+    aggregate = store.load(aggregate_id, aggregate_class)
+    aggregate.ensure_owned_by(user_id)
+    if expected_version is not None and aggregate.version != expected_version:
+        aggregate = store.load(aggregate_id, aggregate_class, fresh=True)
+    if expected_version is not None and aggregate.version != expected_version:
+        raise Conflict(
+            f"expected version {expected_version}, but the current version is {aggregate.version}",
+            "If-Match",
+            current_version=aggregate.version,
+        )
+    return aggregate
+
+
 def _attempt(
     store: EventStore,
     aggregate_class: type[A],
@@ -72,16 +90,7 @@ def _attempt(
     expected_version: int | None,
 ) -> CommandResult[A] | None:
     """One try; None if another process saved this aggregate first."""
-    aggregate = store.load(aggregate_id, aggregate_class)
-    aggregate.ensure_owned_by(user_id)
-    if expected_version is not None and aggregate.version != expected_version:
-        aggregate = store.load(aggregate_id, aggregate_class, fresh=True)  # the cache may be behind
-    if expected_version is not None and aggregate.version != expected_version:
-        raise Conflict(
-            f"expected version {expected_version}, but the current version is {aggregate.version}",
-            "If-Match",
-            current_version=aggregate.version,
-        )
+    aggregate = load_expecting(store, aggregate_class, aggregate_id, user_id, expected_version)
     decide(aggregate)
     if not aggregate.has_pending_events:
         return CommandResult(aggregate, store.head(), changed=False)

@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import Engine
 
-from application.commands import CommandResult, create_aggregate, save_atomically, update_aggregate
+from application.commands import CommandResult, create_aggregate, load_expecting, save_atomically, update_aggregate
 from application.event_store import EventStore
 from application.stock import load_or_open_assets
 from domain.aggregate import Aggregate
@@ -123,17 +123,9 @@ class JobService:
 
     def _load(self, job_id: UUID, owner: UUID, expected: int | None) -> Job:
         try:
-            job = self.store.load(job_id, Job)
-            job.ensure_owned_by(owner)
+            return load_expecting(self.store, Job, job_id, owner, expected)
         except NotFound:
             raise NotFound("job not found", "jobId") from None
-        if expected is not None and job.version != expected:
-            raise Conflict(
-                f"expected version {expected}, but the current version is {job.version}",
-                "If-Match",
-                current_version=job.version,
-            )
-        return job
 
     # ------------------------------------------------------------ game sync
 

@@ -18,10 +18,10 @@ from uuid import UUID
 import msgspec
 
 from application.catalog_graphs import CatalogGraphs
-from application.commands import CommandResult, create_aggregate, save_atomically, update_aggregate
+from application.commands import CommandResult, create_aggregate, load_expecting, save_atomically, update_aggregate
 from application.event_store import EventStore
 from domain.aggregate import Aggregate
-from domain.errors import Conflict, NotFound
+from domain.errors import NotFound
 from domain.events import CommandMeta
 from domain.industry.characters import Roster, roster_id
 from domain.industry.generation import Generation, generate, validate_quantity
@@ -96,14 +96,14 @@ class PlanService:
         parent_step_id: int,
         product_type_id: int,
         blueprint_type_id: int | None,
-        setup: StepSetup | None,
+        changes: dict[str, Any],
         meta: CommandMeta,
         expected: int | None,
     ) -> tuple[CommandResult[Plan], PlanStep]:
         added: list[PlanStep] = []
 
         def decide(plan: Plan, graph: Any) -> None:
-            added.append(plan.add_step(parent_step_id, product_type_id, blueprint_type_id, setup, graph, meta))
+            added.append(plan.add_step(parent_step_id, product_type_id, blueprint_type_id, changes, graph, meta))
 
         result = self.change(plan_id, meta, expected, decide, needs_graph=True)
         return result, added[-1]
@@ -156,17 +156,10 @@ class PlanService:
         owner = meta.user_id
 
         def decide() -> tuple[list[Aggregate], GeneratedRun]:
-            plan = self.store.load(plan_id, Plan)
-            plan.ensure_owned_by(owner)
+            plan = load_expecting(self.store, Plan, plan_id, owner, expected_version)
             plan.ensure_live()
             if cooldown_since is not None:
                 plan.ensure_not_auto_triggered_since(cooldown_since)
-            if expected_version is not None and plan.version != expected_version:
-                raise Conflict(
-                    f"expected plan version {expected_version}, but it is at {plan.version}",
-                    "If-Match",
-                    current_version=plan.version,
-                )
             snapshot = self.graphs.snapshot(owner, "planId")
             plan.check_against(snapshot.graph)
             region = self._markets(owner, region_id) if region_id is not None else None

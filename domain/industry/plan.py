@@ -10,7 +10,7 @@ is generated, because the catalog may have changed in between.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -263,11 +263,12 @@ class Plan(Aggregate):
         parent_step_id: int,
         product_type_id: int,
         blueprint_type_id: int | None,
-        settings: StepSetup | None,
+        changes: Mapping[str, Any],
         graph: ProductionGraph,
         meta: CommandMeta,
     ) -> PlanStep:
-        """Make one input of ``parent_step_id`` with one new step (its own inputs bought)."""
+        """Make one input of ``parent_step_id`` with one new step (its own inputs bought), set
+        up like its parent but for ``changes`` (StepSetup fields)."""
         parent = self.step(parent_step_id)
         self._ensure_input(parent, product_type_id, graph)
         if product_type_id in self.children(parent_step_id):
@@ -277,7 +278,9 @@ class Plan(Aggregate):
                 "productTypeId",
             )
         build = _step_for(graph, product_type_id, blueprint_type_id, "productTypeId")
-        step = _new_step(self.next_step_id, parent_step_id, build, (settings or parent.settings).validated())
+        step = _new_step(
+            self.next_step_id, parent_step_id, build, msgspec.structs.replace(parent.settings, **changes).validated()
+        )
         self._record(PlanStepsAdded, meta=meta, steps=(step,))
         return step
 

@@ -162,10 +162,9 @@ def add_step(
     """Make one input of a step with a new step (with the parent's settings unless given)."""
     system = system_of(state)
     plans = system.plans
-    base = plans.load(plan_id, meta.user_id).step(data.parent_step_id).settings if data.settings else None
-    setup = data.settings.setup(base) if data.settings else None
+    changes = data.settings.changes() if data.settings else {}
     result, step = plans.add_step(
-        plan_id, data.parent_step_id, data.product_type_id, data.blueprint_type_id, setup, meta, expected
+        plan_id, data.parent_step_id, data.product_type_id, data.blueprint_type_id, changes, meta, expected
     )
     changed = _plan_changed(system, result)
     return StepAdded(**msgspec.structs.asdict(changed), step_id=step.step_id)

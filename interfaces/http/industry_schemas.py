@@ -34,8 +34,8 @@ class StepSetupIn(Request):
     def changes(self) -> dict[str, Any]:
         return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
 
-    def setup(self, base: StepSetup | None = None) -> StepSetup:
-        return msgspec.structs.replace(base or StepSetup(), **self.changes())
+    def setup(self) -> StepSetup:
+        return StepSetup(**self.changes())
 
 
 class CreatePlan(Request):
