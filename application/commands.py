@@ -8,6 +8,11 @@ fresh state (with jittered backoff), where an expected version no longer matches
 becomes a 409. No update is ever silently overwritten. Loads come from the event store's
 cache, which another process's write can leave stale: a collision, or a version that does
 not match what the caller expects, is checked again on fresh state before it is believed.
+
+A collision with the command's own events (its COMMIT landed but the answer was lost, and
+the library inserted again) never reaches these runners: the event store recognises them
+by the command id in their metadata and answers the save as done, so a command is never
+decided twice and never answers 409 naming the version it wrote itself.
 """
 
 from __future__ import annotations
@@ -103,7 +108,8 @@ def _attempt(
 
 
 def create_aggregate(store: EventStore, aggregate: A, what: str) -> CommandResult[A]:
-    """Save a new aggregate; an existing one with the same id is a 409."""
+    """Save a new aggregate; an existing one with the same id is a 409 (unless it is this
+    very command's creation, landed on an earlier try: then it is this command's success)."""
     try:
         position = store.save_events(aggregate)
     except IntegrityError:

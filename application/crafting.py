@@ -131,7 +131,8 @@ class CraftingService(Background):
             try:
                 due = self._world(entry).next_due()
                 if due is not None and due <= self.clock():
-                    meta = CommandMeta(user_id=entry.owner_id, correlation_id=f"crafting-tick-{uuid.uuid4()}")
+                    tick_id = f"crafting-tick-{uuid.uuid4()}"
+                    meta = CommandMeta(user_id=entry.owner_id, correlation_id=tick_id, command_id=tick_id)
                     self._run(entry, meta, _nothing)
                     caught_up += 1
             except Exception:  # one world's trouble must not stall the others; it was forgotten

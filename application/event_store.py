@@ -2,6 +2,13 @@
 
 One Application means one notification log, so every projection reads one ordered stream
 and a read-your-writes position is a single number.
+
+Saving is exactly-once per command. When the connection drops while COMMIT is in flight,
+the library cannot know whether the transaction committed and inserts the events again; if
+they had landed, that second insert collides with them. A collision is therefore first
+checked against the stored event at the version we tried to write: if it carries our
+command id (and user), the save succeeded and answers the position of our events, so no
+caller ever decides again on a state that already holds its own change.
 """
 
 from __future__ import annotations
@@ -10,17 +17,35 @@ from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
 
+import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Mapper, Recording
+from eventsourcing.persistence import IntegrityError, Mapper
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.group_commit import GroupCommitter
 from application.mapper import MsgspecMapper
+from application.postgres_recorder import PostgresRecorder
 from application.settings import Settings
 from domain.aggregate import Aggregate, replay
 from domain.errors import NotFound
-from domain.events import Event
+from domain.events import CommandMeta, Event
 
 A = TypeVar("A", bound=Aggregate)
+_SCAN_PAGE = 500
+
+
+class _Stamped(msgspec.Struct):
+    """Just the metadata of a stored event (the rest is skipped, not decoded)."""
+
+    meta: CommandMeta
+
+
+def _meta_of(state: bytes) -> CommandMeta:
+    return msgspec.json.decode(state, type=_Stamped).meta
+
+
+def _same_command(meta: CommandMeta, ours: CommandMeta) -> bool:
+    return ours.command_id is not None and (meta.command_id, meta.user_id) == (ours.command_id, ours.user_id)
 
 
 class EventStore(Application[UUID]):
@@ -44,11 +69,9 @@ class EventStore(Application[UUID]):
         """Call ``listener(last_position)`` after every successful save (wakes projections)."""
         self._listeners.append(listener)
 
-    def _notify(self, recordings: list[Recording[UUID]]) -> None:
-        if recordings:
-            position = recordings[-1].notification.id
-            for listener in self._listeners:
-                listener(position)
+    def _notify(self, position: int) -> None:
+        for listener in self._listeners:
+            listener(position)
 
     def load(
         self, aggregate_id: UUID, aggregate_class: type[A], version: int | None = None, *, fresh: bool = False
@@ -86,10 +109,59 @@ class EventStore(Application[UUID]):
         events = [event for aggregate in aggregates for event in aggregate.collect_events()]
         if not events:
             return self.head()
-        recordings = self._committer.put(events)
+        try:
+            position = self._committer.put(events)[-1].notification.id
+        except IntegrityError:
+            landed = self._landed(events[-1])
+            if landed is None:
+                raise  # another writer's events: the caller decides again on fresh state
+            position = landed
         cache = self.repository.cache
         if cache is not None:
             for aggregate in aggregates:
                 cache.put(aggregate.id, aggregate)
-        self._notify(recordings)
-        return recordings[-1].notification.id
+        self._notify(position)
+        return position
+
+    def _landed(self, event: Event) -> int | None:
+        """The log position of ``event`` if this very command already stored it (a save whose
+        COMMIT answer was lost), else None. A save is one transaction, so its last event
+        stands for all of them."""
+        if event.meta.command_id is None:
+            return None
+        found = self._stored_at(event.originator_id, event.originator_version)
+        if found is None or not _same_command(_meta_of(found[1]), event.meta):
+            return None
+        return found[0]
+
+    def _stored_at(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None:
+        """(log position, state) of the stored event at ``version`` of an aggregate."""
+        recorder = self.recorder
+        if isinstance(recorder, PostgresRecorder):
+            return recorder.stored_at(originator_id, version)
+        assert isinstance(recorder, SQLiteApplicationRecorder)
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT rowid, state FROM {recorder.events_table_name} "  # noqa: S608 (the library's table name)
+                "WHERE originator_id = ? AND originator_version = ?",
+                (originator_id.hex, version),
+            )
+            row = cursor.fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
+
+    def find_command(self, user_id: UUID, command_id: str, after: int) -> int | None:
+        """The log position of the last event the user's command ``command_id`` recorded after
+        position ``after``, or None: whether a command whose answer was lost was applied.
+        A scan of the log's tail (cheap bytes test first); only for that rare recovery."""
+        ours = CommandMeta(user_id=user_id, correlation_id="", command_id=command_id)
+        needle = b'"command_id":' + msgspec.json.encode(command_id)
+        head, found = self.head(), None
+        while after < head:
+            page = self.recorder.select_notifications(start=after + 1, limit=_SCAN_PAGE, stop=head)
+            if not page:
+                break
+            for notification in page:
+                if needle in notification.state and _same_command(_meta_of(notification.state), ours):
+                    found = notification.id
+            after = page[-1].id
+        return found

@@ -6,6 +6,11 @@ thread takes everything queued while the previous transaction was in flight and 
 in one ``insert_events`` call. If that fails on a version collision, each command's events
 are written alone, so a collision only fails the command it belongs to. A command is
 acknowledged only after its transaction has committed.
+
+That also settles a batch whose COMMIT answer was lost: the library's retry of the batch
+collides with the batch itself, each command's events written alone collide with its own,
+and each command's save then finds its own events landed (``EventStore.save_events``), one
+command at a time, never mistaking a neighbour's events for its own.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The PostgreSQL event recorder, with a way around a pipeline stall on large saves.
+"""The PostgreSQL event recorder, with a way around a pipeline stall on large saves, and a
+look-up of one stored event's log position (how a save recognises its own landed events).
 
 eventsourcing inserts a save's events with one statement inside a psycopg pipeline. With a
 save of several megabytes (a catalog import), client and server ended up each waiting to
@@ -13,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from uuid import UUID
+
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
 
 PIPELINE_LIMIT_BYTES = 512 * 1024
 
@@ -26,3 +31,14 @@ class PostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
             self._insert_stored_events(cursor, stored_events, **kwargs)  # lock, notify, insert
             return self._fetch_ids_after_insert_events(cursor, stored_events, **kwargs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def stored_at(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None:
+        """(log position, state) of the stored event at ``version`` of an aggregate, or None."""
+        statement = SQL(
+            "SELECT notification_id, state FROM {schema}.{table} WHERE originator_id = %s AND originator_version = %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, (originator_id, version))
+            row = cursor.fetchone()
+        return None if row is None else (int(row["notification_id"]), bytes(row["state"]))

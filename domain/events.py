@@ -19,11 +19,18 @@ if TYPE_CHECKING:
 
 class CommandMeta(msgspec.Struct, frozen=True, kw_only=True):
     """Who caused a change and why: the user, the request's correlation id and, where one
-    command caused another, the id of the command (or event) that caused it."""
+    command caused another, the id of the command (or event) that caused it.
+
+    ``command_id`` names the one command execution that recorded the events (the client's
+    ``Idempotency-Key``, else one per request): after a lost COMMIT answer, the store tells
+    its own landed events from another writer's by it. Events stored before it existed, and
+    commands started inside the server without one, have None: they are never taken for
+    anyone's own."""
 
     user_id: UUID
     correlation_id: str
     causation_id: str | None = None
+    command_id: str | None = None
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="class_version", tag=1):

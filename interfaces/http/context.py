@@ -86,13 +86,23 @@ def _id_header(request: Request, name: str) -> str | None:
     return value
 
 
+def idempotency_key(request: Request) -> str | None:
+    """The client's ``Idempotency-Key``: 1-128 printable ASCII characters, or absent."""
+    key = _id_header(request, "Idempotency-Key")
+    if key is not None and not (key.isascii() and key.isprintable()):
+        raise InvalidInput("must be printable ASCII characters", "Idempotency-Key")
+    return key
+
+
 async def command_meta(request: Request, user_id: NamedDependency[UUID]) -> CommandMeta:
     """Who is acting and why: the correlation id comes from ``X-Correlation-ID`` (or is new),
-    the causation id from ``X-Causation-ID`` when one command caused this one."""
+    the causation id from ``X-Causation-ID`` when one command caused this one. The command
+    id is the client's ``Idempotency-Key`` (the same command when retried), else new."""
     return CommandMeta(
         user_id=user_id,
         correlation_id=_id_header(request, "X-Correlation-ID") or str(uuid.uuid4()),
         causation_id=_id_header(request, "X-Causation-ID"),
+        command_id=idempotency_key(request) or str(uuid.uuid4()),
     )
 
 
