@@ -34,6 +34,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     market_history_days: int = 30
     # The economics updater recomputes rows older than this (changes recompute at once).
     economics_interval_sec: float = 1800.0
+    # How long a request's answer is kept for a client retrying with the same Idempotency-Key.
+    idempotency_retention_sec: float = 86400.0
+    # How long a request with an Idempotency-Key holds its key before a retry may take over
+    # (a server that died mid-request never finishes it); longer than any command runs.
+    idempotency_lease_sec: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +50,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             auto_production_interval_sec=float(env.get("MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC", 1800)),
             market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),
             economics_interval_sec=float(env.get("MANUFACTORY_ECONOMICS_INTERVAL_SEC", 1800)),
+            idempotency_retention_sec=float(env.get("MANUFACTORY_IDEMPOTENCY_RETENTION_SEC", 86400)),
         )
 
     @property

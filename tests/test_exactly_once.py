@@ -19,19 +19,25 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
+from litestar.testing import transport as asgi
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
 from application.settings import Settings
 from application.system import Manufactory
+from interfaces.cli.client import ApiClient
 from interfaces.http.app import create_app
+from interfaces.http.idempotency import KEYS, fingerprint
+from projections.database import write_transaction
 from tests.conftest import Api, make_user
 from tests.test_api_crafting import SWORD
 from tests.test_api_crafting import new_world as new_crafting_world
 from tests.test_api_crafting import start as start_crafting
 from tests.test_api_manufacturing import register as register_container
-from tests.test_api_plans import HUB, S, generate, new_plan
+from tests.test_api_plans import generate, new_plan
 
 
 def ok(response: Any, status: int = 200) -> Any:
@@ -148,8 +154,9 @@ def test_commands_whose_commit_answer_is_lost_are_applied_once_and_answered_as_d
     relay, url = proxy
     settings = Settings(database_url=url, consistency_timeout_sec=10.0, projection_poll_sec=0.05)
     with Manufactory.open(settings) as system, TestClient(create_app(system)) as client:
+        system.crafting.clock = lambda: 1_800_000_000.0  # time stands still: no sword is finished meanwhile
         alice = make_user(system, client, "alice")
-        plans = [new_plan(alice)["aggregateId"], ok(alice.post("/v1/industry/plans", json=_plan_body()), 201)["aggregateId"]]
+        plans = [new_plan(alice)["aggregateId"] for _ in range(2)]
         containers = [f"c-{n}" for n in range(2)]
         for container_id in containers:
             register_container(alice, container_id)
@@ -187,5 +194,179 @@ def test_commands_whose_commit_answer_is_lost_are_applied_once_and_answered_as_d
             assert shown["version"] == 2 and shown["config"]["maxWorkers"] == 9
 
 
-def _plan_body() -> dict[str, Any]:
-    return {"name": "More ships", "productTypeId": S, "defaults": {"meLevel": 0, "teLevel": 0, "stationId": HUB}}
+# -- Idempotency-Key ----------------------------------------------------------------------------
+
+CONTAINERS = "/v1/manufacturing/containers"
+
+
+def _container(container_id: str) -> dict[str, Any]:
+    return {"containerId": container_id, "systemSymbol": "X1-YZ19", "strategy": "prefer-fabricate"}
+
+
+def _keyed(key: str) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+def _listed(api: Api, position: int) -> list[str]:
+    listing = ok(api.get(CONTAINERS, params={"minPosition": position}))
+    return [container["containerId"] for container in listing["containers"]]
+
+
+def test_a_retry_with_the_same_key_gets_the_original_answer_and_runs_nothing_again(
+    system: Manufactory, alice: Api
+) -> None:
+    plan_id = new_plan(alice)["aggregateId"]
+    path = f"/v1/industry/plans/{plan_id}/generate"
+    first = alice.post(path, json={"quantity": 1}, headers=_keyed("generate-1"))
+    again = alice.post(path, json={"quantity": 1}, headers=_keyed("generate-1"))
+
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    runs = ok(alice.get(f"/v1/industry/plans/{plan_id}/runs", params={"minPosition": first.json()["position"]}))
+    assert len(runs) == 1
+    run_events = system.store.history(uuid.UUID(first.json()["run"]["id"]))
+    assert {event.meta.command_id for event in run_events} == {"generate-1"}
+
+
+def test_without_a_key_each_request_is_a_command_of_its_own(system: Manufactory, alice: Api) -> None:
+    created = ok(alice.post(CONTAINERS, json=_container("c-1")), 201)
+    changed = ok(alice.patch(f"{CONTAINERS}/c-1/config", json={"maxWorkers": 6}))
+    commands = [event.meta.command_id for event in system.store.history(uuid.UUID(created["aggregateId"]))]
+    assert len(set(commands)) == 2 and None not in commands and changed["version"] == 2
+
+
+def test_the_same_key_for_another_request_is_a_422_and_records_nothing(alice: Api) -> None:
+    created = ok(alice.post(CONTAINERS, json=_container("c-1"), headers=_keyed("k")), 201)
+
+    other_body = alice.post(CONTAINERS, json=_container("c-2"), headers=_keyed("k"))
+    other_route = alice.patch(f"{CONTAINERS}/c-1/config", json=_container("c-1"), headers=_keyed("k"))
+
+    for refused in (other_body, other_route):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "Idempotency-Key"
+    assert _listed(alice, created["position"]) == ["c-1"]
+    assert ok(alice.get(f"{CONTAINERS}/c-1", params={"minPosition": created["position"]}))["version"] == 1
+
+
+def test_keys_belong_to_their_user(alice: Api, bob: Api) -> None:
+    mine = ok(alice.post(CONTAINERS, json=_container("c-1"), headers=_keyed("shared")), 201)
+    theirs = ok(bob.post(CONTAINERS, json=_container("c-1"), headers=_keyed("shared")), 201)
+    assert theirs["aggregateId"] != mine["aggregateId"]
+    assert _listed(bob, theirs["position"]) == ["c-1"] and _listed(alice, theirs["position"]) == ["c-1"]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_key_expires_after_the_retention_window_and_is_pruned(
+    system: Manufactory, client: TestClient[Any], alice: Api
+) -> None:
+    keys = client.app.state.idempotency
+    keys.clock = clock = FakeClock()
+    ok(alice.post(CONTAINERS, json=_container("c-1"), headers=_keyed("k")), 201)
+    ok(alice.post(CONTAINERS, json=_container("c-2"), headers=_keyed("other")), 201)
+
+    clock.now += system.settings.idempotency_retention_sec + 1
+    reused = ok(alice.post(CONTAINERS, json=_container("c-3"), headers=_keyed("k")), 201)
+
+    assert _listed(alice, reused["position"]) == ["c-1", "c-2", "c-3"]
+    with system.query_engine.connect() as connection:
+        left = connection.execute(select(KEYS.c.key)).scalars().all()
+    assert left == ["k"]  # the expired "other" was pruned on the way
+
+
+def test_a_duplicate_while_the_first_is_still_running_is_a_409(client: TestClient[Any], alice: Api) -> None:
+    body = b'{"containerId":"c-1","systemSymbol":"X1-YZ19","strategy":"prefer-fabricate"}'
+    scope = {"method": "POST", "path": CONTAINERS, "query_string": b""}
+    keys = client.app.state.idempotency
+    assert keys.claim(alice.user_id, "k", fingerprint(scope, body), 0) is None  # the first, in flight
+
+    duplicate = alice.post(CONTAINERS, content=body, headers={**_keyed("k"), "Content-Type": "application/json"})
+
+    assert duplicate.status_code == 409 and duplicate.json()["field"] == "Idempotency-Key"
+    assert ok(alice.get(CONTAINERS))["containers"] == []
+
+
+def _lose_answer(system: Manufactory, user_id: uuid.UUID, key: str) -> None:
+    """What a server that died after the command committed leaves: a claim without an
+    answer, its lease run out."""
+    with write_transaction(system.read_engine) as connection:
+        mine = (KEYS.c.user_id == user_id) & (KEYS.c.key == key)
+        connection.execute(update(KEYS).where(mine).values(status=None, headers=None, body=None, lease_until=0.0))
+
+
+def test_a_command_whose_answer_was_lost_in_a_crash_is_not_applied_again(system: Manufactory, alice: Api) -> None:
+    plan_id = new_plan(alice)["aggregateId"]
+    path = f"/v1/industry/plans/{plan_id}/generate"
+    first = ok(alice.post(path, json={"quantity": 1}, headers=_keyed("generate-1")), 201)
+    _lose_answer(system, alice.user_id, "generate-1")
+
+    retried = alice.post(path, json={"quantity": 1}, headers=_keyed("generate-1"))
+    again = alice.post(path, json={"quantity": 1}, headers=_keyed("generate-1"))
+
+    assert retried.status_code == 409 and retried.json()["field"] == "Idempotency-Key"
+    assert retried.json()["error"] == "already_applied" and f"position {first['position']}" in retried.json()["detail"]
+    assert again.content == retried.content
+    runs = ok(alice.get(f"/v1/industry/plans/{plan_id}/runs", params={"minPosition": first["position"]}))
+    assert len(runs) == 1
+
+
+def test_a_command_that_died_before_it_was_applied_runs_on_retry(
+    system: Manufactory, client: TestClient[Any], alice: Api
+) -> None:
+    body = b'{"containerId":"c-1","systemSymbol":"X1-YZ19","strategy":"prefer-fabricate"}'
+    scope = {"method": "POST", "path": CONTAINERS, "query_string": b""}
+    client.app.state.idempotency.claim(alice.user_id, "k", fingerprint(scope, body), system.store.head())
+    _lose_answer(system, alice.user_id, "k")
+
+    retried = alice.post(CONTAINERS, content=body, headers={**_keyed("k"), "Content-Type": "application/json"})
+
+    assert retried.status_code == 201, retried.text
+    assert _listed(alice, retried.json()["position"]) == ["c-1"]
+
+
+def test_a_malformed_key_is_a_400_and_a_key_without_a_token_a_401(client: TestClient[Any], alice: Api) -> None:
+    too_long = alice.post(CONTAINERS, json=_container("c-1"), headers=_keyed("k" * 129))
+    assert too_long.status_code == 400 and too_long.json()["field"] == "Idempotency-Key"
+    anonymous = client.post(CONTAINERS, json=_container("c-1"), headers=_keyed("k"))
+    assert anonymous.status_code == 401
+    assert ok(alice.get(CONTAINERS))["containers"] == []
+
+
+# -- the CLI's client ---------------------------------------------------------------------------
+
+
+class LosesFirstAnswer(httpx.BaseTransport):
+    """Delivers every request to the server, but the first answer never reaches the client."""
+
+    def __init__(self, client: TestClient[Any]) -> None:
+        self.server = asgi.TestClientTransport(client)
+        self.keys: list[str | None] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.keys.append(request.headers.get("Idempotency-Key"))
+        response = self.server.handle_request(request)
+        if len(self.keys) == 1:
+            raise httpx.ReadError("connection lost", request=request)
+        return response
+
+
+def test_the_cli_sends_a_key_per_command_and_reuses_it_when_it_retries(client: TestClient[Any], alice: Api) -> None:
+    transport = LosesFirstAnswer(client)
+    cli = ApiClient(base_url=str(client.base_url), token=alice.token, transport=transport)
+
+    cli.request("POST", CONTAINERS, _container("c-1"))
+    created = cli.request("POST", CONTAINERS, _container("c-2"))
+    listed = cli.request("GET", f"{CONTAINERS}?minPosition={created['position']}")
+
+    first, retry, second, read = transport.keys
+    assert first is not None and retry == first  # the lost answer's retry: the same command
+    assert second is not None and second != first  # the next command: a key of its own
+    assert read is None
+    assert [container["containerId"] for container in listed["containers"]] == ["c-1", "c-2"]  # c-1 once

@@ -4,6 +4,7 @@ OpenAPI at /schema, and the projection runner living alongside the server."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,7 @@ from interfaces.http.crafting_commands import crafting_command_routes
 from interfaces.http.crafting_queries import crafting_query_routes
 from interfaces.http.economics_queries import economics_query_routes
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.idempotency import IdempotencyKeys, IdempotencyMiddleware
 from interfaces.http.industry_commands import industry_command_routes
 from interfaces.http.industry_queries import industry_query_routes
 from interfaces.http.market_commands import market_command_routes
@@ -74,11 +76,13 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         ],
         dependencies={"user_id": Provide(authenticated_user)},
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[IdempotencyMiddleware],
         lifespan=[projections_alongside],
         state=State(
             {
                 "system": system,
                 "token_cache": TokenCache(),
+                "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
                 "container_cache": ReadCache(system.signal, "manufacturing"),
                 "catalog_cache": ReadCache(system.signal, "catalog", size=64),
             }
