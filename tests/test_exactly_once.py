@@ -26,8 +26,13 @@ from litestar.testing import transport as asgi
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
+from application.commands import create_aggregate
 from application.settings import Settings
 from application.system import Manufactory
+from domain.errors import Conflict
+from domain.events import CommandMeta
+from domain.manufacturing.config import ManufacturingConfig
+from domain.manufacturing.container import Container
 from interfaces.cli.client import ApiClient
 from interfaces.http.app import create_app
 from interfaces.http.idempotency import KEYS, fingerprint
@@ -43,6 +48,22 @@ from tests.test_api_plans import generate, new_plan
 def ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json()
+
+
+CONTAINERS = "/v1/manufacturing/containers"
+
+
+def _container(container_id: str) -> dict[str, Any]:
+    return {"containerId": container_id, "systemSymbol": "X1-YZ19", "strategy": "prefer-fabricate"}
+
+
+def _keyed(key: str) -> dict[str, str]:
+    return {"Idempotency-Key": key}
+
+
+def _listed(api: Api, position: int) -> list[str]:
+    listing = ok(api.get(CONTAINERS, params={"minPosition": position}))
+    return [container["containerId"] for container in listing["containers"]]
 
 
 # -- a proxy that loses the answer to COMMIT ----------------------------------------------------
@@ -174,13 +195,16 @@ def test_commands_whose_commit_answer_is_lost_are_applied_once_and_answered_as_d
                 for container_id in containers
             ),
         ]
+        commands.append(lambda: alice.post(CONTAINERS, json=_container("c-new")))  # a creation
         relay.armed = True
         with ThreadPoolExecutor(len(commands)) as pool:  # at once: their saves share transactions
             answers = list(pool.map(lambda command: command(), commands))
         relay.armed = False
 
         assert relay.lost >= 1  # the fault really happened (batched saves lose one answer for all)
-        assert [answer.status_code for answer in answers] == [201, 201, 201, 201, 200, 200], [a.text for a in answers]
+        assert [answer.status_code for answer in answers] == [201, 201, 201, 201, 200, 200, 201], [
+            answer.text for answer in answers
+        ]
         position = max(answer.json()["position"] for answer in answers)
         for plan_id in plans:
             runs = ok(alice.get(f"/v1/industry/plans/{plan_id}/runs", params={"minPosition": position}))
@@ -188,28 +212,33 @@ def test_commands_whose_commit_answer_is_lost_are_applied_once_and_answered_as_d
         for base in worlds:  # three ingots: one sword's worth, consumed once
             assert ok(alice.get(base + "/inventories/inv"))["items"] == {"hammer": 1}
             assert len(ok(alice.get(base + "/managers/forge_1/jobs"))["jobs"]) == 1
-        for container_id, answer in zip(containers, answers[4:], strict=True):
+        assert _listed(alice, position) == [*containers, "c-new"]
+        for container_id, answer in zip(containers, answers[4:6], strict=True):
             assert answer.json()["version"] == 2
             shown = ok(alice.get(f"/v1/manufacturing/containers/{container_id}", params={"minPosition": position}))
             assert shown["version"] == 2 and shown["config"]["maxWorkers"] == 9
 
 
+def test_a_save_meeting_its_own_command_s_events_is_done_and_another_s_still_collide(system: Manufactory) -> None:
+    user_id = uuid.uuid4()
+
+    def registration(command_id: str | None) -> Container:
+        meta = CommandMeta(user_id=user_id, correlation_id="register", command_id=command_id)
+        return Container.register(
+            owner_id=user_id, container_id="c-1", system_symbol="X1", config=ManufacturingConfig(), meta=meta
+        )
+
+    landed = create_aggregate(system.store, registration("command-1"), "container")
+    again = create_aggregate(system.store, registration("command-1"), "container")  # the same command's retry
+
+    assert again.position == landed.position and again.aggregate.version == 1
+    for other in ("command-2", None):  # another command, or one that cannot tell
+        with pytest.raises(Conflict):
+            create_aggregate(system.store, registration(other), "container")
+    assert len(system.store.history(landed.aggregate.id)) == 1
+
+
 # -- Idempotency-Key ----------------------------------------------------------------------------
-
-CONTAINERS = "/v1/manufacturing/containers"
-
-
-def _container(container_id: str) -> dict[str, Any]:
-    return {"containerId": container_id, "systemSymbol": "X1-YZ19", "strategy": "prefer-fabricate"}
-
-
-def _keyed(key: str) -> dict[str, str]:
-    return {"Idempotency-Key": key}
-
-
-def _listed(api: Api, position: int) -> list[str]:
-    listing = ok(api.get(CONTAINERS, params={"minPosition": position}))
-    return [container["containerId"] for container in listing["containers"]]
 
 
 def test_a_retry_with_the_same_key_gets_the_original_answer_and_runs_nothing_again(
