@@ -181,15 +181,16 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         request: Request[Any, Any, Any] = Request(scope, receive)
-        key = idempotency_key(request)
-        if key is None:
+        if FIELD not in request.headers:
             await self.app(scope, receive, send)
             return
-        try:
+        try:  # authentication first: without a valid token nothing else is looked at
             user_id = await authenticated_user(request)
         except NotAuthorizedException:
             await self.app(scope, receive, send)  # the route answers the 401, as without a key
             return
+        key = idempotency_key(request)
+        assert key is not None
         keys: IdempotencyKeys = request.app.state.idempotency
         store = system_of(request.app.state).store
         request_print = fingerprint(scope, await request.body())
