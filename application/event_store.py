@@ -142,7 +142,7 @@ class EventStore(Application[UUID]):
         assert isinstance(recorder, SQLiteApplicationRecorder)
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT rowid, state FROM {recorder.events_table_name} "  # noqa: S608 (the library's table name)
+                f"SELECT rowid, state FROM {recorder.events_table_name} "
                 "WHERE originator_id = ? AND originator_version = ?",
                 (originator_id.hex, version),
             )

@@ -322,6 +322,20 @@ def test_a_duplicate_while_the_first_is_still_running_is_a_409(client: TestClien
     assert ok(alice.get(CONTAINERS))["containers"] == []
 
 
+def test_a_try_again_answer_is_not_kept_so_the_retry_runs(alice: Api) -> None:
+    ok(alice.post(CONTAINERS, json=_container("c-1")), 201)
+    config, body = f"{CONTAINERS}/c-1/config", {"maxWorkers": 7}
+    early = alice.patch(config, json=body, headers={**_keyed("k"), "If-Match": '"2"'})
+    assert early.status_code == 409 and early.json()["field"] == "If-Match"
+    ok(alice.patch(config, json={"maxPipelines": 4}))  # now at version 2
+
+    retried = alice.patch(config, json=body, headers={**_keyed("k"), "If-Match": '"2"'})
+
+    assert ok(retried)["version"] == 3 and "idempotent-replayed" not in retried.headers
+    replayed = alice.patch(config, json=body, headers={**_keyed("k"), "If-Match": '"2"'})
+    assert replayed.content == retried.content and replayed.headers["idempotent-replayed"] == "true"
+
+
 def _lose_answer(system: Manufactory, user_id: uuid.UUID, key: str) -> None:
     """What a server that died after the command committed leaves: a claim without an
     answer, its lease run out."""
