@@ -283,12 +283,16 @@ def auto_production_markers(connection: Connection) -> list[MarkerDeficit]:
         markers.c.marker_id,
         markers.c.owner_id,
         markers.c.plan_id,
+        markers.c.type_id,
+        markers.c.location_id,
         _greatest(markers.c.desired_quantity - held),
         markers.c.parallelism,
     ).where(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None))
     return [
-        MarkerDeficit(marker_id=m, owner_id=o, plan_id=p, deficit=int(d), parallelism=par)
-        for m, o, p, d, par in connection.execute(query)
+        MarkerDeficit(
+            marker_id=m, owner_id=o, plan_id=p, type_id=t, location_id=loc, deficit=int(d), parallelism=par
+        )
+        for m, o, p, t, loc, d, par in connection.execute(query)
     ]
 
 

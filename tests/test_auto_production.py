@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from litestar.testing import TestClient
 from application.settings import Settings
 from application.system import Manufactory
 from domain.events import utcnow
+from domain.stock.auto_production import MarkerDeficit, triggers
 from interfaces.http.app import create_app
 from tests.conftest import Api, make_user
 from tests.support import MANUFACTORY, environment
@@ -269,3 +271,55 @@ def test_two_runner_processes_on_postgres_generate_one_run(postgres_url: str, tm
         generated = sorted(int(out.split(" runs generated")[0].rsplit(" ", 1)[1]) for out, _ in outputs)
         assert generated == [0, 1], outputs
         assert [r["quantity"] for r in runs_of(api, plan_id)] == [9]
+
+
+def hand_job(api: Api, units: int, station: int | None) -> Any:
+    body = {"productTypeId": D, "blueprintTypeId": 1400, "runs": units, "expectedOutput": units, "stationId": station}
+    return ok(api.post("/v1/industry/jobs", json=body), 201)
+
+
+def test_deleting_a_run_keeps_its_planned_jobs_as_pending_output_so_the_next_tick_builds_nothing(
+    alice: Api, system: Manufactory
+) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id))
+    run_id = tick(system).generated[0].run_id
+    gone = ok(alice.delete(f"/v1/industry/plans/{plan_id}/runs/{run_id}"))
+    jobs = read(alice, "/v1/industry/jobs", gone["position"], status="planned")
+    assert [(j["productTypeId"], j["expectedOutput"], j["planRunId"]) for j in jobs] == [(D, 10, None)]
+    assert read(alice, f"/v1/industry/plans/{plan_id}/pending-output", gone["position"])["pendingOutput"] == 10
+    later = tick(system, after_sec=system.settings.auto_production_interval_sec + 1)
+    assert [(o.action, o.gross_deficit, o.pending_output, o.net_deficit) for o in later.outcomes] == [
+        ("covered", 10, 10, 0)
+    ]
+    assert runs_of(alice, plan_id) == []
+
+
+def test_hand_made_jobs_count_at_their_station_and_jobs_without_one_count_once(
+    alice: Api, system: Manufactory
+) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 20, plan_id))
+    hand_job(alice, 4, HUB)  # delivers where the marker wants it
+    hand_job(alice, 100, OTHER)  # delivers where no marker wants it: not this deficit's
+    hand_job(alice, 5, None)  # no station yet: may fill the deficit
+    report = tick(system)
+    assert [(o.action, o.gross_deficit, o.pending_output, o.net_deficit) for o in report.outcomes] == [
+        ("generated", 20, 9, 11)
+    ]
+
+
+def test_output_without_a_station_fills_open_deficits_once_across_plans() -> None:
+    owner, first, second = (uuid.UUID(int=n) for n in (1, 2, 3))
+    markers = [
+        MarkerDeficit(
+            marker_id=uuid.uuid4(), owner_id=owner, plan_id=plan, type_id=D, location_id=loc, deficit=10, parallelism=0
+        )
+        for plan, loc in ((first, HUB), (second, OTHER))
+    ]
+    pending = {(owner, D, HUB): 4, (owner, D, None): 9, (owner, S, None): 50}
+    produce, covered = triggers(markers, pending)
+    assert [(t.plan_id, t.pending_output, t.net_deficit) for t in covered + produce] == [
+        (first, 10, 0),  # 4 at its station, 6 of the 9 without one
+        (second, 3, 7),  # the 3 left; the 50 units of another item count for nothing here
+    ]

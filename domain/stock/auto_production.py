@@ -1,9 +1,15 @@
 """The auto-production runner's decisions, free of I/O (the spec's runner logic, steps 2-3).
 
 Markers with auto-production enabled and a linked plan are grouped by (user, plan); their
-gross deficits are summed, the plan's pending output (planned and active jobs) is
-subtracted, and only a positive net deficit triggers a run, with the largest parallelism of
-the group. The cooldown (step 3d) is checked on the plan itself when the run is recorded,
+gross deficits are summed, the pending output for them is subtracted, and only a positive
+net deficit triggers a run, with the largest parallelism of the group.
+
+Pending output is what the user's planned and active jobs making a marker's item will
+deliver at the marker's location (the job's station), whatever queued them: a run, a run
+since deleted, or a hand. A job with no station has no place yet, so it may fill a deficit
+anywhere, but only once: it covers what the located jobs leave open, group by group (in the
+groups' order), until it is used up. Counting it at every location would hide real deficits;
+counting it nowhere would build its output a second time. The cooldown (step 3d) is checked on the plan itself when the run is recorded,
 so two runners cannot both pass it.
 """
 
@@ -20,6 +26,8 @@ class MarkerDeficit(msgspec.Struct, frozen=True, kw_only=True):
     marker_id: UUID
     owner_id: UUID
     plan_id: UUID
+    type_id: int
+    location_id: int
     deficit: int  # desired minus held, never negative
     parallelism: int
 
@@ -39,15 +47,26 @@ def _largest(parallelisms: Iterable[int]) -> int:
     return 0 if 0 in values else max(values)
 
 
-def triggers(markers: Iterable[MarkerDeficit], pending: Mapping[UUID, int]) -> tuple[list[Trigger], list[Trigger]]:
+PendingKey = tuple[UUID, int, int | None]  # (user, item, station; None = no station)
+
+
+def triggers(
+    markers: Iterable[MarkerDeficit], pending: Mapping[PendingKey, int]
+) -> tuple[list[Trigger], list[Trigger]]:
     """(groups to produce for, groups skipped because pending output covers them)."""
     groups: dict[tuple[UUID, UUID], list[MarkerDeficit]] = defaultdict(list)
     for marker in markers:
         groups[(marker.owner_id, marker.plan_id)].append(marker)
+    unplaced = {(owner, item): units for (owner, item, station), units in pending.items() if station is None}
     produce, covered = [], []
     for (owner, plan), members in sorted(groups.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
         gross = sum(m.deficit for m in members)
-        waiting = pending.get(plan, 0)
+        placed = sum(pending.get((owner, m.type_id, m.location_id), 0) for m in members)
+        waiting = placed
+        for item in sorted({m.type_id for m in members}):
+            used = min(unplaced.get((owner, item), 0), max(gross - waiting, 0))
+            unplaced[(owner, item)] = unplaced.get((owner, item), 0) - used
+            waiting += used
         trigger = Trigger(
             owner_id=owner,
             plan_id=plan,
