@@ -323,3 +323,48 @@ def test_output_without_a_station_fills_open_deficits_once_across_plans() -> Non
         (first, 10, 0),  # 4 at its station, 6 of the 9 without one
         (second, 3, 7),  # the 3 left; the 50 units of another item count for nothing here
     ]
+
+
+def test_a_marker_auto_production_cannot_serve_stays_on_the_buy_list_with_the_reason(
+    alice: Api, system: Manufactory
+) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id))  # produced: not bought
+    ok(marker(alice, 3, None, location=OTHER))  # enabled, never linked
+    ok(marker(alice, 4, None, type_id=S, enabled=False))  # bought by hand
+    listed = read(alice, "/v1/stockpiles/deficits", system.store.head())
+    assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
+        (S, HUB, 4, "manual"),
+        (D, OTHER, 3, "no_plan"),
+    ]
+    gone = ok(alice.delete(f"/v1/industry/plans/{plan_id}"))
+    listed = read(alice, "/v1/stockpiles/deficits", gone["position"])
+    assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
+        (S, HUB, 4, "manual"),
+        (D, HUB, 10, "no_plan"),
+        (D, OTHER, 3, "no_plan"),
+    ]
+
+
+def test_an_upsert_changes_only_the_fields_it_sends_and_null_unlinks_the_plan(alice: Api) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id, parallelism=3))
+    quantity_only = ok(alice.post("/v1/stockpiles", json={"typeId": D, "locationId": HUB, "desiredQuantity": 12}))
+    kept = quantity_only["marker"]
+    assert (kept["desiredQuantity"], kept["planId"], kept["autoProductionParallelism"]) == (12, plan_id, 3)
+    assert (kept["autoProductionEnabled"], kept["autoProductionStatus"]) == (True, "active")
+    unlinked = ok(
+        alice.post("/v1/stockpiles", json={"typeId": D, "locationId": HUB, "desiredQuantity": 12, "planId": None})
+    )["marker"]
+    assert (unlinked["planId"], unlinked["autoProductionParallelism"], unlinked["autoProductionEnabled"]) == (
+        None,
+        3,
+        True,
+    )
+    fresh = ok(alice.post("/v1/stockpiles", json={"typeId": D, "locationId": OTHER, "desiredQuantity": 1}))["marker"]
+    assert (fresh["planId"], fresh["autoProductionParallelism"], fresh["autoProductionEnabled"]) == (None, 0, False)
+    listed = read(alice, "/v1/stockpiles", alice.system_head())
+    assert [(m["locationId"], m["planId"], m["autoProductionStatus"]) for m in listed] == [
+        (HUB, None, "no_plan"),
+        (OTHER, None, "disabled"),
+    ]
