@@ -51,6 +51,8 @@ CONTAINERS = ReadModelTable(
         Column("acquire_min_execute_supply", String(16), nullable=False),
         Column("min_purchase_price", BigInteger, nullable=False),
         Column("strategy", String(64), nullable=False),
+        Column("min_balance", BigInteger, nullable=False),
+        Column("mode", String(32), nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
     ],
