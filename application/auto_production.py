@@ -1,8 +1,9 @@
 """The auto-production runner: stockpile deficits become plan runs (the spec's runner).
 
 Every tick reads the enabled, linked markers with their gross deficits and the pending
-output of their items (every planned or active job, per station), groups them (domain.stock.auto_production), and generates a run for each
-positive net deficit through the same service as ``POST .../generate``. The run's events
+output of their items (every planned or active job, per station), groups them
+(domain.stock.auto_production), and generates a run for each positive net deficit through
+the same service as ``POST .../generate``. The run's events
 carry the reason (markers, gross deficit, pending output, net deficit) and the tick's
 correlation id. The cooldown is checked on the plan inside the generation's atomic save, so
 two runners on one database cannot both generate for the same deficit: the second one's

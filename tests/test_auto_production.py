@@ -26,6 +26,7 @@ from tests.support import MANUFACTORY, environment
 from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, race, read
 
 OTHER = 7
+FAR = 99  # a station no marker names
 
 
 def module_plan(api: Api) -> str:
@@ -295,21 +296,19 @@ def test_deleting_a_run_keeps_its_planned_jobs_as_pending_output_so_the_next_tic
     assert runs_of(alice, plan_id) == []
 
 
-def test_hand_made_jobs_count_at_their_station_and_jobs_without_one_count_once(
-    alice: Api, system: Manufactory
-) -> None:
+def test_hand_made_jobs_count_wherever_they_deliver(alice: Api, system: Manufactory) -> None:
     plan_id = module_plan(alice)
     ok(marker(alice, 20, plan_id))
     hand_job(alice, 4, HUB)  # delivers where the marker wants it
-    hand_job(alice, 100, OTHER)  # delivers where no marker wants it: not this deficit's
-    hand_job(alice, 5, None)  # no station yet: may fill the deficit
+    hand_job(alice, 5, None)  # no station yet
+    hand_job(alice, 6, FAR)  # a station no marker names: on its way to where the item is wanted
     report = tick(system)
     assert [(o.action, o.gross_deficit, o.pending_output, o.net_deficit) for o in report.outcomes] == [
-        ("generated", 20, 9, 11)
+        ("generated", 20, 15, 5)
     ]
 
 
-def test_output_without_a_station_fills_open_deficits_once_across_plans() -> None:
+def test_output_not_at_a_markers_location_fills_open_deficits_once_across_plans() -> None:
     owner, first, second = (uuid.UUID(int=n) for n in (1, 2, 3))
     markers = [
         MarkerDeficit(
@@ -317,12 +316,14 @@ def test_output_without_a_station_fills_open_deficits_once_across_plans() -> Non
         )
         for plan, loc in ((first, HUB), (second, OTHER))
     ]
-    pending = {(owner, D, HUB): 4, (owner, D, None): 9, (owner, S, None): 50}
+    pending = {(owner, D, HUB): 4, (owner, D, OTHER): 20, (owner, D, None): 7, (owner, D, FAR): 2, (owner, S, None): 50}
     produce, covered = triggers(markers, pending)
     assert [(t.plan_id, t.pending_output, t.net_deficit) for t in covered + produce] == [
-        (first, 10, 0),  # 4 at its station, 6 of the 9 without one
-        (second, 3, 7),  # the 3 left; the 50 units of another item count for nothing here
+        (first, 10, 0),  # 4 at its location, 6 of the 9 elsewhere
+        (second, 20, -10),  # its own location's 20 (a surplus there fills no other location's deficit)
     ]
+    produce, _ = triggers(markers, {(owner, D, OTHER): 20, (owner, D, None): 3, (owner, S, FAR): 50})
+    assert [(t.plan_id, t.pending_output, t.net_deficit) for t in produce] == [(first, 3, 7)]
 
 
 def test_a_marker_auto_production_cannot_serve_stays_on_the_buy_list_with_the_reason(
