@@ -23,15 +23,15 @@ from domain.stock.auto_production import MarkerDeficit, triggers
 from interfaces.http.app import create_app
 from tests.conftest import Api, make_user
 from tests.support import MANUFACTORY, environment
-from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, race, read
+from tests.test_api_plans import CATALOG, FACTORY, HUB, C, D, S, ok, race, read
 
 OTHER = 7
 FAR = 99  # a station no marker names
 
 
-def module_plan(api: Api) -> str:
+def module_plan(api: Api, station: int = HUB) -> str:
     ok(api.post("/v1/catalog/imports", json=CATALOG))
-    body = {"name": "Modules", "productTypeId": D, "defaults": {"meLevel": 0, "teLevel": 0, "stationId": HUB}}
+    body = {"name": "Modules", "productTypeId": D, "defaults": {"meLevel": 0, "teLevel": 0, "stationId": station}}
     plan = ok(api.post("/v1/industry/plans", json=body), 201)
     root = plan["plan"]["steps"][0]["stepId"]
     ok(api.put(f"/v1/industry/plans/{plan['aggregateId']}/steps/{root}/materials/{C}", json={"source": "buy"}))
@@ -306,6 +306,14 @@ def test_hand_made_jobs_count_wherever_they_deliver(alice: Api, system: Manufact
     assert [(o.action, o.gross_deficit, o.pending_output, o.net_deficit) for o in report.outcomes] == [
         ("generated", 20, 15, 5)
     ]
+
+
+def test_a_plan_building_away_from_the_marker_is_not_built_again(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice, station=FACTORY)  # built at the factory for the marker at the hub
+    ok(marker(alice, 10, plan_id))
+    assert [o.action for o in tick(system).outcomes] == ["generated"]
+    later = tick(system, after_sec=system.settings.auto_production_interval_sec + 1)
+    assert [(o.action, o.pending_output) for o in later.outcomes] == [("covered", 10)]
 
 
 def test_output_not_at_a_markers_location_fills_open_deficits_once_across_plans() -> None:
