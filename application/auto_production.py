@@ -1,8 +1,9 @@
 """The auto-production runner: stockpile deficits become plan runs (the spec's runner).
 
-Every tick reads the enabled, linked markers with their gross deficits and the plans'
-pending output, groups them (domain.stock.auto_production), and generates a run for each
-positive net deficit through the same service as ``POST .../generate``. The run's events
+Every tick reads the enabled, linked markers with their gross deficits and the pending
+output of their items (every planned or active job, per station), groups them
+(domain.stock.auto_production), and generates a run for each positive net deficit through
+the same service as ``POST .../generate``. The run's events
 carry the reason (markers, gross deficit, pending output, net deficit) and the tick's
 correlation id. The cooldown is checked on the plan inside the generation's atomic save, so
 two runners on one database cannot both generate for the same deficit: the second one's
@@ -88,7 +89,8 @@ class AutoProductionRunner(Background):
             self._projections.catch_up(name)
         with self._engine.connect() as connection:
             markers = auto_production_markers(connection)
-            pending = pending_output(connection, None, sorted({m.plan_id for m in markers}, key=str))
+            items = sorted({m.type_id for m in markers})
+            pending = {(p.owner_id, p.type_id, p.station_id): p.units for p in pending_output(connection, None, items)}
         produce, covered = triggers(markers, pending)
         outcomes = [_outcome(trigger, "covered") for trigger in covered]
         cooldown_since = now - timedelta(seconds=self.interval_sec)

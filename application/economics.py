@@ -2,11 +2,15 @@
 where the stored options are asked, else worked out now from the same read models; make-or-buy
 for a product or a plan.
 
-Stored rows hold, per (user, region, item), one run at the spec's base values, ME 0 and TE 0 —
-or, for an item the user has a plan for, the plan's recipes, levels, facilities and make-or-buy
-choices — with jobs priced at the region's job site, inputs at the lowest sell and the product at
-the lowest sell and the highest buy. Any other ME, TE, runs, price choice, strategy or solar
-system is computed on request with the same code; the answer says which (``source``).
+Stored rows hold, per (user, region, item), the ``base`` case: one run at the spec's base values,
+ME 0 and TE 0, made down to raw materials; and, for an item the user has a plan for, a ``plan``
+row beside it: the plan's recipes, levels, facilities and make-or-buy choices. Both price jobs at
+the region's job site, inputs at the lowest sell and the product at the lowest sell and the
+highest buy. An item's answer with the default options (strategy ``plan``) is its plan row where
+there is a plan, else its base row; ``strategy=make`` is its base row; the answer says which
+(``scenario``). Rankings list base rows unless asked for plan rows. Any other ME, TE, runs, price
+choice, strategy or solar system is computed on request with the same code; the answer says
+which (``source``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from projections.catalog import CatalogSnapshot
 from projections.economics import (
     FIGURES,
     EconomicsView,
+    Scenario,
     last_written,
     opportunities,
     plans_by_product,
@@ -66,7 +71,8 @@ class Options(msgspec.Struct, frozen=True, kw_only=True):
     solar_system_id: int | None = None  # price jobs here instead of at the region's job site
 
 
-STORED = Options()
+STORED = Options()  # the stored rows: your plan's where there is one, else the base case
+BASE = Options(strategy="make")  # the stored base rows: ME 0 / TE 0, made down to raw materials
 
 
 class MakeOrBuyItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -161,12 +167,13 @@ class EconomicsService:
     # ------------------------------------------------------------ economics
 
     def economics(self, owner: UUID, type_id: int, region_id: int, options: Options = STORED) -> EconomicsView:
-        """The stored row where the stored options are asked and it exists, else worked out now."""
+        """The stored row where stored options are asked and it exists, else worked out now."""
         snapshot = self.catalog(owner)
         buildable(snapshot, type_id)
-        if options == STORED:
+        scenario = self._stored_scenario(owner, type_id, options)
+        if scenario is not None:
             with self._engine.connect() as connection:
-                row = stored_row(connection, owner, region_id, type_id)
+                row = stored_row(connection, owner, region_id, type_id, scenario)
             if row is not None:
                 return row
         return compute(
@@ -175,14 +182,23 @@ class EconomicsService:
 
     def regions(self, owner: UUID, type_id: int, options: Options = STORED) -> list[EconomicsView]:
         """The item in each of the user's regions, unordered."""
-        if options == STORED:
+        scenario = self._stored_scenario(owner, type_id, options)
+        if scenario is not None:
             snapshot = self.catalog(owner)
             buildable(snapshot, type_id)
             with self._engine.connect() as connection:
-                rows = {row.region_id: row for row in stored_rows(connection, owner, type_id)}
+                rows = {row.region_id: row for row in stored_rows(connection, owner, type_id, scenario)}
             missing = [region for region in self.region_ids(owner) if region not in rows]
-            return [*rows.values(), *(self.economics(owner, type_id, region) for region in missing)]
+            return [*rows.values(), *(self.economics(owner, type_id, region, options) for region in missing)]
         return [self.economics(owner, type_id, region, options) for region in self.region_ids(owner)]
+
+    def _stored_scenario(self, owner: UUID, type_id: int, options: Options) -> Scenario | None:
+        """Which stored rows answer ``options`` (None: they must be worked out)."""
+        if options == BASE:
+            return "base"
+        if options == STORED:
+            return "plan" if type_id in self.plans(owner) else "base"
+        return None
 
     def opportunities(self, owner: UUID, region_id: int, **filters: Any) -> Ranking:
         """The region's stored rows by ``projections.economics.opportunities``' filters. A ranking
@@ -327,6 +343,7 @@ def _computed(
         units=result.units,
         strategy=strategy,
         plan_id=plan_id,
+        scenario="plan" if plan_id is not None else "base",
         **{name: getattr(result, name) for name in FIGURES},
         base_time=result.base_time,
         effective_time=result.effective_time,

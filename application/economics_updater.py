@@ -33,10 +33,11 @@ import msgspec
 from sqlalchemy import Engine, MetaData, Table, select
 
 from application.background import Background
-from application.economics import STORED, Builds, EconomicsService, compute
+from application.economics import BASE, STORED, Builds, EconomicsService, Plans, compute
 from domain.economics.dependents import Dependents
 from domain.errors import DomainError, RuleViolation
 from domain.events import utcnow
+from projections.catalog import CatalogSnapshot
 from projections.database import write_transaction
 from projections.economics import (
     ECONOMICS,
@@ -53,7 +54,7 @@ from projections.economics import (
     widen,
     write_rows,
 )
-from projections.market import all_regions
+from projections.market import RegionMarket, all_regions
 from projections.runtime import ProjectionRuntime
 from projections.tracking import registry
 
@@ -74,6 +75,23 @@ class UpdateReport(msgspec.Struct, kw_only=True, rename="camel"):
 
 class Busy(Exception):
     """Another update holds the updater longer than the caller can wait."""
+
+
+def _stored_views(
+    snapshot: CatalogSnapshot, type_id: int, market: RegionMarket, plans: Plans, builds: Builds, owner: UUID
+) -> list[EconomicsView]:
+    """The item's stored rows in one region: its base row, and its plan row when it has a plan
+    that fits the catalog (a plan that does not is set aside: no plan row)."""
+    views = []
+    for options in (BASE, STORED) if type_id in plans else (BASE,):
+        try:
+            view = compute(snapshot, type_id, market, options, plans, builds)
+        except DomainError as error:  # e.g. a chain that loops: no row
+            log.debug("no economics for type %s of %s: %s", type_id, owner, error)
+            return views
+        if options is BASE or view.scenario == "plan":
+            views.append(view)
+    return views
 
 
 class EconomicsUpdater(Background):
@@ -169,10 +187,7 @@ class EconomicsUpdater(Background):
                 products = dependents.products if items is None else dependents.of(items)
                 views = []
                 for type_id in sorted(products):
-                    try:
-                        views.append(compute(snapshot, type_id, market, STORED, plans, builds))
-                    except DomainError as error:  # e.g. a chain that loops: no row
-                        log.debug("no economics for type %s of %s: %s", type_id, owner, error)
+                    views.extend(_stored_views(snapshot, type_id, market, plans, builds, owner))
                 written.append((region, views, dependents.products if items is None else None))
         now = utcnow()
         with write_transaction(self._engine) as connection:

@@ -215,6 +215,7 @@ class PlanService:
                     collateral_value=haul.collateral_value,
                     sort_order=haul.sort_order,
                     feeds_job_ids=tuple(job_ids[i] for i in haul.feeds),
+                    missing=haul.missing,
                 )
                 for haul in generation.transports
             )

@@ -12,7 +12,7 @@ from domain.errors import NotFound, RuleViolation
 from domain.events import CommandMeta
 from domain.industry.plan import Plan
 from domain.stock.assets import Assets, Holding, assets_id
-from domain.stock.markers import MarkerSettings, StockpileMarker, marker_id
+from domain.stock.markers import MarkerUpsert, StockpileMarker, marker_id
 
 
 def load_or_open_assets(store: EventStore, owner: UUID, meta: CommandMeta) -> Assets:
@@ -38,20 +38,23 @@ class StockService:
 
         return save_atomically(self.store, [assets_id(meta.user_id)], decide)
 
-    def upsert_marker(self, settings: MarkerSettings, meta: CommandMeta) -> CommandResult[StockpileMarker]:
-        settings = settings.validated()
-        if settings.plan_id is not None:
-            self._check_plan(settings.plan_id, settings.type_id, meta.user_id)
-        aggregate_id = marker_id(meta.user_id, settings.type_id, settings.location_id)
+    def upsert_marker(self, upsert: MarkerUpsert, meta: CommandMeta) -> CommandResult[StockpileMarker]:
+        """Place or change the marker; fields the upsert leaves out keep their values. A plan
+        named in the upsert is checked; one kept from before is not (if it was deleted since,
+        the read model already shows the marker unlinked)."""
+        upsert.applied_to(None)  # bad input is a 400 before anything is loaded
+        if isinstance(upsert.plan_id, UUID):
+            self._check_plan(upsert.plan_id, upsert.type_id, meta.user_id)
+        aggregate_id = marker_id(meta.user_id, upsert.type_id, upsert.location_id)
 
         def decide() -> tuple[list[Aggregate], tuple[StockpileMarker, bool]]:
             try:
                 marker = self.store.load(aggregate_id, StockpileMarker)
                 marker.ensure_owned_by(meta.user_id)
             except NotFound:
-                marker = StockpileMarker.place(settings, meta)
+                marker = StockpileMarker.place(upsert.applied_to(None), meta)
             else:
-                marker.update(settings, meta)
+                marker.update(upsert.applied_to(None if marker.deleted else marker.settings), meta)
             return [marker], (marker, marker.has_pending_events)
 
         (marker, changed), position = save_atomically(self.store, [aggregate_id], decide)

@@ -2,6 +2,12 @@
 profit, ROI and times of building the item, each figure with the observation time of the
 oldest price behind it, and the prices that were missing.
 
+Every buildable item has its ``base`` row: the spec's stored case, one run at ME 0 / TE 0,
+made down to raw materials. An item the user has a plan for also has a ``plan`` row beside it
+(the plan's recipes, levels, facilities, tax and make-or-buy choices); the ``scenario``
+column tells them apart, so a ranking compares like with like (base rows unless asked for
+plan rows) and a plan never hides the base case.
+
 A row needs the catalog, the plans and the market together, which three other projections
 keep; a projection must not read another one's tables while it applies events (they stand at
 different positions, and a rebuild would read what is there today). So this projection only
@@ -87,6 +93,7 @@ ECONOMICS = ReadModelTable(
         Column("owner_id", Uuid, primary_key=True),
         Column("region_id", BigInteger, primary_key=True),
         Column("type_id", BigInteger, primary_key=True),
+        Column("scenario", String(8), primary_key=True),  # "base" | "plan"
         Column("me", Integer, nullable=False),
         Column("te", Integer, nullable=False),
         Column("runs", Integer, nullable=False),
@@ -138,6 +145,7 @@ PLANS = ReadModelTable(
     ],
 )
 
+Scenario = Literal["base", "plan"]
 Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose data changed (None: all)
 
 
@@ -226,6 +234,7 @@ class EconomicsView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     units: int  # units the runs make
     strategy: str  # "plan" (the user's plan for the item), "make", "buy" or "cheapest"
     plan_id: UUID | None
+    scenario: Scenario  # "plan": the figures follow your plan (plan_id); "base": they do not
     material_cost: Figure
     job_cost: Figure
     total_cost: Figure
@@ -255,6 +264,7 @@ def row_of(view: EconomicsView, owner: UUID) -> dict[str, Any]:
         "owner_id": owner,
         "region_id": view.region_id,
         "type_id": view.type_id,
+        "scenario": view.scenario,
         "me": view.me,
         "te": view.te,
         "runs": view.runs,
@@ -289,6 +299,7 @@ def _view(row: Any) -> EconomicsView:
         units=m["units"],
         strategy=m["strategy"],
         plan_id=m["plan_id"],
+        scenario=m["scenario"],
         **{figure: Figure(value=m[figure], as_of=m[f"{figure}_as_of"]) for figure in FIGURES},
         base_time=m["base_time"],
         effective_time=m["effective_time"],
@@ -319,30 +330,37 @@ def write_rows(
     keep_only: Iterable[int] | None = None,
 ) -> WriteReport:
     """Store ``views`` (one region's) in ``tables`` (rows, regions): rows whose figures changed
-    are replaced with the version one up, the others are left alone. ``keep_only`` marks a full
+    are replaced with the version one up, the others are left alone. An item given here keeps
+    only the scenarios given (its plan row goes when the plan does). ``keep_only`` marks a full
     pass: the region's rows of other items are deleted (the catalog no longer builds them)."""
     table, regions = tables
     scope = and_(table.c.owner_id == owner, table.c.region_id == region_id)
-    wanted = {view.type_id: row_of(view, owner) for view in views}
-    current: dict[int, tuple[str, int]] = {}
-    for chunk in _chunks(sorted(wanted)):
-        query = select(table.c.type_id, table.c.digest, table.c.version).where(scope, table.c.type_id.in_(chunk))
-        current.update({type_id: (digest, version) for type_id, digest, version in connection.execute(query)})
+    key = tuple_(table.c.type_id, table.c.scenario)
+    wanted = {(view.type_id, view.scenario): row_of(view, owner) for view in views}
+    current: dict[tuple[int, str], tuple[str, int]] = {}
+    for chunk in _chunks(sorted({type_id for type_id, _ in wanted})):
+        query = select(table.c.type_id, table.c.scenario, table.c.digest, table.c.version).where(
+            scope, table.c.type_id.in_(chunk)
+        )
+        current.update({(t, scenario): (digest, version) for t, scenario, digest, version in connection.execute(query)})
     fresh = [
         {**row, "version": old[1] + 1 if old else 1, "updated_at": now}
-        for type_id, row in wanted.items()
-        if (old := current.get(type_id)) is None or old[0] != row["digest"]
+        for row_key, row in wanted.items()
+        if (old := current.get(row_key)) is None or old[0] != row["digest"]
     ]
     report = WriteReport(computed=len(wanted), changed=len(fresh))
-    for chunk in _chunks([row["type_id"] for row in fresh if row["type_id"] in current]):
-        connection.execute(delete(table).where(scope, table.c.type_id.in_(chunk)))
+    dropped = [row_key for row_key in current if row_key not in wanted]
+    replaced = [(row["type_id"], row["scenario"]) for row in fresh if (row["type_id"], row["scenario"]) in current]
+    for chunk in _chunks([*replaced, *dropped]):
+        connection.execute(delete(table).where(scope, key.in_(chunk)))
     insert_rows(connection, table, fresh)
+    report.removed = len(dropped)
     if keep_only is not None:
         kept = set(keep_only)
         gone = [t for t in connection.execute(select(table.c.type_id).where(scope)).scalars() if t not in kept]
         for chunk in _chunks(gone):
             connection.execute(delete(table).where(scope, table.c.type_id.in_(chunk)))
-        report.removed = len(gone)
+        report.removed += len(gone)
     _stamp(connection, regions, owner, region_id, now, full=keep_only is not None)
     return report
 
@@ -428,10 +446,17 @@ def last_written(connection: Connection, owner: UUID, region_id: int) -> datetim
     return connection.execute(query).scalar()
 
 
-def stored_row(connection: Connection, owner: UUID, region_id: int, type_id: int) -> EconomicsView | None:
+def stored_row(
+    connection: Connection, owner: UUID, region_id: int, type_id: int, scenario: Scenario
+) -> EconomicsView | None:
     table = ECONOMICS.view
     row = connection.execute(
-        _named(table).where(table.c.owner_id == owner, table.c.region_id == region_id, table.c.type_id == type_id)
+        _named(table).where(
+            table.c.owner_id == owner,
+            table.c.region_id == region_id,
+            table.c.type_id == type_id,
+            table.c.scenario == scenario,
+        )
     ).first()
     return _view(row) if row is not None else None
 
@@ -446,29 +471,32 @@ def opportunities(
     min_roi: float | None = None,
     min_profit: float | None = None,
     limit: int = 50,
+    scenario: Scenario = "base",
 ) -> tuple[list[EconomicsView], int]:
-    """The region's items with a known profit at ``basis`` prices matching the filters, best
-    first by ``sort``; and how many items could not be priced (missing prices)."""
+    """The region's rows of one scenario (the base case unless asked for plan rows) with a known
+    profit at ``basis`` prices matching the filters, best first by ``sort``; and how many of
+    them could not be priced (missing prices)."""
     table = ECONOMICS.view
     profit, roi = table.c[f"profit_{basis}"], table.c[f"roi_{basis}"]
-    query = _named(table).where(table.c.owner_id == owner, table.c.region_id == region_id, profit.is_not(None))
+    rows_of = and_(table.c.owner_id == owner, table.c.region_id == region_id, table.c.scenario == scenario)
+    query = _named(table).where(rows_of, profit.is_not(None))
     if min_profit is not None:
         query = query.where(profit >= min_profit)
     if min_roi is not None:
         query = query.where(roi >= min_roi)
     query = query.order_by(nulls_last(_sort_column(table, sort, basis).desc()), table.c.type_id).limit(limit)
     rows = [_view(row) for row in connection.execute(query)]
-    unpriced = connection.execute(
-        select(func.count()).where(table.c.owner_id == owner, table.c.region_id == region_id, profit.is_(None))
-    ).scalar_one()
+    unpriced = connection.execute(select(func.count()).where(rows_of, profit.is_(None))).scalar_one()
     return rows, unpriced
 
 
-def stored_rows(connection: Connection, owner: UUID, type_id: int) -> list[EconomicsView]:
-    """The item's stored rows in every region of the user."""
+def stored_rows(connection: Connection, owner: UUID, type_id: int, scenario: Scenario) -> list[EconomicsView]:
+    """The item's stored rows of one scenario in every region of the user."""
     table = ECONOMICS.view
     rows = connection.execute(
-        _named(table).where(table.c.owner_id == owner, table.c.type_id == type_id).order_by(table.c.region_id)
+        _named(table)
+        .where(table.c.owner_id == owner, table.c.type_id == type_id, table.c.scenario == scenario)
+        .order_by(table.c.region_id)
     )
     return [_view(row) for row in rows]
 

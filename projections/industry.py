@@ -667,28 +667,37 @@ def find_job(connection: Connection, owner: UUID, job_id: UUID) -> JobView | Non
     return _job_view(row) if row is not None else None
 
 
+class PendingOutput(msgspec.Struct, frozen=True, kw_only=True):
+    """Units of one item one user's planned and active jobs will deliver at one station
+    (``station_id`` None: jobs with no station, whose output has no known place yet)."""
+
+    owner_id: UUID
+    type_id: int
+    station_id: int | None
+    units: int
+
+
 def pending_output(
-    connection: Connection, owner: UUID | None, plan_ids: Sequence[UUID] | None = None
-) -> dict[UUID, int]:
-    """Per plan (of one user, or of everyone): units of the plan's product that its runs'
-    planned and active jobs will deliver (what auto-production subtracts from a deficit)."""
-    jobs, runs, plans = JOBS.view, RUNS.view, PLANS.view
+    connection: Connection, owner: UUID | None, type_ids: Sequence[int] | None = None
+) -> list[PendingOutput]:
+    """Per (user, item, station), of one user or of everyone: what every planned or active job
+    making the item will deliver. Every job counts, whether a run queued it, a deleted run left
+    it behind or a user created it by hand: a job still to deliver is output the runner must
+    not build again (what auto-production subtracts from a deficit)."""
+    jobs = JOBS.view
     query = (
-        select(runs.c.plan_id, func.sum(jobs.c.expected_output))
-        .select_from(
-            jobs.join(runs, runs.c.run_id == jobs.c.plan_run_id).join(plans, plans.c.plan_id == runs.c.plan_id)
-        )
-        .where(
-            jobs.c.status.in_(("planned", "active")),
-            jobs.c.product_type_id == plans.c.product_type_id,
-        )
-        .group_by(runs.c.plan_id)
+        select(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id, func.sum(jobs.c.expected_output))
+        .where(jobs.c.status.in_(("planned", "active")))
+        .group_by(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id)
     )
     if owner is not None:
-        query = query.where(runs.c.owner_id == owner)
-    if plan_ids is not None:
-        query = query.where(runs.c.plan_id.in_(list(plan_ids)))
-    return {plan_id: int(total or 0) for plan_id, total in connection.execute(query)}
+        query = query.where(jobs.c.owner_id == owner)
+    if type_ids is not None:
+        query = query.where(jobs.c.product_type_id.in_(list(type_ids)))
+    return [
+        PendingOutput(owner_id=o, type_id=t, station_id=s, units=int(units or 0))
+        for o, t, s, units in connection.execute(query)
+    ]
 
 
 def list_characters(connection: Connection, owner: UUID) -> list[Character]:

@@ -53,6 +53,8 @@ CONTAINERS = ReadModelTable(
         Column("strategy", String(64), nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
+        Column("min_balance", BigInteger, nullable=False),  # last: migration 0010 added them
+        Column("mode", String(32), nullable=False),
     ],
     indexes=[("owner_container", ["owner_id", "container_id"], True)],
 )

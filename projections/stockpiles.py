@@ -243,6 +243,9 @@ def list_markers(connection: Connection, owner: UUID) -> list[MarkerView]:
     return views
 
 
+BuyReason = Literal["manual", "no_plan"]
+
+
 class Deficit(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     marker_id: UUID
     type_id: int
@@ -250,15 +253,20 @@ class Deficit(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     desired_quantity: int
     current_quantity: int
     deficit: int
+    reason: BuyReason  # manual: auto-production is off; no_plan: on, but no plan to produce with
 
 
 def buy_list(connection: Connection, owner: UUID, location_id: int | None = None) -> list[Deficit]:
-    """Deficits to buy: markers with auto-production enabled are left out, so one deficit is
-    never sourced twice (the spec's exclusion in GetStockpileDeficitsForConfig)."""
+    """Deficits to buy. Markers that auto-production covers (enabled, with a plan) are left
+    out, so one deficit is never sourced twice (the spec's exclusion in
+    GetStockpileDeficitsForConfig); a marker enabled without a plan (never linked, or its
+    plan deleted) is one nothing produces, so it stays here with the reason ``no_plan``
+    rather than vanishing from both."""
     markers = MARKERS.view
     held = _held()
+    covered = and_(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None))
     query = select(markers, held.label("held")).where(
-        markers.c.owner_id == owner, markers.c.enabled.is_(False), markers.c.desired_quantity > held
+        markers.c.owner_id == owner, ~covered, markers.c.desired_quantity > held
     )
     if location_id is not None:
         query = query.where(markers.c.location_id == location_id)
@@ -270,6 +278,7 @@ def buy_list(connection: Connection, owner: UUID, location_id: int | None = None
             desired_quantity=m["desired_quantity"],
             current_quantity=m["held"],
             deficit=m["desired_quantity"] - m["held"],
+            reason="no_plan" if m["enabled"] else "manual",
         )
         for m in (row._mapping for row in connection.execute(query.order_by(markers.c.type_id, markers.c.location_id)))
     ]
@@ -283,12 +292,16 @@ def auto_production_markers(connection: Connection) -> list[MarkerDeficit]:
         markers.c.marker_id,
         markers.c.owner_id,
         markers.c.plan_id,
+        markers.c.type_id,
+        markers.c.location_id,
         _greatest(markers.c.desired_quantity - held),
         markers.c.parallelism,
     ).where(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None))
     return [
-        MarkerDeficit(marker_id=m, owner_id=o, plan_id=p, deficit=int(d), parallelism=par)
-        for m, o, p, d, par in connection.execute(query)
+        MarkerDeficit(
+            marker_id=m, owner_id=o, plan_id=p, type_id=t, location_id=loc, deficit=int(d), parallelism=par
+        )
+        for m, o, p, t, loc, d, par in connection.execute(query)
     ]
 
 

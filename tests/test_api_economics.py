@@ -222,6 +222,46 @@ def test_a_plan_sets_the_stored_row_and_its_make_or_buy_compares_against_it(alic
     assert figures(bought, "totalCost") == pytest.approx([5_088.3]) and bought["version"] == ship["version"] + 1
 
 
+def test_a_plan_adds_its_row_beside_the_base_row_and_rankings_compare_like_with_like(alice: Api) -> None:
+    setup(alice)
+    defaults = {"meLevel": 0, "teLevel": 0, "facilityTax": 0.0025}
+    plan = ok(alice.post("/v1/industry/plans", json={"name": "Ships", "productTypeId": S, "defaults": defaults}), 201)
+    root = next(step for step in plan["plan"]["steps"] if step["parentStepId"] is None)
+    bought = ok(
+        alice.put(
+            f"/v1/industry/plans/{plan['aggregateId']}/steps/{root['stepId']}/materials/{C}", json={"source": "buy"}
+        )
+    )
+    position = bought["position"]
+    # the plan buys C: 5,088.3; the base case makes everything at ME 0 / TE 0: 5,094.1125
+    planned, base = economics(alice, S, position), economics(alice, S, position, strategy="make")
+    assert (planned["scenario"], planned["planId"], planned["source"]) == ("plan", plan["aggregateId"], "projection")
+    assert (base["scenario"], base["planId"], base["source"]) == ("base", None, "projection")
+    assert (base["me"], base["te"], base["strategy"]) == (0, 0, "make")
+    assert figures(planned, "totalCost") + figures(base, "totalCost") == pytest.approx([5_088.3, 5_094.1125])
+
+    def ranked(**params: Any) -> list[tuple[int, str, float]]:
+        query = {"region_id": FORGE, "minPosition": position, **params}
+        answer = ok(alice.get("/v1/production/economics/opportunities", params=query))
+        assert answer["scenario"] == params.get("scenario", "base")
+        return [(item["typeId"], item["scenario"], item["totalCost"]) for item in answer["items"]]
+
+    base_ranking = ranked()
+    assert [t for t, _, _ in base_ranking] == [RIFTER, S, X, D, C], "every item once, all base rows"
+    assert {scenario for _, scenario, _ in base_ranking} == {"base"}
+    assert next(cost for t, _, cost in base_ranking if t == S) == pytest.approx(5_094.1125)
+    assert ranked(scenario="plan") == [(S, "plan", pytest.approx(5_088.3))]
+
+    gone = ok(alice.delete(f"/v1/industry/plans/{plan['aggregateId']}"))
+    position = gone["position"]
+    assert ranked(scenario="plan") == []
+    after = economics(alice, S, position)
+    assert (after["scenario"], after["source"]) == ("base", "projection")
+    assert figures(after, "totalCost") == pytest.approx([5_094.1125])
+    unknown = alice.get("/v1/production/economics/opportunities", params={"region_id": FORGE, "scenario": "all"})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "scenario"
+
+
 # ------------------------------------------------------------------ many items and regions
 
 

@@ -20,6 +20,8 @@ DEFAULTS = {
     "acquireMinExecuteSupply": "LIMITED",
     "minPurchasePrice": 0,
     "strategy": "prefer-fabricate",
+    "minBalance": 0,
+    "mode": "parallel_task_based",
 }
 
 
@@ -64,6 +66,21 @@ def test_a_patch_changes_only_the_fields_sent_and_is_read_back(alice: Api) -> No
     assert read(alice, CONFIG, body["position"])["config"] == expected
 
 
+def test_min_balance_and_mode_are_kept_changed_and_audited_like_every_setting(alice: Api) -> None:
+    created = register(alice, config={"minBalance": 500_000})
+    assert created["container"]["config"] == {**DEFAULTS, "minBalance": 500_000}
+    body = alice.patch(CONFIG, json={"minBalance": 2**63 - 1, "mode": "sequential_task_based"}).json()
+    expected = {**DEFAULTS, "minBalance": 2**63 - 1, "mode": "sequential_task_based"}
+    assert body["currentConfig"] == expected
+    assert read(alice, CONFIG, body["position"])["config"] == expected
+    entries = read(alice, f"{CONFIG}/history", body["position"])["entries"]
+    assert entries[0]["changes"]["minBalance"] == {"old": None, "new": 500_000}
+    assert entries[1]["changes"] == {
+        "minBalance": {"old": 500_000, "new": 2**63 - 1},
+        "mode": {"old": "parallel_task_based", "new": "sequential_task_based"},
+    }
+
+
 def test_a_patch_that_changes_nothing_records_nothing(alice: Api) -> None:
     register(alice)
     body = alice.patch(CONFIG, json={"maxPipelines": 3}).json()
@@ -98,6 +115,11 @@ def test_history_lists_every_change_with_old_and_new_values_who_and_when(alice: 
         ({"strategy": ""}, 400, "strategy"),
         ({"collectMinStartSupply": "LIMITED"}, 422, "collectMinStartSupply"),
         ({"maxWorkers": 9, "acquireMinStartSupply": "SCARCE"}, 422, "acquireMinStartSupply"),
+        ({"minBalance": -1}, 422, "minBalance"),
+        ({"minBalance": 2**63}, 422, "minBalance"),
+        ({"minBalance": 1.5}, 400, "minBalance"),
+        ({"mode": "turbo"}, 400, "mode"),
+        ({"mode": 1}, 400, "mode"),
     ],
 )
 def test_a_bad_update_is_refused_with_its_field_and_changes_nothing(

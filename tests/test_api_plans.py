@@ -477,3 +477,33 @@ def test_a_run_generated_for_a_region_prices_its_jobs_with_the_users_market_data
     assert {m["what"] for m in partial["pricing"]["missing"]} == {"sell_price", "job_site"}
     unknown = generate(alice, plan["aggregateId"], 4, regionId=10000030)
     assert unknown.status_code == 404 and unknown.json()["field"] == "region_id"
+
+
+def test_hauls_of_items_without_a_known_volume_say_so_instead_of_costing_nothing(alice: Api) -> None:
+    from application.catalog import SAMPLE_CATALOG
+
+    drake = 24698  # the sample catalog has no volume for the Drake; its minerals have one
+    ok(alice.post("/v1/catalog/imports", content=SAMPLE_CATALOG.read_bytes()))
+    body = {
+        "name": "Drakes",
+        "productTypeId": drake,
+        "defaults": {"meLevel": 0, "teLevel": 0, "stationId": FACTORY},
+        "transport": {"hubStationId": HUB, "costPerM3": 1000},
+    }
+    plan = ok(alice.post("/v1/industry/plans", json=body), 201)
+    root = plan["plan"]["steps"][0]
+    for material in root["materials"]:  # buy the components: one job, hauls out of and into the hub
+        path = f"/v1/industry/plans/{plan['aggregateId']}/steps/{root['stepId']}/materials/{material['typeId']}"
+        ok(alice.put(path, json={"source": "buy"}))
+    run = ok(generate(alice, plan["aggregateId"], 1), 201)
+    hauls = {(t["fromStationId"], t["toStationId"]): t for t in run["transportJobs"]}
+    home = hauls[(FACTORY, HUB)]
+    assert [(i["typeId"], i["volume"]) for i in home["items"]] == [(drake, None)]
+    assert (home["volume"], home["costEstimate"]) == (None, None)
+    assert home["missing"] == [{"what": "volume", "id": drake, "reason": "the catalog has no volume for the item"}]
+    out = hauls[(HUB, FACTORY)]
+    assert out["missing"] == [] and out["volume"] > 0
+    assert out["costEstimate"] == round(out["volume"] * 1000, 2)
+    detail = read(alice, f"/v1/industry/plans/{plan['aggregateId']}/runs/{run['run']['id']}", run["position"])
+    stored = {(t["fromStationId"], t["toStationId"]): t for t in detail["transportJobs"]}
+    assert (stored[(FACTORY, HUB)]["volume"], stored[(FACTORY, HUB)]["missing"][0]["id"]) == (None, drake)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -18,17 +19,19 @@ from litestar.testing import TestClient
 from application.settings import Settings
 from application.system import Manufactory
 from domain.events import utcnow
+from domain.stock.auto_production import MarkerDeficit, triggers
 from interfaces.http.app import create_app
 from tests.conftest import Api, make_user
 from tests.support import MANUFACTORY, environment
-from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, race, read
+from tests.test_api_plans import CATALOG, FACTORY, HUB, C, D, S, ok, race, read
 
 OTHER = 7
+FAR = 99  # a station no marker names
 
 
-def module_plan(api: Api) -> str:
+def module_plan(api: Api, station: int = HUB) -> str:
     ok(api.post("/v1/catalog/imports", json=CATALOG))
-    body = {"name": "Modules", "productTypeId": D, "defaults": {"meLevel": 0, "teLevel": 0, "stationId": HUB}}
+    body = {"name": "Modules", "productTypeId": D, "defaults": {"meLevel": 0, "teLevel": 0, "stationId": station}}
     plan = ok(api.post("/v1/industry/plans", json=body), 201)
     root = plan["plan"]["steps"][0]["stepId"]
     ok(api.put(f"/v1/industry/plans/{plan['aggregateId']}/steps/{root}/materials/{C}", json={"source": "buy"}))
@@ -269,3 +272,108 @@ def test_two_runner_processes_on_postgres_generate_one_run(postgres_url: str, tm
         generated = sorted(int(out.split(" runs generated")[0].rsplit(" ", 1)[1]) for out, _ in outputs)
         assert generated == [0, 1], outputs
         assert [r["quantity"] for r in runs_of(api, plan_id)] == [9]
+
+
+def hand_job(api: Api, units: int, station: int | None) -> Any:
+    body = {"productTypeId": D, "blueprintTypeId": 1400, "runs": units, "expectedOutput": units, "stationId": station}
+    return ok(api.post("/v1/industry/jobs", json=body), 201)
+
+
+def test_deleting_a_run_keeps_its_planned_jobs_as_pending_output_so_the_next_tick_builds_nothing(
+    alice: Api, system: Manufactory
+) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id))
+    run_id = tick(system).generated[0].run_id
+    gone = ok(alice.delete(f"/v1/industry/plans/{plan_id}/runs/{run_id}"))
+    jobs = read(alice, "/v1/industry/jobs", gone["position"], status="planned")
+    assert [(j["productTypeId"], j["expectedOutput"], j["planRunId"]) for j in jobs] == [(D, 10, None)]
+    assert read(alice, f"/v1/industry/plans/{plan_id}/pending-output", gone["position"])["pendingOutput"] == 10
+    later = tick(system, after_sec=system.settings.auto_production_interval_sec + 1)
+    assert [(o.action, o.gross_deficit, o.pending_output, o.net_deficit) for o in later.outcomes] == [
+        ("covered", 10, 10, 0)
+    ]
+    assert runs_of(alice, plan_id) == []
+
+
+def test_hand_made_jobs_count_wherever_they_deliver(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 20, plan_id))
+    hand_job(alice, 4, HUB)  # delivers where the marker wants it
+    hand_job(alice, 5, None)  # no station yet
+    hand_job(alice, 6, FAR)  # a station no marker names: on its way to where the item is wanted
+    report = tick(system)
+    assert [(o.action, o.gross_deficit, o.pending_output, o.net_deficit) for o in report.outcomes] == [
+        ("generated", 20, 15, 5)
+    ]
+
+
+def test_a_plan_building_away_from_the_marker_is_not_built_again(alice: Api, system: Manufactory) -> None:
+    plan_id = module_plan(alice, station=FACTORY)  # built at the factory for the marker at the hub
+    ok(marker(alice, 10, plan_id))
+    assert [o.action for o in tick(system).outcomes] == ["generated"]
+    later = tick(system, after_sec=system.settings.auto_production_interval_sec + 1)
+    assert [(o.action, o.pending_output) for o in later.outcomes] == [("covered", 10)]
+
+
+def test_output_not_at_a_markers_location_fills_open_deficits_once_across_plans() -> None:
+    owner, first, second = (uuid.UUID(int=n) for n in (1, 2, 3))
+    markers = [
+        MarkerDeficit(
+            marker_id=uuid.uuid4(), owner_id=owner, plan_id=plan, type_id=D, location_id=loc, deficit=10, parallelism=0
+        )
+        for plan, loc in ((first, HUB), (second, OTHER))
+    ]
+    pending = {(owner, D, HUB): 4, (owner, D, OTHER): 20, (owner, D, None): 7, (owner, D, FAR): 2, (owner, S, None): 50}
+    produce, covered = triggers(markers, pending)
+    assert [(t.plan_id, t.pending_output, t.net_deficit) for t in covered + produce] == [
+        (first, 10, 0),  # 4 at its location, 6 of the 9 elsewhere
+        (second, 20, -10),  # its own location's 20 (a surplus there fills no other location's deficit)
+    ]
+    produce, _ = triggers(markers, {(owner, D, OTHER): 20, (owner, D, None): 3, (owner, S, FAR): 50})
+    assert [(t.plan_id, t.pending_output, t.net_deficit) for t in produce] == [(first, 3, 7)]
+
+
+def test_a_marker_auto_production_cannot_serve_stays_on_the_buy_list_with_the_reason(
+    alice: Api, system: Manufactory
+) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id))  # produced: not bought
+    ok(marker(alice, 3, None, location=OTHER))  # enabled, never linked
+    ok(marker(alice, 4, None, type_id=S, enabled=False))  # bought by hand
+    listed = read(alice, "/v1/stockpiles/deficits", system.store.head())
+    assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
+        (S, HUB, 4, "manual"),
+        (D, OTHER, 3, "no_plan"),
+    ]
+    gone = ok(alice.delete(f"/v1/industry/plans/{plan_id}"))
+    listed = read(alice, "/v1/stockpiles/deficits", gone["position"])
+    assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
+        (S, HUB, 4, "manual"),
+        (D, HUB, 10, "no_plan"),
+        (D, OTHER, 3, "no_plan"),
+    ]
+
+
+def test_an_upsert_changes_only_the_fields_it_sends_and_null_unlinks_the_plan(alice: Api) -> None:
+    plan_id = module_plan(alice)
+    ok(marker(alice, 10, plan_id, parallelism=3))
+    quantity_only = ok(alice.post("/v1/stockpiles", json={"typeId": D, "locationId": HUB, "desiredQuantity": 12}))
+    kept = quantity_only["marker"]
+    assert (kept["desiredQuantity"], kept["planId"], kept["autoProductionParallelism"]) == (12, plan_id, 3)
+    assert (kept["autoProductionEnabled"], kept["autoProductionStatus"]) == (True, "active")
+    unlinked = ok(
+        alice.post("/v1/stockpiles", json={"typeId": D, "locationId": HUB, "desiredQuantity": 12, "planId": None})
+    )["marker"]
+    assert (unlinked["planId"], unlinked["autoProductionParallelism"], unlinked["autoProductionEnabled"]) == (
+        None,
+        3,
+        True,
+    )
+    fresh = ok(alice.post("/v1/stockpiles", json={"typeId": D, "locationId": OTHER, "desiredQuantity": 1}))["marker"]
+    assert (fresh["planId"], fresh["autoProductionParallelism"], fresh["autoProductionEnabled"]) == (None, 0, False)
+    listed = read(alice, "/v1/stockpiles", alice.system_head())
+    assert [(m["locationId"], m["planId"], m["autoProductionStatus"]) for m in listed] == [
+        (HUB, None, "no_plan"),
+        (OTHER, None, "disabled"),
+    ]

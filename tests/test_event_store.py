@@ -14,8 +14,9 @@ from application.group_commit import GroupCommitter, _Submission
 from application.system import Manufactory
 from domain.errors import Conflict
 from domain.events import CommandMeta
-from domain.manufacturing.config import ManufacturingConfig
-from domain.manufacturing.container import Container, ContainerRegistered, container_aggregate_id
+from domain.manufacturing.config import CoordinatorMode, ManufacturingConfig
+from domain.manufacturing.container import ConfigChanged, Container, ContainerRegistered, container_aggregate_id
+from projections.manufacturing import list_containers
 from domain.manufacturing.supply import SupplyLevel
 
 
@@ -52,6 +53,8 @@ def test_a_stored_v1_event_is_upcast_to_todays_v2(system: Manufactory) -> None:
             "container_id": "legacy",
             "system": "X1-YZ19",
             "min_price": 1000,
+            "min_balance": 250000,
+            "mode": "parallel_task_based",
             "config": {"max_pipelines": 4, "strategy": "prefer-fabricate"},
         }
     )
@@ -61,11 +64,56 @@ def test_a_stored_v1_event_is_upcast_to_todays_v2(system: Manufactory) -> None:
     assert event.system_symbol == "X1-YZ19"
     assert event.config.min_purchase_price == 1000
     assert event.config.max_pipelines == 4
+    assert (event.config.min_balance, event.config.mode) == (250_000, CoordinatorMode.PARALLEL_TASK_BASED)
     container = system.store.load(aggregate_id, Container)
     assert container.config.collect_min_start_supply is SupplyLevel.ABUNDANT  # default filled in
     # and it is stored at today's version from now on
     system.containers.change_config("legacy", {"max_workers": 6}, meta(owner), None)
     assert b'"class_version":1' in system.store.recorder.select_events(aggregate_id)[1].state
+
+
+def test_events_recorded_before_min_balance_and_mode_replay_and_project_with_the_defaults(
+    system: Manufactory,
+) -> None:
+    owner = uuid.uuid4()
+    aggregate_id = container_aggregate_id(owner, "older")
+    before = {"max_pipelines": 4, "max_workers": 5, "min_purchase_price": 0, "strategy": "prefer-fabricate"}
+    states = [
+        {
+            "class_version": 2,
+            "owner_id": str(owner),
+            "container_id": "older",
+            "system_symbol": "X1-YZ19",
+            "config": before,
+        },
+        {"changes": {"max_workers": {"old": 5, "new": 7}}, "config": {**before, "max_workers": 7}},
+    ]
+    topics = [get_topic(ContainerRegistered), get_topic(ConfigChanged)]
+    system.store.recorder.insert_events(
+        [
+            StoredEvent(
+                aggregate_id,
+                version,
+                topic,
+                msgspec.json.encode(
+                    {
+                        "originator_id": str(aggregate_id),
+                        "originator_version": version,
+                        "timestamp": "2025-01-02T03:04:05Z",
+                        "meta": {"user_id": str(owner), "correlation_id": "before-0010"},
+                        **state,
+                    }
+                ),
+            )
+            for version, (topic, state) in enumerate(zip(topics, states, strict=True), start=1)
+        ]
+    )
+    config = system.store.load(aggregate_id, Container).config
+    assert (config.max_workers, config.min_balance, config.mode) == (7, 0, CoordinatorMode.PARALLEL_TASK_BASED)
+    system.projections.catch_up("manufacturing")
+    with system.read_engine.connect() as connection:
+        [view] = list_containers(connection, owner)
+    assert view.config == config
 
 
 def test_concurrent_updates_never_lose_one(system: Manufactory) -> None:

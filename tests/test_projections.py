@@ -14,6 +14,7 @@ from application.settings import Settings
 from application.system import Manufactory
 from domain.events import CommandMeta
 from projections.catalog import CatalogProjection
+from projections.economics import ECONOMICS
 from projections.manufacturing import CONFIG_HISTORY, CONTAINERS, ManufacturingProjection
 from projections.registry import all_projections
 from projections.runtime import ProjectionError
@@ -142,7 +143,7 @@ def test_an_unknown_projection_name_is_a_clear_error(system: Manufactory) -> Non
 
 def test_the_migrated_schema_matches_the_projections_tables(system: Manufactory) -> None:
     inspector = inspect(system.read_engine)
-    for projection_table in (USERS, USER_TOKENS, CONTAINERS, CONFIG_HISTORY, *CatalogProjection.tables):
+    for projection_table in (USERS, USER_TOKENS, CONTAINERS, CONFIG_HISTORY, ECONOMICS, *CatalogProjection.tables):
         expected = projection_table.physical(1)
         actual = {c["name"]: c for c in inspector.get_columns(expected.name)}
         assert list(actual) == [c.name for c in expected.columns]

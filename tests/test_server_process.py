@@ -49,12 +49,14 @@ def check_live_config_round_trip(url: str, token: str) -> None:
     listen(url, token, received)
     _, first = received.get(timeout=10)
     assert first["config"]["maxPipelines"] == 3, "the current config is sent on connect"
+    assert (first["config"]["minBalance"], first["config"]["mode"]) == (0, "parallel_task_based")
 
     for pipelines in (5, 6):
         changed_at = time.monotonic()
-        assert api.patch(CONFIG, json={"maxPipelines": pipelines}).status_code == 200
+        patch = {"maxPipelines": pipelines, "minBalance": pipelines * 1000}
+        assert api.patch(CONFIG, json=patch).status_code == 200
         arrived_at, update = received.get(timeout=5)
-        assert update["config"]["maxPipelines"] == pipelines
+        assert (update["config"]["maxPipelines"], update["config"]["minBalance"]) == (pipelines, pipelines * 1000)
         assert arrived_at - changed_at < 1.0, "a new config reaches a running coordinator within a second"
 
 
@@ -118,6 +120,10 @@ def test_cli_sets_and_shows_config_through_the_server(tmp_path: Path) -> None:
             "5",
             "--collect-start-supply",
             "high",
+            "--min-balance",
+            "250000",
+            "--mode",
+            "sequential_task_based",
             cwd=tmp_path,
             **env,
         )
@@ -125,6 +131,7 @@ def test_cli_sets_and_shows_config_through_the_server(tmp_path: Path) -> None:
         shown = run_cli("manufacturing", "config", "show", "--container", CID, cwd=tmp_path, **env)
         assert "  Max Pipelines:        5\n" in shown.stdout
         assert "Collection Thresholds (COLLECT_SELL tasks):\n  Min Start Supply:     HIGH\n" in shown.stdout
+        assert "  Min Balance:          250000\n  Mode:                 sequential_task_based" in shown.stdout
         refused = run_cli(
             "manufacturing", "config", "set", "--container", CID, "--acquire-start-supply", "lots", cwd=tmp_path, **env
         )

@@ -27,6 +27,7 @@ import msgspec
 from domain.catalog.chains import BuildStep, ProductionGraph, split_runs
 from domain.catalog.industry import Facility, Skills, job_quantity, job_time, material_modifier
 from domain.catalog.model import ActivityKind
+from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, slot_owners
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
@@ -82,11 +83,12 @@ class PlannedTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"
     from_station_id: int
     to_station_id: int
     items: tuple[TransportItem, ...]
-    volume: float  # m3 of the items whose volume is known
-    cost_estimate: float  # volume × cost per m3 (+ collateral when values are known)
+    volume: float | None  # m3 in all; None when an item's volume is unknown (listed in missing)
+    cost_estimate: float | None  # volume × cost per m3 (+ collateral when values are known); None with volume
     collateral_value: float | None  # ISK value carried, when every item has a price
     sort_order: int
     feeds: tuple[int, ...]  # indexes into Generation.jobs
+    missing: tuple[Missing, ...] = ()  # what = "volume", id = the item: never read as 0 m3
 
 
 class Generation(msgspec.Struct, frozen=True, kw_only=True):
@@ -345,24 +347,30 @@ def _transports(
             )
             for type_id, units in sorted(goods.items())
         )
-        volume = sum(item.volume or 0.0 for item in items)
+        missing = tuple(
+            Missing(what="volume", id=item.type_id, reason="the catalog has no volume for the item")
+            for item in items
+            if item.volume is None
+        )
+        volume = None if missing else sum(item.volume or 0.0 for item in items)
         unit_prices = [price_of(item.type_id) for item in items] if price_of is not None else [None]
         value = (
             sum(item.quantity * price for item, price in zip(items, unit_prices, strict=True))  # type: ignore[operator]
             if None not in unit_prices
             else None
         )
-        cost = volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate
+        cost = None if volume is None else volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate
         hauls.append(
             PlannedTransport(
                 from_station_id=origin,
                 to_station_id=destination,
                 items=items,
-                volume=round(volume, 4),
-                cost_estimate=round(cost, 2),
+                volume=None if volume is None else round(volume, 4),
+                cost_estimate=None if cost is None else round(cost, 2),
                 collateral_value=value,
                 sort_order=depth * 2 + 1,
                 feeds=tuple(fed),
+                missing=missing,
             )
         )
     hauls.sort(key=lambda h: (-h.sort_order, h.from_station_id, h.to_station_id))

@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 
 from domain.aggregate import Aggregate
+from domain.economics.market import Missing
 from domain.errors import NotFound
 from domain.events import CommandMeta, Event, utcnow
 from domain.industry.generation import Leftover, SkippedItem, TransportItem
@@ -23,11 +24,12 @@ class RunTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     from_station_id: int
     to_station_id: int
     items: tuple[TransportItem, ...]
-    volume: float
-    cost_estimate: float
+    volume: float | None  # None: an item's volume is unknown (see missing)
+    cost_estimate: float | None
     collateral_value: float | None
     sort_order: int
     feeds_job_ids: tuple[UUID, ...]
+    missing: tuple[Missing, ...] = ()  # runs recorded before this field have none
 
 
 class RunReason(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

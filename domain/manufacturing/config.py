@@ -3,10 +3,18 @@
 Field names and defaults follow the coordinator spec (maxPipelines 3, maxWorkers 5,
 collect ABUNDANT/HIGH, acquire MODERATE/LIMITED). Updates are partial: only the fields
 given change, and the result must satisfy every rule or nothing changes.
+
+``min_balance`` and ``mode`` are the two keys of the spec's ``containers.config`` seed the
+coordinators already keep there. The spec gives them no rules, so these are ours:
+``min_balance`` is the credits the coordinator keeps in reserve (a whole number, 0 to the
+int64 maximum; default 0, the seed's value) and ``mode`` how it schedules its work:
+``parallel_task_based`` (the seed's value and the default: pipelines side by side, up to
+``max_pipelines``) or ``sequential_task_based`` (one pipeline at a time).
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Any
 
@@ -18,6 +26,7 @@ from domain.manufacturing.supply import SupplyLevel
 MAX_PIPELINES_LIMIT = 100
 MAX_WORKERS_LIMIT = 1000
 MIN_PURCHASE_PRICE_LIMIT = 10**12
+MIN_BALANCE_LIMIT = 2**63 - 1  # credits; the int64 a coordinator holds them in
 STRATEGY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # The config's fields in the order the spec lists them; also the JSON names clients use.
@@ -30,7 +39,22 @@ CONFIG_FIELDS: dict[str, str] = {
     "acquire_min_execute_supply": "acquireMinExecuteSupply",
     "min_purchase_price": "minPurchasePrice",
     "strategy": "strategy",
+    "min_balance": "minBalance",
+    "mode": "mode",
 }
+
+
+class CoordinatorMode(enum.Enum):
+    PARALLEL_TASK_BASED = "parallel_task_based"
+    SEQUENTIAL_TASK_BASED = "sequential_task_based"
+
+    @classmethod
+    def parse(cls, value: Any, field: str) -> CoordinatorMode:
+        try:
+            return cls(value)
+        except ValueError:
+            valid = ", ".join(mode.value for mode in cls)
+            raise InvalidInput(f"unknown mode {value!r}; valid modes: {valid}", field) from None
 
 
 class ManufacturingConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,6 +66,8 @@ class ManufacturingConfig(msgspec.Struct, frozen=True, kw_only=True):
     acquire_min_execute_supply: SupplyLevel = SupplyLevel.LIMITED
     min_purchase_price: int = 0
     strategy: str = "prefer-fabricate"
+    min_balance: int = 0  # events recorded before these two fields replay with the defaults
+    mode: CoordinatorMode = CoordinatorMode.PARALLEL_TASK_BASED
 
     def with_changes(self, changes: dict[str, Any]) -> ManufacturingConfig:
         """A new config with ``changes`` (raw field values) applied and validated as a whole."""
@@ -54,6 +80,7 @@ class ManufacturingConfig(msgspec.Struct, frozen=True, kw_only=True):
         _check_range("max_pipelines", self.max_pipelines, 1, MAX_PIPELINES_LIMIT)
         _check_range("max_workers", self.max_workers, 1, MAX_WORKERS_LIMIT)
         _check_range("min_purchase_price", self.min_purchase_price, 0, MIN_PURCHASE_PRICE_LIMIT)
+        _check_range("min_balance", self.min_balance, 0, MIN_BALANCE_LIMIT)
         for task in ("collect", "acquire"):
             start: SupplyLevel = getattr(self, f"{task}_min_start_supply")
             execute: SupplyLevel = getattr(self, f"{task}_min_execute_supply")
@@ -84,6 +111,12 @@ def _parse_field(name: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise InvalidInput("a supply level must be a string", json_name)
         return SupplyLevel.parse(value, json_name)
+    if name == "mode":
+        if isinstance(value, CoordinatorMode):
+            return value
+        if not isinstance(value, str):
+            raise InvalidInput("mode must be a string", json_name)
+        return CoordinatorMode.parse(value, json_name)
     if name == "strategy":
         if not isinstance(value, str) or not STRATEGY_PATTERN.match(value):
             raise InvalidInput(
@@ -102,4 +135,4 @@ def _check_range(name: str, value: int, low: int, high: int) -> None:
 
 
 def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, SupplyLevel) else value
+    return value.value if isinstance(value, enum.Enum) else value

@@ -18,7 +18,7 @@ import msgspec
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput
 from domain.events import CommandMeta, Event, utcnow
-from domain.manufacturing.config import ManufacturingConfig
+from domain.manufacturing.config import CoordinatorMode, ManufacturingConfig
 
 CONTAINER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 SYSTEM_SYMBOL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
@@ -132,8 +132,9 @@ class FieldChange(msgspec.Struct, frozen=True):
 
 
 class ContainerRegistered(Event, tag=2):
-    """v1 (imported from the spec's containers.config JSON) had ``system`` and ``min_price``
-    at the top level; v2 names the system ``system_symbol`` and keeps the price in the config."""
+    """v1 (imported from the spec's containers.config JSON) had ``system``, ``min_price``,
+    ``min_balance`` and ``mode`` at the top level; v2 names the system ``system_symbol`` and
+    keeps the others in the config (a mode v2 does not know falls back to the default)."""
 
     owner_id: UUID
     container_id: str
@@ -145,6 +146,10 @@ class ContainerRegistered(Event, tag=2):
         state["system_symbol"] = state.pop("system")
         config = state.setdefault("config", {})
         config.setdefault("min_purchase_price", state.pop("min_price", 0))
+        config.setdefault("min_balance", state.pop("min_balance", 0))
+        mode = state.pop("mode", None)
+        if mode in {known.value for known in CoordinatorMode}:
+            config.setdefault("mode", mode)
 
     def apply(self, aggregate: Any) -> Container:
         container = Container(self.originator_id, self.owner_id, self.timestamp)

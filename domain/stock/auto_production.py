@@ -1,10 +1,17 @@
 """The auto-production runner's decisions, free of I/O (the spec's runner logic, steps 2-3).
 
 Markers with auto-production enabled and a linked plan are grouped by (user, plan); their
-gross deficits are summed, the plan's pending output (planned and active jobs) is
-subtracted, and only a positive net deficit triggers a run, with the largest parallelism of
-the group. The cooldown (step 3d) is checked on the plan itself when the run is recorded,
-so two runners cannot both pass it.
+gross deficits are summed, the pending output for them is subtracted, and only a positive
+net deficit triggers a run, with the largest parallelism of the group.
+
+Pending output is what the user's planned and active jobs making a marker's item will
+deliver, whatever queued them: a run, a run since deleted, or a hand. A job at a station
+where an auto-production marker of its item is counts toward that marker's group. Any other
+job of the item (no station yet, or a station no marker names, e.g. a plan building at a
+factory and hauling to the marker's hub) is output on its way to wherever the item is wanted:
+it fills the deficits the located jobs leave open, group by group (in the groups' order), but
+only once. Counting it at every location would hide real deficits; counting it nowhere would
+build its output a second time.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ class MarkerDeficit(msgspec.Struct, frozen=True, kw_only=True):
     marker_id: UUID
     owner_id: UUID
     plan_id: UUID
+    type_id: int
+    location_id: int
     deficit: int  # desired minus held, never negative
     parallelism: int
 
@@ -39,15 +48,30 @@ def _largest(parallelisms: Iterable[int]) -> int:
     return 0 if 0 in values else max(values)
 
 
-def triggers(markers: Iterable[MarkerDeficit], pending: Mapping[UUID, int]) -> tuple[list[Trigger], list[Trigger]]:
+PendingKey = tuple[UUID, int, int | None]  # (user, item, station; None = no station)
+
+
+def triggers(
+    markers: Iterable[MarkerDeficit], pending: Mapping[PendingKey, int]
+) -> tuple[list[Trigger], list[Trigger]]:
     """(groups to produce for, groups skipped because pending output covers them)."""
+    markers = list(markers)
     groups: dict[tuple[UUID, UUID], list[MarkerDeficit]] = defaultdict(list)
     for marker in markers:
         groups[(marker.owner_id, marker.plan_id)].append(marker)
+    wanted_at = {(m.owner_id, m.type_id, m.location_id) for m in markers}
+    elsewhere: dict[tuple[UUID, int], int] = defaultdict(int)  # output no marker's location claims
+    for (owner, item, station), units in pending.items():
+        if (owner, item, station) not in wanted_at:
+            elsewhere[(owner, item)] += units
     produce, covered = [], []
     for (owner, plan), members in sorted(groups.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
         gross = sum(m.deficit for m in members)
-        waiting = pending.get(plan, 0)
+        waiting = sum(pending.get(key, 0) for key in {(owner, m.type_id, m.location_id) for m in members})
+        for item in sorted({m.type_id for m in members}):
+            used = min(elsewhere[(owner, item)], max(gross - waiting, 0))
+            elsewhere[(owner, item)] -= used
+            waiting += used
         trigger = Trigger(
             owner_id=owner,
             plan_id=plan,

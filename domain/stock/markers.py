@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput, NotFound
@@ -40,6 +41,26 @@ class MarkerSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         if not 0 <= self.auto_production_parallelism <= 1000:
             raise InvalidInput("autoProductionParallelism must be 0 (unlimited) to 1000", "autoProductionParallelism")
         return self
+
+
+class MarkerUpsert(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One upsert of the marker of (typeId, locationId). An optional field left out keeps
+    the marker's value (a new marker's default), so a client that only sets a quantity never
+    unlinks the plan or switches auto-production off by omission; ``planId: null`` unlinks."""
+
+    type_id: int
+    location_id: int
+    desired_quantity: int
+    plan_id: UUID | None | UnsetType = UNSET
+    auto_production_parallelism: int | UnsetType = UNSET
+    auto_production_enabled: bool | UnsetType = UNSET
+
+    def applied_to(self, current: MarkerSettings | None) -> MarkerSettings:
+        """The settings after this upsert, over the marker's current ones (None: a new marker)."""
+        given = {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
+        if current is None:
+            return MarkerSettings(**given).validated()
+        return msgspec.structs.replace(current, **given).validated()
 
 
 class StockpileMarker(Aggregate):

@@ -55,6 +55,8 @@ def render_config(container: dict[str, Any]) -> str:
             "Other Settings:",
             f"  Min Purchase Price:   {config['minPurchasePrice']}",
             f"  Strategy:             {config['strategy']}",
+            f"  Min Balance:          {config['minBalance']}",
+            f"  Mode:                 {config['mode']}",
         ]
     )
 
@@ -112,6 +114,8 @@ def show(container: str, player_id: int | None) -> None:
 @click.option("--acquire-execute-supply", help="Min supply to EXECUTE acquire tasks")
 @click.option("--min-purchase-price", type=int, help="Minimum purchase price")
 @click.option("--strategy", help="Coordinator strategy")
+@click.option("--min-balance", type=int, help="Credits to keep in reserve (0 or more)")
+@click.option("--mode", help="parallel_task_based or sequential_task_based")
 def set_(container: str, player_id: int | None, **flags: Any) -> None:
     """Change only the given settings. Valid supply levels: SCARCE, LIMITED, MODERATE, HIGH, ABUNDANT."""
     names = {
@@ -120,6 +124,8 @@ def set_(container: str, player_id: int | None, **flags: Any) -> None:
         "max_workers": "maxWorkers",
         "min_purchase_price": "minPurchasePrice",
         "strategy": "strategy",
+        "min_balance": "minBalance",
+        "mode": "mode",
     }
     body = {names[flag]: value for flag, value in flags.items() if value is not None}
     if not body:

@@ -122,9 +122,12 @@ async def get_chain(
     recipe: Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...")] = "",
     min_position: MinPosition = None,
 ) -> ChainTreeOut | ChainFlatOut:
-    """The complete chain to raw materials: a tree, or the flat production_chains rows."""
+    """The complete chain to raw materials: a tree, or the flat production_chains rows. A
+    chain that loops is a 422 naming the loop's items in either format (the flat rows of a
+    looping item are empty, which would read as "needs nothing")."""
     snapshot = await _buildable(state, user_id, type_id, min_position)
     if format == "flat":
+        snapshot.graph.order(type_id)  # raises ChainCycle, as the tree and /materials do
         rows = await _query(state, min_position, chain_rows, user_id, type_id)
         return ChainFlatOut.of(type_id, snapshot.names, rows)
     tree = snapshot.graph.tree(type_id, _pairs(recipe, "recipe"))

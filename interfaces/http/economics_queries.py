@@ -30,7 +30,7 @@ from interfaces.http.context import MinPosition, await_projection, system_of
 from interfaces.http.economics_schemas import OpportunitiesOut, OpportunityOut, RegionsOut
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.industry_commands import PlanIdPath
-from projections.economics import Basis, EconomicsView, Sort
+from projections.economics import Basis, EconomicsView, Scenario, Sort
 
 T = TypeVar("T")
 READ_MODELS = ("catalog", "industry", "market", "economics")
@@ -147,20 +147,35 @@ async def get_opportunities(
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
     sort: SortParam = "profit",
     price: PriceParam = "sell",
+    scenario: Annotated[
+        Scenario,
+        QueryParameter(description="base: every item at ME 0 / TE 0 (default); plan: the items you have a plan for"),
+    ] = "base",
     min_position: MinPosition = None,
 ) -> OpportunitiesOut:
-    """Profitable items of a region from the stored rows (ME 0 / TE 0, or your plan's): items
-    with an unknown profit (a missing price) are counted, never listed."""
+    """Profitable items of a region from the stored rows of one scenario, so the ranking
+    compares like with like: the base case (ME 0 / TE 0) of every item, or with
+    ``scenario=plan`` your plans' rows. Items with an unknown profit (a missing price) are
+    counted, never listed."""
     region = _required(region_id)
     economics = system_of(state).economics
-    filters = {"basis": price, "sort": sort, "min_roi": min_roi, "min_profit": min_profit, "limit": limit}
+    filters = {
+        "basis": price,
+        "sort": sort,
+        "min_roi": min_roi,
+        "min_profit": min_profit,
+        "limit": limit,
+        "scenario": scenario,
+    }
     ranking = None if min_position else economics.recent_opportunities(user_id, region, **filters)
     if ranking is None:  # not answered moments ago: check (and read) in a thread
         find = partial(economics.opportunities, user_id, region, **filters)
         ranking = await _answer(state, user_id, min_position, find)
     items, unpriced = ranking
     ranked = [OpportunityOut.of(view, price) for view in items]
-    return OpportunitiesOut(region_id=region, sort=sort, price=price, items=ranked, unpriced=unpriced)
+    return OpportunitiesOut(
+        region_id=region, sort=sort, price=price, scenario=scenario, items=ranked, unpriced=unpriced
+    )
 
 
 @get("/v1/production/economics/{type_id:int}", tags=["queries"], dependencies=OPTIONS)
@@ -174,7 +189,9 @@ async def get_economics(
 ) -> EconomicsView:
     """Costs (materials, jobs), prices, profit and ROI at the lowest sell and the highest buy,
     base and effective time and profit per hour, each figure with the observation time of the
-    oldest price behind it; prices that were missing are listed and their figures are null."""
+    oldest price behind it; prices that were missing are listed and their figures are null.
+    With the default options: your plan's stored row where you have a plan for the item, else
+    its base row (ME 0 / TE 0); ``strategy=make``: the base row. ``scenario`` says which."""
     economics = system_of(state).economics
     return await _answer(
         state, user_id, min_position, partial(economics.economics, user_id, type_id, _required(region_id), options)

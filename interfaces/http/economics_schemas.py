@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from interfaces.http.schemas import Response
-from projections.economics import Basis, EconomicsView, Sort
+from projections.economics import Basis, EconomicsView, Scenario, Sort
 
 
 class OpportunityOut(Response):
@@ -19,6 +19,7 @@ class OpportunityOut(Response):
     te: int
     strategy: str
     plan_id: UUID | None
+    scenario: Scenario
     total_cost: float | None
     price: float | None  # per unit, at the lowest sell ("sell") or the highest buy ("buy")
     profit: float
@@ -40,6 +41,7 @@ class OpportunityOut(Response):
             te=view.te,
             strategy=view.strategy,
             plan_id=view.plan_id,
+            scenario=view.scenario,
             total_cost=view.total_cost.value,
             price=getattr(view, f"{basis}_price").value,
             profit=profit.value,
@@ -56,6 +58,7 @@ class OpportunitiesOut(Response):
     region_id: int
     sort: Sort
     price: Basis  # profit and ROI at the lowest sell ("sell") or the highest buy ("buy")
+    scenario: Scenario  # the rows ranked: "base" (ME 0 / TE 0) or "plan" (your plans')
     items: list[OpportunityOut]  # best first
     unpriced: int  # items of the region whose profit is unknown (a price is missing): never listed
 

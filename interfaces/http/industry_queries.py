@@ -136,14 +136,15 @@ async def get_run(
 async def get_pending_output(
     state: State, user_id: NamedDependency[UUID], plan_id: PlanIdPath, min_position: MinPosition = None
 ) -> PendingOutput:
-    """Units of the plan's product its planned and active jobs will still deliver."""
+    """Units of the plan's product your planned and active jobs will still deliver, at any
+    station: every such job counts, whether this plan's runs queued it, a deleted run left it
+    or you created it by hand (what auto-production subtracts before building more)."""
     found = await _query(state, min_position, find_plan, user_id, plan_id)
     if found is None:
         raise NotFound("plan not found", "planId")
-    pending = await _query(state, None, pending_output, user_id, [plan_id])
-    return PendingOutput(
-        plan_id=plan_id, product_type_id=found.plan.product_type_id, pending_output=pending.get(plan_id, 0)
-    )
+    product = found.plan.product_type_id
+    pending = await _query(state, None, pending_output, user_id, [product])
+    return PendingOutput(plan_id=plan_id, product_type_id=product, pending_output=sum(p.units for p in pending))
 
 
 @get("/v1/industry/jobs", tags=["queries"])

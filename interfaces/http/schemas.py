@@ -47,6 +47,8 @@ class ConfigPatch(Request):
     acquire_min_execute_supply: str | UnsetType = UNSET
     min_purchase_price: int | UnsetType = UNSET
     strategy: str | UnsetType = UNSET
+    min_balance: int | UnsetType = UNSET  # credits kept in reserve, 0 to 2^63-1
+    mode: str | UnsetType = UNSET  # parallel_task_based | sequential_task_based
 
     def changes(self) -> dict[str, Any]:
         return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
@@ -72,6 +74,8 @@ class ConfigOut(Response):
     acquire_min_execute_supply: str
     min_purchase_price: int
     strategy: str
+    min_balance: int
+    mode: str
 
     @classmethod
     def of(cls, config: ManufacturingConfig) -> ConfigOut:

@@ -14,7 +14,7 @@ from litestar.params import JSONBody, PathParameter
 
 from application.system import Manufactory
 from domain.events import CommandMeta
-from domain.stock.markers import MarkerSettings, StockpileMarker
+from domain.stock.markers import MarkerUpsert, StockpileMarker
 from interfaces.http.commands import COMMAND_DEPENDENCIES
 from interfaces.http.context import system_of
 from interfaces.http.stock_schemas import AssetsReplaced, MarkerChanged, MarkerRemoved, ReplaceAssets, UpsertMarker
@@ -59,9 +59,10 @@ def _marker_view(system: Manufactory, marker: StockpileMarker) -> MarkerView:
 @post("/v1/stockpiles", status_code=200, **ROUTE)
 def upsert_marker(state: State, data: JSONBody[UpsertMarker], meta: NamedDependency[CommandMeta]) -> MarkerChanged:
     """Create or update the marker of (typeId, locationId). A ``planId`` must be one of your
-    plans and make this item type."""
+    plans and make this item type. Optional fields left out keep the marker's current value
+    (a new marker's default); ``"planId": null`` unlinks the plan."""
     system = system_of(state)
-    result = system.stock.upsert_marker(msgspec.convert(msgspec.to_builtins(data), MarkerSettings), meta)
+    result = system.stock.upsert_marker(msgspec.convert(msgspec.to_builtins(data), MarkerUpsert), meta)
     return MarkerChanged(
         marker=_marker_view(system, result.aggregate), position=result.position, changed=result.changed
     )

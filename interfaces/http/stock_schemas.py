@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from msgspec import UNSET, UnsetType
+
 from domain.stock.assets import Holding
 from domain.stock.buildable import Buildable, Coverage
 from interfaces.http.schemas import Request, Response
@@ -21,12 +23,15 @@ class AssetsReplaced(Response):
 
 
 class UpsertMarker(Request, kw_only=True):
+    """Optional fields left out keep the marker's value (a new marker: no plan, parallelism
+    0 = unlimited, auto-production off); ``planId: null`` unlinks."""
+
     type_id: int
     location_id: int
     desired_quantity: int
-    plan_id: UUID | None = None
-    auto_production_parallelism: int = 0
-    auto_production_enabled: bool = False
+    plan_id: UUID | None | UnsetType = UNSET
+    auto_production_parallelism: int | UnsetType = UNSET
+    auto_production_enabled: bool | UnsetType = UNSET
 
 
 class MarkerChanged(Response):
