@@ -16,6 +16,8 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.engine import URL, make_url
 
+from domain.work_limits import WorkLimits
+
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
 
 
@@ -34,6 +36,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     market_history_days: int = 30
     # The economics updater recomputes rows older than this (changes recompute at once).
     economics_interval_sec: float = 1800.0
+    # Bounds on the work one command may cause (MANUFACTORY_MAX_<NAME>; domain/work_limits.py).
+    work_limits: WorkLimits = msgspec.field(default_factory=WorkLimits)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +49,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             auto_production_interval_sec=float(env.get("MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC", 1800)),
             market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),
             economics_interval_sec=float(env.get("MANUFACTORY_ECONOMICS_INTERVAL_SEC", 1800)),
+            work_limits=WorkLimits.from_env(env),
         )
 
     @property
