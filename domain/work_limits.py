@@ -36,8 +36,9 @@ class WorkLimitExceeded(RuleViolation):
 class WorkLimits(msgspec.Struct, frozen=True, kw_only=True):
     # Jobs one plan run may queue (one generate, by hand or by auto-production).
     jobs_per_run: int = 10_000
-    # Runs a plan may hold at once (deleting runs makes room): bounds the jobs one plan links.
-    runs_per_plan: int = 1_000
+    # Runs a plan may record in its life: each is an event in the plan's history, which every
+    # load of the plan replays (deleting a run adds one). A run every 30 minutes for 5 years.
+    runs_per_plan: int = 100_000
     # Steps in one plan's tree (shared intermediates appear once under each user).
     steps_per_plan: int = 2_000
     # Items and recipes in one catalog import (the whole import, across its chunks).

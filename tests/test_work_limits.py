@@ -79,6 +79,13 @@ def generating(api: Api, plan_id: str, quantity: int) -> Any:
     return lambda: api.post(f"/v1/industry/plans/{plan_id}/generate", json={"quantity": quantity})
 
 
+def test_the_limits_are_settings_of_positive_whole_numbers() -> None:
+    limits = Settings.from_env({"MANUFACTORY_MAX_JOBS_PER_RUN": "20"}).work_limits
+    assert limits == msgspec.structs.replace(DEFAULT_LIMITS, jobs_per_run=20)
+    with pytest.raises(ValueError, match="MANUFACTORY_MAX_STEPS_PER_PLAN"):
+        WorkLimits.from_env({"MANUFACTORY_MAX_STEPS_PER_PLAN": "0"})
+
+
 # ------------------------------------------------------------------ plan runs
 
 
