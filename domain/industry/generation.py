@@ -33,6 +33,7 @@ from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 MAX_QUANTITY = 1_000_000_000
+MAX_JOB_RUNS = 1_000_000  # runs of one queued job (JobSpec), whatever the blueprint allows
 MAX_UNITS = 2**63 - 1  # units of one item in a run: what the read models' integer columns hold
 
 
@@ -179,7 +180,7 @@ def generate(
         leftovers[first.product_type_id] += runs * build.units_per_run - needed
         reaction = build.kind is ActivityKind.REACTION
         modifier = material_modifier(first.me_level, first.facility, reaction=reaction)
-        batches = split_runs(runs, build.max_runs)
+        batches = split_runs(runs, min(build.max_runs or MAX_JOB_RUNS, MAX_JOB_RUNS))
         job_count += sum(batch.count for batch in batches)
         sources: list[JobMaterial] = []
         for material in build.materials:
