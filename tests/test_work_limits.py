@@ -22,8 +22,7 @@ from application.settings import Settings
 from application.system import Manufactory
 from domain.aggregate import replay
 from domain.catalog.chains import ProductionGraph
-from domain.crafting import ItemRequirement, ItemYield, Recipe
-from domain.crafting.errors import JobTooLarge
+from domain.crafting import ItemRequirement, ItemYield, JobTooLarge, Recipe
 from domain.crafting_world import World
 from domain.crafting_world.world import RecipesRegistered
 from domain.economics.batch import MAX_DEPTH_LEVELS, MAX_ROWS, MarketBatch
