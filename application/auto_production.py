@@ -3,7 +3,8 @@
 Every tick reads the enabled, linked markers with their gross deficits and the pending
 output of their items (every planned or active job, per station), groups them
 (domain.stock.auto_production), and generates a run for each positive net deficit through
-the same service as ``POST .../generate``. The run's events
+the same service as ``POST .../generate``, within the same work limits: a deficit too big
+for one run is reported (``over_limit``) and the other plans go on. The run's events
 carry the reason (markers, gross deficit, pending output, net deficit) and the tick's
 correlation id. The cooldown is checked on the plan inside the generation's atomic save, so
 two runners on one database cannot both generate for the same deficit: the second one's
@@ -30,6 +31,7 @@ from domain.events import CommandMeta, utcnow
 from domain.industry.plan import RecentlyTriggered
 from domain.industry.runs import RunReason
 from domain.stock.auto_production import Trigger, triggers
+from domain.work_limits import WorkLimitExceeded
 from projections.industry import pending_output
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
@@ -43,7 +45,7 @@ class TickOutcome(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     gross_deficit: int
     pending_output: int
     net_deficit: int
-    action: str  # "generated", "covered", "cooldown", "plan_gone", "refused"
+    action: str  # "generated", "covered", "cooldown", "plan_gone", "over_limit", "refused"
     run_id: uuid.UUID | None = None
     detail: str | None = None
 
@@ -120,6 +122,9 @@ class AutoProductionRunner(Background):
             return _outcome(trigger, "cooldown", detail=error.detail)
         except NotFound:
             return _outcome(trigger, "plan_gone")
+        except WorkLimitExceeded as error:  # e.g. the deficit needs more jobs than one run may queue
+            log.warning("auto-production did not generate for plan %s: %s", trigger.plan_id, error.detail)
+            return _outcome(trigger, "over_limit", detail=error.detail)
         except DomainError as error:  # e.g. the plan no longer matches the catalog
             log.warning("auto-production could not generate for plan %s: %s", trigger.plan_id, error.detail)
             return _outcome(trigger, "refused", detail=error.detail)

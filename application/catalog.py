@@ -14,6 +14,7 @@ from domain.catalog.catalog import Catalog, ImportSummary, catalog_aggregate_id
 from domain.catalog.model import CatalogData
 from domain.errors import Conflict, NotFound
 from domain.events import CommandMeta
+from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 
 # A few EVE frigates, the Caracal, the Drake, the Wolf with its invention, T2 components and
 # a reaction chain, with the game's real numbers (sources: sample-catalog.SOURCES.md beside it).
@@ -28,8 +29,9 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 class CatalogService:
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, limits: WorkLimits = DEFAULT_LIMITS) -> None:
         self.store = store
+        self.limits = limits
 
     def import_catalog(self, data: CatalogData, source: str, meta: CommandMeta) -> ImportResult:
         aggregate_id = catalog_aggregate_id(meta.user_id)
@@ -37,7 +39,7 @@ class CatalogService:
 
         def record(catalog: Catalog) -> None:
             summaries.clear()
-            summaries.append(catalog.import_data(data, source, meta))
+            summaries.append(catalog.import_data(data, source, meta, self.limits))
 
         try:
             result = update_aggregate(self.store, Catalog, aggregate_id, meta.user_id, record)

@@ -20,6 +20,7 @@ from domain.industry.characters import Character, Roster, roster_id
 from domain.industry.game_sync import Action, GameJob, QueuedJob, plan_sync
 from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus, game_job_link_id
 from domain.stock.assets import assets_id
+from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 from projections.industry import JobView, list_jobs
 from projections.runtime import ProjectionRuntime
 
@@ -46,8 +47,11 @@ def _queued(view: JobView) -> QueuedJob:
 
 
 class JobService:
-    def __init__(self, store: EventStore, projections: ProjectionRuntime, engine: Engine) -> None:
+    def __init__(
+        self, store: EventStore, projections: ProjectionRuntime, engine: Engine, limits: WorkLimits = DEFAULT_LIMITS
+    ) -> None:
         self.store = store
+        self.limits = limits
         self._projections = projections
         self._engine = engine
 
@@ -170,7 +174,7 @@ class JobService:
     # ------------------------------------------------------------ characters
 
     def register_character(self, character: Character, meta: CommandMeta) -> CommandResult[Roster]:
-        return self._roster(meta, lambda roster: roster.register(character, meta))
+        return self._roster(meta, lambda roster: roster.register(character, meta, self.limits))
 
     def remove_character(self, character_id: int, meta: CommandMeta) -> CommandResult[Roster]:
         return self._roster(meta, lambda roster: roster.remove(character_id, meta))

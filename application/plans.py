@@ -29,6 +29,7 @@ from domain.industry.jobs import Job, JobSpec, JobStatus
 from domain.industry.plan import Plan, PlanStep, Source, StepSetup, TransportSettings
 from domain.industry.pricing import RunPricing, price_jobs, sell_price
 from domain.industry.runs import PlanRun, RunReason, RunTransport
+from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 from projections.market import RegionMarket
 
 
@@ -46,10 +47,17 @@ class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PlanService:
-    def __init__(self, store: EventStore, graphs: CatalogGraphs, markets: Callable[[UUID, int], RegionMarket]) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        graphs: CatalogGraphs,
+        markets: Callable[[UUID, int], RegionMarket],
+        limits: WorkLimits = DEFAULT_LIMITS,
+    ) -> None:
         self.store = store
         self.graphs = graphs
         self._markets = markets  # a user's market data for a region (prices jobs and hauls)
+        self.limits = limits
 
     # ------------------------------------------------------------ plans
 
@@ -62,7 +70,7 @@ class PlanService:
         meta: CommandMeta,
     ) -> CommandResult[Plan]:
         graph = self.graphs.snapshot(meta.user_id).graph
-        plan = Plan.create(uuid.uuid4(), name, product_type_id, graph, setup, transport, meta)
+        plan = Plan.create(uuid.uuid4(), name, product_type_id, graph, setup, transport, meta, self.limits)
         return create_aggregate(self.store, plan, "plan")
 
     def change(
@@ -103,7 +111,9 @@ class PlanService:
         added: list[PlanStep] = []
 
         def decide(plan: Plan, graph: Any) -> None:
-            added.append(plan.add_step(parent_step_id, product_type_id, blueprint_type_id, changes, graph, meta))
+            added.append(
+                plan.add_step(parent_step_id, product_type_id, blueprint_type_id, changes, graph, meta, self.limits)
+            )
 
         result = self.change(plan_id, meta, expected, decide, needs_graph=True)
         return result, added[-1]
@@ -122,7 +132,11 @@ class PlanService:
         self, plan_id: UUID, step_id: int, material: int, source: Source, meta: CommandMeta, expected: int | None
     ) -> CommandResult[Plan]:
         return self.change(
-            plan_id, meta, expected, lambda plan, graph: plan.set_source(step_id, material, source, graph, meta), True
+            plan_id,
+            meta,
+            expected,
+            lambda plan, graph: plan.set_source(step_id, material, source, graph, meta, self.limits),
+            True,
         )
 
     def delete(self, plan_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
@@ -158,6 +172,7 @@ class PlanService:
         def decide() -> tuple[list[Aggregate], GeneratedRun]:
             plan = load_expecting(self.store, Plan, plan_id, owner, expected_version)
             plan.ensure_live()
+            plan.ensure_room_for_a_run(self.limits)  # before any work
             if cooldown_since is not None:
                 plan.ensure_not_auto_triggered_since(cooldown_since)
             snapshot = self.graphs.snapshot(owner, "planId")
@@ -172,6 +187,7 @@ class PlanService:
                 characters=self._characters(owner),
                 parallelism=parallelism,
                 price_of=sell_price(region.data) if region is not None else None,
+                limits=self.limits,
             )
             pricing = None
             if region is not None and region_id is not None:
@@ -233,7 +249,7 @@ class PlanService:
                 reason,
                 meta,
             )
-            plan.record_run(run_id, quantity, reason is not None, meta)
+            plan.record_run(run_id, quantity, reason is not None, meta, self.limits)
             answer = GeneratedRun(
                 run=run, plan=plan, jobs=tuple(jobs), generation=generation, transports=transports, pricing=pricing
             )

@@ -16,6 +16,8 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.engine import URL, make_url
 
+from domain.work_limits import WorkLimits
+
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
 
 
@@ -39,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long a request with an Idempotency-Key holds its key before a retry may take over
     # (a server that died mid-request never finishes it); longer than any command runs.
     idempotency_lease_sec: float = 120.0
+    # Bounds on the work one command may cause (MANUFACTORY_MAX_<NAME>; domain/work_limits.py).
+    work_limits: WorkLimits = msgspec.field(default_factory=WorkLimits)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +55,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),
             economics_interval_sec=float(env.get("MANUFACTORY_ECONOMICS_INTERVAL_SEC", 1800)),
             idempotency_retention_sec=float(env.get("MANUFACTORY_IDEMPOTENCY_RETENTION_SEC", 86400)),
+            work_limits=WorkLimits.from_env(env),
         )
 
     @property

@@ -52,13 +52,13 @@ class Manufactory:
         self.store.on_recorded(self.projections.wake)
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
-        self.catalogs = CatalogService(self.store)
+        self.catalogs = CatalogService(self.store, settings.work_limits)
         self.catalog_graphs = CatalogGraphs(self.store, self.projections, self.query_engine)
         self.economics = EconomicsService(
             self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
         )
-        self.plans = PlanService(self.store, self.catalog_graphs, self._current_market)
-        self.jobs = JobService(self.store, self.projections, self.query_engine)
+        self.plans = PlanService(self.store, self.catalog_graphs, self._current_market, settings.work_limits)
+        self.jobs = JobService(self.store, self.projections, self.query_engine, settings.work_limits)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
         self.auto_production = AutoProductionRunner(

@@ -20,6 +20,7 @@ from domain.aggregate import Aggregate
 from domain.catalog.model import CatalogData, Item, Recipe
 from domain.errors import RuleViolation
 from domain.events import CommandMeta, Event, utcnow
+from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 _CATALOG_NAMESPACE = UUID("3c0e8f7a-51b2-4d8e-a1d4-6f0b2c9e7d13")
 CHUNK = 1000
@@ -65,8 +66,13 @@ class Catalog(Aggregate):
             )
         )
 
-    def import_data(self, data: CatalogData, source: str, meta: CommandMeta) -> ImportSummary | None:
-        """Record what changed; None (and nothing recorded) when the data is the same."""
+    def import_data(
+        self, data: CatalogData, source: str, meta: CommandMeta, limits: WorkLimits = DEFAULT_LIMITS
+    ) -> ImportSummary | None:
+        """Record what changed; None (and nothing recorded) when the data is the same. An
+        import is the whole catalog, so its size bounds the catalog's (and every chain's)."""
+        ensure_within("items in one catalog import", len(data.items), limits.catalog_items, "items")
+        ensure_within("recipes in one catalog import", len(data.recipes), limits.catalog_recipes, "recipes")
         items = {item.type_id: (entity_hash(item), item) for item in data.items}
         recipes = {recipe.recipe_id: (entity_hash(recipe), recipe) for recipe in data.recipes}
         item_diff = _diff(self.item_hashes, items)

@@ -18,6 +18,7 @@ import msgspec
 from domain.catalog.industry import NPC_STATION, Facility, Skills, job_quantity, job_time, material_modifier
 from domain.catalog.model import ActivityKind, Material, Recipe
 from domain.errors import InvalidInput, RuleViolation
+from domain.work_limits import MAX_CHAIN_TREE_NODES, ensure_within
 
 
 class BuildStep(msgspec.Struct, frozen=True, kw_only=True):
@@ -201,9 +202,28 @@ class ProductionGraph:
             return None, []
         return step, [self.step(m.type_id, choices) is None for m in step.materials]
 
-    def tree(self, root: int, choices: Mapping[int, int] | None = None) -> ChainNode:
-        """The chain as a tree down to raw materials (shared inputs appear under each user)."""
-        self.order(root, choices)  # raises ChainCycle before any walking
+    def tree_size(self, root: int, choices: Mapping[int, int] | None = None, *, raw: bool = True) -> int:
+        """How many nodes ``tree(root)`` has (with ``raw=False``: only the built ones), worked
+        out over the chain's items without building it: inputs shared by several users repeat
+        under each, so a tree can be exponentially larger than the catalog behind it."""
+        size: dict[int, int] = {}
+        for item in reversed(self.order(root, choices)):  # inputs before their consumers
+            step = self.step(item, choices)
+            size[item] = 1 + sum(size.get(m.type_id, int(raw)) for m in step.materials) if step else int(raw)
+        return size[root]
+
+    def tree(
+        self, root: int, choices: Mapping[int, int] | None = None, *, max_nodes: int = MAX_CHAIN_TREE_NODES
+    ) -> ChainNode:
+        """The chain as a tree down to raw materials (shared inputs appear under each user);
+        ``WorkLimitExceeded`` before any walking if it has more than ``max_nodes`` nodes."""
+        ensure_within(
+            f"nodes in the chain tree of type {root}",
+            self.tree_size(root, choices),  # raises ChainCycle before any walking
+            max_nodes,
+            "typeId",
+            "ask for format=flat, or the chain's direct inputs",
+        )
         top = ChainNode(type_id=root, quantity=1)
         stack = [top]
         while stack:

@@ -39,6 +39,13 @@ For the application service that persists jobs as events
 
     Errors are ``CraftingError``s that are also the domain's ``InvalidInput`` / ``NotFound`` /
     ``RuleViolation`` / ``Conflict``, and leave everything unchanged.
+
+Bounds (``domain/work_limits.py``)
+    Multipliers lie in [0, 1000], durations up to ten years, recipe quantities up to 10^9 and
+    one item's count in an inventory up to 10^15. ``resolve`` checks the products of a job
+    (``JobTooLarge``) before any arithmetic that could overflow, so any recipe or grant, even
+    one stored before the bounds, refuses a start rather than breaking it; an output that would
+    overfill a stack fails its job (``StackFull``, reason ``inventory_full``).
 """
 
 from domain.crafting.errors import (
@@ -51,6 +58,8 @@ from domain.crafting.errors import (
     InvalidRecipe,
     InventoryError,
     InventoryFull,
+    JobTooLarge,
+    StackFull,
     UnknownInventory,
     UnknownJob,
     UnknownRecipe,
@@ -102,6 +111,7 @@ __all__ = [
     "JobRecord",
     "JobStarted",
     "JobState",
+    "JobTooLarge",
     "Manager",
     "ManagerRegistry",
     "ModifierSource",
@@ -111,6 +121,7 @@ __all__ = [
     "RecipeRegistry",
     "RefundPolicy",
     "ResolvedRecipe",
+    "StackFull",
     "Subscription",
     "UnknownInventory",
     "UnknownJob",

@@ -71,5 +71,25 @@ class InventoryFull(InventoryError, RuleViolation):
         self.free = free
 
 
+class StackFull(InventoryFull):
+    """Adding the items would put more of one item in the inventory than any may hold."""
+
+    def __init__(self, inventory_id: str, item: str, adding: int, free: int, limit: int) -> None:
+        RuleViolation.__init__(
+            self,
+            f"inventory {inventory_id!r} holds at most {limit:,} of one item: adding {adding:,} {item!r}, "
+            f"room for {free:,}",
+            "items",
+        )
+        self.inventory_id = inventory_id
+        self.item = item
+        self.adding = adding
+        self.free = free
+
+
+class JobTooLarge(CraftingError, RuleViolation):
+    """With its modifiers a job would take too long or move too many items (nothing started)."""
+
+
 class CorruptState(CraftingError, InvalidInput):
     """Serialized manager state or job records cannot be restored into this manager."""

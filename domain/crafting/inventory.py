@@ -12,8 +12,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from domain.crafting.errors import InsufficientItems, InventoryFull, UnknownInventory
+from domain.crafting.errors import InsufficientItems, InventoryFull, StackFull, UnknownInventory
 from domain.crafting.recipes import ItemRequirement, ItemStack
+from domain.work_limits import CRAFTING_MAX_STACK
 
 
 class InventoryProvider(Protocol):
@@ -69,6 +70,8 @@ class InMemoryInventories:
             for item, quantity in items.items():
                 if quantity < 0:
                     raise ValueError(f"cannot add a negative quantity of {item!r}")
+                if quantity > CRAFTING_MAX_STACK:
+                    raise StackFull(inventory_id, item, quantity, CRAFTING_MAX_STACK, CRAFTING_MAX_STACK)
                 if quantity:
                     inventory.items[item] = quantity
             inventory.total = sum(inventory.items.values())
@@ -123,7 +126,8 @@ class InMemoryInventories:
                     inventory.total -= requirement.quantity
 
     def add(self, inventory_id: str, stacks: Sequence[ItemStack]) -> None:
-        """Add all stacks, or raise ``InventoryFull`` (nothing added) if they exceed the capacity."""
+        """Add all stacks, or raise ``InventoryFull`` (nothing added) if they exceed the capacity,
+        or ``StackFull`` if one item would exceed ``CRAFTING_MAX_STACK``."""
         inventory = self._get(inventory_id)
         adding = 0
         for stack in stacks:
@@ -134,7 +138,19 @@ class InMemoryInventories:
             if inventory.capacity is not None and inventory.total + adding > inventory.capacity:
                 raise InventoryFull(inventory_id, adding, inventory.capacity - inventory.total)
             items = inventory.items
+            if inventory.total + adding > CRAFTING_MAX_STACK:  # only then can one item's count exceed it
+                _ensure_stacks_fit(inventory_id, items, stacks)
             for stack in stacks:
                 if stack.quantity:
                     items[stack.item] = items.get(stack.item, 0) + stack.quantity
             inventory.total += adding
+
+
+def _ensure_stacks_fit(inventory_id: str, items: Mapping[str, int], stacks: Sequence[ItemStack]) -> None:
+    adding: dict[str, int] = {}
+    for stack in stacks:
+        adding[stack.item] = adding.get(stack.item, 0) + stack.quantity
+    for item, quantity in adding.items():
+        held = items.get(item, 0)
+        if held + quantity > CRAFTING_MAX_STACK:
+            raise StackFull(inventory_id, item, quantity, CRAFTING_MAX_STACK - held, CRAFTING_MAX_STACK)

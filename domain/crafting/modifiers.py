@@ -11,13 +11,14 @@ a 30% reduction of 10 costs 7, not 8.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import msgspec
 
-from domain.crafting.errors import InvalidModifiers
+from domain.crafting.errors import InvalidModifiers, JobTooLarge
 from domain.crafting.recipes import ItemRequirement, ItemYield, Recipe
+from domain.work_limits import CRAFTING_MAX_DURATION, CRAFTING_MAX_MULTIPLIER, CRAFTING_MAX_QUANTITY
 
 DURATION_RESOLUTION = 1000  # effective durations are whole milliseconds
 _SNAP = 1e-9
@@ -46,11 +47,15 @@ class Modifiers(msgspec.Struct, frozen=True, gc=False):
         )
 
     def check(self) -> Modifiers:
-        """Return self, or raise ``InvalidModifiers`` for a negative or non-finite multiplier."""
+        """Return self, or raise ``InvalidModifiers`` for a multiplier that is negative, not
+        finite or above ``CRAFTING_MAX_MULTIPLIER``."""
         for name in ("input_cost", "output_yield", "time_speed"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise InvalidModifiers(f"modifier {name} must be a finite number >= 0, got {value!r}", name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= CRAFTING_MAX_MULTIPLIER):
+                raise InvalidModifiers(
+                    f"modifier {name} must be a finite number from 0 to {CRAFTING_MAX_MULTIPLIER:g}, got {value!r}",
+                    name,
+                )
         return self
 
 
@@ -113,17 +118,42 @@ class ResolvedRecipe(msgspec.Struct, frozen=True, gc=False):
 
 
 def resolve(recipe: Recipe, modifiers: Modifiers = IDENTITY) -> ResolvedRecipe:
-    """Apply ``modifiers`` to ``recipe`` with the engine's rounding rules."""
+    """Apply ``modifiers`` to ``recipe`` with the engine's rounding rules.
+
+    The one place a job's numbers are multiplied, so the one place they are bounded: the
+    (stacked) modifiers by ``check``, the products by ``CRAFTING_MAX_DURATION`` and
+    ``CRAFTING_MAX_QUANTITY`` before any rounding (``JobTooLarge``). A recipe stored before
+    these bounds existed can then refuse a start, never overflow one.
+    """
     modifiers.check()
     cost, gain = modifiers.input_cost, modifiers.output_yield
+    _ensure_at_most(recipe.duration * modifiers.time_speed, CRAFTING_MAX_DURATION, recipe, "time_speed", "seconds")
     inputs = tuple(
-        ItemRequirement(req.item, effective_input(req.quantity, cost), True) if req.consume else req
+        ItemRequirement(req.item, _bounded(effective_input, req.quantity, cost, recipe, "input_cost"), True)
+        if req.consume
+        else req
         for req in recipe.inputs
     )
     outputs = tuple(
-        out if gain == 1.0 else msgspec.structs.replace(out, quantity=effective_output(out.quantity, gain))
+        out
+        if gain == 1.0
+        else msgspec.structs.replace(
+            out, quantity=_bounded(effective_output, out.quantity, gain, recipe, "output_yield")
+        )
         for out in recipe.outputs
     )
     return ResolvedRecipe(
         recipe.id, modifiers, inputs, outputs, effective_duration(recipe.duration, modifiers.time_speed)
     )
+
+
+def _bounded(effective: Callable[[int, float], int], quantity: int, factor: float, recipe: Recipe, field: str) -> int:
+    _ensure_at_most(quantity * factor, CRAFTING_MAX_QUANTITY, recipe, field, "units")
+    return effective(quantity, factor)
+
+
+def _ensure_at_most(value: float, limit: float, recipe: Recipe, field: str, unit: str) -> None:
+    if not value <= limit:  # also catches inf and nan
+        raise JobTooLarge(
+            f"recipe {recipe.id!r} with these modifiers would need {value:g} {unit}; at most {limit:g}", field
+        )

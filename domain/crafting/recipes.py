@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 
 from domain.crafting.errors import DuplicateRecipe, InvalidRecipe, UnknownRecipe
+from domain.work_limits import CRAFTING_MAX_DURATION, CRAFTING_MAX_QUANTITY
 
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 Positive = Annotated[int, msgspec.Meta(ge=1)]
@@ -102,6 +103,23 @@ def validate_recipe(recipe: Recipe) -> Recipe:
             raise InvalidRecipe(f"recipe {label}: input {requirement.item!r} is listed twice", "inputs")
         seen.add(requirement.item)
     return checked
+
+
+def check_bounds(recipe: Recipe) -> Recipe:
+    """Return ``recipe``, or raise ``InvalidRecipe`` for a duration above ``CRAFTING_MAX_DURATION``
+    or a quantity above ``CRAFTING_MAX_QUANTITY``. Checked where recipes come in (a world's
+    registration command), not in ``validate_recipe``, which replay uses too: a recipe stored
+    before these bounds still loads, and ``resolve`` refuses to start it if it is out of bounds."""
+    label = repr(getattr(recipe, "id", "?"))
+    if recipe.duration > CRAFTING_MAX_DURATION:
+        raise InvalidRecipe(f"recipe {label}: duration is at most {CRAFTING_MAX_DURATION:g} seconds", "duration")
+    for name, entries in (("inputs", recipe.inputs), ("outputs", recipe.outputs)):
+        for n, entry in enumerate(entries):
+            if entry.quantity > CRAFTING_MAX_QUANTITY:
+                raise InvalidRecipe(
+                    f"recipe {label}: a quantity is at most {CRAFTING_MAX_QUANTITY:,}", f"{name}[{n}].quantity"
+                )
+    return recipe
 
 
 class RecipeRegistry:

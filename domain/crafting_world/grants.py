@@ -30,13 +30,23 @@ def checked(modifiers: Modifiers, field: str) -> Modifiers:
         raise InvalidInput(error.detail, f"{field}.{error.field}") from None
 
 
+def checked_grants(grants: Iterable[ModifierGrant]) -> tuple[ModifierGrant, ...]:
+    """``grants``, or ``InvalidInput`` naming the first bad multiplier (``grants[i].modifiers.x``)."""
+    grants = tuple(grants)
+    for index, grant in enumerate(grants):
+        checked(grant.modifiers, f"grants[{index}].modifiers")
+    return grants
+
+
 class GrantedModifiers:
-    """A manager's ``ModifierSource``: its matching grants, stacked multiplicatively."""
+    """A manager's ``ModifierSource``: its matching grants, stacked multiplicatively.
+
+    Grants are checked by the command that creates the manager (``checked_grants``), not here:
+    replay builds this too, and a grant stored before today's bounds must still load (the
+    job start's ``resolve`` then refuses what it would make out of bounds)."""
 
     def __init__(self, grants: Iterable[ModifierGrant]) -> None:
         self.grants = tuple(grants)
-        for index, grant in enumerate(self.grants):
-            checked(grant.modifiers, f"grants[{index}].modifiers")
 
     def get_modifiers(self, owner: str, recipe: Recipe) -> Modifiers:
         granted = [grant.modifiers for grant in self.grants if grant.applies(owner, recipe)]

@@ -52,9 +52,16 @@ from domain.crafting import JobCancelled as CancelledRecord
 from domain.crafting import JobCompleted as CompletedRecord
 from domain.crafting import JobFailed as FailedRecord
 from domain.crafting import JobStarted as StartedRecord
-from domain.crafting_world.grants import GrantedModifiers, ModifierGrant, checked
+from domain.crafting.recipes import check_bounds
+from domain.crafting_world.grants import GrantedModifiers, ModifierGrant, checked, checked_grants
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import CommandMeta, Event, utcnow
+from domain.work_limits import (
+    CRAFTING_MAX_RECIPES_PER_IMPORT,
+    CRAFTING_MAX_RECIPES_PER_WORLD,
+    CRAFTING_MAX_STACK,
+    ensure_within,
+)
 
 # Manager, inventory and owner ids appear in URLs and in job ids ("forge_1#42"): no '/' or '#'.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}")
@@ -75,8 +82,10 @@ def _stacks(items: Mapping[str, int]) -> tuple[ItemStack, ...]:
     for item, quantity in items.items():
         if not item.strip():
             raise InvalidInput("item names must not be blank", "items")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise InvalidInput(f"quantity of {item!r} must be a whole number >= 1", f"items.{item}")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= CRAFTING_MAX_STACK:
+            raise InvalidInput(
+                f"quantity of {item!r} must be a whole number from 1 to {CRAFTING_MAX_STACK:,}", f"items.{item}"
+            )
     if not items:
         raise InvalidInput("name at least one item", "items")
     return tuple(ItemStack(item, quantity) for item, quantity in items.items())
@@ -152,9 +161,16 @@ class World(Aggregate):
     # -- commands: the engine decides and changes, then the world records what it did ---------
 
     def register_recipes(self, recipes: Sequence[Recipe], *, replace: bool, meta: CommandMeta) -> list[Recipe]:
-        """Validate and add recipes, all or none; an id already taken is a conflict unless ``replace``."""
+        """Validate and add recipes, all or none; an id already taken is a conflict unless ``replace``.
+        At most ``CRAFTING_MAX_RECIPES_PER_IMPORT`` at once and ``CRAFTING_MAX_RECIPES_PER_WORLD``
+        in all (every recipe lives in memory, and in every load of the world)."""
         if not recipes:
             raise InvalidInput("name at least one recipe", "recipes")
+        ensure_within("recipes in one import", len(recipes), CRAFTING_MAX_RECIPES_PER_IMPORT, "recipes")
+        new = {recipe.id for recipe in recipes if recipe.id not in self.registry}
+        ensure_within("recipes in the world", len(self.registry) + len(new), CRAFTING_MAX_RECIPES_PER_WORLD, "recipes")
+        for recipe in recipes:
+            check_bounds(recipe)
         registered = self.registry.register_all(recipes, replace=replace)
         self._append(RecipesRegistered, meta, recipes=tuple(registered))
         return registered
@@ -197,7 +213,8 @@ class World(Aggregate):
         check_id(manager_id, "managerId")
         if self._managers.get(manager_id) is not None:
             raise Conflict(f"manager {manager_id!r} already exists", "managerId")
-        manager = self._new_manager(manager_id, tuple(grants))
+        grants = checked_grants(grants)
+        manager = self._new_manager(manager_id, grants)
         self._append(ManagerCreated, meta, manager_id=manager_id, grants=tuple(grants))
         return manager
 

@@ -31,9 +31,11 @@ from domain.economics.market import AdjustedPrice, CostIndex, DepthLevel, PriceQ
 from domain.economics.settings import JobSite
 from domain.errors import InvalidInput
 from domain.events import CommandMeta, Event, utcnow
+from domain.work_limits import ensure_within
 
 _BATCH_NAMESPACE = UUID("7d3b7c52-0f3e-4a8e-9a51-2c5d8e6f1b94")
 MAX_ROWS = 50_000  # per list in one batch: a whole region's order book, the game's adjusted prices or indices
+MAX_DEPTH_LEVELS = 1_000_000  # sell-depth price levels across a batch's quotes (a region's whole book)
 CLOCK_SKEW = timedelta(minutes=5)  # an observation further in the future than this is a mistake
 
 
@@ -129,7 +131,8 @@ class MarketBatch(Aggregate):
         observed_at: datetime | None = None,
     ) -> MarketBatch:
         """Check a batch and record it. ``observed_at`` is the batch's time (now if not given);
-        rows observed at another time keep theirs."""
+        rows observed at another time keep theirs. A batch is one event, so its rows are
+        bounded: ``MAX_ROWS`` per list and ``MAX_DEPTH_LEVELS`` sell-depth price levels."""
         now = utcnow()
         when = observed_at or now
         if not (quotes or adjusted or indices or job_site):
@@ -138,8 +141,9 @@ class MarketBatch(Aggregate):
             raise InvalidInput("quotes and a job site belong to a region: give regionId", "regionId")
         _check_time(when, now, "observedAt")
         for name, found in (("quotes", quotes), ("adjustedPrices", adjusted), ("costIndices", indices)):
-            if len(found) > MAX_ROWS:
-                raise InvalidInput(f"at most {MAX_ROWS} per batch: send several batches", name)
+            ensure_within(f"{name} in one batch", len(found), MAX_ROWS, name, "send several batches")
+        levels = sum(len(quote.sell_depth) for quote in quotes)
+        ensure_within("sell-depth levels in one batch", levels, MAX_DEPTH_LEVELS, "quotes", "send several batches")
         if job_site is not None and job_site.solar_system_id < 1:
             raise InvalidInput("must be a solar system id", "jobSite.solarSystemId")
         rows = (

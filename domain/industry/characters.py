@@ -19,6 +19,7 @@ from domain.catalog.industry import Skills
 from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, NotFound
 from domain.events import CommandMeta, Event, utcnow
+from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 _ROSTER_NAMESPACE = UUID("9d3a4c55-0f61-4b0e-9b0e-7a51c2e8d4f1")
 
@@ -92,13 +93,19 @@ class Roster(Aggregate):
             )
         )
 
-    def register(self, character: Character, meta: CommandMeta) -> None:
+    def register(self, character: Character, meta: CommandMeta, limits: WorkLimits = DEFAULT_LIMITS) -> None:
+        """Add or replace a character; a roster holds at most ``characters_per_roster`` (every
+        run's generation spreads its jobs over all of them)."""
         if character.character_id < 1:
             raise InvalidInput("characterId must be a positive game character id", "characterId")
         name = character.name.strip()
         if not name or len(name) > 100:
             raise InvalidInput("name must be 1-100 characters", "name")
         character = msgspec.structs.replace(character, name=name, skills=character.skills.validated())
+        if character.character_id not in self.characters:
+            ensure_within(
+                "characters in your roster", len(self.characters) + 1, limits.characters_per_roster, "characterId"
+            )
         if self.characters.get(character.character_id) != character:
             self._record(CharacterRegistered, meta=meta, character=character)
 

@@ -24,15 +24,18 @@ from typing import Literal
 
 import msgspec
 
-from domain.catalog.chains import BuildStep, ProductionGraph, split_runs
+from domain.catalog.chains import BuildStep, Jobs, ProductionGraph, split_runs
 from domain.catalog.industry import Facility, Skills, job_quantity, job_time, material_modifier
 from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, slot_owners
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
+from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 MAX_QUANTITY = 1_000_000_000
+MAX_JOB_RUNS = 1_000_000  # runs of one queued job (JobSpec), whatever the blueprint allows
+MAX_UNITS = 2**63 - 1  # units of one item in a run: what the read models' integer columns hold
 
 
 class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -117,9 +120,9 @@ def _key(step: PlanStep | PlannedJob) -> _Key:
 
 
 def validate_quantity(quantity: object) -> int:
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidInput(f"quantity must be a whole number from 1 to {MAX_QUANTITY}", "quantity")
-    return quantity
+    return ensure_within("units in one run", quantity, MAX_QUANTITY, "quantity", "generate several runs")
 
 
 def generate(
@@ -132,8 +135,11 @@ def generate(
     price_of: Callable[[int], float | None] | None = None,
     characters: Sequence[Character] = (),
     parallelism: int = 0,
+    limits: WorkLimits = DEFAULT_LIMITS,
 ) -> Generation:
-    """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product."""
+    """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product;
+    ``WorkLimitExceeded`` (before any job is built) when it would queue more jobs than
+    ``limits.jobs_per_run``."""
     validate_quantity(quantity)
     if parallelism < 0:
         raise InvalidInput("parallelism must be 0 (unlimited) or more", "parallelism")
@@ -156,9 +162,12 @@ def generate(
     bought: dict[tuple[int, str], int] = defaultdict(int)
     flows: dict[tuple[int, int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     leftovers: dict[int, int] = defaultdict(int)
-    jobs_of: dict[int, list[PlannedJob]] = {}
     hub = transport.hub_station_id if transport else None
 
+    # First the arithmetic: each merged step's runs, split into jobs, and what it consumes.
+    # Nothing is materialised per job until the run's job count is known to be within limits.
+    decided: list[tuple[list[PlanStep], BuildStep, tuple[Jobs, ...], float, list[JobMaterial]]] = []
+    job_count = 0
     for group in _group_order(groups, steps, group_of):
         nodes = groups[group]
         first = nodes[0]
@@ -167,13 +176,18 @@ def generate(
         if needed == 0:
             continue
         runs = math.ceil(needed / build.units_per_run)
+        ensure_within(
+            f"units of type {first.product_type_id} to make", runs * build.units_per_run, MAX_UNITS, "quantity"
+        )
         leftovers[first.product_type_id] += runs * build.units_per_run - needed
         reaction = build.kind is ActivityKind.REACTION
         modifier = material_modifier(first.me_level, first.facility, reaction=reaction)
-        batches = split_runs(runs, build.max_runs)
+        batches = split_runs(runs, min(build.max_runs or MAX_JOB_RUNS, MAX_JOB_RUNS))
+        job_count += sum(batch.count for batch in batches)
         sources: list[JobMaterial] = []
         for material in build.materials:
             total = sum(b.count * job_quantity(material.quantity, b.runs, modifier) for b in batches)
+            ensure_within(f"units of type {material.type_id} to obtain", total, MAX_UNITS, "quantity")
             makers = 0
             for node, share in zip(nodes, _apportion(total, [demand[n.step_id] for n in nodes]), strict=True):
                 child = children[node.step_id].get(material.type_id)
@@ -189,40 +203,20 @@ def generate(
                     flows[(origin, node.station_id, group)][material.type_id] += share
             source = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
             sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
-        max_depth = max(depth[node.step_id] for node in nodes)
-        jobs_of[group] = [
-            PlannedJob(
-                plan_step_id=first.step_id,
-                merged_step_ids=tuple(node.step_id for node in nodes),
-                depth=max_depth,
-                sort_order=max_depth * 2,
-                product_type_id=first.product_type_id,
-                blueprint_type_id=first.blueprint_type_id,
-                activity=first.activity,
-                runs=batch.runs,
-                me_level=first.me_level,
-                te_level=first.te_level,
-                facility_tax=first.facility_tax,
-                station_id=first.station_id,
-                facility=first.facility,
-                expected_output=batch.runs * build.units_per_run,
-                duration_seconds=0.0,
-                materials=tuple(
-                    JobMaterial(
-                        type_id=m.type_id,
-                        quantity=job_quantity(m.quantity, batch.runs, modifier),
-                        source=s.source,
-                    )
-                    for m, s in zip(build.materials, sources, strict=True)
-                ),
-            )
-            for batch in batches
-            for _ in range(batch.count)
-        ]
+        decided.append((nodes, build, batches, modifier, sources))
+
+    ensure_within(
+        f"jobs a run of {quantity:,} would queue",
+        job_count,
+        limits.jobs_per_run,
+        "quantity",
+        "generate a smaller quantity (several runs), or use blueprints with more runs per job",
+    )
+    planned = [job for decision in decided for job in _jobs(depth, *decision)]
     if hub is not None and root.station_id is not None and root.station_id != hub:
         flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
 
-    jobs = _assign_characters([job for group in jobs_of.values() for job in group], graph, characters, parallelism)
+    jobs = _assign_characters(planned, graph, characters, parallelism)
     jobs.sort(key=lambda job: (-job.sort_order, job.plan_step_id))
     transports = (
         _transports(flows, jobs, transport, volumes or {}, price_of, depth[root.step_id])
@@ -238,6 +232,48 @@ def generate(
         transports=tuple(transports),
         leftovers=tuple(Leftover(type_id=t, quantity=q) for t, q in sorted(leftovers.items()) if q),
     )
+
+
+def _jobs(
+    depth: Mapping[int, int],
+    nodes: Sequence[PlanStep],
+    build: BuildStep,
+    batches: Sequence[Jobs],
+    modifier: float,
+    sources: Sequence[JobMaterial],
+) -> list[PlannedJob]:
+    """The jobs of one merged step: one per batch of runs, at the deepest depth of its steps."""
+    first = nodes[0]
+    max_depth = max(depth[node.step_id] for node in nodes)
+    return [
+        PlannedJob(
+            plan_step_id=first.step_id,
+            merged_step_ids=tuple(node.step_id for node in nodes),
+            depth=max_depth,
+            sort_order=max_depth * 2,
+            product_type_id=first.product_type_id,
+            blueprint_type_id=first.blueprint_type_id,
+            activity=first.activity,
+            runs=batch.runs,
+            me_level=first.me_level,
+            te_level=first.te_level,
+            facility_tax=first.facility_tax,
+            station_id=first.station_id,
+            facility=first.facility,
+            expected_output=batch.runs * build.units_per_run,
+            duration_seconds=0.0,
+            materials=tuple(
+                JobMaterial(
+                    type_id=m.type_id,
+                    quantity=job_quantity(m.quantity, batch.runs, modifier),
+                    source=s.source,
+                )
+                for m, s in zip(build.materials, sources, strict=True)
+            ),
+        )
+        for batch in batches
+        for _ in range(batch.count)
+    ]
 
 
 def _build_of(graph: ProductionGraph, step: PlanStep) -> BuildStep:

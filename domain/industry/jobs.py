@@ -21,7 +21,7 @@ from domain.aggregate import Aggregate
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
 from domain.events import CommandMeta, Event, utcnow
-from domain.industry.generation import JobMaterial
+from domain.industry.generation import MAX_JOB_RUNS, JobMaterial
 
 _LINK_NAMESPACE = UUID("5f1e7c2a-8d34-4b6f-a0c9-3e2d1b4a6f70")
 MAX_NOTES = 2000
@@ -68,8 +68,8 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         for value, field in ((self.total_cost, "totalCost"), (self.expected_revenue, "expectedRevenue")):
             if value is not None and value < 0:
                 raise InvalidInput(f"{field} must not be negative", field)
-        if self.runs > 1_000_000 or self.expected_output < 0:
-            raise InvalidInput("runs must be at most 1,000,000 and expectedOutput not negative", "runs")
+        if self.runs > MAX_JOB_RUNS or self.expected_output < 0:
+            raise InvalidInput(f"runs must be at most {MAX_JOB_RUNS:,} and expectedOutput not negative", "runs")
         return self
 
 

@@ -23,6 +23,7 @@ from domain.catalog.industry import NPC_STATION, Facility, validate_levels
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.events import CommandMeta, Event, utcnow
+from domain.work_limits import DEFAULT_LIMITS, WorkLimitExceeded, WorkLimits
 
 MAX_NAME = 200
 MAX_TAX = 0.5
@@ -128,10 +129,19 @@ def _new_step(step_id: int, parent: int | None, build: BuildStep, settings: Step
 
 
 def propose_steps(
-    graph: ProductionGraph, type_id: int, settings: StepSetup, first_id: int, parent: int | None = None
+    graph: ProductionGraph,
+    type_id: int,
+    settings: StepSetup,
+    first_id: int,
+    parent: int | None = None,
+    *,
+    held: int = 0,
+    limit: int = DEFAULT_LIMITS.steps_per_plan,
 ) -> list[PlanStep]:
-    """The catalog's chain below ``type_id`` as steps, everything made down to raw materials."""
-    graph.order(type_id)  # a looping chain raises ChainCycle before any walking
+    """The catalog's chain below ``type_id`` as steps, everything made down to raw materials;
+    ``WorkLimitExceeded`` before any walking if they and the ``held`` steps would be more than
+    ``limit`` (a looping chain raises ChainCycle)."""
+    _ensure_room(held, graph.tree_size(type_id, raw=False), limit)
     root = _new_step(first_id, parent, _step_for(graph, type_id, None, "productTypeId"), settings)
     steps = [root]
     stack = [root]
@@ -149,6 +159,18 @@ def propose_steps(
     return steps
 
 
+def _ensure_room(held: int, adding: int, limit: int) -> None:
+    """Steps are a plan's state and every run walks them all: at most ``steps_per_plan``."""
+    if held + adding > limit:
+        raise WorkLimitExceeded(
+            "steps the plan would have",
+            held + adding,
+            limit,
+            "steps",
+            "buy some intermediates instead of making them (set their source to buy)",
+        )
+
+
 class Plan(Aggregate):
     name: str
     product_type_id: int
@@ -158,6 +180,7 @@ class Plan(Aggregate):
     deleted: bool
     last_generated_at: datetime | None
     last_auto_generated_at: datetime | None  # auto-production's cooldown
+    runs_recorded: int  # PlanRunGenerated events in the plan's history (each load replays them)
 
     @classmethod
     def create(
@@ -169,8 +192,9 @@ class Plan(Aggregate):
         settings: StepSetup,
         transport: TransportSettings | None,
         meta: CommandMeta,
+        limits: WorkLimits = DEFAULT_LIMITS,
     ) -> Plan:
-        steps = propose_steps(graph, product_type_id, settings.validated(), first_id=1)
+        steps = propose_steps(graph, product_type_id, settings.validated(), first_id=1, limit=limits.steps_per_plan)
         return cls._create(
             PlanCreated(
                 originator_id=plan_id,
@@ -266,10 +290,12 @@ class Plan(Aggregate):
         changes: Mapping[str, Any],
         graph: ProductionGraph,
         meta: CommandMeta,
+        limits: WorkLimits = DEFAULT_LIMITS,
     ) -> PlanStep:
         """Make one input of ``parent_step_id`` with one new step (its own inputs bought), set
         up like its parent but for ``changes`` (StepSetup fields)."""
         parent = self.step(parent_step_id)
+        _ensure_room(len(self.steps), 1, limits.steps_per_plan)
         self._ensure_input(parent, product_type_id, graph)
         if product_type_id in self.children(parent_step_id):
             raise RuleViolation(
@@ -317,7 +343,13 @@ class Plan(Aggregate):
         self._record(PlanStepsRemoved, meta=meta, step_ids=tuple(self.subtree(step_id)))
 
     def set_source(
-        self, step_id: int, material_type_id: int, source: Source, graph: ProductionGraph, meta: CommandMeta
+        self,
+        step_id: int,
+        material_type_id: int,
+        source: Source,
+        graph: ProductionGraph,
+        meta: CommandMeta,
+        limits: WorkLimits = DEFAULT_LIMITS,
     ) -> None:
         """Buy a material (its subtree goes) or make it (the catalog's chain below it is
         proposed with the parent step's settings)."""
@@ -327,15 +359,38 @@ class Plan(Aggregate):
         if source is Source.BUY and child is not None:
             self._record(PlanStepsRemoved, meta=meta, step_ids=tuple(self.subtree(child.step_id)))
         elif source is Source.MAKE and child is None:
-            steps = propose_steps(graph, material_type_id, parent.settings, self.next_step_id, parent=step_id)
+            steps = propose_steps(
+                graph,
+                material_type_id,
+                parent.settings,
+                self.next_step_id,
+                step_id,
+                held=len(self.steps),
+                limit=limits.steps_per_plan,
+            )
             self._record(PlanStepsAdded, meta=meta, steps=tuple(steps))
 
     def delete(self, meta: CommandMeta) -> None:
         self._record(PlanDeleted, meta=meta)
 
-    def record_run(self, run_id: UUID, quantity: int, automatic: bool, meta: CommandMeta) -> None:
+    def ensure_room_for_a_run(self, limits: WorkLimits = DEFAULT_LIMITS) -> None:
+        """Each run is an event in the plan's history, which every load of the plan replays: a
+        plan records at most ``runs_per_plan`` runs (deleting runs does not shorten history)."""
+        if self.runs_recorded >= limits.runs_per_plan:
+            raise WorkLimitExceeded(
+                "runs this plan has recorded",
+                self.runs_recorded,
+                limits.runs_per_plan,
+                "planId",
+                "create a new plan for further runs",
+            )
+
+    def record_run(
+        self, run_id: UUID, quantity: int, automatic: bool, meta: CommandMeta, limits: WorkLimits = DEFAULT_LIMITS
+    ) -> None:
         """Note the run on the plan: a concurrent edit or delete of the plan then collides
         with the generation, and auto-production can see when it last triggered."""
+        self.ensure_room_for_a_run(limits)
         self._record(PlanRunGenerated, meta=meta, run_id=run_id, quantity=quantity, automatic=automatic)
 
     def forget_run(self, run_id: UUID, meta: CommandMeta) -> None:
@@ -412,6 +467,7 @@ class PlanCreated(Event):
         plan.deleted = False
         plan.last_generated_at = None
         plan.last_auto_generated_at = None
+        plan.runs_recorded = 0
         return plan
 
 
@@ -476,6 +532,7 @@ class PlanRunGenerated(Event):
 
     def apply(self, aggregate: Plan) -> Plan:
         aggregate.last_generated_at = self.timestamp
+        aggregate.runs_recorded += 1
         if self.automatic:
             aggregate.last_auto_generated_at = self.timestamp
         return aggregate

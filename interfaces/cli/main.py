@@ -186,9 +186,10 @@ def auto_production_tick() -> None:
     click.echo(f"tick {report.tick_id}: {report.markers} enabled markers, {len(report.generated)} runs generated")
     for outcome in report.outcomes:
         run = f" run {outcome.run_id}" if outcome.run_id else ""
+        detail = f": {outcome.detail}" if outcome.detail else ""
         click.echo(
             f"  plan {outcome.plan_id}: {outcome.action}{run} (gross {outcome.gross_deficit}, "
-            f"pending {outcome.pending_output}, net {outcome.net_deficit})"
+            f"pending {outcome.pending_output}, net {outcome.net_deficit}){detail}"
         )
 
 
