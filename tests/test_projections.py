@@ -76,13 +76,14 @@ def test_a_crash_mid_batch_applies_nothing_of_it_and_nothing_twice(
             calls["n"] += 1
             real_apply(self, connection, tables, events)  # rows written inside the transaction...
             if calls["n"] == 2:
-                raise RuntimeError("power cut")  # ...and lost with it
+                raise ConnectionError("power cut")  # ...and lost with it (the database's trouble, no event's)
 
         monkeypatch.setattr(ManufacturingProjection, "apply", crash_on_second_batch)
-        with pytest.raises(RuntimeError):
+        with pytest.raises(ConnectionError):
             system.projections.catch_up("manufacturing")
         [status] = [s for s in system.projections.status() if s.name == "manufacturing"]
-        assert status.last_error == "RuntimeError: power cut"
+        assert status.last_error == "ConnectionError: power cut"
+        assert status.dead_letters == 0
         after_first_batch = rows(system, CONFIG_HISTORY.view)["mfg_config_history"]
         assert 0 < len(after_first_batch) <= 3
         # the stored position accounts for exactly the rows that were committed

@@ -21,6 +21,7 @@ from interfaces.http.crafting_commands import crafting_command_routes
 from interfaces.http.crafting_queries import crafting_query_routes
 from interfaces.http.economics_queries import economics_query_routes
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.incomplete import incomplete_reads_header
 from interfaces.http.industry_commands import industry_command_routes
 from interfaces.http.industry_queries import industry_query_routes
 from interfaces.http.market_commands import market_command_routes
@@ -73,6 +74,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             )
         ],
         dependencies={"user_id": Provide(authenticated_user)},
+        middleware=[incomplete_reads_header(system.projections.incomplete)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[projections_alongside],
         state=State(
