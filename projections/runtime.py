@@ -275,36 +275,35 @@ class ProjectionRuntime:
         tables = self._tables(batch.projection, generation)
         parked = dead_letters.parked_aggregates(connection, name, generation) if has_dead_letters else {}
         letters: list[DeadLetter] = []
-        ready: list[LoggedEvent] = []
+        ready: list[Event] = []
         for entry in batch.entries:
             behind = parked.get(entry.originator_id)
             if behind is not None and behind < entry.position:
                 letters.append(entry.letter(name, generation, parked_reason(behind), attempts=0))
-            elif entry.error is not None:
-                letters.append(entry.letter(name, generation, entry.error, attempts=1))
+            elif entry.event is None:  # cannot be decoded
+                letters.append(entry.letter(name, generation, entry.error or "", attempts=1))
                 parked[entry.originator_id] = entry.position
             elif one_by_one:
-                if (error := self._try(connection, batch.projection, tables, entry)) is not None:
+                if (error := self._try(connection, batch.projection, tables, entry.event)) is not None:
                     letters.append(entry.letter(name, generation, error, attempts=self.attempts))
                     parked[entry.originator_id] = entry.position
             else:
-                ready.append(entry)
+                ready.append(entry.event)
         if ready:
-            batch.projection.apply(connection, tables, [entry.event for entry in ready])  # type: ignore[misc]
-        return sorted(letters, key=lambda letter: letter.position)
+            batch.projection.apply(connection, tables, ready)
+        return letters
 
     def _try(
-        self, connection: Connection, projection: Projection, tables: Mapping[str, Table], entry: LoggedEvent
+        self, connection: Connection, projection: Projection, tables: Mapping[str, Table], event: Event
     ) -> str | None:
         """Apply one event alone, up to ``attempts`` times, each in a savepoint (on PostgreSQL
         a failed statement would abort the whole transaction). Returns the last error, or None
         once applied. Errors of the database itself propagate: they are nobody's dead letter."""
-        assert entry.event is not None
         error = ""
         for _ in range(self.attempts):
             try:
                 with connection.begin_nested():
-                    projection.apply(connection, tables, [entry.event])
+                    projection.apply(connection, tables, [event])
                 return None
             except Exception as failure:
                 if not dead_letters.blames_the_event(failure):
@@ -346,12 +345,15 @@ class ProjectionRuntime:
                     )
                     continue
                 entry = LoggedEvent.read(self.mapper, self._notification(letter.position))
-                error = entry.error if entry.error is not None else self._try(connection, projection, tables, entry)
+                if entry.event is None:  # still cannot be decoded
+                    error, attempts = entry.error, 1
+                else:
+                    error, attempts = self._try(connection, projection, tables, entry.event), self.attempts
                 if error is None:
                     dead_letters.applied(connection, letter)
                     outcomes.append(RetryOutcome(letter=letter, result="applied"))
                 else:
-                    again = dead_letters.failed_again(connection, letter, error, 1 if entry.error else self.attempts)
+                    again = dead_letters.failed_again(connection, letter, error, attempts)
                     outcomes.append(RetryOutcome(letter=again, result="failed"))
                     blocked[letter.originator_id] = letter.position
             dead_letters.recount(connection, name, generation)
