@@ -90,18 +90,21 @@ class LoggedEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def read(cls, mapper: Mapper[UUID], notification: Notification) -> LoggedEvent:
-        fields: dict[str, Any] = {
-            "position": notification.id,
-            "originator_id": notification.originator_id,
-            "originator_version": notification.originator_version,
-            "topic": notification.topic,
-        }
+        event: Event | None = None
+        error: str | None = None
         try:
             event = cast(Event, mapper.to_domain_event(notification))
-        except Exception as error:  # a stored event this code cannot read is a fault of the event
-            user_id = _user_of(notification.state)
-            return cls(**fields, user_id=user_id, event=None, error=f"cannot decode: {describe(error)}")
-        return cls(**fields, user_id=event.meta.user_id, event=event, error=None)
+        except Exception as failure:  # a stored event this code cannot read is a fault of the event
+            error = f"cannot decode: {describe(failure)}"
+        return cls(
+            position=notification.id,
+            originator_id=notification.originator_id,  # type: ignore[arg-type]
+            originator_version=notification.originator_version,
+            topic=notification.topic,
+            user_id=event.meta.user_id if event is not None else _user_of(notification.state),
+            event=event,
+            error=error,
+        )
 
     def letter(self, name: str, generation: int, error: str, attempts: int) -> DeadLetter:
         return DeadLetter(
