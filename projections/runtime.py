@@ -184,7 +184,7 @@ class ProjectionRuntime:
             try:
                 progressed = self._drain(projection) or progressed
             except Exception as error:
-                self._record_error(projection.name, f"{type(error).__name__}: {error}")
+                self._record_error(projection.name, dead_letters.describe(error))  # no SQL, no parameters
                 raise
         return progressed
 
