@@ -28,6 +28,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How often the projection runner looks for events written by other processes.
     projection_poll_sec: float = 0.2
     projection_batch_size: int = 500
+    # Tries of one failing event, alone, before the projection sets it aside as a dead letter.
+    projection_attempts: int = 3
+    # A rebuild renews its lease this often; a lease not renewed for the timeout is a dead
+    # rebuilder's, and its half-built generation is dropped on the next start.
+    rebuild_heartbeat_sec: float = 5.0
+    rebuild_lease_timeout_sec: float = 15.0
     # How often the crafting ticker completes due jobs (a job ends at most this late).
     crafting_tick_sec: float = 0.05
     # Auto-production: a runner tick every interval (never at start-up); also its cooldown.
@@ -50,6 +56,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             database_url=env.get("MANUFACTORY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             consistency_timeout_sec=float(env.get("MANUFACTORY_CONSISTENCY_TIMEOUT_SEC", 5.0)),
+            projection_attempts=int(env.get("MANUFACTORY_PROJECTION_ATTEMPTS", 3)),
+            rebuild_heartbeat_sec=float(env.get("MANUFACTORY_REBUILD_HEARTBEAT_SEC", 5.0)),
+            rebuild_lease_timeout_sec=float(env.get("MANUFACTORY_REBUILD_LEASE_TIMEOUT_SEC", 15.0)),
             crafting_tick_sec=float(env.get("MANUFACTORY_CRAFTING_TICK_SEC", 0.05)),
             auto_production_interval_sec=float(env.get("MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC", 1800)),
             market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),

@@ -48,6 +48,9 @@ class Manufactory:
             self.signal,
             batch_size=settings.projection_batch_size,
             poll_interval=settings.projection_poll_sec,
+            attempts=settings.projection_attempts,
+            rebuild_heartbeat=settings.rebuild_heartbeat_sec,
+            rebuild_lease_timeout=settings.rebuild_lease_timeout_sec,
         )
         self.store.on_recorded(self.projections.wake)
         self.users = UserService(self.store)
@@ -83,7 +86,9 @@ class Manufactory:
         return system
 
     def migrate(self) -> None:
+        """Bring the schema up to date, and drop what a rebuild killed midway left."""
         migrate(self.read_engine)
+        self.projections.drop_abandoned_rebuilds()
 
     def ensure_local_user(self) -> IssuedToken | None:
         """On a fresh embedded database, create the ``local`` user with the sample catalog so

@@ -5,38 +5,39 @@ position, applies the events to the read-model tables, and stores the new positi
 same transaction: exactly once, also after a crash between batches or with several runners
 (they serialise on the projection's registry row). It runs as a thread in the server or
 standalone, wakes at once on in-process writes and polls briefly for other processes'.
+
+An event that cannot be applied does not stop the projection: the batch is rolled back and
+applied one event at a time, and an event that still fails is set aside as a dead letter with
+the rest of its aggregate's events (see ``projections.dead_letters``); ``retry`` applies them
+once the cause is fixed. A rebuild holds a lease renewed by a heartbeat: a second rebuild is
+refused while it lives, and a dead rebuilder's half-built generation is dropped on start.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from eventsourcing.utils import get_topic
-from sqlalchemy import (
-    Connection,
-    Engine,
-    MetaData,
-    Table,
-    delete,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select, update
 
 from domain.events import Event
+from projections import dead_letters
 from projections.database import query_engine, write_transaction
+from projections.dead_letters import DeadLetter, IncompleteReads, LoggedEvent, RetryOutcome, parked_reason
 from projections.readmodel import ReadModelTable
 from projections.signal import PositionSignal
-from projections.tracking import positions, registry
+from projections.tracking import positions, rebuild_leases, registry
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,30 @@ class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
     rebuilding_generation: int | None = None
     rebuilding_position: int | None = None
     last_error: str | None = None
+    dead_letters: int = 0  # events of the live generation set aside (see ``retry``)
 
 
 class ProjectionError(Exception):
     """A projection cannot be run as asked (unknown name, rebuild already running, ...)."""
+
+
+class RebuildLease(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    generation: int
+    owner: str  # a token of the rebuilding process
+    started_at: datetime
+    heartbeat_at: datetime
+
+
+class Batch(msgspec.Struct, frozen=True, kw_only=True):
+    """The next events of a generation, read and decoded before the write lock is taken."""
+
+    projection: Projection
+    generation: int
+    live: bool
+    position: int  # where the generation was when the batch was read
+    new_position: int  # where it is once the batch is committed
+    entries: list[LoggedEvent]
 
 
 class ProjectionRuntime:
@@ -83,6 +104,9 @@ class ProjectionRuntime:
         poll_interval: float = 0.2,
         coalesce_interval: float = 0.02,
         rebuild_batch_size: int = 5000,
+        attempts: int = 3,
+        rebuild_heartbeat: float = 5.0,
+        rebuild_lease_timeout: float = 15.0,
     ) -> None:
         self.engine = engine
         self._reader = query_engine(engine)
@@ -94,6 +118,11 @@ class ProjectionRuntime:
         self.rebuild_batch_size = rebuild_batch_size  # a rebuild starts far behind: fewer, bigger batches
         self.poll_interval = poll_interval
         self.coalesce_interval = coalesce_interval
+        self.attempts = attempts  # tries of one event, alone, before it is set aside
+        self.rebuild_heartbeat = rebuild_heartbeat
+        self.rebuild_lease_timeout = timedelta(seconds=rebuild_lease_timeout)
+        self.incomplete = IncompleteReads()
+        self._incomplete_read_at = 0.0
         self._topics = {p.name: [get_topic(t) for t in p.topics] for p in projections}
         self._table_cache: dict[tuple[str, int], dict[str, Table]] = {}
         self._wake = threading.Event()
@@ -109,6 +138,7 @@ class ProjectionRuntime:
         """Run all projections in a background thread until ``stop``. With ``apply=False``
         (another process runs them) only follow their positions, for waiters and caches."""
         self._stop.clear()
+        self.refresh_incomplete()
         target = self.run_until_stopped if apply else self._follow_positions
         self._thread = threading.Thread(target=target, name="projections", daemon=True)
         self._thread.start()
@@ -125,6 +155,7 @@ class ProjectionRuntime:
             self._wake.clear()
             try:
                 progressed = self.catch_up()
+                self._refresh_incomplete_when_due()
             except Exception:  # keep serving; the error is logged and shown in status
                 log.exception("projection runner failed; retrying in 1 s")
                 self._stop.wait(1.0)
@@ -141,6 +172,7 @@ class ProjectionRuntime:
             try:
                 for name in self.projections:
                     self.signal.advance(name, self.position(name))
+                self.refresh_incomplete()
             except Exception:
                 log.exception("could not read projection positions; retrying")
             self._stop.wait(self.poll_interval)
@@ -152,7 +184,7 @@ class ProjectionRuntime:
             try:
                 progressed = self._drain(projection) or progressed
             except Exception as error:
-                self._record_error(projection.name, f"{type(error).__name__}: {error}")
+                self._record_error(projection.name, dead_letters.describe(error))  # no SQL, no parameters
                 raise
         return progressed
 
@@ -176,7 +208,9 @@ class ProjectionRuntime:
 
         Notifications are read and decoded before the write transaction starts, so the
         read-model lock is held only while rows are written; the position is then checked
-        under the lock, and a batch another runner applied meanwhile is dropped and re-read."""
+        under the lock, and a batch another runner applied meanwhile is dropped and re-read.
+        A batch that fails because of one of its events is rolled back and committed again
+        with its events applied one at a time, setting aside those that fail."""
         head = self.head()
         live = generation is None
         limit = self.batch_size if live else self.rebuild_batch_size
@@ -189,19 +223,93 @@ class ProjectionRuntime:
         notifications = self.recorder.select_notifications(
             start=position + 1, limit=limit, stop=head, topics=self._topics[projection.name]
         )
-        new_position = notifications[-1].id if len(notifications) == limit else head
-        events = [self.mapper.to_domain_event(notification) for notification in notifications]
-        with write_transaction(self.engine) as connection:
-            locked_generation = self._lock_active_generation(connection, projection.name) if live else generation
-            locked_position = self._lock_position(connection, projection.name, expected_generation)
-            if locked_generation != expected_generation or locked_position != position:
-                return locked_position, head  # another runner or a swap got here first: read again
-            if events:
-                projection.apply(connection, self._tables(projection, expected_generation), events)
-            self._set_position(connection, projection.name, expected_generation, new_position)
+        batch = Batch(
+            projection=projection,
+            generation=expected_generation,
+            live=live,
+            position=position,
+            new_position=notifications[-1].id if len(notifications) == limit else head,
+            entries=[LoggedEvent.read(self.mapper, notification) for notification in notifications],
+        )
+        try:
+            reached, set_aside = self._commit(batch, one_by_one=False)
+        except Exception as error:
+            if not dead_letters.blames_the_event(error):
+                raise
+            log.warning(
+                "%s: a batch failed (%s); applying its events one at a time",
+                projection.name,
+                dead_letters.describe(error),
+            )
+            reached, set_aside = self._commit(batch, one_by_one=True)
         if live:
-            self.signal.advance(projection.name, new_position)
-        return new_position, head
+            if set_aside:
+                self.refresh_incomplete()
+            self.signal.advance(projection.name, reached)
+        return reached, head
+
+    def _commit(self, batch: Batch, *, one_by_one: bool) -> tuple[int, int]:
+        """Apply a batch and move the position past it in one transaction; returns the
+        position reached and how many events were set aside."""
+        name = batch.projection.name
+        with write_transaction(self.engine) as connection:
+            locked_generation = self._lock_active_generation(connection, name) if batch.live else batch.generation
+            locked_position, count = self._lock_position(connection, name, batch.generation)
+            if locked_generation != batch.generation or locked_position != batch.position:
+                return locked_position, 0  # another runner or a swap got here first: read again
+            letters = self._apply(connection, batch, one_by_one, has_dead_letters=count > 0)
+            if letters:
+                dead_letters.record(connection, letters)
+                for letter in letters:
+                    log.error("%s: set aside the event at position %d: %s", name, letter.position, letter.error)
+            self._set_position(connection, name, batch.generation, batch.new_position)
+        return batch.new_position, len(letters)
+
+    def _apply(
+        self, connection: Connection, batch: Batch, one_by_one: bool, has_dead_letters: bool
+    ) -> list[DeadLetter]:
+        """Apply the batch's events in log order, skipping those of aggregates with an earlier
+        dead letter and those that cannot be decoded; ``one_by_one`` applies each event alone
+        (in a savepoint) and sets aside those that still fail. Returns the new dead letters."""
+        name, generation = batch.projection.name, batch.generation
+        tables = self._tables(batch.projection, generation)
+        parked = dead_letters.parked_aggregates(connection, name, generation) if has_dead_letters else {}
+        letters: list[DeadLetter] = []
+        ready: list[Event] = []
+        for entry in batch.entries:
+            behind = parked.get(entry.originator_id)
+            if behind is not None and behind < entry.position:
+                letters.append(entry.letter(name, generation, parked_reason(behind), attempts=0))
+            elif entry.event is None:  # cannot be decoded
+                letters.append(entry.letter(name, generation, entry.error or "", attempts=1))
+                parked[entry.originator_id] = entry.position
+            elif one_by_one:
+                if (error := self._try(connection, batch.projection, tables, entry.event)) is not None:
+                    letters.append(entry.letter(name, generation, error, attempts=self.attempts))
+                    parked[entry.originator_id] = entry.position
+            else:
+                ready.append(entry.event)
+        if ready:
+            batch.projection.apply(connection, tables, ready)
+        return letters
+
+    def _try(
+        self, connection: Connection, projection: Projection, tables: Mapping[str, Table], event: Event
+    ) -> str | None:
+        """Apply one event alone, up to ``attempts`` times, each in a savepoint (on PostgreSQL
+        a failed statement would abort the whole transaction). Returns the last error, or None
+        once applied. Errors of the database itself propagate: they are nobody's dead letter."""
+        error = ""
+        for _ in range(self.attempts):
+            try:
+                with connection.begin_nested():
+                    projection.apply(connection, tables, [event])
+                return None
+            except Exception as failure:
+                if not dead_letters.blames_the_event(failure):
+                    raise
+                error = dead_letters.describe(failure)
+        return error
 
     def _set_position(self, connection: Connection, name: str, generation: int, position: int) -> None:
         connection.execute(
@@ -210,54 +318,204 @@ class ProjectionRuntime:
             .values(position=position, updated_at=_now(), last_error=None)
         )
 
+    # ----------------------------------------------------------------- dead letters
+
+    def dead_letters(self, name: str | None = None) -> list[DeadLetter]:
+        """The live generations' dead letters (of one projection, or of all), in log order."""
+        names = [projection.name for projection in self.selected(name)]
+        with self._reader.connect() as connection:
+            return dead_letters.of_live_generations(connection, names)
+
+    def retry(self, name: str) -> list[RetryOutcome]:
+        """Apply a projection's dead letters again, in log order, under the projection's lock:
+        each one that applies is removed; one that still fails stays (attempts and error
+        updated), and so do the later ones of its aggregate, parked behind it."""
+        projection = self.selected(name)[0]
+        outcomes: list[RetryOutcome] = []
+        with write_transaction(self.engine) as connection:
+            generation = self._lock_active_generation(connection, name)
+            self._lock_position(connection, name, generation)
+            tables = self._tables(projection, generation)
+            blocked: dict[UUID, int] = {}
+            for letter in dead_letters.of_generation(connection, name, generation):
+                behind = blocked.get(letter.originator_id)
+                if behind is not None:
+                    outcomes.append(
+                        RetryOutcome(letter=dead_letters.parked_again(connection, letter, behind), result="parked")
+                    )
+                    continue
+                entry = LoggedEvent.read(self.mapper, self._notification(letter.position))
+                if entry.event is None:  # still cannot be decoded
+                    error, attempts = entry.error, 1
+                else:
+                    error, attempts = self._try(connection, projection, tables, entry.event), self.attempts
+                if error is None:
+                    dead_letters.applied(connection, letter)
+                    outcomes.append(RetryOutcome(letter=letter, result="applied"))
+                else:
+                    again = dead_letters.failed_again(connection, letter, error, attempts)
+                    outcomes.append(RetryOutcome(letter=again, result="failed"))
+                    blocked[letter.originator_id] = letter.position
+            dead_letters.recount(connection, name, generation)
+        self.refresh_incomplete()
+        return outcomes
+
+    def refresh_incomplete(self) -> None:
+        """Re-read which users' reads of which projections miss dead letters."""
+        with self._reader.connect() as connection:
+            self.incomplete.replace(dead_letters.users_with_dead_letters(connection))
+        self._incomplete_read_at = time.monotonic()
+
+    def _refresh_incomplete_when_due(self) -> None:
+        """On the poll: other processes (a runner, ``projections retry``) change dead letters too."""
+        if time.monotonic() - self._incomplete_read_at >= self.poll_interval:
+            self.refresh_incomplete()
+
+    def _notification(self, position: int) -> Any:
+        found = self.recorder.select_notifications(start=position, limit=1, stop=position)
+        if not found:
+            raise ProjectionError(f"the event at position {position} is not in the log")
+        return found[0]
+
     # ----------------------------------------------------------------- rebuild
 
     def rebuild(self, name: str, progress: ProgressCallback | None = None) -> int:
         """Rebuild a projection from event 1 into fresh tables while the live ones keep
-        serving, then swap them in. Returns the new generation."""
+        serving, then swap them in (with the dead letters the new generation set aside).
+        Returns the new generation. One rebuild of a projection at a time, across processes:
+        it holds a lease, renewed by a heartbeat while it runs; one that fails drops its tables."""
         projection = self.selected(name)[0]
-        with self._rebuild_lock(name):
-            generation = self._create_generation(projection)
-            self._drain(projection, generation, progress)
-            old_generation = self._swap(projection, generation)
-            self._drop_generation(projection, old_generation)
+        lease = self._take_lease(projection)
+        with self._heartbeat(lease):
+            try:
+                self._drain(projection, lease.generation, progress)
+                old_generation = self._swap(projection, lease)
+            except BaseException:
+                self._abandon(projection, lease)
+                raise
+        self._drop_generation(projection, old_generation)
+        self.refresh_incomplete()
         self.signal.advance(name, self.position(name))
-        return generation
+        return lease.generation
 
-    def _create_generation(self, projection: Projection) -> int:
+    def drop_abandoned_rebuilds(self) -> None:
+        """On start: drop what rebuilds whose process died left behind (a generation's tables,
+        position and dead letters, and the lease), unless their heartbeat is still fresh."""
+        with self._reader.connect() as connection:
+            active = dict(connection.execute(select(registry.c.name, registry.c.active_generation)).all())
+            generations = connection.execute(select(positions.c.name, positions.c.generation)).all()
+            leftovers = {name for name, generation in generations if generation != active.get(name)}
+            leases = {row.name: RebuildLease(**row._asdict()) for row in connection.execute(select(rebuild_leases))}
+        for name in sorted((leftovers | set(leases)) & set(self.projections)):
+            if name in leases and self._alive(leases[name]):
+                continue
+            with write_transaction(self.engine) as connection:
+                current = self._lock_active_generation(connection, name)
+                if self._lease(connection, name, alive=True) is None:  # none started meanwhile
+                    self._drop_abandoned(connection, self.projections[name], current)
+                    log.warning("%s: dropped the generation an interrupted rebuild left", name)
+
+    def _take_lease(self, projection: Projection) -> RebuildLease:
+        """Create the next generation under a new lease, after dropping what an interrupted
+        rebuild left; refused while another rebuild's lease is alive."""
+        name = projection.name
         with write_transaction(self.engine) as connection:
-            active = self._lock_active_generation(connection, projection.name)
-            generations = list(
-                connection.execute(select(positions.c.generation).where(positions.c.name == projection.name)).scalars()
-            )
-            for leftover in set(generations) - {active}:  # an interrupted earlier rebuild
-                self._drop_tables(connection, projection, leftover)
-            generation = max([active, *generations]) + 1
+            active = self._lock_active_generation(connection, name)
+            held = self._lease(connection, name, alive=True)
+            if held is not None:
+                raise ProjectionError(
+                    f"a rebuild of {name!r} is already running (generation {held.generation}, "
+                    f"started {held.started_at:%Y-%m-%d %H:%M:%S} UTC)"
+                )
+            generation = max(self._drop_abandoned(connection, projection, active)) + 1
             metadata = MetaData()
             for table in projection.tables:
                 table.physical(generation, metadata)
             metadata.create_all(connection)
             connection.execute(
-                insert(positions).values(name=projection.name, generation=generation, position=0, updated_at=_now())
+                insert(positions).values(name=name, generation=generation, position=0, updated_at=_now())
             )
-        return generation
+            now = _now()
+            lease = RebuildLease(
+                name=name, generation=generation, owner=uuid.uuid4().hex, started_at=now, heartbeat_at=now
+            )
+            connection.execute(insert(rebuild_leases).values(msgspec.structs.asdict(lease)))
+        return lease
 
-    def _swap(self, projection: Projection, generation: int) -> int:
-        """Point the views at the caught-up generation, under the lock the live runner takes.
-        Events committed after the check are the new generation's to apply, as live."""
+    def _drop_abandoned(self, connection: Connection, projection: Projection, active: int) -> list[int]:
+        """Drop every generation but the active one, and the lease; returns every generation
+        there was (so a new one is numbered past them all)."""
+        generations = list(
+            connection.execute(select(positions.c.generation).where(positions.c.name == projection.name)).scalars()
+        )
+        for leftover in set(generations) - {active}:
+            self._drop_tables(connection, projection, leftover)
+        connection.execute(delete(rebuild_leases).where(rebuild_leases.c.name == projection.name))
+        return [active, *generations]
+
+    @contextmanager
+    def _heartbeat(self, lease: RebuildLease) -> Iterator[None]:
+        """Renew the lease every ``rebuild_heartbeat`` seconds while the block runs."""
+        stopped = threading.Event()
+
+        def beat() -> None:
+            while not stopped.wait(self.rebuild_heartbeat):
+                try:
+                    with write_transaction(self.engine) as connection:
+                        connection.execute(
+                            update(rebuild_leases)
+                            .where(rebuild_leases.c.name == lease.name, rebuild_leases.c.owner == lease.owner)
+                            .values(heartbeat_at=_now())
+                        )
+                except Exception:  # the next beat tries again; the swap checks the lease is ours
+                    log.exception("%s: could not renew the rebuild lease", lease.name)
+
+        thread = threading.Thread(target=beat, name=f"rebuild-lease-{lease.name}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stopped.set()
+            thread.join()
+
+    def _swap(self, projection: Projection, lease: RebuildLease) -> int:
+        """Point the views at the caught-up generation, under the lock the live runner takes,
+        and end the lease. Events committed after the check are the new generation's to
+        apply, as live."""
         for _ in range(SWAP_ATTEMPTS):
-            self._drain(projection, generation)
+            self._drain(projection, lease.generation)
             with write_transaction(self.engine) as connection:
                 old_generation = self._lock_active_generation(connection, projection.name)
-                if self._lock_position(connection, projection.name, generation) < self.head():
+                held = self._lease(connection, projection.name)
+                if held is None or held.owner != lease.owner:
+                    raise ProjectionError(
+                        f"the rebuild of {projection.name!r} lost its lease (no heartbeat for "
+                        f"{self.rebuild_lease_timeout.total_seconds():g} s); start it again"
+                    )
+                if self._lock_position(connection, projection.name, lease.generation)[0] < self.head():
                     continue  # events arrived meanwhile: catch up again
                 for table in projection.tables:
-                    table.point_view_at(connection, generation)
+                    table.point_view_at(connection, lease.generation)
                 connection.execute(
-                    update(registry).where(registry.c.name == projection.name).values(active_generation=generation)
+                    update(registry)
+                    .where(registry.c.name == projection.name)
+                    .values(active_generation=lease.generation)
                 )
+                connection.execute(delete(rebuild_leases).where(rebuild_leases.c.name == projection.name))
                 return old_generation
         raise ProjectionError(f"{projection.name}: events arrive faster than the rebuild can catch up; try again")
+
+    def _abandon(self, projection: Projection, lease: RebuildLease) -> None:
+        """A rebuild that failed drops its generation and its lease (if still its own)."""
+        try:
+            with write_transaction(self.engine) as connection:
+                self._lock_active_generation(connection, projection.name)
+                held = self._lease(connection, projection.name)
+                if held is not None and held.owner == lease.owner:
+                    self._drop_tables(connection, projection, lease.generation)
+                    connection.execute(delete(rebuild_leases).where(rebuild_leases.c.name == projection.name))
+        except Exception:  # the next start, or the next rebuild, drops it
+            log.exception("%s: could not drop the generation of a failed rebuild", projection.name)
 
     def _drop_generation(self, projection: Projection, generation: int) -> None:
         with write_transaction(self.engine) as connection:
@@ -270,22 +528,16 @@ class ProjectionRuntime:
         connection.execute(
             delete(positions).where(positions.c.name == projection.name, positions.c.generation == generation)
         )
+        dead_letters.drop_generation(connection, projection.name, generation)
 
-    @contextmanager
-    def _rebuild_lock(self, name: str) -> Iterator[None]:
-        """On PostgreSQL, one rebuild of a projection at a time across all processes."""
-        if self.engine.dialect.name != "postgresql":
-            yield
-            return
-        with self.engine.connect() as connection:
-            key = text("SELECT pg_try_advisory_lock(hashtext(:key))")
-            if not connection.execute(key, {"key": f"rebuild:{name}"}).scalar():
-                raise ProjectionError(f"a rebuild of {name!r} is already running")
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": f"rebuild:{name}"})
-                connection.commit()
+    def _lease(self, connection: Connection, name: str, alive: bool = False) -> RebuildLease | None:
+        """The projection's rebuild lease (only if its heartbeat is fresh, with ``alive``)."""
+        row = connection.execute(select(rebuild_leases).where(rebuild_leases.c.name == name)).first()
+        held = RebuildLease(**row._asdict()) if row is not None else None
+        return held if held is not None and (not alive or self._alive(held)) else None
+
+    def _alive(self, lease: RebuildLease) -> bool:
+        return _now() - lease.heartbeat_at < self.rebuild_lease_timeout
 
     # ----------------------------------------------------------------- reading
 
@@ -306,18 +558,22 @@ class ProjectionRuntime:
         return value or 0
 
     def status(self) -> list[ProjectionStatus]:
+        """Each projection's live generation, and the generation a rebuild is filling (only
+        while its lease is alive: a dead rebuilder's leftovers are not "rebuilding")."""
         head = self.head()
         with self._reader.connect() as connection:
-            active = {
-                name: generation
-                for name, generation in connection.execute(select(registry.c.name, registry.c.active_generation))
-            }
+            active = dict(connection.execute(select(registry.c.name, registry.c.active_generation)).all())
             rows = connection.execute(select(positions).order_by(positions.c.name, positions.c.generation)).all()
+            leases = {
+                lease.name: lease.generation
+                for lease in (RebuildLease(**row._asdict()) for row in connection.execute(select(rebuild_leases)))
+                if self._alive(lease)
+            }
         statuses = []
         for name in self.projections:
             generation = active.get(name, 0)
             live = next((row for row in rows if row.name == name and row.generation == generation), None)
-            building = next((row for row in rows if row.name == name and row.generation > generation), None)
+            building = next((row for row in rows if row.name == name and row.generation == leases.get(name)), None)
             position = live.position if live else 0
             statuses.append(
                 ProjectionStatus(
@@ -329,6 +585,7 @@ class ProjectionRuntime:
                     rebuilding_generation=building.generation if building else None,
                     rebuilding_position=building.position if building else None,
                     last_error=live.last_error if live else None,
+                    dead_letters=live.dead_letters if live else 0,
                 )
             )
         return statuses
@@ -356,7 +613,7 @@ class ProjectionRuntime:
 
     def _position(self, name: str, generation: int) -> int:
         with self._reader.connect() as connection:
-            return self._lock_position(connection, name, generation, lock=False)
+            return self._lock_position(connection, name, generation, lock=False)[0]
 
     def _lock_active_generation(self, connection: Connection, name: str, lock: bool = True) -> int:
         query = select(registry.c.active_generation).where(registry.c.name == name)
@@ -365,9 +622,13 @@ class ProjectionRuntime:
             raise ProjectionError(f"projection {name!r} has no tables; run `manufactory migrate`")
         return generation
 
-    def _lock_position(self, connection: Connection, name: str, generation: int, lock: bool = True) -> int:
-        query = select(positions.c.position).where(positions.c.name == name, positions.c.generation == generation)
-        return connection.execute(query.with_for_update() if lock else query).scalar_one()
+    def _lock_position(self, connection: Connection, name: str, generation: int, lock: bool = True) -> tuple[int, int]:
+        """The generation's position and its count of dead letters (read with the row locked anyway)."""
+        query = select(positions.c.position, positions.c.dead_letters).where(
+            positions.c.name == name, positions.c.generation == generation
+        )
+        position, count = connection.execute(query.with_for_update() if lock else query).one()
+        return position, count
 
     def _record_error(self, name: str, message: str) -> None:
         try:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
 from eventsourcing.utils import get_topic
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from application.settings import Settings
 from application.system import Manufactory
@@ -18,6 +23,7 @@ from projections.economics import ECONOMICS
 from projections.manufacturing import CONFIG_HISTORY, CONTAINERS, ManufacturingProjection
 from projections.registry import all_projections
 from projections.runtime import ProjectionError
+from projections.tracking import positions, rebuild_leases
 from projections.users import USER_TOKENS, USERS
 
 
@@ -77,13 +83,14 @@ def test_a_crash_mid_batch_applies_nothing_of_it_and_nothing_twice(
             calls["n"] += 1
             real_apply(self, connection, tables, events)  # rows written inside the transaction...
             if calls["n"] == 2:
-                raise RuntimeError("power cut")  # ...and lost with it
+                raise ConnectionError("power cut")  # ...and lost with it (the database's trouble, no event's)
 
         monkeypatch.setattr(ManufacturingProjection, "apply", crash_on_second_batch)
-        with pytest.raises(RuntimeError):
+        with pytest.raises(ConnectionError):
             system.projections.catch_up("manufacturing")
         [status] = [s for s in system.projections.status() if s.name == "manufacturing"]
-        assert status.last_error == "RuntimeError: power cut"
+        assert status.last_error == "ConnectionError: power cut"
+        assert status.dead_letters == 0
         after_first_batch = rows(system, CONFIG_HISTORY.view)["mfg_config_history"]
         assert 0 < len(after_first_batch) <= 3
         # the stored position accounts for exactly the rows that were committed
@@ -151,3 +158,106 @@ def test_the_migrated_schema_matches_the_projections_tables(system: Manufactory)
             assert actual[column.name]["nullable"] == column.nullable, (expected.name, column.name)
         pk = inspector.get_pk_constraint(expected.name)["constrained_columns"]
         assert pk == [c.name for c in expected.primary_key.columns]
+
+
+def manufacturing_status(system: Manufactory) -> Any:
+    return next(s for s in system.projections.status() if s.name == "manufacturing")
+
+
+def leftovers(system: Manufactory) -> tuple[list[str], list[int], int]:
+    """What rebuilds of manufacturing left beside its live generation: tables, position rows, leases."""
+    live = manufacturing_status(system).generation
+    names = inspect(system.read_engine).get_table_names()
+    tables = sorted(
+        t for t in names if t.startswith(("mfg_containers_g", "mfg_config_history_g")) and t[-1] != str(live)
+    )
+    with system.read_engine.connect() as connection:
+        generations = connection.execute(select(positions.c.generation).where(positions.c.name == "manufacturing"))
+        leases = connection.execute(select(func.count()).select_from(rebuild_leases)).scalar_one()
+        return tables, [generation for generation in generations.scalars() if generation != live], leases
+
+
+def test_a_second_rebuild_is_refused_while_the_first_runs_also_from_another_process(settings: Settings) -> None:
+    with Manufactory.open(settings) as system:
+        populate(system)
+        system.projections.catch_up()
+        inside, release = threading.Event(), threading.Event()
+
+        def hold(position: int, head: int) -> None:
+            inside.set()
+            release.wait(30)
+
+        first = threading.Thread(target=system.projections.rebuild, args=("manufacturing", hold))
+        first.start()
+        try:
+            assert inside.wait(30)
+            with Manufactory.open(settings) as other:  # another process starting meanwhile
+                with pytest.raises(ProjectionError, match="^a rebuild of 'manufacturing' is already running"):
+                    other.projections.rebuild("manufacturing")
+                assert manufacturing_status(other).rebuilding_generation == 2  # and its start left it alone
+        finally:
+            release.set()
+            first.join()
+        assert (manufacturing_status(system).generation, manufacturing_status(system).rebuilding_generation) == (
+            2,
+            None,
+        )
+        assert leftovers(system) == ([], [], 0)
+        assert system.projections.rebuild("manufacturing") == 3
+
+
+def test_a_failed_rebuild_drops_its_generation_and_lease(system: Manufactory) -> None:
+    populate(system)
+
+    def fail(position: int, head: int) -> None:
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        system.projections.rebuild("manufacturing", fail)
+    assert leftovers(system) == ([], [], 0)
+    assert system.projections.rebuild("manufacturing") == 2
+
+
+KILLABLE_REBUILD = """
+import sys, time
+from application.settings import Settings
+from application.system import Manufactory
+
+system = Manufactory.open(Settings(database_url=sys.argv[1], rebuild_heartbeat_sec=0.05))
+system.projections.rebuild_batch_size = 3
+
+def stall(position, head):
+    print(position, flush=True)
+    time.sleep(600)
+
+system.projections.rebuild("manufacturing", stall)
+"""
+
+
+def test_a_rebuild_killed_midway_leaves_nothing_once_the_next_process_starts(settings: Settings) -> None:
+    settings = msgspec.structs.replace(settings, rebuild_lease_timeout_sec=0.5)
+    with Manufactory.open(settings) as system:
+        populate(system)
+        system.projections.catch_up()
+        live = rows(system, CONTAINERS.view, CONFIG_HISTORY.view)
+        rebuilding = subprocess.Popen(
+            [sys.executable, "-c", KILLABLE_REBUILD, settings.database_url],
+            cwd=Path(__file__).parents[1],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert rebuilding.stdout is not None
+            assert 0 < int(rebuilding.stdout.readline()) < system.store.head()  # midway
+            assert manufacturing_status(system).rebuilding_generation == 2  # its heartbeat keeps the lease
+        finally:
+            rebuilding.kill()  # SIGKILL: no cleanup of its own
+            rebuilding.wait()
+        time.sleep(settings.rebuild_lease_timeout_sec)  # no heartbeat since: the lease is stale
+        assert manufacturing_status(system).rebuilding_generation is None
+        assert leftovers(system)[0] == ["mfg_config_history_g2", "mfg_containers_g2"]  # half-built
+
+    with Manufactory.open(settings) as restarted:
+        assert leftovers(restarted) == ([], [], 0)
+        assert rows(restarted, CONTAINERS.view, CONFIG_HISTORY.view) == live
+        assert restarted.projections.rebuild("manufacturing") == 2

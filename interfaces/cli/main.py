@@ -20,6 +20,7 @@ from interfaces.cli.crafting import crafting
 from interfaces.cli.industry import characters, jobs, plans, runs
 from interfaces.cli.manufacturing import manufacturing
 from interfaces.cli.market import economics, market
+from projections.dead_letters import DeadLetter
 from projections.runtime import ProjectionError
 
 console = Console(stderr=True)
@@ -114,15 +115,16 @@ def users_list() -> None:
 
 @cli.group()
 def projections() -> None:
-    """Read-model projections: status, running, blue/green rebuilds."""
+    """Read-model projections: status, running, blue/green rebuilds, dead letters."""
 
 
 @projections.command("status")
 def projections_status() -> None:
-    """Each projection's position and lag behind the event log."""
+    """Each projection's position and lag behind the event log, then its dead letters."""
     with _open() as system:
         click.echo(f"{'projection':<16} {'gen':>4} {'position':>10} {'head':>10} {'lag':>8}  note")
-        for s in system.projections.status():
+        statuses = system.projections.status()
+        for s in statuses:
             note = (
                 f"rebuilding gen {s.rebuilding_generation} at {s.rebuilding_position}"
                 if s.rebuilding_generation
@@ -130,6 +132,34 @@ def projections_status() -> None:
             )
             note = f"{note} error: {s.last_error}" if s.last_error else note
             click.echo(f"{s.name:<16} {s.generation:>4} {s.position:>10} {s.head:>10} {s.lag:>8}  {note}")
+        letters = system.projections.dead_letters()
+    for s in statuses:
+        if s.dead_letters:
+            click.echo(f"\n{s.name}: {s.dead_letters} dead letters (`manufactory projections retry {s.name}`)")
+            for letter in letters:
+                if letter.name == s.name:
+                    click.echo(f"  {_dead_letter_line(letter)}")
+
+
+@projections.command("retry")
+@click.argument("name")
+def projections_retry(name: str) -> None:
+    """Apply a projection's dead letters again, in log order (after fixing their cause)."""
+    with _open() as system:
+        outcomes = system.projections.retry(name)
+    for outcome in outcomes:
+        click.echo(f"{outcome.result:<8} {_dead_letter_line(outcome.letter)}")
+    applied = sum(outcome.result == "applied" for outcome in outcomes)
+    click.echo(f"{name}: {applied} applied, {len(outcomes) - applied} still dead letters")
+
+
+def _dead_letter_line(letter: DeadLetter) -> str:
+    """Position, aggregate (and version), event type, user, attempts and error, on one line."""
+    event_type = letter.topic.rpartition(":")[2]
+    return (
+        f"position {letter.position}  {event_type} {letter.originator_id} v{letter.originator_version}  "
+        f"user {letter.user_id or '?'}  attempts {letter.attempts}  {letter.error}"
+    )
 
 
 @projections.command("run")

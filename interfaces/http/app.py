@@ -23,6 +23,7 @@ from interfaces.http.crafting_queries import crafting_query_routes
 from interfaces.http.economics_queries import economics_query_routes
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.idempotency import IdempotencyKeys, IdempotencyMiddleware
+from interfaces.http.incomplete import incomplete_reads_header
 from interfaces.http.industry_commands import industry_command_routes
 from interfaces.http.industry_queries import industry_query_routes
 from interfaces.http.market_commands import market_command_routes
@@ -76,7 +77,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         ],
         dependencies={"user_id": Provide(authenticated_user)},
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[IdempotencyMiddleware],
+        middleware=[incomplete_reads_header(system.projections.incomplete), IdempotencyMiddleware],
         lifespan=[projections_alongside],
         state=State(
             {

@@ -23,6 +23,7 @@ from domain.errors import InvalidInput
 from domain.events import CommandMeta
 from domain.users import hash_token
 from interfaces.http.errors import ProjectionLagging
+from interfaces.http.incomplete import note_projection, note_user
 from projections.cache import ReadCache
 from projections.users import user_for_token_hash
 
@@ -73,6 +74,7 @@ async def authenticated_user(request: Request) -> UUID:
         if user_id is None:
             raise NotAuthorizedException("unknown or invalid token")
         cache.put(token_hash, user_id)
+    note_user(user_id)  # for X-Read-Model-Incomplete
     return user_id
 
 
@@ -119,6 +121,7 @@ async def expected_version(request: Request) -> int | None:
 
 async def await_projection(system: Manufactory, name: str, min_position: int | None) -> None:
     """Read-your-writes: wait (bounded) until projection ``name`` has applied ``min_position``."""
+    note_projection(name)  # for X-Read-Model-Incomplete
     if not min_position or system.signal.known_position(name) >= min_position:
         return
     deadline = time.monotonic() + system.settings.consistency_timeout_sec

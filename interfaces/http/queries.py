@@ -153,7 +153,8 @@ async def get_audit(
 
 @get("/health")
 async def health(state: State) -> Response[Health]:
-    """Database reachability and each projection's position and lag (no token needed)."""
+    """Database reachability and each projection's position and lag (no token needed);
+    ``degraded`` names the projections with dead letters or a last error."""
     system = system_of(state)
     try:
         statuses = await anyio.to_thread.run_sync(system.projections.status)
@@ -161,11 +162,22 @@ async def health(state: State) -> Response[Health]:
         body = Health(status="unavailable", database=f"{type(error).__name__}: {error}"[:500], head=0, projections=[])
         return Response(body, status_code=503)
     projections = [
-        ProjectionHealth(name=s.name, generation=s.generation, position=s.position, lag=s.lag, last_error=s.last_error)
+        ProjectionHealth(
+            name=s.name,
+            generation=s.generation,
+            position=s.position,
+            lag=s.lag,
+            last_error=s.last_error,
+            dead_letters=s.dead_letters,
+        )
         for s in statuses
     ]
+    degraded = [s.name for s in statuses if s.dead_letters or s.last_error]
     head = statuses[0].head if statuses else 0
-    return Response(Health(status="ok", database="ok", head=head, projections=projections))
+    body = Health(
+        status="degraded" if degraded else "ok", database="ok", head=head, projections=projections, degraded=degraded
+    )
+    return Response(body)
 
 
 @get("/v1/version")

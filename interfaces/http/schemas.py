@@ -182,13 +182,18 @@ class ProjectionHealth(Response):
     position: int
     lag: int
     last_error: str | None = None
+    dead_letters: int = 0  # events set aside (``manufactory projections status`` lists them)
 
 
 class Health(Response):
+    """``status``: ``ok``; ``degraded`` (still a 200) when a projection has dead letters or a
+    last error, named in ``degraded``; ``unavailable`` (503) when the database is not."""
+
     status: str
     database: str
     head: int
     projections: list[ProjectionHealth]
+    degraded: list[str] = msgspec.field(default_factory=list)
 
 
 class VersionOut(Response):
