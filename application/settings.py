@@ -34,6 +34,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     market_history_days: int = 30
     # The economics updater recomputes rows older than this (changes recompute at once).
     economics_interval_sec: float = 1800.0
+    # How long a server trusts a token it has looked up: a token revoked through another
+    # process stops working within this (through the same server: at once).
+    token_cache_ttl_sec: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +48,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             auto_production_interval_sec=float(env.get("MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC", 1800)),
             market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),
             economics_interval_sec=float(env.get("MANUFACTORY_ECONOMICS_INTERVAL_SEC", 1800)),
+            token_cache_ttl_sec=float(env.get("MANUFACTORY_TOKEN_CACHE_TTL_SEC", 10.0)),
         )
 
     @property

@@ -180,7 +180,15 @@ class ProjectionHealth(Response):
     last_error: str | None = None
 
 
+class HealthSummary(Response):
+    """What anyone may know: ok, or unavailable."""
+
+    status: str
+
+
 class Health(Response):
+    """The whole picture, for an admin's token."""
+
     status: str
     database: str
     head: int
