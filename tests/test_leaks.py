@@ -21,6 +21,8 @@ from eventsourcing.persistence import StoredEvent
 from litestar.testing import TestClient
 from sqlalchemy import Column, MetaData, String, Table, Uuid, insert, select, update
 
+from application.catalog import SAMPLE_CATALOG
+from application.catalog_sources import read_catalog
 from application.settings import Settings
 from application.system import Manufactory
 from domain.errors import Conflict
@@ -64,6 +66,80 @@ def test_audit_of_another_users_aggregate_answers_exactly_as_a_random_id(alice: 
             bob.get(f"/v1/audit/{uuid.uuid4()}", params={"version": 1})
         )
     assert alice.get(f"/v1/audit/{container}").status_code == 200
+
+
+# Bodies that get past validation, so a route reaches the lookup of the id in its path.
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("patch", "/v1/industry/plans/{plan_id}"): {"name": "x"},
+    ("post", "/v1/industry/plans/{plan_id}/steps"): {"parentStepId": 1, "productTypeId": 34},
+    ("patch", "/v1/industry/plans/{plan_id}/steps/{step_id}"): {"meLevel": 1},
+    ("put", "/v1/industry/plans/{plan_id}/steps/{step_id}/materials/{type_id}"): {"source": "buy"},
+    ("post", "/v1/industry/plans/{plan_id}/generate"): {"quantity": 1},
+    ("put", "/v1/industry/jobs/{job_id}/character"): {"characterId": 1},
+    ("post", "/v1/crafting/worlds/{world_id}/recipes"): {
+        "id": "a",
+        "category": "c",
+        "duration": 1,
+        "inputs": [],
+        "outputs": [{"item": "x", "quantity": 1}],
+    },
+    ("post", "/v1/crafting/worlds/{world_id}/recipe-imports"): {"format": 1, "recipes": []},
+    ("post", "/v1/crafting/worlds/{world_id}/inventories"): {"inventoryId": "i", "items": {}},
+    ("post", "/v1/crafting/worlds/{world_id}/inventories/{inventory_id}/add"): {"items": {"x": 1}},
+    ("post", "/v1/crafting/worlds/{world_id}/inventories/{inventory_id}/remove"): {"items": {"x": 1}},
+    ("post", "/v1/crafting/worlds/{world_id}/managers"): {"managerId": "m"},
+    ("post", "/v1/crafting/worlds/{world_id}/managers/{manager_id}/jobs"): {
+        "recipeId": "a",
+        "owner": "o",
+        "inventoryId": "i",
+    },
+    ("post", "/v1/crafting/worlds/{world_id}/managers/{manager_id}/jobs/{seq}/cancel"): {"refund": "full"},
+}
+OTHER_PATH_VALUES = {"step_id": "1", "type_id": "34", "seq": "1", "character_id": "1", "token_id": None}
+
+
+def test_every_route_answers_another_users_ids_as_ids_never_used(
+    system: Manufactory, client: TestClient[Any], alice: Api, bob: Api
+) -> None:
+    for user in (alice, bob):
+        meta = CommandMeta(user_id=user.user_id, correlation_id="sample")
+        system.catalogs.import_catalog(read_catalog(SAMPLE_CATALOG), "sample", meta)
+    system.projections.catch_up()
+    plan_id = alice.post("/v1/industry/plans", json={"name": "Rifters", "productTypeId": 587}).json()["aggregateId"]
+    run = alice.post(f"/v1/industry/plans/{plan_id}/generate", json={"quantity": 1}).json()
+    marker = alice.post("/v1/stockpiles", json={"typeId": 587, "locationId": 60003760, "desiredQuantity": 5}).json()
+    alices = {
+        "plan_id": plan_id,
+        "run_id": run["run"]["id"],
+        "job_id": run["created"][0]["id"],
+        "marker_id": marker["marker"]["id"],
+        "world_id": alice.post("/v1/crafting/worlds", json={"name": "W"}).json()["world"]["id"],
+        "aggregate_id": plan_id,
+        "token_id": alice.get("/v1/me/tokens").json()["tokens"][0]["tokenId"],
+    }
+    system.projections.catch_up()
+    compared = 0
+    for path, operations in client.get("/schema/openapi.json").json()["paths"].items():
+        names = [part.strip("{}") for part in path.split("/") if part.startswith("{")]
+        if not set(names) & set(alices) or path.endswith("/stream"):
+            continue
+        for method in operations:
+
+            def request(ids: dict[str, str], path: str = path, method: str = method) -> Any:
+                url = path
+                for name in names:
+                    url = url.replace(f"{{{name}}}", ids.get(name) or OTHER_PATH_VALUES.get(name) or "x")
+                body = BODIES.get((method, path), {} if method in ("post", "put", "patch") else None)
+                params = {"region_id": 10000002} if path.endswith("make-or-buy") else {}
+                if body is None:
+                    return getattr(bob, method)(url, params=params)
+                return getattr(bob, method)(url, params=params, json=body)
+
+            theirs = answer(request(alices))
+            assert theirs == answer(request({name: str(uuid.uuid4()) for name in alices})), (method, path)
+            assert theirs[0] == 404, (method, path, theirs)
+            compared += 1
+    assert compared >= 39  # every route of plans, runs, jobs, markers, worlds, audit and tokens
 
 
 def test_user_ids_are_random_and_names_stay_unique_in_any_case(system: Manufactory) -> None:
