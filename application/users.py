@@ -58,10 +58,12 @@ class UserService:
 
     def issue_token(self, user_id: UUID, meta: CommandMeta, expires_in: timedelta | None = None) -> IssuedToken:
         token = new_token()
-        issued: list[UUID] = []
-        result = update_aggregate(
-            self.store, User, user_id, meta.user_id, lambda user: issued.append(user.issue_token(token, meta, expires_in))
-        )
+        issued: list[UUID] = []  # the id of the token issued by the attempt that was saved
+
+        def issue(user: User) -> None:
+            issued.append(user.issue_token(token, meta, expires_in))
+
+        result = update_aggregate(self.store, User, user_id, meta.user_id, issue)
         return IssuedToken(user_id, result.aggregate.name, token, result.position, issued[-1])
 
     def revoke_token(self, user_id: UUID, token_id: UUID, meta: CommandMeta) -> CommandResult[User]:

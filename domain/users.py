@@ -129,7 +129,10 @@ class User(Aggregate):
             user_id=self.id,
             name=self.name,
             admin=self.admin,
-            tokens=[TokenState(token_id=t.token_id, issued_at=t.issued_at, expires_at=t.expires_at) for t in self.tokens.values()],
+            tokens=[
+                TokenState(token_id=t.token_id, issued_at=t.issued_at, expires_at=t.expires_at)
+                for t in self.tokens.values()
+            ],
             version=self.version,
             created_on=self.created_on,
             modified_on=self.modified_on,
@@ -191,7 +194,9 @@ class TokenIssued(Event, tag=2):
 
 
 def _add_token(user: User, event: Event, token_id: UUID, token_hash: str, expires_at: datetime | None) -> None:
-    user.tokens[token_id] = Token(token_id=token_id, token_hash=token_hash, issued_at=event.timestamp, expires_at=expires_at)
+    user.tokens[token_id] = Token(
+        token_id=token_id, token_hash=token_hash, issued_at=event.timestamp, expires_at=expires_at
+    )
 
 
 class TokenRevoked(Event):

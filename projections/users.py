@@ -73,7 +73,12 @@ class UsersProjection(Projection):
         for event in events:
             if isinstance(event, UserRegistered):
                 users.append(
-                    {"user_id": event.originator_id, "name": event.name, "created_at": event.timestamp, "admin": event.admin}
+                    {
+                        "user_id": event.originator_id,
+                        "name": event.name,
+                        "created_at": event.timestamp,
+                        "admin": event.admin,
+                    }
                 )
             if isinstance(event, (UserRegistered, TokenIssued)):
                 tokens.append(
@@ -147,9 +152,8 @@ def record_token_use(connection: Connection, token_id: UUID, at: datetime) -> No
     """Remember when a token was last used (an upsert; the caller limits how often)."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(TOKEN_USAGE).values(token_id=token_id, last_used_at=at)
-    connection.execute(
-        statement.on_conflict_do_update(index_elements=["token_id"], set_={"last_used_at": statement.excluded.last_used_at})
-    )
+    latest = {"last_used_at": statement.excluded.last_used_at}
+    connection.execute(statement.on_conflict_do_update(index_elements=["token_id"], set_=latest))
 
 
 def list_users(connection: Connection) -> list[UserSummary]:

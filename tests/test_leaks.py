@@ -125,7 +125,7 @@ def test_every_route_answers_another_users_ids_as_ids_never_used(
             continue
         for method in operations:
 
-            def request(ids: dict[str, str], path: str = path, method: str = method) -> Any:
+            def request(ids: dict[str, str], path: str = path, method: str = method, names: list[str] = names) -> Any:
                 url = path
                 for name in names:
                     url = url.replace(f"{{{name}}}", ids.get(name) or OTHER_PATH_VALUES.get(name) or "x")
@@ -191,7 +191,9 @@ def _legacy_user(system: Manufactory, name: str, token: str) -> uuid.UUID:
     stored = StoredEvent(user_id, 1, "domain.users:UserRegistered", msgspec.json.encode(registered))
     (position,) = system.store.recorder.insert_events([stored]) or [0]
     then = datetime(2026, 11, 30, 12, tzinfo=UTC)
-    users = Table("users_g1", MetaData(), Column("user_id", Uuid), Column("name", String), Column("created_at", UtcDateTime))
+    users = Table(
+        "users_g1", MetaData(), Column("user_id", Uuid), Column("name", String), Column("created_at", UtcDateTime)
+    )
     tokens = Table(
         "user_tokens_g1",
         MetaData(),
@@ -369,9 +371,7 @@ def sqlite_files_gone(system: Manufactory, directory: Path) -> Iterator[None]:
         os.rename(moved, directory)
 
 
-def test_an_unreachable_database_is_a_503_with_retry_after(
-    system: Manufactory, settings: Settings, alice: Api
-) -> None:
+def test_an_unreachable_database_is_a_503_with_retry_after(system: Manufactory, settings: Settings, alice: Api) -> None:
     register_container(alice)
     if settings.is_sqlite:
         unreachable = sqlite_files_gone(system, settings.sqlite_path.parent)
