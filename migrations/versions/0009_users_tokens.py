@@ -42,6 +42,8 @@ def upgrade() -> None:
         bind.execute(
             table.update().where(table.c.token_hash == token_hash).values(token_id=legacy_token_id(token_hash))
         )
+    with op.batch_alter_table(tokens) as batch:  # on SQLite: the table is copied
+        batch.alter_column("token_id", existing_type=sa.Uuid, nullable=False)
     op.create_index(f"uq_{tokens}_token_id", tokens, ["token_id"], unique=True)
     op.create_index(f"ix_{tokens}_user", tokens, ["user_id"])
     op.execute(f"CREATE VIEW users AS SELECT * FROM {users}")
