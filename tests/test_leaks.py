@@ -388,5 +388,7 @@ def test_an_unreachable_database_is_a_503_with_retry_after(system: Manufactory, 
                 "field": None,
             }
         if settings.is_sqlite:  # the event store's pool on PostgreSQL retries for long before it gives up
-            assert alice.client.get("/health").json() == {"status": "unavailable"}
+            health = alice.client.get("/health")
+            assert health.status_code == 503 and health.headers["Retry-After"] == "5"
+            assert health.json() == {"status": "unavailable"}
     assert alice.get(CONTAINERS).status_code == 200

@@ -31,6 +31,7 @@ from interfaces.http.context import (
     read_model,
     system_of,
 )
+from interfaces.http.errors import DATABASE_RETRY_AFTER_SEC
 from interfaces.http.schemas import (
     ConfigHistoryOut,
     ConfigOut,
@@ -179,9 +180,10 @@ async def health(request: Request, state: State) -> Response[Health | HealthSumm
 
 
 async def _health_for(request: Request, body: Health, status_code: int) -> Response[Health | HealthSummary]:
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SEC)} if status_code == 503 else None
     if await caller_is_admin(request):
-        return Response(body, status_code=status_code)
-    return Response(HealthSummary(status=body.status), status_code=status_code)
+        return Response(body, status_code=status_code, headers=headers)
+    return Response(HealthSummary(status=body.status), status_code=status_code, headers=headers)
 
 
 @get("/v1/version")
