@@ -107,11 +107,12 @@ def _attempt(
     return CommandResult(aggregate, position, changed=True)
 
 
-def create_aggregate(store: EventStore, aggregate: A, what: str) -> CommandResult[A]:
-    """Save a new aggregate; an existing one with the same id is a 409 (unless it is this
-    very command's creation, landed on an earlier try: then it is this command's success)."""
+def create_aggregate(store: EventStore, aggregate: A, what: str, *companions: Aggregate) -> CommandResult[A]:
+    """Save a new aggregate (with new ``companions`` in the same transaction, e.g. the claim
+    on a user's name); an existing one with the same id is a 409 (unless it is this very
+    command's creation, landed on an earlier try: then it is this command's success)."""
     try:
-        position = store.save_events(aggregate)
+        position = store.save_events(aggregate, *companions)
     except IntegrityError:
         raise Conflict(f"{what} already exists", None, current_version=None) from None
     return CommandResult(aggregate, position, changed=True)

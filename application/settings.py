@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_lease_sec: float = 120.0
     # Bounds on the work one command may cause (MANUFACTORY_MAX_<NAME>; domain/work_limits.py).
     work_limits: WorkLimits = msgspec.field(default_factory=WorkLimits)
+    # How long a server trusts a token it has looked up: a token revoked through another
+    # process stops working within this (through the same server: at once).
+    token_cache_ttl_sec: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,6 +68,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             economics_interval_sec=float(env.get("MANUFACTORY_ECONOMICS_INTERVAL_SEC", 1800)),
             idempotency_retention_sec=float(env.get("MANUFACTORY_IDEMPOTENCY_RETENTION_SEC", 86400)),
             work_limits=WorkLimits.from_env(env),
+            token_cache_ttl_sec=float(env.get("MANUFACTORY_TOKEN_CACHE_TTL_SEC", 10.0)),
         )
 
     @property

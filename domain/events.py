@@ -8,7 +8,7 @@ method; the mapper applies those to older stored events on the way in.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -35,6 +35,9 @@ class CommandMeta(msgspec.Struct, frozen=True, kw_only=True):
 
 class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="class_version", tag=1):
     """A fact recorded about one aggregate. Subclasses implement ``apply``."""
+
+    # Fields that hold a secret (a token's hash): kept in the store, never shown by audit.
+    redacted: ClassVar[frozenset[str]] = frozenset()
 
     originator_id: UUID
     originator_version: int

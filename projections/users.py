@@ -1,16 +1,24 @@
-"""Users and their token hashes, for authenticating requests."""
+"""Users, whether they are admins, and their live tokens (by hash, for authenticating
+requests; by id, for listing and revoking). A revoked token's row is deleted.
+
+When each token was last used is not an event (it would be a write per request): the
+authentication path records it in ``user_token_usage`` at most once a minute per token. That
+table is operational state beside the read models, not one of them, so it outlives rebuilds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Column, Connection, String, Table, Uuid, select
+from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Uuid, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.events import Event
-from domain.users import TokenIssued, UserRegistered
+from domain.users import AdminGranted, AdminRevoked, TokenIssued, TokenRevoked, UserRegistered
 from projections.readmodel import ReadModelTable, insert_rows
 from projections.runtime import Projection
 from projections.types import UtcDateTime
@@ -21,6 +29,7 @@ USERS = ReadModelTable(
         Column("user_id", Uuid, primary_key=True),
         Column("name", String(64), nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
+        Column("admin", Boolean, nullable=False),
     ],
     indexes=[("name", ["name"], True)],
 )
@@ -31,40 +40,125 @@ USER_TOKENS = ReadModelTable(
         Column("token_hash", String(64), primary_key=True),
         Column("user_id", Uuid, nullable=False),
         Column("issued_at", UtcDateTime, nullable=False),
+        Column("token_id", Uuid, nullable=False),
+        Column("expires_at", UtcDateTime, nullable=True),
     ],
+    indexes=[("token_id", ["token_id"], True), ("user", ["user_id"], False)],
+)
+
+TOKEN_USAGE = Table(
+    "user_token_usage",
+    MetaData(),
+    Column("token_id", Uuid, primary_key=True),
+    Column("last_used_at", UtcDateTime, nullable=False),
 )
 
 
 class UsersProjection(Projection):
     name = "users"
     tables = (USERS, USER_TOKENS)
-    topics = (UserRegistered, TokenIssued)
+    topics = (UserRegistered, TokenIssued, TokenRevoked, AdminGranted, AdminRevoked)
 
     def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        users, tokens = [], []
+        users_table, tokens_table = tables["users"], tables["user_tokens"]
+        users: list[dict[str, Any]] = []
+        tokens: list[dict[str, Any]] = []
+
+        def flush() -> None:  # inserts in bulk; a revocation or admin change needs its rows there
+            insert_rows(connection, users_table, users)
+            insert_rows(connection, tokens_table, tokens)
+            users.clear()
+            tokens.clear()
+
         for event in events:
             if isinstance(event, UserRegistered):
-                users.append({"user_id": event.originator_id, "name": event.name, "created_at": event.timestamp})
+                users.append(
+                    {
+                        "user_id": event.originator_id,
+                        "name": event.name,
+                        "created_at": event.timestamp,
+                        "admin": event.admin,
+                    }
+                )
             if isinstance(event, (UserRegistered, TokenIssued)):
                 tokens.append(
-                    {"token_hash": event.token_hash, "user_id": event.originator_id, "issued_at": event.timestamp}
+                    {
+                        "token_hash": event.token_hash,
+                        "user_id": event.originator_id,
+                        "issued_at": event.timestamp,
+                        "token_id": event.token_id,
+                        "expires_at": event.expires_at,
+                    }
                 )
-        insert_rows(connection, tables["users"], users)
-        insert_rows(connection, tables["user_tokens"], tokens)
+            elif isinstance(event, TokenRevoked):
+                flush()
+                connection.execute(delete(tokens_table).where(tokens_table.c.token_id == event.token_id))
+            elif isinstance(event, (AdminGranted, AdminRevoked)):
+                flush()
+                connection.execute(
+                    update(users_table)
+                    .where(users_table.c.user_id == event.originator_id)
+                    .values(admin=isinstance(event, AdminGranted))
+                )
+        flush()
 
 
 class UserSummary(msgspec.Struct, frozen=True):
     user_id: UUID
     name: str
     created_at: datetime
+    admin: bool
 
 
-def user_for_token_hash(connection: Connection, token_hash: str) -> UUID | None:
+class TokenHolder(msgspec.Struct, frozen=True):
+    """Who a token authenticates, until when, and whether they are an admin."""
+
+    user_id: UUID
+    token_id: UUID
+    expires_at: datetime | None
+    admin: bool
+
+
+class TokenSummary(msgspec.Struct, frozen=True):
+    token_id: UUID
+    issued_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+def token_holder(connection: Connection, token_hash: str) -> TokenHolder | None:
+    tokens, users = USER_TOKENS.view, USERS.view
+    row = connection.execute(
+        select(tokens.c.user_id, tokens.c.token_id, tokens.c.expires_at, users.c.admin)
+        .join(users, users.c.user_id == tokens.c.user_id)
+        .where(tokens.c.token_hash == token_hash)
+    ).first()
+    return TokenHolder(*row) if row else None
+
+
+def list_tokens(connection: Connection, user_id: UUID) -> list[TokenSummary]:
+    """A user's live tokens (never their hashes), oldest first."""
     tokens = USER_TOKENS.view
-    return connection.execute(select(tokens.c.user_id).where(tokens.c.token_hash == token_hash)).scalar()
+    rows = connection.execute(
+        select(tokens.c.token_id, tokens.c.issued_at, tokens.c.expires_at, TOKEN_USAGE.c.last_used_at)
+        .outerjoin(TOKEN_USAGE, TOKEN_USAGE.c.token_id == tokens.c.token_id)
+        .where(tokens.c.user_id == user_id)
+        .order_by(tokens.c.issued_at, tokens.c.token_id)
+    )
+    return [TokenSummary(*row) for row in rows]
+
+
+def record_token_use(connection: Connection, token_id: UUID, at: datetime) -> None:
+    """Remember when a token was last used (an upsert; the caller limits how often)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(TOKEN_USAGE).values(token_id=token_id, last_used_at=at)
+    latest = {"last_used_at": statement.excluded.last_used_at}
+    connection.execute(statement.on_conflict_do_update(index_elements=["token_id"], set_=latest))
 
 
 def list_users(connection: Connection) -> list[UserSummary]:
     users = USERS.view
-    rows = connection.execute(select(users.c.user_id, users.c.name, users.c.created_at).order_by(users.c.name))
+    rows = connection.execute(
+        select(users.c.user_id, users.c.name, users.c.created_at, users.c.admin).order_by(users.c.name)
+    )
     return [UserSummary(*row) for row in rows]

@@ -235,4 +235,4 @@ def test_a_malformed_catalog_is_refused_whole(alice: Api) -> None:
     bad = {**CATALOG, "items": [{"typeId": "x", "name": "Broken"}]}
     response = alice.post("/v1/catalog/imports", json=bad)
     assert response.status_code == 400 and response.json()["field"] == "items[0].typeId"
-    assert get(alice, "/v1/catalog/versions", alice.get("/health").json()["head"])["versions"] == []
+    assert get(alice, "/v1/catalog/versions", alice.client.app.state.system.store.head())["versions"] == []

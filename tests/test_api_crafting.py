@@ -279,7 +279,7 @@ def test_worlds_are_private(alice: Api, bob: Api) -> None:
     for path in ("", "/recipes", "/inventories/inv", "/owners/player1/jobs", "/owners/player1/events/stream"):
         refused(bob.get(base + path), 404, "worldId")
     refused(start(bob, base, "iron_sword"), 404, "worldId")
-    refused(bob.get(f"/v1/audit/{base.rsplit('/', 1)[1]}"), 404, None)
+    refused(bob.get(f"/v1/audit/{base.rsplit('/', 1)[1]}"), 404, "aggregateId")
     assert ok(bob.get("/v1/crafting/worlds"))["worlds"] == []
     assert [w["name"] for w in ok(alice.get("/v1/crafting/worlds"))["worlds"]] == ["Forge"]
     assert items(alice, base) == {"iron_ingot": 10, "hammer": 1}

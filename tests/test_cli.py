@@ -43,12 +43,12 @@ def test_projections_status_rebuild_and_audit(tmp_path: Path, sqlite_url: str) -
     assert rebuilt.returncode == 0
     assert "users: rebuilt as generation 2 and swapped in" in rebuilt.stdout
     status = run_cli("projections", "status", cwd=tmp_path, database_url=sqlite_url)
+    # a new user is two events: the user, and the claim on its name
     assert [line.split()[:5] for line in status.stdout.splitlines()[1:]] == [
-        [projection.name, "2", "1", "1", "0"] for projection in all_projections()
+        [projection.name, "2", "2", "2", "0"] for projection in all_projections()
     ]
-    from domain.users import user_aggregate_id
-
-    trail = run_cli("audit", str(user_aggregate_id("alice")), cwd=tmp_path, database_url=sqlite_url)
+    user_id = run_cli("users", "list", cwd=tmp_path, database_url=sqlite_url).stdout.split()[1]
+    trail = run_cli("audit", user_id, cwd=tmp_path, database_url=sqlite_url)
     events = json.loads(trail.stdout)["events"]
     assert [e["type"] for e in events] == ["UserRegistered"]
 

@@ -16,7 +16,6 @@ from application.system import LOCAL_USER, Manufactory
 from domain.catalog.chains import ChainNode
 from domain.errors import NotFound
 from domain.events import CommandMeta
-from domain.users import User, user_aggregate_id
 from projections.catalog import catalog_snapshot
 
 user_option = click.option("--user", "user_name", default=LOCAL_USER, show_default=True, help="Whose catalog")
@@ -74,12 +73,10 @@ def show(type_id: int, user_name: str) -> None:
 
 
 def user_id_of(system: Manufactory, name: str) -> uuid.UUID:
-    user_id = user_aggregate_id(name)
     try:
-        system.store.load(user_id, User)
+        return system.users.user_id(name)
     except NotFound:
         raise NotFound(f"no user named {name!r}; create one with `manufactory users create {name}`", "user") from None
-    return user_id
 
 
 def _render(root: ChainNode, names: dict[int, str]) -> Tree:

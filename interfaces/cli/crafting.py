@@ -8,7 +8,7 @@ import click
 from application.settings import Settings
 from application.system import LOCAL_USER, Manufactory
 from domain.crafting_world import World
-from domain.users import user_aggregate_id
+from interfaces.cli.catalog import user_id_of
 
 
 @click.group()
@@ -36,8 +36,8 @@ def worlds(user_name: str) -> None:
         next_due = f"{due - now:+.1f}s" if due is not None else "-"
         return f"{world.id}  {world.name:<24} {len(managers):>8} {running:>8}  {next_due}"
 
-    user_id = user_aggregate_id(user_name)
     with Manufactory.open(Settings.from_env()) as system:
+        user_id = user_id_of(system, user_name)
         click.echo(f"{'world':<36}  {'name':<24} {'managers':>8} {'running':>8}  next due")
         for world_id in system.crafting.world_ids(user_id):
             click.echo(system.crafting.read(world_id, user_id, line))

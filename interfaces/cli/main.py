@@ -4,7 +4,8 @@ manufacturing config. Errors are one readable line and a non-zero exit, never a 
 from __future__ import annotations
 
 import sys
-from uuid import UUID
+from datetime import timedelta
+from uuid import UUID, uuid4
 
 import click
 import msgspec
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from application.settings import Settings
 from application.system import Manufactory
 from domain.errors import DomainError
+from domain.events import CommandMeta
 from interfaces.cli.catalog import catalog, chains
 from interfaces.cli.client import CliError
 from interfaces.cli.crafting import crafting
@@ -22,6 +24,7 @@ from interfaces.cli.manufacturing import manufacturing
 from interfaces.cli.market import economics, market
 from projections.dead_letters import DeadLetter
 from projections.runtime import ProjectionError
+from projections.users import list_tokens, list_users
 
 console = Console(stderr=True)
 
@@ -73,44 +76,117 @@ def migrate() -> None:
 
 @cli.group()
 def users() -> None:
-    """Users and their API tokens."""
+    """Users, their API tokens, and who is an admin."""
+
+
+class Duration(click.ParamType):
+    """A lifetime such as 30d, 12h, 90m or 3600s."""
+
+    name = "duration"
+    _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        text = str(value).strip().lower()
+        unit = self._UNITS.get(text[-1:])
+        if unit is None or not text[:-1].isdigit() or int(text[:-1]) <= 0:
+            self.fail(f"{value!r} is not a lifetime such as 30d, 12h, 90m or 3600s", param, ctx)
+        return timedelta(**{unit: int(text[:-1])})
+
+
+expires_in_option = click.option(
+    "--expires-in", type=Duration(), default=None, help="The token stops working after this, e.g. 30d (default: never)"
+)
+
+
+def _meta_of(user_id: UUID) -> CommandMeta:
+    """The operator at the CLI acts as the user it changes."""
+    return CommandMeta(user_id=user_id, correlation_id=str(uuid4()))
 
 
 @users.command("create")
 @click.argument("name")
-def users_create(name: str) -> None:
+@click.option("--admin", is_flag=True, help="An admin's token also sees the server's internals (GET /health)")
+@expires_in_option
+def users_create(name: str, admin: bool, expires_in: timedelta | None) -> None:
     """Create a user and print its API token (stored only as a hash)."""
     with _open() as system:
-        issued = system.users.create_user(name)
+        issued = system.users.create_user(name, admin=admin, expires_in=expires_in)
         system.projections.catch_up("users")
     click.echo(issued.token)
 
 
 @users.command("token")
 @click.argument("name")
-def users_token(name: str) -> None:
+@expires_in_option
+def users_token(name: str, expires_in: timedelta | None) -> None:
     """Issue another API token for an existing user."""
-    from uuid import uuid4
-
-    from domain.events import CommandMeta
-    from domain.users import user_aggregate_id
-
     with _open() as system:
-        meta = CommandMeta(user_id=user_aggregate_id(name), correlation_id=str(uuid4()))
-        issued = system.users.issue_token(name, meta)
+        user_id = system.users.user_id(name)
+        issued = system.users.issue_token(user_id, _meta_of(user_id), expires_in)
         system.projections.catch_up("users")
     click.echo(issued.token)
 
 
+@users.command("tokens")
+@click.argument("name")
+def users_tokens(name: str) -> None:
+    """A user's live tokens: id, when issued, last used (to the minute) and when they expire."""
+    with _open() as system:
+        user_id = system.users.user_id(name)
+        system.projections.catch_up("users")
+        with system.query_engine.connect() as connection:
+            tokens = list_tokens(connection, user_id)
+    click.echo(f"{'token id':<36}  {'issued':<16}  {'last used':<16}  expires")
+    for token in tokens:
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+        expires = f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never"
+        click.echo(f"{token.token_id}  {token.issued_at:%Y-%m-%d %H:%M}  {used:<16}  {expires}")
+
+
+@users.command("revoke")
+@click.argument("name")
+@click.argument("token_id", type=click.UUID)
+def users_revoke(name: str, token_id: UUID) -> None:
+    """Revoke one of a user's tokens: servers stop accepting it within MANUFACTORY_TOKEN_CACHE_TTL_SEC."""
+    with _open() as system:
+        user_id = system.users.user_id(name)
+        system.users.revoke_token(user_id, token_id, _meta_of(user_id))
+        system.projections.catch_up("users")
+    click.echo(f"revoked token {token_id} of {name}")
+
+
+@users.command("grant-admin")
+@click.argument("name")
+def users_grant_admin(name: str) -> None:
+    """Make a user an admin (recorded as an event; servers see it within the token cache's lifetime)."""
+    with _open() as system:
+        user_id = system.users.user_id(name)
+        system.users.set_admin(user_id, True, _meta_of(user_id))
+        system.projections.catch_up("users")
+    click.echo(f"{name} is an admin")
+
+
+@users.command("revoke-admin")
+@click.argument("name")
+def users_revoke_admin(name: str) -> None:
+    """Make an admin an ordinary user again."""
+    with _open() as system:
+        user_id = system.users.user_id(name)
+        system.users.set_admin(user_id, False, _meta_of(user_id))
+        system.projections.catch_up("users")
+    click.echo(f"{name} is not an admin")
+
+
 @users.command("list")
 def users_list() -> None:
-    from projections.users import list_users
-
     with _open() as system:
         system.projections.catch_up("users")
         with system.query_engine.connect() as connection:
             for user in list_users(connection):
-                click.echo(f"{user.name:<24} {user.user_id}  since {user.created_at:%Y-%m-%d %H:%M}")
+                admin = "  admin" if user.admin else ""
+                click.echo(f"{user.name:<24} {user.user_id}  since {user.created_at:%Y-%m-%d %H:%M}{admin}")
 
 
 @cli.group()

@@ -28,6 +28,8 @@ from interfaces.http.industry_commands import industry_command_routes
 from interfaces.http.industry_queries import industry_query_routes
 from interfaces.http.market_commands import market_command_routes
 from interfaces.http.market_queries import market_query_routes
+from interfaces.http.me_commands import me_command_routes
+from interfaces.http.me_queries import me_query_routes
 from interfaces.http.queries import query_routes, service_routes
 from interfaces.http.stock_commands import stock_command_routes
 from interfaces.http.stock_queries import stock_query_routes
@@ -71,6 +73,8 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
                     *market_command_routes(),
                     *market_query_routes(),
                     *economics_query_routes(),
+                    *me_command_routes(),
+                    *me_query_routes(),
                     *service_routes(),
                 ],
             )
@@ -82,7 +86,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         state=State(
             {
                 "system": system,
-                "token_cache": TokenCache(),
+                "token_cache": TokenCache(ttl_sec=system.settings.token_cache_ttl_sec),
                 "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
                 "container_cache": ReadCache(system.signal, "manufacturing"),
                 "catalog_cache": ReadCache(system.signal, "catalog", size=64),

@@ -20,28 +20,40 @@ from litestar.params import QueryParameter
 
 from application.system import Manufactory
 from domain.errors import InvalidInput
-from domain.events import CommandMeta
+from domain.events import CommandMeta, utcnow
 from domain.users import hash_token
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.incomplete import note_projection, note_user
 from projections.cache import ReadCache
-from projections.users import user_for_token_hash
+from projections.database import write_transaction
+from projections.users import TokenHolder, record_token_use, token_holder
 
 MAX_ID_HEADER = 128
 T = TypeVar("T")
 
 
 class TokenCache:
-    """Recently seen token hashes -> user id. Tokens are never revoked yet, so an entry can
-    only go stale by age; a short TTL bounds that once revocation exists."""
+    """Recently seen token hashes -> their holder, kept at most ``ttl_sec``: a token revoked
+    (or a holder's admin right withdrawn) in another process stops working here within the
+    TTL; in this process at once, since the revoking route calls ``clear``. It also remembers
+    when each token's use was last recorded, so "last used" costs at most one write per token
+    every ``use_interval_sec``."""
 
-    def __init__(self, size: int = 4096, ttl_sec: float = 60.0) -> None:
-        self._entries: OrderedDict[str, tuple[UUID, float]] = OrderedDict()
+    def __init__(self, size: int = 4096, ttl_sec: float = 10.0, use_interval_sec: float = 60.0) -> None:
+        self._entries: OrderedDict[str, tuple[TokenHolder, float]] = OrderedDict()
+        self._used: OrderedDict[UUID, float] = OrderedDict()
         self._size = size
         self._ttl = ttl_sec
+        self._use_interval = use_interval_sec
+        self._generation = 0
         self._lock = Lock()
 
-    def get(self, token_hash: str) -> UUID | None:
+    def stamp(self) -> int:
+        """Take before reading a holder from the database; ``put`` it with this stamp."""
+        with self._lock:
+            return self._generation
+
+    def get(self, token_hash: str) -> TokenHolder | None:
         with self._lock:
             entry = self._entries.get(token_hash)
             if entry is None or entry[1] < time.monotonic():
@@ -49,33 +61,96 @@ class TokenCache:
             self._entries.move_to_end(token_hash)
             return entry[0]
 
-    def put(self, token_hash: str, user_id: UUID) -> None:
+    def put(self, token_hash: str, holder: TokenHolder, stamp: int) -> None:
+        """Remember a holder read since ``stamp``, unless the cache was cleared meanwhile
+        (the read may predate a revocation)."""
         with self._lock:
-            self._entries[token_hash] = (user_id, time.monotonic() + self._ttl)
+            if stamp != self._generation:
+                return
+            self._entries[token_hash] = (holder, time.monotonic() + self._ttl)
             self._entries.move_to_end(token_hash)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._generation += 1
+
+    def use_due(self, token_id: UUID) -> bool:
+        """Whether this use of the token should be recorded (and, if so, it counts as done)."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._used.get(token_id)
+            if last is not None and now - last < self._use_interval:
+                return False
+            self._used[token_id] = now
+            self._used.move_to_end(token_id)
+            while len(self._used) > self._size:
+                self._used.popitem(last=False)
+            return True
 
 
 def system_of(state: State) -> Manufactory:
     return state.system  # type: ignore[no-any-return]
 
 
-async def authenticated_user(request: Request) -> UUID:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthorizedException("send 'Authorization: Bearer <token>'")
-    token_hash = hash_token(token.strip())
+def _bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _holder(request: Request, token: str) -> TokenHolder | None:
+    token_hash = hash_token(token)
     cache: TokenCache = request.app.state.token_cache
-    user_id = cache.get(token_hash)
-    if user_id is None:
-        user_id = await read_model(system_of(request.app.state), user_for_token_hash, token_hash)
-        if user_id is None:
-            raise NotAuthorizedException("unknown or invalid token")
-        cache.put(token_hash, user_id)
+    holder = cache.get(token_hash)
+    if holder is None:
+        stamp = cache.stamp()
+        holder = await read_model(system_of(request.app.state), token_holder, token_hash)
+        if holder is not None:
+            cache.put(token_hash, holder, stamp)
+    return holder
+
+
+async def authenticate(request: Request) -> TokenHolder:
+    """The holder of the request's bearer token: a 401 without one, for an unknown or revoked
+    one, and (saying so) for an expired one."""
+    token = _bearer_token(request)
+    if token is None:
+        raise NotAuthorizedException("send 'Authorization: Bearer <token>'")
+    holder = await _holder(request, token)
+    if holder is None:
+        raise NotAuthorizedException("unknown or invalid token")
+    if holder.expires_at is not None and holder.expires_at <= utcnow():
+        raise NotAuthorizedException(f"the token expired at {holder.expires_at.isoformat()}")
+    if request.app.state.token_cache.use_due(holder.token_id):
+        await _record_use(system_of(request.app.state), holder.token_id)
+    return holder
+
+
+async def authenticated_user(request: Request) -> UUID:
+    user_id = (await authenticate(request)).user_id
     note_user(user_id)  # for X-Read-Model-Incomplete
     return user_id
+
+
+async def caller_is_admin(request: Request) -> bool:
+    """For routes anyone may call that show more to an admin: any failure to authenticate
+    (no token, a bad one, the database down) just means "not an admin"."""
+    if _bearer_token(request) is None:
+        return False
+    try:
+        return (await authenticate(request)).admin
+    except Exception:  # noqa: BLE001 - whatever failed, the caller is not shown to be an admin
+        return False
+
+
+async def _record_use(system: Manufactory, token_id: UUID) -> None:
+    def write() -> None:
+        with write_transaction(system.read_engine) as connection:
+            record_token_use(connection, token_id, utcnow())
+
+    await anyio.to_thread.run_sync(write)
 
 
 def _id_header(request: Request, name: str) -> str | None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
+from eventsourcing.persistence import ConnectionUnavailableError, PersistenceError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -18,6 +22,16 @@ log = logging.getLogger(__name__)
 
 DOMAIN_STATUS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, Conflict: 409, RuleViolation: 422}
 _FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
+# How long a client is asked to wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER_SEC = 5
+_UNREACHABLE_ERRORS = (
+    psycopg.OperationalError,  # refused, terminated, not accepting connections, too many clients
+    psycopg.InterfaceError,  # the connection is closed
+    sqlalchemy.exc.TimeoutError,  # no pooled connection came free in time
+    sqlalchemy.exc.DisconnectionError,
+    ConnectionUnavailableError,
+)
+_SQLITE_UNREACHABLE = ("unable to open database", "database is locked", "disk i/o error", "readonly database")
 
 
 class ProjectionLagging(HTTPException):
@@ -64,6 +78,29 @@ def projection_error(_: Request, exc: ProjectionError) -> Response[ErrorBody]:
     return _error(409, "projection_error", str(exc))
 
 
+def database_unreachable(error: BaseException | None) -> bool:
+    """Whether a storage error (or the driver error it wraps) means the database cannot be
+    reached or used just now, as opposed to a bug in a statement."""
+    while error is not None:
+        if isinstance(error, _UNREACHABLE_ERRORS):
+            return True
+        if isinstance(error, sqlite3.OperationalError) and any(m in str(error).lower() for m in _SQLITE_UNREACHABLE):
+            return True
+        error = getattr(error, "orig", None) or error.__cause__
+    return False
+
+
+def storage_error(request: Request, exc: Exception) -> Response[ErrorBody]:
+    """An unreachable database is the client's to retry (503 with Retry-After); anything else
+    from storage is our bug (500)."""
+    if not database_unreachable(exc):
+        return internal_error(request, exc)
+    log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+    response = _error(503, "database_unavailable", "the database cannot be reached just now; retry shortly")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SEC)
+    return response
+
+
 def internal_error(request: Request, exc: Exception) -> Response[ErrorBody]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "the server failed to handle this request")
@@ -73,6 +110,10 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error,
     ValidationException: validation_error,
     ProjectionError: projection_error,
+    sqlalchemy.exc.SQLAlchemyError: storage_error,
+    PersistenceError: storage_error,
+    sqlite3.Error: storage_error,
+    psycopg.Error: storage_error,
     HTTPException: http_error,
     Exception: internal_error,
 }

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import anyio.to_thread
 import msgspec
-from litestar import get
+from litestar import Request, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
@@ -23,7 +23,15 @@ from litestar.response.sse import ServerSentEventMessage
 from application.audit import AuditState, AuditTrail, audit
 from domain.errors import NotFound
 from interfaces.http.commands import ContainerIdPath
-from interfaces.http.context import MinPosition, await_projection, read_cached, read_model, system_of
+from interfaces.http.context import (
+    MinPosition,
+    await_projection,
+    caller_is_admin,
+    read_cached,
+    read_model,
+    system_of,
+)
+from interfaces.http.errors import DATABASE_RETRY_AFTER_SEC
 from interfaces.http.schemas import (
     ConfigHistoryOut,
     ConfigOut,
@@ -31,6 +39,7 @@ from interfaces.http.schemas import (
     ContainerList,
     ContainerOut,
     Health,
+    HealthSummary,
     HistoryEntryOut,
     ProjectionHealth,
     VersionOut,
@@ -152,15 +161,17 @@ async def get_audit(
 
 
 @get("/health")
-async def health(state: State) -> Response[Health]:
-    """Database reachability and each projection's position and lag (no token needed);
-    ``degraded`` names the projections with dead letters or a last error."""
+async def health(request: Request, state: State) -> Response[Health | HealthSummary]:
+    """Whether the service and its database are up: ``{status}`` for anyone; with an admin's
+    token also the database error and each projection's position, lag, dead letters and last
+    error, which can hold other users' data (``manufactory projections status`` shows them
+    too); ``degraded`` names the projections with dead letters or a last error."""
     system = system_of(state)
     try:
         statuses = await anyio.to_thread.run_sync(system.projections.status)
     except Exception as error:  # the answer *is* the error
         body = Health(status="unavailable", database=f"{type(error).__name__}: {error}"[:500], head=0, projections=[])
-        return Response(body, status_code=503)
+        return await _health_for(request, body, 503)
     projections = [
         ProjectionHealth(
             name=s.name,
@@ -177,7 +188,14 @@ async def health(state: State) -> Response[Health]:
     body = Health(
         status="degraded" if degraded else "ok", database="ok", head=head, projections=projections, degraded=degraded
     )
-    return Response(body)
+    return await _health_for(request, body, 200)
+
+
+async def _health_for(request: Request, body: Health, status_code: int) -> Response[Health | HealthSummary]:
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SEC)} if status_code == 503 else None
+    if await caller_is_admin(request):
+        return Response(body, status_code=status_code, headers=headers)
+    return Response(HealthSummary(status=body.status), status_code=status_code, headers=headers)
 
 
 @get("/v1/version")

@@ -185,9 +185,16 @@ class ProjectionHealth(Response):
     dead_letters: int = 0  # events set aside (``manufactory projections status`` lists them)
 
 
+class HealthSummary(Response):
+    """What anyone may know: ok, or unavailable."""
+
+    status: str
+
+
 class Health(Response):
-    """``status``: ``ok``; ``degraded`` (still a 200) when a projection has dead letters or a
-    last error, named in ``degraded``; ``unavailable`` (503) when the database is not."""
+    """The whole picture, for an admin's token. ``status``: ``ok``; ``degraded`` (still a 200)
+    when a projection has dead letters or a last error, named in ``degraded``; ``unavailable``
+    (503) when the database is not."""
 
     status: str
     database: str

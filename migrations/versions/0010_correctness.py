@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"  # TEMPORARY for testing before the merge: the lead sets "0009"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
