@@ -82,10 +82,16 @@ def client(system: Manufactory) -> Iterator[TestClient[Any]]:
         yield test_client
 
 
-def make_user(system: Manufactory, client: TestClient[Any], name: str) -> Api:
-    issued = system.users.create_user(name)
+def make_user(system: Manufactory, client: TestClient[Any], name: str, *, admin: bool = False) -> Api:
+    issued = system.users.create_user(name, admin=admin)
     system.projections.catch_up("users")
     return Api(client, issued.token, issued.user_id)
+
+
+@pytest.fixture
+def operator(system: Manufactory, client: TestClient[Any]) -> Api:
+    """An admin: sees /health's details."""
+    return make_user(system, client, "operator", admin=True)
 
 
 @pytest.fixture
