@@ -16,6 +16,7 @@ from application.economics import EconomicsService
 from application.economics_updater import EconomicsUpdater
 from application.event_store import EventStore
 from application.jobs import JobService
+from application.log_head import LogHead
 from application.manufacturing import ContainerService
 from application.market import MarketService
 from application.plans import PlanService
@@ -50,6 +51,8 @@ class Manufactory:
             poll_interval=settings.projection_poll_sec,
         )
         self.store.on_recorded(self.projections.wake)
+        self.log_head = LogHead(self.store.head)  # what a read-your-writes query waits for
+        self.store.on_recorded(self.log_head.acknowledge)
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
         self.catalogs = CatalogService(self.store)

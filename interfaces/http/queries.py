@@ -48,9 +48,9 @@ async def _find_container(
     """The container's read model once it has reached ``min_position``, from the read cache
     while the projection has not moved since it was read."""
     system = system_of(state)
-    await await_projection(system, "manufacturing", min_position)
+    floor = await await_projection(system, "manufacturing", min_position)
     key = (user_id, container_id)
-    return await read_cached(system, state.container_cache, key, min_position, find_container, user_id, container_id)
+    return await read_cached(system, state.container_cache, key, floor, find_container, user_id, container_id)
 
 
 async def _container(state: State, user_id: UUID, container_id: str, min_position: int | None) -> ContainerView:

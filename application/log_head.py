@@ -1,0 +1,80 @@
+"""How far the event log reaches: the position a query waits for so it sees every write
+acknowledged before it arrived.
+
+A write is acknowledged once its transaction has committed. Two things tell how far that is:
+
+- ``acknowledged``: the newest position this process has acknowledged (the event store's
+  ``on_recorded`` listener raises it). Free, but blind to every other writer: a second server,
+  or the CLI's commands that write to the database directly (imports, ticks), on PostgreSQL
+  and on a shared SQLite file alike.
+- ``current()``: the store's head (the notification log's ``max(id)``, one index probe), read
+  by a read that begins after the call, so it covers every write committed before the query
+  arrived, whoever made it. Concurrent callers share reads: newcomers join the next read, which
+  begins when the one in flight lands, so under load one round trip answers every query that
+  arrived during the previous one, and a query waits at most two round trips.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Callable
+
+import anyio.to_thread
+
+
+class _Flight:
+    """The shared head reads of one event loop: the read being gathered and its driver."""
+
+    __slots__ = ("driver", "next")
+
+    def __init__(self) -> None:
+        self.next: asyncio.Future[int] | None = None  # callers waiting for a read not begun yet
+        self.driver: asyncio.Task[None] | None = None
+
+
+class LogHead:
+    def __init__(self, read_head: Callable[[], int]) -> None:
+        self._read_head = read_head
+        self._acknowledged = 0
+        self._lock = threading.Lock()
+        self._flights: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flight] = weakref.WeakKeyDictionary()
+
+    @property
+    def acknowledged(self) -> int:
+        """The newest log position this process has acknowledged a write at."""
+        return self._acknowledged
+
+    def acknowledge(self, position: int) -> None:
+        """The event store's ``on_recorded`` listener: a write up to ``position`` committed."""
+        with self._lock:
+            if position > self._acknowledged:
+                self._acknowledged = position
+
+    async def current(self) -> int:
+        """The store's head, as read by a read begun after this call (shared with concurrent callers)."""
+        loop = asyncio.get_running_loop()
+        flight = self._flights.get(loop)
+        if flight is None:
+            flight = self._flights.setdefault(loop, _Flight())
+        if flight.next is None:
+            flight.next = loop.create_future()
+            if flight.driver is None:
+                flight.driver = loop.create_task(self._fly(flight))
+        # shielded: a caller that gives up (client gone) must not cancel the read for the others
+        return await asyncio.shield(flight.next)
+
+    async def _fly(self, flight: _Flight) -> None:
+        """Read the head for whoever is waiting, again while newcomers arrived during a read."""
+        try:
+            while (waiting := flight.next) is not None:
+                flight.next = None  # from here on newcomers wait for the next read
+                try:
+                    head = await anyio.to_thread.run_sync(self._read_head)
+                except Exception as error:
+                    waiting.set_exception(error)
+                else:
+                    waiting.set_result(head)
+        finally:
+            flight.driver = None
