@@ -1,6 +1,7 @@
 """Query routes: they read projections (never the event store), except audit, which reads
-an aggregate's own events. ``minPosition`` makes a query wait until its projection has
-applied that log position, so a client reads its own writes."""
+an aggregate's own events. A query first waits until its projection has applied every write
+acknowledged before it (``await_projection``; ``consistency=eventual`` opts out), and the
+``minPosition`` a client passes."""
 
 from __future__ import annotations
 
