@@ -16,7 +16,7 @@ from application.economics import EconomicsService
 from application.economics_updater import EconomicsUpdater
 from application.event_store import EventStore
 from application.jobs import JobService
-from application.log_head import LogHead
+from application.log_head import LogHead, SQLiteHead
 from application.manufacturing import ContainerService
 from application.market import MarketService
 from application.plans import PlanService
@@ -51,7 +51,7 @@ class Manufactory:
             poll_interval=settings.projection_poll_sec,
         )
         self.store.on_recorded(self.projections.wake)
-        self.log_head = LogHead(self.store.head)  # what a read-your-writes query waits for
+        self.log_head, self._sqlite_head = self._log_head()  # what a read-your-writes query waits for
         self.store.on_recorded(self.log_head.acknowledge)
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
@@ -72,6 +72,13 @@ class Manufactory:
             self.economics, self.projections, self.read_engine, settings.economics_interval_sec
         )
         self.store.on_recorded(self.economics_updater.wake)
+
+    def _log_head(self) -> tuple[LogHead, SQLiteHead | None]:
+        if self.settings.is_sqlite:
+            statement = self.store.recorder.select_max_notification_id_statement  # type: ignore[attr-defined]
+            sqlite_head = SQLiteHead(self.settings.sqlite_path, statement)
+            return LogHead(sqlite_head, inline=True), sqlite_head
+        return LogHead(self.store.head), None
 
     def _current_market(self, owner: uuid.UUID, region_id: int) -> RegionMarket:
         """A region's market data as of every batch already recorded, for a command to price with."""
@@ -106,6 +113,8 @@ class Manufactory:
         self.economics_updater.stop()
         self.projections.stop()
         self.store.close()
+        if self._sqlite_head is not None:
+            self._sqlite_head.close()
         self.read_engine.dispose()
 
     def __enter__(self) -> Manufactory:
