@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,9 +32,10 @@ import anyio.to_thread
 class _Flight:
     """The shared head reads of one event loop: the read being gathered and its driver."""
 
-    __slots__ = ("driver", "next")
+    __slots__ = ("driver", "loop", "next")
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
         self.next: asyncio.Future[int] | None = None  # callers waiting for a read not begun yet
         self.driver: asyncio.Task[None] | None = None
 
@@ -48,7 +48,7 @@ class LogHead:
         self._inline = inline
         self._acknowledged = 0
         self._lock = threading.Lock()
-        self._flights: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Flight] = weakref.WeakKeyDictionary()
+        self._flight: _Flight | None = None  # of the event loop that asked last (a server has one)
 
     @property
     def acknowledged(self) -> int:
@@ -66,9 +66,9 @@ class LogHead:
         if self._inline:
             return self._read_head()
         loop = asyncio.get_running_loop()
-        flight = self._flights.get(loop)
-        if flight is None:
-            flight = self._flights.setdefault(loop, _Flight())
+        flight = self._flight
+        if flight is None or flight.loop is not loop:
+            flight = self._flight = _Flight(loop)
         if flight.next is None:
             flight.next = loop.create_future()
             if flight.driver is None:

@@ -4,6 +4,8 @@ worlds served by a second process. ``consistency=eventual`` opts out and never w
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +13,7 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
+from application.log_head import LogHead
 from application.settings import Settings
 from application.system import Manufactory
 from interfaces.http.app import create_app
@@ -117,3 +120,29 @@ def test_a_crafting_world_served_by_a_second_server_catches_up_before_answering(
         assert ok(elsewhere.get(inventory))["items"] == {"iron_ingot": count}
     ok(elsewhere.post(f"{inventory}/add", json={"items": {"hammer": 1}}))  # and it still writes on top
     assert ok(alice.get(inventory))["items"] == {"iron_ingot": 5, "hammer": 1}
+
+
+def test_queries_arriving_together_share_one_head_read_begun_after_they_arrived() -> None:
+    log = [1]  # the store's head
+    begun: list[int] = []  # the head each read saw when it began
+    release = threading.Event()
+
+    def read_head() -> int:
+        begun.append(log[0])
+        release.wait()
+        return begun[-1]
+
+    async def queries() -> tuple[int, list[int]]:
+        head = LogHead(read_head)
+        first = asyncio.create_task(head.current())
+        while not begun:  # the first query's read is in flight...
+            await asyncio.sleep(0.001)
+        log[0] = 2  # ...when a write commits, and five more queries arrive
+        later = [asyncio.create_task(head.current()) for _ in range(5)]
+        await asyncio.sleep(0)
+        release.set()
+        return await first, list(await asyncio.gather(*later))
+
+    first, later = asyncio.run(queries())
+    assert (first, later) == (1, [2] * 5)  # never a read begun before they arrived...
+    assert begun == [1, 2]  # ...and one read for all five

@@ -7,8 +7,8 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Lock
 from contextvars import ContextVar
+from threading import Lock
 from typing import Annotated, Any, Literal, TypeVar, get_args
 from uuid import UUID
 
