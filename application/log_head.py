@@ -12,7 +12,8 @@ A write is acknowledged once its transaction has committed. Two things tell how 
   arrived, whoever made it. On PostgreSQL that is a round trip, made in a worker thread, and
   concurrent callers share reads: newcomers join the next read, which begins when the one in
   flight lands, so under load one round trip answers every query that arrived during the
-  previous one, and a query waits at most two round trips. On SQLite other processes share the
+  previous one, and a query waits at most two round trips (on a connection of its own: one
+round trip each). On SQLite other processes share the
   file too (a second server, the CLI), so the head is read there as well, but on a connection
   of its own (WAL: it never waits for a writer) right on the event loop: a few microseconds,
   less than handing it to a thread.
@@ -27,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import anyio.to_thread
+import psycopg
+from psycopg.sql import Composable
 
 
 class _Flight:
@@ -106,3 +109,31 @@ class SQLiteHead:
 
     def close(self) -> None:
         self._connection.close()
+
+
+class PostgresHead:
+    """Reads a PostgreSQL event store's head on an autocommit connection of its own: one round
+    trip (through the library's pool a read also begins and ends a transaction), reconnected
+    after a failure."""
+
+    def __init__(self, conninfo: str, statement: Composable) -> None:
+        self._conninfo = conninfo
+        self._statement = statement
+        self._connection: psycopg.Connection[tuple[int | None]] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            if self._connection is None or self._connection.closed:
+                self._connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            try:
+                row = self._connection.execute(self._statement, prepare=True).fetchone()
+            except psycopg.Error:
+                self._connection.close()  # connect afresh next time
+                raise
+            return (row[0] if row else None) or 0
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()

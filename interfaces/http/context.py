@@ -153,7 +153,8 @@ class ReadFloor:
         if min_position is not None and min_position > system.log_head.acknowledged:
             head = await self.head(system)
             if min_position > head:
-                raise InvalidInput(f"minPosition {min_position} is beyond the newest log position, {head}", "minPosition")
+                detail = f"minPosition {min_position} is beyond the newest log position, {head}"
+                raise InvalidInput(detail, "minPosition")
         if self.eventual:
             return min_position or 0
         return max(min_position or 0, await self.head(system))

@@ -138,7 +138,9 @@ async def stream_owner_events(
     crafting = crafting_of(state)
     subscription = crafting.subscribe(world_id, user_id, owner)  # before the snapshot: nothing falls between
     try:
-        first = await anyio.to_thread.run_sync(_read, state, world_id, user_id, lambda w, now: _owner_jobs(w, now, owner))
+        first = await anyio.to_thread.run_sync(
+            _read, state, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner)
+        )
     except BaseException:
         crafting.unsubscribe(world_id, subscription)
         raise
