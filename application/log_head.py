@@ -9,14 +9,13 @@ A write is acknowledged once its transaction has committed. Two things tell how 
   and on a shared SQLite file alike.
 - ``current()``: the store's head (the notification log's ``max(id)``, one index probe), read
   by a read that begins after the call, so it covers every write committed before the query
-  arrived, whoever made it. On PostgreSQL that is a round trip, made in a worker thread, and
-  concurrent callers share reads: newcomers join the next read, which begins when the one in
-  flight lands, so under load one round trip answers every query that arrived during the
-  previous one, and a query waits at most two round trips (on a connection of its own: one
-round trip each). On SQLite other processes share the
-  file too (a second server, the CLI), so the head is read there as well, but on a connection
-  of its own (WAL: it never waits for a writer) right on the event loop: a few microseconds,
-  less than handing it to a thread.
+  arrived, whoever made it. On PostgreSQL that is a round trip (on a connection of its own,
+  driven by the event loop), and concurrent callers share reads: newcomers join the next read,
+  which begins when the one in flight lands, so under load one round trip answers every query
+  that arrived during the previous one, and a query waits at most two round trips. On SQLite
+  other processes share the file too (a second server, the CLI), so the head is read there as
+  well, but on a connection of its own (WAL: it never waits for a writer) right on the event
+  loop: a few microseconds, less than handing it to a thread.
 """
 
 from __future__ import annotations
@@ -24,10 +23,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import anyio.to_thread
 import psycopg
 from psycopg.sql import Composable
 
@@ -44,9 +42,10 @@ class _Flight:
 
 
 class LogHead:
-    def __init__(self, read_head: Callable[[], int], *, inline: bool = False) -> None:
-        """``read_head`` reads the store's head; ``inline``: it is quick and never blocks, so
-        call it on the event loop rather than in a thread."""
+    def __init__(self, read_head: Callable[[], int] | Callable[[], Awaitable[int]], *, inline: bool = False) -> None:
+        """``read_head`` reads the store's head: a coroutine function (a round trip the event loop
+        waits for), or a plain function that is quick and never blocks (``inline``: called on
+        the event loop, nothing to share)."""
         self._read_head = read_head
         self._inline = inline
         self._acknowledged = 0
@@ -67,7 +66,7 @@ class LogHead:
     async def current(self) -> int:
         """The store's head, as read by a read begun after this call (shared with concurrent callers)."""
         if self._inline:
-            return self._read_head()
+            return self._read_head()  # type: ignore[return-value]
         loop = asyncio.get_running_loop()
         flight = self._flight
         if flight is None or flight.loop is not loop:
@@ -85,7 +84,7 @@ class LogHead:
             while (waiting := flight.next) is not None:
                 flight.next = None  # from here on newcomers wait for the next read
                 try:
-                    head = await anyio.to_thread.run_sync(self._read_head)
+                    head = await self._read_head()  # type: ignore[misc]
                 except Exception as error:
                     waiting.set_exception(error)
                 else:
@@ -112,28 +111,34 @@ class SQLiteHead:
 
 
 class PostgresHead:
-    """Reads a PostgreSQL event store's head on an autocommit connection of its own: one round
-    trip (through the library's pool a read also begins and ends a transaction), reconnected
-    after a failure."""
+    """Reads a PostgreSQL event store's head on an autocommit connection of its own, driven by
+    the event loop: one round trip and no thread hop (through the library's pool a read also
+    begins and ends a transaction, in a worker thread). One connection per event loop (reads on
+    a loop take turns in its flight); reconnected after a failure."""
 
     def __init__(self, conninfo: str, statement: Composable) -> None:
         self._conninfo = conninfo
         self._statement = statement
-        self._connection: psycopg.Connection[tuple[int | None]] | None = None
-        self._lock = threading.Lock()
+        self._connection: psycopg.AsyncConnection[tuple[int | None]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def __call__(self) -> int:
-        with self._lock:
-            if self._connection is None or self._connection.closed:
-                self._connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
-            try:
-                row = self._connection.execute(self._statement, prepare=True).fetchone()
-            except psycopg.Error:
-                self._connection.close()  # connect afresh next time
-                raise
-            return (row[0] if row else None) or 0
+    async def __call__(self) -> int:
+        loop = asyncio.get_running_loop()
+        if self._connection is None or self._connection.closed or self._loop is not loop:
+            self._connection = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True, connect_timeout=5
+            )
+            self._loop = loop
+        connection = self._connection
+        try:
+            row = await (await connection.execute(self._statement, prepare=True)).fetchone()
+        except psycopg.Error:
+            await connection.close()  # connect afresh next time
+            raise
+        return (row[0] if row else None) or 0
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
+        """Called once the server's event loop has ended: the connection is closed without it."""
+        if self._connection is not None:
+            self._connection.pgconn.finish()
+            self._connection = None

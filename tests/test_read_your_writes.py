@@ -5,7 +5,6 @@ worlds served by a second process. ``consistency=eventual`` opts out and never w
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -125,18 +124,19 @@ def test_a_crafting_world_served_by_a_second_server_catches_up_before_answering(
 def test_queries_arriving_together_share_one_head_read_begun_after_they_arrived() -> None:
     log = [1]  # the store's head
     begun: list[int] = []  # the head each read saw when it began
-    release = threading.Event()
-
-    def read_head() -> int:
-        begun.append(log[0])
-        release.wait()
-        return begun[-1]
 
     async def queries() -> tuple[int, list[int]]:
+        release = asyncio.Event()
+
+        async def read_head() -> int:
+            begun.append(log[0])
+            await release.wait()
+            return begun[-1]
+
         head = LogHead(read_head)
         first = asyncio.create_task(head.current())
         while not begun:  # the first query's read is in flight...
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0)
         log[0] = 2  # ...when a write commits, and five more queries arrive
         later = [asyncio.create_task(head.current()) for _ in range(5)]
         await asyncio.sleep(0)
