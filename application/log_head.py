@@ -42,12 +42,11 @@ class _Flight:
 
 
 class LogHead:
-    def __init__(self, read_head: Callable[[], int] | Callable[[], Awaitable[int]], *, inline: bool = False) -> None:
-        """``read_head`` reads the store's head: a coroutine function (a round trip the event loop
-        waits for), or a plain function that is quick and never blocks (``inline``: called on
-        the event loop, nothing to share)."""
+    def __init__(self, read_head: Callable[[], Awaitable[int]], *, shared: bool = True) -> None:
+        """``read_head`` reads the store's head; ``shared``: it is a round trip, which concurrent
+        callers share (else each caller reads: a quick local read costs less than sharing)."""
         self._read_head = read_head
-        self._inline = inline
+        self._shared = shared
         self._acknowledged = 0
         self._lock = threading.Lock()
         self._flight: _Flight | None = None  # of the event loop that asked last (a server has one)
@@ -65,8 +64,8 @@ class LogHead:
 
     async def current(self) -> int:
         """The store's head, as read by a read begun after this call (shared with concurrent callers)."""
-        if self._inline:
-            return self._read_head()  # type: ignore[return-value]
+        if not self._shared:
+            return await self._read_head()
         loop = asyncio.get_running_loop()
         flight = self._flight
         if flight is None or flight.loop is not loop:
@@ -84,7 +83,7 @@ class LogHead:
             while (waiting := flight.next) is not None:
                 flight.next = None  # from here on newcomers wait for the next read
                 try:
-                    head = await self._read_head()  # type: ignore[misc]
+                    head = await self._read_head()
                 except Exception as error:
                     waiting.set_exception(error)
                 else:
@@ -102,7 +101,8 @@ class SQLiteHead:
         self._statement = statement
         self._lock = threading.Lock()
 
-    def __call__(self) -> int:
+    async def __call__(self) -> int:
+        """Right on the event loop: a few microseconds, less than handing it to a thread."""
         with self._lock:
             return self._connection.execute(self._statement).fetchone()[0] or 0  # type: ignore[no-any-return]
 

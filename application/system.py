@@ -79,7 +79,7 @@ class Manufactory:
         recorder: Any = self.store.recorder  # the library's SQLite or PostgreSQL recorder
         if self.settings.is_sqlite:
             sqlite_head = SQLiteHead(self.settings.sqlite_path, recorder.select_max_notification_id_statement)
-            return LogHead(sqlite_head, inline=True), sqlite_head
+            return LogHead(sqlite_head, shared=False), sqlite_head
         conninfo = self.settings.url.set(drivername="postgresql").render_as_string(hide_password=False)
         postgres_head = PostgresHead(conninfo, recorder.max_notification_id_statement)
         return LogHead(postgres_head), postgres_head
