@@ -3,7 +3,9 @@
 A world lives in memory as its ``World`` aggregate, the engine inside. One lock per world
 covers "catch up, run the engine, save": commands on one world take turns, different worlds
 run in parallel and their saves share transactions through the event store's group commit.
-Reads take the same lock, so they only ever show what was saved. Memory never runs ahead of
+Reads take the same lock, so they only ever show what was saved, and first fold in what another
+process saved to the world meanwhile (a second server's commands, ``manufactory crafting
+tick``), so they show every acknowledged write. Memory never runs ahead of
 the store: when a save fails the world is dropped and rebuilt from its events before its
 next use, and a save that collides with another process's (the same world changed there) is
 retried on the rebuilt world.
@@ -95,12 +97,13 @@ class CraftingService(Background):
         self._discover()
         return [entry.world_id for entry in list(self._entries.values()) if entry.owner_id == user_id]
 
-    def read(self, world_id: UUID, user_id: UUID, query: Decide[R]) -> R:
-        """``query(world, now)`` on the user's world, as saved."""
+    def read(self, world_id: UUID, user_id: UUID, query: Decide[R], *, current: bool = True) -> R:
+        """``query(world, now)`` on the user's world, as saved; ``current``: as the event store has
+        it now (another process may have saved to it), else as this process last saw it."""
         entry = self._entry(world_id, user_id)
         with entry.lock:
             try:
-                return query(self._world(entry), self.clock())
+                return query(self._current_world(entry) if current else self._world(entry), self.clock())
             except DomainError as error:
                 _api_field(error)
                 raise
@@ -182,6 +185,21 @@ class CraftingService(Background):
             assert isinstance(world, World)
             entry.world = world
         return entry.world
+
+    def _current_world(self, entry: _Entry) -> World:
+        """The world with every event saved to it so far, here or by another process: the events
+        after the version in memory are folded in, as a rebuild would (one indexed read of the
+        world's events when nothing changed)."""
+        world = entry.world
+        if world is None:
+            return self._world(entry)
+        try:
+            caught_up = replay(world, self.store.events.get(entry.world_id, gt=world.version))
+        except BaseException:
+            self._forget(entry)
+            raise
+        assert isinstance(caught_up, World)
+        return caught_up
 
     def _forget(self, entry: _Entry) -> None:
         entry.world = None

@@ -6,6 +6,7 @@ The server and the CLI both start from ``Manufactory.open()``; tests open one pe
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from application.auto_production import AutoProductionRunner
 from application.catalog import SAMPLE_CATALOG, CatalogService
@@ -16,6 +17,7 @@ from application.economics import EconomicsService
 from application.economics_updater import EconomicsUpdater
 from application.event_store import EventStore
 from application.jobs import JobService
+from application.log_head import LogHead, PostgresHead, SQLiteHead
 from application.manufacturing import ContainerService
 from application.market import MarketService
 from application.plans import PlanService
@@ -53,6 +55,8 @@ class Manufactory:
             rebuild_lease_timeout=settings.rebuild_lease_timeout_sec,
         )
         self.store.on_recorded(self.projections.wake)
+        self.log_head, self._head_reader = self._log_head()  # what a read-your-writes query waits for
+        self.store.on_recorded(self.log_head.acknowledge)
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
         self.catalogs = CatalogService(self.store, settings.work_limits)
@@ -72,6 +76,16 @@ class Manufactory:
             self.economics, self.projections, self.read_engine, settings.economics_interval_sec
         )
         self.store.on_recorded(self.economics_updater.wake)
+
+    def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead]:
+        """The log head and its reader (closed with the system), on a connection of its own."""
+        recorder: Any = self.store.recorder  # the library's SQLite or PostgreSQL recorder
+        if self.settings.is_sqlite:
+            sqlite_head = SQLiteHead(self.settings.sqlite_path, recorder.select_max_notification_id_statement)
+            return LogHead(sqlite_head, shared=False), sqlite_head
+        conninfo = self.settings.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        postgres_head = PostgresHead(conninfo, recorder.max_notification_id_statement)
+        return LogHead(postgres_head), postgres_head
 
     def _current_market(self, owner: uuid.UUID, region_id: int) -> RegionMarket:
         """A region's market data as of every batch already recorded, for a command to price with."""
@@ -108,6 +122,7 @@ class Manufactory:
         self.economics_updater.stop()
         self.projections.stop()
         self.store.close()
+        self._head_reader.close()
         self.read_engine.dispose()
 
     def __enter__(self) -> Manufactory:

@@ -2,10 +2,11 @@
 
 Each entry is tagged with the projection position known when it was read. The known
 position (``PositionSignal``) only ever trails the database, so an entry read at position P
-reflects at least P; it is served while the projection is still at P and P satisfies the
-caller's ``minPosition``. Any newer event projected invalidates every entry at once. In a
-server whose runner is in-process that is exact; with runners elsewhere the signal follows
-the database within the runner's poll interval, which bounds how stale a cached read can be.
+reflects at least P; it is served while the projection is still at P and P reaches the
+position the caller waited for (the writes acknowledged before the query, and its
+``minPosition``). Any newer event projected invalidates every entry at once. With runners
+elsewhere the signal follows the database within the runner's poll interval: until it does,
+a query whose writes are newer than P misses the cache and reads the database.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class ReadCache(Generic[V]):
         return self._signal.known_position(self._projection)
 
     def lookup(self, key: Hashable, min_position: int = 0) -> tuple[bool, V | None]:
-        """(True, value) if a cached value is still current, else (False, None)."""
+        """(True, value) if a cached value is still current and reflects ``min_position``, else (False, None)."""
         current = self.position()
         with self._lock:
             entry = self._entries.get(key)

@@ -242,7 +242,9 @@ def test_a_query_waits_for_its_write_and_gives_up_with_503(alice: Api, system: A
     created = register(alice)
     assert read(alice, CONFIG, created["position"])["version"] == 1
     system.settings = type(system.settings)(database_url=system.settings.database_url, consistency_timeout_sec=0.3)
-    response = alice.get(CONFIG, params={"minPosition": created["position"] + 1000})
+    system.projections.stop()
+    changed = alice.patch(CONFIG, json={"maxPipelines": 4}).json()
+    response = alice.get(CONFIG, params={"minPosition": changed["position"]})
     assert response.status_code == 503
     assert response.json()["field"] == "minPosition"
 

@@ -17,7 +17,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from application.system import Manufactory
 from interfaces.http.catalog_queries import catalog_query_routes
 from interfaces.http.commands import command_routes
-from interfaces.http.context import TokenCache, authenticated_user
+from interfaces.http.context import CONSISTENCY_PARAMETER, TokenCache, authenticated_user, read_consistency
 from interfaces.http.crafting_commands import crafting_command_routes
 from interfaces.http.crafting_queries import crafting_query_routes
 from interfaces.http.economics_queries import economics_query_routes
@@ -57,25 +57,34 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
     return Litestar(
         # One router for every handler: registered on the app one by one, handlers sharing a
         # path would be registered (and a sync one wrapped for its thread) once per neighbour.
+        # The query handlers sit in a router of their own inside it, for the read consistency
+        # they take (a documented parameter, and the middleware that notes it for the handler).
         route_handlers=[
             Router(
                 path="/",
                 route_handlers=[
                     *command_routes(),
                     *industry_command_routes(),
-                    *query_routes(),
-                    *catalog_query_routes(),
-                    *industry_query_routes(),
                     *stock_command_routes(),
-                    *stock_query_routes(),
                     *crafting_command_routes(),
-                    *crafting_query_routes(),
                     *market_command_routes(),
-                    *market_query_routes(),
-                    *economics_query_routes(),
                     *me_command_routes(),
-                    *me_query_routes(),
                     *service_routes(),
+                    Router(
+                        path="/",
+                        route_handlers=[
+                            *query_routes(),
+                            *catalog_query_routes(),
+                            *industry_query_routes(),
+                            *stock_query_routes(),
+                            *crafting_query_routes(),
+                            *market_query_routes(),
+                            *economics_query_routes(),
+                            *me_query_routes(),
+                        ],
+                        parameters={"consistency": CONSISTENCY_PARAMETER},
+                        middleware=[read_consistency],
+                    ),
                 ],
             )
         ],

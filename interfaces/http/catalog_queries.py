@@ -57,8 +57,8 @@ async def _query(state: State, min_position: int | None, query: Any, *args: Any)
 
 async def user_catalog(state: State, user_id: UUID, min_position: int | None) -> CatalogSnapshot:
     system = system_of(state)
-    await await_projection(system, "catalog", min_position)
-    return await read_cached(system, state.catalog_cache, user_id, min_position, catalog_snapshot, user_id)
+    floor = await await_projection(system, "catalog", min_position)
+    return await read_cached(system, state.catalog_cache, user_id, floor, catalog_snapshot, user_id)
 
 
 # ------------------------------------------------------------------ catalog

@@ -7,16 +7,19 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
 from threading import Lock
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from uuid import UUID
 
 import anyio.to_thread
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import QueryParameter
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from application.system import Manufactory
 from domain.errors import InvalidInput
@@ -194,27 +197,108 @@ async def expected_version(request: Request) -> int | None:
     return int(text)
 
 
-async def await_projection(system: Manufactory, name: str, min_position: int | None) -> None:
-    """Read-your-writes: wait (bounded) until projection ``name`` has applied ``min_position``."""
+Consistency = Literal["strong", "eventual"]
+CONSISTENCIES = get_args(Consistency)
+CONSISTENCY_PARAMETER = QueryParameter(
+    annotation=Consistency,
+    name="consistency",
+    required=False,
+    default="strong",
+    description=(
+        "strong (the default): answer from read models that have applied every write acknowledged before "
+        "this request, waiting up to MANUFACTORY_CONSISTENCY_TIMEOUT_SEC (then 503); "
+        "eventual: answer at once from the read models as they are (they trail writes by milliseconds)"
+    ),
+)
+
+
+class ReadFloor:
+    """What one query must see: every write acknowledged before it arrived (unless it asked for
+    ``consistency=eventual``). The store's head is read once per request, when first needed."""
+
+    __slots__ = ("consistency", "_head")
+
+    def __init__(self, consistency: str = "strong") -> None:
+        self.consistency = consistency  # checked when used: after authentication, like every parameter
+        self._head: int | None = None
+
+    @property
+    def eventual(self) -> bool:
+        if self.consistency not in CONSISTENCIES:
+            raise InvalidInput("must be strong or eventual", "consistency")
+        return self.consistency == "eventual"
+
+    async def head(self, system: Manufactory) -> int:
+        """The log's head as of (at least) this request's arrival."""
+        if self._head is None:
+            self._head = await system.log_head.current()
+        return self._head
+
+    async def position(self, system: Manufactory, min_position: int | None) -> int:
+        """The log position the query's read models must have applied; ``minPosition`` beyond
+        the log's head is refused at once (it could only time out)."""
+        if min_position is not None and min_position > system.log_head.acknowledged:
+            head = await self.head(system)
+            if min_position > head:
+                detail = f"minPosition {min_position} is beyond the newest log position, {head}"
+                raise InvalidInput(detail, "minPosition")
+        if self.eventual:
+            return min_position or 0
+        return max(min_position or 0, await self.head(system))
+
+
+_read_floor: ContextVar[ReadFloor | None] = ContextVar("read_floor", default=None)
+
+
+def read_consistency(app: ASGIApp) -> ASGIApp:
+    """Middleware of the query routes: notes the request's ``consistency`` for ``await_projection``
+    (declared for the OpenAPI schema as ``CONSISTENCY_PARAMETER``; handlers never see it)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            _read_floor.set(ReadFloor(ASGIConnection(scope).query_params.get("consistency", "strong")))
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def read_floor() -> ReadFloor:
+    """This request's floor (outside the query routes a strong one for each call: the safe default)."""
+    return _read_floor.get() or ReadFloor()
+
+
+async def await_projection(system: Manufactory, name: str, min_position: int | None) -> int:
+    """Read-your-writes: wait (bounded) until projection ``name`` has applied every write
+    acknowledged before this request (unless it reads ``consistency=eventual``) and
+    ``min_position``; returns the position waited for."""
     note_projection(name)  # for X-Read-Model-Incomplete
-    if not min_position or system.signal.known_position(name) >= min_position:
-        return
+    floor = await read_floor().position(system, min_position)
+    if system.signal.known_position(name) >= floor:
+        return floor
     deadline = time.monotonic() + system.settings.consistency_timeout_sec
     while True:
         position = await anyio.to_thread.run_sync(system.projections.position, name)
-        if position >= min_position:
-            return
+        if position >= floor:
+            return floor
         remaining = deadline - time.monotonic()
         if remaining <= 0:
+            field = "minPosition" if min_position is not None and min_position >= floor else "consistency"
             raise ProjectionLagging(
-                f"projection {name!r} is at position {position}, not yet at {min_position}; retry shortly"
+                f"projection {name!r} is at position {position}, not yet at {floor}; retry shortly"
+                + (", or read with consistency=eventual" if field == "consistency" else ""),
+                field,
             )
         await system.signal.changed(timeout=min(0.1, remaining))
 
 
 MinPosition = Annotated[
     int | None,
-    QueryParameter(name="minPosition", ge=0, description="Wait until the read model has applied this log position"),
+    QueryParameter(
+        name="minPosition",
+        ge=0,
+        description="Also wait until the read model has applied this log position (a command's `position`); "
+        "beyond the newest position: 400",
+    ),
 ]
 
 
@@ -237,7 +321,8 @@ async def read_cached(
     *args: Any,
 ) -> T:
     """``read_model`` through a read cache: from memory while the projection has not moved
-    since the value was read (and it satisfies ``min_position``), else read and remembered."""
+    since the value was read (and it satisfies ``min_position``, the position the caller
+    waited for), else read and remembered."""
     found, value = cache.lookup(key, min_position or 0)
     if found:
         return value  # type: ignore[return-value]

@@ -1,11 +1,12 @@
 """Query routes of crafting worlds. They read the live world in memory (never a read model),
-as saved: jobs complete within one tick of their end time (``POST .../catch-up`` at once)."""
+as saved, after folding in what other processes saved to it (unless ``consistency=eventual``):
+jobs complete within one tick of their end time (``POST .../catch-up`` at once)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import anyio.to_thread
@@ -22,6 +23,7 @@ from domain.crafting import Recipe
 from domain.crafting.recipes import RecipeCatalog
 from domain.crafting_world import World
 from interfaces.http.crafting_commands import BASE, InventoryIdPath, ManagerIdPath, SeqPath, WorldIdPath, crafting_of
+from interfaces.http.context import read_floor
 from interfaces.http.crafting_schemas import (
     InventoryList,
     InventoryOut,
@@ -33,20 +35,26 @@ from interfaces.http.crafting_schemas import (
 )
 from interfaces.http.queries import STREAM_KEEPALIVE_SEC
 
+R = TypeVar("R")
 OwnerPath = Annotated[str, PathParameter(description="Who jobs are for in the game (the ``owner`` of a start)")]
 STREAM_POLL_SEC = 0.25
 ROUTE = {"tags": ["crafting"], "sync_to_thread": True}
 
 
+def _read(state: State, world_id: UUID, user_id: UUID, query: Callable[[World, float], R]) -> R:
+    """A read of the world, brought up to the event store first unless the request reads
+    ``consistency=eventual``."""
+    return crafting_of(state).read(world_id, user_id, query, current=not read_floor().eventual)
+
+
 @get("/v1/crafting/worlds", **ROUTE)
 def get_worlds(state: State, user_id: NamedDependency[UUID]) -> WorldList:
-    crafting = crafting_of(state)
-    return WorldList(worlds=[crafting.read(w, user_id, WorldOut.of) for w in crafting.world_ids(user_id)])
+    return WorldList(worlds=[_read(state, w, user_id, WorldOut.of) for w in crafting_of(state).world_ids(user_id)])
 
 
 @get(BASE, **ROUTE)
 def get_world(state: State, user_id: NamedDependency[UUID], world_id: WorldIdPath) -> WorldOut:
-    return crafting_of(state).read(world_id, user_id, WorldOut.of)
+    return _read(state, world_id, user_id, WorldOut.of)
 
 
 @get(BASE + "/recipes", **ROUTE)
@@ -67,12 +75,12 @@ def get_recipes(
             recipes = [recipe for recipe in recipes if recipe.id in producing]
         return RecipeCatalog(recipes=recipes)
 
-    return crafting_of(state).read(world_id, user_id, query)
+    return _read(state, world_id, user_id, query)
 
 
 @get(BASE + "/recipes/{recipe_id:str}", **ROUTE)
 def get_recipe(state: State, user_id: NamedDependency[UUID], world_id: WorldIdPath, recipe_id: FromPath[str]) -> Recipe:
-    return crafting_of(state).read(world_id, user_id, lambda world, _: world.registry.get(recipe_id))
+    return _read(state, world_id, user_id, lambda world, _: world.registry.get(recipe_id))
 
 
 @get(BASE + "/inventories", **ROUTE)
@@ -80,14 +88,14 @@ def get_inventories(state: State, user_id: NamedDependency[UUID], world_id: Worl
     def query(world: World, _: float) -> InventoryList:
         return InventoryList(inventories=[InventoryOut.of(world.inventory(i)) for i in world.capacities])
 
-    return crafting_of(state).read(world_id, user_id, query)
+    return _read(state, world_id, user_id, query)
 
 
 @get(BASE + "/inventories/{inventory_id:str}", **ROUTE)
 def get_inventory(
     state: State, user_id: NamedDependency[UUID], world_id: WorldIdPath, inventory_id: InventoryIdPath
 ) -> InventoryOut:
-    return crafting_of(state).read(world_id, user_id, lambda world, _: InventoryOut.of(world.inventory(inventory_id)))
+    return _read(state, world_id, user_id, lambda world, _: InventoryOut.of(world.inventory(inventory_id)))
 
 
 @get(BASE + "/managers/{manager_id:str}/jobs", **ROUTE)
@@ -99,7 +107,7 @@ def get_manager_jobs(
     def query(world: World, now: float) -> JobList:
         return JobList(jobs=[JobOut.of(job, now) for job in world.manager(manager_id).all_jobs()], now=now)
 
-    return crafting_of(state).read(world_id, user_id, query)
+    return _read(state, world_id, user_id, query)
 
 
 @get(BASE + "/managers/{manager_id:str}/jobs/{seq:int}", **ROUTE)
@@ -107,7 +115,7 @@ def get_job(
     state: State, user_id: NamedDependency[UUID], world_id: WorldIdPath, manager_id: ManagerIdPath, seq: SeqPath
 ) -> JobOut:
     """A running job (404 once it finished: its records are its history)."""
-    return crafting_of(state).read(world_id, user_id, lambda world, now: JobOut.of(world.job(manager_id, seq), now))
+    return _read(state, world_id, user_id, lambda world, now: JobOut.of(world.job(manager_id, seq), now))
 
 
 def _owner_jobs(world: World, now: float, owner: str) -> JobList:
@@ -117,7 +125,7 @@ def _owner_jobs(world: World, now: float, owner: str) -> JobList:
 @get(BASE + "/owners/{owner:str}/jobs", **ROUTE)
 def get_owner_jobs(state: State, user_id: NamedDependency[UUID], world_id: WorldIdPath, owner: OwnerPath) -> JobList:
     """The owner's running jobs in every manager of the world."""
-    return crafting_of(state).read(world_id, user_id, lambda world, now: _owner_jobs(world, now, owner))
+    return _read(state, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner))
 
 
 @get(BASE + "/owners/{owner:str}/events/stream", tags=["crafting"])
@@ -131,7 +139,7 @@ async def stream_owner_events(
     subscription = crafting.subscribe(world_id, user_id, owner)  # before the snapshot: nothing falls between
     try:
         first = await anyio.to_thread.run_sync(
-            crafting.read, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner)
+            _read, state, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner)
         )
     except BaseException:
         crafting.unsubscribe(world_id, subscription)

@@ -108,11 +108,12 @@ OPTIONS = {"options": Provide(query_options)}
 
 
 async def _answer(state: State, user_id: UUID, min_position: int | None, call: Callable[[], T]) -> T:
-    """``call`` in a thread once the read models (and this user's stale rows) are at ``min_position``."""
+    """``call`` in a thread once the read models have every acknowledged write (see
+    ``await_projection``) and, with ``min_position``, this user's stale rows are recomputed."""
     system = system_of(state)
+    for name in READ_MODELS:
+        await await_projection(system, name, min_position)
     if min_position:
-        for name in READ_MODELS:
-            await await_projection(system, name, min_position)
         update = partial(system.economics_updater.update_pending, user_id, system.settings.consistency_timeout_sec)
         try:
             await anyio.to_thread.run_sync(update)

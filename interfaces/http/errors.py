@@ -35,9 +35,14 @@ _SQLITE_UNREACHABLE = ("unable to open database", "database is locked", "disk i/
 
 
 class ProjectionLagging(HTTPException):
-    """A query's minPosition was not reached in time (the client may retry)."""
+    """A read model did not reach what the query must see in time (the client may retry);
+    ``field`` names what asked for it: ``minPosition`` or the default ``consistency``."""
 
     status_code = 503
+
+    def __init__(self, detail: str, field: str = "minPosition") -> None:
+        super().__init__(detail=detail)
+        self.field = field
 
 
 def _error(status: int, error: str, detail: str, field: str | None = None, **extra: Any) -> Response[ErrorBody]:
@@ -70,7 +75,7 @@ def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     names = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed", 503: "projection_lagging"}
-    field = "minPosition" if isinstance(exc, ProjectionLagging) else None
+    field = exc.field if isinstance(exc, ProjectionLagging) else None
     return _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail, field)
 
 

@@ -1,6 +1,7 @@
 """Query routes: they read projections (never the event store), except audit, which reads
-an aggregate's own events. ``minPosition`` makes a query wait until its projection has
-applied that log position, so a client reads its own writes."""
+an aggregate's own events. A query first waits until its projection has applied every write
+acknowledged before it (``await_projection``; ``consistency=eventual`` opts out), and the
+``minPosition`` a client passes."""
 
 from __future__ import annotations
 
@@ -57,9 +58,9 @@ async def _find_container(
     """The container's read model once it has reached ``min_position``, from the read cache
     while the projection has not moved since it was read."""
     system = system_of(state)
-    await await_projection(system, "manufacturing", min_position)
+    floor = await await_projection(system, "manufacturing", min_position)
     key = (user_id, container_id)
-    return await read_cached(system, state.container_cache, key, min_position, find_container, user_id, container_id)
+    return await read_cached(system, state.container_cache, key, floor, find_container, user_id, container_id)
 
 
 async def _container(state: State, user_id: UUID, container_id: str, min_position: int | None) -> ContainerView:
