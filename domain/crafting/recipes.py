@@ -16,11 +16,12 @@ from typing import Annotated, Any
 import msgspec
 
 from domain.crafting.errors import DuplicateRecipe, InvalidRecipe, UnknownRecipe
+from domain.limits import INT32_MAX, MAX_SMALL_LIST, Key, Label, OptionalText, Seconds, check_depth
 
-NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
-Positive = Annotated[int, msgspec.Meta(ge=1)]
+NonEmpty = Key
+Positive = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
 Probability = Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
-Seconds = Annotated[float, msgspec.Meta(ge=0.0)]
+MAX_RECIPES = 10 * MAX_SMALL_LIST  # per registration
 
 CATALOG_FORMAT = 1
 
@@ -42,7 +43,7 @@ class ItemYield(msgspec.Struct, frozen=True, gc=False):
     """
 
     item: NonEmpty
-    quantity: Annotated[int, msgspec.Meta(ge=0)]
+    quantity: Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)]
     probability: Probability = 1.0
 
 
@@ -57,19 +58,22 @@ class Recipe(msgspec.Struct, frozen=True, kw_only=True):
     """A transformation rule. ``duration`` is in seconds; 0 makes the job complete as it starts."""
 
     id: NonEmpty
-    name: str = ""
-    category: str = ""
-    inputs: tuple[ItemRequirement, ...] = ()
-    outputs: tuple[ItemYield, ...] = ()
+    name: OptionalText = ""
+    category: Label = ""
+    inputs: Annotated[tuple[ItemRequirement, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
+    outputs: Annotated[tuple[ItemYield, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
     duration: Seconds = 0.0
     metadata: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_depth(self.metadata)
 
 
 class RecipeCatalog(msgspec.Struct, kw_only=True):
     """The export/import document: a format number and the recipes in registration order."""
 
     format: int = CATALOG_FORMAT
-    recipes: list[Recipe] = msgspec.field(default_factory=list)
+    recipes: Annotated[list[Recipe], msgspec.Meta(max_length=MAX_RECIPES)] = msgspec.field(default_factory=list)
 
 
 def validate_recipe(recipe: Recipe) -> Recipe:

@@ -10,13 +10,15 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from application.system import Manufactory
+from interfaces.http.bodies import StrictRequest
 from interfaces.http.catalog_queries import catalog_query_routes
 from interfaces.http.commands import command_routes
-from interfaces.http.context import TokenCache, authenticated_user
+from interfaces.http.context import BearerAuthentication, TokenCache, current_user
 from interfaces.http.crafting_commands import crafting_command_routes
 from interfaces.http.crafting_queries import crafting_query_routes
 from interfaces.http.economics_queries import economics_query_routes
@@ -29,6 +31,8 @@ from interfaces.http.queries import query_routes, service_routes
 from interfaces.http.stock_commands import stock_command_routes
 from interfaces.http.stock_queries import stock_query_routes
 from projections.cache import ReadCache
+
+SCHEMA_PATH = "/schema"
 
 
 def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar:
@@ -72,7 +76,10 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
                 ],
             )
         ],
-        dependencies={"user_id": Provide(authenticated_user)},
+        dependencies={"user_id": Provide(current_user)},
+        # before any body or parameter is parsed; /health, /v1/version and the schema are public
+        middleware=[DefineMiddleware(BearerAuthentication, exclude=[f"^{SCHEMA_PATH}"])],
+        request_class=StrictRequest,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[projections_alongside],
         state=State(
@@ -86,7 +93,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         openapi_config=OpenAPIConfig(
             title="Manufactory",
             version="0.1.0",
-            path="/schema",
+            path=SCHEMA_PATH,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         logging_config=None,

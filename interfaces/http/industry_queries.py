@@ -17,6 +17,7 @@ from litestar.params import QueryParameter
 
 from application.system import Manufactory
 from domain.errors import NotFound
+from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.catalog_queries import TypeIdPath, user_catalog
 from interfaces.http.context import MinPosition, await_projection, read_model, system_of
 from interfaces.http.industry_commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
@@ -64,7 +65,9 @@ async def get_plan(
     state: State,
     user_id: NamedDependency[UUID],
     plan_id: PlanIdPath,
-    version: Annotated[int | None, QueryParameter(ge=1, description="The plan as of this version")] = None,
+    version: Annotated[
+        int | None, QueryParameter(ge=1, le=INT32_MAX, description="The plan as of this version")
+    ] = None,
     min_position: MinPosition = None,
 ) -> PlanOut:
     """The plan with its step tree, each step's materials marked make or buy."""
@@ -151,7 +154,7 @@ async def get_jobs(
     state: State,
     user_id: NamedDependency[UUID],
     status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
-    character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1)] = None,
+    character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)] = None,
     min_position: MinPosition = None,
 ) -> list[JobView]:
     """The job queue, deepest dependencies first."""

@@ -13,6 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 
 from domain.errors import NotFound
+from domain.limits import INT64_MAX
 from interfaces.http.catalog_queries import TypeIdPath
 from interfaces.http.context import MinPosition, await_projection, read_model, system_of
 from projections.market import ItemPricesView, RegionView, item_prices, list_regions
@@ -33,7 +34,7 @@ async def get_item_prices(
     state: State,
     user_id: NamedDependency[UUID],
     type_id: TypeIdPath,
-    region_id: Annotated[int, QueryParameter(ge=1, description="The market region")],
+    region_id: Annotated[int, QueryParameter(ge=1, le=INT64_MAX, description="The market region")],
     min_position: MinPosition = None,
 ) -> ItemPricesView:
     """The item's latest quote and adjusted price, and its history within the retention

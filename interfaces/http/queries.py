@@ -22,6 +22,7 @@ from litestar.response.sse import ServerSentEventMessage
 
 from application.audit import AuditState, AuditTrail, audit
 from domain.errors import NotFound
+from domain.limits import INT32_MAX
 from interfaces.http.commands import ContainerIdPath
 from interfaces.http.context import MinPosition, await_projection, read_cached, read_model, system_of
 from interfaces.http.schemas import (
@@ -141,7 +142,9 @@ async def get_audit(
     state: State,
     user_id: NamedDependency[UUID],
     aggregate_id: FromPath[UUID],
-    version: Annotated[int | None, QueryParameter(name="version", ge=1, description="State as of this version")] = None,
+    version: Annotated[
+        int | None, QueryParameter(name="version", ge=1, le=INT32_MAX, description="State as of this version")
+    ] = None,
 ) -> AuditTrail | AuditState:
     """An aggregate's events (who, when, why, what) or, with ``version``, its state then."""
     system = system_of(state)
@@ -151,7 +154,7 @@ async def get_audit(
 # ------------------------------------------------------------------ service
 
 
-@get("/health")
+@get("/health", exclude_from_auth=True)
 async def health(state: State) -> Response[Health]:
     """Database reachability and each projection's position and lag (no token needed)."""
     system = system_of(state)
@@ -168,7 +171,7 @@ async def health(state: State) -> Response[Health]:
     return Response(Health(status="ok", database="ok", head=head, projections=projections))
 
 
-@get("/v1/version")
+@get("/v1/version", exclude_from_auth=True)
 async def version() -> VersionOut:
     return VERSION
 

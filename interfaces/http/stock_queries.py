@@ -13,6 +13,7 @@ from litestar.params import QueryParameter
 
 from domain.catalog.industry import validate_levels
 from domain.errors import RuleViolation
+from domain.limits import INT64_MAX
 from domain.stock.assets import Holding
 from domain.stock.buildable import buildable, coverage
 from interfaces.http.catalog_queries import user_catalog
@@ -21,7 +22,9 @@ from interfaces.http.stock_schemas import BuildableOut
 from projections.stockpiles import Deficit, MarkerView, buy_list, held_by_type, holdings, list_markers
 
 PROJECTION = "stockpiles"
-LocationQuery = Annotated[int | None, QueryParameter(name="locationId", ge=1, description="One location only")]
+LocationQuery = Annotated[
+    int | None, QueryParameter(name="locationId", ge=1, le=INT64_MAX, description="One location only")
+]
 
 
 async def _read(state: State, min_position: int | None, query: object, *args: object) -> object:
@@ -58,7 +61,9 @@ async def get_buildable(
     state: State,
     user_id: NamedDependency[UUID],
     location_id: LocationQuery = None,
-    type_id: Annotated[int | None, QueryParameter(name="typeId", ge=1, description="A product to cover")] = None,
+    type_id: Annotated[
+        int | None, QueryParameter(name="typeId", ge=1, le=INT64_MAX, description="A product to cover")
+    ] = None,
     me: Annotated[int, QueryParameter(ge=0, le=10)] = 0,
     min_position: MinPosition = None,
 ) -> BuildableOut:

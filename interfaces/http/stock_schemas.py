@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
+import msgspec
+
+from domain.limits import MAX_BATCH, Count, GameId, Quantity
 from domain.stock.assets import Holding
 from domain.stock.buildable import Buildable, Coverage
 from interfaces.http.schemas import Request, Response
@@ -11,8 +15,8 @@ from projections.stockpiles import MarkerView
 
 
 class ReplaceAssets(Request, kw_only=True):
-    location_id: int | None = None  # replace only this location's holdings (all when absent)
-    assets: list[Holding]
+    location_id: GameId | None = None  # replace only this location's holdings (all when absent)
+    assets: Annotated[list[Holding], msgspec.Meta(max_length=MAX_BATCH)]
 
 
 class AssetsReplaced(Response):
@@ -21,11 +25,11 @@ class AssetsReplaced(Response):
 
 
 class UpsertMarker(Request, kw_only=True):
-    type_id: int
-    location_id: int
-    desired_quantity: int
+    type_id: GameId
+    location_id: GameId
+    desired_quantity: Quantity
     plan_id: UUID | None = None
-    auto_production_parallelism: int = 0
+    auto_production_parallelism: Count = 0
     auto_production_enabled: bool = False
 
 
