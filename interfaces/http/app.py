@@ -27,6 +27,7 @@ from interfaces.http.industry_commands import industry_command_routes
 from interfaces.http.industry_queries import industry_query_routes
 from interfaces.http.market_commands import market_command_routes
 from interfaces.http.market_queries import market_query_routes
+from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.queries import query_routes, service_routes
 from interfaces.http.stock_commands import stock_command_routes
 from interfaces.http.stock_queries import stock_query_routes
@@ -53,27 +54,29 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             system.auto_production.stop()
             system.projections.stop()
 
-    return Litestar(
+    app = Litestar(
         # One router for every handler: registered on the app one by one, handlers sharing a
         # path would be registered (and a sync one wrapped for its thread) once per neighbour.
         route_handlers=[
             Router(
                 path="/",
-                route_handlers=[
-                    *command_routes(),
-                    *industry_command_routes(),
-                    *query_routes(),
-                    *catalog_query_routes(),
-                    *industry_query_routes(),
-                    *stock_command_routes(),
-                    *stock_query_routes(),
-                    *crafting_command_routes(),
-                    *crafting_query_routes(),
-                    *market_command_routes(),
-                    *market_query_routes(),
-                    *economics_query_routes(),
-                    *service_routes(),
-                ],
+                route_handlers=document_errors(
+                    [
+                        *command_routes(),
+                        *industry_command_routes(),
+                        *query_routes(),
+                        *catalog_query_routes(),
+                        *industry_query_routes(),
+                        *stock_command_routes(),
+                        *stock_query_routes(),
+                        *crafting_command_routes(),
+                        *crafting_query_routes(),
+                        *market_command_routes(),
+                        *market_query_routes(),
+                        *economics_query_routes(),
+                        *service_routes(),
+                    ]
+                ),
             )
         ],
         dependencies={"user_id": Provide(current_user)},
@@ -98,6 +101,8 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         ),
         logging_config=None,
     )
+    publish_exact_bounds(app)
+    return app
 
 
 logging.getLogger("eventsourcing").setLevel(logging.WARNING)

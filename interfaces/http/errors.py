@@ -62,9 +62,17 @@ def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
         response = _error(401, "unauthorized", exc.detail, "Authorization")
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-    names = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed", 503: "projection_lagging"}
+    names = {
+        400: "malformed_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "request_too_large",
+        503: "projection_lagging",
+    }
     field = "minPosition" if isinstance(exc, ProjectionLagging) else None
-    return _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail, field)
+    response = _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail, field)
+    response.headers.update(exc.headers or {})  # a 405's Allow
+    return response
 
 
 def projection_error(_: Request, exc: ProjectionError) -> Response[ErrorBody]:

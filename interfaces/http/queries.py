@@ -16,6 +16,7 @@ from litestar import get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
@@ -154,7 +155,11 @@ async def get_audit(
 # ------------------------------------------------------------------ service
 
 
-@get("/health", exclude_from_auth=True)
+@get(
+    "/health",
+    exclude_from_auth=True,
+    responses={503: ResponseSpec(data_container=Health, description="The database is unreachable")},
+)
 async def health(state: State) -> Response[Health]:
     """Database reachability and each projection's position and lag (no token needed)."""
     system = system_of(state)
