@@ -57,30 +57,36 @@ def document_errors(handlers: Iterable[HTTPRouteHandler]) -> list[HTTPRouteHandl
 
 
 def publish_exact_bounds(app: Litestar) -> None:
-    """Litestar writes numeric bounds as floats, and 2**63 - 1 as a float is 2**63: a client
-    (or a fuzzer) would read that one past the largest id is valid. The schema, built on its
-    first request, is published with every whole bound an exact integer, clamped to the 64-bit
-    range it stands for."""
-    app.plugins.get(OpenAPIPlugin).__class__ = _ExactBoundsOpenAPI
+    """The schema, built on its first request, published with two corrections of Litestar's
+    rendering: numeric bounds are written as floats, and 2**63 - 1 as a float is 2**63 (a
+    client, or a fuzzer, would read that one past the largest id is valid), so every whole
+    bound is an exact integer clamped to the 64-bit range it stands for; and the items of an
+    ``Annotated[tuple[X, ...], Meta(...)]`` come out as ``oneOf: [X, {}]``, which no value can
+    satisfy (it matches both), so they are ``X``."""
+    app.plugins.get(OpenAPIPlugin).__class__ = _CorrectedOpenAPI
 
 
-class _ExactBoundsOpenAPI(OpenAPIPlugin):
+class _CorrectedOpenAPI(OpenAPIPlugin):
     __slots__ = ()
 
     def provide_openapi_schema(self) -> dict[str, Any]:
         if not self._openapi_schema:
-            self._openapi_schema = _exact_bounds(super().provide_openapi_schema())
+            self._openapi_schema = _corrected(super().provide_openapi_schema())
         return self._openapi_schema
 
 
-def _exact_bounds(node: Any) -> Any:
+def _corrected(node: Any) -> Any:
     if isinstance(node, list):
-        return [_exact_bounds(child) for child in node]
+        return [_corrected(child) for child in node]
     if not isinstance(node, dict):
         return node
-    exact = {key: _exact_bounds(value) for key, value in node.items()}
+    fixed = {key: _corrected(value) for key, value in node.items()}
     for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        value = exact.get(key)
+        value = fixed.get(key)
         if isinstance(value, float) and value.is_integer():
-            exact[key] = max(-INT64_MAX - 1, min(INT64_MAX, int(value)))
-    return exact
+            fixed[key] = max(-INT64_MAX - 1, min(INT64_MAX, int(value)))
+    alternatives = fixed.get("oneOf")
+    if isinstance(alternatives, list) and len(alternatives) == 2 and {} in alternatives:
+        del fixed["oneOf"]
+        fixed.update(next(alternative for alternative in alternatives if alternative != {}))
+    return fixed
