@@ -203,7 +203,7 @@ def _greatest(value: Any) -> Any:
     return case((value > 0, value), else_=0)
 
 
-def list_markers(connection: Connection, owner: UUID) -> list[MarkerView]:
+def list_markers(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[MarkerView]:
     markers, plans, items = MARKERS.view, PLANS.view, CATALOG_ITEMS.view
     held = _held().label("held")
     name = (
@@ -216,6 +216,8 @@ def list_markers(connection: Connection, owner: UUID) -> list[MarkerView]:
         .outerjoin(plans, plans.c.plan_id == markers.c.plan_id)
         .where(markers.c.owner_id == owner)
         .order_by(markers.c.type_id, markers.c.location_id)
+        .limit(limit)
+        .offset(offset)
     )
     views = []
     for row in connection.execute(query):
@@ -252,7 +254,9 @@ class Deficit(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     deficit: int
 
 
-def buy_list(connection: Connection, owner: UUID, location_id: int | None = None) -> list[Deficit]:
+def buy_list(
+    connection: Connection, owner: UUID, location_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[Deficit]:
     """Deficits to buy: markers with auto-production enabled are left out, so one deficit is
     never sourced twice (the spec's exclusion in GetStockpileDeficitsForConfig)."""
     markers = MARKERS.view
@@ -271,7 +275,12 @@ def buy_list(connection: Connection, owner: UUID, location_id: int | None = None
             current_quantity=m["held"],
             deficit=m["desired_quantity"] - m["held"],
         )
-        for m in (row._mapping for row in connection.execute(query.order_by(markers.c.type_id, markers.c.location_id)))
+        for m in (
+            row._mapping
+            for row in connection.execute(
+                query.order_by(markers.c.type_id, markers.c.location_id).limit(limit).offset(offset)
+            )
+        )
     ]
 
 
@@ -292,12 +301,14 @@ def auto_production_markers(connection: Connection) -> list[MarkerDeficit]:
     ]
 
 
-def holdings(connection: Connection, owner: UUID, location_id: int | None = None) -> list[Holding]:
+def holdings(
+    connection: Connection, owner: UUID, location_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[Holding]:
     assets = ASSETS.view
     query = select(assets.c.type_id, assets.c.location_id, assets.c.quantity).where(assets.c.owner_id == owner)
     if location_id is not None:
         query = query.where(assets.c.location_id == location_id)
-    rows = connection.execute(query.order_by(assets.c.location_id, assets.c.type_id))
+    rows = connection.execute(query.order_by(assets.c.location_id, assets.c.type_id).limit(limit).offset(offset))
     return [Holding(type_id=t, location_id=loc, quantity=q) for t, loc, q in rows]
 
 

@@ -50,7 +50,12 @@ def nested(depth: int) -> str:
         ("POST", "/v1/stockpiles", {"typeId": 34, "locationId": 1, "desiredQuantity": HUGE}, "desiredQuantity"),
         ("PUT", "/v1/industry/characters/1", {"name": "Ann", "skills": {"industry": "5"}}, "skills.industry"),
         ("POST", "/v1/market/prices", {"regionId": HUGE, "quotes": [{"typeId": 34, "lowestSell": 1}]}, "regionId"),
-        ("POST", "/v1/manufacturing/containers", {"containerId": "c", "systemSymbol": "X\u0000", "strategy": "s"}, None),
+        (
+            "POST",
+            "/v1/manufacturing/containers",
+            {"containerId": "c", "systemSymbol": "X\u0000", "strategy": "s"},
+            None,
+        ),
     ],
 )
 def test_a_value_its_column_cannot_hold_is_a_400_naming_the_field_and_records_nothing(
@@ -97,9 +102,7 @@ def test_floats_are_finite_and_bounded(alice: Api) -> None:
         ("/v1/production/economics/opportunities", {"region_id": "1", "min_roi": "inf"}, "min_roi"),
     ],
 )
-def test_query_and_path_parameters_are_bounded_too(
-    alice: Api, path: str, params: dict[str, str], field: str
-) -> None:
+def test_query_and_path_parameters_are_bounded_too(alice: Api, path: str, params: dict[str, str], field: str) -> None:
     method = "PUT" if path.startswith("/v1/industry/characters/") else "GET"
     answer = alice.client.request(method, path, params=params, headers=alice.headers, json={"name": "Ann"})
     assert (answer.status_code, answer.json()["field"]) == (400, field), answer.text
@@ -143,3 +146,59 @@ def test_without_a_valid_token_every_request_is_a_401_before_it_is_read(
 def test_health_version_and_the_schema_stay_public(alice: Api) -> None:
     for path in ("/health", "/v1/version", "/schema/openapi.json"):
         assert alice.client.get(path).status_code == 200, path
+
+
+def test_lists_are_read_a_page_at_a_time(alice: Api) -> None:
+    for character_id in (1, 2, 3):
+        position = alice.put(f"/v1/industry/characters/{character_id}", json={"name": f"c{character_id}"}).json()
+    wait = {"minPosition": position["position"]}
+
+    def ids(**page: int) -> list[int]:
+        answer = alice.get("/v1/industry/characters", params={**wait, **page})
+        assert answer.status_code == 200, answer.text
+        return [character["characterId"] for character in answer.json()]
+
+    assert ids() == [1, 2, 3]
+    assert ids(limit=2) == [1, 2] and ids(limit=2, offset=2) == [3] and ids(offset=3) == []
+    answer = alice.get("/v1/industry/characters", params={"limit": 10_001})
+    assert (answer.status_code, answer.json()["field"]) == (400, "limit")
+
+
+def test_the_schema_states_every_page_size_and_limit(alice: Api) -> None:
+    schema = alice.client.get("/schema/openapi.json").json()
+    lists = [
+        (path, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method == "get"
+        and operation["responses"]["200"]["content"]["application/json"]["schema"].get("type") == "array"
+    ]
+    assert len(lists) >= 8
+    for path, operation in lists:
+        parameters = {parameter["name"]: parameter["schema"] for parameter in operation.get("parameters", [])}
+        assert {"limit", "offset"} <= set(parameters), path
+        assert isinstance(parameters["limit"]["maximum"], int) and "default" in parameters["limit"], path
+    job = schema["components"]["schemas"]["CreateJob"]["properties"]
+    assert job["productTypeId"]["maximum"] == 2**63 - 1 and job["notes"]["maxLength"] == 2000
+
+
+def test_every_route_declares_its_errors_with_the_error_body(alice: Api) -> None:
+    schema = alice.client.get("/schema/openapi.json").json()
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, operations in schema["paths"].items():
+        if path.startswith("/schema") or path in ("/health", "/v1/version"):
+            continue
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"400", "401", "404", "422", "503"} | ({"409"} if method != "get" else set())
+            expected |= {"413"} if "requestBody" in operation else set()
+            assert expected <= set(responses), (method, path)
+            for status in expected:
+                assert responses[status]["content"]["application/json"]["schema"] == error, (method, path, status)
+    assert set(schema["components"]["schemas"]["ErrorBody"]["required"]) == {"error", "detail", "field"}
+
+
+def test_a_wrong_method_is_a_405_naming_the_allowed_ones(alice: Api) -> None:
+    answer = alice.delete("/v1/industry/jobs")
+    assert answer.status_code == 405 and set(answer.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert answer.json()["error"] == "method_not_allowed"

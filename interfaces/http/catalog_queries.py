@@ -34,6 +34,8 @@ from interfaces.http.catalog_schemas import (
     VersionList,
 )
 from interfaces.http.context import MinPosition, await_projection, read_cached, read_model, system_of
+from interfaces.http.paging import Offset
+from interfaces.http.paging import limit as page_limit
 from interfaces.http.schemas import BoughtList
 from projections.catalog import (
     CatalogSnapshot,
@@ -49,6 +51,7 @@ from projections.catalog import (
 
 MAX_SEARCH = 100
 MAX_QUERY_LIST = 4000  # characters of a comma-separated list parameter
+ItemsLimit = page_limit(default=50, maximum=1000)
 
 TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1, le=INT64_MAX)]
 Choices = Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...", max_length=MAX_QUERY_LIST)]
@@ -74,10 +77,11 @@ async def get_items(
     state: State,
     user_id: NamedDependency[UUID],
     search: Annotated[str, QueryParameter(description="Part of the name, any case", max_length=MAX_SEARCH)] = "",
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
+    limit: ItemsLimit = 50,
+    offset: Offset = 0,
     min_position: MinPosition = None,
 ) -> ItemList:
-    return ItemList(items=await _query(state, min_position, search_items, user_id, search.strip(), limit))
+    return ItemList(items=await _query(state, min_position, search_items, user_id, search.strip(), limit, offset))
 
 
 @get("/v1/catalog/items/{type_id:int}", tags=["queries"])

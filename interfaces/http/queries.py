@@ -26,6 +26,7 @@ from domain.errors import NotFound
 from domain.limits import INT32_MAX
 from interfaces.http.commands import ContainerIdPath
 from interfaces.http.context import MinPosition, await_projection, read_cached, read_model, system_of
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from interfaces.http.schemas import (
     ConfigHistoryOut,
     ConfigOut,
@@ -67,11 +68,15 @@ async def _container(state: State, user_id: UUID, container_id: str, min_positio
 
 @get("/v1/manufacturing/containers", tags=["queries"])
 async def get_containers(
-    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> ContainerList:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
-    views = await read_model(system, list_containers, user_id)
+    views = await read_model(system, list_containers, user_id, limit, offset)
     return ContainerList(containers=[ContainerOut.of(view) for view in views])
 
 
