@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.exceptions import ClientException, ValidationException
-from litestar.utils.empty import value_or_default
+from litestar.types import Empty
 
 _PATH = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<path>[^`]*)`$", re.DOTALL)
 
@@ -35,7 +35,7 @@ def body_error(error: msgspec.ValidationError) -> ValidationException:
 
 class StrictRequest(Request[Any, Any, Any]):
     async def json(self) -> Any:
-        if value_or_default(self._json, None) is not None:
+        if self._json is not Empty:
             return self._json
         data_field = self.route_handler.parsed_data_field
         body = await self.body()
