@@ -125,9 +125,7 @@ class PostgresHead:
     async def __call__(self) -> int:
         loop = asyncio.get_running_loop()
         if self._connection is None or self._connection.closed or self._loop is not loop:
-            self._connection = await psycopg.AsyncConnection.connect(
-                self._conninfo, autocommit=True, connect_timeout=5
-            )
+            self._connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True, connect_timeout=5)
             self._loop = loop
         connection = self._connection
         try:

@@ -323,12 +323,12 @@ def _structs(rows: Iterable[Any], struct: type[S]) -> list[S]:
     return [msgspec.convert(row, struct, from_attributes=True) for row in rows]
 
 
-def search_items(connection: Connection, owner: UUID, text: str, limit: int) -> list[Item]:
+def search_items(connection: Connection, owner: UUID, text: str, limit: int, offset: int = 0) -> list[Item]:
     table = CATALOG_ITEMS.view
     query = select(table).where(table.c.owner_id == owner)
     if text:
         query = query.where(table.c.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
-    rows = connection.execute(query.order_by(table.c.name, table.c.type_id).limit(limit))
+    rows = connection.execute(query.order_by(table.c.name, table.c.type_id).limit(limit).offset(offset))
     return _structs(rows, Item)
 
 

@@ -506,12 +506,19 @@ def _plans_query() -> Any:
     return select(plans, _product_name(plans).label("product_name"))
 
 
-def list_plans(connection: Connection, owner: UUID, product_type_id: int | None = None) -> list[PlanSummary]:
+def list_plans(
+    connection: Connection,
+    owner: UUID,
+    product_type_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[PlanSummary]:
     plans = PLANS.view
     query = _plans_query().where(plans.c.owner_id == owner)
     if product_type_id is not None:
         query = query.where(plans.c.product_type_id == product_type_id)
-    return [_plan_summary(row) for row in connection.execute(query.order_by(plans.c.name, plans.c.plan_id))]
+    query = query.order_by(plans.c.name, plans.c.plan_id).limit(limit).offset(offset)
+    return [_plan_summary(row) for row in connection.execute(query)]
 
 
 def find_plan(connection: Connection, owner: UUID, plan_id: UUID) -> PlanView | None:
@@ -643,6 +650,7 @@ def list_jobs(
     plan_run_id: UUID | None = None,
     esi_job_ids: Sequence[int] | None = None,
     limit: int = 10_000,
+    offset: int = 0,
 ) -> list[JobView]:
     jobs = JOBS.view
     query = select(jobs, _product_name(jobs).label("product_name")).where(jobs.c.owner_id == owner)
@@ -654,7 +662,7 @@ def list_jobs(
         query = query.where(jobs.c.plan_run_id == plan_run_id)
     if esi_job_ids is not None:
         query = query.where(jobs.c.esi_job_id.in_(list(esi_job_ids)))
-    query = query.order_by(jobs.c.sort_order.desc(), jobs.c.created_at, jobs.c.job_id).limit(limit)
+    query = query.order_by(jobs.c.sort_order.desc(), jobs.c.created_at, jobs.c.job_id).limit(limit).offset(offset)
     return [_job_view(row) for row in connection.execute(query)]
 
 
@@ -700,12 +708,14 @@ def pending_output(
     ]
 
 
-def list_characters(connection: Connection, owner: UUID) -> list[Character]:
+def list_characters(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[Character]:
     table = CHARACTERS.view
     rows = connection.execute(
         select(table.c.character_id, table.c.name, table.c.skills)
         .where(table.c.owner_id == owner)
         .order_by(table.c.character_id)
+        .limit(limit)
+        .offset(offset)
     )
     return [
         msgspec.convert({"characterId": cid, "name": name, "skills": skills}, Character) for cid, name, skills in rows

@@ -196,9 +196,12 @@ def _container_view(row: Any) -> ContainerView:
     )
 
 
-def list_containers(connection: Connection, owner_id: UUID) -> list[ContainerView]:
+def list_containers(
+    connection: Connection, owner_id: UUID, limit: int | None = None, offset: int = 0
+) -> list[ContainerView]:
     table = CONTAINERS.view
-    rows = connection.execute(select(table).where(table.c.owner_id == owner_id).order_by(table.c.container_id))
+    query = select(table).where(table.c.owner_id == owner_id).order_by(table.c.container_id)
+    rows = connection.execute(query.limit(limit).offset(offset))
     return [_container_view(row) for row in rows]
 
 

@@ -343,7 +343,7 @@ class RegionMarket(msgspec.Struct, frozen=True):
     job_site: JobSite | None
 
 
-def list_regions(connection: Connection, owner: UUID) -> list[RegionView]:
+def list_regions(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[RegionView]:
     regions, prices = REGIONS.view, PRICES.view
     items = (
         select(func.count())
@@ -351,7 +351,11 @@ def list_regions(connection: Connection, owner: UUID) -> list[RegionView]:
         .scalar_subquery()
     )
     rows = connection.execute(
-        select(regions, items.label("items")).where(regions.c.owner_id == owner).order_by(regions.c.region_id)
+        select(regions, items.label("items"))
+        .where(regions.c.owner_id == owner)
+        .order_by(regions.c.region_id)
+        .limit(limit)
+        .offset(offset)
     )
     return [
         RegionView(

@@ -203,7 +203,7 @@ def _greatest(value: Any) -> Any:
     return case((value > 0, value), else_=0)
 
 
-def list_markers(connection: Connection, owner: UUID) -> list[MarkerView]:
+def list_markers(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[MarkerView]:
     markers, plans, items = MARKERS.view, PLANS.view, CATALOG_ITEMS.view
     held = _held().label("held")
     name = (
@@ -216,6 +216,8 @@ def list_markers(connection: Connection, owner: UUID) -> list[MarkerView]:
         .outerjoin(plans, plans.c.plan_id == markers.c.plan_id)
         .where(markers.c.owner_id == owner)
         .order_by(markers.c.type_id, markers.c.location_id)
+        .limit(limit)
+        .offset(offset)
     )
     views = []
     for row in connection.execute(query):
@@ -256,7 +258,9 @@ class Deficit(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     reason: BuyReason  # manual: auto-production is off; no_plan: on, but no plan to produce with
 
 
-def buy_list(connection: Connection, owner: UUID, location_id: int | None = None) -> list[Deficit]:
+def buy_list(
+    connection: Connection, owner: UUID, location_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[Deficit]:
     """Deficits to buy. Markers that auto-production covers (enabled, with a plan) are left
     out, so one deficit is never sourced twice (the spec's exclusion in
     GetStockpileDeficitsForConfig); a marker enabled without a plan (never linked, or its
@@ -280,7 +284,12 @@ def buy_list(connection: Connection, owner: UUID, location_id: int | None = None
             deficit=m["desired_quantity"] - m["held"],
             reason="no_plan" if m["enabled"] else "manual",
         )
-        for m in (row._mapping for row in connection.execute(query.order_by(markers.c.type_id, markers.c.location_id)))
+        for m in (
+            row._mapping
+            for row in connection.execute(
+                query.order_by(markers.c.type_id, markers.c.location_id).limit(limit).offset(offset)
+            )
+        )
     ]
 
 
@@ -298,19 +307,19 @@ def auto_production_markers(connection: Connection) -> list[MarkerDeficit]:
         markers.c.parallelism,
     ).where(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None))
     return [
-        MarkerDeficit(
-            marker_id=m, owner_id=o, plan_id=p, type_id=t, location_id=loc, deficit=int(d), parallelism=par
-        )
+        MarkerDeficit(marker_id=m, owner_id=o, plan_id=p, type_id=t, location_id=loc, deficit=int(d), parallelism=par)
         for m, o, p, t, loc, d, par in connection.execute(query)
     ]
 
 
-def holdings(connection: Connection, owner: UUID, location_id: int | None = None) -> list[Holding]:
+def holdings(
+    connection: Connection, owner: UUID, location_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[Holding]:
     assets = ASSETS.view
     query = select(assets.c.type_id, assets.c.location_id, assets.c.quantity).where(assets.c.owner_id == owner)
     if location_id is not None:
         query = query.where(assets.c.location_id == location_id)
-    rows = connection.execute(query.order_by(assets.c.location_id, assets.c.type_id))
+    rows = connection.execute(query.order_by(assets.c.location_id, assets.c.type_id).limit(limit).offset(offset))
     return [Holding(type_id=t, location_id=loc, quantity=q) for t, loc, q in rows]
 
 

@@ -414,7 +414,7 @@ def test_unknown_items_plans_and_sorts(alice: Api) -> None:
         ({"quotes": quotes({TRIT: 4.0})}, "regionId"),
         ({"regionId": FORGE}, "quotes"),
         ({"regionId": FORGE, "quotes": quotes({TRIT: 4.0}), "observedAt": "2999-01-01T00:00:00Z"}, "observedAt"),
-        ({"regionId": FORGE, "jobSite": {"solarSystemId": JITA, "facilityTax": -0.1}}, "facilityTax"),
+        ({"regionId": FORGE, "jobSite": {"solarSystemId": JITA, "facilityTax": -0.1}}, "jobSite.facilityTax"),
         ({"regionId": FORGE, "quotes": [{"typeId": 0, "lowestSell": 1}]}, "quotes[0].typeId"),
         ({"regionId": FORGE, "prices": []}, None),
     ],

@@ -328,5 +328,7 @@ def test_the_cli_lists_dead_letters_and_retries_them(tmp_path: Path, settings: S
     retried = run_cli("projections", "retry", "industry", cwd=tmp_path, database_url=settings.database_url)
     assert retried.returncode == 0, retried.stderr
     lines = retried.stdout.splitlines()
-    assert lines[0].startswith(f"failed   position {position}  JobQueued {poisoned.id} v1  user {user_id}  attempts 6  ")
+    assert lines[0].startswith(
+        f"failed   position {position}  JobQueued {poisoned.id} v1  user {user_id}  attempts 6  "
+    )
     assert lines[1] == "industry: 0 applied, 1 still dead letters"

@@ -16,8 +16,8 @@ from domain.errors import Conflict
 from domain.events import CommandMeta
 from domain.manufacturing.config import CoordinatorMode, ManufacturingConfig
 from domain.manufacturing.container import ConfigChanged, Container, ContainerRegistered, container_aggregate_id
-from projections.manufacturing import list_containers
 from domain.manufacturing.supply import SupplyLevel
+from projections.manufacturing import list_containers
 
 
 def meta(user_id: uuid.UUID, correlation: str = "corr-1", causation: str | None = None) -> CommandMeta:

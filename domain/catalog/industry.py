@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import msgspec
 
 from domain.errors import InvalidInput
+from domain.limits import Fraction
 
 
 class Security(enum.Enum):
@@ -35,10 +36,10 @@ class Security(enum.Enum):
 class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Where a job runs. Bonuses are fractions (0.01 = 1%); they are settings, not constants."""
 
-    structure_material_bonus: float = 0.0  # engineering complexes: 0.01
-    structure_time_bonus: float = 0.0  # Raitaru 0.15, Azbel 0.20, Sotiyo 0.30
-    rig_material_bonus: float = 0.0  # T1 ME rig 0.02, T2 0.024
-    rig_time_bonus: float = 0.0  # T1 TE rig 0.20, T2 0.24
+    structure_material_bonus: Fraction = 0.0  # engineering complexes: 0.01
+    structure_time_bonus: Fraction = 0.0  # Raitaru 0.15, Azbel 0.20, Sotiyo 0.30
+    rig_material_bonus: Fraction = 0.0  # T1 ME rig 0.02, T2 0.024
+    rig_time_bonus: Fraction = 0.0  # T1 TE rig 0.20, T2 0.24
     security: Security = Security.HIGH
 
 

@@ -8,8 +8,23 @@ games) only has to produce a ``CatalogData``.
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 import msgspec
+
+from domain.limits import (
+    MAX_BATCH,
+    MAX_SMALL_LIST,
+    Amount,
+    Count,
+    Fraction,
+    GameId,
+    Label,
+    Name,
+    OptionalText,
+    PositiveCount,
+    Quantity,
+)
 
 
 class ActivityKind(enum.Enum):
@@ -52,50 +67,50 @@ class Struct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_u
 
 
 class Item(Struct):
-    type_id: int
-    name: str
-    group_id: int | None = None
-    group_name: str | None = None
-    category_id: int | None = None
-    category_name: str | None = None
-    volume: float | None = None  # m3; None where unknown
-    portion_size: int = 1
-    market_group_id: int | None = None
+    type_id: GameId
+    name: Name
+    group_id: GameId | None = None
+    group_name: OptionalText | None = None
+    category_id: GameId | None = None
+    category_name: OptionalText | None = None
+    volume: Amount | None = None  # m3; None where unknown
+    portion_size: PositiveCount = 1
+    market_group_id: GameId | None = None
     published: bool = True
 
 
 class Material(Struct):
-    type_id: int
-    quantity: int
+    type_id: GameId
+    quantity: Quantity
 
 
 class Product(Struct):
-    type_id: int
-    quantity: int
-    probability: float | None = None  # invention's base chance
+    type_id: GameId
+    quantity: Quantity
+    probability: Fraction | None = None  # invention's base chance
 
 
 class Skill(Struct):
-    type_id: int
-    level: int
+    type_id: GameId
+    level: Count
 
 
 class Activity(Struct):
     kind: ActivityKind
-    time: int  # base seconds per run
-    materials: tuple[Material, ...] = ()
-    products: tuple[Product, ...] = ()
-    skills: tuple[Skill, ...] = ()
+    time: Count  # base seconds per run
+    materials: Annotated[tuple[Material, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
+    products: Annotated[tuple[Product, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
+    skills: Annotated[tuple[Skill, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
 
 
 class Recipe(Struct):
     """A blueprint or reaction formula (itself a type) with its activities."""
 
-    recipe_id: int
-    name: str | None = None
-    max_runs: int | None = None  # maxProductionLimit
+    recipe_id: GameId
+    name: OptionalText | None = None
+    max_runs: Count | None = None  # maxProductionLimit
     primary: bool = False  # the game's usual recipe where several make one product
-    activities: tuple[Activity, ...] = ()
+    activities: Annotated[tuple[Activity, ...], msgspec.Meta(max_length=len(ActivityKind))] = ()
 
     def activity(self, kind: ActivityKind) -> Activity | None:
         return next((activity for activity in self.activities if activity.kind is kind), None)
@@ -104,19 +119,19 @@ class Recipe(Struct):
 class CatalogData(Struct):
     """A whole catalog as read from a source, before it is recorded."""
 
-    game: str = "eve"
-    items: tuple[Item, ...] = ()
-    recipes: tuple[Recipe, ...] = ()
+    game: Label = "eve"
+    items: Annotated[tuple[Item, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    recipes: Annotated[tuple[Recipe, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
 
 
 class CatalogFile(Struct):
     """Our own JSON catalog format (see catalog.schema.json)."""
 
-    format: str = "manufactory-catalog"
-    version: int = 1
-    game: str = "eve"
-    items: tuple[Item, ...] = ()
-    recipes: tuple[Recipe, ...] = ()
+    format: Label = "manufactory-catalog"
+    version: Count = 1
+    game: Label = "eve"
+    items: Annotated[tuple[Item, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    recipes: Annotated[tuple[Recipe, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
 
 
 def catalog_json_schema() -> dict[str, object]:

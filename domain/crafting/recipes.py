@@ -1,14 +1,14 @@
 """Recipes (what a job turns into what) and the thread-safe registry that validates and indexes them.
 
 A recipe is checked once, when it is registered, so the hot paths (start, update) can trust
-it: quantities are positive integers, probabilities lie in (0, 1], the duration is finite
-and not negative, no input item is listed twice (a consumed item that is also a tool would
-make "has the tool" ambiguous) and the metadata is plain JSON data (so export never fails).
+it: quantities are positive integers, probabilities lie in (0, 1], the duration is at most
+ten years and not negative, no input item is listed twice (a consumed item that is also a tool would
+make "has the tool" ambiguous) and the metadata is plain JSON data nested at most 32 deep
+(so export never fails).
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -16,12 +16,13 @@ from typing import Annotated, Any
 import msgspec
 
 from domain.crafting.errors import DuplicateRecipe, InvalidRecipe, UnknownRecipe
+from domain.limits import INT32_MAX, MAX_SMALL_LIST, Key, Label, OptionalText, Seconds, check_depth
 from domain.work_limits import CRAFTING_MAX_DURATION, CRAFTING_MAX_QUANTITY
 
-NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
-Positive = Annotated[int, msgspec.Meta(ge=1)]
+NonEmpty = Key
+Positive = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
 Probability = Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
-Seconds = Annotated[float, msgspec.Meta(ge=0.0)]
+MAX_RECIPES = 10 * MAX_SMALL_LIST  # per registration
 
 CATALOG_FORMAT = 1
 
@@ -43,7 +44,7 @@ class ItemYield(msgspec.Struct, frozen=True, gc=False):
     """
 
     item: NonEmpty
-    quantity: Annotated[int, msgspec.Meta(ge=0)]
+    quantity: Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)]
     probability: Probability = 1.0
 
 
@@ -58,19 +59,22 @@ class Recipe(msgspec.Struct, frozen=True, kw_only=True):
     """A transformation rule. ``duration`` is in seconds; 0 makes the job complete as it starts."""
 
     id: NonEmpty
-    name: str = ""
-    category: str = ""
-    inputs: tuple[ItemRequirement, ...] = ()
-    outputs: tuple[ItemYield, ...] = ()
+    name: OptionalText = ""
+    category: Label = ""
+    inputs: Annotated[tuple[ItemRequirement, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
+    outputs: Annotated[tuple[ItemYield, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
     duration: Seconds = 0.0
     metadata: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_depth(self.metadata)
 
 
 class RecipeCatalog(msgspec.Struct, kw_only=True):
     """The export/import document: a format number and the recipes in registration order."""
 
     format: int = CATALOG_FORMAT
-    recipes: list[Recipe] = msgspec.field(default_factory=list)
+    recipes: Annotated[list[Recipe], msgspec.Meta(max_length=MAX_RECIPES)] = msgspec.field(default_factory=list)
 
 
 def validate_recipe(recipe: Recipe) -> Recipe:
@@ -90,8 +94,6 @@ def validate_recipe(recipe: Recipe) -> Recipe:
         raise InvalidRecipe(f"recipe {label}: {message}", field) from error
     if not checked.id.strip():
         raise InvalidRecipe("recipe id must not be blank", "id")
-    if not math.isfinite(checked.duration):
-        raise InvalidRecipe(f"recipe {label}: duration must be finite", "duration")
     if not checked.outputs:
         raise InvalidRecipe(f"recipe {label}: needs at least one output", "outputs")
     for output in checked.outputs:

@@ -19,6 +19,7 @@ from domain.catalog.industry import Skills
 from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, NotFound
 from domain.events import CommandMeta, Event, utcnow
+from domain.limits import Count
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 _ROSTER_NAMESPACE = UUID("9d3a4c55-0f61-4b0e-9b0e-7a51c2e8d4f1")
@@ -29,15 +30,15 @@ def roster_id(owner_id: UUID) -> UUID:
 
 
 class CharacterSkills(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True):
-    industry: int = 0
-    advanced_industry: int = 0
-    mass_production: int = 0
-    advanced_mass_production: int = 0
-    reactions: int = 0
-    mass_reactions: int = 0
-    advanced_mass_reactions: int = 0
-    laboratory_operation: int = 0
-    advanced_laboratory_operation: int = 0
+    industry: Count = 0  # 0-5, checked by ``validated`` (a range of the game, not of storage)
+    advanced_industry: Count = 0
+    mass_production: Count = 0
+    advanced_mass_production: Count = 0
+    reactions: Count = 0
+    mass_reactions: Count = 0
+    advanced_mass_reactions: Count = 0
+    laboratory_operation: Count = 0
+    advanced_laboratory_operation: Count = 0
 
     def validated(self) -> CharacterSkills:
         for name in self.__struct_fields__:

@@ -13,27 +13,29 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
 
 from domain.catalog.model import ActivityKind
+from domain.limits import Count, GameId, text
 
 
 class GameJob(msgspec.Struct, frozen=True, kw_only=True):
     """One job as ESI's ``/characters/{id}/industry/jobs/`` reports it (its field names);
     fields we do not use are ignored."""
 
-    job_id: int
-    blueprint_type_id: int
-    activity_id: int
-    runs: int
-    status: str  # active, paused, ready, delivered, cancelled, reverted
+    job_id: GameId
+    blueprint_type_id: GameId
+    activity_id: Count
+    runs: Count
+    status: Annotated[str, text(16)]  # active, paused, ready, delivered, cancelled, reverted
     start_date: datetime
     end_date: datetime
-    facility_id: int | None = None
-    station_id: int | None = None
-    installer_id: int | None = None
+    facility_id: GameId | None = None
+    station_id: GameId | None = None
+    installer_id: GameId | None = None
     completed_date: datetime | None = None
 
 

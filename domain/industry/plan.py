@@ -23,6 +23,7 @@ from domain.catalog.industry import NPC_STATION, Facility, validate_levels
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.events import CommandMeta, Event, utcnow
+from domain.limits import GameId, SignedAmount
 from domain.work_limits import DEFAULT_LIMITS, WorkLimitExceeded, WorkLimits
 
 MAX_NAME = 200
@@ -81,9 +82,9 @@ class TransportSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel
     """How goods move between a plan's stations: hauled at ``cost_per_m3`` plus
     ``collateral_rate`` of their value; bought materials start at the hub station."""
 
-    hub_station_id: int
-    cost_per_m3: float = 0.0
-    collateral_rate: float = 0.0
+    hub_station_id: GameId
+    cost_per_m3: SignedAmount = 0.0  # not negative: ``validated``
+    collateral_rate: SignedAmount = 0.0  # a fraction: ``validated``
 
     def validated(self) -> TransportSettings:
         if self.cost_per_m3 < 0:

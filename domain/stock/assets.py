@@ -17,6 +17,7 @@ import msgspec
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput
 from domain.events import CommandMeta, Event, utcnow
+from domain.limits import GameId, Quantity
 
 _ASSETS_NAMESPACE = UUID("2b7f0d3e-6a1c-4e85-9f2d-8c4b1a7e5d09")
 MAX_QUANTITY = 10**15
@@ -27,9 +28,9 @@ def assets_id(owner_id: UUID) -> UUID:
 
 
 class Holding(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    type_id: int
-    location_id: int
-    quantity: int
+    type_id: GameId
+    location_id: GameId
+    quantity: Quantity
 
 
 class HoldingChange(msgspec.Struct, frozen=True, array_like=True):

@@ -11,13 +11,21 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from application.system import Manufactory
+from interfaces.http.bodies import StrictRequest
 from interfaces.http.catalog_queries import catalog_query_routes
 from interfaces.http.commands import command_routes
-from interfaces.http.context import CONSISTENCY_PARAMETER, TokenCache, authenticated_user, read_consistency
+from interfaces.http.context import (
+    CONSISTENCY_PARAMETER,
+    BearerAuthentication,
+    TokenCache,
+    current_user,
+    read_consistency,
+)
 from interfaces.http.crafting_commands import crafting_command_routes
 from interfaces.http.crafting_queries import crafting_query_routes
 from interfaces.http.economics_queries import economics_query_routes
@@ -30,10 +38,13 @@ from interfaces.http.market_commands import market_command_routes
 from interfaces.http.market_queries import market_query_routes
 from interfaces.http.me_commands import me_command_routes
 from interfaces.http.me_queries import me_query_routes
+from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.queries import query_routes, service_routes
 from interfaces.http.stock_commands import stock_command_routes
 from interfaces.http.stock_queries import stock_query_routes
 from projections.cache import ReadCache
+
+SCHEMA_PATH = "/schema"
 
 
 def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar:
@@ -54,7 +65,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             system.auto_production.stop()
             system.projections.stop()
 
-    return Litestar(
+    app = Litestar(
         # One router for every handler: registered on the app one by one, handlers sharing a
         # path would be registered (and a sync one wrapped for its thread) once per neighbour.
         # The query handlers sit in a router of their own inside it, for the read consistency
@@ -63,34 +74,47 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             Router(
                 path="/",
                 route_handlers=[
-                    *command_routes(),
-                    *industry_command_routes(),
-                    *stock_command_routes(),
-                    *crafting_command_routes(),
-                    *market_command_routes(),
-                    *me_command_routes(),
-                    *service_routes(),
+                    *document_errors(
+                        [
+                            *command_routes(),
+                            *industry_command_routes(),
+                            *stock_command_routes(),
+                            *crafting_command_routes(),
+                            *market_command_routes(),
+                            *me_command_routes(),
+                            *service_routes(),
+                        ]
+                    ),
                     Router(
                         path="/",
-                        route_handlers=[
-                            *query_routes(),
-                            *catalog_query_routes(),
-                            *industry_query_routes(),
-                            *stock_query_routes(),
-                            *crafting_query_routes(),
-                            *market_query_routes(),
-                            *economics_query_routes(),
-                            *me_query_routes(),
-                        ],
+                        route_handlers=document_errors(
+                            [
+                                *query_routes(),
+                                *catalog_query_routes(),
+                                *industry_query_routes(),
+                                *stock_query_routes(),
+                                *crafting_query_routes(),
+                                *market_query_routes(),
+                                *economics_query_routes(),
+                                *me_query_routes(),
+                            ]
+                        ),
                         parameters={"consistency": CONSISTENCY_PARAMETER},
                         middleware=[read_consistency],
                     ),
                 ],
             )
         ],
-        dependencies={"user_id": Provide(authenticated_user)},
+        dependencies={"user_id": Provide(current_user)},
+        # Authentication comes before any body or parameter is parsed (/health, /v1/version and
+        # the schema are public); idempotency after it, since a key belongs to a user.
+        middleware=[
+            incomplete_reads_header(system.projections.incomplete),
+            DefineMiddleware(BearerAuthentication, exclude=[f"^{SCHEMA_PATH}"]),
+            IdempotencyMiddleware,
+        ],
+        request_class=StrictRequest,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[incomplete_reads_header(system.projections.incomplete), IdempotencyMiddleware],
         lifespan=[projections_alongside],
         state=State(
             {
@@ -104,11 +128,13 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         openapi_config=OpenAPIConfig(
             title="Manufactory",
             version="0.1.0",
-            path="/schema",
+            path=SCHEMA_PATH,
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         logging_config=None,
     )
+    publish_exact_bounds(app)
+    return app
 
 
 logging.getLogger("eventsourcing").setLevel(logging.WARNING)

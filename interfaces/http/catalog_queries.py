@@ -20,6 +20,7 @@ from domain.catalog.chains import StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
 from domain.catalog.model import Item
 from domain.errors import InvalidInput, NotFound
+from domain.limits import INT64_MAX
 from interfaces.http.catalog_schemas import (
     BillOut,
     ChainFlatOut,
@@ -33,6 +34,8 @@ from interfaces.http.catalog_schemas import (
     VersionList,
 )
 from interfaces.http.context import MinPosition, await_projection, read_cached, read_model, system_of
+from interfaces.http.paging import Offset
+from interfaces.http.paging import limit as page_limit
 from interfaces.http.schemas import BoughtList
 from projections.catalog import (
     CatalogSnapshot,
@@ -46,7 +49,12 @@ from projections.catalog import (
     search_items,
 )
 
-TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1)]
+MAX_SEARCH = 100
+MAX_QUERY_LIST = 4000  # characters of a comma-separated list parameter
+ItemsLimit = page_limit(default=50, maximum=1000)
+
+TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1, le=INT64_MAX)]
+Choices = Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...", max_length=MAX_QUERY_LIST)]
 
 
 async def _query(state: State, min_position: int | None, query: Any, *args: Any) -> Any:
@@ -68,11 +76,12 @@ async def user_catalog(state: State, user_id: UUID, min_position: int | None) ->
 async def get_items(
     state: State,
     user_id: NamedDependency[UUID],
-    search: Annotated[str, QueryParameter(description="Part of the name, any case")] = "",
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
+    search: Annotated[str, QueryParameter(description="Part of the name, any case", max_length=MAX_SEARCH)] = "",
+    limit: ItemsLimit = 50,
+    offset: Offset = 0,
     min_position: MinPosition = None,
 ) -> ItemList:
-    return ItemList(items=await _query(state, min_position, search_items, user_id, search.strip(), limit))
+    return ItemList(items=await _query(state, min_position, search_items, user_id, search.strip(), limit, offset))
 
 
 @get("/v1/catalog/items/{type_id:int}", tags=["queries"])
@@ -119,7 +128,7 @@ async def get_chain(
     user_id: NamedDependency[UUID],
     type_id: TypeIdPath,
     format: Annotated[Literal["tree", "flat"], QueryParameter()] = "tree",
-    recipe: Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...")] = "",
+    recipe: Choices = "",
     min_position: MinPosition = None,
 ) -> ChainTreeOut | ChainFlatOut:
     """The complete chain to raw materials: a tree, or the flat production_chains rows. A
@@ -145,11 +154,15 @@ async def get_materials(
     user_id: NamedDependency[UUID],
     type_id: TypeIdPath,
     runs: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
-    me: Annotated[int, QueryParameter(description="ME of every step (0-10)")] = 0,
-    te: Annotated[int, QueryParameter(description="TE of every step (0-20)")] = 0,
-    step: Annotated[str, QueryParameter(description="Per-step levels: typeId:me[:te],...")] = "",
-    buy: Annotated[str, QueryParameter(description="Items to buy instead of build: typeId,...")] = "",
-    recipe: Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...")] = "",
+    me: Annotated[int, QueryParameter(description="ME of every step", ge=0, le=10)] = 0,
+    te: Annotated[int, QueryParameter(description="TE of every step", ge=0, le=20)] = 0,
+    step: Annotated[
+        str, QueryParameter(description="Per-step levels: typeId:me[:te],...", max_length=MAX_QUERY_LIST)
+    ] = "",
+    buy: Annotated[
+        str, QueryParameter(description="Items to buy instead of build: typeId,...", max_length=MAX_QUERY_LIST)
+    ] = "",
+    recipe: Choices = "",
     structure_material_bonus: Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=0.5)] = 0.0,
     rig_material_bonus: Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=0.5)] = 0.0,
     structure_time_bonus: Annotated[float, QueryParameter(name="structureTimeBonus", ge=0, le=0.5)] = 0.0,
@@ -157,7 +170,9 @@ async def get_materials(
     industry: Annotated[int, QueryParameter(ge=0, le=5, description="Industry skill level")] = 0,
     advanced_industry: Annotated[int, QueryParameter(name="advancedIndustry", ge=0, le=5)] = 0,
     reactions: Annotated[int, QueryParameter(ge=0, le=5, description="Reactions skill level")] = 0,
-    science: Annotated[str, QueryParameter(description="Science skill levels: skillTypeId:level,...")] = "",
+    science: Annotated[
+        str, QueryParameter(description="Science skill levels: skillTypeId:level,...", max_length=MAX_QUERY_LIST)
+    ] = "",
     security: Annotated[Literal["high", "low", "null"], QueryParameter()] = "high",
     min_position: MinPosition = None,
 ) -> BillOut:

@@ -32,7 +32,7 @@ from interfaces.http.schemas import (
 from projections.manufacturing import ContainerView
 
 ContainerIdPath = Annotated[
-    str, PathParameter(description="The coordinator container's id, e.g. parallel-mfg-X1-YZ19-abc123")
+    str, PathParameter(description="The coordinator container's id, e.g. parallel-mfg-X1-YZ19-abc123", max_length=128)
 ]
 
 # What every command route needs beyond the user: who/why metadata and If-Match.

@@ -18,12 +18,14 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.params import QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from application.system import Manufactory
 from domain.errors import InvalidInput
 from domain.events import CommandMeta, utcnow
+from domain.limits import INT64_MAX
 from domain.users import hash_token
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.incomplete import note_projection, note_user
@@ -98,12 +100,12 @@ def system_of(state: State) -> Manufactory:
     return state.system  # type: ignore[no-any-return]
 
 
-def _bearer_token(request: Request) -> str | None:
+def _bearer_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def _holder(request: Request, token: str) -> TokenHolder | None:
+async def _holder(request: ASGIConnection[Any, Any, Any, Any], token: str) -> TokenHolder | None:
     token_hash = hash_token(token)
     cache: TokenCache = request.app.state.token_cache
     holder = cache.get(token_hash)
@@ -115,7 +117,7 @@ async def _holder(request: Request, token: str) -> TokenHolder | None:
     return holder
 
 
-async def authenticate(request: Request) -> TokenHolder:
+async def authenticate(request: ASGIConnection[Any, Any, Any, Any]) -> TokenHolder:
     """The holder of the request's bearer token: a 401 without one, for an unknown or revoked
     one, and (saying so) for an expired one."""
     token = _bearer_token(request)
@@ -131,13 +133,13 @@ async def authenticate(request: Request) -> TokenHolder:
     return holder
 
 
-async def authenticated_user(request: Request) -> UUID:
+async def authenticated_user(request: ASGIConnection[Any, Any, Any, Any]) -> UUID:
     user_id = (await authenticate(request)).user_id
     note_user(user_id)  # for X-Read-Model-Incomplete
     return user_id
 
 
-async def caller_is_admin(request: Request) -> bool:
+async def caller_is_admin(request: ASGIConnection[Any, Any, Any, Any]) -> bool:
     """For routes anyone may call that show more to an admin: any failure to authenticate
     (no token, a bad one, the database down) just means "not an admin"."""
     if _bearer_token(request) is None:
@@ -154,6 +156,20 @@ async def _record_use(system: Manufactory, token_id: UUID) -> None:
             record_token_use(connection, token_id, utcnow())
 
     await anyio.to_thread.run_sync(write)
+
+
+class BearerAuthentication(AbstractAuthenticationMiddleware):
+    """The token is checked before a handler reads its body or parameters: without a valid
+    token every route but the public ones answers 401, whatever else is wrong with the request
+    (and nothing of the request is parsed for a stranger)."""
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        return AuthenticationResult(user=await authenticated_user(connection), auth=None)
+
+
+async def current_user(request: Request) -> UUID:
+    """The ``user_id`` dependency: whom ``BearerAuthentication`` let in."""
+    return request.user  # type: ignore[no-any-return]
 
 
 def _id_header(request: Request, name: str) -> str | None:
@@ -298,6 +314,7 @@ MinPosition = Annotated[
         ge=0,
         description="Also wait until the read model has applied this log position (a command's `position`); "
         "beyond the newest position: 400",
+        le=INT64_MAX,
     ),
 ]
 

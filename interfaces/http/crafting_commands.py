@@ -21,6 +21,7 @@ from domain.crafting.recipes import CATALOG_FORMAT, RecipeCatalog
 from domain.crafting_world import World
 from domain.errors import InvalidInput
 from domain.events import CommandMeta
+from domain.limits import INT64_MAX
 from interfaces.http.commands import COMMAND_DEPENDENCIES
 from interfaces.http.context import system_of
 from interfaces.http.crafting_schemas import (
@@ -44,9 +45,11 @@ from interfaces.http.crafting_schemas import (
 )
 
 WorldIdPath = Annotated[UUID, PathParameter(description="The world's id")]
-ManagerIdPath = Annotated[str, PathParameter(description="A production manager of the world")]
-InventoryIdPath = Annotated[str, PathParameter(description="An inventory of the world")]
-SeqPath = Annotated[int, PathParameter(description="The job's number in its manager (job id 'manager#seq')", ge=1)]
+ManagerIdPath = Annotated[str, PathParameter(description="A production manager of the world", max_length=128)]
+InventoryIdPath = Annotated[str, PathParameter(description="An inventory of the world", max_length=128)]
+SeqPath = Annotated[
+    int, PathParameter(description="The job's number in its manager (job id 'manager#seq')", ge=1, le=INT64_MAX)
+]
 Replace = Annotated[bool, QueryParameter(description="Replace recipes whose id is taken (else 409)")]
 
 ROUTE = {"tags": ["crafting"], "dependencies": COMMAND_DEPENDENCIES, "sync_to_thread": True}

@@ -15,15 +15,15 @@ from litestar import get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from domain.crafting import Recipe
 from domain.crafting.recipes import RecipeCatalog
 from domain.crafting_world import World
-from interfaces.http.crafting_commands import BASE, InventoryIdPath, ManagerIdPath, SeqPath, WorldIdPath, crafting_of
 from interfaces.http.context import read_floor
+from interfaces.http.crafting_commands import BASE, InventoryIdPath, ManagerIdPath, SeqPath, WorldIdPath, crafting_of
 from interfaces.http.crafting_schemas import (
     InventoryList,
     InventoryOut,
@@ -36,7 +36,9 @@ from interfaces.http.crafting_schemas import (
 from interfaces.http.queries import STREAM_KEEPALIVE_SEC
 
 R = TypeVar("R")
-OwnerPath = Annotated[str, PathParameter(description="Who jobs are for in the game (the ``owner`` of a start)")]
+OwnerPath = Annotated[
+    str, PathParameter(description="Who jobs are for in the game (the ``owner`` of a start)", max_length=128)
+]
 STREAM_POLL_SEC = 0.25
 ROUTE = {"tags": ["crafting"], "sync_to_thread": True}
 
@@ -62,8 +64,10 @@ def get_recipes(
     state: State,
     user_id: NamedDependency[UUID],
     world_id: WorldIdPath,
-    category: Annotated[str | None, QueryParameter(description="Only recipes of this category")] = None,
-    output: Annotated[str | None, QueryParameter(description="Only recipes producing this item")] = None,
+    category: Annotated[str | None, QueryParameter(description="Only recipes of this category", max_length=64)] = None,
+    output: Annotated[
+        str | None, QueryParameter(description="Only recipes producing this item", max_length=128)
+    ] = None,
 ) -> RecipeCatalog:
     """The world's recipes in registration order, as a document ``POST .../recipe-imports`` reads."""
 
@@ -79,7 +83,12 @@ def get_recipes(
 
 
 @get(BASE + "/recipes/{recipe_id:str}", **ROUTE)
-def get_recipe(state: State, user_id: NamedDependency[UUID], world_id: WorldIdPath, recipe_id: FromPath[str]) -> Recipe:
+def get_recipe(
+    state: State,
+    user_id: NamedDependency[UUID],
+    world_id: WorldIdPath,
+    recipe_id: Annotated[str, PathParameter(description="The recipe's id", max_length=128)],
+) -> Recipe:
     return _read(state, world_id, user_id, lambda world, _: world.registry.get(recipe_id))
 
 

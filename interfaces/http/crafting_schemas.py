@@ -8,7 +8,7 @@ duration, metadata``: already one word per field), as do item stacks.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -25,7 +25,24 @@ from domain.crafting import (
     RefundPolicy,
 )
 from domain.crafting_world import InventoryView, ModifierGrant, World
+from domain.limits import (
+    MAX_SMALL_LIST,
+    Count,
+    Key,
+    Label,
+    Multiplier,
+    Name,
+    OptionalText,
+    Quantity,
+    Seed,
+    check_depth,
+)
 from interfaces.http.schemas import Request, Response
+
+MAX_TAGS = 64
+Labels = Annotated[tuple[Label, ...], msgspec.Meta(max_length=MAX_TAGS)]
+Keys = Annotated[tuple[Key, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)]
+Stacks = Annotated[dict[Key, Count], msgspec.Meta(max_length=MAX_SMALL_LIST)]
 
 # ------------------------------------------------------------------ both ways
 
@@ -34,11 +51,11 @@ class CraftingModifiers(Request):
     """Multipliers (1.0 = unchanged): inputs cost ×``inputCost`` (rounded up, at least 1; tools
     untouched), outputs ×``outputYield`` (rounded down), duration ×``timeSpeed``."""
 
-    input_cost: float = 1.0
-    output_yield: float = 1.0
-    time_speed: float = 1.0
-    source: str = ""
-    tags: tuple[str, ...] = ()
+    input_cost: Multiplier = 1.0
+    output_yield: Multiplier = 1.0
+    time_speed: Multiplier = 1.0
+    source: OptionalText = ""
+    tags: Labels = ()
 
     def engine(self) -> Modifiers:
         return Modifiers(self.input_cost, self.output_yield, self.time_speed, self.source, self.tags)
@@ -53,8 +70,8 @@ class Grant(Request):
     and/or jobs of ``owners`` (a building's level, a player's skill)."""
 
     modifiers: CraftingModifiers
-    categories: tuple[str, ...] = ()
-    owners: tuple[str, ...] = ()
+    categories: Labels = ()
+    owners: Keys = ()
 
     def engine(self) -> ModifierGrant:
         return ModifierGrant(modifiers=self.modifiers.engine(), categories=self.categories, owners=self.owners)
@@ -68,32 +85,35 @@ class Grant(Request):
 
 
 class CreateWorld(Request):
-    name: str
-    seed: int | None = None  # decides every roll of the world's jobs; random unless given
+    name: Name
+    seed: Seed | None = None  # decides every roll of the world's jobs; random unless given
 
 
 class CreateInventory(Request):
-    inventory_id: str
-    capacity: int | None = None  # the most items it holds in total; null: no limit
-    items: dict[str, int] = {}
+    inventory_id: Key
+    capacity: Quantity | None = None  # the most items it holds in total; null: no limit
+    items: Stacks = {}
 
 
 class ChangeItems(Request):
-    items: dict[str, int]  # item -> quantity (each at least 1)
+    items: Stacks  # item -> quantity (each at least 1)
 
 
 class CreateManager(Request):
-    manager_id: str
-    grants: list[Grant] = []
+    manager_id: Key
+    grants: Annotated[list[Grant], msgspec.Meta(max_length=MAX_TAGS)] = []
 
 
 class StartJob(Request):
-    recipe_id: str
-    owner: str  # who the job is for in the game (a player, a faction): its events go to this owner
-    inventory_id: str  # inputs are taken from it at once, outputs go to it at the end
+    recipe_id: Key
+    owner: Key  # who the job is for in the game (a player, a faction): its events go to this owner
+    inventory_id: Key  # inputs are taken from it at once, outputs go to it at the end
     repeat: bool = False  # restart after each cycle while the inputs last
     modifiers: CraftingModifiers | None = None  # stacked on the manager's grants, e.g. a potion
     context: dict[str, Any] | None = None  # kept with the job, for the game
+
+    def __post_init__(self) -> None:
+        check_depth(self.context)
 
 
 class CancelJob(Request):

@@ -25,6 +25,7 @@ from application.economics_updater import Busy
 from domain.catalog.industry import validate_levels
 from domain.economics.market import PriceBasis, PriceChoice
 from domain.errors import InvalidInput
+from domain.limits import INT64_MAX, MAX_AMOUNT
 from interfaces.http.catalog_queries import TypeIdPath
 from interfaces.http.context import MinPosition, await_projection, system_of
 from interfaces.http.economics_schemas import OpportunitiesOut, OpportunityOut, RegionsOut
@@ -36,9 +37,11 @@ T = TypeVar("T")
 READ_MODELS = ("catalog", "industry", "market", "economics")
 
 # Optional only in form: a missing required parameter would be refused without its name.
-RegionId = Annotated[int | None, QueryParameter(ge=1, description="Required: the market region, e.g. 10000002")]
-Me = Annotated[int | None, QueryParameter(description="ME of every step (0-10); default: your plan's, else 0")]
-Te = Annotated[int | None, QueryParameter(description="TE of every step (0-20); default: your plan's, else 0")]
+RegionId = Annotated[
+    int | None, QueryParameter(ge=1, le=INT64_MAX, description="Required: the market region, e.g. 10000002")
+]
+Me = Annotated[int | None, QueryParameter(ge=0, le=10, description="ME of every step; default: your plan's, else 0")]
+Te = Annotated[int | None, QueryParameter(ge=0, le=20, description="TE of every step; default: your plan's, else 0")]
 Runs = Annotated[int, QueryParameter(ge=1, le=1_000_000, description="Runs of the item's recipe")]
 Choice = Literal["sell", "buy", "percentile"]
 Input = Annotated[Choice, QueryParameter(description="Inputs priced at the lowest sell, highest buy or a percentile")]
@@ -53,7 +56,8 @@ StrategyParam = Annotated[
     QueryParameter(description="plan: your plan for the item if any, else make all; or make, buy, cheapest"),
 ]
 System = Annotated[
-    int | None, QueryParameter(ge=1, description="Price jobs in this solar system instead of the region's job site")
+    int | None,
+    QueryParameter(ge=1, le=INT64_MAX, description="Price jobs in this solar system instead of the region's job site"),
 ]
 SortParam = Annotated[Sort, QueryParameter(description="profit, roi, profit_per_hour or volume (daily), best first")]
 PriceParam = Annotated[Basis, QueryParameter(description="Profit and ROI at the lowest sell or the highest buy")]
@@ -143,8 +147,12 @@ async def get_opportunities(
     state: State,
     user_id: NamedDependency[UUID],
     region_id: RegionId = None,
-    min_roi: Annotated[float | None, QueryParameter(description="Lowest ROI, in %")] = None,
-    min_profit: Annotated[float | None, QueryParameter(description="Lowest profit per run, in ISK")] = None,
+    min_roi: Annotated[
+        float | None, QueryParameter(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Lowest ROI, in %")
+    ] = None,
+    min_profit: Annotated[
+        float | None, QueryParameter(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Lowest profit per run, in ISK")
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
     sort: SortParam = "profit",
     price: PriceParam = "sell",

@@ -55,8 +55,9 @@ def domain_error(_: Request, exc: DomainError) -> Response[ErrorBody]:
     return _error(status, exc.code, exc.detail, exc.field, current_version=current)
 
 
-def validation_error(_: Request, exc: ValidationException) -> Response[ErrorBody]:
-    """Litestar's body and parameter validation, reduced to the first problem and its field."""
+def validation_error(request: Request, exc: ValidationException) -> Response[ErrorBody]:
+    """Body and parameter validation, reduced to the first problem and its field: a body's
+    path (``items[3].name``), or a parameter's name as the client sends it (``characterId``)."""
     problems = exc.extra if isinstance(exc.extra, list) else []
     if not problems:
         return _error(400, "malformed_request", str(exc.detail))
@@ -66,7 +67,13 @@ def validation_error(_: Request, exc: ValidationException) -> Response[ErrorBody
     if field in (None, "data"):
         named = _FIELD_IN_MESSAGE.search(message)
         field = named.group(1) if named else None
-    return _error(400, "invalid_input", message, field)
+    return _error(400, "invalid_input", message, _parameter_name(request, field))
+
+
+def _parameter_name(request: Request, field: str | None) -> str | None:
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(field or "")
+    alias = getattr(parameter.kwarg_definition, "name", None) if parameter else None
+    return alias or field
 
 
 def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
@@ -74,9 +81,17 @@ def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
         response = _error(401, "unauthorized", exc.detail, "Authorization")
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-    names = {400: "malformed_request", 404: "not_found", 405: "method_not_allowed", 503: "projection_lagging"}
+    names = {
+        400: "malformed_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "request_too_large",
+        503: "projection_lagging",
+    }
     field = exc.field if isinstance(exc, ProjectionLagging) else None
-    return _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail, field)
+    response = _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail, field)
+    response.headers.update(exc.headers or {})  # a 405's Allow
+    return response
 
 
 def projection_error(_: Request, exc: ProjectionError) -> Response[ErrorBody]:

@@ -19,12 +19,12 @@ from litestar.params import JSONBody, PathParameter
 from application.commands import CommandResult
 from application.plans import GeneratedRun
 from application.system import Manufactory
-from domain.errors import InvalidInput, RuleViolation
+from domain.errors import RuleViolation
 from domain.events import CommandMeta
 from domain.industry.characters import Character
-from domain.industry.game_sync import GameJob
 from domain.industry.jobs import Job
 from domain.industry.plan import Plan, Source
+from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.commands import COMMAND_DEPENDENCIES
 from interfaces.http.context import system_of
 from interfaces.http.industry_schemas import (
@@ -56,7 +56,8 @@ from interfaces.http.industry_schemas import (
 )
 
 PlanIdPath = Annotated[UUID, PathParameter(description="The plan's id")]
-StepIdPath = Annotated[int, PathParameter(description="A step's id within its plan", ge=1)]
+StepIdPath = Annotated[int, PathParameter(description="A step's id within its plan", ge=1, le=INT32_MAX)]
+CharacterIdPath = Annotated[int, PathParameter(description="The game's character id", ge=1, le=INT64_MAX)]
 RunIdPath = Annotated[UUID, PathParameter(description="The plan run's id")]
 JobIdPath = Annotated[UUID, PathParameter(description="The job's id")]
 
@@ -203,7 +204,7 @@ def set_source(
     state: State,
     plan_id: PlanIdPath,
     step_id: StepIdPath,
-    type_id: Annotated[int, PathParameter(description="An input material of the step", ge=1)],
+    type_id: Annotated[int, PathParameter(description="An input material of the step", ge=1, le=INT64_MAX)],
     data: JSONBody[SetSource],
     meta: NamedDependency[CommandMeta],
     expected: NamedDependency[int | None],
@@ -324,11 +325,7 @@ def assign_job(
 def sync_jobs(state: State, data: JSONBody[SyncJobs], meta: NamedDependency[CommandMeta]) -> SyncOut:
     """Match a character's in-game jobs (ESI's list, as is) to the queue: fitting planned
     jobs become active, delivered ones completed. Sending the same list again changes nothing."""
-    try:
-        game_jobs = msgspec.convert(data.jobs, list[GameJob])
-    except msgspec.ValidationError as error:
-        raise InvalidInput(f"a game job is malformed: {error}", "jobs") from None
-    result, position = system_of(state).jobs.sync(data.character_id, game_jobs, meta)
+    result, position = system_of(state).jobs.sync(data.character_id, data.jobs, meta)
     return SyncOut(**msgspec.structs.asdict(result), position=position)
 
 
@@ -347,7 +344,7 @@ def _characters_changed(result: CommandResult[Any]) -> CharactersChanged:
 @put("/v1/industry/characters/{character_id:int}", **ROUTE)
 def register_character(
     state: State,
-    character_id: Annotated[int, PathParameter(description="The game's character id", ge=1)],
+    character_id: CharacterIdPath,
     data: JSONBody[RegisterCharacter],
     meta: NamedDependency[CommandMeta],
 ) -> CharactersChanged:
@@ -359,7 +356,7 @@ def register_character(
 @delete("/v1/industry/characters/{character_id:int}", status_code=200, **ROUTE)
 def remove_character(
     state: State,
-    character_id: Annotated[int, PathParameter(description="The game's character id", ge=1)],
+    character_id: CharacterIdPath,
     meta: NamedDependency[CommandMeta],
 ) -> CharactersChanged:
     return _characters_changed(system_of(state).jobs.remove_character(character_id, meta))

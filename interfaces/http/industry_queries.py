@@ -17,10 +17,12 @@ from litestar.params import QueryParameter
 
 from application.system import Manufactory
 from domain.errors import NotFound
+from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.catalog_queries import TypeIdPath, user_catalog
 from interfaces.http.context import MinPosition, await_projection, read_model, system_of
 from interfaces.http.industry_commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
 from interfaces.http.industry_schemas import CharacterOut, PendingOutput, PlanOut, RunDetailOut, steps_out
+from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
 from projections.industry import (
     JobView,
     PlanSummary,
@@ -46,17 +48,27 @@ async def _query(state: State, min_position: int | None, query: Any, *args: Any,
 
 @get("/v1/industry/plans", tags=["queries"])
 async def get_plans(
-    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[PlanSummary]:
-    return await _query(state, min_position, list_plans, user_id)  # type: ignore[no-any-return]
+    """Your plans by name, a page at a time."""
+    return await _query(state, min_position, list_plans, user_id, None, limit, offset)  # type: ignore[no-any-return]
 
 
 @get("/v1/industry/plans/by-product/{type_id:int}", tags=["queries"])
 async def get_plans_by_product(
-    state: State, user_id: NamedDependency[UUID], type_id: TypeIdPath, min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    type_id: TypeIdPath,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[PlanSummary]:
     """Plans that produce this type (the stockpile plan selector)."""
-    return await _query(state, min_position, list_plans, user_id, type_id)  # type: ignore[no-any-return]
+    return await _query(state, min_position, list_plans, user_id, type_id, limit, offset)  # type: ignore[no-any-return]
 
 
 @get("/v1/industry/plans/{plan_id:uuid}", tags=["queries"])
@@ -64,7 +76,9 @@ async def get_plan(
     state: State,
     user_id: NamedDependency[UUID],
     plan_id: PlanIdPath,
-    version: Annotated[int | None, QueryParameter(ge=1, description="The plan as of this version")] = None,
+    version: Annotated[
+        int | None, QueryParameter(ge=1, le=INT32_MAX, description="The plan as of this version")
+    ] = None,
     min_position: MinPosition = None,
 ) -> PlanOut:
     """The plan with its step tree, each step's materials marked make or buy."""
@@ -91,20 +105,25 @@ def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int)
 
 @get("/v1/industry/plans/{plan_id:uuid}/runs", tags=["queries"])
 async def get_plan_runs(
-    state: State, user_id: NamedDependency[UUID], plan_id: PlanIdPath, min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    plan_id: PlanIdPath,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[RunView]:
     found = await _query(state, min_position, find_plan, user_id, plan_id)
     if found is None:
         raise NotFound("plan not found", "planId")
-    return await _query(state, None, list_runs, user_id, plan_id)  # type: ignore[no-any-return]
+    return await _query(state, None, list_runs, user_id, plan_id, limit, offset)  # type: ignore[no-any-return]
 
 
 @get("/v1/industry/plans/runs", tags=["queries"])
 async def get_all_runs(
     state: State,
     user_id: NamedDependency[UUID],
-    limit: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
     min_position: MinPosition = None,
 ) -> list[RunView]:
     """Every run of every plan, newest first, with derived status and job summary."""
@@ -152,12 +171,14 @@ async def get_jobs(
     state: State,
     user_id: NamedDependency[UUID],
     status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
-    character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1)] = None,
+    character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)] = None,
+    limit: Limit = MAX_PAGE,
+    offset: Offset = 0,
     min_position: MinPosition = None,
 ) -> list[JobView]:
-    """The job queue, deepest dependencies first."""
+    """The job queue, deepest dependencies first, a page at a time."""
     return await _query(  # type: ignore[no-any-return]
-        state, min_position, list_jobs, user_id, status=status, character_id=character_id
+        state, min_position, list_jobs, user_id, status=status, character_id=character_id, limit=limit, offset=offset
     )
 
 
@@ -173,9 +194,13 @@ async def get_job(
 
 @get("/v1/industry/characters", tags=["queries"])
 async def get_characters(
-    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[CharacterOut]:
-    characters = await _query(state, min_position, list_characters, user_id)
+    characters = await _query(state, min_position, list_characters, user_id, limit, offset)
     return [CharacterOut.of(character) for character in characters]
 
 

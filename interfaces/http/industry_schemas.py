@@ -13,23 +13,41 @@ from domain.catalog.chains import ProductionGraph
 from domain.catalog.industry import Facility
 from domain.catalog.model import ActivityKind
 from domain.industry.characters import Character, CharacterSkills
+from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
 from domain.industry.jobs import Job, JobSpec
 from domain.industry.plan import Plan, PlanStep, StepSetup, TransportSettings, step_tree_order
 from domain.industry.pricing import RunPricing
 from domain.industry.runs import PlanRun, RunTransport
+from domain.limits import (
+    MAX_SMALL_LIST,
+    Count,
+    Fraction,
+    GameId,
+    Note,
+    PositiveCount,
+    Quantity,
+    Seconds,
+    SignedAmount,
+    text,
+)
 from interfaces.http.schemas import Request, Response
 from projections.industry import JobSummary, JobView, PlanSummary, RunView
 
 # ------------------------------------------------------------------ requests
 
 
+PlanName = Annotated[str, text(200)]
+CharacterName = Annotated[str, text(100)]
+MAX_GAME_JOBS = 10 * MAX_SMALL_LIST
+
+
 class StepSetupIn(Request):
-    me_level: int | UnsetType = UNSET
-    te_level: int | UnsetType = UNSET
-    station_id: int | None | UnsetType = UNSET
+    me_level: Count | UnsetType = UNSET
+    te_level: Count | UnsetType = UNSET
+    station_id: GameId | None | UnsetType = UNSET
     facility: Facility | UnsetType = UNSET
-    facility_tax: float | UnsetType = UNSET
+    facility_tax: Fraction | UnsetType = UNSET
 
     def changes(self) -> dict[str, Any]:
         return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
@@ -39,27 +57,27 @@ class StepSetupIn(Request):
 
 
 class CreatePlan(Request):
-    name: str
-    product_type_id: int
+    name: PlanName
+    product_type_id: GameId
     # every proposed step's settings (ME 10 / TE 20 unless said)
     defaults: StepSetupIn = msgspec.field(default_factory=StepSetupIn)
     transport: TransportSettings | None = None
 
 
 class PatchPlan(Request):
-    name: str | UnsetType = UNSET
+    name: PlanName | UnsetType = UNSET
     transport: TransportSettings | None | UnsetType = UNSET  # null removes the transport settings
 
 
 class AddStep(Request):
-    parent_step_id: int
-    product_type_id: int
-    blueprint_type_id: int | None = None
+    parent_step_id: PositiveCount
+    product_type_id: GameId
+    blueprint_type_id: GameId | None = None
     settings: StepSetupIn | None = None  # the parent's settings unless given
 
 
 class UpdateStep(StepSetupIn):
-    blueprint_type_id: int | UnsetType = UNSET
+    blueprint_type_id: GameId | UnsetType = UNSET
 
 
 class SetSource(Request):
@@ -67,53 +85,52 @@ class SetSource(Request):
 
 
 class Generate(Request):
-    # Any: the server lenient-converts "7" to 7 for an int field; a quantity must be a JSON integer.
-    quantity: Annotated[Any, msgspec.Meta(description="Units of the plan's product: a positive whole number")] = None
-    parallelism: int = 0  # character slots to use at once (0 = every slot)
-    region_id: int | None = None  # price the jobs and hauls with your market data of this region
+    quantity: Annotated[Quantity, msgspec.Meta(description="Units of the plan's product: a positive whole number")]
+    parallelism: Count = 0  # character slots to use at once (0 = every slot)
+    region_id: GameId | None = None  # price the jobs and hauls with your market data of this region
 
 
 class CreateJob(Request, kw_only=True):
-    character_id: int | None = None
-    product_type_id: int
-    blueprint_type_id: int
+    character_id: GameId | None = None
+    product_type_id: GameId
+    blueprint_type_id: GameId
     activity: ActivityKind = ActivityKind.MANUFACTURING
-    runs: int
-    me_level: int = 0
-    te_level: int = 0
-    facility_tax: float = 0.0
-    station_id: int | None = None
-    expected_output: int = 0
-    duration_seconds: float | None = None
-    total_cost: float | None = None
-    expected_revenue: float | None = None
-    notes: str = ""
+    runs: Count
+    me_level: Count = 0
+    te_level: Count = 0
+    facility_tax: Fraction = 0.0
+    station_id: GameId | None = None
+    expected_output: Quantity = 0
+    duration_seconds: Seconds | None = None
+    total_cost: SignedAmount | None = None
+    expected_revenue: SignedAmount | None = None
+    notes: Note = ""
 
     def spec(self) -> JobSpec:
         return msgspec.convert(msgspec.to_builtins(self), JobSpec)
 
 
 class StartJob(Request):
-    esi_job_id: int | None = None
-    character_id: int | None = None
+    esi_job_id: GameId | None = None
+    character_id: GameId | None = None
     started_at: datetime | None = None
 
 
 class CompleteJob(Request):
-    actual_revenue: float | None = None
+    actual_revenue: SignedAmount | None = None
 
 
 class AssignCharacter(Request):
-    character_id: int | None
+    character_id: GameId | None
 
 
 class SyncJobs(Request):
-    character_id: int
-    jobs: list[dict[str, Any]]  # ESI's job objects, as the game reports them
+    character_id: GameId
+    jobs: Annotated[list[GameJob], msgspec.Meta(max_length=MAX_GAME_JOBS)]  # ESI's job objects, as reported
 
 
 class RegisterCharacter(Request):
-    name: str
+    name: CharacterName
     skills: CharacterSkills = CharacterSkills()
 
 

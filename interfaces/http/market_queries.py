@@ -13,19 +13,25 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 
 from domain.errors import NotFound
+from domain.limits import INT64_MAX
 from interfaces.http.catalog_queries import TypeIdPath
 from interfaces.http.context import MinPosition, await_projection, read_model, system_of
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from projections.market import ItemPricesView, RegionView, item_prices, list_regions
 
 
 @get("/v1/market/regions", tags=["queries"])
 async def get_regions(
-    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[RegionView]:
     """The regions you have market data for: batches, items quoted, newest observation, job site."""
     system = system_of(state)
     await await_projection(system, "market", min_position)
-    return await read_model(system, list_regions, user_id)
+    return await read_model(system, list_regions, user_id, limit, offset)
 
 
 @get("/v1/market/prices/{type_id:int}", tags=["queries"])
@@ -33,7 +39,7 @@ async def get_item_prices(
     state: State,
     user_id: NamedDependency[UUID],
     type_id: TypeIdPath,
-    region_id: Annotated[int, QueryParameter(ge=1, description="The market region")],
+    region_id: Annotated[int, QueryParameter(ge=1, le=INT64_MAX, description="The market region")],
     min_position: MinPosition = None,
 ) -> ItemPricesView:
     """The item's latest quote and adjusted price, and its history within the retention

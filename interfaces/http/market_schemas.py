@@ -9,52 +9,53 @@ import msgspec
 
 from application.market import MarketImport
 from domain.catalog.model import ActivityKind
+from domain.economics.batch import MAX_ROWS
 from domain.economics.job_cost import CostRates
 from domain.economics.market import AdjustedPrice, CostIndex, DepthLevel, PriceQuote
 from domain.economics.settings import JobSite
+from domain.limits import Amount, Fraction, GameId, Label, Quantity
 from interfaces.http.schemas import Request
-
-Id = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class DepthIn(Request):
-    price: float
-    volume: int
+    price: Amount
+    volume: Quantity
 
 
 class QuoteIn(Request):
-    type_id: Id
-    lowest_sell: float | None = None  # null: nobody sells
-    highest_buy: float | None = None  # null: nobody buys
-    sell_volume: int = 0
-    buy_volume: int = 0
-    daily_volume: float | None = None  # units traded per day, where known
+    type_id: GameId
+    lowest_sell: Amount | None = None  # null: nobody sells
+    highest_buy: Amount | None = None  # null: nobody buys
+    sell_volume: Quantity = 0
+    buy_volume: Quantity = 0
+    daily_volume: Amount | None = None  # units traded per day, where known
     observed_at: datetime | None = None  # the batch's unless given
-    sell_depth: list[DepthIn] = []  # the sell side by price, for percentile prices
+    # the sell side by price, for percentile prices
+    sell_depth: Annotated[list[DepthIn], msgspec.Meta(max_length=MAX_ROWS)] = []
 
 
 class AdjustedPriceIn(Request):
-    type_id: Id
-    adjusted_price: float
-    average_price: float | None = None
+    type_id: GameId
+    adjusted_price: Amount
+    average_price: Amount | None = None
     observed_at: datetime | None = None
 
 
 class CostIndexIn(Request):
-    solar_system_id: Id
+    solar_system_id: GameId
     activity: ActivityKind
-    cost_index: float
+    cost_index: Amount
     observed_at: datetime | None = None
 
 
 class JobSiteIn(Request):
     """Where the region's jobs are priced: the solar system's cost index and these rates."""
 
-    solar_system_id: Id
-    facility_tax: float = 0.0025
-    structure_cost_bonus: float = 0.0
+    solar_system_id: GameId
+    facility_tax: Fraction = 0.0025
+    structure_cost_bonus: Fraction = 0.0
     alpha: bool = False
-    scc_surcharge: float = 0.04
+    scc_surcharge: Fraction = 0.04
 
     def site(self) -> JobSite:
         return JobSite(
@@ -72,13 +73,13 @@ class PriceBatch(Request):
     """One batch: any of a region's quotes, the game's adjusted prices and cost indices, and the
     region's job site. At most 50,000 entries per list; send a whole region in one batch."""
 
-    region_id: Id | None = None
+    region_id: GameId | None = None
     observed_at: datetime | None = None  # when the data was observed; now if not given
-    quotes: list[QuoteIn] = []
-    adjusted_prices: list[AdjustedPriceIn] = []
-    cost_indices: list[CostIndexIn] = []
+    quotes: Annotated[list[QuoteIn], msgspec.Meta(max_length=MAX_ROWS)] = []
+    adjusted_prices: Annotated[list[AdjustedPriceIn], msgspec.Meta(max_length=MAX_ROWS)] = []
+    cost_indices: Annotated[list[CostIndexIn], msgspec.Meta(max_length=MAX_ROWS)] = []
     job_site: JobSiteIn | None = None
-    source: str = "api"
+    source: Label = "api"
 
     def data(self, when: datetime) -> MarketImport:
         """The batch as market values; entries without a time are observed ``when``."""

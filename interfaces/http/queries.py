@@ -17,12 +17,14 @@ from litestar import Request, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from application.audit import AuditState, AuditTrail, audit
 from domain.errors import NotFound
+from domain.limits import INT32_MAX
 from interfaces.http.commands import ContainerIdPath
 from interfaces.http.context import (
     MinPosition,
@@ -33,6 +35,7 @@ from interfaces.http.context import (
     system_of,
 )
 from interfaces.http.errors import DATABASE_RETRY_AFTER_SEC
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from interfaces.http.schemas import (
     ConfigHistoryOut,
     ConfigOut,
@@ -75,11 +78,15 @@ async def _container(state: State, user_id: UUID, container_id: str, min_positio
 
 @get("/v1/manufacturing/containers", tags=["queries"])
 async def get_containers(
-    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> ContainerList:
     system = system_of(state)
     await await_projection(system, "manufacturing", min_position)
-    views = await read_model(system, list_containers, user_id)
+    views = await read_model(system, list_containers, user_id, limit, offset)
     return ContainerList(containers=[ContainerOut.of(view) for view in views])
 
 
@@ -151,7 +158,9 @@ async def get_audit(
     state: State,
     user_id: NamedDependency[UUID],
     aggregate_id: FromPath[UUID],
-    version: Annotated[int | None, QueryParameter(name="version", ge=1, description="State as of this version")] = None,
+    version: Annotated[
+        int | None, QueryParameter(name="version", ge=1, le=INT32_MAX, description="State as of this version")
+    ] = None,
 ) -> AuditTrail | AuditState:
     """An aggregate's events (who, when, why, what) or, with ``version``, its state then."""
     system = system_of(state)
@@ -161,7 +170,11 @@ async def get_audit(
 # ------------------------------------------------------------------ service
 
 
-@get("/health")
+@get(
+    "/health",
+    exclude_from_auth=True,
+    responses={503: ResponseSpec(data_container=HealthSummary, description="The database is unreachable")},
+)
 async def health(request: Request, state: State) -> Response[Health | HealthSummary]:
     """Whether the service and its database are up: ``{status}`` for anyone; with an admin's
     token also the database error and each projection's position, lag, dead letters and last
@@ -199,7 +212,7 @@ async def _health_for(request: Request, body: Health, status_code: int) -> Respo
     return Response(HealthSummary(status=body.status), status_code=status_code, headers=headers)
 
 
-@get("/v1/version")
+@get("/v1/version", exclude_from_auth=True)
 async def version() -> VersionOut:
     return VERSION
 

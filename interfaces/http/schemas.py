@@ -6,14 +6,17 @@ Request bodies reject unknown fields, so a typo is a 400 instead of a silent no-
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from domain.limits import MAX_BATCH, Count, GameId, Key, Label, Quantity, text
 from domain.manufacturing.config import ManufacturingConfig
 from projections.manufacturing import ConfigHistoryEntry, ContainerView
+
+Code = Annotated[str, text(16)]  # a supply level or a status (VARCHAR(16))
 
 
 class Request(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
@@ -39,30 +42,32 @@ class ErrorBody(Response, omit_defaults=True):
 class ConfigPatch(Request):
     """A partial configuration: only the fields sent change."""
 
-    max_pipelines: int | UnsetType = UNSET
-    max_workers: int | UnsetType = UNSET
-    collect_min_start_supply: str | UnsetType = UNSET
-    collect_min_execute_supply: str | UnsetType = UNSET
-    acquire_min_start_supply: str | UnsetType = UNSET
-    acquire_min_execute_supply: str | UnsetType = UNSET
-    min_purchase_price: int | UnsetType = UNSET
-    strategy: str | UnsetType = UNSET
-    min_balance: int | UnsetType = UNSET  # credits kept in reserve, 0 to 2^63-1
-    mode: str | UnsetType = UNSET  # parallel_task_based | sequential_task_based
+    max_pipelines: Count | UnsetType = UNSET
+    max_workers: Count | UnsetType = UNSET
+    collect_min_start_supply: Code | UnsetType = UNSET
+    collect_min_execute_supply: Code | UnsetType = UNSET
+    acquire_min_start_supply: Code | UnsetType = UNSET
+    acquire_min_execute_supply: Code | UnsetType = UNSET
+    min_purchase_price: Quantity | UnsetType = UNSET
+    strategy: Label | UnsetType = UNSET
+    min_balance: Quantity | UnsetType = UNSET  # credits kept in reserve, 0 to 2^63-1
+    mode: Label | UnsetType = (
+        UNSET  # parallel_task_based | sequential_task_based (VARCHAR(32); the model checks the value)
+    )
 
     def changes(self) -> dict[str, Any]:
         return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
 
 
 class RegisterContainer(Request):
-    container_id: str
-    system_symbol: str
-    strategy: str
+    container_id: Key
+    system_symbol: Label
+    strategy: Label
     config: ConfigPatch | UnsetType = UNSET
 
 
 class ChangeStatus(Request):
-    status: str
+    status: Code
 
 
 class ConfigOut(Response):
@@ -162,7 +167,7 @@ class ConfigHistoryOut(Response):
 
 
 class BoughtItems(Request):
-    type_ids: list[int]
+    type_ids: Annotated[list[GameId], msgspec.Meta(max_length=MAX_BATCH)]
 
 
 class BoughtMarked(CommandAccepted):

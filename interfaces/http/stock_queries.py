@@ -13,15 +13,19 @@ from litestar.params import QueryParameter
 
 from domain.catalog.industry import validate_levels
 from domain.errors import RuleViolation
+from domain.limits import INT64_MAX
 from domain.stock.assets import Holding
 from domain.stock.buildable import buildable, coverage
 from interfaces.http.catalog_queries import user_catalog
 from interfaces.http.context import MinPosition, await_projection, read_model, system_of
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from interfaces.http.stock_schemas import BuildableOut
 from projections.stockpiles import Deficit, MarkerView, buy_list, held_by_type, holdings, list_markers
 
 PROJECTION = "stockpiles"
-LocationQuery = Annotated[int | None, QueryParameter(name="locationId", ge=1, description="One location only")]
+LocationQuery = Annotated[
+    int | None, QueryParameter(name="locationId", ge=1, le=INT64_MAX, description="One location only")
+]
 
 
 async def _read(state: State, min_position: int | None, query: object, *args: object) -> object:
@@ -32,25 +36,39 @@ async def _read(state: State, min_position: int | None, query: object, *args: ob
 
 @get("/v1/assets", tags=["queries"])
 async def get_assets(
-    state: State, user_id: NamedDependency[UUID], location_id: LocationQuery = None, min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    location_id: LocationQuery = None,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[Holding]:
-    return await _read(state, min_position, holdings, user_id, location_id)  # type: ignore[return-value]
+    return await _read(state, min_position, holdings, user_id, location_id, limit, offset)  # type: ignore[return-value]
 
 
 @get("/v1/stockpiles", tags=["queries"])
 async def get_stockpiles(
-    state: State, user_id: NamedDependency[UUID], min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[MarkerView]:
     """Markers with their current quantity, deficit, linked plan and auto-production status."""
-    return await _read(state, min_position, list_markers, user_id)  # type: ignore[return-value]
+    return await _read(state, min_position, list_markers, user_id, limit, offset)  # type: ignore[return-value]
 
 
 @get("/v1/stockpiles/deficits", tags=["queries"])
 async def get_deficits(
-    state: State, user_id: NamedDependency[UUID], location_id: LocationQuery = None, min_position: MinPosition = None
+    state: State,
+    user_id: NamedDependency[UUID],
+    location_id: LocationQuery = None,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    min_position: MinPosition = None,
 ) -> list[Deficit]:
     """The buy list: deficits of markers that auto-production does not cover."""
-    return await _read(state, min_position, buy_list, user_id, location_id)  # type: ignore[return-value]
+    return await _read(state, min_position, buy_list, user_id, location_id, limit, offset)  # type: ignore[return-value]
 
 
 @get("/v1/production/workflow/buildable", tags=["queries"])
@@ -58,7 +76,9 @@ async def get_buildable(
     state: State,
     user_id: NamedDependency[UUID],
     location_id: LocationQuery = None,
-    type_id: Annotated[int | None, QueryParameter(name="typeId", ge=1, description="A product to cover")] = None,
+    type_id: Annotated[
+        int | None, QueryParameter(name="typeId", ge=1, le=INT64_MAX, description="A product to cover")
+    ] = None,
     me: Annotated[int, QueryParameter(ge=0, le=10)] = 0,
     min_position: MinPosition = None,
 ) -> BuildableOut:
