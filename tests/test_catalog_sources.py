@@ -140,6 +140,17 @@ def test_csv_skips_unknown_activity_ids(tmp_path: Path) -> None:
     assert read_catalog(folder) == read("csv_dump")
 
 
+def test_a_source_beyond_the_limits_of_storage_is_refused_naming_the_record(tmp_path: Path) -> None:
+    """The readers build items field by field; the limits decoding checks on the API apply to
+    them too, so a name no column holds never reaches the event store."""
+    folder = copy_of("csv_dump", tmp_path)
+    with (folder / "invTypes.csv").open("a") as types:
+        types.write(f"99999,18,{'X' * 300},,0,0.01,0,1,None,None,1,1857,None,None,None\n")
+
+    with pytest.raises(InvalidInput, match=r"Expected `str` of length <= 255.*items\[\d+\]\.name"):
+        read_catalog(folder)
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_progress_ends_at_the_total(source: str) -> None:
     calls: list[tuple[int, int]] = []

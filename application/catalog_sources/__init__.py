@@ -37,12 +37,22 @@ def read_catalog(path: Path, progress: ProgressCallback | None = None) -> Catalo
         for locate, read in _DIRECTORY_SOURCES:
             folder = locate(path)
             if folder is not None:
-                return read(folder, progress)
+                return _within_limits(folder, read(folder, progress))
     raise InvalidInput(
         f"{path}: no catalog found (expected a .json catalog, or a folder with the EVE SDE "
         f"{sde_yaml.BLUEPRINTS} or {sde_jsonl.BLUEPRINTS}, or the CSV dump's {csv_dump.KEY_FILE})",
         field="path",
     )
+
+
+def _within_limits(folder: Path, data: CatalogData) -> CatalogData:
+    """The SDE and CSV readers build the catalog field by field, past the limits that decoding
+    checks (a name longer than its column, an id beyond int64): one conversion applies them, so
+    such a record is refused here, naming it, instead of reaching the event store."""
+    try:
+        return msgspec.convert(msgspec.to_builtins(data), CatalogData)
+    except msgspec.ValidationError as error:
+        raise malformed(folder.name, "content", error) from error
 
 
 def _read_catalog_file(path: Path, progress: ProgressCallback | None) -> CatalogData:
