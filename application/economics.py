@@ -158,10 +158,10 @@ class EconomicsService:
         found, value = cache.lookup(key)
         if found:
             return value  # type: ignore[return-value]
-        position = cache.position()  # taken before the read: the value reflects at least this
+        tag = cache.tag()  # taken before the read: the value reflects at least this
         with self._engine.connect() as connection:
             value = query(connection, *args)
-        cache.store(key, position, value)
+        cache.store(key, tag, value)
         return value
 
     # ------------------------------------------------------------ economics

@@ -357,6 +357,8 @@ class ProjectionRuntime:
                     outcomes.append(RetryOutcome(letter=again, result="failed"))
                     blocked[letter.originator_id] = letter.position
             dead_letters.recount(connection, name, generation)
+        if any(outcome.result == "applied" for outcome in outcomes):
+            self.signal.rewritten(name)  # rows changed at the same position: read caches are stale
         self.refresh_incomplete()
         return outcomes
 
@@ -394,6 +396,7 @@ class ProjectionRuntime:
                 self._abandon(projection, lease)
                 raise
         self._drop_generation(projection, old_generation)
+        self.signal.rewritten(name)  # the rebuilt rows may differ at the same position
         self.refresh_incomplete()
         self.signal.advance(name, self.position(name))
         return lease.generation

@@ -14,11 +14,23 @@ class PositionSignal:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._positions: dict[str, int] = {}
+        self._revisions: dict[str, int] = {}
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
 
     def known_position(self, name: str) -> int:
         with self._lock:
             return self._positions.get(name, 0)
+
+    def revision(self, name: str) -> int:
+        """How many times the projection's rows changed without its position moving."""
+        with self._lock:
+            return self._revisions.get(name, 0)
+
+    def rewritten(self, name: str) -> None:
+        """The projection's rows changed at the same position (dead letters applied by a
+        retry, a rebuilt generation swapped in): what was read of it before is stale."""
+        with self._lock:
+            self._revisions[name] = self._revisions.get(name, 0) + 1
 
     def advance(self, name: str, position: int) -> None:
         with self._lock:

@@ -314,6 +314,28 @@ def test_a_dead_letter_in_another_projection_marks_only_its_reads(system: Manufa
         assert list(connection.execute(select(CONTAINERS.view.c.container_id)).scalars()) == ["mfg-ok"]
 
 
+def test_reads_cached_before_a_retry_see_what_it_applied(system: Manufactory, alice: Api) -> None:
+    """A retry changes rows without moving the projection's position: the container read
+    cached while its registration was a dead letter (a 404) is not served after the fix."""
+    real_apply = ManufacturingProjection.apply
+
+    def apply(self: Any, connection: Any, tables: Any, events: Any) -> None:
+        real_apply(self, connection, tables, events)
+        if any(getattr(event, "container_id", None) == "mfg-late" for event in events):
+            raise ValueError("bug in the manufacturing projection")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ManufacturingProjection, "apply", apply)
+        system.containers.register("mfg-late", "X1-YZ19", "prefer-fabricate", {}, meta(alice.user_id))
+        system.projections.catch_up("manufacturing")
+    for _ in range(2):  # the second read is answered from the read cache
+        assert alice.get("/v1/manufacturing/containers/mfg-late").status_code == 404
+
+    assert [o.result for o in system.projections.retry("manufacturing")] == ["applied"]
+    found = alice.get("/v1/manufacturing/containers/mfg-late")
+    assert found.status_code == 200 and HEADER not in found.headers
+
+
 def test_the_cli_lists_dead_letters_and_retries_them(tmp_path: Path, settings: Settings) -> None:
     with Manufactory.open(settings) as system:
         user_id = system.users.create_user("jo").user_id

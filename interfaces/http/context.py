@@ -343,7 +343,7 @@ async def read_cached(
     found, value = cache.lookup(key, min_position or 0)
     if found:
         return value  # type: ignore[return-value]
-    position = cache.position()  # taken before the read: the value reflects at least this
+    tag = cache.tag()  # taken before the read: the value reflects at least this
     value = await read_model(system, query, *args)
-    cache.store(key, position, value)
+    cache.store(key, tag, value)
     return value
