@@ -161,10 +161,7 @@ def users_revoke(name: str, token_id: UUID) -> None:
 @click.argument("name")
 def users_grant_admin(name: str) -> None:
     """Make a user an admin (recorded as an event; servers see it within the token cache's lifetime)."""
-    with _open() as system:
-        user_id = system.users.user_id(name)
-        system.users.set_admin(user_id, True, _meta_of(user_id))
-        system.projections.catch_up("users")
+    _set_admin(name, True)
     click.echo(f"{name} is an admin")
 
 
@@ -172,11 +169,15 @@ def users_grant_admin(name: str) -> None:
 @click.argument("name")
 def users_revoke_admin(name: str) -> None:
     """Make an admin an ordinary user again."""
+    _set_admin(name, False)
+    click.echo(f"{name} is not an admin")
+
+
+def _set_admin(name: str, admin: bool) -> None:
     with _open() as system:
         user_id = system.users.user_id(name)
-        system.users.set_admin(user_id, False, _meta_of(user_id))
+        system.users.set_admin(user_id, admin, _meta_of(user_id))
         system.projections.catch_up("users")
-    click.echo(f"{name} is not an admin")
 
 
 @users.command("list")
