@@ -67,42 +67,34 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
 
     app = Litestar(
         # One router for every handler: registered on the app one by one, handlers sharing a
-        # path would be registered (and a sync one wrapped for its thread) once per neighbour.
-        # The query handlers sit in a router of their own inside it, for the read consistency
-        # they take (a documented parameter, and the middleware that notes it for the handler).
+        # path would be registered (and a sync one wrapped for its thread) once per neighbour
+        # (and each router a handler passes through deep-copies it: a router inside it would
+        # double the app's construction time). Every route takes the read ``consistency``;
+        # only queries read it, and the schema shows it on them alone.
         route_handlers=[
             Router(
                 path="/",
-                route_handlers=[
-                    *document_errors(
-                        [
-                            *command_routes(),
-                            *industry_command_routes(),
-                            *stock_command_routes(),
-                            *crafting_command_routes(),
-                            *market_command_routes(),
-                            *me_command_routes(),
-                            *service_routes(),
-                        ]
-                    ),
-                    Router(
-                        path="/",
-                        route_handlers=document_errors(
-                            [
-                                *query_routes(),
-                                *catalog_query_routes(),
-                                *industry_query_routes(),
-                                *stock_query_routes(),
-                                *crafting_query_routes(),
-                                *market_query_routes(),
-                                *economics_query_routes(),
-                                *me_query_routes(),
-                            ]
-                        ),
-                        parameters={"consistency": CONSISTENCY_PARAMETER},
-                        middleware=[read_consistency],
-                    ),
-                ],
+                route_handlers=document_errors(
+                    [
+                        *command_routes(),
+                        *industry_command_routes(),
+                        *stock_command_routes(),
+                        *crafting_command_routes(),
+                        *market_command_routes(),
+                        *me_command_routes(),
+                        *service_routes(),
+                        *query_routes(),
+                        *catalog_query_routes(),
+                        *industry_query_routes(),
+                        *stock_query_routes(),
+                        *crafting_query_routes(),
+                        *market_query_routes(),
+                        *economics_query_routes(),
+                        *me_query_routes(),
+                    ]
+                ),
+                parameters={"consistency": CONSISTENCY_PARAMETER},
+                middleware=[read_consistency],
             )
         ],
         dependencies={"user_id": Provide(current_user)},

@@ -71,8 +71,18 @@ class _CorrectedOpenAPI(OpenAPIPlugin):
 
     def provide_openapi_schema(self) -> dict[str, Any]:
         if not self._openapi_schema:
-            self._openapi_schema = _corrected(super().provide_openapi_schema())
+            self._openapi_schema = _queries_only_read(_corrected(super().provide_openapi_schema()))
         return self._openapi_schema
+
+
+def _queries_only_read(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every route takes the read ``consistency`` (one router holds them all: a nested one
+    doubled the app's construction time), but only queries read it, so only they show it."""
+    for path in schema.get("paths", {}).values():
+        for method, operation in path.items():
+            if method != "get" and isinstance(operation, dict) and "parameters" in operation:
+                operation["parameters"] = [p for p in operation["parameters"] if p.get("name") != "consistency"]
+    return schema
 
 
 def _corrected(node: Any) -> Any:
