@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import msgspec
 
 from domain.errors import RuleViolation
+from domain.limits import MAX_MULTIPLIER, MAX_SECONDS
 
 
 class WorkLimitExceeded(RuleViolation):
@@ -77,8 +78,8 @@ MAX_CHAIN_TREE_NODES = 20_000
 # modifier, a grant, items) and again where the engine multiplies them (a job's start), so
 # every value that passes keeps the arithmetic finite, every end time a real time, and every
 # stored count within what JSON and the databases hold.
-CRAFTING_MAX_MULTIPLIER = 1000.0  # each modifier (input cost, output yield, time), stacked or not
-CRAFTING_MAX_DURATION = 315_576_000.0  # ten years in seconds: a recipe's duration, and a job's
+CRAFTING_MAX_MULTIPLIER = MAX_MULTIPLIER  # each modifier (input cost, output yield, time), stacked or not
+CRAFTING_MAX_DURATION = MAX_SECONDS  # ten years in seconds: a recipe's duration, and a job's
 CRAFTING_MAX_QUANTITY = 1_000_000_000  # units of one item in a recipe, as written or after modifiers
 CRAFTING_MAX_STACK = 10**15  # units of one item in one inventory
 CRAFTING_MAX_RECIPES_PER_IMPORT = 10_000

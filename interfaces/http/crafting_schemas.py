@@ -26,8 +26,8 @@ from domain.crafting import (
 )
 from domain.crafting_world import InventoryView, ModifierGrant, World
 from domain.limits import (
+    INT64_MAX,
     MAX_SMALL_LIST,
-    Count,
     Key,
     Label,
     Multiplier,
@@ -37,12 +37,14 @@ from domain.limits import (
     Seed,
     check_depth,
 )
+from domain.work_limits import CRAFTING_MAX_STACK
 from interfaces.http.schemas import Request, Response
 
 MAX_TAGS = 64
 Labels = Annotated[tuple[Label, ...], msgspec.Meta(max_length=MAX_TAGS)]
 Keys = Annotated[tuple[Key, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)]
-Stacks = Annotated[dict[Key, Count], msgspec.Meta(max_length=MAX_SMALL_LIST)]
+StackSize = Annotated[int, msgspec.Meta(ge=-INT64_MAX - 1, le=CRAFTING_MAX_STACK)]  # the model wants >= 1
+Stacks = Annotated[dict[Key, StackSize], msgspec.Meta(max_length=MAX_SMALL_LIST)]
 
 # ------------------------------------------------------------------ both ways
 
