@@ -124,7 +124,6 @@ class EconomicsService:
         self.graphs = graphs
         self._engine = engine
         self._markets: ReadCache[RegionMarket | None] = ReadCache(signal, "market", size=16)
-        self._plans: ReadCache[Plans] = ReadCache(signal, "industry", size=256)
         self._rankings: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._writes = 0
         self._fresh_sec = fresh_sec
@@ -150,7 +149,11 @@ class EconomicsService:
         return [region.region_id for region in self.regions_of(owner)]
 
     def plans(self, owner: UUID) -> Plans:
-        return self._cached(self._plans, owner, plans_by_product, owner)
+        """Read fresh each time (one small query): a cached copy tagged with the position the
+        signal knew could be served to the updater while the industry projection had already
+        moved on, and the plan rows were then worked out from the plan before its change."""
+        with self._engine.connect() as connection:
+            return plans_by_product(connection, owner)
 
     def _cached(self, cache: ReadCache[T], key: Hashable, query: Callable[..., T], *args: Any) -> T:
         """``query`` from memory while its projection stands still (a market region is a
