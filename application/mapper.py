@@ -12,9 +12,9 @@ from typing import Any
 
 import msgspec
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import resolve_topic
 
-from domain.events import Event, class_version
+from domain.events import Event, class_version, renamed_event, stored_topic
 
 _encoder = msgspec.json.Encoder()
 
@@ -26,7 +26,7 @@ def _decoder(event_class: type[Event]) -> msgspec.json.Decoder[Any]:
 
 @cache
 def _topic(event_class: type[Event]) -> str:
-    return get_topic(event_class)
+    return stored_topic(event_class)
 
 
 def encode_event(event: Event) -> bytes:
@@ -34,7 +34,7 @@ def encode_event(event: Event) -> bytes:
 
 
 def decode_event(topic: str, state: bytes) -> Event:
-    event_class: type[Event] = resolve_topic(topic)
+    event_class: type[Event] = renamed_event(topic) or resolve_topic(topic)
     try:
         return _decoder(event_class).decode(state)
     except msgspec.ValidationError as error:

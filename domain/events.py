@@ -38,11 +38,21 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="class_version"
 
     # Fields that hold a secret (a token's hash): kept in the store, never shown by audit.
     redacted: ClassVar[frozenset[str]] = frozenset()
+    # The topic a renamed class is still stored under (its old ``module:QualName``), so the
+    # stored history and the projections' topic filters keep finding it (as Eventuous's
+    # EventType attribute decouples a stored name from a class name). None: its own name.
+    stored_as: ClassVar[str | None] = None
 
     originator_id: UUID
     originator_version: int
     timestamp: datetime
     meta: CommandMeta
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        stored_as = cls.__dict__.get("stored_as")
+        if stored_as:
+            _RENAMED[stored_as] = cls
 
     def apply(self, aggregate: Any) -> Any:
         """Change ``aggregate`` (None for a creation event) and return it."""
@@ -64,3 +74,18 @@ def class_version(event_class: type[Event]) -> int:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_RENAMED: dict[str, type[Event]] = {}
+
+
+def renamed_event(topic: str) -> type[Event] | None:
+    """The class now stored under ``topic`` when it was renamed, else None."""
+    return _RENAMED.get(topic)
+
+
+def stored_topic(event_class: type[Event]) -> str:
+    """The topic an event class is stored and selected under: ``module:QualName`` (as the
+    eventsourcing library names it) unless the class was renamed and keeps its old one."""
+    stored_as = event_class.__dict__.get("stored_as")
+    return stored_as if stored_as else f"{event_class.__module__}:{event_class.__qualname__}"

@@ -28,10 +28,9 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select, update
 
-from domain.events import Event
+from domain.events import Event, stored_topic
 from projections import dead_letters
 from projections.database import query_engine, write_transaction
 from projections.dead_letters import DeadLetter, IncompleteReads, LoggedEvent, RetryOutcome, parked_reason
@@ -123,7 +122,7 @@ class ProjectionRuntime:
         self.rebuild_lease_timeout = timedelta(seconds=rebuild_lease_timeout)
         self.incomplete = IncompleteReads()
         self._incomplete_read_at = 0.0
-        self._topics = {p.name: [get_topic(t) for t in p.topics] for p in projections}
+        self._topics = {p.name: [stored_topic(t) for t in p.topics] for p in projections}
         self._table_cache: dict[tuple[str, int], dict[str, Table]] = {}
         self._wake = threading.Event()
         self._stop = threading.Event()
