@@ -22,19 +22,16 @@ import uuid
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import Engine
 
 from application.background import Background
 from application.plans import PlanService
+from application.ports import StockDeficits
 from domain.errors import DomainError, NotFound
 from domain.events import CommandMeta, utcnow
 from domain.industry.plan import RecentlyTriggered
 from domain.industry.runs import RunReason
 from domain.stock.auto_production import Trigger, triggers
 from domain.work_limits import WorkLimitExceeded
-from projections.industry import pending_output
-from projections.runtime import ProjectionRuntime
-from projections.stockpiles import auto_production_markers
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +73,9 @@ def _outcome(trigger: Trigger, action: str, **extra: object) -> TickOutcome:
 class AutoProductionRunner(Background):
     thread_name = "auto-production"
 
-    def __init__(self, plans: PlanService, projections: ProjectionRuntime, engine: Engine, interval_sec: float) -> None:
+    def __init__(self, plans: PlanService, deficits: StockDeficits, interval_sec: float) -> None:
         self._plans = plans
-        self._projections = projections
-        self._engine = engine
+        self._deficits = deficits  # as of the log head: decides on every command already saved
         self.interval_sec = interval_sec
         self._stop = threading.Event()
 
@@ -87,12 +83,8 @@ class AutoProductionRunner(Background):
         """One pass now: read deficits and pending output, generate runs, say what happened."""
         now = now or utcnow()
         tick_id = f"auto-production-{uuid.uuid4()}"
-        for name in ("stockpiles", "industry"):  # decide on every command already saved
-            self._projections.catch_up(name)
-        with self._engine.connect() as connection:
-            markers = auto_production_markers(connection)
-            items = sorted({m.type_id for m in markers})
-            pending = {(p.owner_id, p.type_id, p.station_id): p.units for p in pending_output(connection, None, items)}
+        markers = self._deficits.markers()
+        pending = self._deficits.pending_output(sorted({m.type_id for m in markers}))
         produce, covered = triggers(markers, pending)
         outcomes = [_outcome(trigger, "covered") for trigger in covered]
         cooldown_since = now - timedelta(seconds=self.interval_sec)

@@ -3,8 +3,7 @@
 The catalog aggregate keeps only hashes; its items and recipes live in the catalog read
 model. A command must not decide on a catalog older than the one the user last imported, so
 the snapshot is keyed by the catalog aggregate's version, and when that version moves the
-catalog projection is brought up to date (in this thread, safely alongside any runner: the
-runtime serialises on the projection's row) before the snapshot is read again.
+snapshot is read again through the ``CatalogSnapshots`` port, which answers as of the log head.
 """
 
 from __future__ import annotations
@@ -12,22 +11,19 @@ from __future__ import annotations
 import threading
 from uuid import UUID
 
-from sqlalchemy import Engine
-
 from application.event_store import EventStore
+from application.ports import CatalogSnapshots
 from domain.catalog.catalog import Catalog, catalog_aggregate_id
+from domain.catalog.chains import CatalogSnapshot
 from domain.errors import NotFound, RuleViolation
-from projections.catalog import CatalogSnapshot, catalog_snapshot
-from projections.runtime import ProjectionRuntime
 
 CACHE_SIZE = 256
 
 
 class CatalogGraphs:
-    def __init__(self, store: EventStore, projections: ProjectionRuntime, engine: Engine) -> None:
+    def __init__(self, store: EventStore, catalogs: CatalogSnapshots) -> None:
         self._store = store
-        self._projections = projections
-        self._engine = engine
+        self._catalogs = catalogs
         self._cache: dict[UUID, tuple[int, CatalogSnapshot]] = {}
         self._lock = threading.Lock()
 
@@ -40,9 +36,7 @@ class CatalogGraphs:
             cached = self._cache.get(owner)
         if cached is not None and cached[0] == catalog.version:
             return cached[1]
-        self._projections.catch_up("catalog")
-        with self._engine.connect() as connection:
-            snapshot = catalog_snapshot(connection, owner)
+        snapshot = self._catalogs.current(owner)
         with self._lock:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.pop(next(iter(self._cache)))

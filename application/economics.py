@@ -27,15 +27,15 @@ import msgspec
 from sqlalchemy import Engine
 
 from application.catalog_graphs import CatalogGraphs
-from domain.catalog.chains import StepSettings
+from domain.catalog.chains import CatalogSnapshot, StepSettings
 from domain.economics.item_economics import Build, ItemEconomics, build_for, item_economics
 from domain.economics.make_or_buy import make_or_buy
 from domain.economics.market import SELL, Missing, PriceChoice, PricePoint
+from domain.economics.region import RegionMarket
 from domain.economics.settings import Decision, EconomicsSettings, JobSite, Strategy, following_plan
 from domain.errors import DomainError, NotFound
 from domain.industry.plan import PlanStep
 from projections.cache import ReadCache
-from projections.catalog import CatalogSnapshot
 from projections.economics import (
     FIGURES,
     EconomicsView,
@@ -47,7 +47,7 @@ from projections.economics import (
     stored_rows,
 )
 from projections.industry import find_plan
-from projections.market import RegionMarket, RegionView, list_regions, region_market
+from projections.market import RegionView, list_regions, region_market
 from projections.signal import PositionSignal
 
 NO_SITE = 0  # the solar system of a region without a job site: no cost index, so job costs are missing

@@ -34,10 +34,10 @@ from sqlalchemy import Engine, MetaData, Table, select
 
 from application.background import Background
 from application.economics import BASE, STORED, Builds, EconomicsService, Plans, compute
+from domain.catalog.chains import CatalogSnapshot
 from domain.economics.dependents import Dependents
 from domain.errors import DomainError, RuleViolation
 from domain.events import utcnow
-from projections.catalog import CatalogSnapshot
 from projections.database import write_transaction
 from projections.economics import (
     ECONOMICS,

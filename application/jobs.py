@@ -8,21 +8,19 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Engine
 
 from application.commands import CommandResult, create_aggregate, load_expecting, save_atomically, update_aggregate
 from application.event_store import EventStore
+from application.ports import JobQueue
 from application.stock import load_or_open_assets
 from domain.aggregate import Aggregate
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import CommandMeta, utcnow
 from domain.industry.characters import Character, Roster, roster_id
-from domain.industry.game_sync import Action, GameJob, QueuedJob, plan_sync
+from domain.industry.game_sync import Action, GameJob, plan_sync
 from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus, game_job_link_id
 from domain.stock.assets import assets_id
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
-from projections.industry import JobView, list_jobs
-from projections.runtime import ProjectionRuntime
 
 
 class SyncResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -32,28 +30,11 @@ class SyncResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     unmatched: list[int]  # game job ids that no queued job fits
 
 
-def _queued(view: JobView) -> QueuedJob:
-    return QueuedJob(
-        id=view.id,
-        status=view.status,
-        blueprint_type_id=view.blueprint_type_id,
-        activity=view.activity,
-        runs=view.runs,
-        station_id=view.station_id,
-        character_id=view.character_id,
-        esi_job_id=view.esi_job_id,
-        created_at=view.created_at,
-    )
-
-
 class JobService:
-    def __init__(
-        self, store: EventStore, projections: ProjectionRuntime, engine: Engine, limits: WorkLimits = DEFAULT_LIMITS
-    ) -> None:
+    def __init__(self, store: EventStore, queue: JobQueue, limits: WorkLimits = DEFAULT_LIMITS) -> None:
         self.store = store
         self.limits = limits
-        self._projections = projections
-        self._engine = engine
+        self._queue = queue  # as of the log head: the sync matches the queue of every saved command
 
     def create(self, spec: JobSpec, meta: CommandMeta) -> CommandResult[Job]:
         if spec.plan_run_id is not None or spec.plan_step_id is not None:
@@ -140,11 +121,9 @@ class JobService:
         owner = meta.user_id
 
         def decide() -> tuple[list[Aggregate], SyncResult]:
-            self._projections.catch_up("industry")  # the queue as of every saved command
-            with self._engine.connect() as connection:
-                planned = list_jobs(connection, owner, status="planned")
-                linked = list_jobs(connection, owner, esi_job_ids=[g.job_id for g in game_jobs])
-            steps = plan_sync(game_jobs, map(_queued, planned), map(_queued, linked), character_id)
+            planned = self._queue.planned(owner)
+            linked = self._queue.linked(owner, [g.job_id for g in game_jobs])
+            steps = plan_sync(game_jobs, planned, linked, character_id)
             jobs: dict[UUID, Job] = {}
             links: list[Aggregate] = []
             done: dict[Action, list[UUID]] = {action: [] for action in Action}

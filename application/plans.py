@@ -20,6 +20,7 @@ import msgspec
 from application.catalog_graphs import CatalogGraphs
 from application.commands import CommandResult, create_aggregate, load_expecting, save_atomically, update_aggregate
 from application.event_store import EventStore
+from application.ports import RegionMarkets
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
 from domain.events import CommandMeta
@@ -30,7 +31,6 @@ from domain.industry.plan import Plan, PlanStep, Source, StepSetup, TransportSet
 from domain.industry.pricing import RunPricing, price_jobs, sell_price
 from domain.industry.runs import PlanRun, RunReason, RunTransport
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
-from projections.market import RegionMarket
 
 
 class GeneratedRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,7 +51,7 @@ class PlanService:
         self,
         store: EventStore,
         graphs: CatalogGraphs,
-        markets: Callable[[UUID, int], RegionMarket],
+        markets: RegionMarkets,
         limits: WorkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
@@ -177,7 +177,7 @@ class PlanService:
                 plan.ensure_not_auto_triggered_since(cooldown_since)
             snapshot = self.graphs.snapshot(owner, "planId")
             plan.check_against(snapshot.graph)
-            region = self._markets(owner, region_id) if region_id is not None else None
+            region = self._markets.current(owner, region_id) if region_id is not None else None
             generation = generate(
                 plan.steps,
                 snapshot.graph,

@@ -1,5 +1,8 @@
 """The composition root: one object that wires storage, projections and command services.
 
+The only application module that knows the projections: it builds their implementations of
+the write side's ports (``application.ports``) and hands them to the services.
+
 The server and the CLI both start from ``Manufactory.open()``; tests open one per database.
 """
 
@@ -26,7 +29,7 @@ from application.stock import StockService
 from application.users import IssuedToken, UserService
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
-from projections.market import RegionMarket
+from projections.ports import CurrentCatalogSnapshots, CurrentJobQueue, CurrentRegionMarkets, CurrentStockDeficits
 from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
 from projections.schema import migrate
@@ -60,17 +63,19 @@ class Manufactory:
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
         self.catalogs = CatalogService(self.store, settings.work_limits)
-        self.catalog_graphs = CatalogGraphs(self.store, self.projections, self.query_engine)
+        catalogs = CurrentCatalogSnapshots(self.projections, self.query_engine)
+        self.catalog_graphs = CatalogGraphs(self.store, catalogs)
         self.economics = EconomicsService(
             self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
         )
-        self.plans = PlanService(self.store, self.catalog_graphs, self._current_market, settings.work_limits)
-        self.jobs = JobService(self.store, self.projections, self.query_engine, settings.work_limits)
+        markets = CurrentRegionMarkets(self.projections, self.economics.region)
+        self.plans = PlanService(self.store, self.catalog_graphs, markets, settings.work_limits)
+        queue = CurrentJobQueue(self.projections, self.query_engine)
+        self.jobs = JobService(self.store, queue, settings.work_limits)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
-        self.auto_production = AutoProductionRunner(
-            self.plans, self.projections, self.query_engine, settings.auto_production_interval_sec
-        )
+        deficits = CurrentStockDeficits(self.projections, self.query_engine)
+        self.auto_production = AutoProductionRunner(self.plans, deficits, settings.auto_production_interval_sec)
         self.market = MarketService(self.store)
         self.economics_updater = EconomicsUpdater(
             self.economics, self.projections, self.read_engine, settings.economics_interval_sec
@@ -86,11 +91,6 @@ class Manufactory:
         conninfo = self.settings.url.set(drivername="postgresql").render_as_string(hide_password=False)
         postgres_head = PostgresHead(conninfo, recorder.max_notification_id_statement)
         return LogHead(postgres_head), postgres_head
-
-    def _current_market(self, owner: uuid.UUID, region_id: int) -> RegionMarket:
-        """A region's market data as of every batch already recorded, for a command to price with."""
-        self.projections.catch_up("market")
-        return self.economics.region(owner, region_id)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:

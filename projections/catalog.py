@@ -38,7 +38,7 @@ from domain.catalog.catalog import (
     CatalogRecipesChanged,
     CatalogVersionRecorded,
 )
-from domain.catalog.chains import ProductionGraph
+from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.catalog.model import Item, Recipe
 from domain.events import Event
 from projections.readmodel import ReadModelTable, insert_rows
@@ -356,14 +356,6 @@ def recipes_with(connection: Connection, owner: UUID, type_id: int, role: str) -
 
 def all_recipes(connection: Connection, owner: UUID) -> list[Recipe]:
     return _recipes(connection, CATALOG_RECIPES.view, owner)
-
-
-class CatalogSnapshot(msgspec.Struct, frozen=True):
-    """What chain answers need, read once per catalog version and kept in memory."""
-
-    graph: ProductionGraph
-    names: dict[int, str]
-    volumes: dict[int, float | None]
 
 
 def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from domain.catalog.model import ActivityKind
 from domain.economics.batch import MarketBatchRecorded
 from domain.economics.market import AdjustedPrice, CostIndex, DepthLevel, MarketData, PriceQuote
+from domain.economics.region import RegionMarket
 from domain.economics.settings import JobSite
 from domain.events import Event
 from projections.readmodel import ReadModelTable, insert_rows
@@ -334,13 +335,6 @@ class ItemPricesView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     latest: PriceQuote | None
     adjusted: AdjustedPrice | None
     history: list[PricePointView]  # oldest first, within the retention
-
-
-class RegionMarket(msgspec.Struct, frozen=True):
-    """What economics needs of one region: its market data and where its jobs are priced."""
-
-    data: MarketData
-    job_site: JobSite | None
 
 
 def list_regions(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[RegionView]:

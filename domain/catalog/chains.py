@@ -357,6 +357,14 @@ class ProductionGraph:
         return BillOfMaterials(type_id=type_id, runs=runs, steps=tuple(plans), raw=raw, bought=purchased)
 
 
+class CatalogSnapshot(msgspec.Struct, frozen=True):
+    """What chain answers need, read once per catalog version and kept in memory."""
+
+    graph: ProductionGraph
+    names: dict[int, str]
+    volumes: dict[int, float | None]
+
+
 def split_runs(runs: int, max_runs: int | None) -> tuple[Jobs, ...]:
     """Jobs for ``runs`` runs: a blueprint runs at most ``max_runs`` per job."""
     if not max_runs or runs <= max_runs:

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
-from domain.catalog.chains import StepSettings
+from domain.catalog.chains import CatalogSnapshot, StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
 from domain.catalog.model import Item
 from domain.errors import InvalidInput, NotFound
@@ -38,7 +38,6 @@ from interfaces.http.paging import Offset
 from interfaces.http.paging import limit as page_limit
 from interfaces.http.schemas import BoughtList
 from projections.catalog import (
-    CatalogSnapshot,
     bought_items,
     catalog_snapshot,
     catalog_versions,

@@ -1,0 +1,67 @@
+"""What the write side asks of the read models, as ports (the projections implement them).
+
+A command decides on the event log, but some of what it needs lives only in read models: the
+user's production graph, a region's prices, the queue of jobs, the stockpile deficits. Each
+port below is one such question, and every answer is current as of the log head: the
+implementation brings its read model up to the head of the log before answering, so a
+decision never reads a read model older than a command already saved.
+
+The services take these ports and never a projection runtime or a database engine; the
+composition root (``application.system``) hands them the projections' implementations, and a
+unit test hands them a small in-memory fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+from uuid import UUID
+
+from domain.catalog.chains import CatalogSnapshot
+from domain.economics.region import RegionMarket
+from domain.industry.game_sync import QueuedJob
+from domain.stock.auto_production import MarkerDeficit, PendingKey
+
+
+class CatalogSnapshots(Protocol):
+    """The user's catalog as a production graph (recipes, items, bought items)."""
+
+    def current(self, owner: UUID) -> CatalogSnapshot:
+        """The owner's catalog read model, current as of the log head."""
+        ...
+
+
+class RegionMarkets(Protocol):
+    """The user's market data in a region, to price jobs and hauls with."""
+
+    def current(self, owner: UUID, region_id: int) -> RegionMarket:
+        """The region's quotes, adjusted prices and job site, current as of the log head;
+        NotFound if the owner has no market data there."""
+        ...
+
+
+class JobQueue(Protocol):
+    """The user's queued jobs, as the game-job sync matches them."""
+
+    def planned(self, owner: UUID) -> list[QueuedJob]:
+        """Every planned job of the owner, current as of the log head."""
+        ...
+
+    def linked(self, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
+        """The owner's jobs already linked to one of these game jobs, current as of the log head."""
+        ...
+
+
+class StockDeficits(Protocol):
+    """What auto-production decides on: the deficits of the stockpile markers, and the output
+    already on its way."""
+
+    def markers(self) -> list[MarkerDeficit]:
+        """Every user's enabled markers with a linked plan, with their gross deficits, current
+        as of the log head."""
+        ...
+
+    def pending_output(self, type_ids: Sequence[int]) -> dict[PendingKey, int]:
+        """Units every planned or active job making one of these items will deliver, per
+        (user, item, station), current as of the log head."""
+        ...

@@ -1,0 +1,83 @@
+"""The write side's ports (``application.ports``), answered by the read models.
+
+Each answer is current as of the log head: the projection it reads is first brought up to the
+head here, in the caller's thread (safely alongside the runner: the runtime serialises on the
+projection's row), so a decision never reads a read model older than a command already saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import Engine
+
+from domain.catalog.chains import CatalogSnapshot
+from domain.economics.region import RegionMarket
+from domain.industry.game_sync import QueuedJob
+from domain.stock.auto_production import MarkerDeficit, PendingKey
+from projections.catalog import catalog_snapshot
+from projections.industry import JobView, list_jobs, pending_output
+from projections.runtime import ProjectionRuntime
+from projections.stockpiles import auto_production_markers
+
+
+class CurrentCatalogSnapshots:
+    def __init__(self, runtime: ProjectionRuntime, engine: Engine) -> None:
+        self._runtime = runtime
+        self._engine = engine
+
+    def current(self, owner: UUID) -> CatalogSnapshot:
+        self._runtime.catch_up("catalog")
+        with self._engine.connect() as connection:
+            return catalog_snapshot(connection, owner)
+
+
+class CurrentRegionMarkets:
+    """``read`` is the cached region reader the queries use too: its cache is tagged with the
+    market projection's position, so once the projection has caught up it reads afresh."""
+
+    def __init__(self, runtime: ProjectionRuntime, read: Callable[[UUID, int], RegionMarket]) -> None:
+        self._runtime = runtime
+        self._read = read
+
+    def current(self, owner: UUID, region_id: int) -> RegionMarket:
+        self._runtime.catch_up("market")
+        return self._read(owner, region_id)
+
+
+class CurrentJobQueue:
+    def __init__(self, runtime: ProjectionRuntime, engine: Engine) -> None:
+        self._runtime = runtime
+        self._engine = engine
+
+    def planned(self, owner: UUID) -> list[QueuedJob]:
+        self._runtime.catch_up("industry")
+        with self._engine.connect() as connection:
+            return [_queued(view) for view in list_jobs(connection, owner, status="planned")]
+
+    def linked(self, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
+        self._runtime.catch_up("industry")
+        with self._engine.connect() as connection:
+            return [_queued(view) for view in list_jobs(connection, owner, esi_job_ids=esi_job_ids)]
+
+
+def _queued(view: JobView) -> QueuedJob:
+    return msgspec.convert(view, QueuedJob, from_attributes=True)
+
+
+class CurrentStockDeficits:
+    def __init__(self, runtime: ProjectionRuntime, engine: Engine) -> None:
+        self._runtime = runtime
+        self._engine = engine
+
+    def markers(self) -> list[MarkerDeficit]:
+        self._runtime.catch_up("stockpiles")
+        with self._engine.connect() as connection:
+            return auto_production_markers(connection)
+
+    def pending_output(self, type_ids: Sequence[int]) -> dict[PendingKey, int]:
+        self._runtime.catch_up("industry")
+        with self._engine.connect() as connection:
+            return {(p.owner_id, p.type_id, p.station_id): p.units for p in pending_output(connection, None, type_ids)}
