@@ -1,0 +1,194 @@
+"""Use cases over in-memory fakes of the write side's ports: no database, no projections.
+
+Each fake answers a port's question from what the test put in it, so a test reads as "given
+these read-model answers, the use case decides this".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from application.auto_production import AutoProductionRunner
+from application.jobs import JobService
+from domain.aggregate import Aggregate
+from domain.errors import NotFound
+from domain.events import CommandMeta
+from domain.industry.game_sync import GameJob, QueuedJob
+from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus
+from domain.stock.auto_production import MarkerDeficit, PendingKey
+
+OWNER = uuid.uuid4()
+META = CommandMeta(user_id=OWNER, correlation_id="test")
+STATION = 60003760
+CHARACTER = 90000001
+
+
+class FakeStockDeficits:
+    def __init__(self, markers: list[MarkerDeficit], pending: dict[PendingKey, int]) -> None:
+        self._markers = markers
+        self._pending = pending
+        self.asked_items: list[int] = []
+
+    def markers(self) -> list[MarkerDeficit]:
+        return list(self._markers)
+
+    def pending_output(self, type_ids: Sequence[int]) -> dict[PendingKey, int]:
+        self.asked_items = list(type_ids)
+        return {key: units for key, units in self._pending.items() if key[1] in type_ids}
+
+
+class FakePlans:
+    """Records what the runner asks to generate (the plan service is covered elsewhere)."""
+
+    def __init__(self) -> None:
+        self.generated: list[tuple[UUID, int, int]] = []
+
+    def generate(self, plan_id: UUID, quantity: int, meta: CommandMeta, **options: Any) -> tuple[Any, int]:
+        self.generated.append((plan_id, quantity, options["parallelism"]))
+        run = type("Run", (), {"id": uuid.uuid4()})()
+        return type("Generated", (), {"run": run})(), 1
+
+
+def marker(plan_id: UUID, deficit: int, type_id: int = 587, parallelism: int = 0) -> MarkerDeficit:
+    return MarkerDeficit(
+        marker_id=uuid.uuid4(),
+        owner_id=OWNER,
+        plan_id=plan_id,
+        type_id=type_id,
+        location_id=STATION,
+        deficit=deficit,
+        parallelism=parallelism,
+    )
+
+
+def runner(deficits: FakeStockDeficits, plans: FakePlans) -> AutoProductionRunner:
+    return AutoProductionRunner(plans, deficits, interval_sec=60)  # type: ignore[arg-type]
+
+
+def test_a_deficit_net_of_pending_output_generates_a_run_for_the_rest() -> None:
+    plan_id = uuid.uuid4()
+    deficits = FakeStockDeficits([marker(plan_id, 9, parallelism=2)], {(OWNER, 587, STATION): 4})
+    plans = FakePlans()
+    report = runner(deficits, plans).tick()
+    assert plans.generated == [(plan_id, 5, 2)]
+    assert deficits.asked_items == [587]
+    [outcome] = report.outcomes
+    assert (outcome.action, outcome.gross_deficit, outcome.pending_output, outcome.net_deficit) == (
+        "generated",
+        9,
+        4,
+        5,
+    )
+    assert report.markers == 1
+
+
+def test_a_deficit_covered_by_pending_output_generates_nothing() -> None:
+    plan_id = uuid.uuid4()
+    deficits = FakeStockDeficits([marker(plan_id, 9)], {(OWNER, 587, STATION): 9})
+    plans = FakePlans()
+    report = runner(deficits, plans).tick()
+    assert plans.generated == []
+    assert [(o.action, o.net_deficit) for o in report.outcomes] == [("covered", 0)]
+
+
+def test_no_markers_no_runs() -> None:
+    plans = FakePlans()
+    report = runner(FakeStockDeficits([], {}), plans).tick()
+    assert (plans.generated, report.markers, report.outcomes) == ([], 0, [])
+
+
+# ------------------------------------------------------------------ game-job sync
+
+
+class FakeJobQueue:
+    def __init__(self, jobs: Sequence[Job]) -> None:
+        self._jobs = list(jobs)
+
+    def planned(self, owner: UUID) -> list[QueuedJob]:
+        return [_queued(job) for job in self._jobs if job.owner_id == owner and job.status is JobStatus.PLANNED]
+
+    def linked(self, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
+        return [_queued(job) for job in self._jobs if job.owner_id == owner and job.esi_job_id in esi_job_ids]
+
+
+def _queued(job: Job) -> QueuedJob:
+    spec = job.spec
+    return QueuedJob(
+        id=job.id,
+        status=job.status.value,
+        blueprint_type_id=spec.blueprint_type_id,
+        activity=spec.activity.value,
+        runs=spec.runs,
+        station_id=spec.station_id,
+        character_id=job.character_id,
+        esi_job_id=job.esi_job_id,
+        created_at=job.created_on,
+    )
+
+
+class FakeStore:
+    """Aggregates by id; a save keeps them and counts positions."""
+
+    def __init__(self, aggregates: Sequence[Aggregate]) -> None:
+        self.aggregates = {aggregate.id: aggregate for aggregate in aggregates}
+        self.position = 0
+
+    def load(self, aggregate_id: UUID, _class: type[Aggregate], **_: Any) -> Aggregate:
+        if aggregate_id not in self.aggregates:
+            raise NotFound("not found", None)
+        return self.aggregates[aggregate_id]
+
+    def save_events(self, *aggregates: Aggregate) -> int:
+        for aggregate in aggregates:
+            self.aggregates[aggregate.id] = aggregate
+            self.position += len(aggregate.collect_events())
+        return self.position
+
+    def forget(self, aggregate_id: UUID) -> None:
+        pass
+
+
+def queued_job() -> Job:
+    spec = JobSpec(product_type_id=587, blueprint_type_id=681, runs=2, station_id=STATION, expected_output=2)
+    return Job.queue(uuid.uuid4(), spec, META)
+
+
+def game_job(job_id: int, status: str, started: datetime) -> GameJob:
+    return GameJob(
+        job_id=job_id,
+        blueprint_type_id=681,
+        activity_id=1,
+        runs=2,
+        status=status,
+        start_date=started,
+        end_date=started + timedelta(hours=1),
+        station_id=STATION,
+    )
+
+
+def test_sync_starts_the_planned_job_a_game_job_fits_and_links_it() -> None:
+    job = queued_job()
+    store = FakeStore([job])
+    service = JobService(store, FakeJobQueue([job]))  # type: ignore[arg-type]
+    (result, _position) = service.sync(CHARACTER, [game_job(7, "active", datetime.now(UTC))], META)
+    assert (result.started, result.completed, result.cancelled, result.unmatched) == ([job.id], [], [], [])
+    started = store.aggregates[job.id]
+    assert isinstance(started, Job)
+    assert (started.status, started.esi_job_id, started.character_id) == (JobStatus.ACTIVE, 7, CHARACTER)
+    assert any(isinstance(a, GameJobLink) for a in store.aggregates.values())
+
+
+def test_sync_completes_a_linked_job_the_game_delivered_and_leaves_unknown_game_jobs_unmatched() -> None:
+    job = queued_job()
+    job.start(7, CHARACTER, datetime.now(UTC), META)
+    job.collect_events()
+    store = FakeStore([job])
+    service = JobService(store, FakeJobQueue([job]))  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    (result, _position) = service.sync(CHARACTER, [game_job(7, "delivered", now), game_job(8, "active", now)], META)
+    assert (result.started, result.completed, result.unmatched) == ([], [job.id], [8])
+    assert store.aggregates[job.id].status is JobStatus.COMPLETED  # type: ignore[attr-defined]
