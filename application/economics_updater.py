@@ -36,6 +36,7 @@ from application.background import Background
 from application.economics import BASE, STORED, Builds, EconomicsService, Plans, compute
 from domain.catalog.chains import CatalogSnapshot
 from domain.economics.dependents import Dependents
+from domain.economics.region import RegionMarket
 from domain.errors import DomainError, RuleViolation
 from domain.events import utcnow
 from projections.database import write_transaction
@@ -54,7 +55,7 @@ from projections.economics import (
     widen,
     write_rows,
 )
-from projections.market import RegionMarket, all_regions
+from projections.market import all_regions
 from projections.runtime import ProjectionRuntime
 from projections.tracking import registry
 
