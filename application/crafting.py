@@ -38,12 +38,12 @@ from eventsourcing.utils import get_topic
 from application.background import Background
 from application.commands import MAX_ATTEMPTS, create_aggregate
 from application.event_store import EventStore
+from application.position_signal import PositionSignal
 from domain.aggregate import replay
 from domain.crafting import QueueEventBus, Subscription
 from domain.crafting_world import World, WorldCreated
 from domain.errors import Conflict, DomainError, NotFound
 from domain.events import CommandMeta
-from projections.signal import PositionSignal
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """The composition root: one object that wires storage, projections and command services.
 
 The only application module that knows the projections: it builds their implementations of
-the write side's ports (``application.ports``) and hands them to the services.
+the write side's ports (``application.ports``) and hands them to the services, and it builds the
+read side's economics service and updater, which maintain and answer from the read models.
 
 The server and the CLI both start from ``Manufactory.open()``; tests open one per database.
 """
@@ -16,24 +17,24 @@ from application.catalog import SAMPLE_CATALOG, CatalogService
 from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
 from application.crafting import CraftingService
-from application.economics import EconomicsService
-from application.economics_updater import EconomicsUpdater
 from application.event_store import EventStore
 from application.jobs import JobService
 from application.log_head import LogHead, PostgresHead, SQLiteHead
 from application.manufacturing import ContainerService
 from application.market import MarketService
 from application.plans import PlanService
+from application.position_signal import PositionSignal
 from application.settings import Settings
 from application.stock import StockService
 from application.users import IssuedToken, UserService
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
+from projections.economics_service import EconomicsService
+from projections.economics_updater import EconomicsUpdater
 from projections.ports import CurrentCatalogSnapshots, CurrentJobQueue, CurrentRegionMarkets, CurrentStockDeficits
 from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
 from projections.schema import migrate
-from projections.signal import PositionSignal
 
 LOCAL_USER = "local"
 

@@ -25,7 +25,6 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from application.economics import STORED, Builds, compute
 from application.market import MarketImport
 from application.settings import Settings
 from application.system import Manufactory
@@ -35,6 +34,7 @@ from domain.catalog.model import ActivityKind
 from domain.economics.market import AdjustedPrice, CostIndex, DepthLevel, PriceQuote
 from domain.economics.settings import JobSite
 from domain.events import CommandMeta
+from projections.economics_service import STORED, Builds, compute
 from tests.support import serving
 
 REGIONS = (10000002, 10000043, 10000032, 10000030, 10000042)

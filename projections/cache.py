@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
-from projections.signal import PositionSignal
+from application.position_signal import PositionSignal
 
 V = TypeVar("V")
 Tag = tuple[int, int]  # (the projection's revision, its position) when a value was read

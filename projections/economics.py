@@ -13,7 +13,7 @@ keep; a projection must not read another one's tables while it applies events (t
 different positions, and a rebuild would read what is there today). So this projection only
 records what each event makes stale: ``economics_pending`` rows naming the user, the region
 (0: every region) and the items whose prices changed (null: every item). The economics updater
-(``application/economics_updater.py``) brings the other read models up to this projection's
+(``projections/economics_updater.py``) brings the other read models up to this projection's
 position, recomputes the rows those items reach, writes only rows whose figures changed (their
 ``version`` goes up) and deletes the pending rows, in one transaction under this projection's
 registry lock. ``economics_plans`` maps plans to their products, since plan events after the

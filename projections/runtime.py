@@ -30,12 +30,12 @@ import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select, update
 
+from application.position_signal import PositionSignal
 from domain.events import Event, stored_topic
 from projections import dead_letters
 from projections.database import query_engine, write_transaction
 from projections.dead_letters import DeadLetter, IncompleteReads, LoggedEvent, RetryOutcome, parked_reason
 from projections.readmodel import ReadModelTable
-from projections.signal import PositionSignal
 from projections.tracking import positions, rebuild_leases, registry
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
 """Query routes of production economics (the spec's economics API) and make-or-buy.
 
 Parameters keep the spec's names (``region_id``, ``min_roi``, ``min_profit``). An item's answer
-is its stored row when the stored options are asked (see ``application/economics.py``), else it
-is worked out on request. ``minPosition`` waits for the read models and then for the item rows
-that position made stale to be recomputed.
+is its stored row when the stored options are asked (see ``projections/economics_service.py``),
+else it is worked out on request. ``minPosition`` waits for the read models and then for the
+item rows that position made stale to be recomputed.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 
-from application.economics import MakeOrBuyView, Options, StrategyName
-from application.economics_updater import Busy
 from domain.catalog.industry import validate_levels
 from domain.economics.market import PriceBasis, PriceChoice
 from domain.errors import InvalidInput
@@ -32,6 +30,8 @@ from interfaces.http.economics_schemas import OpportunitiesOut, OpportunityOut, 
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.industry_commands import PlanIdPath
 from projections.economics import Basis, EconomicsView, Scenario, Sort
+from projections.economics_service import MakeOrBuyView, Options, StrategyName
+from projections.economics_updater import Busy
 
 T = TypeVar("T")
 READ_MODELS = ("catalog", "industry", "market", "economics")

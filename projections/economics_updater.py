@@ -16,6 +16,10 @@ for other processes' events; recomputation is plain Python, so a full one shares
 requests but never holds a lock they wait for (queries without ``minPosition`` read what is
 stored; with it, they wait at most the consistency timeout). Standalone:
 ``manufactory economics update | run``.
+
+It lives on the read side: it records no event and decides nothing for the write side; it
+maintains the economics read model, writing that projection's tables under its registry lock and
+catching up the runtime, so it belongs beside the projection it completes.
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ import msgspec
 from sqlalchemy import Engine, MetaData, Table, select
 
 from application.background import Background
-from application.economics import BASE, STORED, Builds, EconomicsService, Plans, compute
 from domain.catalog.chains import CatalogSnapshot
 from domain.economics.dependents import Dependents
 from domain.economics.region import RegionMarket
@@ -55,6 +58,7 @@ from projections.economics import (
     widen,
     write_rows,
 )
+from projections.economics_service import BASE, STORED, Builds, EconomicsService, Plans, compute
 from projections.market import all_regions
 from projections.runtime import ProjectionRuntime
 from projections.tracking import registry

@@ -2,6 +2,10 @@
 
 The projection runner calls ``advance`` from its thread; async waiters (minPosition
 queries, Server-Sent Events streams) are woken on their own event loops.
+
+It lives in the application layer because both sides use it: the projection runner advances it
+and the read caches watch it, and the crafting service advances it with its worlds' positions.
+Dependencies point inward, so the read side takes it from here.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ there is a plan, else its base row; ``strategy=make`` is its base row; the answe
 (``scenario``). Rankings list base rows unless asked for plan rows. Any other ME, TE, runs, price
 choice, strategy or solar system is computed on request with the same code; the answer says
 which (``source``).
+
+It lives on the read side: it decides nothing and writes no event, it only answers from the
+economics, catalog, industry and market read models (and works figures out from them), so it
+imports their queries directly; the write side never calls it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import msgspec
 from sqlalchemy import Engine
 
 from application.catalog_graphs import CatalogGraphs
+from application.position_signal import PositionSignal
 from domain.catalog.chains import CatalogSnapshot, StepSettings
 from domain.economics.item_economics import Build, ItemEconomics, build_for, item_economics
 from domain.economics.make_or_buy import make_or_buy
@@ -48,7 +53,6 @@ from projections.economics import (
 )
 from projections.industry import find_plan
 from projections.market import RegionView, list_regions, region_market
-from projections.signal import PositionSignal
 
 NO_SITE = 0  # the solar system of a region without a job site: no cost index, so job costs are missing
 StrategyName = Literal["plan", "make", "buy", "cheapest"]
