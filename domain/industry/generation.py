@@ -21,6 +21,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
+from uuid import UUID
 
 import msgspec
 
@@ -30,39 +31,27 @@ from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, slot_owners
+from domain.industry.jobs import MAX_JOB_RUNS, JobMaterial, JobSpec
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 MAX_QUANTITY = 1_000_000_000
-MAX_JOB_RUNS = 1_000_000  # runs of one queued job (JobSpec), whatever the blueprint allows
 MAX_UNITS = 2**63 - 1  # units of one item in a run: what the read models' integer columns hold
 
 
-class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    type_id: int
-    quantity: int
-    source: Literal["make", "buy", "mixed"]
+class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
+    """One job of a generated run: the spec it will be queued with, and where in the plan it
+    came from. The spec is the job's only list of fields (a new job field is declared once,
+    on ``JobSpec``); the rest is what generation needs and a queued job does not keep."""
 
-
-class PlannedJob(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    plan_step_id: int
+    spec: JobSpec  # its plan_run_id is None: the run gets its id when it is recorded
     merged_step_ids: tuple[int, ...]
     depth: int
-    sort_order: int
-    product_type_id: int
-    blueprint_type_id: int
-    activity: ActivityKind
-    runs: int
-    me_level: int
-    te_level: int
-    facility_tax: float
-    station_id: int | None
     facility: Facility
-    expected_output: int  # units of the product
-    duration_seconds: float
-    materials: tuple[JobMaterial, ...]
-    character_id: int | None = None
-    estimated_cost: float | None = None  # ISK, when priced (domain.industry.pricing)
+
+    def to_spec(self, run_id: UUID) -> JobSpec:
+        """The spec to queue this job with as part of run ``run_id``."""
+        return msgspec.structs.replace(self.spec, plan_run_id=run_id)
 
 
 class SkippedItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -105,8 +94,8 @@ _Key = tuple[int, int, str, int, int, float, int | None, Facility]
 _HUB = -1  # sentinel consumer: the finished product hauled to the hub
 
 
-def _key(step: PlanStep | PlannedJob) -> _Key:
-    """What makes two steps (or jobs) the same job: the spec's merge key, plus where it runs."""
+def _key(step: PlanStep) -> _Key:
+    """What makes two steps the same job: the spec's merge key, plus where it runs."""
     return (
         step.product_type_id,
         step.blueprint_type_id,
@@ -217,7 +206,7 @@ def generate(
         flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
 
     jobs = _assign_characters(planned, graph, characters, parallelism)
-    jobs.sort(key=lambda job: (-job.sort_order, job.plan_step_id))
+    jobs.sort(key=_run_order)
     transports = (
         _transports(flows, jobs, transport, volumes or {}, price_of, depth[root.step_id])
         if transport is not None
@@ -247,33 +236,39 @@ def _jobs(
     max_depth = max(depth[node.step_id] for node in nodes)
     return [
         PlannedJob(
-            plan_step_id=first.step_id,
+            spec=JobSpec(
+                plan_step_id=first.step_id,
+                sort_order=max_depth * 2,
+                product_type_id=first.product_type_id,
+                blueprint_type_id=first.blueprint_type_id,
+                activity=first.activity,
+                runs=batch.runs,
+                me_level=first.me_level,
+                te_level=first.te_level,
+                facility_tax=first.facility_tax,
+                station_id=first.station_id,
+                expected_output=batch.runs * build.units_per_run,
+                materials=tuple(
+                    JobMaterial(
+                        type_id=m.type_id,
+                        quantity=job_quantity(m.quantity, batch.runs, modifier),
+                        source=s.source,
+                    )
+                    for m, s in zip(build.materials, sources, strict=True)
+                ),
+            ),
             merged_step_ids=tuple(node.step_id for node in nodes),
             depth=max_depth,
-            sort_order=max_depth * 2,
-            product_type_id=first.product_type_id,
-            blueprint_type_id=first.blueprint_type_id,
-            activity=first.activity,
-            runs=batch.runs,
-            me_level=first.me_level,
-            te_level=first.te_level,
-            facility_tax=first.facility_tax,
-            station_id=first.station_id,
             facility=first.facility,
-            expected_output=batch.runs * build.units_per_run,
-            duration_seconds=0.0,
-            materials=tuple(
-                JobMaterial(
-                    type_id=m.type_id,
-                    quantity=job_quantity(m.quantity, batch.runs, modifier),
-                    source=s.source,
-                )
-                for m, s in zip(build.materials, sources, strict=True)
-            ),
         )
         for batch in batches
         for _ in range(batch.count)
     ]
+
+
+def _run_order(job: PlannedJob) -> tuple[int, int]:
+    """Deepest stage first, then by plan step: the order a run's jobs are listed and assigned in."""
+    return -job.spec.sort_order, job.spec.plan_step_id or 0
 
 
 def _build_of(graph: ProductionGraph, step: PlanStep) -> BuildStep:
@@ -336,28 +331,28 @@ def _assign_characters(
     }
     used: dict[tuple[int, ActivityKind], int] = defaultdict(int)
     assigned = []
-    for job in sorted(jobs, key=lambda j: (-j.sort_order, j.plan_step_id)):
-        owners = slots.get(job.activity, [])
+    for job in sorted(jobs, key=_run_order):
+        spec = job.spec
+        owners = slots.get(spec.activity, [])
         character = None
         if owners:
-            turn = used[(job.sort_order, job.activity)]
-            used[(job.sort_order, job.activity)] += 1
+            turn = used[(spec.sort_order, spec.activity)]
+            used[(spec.sort_order, spec.activity)] += 1
             character = owners[turn % len(owners)]
-        build = next(b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id)
+        build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
         seconds = job_time(
             build.time,
-            job.runs,
-            job.te_level,
+            spec.runs,
+            spec.te_level,
             job.facility,
             character.skills.for_time if character else Skills(),
-            reaction=job.activity is ActivityKind.REACTION,
+            reaction=spec.activity is ActivityKind.REACTION,
             required=build.skills,
         )
-        assigned.append(
-            msgspec.structs.replace(
-                job, character_id=character.character_id if character else None, duration_seconds=round(seconds, 3)
-            )
+        timed = msgspec.structs.replace(
+            spec, character_id=character.character_id if character else None, duration_seconds=round(seconds, 3)
         )
+        assigned.append(msgspec.structs.replace(job, spec=timed))
     return assigned
 
 
@@ -373,7 +368,7 @@ def _transports(
     leave the station that made them, and the product goes to the hub."""
     hauls = []
     for (origin, destination, consumer), goods in flows.items():
-        fed = [i for i, job in enumerate(jobs) if job.plan_step_id == consumer]  # _HUB feeds no job
+        fed = [i for i, job in enumerate(jobs) if job.spec.plan_step_id == consumer]  # _HUB feeds no job
         depth = jobs[fed[0]].depth if fed else root_depth - 1
         items = tuple(
             TransportItem(

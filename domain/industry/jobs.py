@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -21,10 +21,10 @@ from domain.aggregate import Aggregate
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
 from domain.events import CommandMeta, Event, utcnow
-from domain.industry.generation import MAX_JOB_RUNS, JobMaterial
 
 _LINK_NAMESPACE = UUID("5f1e7c2a-8d34-4b6f-a0c9-3e2d1b4a6f70")
 MAX_NOTES = 2000
+MAX_JOB_RUNS = 1_000_000  # runs of one queued job, whatever the blueprint allows
 
 
 class JobStatus(enum.Enum):
@@ -32,6 +32,12 @@ class JobStatus(enum.Enum):
     ACTIVE = "active"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    type_id: int
+    quantity: int
+    source: Literal["make", "buy", "mixed"]
 
 
 class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
