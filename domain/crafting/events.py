@@ -37,7 +37,7 @@ class CraftEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     at: float
 
 
-class CraftStarted(CraftEvent, tag="started"):
+class CraftStarted(CraftEvent, frozen=True, tag="started"):
     """A cycle began at ``at``: ``consumed`` was taken from the inventory and the job ends at ``end``.
 
     Enough to rebuild the running job on its own: ``resolved`` is the modifiers snapshot and the
@@ -56,7 +56,7 @@ class CraftStarted(CraftEvent, tag="started"):
     context: dict[str, Any] | None = None
 
 
-class CraftProgress(CraftEvent, tag="progress"):
+class CraftProgress(CraftEvent, frozen=True, tag="progress"):
     """How far the current cycle is (published on request; never persisted)."""
 
     state = CraftJobState.RUNNING
@@ -64,7 +64,7 @@ class CraftProgress(CraftEvent, tag="progress"):
     end: float
 
 
-class CraftCompleted(CraftEvent, tag="completed"):
+class CraftCompleted(CraftEvent, frozen=True, tag="completed"):
     """A cycle finished at ``at`` (its end time) and ``outputs`` (as rolled) were added.
 
     ``cycle`` is the number of cycles completed so far; ``repeat`` says whether a restart follows
@@ -77,7 +77,7 @@ class CraftCompleted(CraftEvent, tag="completed"):
     repeat: bool
 
 
-class CraftFailed(CraftEvent, tag="failed"):
+class CraftFailed(CraftEvent, frozen=True, tag="failed"):
     """The job stopped without finishing its cycle, or could not start another.
 
     ``reason``: ``inventory_full`` / ``unknown_inventory`` / ``inventory_error`` (the outputs could
@@ -92,7 +92,7 @@ class CraftFailed(CraftEvent, tag="failed"):
     lost: tuple[ItemStack, ...] = ()
 
 
-class CraftCancelled(CraftEvent, tag="cancelled"):
+class CraftCancelled(CraftEvent, frozen=True, tag="cancelled"):
     """The job was cancelled at ``at``; ``refund`` (per ``refund_policy``) went back to the inventory."""
 
     state = CraftJobState.CANCELLED

@@ -568,16 +568,17 @@ class Manager:
         A thread that finds another publishing leaves its records to it; the publisher checks the
         queue again after letting go, so nothing is stranded.
         """
-        outbox = self._outbox
+        outbox, bus = self._outbox, self._bus
+        if bus is None:
+            return  # the outbox fills only with a bus
         while outbox:
             if not self._publishing.acquire(blocking=False):
                 return
             try:
-                bus = self._bus
                 while outbox:
                     event = outbox.popleft()
                     try:
-                        bus.publish(event)  # type: ignore[union-attr]  # the outbox fills only with a bus
+                        bus.publish(event)
                     except Exception:
                         self.publish_errors += 1
             finally:

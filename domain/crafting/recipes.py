@@ -10,7 +10,7 @@ make "has the tool" ambiguous) and the metadata is plain JSON data nested at mos
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -115,8 +115,12 @@ def check_bounds(recipe: CraftRecipe) -> CraftRecipe:
     label = repr(getattr(recipe, "id", "?"))
     if recipe.duration > CRAFTING_MAX_DURATION:
         raise InvalidRecipe(f"recipe {label}: duration is at most {CRAFTING_MAX_DURATION:g} seconds", "duration")
-    for name, entries in (("inputs", recipe.inputs), ("outputs", recipe.outputs)):
-        for n, entry in enumerate(entries):
+    entries: tuple[tuple[str, Sequence[ItemRequirement | ItemYield]], ...] = (
+        ("inputs", recipe.inputs),
+        ("outputs", recipe.outputs),
+    )
+    for name, listed in entries:
+        for n, entry in enumerate(listed):
             if entry.quantity > CRAFTING_MAX_QUANTITY:
                 raise InvalidRecipe(
                     f"recipe {label}: a quantity is at most {CRAFTING_MAX_QUANTITY:,}", f"{name}[{n}].quantity"

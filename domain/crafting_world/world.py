@@ -34,6 +34,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.crafting import (
+    CorruptState,
     CraftCancelled,
     CraftCompleted,
     CraftEvent,
@@ -367,7 +368,10 @@ class World(Aggregate):
     def _settle(self) -> None:
         if self._unsettled:
             for manager_id, records in self._unsettled.items():
-                self._managers.get(manager_id).restore(records)  # type: ignore[union-attr]
+                manager = self._managers.get(manager_id)
+                if manager is None:
+                    raise CorruptState(f"job records of manager {manager_id!r}, which the world never created")
+                manager.restore(records)
             self._unsettled = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -397,7 +401,7 @@ class World(Aggregate):
 # -- events: each ``apply`` replays one recorded change onto a world being rebuilt -------------
 
 
-class WorldCreated(Event):
+class WorldCreated(Event, frozen=True):
     owner_id: UUID
     name: str
     seed: int
@@ -410,7 +414,7 @@ class WorldCreated(Event):
         return world
 
 
-class RecipesRegistered(Event):
+class RecipesRegistered(Event, frozen=True):
     recipes: tuple[CraftRecipe, ...]
 
     def apply(self, aggregate: World) -> World:
@@ -418,7 +422,7 @@ class RecipesRegistered(Event):
         return aggregate
 
 
-class InventoryCreated(Event):
+class InventoryCreated(Event, frozen=True):
     inventory_id: str
     capacity: int | None
     items: tuple[ItemStack, ...] = ()
@@ -430,7 +434,7 @@ class InventoryCreated(Event):
         return aggregate
 
 
-class ItemsAdded(Event):
+class ItemsAdded(Event, frozen=True):
     inventory_id: str
     items: tuple[ItemStack, ...]
 
@@ -439,7 +443,7 @@ class ItemsAdded(Event):
         return aggregate
 
 
-class ItemsRemoved(Event):
+class ItemsRemoved(Event, frozen=True):
     inventory_id: str
     items: tuple[ItemStack, ...]
 
@@ -448,7 +452,7 @@ class ItemsRemoved(Event):
         return aggregate
 
 
-class ManagerCreated(Event):
+class ManagerCreated(Event, frozen=True):
     manager_id: str
     grants: tuple[ModifierGrant, ...] = ()
 
@@ -457,13 +461,13 @@ class ManagerCreated(Event):
         return aggregate
 
 
-class CraftJobRecorded(Event):
+class CraftJobRecorded(Event, frozen=True):
     """One of the engine's job records, as the manager returned it (each subclass names its kind)."""
 
     record: CraftEvent
 
 
-class CraftJobStarted(CraftJobRecorded):
+class CraftJobStarted(CraftJobRecorded, frozen=True):
     """A job (or a repeating job's next cycle) started: ``record.consumed`` left the inventory."""
 
     stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobStarted"
@@ -477,7 +481,7 @@ class CraftJobStarted(CraftJobRecorded):
         return aggregate
 
 
-class CraftJobCompleted(CraftJobRecorded):
+class CraftJobCompleted(CraftJobRecorded, frozen=True):
     """A cycle finished at its end time: ``record.outputs``, as rolled, were added."""
 
     stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobCompleted"
@@ -491,7 +495,7 @@ class CraftJobCompleted(CraftJobRecorded):
         return aggregate
 
 
-class CraftJobCancelled(CraftJobRecorded):
+class CraftJobCancelled(CraftJobRecorded, frozen=True):
     """A job was cancelled: ``record.refund`` went back to the inventory."""
 
     stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobCancelled"
@@ -505,7 +509,7 @@ class CraftJobCancelled(CraftJobRecorded):
         return aggregate
 
 
-class CraftJobFailed(CraftJobRecorded):
+class CraftJobFailed(CraftJobRecorded, frozen=True):
     """A job stopped: its outputs did not fit (``record.lost``), or a repeating job ran out of inputs."""
 
     stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobFailed"

@@ -31,7 +31,7 @@ from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, slot_owners
-from domain.industry.jobs import MAX_JOB_RUNS, JobMaterial, JobSpec
+from domain.industry.jobs import MAX_JOB_RUNS, JobMaterial, JobSpec, MaterialSource
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
@@ -54,10 +54,13 @@ class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
         return msgspec.structs.replace(self.spec, plan_run_id=run_id)
 
 
+SkipReason = Literal["bought", "no_recipe"]  # bought by choice, or no recipe in the catalog makes it
+
+
 class SkippedItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     type_id: int
     quantity: int
-    reason: Literal["bought", "no_recipe"]
+    reason: SkipReason
 
 
 class Leftover(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -148,7 +151,7 @@ def generate(
 
     demand: dict[int, int] = defaultdict(int)
     demand[root.step_id] = quantity
-    bought: dict[tuple[int, str], int] = defaultdict(int)
+    bought: dict[tuple[int, SkipReason], int] = defaultdict(int)
     flows: dict[tuple[int, int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     leftovers: dict[int, int] = defaultdict(int)
     hub = transport.hub_station_id if transport else None
@@ -185,12 +188,12 @@ def generate(
                     demand[child.step_id] += share
                     origin = child.station_id
                 else:
-                    reason = "bought" if graph.step(material.type_id) is not None else "no_recipe"
+                    reason: SkipReason = "bought" if graph.step(material.type_id) is not None else "no_recipe"
                     bought[(material.type_id, reason)] += share
                     origin = hub
                 if share and origin is not None and node.station_id is not None and origin != node.station_id:
                     flows[(origin, node.station_id, group)][material.type_id] += share
-            source = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
+            source: MaterialSource = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
             sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
         decided.append((nodes, build, batches, modifier, sources))
 
@@ -215,7 +218,7 @@ def generate(
     return Generation(
         jobs=tuple(jobs),
         skipped=tuple(
-            SkippedItem(type_id=type_id, quantity=units, reason=reason)  # type: ignore[arg-type]
+            SkippedItem(type_id=type_id, quantity=units, reason=reason)
             for (type_id, reason), units in sorted(bought.items())
         ),
         transports=tuple(transports),
@@ -374,7 +377,7 @@ def _transports(
             TransportItem(
                 type_id=type_id,
                 quantity=units,
-                volume=round(units * volumes[type_id], 4) if volumes.get(type_id) is not None else None,  # type: ignore[operator]
+                volume=_volume_of(units, volumes.get(type_id)),
             )
             for type_id, units in sorted(goods.items())
         )
@@ -384,10 +387,11 @@ def _transports(
             if item.volume is None
         )
         volume = None if missing else sum(item.volume or 0.0 for item in items)
-        unit_prices = [price_of(item.type_id) for item in items] if price_of is not None else [None]
+        prices = [price_of(item.type_id) for item in items] if price_of is not None else []
+        known = [price for price in prices if price is not None]
         value = (
-            sum(item.quantity * price for item, price in zip(items, unit_prices, strict=True))  # type: ignore[operator]
-            if None not in unit_prices
+            sum(item.quantity * price for item, price in zip(items, known, strict=True))
+            if price_of is not None and len(known) == len(items)
             else None
         )
         cost = None if volume is None else volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate
@@ -406,3 +410,8 @@ def _transports(
         )
     hauls.sort(key=lambda h: (-h.sort_order, h.from_station_id, h.to_station_id))
     return hauls
+
+
+def _volume_of(units: int, per_unit: float | None) -> float | None:
+    """m3 of ``units`` of an item, or None when the catalog has no volume for it."""
+    return None if per_unit is None else round(units * per_unit, 4)

@@ -34,10 +34,13 @@ class JobStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
+MaterialSource = Literal["make", "buy", "mixed"]  # made by the run's jobs, bought, or some of each
+
+
 class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     type_id: int
     quantity: int
-    source: Literal["make", "buy", "mixed"]
+    source: MaterialSource
 
 
 class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -196,7 +199,7 @@ class GameJobLink(Aggregate):
 # ------------------------------------------------------------------ events
 
 
-class JobQueued(Event):
+class JobQueued(Event, frozen=True):
     owner_id: UUID
     spec: JobSpec
 
@@ -212,7 +215,7 @@ class JobQueued(Event):
         return job
 
 
-class JobStarted(Event):
+class JobStarted(Event, frozen=True):
     esi_job_id: int | None
     character_id: int | None
     started_at: datetime
@@ -225,7 +228,7 @@ class JobStarted(Event):
         return aggregate
 
 
-class JobCompleted(Event):
+class JobCompleted(Event, frozen=True):
     completed_at: datetime
     actual_revenue: float | None = None
 
@@ -236,7 +239,7 @@ class JobCompleted(Event):
         return aggregate
 
 
-class JobCancelled(Event):
+class JobCancelled(Event, frozen=True):
     previous_status: JobStatus
 
     def apply(self, aggregate: Job) -> Job:
@@ -244,7 +247,7 @@ class JobCancelled(Event):
         return aggregate
 
 
-class JobCharacterAssigned(Event):
+class JobCharacterAssigned(Event, frozen=True):
     character_id: int | None
 
     def apply(self, aggregate: Job) -> Job:
@@ -252,7 +255,7 @@ class JobCharacterAssigned(Event):
         return aggregate
 
 
-class GameJobLinked(Event):
+class GameJobLinked(Event, frozen=True):
     owner_id: UUID
     esi_job_id: int
     job_id: UUID
