@@ -17,6 +17,7 @@ import msgspec
 from application.event_store import EventStore
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
+from domain.events import stored_name
 
 _ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "meta", "class_version"}
 
@@ -77,7 +78,7 @@ def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: 
     events = [
         AuditEvent(
             version=event.originator_version,
-            type=type(event).__name__,
+            type=stored_name(type(event)),
             timestamp=event.timestamp,
             user_id=event.meta.user_id,
             correlation_id=event.meta.correlation_id,

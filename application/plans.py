@@ -26,7 +26,7 @@ from domain.errors import NotFound
 from domain.events import CommandMeta
 from domain.industry.characters import Roster, roster_id
 from domain.industry.generation import Generation, generate, validate_quantity
-from domain.industry.jobs import Job, JobSpec, JobStatus
+from domain.industry.jobs import Job, JobStatus
 from domain.industry.plan import Plan, PlanStep, Source, StepSetup, TransportSettings
 from domain.industry.pricing import RunPricing, price_jobs, sell_price
 from domain.industry.runs import PlanRun, RunReason, RunTransport
@@ -196,28 +196,7 @@ class PlanService:
             run_id = uuid.uuid4()
             job_ids = tuple(uuid.uuid4() for _ in generation.jobs)
             jobs = [
-                Job.queue(
-                    job_id,
-                    JobSpec(
-                        character_id=job.character_id,
-                        product_type_id=job.product_type_id,
-                        blueprint_type_id=job.blueprint_type_id,
-                        activity=job.activity,
-                        runs=job.runs,
-                        me_level=job.me_level,
-                        te_level=job.te_level,
-                        facility_tax=job.facility_tax,
-                        station_id=job.station_id,
-                        expected_output=job.expected_output,
-                        duration_seconds=job.duration_seconds,
-                        materials=job.materials,
-                        total_cost=job.estimated_cost,
-                        plan_run_id=run_id,
-                        plan_step_id=job.plan_step_id,
-                        sort_order=job.sort_order,
-                    ),
-                    meta,
-                )
+                Job.queue(job_id, job.to_spec(run_id), meta)
                 for job_id, job in zip(job_ids, generation.jobs, strict=True)
             ]
             transports = tuple(

@@ -5,7 +5,7 @@
 Prints:
 - start: time to start ``--jobs`` jobs spread over ``--managers`` managers (every start
   resolves modifiers from a source, consumes from an in-memory inventory, and builds its
-  ``JobStarted`` record);
+  ``CraftStarted`` record);
 - idle update: time of one ``update(now)`` with no due job, on one manager grown to 1k, 10k,
   100k and 1M jobs, with the ratios to 1k (1.0 means constant time), and a sweep of every
   manager of the world;
@@ -31,32 +31,32 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.crafting import (
+    CraftRecipe,
     InMemoryInventories,
     ItemRequirement,
     ItemYield,
     Manager,
     Modifiers,
-    Recipe,
     RecipeRegistry,
 )
-from domain.crafting.jobs import Job
+from domain.crafting.jobs import CraftJob
 
 RECIPES = (
-    Recipe(
+    CraftRecipe(
         id="iron_sword",
         category="weapons",
         inputs=(ItemRequirement("iron_ingot", 3), ItemRequirement("hammer", 1, consume=False)),
         outputs=(ItemYield("iron_sword", 1),),
         duration=60.0,
     ),
-    Recipe(
+    CraftRecipe(
         id="steel",
         category="smelting",
         inputs=(ItemRequirement("coal", 2), ItemRequirement("iron_ingot", 1)),
         outputs=(ItemYield("steel", 1),),
         duration=300.0,
     ),
-    Recipe(
+    CraftRecipe(
         id="gem_loot",
         category="mining",
         inputs=(ItemRequirement("geode", 1),),
@@ -74,7 +74,7 @@ class Workshop:
 
     modifiers = Modifiers(time_speed=0.9, source="Workshop Lvl 1")
 
-    def get_modifiers(self, owner: str, recipe: Recipe) -> Modifiers:
+    def get_modifiers(self, owner: str, recipe: CraftRecipe) -> Modifiers:
         return self.modifiers
 
 
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     baseline_bytes, kept = traced_bytes(lambda: dict_baseline(jobs, managers))
     del kept
     per_job = (engine_bytes - empty_bytes) / jobs
-    job_struct = sys.getsizeof(Job(0.0, 0, None, "", "", 0.0, 0, False, None))  # type: ignore[arg-type]
+    job_struct = sys.getsizeof(CraftJob(0.0, 0, None, "", "", 0.0, 0, False, None))  # type: ignore[arg-type]
     print(
         f"memory      {per_job:,.0f} bytes per job (tracemalloc; {engine_bytes / jobs:,.0f} counting the managers and "
         f"inventories) vs {baseline_bytes / jobs:,.0f} for plain dicts: x{per_job / baseline_bytes * jobs:.2f}; "

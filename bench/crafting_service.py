@@ -7,7 +7,7 @@ On a fresh database (a new PostgreSQL database on 127.0.0.1, dropped afterwards,
 temporary SQLite file), ``--worlds`` worlds of ``--managers`` managers each:
 
 - starts: ``--threads`` threads start ``--jobs`` jobs through ``CraftingService.command``
-  (thread n drives world n mod worlds), each start one saved ``JobStarted`` event;
+  (thread n drives world n mod worlds), each start one saved ``CraftJobStarted`` event;
 - completions: the clock jumps past every end time and one ``tick`` completes everything,
   saved in chunks of ``CATCH_UP_LIMIT`` records;
 - jobs/s: jobs started and completed per second over both phases, against (1) the pure
@@ -36,7 +36,7 @@ from application.settings import Settings
 from application.system import Manufactory
 from bench.crafting_engine import RECIPES, STOCK
 from domain.crafting import InMemoryInventories, Manager, RecipeRegistry
-from domain.crafting_world import CATCH_UP_LIMIT, World
+from domain.crafting_world import CATCH_UP_LIMIT, CraftJobRecorded, CraftJobStarted, World
 from domain.events import CommandMeta, Event
 from tests.support import fresh_postgres_database
 
@@ -177,9 +177,9 @@ class _Stream:
 
 def raw_run(system: Manufactory, world_ids: list[uuid.UUID], jobs: int, threads: int) -> float:
     """Seconds to save the same job events with the same batching, straight through the event store."""
-    histories = [[e for e in system.store.history(w) if type(e).__name__.startswith("Job")] for w in world_ids]
+    histories = [[e for e in system.store.history(w) if isinstance(e, CraftJobRecorded)] for w in world_ids]
     streams = [_Stream(history) for history in histories]
-    starts = [sum(type(e).__name__ == "JobStarted" for e in history) for history in histories]
+    starts = [sum(isinstance(e, CraftJobStarted) for e in history) for history in histories]
 
     def save_starts(index: int) -> None:
         stream = streams[index % len(streams)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from domain.errors import NotFound
@@ -81,6 +81,7 @@ class Aggregate:
 
 def replay(aggregate: A | None, events: Iterable[Event]) -> A | None:
     """Fold events onto an aggregate (None before its creation event)."""
+    folded: Aggregate | None = aggregate
     for event in events:
-        aggregate = event.mutate(aggregate)
-    return aggregate
+        folded = event.mutate(folded)
+    return cast("A | None", folded)  # the events of an A's stream fold into an A

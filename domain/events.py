@@ -84,6 +84,12 @@ def renamed_event(topic: str) -> type[Event] | None:
     return _RENAMED.get(topic)
 
 
+def stored_name(event_class: type[Event]) -> str:
+    """The name an event is known by outside the code (the audit trail's ``type``): the class
+    name in its stored topic, so renaming a class does not rename its events for clients."""
+    return stored_topic(event_class).rpartition(":")[2]
+
+
 def stored_topic(event_class: type[Event]) -> str:
     """The topic an event class is stored and selected under: ``module:QualName`` (as the
     eventsourcing library names it) unless the class was renamed and keeps its old one."""

@@ -157,7 +157,7 @@ class UserState(msgspec.Struct, frozen=True, kw_only=True):
     modified_on: datetime
 
 
-class UserRegistered(Event, tag=2):
+class UserRegistered(Event, frozen=True, tag=2):
     redacted: ClassVar[frozenset[str]] = frozenset({"token_hash"})
     name: str
     token_id: UUID
@@ -178,7 +178,7 @@ class UserRegistered(Event, tag=2):
         return user
 
 
-class TokenIssued(Event, tag=2):
+class TokenIssued(Event, frozen=True, tag=2):
     redacted: ClassVar[frozenset[str]] = frozenset({"token_hash"})
     token_id: UUID
     token_hash: str
@@ -199,7 +199,7 @@ def _add_token(user: User, event: Event, token_id: UUID, token_hash: str, expire
     )
 
 
-class TokenRevoked(Event):
+class TokenRevoked(Event, frozen=True):
     token_id: UUID
 
     def apply(self, aggregate: User) -> User:
@@ -207,13 +207,13 @@ class TokenRevoked(Event):
         return aggregate
 
 
-class AdminGranted(Event):
+class AdminGranted(Event, frozen=True):
     def apply(self, aggregate: User) -> User:
         aggregate.admin = True
         return aggregate
 
 
-class AdminRevoked(Event):
+class AdminRevoked(Event, frozen=True):
     def apply(self, aggregate: User) -> User:
         aggregate.admin = False
         return aggregate
@@ -233,7 +233,7 @@ class UserNameClaimState(msgspec.Struct, frozen=True, kw_only=True):
     version: int
 
 
-class UserNameClaimed(Event):
+class UserNameClaimed(Event, frozen=True):
     user_id: UUID
 
     def apply(self, aggregate: Any) -> UserNameClaim:

@@ -18,6 +18,14 @@ import pytest
 
 from domain.crafting import (
     CorruptState,
+    CraftCompleted,
+    CraftEvent,
+    CraftFailed,
+    CraftJobState,
+    CraftProgress,
+    CraftRecipe,
+    CraftRecord,
+    CraftStarted,
     DuplicateRecipe,
     InMemoryInventories,
     InsufficientItems,
@@ -28,18 +36,10 @@ from domain.crafting import (
     ItemRequirement,
     ItemStack,
     ItemYield,
-    JobCompleted,
-    JobEvent,
-    JobFailed,
-    JobProgress,
-    JobRecord,
-    JobStarted,
-    JobState,
     Manager,
     ManagerRegistry,
     Modifiers,
     QueueEventBus,
-    Recipe,
     RecipeRegistry,
     RefundPolicy,
     UnknownInventory,
@@ -54,7 +54,7 @@ from domain.crafting.errors import CraftingError
 from domain.crafting.modifiers import effective_duration, effective_input, effective_output
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 
-IRON_SWORD = Recipe(
+IRON_SWORD = CraftRecipe(
     id="iron_sword",
     name="Iron Sword",
     category="weapons",
@@ -62,24 +62,24 @@ IRON_SWORD = Recipe(
     outputs=(ItemYield("iron_sword", 1),),
     duration=5.0,
 )
-MINE_IRON = Recipe(
+MINE_IRON = CraftRecipe(
     id="mine_iron",
     category="mining",
     inputs=(ItemRequirement("energy", 10), ItemRequirement("pickaxe", 1, consume=False)),
     outputs=(ItemYield("iron_ore", 5),),
     duration=5.0,
 )
-PLANKS = Recipe(
+PLANKS = CraftRecipe(
     id="planks", category="carpentry", inputs=(ItemRequirement("log", 1),), outputs=(ItemYield("plank", 4),)
 )
-STEEL = Recipe(
+STEEL = CraftRecipe(
     id="steel",
     category="smelting",
     inputs=(ItemRequirement("coal", 10), ItemRequirement("iron_ingot", 5)),
     outputs=(ItemYield("steel", 2),),
     duration=10.0,
 )
-GEM_LOOT = Recipe(
+GEM_LOOT = CraftRecipe(
     id="gem_loot",
     category="mining",
     inputs=(ItemRequirement("geode", 1),),
@@ -87,8 +87,8 @@ GEM_LOOT = Recipe(
     duration=1.0,
     metadata={"rarity": "rare", "tier": 2},
 )
-CRUSH = Recipe(id="crush", inputs=(ItemRequirement("ore", 1),), outputs=(ItemYield("gravel", 5),), duration=2.0)
-WELL = Recipe(
+CRUSH = CraftRecipe(id="crush", inputs=(ItemRequirement("ore", 1),), outputs=(ItemYield("gravel", 5),), duration=2.0)
+WELL = CraftRecipe(
     id="well", inputs=(ItemRequirement("bucket", 1, consume=False),), outputs=(ItemYield("water", 5),), duration=1.0
 )
 ALL_RECIPES = (IRON_SWORD, MINE_IRON, PLANKS, STEEL, GEM_LOOT, CRUSH, WELL)
@@ -113,7 +113,7 @@ def make_world(
     return manager, inventories
 
 
-def only(records: Sequence[JobEvent], kind: type) -> list[Any]:
+def only(records: Sequence[CraftEvent], kind: type) -> list[Any]:
     return [record for record in records if isinstance(record, kind)]
 
 
@@ -134,7 +134,7 @@ class Forge:
     def __init__(self, level: int) -> None:
         self.level = level
 
-    def get_modifiers(self, owner: str, recipe: Recipe) -> Modifiers:
+    def get_modifiers(self, owner: str, recipe: CraftRecipe) -> Modifiers:
         return Modifiers(
             input_cost=1.0 - self.level * 0.05, time_speed=1.0 - self.level * 0.10, source=f"Forge Lvl {self.level}"
         )
@@ -147,7 +147,7 @@ class CraftingSkill:
         self.smithing = smithing
         self.efficiency = efficiency
 
-    def get_modifiers(self, owner: str, recipe: Recipe) -> Modifiers:
+    def get_modifiers(self, owner: str, recipe: CraftRecipe) -> Modifiers:
         if recipe.category != "weapons":
             return Modifiers()
         return Modifiers(
@@ -176,7 +176,9 @@ def test_registry_finds_recipes_by_id_category_and_output() -> None:
 
 def test_replacing_a_recipe_moves_it_between_indexes_and_unregistering_removes_it() -> None:
     registry = make_registry()
-    registry.register(Recipe(id="iron_sword", category="relics", outputs=(ItemYield("old_sword", 1),)), replace=True)
+    registry.register(
+        CraftRecipe(id="iron_sword", category="relics", outputs=(ItemYield("old_sword", 1),)), replace=True
+    )
 
     assert [r.id for r in registry.by_category("weapons")] == []
     assert [r.id for r in registry.by_category("relics")] == ["iron_sword"]
@@ -198,34 +200,38 @@ def test_registering_an_id_twice_is_refused_unless_replacing() -> None:
 @pytest.mark.parametrize(
     ("recipe", "field", "message"),
     [
-        (Recipe(id="", outputs=(ItemYield("x", 1),)), "id", "length >= 1"),
-        (Recipe(id="  ", outputs=(ItemYield("x", 1),)), "id", "blank"),
-        (Recipe(id="r"), "outputs", "at least one output"),
-        (Recipe(id="r", outputs=(ItemYield("x", 0),)), "outputs", "quantity >= 1"),
-        (Recipe(id="r", outputs=(ItemYield("x", 1, 0.0),)), "outputs[0].probability", "> 0.0"),
-        (Recipe(id="r", outputs=(ItemYield("x", 1, 1.5),)), "outputs[0].probability", "<= 1.0"),
-        (Recipe(id="r", inputs=(ItemRequirement("a", 0),), outputs=(ItemYield("x", 1),)), "inputs[0].quantity", ">= 1"),
-        (Recipe(id="r", inputs=(ItemRequirement("", 1),), outputs=(ItemYield("x", 1),)), "inputs[0].item", ">= 1"),
+        (CraftRecipe(id="", outputs=(ItemYield("x", 1),)), "id", "length >= 1"),
+        (CraftRecipe(id="  ", outputs=(ItemYield("x", 1),)), "id", "blank"),
+        (CraftRecipe(id="r"), "outputs", "at least one output"),
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 0),)), "outputs", "quantity >= 1"),
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 1, 0.0),)), "outputs[0].probability", "> 0.0"),
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 1, 1.5),)), "outputs[0].probability", "<= 1.0"),
         (
-            Recipe(id="r", inputs=(ItemRequirement("a", True),), outputs=(ItemYield("x", 1),)),
+            CraftRecipe(id="r", inputs=(ItemRequirement("a", 0),), outputs=(ItemYield("x", 1),)),
+            "inputs[0].quantity",
+            ">= 1",
+        ),
+        (CraftRecipe(id="r", inputs=(ItemRequirement("", 1),), outputs=(ItemYield("x", 1),)), "inputs[0].item", ">= 1"),
+        (
+            CraftRecipe(id="r", inputs=(ItemRequirement("a", True),), outputs=(ItemYield("x", 1),)),
             "inputs[0].quantity",
             "bool",
         ),
-        (Recipe(id="r", outputs=(ItemYield("x", 2.5),)), "outputs[0].quantity", "float"),  # type: ignore[arg-type]
-        (Recipe(id="r", outputs=(ItemYield("x", 1),), duration=-1.0), "duration", ">= 0.0"),
-        (Recipe(id="r", outputs=(ItemYield("x", 1),), duration=float("inf")), "duration", "<= 315360000"),
-        (Recipe(id="r", outputs=(ItemYield("x", 1),), duration=1e308), "duration", "<= 315360000"),
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 2.5),)), "outputs[0].quantity", "float"),  # type: ignore[arg-type]
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 1),), duration=-1.0), "duration", ">= 0.0"),
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 1),), duration=float("inf")), "duration", "<= 315360000"),
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 1),), duration=1e308), "duration", "<= 315360000"),
         (
-            Recipe(
+            CraftRecipe(
                 id="r", inputs=(ItemRequirement("a", 1), ItemRequirement("a", 1, False)), outputs=(ItemYield("x", 1),)
             ),
             "inputs",
             "listed twice",
         ),
-        (Recipe(id="r", outputs=(ItemYield("x", 1),), metadata={"f": object()}), "metadata", "plain data"),
+        (CraftRecipe(id="r", outputs=(ItemYield("x", 1),), metadata={"f": object()}), "metadata", "plain data"),
     ],
 )
-def test_registration_rejects_invalid_recipes_with_a_clear_error(recipe: Recipe, field: str, message: str) -> None:
+def test_registration_rejects_invalid_recipes_with_a_clear_error(recipe: CraftRecipe, field: str, message: str) -> None:
     registry = RecipeRegistry()
     with pytest.raises(InvalidRecipe) as caught:
         registry.register(recipe)
@@ -236,14 +242,14 @@ def test_registration_rejects_invalid_recipes_with_a_clear_error(recipe: Recipe,
 
 
 def test_registration_normalises_lists_to_tuples() -> None:
-    stored = RecipeRegistry().register(Recipe(id="r", outputs=[ItemYield("x", 1)], duration=3))  # type: ignore[arg-type]
+    stored = RecipeRegistry().register(CraftRecipe(id="r", outputs=[ItemYield("x", 1)], duration=3))  # type: ignore[arg-type]
     assert stored.outputs == (ItemYield("x", 1),) and stored.duration == 3.0
 
 
 def test_register_all_is_all_or_nothing() -> None:
     registry = RecipeRegistry([PLANKS])
     with pytest.raises(InvalidRecipe):
-        registry.register_all([IRON_SWORD, Recipe(id="bad")])
+        registry.register_all([IRON_SWORD, CraftRecipe(id="bad")])
     with pytest.raises(DuplicateRecipe):
         registry.register_all([IRON_SWORD, PLANKS])
     with pytest.raises(InvalidRecipe):
@@ -281,7 +287,9 @@ def test_registry_stays_consistent_under_concurrent_registration() -> None:
 
     def register(thread: int) -> None:
         for n in range(100):
-            registry.register(Recipe(id=f"r{thread}-{n}", category=f"c{n % 3}", outputs=(ItemYield(f"i{n % 7}", 1),)))
+            registry.register(
+                CraftRecipe(id=f"r{thread}-{n}", category=f"c{n % 3}", outputs=(ItemYield(f"i{n % 7}", 1),))
+            )
 
     with fast_thread_switching():
         threads = [threading.Thread(target=register, args=(t,)) for t in range(8)]
@@ -362,7 +370,7 @@ def test_modifiers_are_resolved_from_sources_and_snapshotted_into_the_job() -> N
     (started,) = manager.start("iron_sword", "p1", "inv", 0.0)
     forge.level = 0  # the upgrade is undone mid-production: the running job keeps its snapshot
 
-    assert isinstance(started, JobStarted)
+    assert isinstance(started, CraftStarted)
     assert started.resolved.modifiers.source == "Forge Lvl 3+Smithing Skills"
     assert started.resolved.modifiers.input_cost == pytest.approx(0.85)
     assert started.resolved.duration == 3.5  # 5 s at 70% (level 3: 10% faster per level)
@@ -370,17 +378,17 @@ def test_modifiers_are_resolved_from_sources_and_snapshotted_into_the_job() -> N
     assert started.end == 3.5
     assert started.resolved.outputs == (ItemYield("iron_sword", 1),)  # 1 * 1.3 rounds down to 1
     assert manager.get_job(started.job_id).duration == 3.5  # type: ignore[union-attr]
-    assert [type(r) for r in manager.update(3.5)] == [JobCompleted]
+    assert [type(r) for r in manager.update(3.5)] == [CraftCompleted]
     assert inventories.count("inv", "iron_sword") == 1
 
     (second,) = manager.start("iron_sword", "p1", "inv", 10.0)
-    assert isinstance(second, JobStarted) and second.resolved.duration == 5.0  # new jobs see level 0
+    assert isinstance(second, CraftStarted) and second.resolved.duration == 5.0  # new jobs see level 0
 
 
 def test_per_call_modifiers_stack_on_top_of_the_sources() -> None:
     manager, _ = make_world({"coal": 100, "iron_ingot": 100}, sources=[Forge(level=2)])
     (started,) = manager.start("steel", "p1", "inv", 0.0, modifiers=Modifiers(input_cost=0.5, source="Event"))
-    assert isinstance(started, JobStarted)
+    assert isinstance(started, CraftStarted)
     assert started.consumed == (ItemStack("coal", 5), ItemStack("iron_ingot", 3))  # 10*0.45=4.5->5, 5*0.45=2.25->3
     assert started.resolved.modifiers.source == "Forge Lvl 2+Event"
 
@@ -394,18 +402,18 @@ def test_iron_sword_consumes_ingots_checks_the_hammer_and_yields_a_sword_after_f
     records = manager.start("iron_sword", "player123", "inv", 100.0)
 
     (started,) = records
-    assert isinstance(started, JobStarted)
+    assert isinstance(started, CraftStarted)
     assert started.job_id == "forge_1#1" and started.at == 100.0 and started.end == 105.0
     assert started.consumed == (ItemStack("iron_ingot", 3),)
     assert inventories.contents("inv") == {"iron_ingot": 7, "hammer": 1}  # consumed at once, tool kept
     job = manager.get_job("forge_1#1")
-    assert job is not None and job.state is JobState.RUNNING and job.progress(102.5) == 0.5
+    assert job is not None and job.state is CraftJobState.RUNNING and job.progress(102.5) == 0.5
     assert manager.job_count() == 1
 
     assert manager.update(104.999) == ()
     (completed,) = manager.update(105.0)
 
-    assert isinstance(completed, JobCompleted)
+    assert isinstance(completed, CraftCompleted)
     assert completed.outputs == (ItemStack("iron_sword", 1),) and completed.at == 105.0 and completed.cycle == 1
     assert inventories.contents("inv") == {"iron_ingot": 7, "hammer": 1, "iron_sword": 1}
     assert manager.get_job("forge_1#1") is None and manager.job_count() == 0
@@ -453,7 +461,7 @@ def test_a_zero_duration_recipe_completes_as_it_starts() -> None:
 
     records = manager.start("planks", "p1", "inv", 7.0)
 
-    assert [type(r) for r in records] == [JobStarted, JobCompleted]
+    assert [type(r) for r in records] == [CraftStarted, CraftCompleted]
     assert records[1].at == 7.0 and records[1].outputs == (ItemStack("plank", 4),)
     assert inventories.contents("inv") == {"log": 1, "plank": 4}
     assert manager.job_count() == 0
@@ -462,7 +470,7 @@ def test_a_zero_duration_recipe_completes_as_it_starts() -> None:
 def test_a_time_speed_of_zero_makes_a_timed_recipe_instant() -> None:
     manager, inventories = make_world({"iron_ingot": 3, "hammer": 1})
     records = manager.start("iron_sword", "p1", "inv", 0.0, modifiers=Modifiers(time_speed=0.0))
-    assert [type(r) for r in records] == [JobStarted, JobCompleted]
+    assert [type(r) for r in records] == [CraftStarted, CraftCompleted]
     assert inventories.count("inv", "iron_sword") == 1
 
 
@@ -470,7 +478,7 @@ def test_a_yield_rounded_down_to_zero_completes_with_nothing() -> None:
     manager, inventories = make_world({"iron_ingot": 3, "hammer": 1})
     manager.start("iron_sword", "p1", "inv", 0.0, modifiers=Modifiers(output_yield=0.5))
     (completed,) = manager.update(5.0)
-    assert isinstance(completed, JobCompleted) and completed.outputs == ()
+    assert isinstance(completed, CraftCompleted) and completed.outputs == ()
     assert inventories.contents("inv") == {"hammer": 1}
 
 
@@ -480,7 +488,7 @@ def test_outputs_that_do_not_fit_fail_the_job_and_the_inputs_are_lost() -> None:
     manager.start("crush", "p1", "inv", 0.0)
     (failed,) = manager.update(2.0)
 
-    assert isinstance(failed, JobFailed)
+    assert isinstance(failed, CraftFailed)
     assert failed.reason == "inventory_full" and failed.lost == (ItemStack("gravel", 5),)
     assert failed.cycles_completed == 0 and "full" in failed.detail
     assert inventories.contents("inv") == {}  # the ore is gone, no gravel arrived
@@ -492,7 +500,7 @@ def test_a_job_whose_inventory_disappeared_fails_at_completion() -> None:
     manager.start("iron_sword", "p1", "inv", 0.0)
     inventories.delete("inv")
     (failed,) = manager.update(5.0)
-    assert isinstance(failed, JobFailed) and failed.reason == "unknown_inventory"
+    assert isinstance(failed, CraftFailed) and failed.reason == "unknown_inventory"
 
 
 def test_a_provider_that_breaks_at_completion_fails_the_job_and_the_update_still_returns() -> None:
@@ -509,7 +517,7 @@ def test_a_provider_that_breaks_at_completion_fails_the_job_and_the_update_still
 
     records = manager.update(10.0)
 
-    assert [(type(r), r.reason) for r in records] == [(JobFailed, "inventory_error")] * 2  # type: ignore[attr-defined]
+    assert [(type(r), r.reason) for r in records] == [(CraftFailed, "inventory_error")] * 2  # type: ignore[attr-defined]
     assert "disk on fire" in records[0].detail  # type: ignore[attr-defined]
 
 
@@ -561,14 +569,14 @@ def test_mining_loop_on_100_energy_stops_after_10_cycles_with_failed_to_restart(
     records = manager.update(1_000.0)
 
     assert inventories.contents("inv") == {"pickaxe": 1, "iron_ore": 50}
-    completed = only(records, JobCompleted)
+    completed = only(records, CraftCompleted)
     assert [c.cycle for c in completed] == list(range(1, 11))
     assert [c.at for c in completed] == [5.0 * n for n in range(1, 11)]  # back to back, not at 1000
-    restarts = only(records, JobStarted)
+    restarts = only(records, CraftStarted)
     assert [r.cycle for r in restarts] == list(range(1, 10)) and all(r.repeat for r in restarts)
     assert restarts[0].job_id == started[0].job_id and restarts[0].at == 5.0 and restarts[0].end == 10.0
     failed = records[-1]
-    assert isinstance(failed, JobFailed)
+    assert isinstance(failed, CraftFailed)
     assert failed.reason == "failed_to_restart" and failed.cycles_completed == 10 and failed.at == 50.0
     assert "energy" in failed.detail
     assert manager.job_count() == 0
@@ -580,7 +588,7 @@ def test_a_repeating_job_gives_the_same_records_however_often_it_is_updated() ->
     ticked.start_repeating("mine_iron", "p1", "inv", 0.0)
     once.start_repeating("mine_iron", "p1", "inv", 0.0)
 
-    per_tick: list[JobEvent] = []
+    per_tick: list[CraftEvent] = []
     for tick in range(0, 600):
         per_tick.extend(ticked.update(tick * 0.1))
 
@@ -599,7 +607,7 @@ def test_a_repeating_job_whose_outputs_do_not_fit_stops_with_inventory_full() ->
     manager.start_repeating("well", "p1", "inv", 0.0)
     records = manager.update(100.0)  # 1 + 5 + 5 fit; the third 5 does not
     failed = records[-1]
-    assert isinstance(failed, JobFailed) and failed.reason == "inventory_full" and failed.cycles_completed == 2
+    assert isinstance(failed, CraftFailed) and failed.reason == "inventory_full" and failed.cycles_completed == 2
     assert failed.at == 3.0 and inventories.contents("inv") == {"bucket": 1, "water": 10} and manager.job_count() == 0
 
 
@@ -714,7 +722,7 @@ def test_refund_and_cancel_are_one_step_that_a_concurrent_update_cannot_split() 
 def test_concurrent_cancels_and_updates_end_every_job_exactly_once_and_conserve_items() -> None:
     manager, inventories = make_world({"iron_ingot": 600, "hammer": 1})
     job_ids = [manager.start("iron_sword", "p1", "inv", n * 0.01)[0].job_id for n in range(200)]
-    records: list[JobEvent] = []
+    records: list[CraftEvent] = []
     lock = threading.Lock()
     first_update, some_cancelled = threading.Event(), threading.Event()
 
@@ -754,8 +762,8 @@ def test_concurrent_cancels_and_updates_end_every_job_exactly_once_and_conserve_
         assert record.job_id not in ends, f"{record.job_id} ended twice"
         ends[record.job_id] = type(record).__name__
     assert sorted(ends) == sorted(job_ids)
-    cancelled = list(ends.values()).count("JobCancelled")
-    completed = list(ends.values()).count("JobCompleted")
+    cancelled = list(ends.values()).count("CraftCancelled")
+    completed = list(ends.values()).count("CraftCompleted")
     assert cancelled + completed == 200 and cancelled > 0 and completed > 0
     assert inventories.contents("inv") == {"iron_ingot": 3 * cancelled, "hammer": 1, "iron_sword": completed}
 
@@ -846,7 +854,7 @@ def test_subscribers_hear_only_their_owners_events_in_order() -> None:
     done = manager.update(5.0)
 
     assert alice.drain() == [*a, *done]
-    assert bob.drain() == list(b) and [e.state for e in b] == [JobState.RUNNING, JobState.COMPLETE]
+    assert bob.drain() == list(b) and [e.state for e in b] == [CraftJobState.RUNNING, CraftJobState.COMPLETE]
     assert len(everyone.drain()) == 4 and everyone.drain() == []
     bus.unsubscribe(alice)
     manager.start("iron_sword", "alice", "inv", 6.0)
@@ -862,12 +870,12 @@ def test_a_slow_subscriber_loses_its_oldest_events_and_they_are_counted() -> Non
 
     kept = slow.drain()
     assert slow.dropped == 7 and len(kept) == 3
-    assert [(e.at, type(e)) for e in kept] == [(3.0, JobCompleted), (4.0, JobStarted), (4.0, JobCompleted)]
+    assert [(e.at, type(e)) for e in kept] == [(3.0, CraftCompleted), (4.0, CraftStarted), (4.0, CraftCompleted)]
 
 
 def test_a_failing_bus_never_breaks_the_engine() -> None:
     class ExplodingBus:
-        def publish(self, event: JobEvent) -> None:
+        def publish(self, event: CraftEvent) -> None:
             raise RuntimeError("subscriber crashed")
 
     inventories = InMemoryInventories()
@@ -890,7 +898,7 @@ def test_progress_events_are_published_on_request() -> None:
     events = manager.publish_progress(4.0, owner="alice")
 
     assert [(e.job_id, e.progress) for e in events] == [("forge_1#1", 0.8)]
-    assert listener.drain() == events and isinstance(events[0], JobProgress)
+    assert listener.drain() == events and isinstance(events[0], CraftProgress)
     assert len(manager.publish_progress(4.0)) == 2
 
 
@@ -902,7 +910,7 @@ def test_records_round_trip_through_json_and_builtins() -> None:
 
     assert decode_records(encode_records(records)) == records
     assert decode_records(msgspec.json.encode(records[0])) == records[:1]
-    assert [msgspec.convert(msgspec.to_builtins(r), JobRecord) for r in records] == records
+    assert [msgspec.convert(msgspec.to_builtins(r), CraftRecord) for r in records] == records
     assert msgspec.to_builtins(records[0])["type"] == "started"
 
 
@@ -911,7 +919,7 @@ def test_the_started_record_carries_everything_needed_to_persist_the_job() -> No
 
     (started,) = manager.start("iron_sword", "p1", "inv", 2.0, context={"order": "A-1"})
 
-    assert isinstance(started, JobStarted)
+    assert isinstance(started, CraftStarted)
     assert started.seed == manager.job_seed(1) and 0 <= started.seed < 2**63
     assert started.consumed == (ItemStack("iron_ingot", 3),)
     assert started.resolved.modifiers.source == "Forge Lvl 1" and started.resolved.duration == 4.5
@@ -922,11 +930,11 @@ def test_the_started_record_carries_everything_needed_to_persist_the_job() -> No
 # -- persistence: serialize, restore, determinism -----------------------------------------
 
 
-def busy_world(seed: int = 5) -> tuple[Manager, InMemoryInventories, list[JobEvent]]:
+def busy_world(seed: int = 5) -> tuple[Manager, InMemoryInventories, list[CraftEvent]]:
     """A manager with a mix of running jobs: plain, repeating, modified, probabilistic, cancelled."""
     items = {"iron_ingot": 60, "hammer": 1, "energy": 200, "pickaxe": 1, "geode": 40, "coal": 40}
     manager, inventories = make_world(items, seed=seed, sources=[Forge(2)])
-    records: list[JobEvent] = []
+    records: list[CraftEvent] = []
     records += manager.start("iron_sword", "alice", "inv", 0.0, context={"slot": 1})
     records += manager.start_repeating("mine_iron", "bob", "inv", 0.5)
     records += manager.start("steel", "carol", "inv", 1.0, modifiers=Modifiers(output_yield=1.5, source="Buff"))
@@ -1019,9 +1027,9 @@ def test_restore_refuses_records_of_another_manager_or_world_seed() -> None:
         Manager("forge_1", make_registry(), InMemoryInventories(), seed=9).restore(records)
 
 
-def run_loot(seed: int, jobs: int = 400) -> list[JobEvent]:
+def run_loot(seed: int, jobs: int = 400) -> list[CraftEvent]:
     manager, _ = make_world({"geode": jobs}, seed=seed)
-    records: list[JobEvent] = []
+    records: list[CraftEvent] = []
     for n in range(jobs):
         records += manager.start("gem_loot", "p1", "inv", n * 0.25)
     records += manager.update(1_000.0)
@@ -1030,14 +1038,14 @@ def run_loot(seed: int, jobs: int = 400) -> list[JobEvent]:
 
 def test_replays_with_the_same_seed_give_identical_outputs() -> None:
     assert encode_records(run_loot(seed=42)) == encode_records(run_loot(seed=42))
-    first = [r.outputs for r in only(run_loot(seed=42), JobCompleted)]
-    other = [r.outputs for r in only(run_loot(seed=43), JobCompleted)]
+    first = [r.outputs for r in only(run_loot(seed=42), CraftCompleted)]
+    other = [r.outputs for r in only(run_loot(seed=43), CraftCompleted)]
     assert first != other
 
 
 def test_each_probabilistic_output_is_rolled_independently_with_its_probability() -> None:
     combos: dict[tuple[bool, bool], int] = {}
-    completed = only(run_loot(seed=1, jobs=2_000), JobCompleted)
+    completed = only(run_loot(seed=1, jobs=2_000), CraftCompleted)
     for record in completed:
         items = {stack.item for stack in record.outputs}
         assert "stone" in items  # certain outputs are always produced

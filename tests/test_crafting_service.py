@@ -21,17 +21,17 @@ from application.crafting import CraftingService
 from application.settings import Settings
 from application.system import Manufactory
 from domain.crafting import (
+    CraftCompleted,
+    CraftEvent,
+    CraftFailed,
+    CraftRecipe,
+    CraftStarted,
     InMemoryInventories,
     InsufficientItems,
     ItemRequirement,
     ItemYield,
-    JobCompleted,
-    JobEvent,
-    JobFailed,
-    JobStarted,
     Manager,
     Modifiers,
-    Recipe,
     RecipeRegistry,
 )
 from domain.crafting_world import ModifierGrant, World
@@ -44,14 +44,14 @@ R = TypeVar("R")
 T0 = 1_800_000_000.0
 
 SWORD, MINE = IRON_SWORD, MINE_IRON  # the spec's examples, as the engine's tests define them
-GEODE = Recipe(
+GEODE = CraftRecipe(
     id="crack_geode",
     category="mining",
     inputs=(ItemRequirement("geode", 1),),
     outputs=(ItemYield("stone", 2), ItemYield("ruby", 1, 0.25), ItemYield("sapphire", 1, 0.1)),
     duration=10.0,
 )
-SMELT = Recipe(
+SMELT = CraftRecipe(
     id="smelt",
     category="smelting",
     inputs=(ItemRequirement("iron_ore", 2),),
@@ -90,7 +90,7 @@ class Workshop:
     def read(self, query: Callable[[World, float], R]) -> R:
         return self.crafting.read(self.world_id, self.user_id, query)
 
-    def setup(self, *recipes: Recipe, items: dict[str, int], capacity: int | None = None, **managers: Any) -> None:
+    def setup(self, *recipes: CraftRecipe, items: dict[str, int], capacity: int | None = None, **managers: Any) -> None:
         self.do(lambda w, _: w.register_recipes(recipes, replace=False, meta=self.meta))
         self.do(lambda w, _: w.create_inventory("inv", capacity, items, self.meta))
         for manager_id, grants in (managers or {"forge_1": ()}).items():
@@ -98,7 +98,7 @@ class Workshop:
 
     def start(
         self, recipe_id: str, manager: str = "forge_1", owner: str = "player1", **options: Any
-    ) -> tuple[JobEvent, ...]:
+    ) -> tuple[CraftEvent, ...]:
         return self.do(lambda w, now: w.start(manager, recipe_id, owner, "inv", now, self.meta, **options))
 
     def items(self) -> dict[str, int]:
@@ -144,7 +144,7 @@ def reopen(settings: Settings, clock: Clock) -> Iterator[Callable[[], Manufactor
 def test_iron_sword_takes_the_ingots_checks_the_hammer_and_yields_a_sword(shop: Workshop, clock: Clock) -> None:
     shop.setup(SWORD, items={"iron_ingot": 10, "hammer": 1}, forge_1=(FORGE_LVL_3, SMITHING))
     started = shop.start("iron_sword")[0]
-    assert isinstance(started, JobStarted)
+    assert isinstance(started, CraftStarted)
     assert [(s.item, s.quantity) for s in started.consumed] == [("iron_ingot", 3)], "3 x 0.85 = 2.55 rounds up to 3"
     assert started.end - started.at == 3.5, "5 s x 0.7"
     assert started.resolved.outputs[0].quantity == 1, "1 x 1.3 rounds down to 1"
@@ -164,10 +164,10 @@ def test_grants_apply_only_to_their_categories_and_owners(shop: Workshop) -> Non
     skill = ModifierGrant(modifiers=Modifiers(time_speed=0.5, source="Mining 5"), owners=("player2",))
     shop.setup(SWORD, MINE, items={"energy": 100, "pickaxe": 1}, forge_1=(SMITHING, skill))
     mine = shop.start("mine_iron")[0]
-    assert isinstance(mine, JobStarted)
+    assert isinstance(mine, CraftStarted)
     assert mine.resolved.modifiers == Modifiers(), "no weapons bonus on mining, no skill for player1"
     fast = shop.start("mine_iron", owner="player2")[0]
-    assert isinstance(fast, JobStarted) and fast.end - fast.at == 2.5
+    assert isinstance(fast, CraftStarted) and fast.end - fast.at == 2.5
 
 
 def test_mining_loop_on_100_energy_stops_after_10_cycles_with_failed_to_restart(shop: Workshop, clock: Clock) -> None:
@@ -178,11 +178,11 @@ def test_mining_loop_on_100_energy_stops_after_10_cycles_with_failed_to_restart(
         clock.now += 1
         shop.crafting.tick()
     records = heard.drain()
-    completed = [r for r in records if isinstance(r, JobCompleted)]
+    completed = [r for r in records if isinstance(r, CraftCompleted)]
     assert [r.cycle for r in completed] == list(range(1, 11))
     assert [r.at - T0 for r in completed] == [5.0 * n for n in range(1, 11)]
     failed = records[-1]
-    assert isinstance(failed, JobFailed)
+    assert isinstance(failed, CraftFailed)
     assert (failed.reason, failed.cycles_completed, failed.at) == ("failed_to_restart", 10, T0 + 50)
     assert shop.items() == {"iron_ore": 50, "pickaxe": 1}
     assert shop.running() == []
@@ -197,7 +197,7 @@ def test_restart_restores_managers_and_inventories_and_completes_what_ended_whil
     clock.now += 12
     shop.crafting.tick()  # two mining cycles done before the "crash"
     long_job = shop.start("iron_sword", context={"slot": 2})[0]
-    assert isinstance(long_job, JobStarted)
+    assert isinstance(long_job, CraftStarted)
     before = shop.items()
     jobs_before = shop.read(lambda w, _: sorted(j.job_id for m in w.managers for j in m.all_jobs()))
 
@@ -338,7 +338,7 @@ def test_saved_records_are_published_to_their_owner_only(shop: Workshop, clock: 
     shop.start("iron_sword")
     clock.now += 5
     shop.crafting.tick()
-    assert [type(r).__name__ for r in mine.drain()] == ["JobStarted", "JobCompleted"]
+    assert [type(r).__name__ for r in mine.drain()] == ["CraftStarted", "CraftCompleted"]
     assert theirs.drain() == []
 
 

@@ -51,14 +51,14 @@ def test_the_default_tree_makes_everything_down_to_raw_materials() -> None:
 
 def test_a_multi_level_plan_merges_shared_steps_before_rounding_runs() -> None:
     result = generate(plan_steps(), GRAPH, 7, transport=TRANSPORT, volumes=VOLUMES)
-    jobs = [(j.product_type_id, j.runs, j.sort_order) for j in result.jobs]
+    jobs = [(j.spec.product_type_id, j.spec.runs, j.spec.sort_order) for j in result.jobs]
     # S: 7 runs split at 5 per job. Materials per job: C 2x5 + 2x2 = 14, D 3x5 + 3x2 = 21.
     # D: 21 runs, needing 42 C. C: the two C steps merge, 14 + 42 = 56 runs (deepest: depth 2).
     # B: 5,600 units; per branch 1,400/45 -> 32 and 4,200/45 -> 94 runs (126), merged 125.
     assert jobs == [(B, 125, 6), (C, 56, 4), (D, 21, 2), (S, 5, 0), (S, 2, 0)]
     c_job = result.jobs[1]
     assert len(c_job.merged_step_ids) == 2 and c_job.depth == 2
-    assert {m.type_id: m.quantity for m in c_job.materials} == {B: 5600, TRIT: 560}
+    assert {m.type_id: m.quantity for m in c_job.spec.materials} == {B: 5600, TRIT: 560}
     assert [(left.type_id, left.quantity) for left in result.leftovers] == [(B, 125 * 45 - 5600)]
     # Tritanium: S 700, C 560, B 12,500; Pyerite: D 210. No recipe makes either.
     assert [(s.type_id, s.quantity, s.reason) for s in result.skipped] == [
@@ -77,7 +77,7 @@ def test_steps_at_two_stations_get_hauls_linked_to_the_jobs_they_feed() -> None:
             h.volume,
             h.cost_estimate,
             h.sort_order,
-            [result.jobs[i].product_type_id for i in h.feeds],
+            [result.jobs[i].spec.product_type_id for i in h.feeds],
         )
         for h in result.transports
     ]
@@ -129,11 +129,17 @@ def test_slots_come_from_skills_and_are_spread_over_characters_first() -> None:
 
 def test_jobs_of_one_stage_spread_over_the_slots_the_parallelism_allows() -> None:
     spread = generate(plan_steps(), GRAPH, 7, characters=[ALICE, BOB])
-    assert [(j.product_type_id, j.character_id) for j in spread.jobs] == [(B, 1), (C, 1), (D, 1), (S, 1), (S, 2)]
+    assert [(j.spec.product_type_id, j.spec.character_id) for j in spread.jobs] == [
+        (B, 1),
+        (C, 1),
+        (D, 1),
+        (S, 1),
+        (S, 2),
+    ]
     single = generate(plan_steps(), GRAPH, 7, characters=[ALICE, BOB], parallelism=1)
-    assert {j.character_id for j in single.jobs} == {1}
+    assert {j.spec.character_id for j in single.jobs} == {1}
     alone = generate(plan_steps(), GRAPH, 7)
-    assert {j.character_id for j in alone.jobs} == {None}
+    assert {j.spec.character_id for j in alone.jobs} == {None}
 
 
 @pytest.mark.parametrize(

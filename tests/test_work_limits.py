@@ -24,7 +24,8 @@ from domain.catalog.chains import ProductionGraph
 from domain.economics.batch import MAX_DEPTH_LEVELS, MAX_ROWS, MarketBatch
 from domain.economics.market import DepthLevel, PriceQuote
 from domain.events import CommandMeta
-from domain.industry.generation import MAX_JOB_RUNS, generate
+from domain.industry.generation import generate
+from domain.industry.jobs import MAX_JOB_RUNS
 from domain.industry.plan import Plan, Source, StepSetup, propose_steps
 from domain.work_limits import CRAFTING_MAX_DURATION, CRAFTING_MAX_STACK, DEFAULT_LIMITS, WorkLimitExceeded, WorkLimits
 from interfaces.http.app import create_app
@@ -98,7 +99,7 @@ def test_a_blueprint_without_max_runs_splits_at_the_most_a_queued_job_may_run() 
     graph = ProductionGraph.from_recipes([recipe(1, 10, 1, (34, 5))])
     steps = {s.step_id: s for s in propose_steps(graph, 10, StepSetup(), first_id=1)}
     jobs = generate(steps, graph, 2 * MAX_JOB_RUNS + 1).jobs
-    assert [job.runs for job in jobs] == [MAX_JOB_RUNS, MAX_JOB_RUNS, 1]
+    assert [job.spec.runs for job in jobs] == [MAX_JOB_RUNS, MAX_JOB_RUNS, 1]
 
 
 def test_a_run_may_queue_jobs_up_to_the_limit_and_not_one_more(database_url: str) -> None:

@@ -161,7 +161,7 @@ def _chunks(entities: Sequence[T]) -> Iterable[tuple[T, ...]]:
         yield tuple(entities[start : start + CHUNK])
 
 
-class CatalogOpened(Event):
+class CatalogOpened(Event, frozen=True):
     owner_id: UUID
 
     def apply(self, aggregate: Any) -> Catalog:
@@ -175,7 +175,7 @@ class CatalogOpened(Event):
         return catalog
 
 
-class CatalogItemsChanged(Event):
+class CatalogItemsChanged(Event, frozen=True):
     catalog_version: int
     upserted: tuple[Item, ...]
     removed: tuple[int, ...]
@@ -185,7 +185,7 @@ class CatalogItemsChanged(Event):
         return aggregate
 
 
-class CatalogRecipesChanged(Event):
+class CatalogRecipesChanged(Event, frozen=True):
     catalog_version: int
     upserted: tuple[Recipe, ...]
     removed: tuple[int, ...]
@@ -195,7 +195,7 @@ class CatalogRecipesChanged(Event):
         return aggregate
 
 
-class CatalogVersionRecorded(Event):
+class CatalogVersionRecorded(Event, frozen=True):
     game: str
     source: str
     summary: ImportSummary
@@ -207,7 +207,7 @@ class CatalogVersionRecorded(Event):
         return aggregate
 
 
-class BoughtItemsMarked(Event):
+class BoughtItemsMarked(Event, frozen=True):
     type_ids: tuple[int, ...]
 
     def apply(self, aggregate: Catalog) -> Catalog:

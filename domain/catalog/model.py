@@ -66,7 +66,7 @@ class Struct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_u
     pass
 
 
-class Item(Struct):
+class Item(Struct, frozen=True):
     type_id: GameId
     name: Name
     group_id: GameId | None = None
@@ -79,23 +79,23 @@ class Item(Struct):
     published: bool = True
 
 
-class Material(Struct):
+class Material(Struct, frozen=True):
     type_id: GameId
     quantity: Quantity
 
 
-class Product(Struct):
+class Product(Struct, frozen=True):
     type_id: GameId
     quantity: Quantity
     probability: Fraction | None = None  # invention's base chance
 
 
-class Skill(Struct):
+class Skill(Struct, frozen=True):
     type_id: GameId
     level: Count
 
 
-class Activity(Struct):
+class Activity(Struct, frozen=True):
     kind: ActivityKind
     time: Count  # base seconds per run
     materials: Annotated[tuple[Material, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
@@ -103,7 +103,7 @@ class Activity(Struct):
     skills: Annotated[tuple[Skill, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
 
 
-class Recipe(Struct):
+class Recipe(Struct, frozen=True):
     """A blueprint or reaction formula (itself a type) with its activities."""
 
     recipe_id: GameId
@@ -116,7 +116,7 @@ class Recipe(Struct):
         return next((activity for activity in self.activities if activity.kind is kind), None)
 
 
-class CatalogData(Struct):
+class CatalogData(Struct, frozen=True):
     """A whole catalog as read from a source, before it is recorded."""
 
     game: Label = "eve"
@@ -124,7 +124,7 @@ class CatalogData(Struct):
     recipes: Annotated[tuple[Recipe, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
 
 
-class CatalogFile(Struct):
+class CatalogFile(Struct, frozen=True):
     """Our own JSON catalog format (see catalog.schema.json)."""
 
     format: Label = "manufactory-catalog"

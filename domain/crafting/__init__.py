@@ -5,7 +5,7 @@ on time takes ``now`` (float seconds on the caller's clock), so the same calls i
 order always produce the same world.
 
 Building blocks
-    ``RecipeRegistry`` validates and indexes ``Recipe``s (inputs consumed or tools checked,
+    ``RecipeRegistry`` validates and indexes ``CraftRecipe``s (inputs consumed or tools checked,
     probabilistic outputs, duration, category, metadata) and imports/exports them as JSON.
     ``InventoryProvider`` (a Protocol; ``InMemoryInventories`` implements it) consumes inputs
     and adds outputs atomically. ``ModifierSource``s grant ``Modifiers`` that stack
@@ -17,18 +17,18 @@ For the application service that persists jobs as events
     Every changing call returns the records of what happened, in order, and nothing else
     has to be observed::
 
-        manager.start(recipe_id, owner, inventory_id, now)        -> (JobStarted, [JobCompleted | JobFailed])
-        manager.start_repeating(recipe_id, owner, inventory_id, now) -> (JobStarted,)
-        manager.update(now)                                        -> [JobCompleted | JobFailed | JobStarted, ...]
-        manager.cancel(job_id, now, refund=RefundPolicy.FULL)      -> JobCancelled
+        manager.start(recipe_id, owner, inventory_id, now)        -> (CraftStarted, [CraftCompleted | CraftFailed])
+        manager.start_repeating(recipe_id, owner, inventory_id, now) -> (CraftStarted,)
+        manager.update(now)                                        -> [CraftCompleted | CraftFailed | CraftStarted, ...]
+        manager.cancel(job_id, now, refund=RefundPolicy.FULL)      -> CraftCancelled
 
-    ``JobStarted`` carries the consumed snapshot, the seed, the modifiers snapshot with the
-    effective inputs/outputs/duration (``resolved``) and the end time; ``JobCompleted`` the
-    rolled outputs; ``JobCancelled`` the refund; ``JobFailed`` the reason (``inventory_full``,
+    ``CraftStarted`` carries the consumed snapshot, the seed, the modifiers snapshot with the
+    effective inputs/outputs/duration (``resolved``) and the end time; ``CraftCompleted`` the
+    rolled outputs; ``CraftCancelled`` the refund; ``CraftFailed`` the reason (``inventory_full``,
     ``unknown_inventory``, ``inventory_error``, ``failed_to_restart``) and what was lost. A
-    repeating job's next cycle is another ``JobStarted`` (``cycle`` > 0). Records are frozen
+    repeating job's next cycle is another ``CraftStarted`` (``cycle`` > 0). Records are frozen
     msgspec Structs tagged by ``type``: store them with ``msgspec.to_builtins`` or
-    ``encode_records`` and read them back with ``msgspec.convert(data, JobRecord)`` or
+    ``encode_records`` and read them back with ``msgspec.convert(data, CraftRecord)`` or
     ``decode_records``. Persist each call's records together (all or none).
 
     To restore: build the manager with the same id, registry, provider and world seed, then
@@ -65,25 +65,25 @@ from domain.crafting.errors import (
     UnknownRecipe,
 )
 from domain.crafting.events import (
+    CraftCancelled,
+    CraftCompleted,
+    CraftEvent,
+    CraftFailed,
+    CraftProgress,
+    CraftRecord,
+    CraftStarted,
     EventBus,
-    JobCancelled,
-    JobCompleted,
-    JobEvent,
-    JobFailed,
-    JobProgress,
-    JobRecord,
-    JobStarted,
     QueueEventBus,
     Subscription,
     decode_records,
     encode_records,
 )
 from domain.crafting.inventory import InMemoryInventories, InventoryProvider
-from domain.crafting.jobs import JobInfo, JobState, RefundPolicy, make_job_id, parse_job_id
+from domain.crafting.jobs import CraftJobInfo, CraftJobState, RefundPolicy, make_job_id, parse_job_id
 from domain.crafting.manager import Manager
 from domain.crafting.manager_registry import ManagerRegistry
 from domain.crafting.modifiers import IDENTITY, Modifiers, ModifierSource, ResolvedRecipe, combine_all, resolve
-from domain.crafting.recipes import ItemRequirement, ItemStack, ItemYield, Recipe, RecipeRegistry, validate_recipe
+from domain.crafting.recipes import CraftRecipe, ItemRequirement, ItemStack, ItemYield, RecipeRegistry, validate_recipe
 
 __all__ = [
     "IDENTITY",
@@ -102,22 +102,22 @@ __all__ = [
     "ItemRequirement",
     "ItemStack",
     "ItemYield",
-    "JobCancelled",
-    "JobCompleted",
-    "JobEvent",
-    "JobFailed",
-    "JobInfo",
-    "JobProgress",
-    "JobRecord",
-    "JobStarted",
-    "JobState",
+    "CraftCancelled",
+    "CraftCompleted",
+    "CraftEvent",
+    "CraftFailed",
+    "CraftJobInfo",
+    "CraftProgress",
+    "CraftRecord",
+    "CraftStarted",
+    "CraftJobState",
     "JobTooLarge",
     "Manager",
     "ManagerRegistry",
     "ModifierSource",
     "Modifiers",
     "QueueEventBus",
-    "Recipe",
+    "CraftRecipe",
     "RecipeRegistry",
     "RefundPolicy",
     "ResolvedRecipe",

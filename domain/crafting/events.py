@@ -1,4 +1,4 @@
-"""Job records (what happened to a job) and the event bus that tells owners about them.
+"""Crafting job records (what happened to a job) and the event bus that tells owners about them.
 
 One vocabulary serves two readers. The manager returns these records from every call that
 changes something, in order, so an application service can persist a job's whole life and
@@ -20,15 +20,15 @@ from typing import Any, ClassVar, Protocol
 
 import msgspec
 
-from domain.crafting.jobs import JobState, RefundPolicy
+from domain.crafting.jobs import CraftJobState, RefundPolicy
 from domain.crafting.modifiers import ResolvedRecipe
 from domain.crafting.recipes import ItemStack
 
 
-class JobEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+class CraftEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     """What every record names: the job, its manager, owner, inventory and recipe, and when (seconds)."""
 
-    state: ClassVar[JobState]
+    state: ClassVar[CraftJobState]
     job_id: str
     manager_id: str
     owner: str
@@ -37,7 +37,7 @@ class JobEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     at: float
 
 
-class JobStarted(JobEvent, tag="started"):
+class CraftStarted(CraftEvent, frozen=True, tag="started"):
     """A cycle began at ``at``: ``consumed`` was taken from the inventory and the job ends at ``end``.
 
     Enough to rebuild the running job on its own: ``resolved`` is the modifiers snapshot and the
@@ -45,7 +45,7 @@ class JobStarted(JobEvent, tag="started"):
     cycles completed before this one (0 for the first; more for a repeating job's restarts).
     """
 
-    state = JobState.RUNNING
+    state = CraftJobState.RUNNING
     seq: int
     end: float
     seed: int
@@ -56,28 +56,28 @@ class JobStarted(JobEvent, tag="started"):
     context: dict[str, Any] | None = None
 
 
-class JobProgress(JobEvent, tag="progress"):
+class CraftProgress(CraftEvent, frozen=True, tag="progress"):
     """How far the current cycle is (published on request; never persisted)."""
 
-    state = JobState.RUNNING
+    state = CraftJobState.RUNNING
     progress: float
     end: float
 
 
-class JobCompleted(JobEvent, tag="completed"):
+class CraftCompleted(CraftEvent, frozen=True, tag="completed"):
     """A cycle finished at ``at`` (its end time) and ``outputs`` (as rolled) were added.
 
     ``cycle`` is the number of cycles completed so far; ``repeat`` says whether a restart follows
-    (as a ``JobStarted``, or a ``JobFailed`` with reason ``failed_to_restart``).
+    (as a ``CraftStarted``, or a ``CraftFailed`` with reason ``failed_to_restart``).
     """
 
-    state = JobState.COMPLETE
+    state = CraftJobState.COMPLETE
     cycle: int
     outputs: tuple[ItemStack, ...]
     repeat: bool
 
 
-class JobFailed(JobEvent, tag="failed"):
+class CraftFailed(CraftEvent, frozen=True, tag="failed"):
     """The job stopped without finishing its cycle, or could not start another.
 
     ``reason``: ``inventory_full`` / ``unknown_inventory`` / ``inventory_error`` (the outputs could
@@ -85,35 +85,35 @@ class JobFailed(JobEvent, tag="failed"):
     ``failed_to_restart`` (a repeating job ran out of inputs after ``cycles_completed`` cycles).
     """
 
-    state = JobState.FAILED
+    state = CraftJobState.FAILED
     reason: str
     detail: str
     cycles_completed: int
     lost: tuple[ItemStack, ...] = ()
 
 
-class JobCancelled(JobEvent, tag="cancelled"):
+class CraftCancelled(CraftEvent, frozen=True, tag="cancelled"):
     """The job was cancelled at ``at``; ``refund`` (per ``refund_policy``) went back to the inventory."""
 
-    state = JobState.CANCELLED
+    state = CraftJobState.CANCELLED
     refund_policy: RefundPolicy
     refund: tuple[ItemStack, ...]
     progress: float
     cycles_completed: int
 
 
-JobRecord = JobStarted | JobProgress | JobCompleted | JobFailed | JobCancelled
+CraftRecord = CraftStarted | CraftProgress | CraftCompleted | CraftFailed | CraftCancelled
 
-_json_decoder = msgspec.json.Decoder(JobRecord)
-_json_list_decoder = msgspec.json.Decoder(list[JobRecord])
+_json_decoder = msgspec.json.Decoder(CraftRecord)
+_json_list_decoder = msgspec.json.Decoder(list[CraftRecord])
 
 
-def encode_records(records: list[JobEvent] | tuple[JobEvent, ...]) -> bytes:
+def encode_records(records: list[CraftEvent] | tuple[CraftEvent, ...]) -> bytes:
     """Records as a JSON array (each object tagged with its ``type``)."""
     return msgspec.json.encode(records)
 
 
-def decode_records(data: bytes | str) -> list[JobEvent]:
+def decode_records(data: bytes | str) -> list[CraftEvent]:
     """Records from the JSON ``encode_records`` wrote (or a single record's JSON, as a one-item list)."""
     if data.lstrip()[:1] in ("[", b"["):
         return list(_json_list_decoder.decode(data))
@@ -124,7 +124,7 @@ class EventBus(Protocol):
     """Where a manager publishes records. ``publish`` must not block; an exception it raises is
     counted (``Manager.publish_errors``) and otherwise ignored: the state change already happened."""
 
-    def publish(self, event: JobEvent) -> None:
+    def publish(self, event: CraftEvent) -> None:
         """Deliver ``event`` to whoever listens for its owner."""
         ...
 
@@ -140,17 +140,17 @@ class Subscription:
         self.owner = owner
         self.maxsize = maxsize
         self.dropped = 0
-        self._queue: deque[JobEvent] = deque(maxlen=maxsize)
+        self._queue: deque[CraftEvent] = deque(maxlen=maxsize)
         self._lock = threading.Lock()
 
-    def put(self, event: JobEvent) -> None:
+    def put(self, event: CraftEvent) -> None:
         """Queue ``event``; if the queue is full, drop the oldest and count it. Never blocks for long."""
         with self._lock:
             if len(self._queue) == self.maxsize:
                 self.dropped += 1
             self._queue.append(event)
 
-    def drain(self, limit: int | None = None) -> list[JobEvent]:
+    def drain(self, limit: int | None = None) -> list[CraftEvent]:
         """Take up to ``limit`` (default all) queued events, oldest first."""
         with self._lock:
             count = len(self._queue) if limit is None else min(limit, len(self._queue))
@@ -187,7 +187,7 @@ class QueueEventBus:
             else:
                 self._by_owner.pop(subscription.owner, None)
 
-    def publish(self, event: JobEvent) -> None:
+    def publish(self, event: CraftEvent) -> None:
         """Queue ``event`` for its owner's subscribers and for the every-owner ones."""
         by_owner = self._by_owner
         for subscription in by_owner.get(event.owner, ()):

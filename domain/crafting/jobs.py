@@ -3,7 +3,7 @@
 A manager may hold a thousand jobs and a process a million, so the running form is a
 ``gc=False`` msgspec Struct of nine slots (no GC header, no per-instance dict) and everything
 jobs of one recipe share (the resolved recipe, what it consumes, its certain outputs) lives
-in one ``Plan`` they all point to. The seed and the job id are not stored: both follow from
+in one ``CraftPlan`` they all point to. The seed and the job id are not stored: both follow from
 the manager and the job's sequence number. Finished jobs are dropped at once; their records
 are the history.
 """
@@ -22,7 +22,7 @@ from domain.crafting.rolls import roll_outputs
 JOB_ID_SEPARATOR = "#"
 
 
-class JobState(enum.IntEnum):
+class CraftJobState(enum.IntEnum):
     """Where a job is in its life; only RUNNING jobs are held by a manager."""
 
     RUNNING = 1
@@ -39,7 +39,7 @@ class RefundPolicy(enum.StrEnum):
     NONE = "none"
 
 
-class Plan:
+class CraftPlan:
     """What every job of one resolved recipe shares, computed once instead of per job or per completion."""
 
     __slots__ = ("certain", "consumed", "resolved")
@@ -53,7 +53,7 @@ class Plan:
         self.certain: tuple[ItemStack, ...] | None = roll_outputs(resolved.outputs, 0, 0) if certain else None
 
 
-class Job(msgspec.Struct, order=True, gc=False):
+class CraftJob(msgspec.Struct, order=True, gc=False):
     """A running job as the manager stores it; ordered by (end, seq) so it sits in the heap as is.
 
     Mutated only under its manager's lock (a repeating job's times and cycle count advance).
@@ -61,7 +61,7 @@ class Job(msgspec.Struct, order=True, gc=False):
 
     end: float
     seq: int
-    plan: Plan
+    plan: CraftPlan
     owner: str
     inventory_id: str
     start: float
@@ -77,7 +77,7 @@ class Job(msgspec.Struct, order=True, gc=False):
         return min(1.0, max(0.0, (now - self.start) / span))
 
 
-class JobInfo(msgspec.Struct, frozen=True, kw_only=True):
+class CraftJobInfo(msgspec.Struct, frozen=True, kw_only=True):
     """A snapshot of one running job for callers (UI, queries); changing it changes nothing."""
 
     job_id: str
@@ -85,7 +85,7 @@ class JobInfo(msgspec.Struct, frozen=True, kw_only=True):
     recipe_id: str
     owner: str
     inventory_id: str
-    state: JobState
+    state: CraftJobState
     start: float
     end: float
     duration: float

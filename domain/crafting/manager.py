@@ -36,22 +36,22 @@ from domain.crafting.errors import (
     UnknownJob,
 )
 from domain.crafting.events import (
+    CraftCancelled,
+    CraftCompleted,
+    CraftEvent,
+    CraftFailed,
+    CraftProgress,
+    CraftStarted,
     EventBus,
-    JobCancelled,
-    JobCompleted,
-    JobEvent,
-    JobFailed,
-    JobProgress,
-    JobStarted,
 )
 from domain.crafting.inventory import InventoryProvider
-from domain.crafting.jobs import Job, JobInfo, JobState, Plan, RefundPolicy, parse_job_id
+from domain.crafting.jobs import CraftJob, CraftJobInfo, CraftJobState, CraftPlan, RefundPolicy, parse_job_id
 from domain.crafting.modifiers import IDENTITY, Modifiers, ModifierSource, ResolvedRecipe, effective_output, resolve
-from domain.crafting.recipes import ItemStack, Recipe, RecipeRegistry
+from domain.crafting.recipes import CraftRecipe, ItemStack, RecipeRegistry
 from domain.crafting.rolls import job_seed, manager_key, roll_outputs
 from domain.crafting.snapshots import SNAPSHOT_FORMAT, ManagerSnapshot, SavedJob, decoder, encoder
 
-_NOTHING: tuple[JobEvent, ...] = ()
+_NOTHING: tuple[CraftEvent, ...] = ()
 _PLAN_CACHE_LIMIT = 4096
 _COMPACT_MIN_DEAD = 64
 
@@ -80,14 +80,14 @@ class Manager:
         self._seed = seed
         self._key = manager_key(seed, manager_id)
         self._lock = threading.Lock()
-        self._jobs: dict[int, Job] = {}
-        self._heap: list[Job] = []
+        self._jobs: dict[int, CraftJob] = {}
+        self._heap: list[CraftJob] = []
         self._dead = 0  # heap entries whose job was cancelled (removed lazily)
         self._next_seq = 1
         self._last_update: float | None = None
-        self._plans: dict[tuple[str, Modifiers | None], tuple[Recipe, Plan]] = {}
-        self._interned: dict[ResolvedRecipe, Plan] = {}
-        self._outbox: deque[JobEvent] = deque()
+        self._plans: dict[tuple[str, Modifiers | None], tuple[CraftRecipe, CraftPlan]] = {}
+        self._interned: dict[ResolvedRecipe, CraftPlan] = {}
+        self._outbox: deque[CraftEvent] = deque()
         self._publishing = threading.Lock()
         self.publish_errors = 0
 
@@ -124,8 +124,8 @@ class Manager:
         repeat: bool = False,
         modifiers: Modifiers | None = None,
         context: Mapping[str, Any] | None = None,
-    ) -> tuple[JobEvent, ...]:
-        """Consume the inputs and start a job; return its records (``JobStarted`` first).
+    ) -> tuple[CraftEvent, ...]:
+        """Consume the inputs and start a job; return its records (``CraftStarted`` first).
 
         Modifiers come from the sources, then ``modifiers`` (if given) on top, and are frozen
         into the job. A zero-duration job completes at once (its records follow). On any error
@@ -139,12 +139,12 @@ class Manager:
         if repeat and duration <= 0:
             raise InvalidCommand(f"recipe {recipe_id!r} takes no time here: an instant job cannot repeat", "repeat")
         job_context = dict(context) if context else None
-        records: list[JobEvent] = []
+        records: list[CraftEvent] = []
         with self._lock:
             self._inventories.consume(inventory_id, plan.resolved.inputs)
             seq = self._next_seq
             self._next_seq = seq + 1
-            job = Job(now + duration, seq, plan, owner, inventory_id, now, 0, repeat, job_context)
+            job = CraftJob(now + duration, seq, plan, owner, inventory_id, now, 0, repeat, job_context)
             records.append(self._started(job))
             if duration > 0:
                 self._jobs[seq] = job
@@ -165,11 +165,11 @@ class Manager:
         *,
         modifiers: Modifiers | None = None,
         context: Mapping[str, Any] | None = None,
-    ) -> tuple[JobEvent, ...]:
+    ) -> tuple[CraftEvent, ...]:
         """Start a job that restarts after each cycle while its inputs last (see ``start``)."""
         return self.start(recipe_id, owner, inventory_id, now, repeat=True, modifiers=modifiers, context=context)
 
-    def update(self, now: float, *, limit: int | None = None) -> Sequence[JobEvent]:
+    def update(self, now: float, *, limit: int | None = None) -> Sequence[CraftEvent]:
         """Complete every job due by ``now`` (at most ``limit`` cycles); return the records, in order.
 
         With nothing due this is one comparison with the heap top, whatever the job count.
@@ -179,7 +179,7 @@ class Manager:
             heap = self._heap
             if not heap or heap[0].end > now:
                 return _NOTHING
-            records: list[JobEvent] = []
+            records: list[CraftEvent] = []
             jobs = self._jobs
             done = 0
             while heap and heap[0].end <= now:
@@ -196,7 +196,7 @@ class Manager:
         self._publish()
         return records or _NOTHING
 
-    def cancel(self, job_id: str, now: float, *, refund: RefundPolicy | str) -> JobCancelled:
+    def cancel(self, job_id: str, now: float, *, refund: RefundPolicy | str) -> CraftCancelled:
         """Cancel a running job and refund per ``refund``, as one step.
 
         ``full`` gives back what the current cycle consumed, ``proportional`` that times the
@@ -220,7 +220,7 @@ class Manager:
             self._dead += 1
             if self._dead > _COMPACT_MIN_DEAD and self._dead * 2 > len(self._heap):
                 self._compact()
-            record = JobCancelled(
+            record = CraftCancelled(
                 job_id=self._prefix + str(job.seq),
                 manager_id=self._id,
                 owner=job.owner,
@@ -237,14 +237,14 @@ class Manager:
         self._publish()
         return record
 
-    def publish_progress(self, now: float, owner: str | None = None) -> list[JobProgress]:
+    def publish_progress(self, now: float, owner: str | None = None) -> list[CraftProgress]:
         """Publish (and return) a progress event for each running job of ``owner`` (all if None).
 
         Progress is computed on request, never by ``update``, so ticking stays O(1) when idle.
         """
         with self._lock:
             events = [
-                JobProgress(
+                CraftProgress(
                     job_id=self._prefix + str(job.seq),
                     manager_id=self._id,
                     owner=job.owner,
@@ -264,7 +264,7 @@ class Manager:
 
     # -- queries --------------------------------------------------------------------------
 
-    def get_job(self, job_id: str) -> JobInfo | None:
+    def get_job(self, job_id: str) -> CraftJobInfo | None:
         """A snapshot of the running job ``job_id``, or None (finished jobs are not kept)."""
         seq = self._seq_of(job_id)
         with self._lock:
@@ -276,12 +276,12 @@ class Manager:
         seq = self._seq_of(job_id)
         return seq is not None and seq in self._jobs
 
-    def active_jobs(self, owner: str) -> list[JobInfo]:
+    def active_jobs(self, owner: str) -> list[CraftJobInfo]:
         """The running jobs of ``owner``, oldest first (a scan of this manager's jobs)."""
         with self._lock:
             return [self._info(job) for job in self._jobs.values() if job.owner == owner]
 
-    def all_jobs(self) -> list[JobInfo]:
+    def all_jobs(self) -> list[CraftJobInfo]:
         """Every running job, oldest first."""
         with self._lock:
             return [self._info(job) for job in self._jobs.values()]
@@ -344,7 +344,9 @@ class Manager:
         plans = [self._intern(resolved) for resolved in snapshot.plans]
         try:
             jobs = {
-                s.seq: Job(s.end, s.seq, plans[s.plan], s.owner, s.inventory_id, s.start, s.cycles, s.repeat, s.context)
+                s.seq: CraftJob(
+                    s.end, s.seq, plans[s.plan], s.owner, s.inventory_id, s.start, s.cycles, s.repeat, s.context
+                )
                 for s in snapshot.jobs
             }
         except IndexError:
@@ -356,28 +358,28 @@ class Manager:
             self._next_seq = snapshot.next_seq
             self._last_update = snapshot.last_update
 
-    def restore(self, records: Iterable[JobEvent]) -> None:
+    def restore(self, records: Iterable[CraftEvent]) -> None:
         """Rebuild running jobs from their persisted records, in the order they were returned.
 
-        The last ``JobStarted`` of a job is its state; a ``JobCompleted`` that does not repeat, a
-        ``JobFailed`` or a ``JobCancelled`` ends it. Jobs not named in ``records`` are left as they
+        The last ``CraftStarted`` of a job is its state; a ``CraftCompleted`` that does not repeat, a
+        ``CraftFailed`` or a ``CraftCancelled`` ends it. Jobs not named in ``records`` are left as they
         are, and job numbers continue after the highest one seen. Records must be persisted per
-        call, all or none: a repeating job's ``JobCompleted`` without the ``JobStarted`` or
-        ``JobFailed`` that followed it would complete that cycle a second time.
+        call, all or none: a repeating job's ``CraftCompleted`` without the ``CraftStarted`` or
+        ``CraftFailed`` that followed it would complete that cycle a second time.
         """
-        states: dict[int, Job | None] = {}
+        states: dict[int, CraftJob | None] = {}
         highest = 0
         for record in records:
-            if isinstance(record, JobProgress):
+            if isinstance(record, CraftProgress):
                 continue
             seq = self._seq_of(record.job_id) if record.manager_id == self._id else None
             if seq is None:
                 raise CorruptState(f"record of job {record.job_id!r} does not belong to manager {self._id!r}")
             highest = max(highest, seq)
-            if isinstance(record, JobStarted):
+            if isinstance(record, CraftStarted):
                 if record.seed != self.job_seed(seq):
                     raise CorruptState(f"job {record.job_id!r} was seeded under another world seed", "seed")
-                states[seq] = Job(
+                states[seq] = CraftJob(
                     record.end,
                     seq,
                     self._intern(record.resolved),
@@ -388,7 +390,7 @@ class Manager:
                     record.repeat,
                     record.context,
                 )
-            elif isinstance(record, JobCompleted) and record.repeat:
+            elif isinstance(record, CraftCompleted) and record.repeat:
                 job = states.get(seq)
                 if job is not None:
                     job.cycles = record.cycle
@@ -410,7 +412,7 @@ class Manager:
         parsed = parse_job_id(job_id)
         return parsed[1] if parsed is not None and parsed[0] == self._id else None
 
-    def _plan(self, recipe: Recipe, owner: str, extra: Modifiers | None) -> Plan:
+    def _plan(self, recipe: CraftRecipe, owner: str, extra: Modifiers | None) -> CraftPlan:
         """The shared plan for ``recipe`` under the modifiers resolved for ``owner`` now."""
         modifiers: Modifiers | None = None
         if self._sources or extra is not None:
@@ -430,16 +432,16 @@ class Manager:
         self._plans[key] = (recipe, plan)
         return plan
 
-    def _intern(self, resolved: ResolvedRecipe) -> Plan:
-        """One ``Plan`` per distinct resolved recipe, so restored jobs share them as live ones do."""
+    def _intern(self, resolved: ResolvedRecipe) -> CraftPlan:
+        """One ``CraftPlan`` per distinct resolved recipe, so restored jobs share them as live ones do."""
         plan = self._interned.get(resolved)
         if plan is None:
             if len(self._interned) >= _PLAN_CACHE_LIMIT:
                 self._interned.clear()
-            plan = self._interned[resolved] = Plan(resolved)
+            plan = self._interned[resolved] = CraftPlan(resolved)
         return plan
 
-    def _install(self, jobs: dict[int, Job]) -> None:
+    def _install(self, jobs: dict[int, CraftJob]) -> None:
         self._jobs = jobs
         self._heap = list(jobs.values())
         heapify(self._heap)
@@ -451,9 +453,9 @@ class Manager:
         heapify(self._heap)
         self._dead = 0
 
-    def _started(self, job: Job) -> JobStarted:
+    def _started(self, job: CraftJob) -> CraftStarted:
         plan = job.plan
-        return JobStarted(
+        return CraftStarted(
             job_id=self._prefix + str(job.seq),
             manager_id=self._id,
             owner=job.owner,
@@ -470,7 +472,7 @@ class Manager:
             context=job.context,
         )
 
-    def _complete(self, job: Job, records: list[JobEvent]) -> None:
+    def _complete(self, job: CraftJob, records: list[CraftEvent]) -> None:
         """Finish the job's current cycle at its end time; restart it if it repeats. Never raises."""
         plan = job.plan
         seq = job.seq
@@ -488,7 +490,7 @@ class Manager:
                 return
         job.cycles += 1
         records.append(
-            JobCompleted(
+            CraftCompleted(
                 job_id=job_id,
                 manager_id=self._id,
                 owner=job.owner,
@@ -513,10 +515,10 @@ class Manager:
         heappush(self._heap, job)
         records.append(self._started(job))
 
-    def _fail(self, job: Job, reason: str, error: Exception, lost: tuple[ItemStack, ...] = ()) -> JobFailed:
+    def _fail(self, job: CraftJob, reason: str, error: Exception, lost: tuple[ItemStack, ...] = ()) -> CraftFailed:
         """Drop the job and say why, at its end time, with the cycles it completed."""
         self._jobs.pop(job.seq, None)
-        return JobFailed(
+        return CraftFailed(
             job_id=self._prefix + str(job.seq),
             manager_id=self._id,
             owner=job.owner,
@@ -538,15 +540,15 @@ class Manager:
         stacks = (ItemStack(s.item, effective_output(s.quantity, remaining)) for s in consumed)
         return tuple(s for s in stacks if s.quantity > 0)
 
-    def _info(self, job: Job) -> JobInfo:
+    def _info(self, job: CraftJob) -> CraftJobInfo:
         resolved = job.plan.resolved
-        return JobInfo(
+        return CraftJobInfo(
             job_id=self._prefix + str(job.seq),
             manager_id=self._id,
             recipe_id=resolved.recipe_id,
             owner=job.owner,
             inventory_id=job.inventory_id,
-            state=JobState.RUNNING,
+            state=CraftJobState.RUNNING,
             start=job.start,
             end=job.end,
             duration=resolved.duration,
@@ -566,16 +568,17 @@ class Manager:
         A thread that finds another publishing leaves its records to it; the publisher checks the
         queue again after letting go, so nothing is stranded.
         """
-        outbox = self._outbox
+        outbox, bus = self._outbox, self._bus
+        if bus is None:
+            return  # the outbox fills only with a bus
         while outbox:
             if not self._publishing.acquire(blocking=False):
                 return
             try:
-                bus = self._bus
                 while outbox:
                     event = outbox.popleft()
                     try:
-                        bus.publish(event)  # type: ignore[union-attr]  # the outbox fills only with a bus
+                        bus.publish(event)
                     except Exception:
                         self.publish_errors += 1
             finally:

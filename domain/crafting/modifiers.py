@@ -17,7 +17,7 @@ from typing import Protocol
 import msgspec
 
 from domain.crafting.errors import InvalidModifiers, JobTooLarge
-from domain.crafting.recipes import ItemRequirement, ItemYield, Recipe
+from domain.crafting.recipes import CraftRecipe, ItemRequirement, ItemYield
 from domain.work_limits import CRAFTING_MAX_DURATION, CRAFTING_MAX_MULTIPLIER, CRAFTING_MAX_QUANTITY
 
 DURATION_RESOLUTION = 1000  # effective durations are whole milliseconds
@@ -69,7 +69,7 @@ class ModifierSource(Protocol):
     lock, so it may be slow or consult other systems without stalling updates.
     """
 
-    def get_modifiers(self, owner: str, recipe: Recipe) -> Modifiers:
+    def get_modifiers(self, owner: str, recipe: CraftRecipe) -> Modifiers:
         """The modifiers this source grants ``owner`` for ``recipe`` (``IDENTITY`` for none)."""
         ...
 
@@ -117,7 +117,7 @@ class ResolvedRecipe(msgspec.Struct, frozen=True, gc=False):
     duration: float
 
 
-def resolve(recipe: Recipe, modifiers: Modifiers = IDENTITY) -> ResolvedRecipe:
+def resolve(recipe: CraftRecipe, modifiers: Modifiers = IDENTITY) -> ResolvedRecipe:
     """Apply ``modifiers`` to ``recipe`` with the engine's rounding rules.
 
     The one place a job's numbers are multiplied, so the one place they are bounded: the
@@ -147,12 +147,14 @@ def resolve(recipe: Recipe, modifiers: Modifiers = IDENTITY) -> ResolvedRecipe:
     )
 
 
-def _bounded(effective: Callable[[int, float], int], quantity: int, factor: float, recipe: Recipe, field: str) -> int:
+def _bounded(
+    effective: Callable[[int, float], int], quantity: int, factor: float, recipe: CraftRecipe, field: str
+) -> int:
     _ensure_at_most(quantity * factor, CRAFTING_MAX_QUANTITY, recipe, field, "units")
     return effective(quantity, factor)
 
 
-def _ensure_at_most(value: float, limit: float, recipe: Recipe, field: str, unit: str) -> None:
+def _ensure_at_most(value: float, limit: float, recipe: CraftRecipe, field: str, unit: str) -> None:
     if not value <= limit:  # also catches inf and nan
         raise JobTooLarge(
             f"recipe {recipe.id!r} with these modifiers would need {value:g} {unit}; at most {limit:g}", field

@@ -10,7 +10,7 @@ make "has the tool" ambiguous) and the metadata is plain JSON data nested at mos
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Any
 
 import msgspec
@@ -55,7 +55,7 @@ class ItemStack(msgspec.Struct, frozen=True, gc=False):
     quantity: int
 
 
-class Recipe(msgspec.Struct, frozen=True, kw_only=True):
+class CraftRecipe(msgspec.Struct, frozen=True, kw_only=True):
     """A transformation rule. ``duration`` is in seconds; 0 makes the job complete as it starts."""
 
     id: NonEmpty
@@ -74,10 +74,10 @@ class RecipeCatalog(msgspec.Struct, kw_only=True):
     """The export/import document: a format number and the recipes in registration order."""
 
     format: int = CATALOG_FORMAT
-    recipes: Annotated[list[Recipe], msgspec.Meta(max_length=MAX_RECIPES)] = msgspec.field(default_factory=list)
+    recipes: Annotated[list[CraftRecipe], msgspec.Meta(max_length=MAX_RECIPES)] = msgspec.field(default_factory=list)
 
 
-def validate_recipe(recipe: Recipe) -> Recipe:
+def validate_recipe(recipe: CraftRecipe) -> CraftRecipe:
     """Return ``recipe`` checked and normalised (lists become tuples), or raise ``InvalidRecipe``.
 
     Types and ranges are checked by round-tripping through msgspec (the same rules JSON import
@@ -85,7 +85,7 @@ def validate_recipe(recipe: Recipe) -> Recipe:
     """
     label = repr(getattr(recipe, "id", "?"))
     try:
-        checked = msgspec.convert(msgspec.to_builtins(recipe), Recipe)
+        checked = msgspec.convert(msgspec.to_builtins(recipe), CraftRecipe)
     except TypeError as error:  # metadata (or a field) holds something that is not plain data
         raise InvalidRecipe(f"recipe {label}: not plain data: {error}", "metadata") from error
     except msgspec.ValidationError as error:
@@ -107,7 +107,7 @@ def validate_recipe(recipe: Recipe) -> Recipe:
     return checked
 
 
-def check_bounds(recipe: Recipe) -> Recipe:
+def check_bounds(recipe: CraftRecipe) -> CraftRecipe:
     """Return ``recipe``, or raise ``InvalidRecipe`` for a duration above ``CRAFTING_MAX_DURATION``
     or a quantity above ``CRAFTING_MAX_QUANTITY``. Checked where recipes come in (a world's
     registration command), not in ``validate_recipe``, which replay uses too: a recipe stored
@@ -115,8 +115,12 @@ def check_bounds(recipe: Recipe) -> Recipe:
     label = repr(getattr(recipe, "id", "?"))
     if recipe.duration > CRAFTING_MAX_DURATION:
         raise InvalidRecipe(f"recipe {label}: duration is at most {CRAFTING_MAX_DURATION:g} seconds", "duration")
-    for name, entries in (("inputs", recipe.inputs), ("outputs", recipe.outputs)):
-        for n, entry in enumerate(entries):
+    entries: tuple[tuple[str, Sequence[ItemRequirement | ItemYield]], ...] = (
+        ("inputs", recipe.inputs),
+        ("outputs", recipe.outputs),
+    )
+    for name, listed in entries:
+        for n, entry in enumerate(listed):
             if entry.quantity > CRAFTING_MAX_QUANTITY:
                 raise InvalidRecipe(
                     f"recipe {label}: a quantity is at most {CRAFTING_MAX_QUANTITY:,}", f"{name}[{n}].quantity"
@@ -131,18 +135,18 @@ class RecipeRegistry:
     the id map without it (one dict read is atomic in CPython) because every job start uses it.
     """
 
-    def __init__(self, recipes: Iterable[Recipe] = ()) -> None:
+    def __init__(self, recipes: Iterable[CraftRecipe] = ()) -> None:
         self._lock = threading.Lock()
-        self._recipes: dict[str, Recipe] = {}
+        self._recipes: dict[str, CraftRecipe] = {}
         self._by_category: dict[str, dict[str, None]] = {}
         self._by_output: dict[str, dict[str, None]] = {}
         self.register_all(recipes)
 
-    def register(self, recipe: Recipe, *, replace: bool = False) -> Recipe:
+    def register(self, recipe: CraftRecipe, *, replace: bool = False) -> CraftRecipe:
         """Validate and add ``recipe``; return the stored (normalised) copy."""
         return self.register_all((recipe,), replace=replace)[0]
 
-    def register_all(self, recipes: Iterable[Recipe], *, replace: bool = False) -> list[Recipe]:
+    def register_all(self, recipes: Iterable[CraftRecipe], *, replace: bool = False) -> list[CraftRecipe]:
         """Add several recipes at once: if any is invalid or (without ``replace``) taken, none is added."""
         checked = [validate_recipe(recipe) for recipe in recipes]
         ids = [recipe.id for recipe in checked]
@@ -161,7 +165,7 @@ class RecipeRegistry:
                     self._by_output.setdefault(output.item, {})[recipe.id] = None
         return checked
 
-    def unregister(self, recipe_id: str) -> Recipe:
+    def unregister(self, recipe_id: str) -> CraftRecipe:
         """Remove a recipe (running jobs keep their snapshot and are unaffected)."""
         with self._lock:
             recipe = self._unindex(recipe_id)
@@ -169,7 +173,7 @@ class RecipeRegistry:
             raise UnknownRecipe(f"unknown recipe {recipe_id!r}", "recipe_id")
         return recipe
 
-    def _unindex(self, recipe_id: str) -> Recipe | None:
+    def _unindex(self, recipe_id: str) -> CraftRecipe | None:
         recipe = self._recipes.pop(recipe_id, None)
         if recipe is not None:
             _discard(self._by_category, recipe.category, recipe_id)
@@ -177,28 +181,28 @@ class RecipeRegistry:
                 _discard(self._by_output, output.item, recipe_id)
         return recipe
 
-    def get(self, recipe_id: str) -> Recipe:
+    def get(self, recipe_id: str) -> CraftRecipe:
         """The recipe with this id, or ``UnknownRecipe``."""
         recipe = self._recipes.get(recipe_id)
         if recipe is None:
             raise UnknownRecipe(f"unknown recipe {recipe_id!r}", "recipe_id")
         return recipe
 
-    def find(self, recipe_id: str) -> Recipe | None:
+    def find(self, recipe_id: str) -> CraftRecipe | None:
         """The recipe with this id, or None."""
         return self._recipes.get(recipe_id)
 
-    def by_category(self, category: str) -> list[Recipe]:
+    def by_category(self, category: str) -> list[CraftRecipe]:
         """Recipes of one category, in registration order."""
         with self._lock:
             return [self._recipes[recipe_id] for recipe_id in self._by_category.get(category, ())]
 
-    def producing(self, item: str) -> list[Recipe]:
+    def producing(self, item: str) -> list[CraftRecipe]:
         """Recipes with ``item`` among their outputs, in registration order."""
         with self._lock:
             return [self._recipes[recipe_id] for recipe_id in self._by_output.get(item, ())]
 
-    def all(self) -> list[Recipe]:
+    def all(self) -> list[CraftRecipe]:
         """Every recipe, in registration order."""
         with self._lock:
             return list(self._recipes.values())
@@ -214,7 +218,7 @@ class RecipeRegistry:
         data = msgspec.json.encode(RecipeCatalog(recipes=self.all()))
         return msgspec.json.format(data, indent=indent) if indent else data
 
-    def import_json(self, data: bytes | str, *, replace: bool = False) -> list[Recipe]:
+    def import_json(self, data: bytes | str, *, replace: bool = False) -> list[CraftRecipe]:
         """Register every recipe of a JSON catalog document, all or none."""
         try:
             catalog = msgspec.json.decode(data, type=RecipeCatalog)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from domain.crafting import IDENTITY, Modifiers, Recipe, combine_all
+from domain.crafting import IDENTITY, CraftRecipe, Modifiers, combine_all
 from domain.errors import InvalidInput
 
 
@@ -18,7 +18,7 @@ class ModifierGrant(msgspec.Struct, frozen=True, kw_only=True):
     categories: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
 
-    def applies(self, owner: str, recipe: Recipe) -> bool:
+    def applies(self, owner: str, recipe: CraftRecipe) -> bool:
         return (not self.categories or recipe.category in self.categories) and (not self.owners or owner in self.owners)
 
 
@@ -48,6 +48,6 @@ class GrantedModifiers:
     def __init__(self, grants: Iterable[ModifierGrant]) -> None:
         self.grants = tuple(grants)
 
-    def get_modifiers(self, owner: str, recipe: Recipe) -> Modifiers:
+    def get_modifiers(self, owner: str, recipe: CraftRecipe) -> Modifiers:
         granted = [grant.modifiers for grant in self.grants if grant.applies(owner, recipe)]
         return combine_all(granted) if granted else IDENTITY

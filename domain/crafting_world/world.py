@@ -27,31 +27,32 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from heapq import heapify, heappop, heappush
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
 
 from domain.aggregate import Aggregate
 from domain.crafting import (
+    CorruptState,
+    CraftCancelled,
+    CraftCompleted,
+    CraftEvent,
+    CraftFailed,
+    CraftJobInfo,
+    CraftRecipe,
+    CraftStarted,
     InMemoryInventories,
     InsufficientItems,
     ItemRequirement,
     ItemStack,
-    JobEvent,
-    JobInfo,
     Manager,
     ManagerRegistry,
     Modifiers,
-    Recipe,
     RecipeRegistry,
     RefundPolicy,
     make_job_id,
 )
-from domain.crafting import JobCancelled as CancelledRecord
-from domain.crafting import JobCompleted as CompletedRecord
-from domain.crafting import JobFailed as FailedRecord
-from domain.crafting import JobStarted as StartedRecord
 from domain.crafting.recipes import check_bounds
 from domain.crafting_world.grants import GrantedModifiers, ModifierGrant, checked, checked_grants
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -108,13 +109,13 @@ class InventoryView(msgspec.Struct, frozen=True, kw_only=True):
 class ManagerState(msgspec.Struct, frozen=True, kw_only=True):
     manager_id: str
     grants: tuple[ModifierGrant, ...]
-    jobs: list[JobInfo]
+    jobs: list[CraftJobInfo]
 
 
 class WorldState(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     seed: int
-    recipes: list[Recipe]
+    recipes: list[CraftRecipe]
     inventories: list[InventoryView]
     managers: list[ManagerState]
 
@@ -129,7 +130,7 @@ class World(Aggregate):
     capacities: dict[str, int | None]  # every inventory of the world, in creation order
     _managers: ManagerRegistry
     grants: dict[str, tuple[ModifierGrant, ...]]
-    _unsettled: dict[str, list[JobEvent]]  # replayed job records not yet restored into their manager
+    _unsettled: dict[str, list[CraftEvent]]  # replayed job records not yet restored into their manager
 
     @classmethod
     def create(cls, world_id: UUID, name: str, seed: int, meta: CommandMeta) -> World:
@@ -160,7 +161,9 @@ class World(Aggregate):
 
     # -- commands: the engine decides and changes, then the world records what it did ---------
 
-    def register_recipes(self, recipes: Sequence[Recipe], *, replace: bool, meta: CommandMeta) -> list[Recipe]:
+    def register_recipes(
+        self, recipes: Sequence[CraftRecipe], *, replace: bool, meta: CommandMeta
+    ) -> list[CraftRecipe]:
         """Validate and add recipes, all or none; an id already taken is a conflict unless ``replace``.
         At most ``CRAFTING_MAX_RECIPES_PER_IMPORT`` at once and ``CRAFTING_MAX_RECIPES_PER_WORLD``
         in all (every recipe lives in memory, and in every load of the world)."""
@@ -230,7 +233,7 @@ class World(Aggregate):
         repeat: bool = False,
         modifiers: Modifiers | None = None,
         context: dict[str, Any] | None = None,
-    ) -> tuple[JobEvent, ...]:
+    ) -> tuple[CraftEvent, ...]:
         """Consume the inputs and start a job (an instant one completes at once); return its records."""
         check_id(owner, "owner")
         self._require_inventory(inventory_id)
@@ -245,17 +248,17 @@ class World(Aggregate):
 
     def cancel(
         self, manager_id: str, seq: int, now: float, refund: RefundPolicy | str, meta: CommandMeta
-    ) -> CancelledRecord:
+    ) -> CraftCancelled:
         """Cancel a running job and refund per ``refund`` (full, proportional, none), as one step."""
         record = self.manager(manager_id).cancel(make_job_id(manager_id, seq), now, refund=refund)
         self._recorded((record,), meta)
         return record
 
-    def catch_up(self, now: float, meta: CommandMeta, limit: int = CATCH_UP_LIMIT) -> list[JobEvent]:
+    def catch_up(self, now: float, meta: CommandMeta, limit: int = CATCH_UP_LIMIT) -> list[CraftEvent]:
         """Complete the jobs due by ``now`` (at most ``limit`` cycles), every manager's in end-time order."""
         due = [(at, m.id, m) for m in self.managers if (at := m.next_due()) is not None and at <= now]
         heapify(due)
-        records: list[JobEvent] = []
+        records: list[CraftEvent] = []
         while due and len(records) < limit:
             _, manager_id, manager = heappop(due)
             # Only up to the next manager's due time: its outputs may feed this one's restarts.
@@ -286,13 +289,13 @@ class World(Aggregate):
             raise NotFound(f"manager {manager_id!r} not found", "managerId")
         return manager
 
-    def job(self, manager_id: str, seq: int) -> JobInfo:
+    def job(self, manager_id: str, seq: int) -> CraftJobInfo:
         job = self.manager(manager_id).get_job(make_job_id(manager_id, seq))
         if job is None:
             raise NotFound(f"no running job {make_job_id(manager_id, seq)!r} (it finished, or never was)", "jobId")
         return job
 
-    def jobs_of(self, owner: str) -> list[JobInfo]:
+    def jobs_of(self, owner: str) -> list[CraftJobInfo]:
         """The running jobs of ``owner`` in every manager."""
         return [job for manager in self.managers for job in manager.active_jobs(owner)]
 
@@ -346,16 +349,16 @@ class World(Aggregate):
             )
         )
 
-    def _recorded(self, records: Iterable[JobEvent], meta: CommandMeta) -> None:
+    def _recorded(self, records: Iterable[CraftEvent], meta: CommandMeta) -> None:
         timestamp = utcnow()
         for record in records:
             self._append(_JOB_EVENTS[type(record)], meta, timestamp, record=record)
 
-    def unsaved_records(self) -> list[JobEvent]:
+    def unsaved_records(self) -> list[CraftEvent]:
         """The job records among the events not saved yet (to publish once they are)."""
-        return [event.record for event in self._pending if isinstance(event, JobRecorded)]
+        return [event.record for event in self._pending if isinstance(event, CraftJobRecorded)]
 
-    def _replayed(self, record: JobEvent) -> None:
+    def _replayed(self, record: CraftEvent) -> None:
         """Keep a replayed job record for its manager's ``restore``, in bulk."""
         pending = self._unsettled.setdefault(record.manager_id, [])
         pending.append(record)
@@ -365,7 +368,10 @@ class World(Aggregate):
     def _settle(self) -> None:
         if self._unsettled:
             for manager_id, records in self._unsettled.items():
-                self._managers.get(manager_id).restore(records)  # type: ignore[union-attr]
+                manager = self._managers.get(manager_id)
+                if manager is None:
+                    raise CorruptState(f"job records of manager {manager_id!r}, which the world never created")
+                manager.restore(records)
             self._unsettled = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -395,7 +401,7 @@ class World(Aggregate):
 # -- events: each ``apply`` replays one recorded change onto a world being rebuilt -------------
 
 
-class WorldCreated(Event):
+class WorldCreated(Event, frozen=True):
     owner_id: UUID
     name: str
     seed: int
@@ -408,15 +414,15 @@ class WorldCreated(Event):
         return world
 
 
-class RecipesRegistered(Event):
-    recipes: tuple[Recipe, ...]
+class RecipesRegistered(Event, frozen=True):
+    recipes: tuple[CraftRecipe, ...]
 
     def apply(self, aggregate: World) -> World:
         aggregate.registry.register_all(self.recipes, replace=True)
         return aggregate
 
 
-class InventoryCreated(Event):
+class InventoryCreated(Event, frozen=True):
     inventory_id: str
     capacity: int | None
     items: tuple[ItemStack, ...] = ()
@@ -428,7 +434,7 @@ class InventoryCreated(Event):
         return aggregate
 
 
-class ItemsAdded(Event):
+class ItemsAdded(Event, frozen=True):
     inventory_id: str
     items: tuple[ItemStack, ...]
 
@@ -437,7 +443,7 @@ class ItemsAdded(Event):
         return aggregate
 
 
-class ItemsRemoved(Event):
+class ItemsRemoved(Event, frozen=True):
     inventory_id: str
     items: tuple[ItemStack, ...]
 
@@ -446,7 +452,7 @@ class ItemsRemoved(Event):
         return aggregate
 
 
-class ManagerCreated(Event):
+class ManagerCreated(Event, frozen=True):
     manager_id: str
     grants: tuple[ModifierGrant, ...] = ()
 
@@ -455,16 +461,18 @@ class ManagerCreated(Event):
         return aggregate
 
 
-class JobRecorded(Event):
+class CraftJobRecorded(Event, frozen=True):
     """One of the engine's job records, as the manager returned it (each subclass names its kind)."""
 
-    record: JobEvent
+    record: CraftEvent
 
 
-class JobStarted(JobRecorded):
+class CraftJobStarted(CraftJobRecorded, frozen=True):
     """A job (or a repeating job's next cycle) started: ``record.consumed`` left the inventory."""
 
-    record: StartedRecord
+    stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobStarted"
+
+    record: CraftStarted
 
     def apply(self, aggregate: World) -> World:
         if self.record.consumed:
@@ -473,10 +481,12 @@ class JobStarted(JobRecorded):
         return aggregate
 
 
-class JobCompleted(JobRecorded):
+class CraftJobCompleted(CraftJobRecorded, frozen=True):
     """A cycle finished at its end time: ``record.outputs``, as rolled, were added."""
 
-    record: CompletedRecord
+    stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobCompleted"
+
+    record: CraftCompleted
 
     def apply(self, aggregate: World) -> World:
         if self.record.outputs:
@@ -485,10 +495,12 @@ class JobCompleted(JobRecorded):
         return aggregate
 
 
-class JobCancelled(JobRecorded):
+class CraftJobCancelled(CraftJobRecorded, frozen=True):
     """A job was cancelled: ``record.refund`` went back to the inventory."""
 
-    record: CancelledRecord
+    stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobCancelled"
+
+    record: CraftCancelled
 
     def apply(self, aggregate: World) -> World:
         if self.record.refund:
@@ -497,19 +509,21 @@ class JobCancelled(JobRecorded):
         return aggregate
 
 
-class JobFailed(JobRecorded):
+class CraftJobFailed(CraftJobRecorded, frozen=True):
     """A job stopped: its outputs did not fit (``record.lost``), or a repeating job ran out of inputs."""
 
-    record: FailedRecord
+    stored_as: ClassVar[str | None] = "domain.crafting_world.world:JobFailed"
+
+    record: CraftFailed
 
     def apply(self, aggregate: World) -> World:
         aggregate._replayed(self.record)
         return aggregate
 
 
-_JOB_EVENTS: dict[type[JobEvent], type[Event]] = {
-    StartedRecord: JobStarted,
-    CompletedRecord: JobCompleted,
-    CancelledRecord: JobCancelled,
-    FailedRecord: JobFailed,
+_JOB_EVENTS: dict[type[CraftEvent], type[Event]] = {
+    CraftStarted: CraftJobStarted,
+    CraftCompleted: CraftJobCompleted,
+    CraftCancelled: CraftJobCancelled,
+    CraftFailed: CraftJobFailed,
 }

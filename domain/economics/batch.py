@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -43,7 +43,7 @@ class _Row(msgspec.Struct, frozen=True, array_like=True):
     """A compact row of a batch event (a JSON array, not an object)."""
 
 
-class QuoteRow(_Row):
+class QuoteRow(_Row, frozen=True):
     type_id: int
     lowest_sell: float | None
     highest_buy: float | None
@@ -67,7 +67,7 @@ class QuoteRow(_Row):
         )
 
 
-class AdjustedRow(_Row):
+class AdjustedRow(_Row, frozen=True):
     type_id: int
     adjusted_price: float
     average_price: float | None
@@ -82,7 +82,7 @@ class AdjustedRow(_Row):
         )
 
 
-class IndexRow(_Row):
+class IndexRow(_Row, frozen=True):
     solar_system_id: int
     activity: ActivityKind
     cost_index: float
@@ -97,7 +97,7 @@ class IndexRow(_Row):
         )
 
 
-class BatchSummary(Value):
+class BatchSummary(Value, frozen=True):
     batch_id: UUID
     region_id: int | None
     observed_at: datetime
@@ -151,12 +151,9 @@ class MarketBatch(Aggregate):
             tuple(_adjusted_row(price, when, now, f"adjustedPrices[{n}]") for n, price in enumerate(adjusted)),
             tuple(_index_row(index, when, now, f"costIndices[{n}]") for n, index in enumerate(indices)),
         )
-        for name, found, key in (
-            ("quotes", rows[0], lambda row: row.type_id),
-            ("adjustedPrices", rows[1], lambda row: row.type_id),
-            ("costIndices", rows[2], lambda row: (row.solar_system_id, row.activity)),
-        ):
-            _check_unique(name, found, key)
+        _check_unique("quotes", rows[0], lambda row: row.type_id)
+        _check_unique("adjustedPrices", rows[1], lambda row: row.type_id)
+        _check_unique("costIndices", rows[2], lambda row: (row.solar_system_id, row.activity))
         content = msgspec.json.encode((region_id, when, *rows, job_site))
         return cls._create(
             MarketBatchRecorded(
@@ -253,15 +250,18 @@ def _index_row(index: CostIndex, batch: datetime, now: datetime, field: str) -> 
     )
 
 
-def _check_unique(name: str, rows: Iterable[Any], key: Any) -> None:
-    seen: set[Any] = set()
+RowT = TypeVar("RowT")
+
+
+def _check_unique(name: str, rows: Iterable[RowT], key: Callable[[RowT], Hashable]) -> None:
+    seen: set[Hashable] = set()
     for n, row in enumerate(rows):
         if key(row) in seen:
             raise InvalidInput("the same item (or system and activity) appears twice in the batch", f"{name}[{n}]")
         seen.add(key(row))
 
 
-class MarketBatchRecorded(Event):
+class MarketBatchRecorded(Event, frozen=True):
     owner_id: UUID
     region_id: int | None
     observed_at: datetime

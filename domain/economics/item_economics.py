@@ -30,7 +30,7 @@ from domain.economics.market import MarketData, Missing, PricePoint, Value
 from domain.economics.settings import Decision, EconomicsSettings, Strategy
 
 
-class Figure(Value):
+class Figure(Value, frozen=True):
     """A number with the observation time of the oldest price behind it; None where unknown."""
 
     value: float | None = None
@@ -40,7 +40,7 @@ class Figure(Value):
 UNKNOWN = Figure()
 
 
-class MaterialLine(Value):
+class MaterialLine(Value, frozen=True):
     type_id: int
     quantity: int
     unit_price: Figure
@@ -48,7 +48,7 @@ class MaterialLine(Value):
     intermediate: bool = False  # a makeable item the plan buys
 
 
-class JobLine(Value):
+class JobLine(Value, frozen=True):
     type_id: int
     recipe_id: int
     activity: ActivityKind
@@ -58,7 +58,7 @@ class JobLine(Value):
     as_of: datetime | None = None
 
 
-class ItemEconomics(Value):
+class ItemEconomics(Value, frozen=True):
     type_id: int
     region_id: int
     runs: int
@@ -184,7 +184,7 @@ def _decide(
         bought = {item for item, decision in plan.decisions.items() if decision is Decision.BUY}
         return bought, {**settings.recipes, **plan.recipes}, plan
     default = Decision.BUY if settings.strategy is Strategy.BUY else Decision.MAKE
-    bought: set[int] = set()
+    bought = set()
     seen = {root}
     stack = [root]
     while stack:  # walk down the made items only: below a bought item nothing is decided

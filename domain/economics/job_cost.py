@@ -35,7 +35,7 @@ from domain.economics.market import MarketData, Missing, Value
 from domain.errors import InvalidInput
 
 
-class CostRates(Value):
+class CostRates(Value, frozen=True):
     """Every rate of a job's cost, as fractions (0.04 = 4%)."""
 
     scc_surcharge: float = 0.04
@@ -61,7 +61,7 @@ class CostRates(Value):
 NPC_RATES = CostRates()
 
 
-class JobCost(Value):
+class JobCost(Value, frozen=True):
     """One job's cost with every term shown, so a user can check it against the game's window."""
 
     estimated_item_value: float
@@ -75,7 +75,7 @@ class JobCost(Value):
     total: float
 
 
-class Eiv(Value):
+class Eiv(Value, frozen=True):
     """An EIV with the oldest adjusted price behind it, or the items whose adjusted price is missing."""
 
     value: float | None

@@ -35,7 +35,7 @@ from domain.errors import InvalidInput, RuleViolation
 _EPS = 1e-9
 
 
-class MakeOrBuyPlan(Value):
+class MakeOrBuyPlan(Value, frozen=True):
     """The cheapest plan for ``units`` of the product, with the two simple plans it beats.
     Costs are materials bought + job costs of everything made."""
 

@@ -23,14 +23,14 @@ class Value(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Immutable value objects of the economics layer (camelCase in JSON like the catalog)."""
 
 
-class DepthLevel(Value):
+class DepthLevel(Value, frozen=True):
     """Units offered at one price on the sell side of the order book."""
 
     price: float
     volume: int
 
 
-class PriceQuote(Value):
+class PriceQuote(Value, frozen=True):
     """What one region's order book says about one item at ``observed_at``."""
 
     region_id: int
@@ -44,7 +44,7 @@ class PriceQuote(Value):
     sell_depth: tuple[DepthLevel, ...] = ()  # cheapest first, one level per price; () where unknown
 
 
-class AdjustedPrice(Value):
+class AdjustedPrice(Value, frozen=True):
     """The game's own estimate of an item's value (ESI /markets/prices/), the basis of job costs."""
 
     type_id: int
@@ -53,7 +53,7 @@ class AdjustedPrice(Value):
     average_price: float | None = None
 
 
-class CostIndex(Value):
+class CostIndex(Value, frozen=True):
     """A solar system's cost index for one activity (ESI /industry/systems/)."""
 
     solar_system_id: int
@@ -68,7 +68,7 @@ class PriceBasis(enum.Enum):
     PERCENTILE = "percentile"  # average price of the cheapest p% of the listed sell volume
 
 
-class PriceChoice(Value):
+class PriceChoice(Value, frozen=True):
     """Which price of a quote to use. ``percentile`` only matters for PERCENTILE: the share (0 < p
     <= 100) of the listed sell volume bought cheapest first; it guards against one tiny order at a
     silly price setting the cost of a whole build."""
@@ -85,7 +85,7 @@ SELL = PriceChoice()
 BUY = PriceChoice(basis=PriceBasis.BUY)
 
 
-class PricePoint(Value):
+class PricePoint(Value, frozen=True):
     """A unit price and when the order book behind it was observed. ``approximate`` marks a
     percentile price taken from the lowest sell because the quote had no order-book depth."""
 
@@ -94,7 +94,7 @@ class PricePoint(Value):
     approximate: bool = False
 
 
-class Missing(Value):
+class Missing(Value, frozen=True):
     """A number a result needed but could not have: ``what`` names the kind, ``id`` the item (or the
     solar system for a cost index)."""
 

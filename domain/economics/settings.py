@@ -33,14 +33,14 @@ class Strategy(enum.Enum):
     CHEAPEST = "cheapest"  # whichever is cheaper at current prices (make_or_buy)
 
 
-class JobSite(Value):
+class JobSite(Value, frozen=True):
     """Where a job is installed: the solar system picks the cost index, the rates its taxes."""
 
     solar_system_id: int
     rates: CostRates = NPC_RATES
 
 
-class EconomicsSettings(Value):
+class EconomicsSettings(Value, frozen=True):
     site: JobSite
     runs: int = 1  # runs of the product's recipe
     step: StepSettings = DEFAULT_SETTINGS  # ME, TE, facility bonuses and skills

@@ -119,7 +119,7 @@ class Roster(Aggregate):
         return tuple(self.characters[c] for c in sorted(self.characters))
 
 
-class RosterOpened(Event):
+class RosterOpened(Event, frozen=True):
     owner_id: UUID
 
     def apply(self, aggregate: Any) -> Roster:
@@ -128,7 +128,7 @@ class RosterOpened(Event):
         return roster
 
 
-class CharacterRegistered(Event):
+class CharacterRegistered(Event, frozen=True):
     character: Character
 
     def apply(self, aggregate: Roster) -> Roster:
@@ -136,7 +136,7 @@ class CharacterRegistered(Event):
         return aggregate
 
 
-class CharacterRemoved(Event):
+class CharacterRemoved(Event, frozen=True):
     character_id: int
 
     def apply(self, aggregate: Roster) -> Roster:

@@ -21,6 +21,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
+from uuid import UUID
 
 import msgspec
 
@@ -30,45 +31,36 @@ from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, slot_owners
+from domain.industry.jobs import MAX_JOB_RUNS, JobMaterial, JobSpec, MaterialSource
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 MAX_QUANTITY = 1_000_000_000
-MAX_JOB_RUNS = 1_000_000  # runs of one queued job (JobSpec), whatever the blueprint allows
 MAX_UNITS = 2**63 - 1  # units of one item in a run: what the read models' integer columns hold
 
 
-class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    type_id: int
-    quantity: int
-    source: Literal["make", "buy", "mixed"]
+class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
+    """One job of a generated run: the spec it will be queued with, and where in the plan it
+    came from. The spec is the job's only list of fields (a new job field is declared once,
+    on ``JobSpec``); the rest is what generation needs and a queued job does not keep."""
 
-
-class PlannedJob(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    plan_step_id: int
+    spec: JobSpec  # its plan_run_id is None: the run gets its id when it is recorded
     merged_step_ids: tuple[int, ...]
     depth: int
-    sort_order: int
-    product_type_id: int
-    blueprint_type_id: int
-    activity: ActivityKind
-    runs: int
-    me_level: int
-    te_level: int
-    facility_tax: float
-    station_id: int | None
     facility: Facility
-    expected_output: int  # units of the product
-    duration_seconds: float
-    materials: tuple[JobMaterial, ...]
-    character_id: int | None = None
-    estimated_cost: float | None = None  # ISK, when priced (domain.industry.pricing)
+
+    def to_spec(self, run_id: UUID) -> JobSpec:
+        """The spec to queue this job with as part of run ``run_id``."""
+        return msgspec.structs.replace(self.spec, plan_run_id=run_id)
+
+
+SkipReason = Literal["bought", "no_recipe"]  # bought by choice, or no recipe in the catalog makes it
 
 
 class SkippedItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     type_id: int
     quantity: int
-    reason: Literal["bought", "no_recipe"]
+    reason: SkipReason
 
 
 class Leftover(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -105,8 +97,8 @@ _Key = tuple[int, int, str, int, int, float, int | None, Facility]
 _HUB = -1  # sentinel consumer: the finished product hauled to the hub
 
 
-def _key(step: PlanStep | PlannedJob) -> _Key:
-    """What makes two steps (or jobs) the same job: the spec's merge key, plus where it runs."""
+def _key(step: PlanStep) -> _Key:
+    """What makes two steps the same job: the spec's merge key, plus where it runs."""
     return (
         step.product_type_id,
         step.blueprint_type_id,
@@ -159,7 +151,7 @@ def generate(
 
     demand: dict[int, int] = defaultdict(int)
     demand[root.step_id] = quantity
-    bought: dict[tuple[int, str], int] = defaultdict(int)
+    bought: dict[tuple[int, SkipReason], int] = defaultdict(int)
     flows: dict[tuple[int, int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     leftovers: dict[int, int] = defaultdict(int)
     hub = transport.hub_station_id if transport else None
@@ -196,12 +188,12 @@ def generate(
                     demand[child.step_id] += share
                     origin = child.station_id
                 else:
-                    reason = "bought" if graph.step(material.type_id) is not None else "no_recipe"
+                    reason: SkipReason = "bought" if graph.step(material.type_id) is not None else "no_recipe"
                     bought[(material.type_id, reason)] += share
                     origin = hub
                 if share and origin is not None and node.station_id is not None and origin != node.station_id:
                     flows[(origin, node.station_id, group)][material.type_id] += share
-            source = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
+            source: MaterialSource = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
             sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
         decided.append((nodes, build, batches, modifier, sources))
 
@@ -217,7 +209,7 @@ def generate(
         flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
 
     jobs = _assign_characters(planned, graph, characters, parallelism)
-    jobs.sort(key=lambda job: (-job.sort_order, job.plan_step_id))
+    jobs.sort(key=_run_order)
     transports = (
         _transports(flows, jobs, transport, volumes or {}, price_of, depth[root.step_id])
         if transport is not None
@@ -226,7 +218,7 @@ def generate(
     return Generation(
         jobs=tuple(jobs),
         skipped=tuple(
-            SkippedItem(type_id=type_id, quantity=units, reason=reason)  # type: ignore[arg-type]
+            SkippedItem(type_id=type_id, quantity=units, reason=reason)
             for (type_id, reason), units in sorted(bought.items())
         ),
         transports=tuple(transports),
@@ -247,33 +239,39 @@ def _jobs(
     max_depth = max(depth[node.step_id] for node in nodes)
     return [
         PlannedJob(
-            plan_step_id=first.step_id,
+            spec=JobSpec(
+                plan_step_id=first.step_id,
+                sort_order=max_depth * 2,
+                product_type_id=first.product_type_id,
+                blueprint_type_id=first.blueprint_type_id,
+                activity=first.activity,
+                runs=batch.runs,
+                me_level=first.me_level,
+                te_level=first.te_level,
+                facility_tax=first.facility_tax,
+                station_id=first.station_id,
+                expected_output=batch.runs * build.units_per_run,
+                materials=tuple(
+                    JobMaterial(
+                        type_id=m.type_id,
+                        quantity=job_quantity(m.quantity, batch.runs, modifier),
+                        source=s.source,
+                    )
+                    for m, s in zip(build.materials, sources, strict=True)
+                ),
+            ),
             merged_step_ids=tuple(node.step_id for node in nodes),
             depth=max_depth,
-            sort_order=max_depth * 2,
-            product_type_id=first.product_type_id,
-            blueprint_type_id=first.blueprint_type_id,
-            activity=first.activity,
-            runs=batch.runs,
-            me_level=first.me_level,
-            te_level=first.te_level,
-            facility_tax=first.facility_tax,
-            station_id=first.station_id,
             facility=first.facility,
-            expected_output=batch.runs * build.units_per_run,
-            duration_seconds=0.0,
-            materials=tuple(
-                JobMaterial(
-                    type_id=m.type_id,
-                    quantity=job_quantity(m.quantity, batch.runs, modifier),
-                    source=s.source,
-                )
-                for m, s in zip(build.materials, sources, strict=True)
-            ),
         )
         for batch in batches
         for _ in range(batch.count)
     ]
+
+
+def _run_order(job: PlannedJob) -> tuple[int, int]:
+    """Deepest stage first, then by plan step: the order a run's jobs are listed and assigned in."""
+    return -job.spec.sort_order, job.spec.plan_step_id or 0
 
 
 def _build_of(graph: ProductionGraph, step: PlanStep) -> BuildStep:
@@ -336,28 +334,28 @@ def _assign_characters(
     }
     used: dict[tuple[int, ActivityKind], int] = defaultdict(int)
     assigned = []
-    for job in sorted(jobs, key=lambda j: (-j.sort_order, j.plan_step_id)):
-        owners = slots.get(job.activity, [])
+    for job in sorted(jobs, key=_run_order):
+        spec = job.spec
+        owners = slots.get(spec.activity, [])
         character = None
         if owners:
-            turn = used[(job.sort_order, job.activity)]
-            used[(job.sort_order, job.activity)] += 1
+            turn = used[(spec.sort_order, spec.activity)]
+            used[(spec.sort_order, spec.activity)] += 1
             character = owners[turn % len(owners)]
-        build = next(b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id)
+        build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
         seconds = job_time(
             build.time,
-            job.runs,
-            job.te_level,
+            spec.runs,
+            spec.te_level,
             job.facility,
             character.skills.for_time if character else Skills(),
-            reaction=job.activity is ActivityKind.REACTION,
+            reaction=spec.activity is ActivityKind.REACTION,
             required=build.skills,
         )
-        assigned.append(
-            msgspec.structs.replace(
-                job, character_id=character.character_id if character else None, duration_seconds=round(seconds, 3)
-            )
+        timed = msgspec.structs.replace(
+            spec, character_id=character.character_id if character else None, duration_seconds=round(seconds, 3)
         )
+        assigned.append(msgspec.structs.replace(job, spec=timed))
     return assigned
 
 
@@ -373,13 +371,13 @@ def _transports(
     leave the station that made them, and the product goes to the hub."""
     hauls = []
     for (origin, destination, consumer), goods in flows.items():
-        fed = [i for i, job in enumerate(jobs) if job.plan_step_id == consumer]  # _HUB feeds no job
+        fed = [i for i, job in enumerate(jobs) if job.spec.plan_step_id == consumer]  # _HUB feeds no job
         depth = jobs[fed[0]].depth if fed else root_depth - 1
         items = tuple(
             TransportItem(
                 type_id=type_id,
                 quantity=units,
-                volume=round(units * volumes[type_id], 4) if volumes.get(type_id) is not None else None,  # type: ignore[operator]
+                volume=_volume_of(units, volumes.get(type_id)),
             )
             for type_id, units in sorted(goods.items())
         )
@@ -389,10 +387,11 @@ def _transports(
             if item.volume is None
         )
         volume = None if missing else sum(item.volume or 0.0 for item in items)
-        unit_prices = [price_of(item.type_id) for item in items] if price_of is not None else [None]
+        prices = [price_of(item.type_id) for item in items] if price_of is not None else []
+        known = [price for price in prices if price is not None]
         value = (
-            sum(item.quantity * price for item, price in zip(items, unit_prices, strict=True))  # type: ignore[operator]
-            if None not in unit_prices
+            sum(item.quantity * price for item, price in zip(items, known, strict=True))
+            if price_of is not None and len(known) == len(items)
             else None
         )
         cost = None if volume is None else volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate
@@ -411,3 +410,8 @@ def _transports(
         )
     hauls.sort(key=lambda h: (-h.sort_order, h.from_station_id, h.to_station_id))
     return hauls
+
+
+def _volume_of(units: int, per_unit: float | None) -> float | None:
+    """m3 of ``units`` of an item, or None when the catalog has no volume for it."""
+    return None if per_unit is None else round(units * per_unit, 4)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -21,10 +21,10 @@ from domain.aggregate import Aggregate
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
 from domain.events import CommandMeta, Event, utcnow
-from domain.industry.generation import MAX_JOB_RUNS, JobMaterial
 
 _LINK_NAMESPACE = UUID("5f1e7c2a-8d34-4b6f-a0c9-3e2d1b4a6f70")
 MAX_NOTES = 2000
+MAX_JOB_RUNS = 1_000_000  # runs of one queued job, whatever the blueprint allows
 
 
 class JobStatus(enum.Enum):
@@ -32,6 +32,15 @@ class JobStatus(enum.Enum):
     ACTIVE = "active"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+MaterialSource = Literal["make", "buy", "mixed"]  # made by the run's jobs, bought, or some of each
+
+
+class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    type_id: int
+    quantity: int
+    source: MaterialSource
 
 
 class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -190,7 +199,7 @@ class GameJobLink(Aggregate):
 # ------------------------------------------------------------------ events
 
 
-class JobQueued(Event):
+class JobQueued(Event, frozen=True):
     owner_id: UUID
     spec: JobSpec
 
@@ -206,7 +215,7 @@ class JobQueued(Event):
         return job
 
 
-class JobStarted(Event):
+class JobStarted(Event, frozen=True):
     esi_job_id: int | None
     character_id: int | None
     started_at: datetime
@@ -219,7 +228,7 @@ class JobStarted(Event):
         return aggregate
 
 
-class JobCompleted(Event):
+class JobCompleted(Event, frozen=True):
     completed_at: datetime
     actual_revenue: float | None = None
 
@@ -230,7 +239,7 @@ class JobCompleted(Event):
         return aggregate
 
 
-class JobCancelled(Event):
+class JobCancelled(Event, frozen=True):
     previous_status: JobStatus
 
     def apply(self, aggregate: Job) -> Job:
@@ -238,7 +247,7 @@ class JobCancelled(Event):
         return aggregate
 
 
-class JobCharacterAssigned(Event):
+class JobCharacterAssigned(Event, frozen=True):
     character_id: int | None
 
     def apply(self, aggregate: Job) -> Job:
@@ -246,7 +255,7 @@ class JobCharacterAssigned(Event):
         return aggregate
 
 
-class GameJobLinked(Event):
+class GameJobLinked(Event, frozen=True):
     owner_id: UUID
     esi_job_id: int
     job_id: UUID

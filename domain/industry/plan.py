@@ -103,10 +103,11 @@ def validate_name(name: str) -> str:
 
 def _step_for(graph: ProductionGraph, type_id: int, blueprint_type_id: int | None, field: str) -> BuildStep:
     """How ``type_id`` is built: with the given recipe, or the catalog's preferred one."""
-    if graph.step(type_id) is None:
+    preferred = graph.step(type_id)
+    if preferred is None:
         raise RuleViolation(f"no recipe in your catalog builds type {type_id}", field)
     if blueprint_type_id is None:
-        return graph.step(type_id)  # type: ignore[return-value]
+        return preferred
     for step in graph.alternatives(type_id):
         if step.recipe_id == blueprint_type_id:
             return step
@@ -451,7 +452,7 @@ def step_tree_order(steps: Iterable[PlanStep]) -> Iterator[tuple[PlanStep, int]]
 # ------------------------------------------------------------------ events
 
 
-class PlanCreated(Event):
+class PlanCreated(Event, frozen=True):
     owner_id: UUID
     name: str
     product_type_id: int
@@ -472,7 +473,7 @@ class PlanCreated(Event):
         return plan
 
 
-class PlanRenamed(Event):
+class PlanRenamed(Event, frozen=True):
     name: str
 
     def apply(self, aggregate: Plan) -> Plan:
@@ -480,7 +481,7 @@ class PlanRenamed(Event):
         return aggregate
 
 
-class PlanTransportChanged(Event):
+class PlanTransportChanged(Event, frozen=True):
     transport: TransportSettings | None
 
     def apply(self, aggregate: Plan) -> Plan:
@@ -488,7 +489,7 @@ class PlanTransportChanged(Event):
         return aggregate
 
 
-class PlanStepsAdded(Event):
+class PlanStepsAdded(Event, frozen=True):
     steps: tuple[PlanStep, ...]
 
     def apply(self, aggregate: Plan) -> Plan:
@@ -498,7 +499,7 @@ class PlanStepsAdded(Event):
         return aggregate
 
 
-class PlanStepUpdated(Event):
+class PlanStepUpdated(Event, frozen=True):
     step: PlanStep
     removed_step_ids: tuple[int, ...] = ()
 
@@ -509,7 +510,7 @@ class PlanStepUpdated(Event):
         return aggregate
 
 
-class PlanStepsRemoved(Event):
+class PlanStepsRemoved(Event, frozen=True):
     step_ids: tuple[int, ...]
 
     def apply(self, aggregate: Plan) -> Plan:
@@ -518,7 +519,7 @@ class PlanStepsRemoved(Event):
         return aggregate
 
 
-class PlanDeleted(Event):
+class PlanDeleted(Event, frozen=True):
     """The plan is gone, and with it its runs (their jobs survive, unlinked)."""
 
     def apply(self, aggregate: Plan) -> Plan:
@@ -526,7 +527,7 @@ class PlanDeleted(Event):
         return aggregate
 
 
-class PlanRunGenerated(Event):
+class PlanRunGenerated(Event, frozen=True):
     run_id: UUID
     quantity: int
     automatic: bool = False
@@ -539,7 +540,7 @@ class PlanRunGenerated(Event):
         return aggregate
 
 
-class PlanRunRemoved(Event):
+class PlanRunRemoved(Event, frozen=True):
     run_id: UUID
 
     def apply(self, aggregate: Plan) -> Plan:

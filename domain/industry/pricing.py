@@ -19,6 +19,7 @@ from domain.economics.job_cost import estimated_item_value, manufacturing_job_co
 from domain.economics.market import SELL, MarketData, Missing, PricePoint
 from domain.economics.settings import JobSite
 from domain.industry.generation import PlannedJob
+from domain.industry.jobs import JobSpec
 
 
 def sell_price(market: MarketData) -> Callable[[int], float | None]:
@@ -38,7 +39,7 @@ class RunPricing(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 def price_job(
-    job: PlannedJob, build: BuildStep, market: MarketData, site: JobSite | None
+    job: JobSpec, build: BuildStep, market: MarketData, site: JobSite | None
 ) -> tuple[float | None, list[Missing]]:
     missing: list[Missing] = []
     bought = 0.0
@@ -68,12 +69,14 @@ def price_jobs(
     jobs: Iterable[PlannedJob], graph: ProductionGraph, region_id: int, market: MarketData, site: JobSite | None
 ) -> tuple[list[PlannedJob], RunPricing]:
     """The jobs with their estimated costs, and the run's total (or what was missing)."""
-    priced, missing = [], []
+    priced: list[PlannedJob] = []
+    missing: list[Missing] = []
     total: float | None = 0.0
     for job in jobs:
-        build = next(b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id)
-        cost, lacking = price_job(job, build, market, site)
-        priced.append(msgspec.structs.replace(job, estimated_cost=cost))
+        spec = job.spec
+        build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
+        cost, lacking = price_job(spec, build, market, site)
+        priced.append(msgspec.structs.replace(job, spec=msgspec.structs.replace(spec, total_cost=cost)))
         missing.extend(lack for lack in lacking if lack not in missing)
         total = None if cost is None or total is None else total + cost
     return priced, RunPricing(

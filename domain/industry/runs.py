@@ -101,7 +101,7 @@ class PlanRun(Aggregate):
         return {"planId": self.plan_id, "quantity": self.quantity, "jobIds": self.job_ids, "deleted": self.deleted}
 
 
-class PlanRunCreated(Event):
+class PlanRunCreated(Event, frozen=True):
     owner_id: UUID
     plan_id: UUID
     plan_name: str
@@ -125,14 +125,14 @@ class PlanRunCreated(Event):
         return run
 
 
-class PlanRunCancelled(Event):
+class PlanRunCancelled(Event, frozen=True):
     cancelled_job_ids: tuple[UUID, ...]
 
     def apply(self, aggregate: PlanRun) -> PlanRun:
         return aggregate
 
 
-class PlanRunDeleted(Event):
+class PlanRunDeleted(Event, frozen=True):
     def apply(self, aggregate: PlanRun) -> PlanRun:
         aggregate.deleted = True
         return aggregate

@@ -131,7 +131,7 @@ class FieldChange(msgspec.Struct, frozen=True):
     new: Any
 
 
-class ContainerRegistered(Event, tag=2):
+class ContainerRegistered(Event, frozen=True, tag=2):
     """v1 (imported from the spec's containers.config JSON) had ``system``, ``min_price``,
     ``min_balance`` and ``mode`` at the top level; v2 names the system ``system_symbol`` and
     keeps the others in the config (a mode v2 does not know falls back to the default)."""
@@ -160,7 +160,7 @@ class ContainerRegistered(Event, tag=2):
         return container
 
 
-class ConfigChanged(Event):
+class ConfigChanged(Event, frozen=True):
     changes: dict[str, FieldChange]
     config: ManufacturingConfig
 
@@ -169,7 +169,7 @@ class ConfigChanged(Event):
         return aggregate
 
 
-class StatusChanged(Event):
+class StatusChanged(Event, frozen=True):
     old_status: ContainerStatus
     status: ContainerStatus
 

@@ -105,7 +105,7 @@ class Assets(Aggregate):
         return [Holding(type_id=t, location_id=loc, quantity=q) for (loc, t), q in sorted(self.held.items())]
 
 
-class AssetsOpened(Event):
+class AssetsOpened(Event, frozen=True):
     owner_id: UUID
 
     def apply(self, aggregate: Any) -> Assets:
@@ -114,7 +114,7 @@ class AssetsOpened(Event):
         return assets
 
 
-class AssetsChanged(Event):
+class AssetsChanged(Event, frozen=True):
     changes: tuple[HoldingChange, ...]
     reason: str  # "snapshot" or "job <id> completed"
 

@@ -64,7 +64,8 @@ def triggers(
     for (owner, item, station), units in pending.items():
         if (owner, item, station) not in wanted_at:
             elsewhere[(owner, item)] += units
-    produce, covered = [], []
+    produce: list[Trigger] = []
+    covered: list[Trigger] = []
     for (owner, plan), members in sorted(groups.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
         gross = sum(m.deficit for m in members)
         waiting = sum(pending.get(key, 0) for key in {(owner, m.type_id, m.location_id) for m in members})

@@ -95,7 +95,7 @@ class StockpileMarker(Aggregate):
         return {**msgspec.to_builtins(self.settings), "deleted": self.deleted}
 
 
-class MarkerPlaced(Event):
+class MarkerPlaced(Event, frozen=True):
     owner_id: UUID
     settings: MarkerSettings
 
@@ -106,7 +106,7 @@ class MarkerPlaced(Event):
         return marker
 
 
-class MarkerUpdated(Event):
+class MarkerUpdated(Event, frozen=True):
     settings: MarkerSettings
 
     def apply(self, aggregate: StockpileMarker) -> StockpileMarker:
@@ -115,7 +115,7 @@ class MarkerUpdated(Event):
         return aggregate
 
 
-class MarkerRemoved(Event):
+class MarkerRemoved(Event, frozen=True):
     def apply(self, aggregate: StockpileMarker) -> StockpileMarker:
         aggregate.deleted = True
         return aggregate

@@ -16,7 +16,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from application.crafting import CraftingService
-from domain.crafting import Recipe
+from domain.crafting import CraftRecipe
 from domain.crafting.recipes import CATALOG_FORMAT, RecipeCatalog
 from domain.crafting_world import World
 from domain.errors import InvalidInput
@@ -75,8 +75,10 @@ def catch_up(state: State, world_id: WorldIdPath, meta: NamedDependency[CommandM
     return WorldChanged(world=world, position=position)
 
 
-def _register(state: State, world_id: UUID, recipes: list[Recipe], replace: bool, meta: CommandMeta) -> RecipesChanged:
-    def decide(world: World, _: float) -> list[Recipe]:
+def _register(
+    state: State, world_id: UUID, recipes: list[CraftRecipe], replace: bool, meta: CommandMeta
+) -> RecipesChanged:
+    def decide(world: World, _: float) -> list[CraftRecipe]:
         return world.register_recipes(recipes, replace=replace, meta=meta)
 
     registered, position = crafting_of(state).command(world_id, meta, decide)
@@ -87,7 +89,7 @@ def _register(state: State, world_id: UUID, recipes: list[Recipe], replace: bool
 def register_recipe(
     state: State,
     world_id: WorldIdPath,
-    data: JSONBody[Recipe],
+    data: JSONBody[CraftRecipe],
     meta: NamedDependency[CommandMeta],
     replace: Replace = False,
 ) -> RecipesChanged:

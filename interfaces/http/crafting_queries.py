@@ -19,7 +19,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from domain.crafting import Recipe
+from domain.crafting import CraftRecipe
 from domain.crafting.recipes import RecipeCatalog
 from domain.crafting_world import World
 from interfaces.http.context import read_floor
@@ -88,7 +88,7 @@ def get_recipe(
     user_id: NamedDependency[UUID],
     world_id: WorldIdPath,
     recipe_id: Annotated[str, PathParameter(description="The recipe's id", max_length=128)],
-) -> Recipe:
+) -> CraftRecipe:
     return _read(state, world_id, user_id, lambda world, _: world.registry.get(recipe_id))
 
 

@@ -14,14 +14,14 @@ from uuid import UUID
 import msgspec
 
 from domain.crafting import (
+    CraftEvent,
+    CraftJobInfo,
+    CraftRecipe,
     ItemRequirement,
     ItemStack,
     ItemYield,
-    JobEvent,
-    JobInfo,
     Manager,
     Modifiers,
-    Recipe,
     RefundPolicy,
 )
 from domain.crafting_world import InventoryView, ModifierGrant, World
@@ -181,7 +181,7 @@ class WorldList(Response):
 
 
 class RecipesChanged(Response):
-    recipes: list[Recipe]
+    recipes: list[CraftRecipe]
     position: int
 
 
@@ -234,7 +234,7 @@ class JobOut(Response):
     context: dict[str, Any] | None
 
     @classmethod
-    def of(cls, job: JobInfo, now: float) -> JobOut:
+    def of(cls, job: CraftJobInfo, now: float) -> JobOut:
         fields = msgspec.structs.asdict(job)
         fields.update(state="running", progress=job.progress(now), modifiers=CraftingModifiers.of(job.modifiers))
         return cls(**fields)
@@ -271,7 +271,7 @@ class JobRecordOut(Response, omit_defaults=True):
     lost: list[ItemStack] | None = None  # failed
 
     @classmethod
-    def of(cls, record: JobEvent) -> JobRecordOut:
+    def of(cls, record: CraftEvent) -> JobRecordOut:
         fields = {name: getattr(record, name) for name in record.__struct_fields__ if name in _RECORD_FIELDS}
         return cls(type=str(record.__struct_config__.tag), **fields)
 
