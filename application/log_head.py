@@ -15,7 +15,8 @@ A write is acknowledged once its transaction has committed. Two things tell how 
   that arrived during the previous one, and a query waits at most two round trips. On SQLite
   other processes share the file too (a second server, the CLI), so the head is read there as
   well, but on a connection of its own (WAL: it never waits for a writer) right on the event
-  loop: a few microseconds, less than handing it to a thread.
+  loop: a few microseconds, less than handing it to a thread. In memory the store is this
+  process's alone, and its head is read straight from it.
 """
 
 from __future__ import annotations
@@ -108,6 +109,19 @@ class SQLiteHead:
 
     def close(self) -> None:
         self._connection.close()
+
+
+class MemoryHead:
+    """Reads an in-memory event store's head: no other process can write to it."""
+
+    def __init__(self, read_head: Callable[[], int]) -> None:
+        self._read_head = read_head
+
+    async def __call__(self) -> int:
+        return self._read_head()
+
+    def close(self) -> None:
+        """Nothing to close: the store holds no connection."""
 
 
 class PostgresHead:

@@ -5,11 +5,15 @@ embedded SQLite under ``./var/``; a ``postgresql://`` URL puts the event store a
 models in that PostgreSQL database. On SQLite the URL names the event store's file and the
 read models live in a file beside it (``<name>-readmodels.sqlite``): SQLite has one writer per
 file, and sharing it made projection writes and commands queue behind each other.
+``memory://`` keeps everything in this process (the library's POPO recorders for events, an
+in-memory SQLite database for read models, a fresh one per ``sqlalchemy_url()``): what unit
+tests run on, with no file and no server.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from sqlalchemy.engine import URL, make_url
 from domain.work_limits import WorkLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
+MEMORY_URL = "memory://"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -74,9 +79,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def url(self) -> URL:
         url = make_url(self.database_url)
-        if url.get_backend_name() not in ("sqlite", "postgresql"):
-            raise ValueError(f"MANUFACTORY_DATABASE_URL must be sqlite:/// or postgresql://, got {url.drivername}")
+        if url.get_backend_name() not in ("sqlite", "postgresql", "memory"):
+            raise ValueError(
+                f"MANUFACTORY_DATABASE_URL must be sqlite:///, postgresql:// or memory://, got {url.drivername}"
+            )
         return url
+
+    @property
+    def in_memory(self) -> bool:
+        return self.url.get_backend_name() == "memory"
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,12 +103,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return path.with_name(f"{path.stem}-readmodels{path.suffix}")
 
     def sqlalchemy_url(self) -> URL:
+        if self.in_memory:
+            # memdb: connections share a database by name, and wait for each other's locks
+            name = f"file:/manufactory-{uuid.uuid4().hex}?vfs=memdb"
+            return URL.create("sqlite", database=name, query={"uri": "true"})
         if self.is_sqlite:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             return URL.create("sqlite", database=str(self.readmodel_sqlite_path))
         return self.url.set(drivername="postgresql+psycopg")
 
     def eventsourcing_env(self) -> dict[str, str]:
+        if self.in_memory:
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.is_sqlite:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path)}

@@ -19,7 +19,7 @@ from application.catalog_sources import read_catalog
 from application.crafting import CraftingService
 from application.event_store import EventStore
 from application.jobs import JobService
-from application.log_head import LogHead, PostgresHead, SQLiteHead
+from application.log_head import LogHead, MemoryHead, PostgresHead, SQLiteHead
 from application.manufacturing import ContainerService
 from application.market import MarketService
 from application.plans import PlanService
@@ -83,8 +83,11 @@ class Manufactory:
         )
         self.store.on_recorded(self.economics_updater.wake)
 
-    def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead]:
+    def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""
+        if self.settings.in_memory:
+            memory_head = MemoryHead(self.store.head)
+            return LogHead(memory_head, shared=False), memory_head
         recorder: Any = self.store.recorder  # the library's SQLite or PostgreSQL recorder
         if self.settings.is_sqlite:
             sqlite_head = SQLiteHead(self.settings.sqlite_path, recorder.select_max_notification_id_statement)

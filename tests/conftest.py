@@ -2,6 +2,8 @@
 
 PostgreSQL is the one at ``MANUFACTORY_TEST_PG_URL`` (default: the local server, trust
 auth). Without it the PostgreSQL tests are skipped locally, but fail under ``CI=true``.
+A test is marked ``unit``, ``integration`` or ``e2e`` by the directory it lives in, so
+``pytest -m unit`` runs what needs no database server (``tests/unit`` runs in memory).
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ from interfaces.http.app import create_app
 from tests.support import PG_ADMIN_URL, fresh_postgres_database
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+KINDS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the kind its directory names (tests/unit, tests/integration, tests/e2e)."""
+    for item in items:
+        kind = next((part for part in item.path.parts if part in KINDS), None)
+        if kind is not None:
+            item.add_marker(kind)
 
 
 @pytest.fixture

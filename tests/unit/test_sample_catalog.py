@@ -9,7 +9,7 @@ import pytest
 
 from domain.catalog.model import ActivityKind, CatalogFile, Recipe
 
-CATALOG_PATH = Path(__file__).resolve().parents[1] / "domain" / "catalog" / "sample-catalog.json"
+CATALOG_PATH = Path(__file__).resolve().parents[2] / "domain" / "catalog" / "sample-catalog.json"
 
 TRITANIUM, PYERITE, MEXALLON, ISOGEN, NOCXIUM, ZYDRINE, MEGACYTE, MORPHITE = 34, 35, 36, 37, 38, 39, 40, 11399
 RIFTER, RIFTER_BLUEPRINT = 587, 691

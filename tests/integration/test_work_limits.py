@@ -30,9 +30,9 @@ from domain.industry.plan import Plan, Source, StepSetup, propose_steps
 from domain.work_limits import CRAFTING_MAX_DURATION, CRAFTING_MAX_STACK, DEFAULT_LIMITS, WorkLimitExceeded, WorkLimits
 from interfaces.http.app import create_app
 from tests.conftest import Api, make_user
+from tests.integration.test_api_plans import CATALOG, HUB, C, D, S, ok, read
 from tests.support import run_cli
-from tests.test_api_plans import CATALOG, HUB, C, D, S, ok, read
-from tests.test_chains import recipe
+from tests.unit.test_chains import recipe
 
 LIMITS = WorkLimits(
     jobs_per_run=20, runs_per_plan=3, steps_per_plan=6, catalog_items=10, catalog_recipes=5, characters_per_roster=2

@@ -38,7 +38,7 @@ from domain.crafting_world import ModifierGrant, World
 from domain.errors import NotFound
 from domain.events import CommandMeta
 from tests.support import run_cli
-from tests.test_crafting_engine import IRON_SWORD, MINE_IRON
+from tests.unit.test_crafting_engine import IRON_SWORD, MINE_IRON
 
 R = TypeVar("R")
 T0 = 1_800_000_000.0

@@ -22,8 +22,8 @@ from domain.events import utcnow
 from domain.stock.auto_production import MarkerDeficit, triggers
 from interfaces.http.app import create_app
 from tests.conftest import Api, make_user
+from tests.integration.test_api_plans import CATALOG, FACTORY, HUB, C, D, S, ok, race, read
 from tests.support import MANUFACTORY, environment
-from tests.test_api_plans import CATALOG, FACTORY, HUB, C, D, S, ok, race, read
 
 OTHER = 7
 FAR = 99  # a station no marker names

@@ -20,7 +20,7 @@ from application.catalog_sources import read_catalog
 from domain.catalog.model import ActivityKind, CatalogData, CatalogFile, Item, Material, Product, Recipe
 from domain.errors import InvalidInput
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 SOURCES = ("sde_yaml", "sde_jsonl", "csv_dump")
 
 

@@ -17,8 +17,8 @@ from application.settings import Settings
 from application.system import Manufactory
 from interfaces.http.app import create_app
 from tests.conftest import Api
-from tests.test_api_manufacturing import CONFIG, register
-from tests.test_api_plans import S, new_plan
+from tests.integration.test_api_manufacturing import CONFIG, register
+from tests.integration.test_api_plans import S, new_plan
 
 TRIES = 25
 

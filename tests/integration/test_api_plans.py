@@ -431,7 +431,7 @@ def race(*calls: Any) -> list[Any]:
 
 def test_a_rebuilt_industry_read_model_equals_the_live_one_row_for_row(alice: Api, system: Any) -> None:
     from projections.industry import CHARACTERS, JOBS, PLANS, RUNS
-    from tests.test_projections import rows
+    from tests.integration.test_projections import rows
 
     plan = at_factory(alice, new_plan(alice, transport={"hubStationId": HUB, "costPerM3": 10}))
     ok(alice.put("/v1/industry/characters/1", json={"name": "Alice"}))

@@ -242,7 +242,7 @@ def test_a_rebuild_killed_midway_leaves_nothing_once_the_next_process_starts(set
         live = rows(system, CONTAINERS.view, CONFIG_HISTORY.view)
         rebuilding = subprocess.Popen(
             [sys.executable, "-c", KILLABLE_REBUILD, settings.database_url],
-            cwd=Path(__file__).parents[1],
+            cwd=Path(__file__).parents[2],
             stdout=subprocess.PIPE,
             text=True,
         )

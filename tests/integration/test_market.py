@@ -23,10 +23,10 @@ from domain.errors import InvalidInput
 from domain.events import CommandMeta
 from projections.economics import ECONOMICS, EconomicsProjection
 from projections.market import HISTORY, PRICES, MarketProjection, item_prices, list_regions
+from tests.integration.test_api_economics import CATALOG, forge_batch
 from tests.support import run_cli
-from tests.test_api_economics import CATALOG, forge_batch
 
-FIXTURES = Path(__file__).parent / "fixtures" / "market"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "market"
 FORGE, JITA, TRIT, PYE = 10000002, 30000142, 34, 35
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -167,7 +167,7 @@ def test_market_import_reads_esi_files_and_records_them(database_url: str, tmp_p
         return run_cli(*args, cwd=tmp_path, database_url=database_url)
 
     assert cli("users", "create", "trader").returncode == 0
-    sample = Path(__file__).parents[1] / "domain" / "catalog" / "sample-catalog.json"
+    sample = Path(__file__).parents[2] / "domain" / "catalog" / "sample-catalog.json"
     assert cli("catalog", "import", str(sample), "--user", "trader").returncode == 0
     files = (
         str(FIXTURES / "orders_10000002.json"),

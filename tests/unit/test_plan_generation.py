@@ -19,7 +19,7 @@ from domain.industry.characters import Character, CharacterSkills, slot_owners
 from domain.industry.generation import generate
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, propose_steps
 from projections.industry import JobSummary
-from tests.test_chains import recipe
+from tests.unit.test_chains import recipe
 
 TRIT, PYE, C, B, S, D = 34, 35, 100, 200, 300, 400
 HUB, FACTORY = 1, 2

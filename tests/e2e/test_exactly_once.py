@@ -38,11 +38,11 @@ from interfaces.http.app import create_app
 from interfaces.http.idempotency import KEYS, fingerprint
 from projections.database import write_transaction
 from tests.conftest import Api, make_user
-from tests.test_api_crafting import SWORD
-from tests.test_api_crafting import new_world as new_crafting_world
-from tests.test_api_crafting import start as start_crafting
-from tests.test_api_manufacturing import register as register_container
-from tests.test_api_plans import generate, new_plan
+from tests.integration.test_api_crafting import SWORD
+from tests.integration.test_api_crafting import new_world as new_crafting_world
+from tests.integration.test_api_crafting import start as start_crafting
+from tests.integration.test_api_manufacturing import register as register_container
+from tests.integration.test_api_plans import generate, new_plan
 
 
 def ok(response: Any, status: int = 200) -> Any:

@@ -15,7 +15,7 @@ from domain.catalog.model import CatalogData, CatalogFile
 from domain.economics.market import PriceQuote
 from domain.events import CommandMeta, utcnow
 from projections.economics import ECONOMICS
-from tests.test_api_economics import CATALOG, FORGE, RIFTER, TRIT, X, Y
+from tests.integration.test_api_economics import CATALOG, FORGE, RIFTER, TRIT, X, Y
 
 OTHERS = [X, Y, 100, 110, 300]  # every other product of the catalog
 

@@ -37,7 +37,7 @@ from domain.economics import (
 )
 from domain.errors import InvalidInput
 
-MARKET = Path(__file__).parent / "fixtures" / "market"
+MARKET = Path(__file__).parents[1] / "fixtures" / "market"
 ORDERS = MARKET / "orders_10000002.json"
 FORGE, JITA, JITA_44 = 10000002, 30000142, 60003760
 TRIT, PYE, MEX, RIFTER = 34, 35, 36, 587

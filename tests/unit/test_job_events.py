@@ -1,0 +1,91 @@
+"""The industry ``Job`` aggregate: planned, then active, then completed, or cancelled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.errors import Conflict, InvalidInput
+from domain.industry.jobs import (
+    Job,
+    JobCancelled,
+    JobCharacterAssigned,
+    JobCompleted,
+    JobQueued,
+    JobSpec,
+    JobStarted,
+    JobStatus,
+)
+from tests.unit.given import AGGREGATE_ID, META, OWNER, event, given
+
+SPEC = JobSpec(character_id=9000, product_type_id=587, blueprint_type_id=691, runs=10, me_level=10, te_level=20)
+STARTED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+QUEUED = event(JobQueued, owner_id=OWNER, spec=SPEC)
+STARTED = event(JobStarted, esi_job_id=555, character_id=9000, started_at=STARTED_AT)
+COMPLETED = event(JobCompleted, completed_at=STARTED_AT, actual_revenue=None)
+CANCELLED = event(JobCancelled, previous_status=JobStatus.PLANNED)
+
+
+def test_queueing_records_the_validated_spec() -> None:
+    job = given().when(lambda _: Job.queue(AGGREGATE_ID, SPEC, META)).then(QUEUED)
+    assert job.status is JobStatus.PLANNED and job.character_id == 9000
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        (JobSpec(product_type_id=587, blueprint_type_id=691, runs=0), "runs"),
+        (JobSpec(product_type_id=587, blueprint_type_id=691, runs=1, me_level=11), "ME"),
+        (JobSpec(product_type_id=587, blueprint_type_id=691, runs=1, total_cost=-1.0), "totalCost"),
+    ],
+)
+def test_a_spec_out_of_bounds_is_refused(spec: JobSpec, field: str) -> None:
+    given().when(lambda _: Job.queue(AGGREGATE_ID, spec, META)).then_refused(InvalidInput, field)
+
+
+def test_a_planned_job_starts_and_keeps_its_character_when_none_is_named() -> None:
+    given(QUEUED).when(lambda job: job.start(555, None, STARTED_AT, META)).then(STARTED)
+
+
+def test_an_active_job_completes_with_its_revenue() -> None:
+    job = given(QUEUED, STARTED).when(lambda job: job.complete(STARTED_AT, 1.5e6, META))
+    assert job.then(event(JobCompleted, completed_at=STARTED_AT, actual_revenue=1.5e6)).status is JobStatus.COMPLETED
+
+
+def test_a_negative_revenue_is_refused() -> None:
+    given(QUEUED, STARTED).when(lambda job: job.complete(STARTED_AT, -1.0, META)).then_refused(
+        InvalidInput, "actualRevenue"
+    )
+
+
+@pytest.mark.parametrize(
+    ("history", "status"),
+    [((QUEUED,), "planned"), ((QUEUED, STARTED, COMPLETED), "completed"), ((QUEUED, CANCELLED), "cancelled")],
+)
+def test_only_an_active_job_completes(history: tuple, status: str) -> None:  # type: ignore[type-arg]
+    given(*history).when(lambda job: job.complete(STARTED_AT, None, META)).then_refused(Conflict, f"job is {status}")
+
+
+def test_only_a_planned_job_starts() -> None:
+    given(QUEUED, STARTED).when(lambda job: job.start(556, None, STARTED_AT, META)).then_refused(
+        Conflict, "job is active; only a planned job can be started"
+    )
+
+
+def test_planned_and_active_jobs_cancel_naming_the_status_they_left() -> None:
+    given(QUEUED).when(lambda job: job.cancel(META)).then(CANCELLED)
+    given(QUEUED, STARTED).when(lambda job: job.cancel(META)).then(
+        event(JobCancelled, previous_status=JobStatus.ACTIVE)
+    )
+
+
+def test_finished_jobs_do_not_cancel() -> None:
+    given(QUEUED, STARTED, COMPLETED).when(lambda job: job.cancel(META)).then_refused(Conflict, "job is completed")
+    given(QUEUED, CANCELLED).when(lambda job: job.cancel(META)).then_refused(Conflict, "job is cancelled")
+
+
+def test_a_planned_job_is_reassigned_and_the_same_character_records_nothing() -> None:
+    given(QUEUED).when(lambda job: job.assign(9001, META)).then(event(JobCharacterAssigned, character_id=9001))
+    given(QUEUED).when(lambda job: job.assign(9000, META)).then_nothing()
+    given(QUEUED, STARTED).when(lambda job: job.assign(9001, META)).then_refused(Conflict, "job is active")
