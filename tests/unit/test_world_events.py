@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from domain.crafting import (
+    CraftRecipe,
     DuplicateRecipe,
     InsufficientItems,
     InventoryFull,
     ItemRequirement,
     ItemStack,
     ItemYield,
-    Recipe,
     RefundPolicy,
 )
 from domain.crafting_world import (
+    CraftJobCancelled,
+    CraftJobCompleted,
+    CraftJobStarted,
     InventoryCreated,
     ItemsAdded,
     ItemsRemoved,
-    JobCancelled,
-    JobCompleted,
-    JobStarted,
     ManagerCreated,
     RecipesRegistered,
     World,
@@ -27,14 +27,14 @@ from domain.crafting_world import (
 from domain.errors import Conflict, InvalidInput, NotFound
 from tests.unit.given import AGGREGATE_ID, META, OWNER, ExpectedEvent, event, given, history_of
 
-SWORD = Recipe(
+SWORD = CraftRecipe(
     id="iron_sword",
     category="weapons",
     inputs=(ItemRequirement("iron_ingot", 3), ItemRequirement("hammer", 1, consume=False)),
     outputs=(ItemYield("iron_sword", 1),),
     duration=5.0,
 )
-PLANKS = Recipe(
+PLANKS = CraftRecipe(
     id="planks", category="carpentry", inputs=(ItemRequirement("log", 1),), outputs=(ItemYield("plank", 4),)
 )
 CREATED = event(WorldCreated, owner_id=OWNER, name="Forge world", seed=7)
@@ -110,7 +110,7 @@ def test_managers_are_created_once() -> None:
 
 def test_a_start_consumes_the_inputs_but_not_the_tools() -> None:
     world = given(*FORGE).when(lambda world: world.start("forge", "iron_sword", "ann", "chest", 0.0, META))
-    assert chest(world.then(event(JobStarted))) == {"iron_ingot": 3, "hammer": 1}
+    assert chest(world.then(event(CraftJobStarted))) == {"iron_ingot": 3, "hammer": 1}
 
 
 def test_a_start_without_the_inputs_is_refused_and_an_instant_job_completes_at_once() -> None:
@@ -122,16 +122,16 @@ def test_a_start_without_the_inputs_is_refused_and_an_instant_job_completes_at_o
     )
     with_log = (*FORGE, event(ItemsAdded, inventory_id="chest", items=(ItemStack("log", 1),)))
     world = given(*with_log).when(lambda world: world.start("forge", "planks", "ann", "chest", 0.0, META))
-    assert chest(world.then(event(JobStarted), event(JobCompleted)))["plank"] == 4
+    assert chest(world.then(event(CraftJobStarted), event(CraftJobCompleted)))["plank"] == 4
 
 
 def test_catching_up_completes_due_jobs_only() -> None:
     world = given(*forging()).when(lambda world: world.catch_up(5.0, META))
-    assert chest(world.then(event(JobCompleted)))["iron_sword"] == 1
+    assert chest(world.then(event(CraftJobCompleted)))["iron_sword"] == 1
     given(*forging()).when(lambda world: world.catch_up(4.9, META)).then_nothing()
 
 
 def test_a_cancel_refunds_per_its_policy_and_an_unknown_job_is_not_found() -> None:
     world = given(*forging()).when(lambda world: world.cancel("forge", 1, 1.0, RefundPolicy.FULL, META))
-    assert chest(world.then(event(JobCancelled)))["iron_ingot"] == 6
+    assert chest(world.then(event(CraftJobCancelled)))["iron_ingot"] == 6
     given(*forging()).when(lambda world: world.cancel("forge", 9, 1.0, RefundPolicy.FULL, META)).then_refused(NotFound)
