@@ -10,7 +10,13 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import Engine
 
-from application.commands import CommandResult, create_aggregate, load_expecting, save_atomically, update_aggregate
+from application.command_runner import (
+    CommandResult,
+    create_aggregate,
+    load_expecting,
+    save_atomically,
+    update_aggregate,
+)
 from application.event_store import EventStore
 from application.stock import load_or_open_assets
 from domain.aggregate import Aggregate

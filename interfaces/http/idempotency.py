@@ -54,8 +54,8 @@ from sqlalchemy.exc import IntegrityError
 
 from application.settings import Settings
 from domain.errors import Conflict, RuleViolation
+from interfaces.http.bodies import ErrorBody
 from interfaces.http.context import authenticated_user, idempotency_key, system_of
-from interfaces.http.schemas import ErrorBody
 from projections.database import write_transaction
 
 FIELD = "Idempotency-Key"

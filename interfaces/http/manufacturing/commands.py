@@ -1,0 +1,86 @@
+"""Command routes: each changes one aggregate and answers with its new version and the log
+position of the change (pass it as ``minPosition`` to a query to read your own write)."""
+
+from __future__ import annotations
+
+from litestar import Controller, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from application.manufacturing import ContainerService
+from application.system import Manufactory
+from domain.events import CommandMeta
+from domain.manufacturing.container import Container
+from interfaces.http.bodies import CommandAccepted, accepted
+from interfaces.http.context import COMMAND_DEPENDENCIES
+from interfaces.http.manufacturing.schemas import (
+    ChangeStatus,
+    ConfigOut,
+    ConfigPatch,
+    ConfigUpdated,
+    ContainerIdPath,
+    ContainerOut,
+    ContainerRegistered,
+    RegisterContainer,
+)
+from projections.manufacturing import ContainerView
+
+
+def _container_out(container: Container) -> ContainerOut:
+    return ContainerOut.of(
+        ContainerView(
+            aggregate_id=container.id,
+            container_id=container.container_id,
+            system_symbol=container.system_symbol,
+            status=container.status.value,
+            version=container.version,
+            config=container.config,
+            created_at=container.created_on,
+            updated_at=container.modified_on,
+        )
+    )
+
+
+class ManufacturingCommands(Controller):
+    dependencies = COMMAND_DEPENDENCIES
+
+    @post("/v1/manufacturing/containers", tags=["commands"], sync_to_thread=True, status_code=201)
+    def register_container(
+        self, system: Manufactory, data: JSONBody[RegisterContainer], meta: NamedDependency[CommandMeta]
+    ) -> ContainerRegistered:
+        """Register a manufacturing coordinator container, optionally with an initial config."""
+        initial = data.config.changes() if isinstance(data.config, ConfigPatch) else {}
+        result = system.containers.register(data.container_id, data.system_symbol, data.strategy, initial, meta)
+        return ContainerRegistered(container=_container_out(result.aggregate), **accepted(result))
+
+    @patch("/v1/manufacturing/containers/{container_id:str}/config", tags=["commands"], sync_to_thread=True)
+    def update_config(
+        self,
+        containers: ContainerService,
+        container_id: ContainerIdPath,
+        data: JSONBody[ConfigPatch],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> ConfigUpdated:
+        """Partial update: only the fields sent change. Send ``If-Match: "<version>"`` to make
+        the update conditional; a rejected update changes nothing."""
+        result = containers.change_config(container_id, data.changes(), meta, expected)
+        return ConfigUpdated(
+            success=True,
+            message="Configuration updated successfully" if result.changed else "Configuration unchanged",
+            current_config=ConfigOut.of(result.aggregate.config),
+            **accepted(result),
+        )
+
+    @put("/v1/manufacturing/containers/{container_id:str}/status", tags=["commands"], sync_to_thread=True)
+    def change_status(
+        self,
+        containers: ContainerService,
+        container_id: ContainerIdPath,
+        data: JSONBody[ChangeStatus],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> CommandAccepted:
+        """The coordinator reports its status: RUNNING, STOPPED or FAILED."""
+        result = containers.change_status(container_id, data.status, meta, expected)
+        return CommandAccepted(**accepted(result))
