@@ -11,7 +11,7 @@ the decoder's recursion allows is a 400 like any other malformed body.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 import litestar
@@ -82,7 +82,14 @@ class CommandAccepted(Response):
     changed: bool
 
 
-def accepted(result: CommandResult[Any]) -> dict[str, object]:
+class AcceptedFields(TypedDict):
+    aggregate_id: UUID
+    version: int
+    position: int
+    changed: bool
+
+
+def accepted(result: CommandResult[Any]) -> AcceptedFields:
     """The ``CommandAccepted`` fields of a command's result, for the answers that extend it."""
     return {
         "aggregate_id": result.aggregate.id,

@@ -19,7 +19,7 @@ class AuditQueries(Controller):
     @get("/v1/audit/{aggregate_id:uuid}", tags=["queries"])
     async def get_audit(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         aggregate_id: FromPath[UUID],
         version: Annotated[

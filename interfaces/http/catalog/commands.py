@@ -19,7 +19,7 @@ class CatalogCommands(Controller):
 
     @post("/v1/catalog/imports", tags=["commands"], sync_to_thread=True, status_code=200)
     def import_catalog(
-        self, catalogs: CatalogService, data: JSONBody[CatalogFile], meta: NamedDependency[CommandMeta]
+        self, catalogs: NamedDependency[CatalogService], data: JSONBody[CatalogFile], meta: NamedDependency[CommandMeta]
     ) -> ImportResult:
         """Import a catalog in Manufactory's JSON format (catalog.schema.json) as your catalog's
         next version; the same data again changes nothing. Large SDE imports: use the CLI."""
@@ -29,7 +29,7 @@ class CatalogCommands(Controller):
     @put("/v1/catalog/bought", tags=["commands"], sync_to_thread=True)
     def mark_bought(
         self,
-        catalogs: CatalogService,
+        catalogs: NamedDependency[CatalogService],
         data: JSONBody[BoughtItems],
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],

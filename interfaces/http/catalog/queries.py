@@ -32,9 +32,8 @@ from interfaces.http.catalog.schemas import (
     TreeNodeOut,
     VersionList,
 )
-from interfaces.http.context import MinPosition, await_projection, read_cached, read_model
-from interfaces.http.paging import Offset
-from interfaces.http.paging import limit as page_limit
+from interfaces.http.context import MinPosition, await_projection, query_projection, read_cached
+from interfaces.http.paging import Offset, limit_parameter
 from projections.cache import ReadCache
 from projections.catalog import (
     CatalogSnapshot,
@@ -48,13 +47,14 @@ from projections.catalog import (
     search_items,
 )
 
+PROJECTION = "catalog"
 MAX_SEARCH = 100
 
 
 MAX_QUERY_LIST = 4000  # characters of a comma-separated list parameter
 
 
-ItemsLimit = page_limit(default=50, maximum=1000)
+ItemsLimit = Annotated[int, limit_parameter(default=50, maximum=1000)]
 
 
 TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1, le=INT64_MAX)]
@@ -63,15 +63,10 @@ TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1,
 Choices = Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...", max_length=MAX_QUERY_LIST)]
 
 
-async def _query(system: Manufactory, min_position: int | None, query: Any, *args: Any) -> Any:
-    await await_projection(system, "catalog", min_position)
-    return await read_model(system, query, *args)
-
-
 async def user_catalog(
     system: Manufactory, catalog_cache: ReadCache[CatalogSnapshot], user_id: UUID, min_position: int | None
 ) -> CatalogSnapshot:
-    floor = await await_projection(system, "catalog", min_position)
+    floor = await await_projection(system, PROJECTION, min_position)
     return await read_cached(system, catalog_cache, user_id, floor, catalog_snapshot, user_id)
 
 
@@ -118,20 +113,27 @@ class CatalogQueries(Controller):
     @get("/v1/catalog/items", tags=["queries"])
     async def get_items(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         search: Annotated[str, QueryParameter(description="Part of the name, any case", max_length=MAX_SEARCH)] = "",
         limit: ItemsLimit = 50,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> ItemList:
-        return ItemList(items=await _query(system, min_position, search_items, user_id, search.strip(), limit, offset))
+        items = await query_projection(
+            system, PROJECTION, min_position, search_items, user_id, search.strip(), limit, offset
+        )
+        return ItemList(items=items)
 
     @get("/v1/catalog/items/{type_id:int}", tags=["queries"])
     async def get_item(
-        self, system: Manufactory, user_id: NamedDependency[UUID], type_id: TypeIdPath, min_position: MinPosition = None
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        min_position: MinPosition = None,
     ) -> Item:
-        item = await _query(system, min_position, find_item, user_id, type_id)
+        item = await query_projection(system, PROJECTION, min_position, find_item, user_id, type_id)
         if item is None:
             raise NotFound(f"item {type_id} is not in your catalog", "typeId")
         return item
@@ -139,7 +141,7 @@ class CatalogQueries(Controller):
     @get("/v1/catalog/items/{type_id:int}/recipes", tags=["queries"])
     async def get_item_recipes(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         role: Annotated[Literal["producing", "using"], QueryParameter(description="Recipes making it, or using it")] = (
@@ -148,26 +150,27 @@ class CatalogQueries(Controller):
         min_position: MinPosition = None,
     ) -> RecipeList:
         link_role = "product" if role == "producing" else "material"
-        return RecipeList(recipes=await _query(system, min_position, recipes_with, user_id, type_id, link_role))
+        recipes = await query_projection(system, PROJECTION, min_position, recipes_with, user_id, type_id, link_role)
+        return RecipeList(recipes=recipes)
 
     @get("/v1/catalog/versions", tags=["queries"])
     async def get_versions(
-        self, system: Manufactory, user_id: NamedDependency[UUID], min_position: MinPosition = None
+        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
     ) -> VersionList:
-        return VersionList(versions=await _query(system, min_position, catalog_versions, user_id))
+        return VersionList(versions=await query_projection(system, PROJECTION, min_position, catalog_versions, user_id))
 
     @get("/v1/catalog/bought", tags=["queries"])
     async def get_bought(
-        self, system: Manufactory, user_id: NamedDependency[UUID], min_position: MinPosition = None
+        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
     ) -> BoughtList:
         """The items you buy rather than build."""
-        return BoughtList(type_ids=await _query(system, min_position, bought_items, user_id))
+        return BoughtList(type_ids=await query_projection(system, PROJECTION, min_position, bought_items, user_id))
 
     @get("/v1/production/chains/{type_id:int}", tags=["queries"])
     async def get_chain(
         self,
-        system: Manufactory,
-        catalog_cache: ReadCache[CatalogSnapshot],
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         format: Annotated[Literal["tree", "flat"], QueryParameter()] = "tree",
@@ -180,7 +183,7 @@ class CatalogQueries(Controller):
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
         if format == "flat":
             snapshot.graph.order(type_id)  # raises ChainCycle, as the tree and /materials do
-            rows = await _query(system, min_position, chain_rows, user_id, type_id)
+            rows = await query_projection(system, PROJECTION, min_position, chain_rows, user_id, type_id)
             return ChainFlatOut.of(type_id, snapshot.names, rows)
         tree = snapshot.graph.tree(type_id, _pairs(recipe, "recipe"))
         return ChainTreeOut(
@@ -193,8 +196,8 @@ class CatalogQueries(Controller):
     @get("/v1/production/chains/{type_id:int}/materials", tags=["queries"])
     async def get_materials(
         self,
-        system: Manufactory,
-        catalog_cache: ReadCache[CatalogSnapshot],
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         runs: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
@@ -264,13 +267,13 @@ class CatalogQueries(Controller):
     @get("/v1/production/chains/{type_id:int}/direct", tags=["queries"])
     async def get_direct(
         self,
-        system: Manufactory,
-        catalog_cache: ReadCache[CatalogSnapshot],
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         min_position: MinPosition = None,
     ) -> DirectOut:
         """Direct dependencies only (the spec's production_dependencies), for every recipe."""
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
-        rows = await _query(system, min_position, dependency_rows, user_id, type_id)
+        rows = await query_projection(system, PROJECTION, min_position, dependency_rows, user_id, type_id)
         return DirectOut.of(type_id, snapshot.names, rows)

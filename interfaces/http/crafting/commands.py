@@ -64,7 +64,10 @@ class CraftingCommands(Controller):
 
     @post("/v1/crafting/worlds", tags=["crafting"], status_code=201, sync_to_thread=True)
     def create_world(
-        self, crafting: CraftingService, data: JSONBody[CreateWorld], meta: NamedDependency[CommandMeta]
+        self,
+        crafting: NamedDependency[CraftingService],
+        data: JSONBody[CreateWorld],
+        meta: NamedDependency[CommandMeta],
     ) -> WorldChanged:
         """A world of your own: its recipes, inventories and production managers."""
         world_id, position = crafting.create_world(data.name, data.seed, meta)
@@ -72,7 +75,7 @@ class CraftingCommands(Controller):
 
     @post(BASE + "/catch-up", tags=["crafting"], status_code=200, sync_to_thread=True)
     def catch_up(
-        self, crafting: CraftingService, world_id: WorldIdPath, meta: NamedDependency[CommandMeta]
+        self, crafting: NamedDependency[CraftingService], world_id: WorldIdPath, meta: NamedDependency[CommandMeta]
     ) -> WorldChanged:
         """Complete every job due by now at once (the ticker does it within a tick anyway)."""
         world, position = crafting.catch_up(world_id, meta, WorldOut.of)
@@ -81,7 +84,7 @@ class CraftingCommands(Controller):
     @post(BASE + "/recipes", tags=["crafting"], status_code=201, sync_to_thread=True)
     def register_recipe(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         data: JSONBody[Recipe],
         meta: NamedDependency[CommandMeta],
@@ -94,7 +97,7 @@ class CraftingCommands(Controller):
     @post(BASE + "/recipe-imports", tags=["crafting"], status_code=201, sync_to_thread=True)
     def import_recipes(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         data: JSONBody[RecipeCatalog],
         meta: NamedDependency[CommandMeta],
@@ -109,7 +112,7 @@ class CraftingCommands(Controller):
     @post(BASE + "/inventories", tags=["crafting"], status_code=201, sync_to_thread=True)
     def create_inventory(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         data: JSONBody[CreateInventory],
         meta: NamedDependency[CommandMeta],
@@ -121,7 +124,7 @@ class CraftingCommands(Controller):
     @post(BASE + "/inventories/{inventory_id:str}/add", tags=["crafting"], status_code=200, sync_to_thread=True)
     def add_items(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         inventory_id: InventoryIdPath,
         data: JSONBody[ChangeItems],
@@ -134,7 +137,7 @@ class CraftingCommands(Controller):
     @post(BASE + "/inventories/{inventory_id:str}/remove", tags=["crafting"], status_code=200, sync_to_thread=True)
     def remove_items(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         inventory_id: InventoryIdPath,
         data: JSONBody[ChangeItems],
@@ -147,7 +150,7 @@ class CraftingCommands(Controller):
     @post(BASE + "/managers", tags=["crafting"], status_code=201, sync_to_thread=True)
     def create_manager(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         data: JSONBody[CreateManager],
         meta: NamedDependency[CommandMeta],
@@ -161,7 +164,7 @@ class CraftingCommands(Controller):
     @post(BASE + "/managers/{manager_id:str}/jobs", tags=["crafting"], status_code=201, sync_to_thread=True)
     def start_job(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         manager_id: ManagerIdPath,
         data: JSONBody[StartJob],
@@ -193,7 +196,7 @@ class CraftingCommands(Controller):
     )
     def cancel_job(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         world_id: WorldIdPath,
         manager_id: ManagerIdPath,
         seq: SeqPath,

@@ -56,17 +56,19 @@ def _owner_jobs(world: World, now: float, owner: str) -> JobList:
 
 class CraftingQueries(Controller):
     @get("/v1/crafting/worlds", tags=["crafting"], sync_to_thread=True)
-    def get_worlds(self, crafting: CraftingService, user_id: NamedDependency[UUID]) -> WorldList:
+    def get_worlds(self, crafting: NamedDependency[CraftingService], user_id: NamedDependency[UUID]) -> WorldList:
         return WorldList(worlds=[_read(crafting, w, user_id, WorldOut.of) for w in crafting.world_ids(user_id)])
 
     @get(BASE, tags=["crafting"], sync_to_thread=True)
-    def get_world(self, crafting: CraftingService, user_id: NamedDependency[UUID], world_id: WorldIdPath) -> WorldOut:
+    def get_world(
+        self, crafting: NamedDependency[CraftingService], user_id: NamedDependency[UUID], world_id: WorldIdPath
+    ) -> WorldOut:
         return _read(crafting, world_id, user_id, WorldOut.of)
 
     @get(BASE + "/recipes", tags=["crafting"], sync_to_thread=True)
     def get_recipes(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         category: Annotated[
@@ -91,7 +93,7 @@ class CraftingQueries(Controller):
     @get(BASE + "/recipes/{recipe_id:str}", tags=["crafting"], sync_to_thread=True)
     def get_recipe(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         recipe_id: Annotated[str, PathParameter(description="The recipe's id", max_length=128)],
@@ -100,7 +102,7 @@ class CraftingQueries(Controller):
 
     @get(BASE + "/inventories", tags=["crafting"], sync_to_thread=True)
     def get_inventories(
-        self, crafting: CraftingService, user_id: NamedDependency[UUID], world_id: WorldIdPath
+        self, crafting: NamedDependency[CraftingService], user_id: NamedDependency[UUID], world_id: WorldIdPath
     ) -> InventoryList:
         def query(world: World, _: float) -> InventoryList:
             return InventoryList(inventories=[InventoryOut.of(world.inventory(i)) for i in world.capacities])
@@ -110,7 +112,7 @@ class CraftingQueries(Controller):
     @get(BASE + "/inventories/{inventory_id:str}", tags=["crafting"], sync_to_thread=True)
     def get_inventory(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         inventory_id: InventoryIdPath,
@@ -120,7 +122,7 @@ class CraftingQueries(Controller):
     @get(BASE + "/managers/{manager_id:str}/jobs", tags=["crafting"], sync_to_thread=True)
     def get_manager_jobs(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         manager_id: ManagerIdPath,
@@ -135,7 +137,7 @@ class CraftingQueries(Controller):
     @get(BASE + "/managers/{manager_id:str}/jobs/{seq:int}", tags=["crafting"], sync_to_thread=True)
     def get_job(
         self,
-        crafting: CraftingService,
+        crafting: NamedDependency[CraftingService],
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         manager_id: ManagerIdPath,
@@ -146,14 +148,22 @@ class CraftingQueries(Controller):
 
     @get(BASE + "/owners/{owner:str}/jobs", tags=["crafting"], sync_to_thread=True)
     def get_owner_jobs(
-        self, crafting: CraftingService, user_id: NamedDependency[UUID], world_id: WorldIdPath, owner: OwnerPath
+        self,
+        crafting: NamedDependency[CraftingService],
+        user_id: NamedDependency[UUID],
+        world_id: WorldIdPath,
+        owner: OwnerPath,
     ) -> JobList:
         """The owner's running jobs in every manager of the world."""
         return _read(crafting, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner))
 
     @get(BASE + "/owners/{owner:str}/events/stream", tags=["crafting"])
     async def stream_owner_events(
-        self, crafting: CraftingService, user_id: NamedDependency[UUID], world_id: WorldIdPath, owner: OwnerPath
+        self,
+        crafting: NamedDependency[CraftingService],
+        user_id: NamedDependency[UUID],
+        world_id: WorldIdPath,
+        owner: OwnerPath,
     ) -> ServerSentEvent:
         """Server-Sent Events: the owner's running jobs on connect (event ``jobs``), then each of their
         records once saved (events ``started``, ``completed``, ``failed``, ``cancelled``). A client

@@ -167,7 +167,7 @@ class EconomicsQueries(Controller):
     @get("/v1/production/economics/opportunities", tags=["queries"])
     async def get_opportunities(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         region_id: RegionId = None,
         min_roi: Annotated[
@@ -214,7 +214,7 @@ class EconomicsQueries(Controller):
     @get("/v1/production/economics/{type_id:int}", tags=["queries"], dependencies=OPTIONS)
     async def get_economics(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         options: NamedDependency[Options],
@@ -234,7 +234,7 @@ class EconomicsQueries(Controller):
     @get("/v1/production/economics/{type_id:int}/regions", tags=["queries"], dependencies=OPTIONS)
     async def get_economics_regions(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         options: NamedDependency[Options],
@@ -251,7 +251,7 @@ class EconomicsQueries(Controller):
     @get("/v1/production/economics/{type_id:int}/make-or-buy", tags=["queries"])
     async def get_make_or_buy(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         region_id: RegionId = None,
@@ -273,7 +273,7 @@ class EconomicsQueries(Controller):
     @get("/v1/industry/plans/{plan_id:uuid}/make-or-buy", tags=["queries"])
     async def get_plan_make_or_buy(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         plan_id: PlanIdPath,
         region_id: RegionId = None,

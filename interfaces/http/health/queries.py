@@ -6,6 +6,7 @@ from importlib.metadata import version as package_version
 
 import anyio.to_thread
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.response import Response
 
@@ -32,7 +33,7 @@ class HealthQueries(Controller):
         exclude_from_auth=True,
         responses={503: ResponseSpec(data_container=HealthSummary, description="The database is unreachable")},
     )
-    async def health(self, request: Request, system: Manufactory) -> Response[Health | HealthSummary]:
+    async def health(self, request: Request, system: NamedDependency[Manufactory]) -> Response[Health | HealthSummary]:
         """Whether the service and its database are up: ``{status}`` for anyone; with an admin's
         token also the database error and each projection's position, lag, dead letters and last
         error, which can hold other users' data (``manufactory projections status`` shows them

@@ -142,7 +142,7 @@ class IndustryCommands(Controller):
 
     @post("/v1/industry/plans", tags=["commands"], status_code=201, sync_to_thread=True)
     def create_plan(
-        self, system: Manufactory, data: JSONBody[CreatePlan], meta: NamedDependency[CommandMeta]
+        self, system: NamedDependency[Manufactory], data: JSONBody[CreatePlan], meta: NamedDependency[CommandMeta]
     ) -> PlanChanged:
         """A plan for a product; its steps are proposed from your catalog's chain, everything
         made down to raw materials. Edit them afterwards."""
@@ -152,7 +152,7 @@ class IndustryCommands(Controller):
     @patch("/v1/industry/plans/{plan_id:uuid}", tags=["commands"], sync_to_thread=True)
     def patch_plan(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         plan_id: PlanIdPath,
         data: JSONBody[PatchPlan],
         meta: NamedDependency[CommandMeta],
@@ -166,7 +166,7 @@ class IndustryCommands(Controller):
     @delete("/v1/industry/plans/{plan_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True)
     def delete_plan(
         self,
-        plans: PlanService,
+        plans: NamedDependency[PlanService],
         plan_id: PlanIdPath,
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
@@ -178,7 +178,7 @@ class IndustryCommands(Controller):
     @post("/v1/industry/plans/{plan_id:uuid}/steps", tags=["commands"], status_code=201, sync_to_thread=True)
     def add_step(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         plan_id: PlanIdPath,
         data: JSONBody[AddStep],
         meta: NamedDependency[CommandMeta],
@@ -196,7 +196,7 @@ class IndustryCommands(Controller):
     @patch("/v1/industry/plans/{plan_id:uuid}/steps/{step_id:int}", tags=["commands"], sync_to_thread=True)
     def update_step(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         plan_id: PlanIdPath,
         step_id: StepIdPath,
         data: JSONBody[UpdateStep],
@@ -212,7 +212,7 @@ class IndustryCommands(Controller):
     )
     def remove_step(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         plan_id: PlanIdPath,
         step_id: StepIdPath,
         meta: NamedDependency[CommandMeta],
@@ -228,7 +228,7 @@ class IndustryCommands(Controller):
     )
     def set_source(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         plan_id: PlanIdPath,
         step_id: StepIdPath,
         type_id: Annotated[int, PathParameter(description="An input material of the step", ge=1, le=INT64_MAX)],
@@ -243,7 +243,7 @@ class IndustryCommands(Controller):
     @post("/v1/industry/plans/{plan_id:uuid}/generate", tags=["commands"], status_code=201, sync_to_thread=True)
     def generate_run(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         plan_id: PlanIdPath,
         data: JSONBody[Generate],
         meta: NamedDependency[CommandMeta],
@@ -265,20 +265,26 @@ class IndustryCommands(Controller):
         "/v1/industry/plans/{plan_id:uuid}/runs/{run_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True
     )
     def delete_run(
-        self, plans: PlanService, plan_id: PlanIdPath, run_id: RunIdPath, meta: NamedDependency[CommandMeta]
+        self,
+        plans: NamedDependency[PlanService],
+        plan_id: PlanIdPath,
+        run_id: RunIdPath,
+        meta: NamedDependency[CommandMeta],
     ) -> RunDeleted:
         """Delete a run; its jobs survive without the link."""
         return RunDeleted(status="deleted", position=plans.delete_run(plan_id, run_id, meta))
 
     @post("/v1/industry/plans/runs/{run_id:uuid}/cancel", tags=["commands"], status_code=200, sync_to_thread=True)
-    def cancel_run(self, plans: PlanService, run_id: RunIdPath, meta: NamedDependency[CommandMeta]) -> RunCancelled:
+    def cancel_run(
+        self, plans: NamedDependency[PlanService], run_id: RunIdPath, meta: NamedDependency[CommandMeta]
+    ) -> RunCancelled:
         """Cancel every planned job of the run at once; active and completed jobs are untouched."""
         cancelled, position = plans.cancel_run(run_id, meta)
         return RunCancelled(status="cancelled", jobs_cancelled=cancelled.jobs_cancelled, position=position)
 
     @post("/v1/industry/jobs", tags=["commands"], status_code=201, sync_to_thread=True)
     def create_job(
-        self, system: Manufactory, data: JSONBody[CreateJob], meta: NamedDependency[CommandMeta]
+        self, system: NamedDependency[Manufactory], data: JSONBody[CreateJob], meta: NamedDependency[CommandMeta]
     ) -> JobChanged:
         """Queue a job by hand (not every job comes from a plan)."""
         return _job_changed(system, system.jobs.create(data.spec(), meta))
@@ -286,7 +292,7 @@ class IndustryCommands(Controller):
     @post("/v1/industry/jobs/{job_id:uuid}/start", tags=["commands"], status_code=200, sync_to_thread=True)
     def start_job(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         job_id: JobIdPath,
         data: JSONBody[StartJob],
         meta: NamedDependency[CommandMeta],
@@ -299,7 +305,7 @@ class IndustryCommands(Controller):
     @post("/v1/industry/jobs/{job_id:uuid}/complete", tags=["commands"], status_code=200, sync_to_thread=True)
     def complete_job(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         job_id: JobIdPath,
         data: JSONBody[CompleteJob],
         meta: NamedDependency[CommandMeta],
@@ -311,7 +317,7 @@ class IndustryCommands(Controller):
     @post("/v1/industry/jobs/{job_id:uuid}/cancel", tags=["commands"], status_code=200, sync_to_thread=True)
     def cancel_job(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         job_id: JobIdPath,
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
@@ -322,7 +328,7 @@ class IndustryCommands(Controller):
     @put("/v1/industry/jobs/{job_id:uuid}/character", tags=["commands"], sync_to_thread=True)
     def assign_job(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         job_id: JobIdPath,
         data: JSONBody[AssignCharacter],
         meta: NamedDependency[CommandMeta],
@@ -332,7 +338,9 @@ class IndustryCommands(Controller):
         return _job_changed(system, system.jobs.assign(job_id, data.character_id, meta, expected))
 
     @post("/v1/industry/jobs/sync", tags=["commands"], status_code=200, sync_to_thread=True)
-    def sync_jobs(self, jobs: JobService, data: JSONBody[SyncJobs], meta: NamedDependency[CommandMeta]) -> SyncOut:
+    def sync_jobs(
+        self, jobs: NamedDependency[JobService], data: JSONBody[SyncJobs], meta: NamedDependency[CommandMeta]
+    ) -> SyncOut:
         """Match a character's in-game jobs (ESI's list, as is) to the queue: fitting planned
         jobs become active, delivered ones completed. Sending the same list again changes nothing."""
         result, position = jobs.sync(data.character_id, data.jobs, meta)
@@ -341,7 +349,7 @@ class IndustryCommands(Controller):
     @put("/v1/industry/characters/{character_id:int}", tags=["commands"], sync_to_thread=True)
     def register_character(
         self,
-        jobs: JobService,
+        jobs: NamedDependency[JobService],
         character_id: CharacterIdPath,
         data: JSONBody[RegisterCharacter],
         meta: NamedDependency[CommandMeta],
@@ -353,7 +361,7 @@ class IndustryCommands(Controller):
     @delete("/v1/industry/characters/{character_id:int}", tags=["commands"], status_code=200, sync_to_thread=True)
     def remove_character(
         self,
-        jobs: JobService,
+        jobs: NamedDependency[JobService],
         character_id: CharacterIdPath,
         meta: NamedDependency[CommandMeta],
     ) -> CharactersChanged:

@@ -4,7 +4,7 @@ A plan as of an older version is the one exception: it is replayed from the plan
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import anyio.to_thread
@@ -16,7 +16,7 @@ from application.system import Manufactory
 from domain.errors import NotFound
 from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.catalog.queries import TypeIdPath, user_catalog
-from interfaces.http.context import MinPosition, await_projection, read_model
+from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.industry.commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
 from interfaces.http.industry.schemas import CharacterOut, PendingOutput, PlanOut, RunDetailOut, steps_out
 from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
@@ -39,11 +39,6 @@ from projections.industry import (
 PROJECTION = "industry"
 
 
-async def _query(system: Manufactory, min_position: int | None, query: Any, *args: Any, **kwargs: Any) -> Any:
-    await await_projection(system, PROJECTION, min_position)
-    return await read_model(system, lambda connection, *a: query(connection, *a, **kwargs), *args)
-
-
 def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
     plan = system.plans.load(plan_id, user_id, version)
     if plan.version < version:
@@ -55,19 +50,19 @@ class IndustryQueries(Controller):
     @get("/v1/industry/plans", tags=["queries"])
     async def get_plans(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[PlanSummary]:
         """Your plans by name, a page at a time."""
-        return await _query(system, min_position, list_plans, user_id, None, limit, offset)  # type: ignore[no-any-return]
+        return await query_projection(system, PROJECTION, min_position, list_plans, user_id, None, limit, offset)
 
     @get("/v1/industry/plans/by-product/{type_id:int}", tags=["queries"])
     async def get_plans_by_product(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         limit: Limit = DEFAULT_PAGE,
@@ -75,13 +70,13 @@ class IndustryQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[PlanSummary]:
         """Plans that produce this type (the stockpile plan selector)."""
-        return await _query(system, min_position, list_plans, user_id, type_id, limit, offset)  # type: ignore[no-any-return]
+        return await query_projection(system, PROJECTION, min_position, list_plans, user_id, type_id, limit, offset)
 
     @get("/v1/industry/plans/{plan_id:uuid}", tags=["queries"])
     async def get_plan(
         self,
-        system: Manufactory,
-        catalog_cache: ReadCache[CatalogSnapshot],
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         plan_id: PlanIdPath,
         version: Annotated[
@@ -92,7 +87,7 @@ class IndustryQueries(Controller):
         """The plan with its step tree, each step's materials marked make or buy."""
         if version is not None:
             return await anyio.to_thread.run_sync(_plan_as_of, system, user_id, plan_id, version)
-        found = await _query(system, min_position, find_plan, user_id, plan_id)
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
             raise NotFound("plan not found", "planId")
         snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
@@ -105,40 +100,40 @@ class IndustryQueries(Controller):
     @get("/v1/industry/plans/{plan_id:uuid}/runs", tags=["queries"])
     async def get_plan_runs(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         plan_id: PlanIdPath,
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[RunView]:
-        found = await _query(system, min_position, find_plan, user_id, plan_id)
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
             raise NotFound("plan not found", "planId")
-        return await _query(system, None, list_runs, user_id, plan_id, limit, offset)  # type: ignore[no-any-return]
+        return await query_projection(system, PROJECTION, None, list_runs, user_id, plan_id, limit, offset)
 
     @get("/v1/industry/plans/runs", tags=["queries"])
     async def get_all_runs(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[RunView]:
         """Every run of every plan, newest first, with derived status and job summary."""
-        return await _query(system, min_position, list_runs, user_id, None, limit, offset)  # type: ignore[no-any-return]
+        return await query_projection(system, PROJECTION, min_position, list_runs, user_id, None, limit, offset)
 
     @get("/v1/industry/plans/{plan_id:uuid}/runs/{run_id:uuid}", tags=["queries"])
     async def get_run(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         plan_id: PlanIdPath,
         run_id: RunIdPath,
         min_position: MinPosition = None,
     ) -> RunDetailOut:
-        found = await _query(system, min_position, find_run, user_id, plan_id, run_id)
+        found = await query_projection(system, PROJECTION, min_position, find_run, user_id, plan_id, run_id)
         if found is None:
             raise NotFound("plan run not found", "runId")
         run = found.run
@@ -152,22 +147,26 @@ class IndustryQueries(Controller):
 
     @get("/v1/industry/plans/{plan_id:uuid}/pending-output", tags=["queries"])
     async def get_pending_output(
-        self, system: Manufactory, user_id: NamedDependency[UUID], plan_id: PlanIdPath, min_position: MinPosition = None
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        min_position: MinPosition = None,
     ) -> PendingOutput:
         """Units of the plan's product your planned and active jobs will still deliver, at any
         station: every such job counts, whether this plan's runs queued it, a deleted run left it
         or you created it by hand (what auto-production subtracts before building more)."""
-        found = await _query(system, min_position, find_plan, user_id, plan_id)
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
             raise NotFound("plan not found", "planId")
         product = found.plan.product_type_id
-        pending = await _query(system, None, pending_output, user_id, [product])
+        pending = await query_projection(system, PROJECTION, None, pending_output, user_id, [product])
         return PendingOutput(plan_id=plan_id, product_type_id=product, pending_output=sum(p.units for p in pending))
 
     @get("/v1/industry/jobs", tags=["queries"])
     async def get_jobs(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
         character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)] = None,
@@ -176,8 +175,9 @@ class IndustryQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[JobView]:
         """The job queue, deepest dependencies first, a page at a time."""
-        return await _query(  # type: ignore[no-any-return]
+        return await query_projection(
             system,
+            PROJECTION,
             min_position,
             list_jobs,
             user_id,
@@ -189,21 +189,25 @@ class IndustryQueries(Controller):
 
     @get("/v1/industry/jobs/{job_id:uuid}", tags=["queries"])
     async def get_job(
-        self, system: Manufactory, user_id: NamedDependency[UUID], job_id: JobIdPath, min_position: MinPosition = None
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        job_id: JobIdPath,
+        min_position: MinPosition = None,
     ) -> JobView:
-        found = await _query(system, min_position, find_job, user_id, job_id)
+        found = await query_projection(system, PROJECTION, min_position, find_job, user_id, job_id)
         if found is None:
             raise NotFound("job not found", "jobId")
-        return found  # type: ignore[no-any-return]
+        return found
 
     @get("/v1/industry/characters", tags=["queries"])
     async def get_characters(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[CharacterOut]:
-        characters = await _query(system, min_position, list_characters, user_id, limit, offset)
+        characters = await query_projection(system, PROJECTION, min_position, list_characters, user_id, limit, offset)
         return [CharacterOut.of(character) for character in characters]

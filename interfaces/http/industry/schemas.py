@@ -159,7 +159,7 @@ class StepOut(Response):
     materials: list[StepMaterial]
 
 
-class PlanOut(PlanSummary):
+class PlanOut(PlanSummary, frozen=True):
     steps: list[StepOut]
 
 
@@ -225,7 +225,7 @@ class GeneratedOut(Response):
     position: int
 
 
-class RunDetailOut(RunView):
+class RunDetailOut(RunView, frozen=True):
     jobs: list[JobView]
     transport_jobs: list[dict[str, Any]]
     skipped: list[dict[str, Any]]

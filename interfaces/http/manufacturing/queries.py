@@ -21,6 +21,7 @@ from interfaces.http.context import (
     STREAM_POLL_SEC,
     MinPosition,
     await_projection,
+    query_projection,
     read_cached,
     read_model,
 )
@@ -69,21 +70,20 @@ class ManufacturingQueries(Controller):
     @get("/v1/manufacturing/containers", tags=["queries"])
     async def get_containers(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> ContainerList:
-        await await_projection(system, "manufacturing", min_position)
-        views = await read_model(system, list_containers, user_id, limit, offset)
+        views = await query_projection(system, "manufacturing", min_position, list_containers, user_id, limit, offset)
         return ContainerList(containers=[ContainerOut.of(view) for view in views])
 
     @get("/v1/manufacturing/containers/{container_id:str}", tags=["queries"])
     async def get_container(
         self,
-        system: Manufactory,
-        container_cache: ReadCache[ContainerView | None],
+        system: NamedDependency[Manufactory],
+        container_cache: NamedDependency[ReadCache[ContainerView | None]],
         user_id: NamedDependency[UUID],
         container_id: ContainerIdPath,
         min_position: MinPosition = None,
@@ -93,8 +93,8 @@ class ManufacturingQueries(Controller):
     @get("/v1/manufacturing/containers/{container_id:str}/config", tags=["queries"])
     async def get_config(
         self,
-        system: Manufactory,
-        container_cache: ReadCache[ContainerView | None],
+        system: NamedDependency[Manufactory],
+        container_cache: NamedDependency[ReadCache[ContainerView | None]],
         user_id: NamedDependency[UUID],
         container_id: ContainerIdPath,
         min_position: MinPosition = None,
@@ -111,8 +111,8 @@ class ManufacturingQueries(Controller):
     @get("/v1/manufacturing/containers/{container_id:str}/config/history", tags=["queries"])
     async def get_config_history(
         self,
-        system: Manufactory,
-        container_cache: ReadCache[ContainerView | None],
+        system: NamedDependency[Manufactory],
+        container_cache: NamedDependency[ReadCache[ContainerView | None]],
         user_id: NamedDependency[UUID],
         container_id: ContainerIdPath,
         min_position: MinPosition = None,
@@ -124,8 +124,8 @@ class ManufacturingQueries(Controller):
     @get("/v1/manufacturing/containers/{container_id:str}/config/stream", tags=["queries"])
     async def stream_config(
         self,
-        system: Manufactory,
-        container_cache: ReadCache[ContainerView | None],
+        system: NamedDependency[Manufactory],
+        container_cache: NamedDependency[ReadCache[ContainerView | None]],
         user_id: NamedDependency[UUID],
         container_id: ContainerIdPath,
     ) -> ServerSentEvent:

@@ -18,21 +18,36 @@ from projections.manufacturing import ConfigHistoryEntry, ContainerView
 Code = Annotated[str, text(16)]  # a supply level or a status (VARCHAR(16))
 
 
-class ConfigPatch(Request):
-    """A partial configuration: only the fields sent change."""
+class ConfigOut(Response):
+    """A container's configuration on the wire: the one list of its fields and of the bounds the
+    boundary holds them to (``ConfigPatch`` takes the same fields, each optional). A new field
+    of ``ManufacturingConfig`` is added here, and only here, in HTTP."""
 
-    max_pipelines: Count | UnsetType = UNSET
-    max_workers: Count | UnsetType = UNSET
-    collect_min_start_supply: Code | UnsetType = UNSET
-    collect_min_execute_supply: Code | UnsetType = UNSET
-    acquire_min_start_supply: Code | UnsetType = UNSET
-    acquire_min_execute_supply: Code | UnsetType = UNSET
-    min_purchase_price: Quantity | UnsetType = UNSET
-    strategy: Label | UnsetType = UNSET
-    min_balance: Quantity | UnsetType = UNSET  # credits kept in reserve, 0 to 2^63-1
-    mode: Label | UnsetType = (
-        UNSET  # parallel_task_based | sequential_task_based (VARCHAR(32); the model checks the value)
-    )
+    max_pipelines: Count
+    max_workers: Count
+    collect_min_start_supply: Code
+    collect_min_execute_supply: Code
+    acquire_min_start_supply: Code
+    acquire_min_execute_supply: Code
+    min_purchase_price: Quantity
+    strategy: Label
+    min_balance: Quantity  # credits kept in reserve, 0 to 2^63-1
+    mode: Label  # parallel_task_based | sequential_task_based (VARCHAR(32); the model checks the value)
+
+    @classmethod
+    def of(cls, config: ManufacturingConfig) -> ConfigOut:
+        return cls(**msgspec.to_builtins(config))
+
+
+# A config field's Python name -> its JSON name.
+CONFIG_WIRE_NAMES = {field.name: field.encode_name for field in msgspec.structs.fields(ConfigOut)}
+
+
+class ConfigPatch(Request):
+    """A partial configuration: ``ConfigOut``'s fields, each optional; only the fields sent change."""
+
+    __annotations__ = {field.name: field.type | UnsetType for field in msgspec.structs.fields(ConfigOut)}
+    locals().update(dict.fromkeys(__annotations__, UNSET))  # a field not sent is UNSET
 
     def changes(self) -> dict[str, Any]:
         return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
@@ -47,23 +62,6 @@ class RegisterContainer(Request):
 
 class ChangeStatus(Request):
     status: Code
-
-
-class ConfigOut(Response):
-    max_pipelines: int
-    max_workers: int
-    collect_min_start_supply: str
-    collect_min_execute_supply: str
-    acquire_min_start_supply: str
-    acquire_min_execute_supply: str
-    min_purchase_price: int
-    strategy: str
-    min_balance: int
-    mode: str
-
-    @classmethod
-    def of(cls, config: ManufacturingConfig) -> ConfigOut:
-        return cls(**msgspec.to_builtins(config))
 
 
 class ContainerOut(Response):
@@ -103,7 +101,9 @@ class ContainerConfigOut(Response):
     config: ConfigOut
 
 
-class ContainerRegistered(CommandAccepted):
+class ContainerRegisteredOut(CommandAccepted):
+    """The answer to a registration (the event it records is ``domain``'s ``ContainerRegistered``)."""
+
     container: ContainerOut
 
 
@@ -125,7 +125,9 @@ class HistoryEntryOut(Response):
 
     @classmethod
     def of(cls, entry: ConfigHistoryEntry) -> HistoryEntryOut:
-        return cls(**msgspec.structs.asdict(entry))
+        fields = msgspec.structs.asdict(entry)
+        changes = {CONFIG_WIRE_NAMES.get(name, name): change for name, change in entry.changes.items()}
+        return cls(**{**fields, "changes": changes})
 
 
 class ConfigHistoryOut(Response):

@@ -18,7 +18,7 @@ class MarketCommands(Controller):
 
     @post("/v1/market/prices", tags=["commands"], sync_to_thread=True)
     def record_prices(
-        self, market: MarketService, data: JSONBody[PriceBatch], meta: NamedDependency[CommandMeta]
+        self, market: NamedDependency[MarketService], data: JSONBody[PriceBatch], meta: NamedDependency[CommandMeta]
     ) -> Response[RecordedBatch]:
         """Record a batch (201); the very same batch again records nothing (200, ``changed: false``).
         The economics of every item whose chain uses a changed price are recomputed; pass the

@@ -14,7 +14,7 @@ from application.system import Manufactory
 from domain.errors import NotFound
 from domain.limits import INT64_MAX
 from interfaces.http.catalog.queries import TypeIdPath
-from interfaces.http.context import MinPosition, await_projection, read_model
+from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from projections.market import ItemPricesView, RegionView, item_prices, list_regions
 
@@ -23,20 +23,19 @@ class MarketQueries(Controller):
     @get("/v1/market/regions", tags=["queries"])
     async def get_regions(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[RegionView]:
         """The regions you have market data for: batches, items quoted, newest observation, job site."""
-        await await_projection(system, "market", min_position)
-        return await read_model(system, list_regions, user_id, limit, offset)
+        return await query_projection(system, "market", min_position, list_regions, user_id, limit, offset)
 
     @get("/v1/market/prices/{type_id:int}", tags=["queries"])
     async def get_item_prices(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         region_id: Annotated[int, QueryParameter(ge=1, le=INT64_MAX, description="The market region")],
@@ -44,8 +43,7 @@ class MarketQueries(Controller):
     ) -> ItemPricesView:
         """The item's latest quote and adjusted price, and its history within the retention
         (``MANUFACTORY_MARKET_HISTORY_DAYS``), oldest first."""
-        await await_projection(system, "market", min_position)
-        found = await read_model(system, item_prices, user_id, region_id, type_id)
+        found = await query_projection(system, "market", min_position, item_prices, user_id, region_id, type_id)
         if found is None:
             raise NotFound(f"you have no market data for region {region_id}", "region_id")
         return found

@@ -23,7 +23,7 @@ class MeCommands(Controller):
     @delete("/v1/me/tokens/{token_id:uuid}", tags=["commands"], status_code=200)
     async def revoke_my_token(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         state: State,
         token_id: Annotated[UUID, PathParameter(description="The token's id (GET /v1/me/tokens)")],
         meta: NamedDependency[CommandMeta],

@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from application.system import Manufactory
-from interfaces.http.context import MinPosition, await_projection, read_model
+from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.me.schemas import TokenList, TokenOut
 from projections.users import list_tokens
 
@@ -16,8 +16,8 @@ from projections.users import list_tokens
 class MeQueries(Controller):
     @get("/v1/me/tokens", tags=["queries"])
     async def get_my_tokens(
-        self, system: Manufactory, user_id: NamedDependency[UUID], min_position: MinPosition = None
+        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
     ) -> TokenList:
         """Your live API tokens (revoked ones are gone; expired ones stay until revoked), oldest first."""
-        await await_projection(system, "users", min_position)
-        return TokenList(tokens=[TokenOut.of(token) for token in await read_model(system, list_tokens, user_id)])
+        tokens = await query_projection(system, "users", min_position, list_tokens, user_id)
+        return TokenList(tokens=[TokenOut.of(token) for token in tokens])

@@ -49,7 +49,7 @@ class StockCommands(Controller):
 
     @put("/v1/assets", tags=["commands"], sync_to_thread=True)
     def replace_assets(
-        self, stock: StockService, data: JSONBody[ReplaceAssets], meta: NamedDependency[CommandMeta]
+        self, stock: NamedDependency[StockService], data: JSONBody[ReplaceAssets], meta: NamedDependency[CommandMeta]
     ) -> AssetsReplaced:
         """Replace one location's holdings (or all, without ``locationId``) with the game's
         snapshot; only the differences are recorded."""
@@ -58,7 +58,7 @@ class StockCommands(Controller):
 
     @post("/v1/stockpiles", tags=["commands"], status_code=200, sync_to_thread=True)
     def upsert_marker(
-        self, system: Manufactory, data: JSONBody[UpsertMarker], meta: NamedDependency[CommandMeta]
+        self, system: NamedDependency[Manufactory], data: JSONBody[UpsertMarker], meta: NamedDependency[CommandMeta]
     ) -> MarkerChanged:
         """Create or update the marker of (typeId, locationId). A ``planId`` must be one of your
         plans and make this item type. Optional fields left out keep the marker's current value
@@ -71,7 +71,7 @@ class StockCommands(Controller):
     @delete("/v1/stockpiles/{marker_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True)
     def remove_marker(
         self,
-        stock: StockService,
+        stock: NamedDependency[StockService],
         marker_id: Annotated[UUID, PathParameter(description="The marker's id")],
         meta: NamedDependency[CommandMeta],
     ) -> MarkerRemoved:

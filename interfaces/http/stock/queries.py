@@ -16,7 +16,7 @@ from domain.limits import INT64_MAX
 from domain.stock.assets import Holding
 from domain.stock.buildable import buildable, coverage
 from interfaces.http.catalog.queries import user_catalog
-from interfaces.http.context import MinPosition, await_projection, read_model
+from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from interfaces.http.stock.schemas import BuildableOut
 from projections.cache import ReadCache
@@ -31,40 +31,35 @@ LocationQuery = Annotated[
 ]
 
 
-async def _read(system: Manufactory, min_position: int | None, query: object, *args: object) -> object:
-    await await_projection(system, PROJECTION, min_position)
-    return await read_model(system, query, *args)  # type: ignore[arg-type]
-
-
 class StockQueries(Controller):
     @get("/v1/assets", tags=["queries"])
     async def get_assets(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         location_id: LocationQuery = None,
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[Holding]:
-        return await _read(system, min_position, holdings, user_id, location_id, limit, offset)  # type: ignore[return-value]
+        return await query_projection(system, PROJECTION, min_position, holdings, user_id, location_id, limit, offset)
 
     @get("/v1/stockpiles", tags=["queries"])
     async def get_stockpiles(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[MarkerView]:
         """Markers with their current quantity, deficit, linked plan and auto-production status."""
-        return await _read(system, min_position, list_markers, user_id, limit, offset)  # type: ignore[return-value]
+        return await query_projection(system, PROJECTION, min_position, list_markers, user_id, limit, offset)
 
     @get("/v1/stockpiles/deficits", tags=["queries"])
     async def get_deficits(
         self,
-        system: Manufactory,
+        system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         location_id: LocationQuery = None,
         limit: Limit = DEFAULT_PAGE,
@@ -72,13 +67,13 @@ class StockQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[Deficit]:
         """The buy list: deficits of markers that auto-production does not cover."""
-        return await _read(system, min_position, buy_list, user_id, location_id, limit, offset)  # type: ignore[return-value]
+        return await query_projection(system, PROJECTION, min_position, buy_list, user_id, location_id, limit, offset)
 
     @get("/v1/production/workflow/buildable", tags=["queries"])
     async def get_buildable(
         self,
-        system: Manufactory,
-        catalog_cache: ReadCache[CatalogSnapshot],
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         location_id: LocationQuery = None,
         type_id: Annotated[
@@ -91,7 +86,7 @@ class StockQueries(Controller):
         how many units the held raw materials cover through its whole chain, and what is
         missing for one more."""
         validate_levels(me, 0)
-        held = await _read(system, min_position, held_by_type, user_id, location_id)
+        held = await query_projection(system, PROJECTION, min_position, held_by_type, user_id, location_id)
         snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
         product = None
         if type_id is not None:
