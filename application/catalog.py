@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 
 import domain.catalog
-from application.commands import CommandResult, create_aggregate, update_aggregate
+from application.command_runner import CommandResult, create_aggregate, update_aggregate
 from application.event_store import EventStore
 from domain.catalog.catalog import Catalog, ImportSummary, catalog_aggregate_id
 from domain.catalog.model import CatalogData

@@ -28,20 +28,22 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from application.background import Background
-from application.commands import MAX_ATTEMPTS, create_aggregate
+from application.command_runner import MAX_ATTEMPTS, create_aggregate
 from application.event_store import EventStore
 from application.position_signal import PositionSignal
 from domain.aggregate import replay
-from domain.crafting import QueueEventBus, Subscription
-from domain.crafting_world import World, WorldCreated
+from domain.crafting import CraftEvent, CraftJobInfo, CraftRecipe, Modifiers, QueueEventBus, Subscription
+from domain.crafting.manager import Manager
+from domain.crafting_world import InventoryView, ModifierGrant, World, WorldCreated
 from domain.errors import Conflict, DomainError, NotFound
 from domain.events import CommandMeta
 
@@ -53,6 +55,15 @@ Decide = Callable[[World, float], R]
 _WORLD_TOPIC = get_topic(WorldCreated)
 _DISCOVERY_PAGE = 1000
 _SNAKE = re.compile(r"_([a-z0-9])")
+
+
+class StartedJob(msgspec.Struct, frozen=True, kw_only=True):
+    """What starting a job did: the job as it runs (None if its first cycle already ended), the
+    records of the start, and the world's time then (for the job's progress)."""
+
+    job: CraftJobInfo | None
+    records: list[CraftEvent]
+    now: float
 
 
 class _Entry:
@@ -114,6 +125,93 @@ class CraftingService(Background):
         entry = self._entry(world_id, meta.user_id)
         with entry.lock:
             return self._run(entry, meta, decide)
+
+    # -- use cases: each one command on one world -----------------------------------------------
+
+    def catch_up(self, world_id: UUID, meta: CommandMeta, present: Decide[R]) -> tuple[R, int]:
+        """Complete every job due by now at once (the ticker does it within a tick anyway); the
+        world as ``present`` shows it right after, under the world's lock."""
+        return self.command(world_id, meta, present)
+
+    def register_recipes(
+        self, world_id: UUID, recipes: Sequence[CraftRecipe], replace: bool, meta: CommandMeta
+    ) -> tuple[list[CraftRecipe], int]:
+        """All or none; ``replace``: recipes whose id is taken are replaced (else a conflict)."""
+        return self.command(
+            world_id, meta, lambda world, _: world.register_recipes(recipes, replace=replace, meta=meta)
+        )
+
+    def create_inventory(
+        self, world_id: UUID, inventory_id: str, capacity: int | None, items: Mapping[str, int], meta: CommandMeta
+    ) -> tuple[InventoryView, int]:
+        return self.command(
+            world_id, meta, lambda world, _: world.create_inventory(inventory_id, capacity, items, meta)
+        )
+
+    def add_items(
+        self, world_id: UUID, inventory_id: str, items: Mapping[str, int], meta: CommandMeta
+    ) -> tuple[InventoryView, int]:
+        """Every item, or none if they would exceed the inventory's capacity."""
+        return self.command(world_id, meta, lambda world, _: world.add_items(inventory_id, items, meta))
+
+    def remove_items(
+        self, world_id: UUID, inventory_id: str, items: Mapping[str, int], meta: CommandMeta
+    ) -> tuple[InventoryView, int]:
+        """Every item, or none if one is short."""
+        return self.command(world_id, meta, lambda world, _: world.remove_items(inventory_id, items, meta))
+
+    def create_manager(
+        self,
+        world_id: UUID,
+        manager_id: str,
+        grants: Sequence[ModifierGrant],
+        meta: CommandMeta,
+        present: Callable[[World, Manager], R],
+    ) -> tuple[R, int]:
+        """A production manager granting ``grants``; ``present`` renders it under the world's lock
+        (a manager is live: a concurrent command may start jobs on it right after)."""
+        return self.command(
+            world_id, meta, lambda world, _: present(world, world.create_manager(manager_id, grants, meta))
+        )
+
+    def start_job(
+        self,
+        world_id: UUID,
+        manager_id: str,
+        recipe_id: str,
+        owner: str,
+        inventory_id: str,
+        meta: CommandMeta,
+        *,
+        repeat: bool = False,
+        modifiers: Modifiers | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> tuple[StartedJob, int]:
+        """Take the inputs at once (all or nothing) and start the job; ``repeat`` restarts it after
+        each cycle while the inputs last."""
+
+        def start(world: World, now: float) -> StartedJob:
+            records = world.start(
+                manager_id,
+                recipe_id,
+                owner,
+                inventory_id,
+                now,
+                meta,
+                repeat=repeat,
+                modifiers=modifiers,
+                context=context,
+            )
+            job = world.manager(manager_id).get_job(records[0].job_id)
+            return StartedJob(job=job, records=list(records), now=now)
+
+        return self.command(world_id, meta, start)
+
+    def cancel_job(
+        self, world_id: UUID, manager_id: str, seq: int, refund: str, meta: CommandMeta
+    ) -> tuple[CraftEvent, int]:
+        """Stop a running job and refund (full, proportional, none) its current cycle's inputs: one step."""
+        return self.command(world_id, meta, lambda world, now: world.cancel(manager_id, seq, now, refund, meta))
 
     def subscribe(self, world_id: UUID, user_id: UUID, owner: str) -> Subscription:
         """The saved job records of ``owner`` in the user's world, from now on."""

@@ -9,7 +9,13 @@ from uuid import UUID
 
 import msgspec
 
-from application.commands import CommandResult, create_aggregate, load_expecting, save_atomically, update_aggregate
+from application.command_runner import (
+    CommandResult,
+    create_aggregate,
+    load_expecting,
+    save_atomically,
+    update_aggregate,
+)
 from application.event_store import EventStore
 from application.ports import JobQueue
 from application.stock import load_or_open_assets

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.commands import CommandResult, create_aggregate, update_aggregate
+from application.command_runner import CommandResult, create_aggregate, update_aggregate
 from application.event_store import EventStore
 from domain.errors import NotFound
 from domain.events import CommandMeta

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import msgspec
 
-from application.commands import create_aggregate
+from application.command_runner import create_aggregate
 from application.event_store import EventStore
 from domain.economics.batch import MAX_ROWS, BatchSummary, MarketBatch
 from domain.economics.market import AdjustedPrice, CostIndex, PriceQuote

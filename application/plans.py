@@ -18,7 +18,13 @@ from uuid import UUID
 import msgspec
 
 from application.catalog_graphs import CatalogGraphs
-from application.commands import CommandResult, create_aggregate, load_expecting, save_atomically, update_aggregate
+from application.command_runner import (
+    CommandResult,
+    create_aggregate,
+    load_expecting,
+    save_atomically,
+    update_aggregate,
+)
 from application.event_store import EventStore
 from application.ports import RegionMarkets
 from domain.aggregate import Aggregate
@@ -73,7 +79,7 @@ class PlanService:
         plan = Plan.create(uuid.uuid4(), name, product_type_id, graph, setup, transport, meta, self.limits)
         return create_aggregate(self.store, plan, "plan")
 
-    def change(
+    def _change(
         self,
         plan_id: UUID,
         meta: CommandMeta,
@@ -90,13 +96,25 @@ class PlanService:
 
         return update_aggregate(self.store, Plan, plan_id, meta.user_id, decide_live, expected_version)
 
-    def rename(self, plan_id: UUID, name: str, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
-        return self.change(plan_id, meta, expected, lambda plan, _: plan.rename(name, meta))
-
-    def set_transport(
-        self, plan_id: UUID, transport: TransportSettings | None, meta: CommandMeta, expected: int | None
+    def patch(
+        self,
+        plan_id: UUID,
+        meta: CommandMeta,
+        expected: int | None,
+        *,
+        name: str | msgspec.UnsetType = msgspec.UNSET,
+        transport: TransportSettings | None | msgspec.UnsetType = msgspec.UNSET,
     ) -> CommandResult[Plan]:
-        return self.change(plan_id, meta, expected, lambda plan, _: plan.set_transport(transport, meta))
+        """Rename the plan and/or change its transport settings (``None`` removes them) in one
+        command: one new version, whichever of the two was given (neither: nothing changes)."""
+
+        def decide(plan: Plan, _: Any) -> None:
+            if not isinstance(name, msgspec.UnsetType):
+                plan.rename(name, meta)
+            if not isinstance(transport, msgspec.UnsetType):
+                plan.set_transport(transport, meta)
+
+        return self._change(plan_id, meta, expected, decide)
 
     def add_step(
         self,
@@ -115,23 +133,23 @@ class PlanService:
                 plan.add_step(parent_step_id, product_type_id, blueprint_type_id, changes, graph, meta, self.limits)
             )
 
-        result = self.change(plan_id, meta, expected, decide, needs_graph=True)
+        result = self._change(plan_id, meta, expected, decide, needs_graph=True)
         return result, added[-1]
 
     def update_step(
         self, plan_id: UUID, step_id: int, changes: dict[str, Any], meta: CommandMeta, expected: int | None
     ) -> CommandResult[Plan]:
-        return self.change(
+        return self._change(
             plan_id, meta, expected, lambda plan, graph: plan.update_step(step_id, dict(changes), graph, meta), True
         )
 
     def remove_step(self, plan_id: UUID, step_id: int, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
-        return self.change(plan_id, meta, expected, lambda plan, _: plan.remove_step(step_id, meta))
+        return self._change(plan_id, meta, expected, lambda plan, _: plan.remove_step(step_id, meta))
 
     def set_source(
         self, plan_id: UUID, step_id: int, material: int, source: Source, meta: CommandMeta, expected: int | None
     ) -> CommandResult[Plan]:
-        return self.change(
+        return self._change(
             plan_id,
             meta,
             expected,
@@ -140,7 +158,7 @@ class PlanService:
         )
 
     def delete(self, plan_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
-        return self.change(plan_id, meta, expected, lambda plan, _: plan.delete(meta))
+        return self._change(plan_id, meta, expected, lambda plan, _: plan.delete(meta))
 
     def load(self, plan_id: UUID, owner: UUID, version: int | None = None) -> Plan:
         plan = self.store.load(plan_id, Plan, version)

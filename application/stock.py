@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from application.commands import CommandResult, save_atomically
+from application.command_runner import CommandResult, save_atomically
 from application.event_store import EventStore
 from domain.aggregate import Aggregate
 from domain.errors import NotFound, RuleViolation

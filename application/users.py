@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from application.commands import CommandResult, create_aggregate, update_aggregate
+from application.command_runner import CommandResult, create_aggregate, update_aggregate
 from application.event_store import EventStore
 from domain.aggregate import Aggregate
 from domain.errors import NotFound

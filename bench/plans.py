@@ -90,7 +90,7 @@ def generation(url: str, repeats: int) -> dict[str, Any]:
         graph = system.catalog_graphs.snapshot(meta.user_id).graph
         jobs = len(system.plans.generate(plan.id, 10, meta)[0].jobs)
         names = iter(range(10**6))
-        rename = timed(lambda: system.plans.rename(plan.id, f"big {next(names)}", meta, None), repeats)
+        rename = timed(lambda: system.plans.patch(plan.id, meta, None, name=f"big {next(names)}"), repeats)
         command = timed(lambda: system.plans.generate(plan.id, 10, meta), repeats)
         pure = timed(lambda: generate(system.plans.load(plan.id, meta.user_id).steps, graph, 10), repeats)
         return {

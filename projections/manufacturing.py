@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 
 from domain.events import Event
-from domain.manufacturing.config import CONFIG_FIELDS, ManufacturingConfig
+from domain.manufacturing.config import ManufacturingConfig
 from domain.manufacturing.container import (
     ConfigChanged,
     ContainerRegistered,
@@ -183,7 +183,8 @@ class ConfigHistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 def _container_view(row: Any) -> ContainerView:
     mapping = row._mapping
-    config = msgspec.convert({name: mapping[name] for name in CONFIG_FIELDS}, ManufacturingConfig)
+    fields = ManufacturingConfig.__struct_fields__
+    config = msgspec.convert({name: mapping[name] for name in fields}, ManufacturingConfig)
     return ContainerView(
         aggregate_id=mapping["aggregate_id"],
         container_id=mapping["container_id"],
@@ -224,7 +225,7 @@ def config_history(connection: Connection, aggregate_id: UUID) -> list[ConfigHis
             changed_at=row.changed_at,
             changed_by=row.changed_by,
             correlation_id=row.correlation_id,
-            changes={CONFIG_FIELDS.get(name, name): change for name, change in row.changes.items()},
+            changes=row.changes,
         )
         for row in rows
     ]

@@ -104,10 +104,6 @@ class Manager:
     def last_update(self) -> float | None:
         return self._last_update
 
-    def add_modifier_source(self, source: ModifierSource) -> None:
-        """Consult ``source`` for jobs started from now on (running jobs keep their snapshot)."""
-        self._sources = (*self._sources, source)
-
     def job_seed(self, seq: int) -> int:
         """The seed of this manager's ``seq``-th job."""
         return job_seed(self._key, seq)

@@ -1,7 +1,8 @@
 """A manufacturing coordinator's runtime configuration: a value object with its rules.
 
-Field names and defaults follow the coordinator spec (maxPipelines 3, maxWorkers 5,
-collect ABUNDANT/HIGH, acquire MODERATE/LIMITED). Updates are partial: only the fields
+Fields and defaults follow the coordinator spec (max pipelines 3, max workers 5, collect
+ABUNDANT/HIGH, acquire MODERATE/LIMITED), in its order; errors name a field by its Python name
+(the HTTP layer knows the spec's camelCase names). Updates are partial: only the fields
 given change, and the result must satisfy every rule or nothing changes.
 
 ``min_balance`` and ``mode`` are the two keys of the spec's ``containers.config`` seed the
@@ -28,20 +29,6 @@ MAX_WORKERS_LIMIT = 1000
 MIN_PURCHASE_PRICE_LIMIT = 10**12
 MIN_BALANCE_LIMIT = 2**63 - 1  # credits; the int64 a coordinator holds them in
 STRATEGY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-# The config's fields in the order the spec lists them; also the JSON names clients use.
-CONFIG_FIELDS: dict[str, str] = {
-    "max_pipelines": "maxPipelines",
-    "max_workers": "maxWorkers",
-    "collect_min_start_supply": "collectMinStartSupply",
-    "collect_min_execute_supply": "collectMinExecuteSupply",
-    "acquire_min_start_supply": "acquireMinStartSupply",
-    "acquire_min_execute_supply": "acquireMinExecuteSupply",
-    "min_purchase_price": "minPurchasePrice",
-    "strategy": "strategy",
-    "min_balance": "minBalance",
-    "mode": "mode",
-}
 
 
 class CoordinatorMode(enum.Enum):
@@ -88,13 +75,13 @@ class ManufacturingConfig(msgspec.Struct, frozen=True, kw_only=True):
                 raise RuleViolation(
                     f"{task} start supply {start.value} is below its execute supply {execute.value}; "
                     "a task must not start on less supply than it needs to execute",
-                    CONFIG_FIELDS[f"{task}_min_start_supply"],
+                    f"{task}_min_start_supply",
                 )
 
     def differences(self, other: ManufacturingConfig) -> dict[str, tuple[Any, Any]]:
         """Field name -> (this value, other value) for every field that differs."""
         changed = {}
-        for name in CONFIG_FIELDS:
+        for name in self.__struct_fields__:
             old, new = getattr(self, name), getattr(other, name)
             if old != new:
                 changed[name] = (_plain(old), _plain(new))
@@ -102,36 +89,35 @@ class ManufacturingConfig(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _parse_field(name: str, value: Any) -> Any:
-    json_name = CONFIG_FIELDS.get(name)
-    if json_name is None:
+    if name not in ManufacturingConfig.__struct_fields__:
         raise InvalidInput(f"unknown configuration field {name!r}", name)
     if name.endswith("_supply"):
         if isinstance(value, SupplyLevel):
             return value
         if not isinstance(value, str):
-            raise InvalidInput("a supply level must be a string", json_name)
-        return SupplyLevel.parse(value, json_name)
+            raise InvalidInput("a supply level must be a string", name)
+        return SupplyLevel.parse(value, name)
     if name == "mode":
         if isinstance(value, CoordinatorMode):
             return value
         if not isinstance(value, str):
-            raise InvalidInput("mode must be a string", json_name)
-        return CoordinatorMode.parse(value, json_name)
+            raise InvalidInput("mode must be a string", name)
+        return CoordinatorMode.parse(value, name)
     if name == "strategy":
         if not isinstance(value, str) or not STRATEGY_PATTERN.match(value):
             raise InvalidInput(
                 "strategy must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-                json_name,
+                name,
             )
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("must be a whole number", json_name)
+        raise InvalidInput("must be a whole number", name)
     return value
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
-        raise RuleViolation(f"must be between {low} and {high}, got {value}", CONFIG_FIELDS[name])
+        raise RuleViolation(f"must be between {low} and {high}, got {value}", name)
 
 
 def _plain(value: Any) -> Any:

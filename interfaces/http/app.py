@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar, Router
+from litestar import Controller, Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -16,35 +16,46 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from application.system import Manufactory
+from domain.catalog.chains import CatalogSnapshot
+from interfaces.http.audit.queries import AuditQueries
 from interfaces.http.bodies import StrictRequest
-from interfaces.http.catalog_queries import catalog_query_routes
-from interfaces.http.commands import command_routes
+from interfaces.http.catalog import CatalogController
 from interfaces.http.context import (
     CONSISTENCY_PARAMETER,
     BearerAuthentication,
     TokenCache,
     current_user,
     read_consistency,
+    service_dependencies,
 )
-from interfaces.http.crafting_commands import crafting_command_routes
-from interfaces.http.crafting_queries import crafting_query_routes
-from interfaces.http.economics_queries import economics_query_routes
+from interfaces.http.crafting import CraftingController
+from interfaces.http.economics.queries import EconomicsQueries
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.health.queries import HealthQueries
 from interfaces.http.idempotency import IdempotencyKeys, IdempotencyMiddleware
 from interfaces.http.incomplete import incomplete_reads_header
-from interfaces.http.industry_commands import industry_command_routes
-from interfaces.http.industry_queries import industry_query_routes
-from interfaces.http.market_commands import market_command_routes
-from interfaces.http.market_queries import market_query_routes
-from interfaces.http.me_commands import me_command_routes
-from interfaces.http.me_queries import me_query_routes
+from interfaces.http.industry import IndustryController
+from interfaces.http.manufacturing import ManufacturingController
+from interfaces.http.market import MarketController
+from interfaces.http.me import MeController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
-from interfaces.http.queries import query_routes, service_routes
-from interfaces.http.stock_commands import stock_command_routes
-from interfaces.http.stock_queries import stock_query_routes
+from interfaces.http.stock import StockController
 from projections.cache import ReadCache
+from projections.manufacturing import ContainerView
 
 SCHEMA_PATH = "/schema"
+CONTROLLERS: list[type[Controller]] = [
+    ManufacturingController,
+    IndustryController,
+    StockController,
+    CraftingController,
+    MarketController,
+    MeController,
+    CatalogController,
+    HealthQueries,
+    AuditQueries,
+    EconomicsQueries,
+]
 
 
 def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar:
@@ -65,45 +76,28 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             system.auto_production.stop()
             system.projections.stop()
 
+    container_cache: ReadCache[ContainerView | None] = ReadCache(system.signal, "manufacturing")
+    catalog_cache: ReadCache[CatalogSnapshot] = ReadCache(system.signal, "catalog", size=64)
     app = Litestar(
-        # One router for every handler: registered on the app one by one, handlers sharing a
-        # path would be registered (and a sync one wrapped for its thread) once per neighbour
-        # (and each router a handler passes through deep-copies it: a router inside it would
-        # double the app's construction time). Every route takes the read ``consistency``;
-        # only queries read it, and the schema shows it on them alone.
-        route_handlers=[
-            Router(
-                path="/",
-                route_handlers=document_errors(
-                    [
-                        *command_routes(),
-                        *industry_command_routes(),
-                        *stock_command_routes(),
-                        *crafting_command_routes(),
-                        *market_command_routes(),
-                        *me_command_routes(),
-                        *service_routes(),
-                        *query_routes(),
-                        *catalog_query_routes(),
-                        *industry_query_routes(),
-                        *stock_query_routes(),
-                        *crafting_query_routes(),
-                        *market_query_routes(),
-                        *economics_query_routes(),
-                        *me_query_routes(),
-                    ]
-                ),
-                parameters={"consistency": CONSISTENCY_PARAMETER},
-                middleware=[read_consistency],
-            )
-        ],
-        dependencies={"user_id": Provide(current_user)},
+        # One controller per capability, straight on the app: each handler is copied
+        # once (a router around them would copy every handler again and double the app's
+        # construction time). Every route takes the read ``consistency``; only queries read it,
+        # and the schema shows it on them alone.
+        route_handlers=document_errors(CONTROLLERS),
+        parameters={"consistency": CONSISTENCY_PARAMETER},
+        dependencies={
+            "user_id": Provide(current_user),
+            "container_cache": Provide(lambda: container_cache, use_cache=True, sync_to_thread=False),
+            "catalog_cache": Provide(lambda: catalog_cache, use_cache=True, sync_to_thread=False),
+            **service_dependencies(system),
+        },
         # Authentication comes before any body or parameter is parsed (/health, /v1/version and
         # the schema are public); idempotency after it, since a key belongs to a user.
         middleware=[
             incomplete_reads_header(system.projections.incomplete),
             DefineMiddleware(BearerAuthentication, exclude=[f"^{SCHEMA_PATH}"]),
             IdempotencyMiddleware,
+            read_consistency,
         ],
         request_class=StrictRequest,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -113,8 +107,6 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
                 "system": system,
                 "token_cache": TokenCache(ttl_sec=system.settings.token_cache_ttl_sec),
                 "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
-                "container_cache": ReadCache(system.signal, "manufacturing"),
-                "catalog_cache": ReadCache(system.signal, "catalog", size=64),
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -16,7 +16,7 @@ import anyio.to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.params import QueryParameter
@@ -319,12 +319,12 @@ MinPosition = Annotated[
 ]
 
 
-async def read_model(system: Manufactory, query: Callable[..., T], *args: Any) -> T:
+async def read_model(system: Manufactory, query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a query function of the projections on a read-model connection, off the event loop."""
 
     def run() -> T:
         with system.query_engine.connect() as connection:
-            return query(connection, *args)
+            return query(connection, *args, **kwargs)
 
     return await anyio.to_thread.run_sync(run)
 
@@ -347,3 +347,45 @@ async def read_cached(
     value = await read_model(system, query, *args)
     cache.store(key, tag, value)
     return value
+
+
+async def query_projection(
+    system: Manufactory, projection: str, min_position: int | None, query: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """A query of one projection, read-your-writes: once it has applied every write acknowledged
+    before this request (and ``min_position``), ``query(connection, *args, **kwargs)``."""
+    await await_projection(system, projection, min_position)
+    return await read_model(system, query, *args, **kwargs)
+
+
+def service_dependencies(system: Manufactory) -> dict[str, Provide]:
+    """What handlers name as parameters to get the application: ``system`` (what queries read
+    through) and each service by its name, so a handler says which one it uses."""
+    services: dict[str, object] = {
+        "system": system,
+        "plans": system.plans,
+        "jobs": system.jobs,
+        "crafting": system.crafting,
+        "containers": system.containers,
+        "catalogs": system.catalogs,
+        "stock": system.stock,
+        "market": system.market,
+        "users": system.users,
+        "economics": system.economics,
+    }
+    return {
+        name: Provide(_constant(service), use_cache=True, sync_to_thread=False) for name, service in services.items()
+    }
+
+
+def _constant(value: T) -> Callable[[], T]:
+    def provide() -> T:
+        return value
+
+    return provide
+
+
+# What every command route needs beyond the user: who/why metadata and If-Match.
+COMMAND_DEPENDENCIES = {"meta": Provide(command_meta), "expected": Provide(expected_version)}
+STREAM_POLL_SEC = 0.5  # how often an event stream looks for news it was not woken for
+STREAM_KEEPALIVE_SEC = 15.0  # a comment line after this long without a message

@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
-from interfaces.http.schemas import ErrorBody
+from interfaces.http.bodies import ErrorBody
 from projections.runtime import ProjectionError
 
 log = logging.getLogger(__name__)

@@ -31,8 +31,9 @@ from uuid import UUID
 import anyio.to_thread
 import msgspec
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -54,8 +55,8 @@ from sqlalchemy.exc import IntegrityError
 
 from application.settings import Settings
 from domain.errors import Conflict, RuleViolation
+from interfaces.http.bodies import ErrorBody
 from interfaces.http.context import authenticated_user, idempotency_key, system_of
-from interfaces.http.schemas import ErrorBody
 from projections.database import write_transaction
 
 FIELD = "Idempotency-Key"
@@ -153,7 +154,7 @@ class IdempotencyKeys:
             connection.execute(delete(KEYS).where(KEYS.c.created_at <= now - self.retention))
 
 
-def fingerprint(scope: Scope, body: bytes) -> str:
+def fingerprint(scope: HTTPScope, body: bytes) -> str:
     """What makes two requests the same: method, path, query string and body."""
     digest = hashlib.sha256()
     for part in (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body):
@@ -177,7 +178,7 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+        if scope["type"] != ScopeType.HTTP or scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
         request: Request[Any, Any, Any] = Request(scope, receive)

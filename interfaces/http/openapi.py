@@ -9,16 +9,15 @@ can answer 413 (too large); a command can answer 409 (If-Match or a conflicting 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from litestar import Litestar
+from litestar import Controller, Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 
 from domain.limits import INT64_MAX
-from interfaces.http.schemas import ErrorBody
+from interfaces.http.bodies import ErrorBody
 
 ERRORS = {
     400: "Malformed request or invalid input: `field` names the parameter or the body's path",
@@ -43,17 +42,18 @@ def error_statuses(handler: HTTPRouteHandler) -> list[int]:
     return sorted(statuses)
 
 
-def document_errors(handlers: Iterable[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
-    """``handlers`` with their error answers declared (a handler's own ``responses`` win)."""
-    documented = []
-    for handler in handlers:
-        specs = {
-            status: ResponseSpec(data_container=ErrorBody, description=ERRORS[status], generate_examples=False)
-            for status in error_statuses(handler)
-        }
-        handler.responses = {**specs, **(handler.responses or {})}
-        documented.append(handler)
-    return documented
+def document_errors(controllers: list[type[Controller]]) -> list[type[Controller]]:
+    """``controllers`` with their handlers' error answers declared (a handler's own ``responses``
+    win); the handlers are the controllers' class attributes, so this is done once per class."""
+    for controller in controllers:
+        inherited = (value for klass in controller.__mro__ for value in vars(klass).values())
+        for handler in {value for value in inherited if isinstance(value, HTTPRouteHandler)}:
+            specs = {
+                status: ResponseSpec(data_container=ErrorBody, description=ERRORS[status], generate_examples=False)
+                for status in error_statuses(handler)
+            }
+            handler.responses = {**specs, **(handler.responses or {})}
+    return controllers
 
 
 def publish_exact_bounds(app: Litestar) -> None:
@@ -76,8 +76,8 @@ class _CorrectedOpenAPI(OpenAPIPlugin):
 
 
 def _queries_only_read(schema: dict[str, Any]) -> dict[str, Any]:
-    """Every route takes the read ``consistency`` (one router holds them all: a nested one
-    doubled the app's construction time), but only queries read it, so only they show it."""
+    """Every route takes the read ``consistency`` (declared once, on the app), but only queries
+    read it, so only they show it."""
     for path in schema.get("paths", {}).values():
         for method, operation in path.items():
             if method != "get" and isinstance(operation, dict) and "parameters" in operation:

@@ -4,7 +4,7 @@ query loads more rows than its maximum."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar.params import QueryParameter
 
@@ -14,14 +14,13 @@ DEFAULT_PAGE = 1000
 MAX_PAGE = 10_000
 
 
-def limit(default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> Any:
-    """``limit`` of a list query; the handler's parameter default must be ``default``."""
-    return Annotated[
-        int, QueryParameter(ge=1, le=maximum, description=f"At most this many (default {default}, at most {maximum})")
-    ]
+def limit_parameter(default: int = DEFAULT_PAGE, maximum: int = MAX_PAGE) -> QueryParameter:
+    """``limit`` of a list query (``Annotated[int, limit_parameter(...)]``); the handler's
+    parameter default must be ``default``."""
+    return QueryParameter(ge=1, le=maximum, description=f"At most this many (default {default}, at most {maximum})")
 
 
-Limit = limit()
+Limit = Annotated[int, limit_parameter()]
 Offset = Annotated[
     int, QueryParameter(ge=0, le=INT32_MAX, description="Skip this many first (next page: offset + limit)")
 ]

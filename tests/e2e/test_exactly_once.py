@@ -26,7 +26,7 @@ from litestar.testing import transport as asgi
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
-from application.commands import create_aggregate
+from application.command_runner import create_aggregate
 from application.settings import Settings
 from application.system import Manufactory
 from domain.errors import Conflict

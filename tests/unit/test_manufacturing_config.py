@@ -52,7 +52,7 @@ def test_a_partial_update_changes_only_the_given_fields() -> None:
 def test_start_below_execute_supply_breaks_a_rule() -> None:
     with pytest.raises(RuleViolation) as raised:
         ManufacturingConfig().with_changes({"acquire_min_start_supply": "SCARCE"})
-    assert raised.value.field == "acquireMinStartSupply"
+    assert raised.value.field == "acquire_min_start_supply"
 
 
 def test_start_and_execute_may_change_together() -> None:

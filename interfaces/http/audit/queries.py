@@ -1,0 +1,30 @@
+"""The audit route: an aggregate's own events, read from the event store (not a projection)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import anyio.to_thread
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from application.audit import AuditState, AuditTrail, audit
+from application.system import Manufactory
+from domain.limits import INT32_MAX
+
+
+class AuditQueries(Controller):
+    @get("/v1/audit/{aggregate_id:uuid}", tags=["queries"])
+    async def get_audit(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        aggregate_id: FromPath[UUID],
+        version: Annotated[
+            int | None, QueryParameter(name="version", ge=1, le=INT32_MAX, description="State as of this version")
+        ] = None,
+    ) -> AuditTrail | AuditState:
+        """An aggregate's events (who, when, why, what) or, with ``version``, its state then."""
+        return await anyio.to_thread.run_sync(audit, system.store, user_id, aggregate_id, version)

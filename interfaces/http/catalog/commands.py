@@ -1,0 +1,40 @@
+"""Command routes of the catalog: imports and the items you buy rather than build."""
+
+from __future__ import annotations
+
+from litestar import Controller, post, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from application.catalog import CatalogService, ImportResult
+from domain.catalog.model import CatalogData, CatalogFile
+from domain.events import CommandMeta
+from interfaces.http.bodies import accepted
+from interfaces.http.catalog.schemas import BoughtItems, BoughtMarked
+from interfaces.http.context import COMMAND_DEPENDENCIES
+
+
+class CatalogCommands(Controller):
+    dependencies = COMMAND_DEPENDENCIES
+
+    @post("/v1/catalog/imports", tags=["commands"], sync_to_thread=True, status_code=200)
+    def import_catalog(
+        self, catalogs: NamedDependency[CatalogService], data: JSONBody[CatalogFile], meta: NamedDependency[CommandMeta]
+    ) -> ImportResult:
+        """Import a catalog in Manufactory's JSON format (catalog.schema.json) as your catalog's
+        next version; the same data again changes nothing. Large SDE imports: use the CLI."""
+        catalog = CatalogData(game=data.game, items=data.items, recipes=data.recipes)
+        return catalogs.import_catalog(catalog, "api", meta)
+
+    @put("/v1/catalog/bought", tags=["commands"], sync_to_thread=True)
+    def mark_bought(
+        self,
+        catalogs: NamedDependency[CatalogService],
+        data: JSONBody[BoughtItems],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> BoughtMarked:
+        """The items you buy rather than build (replacing the previous list): raw materials in
+        your chains from now on."""
+        result = catalogs.mark_bought(data.type_ids, meta, expected)
+        return BoughtMarked(type_ids=list(result.aggregate.bought), **accepted(result))

@@ -1,0 +1,279 @@
+"""Query routes of the catalog and production chains (the spec's chain API).
+
+Flat chains and direct dependencies are read from their projections; trees and bills of
+materials walk the user's production graph, built once from the recipes and kept in memory
+while the catalog projection has not moved."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+
+from application.system import Manufactory
+from domain.catalog.chains import StepSettings
+from domain.catalog.industry import Facility, Security, Skills, validate_levels
+from domain.catalog.model import Item
+from domain.errors import InvalidInput, NotFound
+from domain.limits import INT64_MAX
+from interfaces.http.catalog.schemas import (
+    BillOut,
+    BoughtList,
+    ChainFlatOut,
+    ChainTreeOut,
+    DirectOut,
+    ItemList,
+    MaterialLine,
+    RecipeList,
+    StepOut,
+    TreeNodeOut,
+    VersionList,
+)
+from interfaces.http.context import MinPosition, await_projection, query_projection, read_cached
+from interfaces.http.paging import Offset, limit_parameter
+from projections.cache import ReadCache
+from projections.catalog import (
+    CatalogSnapshot,
+    bought_items,
+    catalog_snapshot,
+    catalog_versions,
+    chain_rows,
+    dependency_rows,
+    find_item,
+    recipes_with,
+    search_items,
+)
+
+PROJECTION = "catalog"
+MAX_SEARCH = 100
+
+
+MAX_QUERY_LIST = 4000  # characters of a comma-separated list parameter
+
+
+ItemsLimit = Annotated[int, limit_parameter(default=50, maximum=1000)]
+
+
+TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1, le=INT64_MAX)]
+
+
+Choices = Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...", max_length=MAX_QUERY_LIST)]
+
+
+async def user_catalog(
+    system: Manufactory, catalog_cache: ReadCache[CatalogSnapshot], user_id: UUID, min_position: int | None
+) -> CatalogSnapshot:
+    floor = await await_projection(system, PROJECTION, min_position)
+    return await read_cached(system, catalog_cache, user_id, floor, catalog_snapshot, user_id)
+
+
+async def _buildable(
+    system: Manufactory,
+    catalog_cache: ReadCache[CatalogSnapshot],
+    user_id: UUID,
+    type_id: int,
+    min_position: int | None,
+) -> CatalogSnapshot:
+    """The user's catalog snapshot, once it is known that some recipe builds ``type_id``."""
+    snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+    if snapshot.graph.alternatives(type_id):
+        return snapshot
+    if type_id not in snapshot.names:
+        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
+    raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
+
+
+def _ids(text: str, field: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInput("must be comma-separated type ids", field) from None
+
+
+def _pairs(text: str, field: str, arity: tuple[int, ...] = (2,)) -> dict[int, Any]:
+    """``a:b,c:d`` -> {a: b, c: d} (or tuples of the values after the key, for ``arity`` > 2)."""
+    found: dict[int, Any] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            numbers = [int(n) for n in part.split(":")]
+        except ValueError:
+            numbers = []
+        if len(numbers) not in arity:
+            raise InvalidInput(f"{part!r} is not typeId:{'value' if arity == (2,) else 'me[:te]'}", field)
+        found[numbers[0]] = numbers[1] if arity == (2,) else tuple(numbers[1:])
+    return found
+
+
+class CatalogQueries(Controller):
+    @get("/v1/catalog/items", tags=["queries"])
+    async def get_items(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        search: Annotated[str, QueryParameter(description="Part of the name, any case", max_length=MAX_SEARCH)] = "",
+        limit: ItemsLimit = 50,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> ItemList:
+        items = await query_projection(
+            system, PROJECTION, min_position, search_items, user_id, search.strip(), limit, offset
+        )
+        return ItemList(items=items)
+
+    @get("/v1/catalog/items/{type_id:int}", tags=["queries"])
+    async def get_item(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        min_position: MinPosition = None,
+    ) -> Item:
+        item = await query_projection(system, PROJECTION, min_position, find_item, user_id, type_id)
+        if item is None:
+            raise NotFound(f"item {type_id} is not in your catalog", "typeId")
+        return item
+
+    @get("/v1/catalog/items/{type_id:int}/recipes", tags=["queries"])
+    async def get_item_recipes(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        role: Annotated[Literal["producing", "using"], QueryParameter(description="Recipes making it, or using it")] = (
+            "producing"
+        ),
+        min_position: MinPosition = None,
+    ) -> RecipeList:
+        link_role = "product" if role == "producing" else "material"
+        recipes = await query_projection(system, PROJECTION, min_position, recipes_with, user_id, type_id, link_role)
+        return RecipeList(recipes=recipes)
+
+    @get("/v1/catalog/versions", tags=["queries"])
+    async def get_versions(
+        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
+    ) -> VersionList:
+        return VersionList(versions=await query_projection(system, PROJECTION, min_position, catalog_versions, user_id))
+
+    @get("/v1/catalog/bought", tags=["queries"])
+    async def get_bought(
+        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
+    ) -> BoughtList:
+        """The items you buy rather than build."""
+        return BoughtList(type_ids=await query_projection(system, PROJECTION, min_position, bought_items, user_id))
+
+    @get("/v1/production/chains/{type_id:int}", tags=["queries"])
+    async def get_chain(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        format: Annotated[Literal["tree", "flat"], QueryParameter()] = "tree",
+        recipe: Choices = "",
+        min_position: MinPosition = None,
+    ) -> ChainTreeOut | ChainFlatOut:
+        """The complete chain to raw materials: a tree, or the flat production_chains rows. A
+        chain that loops is a 422 naming the loop's items in either format (the flat rows of a
+        looping item are empty, which would read as "needs nothing")."""
+        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        if format == "flat":
+            snapshot.graph.order(type_id)  # raises ChainCycle, as the tree and /materials do
+            rows = await query_projection(system, PROJECTION, min_position, chain_rows, user_id, type_id)
+            return ChainFlatOut.of(type_id, snapshot.names, rows)
+        tree = snapshot.graph.tree(type_id, _pairs(recipe, "recipe"))
+        return ChainTreeOut(
+            type_id=type_id,
+            name=snapshot.names.get(type_id, ""),
+            catalog_version=snapshot.graph.catalog_version,
+            tree=TreeNodeOut.of(tree, snapshot.names),
+        )
+
+    @get("/v1/production/chains/{type_id:int}/materials", tags=["queries"])
+    async def get_materials(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        runs: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+        me: Annotated[int, QueryParameter(description="ME of every step", ge=0, le=10)] = 0,
+        te: Annotated[int, QueryParameter(description="TE of every step", ge=0, le=20)] = 0,
+        step: Annotated[
+            str, QueryParameter(description="Per-step levels: typeId:me[:te],...", max_length=MAX_QUERY_LIST)
+        ] = "",
+        buy: Annotated[
+            str, QueryParameter(description="Items to buy instead of build: typeId,...", max_length=MAX_QUERY_LIST)
+        ] = "",
+        recipe: Choices = "",
+        structure_material_bonus: Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=0.5)] = 0.0,
+        rig_material_bonus: Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=0.5)] = 0.0,
+        structure_time_bonus: Annotated[float, QueryParameter(name="structureTimeBonus", ge=0, le=0.5)] = 0.0,
+        rig_time_bonus: Annotated[float, QueryParameter(name="rigTimeBonus", ge=0, le=0.5)] = 0.0,
+        industry: Annotated[int, QueryParameter(ge=0, le=5, description="Industry skill level")] = 0,
+        advanced_industry: Annotated[int, QueryParameter(name="advancedIndustry", ge=0, le=5)] = 0,
+        reactions: Annotated[int, QueryParameter(ge=0, le=5, description="Reactions skill level")] = 0,
+        science: Annotated[
+            str, QueryParameter(description="Science skill levels: skillTypeId:level,...", max_length=MAX_QUERY_LIST)
+        ] = "",
+        security: Annotated[Literal["high", "low", "null"], QueryParameter()] = "high",
+        min_position: MinPosition = None,
+    ) -> BillOut:
+        """The flattened shopping list for ``runs`` runs: raw materials with ME applied per job,
+        intermediates in whole runs (leftovers reported), and the build steps deepest first."""
+        validate_levels(me, te)
+        facility = Facility(
+            structure_material_bonus=structure_material_bonus,
+            rig_material_bonus=rig_material_bonus,
+            structure_time_bonus=structure_time_bonus,
+            rig_time_bonus=rig_time_bonus,
+            security=Security(security),
+        )
+        science_levels = _pairs(science, "science")
+        if any(not 0 <= level <= 5 for level in science_levels.values()):
+            raise InvalidInput("skill levels are 0 to 5", "science")
+        skills = Skills(
+            industry=industry, advanced_industry=advanced_industry, reactions=reactions, science=science_levels
+        )
+        overrides = {}
+        for item, levels in _pairs(step, "step", arity=(2, 3)).items():
+            step_me, step_te = levels[0], levels[1] if len(levels) > 1 else 0
+            validate_levels(step_me, step_te)
+            overrides[item] = StepSettings(me=step_me, te=step_te, facility=facility, skills=skills)
+        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        bill = snapshot.graph.bill_of_materials(
+            type_id,
+            runs,
+            default=StepSettings(me=me, te=te, facility=facility, skills=skills),
+            overrides=overrides,
+            bought=frozenset(_ids(buy, "buy")),
+            choices=_pairs(recipe, "recipe"),
+        )
+        names = snapshot.names
+        return BillOut(
+            type_id=type_id,
+            name=names.get(type_id, ""),
+            catalog_version=snapshot.graph.catalog_version,
+            runs=runs,
+            materials=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.raw.items())],
+            bought=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.bought.items())],
+            steps=[StepOut.of(s, names) for s in bill.steps],
+        )
+
+    @get("/v1/production/chains/{type_id:int}/direct", tags=["queries"])
+    async def get_direct(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        min_position: MinPosition = None,
+    ) -> DirectOut:
+        """Direct dependencies only (the spec's production_dependencies), for every recipe."""
+        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        rows = await query_projection(system, PROJECTION, min_position, dependency_rows, user_id, type_id)
+        return DirectOut.of(type_id, snapshot.names, rows)

@@ -1,0 +1,72 @@
+"""Public service routes: whether the service is up, and its version."""
+
+from __future__ import annotations
+
+from importlib.metadata import version as package_version
+
+import anyio.to_thread
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.response import Response
+
+from application.system import Manufactory
+from interfaces.http.context import (
+    caller_is_admin,
+)
+from interfaces.http.errors import DATABASE_RETRY_AFTER_SEC
+from interfaces.http.health.schemas import Health, HealthSummary, ProjectionHealth, VersionOut
+
+VERSION = VersionOut(name="manufactory", version=package_version("manufactory"))
+
+
+async def _health_for(request: Request, body: Health, status_code: int) -> Response[Health | HealthSummary]:
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SEC)} if status_code == 503 else None
+    if await caller_is_admin(request):
+        return Response(body, status_code=status_code, headers=headers)
+    return Response(HealthSummary(status=body.status), status_code=status_code, headers=headers)
+
+
+class HealthQueries(Controller):
+    @get(
+        "/health",
+        exclude_from_auth=True,
+        responses={503: ResponseSpec(data_container=HealthSummary, description="The database is unreachable")},
+    )
+    async def health(self, request: Request, system: NamedDependency[Manufactory]) -> Response[Health | HealthSummary]:
+        """Whether the service and its database are up: ``{status}`` for anyone; with an admin's
+        token also the database error and each projection's position, lag, dead letters and last
+        error, which can hold other users' data (``manufactory projections status`` shows them
+        too); ``degraded`` names the projections with dead letters or a last error."""
+        try:
+            statuses = await anyio.to_thread.run_sync(system.projections.status)
+        except Exception as error:  # the answer *is* the error
+            body = Health(
+                status="unavailable", database=f"{type(error).__name__}: {error}"[:500], head=0, projections=[]
+            )
+            return await _health_for(request, body, 503)
+        projections = [
+            ProjectionHealth(
+                name=s.name,
+                generation=s.generation,
+                position=s.position,
+                lag=s.lag,
+                last_error=s.last_error,
+                dead_letters=s.dead_letters,
+            )
+            for s in statuses
+        ]
+        degraded = [s.name for s in statuses if s.dead_letters or s.last_error]
+        head = statuses[0].head if statuses else 0
+        body = Health(
+            status="degraded" if degraded else "ok",
+            database="ok",
+            head=head,
+            projections=projections,
+            degraded=degraded,
+        )
+        return await _health_for(request, body, 200)
+
+    @get("/v1/version", exclude_from_auth=True)
+    async def version(self) -> VersionOut:
+        return VERSION

@@ -1,0 +1,39 @@
+"""Bodies of the service routes."""
+
+from __future__ import annotations
+
+import msgspec
+
+from interfaces.http.bodies import Response
+
+
+class ProjectionHealth(Response):
+    name: str
+    generation: int
+    position: int
+    lag: int
+    last_error: str | None = None
+    dead_letters: int = 0  # events set aside (``manufactory projections status`` lists them)
+
+
+class HealthSummary(Response):
+    """What anyone may know: ok, or unavailable."""
+
+    status: str
+
+
+class Health(Response):
+    """The whole picture, for an admin's token. ``status``: ``ok``; ``degraded`` (still a 200)
+    when a projection has dead letters or a last error, named in ``degraded``; ``unavailable``
+    (503) when the database is not."""
+
+    status: str
+    database: str
+    head: int
+    projections: list[ProjectionHealth]
+    degraded: list[str] = msgspec.field(default_factory=list)
+
+
+class VersionOut(Response):
+    name: str
+    version: str

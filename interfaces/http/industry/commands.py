@@ -1,0 +1,368 @@
+"""Command routes of production plans, plan runs, the job queue and characters.
+
+Each answers with what changed (straight from the aggregates, so a client need not wait for
+the read models) and the log ``position`` to pass as ``minPosition`` to a later query."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, delete, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
+
+from application.command_runner import CommandResult
+from application.jobs import JobService
+from application.plans import GeneratedRun, PlanService
+from application.system import Manufactory
+from domain.errors import RuleViolation
+from domain.events import CommandMeta
+from domain.industry.characters import Character
+from domain.industry.jobs import Job
+from domain.industry.plan import Plan, Source
+from domain.limits import INT32_MAX, INT64_MAX
+from interfaces.http.context import COMMAND_DEPENDENCIES
+from interfaces.http.industry.schemas import (
+    AddStep,
+    AssignCharacter,
+    CharacterOut,
+    CharactersChanged,
+    CompleteJob,
+    CreateJob,
+    CreatePlan,
+    Generate,
+    GeneratedOut,
+    JobChanged,
+    PatchPlan,
+    PlanChanged,
+    PlanOut,
+    RegisterCharacter,
+    RunCancelled,
+    RunDeleted,
+    SetSource,
+    StartJob,
+    StepAdded,
+    SyncJobs,
+    SyncOut,
+    UpdateStep,
+    job_view,
+    new_run_view,
+    steps_out,
+)
+
+PlanIdPath = Annotated[UUID, PathParameter(description="The plan's id")]
+
+
+StepIdPath = Annotated[int, PathParameter(description="A step's id within its plan", ge=1, le=INT32_MAX)]
+
+
+CharacterIdPath = Annotated[int, PathParameter(description="The game's character id", ge=1, le=INT64_MAX)]
+
+
+RunIdPath = Annotated[UUID, PathParameter(description="The plan run's id")]
+
+
+JobIdPath = Annotated[UUID, PathParameter(description="The job's id")]
+
+
+def plan_out(system: Manufactory, plan: Plan) -> PlanOut:
+    snapshot = system.catalog_graphs.snapshot(plan.owner_id)
+    state = plan.state()
+    return PlanOut(
+        id=plan.id,
+        user_id=plan.owner_id,
+        name=plan.name,
+        product_type_id=plan.product_type_id,
+        product_name=snapshot.names.get(plan.product_type_id),
+        step_count=len(plan.steps),
+        transport=plan.transport,
+        version=plan.version,
+        last_generated_at=plan.last_generated_at,
+        created_at=plan.created_on,
+        updated_at=plan.modified_on,
+        steps=steps_out(list(state.steps), snapshot.graph, snapshot.names),
+    )
+
+
+def _plan_changed(system: Manufactory, result: CommandResult[Plan]) -> PlanChanged:
+    return PlanChanged(
+        plan=plan_out(system, result.aggregate),
+        aggregate_id=result.aggregate.id,
+        version=result.aggregate.version,
+        position=result.position,
+        changed=result.changed,
+    )
+
+
+def _names(system: Manufactory, owner: UUID) -> dict[int, str]:
+    """Item names for answers; a user without a catalog simply gets none."""
+    try:
+        return system.catalog_graphs.snapshot(owner).names
+    except RuleViolation:
+        return {}
+
+
+def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
+    return JobChanged(
+        job=job_view(result.aggregate, _names(system, result.aggregate.owner_id)),
+        aggregate_id=result.aggregate.id,
+        version=result.aggregate.version,
+        position=result.position,
+        changed=result.changed,
+    )
+
+
+def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -> GeneratedOut:
+    """The spec's answer: ``{run, created, skipped, transportJobs}`` (and leftovers)."""
+    names = _names(system, generated.run.owner_id)
+    return GeneratedOut(
+        run=new_run_view(generated.run, generated.plan, names),
+        created=[job_view(job, names) for job in generated.jobs],
+        skipped=list(generated.generation.skipped),
+        transport_jobs=list(generated.transports),
+        leftovers=list(generated.generation.leftovers),
+        pricing=generated.pricing,
+        position=position,
+    )
+
+
+def _characters_changed(result: CommandResult[Any]) -> CharactersChanged:
+    return CharactersChanged(
+        characters=[CharacterOut.of(c) for c in result.aggregate.state()],
+        version=result.aggregate.version,
+        position=result.position,
+        changed=result.changed,
+    )
+
+
+class IndustryCommands(Controller):
+    dependencies = COMMAND_DEPENDENCIES
+
+    @post("/v1/industry/plans", tags=["commands"], status_code=201, sync_to_thread=True)
+    def create_plan(
+        self, system: NamedDependency[Manufactory], data: JSONBody[CreatePlan], meta: NamedDependency[CommandMeta]
+    ) -> PlanChanged:
+        """A plan for a product; its steps are proposed from your catalog's chain, everything
+        made down to raw materials. Edit them afterwards."""
+        result = system.plans.create(data.name, data.product_type_id, data.defaults.setup(), data.transport, meta)
+        return _plan_changed(system, result)
+
+    @patch("/v1/industry/plans/{plan_id:uuid}", tags=["commands"], sync_to_thread=True)
+    def patch_plan(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        data: JSONBody[PatchPlan],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> PlanChanged:
+        """Rename the plan and/or change its transport settings (``null`` removes them)."""
+
+        result = system.plans.patch(plan_id, meta, expected, name=data.name, transport=data.transport)
+        return _plan_changed(system, result)
+
+    @delete("/v1/industry/plans/{plan_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True)
+    def delete_plan(
+        self,
+        plans: NamedDependency[PlanService],
+        plan_id: PlanIdPath,
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> RunDeleted:
+        """Delete the plan and its runs; the runs' jobs stay in the queue, unlinked."""
+        result = plans.delete(plan_id, meta, expected)
+        return RunDeleted(status="deleted", position=result.position)
+
+    @post("/v1/industry/plans/{plan_id:uuid}/steps", tags=["commands"], status_code=201, sync_to_thread=True)
+    def add_step(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        data: JSONBody[AddStep],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> StepAdded:
+        """Make one input of a step with a new step (with the parent's settings unless given)."""
+        plans = system.plans
+        changes = data.settings.changes() if data.settings else {}
+        result, step = plans.add_step(
+            plan_id, data.parent_step_id, data.product_type_id, data.blueprint_type_id, changes, meta, expected
+        )
+        changed = _plan_changed(system, result)
+        return StepAdded(**msgspec.structs.asdict(changed), step_id=step.step_id)
+
+    @patch("/v1/industry/plans/{plan_id:uuid}/steps/{step_id:int}", tags=["commands"], sync_to_thread=True)
+    def update_step(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        step_id: StepIdPath,
+        data: JSONBody[UpdateStep],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> PlanChanged:
+        """Change a step's recipe (``blueprintTypeId``), ME/TE, station, facility or tax."""
+        changes = data.changes()
+        return _plan_changed(system, system.plans.update_step(plan_id, step_id, changes, meta, expected))
+
+    @delete(
+        "/v1/industry/plans/{plan_id:uuid}/steps/{step_id:int}", tags=["commands"], status_code=200, sync_to_thread=True
+    )
+    def remove_step(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        step_id: StepIdPath,
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> PlanChanged:
+        """Remove a step and everything below it: its parent buys that material instead."""
+        return _plan_changed(system, system.plans.remove_step(plan_id, step_id, meta, expected))
+
+    @put(
+        "/v1/industry/plans/{plan_id:uuid}/steps/{step_id:int}/materials/{type_id:int}",
+        tags=["commands"],
+        sync_to_thread=True,
+    )
+    def set_source(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        step_id: StepIdPath,
+        type_id: Annotated[int, PathParameter(description="An input material of the step", ge=1, le=INT64_MAX)],
+        data: JSONBody[SetSource],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> PlanChanged:
+        """Make a material (the catalog's chain below it is proposed) or buy it (its steps go)."""
+        result = system.plans.set_source(plan_id, step_id, type_id, Source(data.source), meta, expected)
+        return _plan_changed(system, result)
+
+    @post("/v1/industry/plans/{plan_id:uuid}/generate", tags=["commands"], status_code=201, sync_to_thread=True)
+    def generate_run(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        data: JSONBody[Generate],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> GeneratedOut:
+        """Record a plan run for ``quantity`` units of the product and queue its jobs (and hauls,
+        when steps span stations and the plan has transport settings): all or nothing."""
+        generated = system.plans.generate(
+            plan_id,
+            data.quantity,
+            meta,
+            parallelism=data.parallelism,
+            expected_version=expected,
+            region_id=data.region_id,
+        )
+        return generated_out(system, *generated)
+
+    @delete(
+        "/v1/industry/plans/{plan_id:uuid}/runs/{run_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True
+    )
+    def delete_run(
+        self,
+        plans: NamedDependency[PlanService],
+        plan_id: PlanIdPath,
+        run_id: RunIdPath,
+        meta: NamedDependency[CommandMeta],
+    ) -> RunDeleted:
+        """Delete a run; its jobs survive without the link."""
+        return RunDeleted(status="deleted", position=plans.delete_run(plan_id, run_id, meta))
+
+    @post("/v1/industry/plans/runs/{run_id:uuid}/cancel", tags=["commands"], status_code=200, sync_to_thread=True)
+    def cancel_run(
+        self, plans: NamedDependency[PlanService], run_id: RunIdPath, meta: NamedDependency[CommandMeta]
+    ) -> RunCancelled:
+        """Cancel every planned job of the run at once; active and completed jobs are untouched."""
+        cancelled, position = plans.cancel_run(run_id, meta)
+        return RunCancelled(status="cancelled", jobs_cancelled=cancelled.jobs_cancelled, position=position)
+
+    @post("/v1/industry/jobs", tags=["commands"], status_code=201, sync_to_thread=True)
+    def create_job(
+        self, system: NamedDependency[Manufactory], data: JSONBody[CreateJob], meta: NamedDependency[CommandMeta]
+    ) -> JobChanged:
+        """Queue a job by hand (not every job comes from a plan)."""
+        return _job_changed(system, system.jobs.create(data.spec(), meta))
+
+    @post("/v1/industry/jobs/{job_id:uuid}/start", tags=["commands"], status_code=200, sync_to_thread=True)
+    def start_job(
+        self,
+        system: NamedDependency[Manufactory],
+        job_id: JobIdPath,
+        data: JSONBody[StartJob],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> JobChanged:
+        """A planned job is running in the game (with its game job id and/or character)."""
+        result = system.jobs.start(job_id, data.esi_job_id, data.character_id, data.started_at, meta, expected)
+        return _job_changed(system, result)
+
+    @post("/v1/industry/jobs/{job_id:uuid}/complete", tags=["commands"], status_code=200, sync_to_thread=True)
+    def complete_job(
+        self,
+        system: NamedDependency[Manufactory],
+        job_id: JobIdPath,
+        data: JSONBody[CompleteJob],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> JobChanged:
+        """An active job was delivered."""
+        return _job_changed(system, system.jobs.complete(job_id, data.actual_revenue, meta, expected))
+
+    @post("/v1/industry/jobs/{job_id:uuid}/cancel", tags=["commands"], status_code=200, sync_to_thread=True)
+    def cancel_job(
+        self,
+        system: NamedDependency[Manufactory],
+        job_id: JobIdPath,
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> JobChanged:
+        """Cancel a planned or active job."""
+        return _job_changed(system, system.jobs.cancel(job_id, meta, expected))
+
+    @put("/v1/industry/jobs/{job_id:uuid}/character", tags=["commands"], sync_to_thread=True)
+    def assign_job(
+        self,
+        system: NamedDependency[Manufactory],
+        job_id: JobIdPath,
+        data: JSONBody[AssignCharacter],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> JobChanged:
+        """Say which character will run a planned job (``null``: anyone)."""
+        return _job_changed(system, system.jobs.assign(job_id, data.character_id, meta, expected))
+
+    @post("/v1/industry/jobs/sync", tags=["commands"], status_code=200, sync_to_thread=True)
+    def sync_jobs(
+        self, jobs: NamedDependency[JobService], data: JSONBody[SyncJobs], meta: NamedDependency[CommandMeta]
+    ) -> SyncOut:
+        """Match a character's in-game jobs (ESI's list, as is) to the queue: fitting planned
+        jobs become active, delivered ones completed. Sending the same list again changes nothing."""
+        result, position = jobs.sync(data.character_id, data.jobs, meta)
+        return SyncOut(**msgspec.structs.asdict(result), position=position)
+
+    @put("/v1/industry/characters/{character_id:int}", tags=["commands"], sync_to_thread=True)
+    def register_character(
+        self,
+        jobs: NamedDependency[JobService],
+        character_id: CharacterIdPath,
+        data: JSONBody[RegisterCharacter],
+        meta: NamedDependency[CommandMeta],
+    ) -> CharactersChanged:
+        """Add or update a character; its skills give its job slots."""
+        character = Character(character_id=character_id, name=data.name, skills=data.skills)
+        return _characters_changed(jobs.register_character(character, meta))
+
+    @delete("/v1/industry/characters/{character_id:int}", tags=["commands"], status_code=200, sync_to_thread=True)
+    def remove_character(
+        self,
+        jobs: NamedDependency[JobService],
+        character_id: CharacterIdPath,
+        meta: NamedDependency[CommandMeta],
+    ) -> CharactersChanged:
+        return _characters_changed(jobs.remove_character(character_id, meta))

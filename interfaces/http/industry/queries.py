@@ -1,0 +1,213 @@
+"""Query routes of plans, plan runs, the job queue and characters (the industry read model).
+
+A plan as of an older version is the one exception: it is replayed from the plan's events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+import anyio.to_thread
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from application.system import Manufactory
+from domain.catalog.chains import CatalogSnapshot
+from domain.errors import NotFound
+from domain.limits import INT32_MAX, INT64_MAX
+from interfaces.http.catalog.queries import TypeIdPath, user_catalog
+from interfaces.http.context import MinPosition, query_projection
+from interfaces.http.industry.commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
+from interfaces.http.industry.schemas import CharacterOut, PendingOutput, PlanOut, RunDetailOut, steps_out
+from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
+from projections.cache import ReadCache
+from projections.industry import (
+    JobView,
+    PlanSummary,
+    RunView,
+    find_job,
+    find_plan,
+    find_run,
+    list_characters,
+    list_jobs,
+    list_plans,
+    list_runs,
+    pending_output,
+)
+
+PROJECTION = "industry"
+
+
+def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
+    plan = system.plans.load(plan_id, user_id, version)
+    if plan.version < version:
+        raise NotFound(f"the plan has no version {version} (it is at {plan.version})", "version")
+    return plan_out(system, plan)
+
+
+class IndustryQueries(Controller):
+    @get("/v1/industry/plans", tags=["queries"])
+    async def get_plans(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[PlanSummary]:
+        """Your plans by name, a page at a time."""
+        return await query_projection(system, PROJECTION, min_position, list_plans, user_id, None, limit, offset)
+
+    @get("/v1/industry/plans/by-product/{type_id:int}", tags=["queries"])
+    async def get_plans_by_product(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[PlanSummary]:
+        """Plans that produce this type (the stockpile plan selector)."""
+        return await query_projection(system, PROJECTION, min_position, list_plans, user_id, type_id, limit, offset)
+
+    @get("/v1/industry/plans/{plan_id:uuid}", tags=["queries"])
+    async def get_plan(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        version: Annotated[
+            int | None, QueryParameter(ge=1, le=INT32_MAX, description="The plan as of this version")
+        ] = None,
+        min_position: MinPosition = None,
+    ) -> PlanOut:
+        """The plan with its step tree, each step's materials marked make or buy."""
+        if version is not None:
+            return await anyio.to_thread.run_sync(_plan_as_of, system, user_id, plan_id, version)
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
+        if found is None:
+            raise NotFound("plan not found", "planId")
+        snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+        summary = found.plan
+        return PlanOut(
+            **{name: getattr(summary, name) for name in summary.__struct_fields__},
+            steps=steps_out(found.steps, snapshot.graph, snapshot.names),
+        )
+
+    @get("/v1/industry/plans/{plan_id:uuid}/runs", tags=["queries"])
+    async def get_plan_runs(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[RunView]:
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
+        if found is None:
+            raise NotFound("plan not found", "planId")
+        return await query_projection(system, PROJECTION, None, list_runs, user_id, plan_id, limit, offset)
+
+    @get("/v1/industry/plans/runs", tags=["queries"])
+    async def get_all_runs(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[RunView]:
+        """Every run of every plan, newest first, with derived status and job summary."""
+        return await query_projection(system, PROJECTION, min_position, list_runs, user_id, None, limit, offset)
+
+    @get("/v1/industry/plans/{plan_id:uuid}/runs/{run_id:uuid}", tags=["queries"])
+    async def get_run(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        run_id: RunIdPath,
+        min_position: MinPosition = None,
+    ) -> RunDetailOut:
+        found = await query_projection(system, PROJECTION, min_position, find_run, user_id, plan_id, run_id)
+        if found is None:
+            raise NotFound("plan run not found", "runId")
+        run = found.run
+        return RunDetailOut(
+            **{name: getattr(run, name) for name in run.__struct_fields__},
+            jobs=found.jobs,
+            transport_jobs=found.transport_jobs,
+            skipped=found.skipped,
+            leftovers=found.leftovers,
+        )
+
+    @get("/v1/industry/plans/{plan_id:uuid}/pending-output", tags=["queries"])
+    async def get_pending_output(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        min_position: MinPosition = None,
+    ) -> PendingOutput:
+        """Units of the plan's product your planned and active jobs will still deliver, at any
+        station: every such job counts, whether this plan's runs queued it, a deleted run left it
+        or you created it by hand (what auto-production subtracts before building more)."""
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
+        if found is None:
+            raise NotFound("plan not found", "planId")
+        product = found.plan.product_type_id
+        pending = await query_projection(system, PROJECTION, None, pending_output, user_id, [product])
+        return PendingOutput(plan_id=plan_id, product_type_id=product, pending_output=sum(p.units for p in pending))
+
+    @get("/v1/industry/jobs", tags=["queries"])
+    async def get_jobs(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
+        character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)] = None,
+        limit: Limit = MAX_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[JobView]:
+        """The job queue, deepest dependencies first, a page at a time."""
+        return await query_projection(
+            system,
+            PROJECTION,
+            min_position,
+            list_jobs,
+            user_id,
+            status=status,
+            character_id=character_id,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/v1/industry/jobs/{job_id:uuid}", tags=["queries"])
+    async def get_job(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        job_id: JobIdPath,
+        min_position: MinPosition = None,
+    ) -> JobView:
+        found = await query_projection(system, PROJECTION, min_position, find_job, user_id, job_id)
+        if found is None:
+            raise NotFound("job not found", "jobId")
+        return found
+
+    @get("/v1/industry/characters", tags=["queries"])
+    async def get_characters(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[CharacterOut]:
+        characters = await query_projection(system, PROJECTION, min_position, list_characters, user_id, limit, offset)
+        return [CharacterOut.of(character) for character in characters]

@@ -1,0 +1,347 @@
+"""Request and response bodies of plans, plan runs, jobs and characters (the spec's fields)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from domain.catalog.chains import ProductionGraph
+from domain.catalog.industry import Facility
+from domain.catalog.model import ActivityKind
+from domain.industry.characters import Character, CharacterSkills
+from domain.industry.game_sync import GameJob
+from domain.industry.generation import Leftover, SkippedItem
+from domain.industry.jobs import Job, JobSpec
+from domain.industry.plan import Plan, PlanStep, StepSetup, TransportSettings, step_tree_order
+from domain.industry.pricing import RunPricing
+from domain.industry.runs import PlanRun, RunTransport
+from domain.limits import (
+    MAX_SMALL_LIST,
+    Count,
+    Fraction,
+    GameId,
+    Note,
+    PositiveCount,
+    Quantity,
+    Seconds,
+    SignedAmount,
+    text,
+)
+from interfaces.http.bodies import Request, Response
+from projections.industry import JobSummary, JobView, PlanSummary, RunView
+
+PlanName = Annotated[str, text(200)]
+
+
+CharacterName = Annotated[str, text(100)]
+
+
+MAX_GAME_JOBS = 10 * MAX_SMALL_LIST
+
+
+class StepSetupIn(Request):
+    me_level: Count | UnsetType = UNSET
+    te_level: Count | UnsetType = UNSET
+    station_id: GameId | None | UnsetType = UNSET
+    facility: Facility | UnsetType = UNSET
+    facility_tax: Fraction | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return {name: value for name, value in msgspec.structs.asdict(self).items() if value is not UNSET}
+
+    def setup(self) -> StepSetup:
+        return StepSetup(**self.changes())
+
+
+class CreatePlan(Request):
+    name: PlanName
+    product_type_id: GameId
+    # every proposed step's settings (ME 10 / TE 20 unless said)
+    defaults: StepSetupIn = msgspec.field(default_factory=StepSetupIn)
+    transport: TransportSettings | None = None
+
+
+class PatchPlan(Request):
+    name: PlanName | UnsetType = UNSET
+    transport: TransportSettings | None | UnsetType = UNSET  # null removes the transport settings
+
+
+class AddStep(Request):
+    parent_step_id: PositiveCount
+    product_type_id: GameId
+    blueprint_type_id: GameId | None = None
+    settings: StepSetupIn | None = None  # the parent's settings unless given
+
+
+class UpdateStep(StepSetupIn):
+    blueprint_type_id: GameId | UnsetType = UNSET
+
+
+class SetSource(Request):
+    source: Literal["make", "buy"]
+
+
+class Generate(Request):
+    quantity: Annotated[Quantity, msgspec.Meta(description="Units of the plan's product: a positive whole number")]
+    parallelism: Count = 0  # character slots to use at once (0 = every slot)
+    region_id: GameId | None = None  # price the jobs and hauls with your market data of this region
+
+
+class CreateJob(Request, kw_only=True):
+    character_id: GameId | None = None
+    product_type_id: GameId
+    blueprint_type_id: GameId
+    activity: ActivityKind = ActivityKind.MANUFACTURING
+    runs: Count
+    me_level: Count = 0
+    te_level: Count = 0
+    facility_tax: Fraction = 0.0
+    station_id: GameId | None = None
+    expected_output: Quantity = 0
+    duration_seconds: Seconds | None = None
+    total_cost: SignedAmount | None = None
+    expected_revenue: SignedAmount | None = None
+    notes: Note = ""
+
+    def spec(self) -> JobSpec:
+        return msgspec.convert(msgspec.to_builtins(self), JobSpec)
+
+
+class StartJob(Request):
+    esi_job_id: GameId | None = None
+    character_id: GameId | None = None
+    started_at: datetime | None = None
+
+
+class CompleteJob(Request):
+    actual_revenue: SignedAmount | None = None
+
+
+class AssignCharacter(Request):
+    character_id: GameId | None
+
+
+class SyncJobs(Request):
+    character_id: GameId
+    jobs: Annotated[list[GameJob], msgspec.Meta(max_length=MAX_GAME_JOBS)]  # ESI's job objects, as reported
+
+
+class RegisterCharacter(Request):
+    name: CharacterName
+    skills: CharacterSkills = CharacterSkills()
+
+
+class StepMaterial(Response):
+    type_id: int
+    name: str | None
+    quantity: int  # per run, before ME
+    source: Literal["make", "buy"]
+    step_id: int | None  # the child step that makes it
+
+
+class StepOut(Response):
+    step_id: int
+    parent_step_id: int | None
+    product_type_id: int
+    product_name: str | None
+    blueprint_type_id: int
+    activity: ActivityKind
+    me_level: int
+    te_level: int
+    station_id: int | None
+    facility: Facility
+    facility_tax: float
+    depth: int
+    materials: list[StepMaterial]
+
+
+class PlanOut(PlanSummary, frozen=True):
+    steps: list[StepOut]
+
+
+def steps_out(steps: list[PlanStep], graph: ProductionGraph | None, names: dict[int, str]) -> list[StepOut]:
+    """Steps depth first, each with its recipe's materials and whether each is made or bought."""
+    made = {(s.parent_step_id, s.product_type_id): s.step_id for s in steps}
+    out = []
+    for step, depth in step_tree_order(steps):
+        build = (
+            next((b for b in graph.alternatives(step.product_type_id) if b.recipe_id == step.blueprint_type_id), None)
+            if graph is not None
+            else None
+        )
+        materials = [
+            StepMaterial(
+                type_id=m.type_id,
+                name=names.get(m.type_id),
+                quantity=m.quantity,
+                source="make" if (step.step_id, m.type_id) in made else "buy",
+                step_id=made.get((step.step_id, m.type_id)),
+            )
+            for m in (build.materials if build else ())
+        ]
+        out.append(
+            StepOut(
+                step_id=step.step_id,
+                parent_step_id=step.parent_step_id,
+                product_type_id=step.product_type_id,
+                product_name=names.get(step.product_type_id),
+                blueprint_type_id=step.blueprint_type_id,
+                activity=step.activity,
+                me_level=step.me_level,
+                te_level=step.te_level,
+                station_id=step.station_id,
+                facility=step.facility,
+                facility_tax=step.facility_tax,
+                depth=depth,
+                materials=materials,
+            )
+        )
+    return out
+
+
+class PlanChanged(Response):
+    plan: PlanOut
+    aggregate_id: UUID
+    version: int
+    position: int
+    changed: bool
+
+
+class StepAdded(PlanChanged):
+    step_id: int
+
+
+class GeneratedOut(Response):
+    run: RunView
+    created: list[JobView]
+    skipped: list[SkippedItem]
+    transport_jobs: list[RunTransport]
+    leftovers: list[Leftover]
+    pricing: RunPricing | None
+    position: int
+
+
+class RunDetailOut(RunView, frozen=True):
+    jobs: list[JobView]
+    transport_jobs: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]
+    leftovers: list[dict[str, Any]]
+
+
+class RunDeleted(Response):
+    status: Literal["deleted"]
+    position: int
+
+
+class RunCancelled(Response):
+    status: Literal["cancelled"]
+    jobs_cancelled: int
+    position: int
+
+
+class PendingOutput(Response):
+    plan_id: UUID
+    product_type_id: int
+    pending_output: int
+
+
+class JobChanged(Response):
+    job: JobView
+    aggregate_id: UUID
+    version: int
+    position: int
+    changed: bool
+
+
+class SyncOut(Response):
+    started: list[UUID]
+    completed: list[UUID]
+    cancelled: list[UUID]
+    unmatched: list[int]
+    position: int
+
+
+class CharacterOut(Response):
+    character_id: int
+    name: str
+    skills: CharacterSkills
+    manufacturing_slots: int
+    reaction_slots: int
+    science_slots: int
+
+    @classmethod
+    def of(cls, character: Character) -> CharacterOut:
+        return cls(
+            character_id=character.character_id,
+            name=character.name,
+            skills=character.skills,
+            manufacturing_slots=character.slots(ActivityKind.MANUFACTURING),
+            reaction_slots=character.slots(ActivityKind.REACTION),
+            science_slots=character.slots(ActivityKind.INVENTION),
+        )
+
+
+class CharactersChanged(Response):
+    characters: list[CharacterOut]
+    version: int
+    position: int
+    changed: bool
+
+
+def job_view(job: Job, names: dict[int, str], plan_run_id: UUID | None = None) -> JobView:
+    """A job as the queue shows it, straight from the aggregate (before the projection has it)."""
+    spec = job.spec
+    return JobView(
+        id=job.id,
+        user_id=job.owner_id,
+        character_id=job.character_id,
+        product_type_id=spec.product_type_id,
+        product_name=names.get(spec.product_type_id),
+        blueprint_type_id=spec.blueprint_type_id,
+        activity=spec.activity.value,
+        runs=spec.runs,
+        me_level=spec.me_level,
+        te_level=spec.te_level,
+        facility_tax=spec.facility_tax,
+        station_id=spec.station_id,
+        expected_output=spec.expected_output,
+        estimated_duration=spec.duration_seconds,
+        materials=msgspec.to_builtins(spec.materials),
+        total_cost=spec.total_cost,
+        expected_revenue=spec.expected_revenue,
+        actual_revenue=job.actual_revenue,
+        notes=spec.notes,
+        status=job.status.value,
+        esi_job_id=job.esi_job_id,
+        plan_run_id=job.plan_run_id if plan_run_id is None else plan_run_id,
+        plan_step_id=spec.plan_step_id,
+        sort_order=spec.sort_order,
+        version=job.version,
+        created_at=job.created_on,
+        started_at=job.started_at,
+        completed_at=job.completed_at,
+        updated_at=job.modified_on,
+    )
+
+
+def new_run_view(run: PlanRun, plan: Plan, names: dict[int, str]) -> RunView:
+    """A run just generated: all its jobs are planned, so it is pending (the spec's table)."""
+    jobs = len(run.job_ids)
+    return RunView(
+        id=run.id,
+        plan_id=plan.id,
+        user_id=run.owner_id,
+        quantity=run.quantity,
+        parallelism=run.parallelism,
+        created_at=run.created_on,
+        plan_name=plan.name,
+        product_type_id=plan.product_type_id,
+        product_name=names.get(plan.product_type_id),
+        status="pending",
+        job_summary=JobSummary(total=jobs, planned=jobs, active=0, completed=0, cancelled=0),
+        reason=msgspec.to_builtins(run.reason) if run.reason else None,
+    )

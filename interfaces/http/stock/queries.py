@@ -1,0 +1,100 @@
+"""Query routes of assets, stockpile markers, buy lists and what can be built."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from application.system import Manufactory
+from domain.catalog.chains import CatalogSnapshot
+from domain.catalog.industry import validate_levels
+from domain.errors import RuleViolation
+from domain.limits import INT64_MAX
+from domain.stock.assets import Holding
+from domain.stock.buildable import buildable, coverage
+from interfaces.http.catalog.queries import user_catalog
+from interfaces.http.context import MinPosition, query_projection
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
+from interfaces.http.stock.schemas import BuildableOut
+from projections.cache import ReadCache
+from projections.stockpiles import Deficit, MarkerView, buy_list, held_by_type, holdings, list_markers
+
+PROJECTION = "stockpiles"
+
+
+LocationQuery = Annotated[
+    int | None, QueryParameter(name="locationId", ge=1, le=INT64_MAX, description="One location only")
+]
+
+
+class StockQueries(Controller):
+    @get("/v1/assets", tags=["queries"])
+    async def get_assets(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        location_id: LocationQuery = None,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[Holding]:
+        return await query_projection(system, PROJECTION, min_position, holdings, user_id, location_id, limit, offset)
+
+    @get("/v1/stockpiles", tags=["queries"])
+    async def get_stockpiles(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[MarkerView]:
+        """Markers with their current quantity, deficit, linked plan and auto-production status."""
+        return await query_projection(system, PROJECTION, min_position, list_markers, user_id, limit, offset)
+
+    @get("/v1/stockpiles/deficits", tags=["queries"])
+    async def get_deficits(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        location_id: LocationQuery = None,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[Deficit]:
+        """The buy list: deficits of markers that auto-production does not cover."""
+        return await query_projection(system, PROJECTION, min_position, buy_list, user_id, location_id, limit, offset)
+
+    @get("/v1/production/workflow/buildable", tags=["queries"])
+    async def get_buildable(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        location_id: LocationQuery = None,
+        type_id: Annotated[
+            int | None, QueryParameter(name="typeId", ge=1, le=INT64_MAX, description="A product to cover")
+        ] = None,
+        me: Annotated[int, QueryParameter(ge=0, le=10)] = 0,
+        min_position: MinPosition = None,
+    ) -> BuildableOut:
+        """Which recipes the held materials can run now (and how many runs), and for ``typeId``
+        how many units the held raw materials cover through its whole chain, and what is
+        missing for one more."""
+        validate_levels(me, 0)
+        held = await query_projection(system, PROJECTION, min_position, held_by_type, user_id, location_id)
+        snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+        product = None
+        if type_id is not None:
+            if snapshot.graph.step(type_id) is None:
+                raise RuleViolation(f"no recipe in your catalog builds type {type_id}", "typeId")
+            product = coverage(snapshot.graph, type_id, held, me)  # type: ignore[arg-type]
+        return BuildableOut(
+            location_id=location_id,
+            recipes=buildable(snapshot.graph, held, me),
+            product=product,  # type: ignore[arg-type]
+        )
