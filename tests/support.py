@@ -120,14 +120,30 @@ def projections_running(cwd: Path, database_url: str) -> Iterator[subprocess.Pop
 
 
 @contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """A brand-new PostgreSQL database (its URL), dropped afterwards.
-    Raises psycopg.OperationalError when the server cannot be reached."""
+def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
+    """A brand-new PostgreSQL database (its URL), dropped afterwards; a copy of ``template``
+    when one is named. Raises psycopg.OperationalError when the server cannot be reached."""
     name = f"mf_test_{uuid.uuid4().hex[:16]}"
+    create = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        for attempt in range(50):
+            try:
+                admin.execute(create)
+                break
+            except psycopg.errors.ObjectInUse:  # the template's last connection is still closing
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
     try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+        yield database_url(name)
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_url(name: str) -> str:
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def database_name(url: str) -> str:
+    return url.rsplit("/", 1)[1]
