@@ -32,7 +32,7 @@ from domain.industry.plan import RecentlyTriggered
 from domain.industry.runs import RunReason
 from domain.stock.auto_production import Trigger, triggers
 from domain.work_limits import WorkLimitExceeded
-from projections.industry import pending_output
+from projections.industry.jobs import pending_output
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
 

@@ -46,7 +46,7 @@ from projections.economics import (
     stored_row,
     stored_rows,
 )
-from projections.industry import find_plan
+from projections.industry.plans import find_plan
 from projections.market import RegionMarket, RegionView, list_regions, region_market
 from projections.signal import PositionSignal
 

@@ -21,7 +21,7 @@ from domain.industry.game_sync import Action, GameJob, QueuedJob, plan_sync
 from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus, game_job_link_id
 from domain.stock.assets import assets_id
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
-from projections.industry import JobView, list_jobs
+from projections.industry.jobs import JobView, list_jobs
 from projections.runtime import ProjectionRuntime
 
 

@@ -25,7 +25,7 @@ pass).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -66,9 +66,9 @@ from domain.industry.plan import (
     PlanStepUpdated,
 )
 from projections.catalog import CATALOG_ITEMS
-from projections.industry import PLANS as INDUSTRY_PLANS
-from projections.readmodel import ReadModelTable, insert_rows
-from projections.runtime import Projection
+from projections.industry.plans import PLANS as INDUSTRY_PLANS
+from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
+from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
 EVERY_REGION = 0
@@ -152,42 +152,48 @@ Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose da
 class EconomicsProjection(Projection):
     name = "economics"
     tables = (ECONOMICS, PENDING, PLANS, REGIONS)
-    topics = (
+
+    @handles(PlanCreated)
+    def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
+        plan = {
+            "plan_id": event.originator_id,
+            "owner_id": event.meta.user_id,
+            "product_type_id": event.product_type_id,
+        }
+        writer.insert("economics_plans", plan)
+        self._mark_stale(writer, event)
+
+    @handles(PlanDeleted)
+    def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
+        self._mark_stale(writer, event)  # the plan's product first
+        plans = writer.tables["economics_plans"]
+        writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
+
+    @handles(
         MarketBatchRecorded,
         CatalogVersionRecorded,
         BoughtItemsMarked,
-        PlanCreated,
         PlanStepsAdded,
         PlanStepUpdated,
         PlanStepsRemoved,
-        PlanDeleted,
     )
-
-    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        pending: list[dict[str, Any]] = []
-        plans = tables["economics_plans"]
-        for event in events:
-            owner, scope = event.meta.user_id, self._scope(connection, plans, event)
-            if isinstance(event, PlanCreated):
-                insert_rows(
-                    connection,
-                    plans,
-                    [{"plan_id": event.originator_id, "owner_id": owner, "product_type_id": event.product_type_id}],
-                )
-            elif isinstance(event, PlanDeleted):
-                connection.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
-            pending.extend(
+    def _mark_stale(self, writer: BatchWriter, event: Event) -> None:
+        """Queue the rows ``event`` makes stale for the economics updater."""
+        scope = self._scope(writer.connection, writer.tables["economics_plans"], event)
+        writer.insert(
+            "economics_pending",
+            *(
                 {
                     "event_id": event.originator_id,
                     "event_version": event.originator_version,
                     "region_id": region,
-                    "owner_id": owner,
+                    "owner_id": event.meta.user_id,
                     "type_ids": sorted(items) if items is not None else None,
                     "recorded_at": event.timestamp,
                 }
                 for region, items in scope.items()
-            )
-        insert_rows(connection, tables["economics_pending"], pending)
+            ),
+        )
 
     @staticmethod
     def _scope(connection: Connection, plans: Table, event: Event) -> Scope:

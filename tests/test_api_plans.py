@@ -430,7 +430,10 @@ def race(*calls: Any) -> list[Any]:
 
 
 def test_a_rebuilt_industry_read_model_equals_the_live_one_row_for_row(alice: Api, system: Any) -> None:
-    from projections.industry import CHARACTERS, JOBS, PLANS, RUNS
+    from projections.industry.characters import CHARACTERS
+    from projections.industry.jobs import JOBS
+    from projections.industry.plans import PLANS
+    from projections.industry.runs import RUNS
     from tests.test_projections import rows
 
     plan = at_factory(alice, new_plan(alice, transport={"hubStationId": HUB, "costPerM3": 10}))

@@ -23,19 +23,10 @@ from interfaces.http.context import MinPosition, await_projection, read_model, s
 from interfaces.http.industry_commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
 from interfaces.http.industry_schemas import CharacterOut, PendingOutput, PlanOut, RunDetailOut, steps_out
 from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
-from projections.industry import (
-    JobView,
-    PlanSummary,
-    RunView,
-    find_job,
-    find_plan,
-    find_run,
-    list_characters,
-    list_jobs,
-    list_plans,
-    list_runs,
-    pending_output,
-)
+from projections.industry.characters import list_characters
+from projections.industry.jobs import JobView, find_job, list_jobs, pending_output
+from projections.industry.plans import PlanSummary, find_plan, list_plans
+from projections.industry.runs import RunView, find_run, list_runs
 
 PROJECTION = "industry"
 
