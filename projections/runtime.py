@@ -440,13 +440,17 @@ class ProjectionRuntime:
 
     # ----------------------------------------------------------------- rebuild
 
-    def rebuild(self, name: str, progress: ProgressCallback | None = None) -> int:
+    def rebuild(self, name: str, progress: ProgressCallback | None = None, *, only_if_changed: bool = False) -> int:
         """Rebuild a projection from event 1 into fresh tables while the live ones keep
-        serving, then swap them in (with the dead letters the new generation set aside).
-        Returns the new generation. One rebuild of a projection at a time, across processes:
-        it holds a lease, renewed by a heartbeat while it runs; one that fails drops its tables."""
+        serving, then swap them in (with the dead letters the new generation set aside) and
+        record the definition's fingerprint. Returns the new generation (with
+        ``only_if_changed``, the active one if its fingerprint is already the definition's).
+        One rebuild of a projection at a time, across processes: it holds a lease, renewed by
+        a heartbeat while it runs; one that fails drops its tables."""
         projection = self.selected(name)[0]
-        lease = self._take_lease(projection)
+        lease = self._take_lease(projection, only_if_changed)
+        if isinstance(lease, int):
+            return lease
         with self._heartbeat(lease):
             try:
                 self._drain(projection, lease.generation, progress)
@@ -476,6 +480,10 @@ class ProjectionRuntime:
         with self._reader.connect() as connection:
             return dict(connection.execute(select(registry.c.name, registry.c.fingerprint)).all())
 
+    @staticmethod
+    def _fingerprint(connection: Connection, name: str) -> str | None:
+        return connection.execute(select(registry.c.fingerprint).where(registry.c.name == name)).scalar()
+
     def _create_first_generations(self, projections: Sequence[Projection]) -> None:
         """Generation 1 of each projection (tables, views, registry row, position), in one
         transaction that another process starting at once waits for."""
@@ -500,17 +508,19 @@ class ProjectionRuntime:
                 connection.execute(insert(positions).values(name=projection.name, generation=1, position=0))
 
     def _rebuild_changed(self, projection: Projection) -> None:
-        """Rebuild a projection whose definition changed, or wait while another process does."""
+        """Rebuild a projection whose definition changed, or wait while another process does
+        (and then rebuild only if what it built is still not today's definition)."""
         name = projection.name
-        while self._fingerprints().get(name) != projection.fingerprint():
-            log.warning("%s: its definition changed; rebuilding it into a new generation", name)
+        log.warning("%s: its definition changed; rebuilding it into a new generation", name)
+        while True:
             try:
-                generation = self.rebuild(name, self._log_progress(name))
+                generation = self.rebuild(name, self._log_progress(name), only_if_changed=True)
             except RebuildRunning:
-                log.info("%s: another process is rebuilding it; waiting", name)
+                log.warning("%s: another process is rebuilding it; waiting", name)
                 time.sleep(min(self.rebuild_heartbeat, 1.0))
                 continue
-            log.warning("%s: rebuilt as generation %d", name, generation)
+            log.warning("%s: serving generation %d", name, generation)
+            return
 
     @staticmethod
     def _log_progress(name: str) -> ProgressCallback:
@@ -540,12 +550,16 @@ class ProjectionRuntime:
                     self._drop_abandoned(connection, self.projections[name], current)
                     log.warning("%s: dropped the generation an interrupted rebuild left", name)
 
-    def _take_lease(self, projection: Projection) -> RebuildLease:
+    def _take_lease(self, projection: Projection, only_if_changed: bool = False) -> RebuildLease | int:
         """Create the next generation under a new lease, after dropping what an interrupted
-        rebuild left; refused while another rebuild's lease is alive."""
+        rebuild left; refused while another rebuild's lease is alive. With ``only_if_changed``,
+        the active generation instead if it was built from today's definition (checked under
+        the registry lock: another process may have just rebuilt it)."""
         name = projection.name
         with write_transaction(self.engine) as connection:
             active = self._lock_active_generation(connection, name)
+            if only_if_changed and self._fingerprint(connection, name) == projection.fingerprint():
+                return active
             held = self._lease(connection, name, alive=True)
             if held is not None:
                 raise RebuildRunning(
