@@ -115,9 +115,11 @@ def struct_columns(struct: type[msgspec.Struct], **types: TypeEngine[Any]) -> li
     """A column per field of ``struct``, named as the field, typed from its annotation (``types``
     overrides by name): int BIGINT, float, bool, str and enums text, UUID, datetime; anything
     else (tuples, nested structs, dicts) JSON. Optional fields are nullable."""
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
     return [
         Column(field.name, types.get(field.name, _column_type(kind)), nullable=nullable)
-        for field in msgspec.inspect.type_info(struct).fields  # type: ignore[union-attr]
+        for field in info.fields
         for kind, nullable in [_optional(field.type)]
     ]
 

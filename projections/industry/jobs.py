@@ -107,7 +107,7 @@ def _change(writer: BatchWriter, event: Any, **values: Any) -> None:
     ).one_or_none()
     if found is None:
         return
-    old_status, run_id = found
+    old_status, run_id = found.status, found.plan_run_id
     writer.execute(update(jobs).where(jobs.c.job_id == event.originator_id).values(**touched(event), **values))
     new_status = values.get("status", old_status)
     if run_id is not None and new_status != old_status:
