@@ -153,6 +153,23 @@ class EconomicsProjection(Projection):
     name = "economics"
     tables = (ECONOMICS, PENDING, PLANS, REGIONS)
 
+    @handles(MarketBatchRecorded)
+    def _batch_recorded(self, writer: BatchWriter, event: MarketBatchRecorded) -> None:
+        scope: Scope = {}
+        if event.quotes:
+            widen(scope, event.region_id or EVERY_REGION, {row.type_id for row in event.quotes})
+        if event.adjusted_prices:  # job costs, through the items whose recipes use them
+            widen(scope, EVERY_REGION, {row.type_id for row in event.adjusted_prices})
+        if event.cost_indices:
+            widen(scope, EVERY_REGION, None)
+        if event.job_site:
+            widen(scope, event.region_id or EVERY_REGION, None)
+        _queue(writer, event, scope)
+
+    @handles(CatalogVersionRecorded, BoughtItemsMarked)
+    def _catalog_changed(self, writer: BatchWriter, event: CatalogVersionRecorded | BoughtItemsMarked) -> None:
+        _queue(writer, event, {EVERY_REGION: None})
+
     @handles(PlanCreated)
     def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
         plan = {
@@ -161,62 +178,43 @@ class EconomicsProjection(Projection):
             "product_type_id": event.product_type_id,
         }
         writer.insert("economics_plans", plan)
-        self._mark_stale(writer, event)
+        _queue(writer, event, {EVERY_REGION: {event.product_type_id}})
+
+    @handles(PlanStepsAdded, PlanStepUpdated, PlanStepsRemoved)
+    def _plan_changed(self, writer: BatchWriter, event: Event) -> None:
+        _queue(writer, event, _plan_scope(writer, event))
 
     @handles(PlanDeleted)
     def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
-        self._mark_stale(writer, event)  # the plan's product first
+        _queue(writer, event, _plan_scope(writer, event))  # while the plan still names its product
         plans = writer.tables["economics_plans"]
         writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
 
-    @handles(
-        MarketBatchRecorded,
-        CatalogVersionRecorded,
-        BoughtItemsMarked,
-        PlanStepsAdded,
-        PlanStepUpdated,
-        PlanStepsRemoved,
-    )
-    def _mark_stale(self, writer: BatchWriter, event: Event) -> None:
-        """Queue the rows ``event`` makes stale for the economics updater."""
-        scope = self._scope(writer.connection, writer.tables["economics_plans"], event)
-        writer.insert(
-            "economics_pending",
-            *(
-                {
-                    "event_id": event.originator_id,
-                    "event_version": event.originator_version,
-                    "region_id": region,
-                    "owner_id": event.meta.user_id,
-                    "type_ids": sorted(items) if items is not None else None,
-                    "recorded_at": event.timestamp,
-                }
-                for region, items in scope.items()
-            ),
-        )
 
-    @staticmethod
-    def _scope(connection: Connection, plans: Table, event: Event) -> Scope:
-        """Which rows ``event`` makes stale."""
-        if isinstance(event, MarketBatchRecorded):
-            scope: Scope = {}
-            if event.quotes:
-                widen(scope, event.region_id or EVERY_REGION, {row.type_id for row in event.quotes})
-            if event.adjusted_prices:  # job costs, through the items whose recipes use them
-                widen(scope, EVERY_REGION, {row.type_id for row in event.adjusted_prices})
-            if event.cost_indices:
-                widen(scope, EVERY_REGION, None)
-            if event.job_site:
-                widen(scope, event.region_id or EVERY_REGION, None)
-            return scope
-        if isinstance(event, CatalogVersionRecorded | BoughtItemsMarked):
-            return {EVERY_REGION: None}
-        if isinstance(event, PlanCreated):
-            return {EVERY_REGION: {event.product_type_id}}
-        product = connection.execute(
-            select(plans.c.product_type_id).where(plans.c.plan_id == event.originator_id)
-        ).scalar_one_or_none()
-        return {EVERY_REGION: {product}} if product is not None else {}
+def _plan_scope(writer: BatchWriter, event: Event) -> Scope:
+    """A changed plan makes its product's rows stale in every region."""
+    plans = writer.tables["economics_plans"]
+    query = select(plans.c.product_type_id).where(plans.c.plan_id == event.originator_id)
+    product = writer.execute(query).scalar_one_or_none()
+    return {EVERY_REGION: {product}} if product is not None else {}
+
+
+def _queue(writer: BatchWriter, event: Event, scope: Scope) -> None:
+    """Queue the rows ``scope`` names (made stale by ``event``) for the economics updater."""
+    writer.insert(
+        "economics_pending",
+        *(
+            {
+                "event_id": event.originator_id,
+                "event_version": event.originator_version,
+                "region_id": region,
+                "owner_id": event.meta.user_id,
+                "type_ids": sorted(items) if items is not None else None,
+                "recorded_at": event.timestamp,
+            }
+            for region, items in scope.items()
+        ),
+    )
 
 
 def widen(scope: Scope, region: int, items: Iterable[int] | None) -> None:

@@ -79,12 +79,18 @@ class UsersProjection(Projection):
         tokens = writer.tables["user_tokens"]
         writer.execute(delete(tokens).where(tokens.c.token_id == event.token_id))
 
-    @handles(AdminGranted, AdminRevoked)
-    def _admin(self, writer: BatchWriter, event: AdminGranted | AdminRevoked) -> None:
-        users = writer.tables["users"]
-        writer.execute(
-            update(users).where(users.c.user_id == event.originator_id).values(admin=isinstance(event, AdminGranted))
-        )
+    @handles(AdminGranted)
+    def _admin_granted(self, writer: BatchWriter, event: AdminGranted) -> None:
+        _set_admin(writer, event.originator_id, True)
+
+    @handles(AdminRevoked)
+    def _admin_revoked(self, writer: BatchWriter, event: AdminRevoked) -> None:
+        _set_admin(writer, event.originator_id, False)
+
+
+def _set_admin(writer: BatchWriter, user_id: UUID, admin: bool) -> None:
+    users = writer.tables["users"]
+    writer.execute(update(users).where(users.c.user_id == user_id).values(admin=admin))
 
 
 class UserSummary(msgspec.Struct, frozen=True):

@@ -6,6 +6,7 @@ the spec's ON DELETE SET NULL); the jobs stay.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -92,25 +93,17 @@ class PlanHandlers:
     def _transport_changed(self, writer: BatchWriter, event: PlanTransportChanged) -> None:
         _set(writer, event, transport=msgspec.to_builtins(event.transport))
 
-    @handles(PlanStepsAdded, PlanStepUpdated, PlanStepsRemoved)
-    def _steps_changed(self, writer: BatchWriter, event: PlanStepsAdded | PlanStepUpdated | PlanStepsRemoved) -> None:
-        plans = writer.tables["industry_plans"]
-        stored = writer.execute(
-            select(plans.c.steps).where(plans.c.plan_id == event.originator_id)
-        ).scalar_one_or_none()
-        if stored is None:
-            return
-        steps = {step["stepId"]: step for step in stored}
-        if isinstance(event, PlanStepsAdded):
-            steps.update({step.step_id: msgspec.to_builtins(step) for step in event.steps})
-        elif isinstance(event, PlanStepUpdated):
-            steps[event.step.step_id] = msgspec.to_builtins(event.step)
-            for step_id in event.removed_step_ids:
-                steps.pop(step_id, None)
-        else:
-            for step_id in event.step_ids:
-                steps.pop(step_id, None)
-        _set(writer, event, steps=[steps[step_id] for step_id in sorted(steps)])
+    @handles(PlanStepsAdded)
+    def _steps_added(self, writer: BatchWriter, event: PlanStepsAdded) -> None:
+        _change_steps(writer, event, {step.step_id: step for step in event.steps}, ())
+
+    @handles(PlanStepUpdated)
+    def _step_updated(self, writer: BatchWriter, event: PlanStepUpdated) -> None:
+        _change_steps(writer, event, {event.step.step_id: event.step}, event.removed_step_ids)
+
+    @handles(PlanStepsRemoved)
+    def _steps_removed(self, writer: BatchWriter, event: PlanStepsRemoved) -> None:
+        _change_steps(writer, event, {}, event.step_ids)
 
     @handles(PlanRunGenerated)
     def _run_generated(self, writer: BatchWriter, event: PlanRunGenerated) -> None:
@@ -119,6 +112,20 @@ class PlanHandlers:
     @handles(PlanRunRemoved)
     def _run_removed(self, writer: BatchWriter, event: PlanRunRemoved) -> None:
         _set(writer, event)
+
+
+def _change_steps(writer: BatchWriter, event: Event, upserted: dict[int, PlanStep], removed: Sequence[int]) -> None:
+    """Replace and add ``upserted`` steps and drop the ``removed`` ones, kept in step id order."""
+    plans = writer.tables["industry_plans"]
+    query = select(plans.c.steps).where(plans.c.plan_id == event.originator_id)
+    stored = writer.execute(query).scalar_one_or_none()
+    if stored is None:
+        return
+    steps = {step["stepId"]: step for step in stored}
+    steps.update({step_id: msgspec.to_builtins(step) for step_id, step in upserted.items()})
+    for step_id in removed:
+        steps.pop(step_id, None)
+    _set(writer, event, steps=[steps[step_id] for step_id in sorted(steps)])
 
 
 def _set(writer: BatchWriter, event: Event, **values: Any) -> None:
