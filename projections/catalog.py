@@ -40,7 +40,7 @@ from domain.catalog.catalog import (
 )
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.model import Item, Recipe
-from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
+from projections.readmodel import BatchWriter, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
@@ -237,19 +237,7 @@ def _bought(connection: Connection, table: Table, owner: UUID) -> list[int]:
 
 
 def _item_row(owner: UUID, item: Item) -> dict[str, Any]:
-    return {
-        "owner_id": owner,
-        "type_id": item.type_id,
-        "name": item.name,
-        "group_id": item.group_id,
-        "group_name": item.group_name,
-        "category_id": item.category_id,
-        "category_name": item.category_name,
-        "volume": item.volume,
-        "portion_size": item.portion_size,
-        "market_group_id": item.market_group_id,
-        "published": item.published,
-    }
+    return {"owner_id": owner, **struct_cells(item)}
 
 
 def _recipe_row(owner: UUID, recipe: Recipe) -> dict[str, Any]:
