@@ -104,9 +104,11 @@ class Manufactory:
         return system
 
     def migrate(self) -> None:
-        """Bring the schema up to date, and drop what a rebuild killed midway left."""
+        """Bring the schema up to date, drop what a rebuild killed midway left, and create or
+        rebuild the read models whose definition the database does not have yet."""
         migrate(self.read_engine)
         self.projections.drop_abandoned_rebuilds()
+        self.projections.set_up()
 
     def ensure_local_user(self) -> IssuedToken | None:
         """On a fresh embedded database, create the ``local`` user with the sample catalog so

@@ -32,7 +32,7 @@ from domain.events import CommandMeta
 from domain.industry.generation import generate
 from domain.industry.plan import Source, StepSetup
 from interfaces.http.app import create_app
-from projections.industry import RUNS, list_runs
+from projections.industry.runs import RUNS, list_runs
 
 RAW = (34, 35, 36)
 REACTION, ROOT = 5000, 9000

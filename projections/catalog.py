@@ -40,9 +40,8 @@ from domain.catalog.catalog import (
 )
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.catalog.model import Item, Recipe
-from domain.events import Event
-from projections.readmodel import ReadModelTable, insert_rows
-from projections.runtime import Projection
+from projections.readmodel import BatchWriter, ReadModelTable, insert_rows, struct_cells
+from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
 CATALOG_ITEMS = ReadModelTable(
@@ -137,45 +136,47 @@ _STAMP = "catalog_version"
 class CatalogProjection(Projection):
     name = "catalog"
     tables = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
-    topics = (CatalogItemsChanged, CatalogRecipesChanged, CatalogVersionRecorded, BoughtItemsMarked)
 
-    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        for event in events:
-            owner = event.meta.user_id
-            if isinstance(event, CatalogItemsChanged):
-                keys = [item.type_id for item in event.upserted] + list(event.removed)
-                _delete_keys(connection, tables["catalog_items"], owner, "type_id", keys)
-                insert_rows(connection, tables["catalog_items"], [_item_row(owner, item) for item in event.upserted])
-            elif isinstance(event, CatalogRecipesChanged):
-                keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
-                for name in ("catalog_recipes", "catalog_recipe_links"):
-                    _delete_keys(connection, tables[name], owner, "recipe_id", keys)
-                insert_rows(connection, tables["catalog_recipes"], [_recipe_row(owner, r) for r in event.upserted])
-                insert_rows(connection, tables["catalog_recipe_links"], _link_rows(owner, event.upserted))
-            elif isinstance(event, CatalogVersionRecorded):
-                summary = event.summary
-                insert_rows(
-                    connection,
-                    tables["catalog_versions"],
-                    [
-                        {
-                            "owner_id": owner,
-                            "catalog_version": summary.catalog_version,
-                            "game": event.game,
-                            "source": event.source[:255],
-                            "content_hash": summary.content_hash,
-                            "summary": msgspec.to_builtins(summary),
-                            "recorded_at": event.timestamp,
-                        }
-                    ],
-                )
-                self._recompute_chains(connection, tables, owner, summary.catalog_version)
-            elif isinstance(event, BoughtItemsMarked):
-                bought = tables["catalog_bought"]
-                connection.execute(delete(bought).where(bought.c.owner_id == owner))
-                insert_rows(connection, bought, [{"owner_id": owner, "type_id": t} for t in event.type_ids])
-                version = _current_version(connection, tables["catalog_versions"], owner)
-                self._recompute_chains(connection, tables, owner, version)
+    @handles(CatalogItemsChanged)
+    def _items_changed(self, writer: BatchWriter, event: CatalogItemsChanged) -> None:
+        owner = event.meta.user_id
+        keys = [item.type_id for item in event.upserted] + list(event.removed)
+        _delete_keys(writer.connection, writer.tables["catalog_items"], owner, "type_id", keys)
+        writer.insert("catalog_items", *(_item_row(owner, item) for item in event.upserted))
+
+    @handles(CatalogRecipesChanged)
+    def _recipes_changed(self, writer: BatchWriter, event: CatalogRecipesChanged) -> None:
+        owner = event.meta.user_id
+        keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
+        for name in ("catalog_recipes", "catalog_recipe_links"):
+            _delete_keys(writer.connection, writer.tables[name], owner, "recipe_id", keys)
+        writer.insert("catalog_recipes", *(_recipe_row(owner, recipe) for recipe in event.upserted))
+        writer.insert("catalog_recipe_links", *_link_rows(owner, event.upserted))
+
+    @handles(CatalogVersionRecorded)
+    def _version_recorded(self, writer: BatchWriter, event: CatalogVersionRecorded) -> None:
+        summary = event.summary
+        writer.insert(
+            "catalog_versions",
+            {
+                "owner_id": event.meta.user_id,
+                "catalog_version": summary.catalog_version,
+                "game": event.game,
+                "source": event.source[:255],
+                "content_hash": summary.content_hash,
+                "summary": msgspec.to_builtins(summary),
+                "recorded_at": event.timestamp,
+            },
+        )
+        self._recompute_chains(writer.connection, writer.tables, event.meta.user_id, summary.catalog_version)
+
+    @handles(BoughtItemsMarked)
+    def _bought_marked(self, writer: BatchWriter, event: BoughtItemsMarked) -> None:
+        owner, bought = event.meta.user_id, writer.tables["catalog_bought"]
+        writer.execute(delete(bought).where(bought.c.owner_id == owner))
+        writer.insert("catalog_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
+        version = _current_version(writer.connection, writer.tables["catalog_versions"], owner)
+        self._recompute_chains(writer.connection, writer.tables, owner, version)
 
     def _recompute_chains(self, connection: Connection, tables: Mapping[str, Table], owner: UUID, version: int) -> None:
         graph = ProductionGraph.from_recipes(
@@ -236,19 +237,7 @@ def _bought(connection: Connection, table: Table, owner: UUID) -> list[int]:
 
 
 def _item_row(owner: UUID, item: Item) -> dict[str, Any]:
-    return {
-        "owner_id": owner,
-        "type_id": item.type_id,
-        "name": item.name,
-        "group_id": item.group_id,
-        "group_name": item.group_name,
-        "category_id": item.category_id,
-        "category_name": item.category_name,
-        "volume": item.volume,
-        "portion_size": item.portion_size,
-        "market_group_id": item.market_group_id,
-        "published": item.published,
-    }
+    return {"owner_id": owner, **struct_cells(item)}
 
 
 def _recipe_row(owner: UUID, recipe: Recipe) -> dict[str, Any]:

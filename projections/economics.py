@@ -25,7 +25,7 @@ pass).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -66,9 +66,9 @@ from domain.industry.plan import (
     PlanStepUpdated,
 )
 from projections.catalog import CATALOG_ITEMS
-from projections.industry import PLANS as INDUSTRY_PLANS
-from projections.readmodel import ReadModelTable, insert_rows
-from projections.runtime import Projection
+from projections.industry.plans import PLANS as INDUSTRY_PLANS
+from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
+from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
 EVERY_REGION = 0
@@ -152,65 +152,69 @@ Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose da
 class EconomicsProjection(Projection):
     name = "economics"
     tables = (ECONOMICS, PENDING, PLANS, REGIONS)
-    topics = (
-        MarketBatchRecorded,
-        CatalogVersionRecorded,
-        BoughtItemsMarked,
-        PlanCreated,
-        PlanStepsAdded,
-        PlanStepUpdated,
-        PlanStepsRemoved,
-        PlanDeleted,
+
+    @handles(MarketBatchRecorded)
+    def _batch_recorded(self, writer: BatchWriter, event: MarketBatchRecorded) -> None:
+        scope: Scope = {}
+        if event.quotes:
+            widen(scope, event.region_id or EVERY_REGION, {row.type_id for row in event.quotes})
+        if event.adjusted_prices:  # job costs, through the items whose recipes use them
+            widen(scope, EVERY_REGION, {row.type_id for row in event.adjusted_prices})
+        if event.cost_indices:
+            widen(scope, EVERY_REGION, None)
+        if event.job_site:
+            widen(scope, event.region_id or EVERY_REGION, None)
+        _queue(writer, event, scope)
+
+    @handles(CatalogVersionRecorded, BoughtItemsMarked)
+    def _catalog_changed(self, writer: BatchWriter, event: CatalogVersionRecorded | BoughtItemsMarked) -> None:
+        _queue(writer, event, {EVERY_REGION: None})
+
+    @handles(PlanCreated)
+    def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
+        plan = {
+            "plan_id": event.originator_id,
+            "owner_id": event.meta.user_id,
+            "product_type_id": event.product_type_id,
+        }
+        writer.insert("economics_plans", plan)
+        _queue(writer, event, {EVERY_REGION: {event.product_type_id}})
+
+    @handles(PlanStepsAdded, PlanStepUpdated, PlanStepsRemoved)
+    def _plan_changed(self, writer: BatchWriter, event: Event) -> None:
+        _queue(writer, event, _plan_scope(writer, event))
+
+    @handles(PlanDeleted)
+    def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
+        _queue(writer, event, _plan_scope(writer, event))  # while the plan still names its product
+        plans = writer.tables["economics_plans"]
+        writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
+
+
+def _plan_scope(writer: BatchWriter, event: Event) -> Scope:
+    """A changed plan makes its product's rows stale in every region."""
+    plans = writer.tables["economics_plans"]
+    query = select(plans.c.product_type_id).where(plans.c.plan_id == event.originator_id)
+    product = writer.execute(query).scalar_one_or_none()
+    return {EVERY_REGION: {product}} if product is not None else {}
+
+
+def _queue(writer: BatchWriter, event: Event, scope: Scope) -> None:
+    """Queue the rows ``scope`` names (made stale by ``event``) for the economics updater."""
+    writer.insert(
+        "economics_pending",
+        *(
+            {
+                "event_id": event.originator_id,
+                "event_version": event.originator_version,
+                "region_id": region,
+                "owner_id": event.meta.user_id,
+                "type_ids": sorted(items) if items is not None else None,
+                "recorded_at": event.timestamp,
+            }
+            for region, items in scope.items()
+        ),
     )
-
-    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        pending: list[dict[str, Any]] = []
-        plans = tables["economics_plans"]
-        for event in events:
-            owner, scope = event.meta.user_id, self._scope(connection, plans, event)
-            if isinstance(event, PlanCreated):
-                insert_rows(
-                    connection,
-                    plans,
-                    [{"plan_id": event.originator_id, "owner_id": owner, "product_type_id": event.product_type_id}],
-                )
-            elif isinstance(event, PlanDeleted):
-                connection.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
-            pending.extend(
-                {
-                    "event_id": event.originator_id,
-                    "event_version": event.originator_version,
-                    "region_id": region,
-                    "owner_id": owner,
-                    "type_ids": sorted(items) if items is not None else None,
-                    "recorded_at": event.timestamp,
-                }
-                for region, items in scope.items()
-            )
-        insert_rows(connection, tables["economics_pending"], pending)
-
-    @staticmethod
-    def _scope(connection: Connection, plans: Table, event: Event) -> Scope:
-        """Which rows ``event`` makes stale."""
-        if isinstance(event, MarketBatchRecorded):
-            scope: Scope = {}
-            if event.quotes:
-                widen(scope, event.region_id or EVERY_REGION, {row.type_id for row in event.quotes})
-            if event.adjusted_prices:  # job costs, through the items whose recipes use them
-                widen(scope, EVERY_REGION, {row.type_id for row in event.adjusted_prices})
-            if event.cost_indices:
-                widen(scope, EVERY_REGION, None)
-            if event.job_site:
-                widen(scope, event.region_id or EVERY_REGION, None)
-            return scope
-        if isinstance(event, CatalogVersionRecorded | BoughtItemsMarked):
-            return {EVERY_REGION: None}
-        if isinstance(event, PlanCreated):
-            return {EVERY_REGION: {event.product_type_id}}
-        product = connection.execute(
-            select(plans.c.product_type_id).where(plans.c.plan_id == event.originator_id)
-        ).scalar_one_or_none()
-        return {EVERY_REGION: {product}} if product is not None else {}
 
 
 def widen(scope: Scope, region: int, items: Iterable[int] | None) -> None:

@@ -51,7 +51,7 @@ from projections.economics import (
     stored_row,
     stored_rows,
 )
-from projections.industry import find_plan
+from projections.industry.plans import find_plan
 from projections.market import RegionView, list_regions, region_market
 
 NO_SITE = 0  # the solar system of a region without a job site: no cost index, so job costs are missing

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
     Connection,
     Integer,
@@ -30,8 +30,8 @@ from domain.manufacturing.container import (
     ContainerRegistered,
     StatusChanged,
 )
-from projections.readmodel import ReadModelTable, insert_rows
-from projections.runtime import Projection
+from projections.readmodel import ReadModelTable, insert_rows, struct_cells, struct_columns
+from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
 CONTAINERS = ReadModelTable(
@@ -43,18 +43,9 @@ CONTAINERS = ReadModelTable(
         Column("system_symbol", String(64), nullable=False),
         Column("status", String(16), nullable=False),
         Column("version", Integer, nullable=False),
-        Column("max_pipelines", Integer, nullable=False),
-        Column("max_workers", Integer, nullable=False),
-        Column("collect_min_start_supply", String(16), nullable=False),
-        Column("collect_min_execute_supply", String(16), nullable=False),
-        Column("acquire_min_start_supply", String(16), nullable=False),
-        Column("acquire_min_execute_supply", String(16), nullable=False),
-        Column("min_purchase_price", BigInteger, nullable=False),
-        Column("strategy", String(64), nullable=False),
+        *struct_columns(ManufacturingConfig),  # a column per config field
         Column("created_at", UtcDateTime, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
-        Column("min_balance", BigInteger, nullable=False),  # last: migration 0010 added them
-        Column("mode", String(32), nullable=False),
     ],
     indexes=[("owner_container", ["owner_id", "container_id"], True)],
 )
@@ -73,81 +64,40 @@ CONFIG_HISTORY = ReadModelTable(
 )
 
 
-def _config_columns(config: ManufacturingConfig) -> dict[str, Any]:
-    return msgspec.to_builtins(config)  # field names are the column names; enums become values
+class ContainerChanges:
+    """A batch folded in memory: one insert per new container, one update per changed container
+    (grouped by the columns they set), and one bulk insert of history rows."""
 
+    def __init__(self) -> None:
+        self.new_rows: dict[UUID, dict[str, Any]] = {}
+        self.updates: dict[UUID, dict[str, Any]] = {}
+        self.history: list[dict[str, Any]] = []
 
-class ManufacturingProjection(Projection):
-    name = "manufacturing"
-    tables = (CONTAINERS, CONFIG_HISTORY)
-    topics = (ContainerRegistered, ConfigChanged, StatusChanged)
-
-    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        """Folds the batch in memory: one insert per new container, one update per changed
-        container (grouped by the columns they set), and one bulk insert of history rows."""
-        new_rows: dict[UUID, dict[str, Any]] = {}
-        updates: dict[UUID, dict[str, Any]] = {}
-        history: list[dict[str, Any]] = []
-        for event in events:
-            changes = self._row_changes(event)
-            row = new_rows.get(event.originator_id)
-            if isinstance(event, ContainerRegistered):
-                new_rows[event.originator_id] = changes
-            elif row is not None:
-                row.update(changes)
-            else:
-                updates.setdefault(event.originator_id, {}).update(changes)
-            history.append(self._history_row(event))
-        insert_rows(connection, tables["mfg_containers"], list(new_rows.values()))
-        self._apply_updates(connection, tables["mfg_containers"], updates)
-        insert_rows(connection, tables["mfg_config_history"], history)
-
-    @staticmethod
-    def _row_changes(event: Event) -> dict[str, Any]:
-        common = {"version": event.originator_version, "updated_at": event.timestamp}
-        if isinstance(event, ContainerRegistered):
-            return {
-                "aggregate_id": event.originator_id,
-                "owner_id": event.owner_id,
-                "container_id": event.container_id,
-                "system_symbol": event.system_symbol,
-                "status": "STOPPED",
-                "created_at": event.timestamp,
-                **_config_columns(event.config),
-                **common,
-            }
-        if isinstance(event, ConfigChanged):
-            return {**_config_columns(event.config), **common}
-        if isinstance(event, StatusChanged):
-            return {"status": event.status.value, **common}
-        raise TypeError(f"unexpected event {type(event).__name__}")
-
-    @staticmethod
-    def _history_row(event: Event) -> dict[str, Any]:
-        if isinstance(event, ContainerRegistered):
-            kind = "registered"
-            changes = {name: {"old": None, "new": value} for name, value in _config_columns(event.config).items()}
-        elif isinstance(event, ConfigChanged):
-            kind = "config"
-            changes = msgspec.to_builtins(event.changes)  # {field: {"old": ..., "new": ...}}
+    def change(self, event: Event, kind: str, values: dict[str, Any], changes: dict[str, Any]) -> None:
+        """Record an event's new ``values`` of the container and its history row."""
+        values = {**values, "version": event.originator_version, "updated_at": event.timestamp}
+        row = self.new_rows.get(event.originator_id)
+        if row is not None:
+            row.update(values)
         else:
-            assert isinstance(event, StatusChanged)
-            kind = "status"
-            changes = {"status": {"old": event.old_status.value, "new": event.status.value}}
-        return {
-            "aggregate_id": event.originator_id,
-            "version": event.originator_version,
-            "changed_at": event.timestamp,
-            "changed_by": event.meta.user_id,
-            "correlation_id": event.meta.correlation_id,
-            "kind": kind,
-            "changes": changes,
-        }
+            self.updates.setdefault(event.originator_id, {}).update(values)
+        self.history.append(
+            {
+                "aggregate_id": event.originator_id,
+                "version": event.originator_version,
+                "changed_at": event.timestamp,
+                "changed_by": event.meta.user_id,
+                "correlation_id": event.meta.correlation_id,
+                "kind": kind,
+                "changes": changes,
+            }
+        )
 
-    @staticmethod
-    def _apply_updates(connection: Connection, containers: Table, updates: Mapping[UUID, dict[str, Any]]) -> None:
+    def write(self, connection: Connection, tables: Mapping[str, Table]) -> None:
+        containers = tables["mfg_containers"]
+        insert_rows(connection, containers, list(self.new_rows.values()))
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for aggregate_id, values in updates.items():
+        for aggregate_id, values in self.updates.items():
             groups[tuple(sorted(values))].append({"key_id": aggregate_id, **values})
         for columns, rows in groups.items():
             statement = (
@@ -156,6 +106,43 @@ class ManufacturingProjection(Projection):
                 .values({column: bindparam(column) for column in columns})
             )
             connection.execute(statement, rows)
+        insert_rows(connection, tables["mfg_config_history"], self.history)
+
+
+class ManufacturingProjection(Projection):
+    name = "manufacturing"
+    tables = (CONTAINERS, CONFIG_HISTORY)
+
+    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        changes = ContainerChanges()
+        for event in events:
+            self.dispatch(event, changes)
+        changes.write(connection, tables)
+
+    @handles(ContainerRegistered)
+    def _registered(self, changes: ContainerChanges, event: ContainerRegistered) -> None:
+        config = struct_cells(event.config)
+        changes.new_rows[event.originator_id] = {
+            "aggregate_id": event.originator_id,
+            "owner_id": event.owner_id,
+            "container_id": event.container_id,
+            "system_symbol": event.system_symbol,
+            "status": "STOPPED",
+            "created_at": event.timestamp,
+        }
+        changes.change(
+            event, "registered", config, {name: {"old": None, "new": value} for name, value in config.items()}
+        )
+
+    @handles(ConfigChanged)
+    def _config_changed(self, changes: ContainerChanges, event: ConfigChanged) -> None:
+        # event.changes: {field: {"old": ..., "new": ...}}
+        changes.change(event, "config", struct_cells(event.config), msgspec.to_builtins(event.changes))
+
+    @handles(StatusChanged)
+    def _status_changed(self, changes: ContainerChanges, event: StatusChanged) -> None:
+        status = {"status": {"old": event.old_status.value, "new": event.status.value}}
+        changes.change(event, "status", {"status": event.status.value}, status)
 
 
 # ------------------------------------------------------------------- queries
@@ -181,20 +168,10 @@ class ConfigHistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     changes: dict[str, dict[str, Any]]
 
 
-def _container_view(row: Any) -> ContainerView:
-    mapping = row._mapping
-    fields = ManufacturingConfig.__struct_fields__
-    config = msgspec.convert({name: mapping[name] for name in fields}, ManufacturingConfig)
-    return ContainerView(
-        aggregate_id=mapping["aggregate_id"],
-        container_id=mapping["container_id"],
-        system_symbol=mapping["system_symbol"],
-        status=mapping["status"],
-        version=mapping["version"],
-        config=config,
-        created_at=mapping["created_at"],
-        updated_at=mapping["updated_at"],
-    )
+def container_view(row: Any) -> ContainerView:
+    """A container's view from anything with its columns as attributes (a row)."""
+    config = msgspec.convert(row, ManufacturingConfig, from_attributes=True)
+    return msgspec.convert(SimpleNamespace(**row._asdict(), config=config), ContainerView, from_attributes=True)
 
 
 def list_containers(
@@ -203,7 +180,7 @@ def list_containers(
     table = CONTAINERS.view
     query = select(table).where(table.c.owner_id == owner_id).order_by(table.c.container_id)
     rows = connection.execute(query.limit(limit).offset(offset))
-    return [_container_view(row) for row in rows]
+    return [container_view(row) for row in rows]
 
 
 def find_container(connection: Connection, owner_id: UUID, container_id: str) -> ContainerView | None:
@@ -211,7 +188,7 @@ def find_container(connection: Connection, owner_id: UUID, container_id: str) ->
     row = connection.execute(
         select(table).where(table.c.owner_id == owner_id, table.c.container_id == container_id)
     ).first()
-    return _container_view(row) if row else None
+    return container_view(row) if row else None
 
 
 def config_history(connection: Connection, aggregate_id: UUID) -> list[ConfigHistoryEntry]:

@@ -12,7 +12,7 @@ an item's lowest sell, highest buy or daily volume moves, and keeps the points o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -41,9 +41,8 @@ from domain.economics.batch import MarketBatchRecorded
 from domain.economics.market import AdjustedPrice, CostIndex, DepthLevel, MarketData, PriceQuote
 from domain.economics.region import RegionMarket
 from domain.economics.settings import JobSite
-from domain.events import Event
-from projections.readmodel import ReadModelTable, insert_rows
-from projections.runtime import Projection
+from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
+from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
 DEFAULT_HISTORY_DAYS = 30
@@ -117,54 +116,53 @@ REGIONS = ReadModelTable(
 class MarketProjection(Projection):
     name = "market"
     tables = (PRICES, HISTORY, ADJUSTED, INDICES, REGIONS)
-    topics = (MarketBatchRecorded,)
 
     def __init__(self, history_days: int = DEFAULT_HISTORY_DAYS) -> None:
         self.history = timedelta(days=history_days)
 
-    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        for event in events:
-            assert isinstance(event, MarketBatchRecorded)
-            owner, when = event.owner_id, event.observed_at
-            if event.region_id is not None:
-                newest = self._record_region(connection, tables["market_regions"], event)
-                quotes = [_quote_row(owner, event, row) for row in event.quotes]
-                scope = {"owner_id": owner, "region_id": event.region_id}
-                before = _keep_newest(connection, tables["market_prices"], scope, ("type_id",), quotes, TREND)
-                moved = [quote for quote in quotes if _moved(quote, before.get((quote["type_id"],)))]
-                self._record_history(connection, tables["market_price_history"], owner, event.region_id, moved, newest)
-            _keep_newest(
-                connection,
-                tables["market_adjusted_prices"],
-                {"owner_id": owner},
-                ("type_id",),
-                [
-                    {
-                        "owner_id": owner,
-                        "type_id": row.type_id,
-                        "adjusted_price": row.adjusted_price,
-                        "average_price": row.average_price,
-                        "observed_at": row.observed_at or when,
-                    }
-                    for row in event.adjusted_prices
-                ],
-            )
-            _keep_newest(
-                connection,
-                tables["market_cost_indices"],
-                {"owner_id": owner},
-                ("solar_system_id", "activity"),
-                [
-                    {
-                        "owner_id": owner,
-                        "solar_system_id": row.solar_system_id,
-                        "activity": row.activity.value,
-                        "cost_index": row.cost_index,
-                        "observed_at": row.observed_at or when,
-                    }
-                    for row in event.cost_indices
-                ],
-            )
+    @handles(MarketBatchRecorded)
+    def _batch_recorded(self, writer: BatchWriter, event: MarketBatchRecorded) -> None:
+        connection, tables = writer.connection, writer.tables
+        owner, when = event.owner_id, event.observed_at
+        if event.region_id is not None:
+            newest = self._record_region(connection, tables["market_regions"], event)
+            quotes = [_quote_row(owner, event, row) for row in event.quotes]
+            scope = {"owner_id": owner, "region_id": event.region_id}
+            before = _keep_newest(connection, tables["market_prices"], scope, ("type_id",), quotes, TREND)
+            moved = [quote for quote in quotes if _moved(quote, before.get((quote["type_id"],)))]
+            self._record_history(connection, tables["market_price_history"], owner, event.region_id, moved, newest)
+        _keep_newest(
+            connection,
+            tables["market_adjusted_prices"],
+            {"owner_id": owner},
+            ("type_id",),
+            [
+                {
+                    "owner_id": owner,
+                    "type_id": row.type_id,
+                    "adjusted_price": row.adjusted_price,
+                    "average_price": row.average_price,
+                    "observed_at": row.observed_at or when,
+                }
+                for row in event.adjusted_prices
+            ],
+        )
+        _keep_newest(
+            connection,
+            tables["market_cost_indices"],
+            {"owner_id": owner},
+            ("solar_system_id", "activity"),
+            [
+                {
+                    "owner_id": owner,
+                    "solar_system_id": row.solar_system_id,
+                    "activity": row.activity.value,
+                    "cost_index": row.cost_index,
+                    "observed_at": row.observed_at or when,
+                }
+                for row in event.cost_indices
+            ],
+        )
 
     @staticmethod
     def _record_region(connection: Connection, table: Table, event: MarketBatchRecorded) -> datetime:

@@ -18,7 +18,7 @@ from domain.economics.region import RegionMarket
 from domain.industry.game_sync import QueuedJob
 from domain.stock.auto_production import MarkerDeficit, PendingKey
 from projections.catalog import catalog_snapshot
-from projections.industry import JobView, list_jobs, pending_output
+from projections.industry.jobs import JobView, list_jobs, pending_output
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
 

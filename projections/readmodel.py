@@ -3,17 +3,43 @@
 Each read model is stored in generation tables (``<name>_g<N>``) and read through a view
 named ``<name>`` over the active generation. A rebuild fills generation N+1 while N keeps
 serving, then swaps the view in one transaction.
+
+A ``ReadModelTable`` is the only definition of its table: the runtime creates every generation
+from it, and ``definition()`` is the canonical text the projection's fingerprint is taken of
+(a changed definition is rebuilt into a new generation at start-up). Columns of a domain value
+come from its msgspec fields (``struct_columns``), and its rows from its values
+(``struct_cells``), so a new field there needs no edit here and no migration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import enum
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Column, Connection, Dialect, Index, MetaData, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Dialect,
+    Executable,
+    Float,
+    Index,
+    MetaData,
+    Result,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.types import TypeEngine
+
+from projections.types import UtcDateTime
 
 
 class ReadModelTable:
@@ -42,9 +68,99 @@ class ReadModelTable:
                 items.append(Index(f"ix_{table_name}_{suffix}", *columns))
         return Table(table_name, metadata or MetaData(), *items)
 
+    def definition(self) -> str:
+        """The table as canonical text: name, each column (type, nullability, key) and index."""
+        lines = [f"table {self.name}"]
+        for column in self._columns():
+            nullable = "null" if column.nullable else "not null"
+            lines.append(f"  {column.name} {column.type} {nullable}{' primary key' if column.primary_key else ''}")
+        for suffix, columns, unique in self._indexes:
+            lines.append(f"  {'unique' if unique else 'index'} {suffix} ({', '.join(columns)})")
+        return "\n".join(lines)
+
     def point_view_at(self, connection: Connection, generation: int) -> None:
         connection.exec_driver_sql(f"DROP VIEW IF EXISTS {self.name}")
         connection.exec_driver_sql(f"CREATE VIEW {self.name} AS SELECT * FROM {self.physical_name(generation)}")
+
+
+class BatchWriter:
+    """A batch's writes to a generation's tables: rows added with ``insert`` are written in bulk,
+    before any other statement (``execute``, or a helper given ``connection``) so that every
+    statement sees the rows of the events before it."""
+
+    def __init__(self, connection: Connection, tables: Mapping[str, Table]) -> None:
+        self._connection = connection
+        self.tables = tables
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+
+    def insert(self, table: str, *rows: dict[str, Any]) -> None:
+        self._rows.setdefault(table, []).extend(rows)
+
+    def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        return self.connection.execute(statement, parameters)
+
+    @property
+    def connection(self) -> Connection:
+        """The connection, once the rows added so far are written."""
+        self.flush()
+        return self._connection
+
+    def flush(self) -> None:
+        for table, rows in self._rows.items():
+            insert_rows(self._connection, self.tables[table], rows)
+        self._rows.clear()
+
+
+def struct_columns(struct: type[msgspec.Struct], **types: TypeEngine[Any]) -> list[Column]:
+    """A column per field of ``struct``, named as the field, typed from its annotation (``types``
+    overrides by name): int BIGINT, float, bool, str and enums text, UUID, datetime; anything
+    else (tuples, nested structs, dicts) JSON. Optional fields are nullable."""
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return [
+        Column(field.name, types.get(field.name, _column_type(kind)), nullable=nullable)
+        for field in info.fields
+        for kind, nullable in [_optional(field.type)]
+    ]
+
+
+def struct_cells(value: msgspec.Struct, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """A struct's fields (or ``only`` those) as the cells of ``struct_columns``: enums by value,
+    JSON as builtins (in the struct's own wire names, as it is stored in events)."""
+    fields = msgspec.structs.asdict(value)
+    return {name: _cell(fields[name]) for name in (fields if only is None else only)}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, msgspec.Struct | tuple | list | dict):
+        return msgspec.to_builtins(value)
+    return value
+
+
+def _optional(kind: msgspec.inspect.Type) -> tuple[msgspec.inspect.Type, bool]:
+    if isinstance(kind, msgspec.inspect.UnionType):
+        others = [t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType)]
+        if len(others) == 1:
+            return others[0], len(others) < len(kind.types)
+    return kind, False
+
+
+_COLUMN_TYPES: dict[type[msgspec.inspect.Type], Callable[[], TypeEngine[Any]]] = {
+    msgspec.inspect.IntType: BigInteger,
+    msgspec.inspect.FloatType: Float,
+    msgspec.inspect.BoolType: Boolean,
+    msgspec.inspect.StrType: String,
+    msgspec.inspect.EnumType: String,
+    msgspec.inspect.LiteralType: String,
+    msgspec.inspect.UUIDType: Uuid,
+    msgspec.inspect.DateTimeType: UtcDateTime,
+}
+
+
+def _column_type(kind: msgspec.inspect.Type) -> TypeEngine[Any]:
+    return _COLUMN_TYPES.get(type(kind), JSON)()
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from projections.catalog import CatalogProjection
 from projections.economics import EconomicsProjection
-from projections.industry import IndustryProjection
+from projections.industry.projection import IndustryProjection
 from projections.manufacturing import ManufacturingProjection
 from projections.market import DEFAULT_HISTORY_DAYS, MarketProjection
 from projections.runtime import Projection

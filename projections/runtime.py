@@ -11,19 +11,34 @@ applied one event at a time, and an event that still fails is set aside as a dea
 the rest of its aggregate's events (see ``projections.dead_letters``); ``retry`` applies them
 once the cause is fixed. A rebuild holds a lease renewed by a heartbeat: a second rebuild is
 refused while it lives, and a dead rebuilder's half-built generation is dropped on start.
+
+A projection is the only definition of its read model: its tables and a ``version`` it bumps
+when what it writes changes without the tables changing. The runtime stores a fingerprint of
+that definition with the projection's registry row. At start-up (``set_up``) a projection with
+no registry row gets generation 1 made from its definition; one whose stored fingerprint
+differs (its definition changed, or the database was made by the migrations that used to
+create these tables) is rebuilt blue/green into a new generation before the process serves,
+which records the new fingerprint. We rebuild rather than refuse to serve: a changed read
+model is always rebuildable from the log, and an operator need not remember a command. A
+second process starting meanwhile finds the rebuild's lease, waits for it and does not
+rebuild again.
+
+Each projection names the events it handles with ``@handles(EventClass, ...)`` on its
+methods; its ``topics`` (what the runtime reads from the log) are derived from them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 import uuid
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -35,7 +50,7 @@ from domain.events import Event, stored_topic
 from projections import dead_letters
 from projections.database import query_engine, write_transaction
 from projections.dead_letters import DeadLetter, IncompleteReads, LoggedEvent, RetryOutcome, parked_reason
-from projections.readmodel import ReadModelTable
+from projections.readmodel import BatchWriter, ReadModelTable
 from projections.tracking import positions, rebuild_leases, registry
 
 log = logging.getLogger(__name__)
@@ -44,16 +59,57 @@ ProgressCallback = Callable[[int, int], None]
 SWAP_ATTEMPTS = 20
 
 
+Handler = TypeVar("Handler", bound=Callable[..., None])
+
+
+def handles(*events: type[Event]) -> Callable[[Handler], Handler]:
+    """Mark a projection method as the handler of ``events``: it is called with the batch's
+    ``BatchWriter`` and the event."""
+
+    def mark(method: Handler) -> Handler:
+        method.__handles__ = events  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
 class Projection(ABC):
-    """Builds read-model tables from events. ``apply`` gets a whole batch so it can write in bulk."""
+    """Builds read-model tables from events, one ``@handles`` method per event type. ``apply``
+    gets a whole batch so it can write in bulk (``BatchWriter`` inserts rows at the batch's end)."""
 
     name: ClassVar[str]
+    version: ClassVar[int] = 1  # bump when the rows written change but the tables do not
     tables: ClassVar[tuple[ReadModelTable, ...]]
-    topics: ClassVar[tuple[type[Event], ...]]
+    handlers: ClassVar[dict[type[Event], str]]  # event class -> method name, from ``@handles``
+    topics: ClassVar[tuple[type[Event], ...]]  # the events handled, in the order declared
 
-    @abstractmethod
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[type[Event], str] = {}
+        for klass in reversed(cls.__mro__):
+            for attribute, method in vars(klass).items():
+                for event in getattr(method, "__handles__", ()):
+                    handlers[event] = attribute
+        cls.handlers = handlers
+        cls.topics = tuple(handlers)
+
     def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
         """Apply events in log order. Must be deterministic: a rebuild must give the same rows."""
+        writer = BatchWriter(connection, tables)
+        for event in events:
+            self.dispatch(event, writer)
+        writer.flush()
+
+    def dispatch(self, event: Event, *arguments: Any) -> Any:
+        """Call the event's handler with ``arguments`` and the event."""
+        return getattr(self, self.handlers[type(event)])(*arguments, event)
+
+    def fingerprint(self) -> str:
+        """A digest of the definition (version and tables), the same in every process."""
+        definition = "\n".join(
+            [f"projection {self.name} version {self.version}", *(t.definition() for t in self.tables)]
+        )
+        return hashlib.sha256(definition.encode()).hexdigest()
 
 
 class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -70,6 +126,10 @@ class ProjectionStatus(msgspec.Struct, frozen=True, kw_only=True):
 
 class ProjectionError(Exception):
     """A projection cannot be run as asked (unknown name, rebuild already running, ...)."""
+
+
+class RebuildRunning(ProjectionError):
+    """Another rebuild of the projection holds the lease."""
 
 
 class RebuildLease(msgspec.Struct, frozen=True, kw_only=True):
@@ -380,13 +440,17 @@ class ProjectionRuntime:
 
     # ----------------------------------------------------------------- rebuild
 
-    def rebuild(self, name: str, progress: ProgressCallback | None = None) -> int:
+    def rebuild(self, name: str, progress: ProgressCallback | None = None, *, only_if_changed: bool = False) -> int:
         """Rebuild a projection from event 1 into fresh tables while the live ones keep
-        serving, then swap them in (with the dead letters the new generation set aside).
-        Returns the new generation. One rebuild of a projection at a time, across processes:
-        it holds a lease, renewed by a heartbeat while it runs; one that fails drops its tables."""
+        serving, then swap them in (with the dead letters the new generation set aside) and
+        record the definition's fingerprint. Returns the new generation (with
+        ``only_if_changed``, the active one if its fingerprint is already the definition's).
+        One rebuild of a projection at a time, across processes: it holds a lease, renewed by
+        a heartbeat while it runs; one that fails drops its tables."""
         projection = self.selected(name)[0]
-        lease = self._take_lease(projection)
+        lease = self._take_lease(projection, only_if_changed)
+        if isinstance(lease, int):
+            return lease
         with self._heartbeat(lease):
             try:
                 self._drain(projection, lease.generation, progress)
@@ -399,6 +463,75 @@ class ProjectionRuntime:
         self.refresh_incomplete()
         self.signal.advance(name, self.position(name))
         return lease.generation
+
+    def set_up(self) -> None:
+        """On start: give each projection without tables generation 1 made from its definition,
+        and rebuild each whose stored fingerprint differs from its definition's (see the module
+        docstring) before anything is served."""
+        stored = self._fingerprints()
+        missing = [projection for projection in self.projections.values() if projection.name not in stored]
+        if missing:
+            self._create_first_generations(missing)
+        for projection in self.projections.values():
+            if projection.name in stored and stored[projection.name] != projection.fingerprint():
+                self._rebuild_changed(projection)
+
+    def _fingerprints(self) -> dict[str, str | None]:
+        with self._reader.connect() as connection:
+            return dict(connection.execute(select(registry.c.name, registry.c.fingerprint)).all())
+
+    @staticmethod
+    def _fingerprint(connection: Connection, name: str) -> str | None:
+        return connection.execute(select(registry.c.fingerprint).where(registry.c.name == name)).scalar()
+
+    def _create_first_generations(self, projections: Sequence[Projection]) -> None:
+        """Generation 1 of each projection (tables, views, registry row, position), in one
+        transaction that another process starting at once waits for."""
+        with write_transaction(self.engine) as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(72430002)")
+            known = set(connection.execute(select(registry.c.name)).scalars())
+            fresh = [projection for projection in projections if projection.name not in known]
+            metadata = MetaData()
+            for projection in fresh:
+                for table in projection.tables:
+                    table.physical(1, metadata)
+            metadata.create_all(connection)
+            for projection in fresh:
+                for table in projection.tables:
+                    table.point_view_at(connection, 1)
+                connection.execute(
+                    insert(registry).values(
+                        name=projection.name, active_generation=1, fingerprint=projection.fingerprint()
+                    )
+                )
+                connection.execute(insert(positions).values(name=projection.name, generation=1, position=0))
+
+    def _rebuild_changed(self, projection: Projection) -> None:
+        """Rebuild a projection whose definition changed, or wait while another process does
+        (and then rebuild only if what it built is still not today's definition)."""
+        name = projection.name
+        log.warning("%s: its definition changed; rebuilding it into a new generation", name)
+        while True:
+            try:
+                generation = self.rebuild(name, self._log_progress(name), only_if_changed=True)
+            except RebuildRunning:
+                log.warning("%s: another process is rebuilding it; waiting", name)
+                time.sleep(min(self.rebuild_heartbeat, 1.0))
+                continue
+            log.warning("%s: serving generation %d", name, generation)
+            return
+
+    @staticmethod
+    def _log_progress(name: str) -> ProgressCallback:
+        last = [0.0]
+
+        def progress(position: int, head: int) -> None:
+            if time.monotonic() - last[0] >= 5 or position >= head:
+                last[0] = time.monotonic()
+                log.warning("%s: rebuilt up to event %d of %d", name, position, head)
+
+        return progress
 
     def drop_abandoned_rebuilds(self) -> None:
         """On start: drop what rebuilds whose process died left behind (a generation's tables,
@@ -417,15 +550,19 @@ class ProjectionRuntime:
                     self._drop_abandoned(connection, self.projections[name], current)
                     log.warning("%s: dropped the generation an interrupted rebuild left", name)
 
-    def _take_lease(self, projection: Projection) -> RebuildLease:
+    def _take_lease(self, projection: Projection, only_if_changed: bool = False) -> RebuildLease | int:
         """Create the next generation under a new lease, after dropping what an interrupted
-        rebuild left; refused while another rebuild's lease is alive."""
+        rebuild left; refused while another rebuild's lease is alive. With ``only_if_changed``,
+        the active generation instead if it was built from today's definition (checked under
+        the registry lock: another process may have just rebuilt it)."""
         name = projection.name
         with write_transaction(self.engine) as connection:
             active = self._lock_active_generation(connection, name)
+            if only_if_changed and self._fingerprint(connection, name) == projection.fingerprint():
+                return active
             held = self._lease(connection, name, alive=True)
             if held is not None:
-                raise ProjectionError(
+                raise RebuildRunning(
                     f"a rebuild of {name!r} is already running (generation {held.generation}, "
                     f"started {held.started_at:%Y-%m-%d %H:%M:%S} UTC)"
                 )
@@ -501,7 +638,7 @@ class ProjectionRuntime:
                 connection.execute(
                     update(registry)
                     .where(registry.c.name == projection.name)
-                    .values(active_generation=lease.generation)
+                    .values(active_generation=lease.generation, fingerprint=projection.fingerprint())
                 )
                 connection.execute(delete(rebuild_leases).where(rebuild_leases.c.name == projection.name))
                 return old_generation

@@ -9,7 +9,6 @@ NULL), and a marker naming a plan already deleted is stored unlinked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -33,14 +32,13 @@ from sqlalchemy import (
     update,
 )
 
-from domain.events import Event
 from domain.industry.plan import PlanCreated, PlanDeleted, PlanRenamed
 from domain.stock.assets import AssetsChanged, Holding
 from domain.stock.auto_production import MarkerDeficit
 from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated
 from projections.catalog import CATALOG_ITEMS
-from projections.readmodel import ReadModelTable, insert_rows
-from projections.runtime import Projection
+from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
+from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
 ASSETS = ReadModelTable(
@@ -86,30 +84,40 @@ PLANS = ReadModelTable(
 class StockpilesProjection(Projection):
     name = "stockpiles"
     tables = (ASSETS, MARKERS, PLANS)
-    topics = (AssetsChanged, MarkerPlaced, MarkerUpdated, MarkerRemoved, PlanCreated, PlanRenamed, PlanDeleted)
 
-    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        assets, markers, plans = tables["stock_assets"], tables["stock_markers"], tables["stock_plans"]
-        for event in events:
-            if isinstance(event, AssetsChanged):
-                self._change_assets(connection, assets, event)
-            elif isinstance(event, MarkerPlaced | MarkerUpdated):
-                self._upsert_marker(connection, markers, plans, event)
-            elif isinstance(event, MarkerRemoved):
-                connection.execute(delete(markers).where(markers.c.marker_id == event.originator_id))
-            elif isinstance(event, PlanCreated):
-                row = {
-                    "plan_id": event.originator_id,
-                    "owner_id": event.owner_id,
-                    "name": event.name,
-                    "product_type_id": event.product_type_id,
-                }
-                insert_rows(connection, plans, [row])
-            elif isinstance(event, PlanRenamed):
-                connection.execute(update(plans).where(plans.c.plan_id == event.originator_id).values(name=event.name))
-            elif isinstance(event, PlanDeleted):
-                connection.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
-                connection.execute(update(markers).where(markers.c.plan_id == event.originator_id).values(plan_id=None))
+    @handles(AssetsChanged)
+    def _assets_changed(self, writer: BatchWriter, event: AssetsChanged) -> None:
+        self._change_assets(writer.connection, writer.tables["stock_assets"], event)
+
+    @handles(MarkerPlaced, MarkerUpdated)
+    def _marker_set(self, writer: BatchWriter, event: MarkerPlaced | MarkerUpdated) -> None:
+        self._upsert_marker(writer.connection, writer.tables["stock_markers"], writer.tables["stock_plans"], event)
+
+    @handles(MarkerRemoved)
+    def _marker_removed(self, writer: BatchWriter, event: MarkerRemoved) -> None:
+        markers = writer.tables["stock_markers"]
+        writer.execute(delete(markers).where(markers.c.marker_id == event.originator_id))
+
+    @handles(PlanCreated)
+    def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
+        row = {
+            "plan_id": event.originator_id,
+            "owner_id": event.owner_id,
+            "name": event.name,
+            "product_type_id": event.product_type_id,
+        }
+        writer.insert("stock_plans", row)
+
+    @handles(PlanRenamed)
+    def _plan_renamed(self, writer: BatchWriter, event: PlanRenamed) -> None:
+        plans = writer.tables["stock_plans"]
+        writer.execute(update(plans).where(plans.c.plan_id == event.originator_id).values(name=event.name))
+
+    @handles(PlanDeleted)
+    def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
+        plans, markers = writer.tables["stock_plans"], writer.tables["stock_markers"]
+        writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
+        writer.execute(update(markers).where(markers.c.plan_id == event.originator_id).values(plan_id=None))
 
     @staticmethod
     def _change_assets(connection: Connection, assets: Table, event: AssetsChanged) -> None:

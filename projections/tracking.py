@@ -1,5 +1,6 @@
-"""Where each projection is: its active generation, every generation's log position, the
-events it could not apply (dead letters) and who is rebuilding it (leases).
+"""Where each projection is: its active generation and the fingerprint of the definition that
+generation was built from, every generation's log position, the events it could not apply
+(dead letters) and who is rebuilding it (leases).
 
 The position is written in the same transaction as the read-model rows it accounts for, so
 an event is applied exactly once, also across crashes and concurrent runners. A dead letter
@@ -21,6 +22,7 @@ registry = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("active_generation", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=True),  # of the definition the active generation was built from
 )
 
 positions = Table(

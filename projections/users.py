@@ -8,19 +8,16 @@ table is operational state beside the read models, not one of them, so it outliv
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import msgspec
 from sqlalchemy import Boolean, Column, Connection, MetaData, String, Table, Uuid, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.events import Event
 from domain.users import AdminGranted, AdminRevoked, TokenIssued, TokenRevoked, UserRegistered
-from projections.readmodel import ReadModelTable, insert_rows
-from projections.runtime import Projection
+from projections.readmodel import BatchWriter, ReadModelTable
+from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
 USERS = ReadModelTable(
@@ -57,50 +54,43 @@ TOKEN_USAGE = Table(
 class UsersProjection(Projection):
     name = "users"
     tables = (USERS, USER_TOKENS)
-    topics = (UserRegistered, TokenIssued, TokenRevoked, AdminGranted, AdminRevoked)
 
-    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        users_table, tokens_table = tables["users"], tables["user_tokens"]
-        users: list[dict[str, Any]] = []
-        tokens: list[dict[str, Any]] = []
+    @handles(UserRegistered)
+    def _registered(self, writer: BatchWriter, event: UserRegistered) -> None:
+        row = {"user_id": event.originator_id, "name": event.name, "created_at": event.timestamp, "admin": event.admin}
+        writer.insert("users", row)
+        self._issued(writer, event)
 
-        def flush() -> None:  # inserts in bulk; a revocation or admin change needs its rows there
-            insert_rows(connection, users_table, users)
-            insert_rows(connection, tokens_table, tokens)
-            users.clear()
-            tokens.clear()
+    @handles(TokenIssued)
+    def _issued(self, writer: BatchWriter, event: UserRegistered | TokenIssued) -> None:
+        writer.insert(
+            "user_tokens",
+            {
+                "token_hash": event.token_hash,
+                "user_id": event.originator_id,
+                "issued_at": event.timestamp,
+                "token_id": event.token_id,
+                "expires_at": event.expires_at,
+            },
+        )
 
-        for event in events:
-            if isinstance(event, UserRegistered):
-                users.append(
-                    {
-                        "user_id": event.originator_id,
-                        "name": event.name,
-                        "created_at": event.timestamp,
-                        "admin": event.admin,
-                    }
-                )
-            if isinstance(event, (UserRegistered, TokenIssued)):
-                tokens.append(
-                    {
-                        "token_hash": event.token_hash,
-                        "user_id": event.originator_id,
-                        "issued_at": event.timestamp,
-                        "token_id": event.token_id,
-                        "expires_at": event.expires_at,
-                    }
-                )
-            elif isinstance(event, TokenRevoked):
-                flush()
-                connection.execute(delete(tokens_table).where(tokens_table.c.token_id == event.token_id))
-            elif isinstance(event, (AdminGranted, AdminRevoked)):
-                flush()
-                connection.execute(
-                    update(users_table)
-                    .where(users_table.c.user_id == event.originator_id)
-                    .values(admin=isinstance(event, AdminGranted))
-                )
-        flush()
+    @handles(TokenRevoked)
+    def _revoked(self, writer: BatchWriter, event: TokenRevoked) -> None:
+        tokens = writer.tables["user_tokens"]
+        writer.execute(delete(tokens).where(tokens.c.token_id == event.token_id))
+
+    @handles(AdminGranted)
+    def _admin_granted(self, writer: BatchWriter, event: AdminGranted) -> None:
+        _set_admin(writer, event.originator_id, True)
+
+    @handles(AdminRevoked)
+    def _admin_revoked(self, writer: BatchWriter, event: AdminRevoked) -> None:
+        _set_admin(writer, event.originator_id, False)
+
+
+def _set_admin(writer: BatchWriter, user_id: UUID, admin: bool) -> None:
+    users = writer.tables["users"]
+    writer.execute(update(users).where(users.c.user_id == user_id).values(admin=admin))
 
 
 class UserSummary(msgspec.Struct, frozen=True):

@@ -7,7 +7,7 @@ table). What the run records is what was asked (quantity, parallelism), what was
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -17,6 +17,22 @@ from domain.economics.market import Missing
 from domain.errors import NotFound
 from domain.events import CommandMeta, Event, utcnow
 from domain.industry.generation import Leftover, SkippedItem, TransportItem
+
+RunStatus = Literal["pending", "in_progress", "completed"]
+
+
+def run_status(planned: int, active: int, completed: int, cancelled: int) -> RunStatus:
+    """A run's status from its jobs' statuses (the spec's table): no jobs -> pending; all
+    completed or cancelled -> completed; any active or completed -> in_progress; all still
+    planned (or planned and cancelled only: nothing started) -> pending."""
+    total = planned + active + completed + cancelled
+    if total == 0:
+        return "pending"
+    if completed + cancelled == total:
+        return "completed"
+    if active or completed:
+        return "in_progress"
+    return "pending"
 
 
 class RunTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

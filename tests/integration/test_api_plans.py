@@ -429,27 +429,6 @@ def race(*calls: Any) -> list[Any]:
     return answers
 
 
-def test_a_rebuilt_industry_read_model_equals_the_live_one_row_for_row(alice: Api, system: Any) -> None:
-    from projections.industry import CHARACTERS, JOBS, PLANS, RUNS
-    from tests.integration.test_projections import rows
-
-    plan = at_factory(alice, new_plan(alice, transport={"hubStationId": HUB, "costPerM3": 10}))
-    ok(alice.put("/v1/industry/characters/1", json={"name": "Alice"}))
-    first = ok(generate(alice, plan["aggregateId"], 3), 201)
-    second = ok(generate(alice, plan["aggregateId"], 9), 201)
-    job = first["created"][0]["id"]
-    ok(alice.post(f"/v1/industry/jobs/{job}/start", json={"esiJobId": 1}))
-    ok(alice.post(f"/v1/industry/jobs/{job}/complete", json={}))
-    ok(alice.post(f"/v1/industry/plans/runs/{first['run']['id']}/cancel"))
-    ok(alice.delete(f"/v1/industry/plans/{plan['aggregateId']}/runs/{second['run']['id']}"))
-    system.projections.catch_up()
-    views = (PLANS.view, RUNS.view, JOBS.view, CHARACTERS.view)
-    live = rows(system, *views)
-    system.projections.rebuild("industry")
-    assert rows(system, *views) == live
-    assert read(alice, "/v1/industry/plans/runs", 0)[0]["status"] == "completed"
-
-
 def test_a_run_generated_for_a_region_prices_its_jobs_with_the_users_market_data(alice: Api) -> None:
     ok(alice.post("/v1/catalog/imports", json=CATALOG))
     body = {"name": "Modules", "productTypeId": D, "defaults": {"meLevel": 0, "teLevel": 0, "facilityTax": 0.01}}

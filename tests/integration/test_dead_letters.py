@@ -18,7 +18,8 @@ from application.settings import Settings
 from application.system import Manufactory
 from domain.events import CommandMeta, utcnow
 from domain.industry.jobs import Job, JobQueued, JobSpec
-from projections.industry import IndustryProjection, find_job, list_jobs
+from projections.industry.jobs import find_job, list_jobs
+from projections.industry.projection import IndustryProjection
 from projections.manufacturing import CONTAINERS, ManufacturingProjection
 from projections.tracking import dead_letters
 from projections.users import UsersProjection

@@ -9,7 +9,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 from alembic import command
 from eventsourcing.persistence import StoredEvent
 from litestar.testing import TestClient
-from sqlalchemy import Column, MetaData, String, Table, Uuid, insert, select, update
+from sqlalchemy import select
 
 from application.catalog import SAMPLE_CATALOG
 from application.catalog_sources import read_catalog
@@ -31,8 +31,6 @@ from domain.users import hash_token, legacy_token_id, name_claim_id
 from interfaces.http.app import create_app
 from projections.database import write_transaction
 from projections.schema import _alembic_config
-from projections.tracking import positions
-from projections.types import UtcDateTime
 from projections.users import TOKEN_USAGE
 from tests.conftest import Api
 from tests.support import PG_ADMIN_URL, run_cli
@@ -176,8 +174,8 @@ def test_concurrent_creates_of_one_name_in_two_processes_make_one_user(settings:
 
 
 def _legacy_user(system: Manufactory, name: str, token: str) -> uuid.UUID:
-    """A user as recorded before ids were random (id from the name, a v1 event with the hash),
-    with the read-model rows the projection of that time wrote."""
+    """A user as recorded before ids were random (id from the name, a v1 event with the hash);
+    the read models are made from it when the upgraded database starts."""
     user_id = name_claim_id(name)
     registered = {
         "class_version": 1,
@@ -189,24 +187,7 @@ def _legacy_user(system: Manufactory, name: str, token: str) -> uuid.UUID:
         "token_hash": hash_token(token),
     }
     stored = StoredEvent(user_id, 1, "domain.users:UserRegistered", msgspec.json.encode(registered))
-    (position,) = system.store.recorder.insert_events([stored]) or [0]
-    then = datetime(2026, 11, 30, 12, tzinfo=UTC)
-    users = Table(
-        "users_g1", MetaData(), Column("user_id", Uuid), Column("name", String), Column("created_at", UtcDateTime)
-    )
-    tokens = Table(
-        "user_tokens_g1",
-        MetaData(),
-        Column("token_hash", String),
-        Column("user_id", Uuid),
-        Column("issued_at", UtcDateTime),
-    )
-    with write_transaction(system.read_engine) as connection:
-        connection.execute(insert(users).values(user_id=user_id, name=name, created_at=then))
-        connection.execute(insert(tokens).values(token_hash=hash_token(token), user_id=user_id, issued_at=then))
-        connection.execute(
-            update(positions).where(positions.c.name == "users", positions.c.generation == 1).values(position=position)
-        )
+    system.store.recorder.insert_events([stored])
     return user_id
 
 
@@ -225,6 +206,7 @@ def test_an_upgraded_database_keeps_its_users_their_tokens_and_what_they_own(set
         meta = CommandMeta(user_id=alice_id, correlation_id="legacy")
         old.containers.register("mfg-1", "X1-YZ19", "prefer-fabricate", {}, meta)
     with Manufactory.open(settings) as system, TestClient(create_app(system)) as client:
+        system.projections.catch_up()  # the read models, made at start-up, apply the old events
         alice = Api(client, token, alice_id)
         assert system.users.user_id("alice") == alice_id
         listed = alice.get(CONTAINERS, params={"minPosition": system.store.head()})

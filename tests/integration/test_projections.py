@@ -51,9 +51,6 @@ def rows(system: Manufactory, *tables: Any) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-ALL_VIEWS = (USERS.view, USER_TOKENS.view, CONTAINERS.view, CONFIG_HISTORY.view)
-
-
 @pytest.fixture
 def small_batches(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, projection_batch_size=3)
@@ -108,18 +105,6 @@ def test_a_crash_mid_batch_applies_nothing_of_it_and_nothing_twice(
         assert all(row in history for row in after_first_batch)
 
 
-def test_a_rebuild_equals_the_live_read_model_row_for_row(small_batches: Settings) -> None:
-    with Manufactory.open(small_batches) as system:
-        populate(system, containers=8)
-        system.projections.catch_up()
-        live = rows(system, *ALL_VIEWS)
-        for name in ("users", "manufacturing"):
-            assert system.projections.rebuild(name) == 2
-        assert rows(system, *ALL_VIEWS) == live
-        tables = set(inspect(system.read_engine).get_table_names())
-        assert "mfg_containers_g2" in tables and "mfg_containers_g1" not in tables
-
-
 def test_the_live_tables_keep_serving_during_a_rebuild_and_late_events_make_it(small_batches: Settings) -> None:
     with Manufactory.open(small_batches) as system:
         user_id = populate(system, containers=8)
@@ -148,7 +133,7 @@ def test_an_unknown_projection_name_is_a_clear_error(system: Manufactory) -> Non
         system.projections.rebuild("nope")
 
 
-def test_the_migrated_schema_matches_the_projections_tables(system: Manufactory) -> None:
+def test_the_live_tables_are_made_from_the_projections_definitions(system: Manufactory) -> None:
     inspector = inspect(system.read_engine)
     for projection_table in (USERS, USER_TOKENS, CONTAINERS, CONFIG_HISTORY, ECONOMICS, *CatalogProjection.tables):
         expected = projection_table.physical(1)

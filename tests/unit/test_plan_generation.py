@@ -18,7 +18,7 @@ from domain.errors import InvalidInput, RuleViolation
 from domain.industry.characters import Character, CharacterSkills, slot_owners
 from domain.industry.generation import generate
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, propose_steps
-from projections.industry import JobSummary
+from domain.industry.runs import run_status
 from tests.unit.test_chains import recipe
 
 TRIT, PYE, C, B, S, D = 34, 35, 100, 200, 300, 400
@@ -157,11 +157,4 @@ def test_jobs_of_one_stage_spread_over_the_slots_the_parallelism_allows() -> Non
 def test_run_status_is_derived_by_the_specs_table(
     planned: int, active: int, completed: int, cancelled: int, status: str
 ) -> None:
-    summary = JobSummary(
-        total=planned + active + completed + cancelled,
-        planned=planned,
-        active=active,
-        completed=completed,
-        cancelled=cancelled,
-    )
-    assert summary.status == status
+    assert run_status(planned, active, completed, cancelled) == status

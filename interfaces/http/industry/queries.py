@@ -22,19 +22,10 @@ from interfaces.http.industry.commands import JobIdPath, PlanIdPath, RunIdPath, 
 from interfaces.http.industry.schemas import CharacterOut, PendingOutput, PlanOut, RunDetailOut, steps_out
 from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
 from projections.cache import ReadCache
-from projections.industry import (
-    JobView,
-    PlanSummary,
-    RunView,
-    find_job,
-    find_plan,
-    find_run,
-    list_characters,
-    list_jobs,
-    list_plans,
-    list_runs,
-    pending_output,
-)
+from projections.industry.characters import list_characters
+from projections.industry.jobs import JobView, find_job, list_jobs, pending_output
+from projections.industry.plans import PlanSummary, find_plan, list_plans
+from projections.industry.runs import RunView, find_run, list_runs
 
 PROJECTION = "industry"
 

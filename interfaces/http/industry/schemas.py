@@ -32,7 +32,9 @@ from domain.limits import (
     text,
 )
 from interfaces.http.bodies import Request, Response
-from projections.industry import JobSummary, JobView, PlanSummary, RunView
+from projections.industry.jobs import JobView
+from projections.industry.plans import PlanSummary
+from projections.industry.runs import JobSummary, RunView
 
 PlanName = Annotated[str, text(200)]
 

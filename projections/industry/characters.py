@@ -1,0 +1,71 @@
+"""Each user's characters: their skills and the job slots those give per activity."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, String, Uuid, delete, select
+
+from domain.catalog.model import ActivityKind
+from domain.industry.characters import Character, CharacterRegistered, CharacterRemoved
+from projections.readmodel import BatchWriter, ReadModelTable
+from projections.runtime import handles
+
+CHARACTERS = ReadModelTable(
+    "industry_characters",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("character_id", BigInteger, primary_key=True),
+        Column("name", String(100), nullable=False),
+        Column("skills", JSON, nullable=False),
+        Column("manufacturing_slots", Integer, nullable=False),
+        Column("reaction_slots", Integer, nullable=False),
+        Column("science_slots", Integer, nullable=False),
+    ],
+)
+
+
+class CharacterHandlers:
+    """The industry projection's handlers of character events (only the owner changes their
+    roster, so the owner is the event's user)."""
+
+    @handles(CharacterRegistered)
+    def _character_registered(self, writer: BatchWriter, event: CharacterRegistered) -> None:
+        character, owner = event.character, event.meta.user_id
+        _remove(writer, owner, character.character_id)
+        writer.insert(
+            "industry_characters",
+            {
+                "owner_id": owner,
+                "character_id": character.character_id,
+                "name": character.name,
+                "skills": msgspec.to_builtins(character.skills),
+                "manufacturing_slots": character.slots(ActivityKind.MANUFACTURING),
+                "reaction_slots": character.slots(ActivityKind.REACTION),
+                "science_slots": character.slots(ActivityKind.INVENTION),
+            },
+        )
+
+    @handles(CharacterRemoved)
+    def _character_removed(self, writer: BatchWriter, event: CharacterRemoved) -> None:
+        _remove(writer, event.meta.user_id, event.character_id)
+
+
+def _remove(writer: BatchWriter, owner: UUID, character_id: int) -> None:
+    table = writer.tables["industry_characters"]
+    writer.execute(delete(table).where(table.c.owner_id == owner, table.c.character_id == character_id))
+
+
+def list_characters(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[Character]:
+    table = CHARACTERS.view
+    rows = connection.execute(
+        select(table.c.character_id, table.c.name, table.c.skills)
+        .where(table.c.owner_id == owner)
+        .order_by(table.c.character_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        msgspec.convert({"characterId": cid, "name": name, "skills": skills}, Character) for cid, name, skills in rows
+    ]

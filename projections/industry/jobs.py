@@ -1,0 +1,232 @@
+"""The job queue: one row per job, its spec's fields as columns beside its lifecycle.
+
+The spec's columns come from ``JobSpec`` itself (``struct_columns``) and a job's row from its
+spec (``struct_cells``), and the view takes every column by name: a new job field is a
+``JobSpec`` field plus a ``JobView`` field. A job's status change moves its run's counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import BigInteger, Column, Connection, Float, Integer, String, Uuid, func, select, update
+
+from domain.industry.jobs import (
+    JobCancelled,
+    JobCharacterAssigned,
+    JobCompleted,
+    JobQueued,
+    JobSpec,
+    JobStarted,
+    JobStatus,
+)
+from projections.industry.names import product_name
+from projections.industry.plans import touched
+from projections.readmodel import BatchWriter, ReadModelTable, struct_cells, struct_columns
+from projections.runtime import handles
+from projections.types import UtcDateTime
+
+JOBS = ReadModelTable(
+    "industry_jobs",
+    lambda: [
+        Column("job_id", Uuid, primary_key=True),
+        Column("owner_id", Uuid, nullable=False),
+        *struct_columns(JobSpec, activity=String(24), notes=String(2000)),
+        Column("actual_revenue", Float),
+        Column("status", String(16), nullable=False),
+        Column("esi_job_id", BigInteger),
+        Column("version", Integer, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("started_at", UtcDateTime),
+        Column("completed_at", UtcDateTime),
+        Column("updated_at", UtcDateTime, nullable=False),
+    ],
+    indexes=[
+        ("owner_status", ["owner_id", "status"], False),
+        ("run", ["plan_run_id"], False),
+        ("owner_esi", ["owner_id", "esi_job_id"], False),
+    ],
+)
+
+
+class JobHandlers:
+    """The industry projection's handlers of job events; queued jobs are inserted in bulk (a
+    run queues many at once)."""
+
+    @handles(JobQueued)
+    def _job_queued(self, writer: BatchWriter, event: JobQueued) -> None:
+        writer.insert(
+            "industry_jobs",
+            {
+                "job_id": event.originator_id,
+                "owner_id": event.owner_id,
+                **struct_cells(event.spec),
+                "actual_revenue": None,
+                "status": JobStatus.PLANNED.value,
+                "esi_job_id": None,
+                "created_at": event.timestamp,
+                "started_at": None,
+                "completed_at": None,
+                **touched(event),
+            },
+        )
+
+    @handles(JobStarted)
+    def _job_started(self, writer: BatchWriter, event: JobStarted) -> None:
+        _change(
+            writer,
+            event,
+            status="active",
+            esi_job_id=event.esi_job_id,
+            character_id=event.character_id,
+            started_at=event.started_at,
+        )
+
+    @handles(JobCompleted)
+    def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:
+        _change(writer, event, status="completed", completed_at=event.completed_at, actual_revenue=event.actual_revenue)
+
+    @handles(JobCancelled)
+    def _job_cancelled(self, writer: BatchWriter, event: JobCancelled) -> None:
+        _change(writer, event, status="cancelled")
+
+    @handles(JobCharacterAssigned)
+    def _character_assigned(self, writer: BatchWriter, event: JobCharacterAssigned) -> None:
+        _change(writer, event, character_id=event.character_id)
+
+
+def _change(writer: BatchWriter, event: Any, **values: Any) -> None:
+    """Set a job's ``values``; a new status moves its run's counts from the old one to it."""
+    jobs, runs = writer.tables["industry_jobs"], writer.tables["industry_plan_runs"]
+    found = writer.execute(
+        select(jobs.c.status, jobs.c.plan_run_id).where(jobs.c.job_id == event.originator_id)
+    ).one_or_none()
+    if found is None:
+        return
+    old_status, run_id = found.status, found.plan_run_id
+    writer.execute(update(jobs).where(jobs.c.job_id == event.originator_id).values(**touched(event), **values))
+    new_status = values.get("status", old_status)
+    if run_id is not None and new_status != old_status:
+        writer.execute(
+            update(runs)
+            .where(runs.c.run_id == run_id)
+            .values({old_status: runs.c[old_status] - 1, new_status: runs.c[new_status] + 1})
+        )
+
+
+# ------------------------------------------------------------------- queries
+
+
+class JobView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: UUID
+    user_id: UUID
+    character_id: int | None
+    product_type_id: int
+    product_name: str | None
+    blueprint_type_id: int
+    activity: str
+    runs: int
+    me_level: int
+    te_level: int
+    facility_tax: float
+    station_id: int | None
+    expected_output: int
+    estimated_duration: float | None
+    materials: list[dict[str, Any]]
+    total_cost: float | None
+    expected_revenue: float | None
+    actual_revenue: float | None
+    notes: str
+    status: str
+    esi_job_id: int | None
+    plan_run_id: UUID | None
+    plan_step_id: int | None
+    sort_order: int
+    version: int
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    updated_at: datetime
+
+
+# columns the view names otherwise; every other column is the view field of its name
+_VIEW_NAMES = {"job_id": "id", "owner_id": "user_id", "duration_seconds": "estimated_duration"}
+
+
+def job_view(row: Any) -> JobView:
+    """A job's view from anything with the view's fields as attributes (a row of ``_jobs_query``)."""
+    return msgspec.convert(row, JobView, from_attributes=True)
+
+
+def _jobs_query() -> Any:
+    jobs = JOBS.view
+    columns = [column.label(_VIEW_NAMES.get(column.name, column.name)) for column in jobs.c]
+    return select(*columns, product_name(jobs).label("product_name"))
+
+
+def list_jobs(
+    connection: Connection,
+    owner: UUID,
+    *,
+    status: str | None = None,
+    character_id: int | None = None,
+    plan_run_id: UUID | None = None,
+    esi_job_ids: Sequence[int] | None = None,
+    limit: int = 10_000,
+    offset: int = 0,
+) -> list[JobView]:
+    jobs = JOBS.view
+    query = _jobs_query().where(jobs.c.owner_id == owner)
+    if status is not None:
+        query = query.where(jobs.c.status == status)
+    if character_id is not None:
+        query = query.where(jobs.c.character_id == character_id)
+    if plan_run_id is not None:
+        query = query.where(jobs.c.plan_run_id == plan_run_id)
+    if esi_job_ids is not None:
+        query = query.where(jobs.c.esi_job_id.in_(list(esi_job_ids)))
+    query = query.order_by(jobs.c.sort_order.desc(), jobs.c.created_at, jobs.c.job_id).limit(limit).offset(offset)
+    return [job_view(row) for row in connection.execute(query)]
+
+
+def find_job(connection: Connection, owner: UUID, job_id: UUID) -> JobView | None:
+    jobs = JOBS.view
+    row = connection.execute(_jobs_query().where(jobs.c.owner_id == owner, jobs.c.job_id == job_id)).first()
+    return job_view(row) if row is not None else None
+
+
+class PendingOutput(msgspec.Struct, frozen=True, kw_only=True):
+    """Units of one item one user's planned and active jobs will deliver at one station
+    (``station_id`` None: jobs with no station, whose output has no known place yet)."""
+
+    owner_id: UUID
+    type_id: int
+    station_id: int | None
+    units: int
+
+
+def pending_output(
+    connection: Connection, owner: UUID | None, type_ids: Sequence[int] | None = None
+) -> list[PendingOutput]:
+    """Per (user, item, station), of one user or of everyone: what every planned or active job
+    making the item will deliver. Every job counts, whether a run queued it, a deleted run left
+    it behind or a user created it by hand: a job still to deliver is output the runner must
+    not build again (what auto-production subtracts from a deficit)."""
+    jobs = JOBS.view
+    query = (
+        select(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id, func.sum(jobs.c.expected_output))
+        .where(jobs.c.status.in_(("planned", "active")))
+        .group_by(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id)
+    )
+    if owner is not None:
+        query = query.where(jobs.c.owner_id == owner)
+    if type_ids is not None:
+        query = query.where(jobs.c.product_type_id.in_(list(type_ids)))
+    return [
+        PendingOutput(owner_id=o, type_id=t, station_id=s, units=int(units or 0))
+        for o, t, s, units in connection.execute(query)
+    ]

@@ -1,0 +1,189 @@
+"""Production plans: one row per plan with its steps and transport settings.
+
+Deleting a plan removes its runs' rows and unlinks their jobs (``plan_run_id`` becomes NULL,
+the spec's ON DELETE SET NULL); the jobs stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, String, Uuid, delete, select, update
+
+from domain.events import Event
+from domain.industry.plan import (
+    PlanCreated,
+    PlanDeleted,
+    PlanRenamed,
+    PlanRunGenerated,
+    PlanRunRemoved,
+    PlanStep,
+    PlanStepsAdded,
+    PlanStepsRemoved,
+    PlanStepUpdated,
+    PlanTransportChanged,
+    TransportSettings,
+)
+from projections.industry.names import product_name
+from projections.readmodel import BatchWriter, ReadModelTable
+from projections.runtime import handles
+from projections.types import UtcDateTime
+
+PLANS = ReadModelTable(
+    "industry_plans",
+    lambda: [
+        Column("plan_id", Uuid, primary_key=True),
+        Column("owner_id", Uuid, nullable=False),
+        Column("name", String(200), nullable=False),
+        Column("product_type_id", BigInteger, nullable=False),
+        Column("steps", JSON, nullable=False),
+        Column("transport", JSON),
+        Column("version", Integer, nullable=False),
+        Column("last_generated_at", UtcDateTime),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+    ],
+    indexes=[("owner_product", ["owner_id", "product_type_id"], False)],
+)
+
+
+def touched(event: Event) -> dict[str, Any]:
+    """The columns every change of an aggregate's row sets."""
+    return {"version": event.originator_version, "updated_at": event.timestamp}
+
+
+class PlanHandlers:
+    """The industry projection's handlers of plan events."""
+
+    @handles(PlanCreated)
+    def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
+        writer.insert(
+            "industry_plans",
+            {
+                "plan_id": event.originator_id,
+                "owner_id": event.owner_id,
+                "name": event.name,
+                "product_type_id": event.product_type_id,
+                "steps": msgspec.to_builtins(event.steps),
+                "transport": msgspec.to_builtins(event.transport),
+                "last_generated_at": None,
+                "created_at": event.timestamp,
+                **touched(event),
+            },
+        )
+
+    @handles(PlanDeleted)
+    def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
+        plans, runs, jobs = (writer.tables[name] for name in ("industry_plans", "industry_plan_runs", "industry_jobs"))
+        run_ids = select(runs.c.run_id).where(runs.c.plan_id == event.originator_id).scalar_subquery()
+        writer.execute(update(jobs).where(jobs.c.plan_run_id.in_(run_ids)).values(plan_run_id=None))
+        writer.execute(delete(runs).where(runs.c.plan_id == event.originator_id))
+        writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
+
+    @handles(PlanRenamed)
+    def _plan_renamed(self, writer: BatchWriter, event: PlanRenamed) -> None:
+        _set(writer, event, name=event.name)
+
+    @handles(PlanTransportChanged)
+    def _transport_changed(self, writer: BatchWriter, event: PlanTransportChanged) -> None:
+        _set(writer, event, transport=msgspec.to_builtins(event.transport))
+
+    @handles(PlanStepsAdded)
+    def _steps_added(self, writer: BatchWriter, event: PlanStepsAdded) -> None:
+        _change_steps(writer, event, {step.step_id: step for step in event.steps}, ())
+
+    @handles(PlanStepUpdated)
+    def _step_updated(self, writer: BatchWriter, event: PlanStepUpdated) -> None:
+        _change_steps(writer, event, {event.step.step_id: event.step}, event.removed_step_ids)
+
+    @handles(PlanStepsRemoved)
+    def _steps_removed(self, writer: BatchWriter, event: PlanStepsRemoved) -> None:
+        _change_steps(writer, event, {}, event.step_ids)
+
+    @handles(PlanRunGenerated)
+    def _run_generated(self, writer: BatchWriter, event: PlanRunGenerated) -> None:
+        _set(writer, event, last_generated_at=event.timestamp)
+
+    @handles(PlanRunRemoved)
+    def _run_removed(self, writer: BatchWriter, event: PlanRunRemoved) -> None:
+        _set(writer, event)
+
+
+def _change_steps(writer: BatchWriter, event: Event, upserted: dict[int, PlanStep], removed: Sequence[int]) -> None:
+    """Replace and add ``upserted`` steps and drop the ``removed`` ones, kept in step id order."""
+    plans = writer.tables["industry_plans"]
+    query = select(plans.c.steps).where(plans.c.plan_id == event.originator_id)
+    stored = writer.execute(query).scalar_one_or_none()
+    if stored is None:
+        return
+    steps = {step["stepId"]: step for step in stored}
+    steps.update({step_id: msgspec.to_builtins(step) for step_id, step in upserted.items()})
+    for step_id in removed:
+        steps.pop(step_id, None)
+    _set(writer, event, steps=[steps[step_id] for step_id in sorted(steps)])
+
+
+def _set(writer: BatchWriter, event: Event, **values: Any) -> None:
+    plans = writer.tables["industry_plans"]
+    writer.execute(update(plans).where(plans.c.plan_id == event.originator_id).values(**touched(event), **values))
+
+
+# ------------------------------------------------------------------- queries
+
+
+class PlanSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: UUID
+    user_id: UUID
+    name: str
+    product_type_id: int
+    product_name: str | None
+    step_count: int
+    transport: TransportSettings | None
+    version: int
+    last_generated_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlanView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    plan: PlanSummary
+    steps: list[PlanStep]
+
+
+def plan_summary(row: Any) -> PlanSummary:
+    """A plan's summary from anything with its columns (and ``product_name``) as attributes."""
+    values = {**row._asdict(), "id": row.plan_id, "user_id": row.owner_id, "step_count": len(row.steps)}
+    return msgspec.convert(SimpleNamespace(**values), PlanSummary, from_attributes=True)
+
+
+def _plans_query() -> Any:
+    plans = PLANS.view
+    return select(plans, product_name(plans).label("product_name"))
+
+
+def list_plans(
+    connection: Connection,
+    owner: UUID,
+    product_type_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[PlanSummary]:
+    plans = PLANS.view
+    query = _plans_query().where(plans.c.owner_id == owner)
+    if product_type_id is not None:
+        query = query.where(plans.c.product_type_id == product_type_id)
+    query = query.order_by(plans.c.name, plans.c.plan_id).limit(limit).offset(offset)
+    return [plan_summary(row) for row in connection.execute(query)]
+
+
+def find_plan(connection: Connection, owner: UUID, plan_id: UUID) -> PlanView | None:
+    plans = PLANS.view
+    row = connection.execute(_plans_query().where(plans.c.owner_id == owner, plans.c.plan_id == plan_id)).first()
+    if row is None:
+        return None
+    return PlanView(plan=plan_summary(row), steps=msgspec.convert(row.steps, list[PlanStep]))

@@ -1,0 +1,179 @@
+"""Plan runs: one row per run with what it decided, and counts of its jobs by status.
+
+A run's status is never stored: the counts are moved by the jobs' own events (see ``jobs``),
+and the status follows from them when read (``domain.industry.runs.run_status``). Deleting a
+run removes its row and unlinks its jobs (``plan_run_id`` becomes NULL); the jobs stay.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, Uuid, delete, select, update
+
+from domain.industry.runs import PlanRunCreated, PlanRunDeleted, RunStatus, run_status
+from projections.industry.jobs import JobView, list_jobs
+from projections.industry.names import product_name
+from projections.industry.plans import PLANS
+from projections.readmodel import BatchWriter, ReadModelTable, struct_cells
+from projections.runtime import handles
+from projections.types import UtcDateTime
+
+JOB_COUNTS = ("planned", "active", "completed", "cancelled")  # a column each: the run's jobs in that status
+
+RUNS = ReadModelTable(
+    "industry_plan_runs",
+    lambda: [
+        Column("run_id", Uuid, primary_key=True),
+        Column("owner_id", Uuid, nullable=False),
+        Column("plan_id", Uuid, nullable=False),
+        Column("product_type_id", BigInteger, nullable=False),
+        Column("quantity", BigInteger, nullable=False),
+        Column("parallelism", Integer, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("transports", JSON, nullable=False),
+        Column("skipped", JSON, nullable=False),
+        Column("leftovers", JSON, nullable=False),
+        Column("reason", JSON),
+        *(Column(status, Integer, nullable=False) for status in JOB_COUNTS),
+    ],
+    indexes=[("owner_created", ["owner_id", "created_at"], False), ("plan", ["plan_id"], False)],
+)
+
+
+class RunHandlers:
+    """The industry projection's handlers of run events."""
+
+    @handles(PlanRunCreated)
+    def _run_created(self, writer: BatchWriter, event: PlanRunCreated) -> None:
+        writer.insert(
+            "industry_plan_runs",
+            {
+                **struct_cells(event, _RECORDED),
+                "run_id": event.originator_id,
+                "created_at": event.timestamp,
+                **dict.fromkeys(JOB_COUNTS, 0),
+                "planned": len(event.job_ids),
+            },
+        )
+
+    @handles(PlanRunDeleted)
+    def _run_deleted(self, writer: BatchWriter, event: PlanRunDeleted) -> None:
+        runs, jobs = writer.tables["industry_plan_runs"], writer.tables["industry_jobs"]
+        writer.execute(update(jobs).where(jobs.c.plan_run_id == event.originator_id).values(plan_run_id=None))
+        writer.execute(delete(runs).where(runs.c.run_id == event.originator_id))
+
+
+# the columns stored as the run's event recorded them
+_RECORDED = (
+    "owner_id",
+    "plan_id",
+    "product_type_id",
+    "quantity",
+    "parallelism",
+    "transports",
+    "skipped",
+    "leftovers",
+    "reason",
+)
+
+
+# ------------------------------------------------------------------- queries
+
+
+class JobSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    total: int
+    planned: int
+    active: int
+    completed: int
+    cancelled: int
+
+
+class RunView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    id: UUID
+    plan_id: UUID
+    user_id: UUID
+    quantity: int
+    parallelism: int
+    created_at: datetime
+    plan_name: str
+    product_type_id: int
+    product_name: str | None
+    status: RunStatus
+    job_summary: JobSummary
+    reason: dict[str, Any] | None = None
+
+
+class RunDetail(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    run: RunView
+    jobs: list[JobView]
+    transport_jobs: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]
+    leftovers: list[dict[str, Any]]
+
+
+def run_view(row: Any) -> RunView:
+    """A run's view from anything with its columns (and ``plan_name``, ``product_name``) as
+    attributes; its status follows from its jobs' counts."""
+    counts = {status: getattr(row, status) for status in JOB_COUNTS}
+    summary = JobSummary(total=sum(counts.values()), **counts)
+    values = {
+        **row._asdict(),
+        "id": row.run_id,
+        "user_id": row.owner_id,
+        "status": run_status(**counts),
+        "job_summary": summary,
+    }
+    return msgspec.convert(SimpleNamespace(**values), RunView, from_attributes=True)
+
+
+_RUN_LIST_COLUMNS = (
+    "run_id",
+    "owner_id",
+    "plan_id",
+    "product_type_id",
+    "quantity",
+    "parallelism",
+    "created_at",
+    "reason",
+    *JOB_COUNTS,
+)  # a run's hauls, purchases and leftovers are read only for its detail
+
+
+def _runs_query(detail: bool = False) -> Any:
+    runs, plans = RUNS.view, PLANS.view
+    columns = list(runs.c) if detail else [runs.c[name] for name in _RUN_LIST_COLUMNS]
+    return select(*columns, plans.c.name.label("plan_name"), product_name(runs).label("product_name")).join(
+        plans, plans.c.plan_id == runs.c.plan_id
+    )
+
+
+def list_runs(
+    connection: Connection, owner: UUID, plan_id: UUID | None = None, limit: int = 1000, offset: int = 0
+) -> list[RunView]:
+    runs = RUNS.view
+    query = _runs_query().where(runs.c.owner_id == owner)
+    if plan_id is not None:
+        query = query.where(runs.c.plan_id == plan_id)
+    query = query.order_by(runs.c.created_at.desc(), runs.c.run_id).limit(limit).offset(offset)
+    return [run_view(row) for row in connection.execute(query)]
+
+
+def find_run(connection: Connection, owner: UUID, plan_id: UUID, run_id: UUID) -> RunDetail | None:
+    runs = RUNS.view
+    row = connection.execute(
+        _runs_query(detail=True).where(runs.c.owner_id == owner, runs.c.plan_id == plan_id, runs.c.run_id == run_id)
+    ).first()
+    if row is None:
+        return None
+    return RunDetail(
+        run=run_view(row),
+        jobs=list_jobs(connection, owner, plan_run_id=run_id),
+        transport_jobs=row.transports,
+        skipped=row.skipped,
+        leftovers=row.leftovers,
+    )
