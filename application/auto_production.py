@@ -58,7 +58,9 @@ class TickReport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         return [o for o in self.outcomes if o.action == "generated"]
 
 
-def _outcome(trigger: Trigger, action: str, **extra: object) -> TickOutcome:
+def _outcome(
+    trigger: Trigger, action: str, *, run_id: uuid.UUID | None = None, detail: str | None = None
+) -> TickOutcome:
     return TickOutcome(
         user_id=trigger.owner_id,
         plan_id=trigger.plan_id,
@@ -66,7 +68,8 @@ def _outcome(trigger: Trigger, action: str, **extra: object) -> TickOutcome:
         pending_output=trigger.pending_output,
         net_deficit=trigger.net_deficit,
         action=action,
-        **extra,  # type: ignore[arg-type]
+        run_id=run_id,
+        detail=detail,
     )
 
 

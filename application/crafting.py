@@ -272,6 +272,7 @@ class CraftingService(Background):
                 )
                 for notification in found:
                     created = self.store.mapper.to_domain_event(notification)
+                    assert isinstance(created, WorldCreated)  # the topic filter selects only these
                     self._entries.setdefault(
                         created.originator_id, _Entry(created.originator_id, created.owner_id, None)
                     )
@@ -292,7 +293,7 @@ class CraftingService(Background):
         if world is None:
             return self._world(entry)
         try:
-            caught_up = replay(world, self.store.events.get(entry.world_id, gt=world.version))
+            caught_up = replay(world, self.store.history(entry.world_id, after=world.version))
         except BaseException:
             self._forget(entry)
             raise

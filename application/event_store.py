@@ -13,8 +13,8 @@ caller ever decides again on a state that already holds its own change.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar, cast
 from uuid import UUID
 
 import msgspec
@@ -32,6 +32,8 @@ from domain.errors import NotFound
 from domain.events import CommandMeta, Event
 
 A = TypeVar("A", bound=Aggregate)
+# ``replay`` at the one type the repository folds with (mypy cannot pick it out of the generic).
+_replay: Callable[[Aggregate | None, Iterable[Event]], Aggregate | None] = replay
 _SCAN_PAGE = 500
 
 
@@ -70,7 +72,7 @@ class EventStore(Application[UUID]):
         """Call ``listener(last_position)`` after every successful save (wakes projections)."""
         self._listeners.append(listener)
 
-    def _notify(self, position: int) -> None:
+    def _wake_listeners(self, position: int) -> None:
         for listener in self._listeners:
             listener(position)
 
@@ -81,7 +83,7 @@ class EventStore(Application[UUID]):
         if fresh:
             self.forget(aggregate_id)
         try:
-            aggregate = self.repository.get(aggregate_id, version=version, projector_func=replay)
+            aggregate = self.repository.get(aggregate_id, version=version, projector_func=_replay)
         except AggregateNotFoundError:
             raise NotFound(f"{aggregate_class.__name__.lower()} not found") from None
         if not isinstance(aggregate, aggregate_class):
@@ -97,8 +99,11 @@ class EventStore(Application[UUID]):
             except KeyError:
                 pass
 
-    def history(self, aggregate_id: UUID) -> list[Event]:
-        return list(self.events.get(aggregate_id))
+    def history(self, aggregate_id: UUID, *, after: int | None = None) -> list[Event]:
+        """The aggregate's events (those after version ``after``, if given), oldest first."""
+        # Our MsgspecMapper decodes every stored event to an Event; the library types it as any
+        # DomainEventProtocol.
+        return cast("list[Event]", list(self.events.get(aggregate_id, gt=after)))
 
     def head(self) -> int:
         """The position of the newest event in the log (0 when empty)."""
@@ -121,7 +126,7 @@ class EventStore(Application[UUID]):
         if cache is not None:
             for aggregate in aggregates:
                 cache.put(aggregate.id, aggregate)
-        self._notify(position)
+        self._wake_listeners(position)
         return position
 
     def _landed(self, event: Event) -> int | None:
@@ -139,7 +144,8 @@ class EventStore(Application[UUID]):
         """(log position, state) of the stored event at ``version`` of an aggregate."""
         recorder = self.recorder
         if isinstance(recorder, PostgresRecorder):
-            return recorder.stored_at(originator_id, version)
+            found: tuple[int, bytes] | None = recorder.stored_at(originator_id, version)  # untyped: @retry
+            return found
         assert isinstance(recorder, SQLiteApplicationRecorder)
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -89,13 +89,17 @@ class JobService:
     def _deliver(self, jobs: Sequence[Job], meta: CommandMeta) -> list[Aggregate]:
         """Completed jobs' output lands in the user's assets where they ran (a job without a
         station has nowhere to land; the next asset snapshot will show it)."""
-        delivered = [job for job in jobs if job.status is JobStatus.COMPLETED and job.spec.station_id is not None]
+        delivered = [
+            (job.spec.station_id, job)
+            for job in jobs
+            if job.status is JobStatus.COMPLETED and job.spec.station_id is not None
+        ]
         if not delivered:
             return []
         assets = load_or_open_assets(self.store, meta.user_id, meta)
-        for job in delivered:
+        for station_id, job in delivered:
             spec = job.spec
-            assets.receive(spec.station_id, spec.product_type_id, spec.expected_output, f"job {job.id} completed", meta)  # type: ignore[arg-type]
+            assets.receive(station_id, spec.product_type_id, spec.expected_output, f"job {job.id} completed", meta)
         return [assets]
 
     def cancel(self, job_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Job]:
@@ -106,9 +110,11 @@ class JobService:
     ) -> CommandResult[Job]:
         return self._update(job_id, meta, expected, lambda job: job.assign(character_id, meta))
 
-    def _update(self, job_id: UUID, meta: CommandMeta, expected: int | None, decide: object) -> CommandResult[Job]:
+    def _update(
+        self, job_id: UUID, meta: CommandMeta, expected: int | None, decide: Callable[[Job], object]
+    ) -> CommandResult[Job]:
         try:
-            return update_aggregate(self.store, Job, job_id, meta.user_id, decide, expected)  # type: ignore[arg-type]
+            return update_aggregate(self.store, Job, job_id, meta.user_id, decide, expected)
         except NotFound:
             raise NotFound("job not found", "jobId") from None
 
@@ -164,16 +170,16 @@ class JobService:
     def remove_character(self, character_id: int, meta: CommandMeta) -> CommandResult[Roster]:
         return self._roster(meta, lambda roster: roster.remove(character_id, meta))
 
-    def _roster(self, meta: CommandMeta, decide: object) -> CommandResult[Roster]:
+    def _roster(self, meta: CommandMeta, decide: Callable[[Roster], object]) -> CommandResult[Roster]:
         aggregate_id = roster_id(meta.user_id)
         try:
-            return update_aggregate(self.store, Roster, aggregate_id, meta.user_id, decide)  # type: ignore[arg-type]
+            return update_aggregate(self.store, Roster, aggregate_id, meta.user_id, decide)
         except NotFound as missing:
             if missing.field == "characterId":
                 raise
         roster = Roster.open(meta.user_id, meta)
-        decide(roster)  # type: ignore[operator]
+        decide(roster)
         try:
             return create_aggregate(self.store, roster, "roster")
         except Conflict:  # another first registration won: apply on top of it
-            return update_aggregate(self.store, Roster, aggregate_id, meta.user_id, decide)  # type: ignore[arg-type]
+            return update_aggregate(self.store, Roster, aggregate_id, meta.user_id, decide)

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import psycopg
-from psycopg.sql import Composable
+from psycopg.sql import Composed
 
 
 class _Flight:
@@ -105,7 +105,7 @@ class SQLiteHead:
     async def __call__(self) -> int:
         """Right on the event loop: a few microseconds, less than handing it to a thread."""
         with self._lock:
-            return self._connection.execute(self._statement).fetchone()[0] or 0  # type: ignore[no-any-return]
+            return self._connection.execute(self._statement).fetchone()[0] or 0
 
     def close(self) -> None:
         self._connection.close()
@@ -130,7 +130,7 @@ class PostgresHead:
     begins and ends a transaction, in a worker thread). One connection per event loop (reads on
     a loop take turns in its flight); reconnected after a failure."""
 
-    def __init__(self, conninfo: str, statement: Composable) -> None:
+    def __init__(self, conninfo: str, statement: Composed) -> None:
         self._conninfo = conninfo
         self._statement = statement
         self._connection: psycopg.AsyncConnection[tuple[int | None]] | None = None

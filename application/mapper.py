@@ -8,7 +8,7 @@ upcast step by step with the class's ``upcast_vN_vN1`` methods, then converted.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
@@ -20,7 +20,7 @@ _encoder = msgspec.json.Encoder()
 
 
 @cache
-def _decoder(event_class: type[Event]) -> msgspec.json.Decoder[Any]:
+def _decoder(event_class: type[Event]) -> msgspec.json.Decoder[Event]:
     return msgspec.json.Decoder(event_class)
 
 
@@ -49,13 +49,13 @@ def decode_event(topic: str, state: bytes) -> Event:
         return msgspec.convert(data, event_class)
 
 
-class MsgspecMapper(Mapper):
+class MsgspecMapper(Mapper[UUID]):
     def __init__(self) -> None:  # no transcoder, compressor or cipher: msgspec does it all
-        self.transcoder = None  # type: ignore[assignment]
+        self.transcoder = None  # type: ignore[assignment]  # the library requires one; msgspec is ours
         self.compressor = None
         self.cipher = None
 
-    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+    def to_stored_event(self, domain_event: Event) -> StoredEvent:  # type: ignore[override]  # stores only our Events
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
@@ -63,5 +63,5 @@ class MsgspecMapper(Mapper):
             state=encode_event(domain_event),
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+    def to_domain_event(self, stored_event: StoredEvent) -> Event:
         return decode_event(stored_event.topic, stored_event.state)

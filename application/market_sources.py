@@ -27,8 +27,9 @@ import gzip
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from io import BufferedReader
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -231,7 +232,7 @@ def _objects(path: Path, progress: Callable[[int], None] | None = None) -> Itera
             nonlocal buffer, position, ended, stored
             chunk = raw.read(_CHUNK)
             if progress is not None:
-                now = underlying.tell()  # type: ignore[union-attr]
+                now = underlying.tell()  # type: ignore[union-attr]  # gzip.open(path) wraps a real file
                 progress(now - stored)
                 stored = now
             ended = not chunk
@@ -260,7 +261,7 @@ def _objects(path: Path, progress: Callable[[int], None] | None = None) -> Itera
             yield record
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> gzip.GzipFile | BufferedReader:
     try:
         return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
     except OSError as error:

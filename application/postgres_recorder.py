@@ -26,7 +26,8 @@ PIPELINE_LIMIT_BYTES = 512 * 1024
 class PostgresRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if sum(len(event.state) for event in stored_events) <= PIPELINE_LIMIT_BYTES:
-            return super().insert_events(stored_events, **kwargs)
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)  # untyped: @retry
+            return ids
         with self.datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
             self._insert_stored_events(cursor, stored_events, **kwargs)  # lock, notify, insert
             return self._fetch_ids_after_insert_events(cursor, stored_events, **kwargs)

@@ -98,7 +98,7 @@ class LoggedEvent(msgspec.Struct, frozen=True, kw_only=True):
             error = f"cannot decode: {describe(failure)}"
         return cls(
             position=notification.id,
-            originator_id=notification.originator_id,  # type: ignore[arg-type]
+            originator_id=notification.originator_id,  # type: ignore[arg-type]  # UUID | str in the library; ours are UUIDs
             originator_version=notification.originator_version,
             topic=notification.topic,
             user_id=event.meta.user_id if event is not None else _user_of(notification.state),

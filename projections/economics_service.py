@@ -164,7 +164,7 @@ class EconomicsService:
         few MB of quotes; reading it costs tens of milliseconds)."""
         found, value = cache.lookup(key)
         if found:
-            return value  # type: ignore[return-value]
+            return value  # type: ignore[return-value]  # found: the cached T
         tag = cache.tag()  # taken before the read: the value reflects at least this
         with self._engine.connect() as connection:
             value = query(connection, *args)

@@ -87,7 +87,7 @@ def _stored_views(
 ) -> list[EconomicsView]:
     """The item's stored rows in one region: its base row, and its plan row when it has a plan
     that fits the catalog (a plan that does not is set aside: no plan row)."""
-    views = []
+    views: list[EconomicsView] = []
     for options in (BASE, STORED) if type_id in plans else (BASE,):
         try:
             view = compute(snapshot, type_id, market, options, plans, builds)
@@ -221,9 +221,10 @@ class EconomicsUpdater(Background):
         for name in DEPENDENCIES:  # also moves this process's position signal, for its caches
             self._projections.catch_up(name)
         with self._engine.connect() as connection:
-            return connection.execute(
+            generation: int = connection.execute(
                 select(registry.c.active_generation).where(registry.c.name == EconomicsProjection.name)
             ).scalar_one()
+        return generation
 
     def _physical(self, generation: int) -> tuple[Table, Table, Table]:
         """The rows, pending and regions tables of a generation (written directly: views are

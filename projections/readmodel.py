@@ -37,6 +37,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
 from projections.types import UtcDateTime
@@ -46,7 +47,7 @@ class ReadModelTable:
     def __init__(
         self,
         name: str,
-        columns: Callable[[], list[Column]],
+        columns: Callable[[], list[Column[Any]]],
         indexes: Sequence[tuple[str, Sequence[str], bool]] = (),
     ) -> None:
         """``columns`` builds fresh Column objects; ``indexes`` are (suffix, columns, unique)."""
@@ -60,7 +61,7 @@ class ReadModelTable:
 
     def physical(self, generation: int, metadata: MetaData | None = None) -> Table:
         table_name = self.physical_name(generation)
-        items: list = [*self._columns()]
+        items: list[SchemaItem] = [*self._columns()]
         for suffix, columns, unique in self._indexes:
             if unique:
                 items.append(UniqueConstraint(*columns, name=f"uq_{table_name}_{suffix}"))
@@ -111,7 +112,7 @@ class BatchWriter:
         self._rows.clear()
 
 
-def struct_columns(struct: type[msgspec.Struct], **types: TypeEngine[Any]) -> list[Column]:
+def struct_columns(struct: type[msgspec.Struct], **types: TypeEngine[Any]) -> list[Column[Any]]:
     """A column per field of ``struct``, named as the field, typed from its annotation (``types``
     overrides by name): int BIGINT, float, bool, str and enums text, UUID, datetime; anything
     else (tuples, nested structs, dicts) JSON. Optional fields are nullable."""
@@ -202,7 +203,7 @@ def _copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]])
     columns = list(table.columns)
     json_columns = {column.name for column in columns if isinstance(column.type, JSON)}
     names = ", ".join(f'"{column.name}"' for column in columns)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # None only once closed
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(

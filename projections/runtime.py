@@ -67,7 +67,7 @@ def handles(*events: type[Event]) -> Callable[[Handler], Handler]:
     ``BatchWriter`` and the event."""
 
     def mark(method: Handler) -> Handler:
-        method.__handles__ = events  # type: ignore[attr-defined]
+        method.__handles__ = events  # type: ignore[attr-defined]  # a function takes attributes; Callable declares none
         return method
 
     return mark
@@ -156,7 +156,7 @@ class ProjectionRuntime:
         self,
         engine: Engine,
         recorder: ApplicationRecorder,
-        mapper: Mapper,
+        mapper: Mapper[UUID],
         projections: Sequence[Projection],
         signal: PositionSignal | None = None,
         batch_size: int = 500,
@@ -756,7 +756,7 @@ class ProjectionRuntime:
 
     def _lock_active_generation(self, connection: Connection, name: str, lock: bool = True) -> int:
         query = select(registry.c.active_generation).where(registry.c.name == name)
-        generation = connection.execute(query.with_for_update() if lock else query).scalar()
+        generation: int | None = connection.execute(query.with_for_update() if lock else query).scalar()
         if generation is None:
             raise ProjectionError(f"projection {name!r} has no tables; run `manufactory migrate`")
         return generation

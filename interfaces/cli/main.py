@@ -79,7 +79,7 @@ def users() -> None:
     """Users, their API tokens, and who is an admin."""
 
 
-class Duration(click.ParamType):
+class Duration(click.ParamType[timedelta]):
     """A lifetime such as 30d, 12h, 90m or 3600s."""
 
     name = "duration"

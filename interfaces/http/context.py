@@ -17,6 +17,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.params import QueryParameter
@@ -97,7 +98,7 @@ class TokenCache:
 
 
 def system_of(state: State) -> Manufactory:
-    return state.system  # type: ignore[no-any-return]
+    return state.system  # type: ignore[no-any-return]  # Litestar's State is untyped
 
 
 def _bearer_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -167,12 +168,12 @@ class BearerAuthentication(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=await authenticated_user(connection), auth=None)
 
 
-async def current_user(request: Request) -> UUID:
+async def current_user(request: Request[Any, Any, Any]) -> UUID:
     """The ``user_id`` dependency: whom ``BearerAuthentication`` let in."""
-    return request.user  # type: ignore[no-any-return]
+    return request.user  # type: ignore[no-any-return]  # Request[Any, ...]: set by BearerAuthentication
 
 
-def _id_header(request: Request, name: str) -> str | None:
+def _id_header(request: Request[Any, Any, Any], name: str) -> str | None:
     value = request.headers.get(name)
     if value is None:
         return None
@@ -182,7 +183,7 @@ def _id_header(request: Request, name: str) -> str | None:
     return value
 
 
-def idempotency_key(request: Request) -> str | None:
+def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
     """The client's ``Idempotency-Key``: 1-128 printable ASCII characters, or absent."""
     key = _id_header(request, "Idempotency-Key")
     if key is not None and not (key.isascii() and key.isprintable()):
@@ -190,7 +191,7 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-async def command_meta(request: Request, user_id: NamedDependency[UUID]) -> CommandMeta:
+async def command_meta(request: Request[Any, Any, Any], user_id: NamedDependency[UUID]) -> CommandMeta:
     """Who is acting and why: the correlation id comes from ``X-Correlation-ID`` (or is new),
     the causation id from ``X-Causation-ID`` when one command caused this one. The command
     id is the client's ``Idempotency-Key`` (the same command when retried), else new."""
@@ -202,7 +203,7 @@ async def command_meta(request: Request, user_id: NamedDependency[UUID]) -> Comm
     )
 
 
-async def expected_version(request: Request) -> int | None:
+async def expected_version(request: Request[Any, Any, Any]) -> int | None:
     """``If-Match: "<version>"`` makes the command conditional on the aggregate's version."""
     value = request.headers.get("if-match")
     if value is None:
@@ -271,7 +272,7 @@ def read_consistency(app: ASGIApp) -> ASGIApp:
     (declared for the OpenAPI schema as ``CONSISTENCY_PARAMETER``; handlers never see it)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             _read_floor.set(ReadFloor(ASGIConnection(scope).query_params.get("consistency", "strong")))
         await app(scope, receive, send)
 
@@ -342,7 +343,7 @@ async def read_cached(
     waited for), else read and remembered."""
     found, value = cache.lookup(key, min_position or 0)
     if found:
-        return value  # type: ignore[return-value]
+        return value  # type: ignore[return-value]  # found: the cached T
     tag = cache.tag()  # taken before the read: the value reflects at least this
     value = await read_model(system, query, *args)
     cache.store(key, tag, value)

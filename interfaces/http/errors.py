@@ -49,13 +49,13 @@ def _error(status: int, error: str, detail: str, field: str | None = None, **ext
     return Response(ErrorBody(error=error, detail=detail, field=field, **extra), status_code=status)
 
 
-def domain_error(_: Request, exc: DomainError) -> Response[ErrorBody]:
+def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
     status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
     current = exc.current_version if isinstance(exc, Conflict) else None
     return _error(status, exc.code, exc.detail, exc.field, current_version=current)
 
 
-def validation_error(request: Request, exc: ValidationException) -> Response[ErrorBody]:
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:
     """Body and parameter validation, reduced to the first problem and its field: a body's
     path (``items[3].name``), or a parameter's name as the client sends it (``characterId``)."""
     problems = exc.extra if isinstance(exc.extra, list) else []
@@ -70,13 +70,13 @@ def validation_error(request: Request, exc: ValidationException) -> Response[Err
     return _error(400, "invalid_input", message, _parameter_name(request, field))
 
 
-def _parameter_name(request: Request, field: str | None) -> str | None:
+def _parameter_name(request: Request[Any, Any, Any], field: str | None) -> str | None:
     parameter = request.route_handler.parsed_fn_signature.parameters.get(field or "")
     alias = getattr(parameter.kwarg_definition, "name", None) if parameter else None
     return alias or field
 
 
-def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
     if isinstance(exc, NotAuthorizedException):
         response = _error(401, "unauthorized", exc.detail, "Authorization")
         response.headers["WWW-Authenticate"] = "Bearer"
@@ -94,7 +94,7 @@ def http_error(_: Request, exc: HTTPException) -> Response[ErrorBody]:
     return response
 
 
-def projection_error(_: Request, exc: ProjectionError) -> Response[ErrorBody]:
+def projection_error(_: Request[Any, Any, Any], exc: ProjectionError) -> Response[ErrorBody]:
     return _error(409, "projection_error", str(exc))
 
 
@@ -110,7 +110,7 @@ def database_unreachable(error: BaseException | None) -> bool:
     return False
 
 
-def storage_error(request: Request, exc: Exception) -> Response[ErrorBody]:
+def storage_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     """An unreachable database is the client's to retry (503 with Retry-After); anything else
     from storage is our bug (500)."""
     if not database_unreachable(exc):
@@ -121,7 +121,7 @@ def storage_error(request: Request, exc: Exception) -> Response[ErrorBody]:
     return response
 
 
-def internal_error(request: Request, exc: Exception) -> Response[ErrorBody]:
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "the server failed to handle this request")
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from uuid import UUID
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from projections.dead_letters import IncompleteReads
@@ -48,7 +49,7 @@ def incomplete_reads_header(incomplete: IncompleteReads) -> Callable[[ASGIApp], 
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             note = _ReadNote()
@@ -59,7 +60,7 @@ def incomplete_reads_header(incomplete: IncompleteReads) -> Callable[[ASGIApp], 
                     names = incomplete.of(note.user_id, note.projections)
                     if names:
                         headers = [*message.get("headers", []), (HEADER, ", ".join(names).encode())]
-                        message = {**message, "headers": headers}  # type: ignore[assignment]
+                        message = {**message, "headers": headers}
                 await send(message)
 
             try:

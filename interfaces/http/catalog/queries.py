@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from application.system import Manufactory
-from domain.catalog.chains import StepSettings
+from domain.catalog.chains import CatalogSnapshot, StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
 from domain.catalog.model import Item
 from domain.errors import InvalidInput, NotFound
@@ -36,7 +36,6 @@ from interfaces.http.context import MinPosition, await_projection, query_project
 from interfaces.http.paging import Offset, limit_parameter
 from projections.cache import ReadCache
 from projections.catalog import (
-    CatalogSnapshot,
     bought_items,
     catalog_snapshot,
     catalog_versions,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import version as package_version
+from typing import Any
 
 import anyio.to_thread
 from litestar import Controller, Request, get
@@ -20,7 +21,9 @@ from interfaces.http.health.schemas import Health, HealthSummary, ProjectionHeal
 VERSION = VersionOut(name="manufactory", version=package_version("manufactory"))
 
 
-async def _health_for(request: Request, body: Health, status_code: int) -> Response[Health | HealthSummary]:
+async def _health_for(
+    request: Request[Any, Any, Any], body: Health, status_code: int
+) -> Response[Health | HealthSummary]:
     headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SEC)} if status_code == 503 else None
     if await caller_is_admin(request):
         return Response(body, status_code=status_code, headers=headers)
@@ -33,7 +36,9 @@ class HealthQueries(Controller):
         exclude_from_auth=True,
         responses={503: ResponseSpec(data_container=HealthSummary, description="The database is unreachable")},
     )
-    async def health(self, request: Request, system: NamedDependency[Manufactory]) -> Response[Health | HealthSummary]:
+    async def health(
+        self, request: Request[Any, Any, Any], system: NamedDependency[Manufactory]
+    ) -> Response[Health | HealthSummary]:
         """Whether the service and its database are up: ``{status}`` for anyone; with an admin's
         token also the database error and each projection's position, lag, dead letters and last
         error, which can hold other users' data (``manufactory projections status`` shows them

@@ -92,9 +92,9 @@ class StockQueries(Controller):
         if type_id is not None:
             if snapshot.graph.step(type_id) is None:
                 raise RuleViolation(f"no recipe in your catalog builds type {type_id}", "typeId")
-            product = coverage(snapshot.graph, type_id, held, me)  # type: ignore[arg-type]
+            product = coverage(snapshot.graph, type_id, held, me)
         return BuildableOut(
             location_id=location_id,
             recipes=buildable(snapshot.graph, held, me),
-            product=product,  # type: ignore[arg-type]
+            product=product,
         )
