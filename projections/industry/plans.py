@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +29,7 @@ from domain.industry.plan import (
     TransportSettings,
 )
 from projections.industry.names import product_name
-from projections.readmodel import BatchWriter, ReadModelTable
+from projections.readmodel import Attributes, BatchWriter, ReadModelTable
 from projections.runtime import handles
 from projections.types import UtcDateTime
 
@@ -157,8 +156,8 @@ class PlanView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 def plan_summary(row: Any) -> PlanSummary:
     """A plan's summary from anything with its columns (and ``product_name``) as attributes."""
-    values = {**row._asdict(), "id": row.plan_id, "user_id": row.owner_id, "step_count": len(row.steps)}
-    return msgspec.convert(SimpleNamespace(**values), PlanSummary, from_attributes=True)
+    values = {"id": row.plan_id, "user_id": row.owner_id, "step_count": len(row.steps)}
+    return msgspec.convert(Attributes(row, **values), PlanSummary, from_attributes=True)
 
 
 def _plans_query() -> Any:

@@ -47,10 +47,10 @@ from interfaces.http.industry.schemas import (
     SyncJobs,
     SyncOut,
     UpdateStep,
-    job_view,
-    new_run_view,
     steps_out,
 )
+from projections.industry.jobs import JobView, job_view_of
+from projections.industry.runs import new_run_view
 
 PlanIdPath = Annotated[UUID, PathParameter(description="The plan's id")]
 
@@ -104,9 +104,14 @@ def _names(system: Manufactory, owner: UUID) -> dict[int, str]:
         return {}
 
 
+def _job_view(job: Job, names: dict[int, str]) -> JobView:
+    """A job as the queue shows it, straight from the aggregate (before the projection has it)."""
+    return job_view_of(job.state(), names.get(job.spec.product_type_id))
+
+
 def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
     return JobChanged(
-        job=job_view(result.aggregate, _names(system, result.aggregate.owner_id)),
+        job=_job_view(result.aggregate, _names(system, result.aggregate.owner_id)),
         aggregate_id=result.aggregate.id,
         version=result.aggregate.version,
         position=result.position,
@@ -116,10 +121,10 @@ def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
 
 def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -> GeneratedOut:
     """The spec's answer: ``{run, created, skipped, transportJobs}`` (and leftovers)."""
-    names = _names(system, generated.run.owner_id)
+    names, plan = _names(system, generated.run.owner_id), generated.plan
     return GeneratedOut(
-        run=new_run_view(generated.run, generated.plan, names),
-        created=[job_view(job, names) for job in generated.jobs],
+        run=new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id)),
+        created=[_job_view(job, names) for job in generated.jobs],
         skipped=list(generated.generation.skipped),
         transport_jobs=list(generated.transports),
         leftovers=list(generated.generation.leftovers),
