@@ -13,6 +13,7 @@ from litestar.params import JSONBody, PathParameter
 from application.stock import StockService
 from application.system import Manufactory
 from domain.events import CommandMeta
+from domain.stock.assets import Holding
 from domain.stock.markers import MarkerUpsert, StockpileMarker
 from interfaces.http.context import COMMAND_DEPENDENCIES
 from interfaces.http.stock.schemas import AssetsReplaced, MarkerChanged, MarkerRemoved, ReplaceAssets, UpsertMarker
@@ -53,7 +54,8 @@ class StockCommands(Controller):
     ) -> AssetsReplaced:
         """Replace one location's holdings (or all, without ``locationId``) with the game's
         snapshot; only the differences are recorded."""
-        changed, position = stock.replace_assets(data.assets, data.location_id, meta)
+        holdings = msgspec.convert(data.assets, list[Holding], from_attributes=True)
+        changed, position = stock.replace_assets(holdings, data.location_id, meta)
         return AssetsReplaced(changed=changed, position=position)
 
     @post("/v1/stockpiles", tags=["commands"], status_code=200, sync_to_thread=True)
@@ -63,7 +65,7 @@ class StockCommands(Controller):
         """Create or update the marker of (typeId, locationId). A ``planId`` must be one of your
         plans and make this item type. Optional fields left out keep the marker's current value
         (a new marker's default); ``"planId": null`` unlinks the plan."""
-        result = system.stock.upsert_marker(msgspec.convert(msgspec.to_builtins(data), MarkerUpsert), meta)
+        result = system.stock.upsert_marker(MarkerUpsert(**msgspec.structs.asdict(data)), meta)
         return MarkerChanged(
             marker=_marker_view(system, result.aggregate), position=result.position, changed=result.changed
         )

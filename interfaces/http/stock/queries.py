@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -14,12 +15,11 @@ from domain.catalog.chains import CatalogSnapshot
 from domain.catalog.industry import validate_levels
 from domain.errors import RuleViolation
 from domain.limits import INT64_MAX
-from domain.stock.assets import Holding
 from domain.stock.buildable import buildable, coverage
 from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
-from interfaces.http.stock.schemas import BuildableOut
+from interfaces.http.stock.schemas import Buildable, BuildableOut, Coverage, Holding
 from projections.cache import ReadCache
 from projections.stockpiles import Deficit, MarkerView, buy_list, held_by_type, holdings, list_markers
 
@@ -42,7 +42,8 @@ class StockQueries(Controller):
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[Holding]:
-        return await query_projection(system, PROJECTION, min_position, holdings, user_id, location_id, limit, offset)
+        found = await query_projection(system, PROJECTION, min_position, holdings, user_id, location_id, limit, offset)
+        return msgspec.convert(found, list[Holding], from_attributes=True)
 
     @get("/v1/stockpiles", tags=["queries"])
     async def get_stockpiles(
@@ -95,6 +96,6 @@ class StockQueries(Controller):
             product = coverage(snapshot.graph, type_id, held, me)  # type: ignore[arg-type]
         return BuildableOut(
             location_id=location_id,
-            recipes=buildable(snapshot.graph, held, me),
-            product=product,  # type: ignore[arg-type]
+            recipes=msgspec.convert(buildable(snapshot.graph, held, me), list[Buildable], from_attributes=True),
+            product=msgspec.convert(product, Coverage | None, from_attributes=True),
         )
