@@ -16,6 +16,7 @@ from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, String, Uu
 
 from domain.events import Event
 from domain.industry.plan import (
+    Plan,
     PlanCreated,
     PlanDeleted,
     PlanRenamed,
@@ -158,6 +159,17 @@ def plan_summary(row: Any) -> PlanSummary:
     """A plan's summary from anything with its columns (and ``product_name``) as attributes."""
     values = {"id": row.plan_id, "user_id": row.owner_id, "step_count": len(row.steps)}
     return msgspec.convert(Attributes(row, **values), PlanSummary, from_attributes=True)
+
+
+def plan_summary_of(plan: Plan, product_name: str | None) -> PlanSummary:
+    """A plan just changed, before the projection has it: the summary of its row."""
+    row = {
+        "plan_id": plan.id,
+        "product_name": product_name,
+        "created_at": plan.created_on,
+        "updated_at": plan.modified_on,
+    }
+    return plan_summary(Attributes(plan, **row))
 
 
 def _plans_query() -> Any:

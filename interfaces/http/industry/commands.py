@@ -41,6 +41,7 @@ from interfaces.http.industry.schemas import (
     RegisterCharacter,
     RunCancelled,
     RunDeleted,
+    RunPricing,
     SetSource,
     StartJob,
     StepAdded,
@@ -50,6 +51,7 @@ from interfaces.http.industry.schemas import (
     steps_out,
 )
 from projections.industry.jobs import JobView, job_view_of
+from projections.industry.plans import plan_summary_of
 from projections.industry.runs import new_run_view
 
 PlanIdPath = Annotated[UUID, PathParameter(description="The plan's id")]
@@ -69,21 +71,9 @@ JobIdPath = Annotated[UUID, PathParameter(description="The job's id")]
 
 def plan_out(system: Manufactory, plan: Plan) -> PlanOut:
     snapshot = system.catalog_graphs.snapshot(plan.owner_id)
-    state = plan.state()
-    return PlanOut(
-        id=plan.id,
-        user_id=plan.owner_id,
-        name=plan.name,
-        product_type_id=plan.product_type_id,
-        product_name=snapshot.names.get(plan.product_type_id),
-        step_count=len(plan.steps),
-        transport=plan.transport,
-        version=plan.version,
-        last_generated_at=plan.last_generated_at,
-        created_at=plan.created_on,
-        updated_at=plan.modified_on,
-        steps=steps_out(list(state.steps), snapshot.graph, snapshot.names),
-    )
+    summary = plan_summary_of(plan, snapshot.names.get(plan.product_type_id))
+    steps = steps_out(list(plan.state().steps), snapshot.graph, snapshot.names)
+    return PlanOut(**msgspec.structs.asdict(summary), steps=steps)
 
 
 def _plan_changed(system: Manufactory, result: CommandResult[Plan]) -> PlanChanged:
@@ -128,7 +118,7 @@ def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -
         skipped=list(generated.generation.skipped),
         transport_jobs=list(generated.transports),
         leftovers=list(generated.generation.leftovers),
-        pricing=generated.pricing,
+        pricing=msgspec.convert(generated.pricing, RunPricing | None, from_attributes=True),
         position=position,
     )
 

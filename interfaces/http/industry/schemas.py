@@ -12,12 +12,12 @@ from msgspec import UNSET, UnsetType
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.industry import Facility
 from domain.catalog.model import ActivityKind
+from domain.industry import pricing
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
 from domain.industry.jobs import JobSpec
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, step_tree_order
-from domain.industry.pricing import RunPricing
 from domain.industry.runs import RunTransport
 from domain.limits import (
     MAX_SMALL_LIST,
@@ -32,6 +32,7 @@ from domain.limits import (
     text,
 )
 from interfaces.http.bodies import Request, Response
+from interfaces.http.wire import wire
 from projections.industry.jobs import JobView
 from projections.industry.plans import PlanSummary
 from projections.industry.runs import RunView
@@ -215,6 +216,11 @@ class PlanChanged(Response):
 
 class StepAdded(PlanChanged):
     step_id: int
+
+
+@wire
+class RunPricing(pricing.RunPricing, frozen=True):
+    pass
 
 
 class GeneratedOut(Response):
