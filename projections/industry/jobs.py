@@ -122,7 +122,7 @@ def _change(writer: BatchWriter, event: Any, **values: Any) -> None:
 # ------------------------------------------------------------------- queries
 
 
-class JobView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class JobView(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     user_id: UUID
     character_id: int | None

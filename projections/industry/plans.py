@@ -136,7 +136,7 @@ def _set(writer: BatchWriter, event: Event, **values: Any) -> None:
 # ------------------------------------------------------------------- queries
 
 
-class PlanSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PlanSummary(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     user_id: UUID
     name: str
@@ -150,7 +150,7 @@ class PlanSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     updated_at: datetime
 
 
-class PlanView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PlanView(msgspec.Struct, frozen=True, kw_only=True):
     plan: PlanSummary
     steps: list[PlanStep]
 

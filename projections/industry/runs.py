@@ -84,7 +84,7 @@ _RECORDED = (
 # ------------------------------------------------------------------- queries
 
 
-class JobSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class JobSummary(msgspec.Struct, frozen=True, kw_only=True):
     total: int
     planned: int
     active: int
@@ -92,7 +92,7 @@ class JobSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     cancelled: int
 
 
-class RunView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class RunView(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     plan_id: UUID
     user_id: UUID
@@ -107,7 +107,7 @@ class RunView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     reason: dict[str, Any] | None = None
 
 
-class RunDetail(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class RunDetail(msgspec.Struct, frozen=True, kw_only=True):
     run: RunView
     jobs: list[JobView]
     transport_jobs: list[dict[str, Any]]

@@ -6,11 +6,18 @@ from typing import Annotated
 
 import msgspec
 
+from application import catalog
 from domain.catalog.chains import ChainNode, Jobs, StepPlan
 from domain.catalog.model import Item, Recipe
 from domain.limits import MAX_BATCH, GameId
 from interfaces.http.bodies import CommandAccepted, Request, Response
+from interfaces.http.wire import wire
 from projections.catalog import ChainRow, DependencyRow, VersionView
+
+
+@wire
+class ImportResult(catalog.ImportResult, frozen=True):
+    pass
 
 
 class ItemList(Response):

@@ -35,6 +35,7 @@ from interfaces.http.industry.schemas import (
     Generate,
     GeneratedOut,
     JobChanged,
+    JobView,
     PatchPlan,
     PlanChanged,
     PlanOut,
@@ -42,6 +43,7 @@ from interfaces.http.industry.schemas import (
     RunCancelled,
     RunDeleted,
     RunPricing,
+    RunView,
     SetSource,
     StartJob,
     StepAdded,
@@ -50,7 +52,7 @@ from interfaces.http.industry.schemas import (
     UpdateStep,
     steps_out,
 )
-from projections.industry.jobs import JobView, job_view_of
+from projections.industry.jobs import job_view_of
 from projections.industry.plans import plan_summary_of
 from projections.industry.runs import new_run_view
 
@@ -96,7 +98,8 @@ def _names(system: Manufactory, owner: UUID) -> dict[int, str]:
 
 def _job_view(job: Job, names: dict[int, str]) -> JobView:
     """A job as the queue shows it, straight from the aggregate (before the projection has it)."""
-    return job_view_of(job.state(), names.get(job.spec.product_type_id))
+    view = job_view_of(job.state(), names.get(job.spec.product_type_id))
+    return msgspec.convert(view, JobView, from_attributes=True)
 
 
 def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
@@ -112,8 +115,9 @@ def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
 def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -> GeneratedOut:
     """The spec's answer: ``{run, created, skipped, transportJobs}`` (and leftovers)."""
     names, plan = _names(system, generated.run.owner_id), generated.plan
+    run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id))
     return GeneratedOut(
-        run=new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id)),
+        run=msgspec.convert(run, RunView, from_attributes=True),
         created=[_job_view(job, names) for job in generated.jobs],
         skipped=list(generated.generation.skipped),
         transport_jobs=list(generated.transports),

@@ -33,9 +33,7 @@ from domain.limits import (
 )
 from interfaces.http.bodies import Request, Response
 from interfaces.http.wire import wire
-from projections.industry.jobs import JobView
-from projections.industry.plans import PlanSummary
-from projections.industry.runs import RunView
+from projections.industry import jobs, plans, runs
 
 PlanName = Annotated[str, text(200)]
 
@@ -160,6 +158,21 @@ class StepOut(Response):
     facility_tax: float
     depth: int
     materials: list[StepMaterial]
+
+
+@wire
+class PlanSummary(plans.PlanSummary, frozen=True):
+    pass
+
+
+@wire
+class JobView(jobs.JobView, frozen=True):
+    pass
+
+
+@wire
+class RunView(runs.RunView, frozen=True):
+    pass
 
 
 class PlanOut(PlanSummary, frozen=True):
