@@ -14,35 +14,17 @@ from application.stock import StockService
 from application.system import Manufactory
 from domain.events import CommandMeta
 from domain.stock.assets import Holding
-from domain.stock.markers import MarkerUpsert, StockpileMarker
+from domain.stock.markers import MarkerUpsert
 from interfaces.http.context import COMMAND_DEPENDENCIES
-from interfaces.http.stock.schemas import AssetsReplaced, MarkerChanged, MarkerRemoved, ReplaceAssets, UpsertMarker
-from projections.stockpiles import MarkerView
-
-
-def _marker_view(system: Manufactory, marker: StockpileMarker) -> MarkerView:
-    """The marker as just saved, its quantity from the assets aggregate (names come with the
-    read model: ``GET /v1/stockpiles``)."""
-    settings = marker.settings
-    held = system.stock.held(marker.owner_id, settings.location_id, settings.type_id)
-    enabled = settings.auto_production_enabled
-    return MarkerView(
-        id=marker.id,
-        type_id=settings.type_id,
-        type_name=None,
-        location_id=settings.location_id,
-        desired_quantity=settings.desired_quantity,
-        current_quantity=held,
-        deficit=max(settings.desired_quantity - held, 0),
-        plan_id=settings.plan_id,
-        plan_name=None,
-        auto_production_parallelism=settings.auto_production_parallelism,
-        auto_production_enabled=enabled,
-        auto_production_status="disabled" if not enabled else "active" if settings.plan_id else "no_plan",
-        version=marker.version,
-        created_at=marker.created_on,
-        updated_at=marker.modified_on,
-    )
+from interfaces.http.stock.schemas import (
+    AssetsReplaced,
+    MarkerChanged,
+    MarkerRemoved,
+    MarkerView,
+    ReplaceAssets,
+    UpsertMarker,
+)
+from projections.stockpiles import marker_view_of
 
 
 class StockCommands(Controller):
@@ -66,9 +48,11 @@ class StockCommands(Controller):
         plans and make this item type. Optional fields left out keep the marker's current value
         (a new marker's default); ``"planId": null`` unlinks the plan."""
         result = system.stock.upsert_marker(MarkerUpsert(**msgspec.structs.asdict(data)), meta)
-        return MarkerChanged(
-            marker=_marker_view(system, result.aggregate), position=result.position, changed=result.changed
-        )
+        marker, settings = result.aggregate, result.aggregate.settings
+        # the quantity held from the assets aggregate, as the marker is answered before the read model has it
+        held = system.stock.held(marker.owner_id, settings.location_id, settings.type_id)
+        view = msgspec.convert(marker_view_of(marker, held), MarkerView, from_attributes=True)
+        return MarkerChanged(marker=view, position=result.position, changed=result.changed)
 
     @delete("/v1/stockpiles/{marker_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True)
     def remove_marker(

@@ -19,9 +19,9 @@ from domain.stock.buildable import buildable, coverage
 from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
-from interfaces.http.stock.schemas import Buildable, BuildableOut, Coverage, Holding
+from interfaces.http.stock.schemas import Buildable, BuildableOut, Coverage, Deficit, Holding, MarkerView
 from projections.cache import ReadCache
-from projections.stockpiles import Deficit, MarkerView, buy_list, held_by_type, holdings, list_markers
+from projections.stockpiles import buy_list, held_by_type, holdings, list_markers
 
 PROJECTION = "stockpiles"
 
@@ -55,7 +55,8 @@ class StockQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[MarkerView]:
         """Markers with their current quantity, deficit, linked plan and auto-production status."""
-        return await query_projection(system, PROJECTION, min_position, list_markers, user_id, limit, offset)
+        markers = await query_projection(system, PROJECTION, min_position, list_markers, user_id, limit, offset)
+        return msgspec.convert(markers, list[MarkerView], from_attributes=True)
 
     @get("/v1/stockpiles/deficits", tags=["queries"])
     async def get_deficits(
@@ -68,7 +69,8 @@ class StockQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[Deficit]:
         """The buy list: deficits of markers that auto-production does not cover."""
-        return await query_projection(system, PROJECTION, min_position, buy_list, user_id, location_id, limit, offset)
+        found = await query_projection(system, PROJECTION, min_position, buy_list, user_id, location_id, limit, offset)
+        return msgspec.convert(found, list[Deficit], from_attributes=True)
 
     @get("/v1/production/workflow/buildable", tags=["queries"])
     async def get_buildable(

@@ -10,7 +10,7 @@ from domain.limits import MAX_BATCH, GameId
 from domain.stock import assets, buildable, markers
 from interfaces.http.bodies import Request, Response
 from interfaces.http.wire import wire
-from projections.stockpiles import MarkerView
+from projections import stockpiles
 
 
 @wire
@@ -25,6 +25,16 @@ class Buildable(buildable.Buildable, frozen=True):
 
 @wire
 class Coverage(buildable.Coverage, frozen=True):
+    pass
+
+
+@wire
+class MarkerView(stockpiles.MarkerView, frozen=True):
+    pass
+
+
+@wire
+class Deficit(stockpiles.Deficit, frozen=True):
     pass
 
 
