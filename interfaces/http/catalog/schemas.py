@@ -12,7 +12,8 @@ from domain.catalog.model import Item, Recipe
 from domain.limits import MAX_BATCH, GameId
 from interfaces.http.bodies import CommandAccepted, Request, Response
 from interfaces.http.wire import wire
-from projections.catalog import ChainRow, DependencyRow, VersionView
+from projections import catalog as catalog_views
+from projections.catalog import ChainRow, DependencyRow
 
 
 @wire
@@ -26,6 +27,11 @@ class ItemList(Response):
 
 class RecipeList(Response):
     recipes: list[Recipe]
+
+
+@wire
+class VersionView(catalog_views.VersionView, frozen=True):
+    pass
 
 
 class VersionList(Response):
