@@ -36,7 +36,7 @@ from domain.work_limits import WorkLimitExceeded
 log = logging.getLogger(__name__)
 
 
-class TickOutcome(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class TickOutcome(msgspec.Struct, frozen=True, kw_only=True):
     user_id: uuid.UUID
     plan_id: uuid.UUID
     gross_deficit: int
@@ -47,7 +47,7 @@ class TickOutcome(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     detail: str | None = None
 
 
-class TickReport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class TickReport(msgspec.Struct, frozen=True, kw_only=True):
     tick_id: str
     at: datetime
     markers: int

@@ -21,7 +21,7 @@ from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 SAMPLE_CATALOG = Path(domain.catalog.__file__).parent / "sample-catalog.json"
 
 
-class ImportResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
     catalog_id: UUID
     changed: bool
     position: int

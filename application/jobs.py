@@ -29,7 +29,7 @@ from domain.stock.assets import assets_id
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 
 
-class SyncResult(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class SyncResult(msgspec.Struct, frozen=True, kw_only=True):
     started: list[UUID]
     completed: list[UUID]
     cancelled: list[UUID]

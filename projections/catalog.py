@@ -366,7 +366,7 @@ def bought_items(connection: Connection, owner: UUID) -> list[int]:
     return sorted(_bought(connection, BOUGHT.view, owner))
 
 
-class VersionView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class VersionView(msgspec.Struct, frozen=True, kw_only=True):
     catalog_version: int
     game: str
     source: str

@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 DEPENDENCIES = ("catalog", "industry", "market")  # the read models a row is computed from
 
 
-class UpdateReport(msgspec.Struct, kw_only=True, rename="camel"):
+class UpdateReport(msgspec.Struct, kw_only=True):
     users: int = 0
     regions: int = 0
     pending: int = 0  # pending entries handled

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -27,10 +26,11 @@ from domain.events import Event
 from domain.manufacturing.config import ManufacturingConfig
 from domain.manufacturing.container import (
     ConfigChanged,
+    Container,
     ContainerRegistered,
     StatusChanged,
 )
-from projections.readmodel import ReadModelTable, insert_rows, struct_cells, struct_columns
+from projections.readmodel import Attributes, ReadModelTable, insert_rows, struct_cells, struct_columns
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
@@ -169,9 +169,24 @@ class ConfigHistoryEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def container_view(row: Any) -> ContainerView:
-    """A container's view from anything with its columns as attributes (a row)."""
+    """A container's view from anything with its columns as attributes: a row, or a container
+    just changed (``container_view_of``)."""
     config = msgspec.convert(row, ManufacturingConfig, from_attributes=True)
-    return msgspec.convert(SimpleNamespace(**row._asdict(), config=config), ContainerView, from_attributes=True)
+    return msgspec.convert(Attributes(row, config=config), ContainerView, from_attributes=True)
+
+
+def container_view_of(container: Container) -> ContainerView:
+    """A container just changed, before the projection has it: the view of its row."""
+    row = {
+        "aggregate_id": container.id,
+        "container_id": container.container_id,
+        "system_symbol": container.system_symbol,
+        "status": container.status.value,
+        "version": container.version,
+        "created_at": container.created_on,
+        "updated_at": container.modified_on,
+    }
+    return container_view(Attributes(container.config, **row))
 
 
 def list_containers(

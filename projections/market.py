@@ -309,7 +309,7 @@ def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
 # ------------------------------------------------------------------- queries
 
 
-class RegionView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class RegionView(msgspec.Struct, frozen=True, kw_only=True):
     region_id: int
     job_site: JobSite | None
     batches: int
@@ -318,7 +318,7 @@ class RegionView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     updated_at: datetime
 
 
-class PricePointView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PricePointView(msgspec.Struct, frozen=True, kw_only=True):
     observed_at: datetime
     lowest_sell: float | None
     highest_buy: float | None
@@ -327,7 +327,7 @@ class PricePointView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     daily_volume: float | None
 
 
-class ItemPricesView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class ItemPricesView(msgspec.Struct, frozen=True, kw_only=True):
     region_id: int
     type_id: int
     latest: PriceQuote | None

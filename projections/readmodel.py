@@ -132,6 +132,24 @@ def struct_cells(value: msgspec.Struct, only: Iterable[str] | None = None) -> di
     return {name: _cell(fields[name]) for name in (fields if only is None else only)}
 
 
+class Attributes:
+    """``source``'s attributes, with ``values`` in place of (or beside) those named so: what a
+    view is converted from (``msgspec.convert(..., from_attributes=True)``). A row of a read
+    model and an aggregate just changed thus become a view by the same conversion, each named
+    as the view names its fields."""
+
+    __slots__ = ("_source", "_values")
+
+    def __init__(self, source: Any, **values: Any) -> None:
+        self._source = source
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._values:
+            return self._values[name]
+        return getattr(self._source, name)
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value

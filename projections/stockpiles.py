@@ -35,9 +35,9 @@ from sqlalchemy import (
 from domain.industry.plan import PlanCreated, PlanDeleted, PlanRenamed
 from domain.stock.assets import AssetsChanged, Holding
 from domain.stock.auto_production import MarkerDeficit
-from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated
+from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, StockpileMarker
 from projections.catalog import CATALOG_ITEMS
-from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
+from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
@@ -174,7 +174,7 @@ class StockpilesProjection(Projection):
 AutoStatus = Literal["active", "disabled", "no_plan"]
 
 
-class MarkerView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class MarkerView(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     type_id: int
     type_name: str | None
@@ -227,36 +227,47 @@ def list_markers(connection: Connection, owner: UUID, limit: int | None = None, 
         .limit(limit)
         .offset(offset)
     )
-    views = []
-    for row in connection.execute(query):
-        m = row._mapping
-        status: AutoStatus = "disabled" if not m["enabled"] else "active" if m["plan_id"] else "no_plan"
-        views.append(
-            MarkerView(
-                id=m["marker_id"],
-                type_id=m["type_id"],
-                type_name=m["type_name"],
-                location_id=m["location_id"],
-                desired_quantity=m["desired_quantity"],
-                current_quantity=m["held"],
-                deficit=max(m["desired_quantity"] - m["held"], 0),
-                plan_id=m["plan_id"],
-                plan_name=m["plan_name"],
-                auto_production_parallelism=m["parallelism"],
-                auto_production_enabled=m["enabled"],
-                auto_production_status=status,
-                version=m["version"],
-                created_at=m["created_at"],
-                updated_at=m["updated_at"],
-            )
-        )
-    return views
+    return [marker_view(row) for row in connection.execute(query)]
+
+
+def marker_view(row: Any) -> MarkerView:
+    """A marker's view from anything with its columns (and ``held``, ``type_name``,
+    ``plan_name``) as attributes: a row of ``list_markers``, or a marker just saved
+    (``marker_view_of``). Its deficit and auto-production status follow from them."""
+    status: AutoStatus = "disabled" if not row.enabled else "active" if row.plan_id else "no_plan"
+    values = {
+        "id": row.marker_id,
+        "current_quantity": row.held,
+        "deficit": max(row.desired_quantity - row.held, 0),
+        "auto_production_parallelism": row.parallelism,
+        "auto_production_enabled": row.enabled,
+        "auto_production_status": status,
+    }
+    return msgspec.convert(Attributes(row, **values), MarkerView, from_attributes=True)
+
+
+def marker_view_of(marker: StockpileMarker, held: int) -> MarkerView:
+    """A marker just saved, before the projection has it, with ``held`` units where it is
+    (the item's and plan's names come with the read model)."""
+    settings = marker.settings
+    row = {
+        "marker_id": marker.id,
+        "held": held,
+        "type_name": None,
+        "plan_name": None,
+        "parallelism": settings.auto_production_parallelism,
+        "enabled": settings.auto_production_enabled,
+        "version": marker.version,
+        "created_at": marker.created_on,
+        "updated_at": marker.modified_on,
+    }
+    return marker_view(Attributes(settings, **row))
 
 
 BuyReason = Literal["manual", "no_plan"]
 
 
-class Deficit(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class Deficit(msgspec.Struct, frozen=True, kw_only=True):
     marker_id: UUID
     type_id: int
     location_id: int

@@ -113,7 +113,7 @@ class TokenSummary(msgspec.Struct, frozen=True):
     token_id: UUID
     issued_at: datetime
     expires_at: datetime | None
-    last_used_at: datetime | None
+    last_used_at: datetime | None  # recorded at most once a minute per token, so up to a minute behind
 
 
 def token_holder(connection: Connection, token_hash: str) -> TokenHolder | None:

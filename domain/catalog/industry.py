@@ -46,7 +46,7 @@ class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 NPC_STATION = Facility()
 
 
-class Skills(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class Skills(msgspec.Struct, frozen=True, kw_only=True):
     industry: int = 0  # 4% per level
     advanced_industry: int = 0  # 3% per level
     reactions: int = 0  # 4% per level, for reactions instead of the two above

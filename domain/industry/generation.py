@@ -74,7 +74,7 @@ class TransportItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     volume: float | None  # m3 in all; None when the catalog has no volume for the item
 
 
-class PlannedTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PlannedTransport(msgspec.Struct, frozen=True, kw_only=True):
     from_station_id: int
     to_station_id: int
     items: tuple[TransportItem, ...]

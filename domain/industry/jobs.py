@@ -156,7 +156,7 @@ class Job(Aggregate):
         )
 
 
-class JobState(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class JobState(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     user_id: UUID
     status: JobStatus

@@ -39,7 +39,7 @@ class Source(enum.Enum):
     BUY = "buy"
 
 
-class StepSetup(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class StepSetup(msgspec.Struct, frozen=True, kw_only=True):
     """Where and how a step runs; new steps inherit them from their parent."""
 
     me_level: int = 10
@@ -421,7 +421,7 @@ class Plan(Aggregate):
         )
 
 
-class PlanState(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PlanState(msgspec.Struct, frozen=True, kw_only=True):
     """A plan as of one version (the query answer and audit's as-of read)."""
 
     id: UUID

@@ -32,7 +32,7 @@ def sell_price(market: MarketData) -> Callable[[int], float | None]:
     return price_of
 
 
-class RunPricing(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class RunPricing(msgspec.Struct, frozen=True, kw_only=True):
     region_id: int
     total_cost: float | None  # None when any job lacks a price
     missing: tuple[Missing, ...]

@@ -27,7 +27,7 @@ def assets_id(owner_id: UUID) -> UUID:
     return uuid.uuid5(_ASSETS_NAMESPACE, str(owner_id))
 
 
-class Holding(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class Holding(msgspec.Struct, frozen=True, kw_only=True):
     type_id: GameId
     location_id: GameId
     quantity: Quantity

@@ -13,7 +13,7 @@ from domain.catalog.industry import job_quantity, material_modifier
 from domain.catalog.model import ActivityKind
 
 
-class Buildable(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class Buildable(msgspec.Struct, frozen=True, kw_only=True):
     recipe_id: int
     product_type_id: int
     activity: ActivityKind
@@ -21,7 +21,7 @@ class Buildable(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     units: int
 
 
-class Coverage(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class Coverage(msgspec.Struct, frozen=True, kw_only=True):
     type_id: int
     runs: int  # runs of the product's recipe the held materials cover, chain included
     units: int

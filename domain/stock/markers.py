@@ -13,6 +13,7 @@ from msgspec import UNSET, UnsetType
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput, NotFound
 from domain.events import CommandMeta, Event, utcnow
+from domain.limits import Count, GameId, Quantity
 
 _MARKER_NAMESPACE = UUID("e4a1c9b2-3d75-4f08-8b6e-1f2a3c4d5e6f")
 MAX_DESIRED = 10**12
@@ -43,16 +44,16 @@ class MarkerSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         return self
 
 
-class MarkerUpsert(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """One upsert of the marker of (typeId, locationId). An optional field left out keeps
-    the marker's value (a new marker's default), so a client that only sets a quantity never
-    unlinks the plan or switches auto-production off by omission; ``planId: null`` unlinks."""
+class MarkerUpsert(msgspec.Struct, frozen=True, kw_only=True):
+    """One upsert of the marker of (type_id, location_id). An optional field left out (UNSET)
+    keeps the marker's value (a new marker's default), so a client that only sets a quantity
+    never unlinks the plan or switches auto-production off by omission; ``plan_id`` None unlinks."""
 
-    type_id: int
-    location_id: int
-    desired_quantity: int
+    type_id: GameId
+    location_id: GameId
+    desired_quantity: Quantity
     plan_id: UUID | None | UnsetType = UNSET
-    auto_production_parallelism: int | UnsetType = UNSET
+    auto_production_parallelism: Count | UnsetType = UNSET
     auto_production_enabled: bool | UnsetType = UNSET
 
     def applied_to(self, current: MarkerSettings | None) -> MarkerSettings:

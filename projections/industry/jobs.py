@@ -22,11 +22,12 @@ from domain.industry.jobs import (
     JobQueued,
     JobSpec,
     JobStarted,
+    JobState,
     JobStatus,
 )
 from projections.industry.names import product_name
 from projections.industry.plans import touched
-from projections.readmodel import BatchWriter, ReadModelTable, struct_cells, struct_columns
+from projections.readmodel import Attributes, BatchWriter, ReadModelTable, struct_cells, struct_columns
 from projections.runtime import handles
 from projections.types import UtcDateTime
 
@@ -121,7 +122,7 @@ def _change(writer: BatchWriter, event: Any, **values: Any) -> None:
 # ------------------------------------------------------------------- queries
 
 
-class JobView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class JobView(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     user_id: UUID
     character_id: int | None
@@ -157,9 +158,18 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 _VIEW_NAMES = {"job_id": "id", "owner_id": "user_id", "duration_seconds": "estimated_duration"}
 
 
-def job_view(row: Any) -> JobView:
-    """A job's view from anything with the view's fields as attributes (a row of ``_jobs_query``)."""
-    return msgspec.convert(row, JobView, from_attributes=True)
+def job_view(fields: Any) -> JobView:
+    """A job's view from anything with the view's fields as attributes: a row of ``_jobs_query``,
+    or a job just changed (``job_view_of``)."""
+    return msgspec.convert(fields, JobView, from_attributes=True)
+
+
+def job_view_of(state: JobState, product_name: str | None) -> JobView:
+    """A job just changed, before the projection has it: the view of the row the projection
+    will hold (its spec's cells, with its own character and status)."""
+    spec = {_VIEW_NAMES.get(name, name): cell for name, cell in struct_cells(state.spec).items()}
+    lifecycle = struct_cells(state, ("character_id", "status"))
+    return job_view(Attributes(state, **{**spec, **lifecycle, "product_name": product_name}))
 
 
 def _jobs_query() -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, String, Uu
 
 from domain.events import Event
 from domain.industry.plan import (
+    Plan,
     PlanCreated,
     PlanDeleted,
     PlanRenamed,
@@ -30,7 +30,7 @@ from domain.industry.plan import (
     TransportSettings,
 )
 from projections.industry.names import product_name
-from projections.readmodel import BatchWriter, ReadModelTable
+from projections.readmodel import Attributes, BatchWriter, ReadModelTable
 from projections.runtime import handles
 from projections.types import UtcDateTime
 
@@ -136,7 +136,7 @@ def _set(writer: BatchWriter, event: Event, **values: Any) -> None:
 # ------------------------------------------------------------------- queries
 
 
-class PlanSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PlanSummary(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     user_id: UUID
     name: str
@@ -150,15 +150,26 @@ class PlanSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     updated_at: datetime
 
 
-class PlanView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class PlanView(msgspec.Struct, frozen=True, kw_only=True):
     plan: PlanSummary
     steps: list[PlanStep]
 
 
 def plan_summary(row: Any) -> PlanSummary:
     """A plan's summary from anything with its columns (and ``product_name``) as attributes."""
-    values = {**row._asdict(), "id": row.plan_id, "user_id": row.owner_id, "step_count": len(row.steps)}
-    return msgspec.convert(SimpleNamespace(**values), PlanSummary, from_attributes=True)
+    values = {"id": row.plan_id, "user_id": row.owner_id, "step_count": len(row.steps)}
+    return msgspec.convert(Attributes(row, **values), PlanSummary, from_attributes=True)
+
+
+def plan_summary_of(plan: Plan, product_name: str | None) -> PlanSummary:
+    """A plan just changed, before the projection has it: the summary of its row."""
+    row = {
+        "plan_id": plan.id,
+        "product_name": product_name,
+        "created_at": plan.created_on,
+        "updated_at": plan.modified_on,
+    }
+    return plan_summary(Attributes(plan, **row))
 
 
 def _plans_query() -> Any:

@@ -8,18 +8,17 @@ run removes its row and unlinks its jobs (``plan_run_id`` becomes NULL); the job
 from __future__ import annotations
 
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, Uuid, delete, select, update
 
-from domain.industry.runs import PlanRunCreated, PlanRunDeleted, RunStatus, run_status
+from domain.industry.runs import PlanRun, PlanRunCreated, PlanRunDeleted, RunStatus, run_status
 from projections.industry.jobs import JobView, list_jobs
 from projections.industry.names import product_name
 from projections.industry.plans import PLANS
-from projections.readmodel import BatchWriter, ReadModelTable, struct_cells
+from projections.readmodel import Attributes, BatchWriter, ReadModelTable, struct_cells
 from projections.runtime import handles
 from projections.types import UtcDateTime
 
@@ -85,7 +84,7 @@ _RECORDED = (
 # ------------------------------------------------------------------- queries
 
 
-class JobSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class JobSummary(msgspec.Struct, frozen=True, kw_only=True):
     total: int
     planned: int
     active: int
@@ -93,7 +92,7 @@ class JobSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     cancelled: int
 
 
-class RunView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class RunView(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     plan_id: UUID
     user_id: UUID
@@ -108,7 +107,7 @@ class RunView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     reason: dict[str, Any] | None = None
 
 
-class RunDetail(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class RunDetail(msgspec.Struct, frozen=True, kw_only=True):
     run: RunView
     jobs: list[JobView]
     transport_jobs: list[dict[str, Any]]
@@ -116,19 +115,34 @@ class RunDetail(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     leftovers: list[dict[str, Any]]
 
 
-def run_view(row: Any) -> RunView:
+def run_view(fields: Any) -> RunView:
     """A run's view from anything with its columns (and ``plan_name``, ``product_name``) as
-    attributes; its status follows from its jobs' counts."""
-    counts = {status: getattr(row, status) for status in JOB_COUNTS}
-    summary = JobSummary(total=sum(counts.values()), **counts)
+    attributes: a row of ``_runs_query``, or a run just generated (``new_run_view``). Its status
+    follows from its jobs' counts by the domain's rule."""
+    counts = {status: getattr(fields, status) for status in JOB_COUNTS}
     values = {
-        **row._asdict(),
-        "id": row.run_id,
-        "user_id": row.owner_id,
+        "id": fields.run_id,
+        "user_id": fields.owner_id,
         "status": run_status(**counts),
-        "job_summary": summary,
+        "job_summary": JobSummary(total=sum(counts.values()), **counts),
     }
-    return msgspec.convert(SimpleNamespace(**values), RunView, from_attributes=True)
+    return msgspec.convert(Attributes(fields, **values), RunView, from_attributes=True)
+
+
+def new_run_view(run: PlanRun, plan_name: str, product_type_id: int, product_name: str | None) -> RunView:
+    """A run just generated, before the projection has it: the view of the row the projection
+    will insert (every job of it planned)."""
+    row = {
+        "run_id": run.id,
+        "created_at": run.created_on,
+        "reason": msgspec.to_builtins(run.reason),
+        "plan_name": plan_name,
+        "product_type_id": product_type_id,
+        "product_name": product_name,
+        **dict.fromkeys(JOB_COUNTS, 0),
+        "planned": len(run.job_ids),
+    }
+    return run_view(Attributes(run, **row))
 
 
 _RUN_LIST_COLUMNS = (

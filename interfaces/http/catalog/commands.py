@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from application.catalog import CatalogService, ImportResult
+from application.catalog import CatalogService
 from domain.catalog.model import CatalogData, CatalogFile
 from domain.events import CommandMeta
 from interfaces.http.bodies import accepted
-from interfaces.http.catalog.schemas import BoughtItems, BoughtMarked
+from interfaces.http.catalog.schemas import BoughtItems, BoughtMarked, ImportResult
 from interfaces.http.context import COMMAND_DEPENDENCIES
 
 
@@ -24,7 +25,7 @@ class CatalogCommands(Controller):
         """Import a catalog in Manufactory's JSON format (catalog.schema.json) as your catalog's
         next version; the same data again changes nothing. Large SDE imports: use the CLI."""
         catalog = CatalogData(game=data.game, items=data.items, recipes=data.recipes)
-        return catalogs.import_catalog(catalog, "api", meta)
+        return msgspec.convert(catalogs.import_catalog(catalog, "api", meta), ImportResult, from_attributes=True)
 
     @put("/v1/catalog/bought", tags=["commands"], sync_to_thread=True)
     def mark_bought(

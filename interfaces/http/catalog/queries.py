@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
@@ -31,6 +32,7 @@ from interfaces.http.catalog.schemas import (
     StepOut,
     TreeNodeOut,
     VersionList,
+    VersionView,
 )
 from interfaces.http.context import MinPosition, await_projection, query_projection, read_cached
 from interfaces.http.paging import Offset, limit_parameter
@@ -156,7 +158,8 @@ class CatalogQueries(Controller):
     async def get_versions(
         self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
     ) -> VersionList:
-        return VersionList(versions=await query_projection(system, PROJECTION, min_position, catalog_versions, user_id))
+        versions = await query_projection(system, PROJECTION, min_position, catalog_versions, user_id)
+        return VersionList(versions=msgspec.convert(versions, list[VersionView], from_attributes=True))
 
     @get("/v1/catalog/bought", tags=["queries"])
     async def get_bought(

@@ -6,11 +6,19 @@ from typing import Annotated
 
 import msgspec
 
+from application import catalog
 from domain.catalog.chains import ChainNode, Jobs, StepPlan
 from domain.catalog.model import Item, Recipe
 from domain.limits import MAX_BATCH, GameId
 from interfaces.http.bodies import CommandAccepted, Request, Response
-from projections.catalog import ChainRow, DependencyRow, VersionView
+from interfaces.http.wire import wire
+from projections import catalog as catalog_views
+from projections.catalog import ChainRow, DependencyRow
+
+
+@wire
+class ImportResult(catalog.ImportResult, frozen=True):
+    pass
 
 
 class ItemList(Response):
@@ -19,6 +27,11 @@ class ItemList(Response):
 
 class RecipeList(Response):
     recipes: list[Recipe]
+
+
+@wire
+class VersionView(catalog_views.VersionView, frozen=True):
+    pass
 
 
 class VersionList(Response):

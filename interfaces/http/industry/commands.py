@@ -35,22 +35,26 @@ from interfaces.http.industry.schemas import (
     Generate,
     GeneratedOut,
     JobChanged,
+    JobView,
     PatchPlan,
     PlanChanged,
     PlanOut,
     RegisterCharacter,
     RunCancelled,
     RunDeleted,
+    RunPricing,
+    RunView,
     SetSource,
     StartJob,
     StepAdded,
     SyncJobs,
     SyncOut,
     UpdateStep,
-    job_view,
-    new_run_view,
     steps_out,
 )
+from projections.industry.jobs import job_view_of
+from projections.industry.plans import plan_summary_of
+from projections.industry.runs import new_run_view
 
 PlanIdPath = Annotated[UUID, PathParameter(description="The plan's id")]
 
@@ -69,21 +73,9 @@ JobIdPath = Annotated[UUID, PathParameter(description="The job's id")]
 
 def plan_out(system: Manufactory, plan: Plan) -> PlanOut:
     snapshot = system.catalog_graphs.snapshot(plan.owner_id)
-    state = plan.state()
-    return PlanOut(
-        id=plan.id,
-        user_id=plan.owner_id,
-        name=plan.name,
-        product_type_id=plan.product_type_id,
-        product_name=snapshot.names.get(plan.product_type_id),
-        step_count=len(plan.steps),
-        transport=plan.transport,
-        version=plan.version,
-        last_generated_at=plan.last_generated_at,
-        created_at=plan.created_on,
-        updated_at=plan.modified_on,
-        steps=steps_out(list(state.steps), snapshot.graph, snapshot.names),
-    )
+    summary = plan_summary_of(plan, snapshot.names.get(plan.product_type_id))
+    steps = steps_out(list(plan.state().steps), snapshot.graph, snapshot.names)
+    return PlanOut(**msgspec.structs.asdict(summary), steps=steps)
 
 
 def _plan_changed(system: Manufactory, result: CommandResult[Plan]) -> PlanChanged:
@@ -104,9 +96,15 @@ def _names(system: Manufactory, owner: UUID) -> dict[int, str]:
         return {}
 
 
+def _job_view(job: Job, names: dict[int, str]) -> JobView:
+    """A job as the queue shows it, straight from the aggregate (before the projection has it)."""
+    view = job_view_of(job.state(), names.get(job.spec.product_type_id))
+    return msgspec.convert(view, JobView, from_attributes=True)
+
+
 def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
     return JobChanged(
-        job=job_view(result.aggregate, _names(system, result.aggregate.owner_id)),
+        job=_job_view(result.aggregate, _names(system, result.aggregate.owner_id)),
         aggregate_id=result.aggregate.id,
         version=result.aggregate.version,
         position=result.position,
@@ -116,14 +114,15 @@ def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
 
 def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -> GeneratedOut:
     """The spec's answer: ``{run, created, skipped, transportJobs}`` (and leftovers)."""
-    names = _names(system, generated.run.owner_id)
+    names, plan = _names(system, generated.run.owner_id), generated.plan
+    run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id))
     return GeneratedOut(
-        run=new_run_view(generated.run, generated.plan, names),
-        created=[job_view(job, names) for job in generated.jobs],
+        run=msgspec.convert(run, RunView, from_attributes=True),
+        created=[_job_view(job, names) for job in generated.jobs],
         skipped=list(generated.generation.skipped),
         transport_jobs=list(generated.transports),
         leftovers=list(generated.generation.leftovers),
-        pricing=generated.pricing,
+        pricing=msgspec.convert(generated.pricing, RunPricing | None, from_attributes=True),
         position=position,
     )
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import anyio.to_thread
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -19,13 +20,23 @@ from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.catalog.queries import TypeIdPath, user_catalog
 from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.industry.commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
-from interfaces.http.industry.schemas import CharacterOut, PendingOutput, PlanOut, RunDetailOut, steps_out
+from interfaces.http.industry.schemas import (
+    CharacterOut,
+    JobView,
+    PendingOutput,
+    PlanOut,
+    PlanSummary,
+    RunDetailOut,
+    RunView,
+    steps_out,
+)
 from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
 from projections.cache import ReadCache
 from projections.industry.characters import list_characters
-from projections.industry.jobs import JobView, find_job, list_jobs, pending_output
-from projections.industry.plans import PlanSummary, find_plan, list_plans
-from projections.industry.runs import RunView, find_run, list_runs
+from projections.industry.jobs import find_job, list_jobs, pending_output
+from projections.industry.plans import find_plan, list_plans
+from projections.industry.runs import find_run, list_runs
+from projections.readmodel import Attributes
 
 PROJECTION = "industry"
 
@@ -48,7 +59,8 @@ class IndustryQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[PlanSummary]:
         """Your plans by name, a page at a time."""
-        return await query_projection(system, PROJECTION, min_position, list_plans, user_id, None, limit, offset)
+        found = await query_projection(system, PROJECTION, min_position, list_plans, user_id, None, limit, offset)
+        return msgspec.convert(found, list[PlanSummary], from_attributes=True)
 
     @get("/v1/industry/plans/by-product/{type_id:int}", tags=["queries"])
     async def get_plans_by_product(
@@ -61,7 +73,8 @@ class IndustryQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[PlanSummary]:
         """Plans that produce this type (the stockpile plan selector)."""
-        return await query_projection(system, PROJECTION, min_position, list_plans, user_id, type_id, limit, offset)
+        found = await query_projection(system, PROJECTION, min_position, list_plans, user_id, type_id, limit, offset)
+        return msgspec.convert(found, list[PlanSummary], from_attributes=True)
 
     @get("/v1/industry/plans/{plan_id:uuid}", tags=["queries"])
     async def get_plan(
@@ -101,7 +114,8 @@ class IndustryQueries(Controller):
         found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
             raise NotFound("plan not found", "planId")
-        return await query_projection(system, PROJECTION, None, list_runs, user_id, plan_id, limit, offset)
+        runs = await query_projection(system, PROJECTION, None, list_runs, user_id, plan_id, limit, offset)
+        return msgspec.convert(runs, list[RunView], from_attributes=True)
 
     @get("/v1/industry/plans/runs", tags=["queries"])
     async def get_all_runs(
@@ -113,7 +127,8 @@ class IndustryQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[RunView]:
         """Every run of every plan, newest first, with derived status and job summary."""
-        return await query_projection(system, PROJECTION, min_position, list_runs, user_id, None, limit, offset)
+        runs = await query_projection(system, PROJECTION, min_position, list_runs, user_id, None, limit, offset)
+        return msgspec.convert(runs, list[RunView], from_attributes=True)
 
     @get("/v1/industry/plans/{plan_id:uuid}/runs/{run_id:uuid}", tags=["queries"])
     async def get_run(
@@ -127,14 +142,8 @@ class IndustryQueries(Controller):
         found = await query_projection(system, PROJECTION, min_position, find_run, user_id, plan_id, run_id)
         if found is None:
             raise NotFound("plan run not found", "runId")
-        run = found.run
-        return RunDetailOut(
-            **{name: getattr(run, name) for name in run.__struct_fields__},
-            jobs=found.jobs,
-            transport_jobs=found.transport_jobs,
-            skipped=found.skipped,
-            leftovers=found.leftovers,
-        )
+        detail = Attributes(found.run, **{name: getattr(found, name) for name in found.__struct_fields__})
+        return msgspec.convert(detail, RunDetailOut, from_attributes=True)
 
     @get("/v1/industry/plans/{plan_id:uuid}/pending-output", tags=["queries"])
     async def get_pending_output(
@@ -166,7 +175,7 @@ class IndustryQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[JobView]:
         """The job queue, deepest dependencies first, a page at a time."""
-        return await query_projection(
+        jobs = await query_projection(
             system,
             PROJECTION,
             min_position,
@@ -177,6 +186,7 @@ class IndustryQueries(Controller):
             limit=limit,
             offset=offset,
         )
+        return msgspec.convert(jobs, list[JobView], from_attributes=True)
 
     @get("/v1/industry/jobs/{job_id:uuid}", tags=["queries"])
     async def get_job(
@@ -189,7 +199,7 @@ class IndustryQueries(Controller):
         found = await query_projection(system, PROJECTION, min_position, find_job, user_id, job_id)
         if found is None:
             raise NotFound("job not found", "jobId")
-        return found
+        return msgspec.convert(found, JobView, from_attributes=True)
 
     @get("/v1/industry/characters", tags=["queries"])
     async def get_characters(

@@ -12,13 +12,13 @@ from msgspec import UNSET, UnsetType
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.industry import Facility
 from domain.catalog.model import ActivityKind
+from domain.industry import pricing
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
-from domain.industry.jobs import Job, JobSpec
-from domain.industry.plan import Plan, PlanStep, StepSetup, TransportSettings, step_tree_order
-from domain.industry.pricing import RunPricing
-from domain.industry.runs import PlanRun, RunTransport
+from domain.industry.jobs import JobSpec
+from domain.industry.plan import PlanStep, StepSetup, TransportSettings, step_tree_order
+from domain.industry.runs import RunTransport
 from domain.limits import (
     MAX_SMALL_LIST,
     Count,
@@ -32,9 +32,8 @@ from domain.limits import (
     text,
 )
 from interfaces.http.bodies import Request, Response
-from projections.industry.jobs import JobView
-from projections.industry.plans import PlanSummary
-from projections.industry.runs import JobSummary, RunView
+from interfaces.http.wire import wire
+from projections.industry import jobs, plans, runs
 
 PlanName = Annotated[str, text(200)]
 
@@ -161,6 +160,21 @@ class StepOut(Response):
     materials: list[StepMaterial]
 
 
+@wire
+class PlanSummary(plans.PlanSummary, frozen=True):
+    pass
+
+
+@wire
+class JobView(jobs.JobView, frozen=True):
+    pass
+
+
+@wire
+class RunView(runs.RunView, frozen=True):
+    pass
+
+
 class PlanOut(PlanSummary, frozen=True):
     steps: list[StepOut]
 
@@ -215,6 +229,11 @@ class PlanChanged(Response):
 
 class StepAdded(PlanChanged):
     step_id: int
+
+
+@wire
+class RunPricing(pricing.RunPricing, frozen=True):
+    pass
 
 
 class GeneratedOut(Response):
@@ -292,58 +311,3 @@ class CharactersChanged(Response):
     version: int
     position: int
     changed: bool
-
-
-def job_view(job: Job, names: dict[int, str], plan_run_id: UUID | None = None) -> JobView:
-    """A job as the queue shows it, straight from the aggregate (before the projection has it)."""
-    spec = job.spec
-    return JobView(
-        id=job.id,
-        user_id=job.owner_id,
-        character_id=job.character_id,
-        product_type_id=spec.product_type_id,
-        product_name=names.get(spec.product_type_id),
-        blueprint_type_id=spec.blueprint_type_id,
-        activity=spec.activity.value,
-        runs=spec.runs,
-        me_level=spec.me_level,
-        te_level=spec.te_level,
-        facility_tax=spec.facility_tax,
-        station_id=spec.station_id,
-        expected_output=spec.expected_output,
-        estimated_duration=spec.duration_seconds,
-        materials=msgspec.to_builtins(spec.materials),
-        total_cost=spec.total_cost,
-        expected_revenue=spec.expected_revenue,
-        actual_revenue=job.actual_revenue,
-        notes=spec.notes,
-        status=job.status.value,
-        esi_job_id=job.esi_job_id,
-        plan_run_id=job.plan_run_id if plan_run_id is None else plan_run_id,
-        plan_step_id=spec.plan_step_id,
-        sort_order=spec.sort_order,
-        version=job.version,
-        created_at=job.created_on,
-        started_at=job.started_at,
-        completed_at=job.completed_at,
-        updated_at=job.modified_on,
-    )
-
-
-def new_run_view(run: PlanRun, plan: Plan, names: dict[int, str]) -> RunView:
-    """A run just generated: all its jobs are planned, so it is pending (the spec's table)."""
-    jobs = len(run.job_ids)
-    return RunView(
-        id=run.id,
-        plan_id=plan.id,
-        user_id=run.owner_id,
-        quantity=run.quantity,
-        parallelism=run.parallelism,
-        created_at=run.created_on,
-        plan_name=plan.name,
-        product_type_id=plan.product_type_id,
-        product_name=names.get(plan.product_type_id),
-        status="pending",
-        job_summary=JobSummary(total=jobs, planned=jobs, active=0, completed=0, cancelled=0),
-        reason=msgspec.to_builtins(run.reason) if run.reason else None,
-    )

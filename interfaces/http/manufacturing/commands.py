@@ -13,7 +13,6 @@ from litestar.params import JSONBody
 from application.manufacturing import ContainerService
 from domain.errors import DomainError
 from domain.events import CommandMeta
-from domain.manufacturing.container import Container
 from interfaces.http.bodies import CommandAccepted, accepted
 from interfaces.http.context import COMMAND_DEPENDENCIES
 from interfaces.http.manufacturing.schemas import (
@@ -27,22 +26,7 @@ from interfaces.http.manufacturing.schemas import (
     ContainerRegisteredOut,
     RegisterContainer,
 )
-from projections.manufacturing import ContainerView
-
-
-def _container_out(container: Container) -> ContainerOut:
-    return ContainerOut.of(
-        ContainerView(
-            aggregate_id=container.id,
-            container_id=container.container_id,
-            system_symbol=container.system_symbol,
-            status=container.status.value,
-            version=container.version,
-            config=container.config,
-            created_at=container.created_on,
-            updated_at=container.modified_on,
-        )
-    )
+from projections.manufacturing import container_view_of
 
 
 @contextmanager
@@ -70,7 +54,9 @@ class ManufacturingCommands(Controller):
         initial = data.config.changes() if isinstance(data.config, ConfigPatch) else {}
         with _config_fields_by_json_name():
             result = containers.register(data.container_id, data.system_symbol, data.strategy, initial, meta)
-        return ContainerRegisteredOut(container=_container_out(result.aggregate), **accepted(result))
+        return ContainerRegisteredOut(
+            container=ContainerOut.of(container_view_of(result.aggregate)), **accepted(result)
+        )
 
     @patch("/v1/manufacturing/containers/{container_id:str}/config", tags=["commands"], sync_to_thread=True)
     def update_config(

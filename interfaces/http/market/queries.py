@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -15,8 +16,9 @@ from domain.errors import NotFound
 from domain.limits import INT64_MAX
 from interfaces.http.catalog.queries import TypeIdPath
 from interfaces.http.context import MinPosition, query_projection
+from interfaces.http.market.schemas import ItemPricesView, RegionView
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
-from projections.market import ItemPricesView, RegionView, item_prices, list_regions
+from projections.market import item_prices, list_regions
 
 
 class MarketQueries(Controller):
@@ -30,7 +32,8 @@ class MarketQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[RegionView]:
         """The regions you have market data for: batches, items quoted, newest observation, job site."""
-        return await query_projection(system, "market", min_position, list_regions, user_id, limit, offset)
+        regions = await query_projection(system, "market", min_position, list_regions, user_id, limit, offset)
+        return msgspec.convert(regions, list[RegionView], from_attributes=True)
 
     @get("/v1/market/prices/{type_id:int}", tags=["queries"])
     async def get_item_prices(
@@ -46,4 +49,4 @@ class MarketQueries(Controller):
         found = await query_projection(system, "market", min_position, item_prices, user_id, region_id, type_id)
         if found is None:
             raise NotFound(f"you have no market data for region {region_id}", "region_id")
-        return found
+        return msgspec.convert(found, ItemPricesView, from_attributes=True)

@@ -1,4 +1,5 @@
-"""Request bodies of market data: a batch as a client sends it (ESI's numbers, camelCase)."""
+"""Bodies of market data: a batch as a client sends it (ESI's numbers, camelCase), and the
+read model's regions and prices on the wire."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from domain.economics.market import AdjustedPrice, CostIndex, DepthLevel, PriceQ
 from domain.economics.settings import JobSite
 from domain.limits import Amount, Fraction, GameId, Label, Quantity
 from interfaces.http.bodies import Request
+from interfaces.http.wire import wire
+from projections import market
 
 
 class DepthIn(Request):
@@ -117,3 +120,13 @@ class PriceBatch(Request):
                 for index in self.cost_indices
             ],
         )
+
+
+@wire
+class RegionView(market.RegionView, frozen=True):
+    pass
+
+
+@wire
+class ItemPricesView(market.ItemPricesView, frozen=True):
+    pass

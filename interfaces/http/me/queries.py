@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
@@ -20,4 +21,4 @@ class MeQueries(Controller):
     ) -> TokenList:
         """Your live API tokens (revoked ones are gone; expired ones stay until revoked), oldest first."""
         tokens = await query_projection(system, "users", min_position, list_tokens, user_id)
-        return TokenList(tokens=[TokenOut.of(token) for token in tokens])
+        return TokenList(tokens=msgspec.convert(tokens, list[TokenOut], from_attributes=True))

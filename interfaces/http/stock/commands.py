@@ -13,35 +13,18 @@ from litestar.params import JSONBody, PathParameter
 from application.stock import StockService
 from application.system import Manufactory
 from domain.events import CommandMeta
-from domain.stock.markers import MarkerUpsert, StockpileMarker
+from domain.stock.assets import Holding
+from domain.stock.markers import MarkerUpsert
 from interfaces.http.context import COMMAND_DEPENDENCIES
-from interfaces.http.stock.schemas import AssetsReplaced, MarkerChanged, MarkerRemoved, ReplaceAssets, UpsertMarker
-from projections.stockpiles import MarkerView
-
-
-def _marker_view(system: Manufactory, marker: StockpileMarker) -> MarkerView:
-    """The marker as just saved, its quantity from the assets aggregate (names come with the
-    read model: ``GET /v1/stockpiles``)."""
-    settings = marker.settings
-    held = system.stock.held(marker.owner_id, settings.location_id, settings.type_id)
-    enabled = settings.auto_production_enabled
-    return MarkerView(
-        id=marker.id,
-        type_id=settings.type_id,
-        type_name=None,
-        location_id=settings.location_id,
-        desired_quantity=settings.desired_quantity,
-        current_quantity=held,
-        deficit=max(settings.desired_quantity - held, 0),
-        plan_id=settings.plan_id,
-        plan_name=None,
-        auto_production_parallelism=settings.auto_production_parallelism,
-        auto_production_enabled=enabled,
-        auto_production_status="disabled" if not enabled else "active" if settings.plan_id else "no_plan",
-        version=marker.version,
-        created_at=marker.created_on,
-        updated_at=marker.modified_on,
-    )
+from interfaces.http.stock.schemas import (
+    AssetsReplaced,
+    MarkerChanged,
+    MarkerRemoved,
+    MarkerView,
+    ReplaceAssets,
+    UpsertMarker,
+)
+from projections.stockpiles import marker_view_of
 
 
 class StockCommands(Controller):
@@ -53,7 +36,8 @@ class StockCommands(Controller):
     ) -> AssetsReplaced:
         """Replace one location's holdings (or all, without ``locationId``) with the game's
         snapshot; only the differences are recorded."""
-        changed, position = stock.replace_assets(data.assets, data.location_id, meta)
+        holdings = msgspec.convert(data.assets, list[Holding], from_attributes=True)
+        changed, position = stock.replace_assets(holdings, data.location_id, meta)
         return AssetsReplaced(changed=changed, position=position)
 
     @post("/v1/stockpiles", tags=["commands"], status_code=200, sync_to_thread=True)
@@ -63,10 +47,12 @@ class StockCommands(Controller):
         """Create or update the marker of (typeId, locationId). A ``planId`` must be one of your
         plans and make this item type. Optional fields left out keep the marker's current value
         (a new marker's default); ``"planId": null`` unlinks the plan."""
-        result = system.stock.upsert_marker(msgspec.convert(msgspec.to_builtins(data), MarkerUpsert), meta)
-        return MarkerChanged(
-            marker=_marker_view(system, result.aggregate), position=result.position, changed=result.changed
-        )
+        result = system.stock.upsert_marker(MarkerUpsert(**msgspec.structs.asdict(data)), meta)
+        marker, settings = result.aggregate, result.aggregate.settings
+        # the quantity held from the assets aggregate, as the marker is answered before the read model has it
+        held = system.stock.held(marker.owner_id, settings.location_id, settings.type_id)
+        view = msgspec.convert(marker_view_of(marker, held), MarkerView, from_attributes=True)
+        return MarkerChanged(marker=view, position=result.position, changed=result.changed)
 
     @delete("/v1/stockpiles/{marker_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True)
     def remove_marker(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
@@ -14,14 +15,13 @@ from domain.catalog.chains import CatalogSnapshot
 from domain.catalog.industry import validate_levels
 from domain.errors import RuleViolation
 from domain.limits import INT64_MAX
-from domain.stock.assets import Holding
 from domain.stock.buildable import buildable, coverage
 from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
-from interfaces.http.stock.schemas import BuildableOut
+from interfaces.http.stock.schemas import Buildable, BuildableOut, Coverage, Deficit, Holding, MarkerView
 from projections.cache import ReadCache
-from projections.stockpiles import Deficit, MarkerView, buy_list, held_by_type, holdings, list_markers
+from projections.stockpiles import buy_list, held_by_type, holdings, list_markers
 
 PROJECTION = "stockpiles"
 
@@ -42,7 +42,8 @@ class StockQueries(Controller):
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[Holding]:
-        return await query_projection(system, PROJECTION, min_position, holdings, user_id, location_id, limit, offset)
+        found = await query_projection(system, PROJECTION, min_position, holdings, user_id, location_id, limit, offset)
+        return msgspec.convert(found, list[Holding], from_attributes=True)
 
     @get("/v1/stockpiles", tags=["queries"])
     async def get_stockpiles(
@@ -54,7 +55,8 @@ class StockQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[MarkerView]:
         """Markers with their current quantity, deficit, linked plan and auto-production status."""
-        return await query_projection(system, PROJECTION, min_position, list_markers, user_id, limit, offset)
+        markers = await query_projection(system, PROJECTION, min_position, list_markers, user_id, limit, offset)
+        return msgspec.convert(markers, list[MarkerView], from_attributes=True)
 
     @get("/v1/stockpiles/deficits", tags=["queries"])
     async def get_deficits(
@@ -67,7 +69,8 @@ class StockQueries(Controller):
         min_position: MinPosition = None,
     ) -> list[Deficit]:
         """The buy list: deficits of markers that auto-production does not cover."""
-        return await query_projection(system, PROJECTION, min_position, buy_list, user_id, location_id, limit, offset)
+        found = await query_projection(system, PROJECTION, min_position, buy_list, user_id, location_id, limit, offset)
+        return msgspec.convert(found, list[Deficit], from_attributes=True)
 
     @get("/v1/production/workflow/buildable", tags=["queries"])
     async def get_buildable(
@@ -95,6 +98,6 @@ class StockQueries(Controller):
             product = coverage(snapshot.graph, type_id, held, me)
         return BuildableOut(
             location_id=location_id,
-            recipes=buildable(snapshot.graph, held, me),
-            product=product,
+            recipes=msgspec.convert(buildable(snapshot.graph, held, me), list[Buildable], from_attributes=True),
+            product=msgspec.convert(product, Coverage | None, from_attributes=True),
         )

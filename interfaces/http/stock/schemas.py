@@ -3,16 +3,39 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 import msgspec
-from msgspec import UNSET, UnsetType
 
-from domain.limits import MAX_BATCH, Count, GameId, Quantity
-from domain.stock.assets import Holding
-from domain.stock.buildable import Buildable, Coverage
+from domain.limits import MAX_BATCH, GameId
+from domain.stock import assets, buildable, markers
 from interfaces.http.bodies import Request, Response
-from projections.stockpiles import MarkerView
+from interfaces.http.wire import wire
+from projections import stockpiles
+
+
+@wire
+class Holding(assets.Holding, frozen=True):
+    pass
+
+
+@wire
+class Buildable(buildable.Buildable, frozen=True):
+    pass
+
+
+@wire
+class Coverage(buildable.Coverage, frozen=True):
+    pass
+
+
+@wire
+class MarkerView(stockpiles.MarkerView, frozen=True):
+    pass
+
+
+@wire
+class Deficit(stockpiles.Deficit, frozen=True):
+    pass
 
 
 class ReplaceAssets(Request, kw_only=True):
@@ -25,16 +48,10 @@ class AssetsReplaced(Response):
     position: int
 
 
-class UpsertMarker(Request, kw_only=True):
+@wire
+class UpsertMarker(markers.MarkerUpsert, frozen=True, forbid_unknown_fields=True):
     """Optional fields left out keep the marker's value (a new marker: no plan, parallelism
     0 = unlimited, auto-production off); ``planId: null`` unlinks."""
-
-    type_id: GameId
-    location_id: GameId
-    desired_quantity: Quantity
-    plan_id: UUID | None | UnsetType = UNSET
-    auto_production_parallelism: Count | UnsetType = UNSET
-    auto_production_enabled: bool | UnsetType = UNSET
 
 
 class MarkerChanged(Response):
