@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
@@ -33,6 +34,7 @@ from msgspec import UNSET, UnsetType
 
 from interfaces.eve_standin.world import Dataset, StandinWorld, seed_world
 
+SEEN_KEPT = 10_000  # requests remembered for GET /_standin/requests (a demo server runs for long)
 Verify = Callable[[str], int | None]  # an access token -> its character id, or None if not valid
 
 ERROR_LIMITED = (
@@ -128,7 +130,7 @@ class EsiStandin:
         self.verify = verify
         self.knobs = knobs or Knobs()
         self.budget = ErrorBudget(self.knobs)
-        self.seen: list[SeenRequest] = []
+        self.seen: deque[SeenRequest] = deque(maxlen=SEEN_KEPT)
 
     async def answer(
         self, request: Request[Any, Any, Any], key: str, owner: Callable[[int], bool] | None
@@ -308,7 +310,7 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
 
     @get("/requests")
     async def seen_requests() -> list[SeenRequest]:
-        return standin.seen
+        return list(standin.seen)
 
     @delete("/requests")
     async def forget_requests() -> None:
