@@ -24,6 +24,9 @@ from domain.work_limits import WorkLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
 MEMORY_URL = "memory://"
+DEFAULT_ESI_BASE_URL = "https://esi.evetech.net"
+DEFAULT_EVE_COMPATIBILITY_DATE = "2025-08-26"
+DEFAULT_EVE_USER_AGENT = "Manufactory/0.1 (self-hosted industry planner; contact: set MANUFACTORY_EVE_USER_AGENT)"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,6 +60,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long a server trusts a token it has looked up: a token revoked through another
     # process stops working within this (through the same server: at once).
     token_cache_ttl_sec: float = 10.0
+    # ESI, the game's API (application/eve/esi.py). The compatibility date picks the routes'
+    # behaviour (ESI's replacement for /latest/ path versions); the User-Agent names the
+    # install and a contact, as CCP asks of every client.
+    esi_base_url: str = DEFAULT_ESI_BASE_URL
+    eve_compatibility_date: str = DEFAULT_EVE_COMPATIBILITY_DATE
+    eve_user_agent: str = DEFAULT_EVE_USER_AGENT
+    esi_timeout_sec: float = 20.0
+    esi_max_parallel_pages: int = 4
+    esi_attempts: int = 4  # per request: the first try and up to three retries on 5xx and timeouts
+    # Stop sending while the error budget is at or below this (ESI allows 100 errors a minute).
+    esi_error_limit_floor: int = 10
+    # A wait ESI asks for (Retry-After, the error-limit reset) longer than this is an EsiThrottled.
+    esi_max_wait_sec: float = 65.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +90,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             idempotency_retention_sec=float(env.get("MANUFACTORY_IDEMPOTENCY_RETENTION_SEC", 86400)),
             work_limits=WorkLimits.from_env(env),
             token_cache_ttl_sec=float(env.get("MANUFACTORY_TOKEN_CACHE_TTL_SEC", 10.0)),
+            esi_base_url=env.get("MANUFACTORY_ESI_BASE_URL") or DEFAULT_ESI_BASE_URL,
+            eve_compatibility_date=env.get("MANUFACTORY_EVE_COMPATIBILITY_DATE") or DEFAULT_EVE_COMPATIBILITY_DATE,
+            eve_user_agent=env.get("MANUFACTORY_EVE_USER_AGENT") or DEFAULT_EVE_USER_AGENT,
+            esi_timeout_sec=float(env.get("MANUFACTORY_ESI_TIMEOUT_SEC", 20.0)),
+            esi_max_parallel_pages=int(env.get("MANUFACTORY_ESI_MAX_PARALLEL_PAGES", 4)),
+            esi_attempts=int(env.get("MANUFACTORY_ESI_ATTEMPTS", 4)),
+            esi_error_limit_floor=int(env.get("MANUFACTORY_ESI_ERROR_LIMIT_FLOOR", 10)),
+            esi_max_wait_sec=float(env.get("MANUFACTORY_ESI_MAX_WAIT_SEC", 65.0)),
         )
 
     @property

@@ -17,6 +17,7 @@ from application.catalog import SAMPLE_CATALOG, CatalogService
 from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
 from application.crafting import CraftingService
+from application.eve.esi import EsiClient
 from application.event_store import EventStore
 from application.jobs import JobService
 from application.log_head import LogHead, MemoryHead, PostgresHead, SQLiteHead
@@ -31,6 +32,7 @@ from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
 from projections.economics_service import EconomicsService
 from projections.economics_updater import EconomicsUpdater
+from projections.esi_cache import SqlResponseCache
 from projections.ports import CurrentCatalogSnapshots, CurrentJobQueue, CurrentRegionMarkets, CurrentStockDeficits
 from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
@@ -109,6 +111,11 @@ class Manufactory:
         migrate(self.read_engine)
         self.projections.drop_abandoned_rebuilds()
         self.projections.set_up()
+
+    def esi_client(self) -> EsiClient:
+        """A client for the game's API, answering from the install's shared response cache
+        (the caller closes it)."""
+        return EsiClient.from_settings(self.settings, SqlResponseCache(self.read_engine))
 
     def ensure_local_user(self) -> IssuedToken | None:
         """On a fresh embedded database, create the ``local`` user with the sample catalog so

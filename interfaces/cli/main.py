@@ -19,6 +19,7 @@ from domain.events import CommandMeta
 from interfaces.cli.catalog import catalog, chains
 from interfaces.cli.client import CliError
 from interfaces.cli.crafting import crafting
+from interfaces.cli.eve import eve
 from interfaces.cli.industry import characters, jobs, plans, runs
 from interfaces.cli.manufacturing import manufacturing
 from interfaces.cli.market import economics, market
@@ -317,6 +318,7 @@ cli.add_command(chains)
 cli.add_command(crafting)
 cli.add_command(market)
 cli.add_command(economics)
+cli.add_command(eve)
 for group in (plans, runs, jobs, characters):
     cli.add_command(group)
 

@@ -1,0 +1,1 @@
+"""The game connection for EVE Online: ESI (its API) and SSO (its login)."""
