@@ -24,6 +24,20 @@ from domain.work_limits import WorkLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
 MEMORY_URL = "memory://"
+DEFAULT_EVE_CALLBACK_URL = "http://127.0.0.1:8000/v1/eve/callback"
+DEFAULT_EVE_SSO_URL = "https://login.eveonline.com"
+# What a linked character lets us read (README "EVE Online"): its jobs, assets, skills and
+# blueprints; its corporation's when it has the roles; markets in structures it can dock at.
+DEFAULT_EVE_SCOPES = (
+    "esi-industry.read_character_jobs.v1",
+    "esi-assets.read_assets.v1",
+    "esi-skills.read_skills.v1",
+    "esi-characters.read_blueprints.v1",
+    "esi-industry.read_corporation_jobs.v1",
+    "esi-corporations.read_blueprints.v1",
+    "esi-assets.read_corporation_assets.v1",
+    "esi-markets.structure_markets.v1",
+)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,6 +71,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How long a server trusts a token it has looked up: a token revoked through another
     # process stops working within this (through the same server: at once).
     token_cache_ttl_sec: float = 10.0
+    # EVE SSO (application/eve): the application registered at developers.eveonline.com. No
+    # client id: linking characters is off. The secret is optional (PKCE: a public client).
+    eve_client_id: str | None = None
+    eve_client_secret: str | None = None
+    eve_callback_url: str = DEFAULT_EVE_CALLBACK_URL
+    eve_sso_url: str = DEFAULT_EVE_SSO_URL
+    eve_scopes: tuple[str, ...] = DEFAULT_EVE_SCOPES
+    # How long a login started at /v1/eve/login may take to come back to the callback.
+    eve_login_ttl_sec: float = 600.0
+    # Encrypts the EVE refresh tokens at rest; unset: a key file beside the database (0600).
+    secret_key: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +99,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             idempotency_retention_sec=float(env.get("MANUFACTORY_IDEMPOTENCY_RETENTION_SEC", 86400)),
             work_limits=WorkLimits.from_env(env),
             token_cache_ttl_sec=float(env.get("MANUFACTORY_TOKEN_CACHE_TTL_SEC", 10.0)),
+            eve_client_id=env.get("MANUFACTORY_EVE_CLIENT_ID") or None,
+            eve_client_secret=env.get("MANUFACTORY_EVE_CLIENT_SECRET") or None,
+            eve_callback_url=env.get("MANUFACTORY_EVE_CALLBACK_URL") or DEFAULT_EVE_CALLBACK_URL,
+            eve_sso_url=env.get("MANUFACTORY_EVE_SSO_URL") or DEFAULT_EVE_SSO_URL,
+            eve_scopes=tuple(env.get("MANUFACTORY_EVE_SCOPES", "").split()) or DEFAULT_EVE_SCOPES,
+            eve_login_ttl_sec=float(env.get("MANUFACTORY_EVE_LOGIN_TTL_SEC", 600)),
+            secret_key=env.get("MANUFACTORY_SECRET_KEY") or None,
         )
 
     @property
@@ -101,6 +133,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def readmodel_sqlite_path(self) -> Path:
         path = self.sqlite_path
         return path.with_name(f"{path.stem}-readmodels{path.suffix}")
+
+    @property
+    def secret_key_path(self) -> Path:
+        """Where the generated key lives when ``MANUFACTORY_SECRET_KEY`` is unset: beside the
+        embedded database, else under ``./var/`` (servers sharing a PostgreSQL database must
+        share the key: set the variable)."""
+        return (self.sqlite_path.parent if self.is_sqlite else Path("var")) / "secret.key"
 
     def sqlalchemy_url(self) -> URL:
         if self.in_memory:
