@@ -27,6 +27,20 @@ MEMORY_URL = "memory://"
 DEFAULT_ESI_BASE_URL = "https://esi.evetech.net"
 DEFAULT_EVE_COMPATIBILITY_DATE = "2025-08-26"
 DEFAULT_EVE_USER_AGENT = "Manufactory/0.1 (self-hosted industry planner; contact: set MANUFACTORY_EVE_USER_AGENT)"
+DEFAULT_EVE_CALLBACK_URL = "http://127.0.0.1:8000/v1/eve/callback"
+DEFAULT_EVE_SSO_URL = "https://login.eveonline.com"
+# What a linked character lets us read (README "EVE Online"): its jobs, assets, skills and
+# blueprints; its corporation's when it has the roles; markets in structures it can dock at.
+DEFAULT_EVE_SCOPES = (
+    "esi-industry.read_character_jobs.v1",
+    "esi-assets.read_assets.v1",
+    "esi-skills.read_skills.v1",
+    "esi-characters.read_blueprints.v1",
+    "esi-industry.read_corporation_jobs.v1",
+    "esi-corporations.read_blueprints.v1",
+    "esi-assets.read_corporation_assets.v1",
+    "esi-markets.structure_markets.v1",
+)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,6 +87,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     esi_error_limit_floor: int = 10
     # A wait ESI asks for (Retry-After, the error-limit reset) longer than this is an EsiThrottled.
     esi_max_wait_sec: float = 65.0
+    # EVE SSO (application/eve): the application registered at developers.eveonline.com. No
+    # client id: linking characters is off. The secret is optional (PKCE: a public client).
+    eve_client_id: str | None = None
+    eve_client_secret: str | None = None
+    eve_callback_url: str = DEFAULT_EVE_CALLBACK_URL
+    eve_sso_url: str = DEFAULT_EVE_SSO_URL
+    eve_scopes: tuple[str, ...] = DEFAULT_EVE_SCOPES
+    # How long a login started at /v1/eve/login may take to come back to the callback.
+    eve_login_ttl_sec: float = 600.0
+    # Encrypts the EVE refresh tokens at rest; unset: a key file beside the database (0600).
+    secret_key: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -98,6 +123,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             esi_attempts=int(env.get("MANUFACTORY_ESI_ATTEMPTS", 4)),
             esi_error_limit_floor=int(env.get("MANUFACTORY_ESI_ERROR_LIMIT_FLOOR", 10)),
             esi_max_wait_sec=float(env.get("MANUFACTORY_ESI_MAX_WAIT_SEC", 65.0)),
+            eve_client_id=env.get("MANUFACTORY_EVE_CLIENT_ID") or None,
+            eve_client_secret=env.get("MANUFACTORY_EVE_CLIENT_SECRET") or None,
+            eve_callback_url=env.get("MANUFACTORY_EVE_CALLBACK_URL") or DEFAULT_EVE_CALLBACK_URL,
+            eve_sso_url=env.get("MANUFACTORY_EVE_SSO_URL") or DEFAULT_EVE_SSO_URL,
+            eve_scopes=tuple(env.get("MANUFACTORY_EVE_SCOPES", "").split()) or DEFAULT_EVE_SCOPES,
+            eve_login_ttl_sec=float(env.get("MANUFACTORY_EVE_LOGIN_TTL_SEC", 600)),
+            secret_key=env.get("MANUFACTORY_SECRET_KEY") or None,
         )
 
     @property
@@ -125,6 +157,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def readmodel_sqlite_path(self) -> Path:
         path = self.sqlite_path
         return path.with_name(f"{path.stem}-readmodels{path.suffix}")
+
+    @property
+    def secret_key_path(self) -> Path:
+        """Where the generated key lives when ``MANUFACTORY_SECRET_KEY`` is unset: beside the
+        embedded database, else under ``./var/`` (servers sharing a PostgreSQL database must
+        share the key: set the variable)."""
+        return (self.sqlite_path.parent if self.is_sqlite else Path("var")) / "secret.key"
 
     def sqlalchemy_url(self) -> URL:
         if self.in_memory:

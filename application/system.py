@@ -18,6 +18,10 @@ from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
 from application.crafting import CraftingService
 from application.eve.esi import EsiClient
+from application.eve.links import EveLinkService
+from application.eve.secrets import token_cipher
+from application.eve.sso import SsoClient
+from application.eve.vault import TokenVault
 from application.event_store import EventStore
 from application.jobs import JobService
 from application.log_head import LogHead, MemoryHead, PostgresHead, SQLiteHead
@@ -84,6 +88,9 @@ class Manufactory:
             self.economics, self.projections, self.read_engine, settings.economics_interval_sec
         )
         self.store.on_recorded(self.economics_updater.wake)
+        self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
+        self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
+        self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, settings)
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""
@@ -134,6 +141,7 @@ class Manufactory:
         self.auto_production.stop()
         self.economics_updater.stop()
         self.projections.stop()
+        self.eve_sso.close()
         self.store.close()
         self._head_reader.close()
         self.read_engine.dispose()

@@ -1,1 +1,1 @@
-"""The game connection for EVE Online: ESI (its API) and SSO (its login)."""
+"""The game connection for EVE Online: its SSO (login, linked characters and their tokens) and ESI (its API)."""

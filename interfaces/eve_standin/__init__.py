@@ -1,1 +1,1 @@
-"""A local stand-in for EVE Online's servers (ESI and SSO), for tests and demos."""
+"""A local stand-in for EVE Online's servers (no machine here reaches the game): its SSO and ESI."""

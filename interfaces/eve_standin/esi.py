@@ -7,7 +7,7 @@ Faithful in what a client must handle: payloads in ESI's shapes (``world``), a q
 ETag if nothing changed), ``X-Pages`` with ``?page=N``, the error limit (every 4xx/5xx
 spends ``X-ESI-Error-Limit-Remain``; at zero every request is a 420 until
 ``X-ESI-Error-Limit-Reset``), and bearer tokens on the character and corporation routes,
-checked by the ``verify`` function given to ``esi_standin`` (the stand-in SSO's).
+checked by the ``verify`` function it is given (the stand-in SSO's: ``interfaces.eve_standin.app``).
 
 ``Knobs`` let a test make it misbehave the ways the real one does (5xx storms, a snapshot
 published mid-walk, slow answers, fields added or left out), through ``PATCH
@@ -27,12 +27,12 @@ from typing import Any
 
 import anyio
 import msgspec
-from litestar import Litestar, Request, Response, Router, delete, get, patch, put
+from litestar import Request, Response, Router, delete, get, patch, put
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
-from interfaces.eve_standin.world import Dataset, StandinWorld, seed_world
+from interfaces.eve_standin.world import Dataset, StandinWorld
 
 SEEN_KEPT = 10_000  # requests remembered for GET /_standin/requests (a demo server runs for long)
 Verify = Callable[[str], int | None]  # an access token -> its character id, or None if not valid
@@ -246,8 +246,8 @@ def _error(message: str) -> bytes:
 
 
 def esi_routes(standin: EsiStandin) -> list[Router]:
-    """The ESI routes and the stand-in's control routes, to serve alone (``esi_standin``) or
-    beside the stand-in SSO's."""
+    """The ESI routes and the stand-in's control routes, served beside the stand-in SSO's
+    (``interfaces.eve_standin.app.fake_eve``)."""
     world = standin.world
 
     def character(character_id: int) -> Callable[[int], bool]:
@@ -339,19 +339,3 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
     )
     control = Router("/_standin", route_handlers=[set_knobs, seen_requests, forget_requests, publish])
     return [esi, control]
-
-
-def character_number_tokens(token: str) -> int | None:
-    """A stand-in for the stand-in SSO's token check: the token ``character:<id>`` is that
-    character's. What ``manufactory eve fake-server`` accepts until the SSO's ``verify`` is
-    wired in its place."""
-    scheme, _, number = token.partition(":")
-    return int(number) if scheme == "character" and number.isdigit() else None
-
-
-def esi_standin(verify: Verify, world: StandinWorld | None = None, knobs: Knobs | None = None) -> Litestar:
-    """The stand-in ESI as an app of its own; ``app.state.standin`` is its ``EsiStandin``."""
-    standin = EsiStandin(world or seed_world(), verify, knobs)
-    app = Litestar(route_handlers=esi_routes(standin), openapi_config=None)
-    app.state.standin = standin
-    return app

@@ -31,6 +31,7 @@ from interfaces.http.context import (
 from interfaces.http.crafting import CraftingController
 from interfaces.http.economics.queries import EconomicsQueries
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.eve import EveController
 from interfaces.http.health.queries import HealthQueries
 from interfaces.http.idempotency import IdempotencyKeys, IdempotencyMiddleware
 from interfaces.http.incomplete import incomplete_reads_header
@@ -55,6 +56,7 @@ CONTROLLERS: list[type[Controller]] = [
     HealthQueries,
     AuditQueries,
     EconomicsQueries,
+    EveController,
 ]
 
 

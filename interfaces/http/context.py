@@ -373,6 +373,7 @@ def service_dependencies(system: Manufactory) -> dict[str, Provide]:
         "market": system.market,
         "users": system.users,
         "economics": system.economics,
+        "eve": system.eve,
     }
     return {
         name: Provide(_constant(service), use_cache=True, sync_to_thread=False) for name, service in services.items()

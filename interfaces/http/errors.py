@@ -14,6 +14,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from application.eve.sso import SsoUnavailable
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
 from interfaces.http.bodies import ErrorBody
 from projections.runtime import ProjectionError
@@ -94,6 +95,13 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorB
     return response
 
 
+def sso_unavailable(_: Request[Any, Any, Any], exc: SsoUnavailable) -> Response[ErrorBody]:
+    """EVE's SSO unreachable, failing, or refusing our client (its configuration)."""
+    response = _error(503, "sso_unavailable", str(exc))
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SEC)
+    return response
+
+
 def projection_error(_: Request[Any, Any, Any], exc: ProjectionError) -> Response[ErrorBody]:
     return _error(409, "projection_error", str(exc))
 
@@ -130,6 +138,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error,
     ValidationException: validation_error,
     ProjectionError: projection_error,
+    SsoUnavailable: sso_unavailable,
     sqlalchemy.exc.SQLAlchemyError: storage_error,
     PersistenceError: storage_error,
     sqlite3.Error: storage_error,

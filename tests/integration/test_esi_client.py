@@ -15,13 +15,21 @@ from sqlalchemy import Engine
 from application.eve.esi import Bearer, EsiClient, EsiError, EsiThrottled
 from application.eve.esi_routes import EsiRoutes, IndustryJob
 from application.settings import Settings
-from interfaces.eve_standin.esi import character_number_tokens, esi_standin
+from interfaces.eve_standin.app import fake_eve
+from interfaces.eve_standin.sso import StandInSso
 from interfaces.eve_standin.world import ANN, BOB, THE_FORGE
 from projections.database import create_read_engine
 from projections.esi_cache import SqlResponseCache
 from tests.support import serving_app
 
-ANN_TOKEN = Bearer(ANN.character_id, f"character:{ANN.character_id}")
+SSO = StandInSso(access_ttl_sec=24 * 3600)  # signs the tokens the stand-in ESI trusts, for the whole run
+
+
+def bearer(character_id: int, name: str) -> Bearer:
+    return Bearer(character_id, SSO.access_token(character_id, name, ("esi-industry.read_character_jobs.v1",)))
+
+
+ANN_TOKEN = bearer(ANN.character_id, ANN.name)
 ASSETS = f"/characters/{ANN.character_id}/assets/"
 JOBS = f"/characters/{ANN.character_id}/industry/jobs/"
 
@@ -35,7 +43,7 @@ def engine(sqlite_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def standin() -> Iterator[str]:
-    with serving_app(esi_standin(character_number_tokens)) as url:
+    with serving_app(fake_eve(SSO)) as url:
         yield url
 
 
@@ -117,7 +125,7 @@ def test_the_cache_outlives_the_client(standin: str, database_url: str) -> None:
 def test_a_character_s_cached_answer_is_not_served_to_another(esi: EsiClient, standin: str) -> None:
     esi.get_pages(JOBS, IndustryJob, bearer=ANN_TOKEN)
     with pytest.raises(EsiError) as refused:
-        esi.get_pages(JOBS, IndustryJob, bearer=Bearer(BOB.character_id, f"character:{BOB.character_id}"))
+        esi.get_pages(JOBS, IndustryJob, bearer=bearer(BOB.character_id, BOB.name))
     assert refused.value.status == 403
     assert [r["status"] for r in seen(standin)] == [200, 403]  # a 4xx is not retried
 
