@@ -10,6 +10,7 @@ it alone because it is no longer planned.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,10 +27,11 @@ from application.command_runner import (
     update_aggregate,
 )
 from application.event_store import EventStore
-from application.ports import RegionMarkets
+from application.ports import OwnedBlueprints, RegionMarkets
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
 from domain.events import CommandMeta
+from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.characters import Roster, roster_id
 from domain.industry.generation import Generation, generate, validate_quantity
 from domain.industry.jobs import Job, JobStatus
@@ -58,11 +60,13 @@ class PlanService:
         store: EventStore,
         graphs: CatalogGraphs,
         markets: RegionMarkets,
+        blueprints: OwnedBlueprints,
         limits: WorkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
         self.graphs = graphs
         self._markets = markets  # a user's market data for a region (prices jobs and hauls)
+        self._blueprints = blueprints  # a user's blueprint library (the ME/TE and copies jobs run with)
         self.limits = limits
 
     # ------------------------------------------------------------ plans
@@ -206,6 +210,8 @@ class PlanService:
                 parallelism=parallelism,
                 price_of=sell_price(region.data) if region is not None else None,
                 limits=self.limits,
+                blueprints=self._owned_blueprints(owner),
+                names=snapshot.names,
             )
             pricing = None
             if region is not None and region_id is not None:
@@ -253,6 +259,12 @@ class PlanService:
             return [plan, run, *jobs], answer
 
         return save_atomically(self.store, [plan_id], decide)
+
+    def _owned_blueprints(self, owner: UUID) -> dict[int, list[OwnedBlueprint]]:
+        by_type: dict[int, list[OwnedBlueprint]] = defaultdict(list)
+        for blueprint in self._blueprints.current(owner):
+            by_type[blueprint.type_id].append(blueprint)
+        return by_type
 
     def _characters(self, owner: UUID) -> list[Any]:
         try:

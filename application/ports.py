@@ -19,6 +19,7 @@ from uuid import UUID
 
 from domain.catalog.chains import CatalogSnapshot
 from domain.economics.region import RegionMarket
+from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
 from domain.stock.auto_production import MarkerDeficit, PendingKey
 
@@ -64,4 +65,12 @@ class StockDeficits(Protocol):
     def pending_output(self, type_ids: Sequence[int]) -> dict[PendingKey, int]:
         """Units every planned or active job making one of these items will deliver, per
         (user, item, station), current as of the log head."""
+        ...
+
+
+class OwnedBlueprints(Protocol):
+    """The user's blueprint library, which run generation builds with."""
+
+    def current(self, owner: UUID) -> list[OwnedBlueprint]:
+        """Every blueprint the owner holds, current as of the log head."""
         ...

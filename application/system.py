@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from application.auto_production import AutoProductionRunner
+from application.blueprints import BlueprintLibraryService
 from application.catalog import SAMPLE_CATALOG, CatalogService
 from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
@@ -37,7 +38,13 @@ from projections.database import create_read_engine, query_engine
 from projections.economics_service import EconomicsService
 from projections.economics_updater import EconomicsUpdater
 from projections.esi_cache import SqlResponseCache
-from projections.ports import CurrentCatalogSnapshots, CurrentJobQueue, CurrentRegionMarkets, CurrentStockDeficits
+from projections.ports import (
+    CurrentCatalogSnapshots,
+    CurrentJobQueue,
+    CurrentOwnedBlueprints,
+    CurrentRegionMarkets,
+    CurrentStockDeficits,
+)
 from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
 from projections.schema import migrate
@@ -76,7 +83,10 @@ class Manufactory:
             self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
         )
         markets = CurrentRegionMarkets(self.projections, self.economics.region)
-        self.plans = PlanService(self.store, self.catalog_graphs, markets, settings.work_limits)
+        # the blueprint library: synced from the game or added by hand; plans build with the best owned
+        self.blueprints = BlueprintLibraryService(self.store)
+        owned_blueprints = CurrentOwnedBlueprints(self.projections, self.query_engine)
+        self.plans = PlanService(self.store, self.catalog_graphs, markets, owned_blueprints, settings.work_limits)
         queue = CurrentJobQueue(self.projections, self.query_engine)
         self.jobs = JobService(self.store, queue, settings.work_limits)
         self.stock = StockService(self.store)

@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 
 from domain.catalog.chains import CatalogSnapshot
 from domain.economics.region import RegionMarket
+from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
 from domain.stock.auto_production import MarkerDeficit, PendingKey
+from projections.blueprints import list_blueprints
 from projections.catalog import catalog_snapshot
 from projections.industry.jobs import JobView, list_jobs, pending_output
 from projections.runtime import ProjectionRuntime
@@ -81,3 +83,14 @@ class CurrentStockDeficits:
         self._runtime.catch_up("industry")
         with self._engine.connect() as connection:
             return {(p.owner_id, p.type_id, p.station_id): p.units for p in pending_output(connection, None, type_ids)}
+
+
+class CurrentOwnedBlueprints:
+    def __init__(self, runtime: ProjectionRuntime, engine: Engine) -> None:
+        self._runtime = runtime
+        self._engine = engine
+
+    def current(self, owner: UUID) -> list[OwnedBlueprint]:
+        self._runtime.catch_up("blueprints")
+        with self._engine.connect() as connection:
+            return list_blueprints(connection, owner)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.blueprints import BlueprintsProjection
 from projections.catalog import CatalogProjection
 from projections.economics import EconomicsProjection
 from projections.industry.projection import IndustryProjection
@@ -20,5 +21,6 @@ def all_projections(market_history_days: int = DEFAULT_HISTORY_DAYS) -> list[Pro
         IndustryProjection(),
         StockpilesProjection(),
         MarketProjection(market_history_days),
+        BlueprintsProjection(),
         EconomicsProjection(),  # after market, catalog and industry: what it marks stale is in them
     ]

@@ -30,6 +30,7 @@ from domain.catalog.industry import Facility, Skills, job_quantity, job_time, ma
 from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
+from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.characters import Character, slot_owners
 from domain.industry.jobs import MAX_JOB_RUNS, JobMaterial, JobSpec, MaterialSource
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
@@ -86,11 +87,30 @@ class PlannedTransport(msgspec.Struct, frozen=True, kw_only=True):
     missing: tuple[Missing, ...] = ()  # what = "volume", id = the item: never read as 0 m3
 
 
+class MissingBlueprint(msgspec.Struct, frozen=True, kw_only=True):
+    """Runs the owned copies of a blueprint cannot feed (and no original is owned): those
+    jobs are planned with the plan's ME/TE and no blueprint, until copies are made or bought."""
+
+    blueprint_type_id: int
+    runs: int
+    message: str  # "needs 14 more runs of Rifter Blueprint copies"
+
+
 class Generation(msgspec.Struct, frozen=True, kw_only=True):
     jobs: tuple[PlannedJob, ...]
     skipped: tuple[SkippedItem, ...]
     transports: tuple[PlannedTransport, ...]
     leftovers: tuple[Leftover, ...]
+    missing_blueprints: tuple[MissingBlueprint, ...] = ()
+
+
+class _Portion(msgspec.Struct, frozen=True):
+    """Runs of a merged step made with one blueprint (or with the plan's defaults: no id)."""
+
+    runs: int
+    me_level: int
+    te_level: int
+    blueprint_id: int | None
 
 
 _Key = tuple[int, int, str, int, int, float, int | None, Facility]
@@ -128,10 +148,13 @@ def generate(
     characters: Sequence[Character] = (),
     parallelism: int = 0,
     limits: WorkLimits = DEFAULT_LIMITS,
+    blueprints: Mapping[int, Sequence[OwnedBlueprint]] | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> Generation:
     """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product;
     ``WorkLimitExceeded`` (before any job is built) when it would queue more jobs than
-    ``limits.jobs_per_run``."""
+    ``limits.jobs_per_run``. Each step is made with the best of the owned ``blueprints`` of its
+    blueprint type (by type id; see ``_portions``), else with the plan's ME/TE."""
     validate_quantity(quantity)
     if parallelism < 0:
         raise InvalidInput("parallelism must be 0 (unlimited) or more", "parallelism")
@@ -158,8 +181,12 @@ def generate(
 
     # First the arithmetic: each merged step's runs, split into jobs, and what it consumes.
     # Nothing is materialised per job until the run's job count is known to be within limits.
-    decided: list[tuple[list[PlanStep], BuildStep, tuple[Jobs, ...], float, list[JobMaterial]]] = []
+    decided: list[
+        tuple[list[PlanStep], BuildStep, list[tuple[_Portion, tuple[Jobs, ...], float]], list[JobMaterial]]
+    ] = []
     job_count = 0
+    copy_runs_left: dict[int, int] = {}  # runs of owned copies not yet given to a job of this run
+    short: dict[int, int] = defaultdict(int)  # blueprint type -> runs no owned copy was left for
     for group in _group_order(groups, steps, group_of):
         nodes = groups[group]
         first = nodes[0]
@@ -173,12 +200,25 @@ def generate(
         )
         leftovers[first.product_type_id] += runs * build.units_per_run - needed
         reaction = build.kind is ActivityKind.REACTION
-        modifier = material_modifier(first.me_level, first.facility, reaction=reaction)
-        batches = split_runs(runs, min(build.max_runs or MAX_JOB_RUNS, MAX_JOB_RUNS))
-        job_count += sum(batch.count for batch in batches)
+        owned = (blueprints or {}).get(first.blueprint_type_id, ())
+        portions, shortfall = _portions(first, runs, owned, copy_runs_left)
+        short[first.blueprint_type_id] += shortfall
+        made = [
+            (
+                portion,
+                split_runs(portion.runs, min(build.max_runs or MAX_JOB_RUNS, MAX_JOB_RUNS)),
+                material_modifier(portion.me_level, first.facility, reaction=reaction),
+            )
+            for portion in portions
+        ]
+        job_count += sum(batch.count for _, batches, _ in made for batch in batches)
         sources: list[JobMaterial] = []
         for material in build.materials:
-            total = sum(b.count * job_quantity(material.quantity, b.runs, modifier) for b in batches)
+            total = sum(
+                b.count * job_quantity(material.quantity, b.runs, modifier)
+                for _, batches, modifier in made
+                for b in batches
+            )
             ensure_within(f"units of type {material.type_id} to obtain", total, MAX_UNITS, "quantity")
             makers = 0
             for node, share in zip(nodes, _apportion(total, [demand[n.step_id] for n in nodes]), strict=True):
@@ -195,7 +235,7 @@ def generate(
                     flows[(origin, node.station_id, group)][material.type_id] += share
             source: MaterialSource = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
             sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
-        decided.append((nodes, build, batches, modifier, sources))
+        decided.append((nodes, build, made, sources))
 
     ensure_within(
         f"jobs a run of {quantity:,} would queue",
@@ -223,18 +263,69 @@ def generate(
         ),
         transports=tuple(transports),
         leftovers=tuple(Leftover(type_id=t, quantity=q) for t, q in sorted(leftovers.items()) if q),
+        missing_blueprints=tuple(
+            MissingBlueprint(
+                blueprint_type_id=type_id,
+                runs=runs,
+                message=f"needs {runs:,} more runs of {_blueprint_name(type_id, steps, names or {})} copies",
+            )
+            for type_id, runs in sorted(short.items())
+            if runs
+        ),
     )
+
+
+def _best_first(blueprint: OwnedBlueprint) -> tuple[int, int, bool, int]:
+    """Highest ME, then TE; an original before copies when equal (it never runs out); then by id."""
+    return -blueprint.material_efficiency, -blueprint.time_efficiency, blueprint.kind != "bpo", blueprint.blueprint_id
+
+
+def _portions(
+    step: PlanStep, runs: int, owned: Sequence[OwnedBlueprint], copy_runs_left: dict[int, int]
+) -> tuple[list[_Portion], int]:
+    """Which blueprints make ``runs`` runs of a merged step: the owned ones best first, an
+    original taking all that is left, a copy at most its runs left (shared by the whole run:
+    ``copy_runs_left``). Runs no owned blueprint can feed use the plan's ME/TE; returned with
+    them is how many runs that is when copies were owned but ran out (a shortfall to report),
+    0 when none of the type is owned (the plan's defaults are then simply the plan)."""
+    portions: list[_Portion] = []
+    remaining = runs
+    for blueprint in sorted(owned, key=_best_first):
+        if remaining == 0:
+            break
+        if blueprint.kind == "bpo":
+            used = remaining
+        else:
+            left = copy_runs_left.setdefault(blueprint.blueprint_id, blueprint.runs or 0)
+            used = min(left, remaining)
+            copy_runs_left[blueprint.blueprint_id] = left - used
+        if used:
+            portions.append(
+                _Portion(used, blueprint.material_efficiency, blueprint.time_efficiency, blueprint.blueprint_id)
+            )
+            remaining -= used
+    if remaining:
+        portions.append(_Portion(remaining, step.me_level, step.te_level, None))
+    return portions, remaining if owned else 0
+
+
+def _blueprint_name(type_id: int, steps: Mapping[int, PlanStep], names: Mapping[int, str]) -> str:
+    """The blueprint's name in the catalog, else its product's name and "Blueprint"."""
+    if type_id in names:
+        return names[type_id]
+    product = next(step.product_type_id for step in steps.values() if step.blueprint_type_id == type_id)
+    return f"{names.get(product, f'type {product}')} Blueprint"
 
 
 def _jobs(
     depth: Mapping[int, int],
     nodes: Sequence[PlanStep],
     build: BuildStep,
-    batches: Sequence[Jobs],
-    modifier: float,
+    made: Sequence[tuple[_Portion, tuple[Jobs, ...], float]],
     sources: Sequence[JobMaterial],
 ) -> list[PlannedJob]:
-    """The jobs of one merged step: one per batch of runs, at the deepest depth of its steps."""
+    """The jobs of one merged step: one per batch of runs of each blueprint, at the deepest
+    depth of its steps."""
     first = nodes[0]
     max_depth = max(depth[node.step_id] for node in nodes)
     return [
@@ -244,10 +335,11 @@ def _jobs(
                 sort_order=max_depth * 2,
                 product_type_id=first.product_type_id,
                 blueprint_type_id=first.blueprint_type_id,
+                blueprint_id=portion.blueprint_id,
                 activity=first.activity,
                 runs=batch.runs,
-                me_level=first.me_level,
-                te_level=first.te_level,
+                me_level=portion.me_level,
+                te_level=portion.te_level,
                 facility_tax=first.facility_tax,
                 station_id=first.station_id,
                 expected_output=batch.runs * build.units_per_run,
@@ -264,6 +356,7 @@ def _jobs(
             depth=max_depth,
             facility=first.facility,
         )
+        for portion, batches, modifier in made
         for batch in batches
         for _ in range(batch.count)
     ]

@@ -18,6 +18,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
 from interfaces.http.audit.queries import AuditQueries
+from interfaces.http.blueprints import BlueprintController
 from interfaces.http.bodies import StrictRequest
 from interfaces.http.catalog import CatalogController
 from interfaces.http.context import (
@@ -57,6 +58,7 @@ CONTROLLERS: list[type[Controller]] = [
     AuditQueries,
     EconomicsQueries,
     EveController,
+    BlueprintController,
 ]
 
 

@@ -36,6 +36,7 @@ from interfaces.http.industry.schemas import (
     GeneratedOut,
     JobChanged,
     JobView,
+    MissingBlueprint,
     PatchPlan,
     PlanChanged,
     PlanOut,
@@ -124,6 +125,9 @@ def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -
         leftovers=list(generated.generation.leftovers),
         pricing=msgspec.convert(generated.pricing, RunPricing | None, from_attributes=True),
         position=position,
+        missing_blueprints=msgspec.convert(
+            generated.generation.missing_blueprints, list[MissingBlueprint], from_attributes=True
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from msgspec import UNSET, UnsetType
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.industry import Facility
 from domain.catalog.model import ActivityKind
-from domain.industry import pricing
+from domain.industry import generation, pricing
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
@@ -236,6 +236,11 @@ class RunPricing(pricing.RunPricing, frozen=True):
     pass
 
 
+@wire
+class MissingBlueprint(generation.MissingBlueprint, frozen=True):
+    pass
+
+
 class GeneratedOut(Response):
     run: RunView
     created: list[JobView]
@@ -244,6 +249,7 @@ class GeneratedOut(Response):
     leftovers: list[Leftover]
     pricing: RunPricing | None
     position: int
+    missing_blueprints: list[MissingBlueprint]  # runs owned copies could not feed (planned with the plan's ME/TE)
 
 
 class RunDetailOut(RunView, frozen=True):

@@ -1,0 +1,61 @@
+"""Each user's blueprint library, one row per blueprint (its columns are ``OwnedBlueprint``'s)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import Column, Connection, String, Uuid, and_, bindparam, delete, select
+
+from domain.industry.blueprints import BlueprintsChanged, OwnedBlueprint
+from projections.readmodel import BatchWriter, ReadModelTable, struct_cells, struct_columns
+from projections.runtime import Projection, handles
+
+BLUEPRINTS = ReadModelTable(
+    "industry_blueprints",
+    lambda: [
+        Column("owner_id", Uuid, nullable=False),
+        *struct_columns(OwnedBlueprint, kind=String(3), holder_kind=String(11), source=String(6)),
+    ],
+    indexes=[("owner_item", ["owner_id", "blueprint_id"], True), ("owner_type", ["owner_id", "type_id"], False)],
+)
+
+
+class BlueprintsProjection(Projection):
+    name = "blueprints"
+    tables = (BLUEPRINTS,)
+
+    @handles(BlueprintsChanged)
+    def _changed(self, writer: BatchWriter, event: BlueprintsChanged) -> None:
+        owner = event.meta.user_id  # only the owner (or a sync on their behalf) changes their library
+        table = writer.tables["industry_blueprints"]
+        gone = [*event.removed, *(b.blueprint_id for b in event.added), *(b.blueprint_id for b in event.changed)]
+        if gone:
+            writer.execute(
+                delete(table).where(and_(table.c.owner_id == bindparam("o"), table.c.blueprint_id == bindparam("b"))),
+                [{"o": owner, "b": item} for item in gone],
+            )
+        writer.insert(
+            "industry_blueprints",
+            *({"owner_id": owner, **struct_cells(b)} for b in (*event.added, *event.changed)),
+        )
+
+
+def list_blueprints(
+    connection: Connection, owner: UUID, type_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[OwnedBlueprint]:
+    """The owner's blueprints (of one type), by type then best first (ME, TE, originals before
+    copies), then by id: a stable order to page through."""
+    table = BLUEPRINTS.view
+    query = select(*(table.c[name] for name in OwnedBlueprint.__struct_fields__)).where(table.c.owner_id == owner)
+    if type_id is not None:
+        query = query.where(table.c.type_id == type_id)
+    query = query.order_by(
+        table.c.type_id,
+        table.c.material_efficiency.desc(),
+        table.c.time_efficiency.desc(),
+        table.c.kind.desc(),  # "bpo" after "bpc" in text order: descending puts originals first
+        table.c.blueprint_id,
+    )
+    rows = connection.execute(query.limit(limit).offset(offset)).mappings()
+    return [msgspec.convert(dict(row), OwnedBlueprint) for row in rows]
