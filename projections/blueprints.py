@@ -57,5 +57,5 @@ def list_blueprints(
         table.c.kind.desc(),  # "bpo" after "bpc" in text order: descending puts originals first
         table.c.blueprint_id,
     )
-    rows = connection.execute(query.limit(limit).offset(offset)).mappings()
-    return [msgspec.convert(dict(row), OwnedBlueprint) for row in rows]
+    rows = connection.execute(query.limit(limit).offset(offset))
+    return [msgspec.convert(row, OwnedBlueprint, from_attributes=True) for row in rows]

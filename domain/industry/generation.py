@@ -49,6 +49,7 @@ class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
     merged_step_ids: tuple[int, ...]
     depth: int
     facility: Facility
+    blueprint_id: int | None = None  # the owned blueprint it runs (its ME/TE are the spec's); None: the plan's
 
     def to_spec(self, run_id: UUID) -> JobSpec:
         """The spec to queue this job with as part of run ``run_id``."""
@@ -335,7 +336,6 @@ def _jobs(
                 sort_order=max_depth * 2,
                 product_type_id=first.product_type_id,
                 blueprint_type_id=first.blueprint_type_id,
-                blueprint_id=portion.blueprint_id,
                 activity=first.activity,
                 runs=batch.runs,
                 me_level=portion.me_level,
@@ -355,6 +355,7 @@ def _jobs(
             merged_step_ids=tuple(node.step_id for node in nodes),
             depth=max_depth,
             facility=first.facility,
+            blueprint_id=portion.blueprint_id,
         )
         for portion, batches, modifier in made
         for batch in batches

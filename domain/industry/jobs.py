@@ -49,7 +49,6 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     character_id: int | None = None
     product_type_id: int
     blueprint_type_id: int
-    blueprint_id: int | None = None  # the owned blueprint the job runs from the library, if one is owned
     activity: ActivityKind = ActivityKind.MANUFACTURING
     runs: int
     me_level: int = 0

@@ -129,7 +129,6 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     product_type_id: int
     product_name: str | None
     blueprint_type_id: int
-    blueprint_id: int | None
     activity: str
     runs: int
     me_level: int

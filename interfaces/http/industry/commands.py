@@ -34,6 +34,7 @@ from interfaces.http.industry.schemas import (
     CreatePlan,
     Generate,
     GeneratedOut,
+    JobBlueprint,
     JobChanged,
     JobView,
     MissingBlueprint,
@@ -125,6 +126,11 @@ def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -
         leftovers=list(generated.generation.leftovers),
         pricing=msgspec.convert(generated.pricing, RunPricing | None, from_attributes=True),
         position=position,
+        blueprints_used=[
+            JobBlueprint(job_id=job.id, blueprint_id=planned.blueprint_id)
+            for job, planned in zip(generated.jobs, generated.generation.jobs, strict=True)
+            if planned.blueprint_id is not None
+        ],
         missing_blueprints=msgspec.convert(
             generated.generation.missing_blueprints, list[MissingBlueprint], from_attributes=True
         ),

@@ -236,6 +236,11 @@ class RunPricing(pricing.RunPricing, frozen=True):
     pass
 
 
+class JobBlueprint(Response):
+    job_id: UUID
+    blueprint_id: int
+
+
 @wire
 class MissingBlueprint(generation.MissingBlueprint, frozen=True):
     pass
@@ -249,6 +254,7 @@ class GeneratedOut(Response):
     leftovers: list[Leftover]
     pricing: RunPricing | None
     position: int
+    blueprints_used: list[JobBlueprint]  # the owned blueprint each job runs (jobs with the plan's ME/TE: none)
     missing_blueprints: list[MissingBlueprint]  # runs owned copies could not feed (planned with the plan's ME/TE)
 
 

@@ -1,0 +1,176 @@
+"""The blueprint library through the HTTP API and the sync function, on both databases: a
+sync of the stand-in game's blueprints through the real ESI client, blueprints added and
+removed by hand, each user seeing only their own, and a plan's run built with the best owned
+blueprint."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from application.eve.esi import EsiClient
+from application.eve.esi_routes import EsiRoutes
+from application.system import Manufactory
+from domain.events import CommandMeta
+from domain.industry.blueprints import Holder, OwnedBlueprint
+from interfaces.eve_standin.app import fake_eve
+from interfaces.eve_standin.world import ANN
+from projections.esi_cache import SqlResponseCache
+from tests.conftest import Api
+from tests.integration.test_api_plans import CATALOG, S, generate, ok
+from tests.integration.test_esi_client import SSO, bearer
+from tests.support import serving_app
+
+ANN_CHARACTER = Holder(kind="character", id=ANN.character_id)
+ANN_CORPORATION = Holder(kind="corporation", id=ANN.corporation_id)
+HAND_COPY = {
+    "typeId": 1300,
+    "kind": "bpc",
+    "materialEfficiency": 10,
+    "timeEfficiency": 20,
+    "runs": 3,
+    "locationId": 60003760,
+    "holderKind": "character",
+    "holderId": 90000001,
+}
+
+
+@pytest.fixture
+def standin() -> Iterator[str]:
+    with serving_app(fake_eve(SSO)) as url:
+        yield url
+
+
+def esi_client(system: Manufactory, standin: str, clock: Callable[[], float] = time.time) -> EsiClient:
+    cache = SqlResponseCache(system.read_engine)
+    options: dict[str, Any] = {"compatibility_date": "2025-08-26", "user_agent": "mf-tests", "retry_base_sec": 0.01}
+    return EsiClient(cache, base_url=standin, clock=clock, **options)
+
+
+@pytest.fixture
+def esi(system: Manufactory, standin: str) -> Iterator[EsiRoutes]:
+    with esi_client(system, standin) as client:
+        yield EsiRoutes(client)
+
+
+def blueprints(api: Api, position: int = 0, **params: Any) -> list[dict[str, Any]]:
+    return ok(api.get("/v1/blueprints", params={"minPosition": position, **params}))  # type: ignore[no-any-return]
+
+
+def test_a_sync_records_the_game_blueprints_once_and_the_list_shows_them(
+    system: Manufactory, esi: EsiRoutes, standin: str, alice: Api
+) -> None:
+    meta = CommandMeta(user_id=alice.user_id, correlation_id=str(uuid.uuid4()), causation_id="esi sync")
+    token = bearer(ANN.character_id, ANN.name)
+    synced = system.blueprints.sync_blueprints(alice.user_id, ANN_CHARACTER, esi.character_blueprints(token), meta)
+    assert (synced.reported, synced.changed) == (3, 3)
+    corp = system.blueprints.sync_blueprints(
+        alice.user_id, ANN_CORPORATION, esi.corporation_blueprints(ANN.corporation_id, token), meta
+    )
+    assert corp.changed == 2
+    again = system.blueprints.sync_blueprints(alice.user_id, ANN_CHARACTER, esi.character_blueprints(token), meta)
+    assert again.changed == 0 and again.position == system.store.head()  # no event when nothing changed
+
+    listed = {b["blueprintId"]: b for b in blueprints(alice, corp.position)}
+    assert len(listed) == 5
+    assert listed[1_000_000_001_001] | {"blueprintId": 0} == {
+        "blueprintId": 0,
+        "typeId": 691,
+        "kind": "bpo",
+        "materialEfficiency": 10,
+        "timeEfficiency": 20,
+        "runs": None,
+        "quantity": 1,
+        "locationId": 60003760,
+        "holderKind": "character",
+        "holderId": ANN.character_id,
+        "source": "esi",
+    }
+    assert (listed[1_000_000_001_002]["kind"], listed[1_000_000_001_002]["runs"]) == ("bpc", 5)
+    assert listed[1_000_000_002_001]["holderKind"] == "corporation"
+
+    # The game now reports the Drake copy used up and the Wolf copy gone.
+    drake = {**_payload(standin, ANN.character_id)[1], "runs": 2}
+    httpx.put(f"{standin}/_standin/data/characters/{ANN.character_id}/blueprints", json=[drake]).raise_for_status()
+    with esi_client(system, standin, clock=lambda: time.time() + 3600) as later:  # past the answer's Expires
+        answer = EsiRoutes(later).character_blueprints(token)
+    changed = system.blueprints.sync_blueprints(alice.user_id, ANN_CHARACTER, answer, meta)
+    assert changed.changed == 3
+    left = {b["blueprintId"]: b["runs"] for b in blueprints(alice, changed.position, typeId=24699)}
+    assert left == {1_000_000_001_002: 2}
+
+
+def _payload(standin: str, character_id: int) -> list[dict[str, Any]]:
+    return httpx.get(f"{standin}/characters/{character_id}/blueprints/", headers=_auth(character_id)).json()  # type: ignore[no-any-return]
+
+
+def _auth(character_id: int) -> dict[str, str]:
+    return {"Authorization": f"Bearer {bearer(character_id, ANN.name).access_token}"}
+
+
+def test_blueprints_added_by_hand_are_listed_paged_and_removed(alice: Api, bob: Api) -> None:
+    first = ok(alice.post("/v1/blueprints", json=HAND_COPY), 201)
+    assert first["blueprint"]["blueprintId"] == -1 and first["blueprint"]["source"] == "manual"
+    second = ok(alice.post("/v1/blueprints", json={**HAND_COPY, "kind": "bpo", "runs": None, "typeId": 1400}), 201)
+    assert [b["blueprintId"] for b in blueprints(alice, second["position"])] == [-1, -2]  # by type
+    assert [b["blueprintId"] for b in blueprints(alice, limit=1, offset=1)] == [-2]
+    assert [b["typeId"] for b in blueprints(alice, typeId=1400)] == [1400]
+    assert blueprints(bob, second["position"]) == []
+    assert bob.delete("/v1/blueprints/-1").status_code == 404
+
+    removed = ok(alice.delete("/v1/blueprints/-1"))
+    assert [b["blueprintId"] for b in blueprints(alice, removed["position"])] == [-2]
+    assert alice.delete("/v1/blueprints/-1").status_code == 404
+
+
+def test_bad_blueprints_are_refused(alice: Api) -> None:
+    assert alice.post("/v1/blueprints", json={**HAND_COPY, "runs": None}).status_code == 400
+    assert alice.post("/v1/blueprints", json={**HAND_COPY, "materialEfficiency": 11}).status_code == 400
+    assert alice.post("/v1/blueprints", json={**HAND_COPY, "color": "red"}).status_code == 400
+
+
+def test_a_game_blueprint_cannot_be_removed_by_hand(system: Manufactory, alice: Api) -> None:
+    meta = CommandMeta(user_id=alice.user_id, correlation_id="sync")
+    game = OwnedBlueprint(
+        blueprint_id=1_000_000_001_001,
+        type_id=691,
+        kind="bpo",
+        material_efficiency=10,
+        time_efficiency=20,
+        runs=None,
+        quantity=1,
+        location_id=60003760,
+        holder_kind="character",
+        holder_id=ANN.character_id,
+        source="esi",
+    )
+    system.blueprints.replace_reported(alice.user_id, ANN_CHARACTER, [game], meta)
+    assert alice.delete(f"/v1/blueprints/{game.blueprint_id}").status_code == 422
+
+
+def test_a_run_uses_the_best_owned_blueprint_and_reports_missing_copy_runs(alice: Api) -> None:
+    ok(alice.post("/v1/catalog/imports", json=CATALOG))
+    body = {"name": "Ships", "productTypeId": S, "defaults": {"meLevel": 0, "teLevel": 0}}
+    plan_id = ok(alice.post("/v1/industry/plans", json=body), 201)["aggregateId"]
+    ok(alice.post("/v1/blueprints", json=HAND_COPY), 201)  # a copy of 3 runs at ME 10, TE 20
+
+    run = ok(generate(alice, plan_id, 7), 201)
+    used = {b["jobId"]: b["blueprintId"] for b in run["blueprintsUsed"]}
+    ships = [
+        (used.get(j["id"]), j["runs"], j["meLevel"], j["teLevel"]) for j in run["created"] if j["productTypeId"] == S
+    ]
+    assert ships == [(-1, 3, 10, 20), (None, 4, 0, 0)]
+    assert run["missingBlueprints"] == [
+        {"blueprintTypeId": 1300, "runs": 4, "message": "needs 4 more runs of Ship Blueprint copies"}
+    ]
+
+    ok(alice.post("/v1/blueprints", json={**HAND_COPY, "kind": "bpo", "runs": None, "materialEfficiency": 8}), 201)
+    run = ok(generate(alice, plan_id, 7), 201)
+    used = {b["jobId"]: b["blueprintId"] for b in run["blueprintsUsed"]}
+    ships = [(used.get(j["id"]), j["runs"], j["meLevel"]) for j in run["created"] if j["productTypeId"] == S]
+    assert ships == [(-1, 3, 10), (-2, 4, 8)] and run["missingBlueprints"] == []
