@@ -7,6 +7,10 @@ read from the other (PostgreSQL showed the INSERT active in ClientRead; compare 
 issue #685). Large saves therefore take the same statements without the pipeline: a few
 more round trips, for a save that happens once per import. Ordinary commands keep the
 pipelined path.
+
+The library creates its tables, indexes and functions at every start (``IF NOT EXISTS``); two
+processes starting at once raced in PostgreSQL's catalog ("tuple concurrently updated"), so
+those statements run under a transaction-level advisory lock.
 """
 
 from __future__ import annotations
@@ -18,12 +22,19 @@ from uuid import UUID
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 PIPELINE_LIMIT_BYTES = 512 * 1024
+SCHEMA_LOCK = 72430003  # pg_advisory_xact_lock key: the event store's schema statements
 
 
 class PostgresRecorder(PostgresApplicationRecorder):
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (SCHEMA_LOCK,))
+        super()._create_table(curs)
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if sum(len(event.state) for event in stored_events) <= PIPELINE_LIMIT_BYTES:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)  # untyped: @retry

@@ -182,6 +182,7 @@ class ProjectionRuntime:
         self.rebuild_lease_timeout = timedelta(seconds=rebuild_lease_timeout)
         self.incomplete = IncompleteReads()
         self._incomplete_read_at = 0.0
+        self._incomplete_lock = threading.Lock()
         self._topics = {p.name: [stored_topic(t) for t in p.topics] for p in projections}
         self._table_cache: dict[tuple[str, int], dict[str, Table]] = {}
         self._wake = threading.Event()
@@ -229,9 +230,9 @@ class ProjectionRuntime:
     def _follow_positions(self) -> None:
         while not self._stop.is_set():
             try:
+                self.refresh_incomplete()  # before the positions: a reader they release sees its dead letters
                 for name in self.projections:
                     self.signal.advance(name, self.position(name))
-                self.refresh_incomplete()
             except Exception:
                 log.exception("could not read projection positions; retrying")
             self._stop.wait(self.poll_interval)
@@ -422,10 +423,13 @@ class ProjectionRuntime:
         return outcomes
 
     def refresh_incomplete(self) -> None:
-        """Re-read which users' reads of which projections miss dead letters."""
-        with self._reader.connect() as connection:
+        """Re-read which users' reads of which projections miss dead letters. One refresh at a
+        time: a poll that read before a batch set letters aside must not replace the map after
+        the batch's own refresh did (catch-ups run in several threads), or a reader waiting for
+        that batch would miss its ``X-Read-Model-Incomplete``."""
+        with self._incomplete_lock, self._reader.connect() as connection:
             self.incomplete.replace(dead_letters.users_with_dead_letters(connection))
-        self._incomplete_read_at = time.monotonic()
+            self._incomplete_read_at = time.monotonic()
 
     def _refresh_incomplete_when_due(self) -> None:
         """On the poll: other processes (a runner, ``projections retry``) change dead letters too."""
