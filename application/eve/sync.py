@@ -107,12 +107,11 @@ class EveSync(Background):
 
     def run_due(self) -> None:
         """Every step that is due, of every user's linked characters and followed regions."""
-        linked = self._vault.linked()
-        for user_id, character_id in linked:
+        for user_id, character_id in self._vault.linked():
             if self._stop.is_set():
                 return
             self._sync_character(user_id, character_id, None, forced=False)
-        for user_id in sorted({user_id for user_id, _ in linked}):
+        for user_id in self.users():
             for region_id in self.regions:
                 self._sync_region(user_id, region_id, forced=False)
 
@@ -121,7 +120,7 @@ class EveSync(Background):
         narrows it to one step); their statuses after."""
         if what is not None and what not in self.whats:
             raise InvalidInput(f"what must be one of {', '.join(self.whats)}", "what")
-        characters = [c for u, c in self._vault.linked() if u == user_id]
+        characters = sorted(self._linked_characters(user_id))
         if character_id is not None:
             if character_id not in characters:
                 raise NotFound(f"character {character_id} is not linked", "characterId")
@@ -132,10 +131,29 @@ class EveSync(Background):
         if what in (None, MARKET) and character_id is None and characters:
             for region_id in self.regions:
                 self._sync_region(user_id, region_id, forced=True)
-        return self.status.of_user(user_id)
+        return self.statuses(user_id)
 
     def statuses(self, user_id: UUID) -> list[SyncStatus]:
-        return self.status.of_user(user_id)
+        """The user's statuses, of regions and of the characters still linked."""
+        linked = self._linked_characters(user_id)
+        return [s for s in self.status.of_user(user_id) if s.subject == "region" or s.subject_id in linked]
+
+    def last_syncs(self, user_id: UUID) -> dict[int, datetime]:
+        """Per character, its latest successful step."""
+        latest: dict[int, datetime] = {}
+        for status in self.status.of_user(user_id):
+            if status.subject == "character" and status.last_success_at is not None:
+                latest[status.subject_id] = max(
+                    status.last_success_at, latest.get(status.subject_id, status.last_success_at)
+                )
+        return latest
+
+    def users(self) -> list[UUID]:
+        """Every user with a linked character."""
+        return sorted({user_id for user_id, _ in self._vault.linked()})
+
+    def _linked_characters(self, user_id: UUID) -> set[int]:
+        return {character for user, character in self._vault.linked() if user == user_id}
 
     def stop(self) -> None:
         super().stop()
@@ -165,7 +183,7 @@ class EveSync(Background):
         character = self.store.load(links_id(user_id), EveLinks).linked(character_id)
         others = [
             status
-            for status in self.status.of_user(user_id)
+            for status in self.statuses(user_id)
             if status.subject == "character" and status.subject_id != character_id and status.what == step.what
         ]
         context = CharacterContext(

@@ -66,13 +66,6 @@ class SyncStatusStore:
     def of_user(self, user_id: UUID) -> list[SyncStatus]:
         return self._select(_status.c.user_id == user_id)
 
-    def of_user_character(self, user_id: UUID, character_id: int) -> list[SyncStatus]:
-        """A character's rows (what the other characters' asset snapshots are added up from
-        is ``of_user``)."""
-        return self._select(
-            _status.c.user_id == user_id, _status.c.subject == "character", _status.c.subject_id == character_id
-        )
-
     def get(self, user_id: UUID, subject: Subject, subject_id: int, what: str) -> SyncStatus:
         rows = self._select(
             _status.c.user_id == user_id,
@@ -88,29 +81,6 @@ class SyncStatusStore:
         with write_transaction(self._engine) as connection:
             connection.execute(sa.delete(_status).where(*self._key(status)))
             connection.execute(sa.insert(_status).values(**values))
-
-    def ask_now(self, user_id: UUID, subject: Subject | None, subject_id: int | None, what: str | None) -> None:
-        """Make rows due now (those of one subject or what when named)."""
-        conditions = [_status.c.user_id == user_id]
-        if subject is not None:
-            conditions.append(_status.c.subject == subject)
-        if subject_id is not None:
-            conditions.append(_status.c.subject_id == subject_id)
-        if what is not None:
-            conditions.append(_status.c.what == what)
-        with write_transaction(self._engine) as connection:
-            connection.execute(sa.update(_status).where(*conditions).values(next_due_at=None))
-
-    def forget_character(self, user_id: UUID, character_id: int) -> None:
-        """An unlinked character's rows go (its assets no longer add to its stations')."""
-        with write_transaction(self._engine) as connection:
-            connection.execute(
-                sa.delete(_status).where(
-                    _status.c.user_id == user_id,
-                    _status.c.subject == "character",
-                    _status.c.subject_id == character_id,
-                )
-            )
 
     def _select(self, *conditions: sa.ColumnElement[bool]) -> list[SyncStatus]:
         query = sa.select(_status).where(*conditions).order_by(_status.c.subject, _status.c.subject_id, _status.c.what)

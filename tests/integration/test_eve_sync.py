@@ -152,6 +152,8 @@ def test_assets_skills_and_market_are_synced_and_a_second_sync_records_nothing(
     assert system.store.head() == head, "nothing changed in the game: no event"
     assert all(s["changes"] == 0 and s["lastError"] is None for s in again.values())
     assert bob.get("/v1/eve/sync").json() == {"statuses": []}
+    (linked,) = alice.get("/v1/eve/characters").json()["characters"]
+    assert linked["lastSync"] is not None
     listed = alice.get("/v1/eve/sync").json()["statuses"]
     assert {(s["subject"], s["what"]) for s in listed} == {("character", w) for w in ("jobs", "assets", "skills")} | {
         ("region", "market")
@@ -188,3 +190,18 @@ def test_asking_for_an_unknown_step_or_character_is_refused(alice: Api, sso: Sta
     link_as(alice, sso, ANN)
     assert alice.post("/v1/eve/sync", json={"what": "everything"}).json()["field"] == "what"
     assert alice.post("/v1/eve/sync", json={"characterId": 42}).status_code == 404
+
+
+def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
+    system: Manufactory, alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, ANN)
+    system.eve_sync.run_due()
+    statuses = alice.get("/v1/eve/sync").json()["statuses"]
+    assert len(statuses) == 4 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
+    jobs = next(s for s in statuses if s["what"] == "jobs")
+    due = datetime.fromisoformat(jobs["nextDueAt"]) - datetime.fromisoformat(jobs["lastSuccessAt"])
+    assert due >= timedelta(seconds=600)  # the jobs interval
+    httpx.delete(f"{game}/_standin/requests").raise_for_status()
+    system.eve_sync.run_due()
+    assert [r for r in httpx.get(f"{game}/_standin/requests").json()] == []
