@@ -118,8 +118,7 @@ class EveSync(Background):
     def sync_now(self, user_id: UUID, character_id: int | None = None, what: str | None = None) -> list[SyncStatus]:
         """Sync a user's characters (one, when named) and regions now, due or not (``what``
         narrows it to one step); their statuses after."""
-        if what is not None and what not in self.whats:
-            raise InvalidInput(f"what must be one of {', '.join(self.whats)}", "what")
+        self.ensure_step(what)
         characters = sorted(self._linked_characters(user_id))
         if character_id is not None:
             if character_id not in characters:
@@ -132,6 +131,10 @@ class EveSync(Background):
             for region_id in self.regions:
                 self._sync_region(user_id, region_id, forced=True)
         return self.statuses(user_id)
+
+    def ensure_step(self, what: str | None) -> None:
+        if what is not None and what not in self.whats:
+            raise InvalidInput(f"what must be one of {', '.join(self.whats)}", "what")
 
     def statuses(self, user_id: UUID) -> list[SyncStatus]:
         """The user's statuses, of regions and of the characters still linked."""

@@ -42,6 +42,7 @@ def sync(user_name: str | None, character_id: int | None, what: str | None) -> N
     from interfaces.cli.catalog import user_id_of
 
     with Manufactory.open(Settings.from_env()) as system:
+        system.eve_sync.ensure_step(what)
         users = [user_id_of(system, user_name)] if user_name else system.eve_sync.users()
         for user_id in users:
             for status in system.eve_sync.sync_now(user_id, character_id, what):

@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from application.settings import Settings
 from application.system import Manufactory
+from interfaces.cli.main import cli
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
 from interfaces.eve_standin.world import ANN, BOB, JITA_4_4, THE_FORGE, Character
@@ -205,3 +207,24 @@ def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
     httpx.delete(f"{game}/_standin/requests").raise_for_status()
     system.eve_sync.run_due()
     assert [r for r in httpx.get(f"{game}/_standin/requests").json()] == []
+
+
+def test_the_command_line_syncs_one_step_and_shows_its_outcome(
+    alice: Api, sso: StandInSso, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link_as(alice, sso, ANN)
+    env = {
+        "MANUFACTORY_DATABASE_URL": settings.database_url,
+        "MANUFACTORY_EVE_CLIENT_ID": CLIENT_ID,
+        "MANUFACTORY_EVE_SSO_URL": settings.eve_sso_url,
+        "MANUFACTORY_ESI_BASE_URL": settings.esi_base_url,
+        "MANUFACTORY_SECRET_KEY": "a test secret",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["eve", "sync", "--what", "skills"])
+    assert result.exit_code == 0, result.output
+    assert f"character {ANN.character_id} skills: 1 changed" in result.output
+    assert "market" not in result.output
+    refused = CliRunner().invoke(cli, ["eve", "sync", "--what", "everything"])
+    assert refused.exit_code != 0 and "what must be one of" in str(refused.exception)
