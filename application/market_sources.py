@@ -25,11 +25,11 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from io import BufferedReader
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import msgspec
 
@@ -95,7 +95,7 @@ class _Book:
         self.buy_volume = 0
         self.depth: dict[float, int] = {}
 
-    def add(self, order: _Order, depth: bool) -> None:
+    def add(self, order: OrderRecord, depth: bool) -> None:
         if order.is_buy_order:
             self.buy_volume += order.volume_remain
             if self.highest_buy is None or order.price > self.highest_buy:
@@ -108,6 +108,48 @@ class _Book:
             self.depth[order.price] = self.depth.get(order.price, 0) + order.volume_remain
 
 
+class OrderRecord(Protocol):
+    """An order as ESI's ``/markets/{region_id}/orders/`` answers it (the fields read here)."""
+
+    @property
+    def type_id(self) -> int: ...
+    @property
+    def is_buy_order(self) -> bool: ...
+    @property
+    def price(self) -> float: ...
+    @property
+    def volume_remain(self) -> int: ...
+    @property
+    def location_id(self) -> int | None: ...
+
+
+class PriceRecord(Protocol):
+    """An entry of ESI's ``/markets/prices/``."""
+
+    @property
+    def type_id(self) -> int: ...
+    @property
+    def adjusted_price(self) -> float | None: ...
+    @property
+    def average_price(self) -> float | None: ...
+
+
+class SystemIndexRecord(Protocol):
+    @property
+    def activity(self) -> str: ...
+    @property
+    def cost_index(self) -> float: ...
+
+
+class SystemRecord(Protocol):
+    """An entry of ESI's ``/industry/systems/``."""
+
+    @property
+    def solar_system_id(self) -> int: ...
+    @property
+    def cost_indices(self) -> Sequence[SystemIndexRecord]: ...
+
+
 def read_orders(
     paths: Path | Iterable[Path],
     region_id: int,
@@ -118,28 +160,49 @@ def read_orders(
     depth: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> list[PriceQuote]:
-    """One quote per item from a region's order pages: lowest sell, highest buy, listed volumes and
-    (with ``depth``) the sell side by price. ``location_ids`` keeps only orders at those stations
-    or structures (e.g. a trade hub), ignoring the rest of the region. ``progress`` is told how
-    many bytes of the files (as stored, compressed or not) each read consumed."""
+    """One quote per item from a region's order pages saved as files (see ``quotes_from_orders``).
+    ``progress`` is told how many bytes of the files (as stored, compressed or not) each read
+    consumed."""
     files = [paths] if isinstance(paths, Path) else list(paths)
+    orders = (order for path in files for order in _records(path, _Order, progress))
+    return quotes_from_orders(
+        orders,
+        region_id,
+        observed_at or files_time(files),
+        location_ids=location_ids,
+        daily_volumes=daily_volumes,
+        depth=depth,
+    )
+
+
+def quotes_from_orders(
+    orders: Iterable[OrderRecord],
+    region_id: int,
+    observed_at: datetime,
+    *,
+    location_ids: Iterable[int] | None = None,
+    daily_volumes: Mapping[int, float] | None = None,
+    depth: bool = True,
+) -> list[PriceQuote]:
+    """One quote per item from a region's orders (from files or the ESI sync): lowest sell,
+    highest buy, listed volumes and (with ``depth``) the sell side by price. ``location_ids``
+    keeps only orders at those stations or structures (e.g. a trade hub), ignoring the rest of
+    the region."""
     places = frozenset(location_ids) if location_ids is not None else None
     books: dict[int, _Book] = {}
-    for path in files:
-        for order in _records(path, _Order, progress):
-            if order.volume_remain <= 0 or (places is not None and order.location_id not in places):
-                continue
-            book = books.get(order.type_id)
-            if book is None:
-                book = books[order.type_id] = _Book()
-            book.add(order, depth)
-    when = observed_at or files_time(files)
+    for order in orders:
+        if order.volume_remain <= 0 or (places is not None and order.location_id not in places):
+            continue
+        book = books.get(order.type_id)
+        if book is None:
+            book = books[order.type_id] = _Book()
+        book.add(order, depth)
     volumes = daily_volumes or {}
     return [
         PriceQuote(
             region_id=region_id,
             type_id=type_id,
-            observed_at=when,
+            observed_at=observed_at,
             lowest_sell=book.lowest_sell,
             highest_buy=book.highest_buy,
             sell_volume=book.sell_volume,
@@ -152,29 +215,40 @@ def read_orders(
 
 
 def read_adjusted_prices(path: Path, *, observed_at: datetime | None = None) -> list[AdjustedPrice]:
-    """Adjusted prices from /markets/prices/; items without one are left out (their job cost is
-    then reported as missing, not priced at 0)."""
-    when = observed_at or files_time([path])
+    """Adjusted prices from a saved /markets/prices/ (see ``adjusted_from_prices``)."""
+    return adjusted_from_prices(_records(path, _Price), observed_at or files_time([path]))
+
+
+def adjusted_from_prices(prices: Iterable[PriceRecord], observed_at: datetime) -> list[AdjustedPrice]:
+    """Adjusted prices; items without one are left out (their job cost is then reported as
+    missing, not priced at 0)."""
     return [
         AdjustedPrice(
             type_id=price.type_id,
             adjusted_price=price.adjusted_price,
             average_price=price.average_price,
-            observed_at=when,
+            observed_at=observed_at,
         )
-        for price in _records(path, _Price)
+        for price in prices
         if price.adjusted_price is not None
     ]
 
 
 def read_cost_indices(path: Path, *, observed_at: datetime | None = None) -> list[CostIndex]:
-    """Cost indices from /industry/systems/, one per (solar system, activity)."""
-    when = observed_at or files_time([path])
+    """Cost indices from a saved /industry/systems/ (see ``indices_from_systems``)."""
+    return indices_from_systems(_records(path, _System), observed_at or files_time([path]))
+
+
+def indices_from_systems(systems: Iterable[SystemRecord], observed_at: datetime) -> list[CostIndex]:
+    """Cost indices, one per (solar system, activity); activities not known here are skipped."""
     return [
         CostIndex(
-            solar_system_id=system.solar_system_id, activity=activity, cost_index=entry.cost_index, observed_at=when
+            solar_system_id=system.solar_system_id,
+            activity=activity,
+            cost_index=entry.cost_index,
+            observed_at=observed_at,
         )
-        for system in _records(path, _System)
+        for system in systems
         for entry in system.cost_indices
         if (activity := ESI_ACTIVITIES.get(entry.activity)) is not None
     ]

@@ -98,6 +98,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_login_ttl_sec: float = 600.0
     # Encrypts the EVE refresh tokens at rest; unset: a key file beside the database (0600).
     secret_key: str | None = None
+    # The EVE sync (application/eve/sync.py): how often the loop looks for what is due (0: no
+    # loop, the default of settings built in code such as the tests'; the environment's is
+    # 30), each step's interval (ESI's Expires can only make it later), how soon a failed
+    # step is tried again, and the regions whose market every user with a linked character
+    # follows (MANUFACTORY_EVE_SYNC_REGIONS: ids separated by spaces or commas).
+    eve_sync_tick_sec: float = 0.0
+    eve_sync_jobs_sec: float = 600.0
+    eve_sync_assets_sec: float = 3600.0
+    eve_sync_skills_sec: float = 3600.0
+    eve_sync_market_sec: float = 3600.0
+    eve_sync_retry_sec: float = 300.0
+    eve_sync_regions: tuple[int, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +142,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             eve_scopes=tuple(env.get("MANUFACTORY_EVE_SCOPES", "").split()) or DEFAULT_EVE_SCOPES,
             eve_login_ttl_sec=float(env.get("MANUFACTORY_EVE_LOGIN_TTL_SEC", 600)),
             secret_key=env.get("MANUFACTORY_SECRET_KEY") or None,
+            eve_sync_tick_sec=float(env.get("MANUFACTORY_EVE_SYNC_TICK_SEC", 30.0)),
+            eve_sync_jobs_sec=float(env.get("MANUFACTORY_EVE_SYNC_JOBS_SEC", 600.0)),
+            eve_sync_assets_sec=float(env.get("MANUFACTORY_EVE_SYNC_ASSETS_SEC", 3600.0)),
+            eve_sync_skills_sec=float(env.get("MANUFACTORY_EVE_SYNC_SKILLS_SEC", 3600.0)),
+            eve_sync_market_sec=float(env.get("MANUFACTORY_EVE_SYNC_MARKET_SEC", 3600.0)),
+            eve_sync_retry_sec=float(env.get("MANUFACTORY_EVE_SYNC_RETRY_SEC", 300.0)),
+            eve_sync_regions=_ids(env.get("MANUFACTORY_EVE_SYNC_REGIONS", "")),
         )
 
     @property
@@ -194,3 +213,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": "application.postgres_recorder:PostgresRecorder",
         }
+
+
+def _ids(text: str) -> tuple[int, ...]:
+    """Ids separated by spaces or commas."""
+    return tuple(int(part) for part in text.replace(",", " ").split())

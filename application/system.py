@@ -22,6 +22,8 @@ from application.eve.esi import EsiClient
 from application.eve.links import EveLinkService
 from application.eve.secrets import token_cipher
 from application.eve.sso import SsoClient
+from application.eve.sync import EveSync
+from application.eve.sync_status import SyncStatusStore
 from application.eve.vault import TokenVault
 from application.event_store import EventStore
 from application.jobs import JobService
@@ -101,6 +103,17 @@ class Manufactory:
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
         self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, settings)
+        self.eve_sync = EveSync(
+            settings,
+            self.store,
+            self.eve_sso,
+            self.eve_vault,
+            SyncStatusStore(self.read_engine),
+            self.esi_client,
+            self.jobs,
+            self.stock,
+            self.market,
+        )
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""
@@ -147,6 +160,7 @@ class Manufactory:
         return issued
 
     def close(self) -> None:
+        self.eve_sync.stop()
         self.crafting.stop()
         self.auto_production.stop()
         self.economics_updater.stop()

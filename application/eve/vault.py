@@ -136,6 +136,14 @@ class TokenVault:
         access = self._open(row.access_token) if row.access_token else None
         return CharacterTokens(self._open(row.refresh_token), access, _aware(row.access_expires_at))
 
+    def linked(self) -> list[tuple[UUID, int]]:
+        """Every (user, character) holding tokens: whom the sync loop visits."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(_tokens.c.user_id, _tokens.c.character_id).order_by(_tokens.c.user_id, _tokens.c.character_id)
+            ).all()
+        return [(row.user_id, row.character_id) for row in rows]
+
     def erase(self, user_id: UUID, character_id: int) -> None:
         with self._engine.begin() as connection:
             self._delete(connection, user_id, character_id)

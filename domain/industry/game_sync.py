@@ -109,3 +109,14 @@ def plan_sync(
         elif status == "active" and game.status in ABANDONED:
             steps.append(SyncStep(action=Action.CANCEL, job_id=queued.id, game_job=game))
     return steps
+
+
+def ready_to_deliver(game_jobs: Iterable[GameJob], now: datetime) -> list[int]:
+    """The game jobs waiting to be delivered: past their end date while the game still says
+    ``active`` (ESI keeps reporting them so until the player delivers), or already ``ready``.
+    Derived on each read, never stored: the next sync's list is the truth."""
+    return sorted(
+        game.job_id
+        for game in game_jobs
+        if game.status == "ready" or (game.status == "active" and game.end_date <= now)
+    )

@@ -72,9 +72,12 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         system.crafting.start()  # completes due crafting jobs; after a restart, what ended meanwhile
         if run_projections:  # else `manufactory economics run` beside `projections run`
             system.economics_updater.start()
+        if system.settings.eve_sync_tick_sec > 0:
+            system.eve_sync.start()  # the characters' and regions' syncs, each when due
         try:
             yield
         finally:
+            system.eve_sync.stop()
             system.economics_updater.stop()
             system.crafting.stop()
             system.auto_production.stop()

@@ -15,18 +15,18 @@ class LinkedCharacterOut(Response):
     # ok, or reauthorize: the SSO refused the refresh token; log in again at /v1/eve/login.
     token_state: TokenState
     reason: str | None
-    # The last successful sync of the character (null until the sync loops exist).
+    # The character's last successful sync step (null until one succeeded).
     last_sync: datetime | None
 
     @classmethod
-    def of(cls, character: LinkedCharacter) -> LinkedCharacterOut:
+    def of(cls, character: LinkedCharacter, last_sync: datetime | None = None) -> LinkedCharacterOut:
         return cls(
             character_id=character.character_id,
             name=character.name,
             scopes=list(character.scopes),
             token_state=character.token_state,
             reason=character.reason,
-            last_sync=None,
+            last_sync=last_sync,
         )
 
 

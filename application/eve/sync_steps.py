@@ -1,0 +1,238 @@
+"""What the EVE sync fetches and which existing service each answer feeds: one step per
+"what". A step has no logic of its own beyond turning ESI's shapes into the service's inputs:
+matching jobs is the job sync's (``JobService.sync``), a location's snapshot is the asset
+aggregate's, the roster decides whether skills changed, a market batch whether it was recorded
+before. So a second run over the same answer records no event.
+
+Character steps get the character's bearer token; region steps are public. The steps the sync
+runs are a list (``EveSync.character_steps``): the blueprint library adds its own there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import msgspec
+
+from application.eve.esi import Bearer, CallStats, EsiAnswer
+from application.eve.esi_routes import Asset, EsiRoutes
+from application.eve.sync_status import SyncStatus
+from application.jobs import JobService
+from application.market import MarketImport, MarketService
+from application.market_sources import adjusted_from_prices, indices_from_systems, quotes_from_orders
+from application.stock import StockService
+from domain.events import CommandMeta
+from domain.industry.characters import Character, CharacterSkills
+from domain.industry.game_sync import GameJob, ready_to_deliver
+from domain.stock.assets import Holding
+
+# The skills that give job slots and speed, by ESI skill id (the game's type ids).
+SKILL_FIELDS = {
+    3380: "industry",
+    3388: "advanced_industry",
+    3387: "mass_production",
+    24625: "advanced_mass_production",
+    45746: "reactions",
+    45748: "mass_reactions",
+    45749: "advanced_mass_reactions",
+    3406: "laboratory_operation",
+    24624: "advanced_laboratory_operation",
+}
+
+
+class StepOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    changes: int  # what the services changed (0: no event was recorded)
+    stats: CallStats
+    expires_at: float  # Unix seconds: ESI's answer is fresh until then, so nothing is due before
+    detail: str | None = None  # JSON kept in the status for the next run and for GET /v1/eve/sync
+
+
+class CharacterContext(msgspec.Struct, frozen=True, kw_only=True):
+    """What a character step is given."""
+
+    owner_id: UUID
+    character_id: int
+    name: str
+    bearer: Bearer
+    previous: SyncStatus  # this step's status before the run
+    others: Sequence[SyncStatus]  # the other linked characters' statuses of the same step
+    now: datetime
+
+    def meta(self, answer: EsiAnswer[Any], route: str) -> CommandMeta:
+        """The cause of the events a step records: the sync, and the ESI answer it read."""
+        return CommandMeta(
+            user_id=self.owner_id,
+            correlation_id=f"eve-sync-{uuid.uuid4()}",
+            causation_id=f"ESI {route} for character {self.character_id}, Last-Modified {answer.last_modified}",
+        )
+
+    @property
+    def unchanged_since_success(self) -> bool:
+        """The last run succeeded: an answer unchanged since then has nothing new to feed."""
+        return self.previous.last_success_at is not None and self.previous.last_error is None
+
+
+class CharacterStep(Protocol):
+    """One "what" of a character's sync: its name (``--what``, the status rows) and how
+    often it runs (ESI's ``Expires`` can only make that later)."""
+
+    what: str
+    interval_sec: float
+
+    def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome: ...
+
+
+class JobsStep:
+    """Industry jobs into the job sync, every run even when ESI's answer is unchanged: jobs
+    planned since the last run may match a game job already running (the job sync changes
+    nothing when nothing matches). The jobs ready to deliver are derived and kept in the detail."""
+
+    what = "jobs"
+
+    def __init__(self, jobs: JobService, interval_sec: float) -> None:
+        self._jobs = jobs
+        self.interval_sec = interval_sec
+
+    def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
+        answer = routes.character_jobs(context.bearer)
+        game_jobs = [msgspec.convert(job, GameJob, from_attributes=True) for job in answer.data]
+        result, _ = self._jobs.sync(context.character_id, game_jobs, context.meta(answer, "industry jobs"))
+        detail = {
+            "ready": ready_to_deliver(game_jobs, context.now),
+            "started": [str(job) for job in result.started],
+            "completed": [str(job) for job in result.completed],
+            "cancelled": [str(job) for job in result.cancelled],
+            "unmatched": result.unmatched,
+        }
+        changes = len(result.started) + len(result.completed) + len(result.cancelled)
+        return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
+
+
+class AssetsStep:
+    """Assets into one snapshot per station or structure. An item inside a container (or a
+    ship) is counted where its outermost container is. The user's assets are one set for all
+    their characters, so a location's snapshot is this character's answer plus the other linked
+    characters' last ones (kept in their statuses' detail); a location this character held
+    things at before and holds nothing at now is snapshotted too."""
+
+    what = "assets"
+
+    def __init__(self, stock: StockService, interval_sec: float) -> None:
+        self._stock = stock
+        self.interval_sec = interval_sec
+
+    def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
+        answer = routes.character_assets(context.bearer)
+        if answer.unchanged and context.unchanged_since_success:
+            previous = context.previous.detail
+            return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at, detail=previous)
+        held = holdings_by_location(answer.data)
+        before = _decode_holdings(context.previous.detail)
+        others = [_decode_holdings(status.detail) for status in context.others]
+        meta = context.meta(answer, "assets")
+        changes = 0
+        for location in sorted(set(held) | set(before)):
+            totals: dict[int, int] = dict(held.get(location, {}))
+            for other in others:
+                for type_id, quantity in other.get(location, {}).items():
+                    totals[type_id] = totals.get(type_id, 0) + quantity
+            snapshot = [Holding(type_id=t, location_id=location, quantity=q) for t, q in sorted(totals.items())]
+            changes += self._stock.replace_assets(snapshot, location, meta)[0]
+        detail = {str(location): {str(t): q for t, q in types.items()} for location, types in held.items()}
+        return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
+
+
+def holdings_by_location(assets: Iterable[Asset]) -> dict[int, dict[int, int]]:
+    """Quantities per (outermost location, type): an item whose location is another item is
+    followed up to the item that is not inside one (in a station, a structure, in space)."""
+    by_item = {asset.item_id: asset for asset in assets}
+    held: dict[int, dict[int, int]] = {}
+    for asset in by_item.values():
+        where, seen = asset, {asset.item_id}
+        while where.location_type == "item" and where.location_id in by_item and where.location_id not in seen:
+            where = by_item[where.location_id]
+            seen.add(where.item_id)
+        types = held.setdefault(where.location_id, {})
+        types[asset.type_id] = types.get(asset.type_id, 0) + asset.quantity
+    return held
+
+
+class SkillsStep:
+    """Skills into the roster, at their active level (an alpha clone uses less than it has
+    trained); the roster records nothing when the character is unchanged."""
+
+    what = "skills"
+
+    def __init__(self, jobs: JobService, interval_sec: float) -> None:
+        self._jobs = jobs
+        self.interval_sec = interval_sec
+
+    def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
+        answer = routes.character_skills(context.bearer)
+        if answer.unchanged and context.unchanged_since_success:
+            return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at)
+        levels = {
+            SKILL_FIELDS[skill.skill_id]: min(5, max(0, skill.active_skill_level))
+            for skill in answer.data.skills
+            if skill.skill_id in SKILL_FIELDS
+        }
+        character = Character(character_id=context.character_id, name=context.name, skills=CharacterSkills(**levels))
+        result = self._jobs.register_character(character, context.meta(answer, "skills"))
+        return StepOutcome(changes=int(result.changed), stats=answer.stats, expires_at=answer.expires_at)
+
+
+class MarketStep:
+    """A region's orders, with the adjusted prices and the industry cost indices, into market
+    batches (``MarketService.record_all``, as ``manufactory market import`` records files). A
+    batch's id comes from its content, so the same answers are recorded once."""
+
+    what = "market"
+
+    def __init__(self, market: MarketService, interval_sec: float) -> None:
+        self._market = market
+        self.interval_sec = interval_sec
+
+    def __call__(self, routes: EsiRoutes, owner_id: UUID, region_id: int, previous: SyncStatus) -> StepOutcome:
+        orders = routes.market_orders(region_id)
+        prices = routes.market_prices()
+        systems = routes.industry_systems()
+        stats = CallStats()
+        for cost in (orders.stats, prices.stats, systems.stats):
+            stats.add(cost)
+        expires_at = min(orders.expires_at, prices.expires_at, systems.expires_at)
+        unchanged = orders.unchanged and prices.unchanged and systems.unchanged
+        if unchanged and previous.last_success_at is not None and previous.last_error is None:
+            return StepOutcome(changes=0, stats=stats, expires_at=expires_at)
+        data = MarketImport(
+            quotes=quotes_from_orders(orders.data, region_id, _observed(orders)),
+            adjusted=adjusted_from_prices(prices.data, _observed(prices)),
+            indices=indices_from_systems(systems.data, _observed(systems)),
+        )
+        meta = CommandMeta(
+            user_id=owner_id,
+            correlation_id=f"eve-sync-{uuid.uuid4()}",
+            causation_id=f"ESI market of region {region_id}, Last-Modified {orders.last_modified}",
+        )
+        recorded = self._market.record_all(region_id, data, None, "esi", meta, _observed(orders))
+        return StepOutcome(changes=sum(batch.changed for batch in recorded), stats=stats, expires_at=expires_at)
+
+
+def _observed(answer: EsiAnswer[Any]) -> datetime:
+    """When ESI generated the answer (its ``Last-Modified``); else now."""
+    try:
+        return parsedate_to_datetime(answer.last_modified or "").astimezone(UTC)
+    except (TypeError, ValueError):
+        return datetime.now(UTC)
+
+
+def _decode_holdings(detail: str | None) -> dict[int, dict[int, int]]:
+    return msgspec.json.decode(detail, type=dict[int, dict[int, int]]) if detail else {}
+
+
+def _json(value: Mapping[str, object]) -> str:
+    return msgspec.json.encode(value).decode()

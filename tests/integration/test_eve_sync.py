@@ -1,0 +1,230 @@
+"""The EVE sync against the stand-in game over real HTTP (its SSO and ESI on one address), on
+SQLite and PostgreSQL: linked characters' jobs into the job sync, assets into snapshots per
+station, skills into the roster, a region's market into batches; nothing recorded when
+nothing changed; one character's failure never stops another's."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from application.settings import Settings
+from application.system import Manufactory
+from interfaces.cli.main import cli
+from interfaces.eve_standin.app import fake_eve
+from interfaces.eve_standin.sso import StandInSso
+from interfaces.eve_standin.world import ANN, BOB, JITA_4_4, THE_FORGE, Character
+from tests.conftest import Api
+from tests.integration.test_eve_sso import CALLBACK, CLIENT_ID, link
+from tests.support import serving_app
+
+RIFTER, RIFTER_BLUEPRINT = 587, 691
+ANN_JOBS = f"characters/{ANN.character_id}/industry/jobs"
+
+
+@pytest.fixture
+def sso() -> StandInSso:
+    # Access tokens shorter-lived than the client's margin: every sync refreshes (and so meets
+    # a revoked refresh token at once).
+    return StandInSso(client_id=CLIENT_ID, access_ttl_sec=30)
+
+
+@pytest.fixture
+def game(sso: StandInSso) -> Iterator[str]:
+    with serving_app(fake_eve(sso)) as url:
+        httpx.patch(f"{url}/_standin/knobs", json={"cache_sec": 0}).raise_for_status()  # changes show at once
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, game: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        consistency_timeout_sec=5.0,
+        projection_poll_sec=0.05,
+        eve_client_id=CLIENT_ID,
+        eve_sso_url=game,
+        eve_callback_url=CALLBACK,
+        esi_base_url=game,
+        esi_attempts=2,
+        eve_sync_regions=(THE_FORGE,),
+        secret_key="a test secret",
+    )
+
+
+def link_as(api: Api, sso: StandInSso, character: Character) -> None:
+    sso.character_id, sso.name = character.character_id, character.name
+    link(api)
+
+
+def sync(api: Api, **asked: Any) -> dict[tuple[str, int, str], dict[str, Any]]:
+    answer = api.post("/v1/eve/sync", json=asked)
+    assert answer.status_code == 200, answer.text
+    return {(s["subject"], s["subjectId"], s["what"]): s for s in answer.json()["statuses"]}
+
+
+def publish(game: str, route: str, payload: Any) -> None:
+    """A new snapshot of a route, and a wait until it is past its Expires (whole seconds in
+    HTTP dates): the client rightly asks nothing before."""
+    answer = httpx.put(f"{game}/_standin/data/{route}", json=payload)
+    answer.raise_for_status()
+    time.sleep(max(0.0, answer.json()["lastModified"] + 1.05 - time.time()))
+
+
+def game_job(job_id: int, status: str, start: datetime, end: datetime) -> dict[str, Any]:
+    job = {
+        "job_id": job_id,
+        "installer_id": ANN.character_id,
+        "facility_id": JITA_4_4,
+        "station_id": JITA_4_4,
+        "activity_id": 1,
+        "blueprint_id": 1_000_000_001_001,
+        "blueprint_type_id": RIFTER_BLUEPRINT,
+        "blueprint_location_id": JITA_4_4,
+        "output_location_id": JITA_4_4,
+        "runs": 2,
+        "status": status,
+        "duration": int((end - start).total_seconds()),
+        "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end_date": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if status == "delivered":
+        job["completed_date"] = job["end_date"]
+    return job
+
+
+def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
+    alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, ANN)
+    spec = {"productTypeId": RIFTER, "blueprintTypeId": RIFTER_BLUEPRINT, "runs": 2, "stationId": JITA_4_4}
+    spec |= {"expectedOutput": 2}
+    created = alice.post("/v1/industry/jobs", json=spec)
+    assert created.status_code == 201, created.text
+    job_id = created.json()["aggregateId"]
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+
+    publish(game, ANN_JOBS, [game_job(900_000_001, "active", start, start + timedelta(hours=1))])
+    jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
+    assert jobs["lastError"] is None and jobs["changes"] == 1 and jobs["ready"] == []
+    (mine,) = alice.get("/v1/industry/jobs").json()
+    assert mine["id"] == job_id and mine["status"] == "active" and mine["esiJobId"] == 900_000_001
+
+    past = start - timedelta(hours=2)
+    publish(game, ANN_JOBS, [game_job(900_000_001, "active", start, past)])
+    jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
+    assert jobs["ready"] == [900_000_001] and jobs["changes"] == 0
+
+    publish(game, ANN_JOBS, [game_job(900_000_001, "delivered", start, past)])
+    jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
+    assert jobs["changes"] == 1 and jobs["ready"] == []
+    (mine,) = alice.get("/v1/industry/jobs").json()
+    assert mine["status"] == "completed"
+
+
+def test_assets_skills_and_market_are_synced_and_a_second_sync_records_nothing(
+    system: Manufactory, alice: Api, bob: Api, sso: StandInSso
+) -> None:
+    link_as(alice, sso, ANN)
+    statuses = sync(alice)
+    assert {key: s["lastError"] for key, s in statuses.items()} == {
+        ("character", ANN.character_id, "jobs"): None,
+        ("character", ANN.character_id, "assets"): None,
+        ("character", ANN.character_id, "skills"): None,
+        ("region", THE_FORGE, "market"): None,
+    }
+    held = {(h["locationId"], h["typeId"]): h["quantity"] for h in alice.get("/v1/assets").json()}
+    # Tritanium at Jita 4-4, and the Mexallon inside a station container counted at the station.
+    assert held[(JITA_4_4, 34)] == 500_000 and held[(JITA_4_4, 36)] == 40_000
+    assert held[(JITA_4_4, 17366)] == 1  # the container: an id the catalog does not know, kept
+    (ann,) = alice.get("/v1/industry/characters").json()
+    assert ann["characterId"] == ANN.character_id and ann["name"] == ANN.name
+    assert ann["skills"]["industry"] == 5 and ann["skills"]["reactions"] == 2  # active, not trained (IV)
+    market = statuses[("region", THE_FORGE, "market")]
+    assert market["changes"] >= 1 and market["pages"] >= 3
+
+    head = system.store.head()
+    again = sync(alice)
+    assert system.store.head() == head, "nothing changed in the game: no event"
+    assert all(s["changes"] == 0 and s["lastError"] is None for s in again.values())
+    assert bob.get("/v1/eve/sync").json() == {"statuses": []}
+    (linked,) = alice.get("/v1/eve/characters").json()["characters"]
+    assert linked["lastSync"] is not None
+    listed = alice.get("/v1/eve/sync").json()["statuses"]
+    assert {(s["subject"], s["what"]) for s in listed} == {("character", w) for w in ("jobs", "assets", "skills")} | {
+        ("region", "market")
+    }
+
+
+def test_a_revoked_character_goes_reauthorize_while_another_still_syncs(alice: Api, sso: StandInSso) -> None:
+    link_as(alice, sso, ANN)
+    link_as(alice, sso, BOB)
+    sso.revoke(ANN.character_id)
+    statuses = sync(alice)
+    ann = statuses[("character", ANN.character_id, "skills")]
+    assert "ReauthorizationRequired" in ann["lastError"] and ann["lastSuccessAt"] is None
+    bob = statuses[("character", BOB.character_id, "skills")]
+    assert bob["lastError"] is None and bob["changes"] == 1
+    states = {c["characterId"]: c["tokenState"] for c in alice.get("/v1/eve/characters").json()["characters"]}
+    assert states == {ANN.character_id: "reauthorize", BOB.character_id: "ok"}
+    roster = [c["characterId"] for c in alice.get("/v1/industry/characters").json()]
+    assert roster == [BOB.character_id]
+
+
+def test_a_5xx_storm_shows_in_the_status_and_the_next_sync_recovers(alice: Api, sso: StandInSso, game: str) -> None:
+    link_as(alice, sso, ANN)
+    httpx.patch(f"{game}/_standin/knobs", json={"failures": 1000}).raise_for_status()
+    statuses = sync(alice, what="skills")
+    skills = statuses[("character", ANN.character_id, "skills")]
+    assert "503" in skills["lastError"] and skills["nextDueAt"] is not None
+    httpx.patch(f"{game}/_standin/knobs", json={"failures": 0}).raise_for_status()
+    statuses = sync(alice, what="skills")
+    assert statuses[("character", ANN.character_id, "skills")]["lastError"] is None
+
+
+def test_asking_for_an_unknown_step_or_character_is_refused(alice: Api, sso: StandInSso) -> None:
+    link_as(alice, sso, ANN)
+    assert alice.post("/v1/eve/sync", json={"what": "everything"}).json()["field"] == "what"
+    assert alice.post("/v1/eve/sync", json={"characterId": 42}).status_code == 404
+
+
+def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
+    system: Manufactory, alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, ANN)
+    system.eve_sync.run_due()
+    statuses = alice.get("/v1/eve/sync").json()["statuses"]
+    assert len(statuses) == 4 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
+    jobs = next(s for s in statuses if s["what"] == "jobs")
+    due = datetime.fromisoformat(jobs["nextDueAt"]) - datetime.fromisoformat(jobs["lastSuccessAt"])
+    assert due >= timedelta(seconds=600)  # the jobs interval
+    httpx.delete(f"{game}/_standin/requests").raise_for_status()
+    system.eve_sync.run_due()
+    assert [r for r in httpx.get(f"{game}/_standin/requests").json()] == []
+
+
+def test_the_command_line_syncs_one_step_and_shows_its_outcome(
+    alice: Api, sso: StandInSso, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link_as(alice, sso, ANN)
+    env = {
+        "MANUFACTORY_DATABASE_URL": settings.database_url,
+        "MANUFACTORY_EVE_CLIENT_ID": CLIENT_ID,
+        "MANUFACTORY_EVE_SSO_URL": settings.eve_sso_url,
+        "MANUFACTORY_ESI_BASE_URL": settings.esi_base_url,
+        "MANUFACTORY_SECRET_KEY": "a test secret",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli, ["eve", "sync", "--what", "skills"])
+    assert result.exit_code == 0, result.output
+    assert f"character {ANN.character_id} skills: 1 changed" in result.output
+    assert "market" not in result.output
+    refused = CliRunner().invoke(cli, ["eve", "sync", "--what", "everything"])
+    assert refused.exit_code != 0 and "what must be one of" in str(refused.exception)

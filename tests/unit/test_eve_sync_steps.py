@@ -1,0 +1,63 @@
+"""The pure parts of the EVE sync: where nested items are counted, and which jobs are ready."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from application.eve.esi_routes import Asset
+from application.eve.sync_steps import holdings_by_location
+from domain.industry.game_sync import GameJob, ready_to_deliver
+
+STATION = 60003760
+
+
+def asset(item_id: int, type_id: int, location_id: int, location_type: str, quantity: int = 1) -> Asset:
+    return Asset(
+        item_id=item_id,
+        type_id=type_id,
+        location_id=location_id,
+        location_flag="Hangar",
+        location_type=location_type,
+        quantity=quantity,
+        is_singleton=quantity == 1,
+    )
+
+
+def test_items_in_containers_in_ships_count_at_the_outermost_location() -> None:
+    ship, can = 10, 11
+    assets = [
+        asset(ship, 587, STATION, "station"),
+        asset(can, 17366, ship, "item"),
+        asset(12, 34, can, "item", 500),
+        asset(13, 34, STATION, "station", 100),
+        asset(14, 35, 999, "item", 7),  # inside something the answer does not list: kept where it says
+        asset(15, 36, 30000142, "solar_system", 3),  # in space
+    ]
+    assert holdings_by_location(assets) == {
+        STATION: {587: 1, 17366: 1, 34: 600},
+        999: {35: 7},
+        30000142: {36: 3},
+    }
+
+
+def test_a_job_past_its_end_still_active_is_ready_and_one_running_or_delivered_is_not() -> None:
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+
+    def job(job_id: int, status: str, end: datetime) -> GameJob:
+        return GameJob(
+            job_id=job_id,
+            blueprint_type_id=691,
+            activity_id=1,
+            runs=1,
+            status=status,
+            start_date=end - timedelta(hours=1),
+            end_date=end,
+        )
+
+    jobs = [
+        job(1, "active", now - timedelta(minutes=1)),
+        job(2, "active", now + timedelta(minutes=1)),
+        job(3, "delivered", now - timedelta(hours=1)),
+        job(4, "ready", now - timedelta(hours=1)),
+    ]
+    assert ready_to_deliver(jobs, now) == [1, 4]
