@@ -107,6 +107,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_sync_jobs_sec: float = 600.0
     eve_sync_assets_sec: float = 3600.0
     eve_sync_skills_sec: float = 3600.0
+    eve_sync_blueprints_sec: float = 3600.0
     eve_sync_market_sec: float = 3600.0
     eve_sync_retry_sec: float = 300.0
     eve_sync_regions: tuple[int, ...] = ()
@@ -146,6 +147,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             eve_sync_jobs_sec=float(env.get("MANUFACTORY_EVE_SYNC_JOBS_SEC", 600.0)),
             eve_sync_assets_sec=float(env.get("MANUFACTORY_EVE_SYNC_ASSETS_SEC", 3600.0)),
             eve_sync_skills_sec=float(env.get("MANUFACTORY_EVE_SYNC_SKILLS_SEC", 3600.0)),
+            eve_sync_blueprints_sec=float(env.get("MANUFACTORY_EVE_SYNC_BLUEPRINTS_SEC", 3600.0)),
             eve_sync_market_sec=float(env.get("MANUFACTORY_EVE_SYNC_MARKET_SEC", 3600.0)),
             eve_sync_retry_sec=float(env.get("MANUFACTORY_EVE_SYNC_RETRY_SEC", 300.0)),
             eve_sync_regions=_ids(env.get("MANUFACTORY_EVE_SYNC_REGIONS", "")),

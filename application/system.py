@@ -113,6 +113,7 @@ class Manufactory:
             self.jobs,
             self.stock,
             self.market,
+            self.blueprints,
         )
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:

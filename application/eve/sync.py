@@ -25,6 +25,7 @@ from uuid import UUID
 import msgspec
 
 from application.background import Background
+from application.blueprints import BlueprintLibraryService
 from application.eve.esi import Bearer, EsiClient, EsiError, EsiThrottled
 from application.eve.esi_routes import EsiRoutes
 from application.eve.sso import (
@@ -37,6 +38,7 @@ from application.eve.sso import (
 from application.eve.sync_status import SyncStatus, SyncStatusStore
 from application.eve.sync_steps import (
     AssetsStep,
+    BlueprintsStep,
     CharacterContext,
     CharacterStep,
     JobsStep,
@@ -74,6 +76,7 @@ class EveSync(Background):
         jobs: JobService,
         stock: StockService,
         market: MarketService,
+        blueprints: BlueprintLibraryService,
     ) -> None:
         self.store = store
         self.status = status
@@ -89,6 +92,7 @@ class EveSync(Background):
             JobsStep(jobs, settings.eve_sync_jobs_sec),
             AssetsStep(stock, settings.eve_sync_assets_sec),
             SkillsStep(jobs, settings.eve_sync_skills_sec),
+            BlueprintsStep(blueprints, settings.eve_sync_blueprints_sec),
         ]
         self.market_step = MarketStep(market, settings.eve_sync_market_sec)
         self._running = threading.Lock()  # one sync at a time: the loop's and those asked for

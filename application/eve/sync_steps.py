@@ -19,6 +19,7 @@ from uuid import UUID
 
 import msgspec
 
+from application.blueprints import BlueprintLibraryService
 from application.eve.esi import Bearer, CallStats, EsiAnswer
 from application.eve.esi_routes import Asset, EsiRoutes
 from application.eve.sync_status import SyncStatus
@@ -27,6 +28,7 @@ from application.market import MarketImport, MarketService
 from application.market_sources import adjusted_from_prices, indices_from_systems, quotes_from_orders
 from application.stock import StockService
 from domain.events import CommandMeta
+from domain.industry.blueprints import Holder
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob, ready_to_deliver
 from domain.stock.assets import Holding
@@ -184,6 +186,25 @@ class SkillsStep:
         character = Character(character_id=context.character_id, name=context.name, skills=CharacterSkills(**levels))
         result = self._jobs.register_character(character, context.meta(answer, "skills"))
         return StepOutcome(changes=int(result.changed), stats=answer.stats, expires_at=answer.expires_at)
+
+
+class BlueprintsStep:
+    """The character's blueprints into the blueprint library, which replaces what it last
+    reported for this character and records nothing when that is unchanged."""
+
+    what = "blueprints"
+
+    def __init__(self, blueprints: BlueprintLibraryService, interval_sec: float) -> None:
+        self._blueprints = blueprints
+        self.interval_sec = interval_sec
+
+    def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
+        answer = routes.character_blueprints(context.bearer)
+        if answer.unchanged and context.unchanged_since_success:
+            return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at)
+        holder = Holder(kind="character", id=context.character_id)
+        synced = self._blueprints.sync_blueprints(context.owner_id, holder, answer, context.meta(answer, "blueprints"))
+        return StepOutcome(changes=synced.changed, stats=answer.stats, expires_at=answer.expires_at)
 
 
 class MarketStep:

@@ -128,7 +128,7 @@ def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
     assert mine["status"] == "completed"
 
 
-def test_assets_skills_and_market_are_synced_and_a_second_sync_records_nothing(
+def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_records_nothing(
     system: Manufactory, alice: Api, bob: Api, sso: StandInSso
 ) -> None:
     link_as(alice, sso, ANN)
@@ -137,8 +137,12 @@ def test_assets_skills_and_market_are_synced_and_a_second_sync_records_nothing(
         ("character", ANN.character_id, "jobs"): None,
         ("character", ANN.character_id, "assets"): None,
         ("character", ANN.character_id, "skills"): None,
+        ("character", ANN.character_id, "blueprints"): None,
         ("region", THE_FORGE, "market"): None,
     }
+    owned = alice.get("/v1/blueprints").json()
+    assert owned and {b["holderId"] for b in owned} == {ANN.character_id}
+    assert {b["source"] for b in owned} == {"esi"}
     held = {(h["locationId"], h["typeId"]): h["quantity"] for h in alice.get("/v1/assets").json()}
     # Tritanium at Jita 4-4, and the Mexallon inside a station container counted at the station.
     assert held[(JITA_4_4, 34)] == 500_000 and held[(JITA_4_4, 36)] == 40_000
@@ -157,7 +161,7 @@ def test_assets_skills_and_market_are_synced_and_a_second_sync_records_nothing(
     (linked,) = alice.get("/v1/eve/characters").json()["characters"]
     assert linked["lastSync"] is not None
     listed = alice.get("/v1/eve/sync").json()["statuses"]
-    assert {(s["subject"], s["what"]) for s in listed} == {("character", w) for w in ("jobs", "assets", "skills")} | {
+    assert {(s["subject"], s["what"]) for s in listed} == {("character", w) for w in ("jobs", "assets", "skills", "blueprints")} | {
         ("region", "market")
     }
 
@@ -200,7 +204,7 @@ def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
     link_as(alice, sso, ANN)
     system.eve_sync.run_due()
     statuses = alice.get("/v1/eve/sync").json()["statuses"]
-    assert len(statuses) == 4 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
+    assert len(statuses) == 5 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
     jobs = next(s for s in statuses if s["what"] == "jobs")
     due = datetime.fromisoformat(jobs["nextDueAt"]) - datetime.fromisoformat(jobs["lastSuccessAt"])
     assert due >= timedelta(seconds=600)  # the jobs interval
