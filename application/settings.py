@@ -20,6 +20,7 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.engine import URL, make_url
 
+from application.notifications.delivery import DeliverySettings
 from domain.work_limits import WorkLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
@@ -98,6 +99,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_login_ttl_sec: float = 600.0
     # Encrypts the EVE refresh tokens at rest; unset: a key file beside the database (0600).
     secret_key: str | None = None
+    # Webhook notifications: the delivery loop's timeout, attempts and backoff.
+    webhooks: DeliverySettings = msgspec.field(default_factory=DeliverySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +133,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             eve_scopes=tuple(env.get("MANUFACTORY_EVE_SCOPES", "").split()) or DEFAULT_EVE_SCOPES,
             eve_login_ttl_sec=float(env.get("MANUFACTORY_EVE_LOGIN_TTL_SEC", 600)),
             secret_key=env.get("MANUFACTORY_SECRET_KEY") or None,
+            webhooks=DeliverySettings.from_env(env),
         )
 
     @property

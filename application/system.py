@@ -27,6 +27,8 @@ from application.jobs import JobService
 from application.log_head import LogHead, MemoryHead, PostgresHead, SQLiteHead
 from application.manufacturing import ContainerService
 from application.market import MarketService
+from application.notifications.delivery import WebhookDeliverer
+from application.notifications.service import NotificationService
 from application.plans import PlanService
 from application.position_signal import PositionSignal
 from application.settings import Settings
@@ -37,6 +39,7 @@ from projections.database import create_read_engine, query_engine
 from projections.economics_service import EconomicsService
 from projections.economics_updater import EconomicsUpdater
 from projections.esi_cache import SqlResponseCache
+from projections.notifications.outbox import SqlOutbox
 from projections.ports import CurrentCatalogSnapshots, CurrentJobQueue, CurrentRegionMarkets, CurrentStockDeficits
 from projections.registry import all_projections
 from projections.runtime import ProjectionRuntime
@@ -91,6 +94,10 @@ class Manufactory:
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
         self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, settings)
+        outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
+        self.notifications = NotificationService(self.store, outbox)
+        self.webhooks = WebhookDeliverer(outbox, settings.webhooks)  # beside the server: feeds and posts
+        self.store.on_recorded(self.webhooks.wake)
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""
@@ -137,6 +144,7 @@ class Manufactory:
         return issued
 
     def close(self) -> None:
+        self.webhooks.close()
         self.crafting.stop()
         self.auto_production.stop()
         self.economics_updater.stop()

@@ -39,6 +39,7 @@ from interfaces.http.industry import IndustryController
 from interfaces.http.manufacturing import ManufacturingController
 from interfaces.http.market import MarketController
 from interfaces.http.me import MeController
+from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.stock import StockController
 from projections.cache import ReadCache
@@ -57,6 +58,7 @@ CONTROLLERS: list[type[Controller]] = [
     AuditQueries,
     EconomicsQueries,
     EveController,
+    NotificationController,
 ]
 
 
@@ -70,9 +72,11 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         system.crafting.start()  # completes due crafting jobs; after a restart, what ended meanwhile
         if run_projections:  # else `manufactory economics run` beside `projections run`
             system.economics_updater.start()
+        system.webhooks.start()  # feeds the notification outbox and posts it
         try:
             yield
         finally:
+            system.webhooks.stop()
             system.economics_updater.stop()
             system.crafting.stop()
             system.auto_production.stop()

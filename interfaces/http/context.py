@@ -374,6 +374,7 @@ def service_dependencies(system: Manufactory) -> dict[str, Provide]:
         "users": system.users,
         "economics": system.economics,
         "eve": system.eve,
+        "notifications": system.notifications,
     }
     return {
         name: Provide(_constant(service), use_cache=True, sync_to_thread=False) for name, service in services.items()
