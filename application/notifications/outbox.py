@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 from uuid import UUID
 
 import msgspec
 
 from domain.notifications.kinds import Notification, NotificationKind
 
-DeliveryStatus = str  # "pending", "delivered", "failed" (gave up), "dropped" (its webhook was removed)
+# failed: given up after the attempts allowed, or refused with a 4xx; dropped: its webhook was removed
+DeliveryStatus = Literal["pending", "delivered", "failed", "dropped"]
 
 
 class DueDelivery(msgspec.Struct, frozen=True, kw_only=True):

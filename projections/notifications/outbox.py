@@ -170,6 +170,24 @@ class SqlOutbox:
         else:
             status, changes = "pending", {"next_attempt_at": outcome.retry_at}
         with write_transaction(self.engine) as connection:
+            updated = connection.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.delivery_id == outcome.delivery_id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.attempts == outcome.attempt - 1,
+                )
+                .values(
+                    status=status,
+                    attempts=outcome.attempt,
+                    last_status_code=outcome.status_code,
+                    last_error=error,
+                    **changes,
+                )
+            )
+            if updated.rowcount == 0:  # its claim ran out and another process recorded this attempt
+                log.warning("notifications: delivery %d attempt %d taken over", outcome.delivery_id, outcome.attempt)
+                return
             connection.execute(
                 insert(tables.attempts).values(
                     delivery_id=outcome.delivery_id,
@@ -178,17 +196,6 @@ class SqlOutbox:
                     status_code=outcome.status_code,
                     error=error,
                     duration_ms=outcome.duration_ms,
-                )
-            )
-            connection.execute(
-                update(deliveries)
-                .where(deliveries.c.delivery_id == outcome.delivery_id, deliveries.c.status == "pending")
-                .values(
-                    status=status,
-                    attempts=outcome.attempt,
-                    last_status_code=outcome.status_code,
-                    last_error=error,
-                    **changes,
                 )
             )
 
