@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 RETRIED_STATUSES = frozenset({408, 429})
 CLAIM_MARGIN_SEC = 30.0
+COALESCE_SEC = 0.02
 BATCH = 16
 USER_AGENT = "Manufactory-Webhooks/0.1"
 
@@ -96,7 +97,8 @@ class WebhookDeliverer(Background):
                 self.run_once()
             except Exception:  # keep going: the next round tries again
                 log.exception("notifications: a round failed; trying again")
-            self._wake.wait(self.settings.poll_sec)
+            if self._wake.wait(self.settings.poll_sec) and not self._stop.is_set():
+                self._stop.wait(COALESCE_SEC)  # a burst of commands: one round for all of it
 
     def run_once(self, now: datetime | None = None) -> int:
         """Feed the outbox and post every delivery due; how many were attempted."""

@@ -152,10 +152,13 @@ def _job_ended(connection: Connection, event: JobCompleted | JobCancelled) -> li
         ).all()
     )
     planned, active, completed, cancelled = (counts.get(s, 0) for s in ("planned", "active", "completed", "cancelled"))
-    if run_status(planned, active, completed, cancelled) != "completed" or completed == 0:
+    if run_status(planned, active, completed, cancelled) != "completed":
         return []
+    # Completed and cancelled are final: the run is done with, and its rows with it.
     run = connection.execute(select(tables.runs).where(tables.runs.c.run_id == run_id)).first()
-    if run is None:  # a run this consumer never saw created (not possible in one log)
+    connection.execute(delete(jobs).where(jobs.c.run_id == run_id))
+    connection.execute(delete(tables.runs).where(tables.runs.c.run_id == run_id))
+    if run is None or completed == 0:  # nothing made: all its jobs were cancelled
         return []
     return [
         Notification(

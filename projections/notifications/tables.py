@@ -8,7 +8,7 @@ processes (they serialise on the position row).
 
 The consumer keeps the little state it needs to derive a notification from one event (which
 webhooks want what, a run's jobs, a marker's holdings), in its own tables, so it never reads
-a read model that may be behind or ahead of its position.
+a read model that may be behind or ahead of its position. A run's rows go once it is done.
 """
 
 from __future__ import annotations
