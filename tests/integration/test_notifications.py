@@ -240,6 +240,11 @@ def test_a_deficit_opening_and_a_reauthorization_are_notified(
     (opened,) = received.bodies("stockpile_deficit_opened")  # the events before were fed first
     assert opened["details"]["deficit"] == 6 and opened["details"]["currentQuantity"] == 4
 
+    ok(alice.put("/v1/assets", json={**assets, "assets": [{"typeId": D, "locationId": HUB, "quantity": 20}]}))
+    ok(marker(alice, 25, None))  # wanting more than is held opens it too
+    raised = eventually(lambda: received.bodies("stockpile_deficit_opened")[1:])
+    assert [body["details"]["deficit"] for body in raised] == [5]
+
 
 def test_urls_are_checked_and_the_secret_never_shown(alice: Api) -> None:
     for url in [
