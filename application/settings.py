@@ -20,6 +20,7 @@ from pathlib import Path
 import msgspec
 from sqlalchemy.engine import URL, make_url
 
+from application.notifications.delivery import DeliverySettings
 from domain.work_limits import WorkLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
@@ -111,6 +112,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_sync_market_sec: float = 3600.0
     eve_sync_retry_sec: float = 300.0
     eve_sync_regions: tuple[int, ...] = ()
+    # Webhook notifications: the delivery loop's timeout, attempts and backoff.
+    webhooks: DeliverySettings = msgspec.field(default_factory=DeliverySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -151,6 +154,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             eve_sync_market_sec=float(env.get("MANUFACTORY_EVE_SYNC_MARKET_SEC", 3600.0)),
             eve_sync_retry_sec=float(env.get("MANUFACTORY_EVE_SYNC_RETRY_SEC", 300.0)),
             eve_sync_regions=_ids(env.get("MANUFACTORY_EVE_SYNC_REGIONS", "")),
+            webhooks=DeliverySettings.from_env(env),
         )
 
     @property

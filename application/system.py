@@ -30,6 +30,8 @@ from application.jobs import JobService
 from application.log_head import LogHead, MemoryHead, PostgresHead, SQLiteHead
 from application.manufacturing import ContainerService
 from application.market import MarketService
+from application.notifications.delivery import WebhookDeliverer
+from application.notifications.service import NotificationService
 from application.plans import PlanService
 from application.position_signal import PositionSignal
 from application.settings import Settings
@@ -40,6 +42,7 @@ from projections.database import create_read_engine, query_engine
 from projections.economics_service import EconomicsService
 from projections.economics_updater import EconomicsUpdater
 from projections.esi_cache import SqlResponseCache
+from projections.notifications.outbox import SqlOutbox
 from projections.ports import (
     CurrentCatalogSnapshots,
     CurrentJobQueue,
@@ -115,6 +118,10 @@ class Manufactory:
             self.market,
             self.blueprints,
         )
+        outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
+        self.notifications = NotificationService(self.store, outbox)
+        self.webhooks = WebhookDeliverer(outbox, settings.webhooks)  # beside the server: feeds and posts
+        self.store.on_recorded(self.webhooks.wake)
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""
@@ -162,6 +169,7 @@ class Manufactory:
 
     def close(self) -> None:
         self.eve_sync.stop()
+        self.webhooks.close()
         self.crafting.stop()
         self.auto_production.stop()
         self.economics_updater.stop()

@@ -40,6 +40,7 @@ from interfaces.http.industry import IndustryController
 from interfaces.http.manufacturing import ManufacturingController
 from interfaces.http.market import MarketController
 from interfaces.http.me import MeController
+from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.stock import StockController
 from projections.cache import ReadCache
@@ -59,6 +60,7 @@ CONTROLLERS: list[type[Controller]] = [
     EconomicsQueries,
     EveController,
     BlueprintController,
+    NotificationController,
 ]
 
 
@@ -74,9 +76,11 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             system.economics_updater.start()
         if system.settings.eve_sync_tick_sec > 0:
             system.eve_sync.start()  # the characters' and regions' syncs, each when due
+        system.webhooks.start()  # feeds the notification outbox and posts it
         try:
             yield
         finally:
+            system.webhooks.stop()
             system.eve_sync.stop()
             system.economics_updater.stop()
             system.crafting.stop()

@@ -376,6 +376,7 @@ def service_dependencies(system: Manufactory) -> dict[str, Provide]:
         "eve": system.eve,
         "blueprints": system.blueprints,
         "eve_sync": system.eve_sync,
+        "notifications": system.notifications,
     }
     return {
         name: Provide(_constant(service), use_cache=True, sync_to_thread=False) for name, service in services.items()

@@ -161,9 +161,9 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
     (linked,) = alice.get("/v1/eve/characters").json()["characters"]
     assert linked["lastSync"] is not None
     listed = alice.get("/v1/eve/sync").json()["statuses"]
-    assert {(s["subject"], s["what"]) for s in listed} == {("character", w) for w in ("jobs", "assets", "skills", "blueprints")} | {
-        ("region", "market")
-    }
+    assert {(s["subject"], s["what"]) for s in listed} == {
+        ("character", w) for w in ("jobs", "assets", "skills", "blueprints")
+    } | {("region", "market")}
 
 
 def test_a_revoked_character_goes_reauthorize_while_another_still_syncs(alice: Api, sso: StandInSso) -> None:

@@ -1,0 +1,249 @@
+"""The notification outbox, fed from the event log as a projection is (``projections/runtime``):
+events read and decoded before the write transaction, then under the lock of the position row
+the rows they cause are written and the position moved past them, in one transaction. A
+second process that got there first is seen by the position having moved: its batch is
+dropped and read again. So exactly the events after the position become rows, once each.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any, cast
+from uuid import UUID
+
+import msgspec
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from application.notifications.outbox import Attempt, AttemptOutcome, DeliveryView, DueDelivery
+from domain.events import Event
+from domain.notifications.kinds import Notification
+from projections.database import query_engine, write_transaction
+from projections.notifications import sources, tables
+
+log = logging.getLogger(__name__)
+MAX_ERROR_CHARS = 500
+
+
+class SqlOutbox:
+    def __init__(
+        self, engine: Engine, recorder: ApplicationRecorder, mapper: Mapper[UUID], batch_size: int = 500
+    ) -> None:
+        self.engine = engine
+        self._reader = query_engine(engine)
+        self.recorder = recorder
+        self.mapper = mapper
+        self.batch_size = batch_size
+        self._topics = sources.topics()
+
+    # ------------------------------------------------------------------ feeding
+
+    def position(self) -> int:
+        with self._reader.connect() as connection:
+            return self._position(connection, lock=False)
+
+    def feed(self) -> int:
+        added = 0
+        while True:
+            head = self.recorder.max_notification_id() or 0
+            position = self.position()
+            if position >= head:
+                return added
+            notifications = self.recorder.select_notifications(
+                start=position + 1, limit=self.batch_size, stop=head, topics=self._topics
+            )
+            reached = notifications[-1].id if len(notifications) == self.batch_size else head
+            events = [(n.id, self._decode(n)) for n in notifications]
+            with write_transaction(self.engine) as connection:
+                if self._position(connection, lock=True) != position:
+                    continue  # another process fed these: read again from where it got
+                for at, event in events:
+                    if event is not None:
+                        for notification in sources.notifications_of(connection, event):
+                            added += self._enqueue(connection, at, notification)
+                connection.execute(
+                    update(tables.feed_position)
+                    .where(tables.feed_position.c.name == tables.FEED)
+                    .values(position=reached)
+                )
+
+    def _decode(self, notification: Any) -> Event | None:
+        try:
+            event = cast(Event, self.mapper.to_domain_event(notification))
+        except Exception:  # an event this code cannot read announces nothing; it must not stop the rest
+            log.exception("notifications: cannot decode event %d; skipping it", notification.id)
+            return None
+        return event
+
+    @staticmethod
+    def _position(connection: Connection, lock: bool) -> int:
+        query = select(tables.feed_position.c.position).where(tables.feed_position.c.name == tables.FEED)
+        position: int = connection.execute(query.with_for_update() if lock else query).scalar_one()
+        return position
+
+    @staticmethod
+    def _enqueue(connection: Connection, position: int, notification: Notification) -> int:
+        """One pending delivery per webhook of the owner that wants the kind, unless that
+        webhook already has this fact (its key); how many were added."""
+        webhooks, deliveries = tables.webhooks, tables.deliveries
+        wanted = [
+            row.webhook_id
+            for row in connection.execute(
+                select(webhooks.c.webhook_id, webhooks.c.kinds).where(webhooks.c.owner_id == notification.owner_id)
+            )
+            if notification.kind in row.kinds.split()
+        ]
+        added = 0
+        for webhook_id in wanted:
+            known = connection.execute(
+                select(deliveries.c.delivery_id).where(
+                    deliveries.c.webhook_id == webhook_id,
+                    deliveries.c.kind == notification.kind,
+                    deliveries.c.key == notification.key,
+                )
+            ).first()
+            if known is None:
+                connection.execute(
+                    insert(deliveries).values(
+                        owner_id=notification.owner_id,
+                        webhook_id=webhook_id,
+                        kind=notification.kind,
+                        key=notification.key,
+                        position=position,
+                        notification=msgspec.json.encode(notification).decode(),
+                        status="pending",
+                        attempts=0,
+                        created_at=notification.at,
+                        next_attempt_at=notification.at,
+                    )
+                )
+                added += 1
+        return added
+
+    # ------------------------------------------------------------------ delivering
+
+    def claim_due(self, now: datetime, limit: int, lease_sec: float) -> list[DueDelivery]:
+        deliveries, webhooks = tables.deliveries, tables.webhooks
+        query = (
+            select(
+                deliveries.c.delivery_id,
+                deliveries.c.webhook_id,
+                deliveries.c.attempts,
+                deliveries.c.notification,
+                webhooks.c.url,
+                webhooks.c.secret,
+            )
+            .join(webhooks, webhooks.c.webhook_id == deliveries.c.webhook_id)
+            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.delivery_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=deliveries)
+        )
+        with write_transaction(self.engine) as connection:
+            rows = connection.execute(query).all()
+            if rows:
+                connection.execute(
+                    update(deliveries)
+                    .where(deliveries.c.delivery_id.in_([row.delivery_id for row in rows]))
+                    .values(next_attempt_at=now + timedelta(seconds=lease_sec))
+                )
+        return [
+            DueDelivery(
+                delivery_id=row.delivery_id,
+                webhook_id=row.webhook_id,
+                url=row.url,
+                secret=row.secret,
+                attempt=row.attempts + 1,
+                notification=msgspec.json.decode(row.notification, type=Notification),
+            )
+            for row in rows
+        ]
+
+    def record(self, outcome: AttemptOutcome) -> None:
+        deliveries = tables.deliveries
+        error = outcome.error[:MAX_ERROR_CHARS] if outcome.error else None
+        if error is None:
+            status, changes = "delivered", {"delivered_at": outcome.at, "next_attempt_at": None}
+        elif outcome.retry_at is None:
+            status, changes = "failed", {"next_attempt_at": None}
+        else:
+            status, changes = "pending", {"next_attempt_at": outcome.retry_at}
+        with write_transaction(self.engine) as connection:
+            updated = connection.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.delivery_id == outcome.delivery_id,
+                    deliveries.c.status == "pending",
+                    deliveries.c.attempts == outcome.attempt - 1,
+                )
+                .values(
+                    status=status,
+                    attempts=outcome.attempt,
+                    last_status_code=outcome.status_code,
+                    last_error=error,
+                    **changes,
+                )
+            )
+            if updated.rowcount == 0:  # its claim ran out and another process recorded this attempt
+                log.warning("notifications: delivery %d attempt %d taken over", outcome.delivery_id, outcome.attempt)
+                return
+            connection.execute(
+                insert(tables.attempts).values(
+                    delivery_id=outcome.delivery_id,
+                    attempt=outcome.attempt,
+                    at=outcome.at,
+                    status_code=outcome.status_code,
+                    error=error,
+                    duration_ms=outcome.duration_ms,
+                )
+            )
+
+    # ------------------------------------------------------------------ reading
+
+    def deliveries(self, owner_id: UUID, limit: int, offset: int) -> list[DeliveryView]:
+        deliveries, attempts = tables.deliveries, tables.attempts
+        with self._reader.connect() as connection:
+            rows = connection.execute(
+                select(deliveries)
+                .where(deliveries.c.owner_id == owner_id)
+                .order_by(deliveries.c.delivery_id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            log_of: dict[int, list[Attempt]] = {row.delivery_id: [] for row in rows}
+            if rows:
+                for attempt in connection.execute(
+                    select(attempts)
+                    .where(attempts.c.delivery_id.in_(list(log_of)))
+                    .order_by(attempts.c.delivery_id, attempts.c.attempt)
+                ):
+                    log_of[attempt.delivery_id].append(
+                        Attempt(
+                            attempt=attempt.attempt,
+                            at=attempt.at,
+                            status_code=attempt.status_code,
+                            error=attempt.error,
+                            duration_ms=attempt.duration_ms,
+                        )
+                    )
+        return [_view(row, log_of[row.delivery_id]) for row in rows]
+
+
+def _view(row: Any, attempt_log: list[Attempt]) -> DeliveryView:
+    notification = msgspec.json.decode(row.notification, type=Notification)
+    return DeliveryView(
+        delivery_id=row.delivery_id,
+        webhook_id=row.webhook_id,
+        kind=notification.kind,
+        key=row.key,
+        title=notification.title,
+        status=row.status,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at,
+        delivered_at=row.delivered_at,
+        last_status_code=row.last_status_code,
+        last_error=row.last_error,
+        attempt_log=attempt_log,
+    )
