@@ -106,6 +106,8 @@ class Manufactory:
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
         self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, settings)
+        outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
+        self.notifications = NotificationService(self.store, outbox)
         self.eve_sync = EveSync(
             settings,
             self.store,
@@ -117,9 +119,8 @@ class Manufactory:
             self.stock,
             self.market,
             self.blueprints,
+            self.notifications,
         )
-        outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
-        self.notifications = NotificationService(self.store, outbox)
         self.webhooks = WebhookDeliverer(outbox, settings.webhooks)  # beside the server: feeds and posts
         self.store.on_recorded(self.webhooks.wake)
 

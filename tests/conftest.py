@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from litestar.testing import TestClient
 from application.settings import Settings
 from application.system import Manufactory
 from interfaces.http.app import create_app
-from tests.support import PG_ADMIN_URL, database_name, fresh_postgres_database
+from tests.support import PG_ADMIN_URL, Received, database_name, fresh_postgres_database
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 KINDS = ("unit", "integration", "e2e")
@@ -139,3 +142,32 @@ def alice(system: Manufactory, client: TestClient[Any]) -> Api:
 @pytest.fixture
 def bob(system: Manufactory, client: TestClient[Any]) -> Api:
     return make_user(system, client, "bob")
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, Received]]:
+    """A local webhook receiver on a free port (answers 204, or 500 while ``failures_left``)."""
+    received = Received()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(received.delay_sec)
+            with received.lock:
+                failing = received.failures_left > 0
+                received.failures_left -= failing
+                if not failing:
+                    received.requests.append((self.path, dict(self.headers), body))
+            self.send_response(500 if failing else 204)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()

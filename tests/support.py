@@ -3,6 +3,7 @@ console script run as child processes."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -168,3 +169,18 @@ def serving_app(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class Received:
+    """What a receiver got: path, headers and the raw body of each request."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.failures_left = 0  # answer 500 this many times first
+        self.delay_sec = 0.0
+        self.lock = threading.Lock()
+
+    def bodies(self, kind: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            found = [json.loads(body) for _, _, body in self.requests]
+        return [body for body in found if kind is None or body.get("kind") == kind]

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import msgspec
 
@@ -50,10 +50,12 @@ from application.eve.vault import TokenVault
 from application.event_store import EventStore
 from application.jobs import JobService
 from application.market import MarketService
+from application.notifications.service import NotificationService
 from application.settings import Settings
 from application.stock import StockService
 from domain.errors import InvalidInput, NotFound
 from domain.eve.links import EveLinks, links_id
+from domain.events import CommandMeta
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +79,11 @@ class EveSync(Background):
         stock: StockService,
         market: MarketService,
         blueprints: BlueprintLibraryService,
+        notifications: NotificationService,
     ) -> None:
         self.store = store
         self.status = status
+        self._notifications = notifications
         self._sso = sso
         self._vault = vault
         self._esi_client = esi_client
@@ -89,7 +93,7 @@ class EveSync(Background):
         self.regions = settings.eve_sync_regions
         # The extension point: a step appended here is run, scheduled and reported like these.
         self.character_steps: list[CharacterStep] = [
-            JobsStep(jobs, settings.eve_sync_jobs_sec),
+            JobsStep(jobs, notifications, settings.eve_sync_jobs_sec),
             AssetsStep(stock, settings.eve_sync_assets_sec),
             SkillsStep(jobs, settings.eve_sync_skills_sec),
             BlueprintsStep(blueprints, settings.eve_sync_blueprints_sec),
@@ -255,10 +259,20 @@ class EveSync(Background):
             due = now + timedelta(seconds=min(interval_sec, self._retry_sec))
         if not isinstance(error, EXPECTED_FAILURES):
             logger.exception("EVE sync of %s %s (%s) failed", previous.subject, previous.subject_id, previous.what)
-        self.status.put(
-            msgspec.structs.replace(
-                previous, last_attempt_at=now, next_due_at=due, last_error=f"{type(error).__name__}: {error}"
-            )
+        failure = f"{type(error).__name__}: {error}"
+        self.status.put(msgspec.structs.replace(previous, last_attempt_at=now, next_due_at=due, last_error=failure))
+        if previous.last_error is not None:  # failed again: the sync is failing, not blinking
+            self._announce_failing(previous, failure)
+
+    def _announce_failing(self, status: SyncStatus, failure: str) -> None:
+        """``sync_failing``, once per failing streak (the key names the last success before it)."""
+        since = status.last_success_at.isoformat() if status.last_success_at else "never"
+        self._notifications.announce(
+            "sync_failing",
+            f"{status.subject}:{status.subject_id}:{status.what}:since {since}",
+            f"The EVE sync of {status.what} for {status.subject} {status.subject_id} keeps failing",
+            {"subject": status.subject, "subjectId": status.subject_id, "what": status.what, "error": failure},
+            CommandMeta(user_id=status.user_id, correlation_id=f"eve-sync-{uuid4()}"),
         )
 
     def _esi(self) -> EsiRoutes:

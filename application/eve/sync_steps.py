@@ -26,6 +26,7 @@ from application.eve.sync_status import SyncStatus
 from application.jobs import JobService
 from application.market import MarketImport, MarketService
 from application.market_sources import adjusted_from_prices, indices_from_systems, quotes_from_orders
+from application.notifications.service import NotificationService
 from application.stock import StockService
 from domain.events import CommandMeta
 from domain.industry.blueprints import Holder
@@ -96,16 +97,27 @@ class JobsStep:
 
     what = "jobs"
 
-    def __init__(self, jobs: JobService, interval_sec: float) -> None:
+    def __init__(self, jobs: JobService, notifications: NotificationService, interval_sec: float) -> None:
         self._jobs = jobs
+        self._notifications = notifications
         self.interval_sec = interval_sec
 
     def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
         answer = routes.character_jobs(context.bearer)
         game_jobs = [msgspec.convert(job, GameJob, from_attributes=True) for job in answer.data]
-        result, _ = self._jobs.sync(context.character_id, game_jobs, context.meta(answer, "industry jobs"))
+        meta = context.meta(answer, "industry jobs")
+        result, _ = self._jobs.sync(context.character_id, game_jobs, meta)
+        ready = ready_to_deliver(game_jobs, context.now)
+        for job_id in ready:  # announced once per game job (the notice's key)
+            self._notifications.announce(
+                "job_ready",
+                str(job_id),
+                f"{context.name}'s job {job_id} is ready to deliver",
+                {"characterId": context.character_id, "jobId": job_id},
+                meta,
+            )
         detail = {
-            "ready": ready_to_deliver(game_jobs, context.now),
+            "ready": ready,
             "started": [str(job) for job in result.started],
             "completed": [str(job) for job in result.completed],
             "cancelled": [str(job) for job in result.cancelled],

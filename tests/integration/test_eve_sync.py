@@ -22,7 +22,8 @@ from interfaces.eve_standin.sso import StandInSso
 from interfaces.eve_standin.world import ANN, BOB, JITA_4_4, THE_FORGE, Character
 from tests.conftest import Api
 from tests.integration.test_eve_sso import CALLBACK, CLIENT_ID, link
-from tests.support import serving_app
+from tests.integration.test_notifications import eventually, register
+from tests.support import Received, serving_app
 
 RIFTER, RIFTER_BLUEPRINT = 587, 691
 ANN_JOBS = f"characters/{ANN.character_id}/industry/jobs"
@@ -100,9 +101,11 @@ def game_job(job_id: int, status: str, start: datetime, end: datetime) -> dict[s
 
 
 def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
-    alice: Api, sso: StandInSso, game: str
+    alice: Api, sso: StandInSso, game: str, receiver: tuple[str, Received]
 ) -> None:
     link_as(alice, sso, ANN)
+    url, received = receiver
+    register(alice, url, ["job_ready"])
     spec = {"productTypeId": RIFTER, "blueprintTypeId": RIFTER_BLUEPRINT, "runs": 2, "stationId": JITA_4_4}
     spec |= {"expectedOutput": 2}
     created = alice.post("/v1/industry/jobs", json=spec)
@@ -120,12 +123,16 @@ def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
     publish(game, ANN_JOBS, [game_job(900_000_001, "active", start, past)])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
     assert jobs["ready"] == [900_000_001] and jobs["changes"] == 0
+    (ready,) = eventually(lambda: received.bodies("job_ready"))  # the webhook heard it
+    assert ready["details"]["jobId"] == 900_000_001
+    sync(alice, what="jobs")  # still ready: announced once
 
     publish(game, ANN_JOBS, [game_job(900_000_001, "delivered", start, past)])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
     assert jobs["changes"] == 1 and jobs["ready"] == []
     (mine,) = alice.get("/v1/industry/jobs").json()
     assert mine["status"] == "completed"
+    assert len(received.bodies("job_ready")) == 1
 
 
 def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_records_nothing(

@@ -10,8 +10,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,24 +26,9 @@ from domain.notifications.webhooks import webhooks_id
 from tests.conftest import Api
 from tests.integration.test_api_plans import HUB, D, ok
 from tests.integration.test_auto_production import marker, module_plan
-from tests.support import free_port
+from tests.support import Received, free_port
 
 SECRET = "s3cret-0123456789abcdef"
-
-
-class Received:
-    """What a receiver got: path, headers and the raw body of each request."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        self.failures_left = 0  # answer 500 this many times first
-        self.delay_sec = 0.0
-        self.lock = threading.Lock()
-
-    def bodies(self, kind: str | None = None) -> list[dict[str, Any]]:
-        with self.lock:
-            found = [json.loads(body) for _, _, body in self.requests]
-        return [body for body in found if kind is None or body.get("kind") == kind]
 
 
 @pytest.fixture
@@ -54,34 +38,6 @@ def settings(database_url: str) -> Settings:
         projection_poll_sec=0.05,
         webhooks=DeliverySettings(timeout_sec=1.0, attempts=5, backoff_sec=0.05, max_backoff_sec=0.2, poll_sec=0.05),
     )
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, Received]]:
-    received = Received()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            time.sleep(received.delay_sec)
-            with received.lock:
-                failing = received.failures_left > 0
-                received.failures_left -= failing
-                if not failing:
-                    received.requests.append((self.path, dict(self.headers), body))
-            self.send_response(500 if failing else 204)
-            self.end_headers()
-
-        def log_message(self, *_: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
