@@ -266,5 +266,6 @@ def test_openapi_health_and_version_are_served(system: Manufactory, client: Any)
         "stockpiles",
         "market",
         "economics",
+        "blueprints",
     }
     assert client.get("/v1/version").json()["name"] == "manufactory"
