@@ -48,8 +48,11 @@ class Aggregate:
         self._pending.append(event)
 
     @classmethod
-    def _create(cls: type[A], event: Event) -> A:
-        """Apply a creation event (version 1) and keep it until it is saved."""
+    def _create(
+        cls: type[A], event_class: type[Event], aggregate_id: UUID, *, timestamp: datetime | None = None, **fields: Any
+    ) -> A:
+        """Create the creation event (version 1), apply it, and keep it until it is saved."""
+        event = event_class(originator_id=aggregate_id, originator_version=1, timestamp=timestamp or utcnow(), **fields)
         aggregate = event.mutate(None)
         assert isinstance(aggregate, cls)
         aggregate._pending.append(event)

@@ -91,22 +91,18 @@ class User(Aggregate):
         now = utcnow()
         meta = meta or CommandMeta(user_id=user_id, correlation_id=str(uuid.uuid4()))
         user = cls._create(
-            UserRegistered(
-                originator_id=user_id,
-                originator_version=1,
-                timestamp=now,
-                meta=meta,
-                name=name,
-                token_id=uuid.uuid4(),
-                token_hash=hash_token(token),
-                expires_at=_expiry(now, expires_in),
-                admin=admin,
-            )
+            UserRegistered,
+            user_id,
+            timestamp=now,
+            meta=meta,
+            name=name,
+            token_id=uuid.uuid4(),
+            token_hash=hash_token(token),
+            expires_at=_expiry(now, expires_in),
+            admin=admin,
         )
-        claimed = UserNameClaimed(
-            originator_id=name_claim_id(name), originator_version=1, timestamp=now, meta=meta, user_id=user_id
-        )
-        return user, UserNameClaim._create(claimed)
+        claim = UserNameClaim._create(UserNameClaimed, name_claim_id(name), timestamp=now, meta=meta, user_id=user_id)
+        return user, claim
 
     def issue_token(self, token: str, meta: CommandMeta, expires_in: timedelta | None = None) -> UUID:
         token_id = uuid.uuid4()

@@ -19,7 +19,7 @@ import msgspec
 from domain.aggregate import Aggregate
 from domain.catalog.model import CatalogData, Item, Recipe
 from domain.errors import RuleViolation
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 _CATALOG_NAMESPACE = UUID("3c0e8f7a-51b2-4d8e-a1d4-6f0b2c9e7d13")
@@ -57,13 +57,10 @@ class Catalog(Aggregate):
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> Catalog:
         return cls._create(
-            CatalogOpened(
-                originator_id=catalog_aggregate_id(owner_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=owner_id,
-            )
+            CatalogOpened,
+            catalog_aggregate_id(owner_id),
+            meta=meta,
+            owner_id=owner_id,
         )
 
     def import_data(

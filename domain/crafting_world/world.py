@@ -140,15 +140,12 @@ class World(Aggregate):
         if not 0 <= seed < 2**63:
             raise InvalidInput("seed must be a whole number from 0 to 2^63 - 1", "seed")
         return cls._create(
-            WorldCreated(
-                originator_id=world_id,
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=meta.user_id,
-                name=name,
-                seed=seed,
-            )
+            WorldCreated,
+            world_id,
+            meta=meta,
+            owner_id=meta.user_id,
+            name=name,
+            seed=seed,
         )
 
     def _init_engine(self) -> None:

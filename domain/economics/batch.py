@@ -156,20 +156,18 @@ class MarketBatch(Aggregate):
         _check_unique("costIndices", rows[2], lambda row: (row.solar_system_id, row.activity))
         content = msgspec.json.encode((region_id, when, *rows, job_site))
         return cls._create(
-            MarketBatchRecorded(
-                originator_id=market_batch_id(meta.user_id, region_id, content),
-                originator_version=1,
-                timestamp=now,
-                meta=meta,
-                owner_id=meta.user_id,
-                region_id=region_id,
-                observed_at=when,
-                source=source[:255],
-                quotes=rows[0],
-                adjusted_prices=rows[1],
-                cost_indices=rows[2],
-                job_site=job_site,
-            )
+            MarketBatchRecorded,
+            market_batch_id(meta.user_id, region_id, content),
+            timestamp=now,
+            meta=meta,
+            owner_id=meta.user_id,
+            region_id=region_id,
+            observed_at=when,
+            source=source[:255],
+            quotes=rows[0],
+            adjusted_prices=rows[1],
+            cost_indices=rows[2],
+            job_site=job_site,
         )
 
     def state(self) -> BatchSummary:

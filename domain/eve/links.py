@@ -24,7 +24,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput, NotFound
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 
 _LINKS_NAMESPACE = UUID("5b0e5d3a-7c41-4d8e-9a61-2f3c8e7b1d20")
 TokenState = Literal["ok", "reauthorize"]
@@ -48,11 +48,7 @@ class EveLinks(Aggregate):
 
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> EveLinks:
-        return cls._create(
-            EveLinksOpened(
-                originator_id=links_id(owner_id), originator_version=1, timestamp=utcnow(), meta=meta, owner_id=owner_id
-            )
-        )
+        return cls._create(EveLinksOpened, links_id(owner_id), meta=meta, owner_id=owner_id)
 
     def link(self, character_id: int, name: str, scopes: tuple[str, ...], meta: CommandMeta) -> None:
         """Link a character, or link it again (new scopes, or after it needed re-authorization)."""

@@ -18,7 +18,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput, NotFound, RuleViolation
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.limits import GameId
 
 _LIBRARY_NAMESPACE = UUID("5c0f8a1e-2d47-4b93-a6e1-3f9b7c2d8e40")
@@ -92,13 +92,10 @@ class BlueprintLibrary(Aggregate):
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> BlueprintLibrary:
         return cls._create(
-            BlueprintLibraryOpened(
-                originator_id=library_id(owner_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=owner_id,
-            )
+            BlueprintLibraryOpened,
+            library_id(owner_id),
+            meta=meta,
+            owner_id=owner_id,
         )
 
     def replace_reported(self, holder: Holder, reported: Iterable[OwnedBlueprint], meta: CommandMeta) -> int:

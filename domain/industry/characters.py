@@ -18,7 +18,7 @@ from domain.aggregate import Aggregate
 from domain.catalog.industry import Skills
 from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, NotFound
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.limits import Count
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
@@ -85,13 +85,10 @@ class Roster(Aggregate):
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> Roster:
         return cls._create(
-            RosterOpened(
-                originator_id=roster_id(owner_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=owner_id,
-            )
+            RosterOpened,
+            roster_id(owner_id),
+            meta=meta,
+            owner_id=owner_id,
         )
 
     def register(self, character: Character, meta: CommandMeta, limits: WorkLimits = DEFAULT_LIMITS) -> None:

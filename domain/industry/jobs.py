@@ -20,7 +20,7 @@ import msgspec
 from domain.aggregate import Aggregate
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 
 _LINK_NAMESPACE = UUID("5f1e7c2a-8d34-4b6f-a0c9-3e2d1b4a6f70")
 MAX_NOTES = 2000
@@ -95,14 +95,11 @@ class Job(Aggregate):
     @classmethod
     def queue(cls, job_id: UUID, spec: JobSpec, meta: CommandMeta) -> Job:
         return cls._create(
-            JobQueued(
-                originator_id=job_id,
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=meta.user_id,
-                spec=spec.validated(),
-            )
+            JobQueued,
+            job_id,
+            meta=meta,
+            owner_id=meta.user_id,
+            spec=spec.validated(),
         )
 
     def _require(self, action: str, *allowed: JobStatus) -> None:
@@ -184,15 +181,12 @@ class GameJobLink(Aggregate):
     @classmethod
     def claim(cls, esi_job_id: int, job_id: UUID, meta: CommandMeta) -> GameJobLink:
         return cls._create(
-            GameJobLinked(
-                originator_id=game_job_link_id(meta.user_id, esi_job_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=meta.user_id,
-                esi_job_id=esi_job_id,
-                job_id=job_id,
-            )
+            GameJobLinked,
+            game_job_link_id(meta.user_id, esi_job_id),
+            meta=meta,
+            owner_id=meta.user_id,
+            esi_job_id=esi_job_id,
+            job_id=job_id,
         )
 
 

@@ -22,7 +22,7 @@ from domain.catalog.chains import BuildStep, ChainCycle, ProductionGraph
 from domain.catalog.industry import NPC_STATION, Facility, validate_levels
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.limits import GameId, SignedAmount
 from domain.work_limits import DEFAULT_LIMITS, WorkLimitExceeded, WorkLimits
 
@@ -198,17 +198,14 @@ class Plan(Aggregate):
     ) -> Plan:
         steps = propose_steps(graph, product_type_id, settings.validated(), first_id=1, limit=limits.steps_per_plan)
         return cls._create(
-            PlanCreated(
-                originator_id=plan_id,
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=meta.user_id,
-                name=validate_name(name),
-                product_type_id=product_type_id,
-                steps=tuple(steps),
-                transport=transport.validated() if transport else None,
-            )
+            PlanCreated,
+            plan_id,
+            meta=meta,
+            owner_id=meta.user_id,
+            name=validate_name(name),
+            product_type_id=product_type_id,
+            steps=tuple(steps),
+            transport=transport.validated() if transport else None,
         )
 
     # ------------------------------------------------------------ reading

@@ -15,7 +15,7 @@ import msgspec
 from domain.aggregate import Aggregate
 from domain.economics.market import Missing
 from domain.errors import NotFound
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.industry.generation import Leftover, SkippedItem, TransportItem
 
 RunStatus = Literal["pending", "in_progress", "completed"]
@@ -83,23 +83,20 @@ class PlanRun(Aggregate):
         meta: CommandMeta,
     ) -> PlanRun:
         return cls._create(
-            PlanRunCreated(
-                originator_id=run_id,
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=meta.user_id,
-                plan_id=plan_id,
-                plan_name=plan_name,
-                product_type_id=product_type_id,
-                quantity=quantity,
-                parallelism=parallelism,
-                job_ids=job_ids,
-                transports=transports,
-                skipped=skipped,
-                leftovers=leftovers,
-                reason=reason,
-            )
+            PlanRunCreated,
+            run_id,
+            meta=meta,
+            owner_id=meta.user_id,
+            plan_id=plan_id,
+            plan_name=plan_name,
+            product_type_id=product_type_id,
+            quantity=quantity,
+            parallelism=parallelism,
+            job_ids=job_ids,
+            transports=transports,
+            skipped=skipped,
+            leftovers=leftovers,
+            reason=reason,
         )
 
     def ensure_of_plan(self, plan_id: UUID) -> None:

@@ -17,7 +17,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.manufacturing.config import CoordinatorMode, ManufacturingConfig
 
 CONTAINER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
@@ -68,16 +68,13 @@ class Container(Aggregate):
             raise InvalidInput("systemSymbol must be 1-64 letters, digits or '-'", "systemSymbol")
         config.validate()
         return cls._create(
-            ContainerRegistered(
-                originator_id=container_aggregate_id(owner_id, container_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=owner_id,
-                container_id=container_id,
-                system_symbol=system_symbol.upper(),
-                config=config,
-            )
+            ContainerRegistered,
+            container_aggregate_id(owner_id, container_id),
+            meta=meta,
+            owner_id=owner_id,
+            container_id=container_id,
+            system_symbol=system_symbol.upper(),
+            config=config,
         )
 
     def change_config(self, changes: dict[str, Any], meta: CommandMeta) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.aggregate import Aggregate
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.notifications.kinds import Detail, NotificationKind
 
 _NOTICE_NAMESPACE = UUID("6a1d0b6e-2f55-4f0a-8c3e-9b7d4e2a1c58")
@@ -34,17 +34,14 @@ class Notice(Aggregate):
         cls, kind: NotificationKind, key: str, title: str, details: dict[str, Detail], meta: CommandMeta
     ) -> Notice:
         return cls._create(
-            NoticeAnnounced(
-                originator_id=notice_id(meta.user_id, kind, key),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=meta.user_id,
-                kind=kind,
-                key=key,
-                title=title,
-                details=details,
-            )
+            NoticeAnnounced,
+            notice_id(meta.user_id, kind, key),
+            meta=meta,
+            owner_id=meta.user_id,
+            kind=kind,
+            key=key,
+            title=title,
+            details=details,
         )
 
     def state(self) -> dict[str, Any]:

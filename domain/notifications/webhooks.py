@@ -26,7 +26,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput, NotFound, RuleViolation
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.notifications.kinds import KINDS, NotificationKind
 
 _WEBHOOKS_NAMESPACE = UUID("0f8c6a52-93e1-4c1e-b7a4-5d2e61c9a7f3")
@@ -88,13 +88,10 @@ class Webhooks(Aggregate):
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> Webhooks:
         return cls._create(
-            WebhooksOpened(
-                originator_id=webhooks_id(owner_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=owner_id,
-            )
+            WebhooksOpened,
+            webhooks_id(owner_id),
+            meta=meta,
+            owner_id=owner_id,
         )
 
     def register(self, url: str, kinds: tuple[str, ...], secret: str | None, meta: CommandMeta) -> Webhook:

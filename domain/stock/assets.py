@@ -16,7 +16,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.limits import GameId, Quantity
 
 _ASSETS_NAMESPACE = UUID("2b7f0d3e-6a1c-4e85-9f2d-8c4b1a7e5d09")
@@ -59,13 +59,10 @@ class Assets(Aggregate):
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> Assets:
         return cls._create(
-            AssetsOpened(
-                originator_id=assets_id(owner_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=owner_id,
-            )
+            AssetsOpened,
+            assets_id(owner_id),
+            meta=meta,
+            owner_id=owner_id,
         )
 
     def replace(self, holdings: Iterable[Holding], location_id: int | None, meta: CommandMeta) -> int:

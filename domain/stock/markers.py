@@ -12,7 +12,7 @@ from msgspec import UNSET, UnsetType
 
 from domain.aggregate import Aggregate
 from domain.errors import InvalidInput, NotFound
-from domain.events import CommandMeta, Event, utcnow
+from domain.events import CommandMeta, Event
 from domain.limits import Count, GameId, Quantity
 
 _MARKER_NAMESPACE = UUID("e4a1c9b2-3d75-4f08-8b6e-1f2a3c4d5e6f")
@@ -72,14 +72,11 @@ class StockpileMarker(Aggregate):
     def place(cls, settings: MarkerSettings, meta: CommandMeta) -> StockpileMarker:
         settings = settings.validated()
         return cls._create(
-            MarkerPlaced(
-                originator_id=marker_id(meta.user_id, settings.type_id, settings.location_id),
-                originator_version=1,
-                timestamp=utcnow(),
-                meta=meta,
-                owner_id=meta.user_id,
-                settings=settings,
-            )
+            MarkerPlaced,
+            marker_id(meta.user_id, settings.type_id, settings.location_id),
+            meta=meta,
+            owner_id=meta.user_id,
+            settings=settings,
         )
 
     def update(self, settings: MarkerSettings, meta: CommandMeta) -> None:
