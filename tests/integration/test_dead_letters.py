@@ -16,7 +16,7 @@ from sqlalchemy import select
 from application.mapper import MsgspecMapper
 from application.settings import Settings
 from application.system import Manufactory
-from domain.events import CommandMeta, utcnow
+from domain.events import CommandMeta
 from domain.industry.jobs import Job, JobQueued, JobSpec
 from projections.industry.jobs import find_job, list_jobs
 from projections.industry.projection import IndustryProjection
@@ -41,16 +41,7 @@ def spec(product_type_id: int = 587) -> JobSpec:
 def record_poisoned_job(system: Manufactory, user_id: uuid.UUID) -> Job:
     """A job whose product id no BIGINT column holds, recorded straight into the store (the
     API refuses such input; this is the second line of defence)."""
-    job = Job._create(
-        JobQueued(
-            originator_id=uuid.uuid4(),
-            originator_version=1,
-            timestamp=utcnow(),
-            meta=meta(user_id),
-            owner_id=user_id,
-            spec=spec(TOO_BIG),
-        )
-    )
+    job = Job._create(JobQueued, uuid.uuid4(), meta=meta(user_id), owner_id=user_id, spec=spec(TOO_BIG))
     system.store.save_events(job)
     return job
 
