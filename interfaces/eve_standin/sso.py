@@ -7,8 +7,8 @@ PKCE (S256) on codes, rotates refresh tokens (the old one stops working), and an
 ``invalid_grant`` to a revoked, used or unknown one. Tokens are RS256 JWTs signed by an RSA key
 generated at start; ``rotate_key`` replaces it (the old one leaves the published set).
 
-``sso_router(sso)`` gives the routes to compose into a bigger stand-in app, ``create_sso_app``
-serves them alone, and ``StandInSso.verify`` tells an ESI stand-in whose bearer token it got.
+``sso_router(sso)`` gives the routes that ``interfaces.eve_standin.app.fake_eve`` serves beside
+the stand-in ESI, and ``StandInSso.verify`` tells that ESI whose bearer token it got.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import jwt
 import msgspec
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from litestar import Litestar, Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
 
 from application.eve.sso import EVE_AUDIENCE, SUBJECT_PREFIX
@@ -246,7 +246,3 @@ def sso_router(sso: StandInSso) -> Router:
     return Router(
         path="/", route_handlers=[metadata, jwks, authorize, token], exception_handlers={_OAuthError: _oauth_error}
     )
-
-
-def create_sso_app(sso: StandInSso) -> Litestar:
-    return Litestar(route_handlers=[sso_router(sso)], logging_config=None)

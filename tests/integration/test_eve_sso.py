@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import stat
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,9 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
-from litestar import Litestar
 
 from application.eve.links import EveLinkService
 from application.eve.secrets import token_cipher
@@ -33,35 +28,19 @@ from application.settings import DEFAULT_EVE_SCOPES, Settings
 from application.system import Manufactory
 from domain.errors import InvalidInput
 from domain.eve.links import links_id
-from interfaces.eve_standin.sso import DEFAULT_CHARACTER_ID, DEFAULT_CHARACTER_NAME, StandInSso, create_sso_app
+from interfaces.eve_standin.app import fake_eve
+from interfaces.eve_standin.sso import DEFAULT_CHARACTER_ID, DEFAULT_CHARACTER_NAME, StandInSso
 from tests.conftest import Api
-from tests.support import free_port
+from tests.support import free_port, serving_app
 
 CLIENT_ID = "manufactory-test-client"
 CALLBACK = "http://testserver.local/v1/eve/callback"
 
 
-@contextmanager
-def serving_in_thread(app: Litestar) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the stand-in SSO did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
 @pytest.fixture
 def standin() -> Iterator[tuple[StandInSso, str]]:
     sso = StandInSso(client_id=CLIENT_ID)
-    with serving_in_thread(create_sso_app(sso)) as url:
+    with serving_app(fake_eve(sso)) as url:
         yield sso, url
 
 
