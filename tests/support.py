@@ -153,10 +153,13 @@ def database_name(url: str) -> str:
 
 @contextmanager
 def serving_app(app: Any) -> Iterator[str]:
-    """An ASGI app served over real HTTP by uvicorn in a thread of this process (its URL)."""
+    """An ASGI app served over real HTTP by uvicorn in a thread of this process (its URL).
+    uvicorn's own ``Date`` (refreshed once a second) is off: an app that dates its answers, as
+    the ESI stand-in does, must not be joined by a second, older one."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", date_header=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

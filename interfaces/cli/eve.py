@@ -27,7 +27,7 @@ def fake_server(host: str, port: int) -> None:
     click.echo(
         f"stand-in EVE on {address} (export MANUFACTORY_EVE_SSO_URL={address} MANUFACTORY_ESI_BASE_URL={address})"
     )
-    uvicorn.run(fake_eve(), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(fake_eve(), host=host, port=port, log_level="info", access_log=False, date_header=False)
 
 
 @eve.command("sync")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -241,3 +242,12 @@ def test_every_route_decodes_the_seeded_game(esi: EsiClient) -> None:
     assert any(order.is_buy_order for order in orders) and any(not order.is_buy_order for order in orders)
     systems = routes.industry_systems().data
     assert {index.activity for index in systems[0].cost_indices} >= {"manufacturing", "invention", "reaction"}
+
+
+def test_each_answer_is_dated_once_to_the_second_it_was_served(standin: str) -> None:
+    """The client reads ``Expires`` against ``Date``: a second, older ``Date`` (the server's
+    once-a-second one) would keep an answer fresh past its time."""
+    before = time.time()
+    answer = httpx.get(f"{standin}/markets/prices/")
+    (date,) = answer.headers.get_list("Date")
+    assert int(before) <= parsedate_to_datetime(date).timestamp() <= time.time()

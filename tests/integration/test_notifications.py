@@ -61,6 +61,10 @@ def deliveries(api: Api) -> list[dict[str, Any]]:
     return ok(api.get("/v1/notifications/deliveries"))["deliveries"]
 
 
+def delivered(api: Api) -> list[dict[str, Any]]:
+    return [d for d in deliveries(api) if d["status"] == "delivered"]
+
+
 def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
     fields = dict(part.split("=", 1) for part in headers["X-Manufactory-Signature"].split(","))
     expected = hmac.new(secret.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256).hexdigest()
@@ -96,7 +100,8 @@ def test_a_generated_run_and_its_completion_are_posted_signed(
     for path, headers, body in received.requests:
         assert path == "/hook" and verify(SECRET, headers, body)
         assert not verify("another-secret-0123456789", headers, body)
-    shown = eventually(lambda: [d for d in deliveries(alice) if d["status"] == "delivered"])
+    # Each delivery is marked delivered after the receiver answered: wait for both marks.
+    shown = eventually(lambda: len(delivered(alice)) == 2 and delivered(alice))
     assert sorted(d["kind"] for d in shown) == ["auto_production_run_generated", "run_completed"]
     assert all(d["attempts"] == 1 and d["attemptLog"][0]["statusCode"] == 204 for d in shown)
 
@@ -139,7 +144,7 @@ def test_a_receiver_failing_then_recovering_gets_it_after_retries(
     register(alice, url, ["job_ready"])
     meta = CommandMeta(user_id=alice.user_id, correlation_id="esi-sync")
     system.notifications.announce("job_ready", "1", "Job 1 is ready to deliver", {}, meta)
-    (delivery,) = eventually(lambda: [d for d in deliveries(alice) if d["status"] == "delivered"])
+    (delivery,) = eventually(lambda: delivered(alice))
     assert [a["statusCode"] for a in delivery["attemptLog"]] == [500, 500, 204]
     assert [a["error"] for a in delivery["attemptLog"]] == ["HTTP 500", "HTTP 500", None]
     assert delivery["attempts"] == 3 and len(received.bodies("job_ready")) == 1
@@ -234,7 +239,7 @@ def test_bob_never_sees_alices_webhooks_or_deliveries(
     system.notifications.announce(
         "job_ready", "9", "Job 9", {}, CommandMeta(user_id=alice.user_id, correlation_id="esi-sync")
     )
-    eventually(lambda: [d for d in deliveries(alice) if d["status"] == "delivered"])
+    eventually(lambda: delivered(alice))
     assert ok(bob.get("/v1/notifications/webhooks")) == {"webhooks": []}
     assert deliveries(bob) == []
     assert bob.delete(f"/v1/notifications/webhooks/{webhook['webhookId']}").status_code == 404
