@@ -21,6 +21,7 @@ from domain.catalog.chains import CatalogSnapshot
 from domain.economics.region import RegionMarket
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
+from domain.industry.slots import BusySlot
 from domain.stock.auto_production import MarkerDeficit, PendingKey
 
 
@@ -73,4 +74,14 @@ class OwnedBlueprints(Protocol):
 
     def current(self, owner: UUID) -> list[OwnedBlueprint]:
         """Every blueprint the owner holds, current as of the log head."""
+        ...
+
+
+class SlotOccupancy(Protocol):
+    """The job slots the user's characters have busy, which run generation plans around."""
+
+    def busy(self, owner: UUID) -> list[BusySlot]:
+        """One entry per busy slot of the owner's characters: jobs the game reports active or
+        ready (not yet delivered), and jobs started here the game has not reported yet,
+        current as of the log head."""
         ...

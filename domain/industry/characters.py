@@ -19,6 +19,7 @@ from domain.catalog.industry import Skills
 from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, NotFound
 from domain.events import CommandMeta, Event
+from domain.industry.slots import SlotGroup, slot_group
 from domain.limits import Count
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
@@ -56,11 +57,11 @@ class Character(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     name: str
     skills: CharacterSkills = CharacterSkills()
 
-    def slots(self, activity: ActivityKind) -> int:
+    def slots(self, group: SlotGroup) -> int:
         s = self.skills
-        if activity is ActivityKind.MANUFACTURING:
+        if group == "manufacturing":
             return 1 + s.mass_production + s.advanced_mass_production
-        if activity is ActivityKind.REACTION:
+        if group == "reactions":
             return 1 + s.mass_reactions + s.advanced_mass_reactions
         return 1 + s.laboratory_operation + s.advanced_laboratory_operation
 
@@ -71,7 +72,7 @@ def slot_owners(characters: Sequence[Character], activity: ActivityKind, paralle
     slots: list[Character] = []
     depth = 0
     while True:
-        layer = [c for c in characters if c.slots(activity) > depth]
+        layer = [c for c in characters if c.slots(slot_group(activity)) > depth]
         if not layer:
             break
         slots.extend(layer)

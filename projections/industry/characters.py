@@ -7,7 +7,6 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, String, Uuid, delete, select
 
-from domain.catalog.model import ActivityKind
 from domain.industry.characters import Character, CharacterRegistered, CharacterRemoved
 from projections.readmodel import BatchWriter, ReadModelTable
 from projections.runtime import handles
@@ -41,9 +40,9 @@ class CharacterHandlers:
                 "character_id": character.character_id,
                 "name": character.name,
                 "skills": msgspec.to_builtins(character.skills),
-                "manufacturing_slots": character.slots(ActivityKind.MANUFACTURING),
-                "reaction_slots": character.slots(ActivityKind.REACTION),
-                "science_slots": character.slots(ActivityKind.INVENTION),
+                "manufacturing_slots": character.slots("manufacturing"),
+                "reaction_slots": character.slots("reactions"),
+                "science_slots": character.slots("science"),
             },
         )
 

@@ -121,8 +121,8 @@ BOB = Character(character_id=2, name="Bob")
 
 
 def test_slots_come_from_skills_and_are_spread_over_characters_first() -> None:
-    assert ALICE.slots(ActivityKind.MANUFACTURING) == 2
-    assert ALICE.slots(ActivityKind.REACTION) == 1
+    assert ALICE.slots("manufacturing") == 2
+    assert ALICE.slots("reactions") == 1
     assert [c.name for c in slot_owners([ALICE, BOB], ActivityKind.MANUFACTURING, 0)] == ["Alice", "Bob", "Alice"]
     assert [c.name for c in slot_owners([ALICE, BOB], ActivityKind.MANUFACTURING, 1)] == ["Alice"]
 

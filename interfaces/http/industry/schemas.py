@@ -312,9 +312,9 @@ class CharacterOut(Response):
             character_id=character.character_id,
             name=character.name,
             skills=character.skills,
-            manufacturing_slots=character.slots(ActivityKind.MANUFACTURING),
-            reaction_slots=character.slots(ActivityKind.REACTION),
-            science_slots=character.slots(ActivityKind.INVENTION),
+            manufacturing_slots=character.slots("manufacturing"),
+            reaction_slots=character.slots("reactions"),
+            science_slots=character.slots("science"),
         )
 
 
