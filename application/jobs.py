@@ -98,8 +98,9 @@ class JobService:
             return []
         assets = load_or_open_assets(self.store, meta.user_id, meta)
         for station_id, job in delivered:
-            spec = job.spec
-            assets.receive(station_id, spec.product_type_id, spec.expected_output, f"job {job.id} completed", meta)
+            spec, delivered_at = job.spec, job.completed_at or utcnow()
+            reason = f"job {job.id} completed"
+            assets.receive(station_id, spec.product_type_id, spec.expected_output, reason, delivered_at, meta)
         return [assets]
 
     def cancel(self, job_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Job]:

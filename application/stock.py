@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from application.command_runner import CommandResult, save_atomically
@@ -28,13 +29,18 @@ class StockService:
         self.store = store
 
     def replace_assets(
-        self, holdings: Sequence[Holding], location_id: int | None, meta: CommandMeta
+        self,
+        holdings: Sequence[Holding],
+        location_id: int | None,
+        meta: CommandMeta,
+        observed_at: datetime | None = None,
     ) -> tuple[int, int]:
-        """Make the holdings of one location (or all) equal a snapshot; (changes, position)."""
+        """Make the holdings of one location (or all) equal a snapshot the game took at
+        ``observed_at`` (None: now); (changes, position)."""
 
         def decide() -> tuple[list[Aggregate], int]:
             assets = load_or_open_assets(self.store, meta.user_id, meta)
-            return [assets], assets.replace(holdings, location_id, meta)
+            return [assets], assets.replace(holdings, location_id, meta, observed_at)
 
         return save_atomically(self.store, [assets_id(meta.user_id)], decide)
 

@@ -156,7 +156,7 @@ class AssetsStep:
                 for type_id, quantity in other.get(location, {}).items():
                     totals[type_id] = totals.get(type_id, 0) + quantity
             snapshot = [Holding(type_id=t, location_id=location, quantity=q) for t, q in sorted(totals.items())]
-            changes += self._stock.replace_assets(snapshot, location, meta)[0]
+            changes += self._stock.replace_assets(snapshot, location, meta, _observed(answer))[0]
         detail = {str(location): {str(t): q for t, q in types.items()} for location, types in held.items()}
         return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
 

@@ -3,12 +3,22 @@
 A snapshot replaces the holdings of one location (or of every location) and records only
 the differences; completed jobs add their output where they ran, so stock moves at once
 and the next snapshot that already shows it records nothing.
+
+The two reach us in either order: the game's asset and job answers are cached for different
+times (an hour and five minutes on ESI), so a snapshot may already show a job's output when
+the job sync reports the job delivered. A snapshot knows when the game observed it (ESI's
+``Last-Modified``; a snapshot posted by hand: when it was recorded), so output delivered
+before the location's last recorded observation is already in it and is not added again.
+Known limit: a snapshot that changes nothing at a location records nothing, so its
+observation time is not kept; output delivered before it and reported after it is added
+(the next snapshot that differs corrects the count).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -55,6 +65,7 @@ def _totals(holdings: Iterable[Holding]) -> dict[tuple[int, int], int]:
 
 class Assets(Aggregate):
     held: dict[tuple[int, int], int]  # (location, type) -> units
+    observed: dict[int | None, datetime]  # location (None: all) -> the game's time of its last snapshot
 
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> Assets:
@@ -65,9 +76,16 @@ class Assets(Aggregate):
             owner_id=owner_id,
         )
 
-    def replace(self, holdings: Iterable[Holding], location_id: int | None, meta: CommandMeta) -> int:
-        """Make the holdings of ``location_id`` (every location if None) equal the snapshot;
-        returns how many (location, type) quantities changed."""
+    def replace(
+        self,
+        holdings: Iterable[Holding],
+        location_id: int | None,
+        meta: CommandMeta,
+        observed_at: datetime | None = None,
+    ) -> int:
+        """Make the holdings of ``location_id`` (every location if None) equal the snapshot the
+        game took at ``observed_at`` (None: now); returns how many (location, type) quantities
+        changed."""
         incoming = _totals(holdings)
         if location_id is not None and any(location != location_id for location, _ in incoming):
             raise InvalidInput(f"every asset must be at location {location_id}", "assets")
@@ -80,11 +98,24 @@ class Assets(Aggregate):
         ]
         changes = [change for change in changes if change.old != change.new]
         if changes:
-            self._record(AssetsChanged, meta=meta, changes=tuple(changes), reason="snapshot")
+            self._record(
+                AssetsChanged,
+                meta=meta,
+                changes=tuple(changes),
+                reason=SNAPSHOT,
+                location_id=location_id,
+                observed_at=observed_at,
+            )
         return len(changes)
 
-    def receive(self, location_id: int, type_id: int, quantity: int, reason: str, meta: CommandMeta) -> None:
-        """Units that arrived without a snapshot saying so (a job's output)."""
+    def receive(
+        self, location_id: int, type_id: int, quantity: int, reason: str, delivered_at: datetime, meta: CommandMeta
+    ) -> bool:
+        """Units that arrived at ``delivered_at`` (a job's output), unless the location's last
+        snapshot was taken after that and so already counts them; whether they were added."""
+        last_seen = max((seen for scope, seen in self.observed.items() if scope in (None, location_id)), default=None)
+        if last_seen is not None and delivered_at <= last_seen:
+            return False
         old = self.held.get((location_id, type_id), 0)
         self._record(
             AssetsChanged,
@@ -92,6 +123,7 @@ class Assets(Aggregate):
             changes=(HoldingChange(location_id, type_id, old, old + quantity),),
             reason=reason,
         )
+        return True
 
     def quantity(self, location_id: int | None, type_id: int) -> int:
         if location_id is not None:
@@ -108,14 +140,22 @@ class AssetsOpened(Event, frozen=True):
     def apply(self, aggregate: Any) -> Assets:
         assets = Assets(self.originator_id, self.owner_id, self.timestamp)
         assets.held = {}
+        assets.observed = {}
         return assets
+
+
+SNAPSHOT = "snapshot"
 
 
 class AssetsChanged(Event, frozen=True):
     changes: tuple[HoldingChange, ...]
-    reason: str  # "snapshot" or "job <id> completed"
+    reason: str  # SNAPSHOT or "job <id> completed"
+    location_id: int | None = None  # a snapshot's scope (None: every location)
+    observed_at: datetime | None = None  # when the game took the snapshot (None: when it was recorded)
 
     def apply(self, aggregate: Assets) -> Assets:
+        if self.reason == SNAPSHOT:
+            aggregate.observed[self.location_id] = self.observed_at or self.timestamp
         for change in self.changes:
             if change.new:
                 aggregate.held[(change.location_id, change.type_id)] = change.new
