@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -74,12 +74,20 @@ def interrupt(process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def serving(cwd: Path, database_url: str | None = None, *args: str) -> Iterator[Server]:
-    port = free_port()
+def serving(
+    cwd: Path,
+    database_url: str | None = None,
+    *args: str,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Server]:
+    """``manufactory serve`` on ``port`` (a free one if None), with ``env`` on top of the
+    environment, once it answers."""
+    port = port or free_port()
     process = subprocess.Popen(
         [MANUFACTORY, "serve", "--port", str(port), *args],
         cwd=cwd,
-        env=environment(database_url),
+        env=environment(database_url, **(env or {})),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -101,6 +109,34 @@ def serving(cwd: Path, database_url: str | None = None, *args: str) -> Iterator[
         # keep reading what it prints, so a full pipe never blocks the server
         threading.Thread(target=lambda: [server.log.append(line) for line in process.stdout or []], daemon=True).start()
         yield server
+    finally:
+        interrupt(process)
+
+
+@contextmanager
+def standin_game(cwd: Path) -> Iterator[str]:
+    """``manufactory eve fake-server``, the stand-in game, as its own process: its URL, once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [MANUFACTORY, "eve", "fake-server", "--port", str(port)],
+        cwd=cwd,
+        env=environment(None),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/_standin/requests", timeout=2).raise_for_status()
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the stand-in game did not start") from None
+                time.sleep(0.1)
+        yield url
     finally:
         interrupt(process)
 

@@ -5,36 +5,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import subprocess
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 
 from interfaces.eve_standin.world import ANN
-from tests.support import MANUFACTORY, environment, free_port, interrupt
+from tests.support import standin_game
 
 
 def test_the_fake_server_serves_the_seeded_game_in_esi_s_shapes(tmp_path: Path) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [MANUFACTORY, "eve", "fake-server", "--port", str(port)],
-        cwd=tmp_path,
-        env=environment(None),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                prices = httpx.get(f"{url}/markets/prices/", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with standin_game(tmp_path) as url:
+        prices = httpx.get(f"{url}/markets/prices/", timeout=2)
         assert prices.status_code == 200 and prices.json()[0]["type_id"] == 34
         assert {"etag", "expires", "last-modified", "x-esi-error-limit-remain"} <= set(prices.headers)
         token = {"Authorization": f"Bearer {logged_in_token(url)}"}
@@ -43,8 +25,6 @@ def test_the_fake_server_serves_the_seeded_game_in_esi_s_shapes(tmp_path: Path) 
         again = httpx.get(f"{url}/markets/prices/", headers={"If-None-Match": prices.headers["etag"]}, timeout=2)
         assert again.status_code == 304
         assert httpx.get(f"{url}/characters/{ANN.character_id}/assets/", timeout=2).status_code == 401
-    finally:
-        interrupt(process)
 
 
 def logged_in_token(url: str) -> str:
