@@ -86,19 +86,19 @@ def test_a_planned_job_runs_in_the_game_and_its_product_closes_the_stockpile_def
         (job_ready,) = eventually(lambda: received.bodies("job_ready"), LOOP_TIMEOUT)
         assert job_ready["details"] == {"characterId": ANN.character_id, "jobId": GAME_JOB_ID}
 
-        # She delivers it: the job and its run complete, and its output lands in the hangar.
+        # She delivers it. The game's assets show the two Rifters before its jobs answer says
+        # delivered (the jobs answer is still cached): the snapshot counts them...
+        published_at = publish(game, "assets", [*seeded("assets"), delivered_stack(RIFTER, 2)])
+        assets = eventually(lambda: synced_since(api, "assets", published_at), LOOP_TIMEOUT)
+        assert assets["lastError"] is None
+        assert held(api, JITA_4_4, RIFTER) == 5 and rifters_marker(api)["deficit"] == 0
+
+        # ...and the delivery, reported after, completes the job and its run without adding
+        # them a second time (they were delivered before the snapshot was taken).
         publish(game, "industry/jobs", [*seeded("industry/jobs"), the_game_job(job, start, end, "delivered")])
         assert eventually(lambda: job_in(api, job["id"], "completed"), LOOP_TIMEOUT)
         assert GAME_JOB_ID not in jobs_status(api)["ready"]
         assert ok(api.get(f"/v1/industry/plans/{run['planId']}/runs/{run['id']}"))["status"] == "completed"
-        assert held(api, JITA_4_4, RIFTER) == 5
-        assert rifters_marker(api)["deficit"] == 0
-
-        # The game's assets then show them too (its jobs answer said delivered first, as its
-        # shorter cache has it): the snapshot agrees with what the completion added.
-        published_at = publish(game, "assets", [*seeded("assets"), delivered_stack(RIFTER, 2)])
-        assets = eventually(lambda: synced_since(api, "assets", published_at), LOOP_TIMEOUT)
-        assert assets["lastError"] is None
         assert held(api, JITA_4_4, RIFTER) == 5 and rifters_marker(api)["deficit"] == 0
 
         # The receiver heard "job ready" and "run completed", once each, signed.
