@@ -5,6 +5,9 @@ edit of the plan collides and the generation is retried on the new state), the r
 what was decided, and every job is queued, or none of it is. Cancelling a run's planned
 jobs is atomic in the same way: a job started concurrently collides, and the retry leaves
 it alone because it is no longer planned.
+
+A run is planned around the slots other jobs keep busy, as the read models say when it is
+generated.
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from application.command_runner import (
     update_aggregate,
 )
 from application.event_store import EventStore
-from application.ports import OwnedBlueprints, RegionMarkets
+from application.ports import OwnedBlueprints, RegionMarkets, SlotOccupancy
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
-from domain.events import CommandMeta
+from domain.events import CommandMeta, utcnow
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.characters import Roster, roster_id
 from domain.industry.generation import Generation, generate, validate_quantity
@@ -62,11 +65,15 @@ class PlanService:
         markets: RegionMarkets,
         blueprints: OwnedBlueprints,
         limits: WorkLimits = DEFAULT_LIMITS,
+        *,
+        slot_occupancy: SlotOccupancy | None = None,
     ) -> None:
         self.store = store
         self.graphs = graphs
         self._markets = markets  # a user's market data for a region (prices jobs and hauls)
         self._blueprints = blueprints  # a user's blueprint library (the ME/TE and copies jobs run with)
+        # the slots busy with jobs already running; None: none known, every slot is taken as free
+        self._slot_occupancy = slot_occupancy
         self.limits = limits
 
     # ------------------------------------------------------------ plans
@@ -212,6 +219,8 @@ class PlanService:
                 limits=self.limits,
                 blueprints=self._owned_blueprints(owner),
                 names=snapshot.names,
+                busy=self._slot_occupancy.busy(owner) if self._slot_occupancy is not None else (),
+                now=utcnow(),
             )
             pricing = None
             if region is not None and region_id is not None:

@@ -91,6 +91,7 @@ class Manufactory:
         # the blueprint library: synced from the game or added by hand; plans build with the best owned
         self.blueprints = BlueprintLibraryService(self.store)
         owned_blueprints = CurrentOwnedBlueprints(self.projections, self.query_engine)
+        # no slot_occupancy yet (the slots running jobs keep busy): run generation takes every slot as free
         self.plans = PlanService(self.store, self.catalog_graphs, markets, owned_blueprints, settings.work_limits)
         queue = CurrentJobQueue(self.projections, self.query_engine)
         self.jobs = JobService(self.store, queue, settings.work_limits)

@@ -32,7 +32,7 @@ def ship_jobs(
 ) -> tuple[list[tuple[int | None, int, int, int]], list[str]]:
     result = generate(plan_steps(), GRAPH, quantity, blueprints={SHIP_BLUEPRINT: blueprints}, names={S: "Ship"})
     jobs = [
-        (j.blueprint_id, j.spec.runs, j.spec.me_level, j.spec.te_level)
+        (j.spec.blueprint_id, j.spec.runs, j.spec.me_level, j.spec.te_level)
         for j in result.jobs
         if j.spec.product_type_id == S
     ]
