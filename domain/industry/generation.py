@@ -17,7 +17,8 @@ since the game cannot start more.
 The jobs are then scheduled over the characters' slots (``_schedule``): each, deepest stage
 first, on the slot that lets it start earliest, around the slots other runs' jobs keep busy,
 and timed with that character's skills; each job says when it can start, the run when it
-should finish.
+should finish. Copies of blueprints feed at most the runs they have left, less what planned
+jobs of other runs are already promised (``promised_copy_runs``).
 """
 
 from __future__ import annotations
@@ -157,6 +158,7 @@ def generate(
     parallelism: int = 0,
     limits: WorkLimits = DEFAULT_LIMITS,
     blueprints: Mapping[int, Sequence[OwnedBlueprint]] | None = None,
+    promised_copy_runs: Mapping[int, int] | None = None,
     names: Mapping[int, str] | None = None,
     busy: Sequence[BusySlot] = (),
     now: datetime | None = None,
@@ -164,9 +166,10 @@ def generate(
     """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product;
     ``WorkLimitExceeded`` (before any job is built) when it would queue more jobs than
     ``limits.jobs_per_run``. Each step is made with the best of the owned ``blueprints`` of its
-    blueprint type (by type id; see ``_portions``), else with the plan's ME/TE. The jobs are
-    spread over the ``characters``' slots around the ``busy`` ones, from ``now`` (see
-    ``_schedule``)."""
+    blueprint type (by type id; see ``_portions``), else with the plan's ME/TE; a copy's runs
+    already promised to planned jobs of other runs (``promised_copy_runs``, by blueprint item
+    id) are not its to give. The jobs are spread over the ``characters``' slots around the
+    ``busy`` ones, from ``now`` (see ``_schedule``)."""
     validate_quantity(quantity)
     if parallelism < 0:
         raise InvalidInput("parallelism must be 0 (unlimited) or more", "parallelism")
@@ -197,7 +200,7 @@ def generate(
         tuple[list[PlanStep], BuildStep, list[tuple[_Portion, tuple[Jobs, ...], float]], list[JobMaterial]]
     ] = []
     job_count = 0
-    copy_runs_left: dict[int, int] = {}  # runs of owned copies not yet given to a job of this run
+    copy_runs_left = _copy_runs_left(blueprints or {}, promised_copy_runs or {})
     short: dict[int, int] = defaultdict(int)  # blueprint type -> runs no owned copy was left for
     for group in _group_order(groups, steps, group_of):
         nodes = groups[group]
@@ -292,14 +295,27 @@ def _best_first(blueprint: OwnedBlueprint) -> tuple[int, int, bool, int]:
     return -blueprint.material_efficiency, -blueprint.time_efficiency, blueprint.kind != "bpo", blueprint.blueprint_id
 
 
+def _copy_runs_left(blueprints: Mapping[int, Sequence[OwnedBlueprint]], promised: Mapping[int, int]) -> dict[int, int]:
+    """Runs each owned copy can still give, by item id: its runs less those promised to
+    planned jobs (a job started in the game is no longer counted here: the game's own count of
+    the copy's runs has dropped by then)."""
+    return {
+        blueprint.blueprint_id: max(0, (blueprint.runs or 0) - promised.get(blueprint.blueprint_id, 0))
+        for owned in blueprints.values()
+        for blueprint in owned
+        if blueprint.kind != "bpo"
+    }
+
+
 def _portions(
     step: PlanStep, runs: int, owned: Sequence[OwnedBlueprint], copy_runs_left: dict[int, int]
 ) -> tuple[list[_Portion], int]:
     """Which blueprints make ``runs`` runs of a merged step: the owned ones best first, an
     original taking all that is left, a copy at most its runs left (shared by the whole run:
-    ``copy_runs_left``). Runs no owned blueprint can feed use the plan's ME/TE; returned with
-    them is how many runs that is when copies were owned but ran out (a shortfall to report),
-    0 when none of the type is owned (the plan's defaults are then simply the plan)."""
+    ``copy_runs_left``, which this updates). Runs no owned blueprint can feed use the plan's
+    ME/TE; returned with them is how many runs that is when copies were owned but ran out (a
+    shortfall to report), 0 when none of the type is owned (the plan's defaults are then
+    simply the plan)."""
     portions: list[_Portion] = []
     remaining = runs
     for blueprint in sorted(owned, key=_best_first):
@@ -308,7 +324,7 @@ def _portions(
         if blueprint.kind == "bpo":
             used = remaining
         else:
-            left = copy_runs_left.setdefault(blueprint.blueprint_id, blueprint.runs or 0)
+            left = copy_runs_left[blueprint.blueprint_id]
             used = min(left, remaining)
             copy_runs_left[blueprint.blueprint_id] = left - used
         if used:

@@ -135,6 +135,7 @@ def _queued(job: Job) -> QueuedJob:
         character_id=job.character_id,
         esi_job_id=job.esi_job_id,
         created_at=job.created_on,
+        blueprint_id=spec.blueprint_id,
     )
 
 
@@ -231,8 +232,24 @@ class FakeSlotOccupancy:
         return list(self._busy) if owner == OWNER else []
 
 
+SHIP_COPY = OwnedBlueprint(
+    blueprint_id=-1,
+    type_id=1300,
+    kind="bpc",
+    material_efficiency=10,
+    time_efficiency=0,
+    runs=3,
+    quantity=1,
+    location_id=STATION,
+    holder_kind="character",
+    holder_id=CHARACTER,
+    source="manual",
+)
+
+
 def generate_ships(
     quantity: int,
+    planned: Sequence[Job] = (),
     blueprints: Sequence[OwnedBlueprint] = (),
     busy: Sequence[BusySlot] = (),
 ) -> GeneratedRun:
@@ -245,6 +262,7 @@ def generate_ships(
         FakeCatalogGraphs(),  # type: ignore[arg-type]
         NoRegionMarkets(),
         FakeOwnedBlueprints(blueprints),
+        FakeJobQueue(planned),
         slot_occupancy=FakeSlotOccupancy(busy),
     )
     generated, _position = plans.generate(plan.id, quantity, META)
@@ -259,3 +277,13 @@ def test_generation_plans_around_the_slots_other_jobs_keep_busy() -> None:
     last = generated.jobs[-1].spec
     assert last.start_after is not None and last.duration_seconds is not None
     assert generated.generation.finishes_at == last.start_after + timedelta(seconds=last.duration_seconds)
+
+
+def test_copy_runs_planned_jobs_of_other_runs_hold_are_not_given_again() -> None:
+    holding = Job.queue(uuid.uuid4(), JobSpec(product_type_id=S, blueprint_type_id=1300, runs=2, blueprint_id=-1), META)
+    generated = generate_ships(7, planned=[holding], blueprints=[SHIP_COPY])
+    ships = [(job.spec.blueprint_id, job.spec.runs) for job in generated.jobs if job.spec.product_type_id == S]
+    assert ships == [(-1, 1), (None, 5), (None, 1)]
+    assert [m.message for m in generated.generation.missing_blueprints] == [
+        "needs 6 more runs of Ship Blueprint copies"
+    ]
