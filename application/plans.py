@@ -5,6 +5,11 @@ edit of the plan collides and the generation is retried on the new state), the r
 what was decided, and every job is queued, or none of it is. Cancelling a run's planned
 jobs is atomic in the same way: a job started concurrently collides, and the retry leaves
 it alone because it is no longer planned.
+
+A run is planned around what the read models say as it is generated: the slots other jobs
+keep busy, and the copy runs planned jobs of other runs already hold. Two runs of different
+plans generated at the same instant do not collide, so they can both count on the same copy
+runs; the later one's answer is then optimistic, as any plan is once the game moves on.
 """
 
 from __future__ import annotations
@@ -27,10 +32,10 @@ from application.command_runner import (
     update_aggregate,
 )
 from application.event_store import EventStore
-from application.ports import OwnedBlueprints, RegionMarkets
+from application.ports import JobQueue, OwnedBlueprints, RegionMarkets, SlotOccupancy
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
-from domain.events import CommandMeta
+from domain.events import CommandMeta, utcnow
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.characters import Roster, roster_id
 from domain.industry.generation import Generation, generate, validate_quantity
@@ -61,12 +66,18 @@ class PlanService:
         graphs: CatalogGraphs,
         markets: RegionMarkets,
         blueprints: OwnedBlueprints,
+        queue: JobQueue,
         limits: WorkLimits = DEFAULT_LIMITS,
+        *,
+        slot_occupancy: SlotOccupancy | None = None,
     ) -> None:
         self.store = store
         self.graphs = graphs
         self._markets = markets  # a user's market data for a region (prices jobs and hauls)
         self._blueprints = blueprints  # a user's blueprint library (the ME/TE and copies jobs run with)
+        self._queue = queue  # the planned jobs, whose copy runs a new run cannot have
+        # the slots busy with jobs already running; None: none known, every slot is taken as free
+        self._slot_occupancy = slot_occupancy
         self.limits = limits
 
     # ------------------------------------------------------------ plans
@@ -211,7 +222,10 @@ class PlanService:
                 price_of=sell_price(region.data) if region is not None else None,
                 limits=self.limits,
                 blueprints=self._owned_blueprints(owner),
+                promised_copy_runs=self._promised_copy_runs(owner),
                 names=snapshot.names,
+                busy=self._slot_occupancy.busy(owner) if self._slot_occupancy is not None else (),
+                now=utcnow(),
             )
             pricing = None
             if region is not None and region_id is not None:
@@ -265,6 +279,14 @@ class PlanService:
         for blueprint in self._blueprints.current(owner):
             by_type[blueprint.type_id].append(blueprint)
         return by_type
+
+    def _promised_copy_runs(self, owner: UUID) -> dict[int, int]:
+        """Runs of owned blueprints the owner's planned jobs hold, by blueprint item id."""
+        promised: dict[int, int] = defaultdict(int)
+        for job in self._queue.planned(owner):
+            if job.blueprint_id is not None:
+                promised[job.blueprint_id] += job.runs
+        return promised
 
     def _characters(self, owner: UUID) -> list[Any]:
         try:

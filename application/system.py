@@ -91,8 +91,11 @@ class Manufactory:
         # the blueprint library: synced from the game or added by hand; plans build with the best owned
         self.blueprints = BlueprintLibraryService(self.store)
         owned_blueprints = CurrentOwnedBlueprints(self.projections, self.query_engine)
-        self.plans = PlanService(self.store, self.catalog_graphs, markets, owned_blueprints, settings.work_limits)
         queue = CurrentJobQueue(self.projections, self.query_engine)
+        # no slot_occupancy yet (the slots running jobs keep busy): run generation takes every slot as free
+        self.plans = PlanService(
+            self.store, self.catalog_graphs, markets, owned_blueprints, queue, settings.work_limits
+        )
         self.jobs = JobService(self.store, queue, settings.work_limits)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)

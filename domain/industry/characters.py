@@ -8,7 +8,6 @@ Advanced Laboratory Operation science slots (EVE University wiki, "Industry" ski
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -16,10 +15,9 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.catalog.industry import Skills
-from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, NotFound
 from domain.events import CommandMeta, Event
-from domain.industry.slots import SlotGroup, slot_group
+from domain.industry.slots import SlotGroup
 from domain.limits import Count
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
@@ -64,20 +62,6 @@ class Character(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         if group == "reactions":
             return 1 + s.mass_reactions + s.advanced_mass_reactions
         return 1 + s.laboratory_operation + s.advanced_laboratory_operation
-
-
-def slot_owners(characters: Sequence[Character], activity: ActivityKind, parallelism: int) -> list[Character]:
-    """One entry per usable slot, spread over characters first (each character's first slot,
-    then each one's second, ...), cut at ``parallelism`` (0 = every slot)."""
-    slots: list[Character] = []
-    depth = 0
-    while True:
-        layer = [c for c in characters if c.slots(slot_group(activity)) > depth]
-        if not layer:
-            break
-        slots.extend(layer)
-        depth += 1
-    return slots[:parallelism] if parallelism > 0 else slots
 
 
 class Roster(Aggregate):

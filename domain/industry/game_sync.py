@@ -40,7 +40,8 @@ class GameJob(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class QueuedJob(msgspec.Struct, frozen=True, kw_only=True):
-    """What the sync needs to know of a job in the queue."""
+    """What the sync needs to know of a job in the queue (and run generation: the copy whose
+    runs a planned job holds)."""
 
     id: UUID
     status: str
@@ -51,6 +52,7 @@ class QueuedJob(msgspec.Struct, frozen=True, kw_only=True):
     character_id: int | None
     esi_job_id: int | None
     created_at: datetime
+    blueprint_id: int | None = None  # the owned blueprint it runs; None: the plan's ME/TE, or queued by hand
 
 
 class Action(enum.Enum):

@@ -13,6 +13,12 @@ materials are then shared back to the steps in proportion to their demand, so ea
 children (or purchases) get exactly what the job consumes. Materials are rounded per job
 (``job_quantity``), and runs beyond a blueprint's maximum are split into several jobs,
 since the game cannot start more.
+
+The jobs are then scheduled over the characters' slots (``_schedule``): each, deepest stage
+first, on the slot that lets it start earliest, around the slots other runs' jobs keep busy,
+and timed with that character's skills; each job says when it can start, the run when it
+should finish. Copies of blueprints feed at most the runs they have left, less what planned
+jobs of other runs are already promised (``promised_copy_runs``).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -31,9 +38,10 @@ from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.blueprints import OwnedBlueprint
-from domain.industry.characters import Character, slot_owners
+from domain.industry.characters import Character
 from domain.industry.jobs import MAX_JOB_RUNS, JobMaterial, JobSpec, MaterialSource
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
+from domain.industry.slots import SLOT_GROUPS, BusySlot, SlotGroup, slot_group
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 MAX_QUANTITY = 1_000_000_000
@@ -49,7 +57,6 @@ class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
     merged_step_ids: tuple[int, ...]
     depth: int
     facility: Facility
-    blueprint_id: int | None = None  # the owned blueprint it runs (its ME/TE are the spec's); None: the plan's
 
     def to_spec(self, run_id: UUID) -> JobSpec:
         """The spec to queue this job with as part of run ``run_id``."""
@@ -103,6 +110,7 @@ class Generation(msgspec.Struct, frozen=True, kw_only=True):
     transports: tuple[PlannedTransport, ...]
     leftovers: tuple[Leftover, ...]
     missing_blueprints: tuple[MissingBlueprint, ...] = ()
+    finishes_at: datetime | None = None  # when its last job should end; None when a job's start is unknown
 
 
 class _Portion(msgspec.Struct, frozen=True):
@@ -150,12 +158,18 @@ def generate(
     parallelism: int = 0,
     limits: WorkLimits = DEFAULT_LIMITS,
     blueprints: Mapping[int, Sequence[OwnedBlueprint]] | None = None,
+    promised_copy_runs: Mapping[int, int] | None = None,
     names: Mapping[int, str] | None = None,
+    busy: Sequence[BusySlot] = (),
+    now: datetime | None = None,
 ) -> Generation:
     """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product;
     ``WorkLimitExceeded`` (before any job is built) when it would queue more jobs than
     ``limits.jobs_per_run``. Each step is made with the best of the owned ``blueprints`` of its
-    blueprint type (by type id; see ``_portions``), else with the plan's ME/TE."""
+    blueprint type (by type id; see ``_portions``), else with the plan's ME/TE; a copy's runs
+    already promised to planned jobs of other runs (``promised_copy_runs``, by blueprint item
+    id) are not its to give. The jobs are spread over the ``characters``' slots around the
+    ``busy`` ones, from ``now`` (see ``_schedule``)."""
     validate_quantity(quantity)
     if parallelism < 0:
         raise InvalidInput("parallelism must be 0 (unlimited) or more", "parallelism")
@@ -186,7 +200,7 @@ def generate(
         tuple[list[PlanStep], BuildStep, list[tuple[_Portion, tuple[Jobs, ...], float]], list[JobMaterial]]
     ] = []
     job_count = 0
-    copy_runs_left: dict[int, int] = {}  # runs of owned copies not yet given to a job of this run
+    copy_runs_left = _copy_runs_left(blueprints or {}, promised_copy_runs or {})
     short: dict[int, int] = defaultdict(int)  # blueprint type -> runs no owned copy was left for
     for group in _group_order(groups, steps, group_of):
         nodes = groups[group]
@@ -249,8 +263,7 @@ def generate(
     if hub is not None and root.station_id is not None and root.station_id != hub:
         flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
 
-    jobs = _assign_characters(planned, graph, characters, parallelism)
-    jobs.sort(key=_run_order)
+    jobs, finishes_at = _schedule(planned, graph, characters, parallelism, busy, now)
     transports = (
         _transports(flows, jobs, transport, volumes or {}, price_of, depth[root.step_id])
         if transport is not None
@@ -273,6 +286,7 @@ def generate(
             for type_id, runs in sorted(short.items())
             if runs
         ),
+        finishes_at=finishes_at,
     )
 
 
@@ -281,14 +295,27 @@ def _best_first(blueprint: OwnedBlueprint) -> tuple[int, int, bool, int]:
     return -blueprint.material_efficiency, -blueprint.time_efficiency, blueprint.kind != "bpo", blueprint.blueprint_id
 
 
+def _copy_runs_left(blueprints: Mapping[int, Sequence[OwnedBlueprint]], promised: Mapping[int, int]) -> dict[int, int]:
+    """Runs each owned copy can still give, by item id: its runs less those promised to
+    planned jobs (a job started in the game is no longer counted here: the game's own count of
+    the copy's runs has dropped by then)."""
+    return {
+        blueprint.blueprint_id: max(0, (blueprint.runs or 0) - promised.get(blueprint.blueprint_id, 0))
+        for owned in blueprints.values()
+        for blueprint in owned
+        if blueprint.kind != "bpo"
+    }
+
+
 def _portions(
     step: PlanStep, runs: int, owned: Sequence[OwnedBlueprint], copy_runs_left: dict[int, int]
 ) -> tuple[list[_Portion], int]:
     """Which blueprints make ``runs`` runs of a merged step: the owned ones best first, an
     original taking all that is left, a copy at most its runs left (shared by the whole run:
-    ``copy_runs_left``). Runs no owned blueprint can feed use the plan's ME/TE; returned with
-    them is how many runs that is when copies were owned but ran out (a shortfall to report),
-    0 when none of the type is owned (the plan's defaults are then simply the plan)."""
+    ``copy_runs_left``, which this updates). Runs no owned blueprint can feed use the plan's
+    ME/TE; returned with them is how many runs that is when copies were owned but ran out (a
+    shortfall to report), 0 when none of the type is owned (the plan's defaults are then
+    simply the plan)."""
     portions: list[_Portion] = []
     remaining = runs
     for blueprint in sorted(owned, key=_best_first):
@@ -297,7 +324,7 @@ def _portions(
         if blueprint.kind == "bpo":
             used = remaining
         else:
-            left = copy_runs_left.setdefault(blueprint.blueprint_id, blueprint.runs or 0)
+            left = copy_runs_left[blueprint.blueprint_id]
             used = min(left, remaining)
             copy_runs_left[blueprint.blueprint_id] = left - used
         if used:
@@ -334,6 +361,7 @@ def _jobs(
             spec=JobSpec(
                 plan_step_id=first.step_id,
                 sort_order=max_depth * 2,
+                blueprint_id=portion.blueprint_id,
                 product_type_id=first.product_type_id,
                 blueprint_type_id=first.blueprint_type_id,
                 activity=first.activity,
@@ -355,7 +383,6 @@ def _jobs(
             merged_step_ids=tuple(node.step_id for node in nodes),
             depth=max_depth,
             facility=first.facility,
-            blueprint_id=portion.blueprint_id,
         )
         for portion, batches, modifier in made
         for batch in batches
@@ -364,7 +391,7 @@ def _jobs(
 
 
 def _run_order(job: PlannedJob) -> tuple[int, int]:
-    """Deepest stage first, then by plan step: the order a run's jobs are listed and assigned in."""
+    """Deepest stage first, then by plan step: the order a run's jobs are listed and scheduled in."""
     return -job.spec.sort_order, job.spec.plan_step_id or 0
 
 
@@ -418,39 +445,119 @@ def _apportion(total: int, weights: Sequence[int]) -> list[int]:
     return shares
 
 
-def _assign_characters(
-    jobs: list[PlannedJob], graph: ProductionGraph, characters: Sequence[Character], parallelism: int
-) -> list[PlannedJob]:
-    """Spread each stage's jobs round-robin over the slots ``parallelism`` allows, and time
-    each job with its character's skills."""
-    slots = {
-        kind: slot_owners(characters, kind, parallelism) for kind in (ActivityKind.MANUFACTURING, ActivityKind.REACTION)
-    }
-    used: dict[tuple[int, ActivityKind], int] = defaultdict(int)
-    assigned = []
+class _Slot(msgspec.Struct):
+    """One job slot of a character, and when it is next free for this run."""
+
+    character: Character
+    rank: tuple[int, int]  # (its index among the character's slots, the character's place): ties go to the lowest
+    free_at: float  # seconds after ``now``; math.inf: busy until a time nobody knows
+
+
+def _schedule(
+    jobs: list[PlannedJob],
+    graph: ProductionGraph,
+    characters: Sequence[Character],
+    parallelism: int,
+    busy: Sequence[BusySlot],
+    now: datetime | None,
+) -> tuple[list[PlannedJob], datetime | None]:
+    """The jobs in run order, each given the slot that lets it start earliest and timed with
+    that slot's character's skills; and when the run should finish.
+
+    List scheduling with a stage barrier: a job starts once every job of the deeper stages has
+    ended and once its slot is free. The barrier is simpler to follow than each job waiting for
+    exactly the jobs that feed it (and hauls take no time here), at the cost of some idle slots.
+    Ties go to the slot ranked first, so a stage spreads over the characters before any gets a
+    second job. A run uses at most ``parallelism`` slots of a group (0: all). A job no slot is
+    known to free for (no characters, or every slot busy until an unknown time) gets no
+    character; it, and every job of a later stage, has no start time; so has every job without
+    ``now``."""
+    slots = {group: _slots(characters, group, busy, now) for group in SLOT_GROUPS}
+    taken: dict[SlotGroup, list[_Slot]] = defaultdict(list)  # the slots this run uses, per group
+    stage, barrier, ended = None, 0.0, 0.0  # seconds after now: the stage's start, the latest end so far
+    stage_known = all_known = True  # whether the deeper stages' jobs, and all jobs so far, have known times
+    scheduled = []
     for job in sorted(jobs, key=_run_order):
         spec = job.spec
-        owners = slots.get(spec.activity, [])
-        character = None
-        if owners:
-            turn = used[(spec.sort_order, spec.activity)]
-            used[(spec.sort_order, spec.activity)] += 1
-            character = owners[turn % len(owners)]
-        build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
-        seconds = job_time(
-            build.time,
-            spec.runs,
-            spec.te_level,
-            job.facility,
-            character.skills.for_time if character else Skills(),
-            reaction=spec.activity is ActivityKind.REACTION,
-            required=build.skills,
-        )
+        if spec.sort_order != stage:
+            stage, barrier, stage_known = spec.sort_order, ended, all_known
+        group = slot_group(spec.activity)
+        slot = _earliest_slot(slots[group], taken[group], barrier, parallelism)
+        seconds = _duration(job, graph, slot.character if slot else None)
+        start_after = None
+        if slot is None:
+            all_known = False
+        else:
+            start = max(barrier, slot.free_at)
+            slot.free_at = start + seconds
+            ended = max(ended, slot.free_at)
+            if slot not in taken[group]:
+                taken[group].append(slot)
+            start_after = _after(now, start) if stage_known else None
         timed = msgspec.structs.replace(
-            spec, character_id=character.character_id if character else None, duration_seconds=round(seconds, 3)
+            spec,
+            character_id=slot.character.character_id if slot else None,
+            duration_seconds=seconds,
+            start_after=start_after,
         )
-        assigned.append(msgspec.structs.replace(job, spec=timed))
-    return assigned
+        scheduled.append(msgspec.structs.replace(job, spec=timed))
+    return scheduled, _after(now, ended) if all_known and scheduled else None
+
+
+def _slots(
+    characters: Sequence[Character], group: SlotGroup, busy: Sequence[BusySlot], now: datetime | None
+) -> list[_Slot]:
+    """Every slot of ``group``: the first ones free when the jobs holding them end, the others
+    at once. A character running more jobs than it has slots (its skills lowered since) frees
+    one only as the surplus ends: its slots free at the latest ends."""
+    slots: list[_Slot] = []
+    for place, character in enumerate(characters):
+        count = character.slots(group)
+        ends = sorted(
+            _seconds_until(slot.until, now)
+            for slot in busy
+            if slot.character_id == character.character_id and slot.group == group
+        )
+        frees = ends[-count:] + [0.0] * (count - len(ends))
+        slots.extend(_Slot(character, (index, place), free_at) for index, free_at in enumerate(frees))
+    return slots
+
+
+def _seconds_until(until: datetime | None, now: datetime | None) -> float:
+    """When a busy slot frees, in seconds after ``now``: never (for this run) when its end is
+    unknown, or when there is no ``now`` to place it by."""
+    if until is None or now is None:
+        return math.inf
+    return max(0.0, (until - now).total_seconds())
+
+
+def _earliest_slot(slots: list[_Slot], taken: list[_Slot], barrier: float, parallelism: int) -> _Slot | None:
+    """The slot a job can start on first (ties: the first ranked) among those the run may use:
+    any, until it uses ``parallelism`` of the group, then only those. None if none is known to
+    free."""
+    allowed = taken if 0 < parallelism <= len(taken) else slots
+    usable = [slot for slot in allowed if slot.free_at < math.inf]
+    return min(usable, key=lambda slot: (max(barrier, slot.free_at), slot.rank), default=None)
+
+
+def _duration(job: PlannedJob, graph: ProductionGraph, character: Character | None) -> float:
+    """The job's seconds with the character's skills (none: untrained), to the millisecond."""
+    spec = job.spec
+    build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
+    seconds = job_time(
+        build.time,
+        spec.runs,
+        spec.te_level,
+        job.facility,
+        character.skills.for_time if character else Skills(),
+        reaction=spec.activity is ActivityKind.REACTION,
+        required=build.skills,
+    )
+    return round(seconds, 3)
+
+
+def _after(now: datetime | None, seconds: float) -> datetime | None:
+    return None if now is None else now + timedelta(seconds=seconds)
 
 
 def _transports(

@@ -43,8 +43,12 @@ class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     source: MaterialSource
 
 
-class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """What a queued job is: the spec's job queue entry without its lifecycle."""
+class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_defaults=True):
+    """What a queued job is: the spec's job queue entry without its lifecycle.
+
+    Stored inside ``JobQueued``, so every field has a default (old events decode) and a field
+    left at its default is not written (``omit_defaults``): adding a field does not change the
+    bytes of a job queued without it."""
 
     character_id: int | None = None
     product_type_id: int
@@ -64,6 +68,8 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     plan_run_id: UUID | None = None
     plan_step_id: int | None = None
     sort_order: int = 0
+    blueprint_id: int | None = None  # the owned blueprint (the game's item id) it runs; None: the plan's ME/TE
+    start_after: datetime | None = None  # the earliest it can start, as planned when its run was generated
 
     def validated(self) -> JobSpec:
         if self.runs < 1:

@@ -129,6 +129,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     product_type_id: int
     product_name: str | None
     blueprint_type_id: int
+    blueprint_id: int | None
     activity: str
     runs: int
     me_level: int
@@ -137,6 +138,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     station_id: int | None
     expected_output: int
     estimated_duration: float | None
+    start_after: datetime | None
     materials: list[dict[str, Any]]
     total_cost: float | None
     expected_revenue: float | None

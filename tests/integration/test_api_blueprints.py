@@ -1,7 +1,7 @@
 """The blueprint library through the HTTP API and the sync function, on both databases: a
 sync of the stand-in game's blueprints through the real ESI client, blueprints added and
 removed by hand, each user seeing only their own, and a plan's run built with the best owned
-blueprint."""
+blueprint, a copy's runs held by one run's planned jobs not given to another."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.world import ANN
 from projections.esi_cache import SqlResponseCache
 from tests.conftest import Api
-from tests.integration.test_api_plans import CATALOG, S, generate, ok
+from tests.integration.test_api_plans import CATALOG, S, generate, ok, read
 from tests.integration.test_esi_client import SSO, bearer
 from tests.support import serving_app
 
@@ -169,8 +169,33 @@ def test_a_run_uses_the_best_owned_blueprint_and_reports_missing_copy_runs(alice
         {"blueprintTypeId": 1300, "runs": 4, "message": "needs 4 more runs of Ship Blueprint copies"}
     ]
 
+    # the copy's runs are the first run's planned jobs': an original owned now makes all 7
     ok(alice.post("/v1/blueprints", json={**HAND_COPY, "kind": "bpo", "runs": None, "materialEfficiency": 8}), 201)
     run = ok(generate(alice, plan_id, 7), 201)
-    used = {b["jobId"]: b["blueprintId"] for b in run["blueprintsUsed"]}
-    ships = [(used.get(j["id"]), j["runs"], j["meLevel"]) for j in run["created"] if j["productTypeId"] == S]
-    assert ships == [(-1, 3, 10), (-2, 4, 8)] and run["missingBlueprints"] == []
+    assert ship_jobs(run) == [(-2, 5, 8), (-2, 2, 8)] and run["missingBlueprints"] == []
+
+
+def ship_jobs(run: dict[str, Any]) -> list[tuple[int | None, int, int]]:
+    """(blueprint, runs, ME) of each ship job a run created."""
+    return [(j["blueprintId"], j["runs"], j["meLevel"]) for j in run["created"] if j["productTypeId"] == S]
+
+
+def test_copy_runs_planned_jobs_hold_are_not_given_to_another_run_until_those_jobs_are_cancelled(alice: Api) -> None:
+    ok(alice.post("/v1/catalog/imports", json=CATALOG))
+    body = {"name": "Ships", "productTypeId": S, "defaults": {"meLevel": 0, "teLevel": 0}}
+    plan_id = ok(alice.post("/v1/industry/plans", json=body), 201)["aggregateId"]
+    ok(alice.post("/v1/blueprints", json=HAND_COPY), 201)  # a copy of 3 runs
+
+    first = ok(generate(alice, plan_id, 2), 201)
+    assert ship_jobs(first) == [(-1, 2, 10)] and first["missingBlueprints"] == []
+    queued = {j["id"]: j for j in read(alice, "/v1/industry/jobs", first["position"], status="planned")}
+    [ship] = [j for j in first["created"] if j["productTypeId"] == S]
+    assert queued[ship["id"]]["blueprintId"] == -1  # the queue keeps the blueprint a job runs on
+
+    second = ok(generate(alice, plan_id, 7), 201)
+    assert ship_jobs(second) == [(-1, 1, 10), (None, 5, 0), (None, 1, 0)]
+    assert [m["message"] for m in second["missingBlueprints"]] == ["needs 6 more runs of Ship Blueprint copies"]
+
+    ok(alice.post(f"/v1/industry/plans/runs/{first['run']['id']}/cancel"))
+    third = ok(generate(alice, plan_id, 2), 201)  # 3 runs, less the 1 the second run holds
+    assert ship_jobs(third) == [(-1, 2, 10)] and third["missingBlueprints"] == []

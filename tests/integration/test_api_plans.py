@@ -8,6 +8,7 @@ against the same hand-worked numbers.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -292,6 +293,24 @@ def test_characters_give_slots_and_generation_assigns_them(alice: Api) -> None:
     assert {j["characterId"] for j in run["created"]} == {1}
     bad = alice.put("/v1/industry/characters/3", json={"name": "Eve", "skills": {"massProduction": 6}})
     assert bad.status_code == 400 and bad.json()["field"] == "skills.mass_production"
+
+
+def test_generated_jobs_say_who_runs_them_and_when_they_can_start_and_the_run_when_it_should_finish(
+    alice: Api,
+) -> None:
+    ok(alice.put("/v1/industry/characters/5", json={"name": "Ann"}))  # one slot of each group
+    before = datetime.now(UTC)
+    run = ok(generate(alice, new_plan(alice)["aggregateId"], 7), 201)
+    jobs = run["created"]
+    assert [(j["productTypeId"], j["characterId"]) for j in jobs] == [(B, 5), (C, 5), (D, 5), (S, 5), (S, 5)]
+    starts = [datetime.fromisoformat(j["startAfter"]) for j in jobs]
+    assert before <= starts[0] <= datetime.now(UTC)
+    # one character: each stage waits for the one below, the second ship for the first one's slot
+    ends = [start + timedelta(seconds=j["estimatedDuration"]) for start, j in zip(starts, jobs, strict=True)]
+    assert starts[1:] == ends[:-1]
+    assert datetime.fromisoformat(run["estimatedFinish"]) == ends[-1]
+    queued = read(alice, "/v1/industry/jobs", run["position"], status="planned")
+    assert sorted(j["startAfter"] for j in queued) == sorted(j["startAfter"] for j in jobs)
 
 
 def test_plan_edits_are_versioned_and_readable_as_of_any_version(alice: Api) -> None:

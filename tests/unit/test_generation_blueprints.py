@@ -28,11 +28,18 @@ def owned(item: int, me: int, te: int = 0, *, runs: int | None = None) -> OwnedB
 
 
 def ship_jobs(
-    blueprints: list[OwnedBlueprint], quantity: int = 7
+    blueprints: list[OwnedBlueprint], quantity: int = 7, promised: dict[int, int] | None = None
 ) -> tuple[list[tuple[int | None, int, int, int]], list[str]]:
-    result = generate(plan_steps(), GRAPH, quantity, blueprints={SHIP_BLUEPRINT: blueprints}, names={S: "Ship"})
+    result = generate(
+        plan_steps(),
+        GRAPH,
+        quantity,
+        blueprints={SHIP_BLUEPRINT: blueprints},
+        promised_copy_runs=promised,
+        names={S: "Ship"},
+    )
     jobs = [
-        (j.blueprint_id, j.spec.runs, j.spec.me_level, j.spec.te_level)
+        (j.spec.blueprint_id, j.spec.runs, j.spec.me_level, j.spec.te_level)
         for j in result.jobs
         if j.spec.product_type_id == S
     ]
@@ -67,3 +74,18 @@ def test_copies_cap_the_runs_they_feed_and_the_shortfall_is_reported() -> None:
     jobs, missing = ship_jobs([owned(1, 10, runs=2), owned(2, 6, runs=1)], quantity=7)
     assert jobs == [(1, 2, 10, 0), (2, 1, 6, 0), (None, 4, 0, 0)]
     assert missing == ["needs 4 more runs of Ship Blueprint copies"]
+
+
+def test_two_runs_share_a_copy_and_the_second_is_short_by_what_the_first_holds() -> None:
+    copy = owned(1, 10, runs=10)
+    first, missing = ship_jobs([copy], quantity=7)
+    assert first == [(1, 5, 10, 0), (1, 2, 10, 0)] and missing == []
+    held = {1: sum(runs for blueprint_id, runs, _, _ in first if blueprint_id == 1)}  # the first run's planned jobs
+    second, missing = ship_jobs([copy], quantity=7, promised=held)
+    assert second == [(1, 3, 10, 0), (None, 4, 0, 0)]
+    assert missing == ["needs 4 more runs of Ship Blueprint copies"]
+
+
+def test_a_copy_whose_runs_are_all_promised_feeds_nothing_and_an_original_takes_over() -> None:
+    jobs, missing = ship_jobs([owned(1, 10, runs=4), owned(2, 8)], quantity=7, promised={1: 4})
+    assert jobs == [(2, 5, 8, 0), (2, 2, 8, 0)] and missing == []

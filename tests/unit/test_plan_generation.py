@@ -15,7 +15,7 @@ import pytest
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, RuleViolation
-from domain.industry.characters import Character, CharacterSkills, slot_owners
+from domain.industry.characters import Character, CharacterSkills
 from domain.industry.generation import generate
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, propose_steps
 from domain.industry.runs import run_status
@@ -120,11 +120,8 @@ ALICE = Character(character_id=1, name="Alice", skills=CharacterSkills(mass_prod
 BOB = Character(character_id=2, name="Bob")
 
 
-def test_slots_come_from_skills_and_are_spread_over_characters_first() -> None:
-    assert ALICE.slots("manufacturing") == 2
-    assert ALICE.slots("reactions") == 1
-    assert [c.name for c in slot_owners([ALICE, BOB], ActivityKind.MANUFACTURING, 0)] == ["Alice", "Bob", "Alice"]
-    assert [c.name for c in slot_owners([ALICE, BOB], ActivityKind.MANUFACTURING, 1)] == ["Alice"]
+def test_slots_come_from_skills() -> None:
+    assert (ALICE.slots("manufacturing"), ALICE.slots("reactions"), BOB.slots("manufacturing")) == (2, 1, 1)
 
 
 def test_jobs_of_one_stage_spread_over_the_slots_the_parallelism_allows() -> None:

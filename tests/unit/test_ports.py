@@ -14,12 +14,20 @@ from uuid import UUID
 
 from application.auto_production import AutoProductionRunner
 from application.jobs import JobService
+from application.plans import GeneratedRun, PlanService
 from domain.aggregate import Aggregate
+from domain.catalog.chains import CatalogSnapshot
+from domain.economics.region import RegionMarket
 from domain.errors import NotFound
 from domain.events import CommandMeta
+from domain.industry.blueprints import OwnedBlueprint
+from domain.industry.characters import Character, Roster
 from domain.industry.game_sync import GameJob, QueuedJob
 from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus
+from domain.industry.plan import Plan, StepSetup
+from domain.industry.slots import BusySlot
 from domain.stock.auto_production import MarkerDeficit, PendingKey
+from tests.unit.test_plan_generation import GRAPH, B, S
 
 OWNER = uuid.uuid4()
 META = CommandMeta(user_id=OWNER, correlation_id="test")
@@ -127,6 +135,7 @@ def _queued(job: Job) -> QueuedJob:
         character_id=job.character_id,
         esi_job_id=job.esi_job_id,
         created_at=job.created_on,
+        blueprint_id=spec.blueprint_id,
     )
 
 
@@ -192,3 +201,89 @@ def test_sync_completes_a_linked_job_the_game_delivered_and_leaves_unknown_game_
     (result, _position) = service.sync(CHARACTER, [game_job(7, "delivered", now), game_job(8, "active", now)], META)
     assert (result.started, result.completed, result.unmatched) == ([], [job.id], [8])
     assert store.aggregates[job.id].status is JobStatus.COMPLETED  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ run generation
+
+
+class FakeCatalogGraphs:
+    def snapshot(self, owner: UUID, field: str | None = None) -> CatalogSnapshot:
+        return CatalogSnapshot(graph=GRAPH, names={S: "Ship"}, volumes={})
+
+
+class NoRegionMarkets:
+    def current(self, owner: UUID, region_id: int) -> RegionMarket:
+        raise NotFound("no market data", "regionId")
+
+
+class FakeOwnedBlueprints:
+    def __init__(self, blueprints: Sequence[OwnedBlueprint]) -> None:
+        self._blueprints = list(blueprints)
+
+    def current(self, owner: UUID) -> list[OwnedBlueprint]:
+        return list(self._blueprints) if owner == OWNER else []
+
+
+class FakeSlotOccupancy:
+    def __init__(self, busy: Sequence[BusySlot]) -> None:
+        self._busy = list(busy)
+
+    def busy(self, owner: UUID) -> list[BusySlot]:
+        return list(self._busy) if owner == OWNER else []
+
+
+SHIP_COPY = OwnedBlueprint(
+    blueprint_id=-1,
+    type_id=1300,
+    kind="bpc",
+    material_efficiency=10,
+    time_efficiency=0,
+    runs=3,
+    quantity=1,
+    location_id=STATION,
+    holder_kind="character",
+    holder_id=CHARACTER,
+    source="manual",
+)
+
+
+def generate_ships(
+    quantity: int,
+    planned: Sequence[Job] = (),
+    blueprints: Sequence[OwnedBlueprint] = (),
+    busy: Sequence[BusySlot] = (),
+) -> GeneratedRun:
+    """A run of the test_plan_generation plan, by Ann (one slot of each group)."""
+    plan = Plan.create(uuid.uuid4(), "Ships", S, GRAPH, StepSetup(me_level=0, te_level=0), None, META)
+    roster = Roster.open(OWNER, META)
+    roster.register(Character(character_id=CHARACTER, name="Ann"), META)
+    plans = PlanService(
+        FakeStore([plan, roster]),  # type: ignore[arg-type]
+        FakeCatalogGraphs(),  # type: ignore[arg-type]
+        NoRegionMarkets(),
+        FakeOwnedBlueprints(blueprints),
+        FakeJobQueue(planned),
+        slot_occupancy=FakeSlotOccupancy(busy),
+    )
+    generated, _position = plans.generate(plan.id, quantity, META)
+    return generated
+
+
+def test_generation_plans_around_the_slots_other_jobs_keep_busy() -> None:
+    until = datetime.now(UTC) + timedelta(hours=30)
+    generated = generate_ships(7, busy=[BusySlot(character_id=CHARACTER, group="reactions", until=until)])
+    reaction = generated.jobs[0].spec
+    assert (reaction.product_type_id, reaction.character_id, reaction.start_after) == (B, CHARACTER, until)
+    last = generated.jobs[-1].spec
+    assert last.start_after is not None and last.duration_seconds is not None
+    assert generated.generation.finishes_at == last.start_after + timedelta(seconds=last.duration_seconds)
+
+
+def test_copy_runs_planned_jobs_of_other_runs_hold_are_not_given_again() -> None:
+    holding = Job.queue(uuid.uuid4(), JobSpec(product_type_id=S, blueprint_type_id=1300, runs=2, blueprint_id=-1), META)
+    generated = generate_ships(7, planned=[holding], blueprints=[SHIP_COPY])
+    ships = [(job.spec.blueprint_id, job.spec.runs) for job in generated.jobs if job.spec.product_type_id == S]
+    assert ships == [(-1, 1), (None, 5), (None, 1)]
+    assert [m.message for m in generated.generation.missing_blueprints] == [
+        "needs 6 more runs of Ship Blueprint copies"
+    ]

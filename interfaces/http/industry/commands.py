@@ -127,13 +127,14 @@ def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -
         pricing=msgspec.convert(generated.pricing, RunPricing | None, from_attributes=True),
         position=position,
         blueprints_used=[
-            JobBlueprint(job_id=job.id, blueprint_id=planned.blueprint_id)
-            for job, planned in zip(generated.jobs, generated.generation.jobs, strict=True)
-            if planned.blueprint_id is not None
+            JobBlueprint(job_id=job.id, blueprint_id=job.spec.blueprint_id)
+            for job in generated.jobs
+            if job.spec.blueprint_id is not None
         ],
         missing_blueprints=msgspec.convert(
             generated.generation.missing_blueprints, list[MissingBlueprint], from_attributes=True
         ),
+        estimated_finish=generated.generation.finishes_at,
     )
 
 

@@ -256,6 +256,7 @@ class GeneratedOut(Response):
     position: int
     blueprints_used: list[JobBlueprint]  # the owned blueprint each job runs (jobs with the plan's ME/TE: none)
     missing_blueprints: list[MissingBlueprint]  # runs owned copies could not feed (planned with the plan's ME/TE)
+    estimated_finish: datetime | None  # when the run's last job should end; None if a job's start is unknown
 
 
 class RunDetailOut(RunView, frozen=True):
