@@ -31,12 +31,14 @@ DEFAULT_EVE_USER_AGENT = "Manufactory/0.1 (self-hosted industry planner; contact
 DEFAULT_EVE_CALLBACK_URL = "http://127.0.0.1:8000/v1/eve/callback"
 DEFAULT_EVE_SSO_URL = "https://login.eveonline.com"
 # What a linked character lets us read (README "EVE Online"): its jobs, assets, skills and
-# blueprints; its corporation's when it has the roles; markets in structures it can dock at.
+# blueprints; its roles in its corporation, and the corporation's data when it has the roles;
+# markets in structures it can dock at.
 DEFAULT_EVE_SCOPES = (
     "esi-industry.read_character_jobs.v1",
     "esi-assets.read_assets.v1",
     "esi-skills.read_skills.v1",
     "esi-characters.read_blueprints.v1",
+    "esi-characters.read_corporation_roles.v1",
     "esi-industry.read_corporation_jobs.v1",
     "esi-corporations.read_blueprints.v1",
     "esi-assets.read_corporation_assets.v1",

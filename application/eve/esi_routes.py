@@ -17,6 +17,26 @@ import msgspec
 from application.eve.esi import Bearer, EsiAnswer, EsiClient
 
 
+class CharacterInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """``/characters/{id}/`` (public): the fields the sync reads. The schema's other required
+    ones (birthday, bloodline, gender, race) are left undeclared, so they are not required here."""
+
+    name: str
+    corporation_id: int
+    alliance_id: int | None = None
+
+
+class CharacterRoles(msgspec.Struct, frozen=True, kw_only=True):
+    """``/characters/{id}/roles/`` (scope ``esi-characters.read_corporation_roles.v1``): the
+    character's roles in its corporation (``Director``, ``Factory_Manager``...); every list is
+    optional in the schema and left out when empty."""
+
+    roles: list[str] = []
+    roles_at_hq: list[str] = []
+    roles_at_base: list[str] = []
+    roles_at_other: list[str] = []
+
+
 class IndustryJob(msgspec.Struct, frozen=True, kw_only=True):
     """``/characters/{id}/industry/jobs/`` and ``/corporations/{id}/industry/jobs/``. Jobs
     past ``end_date`` are still reported ``active`` until delivered."""
@@ -130,6 +150,12 @@ class EsiRoutes:
 
     def __init__(self, client: EsiClient) -> None:
         self.client = client
+
+    def character(self, character_id: int) -> EsiAnswer[CharacterInfo]:
+        return self.client.get(f"/characters/{character_id}/", CharacterInfo)
+
+    def character_roles(self, bearer: Bearer) -> EsiAnswer[CharacterRoles]:
+        return self.client.get(f"/characters/{bearer.character_id}/roles/", CharacterRoles, bearer=bearer)
 
     def character_jobs(self, bearer: Bearer) -> EsiAnswer[list[IndustryJob]]:
         path = f"/characters/{bearer.character_id}/industry/jobs/"

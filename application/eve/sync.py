@@ -1,6 +1,16 @@
 """The EVE sync: per linked character its steps (jobs, assets, skills, and whatever another
-part adds to ``character_steps``), per followed region its market, each on its own interval,
-never before ESI's ``Expires``; in a loop beside the server and on demand.
+part adds to ``character_steps``), per corporation of a linked character its own (jobs and
+blueprints), per followed region its market, each on its own interval, never before ESI's
+``Expires``; in a loop beside the server and on demand.
+
+A corporation is synced once per user however many of its members are linked, with the token
+of the first linked member (by id) who may read the step: ESI answers a corporation route only
+to a member holding its role in the game (``/characters/{id}/roles/``) whose login granted its
+scope. When none does, the step's status says what each member lacks and nothing is asked of
+the corporation route. Which corporation a character is in comes from ESI's public character
+route and is kept on the link (``EveLinks``), so the corporation's statuses are listed while a
+linked character belongs to it, and the loop looks the corporations up again only when one of
+their steps is due.
 
 Which regions a user follows: the ``eve_sync_regions`` setting
 (``MANUFACTORY_EVE_SYNC_REGIONS``, region ids), followed by every user with a linked
@@ -17,15 +27,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 import msgspec
 
 from application.background import Background
 from application.blueprints import BlueprintLibraryService
+from application.command_runner import update_aggregate
 from application.eve.esi import Bearer, EsiClient, EsiError, EsiThrottled
 from application.eve.esi_routes import EsiRoutes
 from application.eve.sso import (
@@ -35,12 +47,16 @@ from application.eve.sso import (
     SsoUnavailable,
     TokenRejected,
 )
-from application.eve.sync_status import SyncStatus, SyncStatusStore
+from application.eve.sync_status import Subject, SyncStatus, SyncStatusStore
 from application.eve.sync_steps import (
     AssetsStep,
     BlueprintsStep,
     CharacterContext,
     CharacterStep,
+    CorporationBlueprintsStep,
+    CorporationContext,
+    CorporationJobsStep,
+    CorporationStep,
     JobsStep,
     MarketStep,
     SkillsStep,
@@ -54,14 +70,37 @@ from application.notifications.service import NotificationService
 from application.settings import Settings
 from application.stock import StockService
 from domain.errors import InvalidInput, NotFound
-from domain.eve.links import EveLinks, links_id
+from domain.eve.links import EveLinks, LinkedCharacter, links_id
 from domain.events import CommandMeta
 
 logger = logging.getLogger(__name__)
 
 MARKET = "market"
+# The scope of /characters/{id}/roles/: without it a member's roles, and so its right to read
+# the corporation, cannot be known.
+ROLES_SCOPE = "esi-characters.read_corporation_roles.v1"
+# Ids of the game's NPC corporations (developers.eveonline.com/docs/guides/id-ranges): a
+# character in one (a new player, one between corporations) has no corporation to sync.
+NPC_CORPORATIONS = range(1_000_000, 2_000_000)
+T = TypeVar("T")
+Step = TypeVar("Step", CharacterStep, CorporationStep)
+
+
+class CorporationUnreadable(Exception):
+    """No linked member of the corporation may read a step of it (a role in the game, a scope
+    at login): the player's setting, not a fault; its status says what each member lacks."""
+
+
 # Failures that are the game's or the player's: recorded in the status without a traceback.
-EXPECTED_FAILURES = (EsiError, NotFound, ReauthorizationRequired, SsoUnavailable, TokenRejected, SsoNotConfigured)
+EXPECTED_FAILURES = (
+    EsiError,
+    NotFound,
+    ReauthorizationRequired,
+    SsoUnavailable,
+    TokenRejected,
+    SsoNotConfigured,
+    CorporationUnreadable,
+)
 
 
 class EveSync(Background):
@@ -98,13 +137,18 @@ class EveSync(Background):
             SkillsStep(jobs, settings.eve_sync_skills_sec),
             BlueprintsStep(blueprints, settings.eve_sync_blueprints_sec),
         ]
+        self.corporation_steps: list[CorporationStep] = [
+            CorporationJobsStep(jobs, notifications, settings.eve_sync_jobs_sec),
+            CorporationBlueprintsStep(blueprints, settings.eve_sync_blueprints_sec),
+        ]
         self.market_step = MarketStep(market, settings.eve_sync_market_sec)
         self._running = threading.Lock()  # one sync at a time: the loop's and those asked for
         self._stop = threading.Event()
 
     @property
     def whats(self) -> list[str]:
-        return [*(step.what for step in self.character_steps), MARKET]
+        steps: list[CharacterStep | CorporationStep] = [*self.character_steps, *self.corporation_steps]
+        return [*dict.fromkeys(step.what for step in steps), MARKET]
 
     def run_until_stopped(self) -> None:
         while not self._stop.wait(self._tick_sec):
@@ -114,28 +158,45 @@ class EveSync(Background):
                 logger.exception("the EVE sync failed; it tries again in %s s", self._tick_sec)
 
     def run_due(self) -> None:
-        """Every step that is due, of every user's linked characters and followed regions."""
+        """Every step that is due, of every user's linked characters, their corporations and
+        the followed regions."""
         for user_id, character_id in self._vault.linked():
             if self._stop.is_set():
                 return
             self._sync_character(user_id, character_id, None, forced=False)
         for user_id in self.users():
+            if self._stop.is_set():
+                return
+            if self._corporation_step_due(user_id):
+                for corporation_id, members in self._corporations(user_id).items():
+                    self._sync_corporation(user_id, corporation_id, members, None, forced=False)
             for region_id in self.regions:
                 self._sync_region(user_id, region_id, forced=False)
 
-    def sync_now(self, user_id: UUID, character_id: int | None = None, what: str | None = None) -> list[SyncStatus]:
-        """Sync a user's characters (one, when named) and regions now, due or not (``what``
-        narrows it to one step); their statuses after."""
+    def sync_now(
+        self,
+        user_id: UUID,
+        character_id: int | None = None,
+        what: str | None = None,
+        corporation_id: int | None = None,
+    ) -> list[SyncStatus]:
+        """Sync a user's characters, their corporations and the regions now, due or not; a
+        character or a corporation named narrows it to those (and no region), ``what`` to one
+        step. The statuses after."""
         self.ensure_step(what)
-        characters = sorted(self._linked_characters(user_id))
-        if character_id is not None:
-            if character_id not in characters:
-                raise NotFound(f"character {character_id} is not linked", "characterId")
-            characters = [character_id]
+        linked = sorted(self._linked_characters(user_id))
+        if character_id is not None and character_id not in linked:
+            raise NotFound(f"character {character_id} is not linked", "characterId")
+        everything = character_id is None and corporation_id is None
+        asked = everything or corporation_id is not None
+        corporations = self._corporations_asked(user_id, corporation_id, what) if asked else {}
+        characters = linked if everything else [c for c in (character_id,) if c is not None]
         if what != MARKET:
             for character in characters:
                 self._sync_character(user_id, character, what, forced=True)
-        if what in (None, MARKET) and character_id is None and characters:
+            for corporation, members in corporations.items():
+                self._sync_corporation(user_id, corporation, members, what, forced=True)
+        if what in (None, MARKET) and everything and linked:
             for region_id in self.regions:
                 self._sync_region(user_id, region_id, forced=True)
         return self.statuses(user_id)
@@ -145,9 +206,14 @@ class EveSync(Background):
             raise InvalidInput(f"what must be one of {', '.join(self.whats)}", "what")
 
     def statuses(self, user_id: UUID) -> list[SyncStatus]:
-        """The user's statuses, of regions and of the characters still linked."""
-        linked = self._linked_characters(user_id)
-        return [s for s in self.status.of_user(user_id) if s.subject == "region" or s.subject_id in linked]
+        """The user's statuses: of regions, of the characters still linked and of the
+        corporations they belong to."""
+        characters = self._links(user_id)
+        shown: dict[Subject, set[int | None]] = {
+            "character": {character.character_id for character in characters},
+            "corporation": {character.corporation_id for character in characters},
+        }
+        return [s for s in self.status.of_user(user_id) if s.subject == "region" or s.subject_id in shown[s.subject]]
 
     def last_syncs(self, user_id: UUID) -> dict[int, datetime]:
         """Per character, its latest successful step."""
@@ -166,6 +232,12 @@ class EveSync(Background):
     def _linked_characters(self, user_id: UUID) -> set[int]:
         return {character for user, character in self._vault.linked() if user == user_id}
 
+    def _links(self, user_id: UUID) -> tuple[LinkedCharacter, ...]:
+        try:
+            return self.store.load(links_id(user_id), EveLinks).state()
+        except NotFound:
+            return ()
+
     def stop(self) -> None:
         super().stop()
         with self._running:
@@ -173,21 +245,41 @@ class EveSync(Background):
                 self._routes.client.close()
                 self._routes = None
 
-    # ------------------------------------------------------------ one character, one region
+    # ------------------------------------------------------------ one character, corporation, region
 
     def _sync_character(self, user_id: UUID, character_id: int, what: str | None, *, forced: bool) -> None:
+        self._run_steps(user_id, "character", character_id, self.character_steps, what, forced, self._character_step)
+
+    def _sync_corporation(
+        self, user_id: UUID, corporation_id: int, members: list[LinkedCharacter], what: str | None, *, forced: bool
+    ) -> None:
+        steps = self.corporation_steps
+        run = partial(self._corporation_step, members=members)
+        self._run_steps(user_id, "corporation", corporation_id, steps, what, forced, run)
+
+    def _run_steps(
+        self,
+        user_id: UUID,
+        subject: Subject,
+        subject_id: int,
+        steps: Sequence[Step],
+        what: str | None,
+        forced: bool,
+        run: Callable[[Step, SyncStatus, datetime], StepOutcome],
+    ) -> None:
+        """The subject's steps (the one named) that are due, or all of them when forced."""
         now = _now()
-        steps = [step for step in self.character_steps if what is None or step.what == what]
         due = [
             (step, previous)
             for step in steps
-            if (previous := self.status.get(user_id, "character", character_id, step.what)).due(now) or forced
+            if what in (None, step.what)
+            and ((previous := self.status.get(user_id, subject, subject_id, step.what)).due(now) or forced)
         ]
         if not due:
             return
         with self._running:
             for step, previous in due:
-                self._run(previous, step.interval_sec, partial(self._character_step, step, previous, now))
+                self._run(previous, step.interval_sec, partial(run, step, previous, now))
 
     def _character_step(self, step: CharacterStep, previous: SyncStatus, now: datetime) -> StepOutcome:
         user_id, character_id = previous.user_id, previous.subject_id
@@ -197,28 +289,140 @@ class EveSync(Background):
             for status in self.statuses(user_id)
             if status.subject == "character" and status.subject_id != character_id and status.what == step.what
         ]
-        context = CharacterContext(
-            owner_id=user_id,
-            character_id=character_id,
-            name=character.name,
-            bearer=Bearer(character_id, self._sso.access_token(user_id, character_id)),
-            previous=previous,
-            others=others,
-            now=now,
-        )
-        return self._with_fresh_token(step, context)
 
-    def _with_fresh_token(self, step: CharacterStep, context: CharacterContext) -> StepOutcome:
-        """The step; once more with a refreshed token if ESI refused the one it was given (it
-        expired mid-sync, or was revoked in the game)."""
-        try:
+        def read(bearer: Bearer) -> StepOutcome:
+            context = CharacterContext(
+                owner_id=user_id,
+                character_id=character_id,
+                name=character.name,
+                bearer=bearer,
+                previous=previous,
+                others=others,
+                now=now,
+            )
             return step(self._esi(), context)
+
+        return self._with_fresh_token(user_id, character_id, read)
+
+    def _corporation_step(
+        self, step: CorporationStep, previous: SyncStatus, now: datetime, *, members: list[LinkedCharacter]
+    ) -> StepOutcome:
+        user_id, corporation_id = previous.user_id, previous.subject_id
+        reader = self._reader(user_id, corporation_id, members, step)
+
+        def read(bearer: Bearer) -> StepOutcome:
+            context = CorporationContext(
+                owner_id=user_id,
+                corporation_id=corporation_id,
+                members={member.character_id: member.name for member in members},
+                bearer=bearer,
+                previous=previous,
+                now=now,
+            )
+            return step(self._esi(), context)
+
+        return self._with_fresh_token(user_id, reader, read)
+
+    def _with_fresh_token(self, owner_id: UUID, character_id: int, read: Callable[[Bearer], T]) -> T:
+        """What ``read`` gets with the character's token; once more with a refreshed token if
+        ESI refused the one it was given (it expired mid-sync, or was revoked in the game)."""
+        try:
+            return read(Bearer(character_id, self._sso.access_token(owner_id, character_id)))
         except EsiError as error:
             if error.status not in (401, 403):
                 raise
-        token = self._sso.refresh(context.owner_id, context.character_id)
-        fresh = msgspec.structs.replace(context, bearer=Bearer(context.character_id, token))
-        return step(self._esi(), fresh)
+        return read(Bearer(character_id, self._sso.refresh(owner_id, character_id)))
+
+    # ------------------------------------------------------------ corporations and who reads them
+
+    def _corporation_step_due(self, user_id: UUID) -> bool:
+        """A step of a known corporation is due, or a linked character's corporation is not
+        known yet: only then are the corporations looked up again."""
+        now = _now()
+        corporations = {character.corporation_id for character in self._links(user_id)}
+        return None in corporations or any(
+            self.status.get(user_id, "corporation", corporation_id, step.what).due(now)
+            for corporation_id in corporations
+            if corporation_id is not None
+            for step in self.corporation_steps
+        )
+
+    def _corporations_asked(
+        self, user_id: UUID, corporation_id: int | None, what: str | None
+    ) -> dict[int, list[LinkedCharacter]]:
+        """The corporations a sync asked for runs: the one named (a 404 unless a linked
+        character belongs to it), or all when one of their steps is asked for."""
+        if corporation_id is None and not any(what in (None, step.what) for step in self.corporation_steps):
+            return {}
+        corporations = self._corporations(user_id)
+        if corporation_id is None:
+            return corporations
+        if corporation_id not in corporations:
+            raise NotFound(f"corporation {corporation_id} is not a linked character's", "corporationId")
+        return {corporation_id: corporations[corporation_id]}
+
+    def _corporations(self, user_id: UUID) -> dict[int, list[LinkedCharacter]]:
+        """The player corporations of the user's linked characters, each with its linked
+        members (by id)."""
+        corporations: dict[int, list[LinkedCharacter]] = {}
+        for character in self._links(user_id):
+            corporation_id = self._corporation_of(user_id, character)
+            if corporation_id is not None and corporation_id not in NPC_CORPORATIONS:
+                corporations.setdefault(corporation_id, []).append(character)
+        return corporations
+
+    def _corporation_of(self, user_id: UUID, character: LinkedCharacter) -> int | None:
+        """The character's corporation as the game says now (its public route, asked no earlier
+        than the last answer's ``Expires``), kept on the link when it changed; where it was
+        last seen when ESI does not answer."""
+        try:
+            with self._running:
+                answer = self._esi().character(character.character_id)
+        except EsiError as error:
+            logger.warning("the corporation of character %s is not known now: %s", character.character_id, error)
+            return character.corporation_id
+        corporation_id = answer.data.corporation_id
+        if corporation_id != character.corporation_id:
+            meta = CommandMeta(
+                user_id=user_id,
+                correlation_id=f"eve-sync-{uuid4()}",
+                causation_id=f"ESI character {character.character_id}, Last-Modified {answer.last_modified}",
+            )
+            update_aggregate(
+                self.store,
+                EveLinks,
+                links_id(user_id),
+                user_id,
+                lambda links: links.corporation_seen(character.character_id, corporation_id, meta),
+            )
+        return corporation_id
+
+    def _reader(self, user_id: UUID, corporation_id: int, members: list[LinkedCharacter], step: CorporationStep) -> int:
+        """The first linked member who may read the step; none: ``CorporationUnreadable``
+        naming what each one lacks."""
+        lacking = []
+        for member in members:
+            lack = self._lack(user_id, member, step)
+            if lack is None:
+                return member.character_id
+            lacking.append(f"{member.name} ({member.character_id}) {lack}")
+        raise CorporationUnreadable(
+            f"no linked member of corporation {corporation_id} may read its {step.what}: {'; '.join(lacking)}"
+        )
+
+    def _lack(self, user_id: UUID, member: LinkedCharacter, step: CorporationStep) -> str | None:
+        """What the member lacks to read the step: a scope its login did not grant, or one of
+        the step's roles in the game (its roles read with its own token); None when nothing."""
+        missing = [scope for scope in (ROLES_SCOPE, step.scope) if scope not in member.scopes]
+        if missing:
+            return f"was linked without the scope {' and '.join(missing)} (log in with it again)"
+        try:
+            roles = self._with_fresh_token(user_id, member.character_id, self._esi().character_roles).data.roles
+        except EXPECTED_FAILURES as error:
+            return f"could not be asked its roles ({type(error).__name__}: {error})"
+        if not set(step.roles) & set(roles):
+            return f"lacks the {' or '.join(step.roles)} role"
+        return None
 
     def _sync_region(self, user_id: UUID, region_id: int, *, forced: bool) -> None:
         previous = self.status.get(user_id, "region", region_id, MARKET)
@@ -261,7 +465,9 @@ class EveSync(Background):
             logger.exception("EVE sync of %s %s (%s) failed", previous.subject, previous.subject_id, previous.what)
         failure = f"{type(error).__name__}: {error}"
         self.status.put(msgspec.structs.replace(previous, last_attempt_at=now, next_due_at=due, last_error=failure))
-        if previous.last_error is not None:  # failed again: the sync is failing, not blinking
+        # Failed again: the sync is failing, not blinking. A corporation nobody linked may read
+        # is how most members stand (no roles), not a failure to announce; its status says it.
+        if previous.last_error is not None and not isinstance(error, CorporationUnreadable):
             self._announce_failing(previous, failure)
 
     def _announce_failing(self, status: SyncStatus, failure: str) -> None:

@@ -1,6 +1,6 @@
 """Where the EVE sync keeps its bookkeeping (``eve_sync_status``, migration 0014): per user,
-character or region, and what is synced, when it last ran, succeeded or failed, when it is due
-next, and what its last answer cost. Not events: see the migration's docstring."""
+character, corporation or region, and what is synced, when it last ran, succeeded or failed,
+when it is due next, and what its last answer cost. Not events: see the migration's docstring."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from projections.database import write_transaction
 
-Subject = Literal["character", "region"]
+Subject = Literal["character", "corporation", "region"]
 
 _status = sa.Table(
     "eve_sync_status",

@@ -4,8 +4,10 @@ matching jobs is the job sync's (``JobService.sync``), a location's snapshot is 
 aggregate's, the roster decides whether skills changed, a market batch whether it was recorded
 before. So a second run over the same answer records no event.
 
-Character steps get the character's bearer token; region steps are public. The steps the sync
-runs are a list (``EveSync.character_steps``): the blueprint library adds its own there.
+Character steps get the character's bearer token; corporation steps the token of a linked
+member allowed to read the corporation (the sync picks one: a role in the game and a scope at
+login); region steps are public. The steps the sync runs are lists (``EveSync.character_steps``,
+``EveSync.corporation_steps``): the blueprint library adds its own there.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import msgspec
 
 from application.blueprints import BlueprintLibraryService
 from application.eve.esi import Bearer, CallStats, EsiAnswer
-from application.eve.esi_routes import Asset, EsiRoutes
+from application.eve.esi_routes import Asset, Blueprint, EsiRoutes, IndustryJob
 from application.eve.sync_status import SyncStatus
-from application.jobs import JobService
+from application.jobs import JobService, SyncResult
 from application.market import MarketImport, MarketService
 from application.market_sources import adjusted_from_prices, indices_from_systems, quotes_from_orders
 from application.notifications.service import NotificationService
@@ -55,29 +57,51 @@ class StepOutcome(msgspec.Struct, frozen=True, kw_only=True):
     detail: str | None = None  # JSON kept in the status for the next run and for GET /v1/eve/sync
 
 
-class CharacterContext(msgspec.Struct, frozen=True, kw_only=True):
-    """What a character step is given."""
+class StepContext(msgspec.Struct, frozen=True, kw_only=True):
+    """What an authed step is given: whose sync, the token it reads with, its last status."""
 
     owner_id: UUID
-    character_id: int
-    name: str
     bearer: Bearer
     previous: SyncStatus  # this step's status before the run
-    others: Sequence[SyncStatus]  # the other linked characters' statuses of the same step
     now: datetime
+
+    @property
+    def subject(self) -> str:
+        """Whose data the answer is, as the events' cause names it."""
+        return f"{self.previous.subject} {self.previous.subject_id}"
 
     def meta(self, answer: EsiAnswer[Any], route: str) -> CommandMeta:
         """The cause of the events a step records: the sync, and the ESI answer it read."""
         return CommandMeta(
             user_id=self.owner_id,
             correlation_id=f"eve-sync-{uuid.uuid4()}",
-            causation_id=f"ESI {route} for character {self.character_id}, Last-Modified {answer.last_modified}",
+            causation_id=f"ESI {route} for {self.subject}, Last-Modified {answer.last_modified}",
         )
 
     @property
     def unchanged_since_success(self) -> bool:
         """The last run succeeded: an answer unchanged since then has nothing new to feed."""
         return self.previous.last_success_at is not None and self.previous.last_error is None
+
+
+class CharacterContext(StepContext, frozen=True, kw_only=True):
+    """What a character step is given."""
+
+    character_id: int
+    name: str
+    others: Sequence[SyncStatus]  # the other linked characters' statuses of the same step
+
+
+class CorporationContext(StepContext, frozen=True, kw_only=True):
+    """What a corporation step is given: the bearer is the member the sync found allowed to
+    read it; ``members`` are the user's linked characters in it (id to name)."""
+
+    corporation_id: int
+    members: Mapping[int, str]
+
+    @property
+    def subject(self) -> str:
+        return f"corporation {self.corporation_id} (read as character {self.bearer.character_id})"
 
 
 class CharacterStep(Protocol):
@@ -88,6 +112,19 @@ class CharacterStep(Protocol):
     interval_sec: float
 
     def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome: ...
+
+
+class CorporationStep(Protocol):
+    """One "what" of a corporation's sync. ESI answers it only to a member holding one of
+    ``roles`` in the game whose token carries ``scope``: the sync reads with such a member's
+    token and, when none of the user's linked members is one, says so instead of asking."""
+
+    what: str
+    interval_sec: float
+    roles: tuple[str, ...]
+    scope: str
+
+    def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome: ...
 
 
 class JobsStep:
@@ -108,23 +145,78 @@ class JobsStep:
         meta = context.meta(answer, "industry jobs")
         result, _ = self._jobs.sync(context.character_id, game_jobs, meta)
         ready = ready_to_deliver(game_jobs, context.now)
-        for job_id in ready:  # announced once per game job (the notice's key)
-            self._notifications.announce(
-                "job_ready",
-                str(job_id),
-                f"{context.name}'s job {job_id} is ready to deliver",
-                {"characterId": context.character_id, "jobId": job_id},
-                meta,
-            )
-        detail = {
-            "ready": ready,
-            "started": [str(job) for job in result.started],
-            "completed": [str(job) for job in result.completed],
-            "cancelled": [str(job) for job in result.cancelled],
-            "unmatched": result.unmatched,
-        }
-        changes = len(result.started) + len(result.completed) + len(result.cancelled)
-        return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
+        announce_ready(self._notifications, ready, context.character_id, context.name, meta)
+        return jobs_outcome(answer, [result], ready)
+
+
+class CorporationJobsStep:
+    """The corporation's industry jobs into the same job sync, each member's jobs matched as
+    that character's (``installer_id``; a job planned for nobody in particular fits anyone's).
+    Its members' jobs ready to deliver are announced as their own jobs are."""
+
+    what = "jobs"
+    roles: tuple[str, ...] = ("Factory_Manager", "Director")  # ESI's x-required-roles; a Director passes all
+    scope = "esi-industry.read_corporation_jobs.v1"
+
+    def __init__(self, jobs: JobService, notifications: NotificationService, interval_sec: float) -> None:
+        self._jobs = jobs
+        self._notifications = notifications
+        self.interval_sec = interval_sec
+
+    def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome:
+        answer = routes.corporation_jobs(context.corporation_id, context.bearer)
+        meta = context.meta(answer, "industry jobs")
+        by_installer = jobs_by_installer(answer.data)
+        results = [self._jobs.sync(installer, game_jobs, meta)[0] for installer, game_jobs in by_installer.items()]
+        for member, name in context.members.items():
+            mine = ready_to_deliver(by_installer.get(member, []), context.now)
+            announce_ready(self._notifications, mine, member, name, meta)
+        ready = ready_to_deliver([job for jobs in by_installer.values() for job in jobs], context.now)
+        return jobs_outcome(answer, results, ready)
+
+
+def jobs_by_installer(jobs: Iterable[IndustryJob]) -> dict[int, list[GameJob]]:
+    """A corporation's jobs per member who installed them, as the job sync takes them: the
+    corporation route names the facility's station ``location_id``, the character route
+    ``station_id``."""
+    by_installer: dict[int, list[GameJob]] = {}
+    for job in jobs:
+        game_job = msgspec.convert(job, GameJob, from_attributes=True)
+        game_job = msgspec.structs.replace(game_job, station_id=job.station_id or job.location_id)
+        by_installer.setdefault(job.installer_id, []).append(game_job)
+    return by_installer
+
+
+def announce_ready(
+    notifications: NotificationService, job_ids: Iterable[int], character_id: int, name: str, meta: CommandMeta
+) -> None:
+    """``job_ready`` for each game job of the character ready to deliver, announced once per
+    game job (the notice's key)."""
+    for job_id in job_ids:
+        notifications.announce(
+            "job_ready",
+            str(job_id),
+            f"{name}'s job {job_id} is ready to deliver",
+            {"characterId": character_id, "jobId": job_id},
+            meta,
+        )
+
+
+def jobs_outcome(answer: EsiAnswer[list[IndustryJob]], results: Sequence[SyncResult], ready: list[int]) -> StepOutcome:
+    """What the job sync did (one result per character matched), kept in the detail with the
+    jobs ready to deliver."""
+    started = [str(job) for result in results for job in result.started]
+    completed = [str(job) for result in results for job in result.completed]
+    cancelled = [str(job) for result in results for job in result.cancelled]
+    detail = {
+        "ready": ready,
+        "started": started,
+        "completed": completed,
+        "cancelled": cancelled,
+        "unmatched": sorted(job for result in results for job in result.unmatched),
+    }
+    changes = len(started) + len(completed) + len(cancelled)
+    return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
 
 
 class AssetsStep:
@@ -212,11 +304,37 @@ class BlueprintsStep:
 
     def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
         answer = routes.character_blueprints(context.bearer)
-        if answer.unchanged and context.unchanged_since_success:
-            return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at)
         holder = Holder(kind="character", id=context.character_id)
-        synced = self._blueprints.sync_blueprints(context.owner_id, holder, answer, context.meta(answer, "blueprints"))
-        return StepOutcome(changes=synced.changed, stats=answer.stats, expires_at=answer.expires_at)
+        return sync_library(self._blueprints, holder, answer, context)
+
+
+class CorporationBlueprintsStep:
+    """The corporation's blueprints into the library as the corporation's (its reported set
+    replaced, as a character's is)."""
+
+    what = "blueprints"
+    roles: tuple[str, ...] = ("Director",)  # ESI's x-required-roles
+    scope = "esi-corporations.read_blueprints.v1"
+
+    def __init__(self, blueprints: BlueprintLibraryService, interval_sec: float) -> None:
+        self._blueprints = blueprints
+        self.interval_sec = interval_sec
+
+    def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome:
+        answer = routes.corporation_blueprints(context.corporation_id, context.bearer)
+        holder = Holder(kind="corporation", id=context.corporation_id)
+        return sync_library(self._blueprints, holder, answer, context)
+
+
+def sync_library(
+    blueprints: BlueprintLibraryService, holder: Holder, answer: EsiAnswer[list[Blueprint]], context: StepContext
+) -> StepOutcome:
+    """A holder's reported blueprints into the library; an answer unchanged since the last
+    success is not fed again."""
+    if answer.unchanged and context.unchanged_since_success:
+        return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at)
+    synced = blueprints.sync_blueprints(context.owner_id, holder, answer, context.meta(answer, "blueprints"))
+    return StepOutcome(changes=synced.changed, stats=answer.stats, expires_at=answer.expires_at)
 
 
 class MarketStep:

@@ -8,6 +8,11 @@ touching plans that name the character, and the roster's history should not carr
 re-authorization. So each user has one ``EveLinks`` aggregate (like the roster: one per user,
 its id derived from the user's), and the sync will register roster characters from it.
 
+A link also knows the character's corporation, as the sync last saw it in the game (ESI's
+public character route): the corporation's own sync runs with a member's token, and the
+corporation's statuses are shown while a linked character belongs to it. Recorded only when it
+changes (a character joins another corporation), so a sync that finds it as before adds nothing.
+
 No event carries a secret: the tokens live encrypted outside the event store
 (``application/eve/vault.py``). A refresh records an event only when it changes what is known
 (the scopes granted): one every 20 minutes per character while syncing would be ~26,000
@@ -41,6 +46,8 @@ class LinkedCharacter(msgspec.Struct, frozen=True, kw_only=True):
     token_state: TokenState = "ok"
     # Why the character needs re-authorization (the SSO's answer), when it does.
     reason: str | None = None
+    # Its corporation as the sync last saw it in the game; None until then.
+    corporation_id: int | None = None
 
 
 class EveLinks(Aggregate):
@@ -55,7 +62,10 @@ class EveLinks(Aggregate):
         if character_id < 1:
             raise InvalidInput("the SSO named no valid character id", "sub")
         scopes = tuple(sorted(set(scopes)))
-        if self.characters.get(character_id) != LinkedCharacter(character_id=character_id, name=name, scopes=scopes):
+        known = self.characters.get(character_id)
+        corporation_id = known.corporation_id if known else None  # a login says nothing of it
+        relinked = LinkedCharacter(character_id=character_id, name=name, scopes=scopes, corporation_id=corporation_id)
+        if known != relinked:
             self._record(EveCharacterLinked, meta=meta, character_id=character_id, name=name, scopes=scopes)
 
     def tokens_refreshed(self, character_id: int, scopes: tuple[str, ...], meta: CommandMeta) -> None:
@@ -63,6 +73,13 @@ class EveLinks(Aggregate):
         scopes = tuple(sorted(set(scopes)))
         if self.linked(character_id).scopes != scopes:
             self._record(EveTokensRefreshed, meta=meta, character_id=character_id, scopes=scopes)
+
+    def corporation_seen(self, character_id: int, corporation_id: int, meta: CommandMeta) -> None:
+        """The game says the character belongs to this corporation: recorded when that is news."""
+        if self.linked(character_id).corporation_id != corporation_id:
+            self._record(
+                EveCharacterCorporationSeen, meta=meta, character_id=character_id, corporation_id=corporation_id
+            )
 
     def needs_reauthorization(self, character_id: int, reason: str, meta: CommandMeta) -> None:
         if self.linked(character_id).token_state != "reauthorize":
@@ -97,8 +114,12 @@ class EveCharacterLinked(Event, frozen=True):
     scopes: tuple[str, ...]
 
     def apply(self, aggregate: EveLinks) -> EveLinks:
+        known = aggregate.characters.get(self.character_id)
         aggregate.characters[self.character_id] = LinkedCharacter(
-            character_id=self.character_id, name=self.name, scopes=self.scopes
+            character_id=self.character_id,
+            name=self.name,
+            scopes=self.scopes,
+            corporation_id=known.corporation_id if known else None,
         )
         return aggregate
 
@@ -110,6 +131,16 @@ class EveTokensRefreshed(Event, frozen=True):
     def apply(self, aggregate: EveLinks) -> EveLinks:
         linked = aggregate.characters[self.character_id]
         aggregate.characters[self.character_id] = msgspec.structs.replace(linked, scopes=self.scopes)
+        return aggregate
+
+
+class EveCharacterCorporationSeen(Event, frozen=True):
+    character_id: int
+    corporation_id: int
+
+    def apply(self, aggregate: EveLinks) -> EveLinks:
+        linked = aggregate.characters[self.character_id]
+        aggregate.characters[self.character_id] = msgspec.structs.replace(linked, corporation_id=self.corporation_id)
         return aggregate
 
 

@@ -33,8 +33,11 @@ def fake_server(host: str, port: int) -> None:
 @eve.command("sync")
 @click.option("--user", "user_name", help="Whose characters (default: every user with a linked character)")
 @click.option("--character", "character_id", type=int, help="Only this linked character (and no region)")
-@click.option("--what", help="Only this step: jobs, assets, skills, market (or one added since)")
-def sync(user_name: str | None, character_id: int | None, what: str | None) -> None:
+@click.option(
+    "--corporation", "corporation_id", type=int, help="Only this corporation of a linked character (and no region)"
+)
+@click.option("--what", help="Only this step: jobs, assets, skills, blueprints, market (or one added since)")
+def sync(user_name: str | None, character_id: int | None, corporation_id: int | None, what: str | None) -> None:
     """Sync with the game now, due or not, and show each step's outcome (a failure is shown
     and the others go on). The server's loop does this on its own when each step is due."""
     from application.settings import Settings
@@ -45,7 +48,7 @@ def sync(user_name: str | None, character_id: int | None, what: str | None) -> N
         system.eve_sync.ensure_step(what)
         users = [user_id_of(system, user_name)] if user_name else system.eve_sync.users()
         for user_id in users:
-            for status in system.eve_sync.sync_now(user_id, character_id, what):
+            for status in system.eve_sync.sync_now(user_id, character_id, what, corporation_id):
                 outcome = f"error: {status.last_error}" if status.last_error else f"{status.changes} changed"
                 click.echo(
                     f"{status.subject} {status.subject_id} {status.what}: {outcome}"

@@ -8,6 +8,9 @@ ETag if nothing changed), ``X-Pages`` with ``?page=N``, the error limit (every 4
 spends ``X-ESI-Error-Limit-Remain``; at zero every request is a 420 until
 ``X-ESI-Error-Limit-Reset``), and bearer tokens on the character and corporation routes,
 checked by the ``verify`` function it is given (the stand-in SSO's: ``interfaces.eve_standin.app``).
+A corporation route answers a member holding one of its roles (ESI's ``x-required-roles``,
+read from the member's current ``roles`` dataset) and refuses anyone else with ESI's 403 bodies
+(``Character is not in the corporation``, ``Character does not have required role(s)``).
 
 ``Knobs`` let a test make it misbehave the ways the real one does (5xx storms, a snapshot
 published mid-walk, slow answers, fields added or left out), through ``PATCH
@@ -36,6 +39,10 @@ from interfaces.eve_standin.world import Dataset, StandinWorld
 
 SEEN_KEPT = 10_000  # requests remembered for GET /_standin/requests (a demo server runs for long)
 Verify = Callable[[str], int | None]  # an access token -> its character id, or None if not valid
+Access = Callable[[int], str | None]  # a token's character -> why it may not read the route, or None
+# The roles ESI asks of each corporation route (its x-required-roles; a Director passes them all).
+JOBS_ROLES = ("Factory_Manager", "Director")
+BLUEPRINTS_ROLES = ("Director",)
 
 ERROR_LIMITED = (
     "This software has exceeded the error limit for ESI. If you are a developer, please contact the stand-in."
@@ -132,10 +139,8 @@ class EsiStandin:
         self.budget = ErrorBudget(self.knobs)
         self.seen: deque[SeenRequest] = deque(maxlen=SEEN_KEPT)
 
-    async def answer(
-        self, request: Request[Any, Any, Any], key: str, owner: Callable[[int], bool] | None
-    ) -> Response[bytes]:
-        """The response to a GET of the route ``key``; ``owner`` says whether a character may
+    async def answer(self, request: Request[Any, Any, Any], key: str, owner: Access | None) -> Response[bytes]:
+        """The response to a GET of the route ``key``; ``owner`` says why a character may not
         read it (None: a public route)."""
         status, body, headers = await self._answer(request, key, owner)
         if status >= 400 and status != 420:
@@ -158,7 +163,7 @@ class EsiStandin:
         return Response(body, status_code=status, headers=headers, media_type="application/json")
 
     async def _answer(
-        self, request: Request[Any, Any, Any], key: str, owner: Callable[[int], bool] | None
+        self, request: Request[Any, Any, Any], key: str, owner: Access | None
     ) -> tuple[int, bytes, dict[str, str]]:
         knobs = self.knobs
         remain, _ = self.budget.current()
@@ -203,18 +208,15 @@ class EsiStandin:
             return 304, b"", headers
         return 200, body, headers
 
-    def _refuse(
-        self, request: Request[Any, Any, Any], owner: Callable[[int], bool]
-    ) -> tuple[int, bytes, dict[str, str]] | None:
+    def _refuse(self, request: Request[Any, Any, Any], owner: Access) -> tuple[int, bytes, dict[str, str]] | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return 401, _error("authorization not provided"), {}
         character_id = self.verify(token)
         if character_id is None:
             return 401, _error("token is not valid or has expired"), {}
-        if not owner(character_id):
-            return 403, _error("token not valid for this character or character lacks the required roles"), {}
-        return None
+        refusal = owner(character_id)
+        return None if refusal is None else (403, _error(refusal), {})
 
     def _shaped(self, page: list[Any] | dict[str, Any]) -> Any:
         """The page as the knobs have it: with fields added or optional ones left out."""
@@ -250,15 +252,29 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
     (``interfaces.eve_standin.app.fake_eve``)."""
     world = standin.world
 
-    def character(character_id: int) -> Callable[[int], bool]:
-        return lambda token_character: token_character == character_id
-
-    def corporation(corporation_id: int) -> Callable[[int], bool]:
-        def may_read(token_character: int) -> bool:
-            found = world.characters.get(token_character)
-            return found is not None and found.corporation_id == corporation_id and found.director
+    def character(character_id: int) -> Access:
+        def may_read(token_character: int) -> str | None:
+            return None if token_character == character_id else "token not valid for this character"
 
         return may_read
+
+    def corporation(corporation_id: int, roles: tuple[str, ...]) -> Access:
+        def may_read(token_character: int) -> str | None:
+            if world.corporation_of(token_character) != corporation_id:
+                return "Character is not in the corporation"
+            if not world.roles_of(token_character) & set(roles):
+                return "Character does not have required role(s)"
+            return None
+
+        return may_read
+
+    @get("/characters/{character_id:int}/")
+    async def character_info(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
+        return await standin.answer(request, f"characters/{character_id}", None)
+
+    @get("/characters/{character_id:int}/roles/")
+    async def character_roles(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
+        return await standin.answer(request, f"characters/{character_id}/roles", character(character_id))
 
     @get("/characters/{character_id:int}/industry/jobs/")
     async def character_jobs(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
@@ -279,12 +295,12 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
     @get("/corporations/{corporation_id:int}/industry/jobs/")
     async def corporation_jobs(request: Request[Any, Any, Any], corporation_id: FromPath[int]) -> Response[bytes]:
         key = f"corporations/{corporation_id}/industry/jobs"
-        return await standin.answer(request, key, corporation(corporation_id))
+        return await standin.answer(request, key, corporation(corporation_id, JOBS_ROLES))
 
     @get("/corporations/{corporation_id:int}/blueprints/")
     async def corporation_blueprints(request: Request[Any, Any, Any], corporation_id: FromPath[int]) -> Response[bytes]:
         key = f"corporations/{corporation_id}/blueprints"
-        return await standin.answer(request, key, corporation(corporation_id))
+        return await standin.answer(request, key, corporation(corporation_id, BLUEPRINTS_ROLES))
 
     @get("/markets/{region_id:int}/orders/")
     async def market_orders(request: Request[Any, Any, Any], region_id: FromPath[int]) -> Response[bytes]:
@@ -326,6 +342,8 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
     esi = Router(
         "/",
         route_handlers=[
+            character_info,
+            character_roles,
             character_jobs,
             character_assets,
             character_skills,

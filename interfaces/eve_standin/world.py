@@ -2,6 +2,11 @@
 blueprints, and a region's market, seeded from the sample catalog so the ids make sense
 (a Rifter job uses the Rifter Blueprint, lasts the catalog's time per run, and so on).
 
+The corporation 98000001 has three members with the roles players give: Ann a director (she
+reads everything), Cat its factory manager (its industry jobs, not its blueprints), Bob none.
+Its jobs are run by its members with its own blueprints, and come in the corporation route's
+shape (``location_id`` where the character route says ``station_id``).
+
 Each route's data is a ``Dataset``: the payload ESI would serve and when it was generated
 (``Last-Modified``, whole seconds as HTTP dates carry them). Tests and demos replace a
 dataset through the stand-in's control routes, which publishes a new snapshot.
@@ -27,10 +32,12 @@ STATION_CONTAINER = 17366  # not in the sample catalog: an id the catalog does n
 
 
 class Character(msgspec.Struct, frozen=True):
+    """A seeded character: its public record and roles are served from it."""
+
     character_id: int
     name: str
     corporation_id: int
-    director: bool  # holds the roles the corporation routes ask for
+    roles: tuple[str, ...] = ()  # in the corporation (``Director``, ``Factory_Manager``...)
 
 
 class Dataset(msgspec.Struct):
@@ -41,10 +48,10 @@ class Dataset(msgspec.Struct):
 
 class StandinWorld:
     """Every route's current dataset, keyed by its path without slashes at the ends
-    (``characters/2112000001/industry/jobs``)."""
+    (``characters/2112000001/industry/jobs``). Who belongs to which corporation with which
+    roles is read from the characters' own routes, so publishing new roles changes access."""
 
-    def __init__(self, characters: list[Character], datasets: dict[str, Dataset]) -> None:
-        self.characters = {character.character_id: character for character in characters}
+    def __init__(self, datasets: dict[str, Dataset]) -> None:
         self.datasets = datasets
 
     def publish(self, key: str, payload: list[Any] | dict[str, Any] | None = None) -> Dataset:
@@ -56,9 +63,21 @@ class StandinWorld:
         dataset.last_modified = max(int(time.time()), dataset.last_modified + 1)
         return dataset
 
+    def corporation_of(self, character_id: int) -> int | None:
+        """The character's corporation, as its public route says now."""
+        dataset = self.datasets.get(f"characters/{character_id}")
+        return dataset.payload.get("corporation_id") if dataset and isinstance(dataset.payload, dict) else None
 
-ANN = Character(2112000001, "Ann Standin", 98000001, director=True)
-BOB = Character(2112000002, "Bob Standin", 98000001, director=False)
+    def roles_of(self, character_id: int) -> set[str]:
+        """The character's roles in its corporation, as its roles route says now."""
+        dataset = self.datasets.get(f"characters/{character_id}/roles")
+        return set(dataset.payload.get("roles", ())) if dataset and isinstance(dataset.payload, dict) else set()
+
+
+CORPORATION_ID = 98000001
+ANN = Character(2112000001, "Ann Standin", CORPORATION_ID, roles=("Director",))
+BOB = Character(2112000002, "Bob Standin", CORPORATION_ID)
+CAT = Character(2112000003, "Cat Standin", CORPORATION_ID, roles=("Factory_Manager", "Station_Manager"))
 
 
 def seed_world(catalog_path: Path = SAMPLE_CATALOG, now: datetime | None = None) -> StandinWorld:
@@ -76,7 +95,13 @@ def seed_world(catalog_path: Path = SAMPLE_CATALOG, now: datetime | None = None)
         jobs.job(ANN, 950, 603, "manufacturing", runs=1, started=at - timedelta(days=3), status="delivered"),
         jobs.job(ANN, 691, 11372, "invention", runs=4, started=at - timedelta(days=4), status="delivered", won=1),
     ]
-    corp_jobs = [jobs.job(ANN, 46206, 16673, "reaction", runs=20, started=at - timedelta(hours=5))]
+    corp_jobs = [
+        jobs.job(ANN, 46206, 16673, "reaction", runs=20, started=at - timedelta(hours=5), corporation=True),
+        jobs.job(CAT, 687, 621, "manufacturing", runs=4, started=at - timedelta(hours=2), corporation=True),
+        jobs.job(
+            BOB, 46171, 16656, "reaction", runs=10, started=at - timedelta(days=2), status="delivered", corporation=True
+        ),
+    ]
     container = 1_000_000_000_100
     ann_assets = [
         _asset(1_000_000_000_001, 34, JITA_4_4, "station", 500_000),
@@ -100,10 +125,18 @@ def seed_world(catalog_path: Path = SAMPLE_CATALOG, now: datetime | None = None)
         _blueprint(1_000_000_001_002, 24699, me=8, te=16, copy_runs=5),
         _blueprint(1_000_000_001_003, 11372, me=2, te=4, copy_runs=1),  # an invented Wolf copy
     ]
-    corp_blueprints = [_blueprint(1_000_000_002_001, 687, me=10, te=20), _blueprint(1_000_000_002_002, 46206)]
+    corp_blueprints = [
+        _blueprint(1_000_000_002_001, 687, me=10, te=20),  # a researched Caracal original
+        _blueprint(1_000_000_002_002, 46206),  # reaction formulas
+        _blueprint(1_000_000_002_003, 46171),
+    ]
     bob_skills = {"skills": [_skill(3380, 3)], "total_sp": 450_000}
+    cat_skills = {"skills": [_skill(3380, 5), _skill(3388, 3), _skill(3387, 4)], "total_sp": 2_100_000}
     stamp = int(at.timestamp())
+    members = (ANN, BOB, CAT)
     datasets = {
+        **{f"characters/{c.character_id}": Dataset(_public(c), stamp, paginated=False) for c in members},
+        **{f"characters/{c.character_id}/roles": Dataset(_roles(c), stamp, paginated=False) for c in members},
         f"characters/{ANN.character_id}/industry/jobs": Dataset(ann_jobs, stamp, paginated=False),
         f"characters/{ANN.character_id}/assets": Dataset(ann_assets, stamp, paginated=True),
         f"characters/{ANN.character_id}/skills": Dataset(ann_skills, stamp, paginated=False),
@@ -112,19 +145,24 @@ def seed_world(catalog_path: Path = SAMPLE_CATALOG, now: datetime | None = None)
         f"characters/{BOB.character_id}/assets": Dataset([], stamp, paginated=True),
         f"characters/{BOB.character_id}/skills": Dataset(bob_skills, stamp, paginated=False),
         f"characters/{BOB.character_id}/blueprints": Dataset([], stamp, paginated=True),
+        f"characters/{CAT.character_id}/industry/jobs": Dataset([], stamp, paginated=False),
+        f"characters/{CAT.character_id}/assets": Dataset([], stamp, paginated=True),
+        f"characters/{CAT.character_id}/skills": Dataset(cat_skills, stamp, paginated=False),
+        f"characters/{CAT.character_id}/blueprints": Dataset([], stamp, paginated=True),
         f"corporations/{ANN.corporation_id}/industry/jobs": Dataset(corp_jobs, stamp, paginated=True),
         f"corporations/{ANN.corporation_id}/blueprints": Dataset(corp_blueprints, stamp, paginated=True),
         f"markets/{THE_FORGE}/orders": Dataset(_orders(at), stamp, paginated=True),
         "markets/prices": Dataset(_prices(catalog), stamp, paginated=False),
         "industry/systems": Dataset(_systems(), stamp, paginated=False),
     }
-    return StandinWorld([ANN, BOB], datasets)
+    return StandinWorld(datasets)
 
 
 class _Jobs:
     """Jobs numbered in order, lasting the catalog's time per run."""
 
     ACTIVITY_IDS = {"manufacturing": 1, "invention": 8, "reaction": 11}
+    CORPORATION_BLUEPRINTS = {687: 1_000_000_002_001, 46206: 1_000_000_002_002, 46171: 1_000_000_002_003}
 
     def __init__(self, times: dict[tuple[int, str], int], now: datetime) -> None:
         self.times = times
@@ -142,16 +180,19 @@ class _Jobs:
         started: datetime,
         status: str = "active",
         won: int | None = None,
+        corporation: bool = False,
     ) -> dict[str, Any]:
+        """A job in the character route's shape, or the corporation route's (``location_id``
+        for ``station_id``, the corporation's blueprint item)."""
         duration = self.times[(blueprint, activity)] * runs
         end = started + timedelta(seconds=duration)
         job: dict[str, Any] = {
             "job_id": self.next_id,
             "installer_id": installer.character_id,
             "facility_id": JITA_4_4,
-            "station_id": JITA_4_4,
+            "location_id" if corporation else "station_id": JITA_4_4,
             "activity_id": self.ACTIVITY_IDS[activity],
-            "blueprint_id": 1_000_000_001_001,
+            "blueprint_id": self.CORPORATION_BLUEPRINTS[blueprint] if corporation else 1_000_000_001_001,
             "blueprint_type_id": blueprint,
             "blueprint_location_id": JITA_4_4,
             "output_location_id": JITA_4_4,
@@ -172,6 +213,26 @@ class _Jobs:
                 job["successful_runs"] = won
         self.next_id += 1
         return job
+
+
+def _public(character: Character) -> dict[str, Any]:
+    """``/characters/{id}/``: the public record, with the fields ESI's schema requires."""
+    return {
+        "birthday": "2015-03-24T11:37:00Z",
+        "bloodline_id": 4,
+        "corporation_id": character.corporation_id,
+        "description": "",
+        "gender": "female",
+        "name": character.name,
+        "race_id": 2,
+        "security_status": 1.2,
+    }
+
+
+def _roles(character: Character) -> dict[str, Any]:
+    """``/characters/{id}/roles/``: the roles held everywhere; the lists of roles held only at
+    the headquarters, a base or elsewhere are optional in the schema and left out."""
+    return {"roles": list(character.roles)}
 
 
 def _asset(

@@ -72,12 +72,12 @@ def test_a_sync_records_the_game_blueprints_once_and_the_list_shows_them(
     corp = system.blueprints.sync_blueprints(
         alice.user_id, ANN_CORPORATION, esi.corporation_blueprints(ANN.corporation_id, token), meta
     )
-    assert corp.changed == 2
+    assert corp.changed == 3
     again = system.blueprints.sync_blueprints(alice.user_id, ANN_CHARACTER, esi.character_blueprints(token), meta)
     assert again.changed == 0 and again.position == system.store.head()  # no event when nothing changed
 
     listed = {b["blueprintId"]: b for b in blueprints(alice, corp.position)}
-    assert len(listed) == 5
+    assert len(listed) == 6
     assert listed[1_000_000_001_001] | {"blueprintId": 0} == {
         "blueprintId": 0,
         "typeId": 691,

@@ -18,7 +18,7 @@ from application.eve.esi_routes import EsiRoutes, IndustryJob
 from application.settings import Settings
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
-from interfaces.eve_standin.world import ANN, BOB, THE_FORGE
+from interfaces.eve_standin.world import ANN, BOB, CAT, CORPORATION_ID, THE_FORGE
 from projections.database import create_read_engine
 from projections.esi_cache import SqlResponseCache
 from tests.support import serving_app
@@ -131,6 +131,18 @@ def test_a_character_s_cached_answer_is_not_served_to_another(esi: EsiClient, st
     assert [r["status"] for r in seen(standin)] == [200, 403]  # a 4xx is not retried
 
 
+def test_a_corporation_route_answers_only_a_member_holding_its_role_as_esi_does(esi: EsiClient) -> None:
+    routes = EsiRoutes(esi)
+    cat = bearer(CAT.character_id, CAT.name)  # the factory manager: the jobs, not the blueprints
+    assert routes.corporation_jobs(CORPORATION_ID, cat).data
+    with pytest.raises(EsiError, match=r"403 Character does not have required role\(s\)"):
+        routes.corporation_blueprints(CORPORATION_ID, cat)
+    with pytest.raises(EsiError, match=r"403 Character does not have required role\(s\)"):
+        routes.corporation_jobs(CORPORATION_ID, bearer(BOB.character_id, BOB.name))
+    with pytest.raises(EsiError, match="403 Character is not in the corporation"):
+        routes.corporation_jobs(98000042, ANN_TOKEN)
+
+
 def test_pages_are_walked_in_parallel_into_one_list(esi: EsiClient, standin: str) -> None:
     knobs(standin, page_size=2)
     answer = EsiRoutes(esi).character_assets(ANN_TOKEN)
@@ -230,7 +242,12 @@ def test_every_route_decodes_the_seeded_game(esi: EsiClient) -> None:
     jobs = routes.character_jobs(ANN_TOKEN).data
     assert {job.blueprint_type_id for job in jobs} >= {691, 24699}
     assert any(job.successful_runs == 1 for job in jobs)
-    assert routes.corporation_jobs(ANN.corporation_id, ANN_TOKEN).data[0].activity_id == 11
+    corporation_jobs = routes.corporation_jobs(ANN.corporation_id, ANN_TOKEN).data
+    assert (
+        corporation_jobs[0].activity_id == 11 and corporation_jobs[0].location_id and not corporation_jobs[0].station_id
+    )
+    assert routes.character(ANN.character_id).data.corporation_id == CORPORATION_ID
+    assert routes.character_roles(ANN_TOKEN).data.roles == ["Director"]
     assets = routes.character_assets(ANN_TOKEN).data
     assert any(asset.location_type == "item" for asset in assets)  # inside a container
     skills = routes.character_skills(ANN_TOKEN).data

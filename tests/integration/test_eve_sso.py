@@ -99,6 +99,7 @@ def test_a_character_is_linked_through_the_sso_and_listed_for_its_user_only(
             "scopes": sorted(DEFAULT_EVE_SCOPES),
             "tokenState": "ok",
             "reason": None,
+            "corporationId": None,
             "lastSync": None,
         }
     ]

@@ -1,7 +1,8 @@
 """The EVE sync against the stand-in game over real HTTP (its SSO and ESI on one address), on
 SQLite and PostgreSQL: linked characters' jobs into the job sync, assets into snapshots per
-station, skills into the roster, a region's market into batches; nothing recorded when
-nothing changed; one character's failure never stops another's."""
+station, skills into the roster, a region's market into batches; their corporation's jobs and
+blueprints read with a member allowed to; nothing recorded when nothing changed; one
+character's failure never stops another's."""
 
 from __future__ import annotations
 
@@ -9,24 +10,32 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import msgspec
 import pytest
 from click.testing import CliRunner
 
-from application.settings import Settings
+from application.eve.links import EveLinkService
+from application.eve.sso import SsoClient
+from application.settings import DEFAULT_EVE_SCOPES, Settings
 from application.system import Manufactory
 from interfaces.cli.main import cli
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
-from interfaces.eve_standin.world import ANN, BOB, JITA_4_4, THE_FORGE, Character
+from interfaces.eve_standin.world import ANN, BOB, CAT, CORPORATION_ID, JITA_4_4, THE_FORGE, Character
 from tests.conftest import Api
 from tests.integration.test_eve_sso import CALLBACK, CLIENT_ID, link
 from tests.integration.test_notifications import eventually, register
 from tests.support import Received, serving_app
 
 RIFTER, RIFTER_BLUEPRINT = 587, 691
+CARACAL, CARACAL_BLUEPRINT = 621, 687
+FERNITE_CARBIDE_FORMULA = 46206
+CORPORATION_BLUEPRINTS = {CARACAL_BLUEPRINT: 1_000_000_002_001, FERNITE_CARBIDE_FORMULA: 1_000_000_002_002}  # item ids
 ANN_JOBS = f"characters/{ANN.character_id}/industry/jobs"
+CORPORATION_JOBS = f"corporations/{CORPORATION_ID}/industry/jobs"
 
 
 @pytest.fixture
@@ -145,10 +154,15 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
         ("character", ANN.character_id, "assets"): None,
         ("character", ANN.character_id, "skills"): None,
         ("character", ANN.character_id, "blueprints"): None,
+        ("corporation", CORPORATION_ID, "jobs"): None,
+        ("corporation", CORPORATION_ID, "blueprints"): None,
         ("region", THE_FORGE, "market"): None,
     }
     owned = alice.get("/v1/blueprints").json()
-    assert owned and {b["holderId"] for b in owned} == {ANN.character_id}
+    assert {(b["holderKind"], b["holderId"]) for b in owned} == {
+        ("character", ANN.character_id),
+        ("corporation", CORPORATION_ID),
+    }
     assert {b["source"] for b in owned} == {"esi"}
     held = {(h["locationId"], h["typeId"]): h["quantity"] for h in alice.get("/v1/assets").json()}
     # Tritanium at Jita 4-4, and the Mexallon inside a station container counted at the station.
@@ -170,7 +184,7 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
     listed = alice.get("/v1/eve/sync").json()["statuses"]
     assert {(s["subject"], s["what"]) for s in listed} == {
         ("character", w) for w in ("jobs", "assets", "skills", "blueprints")
-    } | {("region", "market")}
+    } | {("corporation", "jobs"), ("corporation", "blueprints"), ("region", "market")}
 
 
 def test_a_revoked_character_goes_reauthorize_while_another_still_syncs(alice: Api, sso: StandInSso) -> None:
@@ -199,10 +213,12 @@ def test_a_5xx_storm_shows_in_the_status_and_the_next_sync_recovers(alice: Api, 
     assert statuses[("character", ANN.character_id, "skills")]["lastError"] is None
 
 
-def test_asking_for_an_unknown_step_or_character_is_refused(alice: Api, sso: StandInSso) -> None:
+def test_asking_for_an_unknown_step_character_or_corporation_is_refused(alice: Api, sso: StandInSso) -> None:
     link_as(alice, sso, ANN)
     assert alice.post("/v1/eve/sync", json={"what": "everything"}).json()["field"] == "what"
     assert alice.post("/v1/eve/sync", json={"characterId": 42}).status_code == 404
+    refused = alice.post("/v1/eve/sync", json={"corporationId": 98000042})
+    assert refused.status_code == 404 and refused.json()["field"] == "corporationId"
 
 
 def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
@@ -211,7 +227,7 @@ def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
     link_as(alice, sso, ANN)
     system.eve_sync.run_due()
     statuses = alice.get("/v1/eve/sync").json()["statuses"]
-    assert len(statuses) == 5 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
+    assert len(statuses) == 7 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
     jobs = next(s for s in statuses if s["what"] == "jobs")
     due = datetime.fromisoformat(jobs["nextDueAt"]) - datetime.fromisoformat(jobs["lastSuccessAt"])
     assert due >= timedelta(seconds=600)  # the jobs interval
@@ -237,5 +253,162 @@ def test_the_command_line_syncs_one_step_and_shows_its_outcome(
     assert result.exit_code == 0, result.output
     assert f"character {ANN.character_id} skills: 1 changed" in result.output
     assert "market" not in result.output
+    corporation = CliRunner().invoke(cli, ["eve", "sync", "--corporation", str(CORPORATION_ID), "--what", "blueprints"])
+    assert corporation.exit_code == 0, corporation.output
+    assert f"corporation {CORPORATION_ID} blueprints: 3 changed" in corporation.output
+    assert f"character {ANN.character_id} blueprints" not in corporation.output
     refused = CliRunner().invoke(cli, ["eve", "sync", "--what", "everything"])
     assert refused.exit_code != 0 and "what must be one of" in str(refused.exception)
+
+
+def corporation_job(
+    job_id: int, installer: Character, blueprint: int, runs: int, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """A job in the corporation route's shape: ``location_id`` where a character's says ``station_id``."""
+    return {
+        "job_id": job_id,
+        "installer_id": installer.character_id,
+        "facility_id": JITA_4_4,
+        "location_id": JITA_4_4,
+        "activity_id": 11 if blueprint == FERNITE_CARBIDE_FORMULA else 1,
+        "blueprint_id": CORPORATION_BLUEPRINTS[blueprint],
+        "blueprint_type_id": blueprint,
+        "blueprint_location_id": JITA_4_4,
+        "output_location_id": JITA_4_4,
+        "runs": runs,
+        "status": "active",
+        "duration": int((end - start).total_seconds()),
+        "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end_date": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def asked(game: str, path: str) -> int:
+    """How many requests the stand-in got for paths starting so (it records them without the final slash)."""
+    return sum(1 for r in httpx.get(f"{game}/_standin/requests").json() if r["path"].startswith(path))
+
+
+def link_with_scopes(system: Manufactory, alice: Api, sso: StandInSso, character: Character, scopes: Any) -> None:
+    """Link as a server asking for fewer scopes would have (MANUFACTORY_EVE_SCOPES)."""
+    sso.character_id, sso.name = character.character_id, character.name
+    settings = msgspec.structs.replace(system.settings, eve_scopes=tuple(scopes))
+    narrow = EveLinkService(
+        system.store, SsoClient(settings, system.eve_vault, system.store), system.eve_vault, settings
+    )
+    approved = httpx.get(narrow.start_login(alice.user_id), follow_redirects=False)
+    query = parse_qs(urlsplit(approved.headers["location"]).query)
+    narrow.finish_login(query["code"][0], query["state"][0])
+
+
+def test_a_director_s_corporation_jobs_are_matched_per_installer_and_its_blueprints_are_the_corporation_s(
+    alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, ANN)
+    spec = {"productTypeId": CARACAL, "blueprintTypeId": CARACAL_BLUEPRINT, "runs": 2, "stationId": JITA_4_4}
+    created = alice.post("/v1/industry/jobs", json=spec | {"characterId": ANN.character_id, "expectedOutput": 2})
+    assert created.status_code == 201, created.text
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    later = start + timedelta(hours=1)
+    past = start - timedelta(days=3)
+    publish(
+        game,
+        CORPORATION_JOBS,
+        [
+            corporation_job(900_000_101, CAT, CARACAL_BLUEPRINT, 2, start, later),  # Cat's: not the job planned for Ann
+            corporation_job(900_000_102, ANN, CARACAL_BLUEPRINT, 2, start, later),
+            corporation_job(900_000_103, ANN, FERNITE_CARBIDE_FORMULA, 20, past, past + timedelta(hours=60)),
+        ],
+    )
+
+    statuses = sync(alice)
+    jobs = statuses[("corporation", CORPORATION_ID, "jobs")]
+    assert jobs["lastError"] is None and jobs["changes"] == 1 and jobs["ready"] == [900_000_103]
+    (mine,) = alice.get("/v1/industry/jobs").json()
+    assert mine["id"] == created.json()["aggregateId"] and mine["status"] == "active"
+    assert mine["esiJobId"] == 900_000_102
+    held = {b["blueprintId"]: (b["holderKind"], b["holderId"]) for b in alice.get("/v1/blueprints").json()}
+    corporation = ("corporation", CORPORATION_ID)
+    assert [bp for bp, holder in sorted(held.items()) if holder == corporation] == [
+        1_000_000_002_001,
+        1_000_000_002_002,
+        1_000_000_002_003,
+    ]
+    (linked,) = alice.get("/v1/eve/characters").json()["characters"]
+    assert linked["corporationId"] == CORPORATION_ID
+
+
+def test_a_member_without_the_roles_is_told_which_and_nothing_is_asked_of_the_corporation(
+    system: Manufactory, alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, BOB)
+    statuses = sync(alice)
+    jobs = statuses[("corporation", CORPORATION_ID, "jobs")]
+    assert jobs["lastError"] == (
+        f"CorporationUnreadable: no linked member of corporation {CORPORATION_ID} may read its jobs:"
+        f" Bob Standin ({BOB.character_id}) lacks the Factory_Manager or Director role"
+    )
+    assert jobs["lastSuccessAt"] is None and jobs["nextDueAt"] is not None
+    blueprints = statuses[("corporation", CORPORATION_ID, "blueprints")]
+    assert blueprints["lastError"].endswith(f"Bob Standin ({BOB.character_id}) lacks the Director role")
+    others = [status for (subject, _, _), status in statuses.items() if subject != "corporation"]
+    assert len(others) == 5 and all(s["lastError"] is None and s["lastSuccessAt"] for s in others)
+    assert asked(game, "/corporations/") == 0
+
+    head = system.store.head()
+    again = sync(alice)
+    assert again[("corporation", CORPORATION_ID, "jobs")]["lastError"] == jobs["lastError"]
+    assert system.store.head() == head, "how a member stands, not a failing sync: no sync_failing notice"
+
+
+def test_a_character_linked_without_the_corporation_scopes_is_not_used_for_its_corporation(
+    system: Manufactory, alice: Api, sso: StandInSso, game: str
+) -> None:
+    character_scopes = [scope for scope in DEFAULT_EVE_SCOPES if "corporation" not in scope]
+    link_with_scopes(system, alice, sso, ANN, character_scopes)
+    statuses = sync(alice, corporationId=CORPORATION_ID)
+    assert set(statuses) == {("corporation", CORPORATION_ID, "jobs"), ("corporation", CORPORATION_ID, "blueprints")}
+    assert statuses[("corporation", CORPORATION_ID, "jobs")]["lastError"].endswith(
+        f"Ann Standin ({ANN.character_id}) was linked without the scope esi-characters.read_corporation_roles.v1"
+        " and esi-industry.read_corporation_jobs.v1 (log in with it again)"
+    )
+    assert asked(game, "/corporations/") == asked(game, f"/characters/{ANN.character_id}/roles") == 0
+
+
+def test_a_corporation_of_several_linked_members_is_read_once_with_the_first_allowed(
+    alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, BOB)
+    link_as(alice, sso, CAT)  # its factory manager: the jobs, not the blueprints
+    statuses = sync(alice)
+    assert [key for key in statuses if key[0] == "corporation"] == [
+        ("corporation", CORPORATION_ID, "blueprints"),
+        ("corporation", CORPORATION_ID, "jobs"),
+    ]
+    assert statuses[("corporation", CORPORATION_ID, "jobs")]["lastError"] is None
+    assert statuses[("corporation", CORPORATION_ID, "blueprints")]["lastError"].endswith(
+        f"Bob Standin ({BOB.character_id}) lacks the Director role;"
+        f" Cat Standin ({CAT.character_id}) lacks the Director role"
+    )
+    assert asked(game, f"/corporations/{CORPORATION_ID}/industry/jobs") == 1
+    assert asked(game, f"/corporations/{CORPORATION_ID}/blueprints") == 0
+
+    link_as(alice, sso, ANN)  # a director
+    httpx.delete(f"{game}/_standin/requests").raise_for_status()
+    statuses = sync(alice)
+    assert statuses[("corporation", CORPORATION_ID, "blueprints")]["lastError"] is None
+    assert asked(game, f"/corporations/{CORPORATION_ID}/industry/jobs") == 1
+    assert asked(game, f"/corporations/{CORPORATION_ID}/blueprints") == 1
+
+
+def test_a_character_who_left_for_an_npc_corporation_takes_its_old_corporation_s_statuses_along(
+    alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, BOB)
+    assert ("corporation", CORPORATION_ID, "jobs") in sync(alice)
+    public = httpx.get(f"{game}/characters/{BOB.character_id}/").json()
+    publish(game, f"characters/{BOB.character_id}", public | {"corporation_id": 1000167})  # an NPC corporation
+
+    statuses = sync(alice)
+    assert [key for key in statuses if key[0] == "corporation"] == []  # an NPC corporation has nothing to sync
+    (bob,) = alice.get("/v1/eve/characters").json()["characters"]
+    assert bob["corporationId"] == 1000167

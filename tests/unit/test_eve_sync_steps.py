@@ -1,11 +1,12 @@
-"""The pure parts of the EVE sync: where nested items are counted, and which jobs are ready."""
+"""The pure parts of the EVE sync: where nested items are counted, which jobs are ready, and a
+corporation's jobs split per installer for the job sync."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from application.eve.esi_routes import Asset
-from application.eve.sync_steps import holdings_by_location
+from application.eve.esi_routes import Asset, IndustryJob
+from application.eve.sync_steps import holdings_by_location, jobs_by_installer
 from domain.industry.game_sync import GameJob, ready_to_deliver
 
 STATION = 60003760
@@ -61,3 +62,29 @@ def test_a_job_past_its_end_still_active_is_ready_and_one_running_or_delivered_i
         job(4, "ready", now - timedelta(hours=1)),
     ]
     assert ready_to_deliver(jobs, now) == [1, 4]
+
+
+def test_a_corporation_s_jobs_go_to_the_job_sync_per_installer_with_their_station() -> None:
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+
+    def corporation_job(job_id: int, installer: int) -> IndustryJob:
+        return IndustryJob(
+            job_id=job_id,
+            installer_id=installer,
+            facility_id=1_000_000_000_999,
+            location_id=STATION,  # the corporation route's name for the station
+            activity_id=1,
+            blueprint_id=1,
+            blueprint_type_id=687,
+            blueprint_location_id=STATION,
+            output_location_id=STATION,
+            runs=2,
+            duration=3600,
+            status="active",
+            start_date=start,
+            end_date=start + timedelta(hours=1),
+        )
+
+    split = jobs_by_installer([corporation_job(1, 7), corporation_job(2, 8), corporation_job(3, 7)])
+    assert {installer: [job.job_id for job in jobs] for installer, jobs in split.items()} == {7: [1, 3], 8: [2]}
+    assert {job.station_id for jobs in split.values() for job in jobs} == {STATION}

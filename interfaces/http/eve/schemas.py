@@ -15,6 +15,8 @@ class LinkedCharacterOut(Response):
     # ok, or reauthorize: the SSO refused the refresh token; log in again at /v1/eve/login.
     token_state: TokenState
     reason: str | None
+    # Its corporation as the sync last saw it in the game (null until then).
+    corporation_id: int | None
     # The character's last successful sync step (null until one succeeded).
     last_sync: datetime | None
 
@@ -26,6 +28,7 @@ class LinkedCharacterOut(Response):
             scopes=list(character.scopes),
             token_state=character.token_state,
             reason=character.reason,
+            corporation_id=character.corporation_id,
             last_sync=last_sync,
         )
 

@@ -1,8 +1,10 @@
-"""The EVE sync's routes: its status per character, region and step, and a sync asked for now."""
+"""The EVE sync's routes: its status per character, corporation, region and step, and a sync
+asked for now."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 import anyio.to_thread
@@ -18,13 +20,15 @@ from interfaces.http.bodies import Request, Response
 
 
 class SyncStatusOut(Response):
-    subject: Subject  # character (jobs, assets, skills...) or region (market)
+    subject: Subject  # character (jobs, assets, skills...), corporation (jobs, blueprints) or region (market)
     subject_id: int
     what: str
     last_attempt_at: datetime | None
     last_success_at: datetime | None
     next_due_at: datetime | None  # null: due now
-    last_error: str | None  # of the last attempt; null once one succeeded
+    # Of the last attempt; null once one succeeded. A corporation no linked member may read
+    # names what each one lacks (a role in the game, a scope at login).
+    last_error: str | None
     requests: int  # what the last successful run cost: requests sent, pages, pages from the cache
     pages: int
     cache_hits: int
@@ -62,17 +66,19 @@ class SyncStatusList(Response):
 
 
 class SyncAsked(Request):
-    """Which sync to run now; everything of yours when empty."""
+    """Which sync to run now; everything of yours when empty. A character or a corporation (of a
+    linked character) named narrows it to those."""
 
     character_id: GameId | None = None
-    what: str | None = None  # jobs, assets, skills, market (or a step added since)
+    corporation_id: GameId | None = None
+    what: str | None = None  # jobs, assets, skills, blueprints, market (or a step added since)
 
 
 class EveSyncRoutes(Controller):
     @get("/v1/eve/sync", tags=["queries"])
     async def get_eve_sync(self, eve_sync: NamedDependency[EveSync], user_id: NamedDependency[UUID]) -> SyncStatusList:
-        """Your syncs with the game: per linked character and followed region, each step's last
-        success, next due time, last error and what its last answer cost."""
+        """Your syncs with the game: per linked character, its corporation and followed region,
+        each step's last success, next due time, last error and what its last answer cost."""
         statuses = await anyio.to_thread.run_sync(eve_sync.statuses, user_id)
         return SyncStatusList(statuses=[SyncStatusOut.of(status) for status in statuses])
 
@@ -83,8 +89,9 @@ class EveSyncRoutes(Controller):
         user_id: NamedDependency[UUID],
         data: JSONBody[SyncAsked | None] = None,
     ) -> SyncStatusList:
-        """Sync now, due or not (one character or step when named), and answer the statuses
-        after. A failing character or step is reported in its status; the others still run."""
+        """Sync now, due or not (one character, corporation or step when named), and answer the
+        statuses after. A failing character or step is reported in its status; the others still run."""
         asked = data or SyncAsked()
-        statuses = await anyio.to_thread.run_sync(eve_sync.sync_now, user_id, asked.character_id, asked.what)
+        sync = partial(eve_sync.sync_now, user_id, asked.character_id, asked.what, asked.corporation_id)
+        statuses = await anyio.to_thread.run_sync(sync)
         return SyncStatusList(statuses=[SyncStatusOut.of(status) for status in statuses])
