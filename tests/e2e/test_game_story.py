@@ -57,6 +57,8 @@ def test_a_planned_job_runs_in_the_game_and_its_product_closes_the_stockpile_def
             ("character", ANN.character_id, "assets"): None,
             ("character", ANN.character_id, "skills"): None,
             ("character", ANN.character_id, "blueprints"): None,
+            ("corporation", ANN.corporation_id, "jobs"): None,  # she is its director
+            ("corporation", ANN.corporation_id, "blueprints"): None,
             ("region", THE_FORGE, "market"): None,
         }
         (original,) = ok(api.get("/v1/blueprints", params={"typeId": RIFTER_BLUEPRINT}))
@@ -167,13 +169,15 @@ def job_in(api: httpx.Client, job_id: str, status: str) -> dict[str, Any] | None
 
 
 def jobs_status(api: httpx.Client) -> dict[str, Any]:
-    (status,) = (s for s in ok(api.get("/v1/eve/sync"))["statuses"] if s["what"] == "jobs")
+    statuses = ok(api.get("/v1/eve/sync"))["statuses"]
+    (status,) = (s for s in statuses if (s["subject"], s["what"]) == ("character", "jobs"))
     return status  # type: ignore[no-any-return]
 
 
 def synced_since(api: httpx.Client, what: str, moment: datetime) -> dict[str, Any] | None:
     """The step's status once a run that started after ``moment`` succeeded."""
-    (status,) = (s for s in ok(api.get("/v1/eve/sync"))["statuses"] if s["what"] == what)
+    statuses = ok(api.get("/v1/eve/sync"))["statuses"]
+    (status,) = (s for s in statuses if (s["subject"], s["what"]) == ("character", what))
     last = status["lastSuccessAt"]
     return status if last is not None and datetime.fromisoformat(last) > moment else None
 
