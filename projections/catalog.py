@@ -58,6 +58,7 @@ CATALOG_ITEMS = ReadModelTable(
         Column("portion_size", Integer, nullable=False),
         Column("market_group_id", BigInteger),
         Column("published", Boolean, nullable=False),
+        Column("decryptor", JSON),  # an invention decryptor's effects
     ],
 )
 CATALOG_RECIPES = ReadModelTable(
