@@ -39,7 +39,8 @@ from domain.catalog.catalog import (
     CatalogVersionRecorded,
 )
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph
-from domain.catalog.model import Item, Recipe
+from domain.catalog.invention import inventions
+from domain.catalog.model import Decryptor, Item, Recipe
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
@@ -58,6 +59,7 @@ CATALOG_ITEMS = ReadModelTable(
         Column("portion_size", Integer, nullable=False),
         Column("market_group_id", BigInteger),
         Column("published", Boolean, nullable=False),
+        Column("decryptor", JSON),  # an invention decryptor's effects
     ],
 )
 CATALOG_RECIPES = ReadModelTable(
@@ -348,18 +350,24 @@ def all_recipes(connection: Connection, owner: UUID) -> list[Recipe]:
 
 
 def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
-    """The owner's production graph (tagged with the catalog version it was read at) and
-    item names and volumes."""
+    """The owner's production graph (tagged with the catalog version it was read at), item
+    names and volumes, inventions and decryptors."""
     version = _current_version(connection, CATALOG_VERSIONS.view, owner)
     items = CATALOG_ITEMS.view
-    rows = connection.execute(select(items.c.type_id, items.c.name, items.c.volume).where(items.c.owner_id == owner))
-    graph = ProductionGraph.from_recipes(all_recipes(connection, owner), version, bought_items(connection, owner))
+    rows = connection.execute(
+        select(items.c.type_id, items.c.name, items.c.volume, items.c.decryptor).where(items.c.owner_id == owner)
+    )
+    recipes = all_recipes(connection, owner)
+    graph = ProductionGraph.from_recipes(recipes, version, bought_items(connection, owner))
     names: dict[int, str] = {}
     volumes: dict[int, float | None] = {}
-    for type_id, name, volume in rows:
+    decryptors: dict[int, Decryptor] = {}
+    for type_id, name, volume, decryptor in rows:
         names[type_id] = name
         volumes[type_id] = volume
-    return CatalogSnapshot(graph, names, volumes)
+        if decryptor is not None:
+            decryptors[type_id] = msgspec.convert(decryptor, Decryptor)
+    return CatalogSnapshot(graph, names, volumes, inventions(recipes), decryptors)
 
 
 def bought_items(connection: Connection, owner: UUID) -> list[int]:

@@ -33,7 +33,9 @@ from sqlalchemy import Engine
 from application.catalog_graphs import CatalogGraphs
 from application.position_signal import PositionSignal
 from domain.catalog.chains import CatalogSnapshot, StepSettings
-from domain.economics.item_economics import Build, ItemEconomics, build_for, item_economics
+from domain.catalog.invention import Invention, InventionOption
+from domain.economics.invention import InventionCosts, invention_costs
+from domain.economics.item_economics import Build, build_for, item_economics
 from domain.economics.make_or_buy import make_or_buy
 from domain.economics.market import SELL, Missing, PriceChoice, PricePoint
 from domain.economics.region import RegionMarket
@@ -114,6 +116,13 @@ class MakeOrBuyView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     items: list[MakeOrBuyItem]
     surplus: dict[int, float]  # byproducts made beyond use, not credited
     missing: tuple[Missing, ...]
+
+
+class InventionPricing(msgspec.Struct, frozen=True, kw_only=True):
+    """An invention's options priced in one region."""
+
+    costs: tuple[InventionCosts, ...]  # one per option, in the options' order
+    missing: tuple[Missing, ...]  # every option's missing prices, a missing job site said as such
 
 
 class _Kept(msgspec.Struct):
@@ -244,6 +253,18 @@ class EconomicsService:
         with self._lock:
             self._writes += 1
 
+    # ------------------------------------------------------------ invention
+
+    def invention_costs(
+        self, owner: UUID, region_id: int, invention: Invention, options: Sequence[InventionOption]
+    ) -> InventionPricing:
+        """Each option's cost per attempt, per copy and per unit, its jobs at the region's job site."""
+        region = self.region(owner, region_id)
+        site = region.job_site or JobSite(solar_system_id=NO_SITE)
+        costs = tuple(invention_costs(invention, option, region.data, site) for option in options)
+        missing = tuple(dict.fromkeys(missing for cost in costs for missing in cost.missing))
+        return InventionPricing(costs=costs, missing=_missing(missing, region))
+
     # ------------------------------------------------------------ make or buy
 
     def make_or_buy(self, owner: UUID, type_id: int, region_id: int, options: Options = STORED) -> MakeOrBuyView:
@@ -356,23 +377,23 @@ def _computed(
         effective_time=result.effective_time,
         chain_time=result.chain_time,
         daily_volume=result.daily_volume,
-        missing=_missing(result, region),
+        missing=_missing(result.missing, region),
         approximate=result.approximate,
         catalog_version=graph.catalog_version,
         source="computed",
     )
 
 
-def _missing(result: ItemEconomics, region: RegionMarket) -> tuple[Missing, ...]:
-    """The result's missing prices, a missing job site said as such (not as a cost index of no system)."""
+def _missing(found: tuple[Missing, ...], region: RegionMarket) -> tuple[Missing, ...]:
+    """Missing prices, a missing job site said as such (not as a cost index of no system)."""
     if region.job_site is not None:
-        return result.missing
+        return found
     no_site = Missing(
         what="job_site",
         id=region.data.region_id,
         reason="no job site chosen for this region: record one with a price batch (jobSite) or ask with solarSystemId",
     )
-    missing = [no_site if m.what == "cost_index" and m.id == NO_SITE else m for m in result.missing]
+    missing = [no_site if m.what == "cost_index" and m.id == NO_SITE else m for m in found]
     return tuple(dict.fromkeys(missing))
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from domain.catalog.model import Activity, ActivityKind, Item, Recipe
+import msgspec
+
+from domain.catalog.model import Activity, ActivityKind, Decryptor, Item, Recipe
 from domain.errors import InvalidInput
 
 ProgressCallback = Callable[[int, int], None]
@@ -132,4 +134,49 @@ def make_recipe(
         name=type_names.get(recipe_id),
         max_runs=max_runs,
         activities=tuple(sorted(activities, key=lambda activity: activity.kind.activity_id)),
+    )
+
+
+# Decryptors: the SDE's group 1304 "Generic Decryptor" (the eight of them, 34201-34208) and the
+# dogma attributes that carry their effects. Sources: guiguilechat/JCELechat, generated from the
+# SDE: ``types/decryptors/GenericDecryptor.java`` (group id 1304), ``attributes/
+# InventionPropabilityMultiplier.java`` (1112), ``InventionMEModifier.java`` (1113),
+# ``InventionTEModifier.java`` (1114), ``InventionMaxRunModifier.java`` (1124), every one defaulting
+# to 0 where a type does not carry it (Process has no run modifier, Optimized Augmentation no TE
+# one), and ``resources/SDE/items/decryptors/GenericDecryptor.yaml`` for the values. Other groups
+# carry the same attributes (the older racial decryptors, e.g. group 729 "Decryptors - Minmatar");
+# only the generic group is read: the eight standard decryptors of ``../shared/notes/
+# eve-online-api.md``, the ones invention is offered with.
+GENERIC_DECRYPTOR_GROUP = 1304
+PROBABILITY_MULTIPLIER, ME_MODIFIER, TE_MODIFIER, RUNS_MODIFIER = 1112, 1113, 1114, 1124
+DECRYPTOR_ATTRIBUTES = frozenset({PROBABILITY_MULTIPLIER, ME_MODIFIER, TE_MODIFIER, RUNS_MODIFIER})
+_FLOAT32_DIGITS = 6  # significant digits a 32-bit float holds exactly (it has 24 bits: 7.2 digits)
+
+
+def decryptor_ids(items: Iterable[Item]) -> frozenset[int]:
+    return frozenset(item.type_id for item in items if item.group_id == GENERIC_DECRYPTOR_GROUP)
+
+
+def decryptor(attributes: Mapping[int, float]) -> Decryptor | None:
+    """A decryptor's effects from its dogma attributes (None without a probability multiplier).
+    Dogma values are 32-bit floats (1.2 is stored as 1.2000000476837158): six significant digits
+    give back the number the game designers set, and the modifiers are whole numbers."""
+    multiplier = attributes.get(PROBABILITY_MULTIPLIER)
+    if multiplier is None:
+        return None
+    return Decryptor(
+        probability_multiplier=float(f"{multiplier:.{_FLOAT32_DIGITS}g}"),
+        me_modifier=round(attributes.get(ME_MODIFIER, 0.0)),
+        te_modifier=round(attributes.get(TE_MODIFIER, 0.0)),
+        runs_modifier=round(attributes.get(RUNS_MODIFIER, 0.0)),
+    )
+
+
+def with_decryptors(items: tuple[Item, ...], decryptors: Mapping[int, Decryptor]) -> tuple[Item, ...]:
+    """The items, each decryptor among them carrying its effects."""
+    if not decryptors:
+        return items
+    return tuple(
+        msgspec.structs.replace(item, decryptor=decryptors[item.type_id]) if item.type_id in decryptors else item
+        for item in items
     )

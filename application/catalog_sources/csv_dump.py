@@ -11,7 +11,9 @@ productTypeID,quantity), ``invTypes.csv`` (typeID,groupID,typeName,description,m
 portionSize,raceID,basePrice,published,marketGroupID,iconID,soundID,graphicID) and ``invGroups.csv``
 (groupID,categoryID,groupName,iconID,useBasePrice,anchored,anchorable,fittableNonSingleton,published)
 were matched against code reading them (found with the code search), not a stored dump.
-Every file is streamed row by row.
+``dgmTypeAttributes.csv`` (typeID,attributeID,valueInt,valueFloat: one of the two values set)
+was checked in michaeldarcy/Theorycrafter's copy; it is optional, and only the decryptors' rows
+are kept. Every file is streamed row by row.
 """
 
 from __future__ import annotations
@@ -19,20 +21,24 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 from application.catalog_sources.assemble import (
+    DECRYPTOR_ATTRIBUTES,
     ByteProgress,
     Group,
     ProgressCallback,
     Taxonomy,
+    decryptor,
+    decryptor_ids,
     items_and_names,
     make_recipe,
     malformed,
+    with_decryptors,
 )
-from domain.catalog.model import Activity, ActivityKind, CatalogData, Item, Material, Product, Recipe, Skill
+from domain.catalog.model import Activity, ActivityKind, CatalogData, Decryptor, Item, Material, Product, Recipe, Skill
 from domain.errors import InvalidInput
 
 KEY_FILE = "industryActivity.csv"
@@ -47,6 +53,7 @@ _REQUIRED = (
     "industryActivitySkills.csv",
 )
 _CATEGORIES = "invCategories.csv"
+_TYPE_ATTRIBUTES = "dgmTypeAttributes.csv"
 _NULLS = frozenset({"", "None", "NULL", "\\N"})
 
 T = TypeVar("T")
@@ -62,7 +69,7 @@ def read(folder: Path, progress: ProgressCallback | None = None) -> CatalogData:
     missing = [name for name in _REQUIRED if not (folder / name).is_file()]
     if missing:
         raise InvalidInput(f"{folder}: CSV dump incomplete, missing {', '.join(missing)}", field="path")
-    files = [folder / name for name in (_CATEGORIES, *_REQUIRED) if (folder / name).is_file()]
+    files = [folder / name for name in (_CATEGORIES, _TYPE_ATTRIBUTES, *_REQUIRED) if (folder / name).is_file()]
     return _Reader(folder, ByteProgress(progress, sum(path.stat().st_size for path in files))).catalog()
 
 
@@ -78,7 +85,25 @@ class _Reader:
         items, type_names = items_and_names(
             self._rows("invTypes.csv", lambda row: (_item(row, taxonomy), _text(row, "typeName")))
         )
+        items = with_decryptors(items, self._decryptors(decryptor_ids(items)))
         return CatalogData(game="eve", items=items, recipes=self._recipes(type_names))
+
+    def _decryptors(self, wanted: Collection[int]) -> dict[int, Decryptor]:
+        """The invention effects of the decryptor types ``wanted``, from their dogma attributes."""
+        if not wanted or not (self._folder / _TYPE_ATTRIBUTES).is_file():
+            return {}
+
+        def entry(row: Row) -> tuple[int, int, float] | None:
+            type_id, attribute_id = _int(row, "typeID"), _int(row, "attributeID")
+            if type_id not in wanted or attribute_id not in DECRYPTOR_ATTRIBUTES:
+                return None
+            return type_id, attribute_id, _attribute_value(row)
+
+        attributes: dict[int, dict[int, float]] = defaultdict(dict)
+        for type_id, attribute_id, value in filter(None, self._rows(_TYPE_ATTRIBUTES, entry)):
+            attributes[type_id][attribute_id] = value
+        found = {type_id: decryptor(values) for type_id, values in attributes.items()}
+        return {type_id: effects for type_id, effects in found.items() if effects is not None}
 
     def _categories(self) -> dict[int, str]:
         if not (self._folder / _CATEGORIES).is_file():
@@ -160,6 +185,12 @@ def _item(row: Row, taxonomy: Taxonomy) -> Item:
         market_group_id=_optional_int(row, "marketGroupID"),
         published=_flag(row, "published"),
     )
+
+
+def _attribute_value(row: Row) -> float:
+    """The float where the dump gives one, else the integer."""
+    value = _optional_float(row, "valueFloat")
+    return float(_int(row, "valueInt")) if value is None else value
 
 
 def _group(row: Row) -> Group:

@@ -1,4 +1,5 @@
-"""The SDE's JSON-lines edition: ``blueprints.jsonl``, ``types.jsonl``, ``groups.jsonl``, ``categories.jsonl``.
+"""The SDE's JSON-lines edition: ``blueprints.jsonl``, ``types.jsonl``, ``groups.jsonl``,
+``categories.jsonl`` and ``typeDogma.jsonl``.
 
 One JSON object per line, the id in ``_key`` and otherwise the YAML's fields (esi/esi-docs
 ``docs/services/static-data/index.md``: integer keys become ``_key``; field names as in
@@ -7,7 +8,7 @@ One JSON object per line, the id in ``_key`` and otherwise the YAML's fields (es
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import msgspec
@@ -28,12 +29,14 @@ def read(folder: Path, progress: ProgressCallback | None = None) -> CatalogData:
     files = _files(folder)
     bytes_read = ByteProgress(progress, sum(path.stat().st_size for path in files.all))
 
-    def records(path: Path, record_type: type[R]) -> Iterator[tuple[int, R]]:
+    def records(path: Path, record_type: type[R], keys: Collection[int] | None = None) -> Iterator[tuple[int, R]]:
         decoder = msgspec.json.Decoder(record_type)
         with path.open("rb") as lines:
             for number, line in enumerate(lines, start=1):
                 if line.strip():
-                    yield _decode(decoder, line, path.name, number)
+                    key, record = _decode(decoder, line, path.name, number)
+                    if keys is None or key in keys:
+                        yield key, record
                 bytes_read.at(lines.tell())
         bytes_read.file_done(path.stat().st_size)
 
@@ -49,6 +52,7 @@ def _files(folder: Path) -> SdeFiles:
         types=types,
         groups=_optional(folder / "groups.jsonl"),
         categories=_optional(folder / "categories.jsonl"),
+        type_dogma=_optional(folder / "typeDogma.jsonl"),
     )
 
 

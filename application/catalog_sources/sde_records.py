@@ -13,11 +13,17 @@ Verified layouts (fields and nesting):
   (groupID, name {de, en, ...}, portionSize, published, volume, marketGroupID).
 - JSON lines: esi/esi-docs ``docs/services/static-data/index.md`` (integer keys become ``_key``;
   the SDE ships as JSON lines and YAML with the same datasets).
+- ``typeDogma`` (``fsd/typeDogma.yaml``, ``typeDogma.jsonl``): a type id -> ``dogmaAttributes``, a
+  list of ``{attributeID, value}`` (and ``dogmaEffects``, not read); EVEShipFit/react
+  ``src/EveDataProvider/DataTypes.tsx`` (``TypeDogma``), and public readers of both editions found
+  with the code search (``sde/fsd/typeDogma.yaml``; ``{"_key": 601, "dogmaAttributes":
+  [{"attributeID": 37, "value": 295}, ...], "dogmaEffects": [...]}``). Optional: without it the
+  catalog simply has no decryptors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -28,11 +34,24 @@ from application.catalog_sources.assemble import (
     Group,
     Taxonomy,
     activity_kind,
+    decryptor,
+    decryptor_ids,
     english,
     items_and_names,
     make_recipe,
+    with_decryptors,
 )
-from domain.catalog.model import Activity, ActivityKind, CatalogData, Item, Material, Product, Recipe, Skill
+from domain.catalog.model import (
+    Activity,
+    ActivityKind,
+    CatalogData,
+    Decryptor,
+    Item,
+    Material,
+    Product,
+    Recipe,
+    Skill,
+)
 
 Name = dict[str, str] | str | None
 
@@ -88,6 +107,15 @@ class SdeActivity(_Record):
     skills: list[SdeSkill] = []
 
 
+class SdeDogmaAttribute(_Record):
+    attribute_id: int = msgspec.field(name="attributeID")
+    value: float
+
+
+class SdeTypeDogma(SdeRecord):
+    dogma_attributes: list[SdeDogmaAttribute] = msgspec.field(default=[], name="dogmaAttributes")
+
+
 class SdeBlueprint(SdeRecord):
     activities: dict[str, SdeActivity] = {}
     max_production_limit: int | None = msgspec.field(default=None, name="maxProductionLimit")
@@ -97,9 +125,12 @@ R = TypeVar("R", bound=SdeRecord)
 
 
 class RecordReader(Protocol):
-    """Yields (id, record) for each record of one file, as the edition stores them."""
+    """Yields (id, record) for each record of one file, as the edition stores them; with ``keys``
+    only the records of those ids (an edition may skip parsing the others)."""
 
-    def __call__(self, path: Path, record_type: type[R]) -> Iterator[tuple[int, R]]: ...
+    def __call__(
+        self, path: Path, record_type: type[R], keys: Collection[int] | None = None
+    ) -> Iterator[tuple[int, R]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +139,12 @@ class SdeFiles:
     types: Path
     groups: Path | None
     categories: Path | None
+    type_dogma: Path | None
 
     @property
     def all(self) -> tuple[Path, ...]:
         """Every file to read, for the progress total."""
-        present = (self.categories, self.groups, self.types, self.blueprints)
+        present = (self.categories, self.groups, self.types, self.type_dogma, self.blueprints)
         return tuple(path for path in present if path is not None)
 
 
@@ -123,10 +155,23 @@ def read_sde(files: SdeFiles, records: RecordReader) -> CatalogData:
     items, type_names = items_and_names(
         (item(type_id, record, taxonomy), english(record.name)) for type_id, record in records(files.types, SdeType)
     )
+    items = with_decryptors(items, _decryptors(files.type_dogma, records, decryptor_ids(items)))
     recipes = tuple(
         recipe(blueprint_id, record, type_names) for blueprint_id, record in records(files.blueprints, SdeBlueprint)
     )
     return CatalogData(game="eve", items=items, recipes=recipes)
+
+
+def _decryptors(path: Path | None, records: RecordReader, wanted: Collection[int]) -> dict[int, Decryptor]:
+    """The invention effects of the decryptor types ``wanted``, from their dogma attributes."""
+    if path is None or not wanted:
+        return {}
+    found = {}
+    for type_id, record in records(path, SdeTypeDogma, wanted):
+        effects = decryptor({attribute.attribute_id: attribute.value for attribute in record.dogma_attributes})
+        if effects is not None:
+            found[type_id] = effects
+    return found
 
 
 def _categories(path: Path | None, records: RecordReader) -> dict[int, str]:

@@ -8,12 +8,14 @@ newer export puts ``types.yaml``, ``groups.yaml``, ``categories.yaml`` beside ``
 The SDE writes each id at column 0 with its record indented below it, so a record ends where
 the next line starts at column 0: records are cut there and parsed one at a time (C loader
 when available), which keeps memory flat however large the file (typeIDs.yaml is hundreds of
-megabytes). A file in flow style (``{...}``) has no such boundaries and is parsed whole.
+megabytes); where only some ids are wanted (the decryptors' ``typeDogma.yaml`` records), the
+others are cut out unparsed. A file in flow style (``{...}``) has no such boundaries and is
+parsed whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import msgspec
@@ -30,6 +32,7 @@ BLUEPRINTS = "blueprints.yaml"
 _TYPES = ("types.yaml", "typeIDs.yaml")
 _GROUPS = ("groups.yaml", "groupIDs.yaml")
 _CATEGORIES = ("categories.yaml", "categoryIDs.yaml")
+_TYPE_DOGMA = ("typeDogma.yaml",)
 
 
 def locate(path: Path) -> Path | None:
@@ -42,10 +45,12 @@ def read(folder: Path, progress: ProgressCallback | None = None) -> CatalogData:
     files = _files(folder)
     bytes_read = ByteProgress(progress, sum(path.stat().st_size for path in files.all))
 
-    def records(path: Path, record_type: type[R]) -> Iterator[tuple[int, R]]:
-        for record_id, entry in _entries(path, bytes_read):
+    def records(path: Path, record_type: type[R], keys: Collection[int] | None = None) -> Iterator[tuple[int, R]]:
+        for record_id, entry in _entries(path, bytes_read, keys):
             if not isinstance(record_id, int):
                 raise malformed(path.name, f"record {record_id!r}", "the id is not an integer")
+            if keys is not None and record_id not in keys:
+                continue
             try:
                 yield record_id, msgspec.convert(entry, record_type)
             except msgspec.ValidationError as error:
@@ -63,6 +68,7 @@ def _files(folder: Path) -> SdeFiles:
         types=types,
         groups=_first(folder, _GROUPS),
         categories=_first(folder, _CATEGORIES),
+        type_dogma=_first(folder, _TYPE_DOGMA),
     )
 
 
@@ -74,8 +80,9 @@ _CONTINUED = (b" ", b"\t", b"\r", b"\n", b"#")
 _MARKERS = (b"---", b"...")
 
 
-def _entries(path: Path, progress: ByteProgress) -> Iterator[tuple[object, object]]:
-    """The file's top-level (id, record) pairs, parsed record by record."""
+def _entries(path: Path, progress: ByteProgress, keys: Collection[int] | None) -> Iterator[tuple[object, object]]:
+    """The file's top-level (id, record) pairs, parsed record by record (with ``keys``, records
+    whose id line names another id are skipped unparsed)."""
     chunk: list[bytes] = []
     start = number = 0
     with path.open("rb") as raw:
@@ -87,15 +94,23 @@ def _entries(path: Path, progress: ByteProgress) -> Iterator[tuple[object, objec
                 yield from _parse(path, [line, *raw], number)  # flow style: no record boundaries
                 break
             if not line.startswith(_CONTINUED) and chunk:
-                yield from _parse(path, chunk, start)
+                if _wanted(chunk[0], keys):
+                    yield from _parse(path, chunk, start)
                 chunk = []
             if not chunk:
                 start = number
             chunk.append(line)
             progress.at(raw.tell())
-        if chunk:
+        if chunk and _wanted(chunk[0], keys):
             yield from _parse(path, chunk, start)
     progress.file_done(path.stat().st_size)
+
+
+def _wanted(id_line: bytes, keys: Collection[int] | None) -> bool:
+    """Whether the record starting with ``id_line`` (``34201:``) may be one of ``keys``; a line
+    that is not a plain id is parsed, so YAML's other ways of writing a key still work."""
+    head = id_line.split(b":", 1)[0].strip()
+    return keys is None or not head.isdigit() or int(head) in keys
 
 
 def _parse(path: Path, lines: list[bytes], first_line: int) -> Iterator[tuple[object, object]]:

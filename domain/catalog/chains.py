@@ -16,7 +16,8 @@ from fractions import Fraction
 import msgspec
 
 from domain.catalog.industry import NPC_STATION, Facility, Skills, job_quantity, job_time, material_modifier
-from domain.catalog.model import ActivityKind, Material, Recipe
+from domain.catalog.invention import Invention
+from domain.catalog.model import ActivityKind, Decryptor, Material, Recipe
 from domain.errors import InvalidInput, RuleViolation
 from domain.work_limits import MAX_CHAIN_TREE_NODES, ensure_within
 
@@ -363,6 +364,8 @@ class CatalogSnapshot(msgspec.Struct, frozen=True):
     graph: ProductionGraph
     names: dict[int, str]
     volumes: dict[int, float | None]
+    inventions: dict[int, Invention] = {}  # Tech II item -> how it is invented
+    decryptors: dict[int, Decryptor] = {}  # decryptor type id -> its effects
 
 
 def split_runs(runs: int, max_runs: int | None) -> tuple[Jobs, ...]:

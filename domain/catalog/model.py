@@ -20,6 +20,7 @@ from domain.limits import (
     Fraction,
     GameId,
     Label,
+    Multiplier,
     Name,
     OptionalText,
     PositiveCount,
@@ -66,6 +67,19 @@ class Struct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_u
     pass
 
 
+class Decryptor(Struct, frozen=True):
+    """What a decryptor does to an invention job it is added to: the chance is multiplied by
+    ``probability_multiplier``, and the invented copy gets the modifiers added to its ME, TE and
+    runs. The SDE keeps them as the decryptor type's dogma attributes 1112
+    (inventionPropabilityMultiplier, sic), 1113 (inventionMEModifier), 1114 (inventionTEModifier)
+    and 1124 (inventionMaxRunModifier); see ``application/catalog_sources/assemble.py``."""
+
+    probability_multiplier: Multiplier
+    me_modifier: Count = 0
+    te_modifier: Count = 0
+    runs_modifier: Count = 0
+
+
 class Item(Struct, frozen=True):
     type_id: GameId
     name: Name
@@ -77,6 +91,7 @@ class Item(Struct, frozen=True):
     portion_size: PositiveCount = 1
     market_group_id: GameId | None = None
     published: bool = True
+    decryptor: Decryptor | None = None  # set on the decryptors invention can use
 
 
 class Material(Struct, frozen=True):

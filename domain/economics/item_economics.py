@@ -24,7 +24,7 @@ import msgspec
 
 from domain.catalog.chains import BillOfMaterials, ProductionGraph
 from domain.catalog.model import ActivityKind
-from domain.economics.job_cost import JobCost, estimated_item_value, manufacturing_job_cost
+from domain.economics.job_cost import JobCost, priced_job
 from domain.economics.make_or_buy import MakeOrBuyPlan, make_or_buy
 from domain.economics.market import MarketData, Missing, PricePoint, Value
 from domain.economics.settings import Decision, EconomicsSettings, Strategy
@@ -126,17 +126,17 @@ def item_economics(
     approximate: list[int] = []
     materials = _materials(bom, market, settings, missing, approximate)
     jobs = _jobs(graph, bom, choices, market, settings, missing)
-    material_cost = _sum(line.cost for line in materials)
-    job_cost = _sum(Figure(value=line.cost.total if line.cost else None, as_of=line.as_of) for line in jobs)
-    total = _combine(operator.add, material_cost, job_cost)
+    material_cost = total_of(line.cost for line in materials)
+    job_cost = total_of(Figure(value=line.cost.total if line.cost else None, as_of=line.as_of) for line in jobs)
+    total = combine(operator.add, material_cost, job_cost)
 
     product = next(step for step in bom.steps if step.type_id == type_id)
     units = product.produced
     sell_choice, buy_choice = settings.output_choices(type_id)
-    sell = _price(market.price(type_id, sell_choice), missing, approximate, type_id)
-    buy = _price(market.price(type_id, buy_choice), missing, approximate, type_id)
-    profit_sell = _combine(lambda price, cost: units * price - cost, sell, total)
-    profit_buy = _combine(lambda price, cost: units * price - cost, buy, total)
+    sell = price_figure(market.price(type_id, sell_choice), missing, approximate, type_id)
+    buy = price_figure(market.price(type_id, buy_choice), missing, approximate, type_id)
+    profit_sell = combine(lambda price, cost: units * price - cost, sell, total)
+    profit_buy = combine(lambda price, cost: units * price - cost, buy, total)
 
     step = graph.step(type_id, choices)
     assert step is not None
@@ -154,13 +154,13 @@ def item_economics(
         buy_price=buy,
         profit_sell=profit_sell,
         profit_buy=profit_buy,
-        roi_sell=_combine(_roi, profit_sell, total),
-        roi_buy=_combine(_roi, profit_buy, total),
+        roi_sell=combine(_roi, profit_sell, total),
+        roi_buy=combine(_roi, profit_buy, total),
         base_time=float(step.time * settings.runs),
         effective_time=sum(job.seconds * job.count for job in product.jobs),
         chain_time=chain_time,
-        profit_per_hour_sell=_combine(lambda profit: _per_hour(profit, chain_time), profit_sell),
-        profit_per_hour_buy=_combine(lambda profit: _per_hour(profit, chain_time), profit_buy),
+        profit_per_hour_sell=combine(lambda profit: _per_hour(profit, chain_time), profit_sell),
+        profit_per_hour_buy=combine(lambda profit: _per_hour(profit, chain_time), profit_buy),
         daily_volume=quote.daily_volume if quote else None,
         decisions={
             **{item: Decision.BUY for item in bom.bought},
@@ -211,8 +211,8 @@ def _materials(
     lines = []
     for quantities, intermediate in ((bom.raw, False), (bom.bought, True)):
         for item, quantity in sorted(quantities.items()):
-            price = _price(market.price(item, settings.input_choice(item)), missing, approximate, item)
-            cost = _combine(lambda unit, quantity=quantity: unit * quantity, price)
+            price = price_figure(market.price(item, settings.input_choice(item)), missing, approximate, item)
+            cost = combine(lambda unit, quantity=quantity: unit * quantity, price)
             lines.append(
                 MaterialLine(type_id=item, quantity=quantity, unit_price=price, cost=cost, intermediate=intermediate)
             )
@@ -233,19 +233,8 @@ def _jobs(
     for planned in bom.steps:
         step = graph.step(planned.type_id, choices)
         assert step is not None
-        eiv = estimated_item_value(step.materials, planned.runs, market)
-        missing.extend(eiv.missing)
         site = settings.site_for(planned.type_id)
-        index = market.cost_index(site.solar_system_id, step.kind)
-        if index is None:
-            missing.append(
-                Missing(what="cost_index", id=site.solar_system_id, reason=f"no {step.kind.value} cost index")
-            )
-        cost = None
-        as_of = None
-        if eiv.value is not None and index is not None:
-            cost = manufacturing_job_cost(eiv.value, index.cost_index, site.rates)
-            as_of = index.observed_at if eiv.as_of is None else min(eiv.as_of, index.observed_at)
+        priced = priced_job(step.kind, step.materials, planned.runs, market, site.solar_system_id, site.rates, missing)
         lines.append(
             JobLine(
                 type_id=planned.type_id,
@@ -253,14 +242,16 @@ def _jobs(
                 activity=step.kind,
                 runs=planned.runs,
                 seconds=sum(job.seconds * job.count for job in planned.jobs),
-                cost=cost,
-                as_of=as_of,
+                cost=priced.cost,
+                as_of=priced.as_of,
             )
         )
     return tuple(lines)
 
 
-def _price(found: PricePoint | Missing, missing: list[Missing], approximate: list[int], type_id: int) -> Figure:
+def price_figure(found: PricePoint | Missing, missing: list[Missing], approximate: list[int], type_id: int) -> Figure:
+    """A price as a figure; a missing one is added to ``missing`` (and unknown), an approximate
+    one's item to ``approximate``."""
     if isinstance(found, Missing):
         missing.append(found)
         return UNKNOWN
@@ -269,7 +260,7 @@ def _price(found: PricePoint | Missing, missing: list[Missing], approximate: lis
     return Figure(value=found.price, as_of=found.observed_at)
 
 
-def _combine(function: Callable[..., float | None], *figures: Figure) -> Figure:
+def combine(function: Callable[..., float | None], *figures: Figure) -> Figure:
     """``function`` of the figures' values, as of the oldest; unknown if any input is."""
     if any(figure.value is None for figure in figures):
         return UNKNOWN
@@ -280,8 +271,8 @@ def _combine(function: Callable[..., float | None], *figures: Figure) -> Figure:
     return Figure(value=value, as_of=min(times) if times else None)
 
 
-def _sum(figures: Iterable[Figure]) -> Figure:
-    """The sum as of the oldest figure; unknown if any figure is (``_combine`` folded, unrolled
+def total_of(figures: Iterable[Figure]) -> Figure:
+    """The sum as of the oldest figure; unknown if any figure is (``combine`` folded, unrolled
     because it runs once per material of every item of a full recomputation)."""
     total = 0.0
     oldest: datetime | None = None

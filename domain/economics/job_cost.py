@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from domain.catalog.model import Material
+from domain.catalog.model import ActivityKind, Material
 from domain.economics.market import MarketData, Missing, Value
 from domain.errors import InvalidInput
 
@@ -109,6 +109,43 @@ def science_job_cost(product_eiv: float, cost_index: float, rates: CostRates = N
     """An invention or copying job. ``product_eiv``: the ME-0 EIV of manufacturing the product the
     blueprint leads to, × the job's runs (invention attempts, or copies × runs per copy)."""
     return _job_cost(product_eiv, product_eiv * rates.science_base_share, cost_index, rates)
+
+
+class PricedJob(Value, frozen=True):
+    """A job's cost where it is installed, as of the oldest price behind it; None where an
+    adjusted price or the cost index is missing."""
+
+    cost: JobCost | None = None
+    as_of: datetime | None = None
+
+
+_SCIENCE = (ActivityKind.INVENTION, ActivityKind.COPYING)
+
+
+def priced_job(
+    activity: ActivityKind,
+    product_materials: Iterable[Material],
+    runs: int,
+    market: MarketData,
+    solar_system_id: int,
+    rates: CostRates,
+    missing: list[Missing],
+) -> PricedJob:
+    """A manufacturing, reaction, invention or copying job of ``runs`` runs in ``solar_system_id``:
+    its EIV from ``product_materials`` (the ME-0 manufacturing inputs per run of what the job's
+    blueprint leads to) and the system's cost index for ``activity``. What is missing is added
+    to ``missing``."""
+    materials = tuple(product_materials)
+    eiv = estimated_item_value(materials, runs, market)
+    missing.extend(eiv.missing)
+    index = market.cost_index(solar_system_id, activity)
+    if index is None:
+        missing.append(Missing(what="cost_index", id=solar_system_id, reason=f"no {activity.value} cost index"))
+    if eiv.value is None or index is None:
+        return PricedJob()
+    price = science_job_cost if activity in _SCIENCE else manufacturing_job_cost
+    as_of = index.observed_at if eiv.as_of is None else min(eiv.as_of, index.observed_at)
+    return PricedJob(cost=price(eiv.value, index.cost_index, rates), as_of=as_of)
 
 
 def _job_cost(eiv: float, base: float, cost_index: float, rates: CostRates) -> JobCost:

@@ -59,7 +59,7 @@ def test_catalog_import_is_versioned_and_chains_show_prints_the_tree(tmp_path: P
     assert run_cli("users", "create", "alice", cwd=tmp_path, database_url=sqlite_url).returncode == 0
     first = run_cli("catalog", "import", str(SAMPLE_CATALOG), "--user", "alice", cwd=tmp_path, database_url=sqlite_url)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("catalog version 1 (") and "items +73" in first.stdout
+    assert first.stdout.startswith("catalog version 1 (") and "items +93" in first.stdout
     again = run_cli("catalog", "import", str(SAMPLE_CATALOG), "--user", "alice", cwd=tmp_path, database_url=sqlite_url)
     assert again.stdout.startswith("unchanged")
     shown = run_cli("chains", "show", "587", "--user", "alice", cwd=tmp_path, database_url=sqlite_url)

@@ -4,7 +4,11 @@ The fixtures hold a few real entries in the real layouts: the Rifter (587) and i
 (691, with invention), a blueprint whose type is not in the types file (681), and a reaction
 formula (46166). 681/691 match xiboliyadongtu/eve-blueprint-data ``fsd/blueprints.yaml`` and
 cjkilman/eve-sde-dump's CSVs; 46166's numbers come from code quoting the SDE, and the volume of
-Caesarium Cadmide (16663) is a stand-in.
+Caesarium Cadmide (16663) is a stand-in. Two generic decryptors (Accelerant 34201, Process 34205,
+group 1304) and an older racial one (Cryptic Accelerant 21580, group 729 "Decryptors - Minmatar")
+carry their dogma values as guiguilechat/JCELechat's SDE-generated ``GenericDecryptor.yaml`` and
+``DecryptorsMinmatar.yaml`` list them (32-bit floats: 1.2000000476837158); their group names are
+cjkilman/eve-sde-dump's ``invGroups.csv``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import msgspec
 import pytest
 
 from application.catalog_sources import read_catalog
-from domain.catalog.model import ActivityKind, CatalogData, CatalogFile, Item, Material, Product, Recipe
+from domain.catalog.model import ActivityKind, CatalogData, CatalogFile, Decryptor, Item, Material, Product, Recipe
 from domain.errors import InvalidInput
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -43,7 +47,7 @@ def copy_of(source: str, tmp_path: Path) -> Path:
 def test_every_source_reads_the_same_catalog() -> None:
     yaml_catalog, jsonl_catalog, csv_catalog = (read(source) for source in SOURCES)
 
-    assert len(yaml_catalog.items) == 8
+    assert len(yaml_catalog.items) == 11
     assert set(yaml_catalog.items) == set(jsonl_catalog.items) == set(csv_catalog.items)
     assert len(yaml_catalog.recipes) == 3
     assert set(yaml_catalog.recipes) == set(jsonl_catalog.recipes) == set(csv_catalog.recipes)
@@ -99,6 +103,43 @@ def test_invention_keeps_probabilities(source: str) -> None:
         Product(type_id=11401, quantity=1, probability=0.3),
     )
     assert [skill.type_id for skill in invention.skills] == [11445, 11452, 21791]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_copying_and_research_keep_their_times(source: str) -> None:
+    rifter_blueprint = recipe(read(source), 691)
+
+    times = {activity.kind: activity.time for activity in rifter_blueprint.activities}
+    assert times[ActivityKind.COPYING] == 4800
+    assert times[ActivityKind.RESEARCH_MATERIAL] == times[ActivityKind.RESEARCH_TIME] == 2100
+    assert times[ActivityKind.INVENTION] == 63900
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_generic_decryptors_carry_their_invention_effects(source: str) -> None:
+    catalog = read(source)
+
+    accelerant, process = item(catalog, 34201), item(catalog, 34205)
+    assert accelerant.group_name == "Generic Decryptor" and accelerant.category_name == "Decryptors"
+    # the SDE's 32-bit 1.2000000476837158 read as the designed 1.2
+    assert accelerant.decryptor == Decryptor(probability_multiplier=1.2, me_modifier=2, te_modifier=10, runs_modifier=1)
+    # Process carries no run modifier: 0
+    assert process.decryptor == Decryptor(probability_multiplier=1.1, me_modifier=3, te_modifier=6, runs_modifier=0)
+    assert item(catalog, 21580).decryptor is None, "a racial decryptor is not a generic one"
+    assert item(catalog, 587).decryptor is None
+
+
+@pytest.mark.parametrize(
+    ("source", "dogma"),
+    [("sde_yaml", "fsd/typeDogma.yaml"), ("sde_jsonl", "typeDogma.jsonl"), ("csv_dump", "dgmTypeAttributes.csv")],
+)
+def test_a_source_without_dogma_reads_decryptors_as_plain_items(source: str, dogma: str, tmp_path: Path) -> None:
+    (copy_of(source, tmp_path) / dogma).unlink()
+
+    catalog = read_catalog(tmp_path / source)
+
+    assert item(catalog, 34201).name == "Accelerant Decryptor"
+    assert all(entry.decryptor is None for entry in catalog.items)
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -222,6 +263,16 @@ def test_sde_yaml_is_read_record_by_record_with_file_line_numbers(tmp_path: Path
     # libyaml reports an unclosed bracket where the record ends, just after it
     with pytest.raises(InvalidInput, match=f"typeIDs.yaml line ({broken_line}|{broken_line + 1}):"):
         read_catalog(folder.parent)
+
+
+def test_sde_yaml_type_dogma_parses_only_the_decryptors_records(tmp_path: Path) -> None:
+    """typeDogma.yaml holds every type's attributes (hundreds of megabytes): the records of
+    other types are cut out unparsed, so even a broken one costs nothing."""
+    folder = copy_of("sde_yaml", tmp_path) / "fsd"
+    dogma = folder / "typeDogma.yaml"
+    dogma.write_text("587:\n  dogmaAttributes: [broken\n" + dogma.read_text())
+
+    assert item(read_catalog(folder.parent), 34201).decryptor is not None
 
 
 def test_sde_yaml_in_flow_style_is_read_whole(tmp_path: Path) -> None:

@@ -1,14 +1,16 @@
-"""Query routes of the catalog and production chains (the spec's chain API).
+"""Query routes of the catalog, production chains (the spec's chain API) and invention.
 
 Flat chains and direct dependencies are read from their projections; trees and bills of
 materials walk the user's production graph, built once from the recipes and kept in memory
-while the catalog projection has not moved."""
+while the catalog projection has not moved, like the inventions and decryptors beside it."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
@@ -17,8 +19,9 @@ from litestar.params import PathParameter, QueryParameter
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot, StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
+from domain.catalog.invention import MAX_SKILL_LEVEL, Invention, InventionSkills, invention_options
 from domain.catalog.model import Item
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.limits import INT64_MAX
 from interfaces.http.catalog.schemas import (
     BillOut,
@@ -26,6 +29,7 @@ from interfaces.http.catalog.schemas import (
     ChainFlatOut,
     ChainTreeOut,
     DirectOut,
+    InventionOut,
     ItemList,
     MaterialLine,
     RecipeList,
@@ -64,6 +68,16 @@ TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1,
 Choices = Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...", max_length=MAX_QUERY_LIST)]
 
 
+Encryption = Annotated[
+    int, QueryParameter(description="Level of the encryption skill the invention requires", ge=0, le=MAX_SKILL_LEVEL)
+]
+
+
+Science = Annotated[
+    int, QueryParameter(description="Level of a science skill the invention requires", ge=0, le=MAX_SKILL_LEVEL)
+]
+
+
 async def user_catalog(
     system: Manufactory, catalog_cache: ReadCache[CatalogSnapshot], user_id: UUID, min_position: int | None
 ) -> CatalogSnapshot:
@@ -85,6 +99,15 @@ async def _buildable(
     if type_id not in snapshot.names:
         raise NotFound(f"item {type_id} is not in your catalog", "typeId")
     raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
+
+
+def _invented(snapshot: CatalogSnapshot, type_id: int) -> Invention:
+    invention = snapshot.inventions.get(type_id)
+    if invention is not None:
+        return invention
+    if type_id not in snapshot.names:
+        raise NotFound(f"item {type_id} is not in your catalog", "productTypeId")
+    raise RuleViolation(f"no blueprint in your catalog invents item {type_id}", "productTypeId")
 
 
 def _ids(text: str, field: str) -> list[int]:
@@ -279,3 +302,46 @@ class CatalogQueries(Controller):
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
         rows = await query_projection(system, PROJECTION, min_position, dependency_rows, user_id, type_id)
         return DirectOut.of(type_id, snapshot.names, rows)
+
+    @get("/v1/production/invention/{product_type_id:int}", tags=["queries"])
+    async def get_invention(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        product_type_id: Annotated[int, PathParameter(description="The Tech II item's type id", ge=1, le=INT64_MAX)],
+        encryption: Encryption = MAX_SKILL_LEVEL,
+        science1: Science = MAX_SKILL_LEVEL,
+        science2: Science = MAX_SKILL_LEVEL,
+        confidence: Annotated[
+            float, QueryParameter(gt=0, lt=1, description="Chance that attemptsForConfidence succeed at least once")
+        ] = 0.95,
+        region_id: Annotated[
+            int | None, QueryParameter(ge=1, le=INT64_MAX, description="Price the options in this market region")
+        ] = None,
+        min_position: MinPosition = None,
+    ) -> InventionOut:
+        """How to invent a Tech II item: one option per decryptor choice (none first, then each
+        decryptor of your catalog) with its chance, the invented copy's runs, ME and TE, what each
+        attempt consumes, and the attempts to expect and to plan for the ``confidence`` asked.
+        With ``region_id``: each option's cost per attempt, per copy and per unit of the item
+        (bought at the lowest sell, jobs at the region's job site), and the cheapest per unit."""
+        snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+        invention = _invented(snapshot, product_type_id)
+        skills = InventionSkills(encryption=encryption, science1=science1, science2=science2)
+        options = invention_options(invention, snapshot.decryptors, skills, confidence)
+        pricing = None
+        if region_id is not None:
+            await await_projection(system, "market", min_position)
+            price = partial(system.economics.invention_costs, user_id, region_id, invention, options)
+            pricing = await anyio.to_thread.run_sync(price)
+        return InventionOut.of(
+            invention,
+            options,
+            skills,
+            confidence,
+            snapshot.names,
+            snapshot.graph.catalog_version,
+            region_id=region_id,
+            pricing=pricing,
+        )

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
 
 from application import catalog
 from domain.catalog.chains import ChainNode, Jobs, StepPlan
-from domain.catalog.model import Item, Recipe
+from domain.catalog.invention import Invention, InventionOption, InventionSkills
+from domain.catalog.model import Item, Material, Recipe
+from domain.economics.invention import InventionCosts, cheapest
+from domain.economics.market import Missing
 from domain.limits import MAX_BATCH, GameId
 from interfaces.http.bodies import CommandAccepted, Request, Response
 from interfaces.http.wire import wire
 from projections import catalog as catalog_views
 from projections.catalog import ChainRow, DependencyRow
+from projections.economics_service import InventionPricing
 
 
 @wire
@@ -139,6 +144,10 @@ class MaterialLine(Response):
     name: str
     quantity: int
 
+    @classmethod
+    def of(cls, material: Material, names: dict[int, str]) -> MaterialLine:
+        return cls(type_id=material.type_id, name=names.get(material.type_id, ""), quantity=material.quantity)
+
 
 class StepOut(Response):
     type_id: int
@@ -180,3 +189,97 @@ class BoughtMarked(CommandAccepted):
 
 class BoughtList(Response):
     type_ids: list[int]
+
+
+class InventionOptionOut(Response):
+    """One decryptor choice (``decryptorTypeId`` null: none). Costs need ``region_id`` and its
+    prices; they are null where a price they need is missing."""
+
+    decryptor_type_id: int | None
+    decryptor_name: str | None
+    probability: float
+    runs_per_copy: int
+    me: int
+    te: int
+    materials_per_attempt: list[MaterialLine]  # the datacores, the decryptor and the Tech I copy
+    attempts_expected: float
+    attempts_for_confidence: int
+    cost_per_attempt: float | None = None
+    cost_per_copy: float | None = None
+    cost_per_unit: float | None = None  # of the Tech II item: the copy and its manufacturing included
+
+    @classmethod
+    def of(cls, option: InventionOption, costs: InventionCosts | None, names: dict[int, str]) -> InventionOptionOut:
+        decryptor = option.decryptor_type_id
+        return cls(
+            decryptor_type_id=decryptor,
+            decryptor_name=names.get(decryptor) if decryptor is not None else None,
+            probability=option.probability,
+            runs_per_copy=option.runs_per_copy,
+            me=option.me,
+            te=option.te,
+            materials_per_attempt=[MaterialLine.of(material, names) for material in option.materials],
+            attempts_expected=option.attempts_expected,
+            attempts_for_confidence=option.attempts_for_confidence,
+            cost_per_attempt=costs.per_attempt.value if costs else None,
+            cost_per_copy=costs.per_copy.value if costs else None,
+            cost_per_unit=costs.per_unit.value if costs else None,
+        )
+
+
+class InventionBestOut(Response):
+    decryptor_type_id: int | None  # null: inventing without a decryptor is the cheapest
+    cost_per_unit: float
+
+
+class InventionOut(Response):
+    product_type_id: int
+    name: str
+    catalog_version: int
+    blueprint_type_id: int  # the Tech I blueprint, copied and invented from
+    invented_blueprint_type_id: int  # the Tech II blueprint of the copy a success delivers
+    base_probability: float
+    base_runs_per_copy: int
+    seconds_per_attempt: int
+    skills: InventionSkills
+    confidence: float
+    options: list[InventionOptionOut]  # no decryptor first, then each decryptor of the catalog
+    region_id: int | None = None
+    best: InventionBestOut | None = None  # the cheapest per unit; null without prices
+    as_of: datetime | None = None  # the oldest price behind the costs
+    missing: list[Missing] = []
+
+    @classmethod
+    def of(
+        cls,
+        invention: Invention,
+        options: tuple[InventionOption, ...],
+        skills: InventionSkills,
+        confidence: float,
+        names: dict[int, str],
+        catalog_version: int,
+        region_id: int | None = None,
+        pricing: InventionPricing | None = None,
+    ) -> InventionOut:
+        costs: tuple[InventionCosts | None, ...] = pricing.costs if pricing else (None,) * len(options)
+        best = cheapest(pricing.costs) if pricing else None
+        times = [cost.per_unit.as_of for cost in costs if cost is not None and cost.per_unit.as_of is not None]
+        return cls(
+            product_type_id=invention.product_type_id,
+            name=names.get(invention.product_type_id, ""),
+            catalog_version=catalog_version,
+            blueprint_type_id=invention.blueprint_id,
+            invented_blueprint_type_id=invention.invented_blueprint_id,
+            base_probability=invention.base_probability,
+            base_runs_per_copy=invention.base_runs,
+            seconds_per_attempt=invention.time,
+            skills=skills,
+            confidence=confidence,
+            options=[InventionOptionOut.of(option, cost, names) for option, cost in zip(options, costs, strict=True)],
+            region_id=region_id,
+            best=InventionBestOut(decryptor_type_id=best.decryptor_type_id, cost_per_unit=best.per_unit.value)
+            if best is not None and best.per_unit.value is not None
+            else None,
+            as_of=min(times) if times else None,
+            missing=list(pricing.missing) if pricing else [],
+        )
