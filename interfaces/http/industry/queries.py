@@ -40,6 +40,8 @@ from projections.readmodel import Attributes
 
 PROJECTION = "industry"
 
+CharacterIdQuery = Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)]
+
 
 def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
     plan = system.plans.load(plan_id, user_id, version)
@@ -168,13 +170,17 @@ class IndustryQueries(Controller):
         self,
         system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
-        status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
-        character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)] = None,
+        status: Annotated[
+            Literal["planned", "active", "ready", "completed", "cancelled"] | None,
+            QueryParameter(description="ready: active past its end, waiting to be delivered; active: not yet"),
+        ] = None,
+        character_id: CharacterIdQuery = None,
         limit: Limit = MAX_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[JobView]:
-        """The job queue, deepest dependencies first, a page at a time."""
+        """The job queue, deepest dependencies first, a page at a time. An active job past its
+        end is shown ``ready`` to deliver."""
         jobs = await query_projection(
             system,
             PROJECTION,
