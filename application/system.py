@@ -26,6 +26,7 @@ from application.eve.sync import EveSync
 from application.eve.sync_status import SyncStatusStore
 from application.eve.vault import TokenVault
 from application.event_store import EventStore
+from application.game_jobs import GameJobService
 from application.jobs import JobService
 from application.log_head import LogHead, MemoryHead, PostgresHead, SQLiteHead
 from application.manufacturing import ContainerService
@@ -94,6 +95,8 @@ class Manufactory:
         self.plans = PlanService(self.store, self.catalog_graphs, markets, owned_blueprints, settings.work_limits)
         queue = CurrentJobQueue(self.projections, self.query_engine)
         self.jobs = JobService(self.store, queue, settings.work_limits)
+        # the jobs the game reports per character or corporation
+        self.game_jobs = GameJobService(self.store)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
         deficits = CurrentStockDeficits(self.projections, self.query_engine)
@@ -116,6 +119,7 @@ class Manufactory:
             SyncStatusStore(self.read_engine),
             self.esi_client,
             self.jobs,
+            self.game_jobs,
             self.stock,
             self.market,
             self.blueprints,

@@ -23,6 +23,7 @@ from application.blueprints import BlueprintLibraryService
 from application.eve.esi import Bearer, CallStats, EsiAnswer
 from application.eve.esi_routes import Asset, EsiRoutes
 from application.eve.sync_status import SyncStatus
+from application.game_jobs import GameJobService, reported_jobs
 from application.jobs import JobService
 from application.market import MarketImport, MarketService
 from application.market_sources import adjusted_from_prices, indices_from_systems, quotes_from_orders
@@ -31,7 +32,7 @@ from application.stock import StockService
 from domain.events import CommandMeta
 from domain.industry.blueprints import Holder
 from domain.industry.characters import Character, CharacterSkills
-from domain.industry.game_sync import GameJob, ready_to_deliver
+from domain.industry.game_sync import ready_to_deliver
 from domain.stock.assets import Holding
 
 # The skills that give job slots and speed, by ESI skill id (the game's type ids).
@@ -91,21 +92,28 @@ class CharacterStep(Protocol):
 
 
 class JobsStep:
-    """Industry jobs into the job sync, every run even when ESI's answer is unchanged: jobs
-    planned since the last run may match a game job already running (the job sync changes
-    nothing when nothing matches). The jobs ready to deliver are derived and kept in the detail."""
+    """Industry jobs into the character's game jobs (what the board and the slots show: only
+    what changed is recorded) and into the job sync, every run even when ESI's answer is
+    unchanged: jobs planned since the last run may match a game job already running (the job
+    sync changes nothing when nothing matches). The jobs ready to deliver are derived and kept
+    in the detail."""
 
     what = "jobs"
 
-    def __init__(self, jobs: JobService, notifications: NotificationService, interval_sec: float) -> None:
+    def __init__(
+        self, jobs: JobService, game_jobs: GameJobService, notifications: NotificationService, interval_sec: float
+    ) -> None:
         self._jobs = jobs
+        self._game_jobs = game_jobs
         self._notifications = notifications
         self.interval_sec = interval_sec
 
     def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
         answer = routes.character_jobs(context.bearer)
-        game_jobs = [msgspec.convert(job, GameJob, from_attributes=True) for job in answer.data]
+        game_jobs = reported_jobs(answer.data)
         meta = context.meta(answer, "industry jobs")
+        holder = Holder(kind="character", id=context.character_id)
+        reported, _ = self._game_jobs.report(holder, game_jobs, context.now, meta)
         result, _ = self._jobs.sync(context.character_id, game_jobs, meta)
         ready = ready_to_deliver(game_jobs, context.now)
         for job_id in ready:  # announced once per game job (the notice's key)
@@ -123,7 +131,7 @@ class JobsStep:
             "cancelled": [str(job) for job in result.cancelled],
             "unmatched": result.unmatched,
         }
-        changes = len(result.started) + len(result.completed) + len(result.cancelled)
+        changes = reported + len(result.started) + len(result.completed) + len(result.cancelled)
         return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
 
 

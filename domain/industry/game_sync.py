@@ -19,12 +19,13 @@ from uuid import UUID
 import msgspec
 
 from domain.catalog.model import ActivityKind
-from domain.limits import Count, GameId, text
+from domain.limits import Amount, Count, GameId, text
 
 
 class GameJob(msgspec.Struct, frozen=True, kw_only=True):
     """One job as ESI's ``/characters/{id}/industry/jobs/`` reports it (its field names);
-    fields we do not use are ignored."""
+    fields we do not use are ignored. Every field is bounded as its read-model column is: the
+    game jobs a sync records (``domain.industry.game_jobs``) are these."""
 
     job_id: GameId
     blueprint_type_id: GameId
@@ -37,6 +38,10 @@ class GameJob(msgspec.Struct, frozen=True, kw_only=True):
     station_id: GameId | None = None
     installer_id: GameId | None = None
     completed_date: datetime | None = None
+    pause_date: datetime | None = None
+    product_type_id: GameId | None = None
+    licensed_runs: Count | None = None
+    cost: Amount | None = None
 
 
 class QueuedJob(msgspec.Struct, frozen=True, kw_only=True):

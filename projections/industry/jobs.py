@@ -46,6 +46,7 @@ from domain.industry.jobs import (
     JobState,
     JobStatus,
 )
+from projections.industry.game_jobs import link_queue_job
 from projections.industry.names import product_name
 from projections.industry.plans import touched
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, struct_cells, struct_columns
@@ -110,6 +111,8 @@ class JobHandlers:
             started_at=event.started_at,
             ends_at=event.ends_at,
         )
+        if event.esi_job_id is not None:
+            link_queue_job(writer, event.meta.user_id, event.esi_job_id, event.originator_id)
 
     @handles(JobCompleted)
     def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:

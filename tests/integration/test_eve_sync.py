@@ -78,7 +78,7 @@ def publish(game: str, route: str, payload: Any) -> None:
     time.sleep(max(0.0, answer.json()["lastModified"] + 1.05 - time.time()))
 
 
-def game_job(job_id: int, status: str, start: datetime, end: datetime) -> dict[str, Any]:
+def game_job(job_id: int, status: str, start: datetime, end: datetime, **fields: Any) -> dict[str, Any]:
     job = {
         "job_id": job_id,
         "installer_id": ANN.character_id,
@@ -87,17 +87,22 @@ def game_job(job_id: int, status: str, start: datetime, end: datetime) -> dict[s
         "activity_id": 1,
         "blueprint_id": 1_000_000_001_001,
         "blueprint_type_id": RIFTER_BLUEPRINT,
+        "product_type_id": RIFTER,
         "blueprint_location_id": JITA_4_4,
         "output_location_id": JITA_4_4,
         "runs": 2,
         "status": status,
         "duration": int((end - start).total_seconds()),
-        "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "end_date": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "start_date": _iso(start),
+        "end_date": _iso(end),
     }
     if status == "delivered":
         job["completed_date"] = job["end_date"]
-    return job
+    return job | fields
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
@@ -115,21 +120,21 @@ def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
 
     publish(game, ANN_JOBS, [game_job(900_000_001, "active", start, start + timedelta(hours=1))])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
-    assert jobs["lastError"] is None and jobs["changes"] == 1 and jobs["ready"] == []
+    assert jobs["lastError"] is None and jobs["changes"] == 2 and jobs["ready"] == []  # reported, and started
     (mine,) = alice.get("/v1/industry/jobs").json()
     assert mine["id"] == job_id and mine["status"] == "active" and mine["esiJobId"] == 900_000_001
 
     past = start - timedelta(hours=2)
     publish(game, ANN_JOBS, [game_job(900_000_001, "active", start, past)])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
-    assert jobs["ready"] == [900_000_001] and jobs["changes"] == 0
+    assert jobs["ready"] == [900_000_001] and jobs["changes"] == 1  # its new end; "ready" is never recorded
     (ready,) = eventually(lambda: received.bodies("job_ready"))  # the webhook heard it
     assert ready["details"]["jobId"] == 900_000_001
     sync(alice, what="jobs")  # still ready: announced once
 
     publish(game, ANN_JOBS, [game_job(900_000_001, "delivered", start, past)])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
-    assert jobs["changes"] == 1 and jobs["ready"] == []
+    assert jobs["changes"] == 2 and jobs["ready"] == []  # delivered in the game, and completed here
     (mine,) = alice.get("/v1/industry/jobs").json()
     assert mine["status"] == "completed"
     assert len(received.bodies("job_ready")) == 1
