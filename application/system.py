@@ -49,6 +49,7 @@ from projections.ports import (
     CurrentJobQueue,
     CurrentOwnedBlueprints,
     CurrentRegionMarkets,
+    CurrentSlotOccupancy,
     CurrentStockDeficits,
 )
 from projections.registry import all_projections
@@ -95,8 +96,9 @@ class Manufactory:
         self.plans = PlanService(self.store, self.catalog_graphs, markets, owned_blueprints, settings.work_limits)
         queue = CurrentJobQueue(self.projections, self.query_engine)
         self.jobs = JobService(self.store, queue, settings.work_limits)
-        # the jobs the game reports per character or corporation
+        # the jobs the game reports per character or corporation: the board's, and the busy slots
         self.game_jobs = GameJobService(self.store)
+        self.slot_occupancy = CurrentSlotOccupancy(self.projections, self.query_engine)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
         deficits = CurrentStockDeficits(self.projections, self.query_engine)

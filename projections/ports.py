@@ -16,9 +16,11 @@ from domain.catalog.chains import CatalogSnapshot
 from domain.economics.region import RegionMarket
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
+from domain.industry.slots import BusySlot
 from domain.stock.auto_production import MarkerDeficit, PendingKey
 from projections.blueprints import list_blueprints
 from projections.catalog import catalog_snapshot
+from projections.industry.board import busy_slots
 from projections.industry.jobs import linked_jobs, pending_output, planned_jobs
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
@@ -62,6 +64,17 @@ class CurrentJobQueue:
         self._runtime.catch_up("industry")
         with self._engine.connect() as connection:
             return linked_jobs(connection, owner, esi_job_ids)
+
+
+class CurrentSlotOccupancy:
+    def __init__(self, runtime: ProjectionRuntime, engine: Engine) -> None:
+        self._runtime = runtime
+        self._engine = engine
+
+    def busy(self, owner: UUID) -> list[BusySlot]:
+        self._runtime.catch_up("industry")
+        with self._engine.connect() as connection:
+            return busy_slots(connection, owner)
 
 
 class CurrentStockDeficits:

@@ -1,5 +1,6 @@
 """The game's jobs per holder as specifications: given what the game reported before, a new
-list records exactly what changed, once, and nothing when nothing did."""
+list records exactly what changed, once, and nothing when nothing did; and the slots those
+jobs hold."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from domain.catalog.model import ActivityKind
 from domain.industry.blueprints import Holder
 from domain.industry.game_jobs import GameJobs, GameJobsOpened, GameJobsReported, job_activity, job_slot_group
 from domain.industry.game_sync import GameJob
+from domain.industry.slots import BusySlot, SlotUsage, slot_usage
 from tests.unit.given import META, OWNER, event, given
 
 ANN = Holder(kind="character", id=2112000001)
@@ -75,3 +77,17 @@ def test_reactions_under_either_game_id_and_unmodelled_activities_take_a_science
         "science",
         "science",
     ]
+
+
+def test_slots_are_never_negative_and_the_next_free_one_is_known_only_when_none_is_free() -> None:
+    soon, later = READ + timedelta(hours=1), READ + timedelta(hours=3)
+    busy = [
+        BusySlot(character_id=ANN.id, group="manufacturing", until=later),
+        BusySlot(character_id=ANN.id, group="manufacturing", until=soon),
+        BusySlot(character_id=ANN.id, group="manufacturing", until=None),  # paused: its end is unknown
+        BusySlot(character_id=ANN.id, group="science", until=soon),
+        BusySlot(character_id=9, group="manufacturing", until=READ),  # another character's
+    ]
+    assert slot_usage(ANN.id, "manufacturing", 2, busy) == SlotUsage(total=2, busy=3, free=0, next_free_at=soon)
+    assert slot_usage(ANN.id, "science", 2, busy) == SlotUsage(total=2, busy=1, free=1, next_free_at=None)
+    assert slot_usage(ANN.id, "reactions", 1, busy) == SlotUsage(total=1, busy=0, free=1, next_free_at=None)
