@@ -145,7 +145,7 @@ class JobService:
                 jobs[step.job_id] = job
                 game = step.game_job
                 if step.action is Action.START:
-                    job.start(game.job_id, character_id, game.start_date, meta)
+                    job.start(game.job_id, character_id, game.start_date, meta, ends_at=game.end_date)
                     links.append(GameJobLink.claim(game.job_id, job.id, meta))
                 elif step.action is Action.COMPLETE:
                     job.complete(game.completed_date or game.end_date, None, meta)

@@ -67,17 +67,16 @@ class PlanService:
         markets: RegionMarkets,
         blueprints: OwnedBlueprints,
         queue: JobQueue,
+        slot_occupancy: SlotOccupancy,
         limits: WorkLimits = DEFAULT_LIMITS,
-        *,
-        slot_occupancy: SlotOccupancy | None = None,
     ) -> None:
         self.store = store
         self.graphs = graphs
         self._markets = markets  # a user's market data for a region (prices jobs and hauls)
         self._blueprints = blueprints  # a user's blueprint library (the ME/TE and copies jobs run with)
         self._queue = queue  # the planned jobs, whose copy runs a new run cannot have
-        # the slots busy with jobs already running; None: none known, every slot is taken as free
-        self._slot_occupancy = slot_occupancy
+        self._slot_occupancy = slot_occupancy  # the slots busy with jobs already running or ready
+
         self.limits = limits
 
     # ------------------------------------------------------------ plans
@@ -224,7 +223,7 @@ class PlanService:
                 blueprints=self._owned_blueprints(owner),
                 promised_copy_runs=self._promised_copy_runs(owner),
                 names=snapshot.names,
-                busy=self._slot_occupancy.busy(owner) if self._slot_occupancy is not None else (),
+                busy=self._slot_occupancy.busy(owner),
                 now=utcnow(),
             )
             pricing = None

@@ -26,6 +26,7 @@ from application.eve.sync import EveSync
 from application.eve.sync_status import SyncStatusStore
 from application.eve.vault import TokenVault
 from application.event_store import EventStore
+from application.game_jobs import GameJobService
 from application.jobs import JobService
 from application.log_head import LogHead, MemoryHead, PostgresHead, SQLiteHead
 from application.manufacturing import ContainerService
@@ -48,6 +49,7 @@ from projections.ports import (
     CurrentJobQueue,
     CurrentOwnedBlueprints,
     CurrentRegionMarkets,
+    CurrentSlotOccupancy,
     CurrentStockDeficits,
 )
 from projections.registry import all_projections
@@ -92,11 +94,13 @@ class Manufactory:
         self.blueprints = BlueprintLibraryService(self.store)
         owned_blueprints = CurrentOwnedBlueprints(self.projections, self.query_engine)
         queue = CurrentJobQueue(self.projections, self.query_engine)
-        # no slot_occupancy yet (the slots running jobs keep busy): run generation takes every slot as free
+        self.slot_occupancy = CurrentSlotOccupancy(self.projections, self.query_engine)
         self.plans = PlanService(
-            self.store, self.catalog_graphs, markets, owned_blueprints, queue, settings.work_limits
+            self.store, self.catalog_graphs, markets, owned_blueprints, queue, self.slot_occupancy, settings.work_limits
         )
         self.jobs = JobService(self.store, queue, settings.work_limits)
+        # the jobs the game reports per character or corporation: the board's, and the busy slots
+        self.game_jobs = GameJobService(self.store)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
         deficits = CurrentStockDeficits(self.projections, self.query_engine)
@@ -119,6 +123,7 @@ class Manufactory:
             SyncStatusStore(self.read_engine),
             self.esi_client,
             self.jobs,
+            self.game_jobs,
             self.stock,
             self.market,
             self.blueprints,

@@ -10,17 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
-import msgspec
 from sqlalchemy import Engine
 
 from domain.catalog.chains import CatalogSnapshot
 from domain.economics.region import RegionMarket
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
+from domain.industry.slots import BusySlot
 from domain.stock.auto_production import MarkerDeficit, PendingKey
 from projections.blueprints import list_blueprints
 from projections.catalog import catalog_snapshot
-from projections.industry.jobs import JobView, list_jobs, pending_output
+from projections.industry.board import busy_slots
+from projections.industry.jobs import linked_jobs, pending_output, planned_jobs
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
 
@@ -57,16 +58,23 @@ class CurrentJobQueue:
     def planned(self, owner: UUID) -> list[QueuedJob]:
         self._runtime.catch_up("industry")
         with self._engine.connect() as connection:
-            return [_queued(view) for view in list_jobs(connection, owner, status="planned")]
+            return planned_jobs(connection, owner)
 
     def linked(self, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
         self._runtime.catch_up("industry")
         with self._engine.connect() as connection:
-            return [_queued(view) for view in list_jobs(connection, owner, esi_job_ids=esi_job_ids)]
+            return linked_jobs(connection, owner, esi_job_ids)
 
 
-def _queued(view: JobView) -> QueuedJob:
-    return msgspec.convert(view, QueuedJob, from_attributes=True)
+class CurrentSlotOccupancy:
+    def __init__(self, runtime: ProjectionRuntime, engine: Engine) -> None:
+        self._runtime = runtime
+        self._engine = engine
+
+    def busy(self, owner: UUID) -> list[BusySlot]:
+        self._runtime.catch_up("industry")
+        with self._engine.connect() as connection:
+            return busy_slots(connection, owner)
 
 
 class CurrentStockDeficits:

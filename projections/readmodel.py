@@ -179,6 +179,8 @@ _COLUMN_TYPES: dict[type[msgspec.inspect.Type], Callable[[], TypeEngine[Any]]] =
 
 
 def _column_type(kind: msgspec.inspect.Type) -> TypeEngine[Any]:
+    if isinstance(kind, msgspec.inspect.Metadata):  # a type with a description (``domain.limits.GameId``)
+        kind = kind.type
     return _COLUMN_TYPES.get(type(kind), JSON)()
 
 

@@ -64,6 +64,7 @@ from application.eve.sync_steps import (
 )
 from application.eve.vault import TokenVault
 from application.event_store import EventStore
+from application.game_jobs import GameJobService
 from application.jobs import JobService
 from application.market import MarketService
 from application.notifications.service import NotificationService
@@ -115,6 +116,7 @@ class EveSync(Background):
         status: SyncStatusStore,
         esi_client: Callable[[], EsiClient],
         jobs: JobService,
+        game_jobs: GameJobService,
         stock: StockService,
         market: MarketService,
         blueprints: BlueprintLibraryService,
@@ -132,13 +134,13 @@ class EveSync(Background):
         self.regions = settings.eve_sync_regions
         # The extension point: a step appended here is run, scheduled and reported like these.
         self.character_steps: list[CharacterStep] = [
-            JobsStep(jobs, notifications, settings.eve_sync_jobs_sec),
+            JobsStep(jobs, game_jobs, notifications, settings.eve_sync_jobs_sec),
             AssetsStep(stock, settings.eve_sync_assets_sec),
             SkillsStep(jobs, settings.eve_sync_skills_sec),
             BlueprintsStep(blueprints, settings.eve_sync_blueprints_sec),
         ]
         self.corporation_steps: list[CorporationStep] = [
-            CorporationJobsStep(jobs, notifications, settings.eve_sync_jobs_sec),
+            CorporationJobsStep(jobs, game_jobs, notifications, settings.eve_sync_jobs_sec),
             CorporationBlueprintsStep(blueprints, settings.eve_sync_blueprints_sec),
         ]
         self.market_step = MarketStep(market, settings.eve_sync_market_sec)

@@ -25,6 +25,7 @@ from application.blueprints import BlueprintLibraryService
 from application.eve.esi import Bearer, CallStats, EsiAnswer
 from application.eve.esi_routes import Asset, Blueprint, EsiRoutes, IndustryJob
 from application.eve.sync_status import SyncStatus
+from application.game_jobs import GameJobService, reported_jobs
 from application.jobs import JobService, SyncResult
 from application.market import MarketImport, MarketService
 from application.market_sources import adjusted_from_prices, indices_from_systems, quotes_from_orders
@@ -128,25 +129,32 @@ class CorporationStep(Protocol):
 
 
 class JobsStep:
-    """Industry jobs into the job sync, every run even when ESI's answer is unchanged: jobs
-    planned since the last run may match a game job already running (the job sync changes
-    nothing when nothing matches). The jobs ready to deliver are derived and kept in the detail."""
+    """Industry jobs into the character's game jobs (what the board and the slots show: only
+    what changed is recorded) and into the job sync, every run even when ESI's answer is
+    unchanged: jobs planned since the last run may match a game job already running (the job
+    sync changes nothing when nothing matches). The jobs ready to deliver are derived and kept
+    in the detail."""
 
     what = "jobs"
 
-    def __init__(self, jobs: JobService, notifications: NotificationService, interval_sec: float) -> None:
+    def __init__(
+        self, jobs: JobService, game_jobs: GameJobService, notifications: NotificationService, interval_sec: float
+    ) -> None:
         self._jobs = jobs
+        self._game_jobs = game_jobs
         self._notifications = notifications
         self.interval_sec = interval_sec
 
     def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
         answer = routes.character_jobs(context.bearer)
-        game_jobs = [msgspec.convert(job, GameJob, from_attributes=True) for job in answer.data]
+        game_jobs = reported_jobs(answer.data)
         meta = context.meta(answer, "industry jobs")
+        holder = Holder(kind="character", id=context.character_id)
+        reported, _ = self._game_jobs.report(holder, game_jobs, context.now, meta)
         result, _ = self._jobs.sync(context.character_id, game_jobs, meta)
         ready = ready_to_deliver(game_jobs, context.now)
         announce_ready(self._notifications, ready, context.character_id, context.name, meta)
-        return jobs_outcome(answer, [result], ready)
+        return jobs_outcome(answer, reported, [result], ready)
 
 
 class CorporationJobsStep:
@@ -158,32 +166,35 @@ class CorporationJobsStep:
     roles: tuple[str, ...] = ("Factory_Manager", "Director")  # ESI's x-required-roles; a Director passes all
     scope = "esi-industry.read_corporation_jobs.v1"
 
-    def __init__(self, jobs: JobService, notifications: NotificationService, interval_sec: float) -> None:
+    def __init__(
+        self, jobs: JobService, game_jobs: GameJobService, notifications: NotificationService, interval_sec: float
+    ) -> None:
         self._jobs = jobs
+        self._game_jobs = game_jobs
         self._notifications = notifications
         self.interval_sec = interval_sec
 
     def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome:
         answer = routes.corporation_jobs(context.corporation_id, context.bearer)
         meta = context.meta(answer, "industry jobs")
-        by_installer = jobs_by_installer(answer.data)
+        game_jobs = reported_jobs(answer.data)
+        holder = Holder(kind="corporation", id=context.corporation_id)
+        reported, _ = self._game_jobs.report(holder, game_jobs, context.now, meta)
+        by_installer = jobs_by_installer(game_jobs)
         results = [self._jobs.sync(installer, game_jobs, meta)[0] for installer, game_jobs in by_installer.items()]
         for member, name in context.members.items():
             mine = ready_to_deliver(by_installer.get(member, []), context.now)
             announce_ready(self._notifications, mine, member, name, meta)
         ready = ready_to_deliver([job for jobs in by_installer.values() for job in jobs], context.now)
-        return jobs_outcome(answer, results, ready)
+        return jobs_outcome(answer, reported, results, ready)
 
 
-def jobs_by_installer(jobs: Iterable[IndustryJob]) -> dict[int, list[GameJob]]:
-    """A corporation's jobs per member who installed them, as the job sync takes them: the
-    corporation route names the facility's station ``location_id``, the character route
-    ``station_id``."""
+def jobs_by_installer(jobs: Iterable[GameJob]) -> dict[int, list[GameJob]]:
+    """A corporation's jobs per member who installed them, as the job sync takes them."""
     by_installer: dict[int, list[GameJob]] = {}
     for job in jobs:
-        game_job = msgspec.convert(job, GameJob, from_attributes=True)
-        game_job = msgspec.structs.replace(game_job, station_id=job.station_id or job.location_id)
-        by_installer.setdefault(job.installer_id, []).append(game_job)
+        if job.installer_id is not None:
+            by_installer.setdefault(job.installer_id, []).append(job)
     return by_installer
 
 
@@ -202,9 +213,11 @@ def announce_ready(
         )
 
 
-def jobs_outcome(answer: EsiAnswer[list[IndustryJob]], results: Sequence[SyncResult], ready: list[int]) -> StepOutcome:
-    """What the job sync did (one result per character matched), kept in the detail with the
-    jobs ready to deliver."""
+def jobs_outcome(
+    answer: EsiAnswer[list[IndustryJob]], reported: int, results: Sequence[SyncResult], ready: list[int]
+) -> StepOutcome:
+    """What the game jobs recorded (``reported`` changes) and the job sync did (one result per
+    character matched), kept in the detail with the jobs ready to deliver."""
     started = [str(job) for result in results for job in result.started]
     completed = [str(job) for result in results for job in result.completed]
     cancelled = [str(job) for result in results for job in result.cancelled]
@@ -215,7 +228,7 @@ def jobs_outcome(answer: EsiAnswer[list[IndustryJob]], results: Sequence[SyncRes
         "cancelled": cancelled,
         "unmatched": sorted(job for result in results for job in result.unmatched),
     }
-    changes = len(started) + len(completed) + len(cancelled)
+    changes = reported + len(started) + len(completed) + len(cancelled)
     return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
 
 

@@ -19,12 +19,13 @@ from uuid import UUID
 import msgspec
 
 from domain.catalog.model import ActivityKind
-from domain.limits import Count, GameId, text
+from domain.limits import Amount, Count, GameId, text
 
 
 class GameJob(msgspec.Struct, frozen=True, kw_only=True):
     """One job as ESI's ``/characters/{id}/industry/jobs/`` reports it (its field names);
-    fields we do not use are ignored."""
+    fields we do not use are ignored. Every field is bounded as its read-model column is: the
+    game jobs a sync records (``domain.industry.game_jobs``) are these."""
 
     job_id: GameId
     blueprint_type_id: GameId
@@ -37,6 +38,10 @@ class GameJob(msgspec.Struct, frozen=True, kw_only=True):
     station_id: GameId | None = None
     installer_id: GameId | None = None
     completed_date: datetime | None = None
+    pause_date: datetime | None = None
+    product_type_id: GameId | None = None
+    licensed_runs: Count | None = None
+    cost: Amount | None = None
 
 
 class QueuedJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -113,12 +118,18 @@ def plan_sync(
     return steps
 
 
+def is_ready(status: str, ends_at: datetime | None, now: datetime) -> bool:
+    """A job waits to be delivered when it is past its end date while still ``active`` (ESI
+    keeps reporting it so until the player delivers), or the game says ``ready``. Derived on
+    each read, never stored: the next sync's list (or the clock) is the truth."""
+    return status == "ready" or (status == "active" and ends_at is not None and ends_at <= now)
+
+
+def shown_status(status: str, ends_at: datetime | None, now: datetime) -> str:
+    """The status a job is shown with: ``ready`` when it waits to be delivered, else its own."""
+    return "ready" if is_ready(status, ends_at, now) else status
+
+
 def ready_to_deliver(game_jobs: Iterable[GameJob], now: datetime) -> list[int]:
-    """The game jobs waiting to be delivered: past their end date while the game still says
-    ``active`` (ESI keeps reporting them so until the player delivers), or already ``ready``.
-    Derived on each read, never stored: the next sync's list is the truth."""
-    return sorted(
-        game.job_id
-        for game in game_jobs
-        if game.status == "ready" or (game.status == "active" and game.end_date <= now)
-    )
+    """The game jobs waiting to be delivered (``is_ready``)."""
+    return sorted(game.job_id for game in game_jobs if is_ready(game.status, game.end_date, now))

@@ -3,6 +3,8 @@
 A job is queued by a plan run or by hand. It becomes active when a character starts it in
 the game (matched by the game-job sync, or said by the user), completed when the game
 delivers it. Transitions the game does not allow are refused with the job's current status.
+An active job knows when it ends (the game's end date, or its estimated duration after a start
+by hand); past it, it is shown ``ready`` to deliver, derived when read, never recorded.
 A game job can be linked to only one queued job: the link is its own tiny aggregate, whose
 id derives from (user, game job id), so two concurrent syncs cannot both claim it.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -94,6 +96,7 @@ class Job(Aggregate):
     character_id: int | None
     esi_job_id: int | None
     started_at: datetime | None
+    ends_at: datetime | None
     completed_at: datetime | None
     actual_revenue: float | None
     plan_run_id: UUID | None
@@ -117,14 +120,27 @@ class Job(Aggregate):
                 current_version=self.version,
             )
 
-    def start(self, esi_job_id: int | None, character_id: int | None, started_at: datetime, meta: CommandMeta) -> None:
+    def start(
+        self,
+        esi_job_id: int | None,
+        character_id: int | None,
+        started_at: datetime,
+        meta: CommandMeta,
+        ends_at: datetime | None = None,
+    ) -> None:
+        """The job runs in the game since ``started_at``, until ``ends_at`` (the game's end
+        date; for a job started by hand, its estimated duration after the start, when known)."""
         self._require("started", JobStatus.PLANNED)
+        duration = self.spec.duration_seconds
+        if ends_at is None and duration is not None:
+            ends_at = started_at + timedelta(seconds=duration)
         self._record(
             JobStarted,
             meta=meta,
             esi_job_id=esi_job_id,
             character_id=character_id if character_id is not None else self.character_id,
             started_at=started_at,
+            ends_at=ends_at,
         )
 
     def complete(self, completed_at: datetime, actual_revenue: float | None, meta: CommandMeta) -> None:
@@ -151,6 +167,7 @@ class Job(Aggregate):
             esi_job_id=self.esi_job_id,
             spec=self.spec,
             started_at=self.started_at,
+            ends_at=self.ends_at,
             completed_at=self.completed_at,
             actual_revenue=self.actual_revenue,
             version=self.version,
@@ -167,6 +184,7 @@ class JobState(msgspec.Struct, frozen=True, kw_only=True):
     esi_job_id: int | None
     spec: JobSpec
     started_at: datetime | None
+    ends_at: datetime | None
     completed_at: datetime | None
     actual_revenue: float | None
     version: int
@@ -209,7 +227,7 @@ class JobQueued(Event, frozen=True):
         job.status = JobStatus.PLANNED
         job.character_id = self.spec.character_id
         job.esi_job_id = None
-        job.started_at = job.completed_at = None
+        job.started_at = job.ends_at = job.completed_at = None
         job.actual_revenue = None
         job.plan_run_id = self.spec.plan_run_id
         return job
@@ -219,12 +237,14 @@ class JobStarted(Event, frozen=True):
     esi_job_id: int | None
     character_id: int | None
     started_at: datetime
+    ends_at: datetime | None = None  # unknown for jobs started before it was recorded
 
     def apply(self, aggregate: Job) -> Job:
         aggregate.status = JobStatus.ACTIVE
         aggregate.esi_job_id = self.esi_job_id
         aggregate.character_id = self.character_id
         aggregate.started_at = self.started_at
+        aggregate.ends_at = self.ends_at
         return aggregate
 
 

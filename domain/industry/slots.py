@@ -10,7 +10,7 @@ earliest a new job can start there if the player delivers at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -41,3 +41,25 @@ class BusySlot(msgspec.Struct, frozen=True, kw_only=True):
 
 def busy_count(busy: Iterable[BusySlot], character_id: int, group: SlotGroup) -> int:
     return sum(1 for slot in busy if slot.character_id == character_id and slot.group == group)
+
+
+class SlotUsage(msgspec.Struct, frozen=True, kw_only=True):
+    """One character's slots of one group: how many its skills give, how many are busy, how
+    many are free, and when the next busy one could free."""
+
+    total: int
+    busy: int
+    free: int  # never negative: after a skill loss the game can report more busy than the skills give
+    next_free_at: datetime | None  # None while one is free, or when no busy job's end is known
+
+
+def slot_usage(character_id: int, group: SlotGroup, total: int, busy: Sequence[BusySlot]) -> SlotUsage:
+    """The character's ``total`` slots of ``group``, given every busy slot of its owner."""
+    count = busy_count(busy, character_id, group)
+    free = max(0, total - count)
+    ends = [
+        slot.until
+        for slot in busy
+        if slot.character_id == character_id and slot.group == group and slot.until is not None
+    ]
+    return SlotUsage(total=total, busy=count, free=free, next_free_at=min(ends) if ends and not free else None)

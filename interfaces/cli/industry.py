@@ -118,7 +118,7 @@ def jobs() -> None:
 
 
 @jobs.command("list")
-@click.option("--status", type=click.Choice(["planned", "active", "completed", "cancelled"]), default=None)
+@click.option("--status", type=click.Choice(["planned", "active", "ready", "completed", "cancelled"]), default=None)
 @click.option("--character", "character_id", type=int, default=None)
 def list_jobs(status: str | None, character_id: int | None) -> None:
     params = "&".join(f"{k}={v}" for k, v in (("status", status), ("characterId", character_id)) if v is not None)

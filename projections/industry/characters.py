@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, String, Uuid, delete, select
+from sqlalchemy import JSON, BigInteger, Column, ColumnElement, Connection, Integer, String, Uuid, delete, select
 
 from domain.industry.characters import Character, CharacterRegistered, CharacterRemoved
 from projections.readmodel import BatchWriter, ReadModelTable
@@ -68,3 +69,12 @@ def list_characters(connection: Connection, owner: UUID, limit: int | None = Non
     return [
         msgspec.convert({"characterId": cid, "name": name, "skills": skills}, Character) for cid, name, skills in rows
     ]
+
+
+def character_name(owner_id: ColumnElement[Any], character_id: ColumnElement[Any]) -> Any:
+    """A scalar subquery: the name of the owner's character of this id (None when it is not in
+    their roster: a corporation mate's job)."""
+    table = CHARACTERS.view
+    return (
+        select(table.c.name).where(table.c.owner_id == owner_id, table.c.character_id == character_id).scalar_subquery()
+    )

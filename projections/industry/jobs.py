@@ -3,6 +3,10 @@
 The spec's columns come from ``JobSpec`` itself (``struct_columns``) and a job's row from its
 spec (``struct_cells``), and the view takes every column by name: a new job field is a
 ``JobSpec`` field plus a ``JobView`` field. A job's status change moves its run's counts.
+
+An active job past its ``ends_at`` is shown ``ready`` to deliver: derived when read (the
+query's clock), never stored, so the run counts and the queue the game sync matches keep the
+stored ``active``.
 """
 
 from __future__ import annotations
@@ -13,8 +17,25 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import BigInteger, Column, Connection, Float, Integer, String, Uuid, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 
+from domain.events import utcnow
+from domain.industry.game_sync import QueuedJob, shown_status
 from domain.industry.jobs import (
     JobCancelled,
     JobCharacterAssigned,
@@ -25,6 +46,7 @@ from domain.industry.jobs import (
     JobState,
     JobStatus,
 )
+from projections.industry.game_jobs import link_queue_job
 from projections.industry.names import product_name
 from projections.industry.plans import touched
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, struct_cells, struct_columns
@@ -43,6 +65,7 @@ JOBS = ReadModelTable(
         Column("version", Integer, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("started_at", UtcDateTime),
+        Column("ends_at", UtcDateTime),
         Column("completed_at", UtcDateTime),
         Column("updated_at", UtcDateTime, nullable=False),
     ],
@@ -71,6 +94,7 @@ class JobHandlers:
                 "esi_job_id": None,
                 "created_at": event.timestamp,
                 "started_at": None,
+                "ends_at": None,
                 "completed_at": None,
                 **touched(event),
             },
@@ -85,7 +109,10 @@ class JobHandlers:
             esi_job_id=event.esi_job_id,
             character_id=event.character_id,
             started_at=event.started_at,
+            ends_at=event.ends_at,
         )
+        if event.esi_job_id is not None:
+            link_queue_job(writer, event.meta.user_id, event.esi_job_id, event.originator_id)
 
     @handles(JobCompleted)
     def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:
@@ -152,6 +179,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     created_at: datetime
     started_at: datetime | None
+    ends_at: datetime | None  # the game's end date, or the estimated end of a job started by hand
     completed_at: datetime | None
     updated_at: datetime
 
@@ -166,18 +194,26 @@ def job_view(fields: Any) -> JobView:
     return msgspec.convert(fields, JobView, from_attributes=True)
 
 
-def job_view_of(state: JobState, product_name: str | None) -> JobView:
+def job_view_of(state: JobState, product_name: str | None, now: datetime | None = None) -> JobView:
     """A job just changed, before the projection has it: the view of the row the projection
-    will hold (its spec's cells, with its own character and status)."""
+    will hold (its spec's cells, with its own character and status, shown as of ``now``)."""
     spec = {_VIEW_NAMES.get(name, name): cell for name, cell in struct_cells(state.spec).items()}
     lifecycle = struct_cells(state, ("character_id", "status"))
+    lifecycle["status"] = shown_status(lifecycle["status"], state.ends_at, now or utcnow())
     return job_view(Attributes(state, **{**spec, **lifecycle, "product_name": product_name}))
 
 
-def _jobs_query() -> Any:
+def shown_status_column(status: ColumnElement[Any], ends_at: ColumnElement[Any], now: datetime) -> Any:
+    """``game_sync.shown_status`` in SQL, so a query can filter, count and sort on it."""
+    ready = or_(status == "ready", and_(status == "active", ends_at <= now))
+    return case((ready, "ready"), else_=status)
+
+
+def _jobs_query(now: datetime) -> Any:
     jobs = JOBS.view
-    columns = [column.label(_VIEW_NAMES.get(column.name, column.name)) for column in jobs.c]
-    return select(*columns, product_name(jobs).label("product_name"))
+    columns = [column.label(_VIEW_NAMES.get(column.name, column.name)) for column in jobs.c if column.name != "status"]
+    status = shown_status_column(jobs.c.status, jobs.c.ends_at, now).label("status")
+    return select(*columns, status, product_name(jobs).label("product_name"))
 
 
 def list_jobs(
@@ -187,28 +223,52 @@ def list_jobs(
     status: str | None = None,
     character_id: int | None = None,
     plan_run_id: UUID | None = None,
-    esi_job_ids: Sequence[int] | None = None,
     limit: int = 10_000,
     offset: int = 0,
+    now: datetime | None = None,
 ) -> list[JobView]:
-    jobs = JOBS.view
-    query = _jobs_query().where(jobs.c.owner_id == owner)
-    if status is not None:
+    """The owner's jobs, deepest dependencies first, each shown as of ``now`` (the clock);
+    ``status`` is the shown one (``ready``: active past their end, ``active``: not yet)."""
+    jobs, now = JOBS.view, now or utcnow()
+    query = _jobs_query(now).where(jobs.c.owner_id == owner)
+    if status in ("ready", "active"):
+        shown = shown_status_column(jobs.c.status, jobs.c.ends_at, now)
+        query = query.where(jobs.c.status == "active", shown == status)
+    elif status is not None:
         query = query.where(jobs.c.status == status)
     if character_id is not None:
         query = query.where(jobs.c.character_id == character_id)
     if plan_run_id is not None:
         query = query.where(jobs.c.plan_run_id == plan_run_id)
-    if esi_job_ids is not None:
-        query = query.where(jobs.c.esi_job_id.in_(list(esi_job_ids)))
     query = query.order_by(jobs.c.sort_order.desc(), jobs.c.created_at, jobs.c.job_id).limit(limit).offset(offset)
     return [job_view(row) for row in connection.execute(query)]
 
 
 def find_job(connection: Connection, owner: UUID, job_id: UUID) -> JobView | None:
     jobs = JOBS.view
-    row = connection.execute(_jobs_query().where(jobs.c.owner_id == owner, jobs.c.job_id == job_id)).first()
+    row = connection.execute(_jobs_query(utcnow()).where(jobs.c.owner_id == owner, jobs.c.job_id == job_id)).first()
     return job_view(row) if row is not None else None
+
+
+def planned_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
+    """Every planned job of the owner, as the game sync matches them."""
+    jobs = JOBS.view
+    return _queued(connection, jobs.c.owner_id == owner, jobs.c.status == JobStatus.PLANNED.value)
+
+
+def linked_jobs(connection: Connection, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
+    """The owner's jobs linked to one of these game jobs, as the game sync matches them."""
+    jobs = JOBS.view
+    return _queued(connection, jobs.c.owner_id == owner, jobs.c.esi_job_id.in_(list(esi_job_ids)))
+
+
+def _queued(connection: Connection, *filters: ColumnElement[bool]) -> list[QueuedJob]:
+    """Jobs with their stored status: an active job past its end is still ``active`` to the
+    game sync (``ready`` is only how it is shown)."""
+    jobs = JOBS.view
+    columns = [column.label(_VIEW_NAMES.get(column.name, column.name)) for column in jobs.c]
+    rows = connection.execute(select(*columns).where(*filters).order_by(jobs.c.created_at, jobs.c.job_id))
+    return [msgspec.convert(row, QueuedJob, from_attributes=True) for row in rows]
 
 
 class PendingOutput(msgspec.Struct, frozen=True, kw_only=True):

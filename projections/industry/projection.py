@@ -1,14 +1,16 @@
-"""The industry projection: the handlers of plans, runs, jobs and characters over their tables."""
+"""The industry projection: the handlers of plans, runs, jobs, the game's jobs and characters over
+their tables."""
 
 from __future__ import annotations
 
 from projections.industry.characters import CHARACTERS, CharacterHandlers
+from projections.industry.game_jobs import GAME_JOBS, GameJobHandlers
 from projections.industry.jobs import JOBS, JobHandlers
 from projections.industry.plans import PLANS, PlanHandlers
 from projections.industry.runs import RUNS, RunHandlers
 from projections.runtime import Projection
 
 
-class IndustryProjection(PlanHandlers, RunHandlers, JobHandlers, CharacterHandlers, Projection):
+class IndustryProjection(PlanHandlers, RunHandlers, JobHandlers, GameJobHandlers, CharacterHandlers, Projection):
     name = "industry"
-    tables = (PLANS, RUNS, JOBS, CHARACTERS)
+    tables = (PLANS, RUNS, JOBS, GAME_JOBS, CHARACTERS)

@@ -313,6 +313,18 @@ def test_generated_jobs_say_who_runs_them_and_when_they_can_start_and_the_run_wh
     assert sorted(j["startAfter"] for j in queued) == sorted(j["startAfter"] for j in jobs)
 
 
+def test_a_job_already_running_keeps_its_slot_and_the_next_run_waits_for_it(alice: Api) -> None:
+    ok(alice.put("/v1/industry/characters/5", json={"name": "Ann"}))  # one slot of each group
+    plan_id = new_plan(alice)["aggregateId"]
+    first = ok(generate(alice, plan_id, 7), 201)["created"][0]
+    started = ok(alice.post(f"/v1/industry/jobs/{first['id']}/start", json={}))["job"]
+    assert started["status"] == "active" and started["endsAt"] is not None
+    again = ok(generate(alice, plan_id, 7), 201)
+    (same,) = [job for job in again["created"] if job["productTypeId"] == first["productTypeId"]]
+    assert same["characterId"] == 5
+    assert datetime.fromisoformat(same["startAfter"]) == datetime.fromisoformat(started["endsAt"])
+
+
 def test_plan_edits_are_versioned_and_readable_as_of_any_version(alice: Api) -> None:
     plan = new_plan(alice)
     plan_id = plan["aggregateId"]

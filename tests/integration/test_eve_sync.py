@@ -1,8 +1,8 @@
 """The EVE sync against the stand-in game over real HTTP (its SSO and ESI on one address), on
-SQLite and PostgreSQL: linked characters' jobs into the job sync, assets into snapshots per
-station, skills into the roster, a region's market into batches; their corporation's jobs and
-blueprints read with a member allowed to; nothing recorded when nothing changed; one
-character's failure never stops another's."""
+SQLite and PostgreSQL: linked characters' jobs into the job sync, the jobs board and the
+busy slots, assets into snapshots per station, skills into the roster, a region's market into
+batches; their corporation's jobs and blueprints read with a member allowed to; nothing
+recorded when nothing changed; one character's failure never stops another's."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from application.eve.links import EveLinkService
 from application.eve.sso import SsoClient
 from application.settings import DEFAULT_EVE_SCOPES, Settings
 from application.system import Manufactory
+from domain.industry.slots import SLOT_GROUPS, busy_count
 from interfaces.cli.main import cli
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
@@ -87,7 +88,7 @@ def publish(game: str, route: str, payload: Any) -> None:
     time.sleep(max(0.0, answer.json()["lastModified"] + 1.05 - time.time()))
 
 
-def game_job(job_id: int, status: str, start: datetime, end: datetime) -> dict[str, Any]:
+def game_job(job_id: int, status: str, start: datetime, end: datetime, **fields: Any) -> dict[str, Any]:
     job = {
         "job_id": job_id,
         "installer_id": ANN.character_id,
@@ -96,17 +97,22 @@ def game_job(job_id: int, status: str, start: datetime, end: datetime) -> dict[s
         "activity_id": 1,
         "blueprint_id": 1_000_000_001_001,
         "blueprint_type_id": RIFTER_BLUEPRINT,
+        "product_type_id": RIFTER,
         "blueprint_location_id": JITA_4_4,
         "output_location_id": JITA_4_4,
         "runs": 2,
         "status": status,
         "duration": int((end - start).total_seconds()),
-        "start_date": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "end_date": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "start_date": _iso(start),
+        "end_date": _iso(end),
     }
     if status == "delivered":
         job["completed_date"] = job["end_date"]
-    return job
+    return job | fields
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
@@ -124,24 +130,105 @@ def test_jobs_are_matched_started_ready_and_delivered_as_the_game_reports_them(
 
     publish(game, ANN_JOBS, [game_job(900_000_001, "active", start, start + timedelta(hours=1))])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
-    assert jobs["lastError"] is None and jobs["changes"] == 1 and jobs["ready"] == []
+    assert jobs["lastError"] is None and jobs["changes"] == 2 and jobs["ready"] == []  # reported, and started
     (mine,) = alice.get("/v1/industry/jobs").json()
     assert mine["id"] == job_id and mine["status"] == "active" and mine["esiJobId"] == 900_000_001
 
     past = start - timedelta(hours=2)
     publish(game, ANN_JOBS, [game_job(900_000_001, "active", start, past)])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
-    assert jobs["ready"] == [900_000_001] and jobs["changes"] == 0
+    assert jobs["ready"] == [900_000_001] and jobs["changes"] == 1  # its new end; "ready" is never recorded
     (ready,) = eventually(lambda: received.bodies("job_ready"))  # the webhook heard it
     assert ready["details"]["jobId"] == 900_000_001
     sync(alice, what="jobs")  # still ready: announced once
 
     publish(game, ANN_JOBS, [game_job(900_000_001, "delivered", start, past)])
     jobs = sync(alice, what="jobs")[("character", ANN.character_id, "jobs")]
-    assert jobs["changes"] == 1 and jobs["ready"] == []
+    assert jobs["changes"] == 2 and jobs["ready"] == []  # delivered in the game, and completed here
     (mine,) = alice.get("/v1/industry/jobs").json()
     assert mine["status"] == "completed"
     assert len(received.bodies("job_ready")) == 1
+
+
+def queue_job(api: Api, **fields: Any) -> str:
+    spec = {"productTypeId": RIFTER, "blueprintTypeId": RIFTER_BLUEPRINT, "runs": 2, "stationId": JITA_4_4}
+    created = api.post("/v1/industry/jobs", json=spec | fields)
+    assert created.status_code == 201, created.text
+    return str(created.json()["aggregateId"])
+
+
+def test_the_board_shows_every_job_not_delivered_ready_first_and_the_slots_they_hold(
+    system: Manufactory, alice: Api, bob: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, ANN)
+    sync(alice, what="skills")  # Ann: one slot of each group (no slot skills)
+    catalog = {"format": "manufactory-catalog", "items": [{"typeId": RIFTER, "name": "Rifter"}], "recipes": []}
+    assert alice.post("/v1/catalog/imports", json=catalog).status_code == 200
+    by_hand = queue_job(alice, runs=7, characterId=ANN.character_id, durationSeconds=1800)
+    started = alice.post(f"/v1/industry/jobs/{by_hand}/start", json={"esiJobId": 900_000_009})
+    assert started.json()["job"]["status"] == "active", started.text
+    matched = queue_job(alice)  # the game's job 900_000_002 will fit it
+    now = datetime.now(UTC).replace(microsecond=0)
+    start, paused_at = now + timedelta(seconds=1), now - timedelta(minutes=10)
+    running = game_job(900_000_001, "active", now - timedelta(hours=1), now + timedelta(hours=1), runs=5)
+    ready = game_job(900_000_002, "active", start, now - timedelta(hours=2))  # past its end, still "active"
+    delivered = game_job(900_000_003, "delivered", now - timedelta(days=1), now - timedelta(hours=20))
+    invention = game_job(900_000_004, "active", now, now + timedelta(hours=2), activity_id=8, runs=4)
+    paused = game_job(900_000_005, "paused", now, now + timedelta(hours=3), runs=9, pause_date=_iso(paused_at))
+    publish(game, ANN_JOBS, [running, ready, delivered, invention, paused])
+    sync(alice, what="jobs", characterId=ANN.character_id)  # her own; her corporation's below
+
+    board = alice.get("/v1/industry/board").json()
+    assert board["counts"] == {"ready": 1, "active": 3, "paused": 1}
+    listed = [(job["gameJobId"], job["status"], job["holderKind"]) for job in board["jobs"]]
+    assert listed == [  # ready first, then by end; the delivered one is not on the board
+        (900_000_002, "ready", "character"),
+        (900_000_009, "active", None),  # started here (30 minutes), not reported by the game yet
+        (900_000_001, "active", "character"),
+        (900_000_004, "active", "character"),
+        (900_000_005, "paused", "character"),
+    ]
+    first, mine = board["jobs"][0], board["jobs"][1]
+    assert first["jobId"] == matched and first["characterName"] == ANN.name and first["secondsLeft"] == 0
+    assert first["productName"] == "Rifter" and first["stationId"] == JITA_4_4 and first["runs"] == 2
+    assert mine["jobId"] == by_hand and mine["runs"] == 7 and 1700 < mine["secondsLeft"] <= 1800
+    assert board["jobs"][3]["activity"] == "invention"
+    assert board["jobs"][4]["secondsLeft"] == (3 * 3600 + 600)  # left when it paused
+    ready_only = alice.get("/v1/industry/board", params={"status": "ready"}).json()
+    assert [job["gameJobId"] for job in ready_only["jobs"]] == [900_000_002] and ready_only["counts"] == board["counts"]
+    page = alice.get("/v1/industry/board", params={"limit": 2, "offset": 1}).json()["jobs"]
+    assert [job["gameJobId"] for job in page] == [900_000_009, 900_000_001]
+
+    queue_ready = alice.get("/v1/industry/jobs", params={"status": "ready"}).json()
+    assert [(job["id"], job["status"]) for job in queue_ready] == [(matched, "ready")]
+    assert queue_ready[0]["endsAt"] is not None
+    assert [job["id"] for job in alice.get("/v1/industry/jobs", params={"status": "active"}).json()] == [by_hand]
+
+    (ann,) = alice.get("/v1/industry/slots").json()
+    assert ann["characterId"] == ANN.character_id and ann["name"] == ANN.name
+    manufacturing = ann["manufacturing"]  # running, ready, paused, and the one started here
+    assert (manufacturing["total"], manufacturing["busy"], manufacturing["free"]) == (1, 4, 0)
+    assert datetime.fromisoformat(manufacturing["nextFreeAt"]) == now - timedelta(hours=2)
+    assert ann["science"] == {"total": 1, "busy": 1, "free": 0, "nextFreeAt": invention["end_date"]}
+    assert ann["reactions"] == {"total": 1, "busy": 0, "free": 1, "nextFreeAt": None}
+    busy = system.slot_occupancy.busy(alice.user_id)  # what run generation will plan around
+    assert [busy_count(busy, ANN.character_id, group) for group in SLOT_GROUPS] == [4, 1, 0]
+
+    # The game reports the job started by hand, and delivers the ready one.
+    reported = game_job(900_000_009, "active", now, now + timedelta(minutes=30), runs=7)
+    publish(game, ANN_JOBS, [running, {**ready, "status": "delivered", "completed_date": _iso(now)}, reported])
+    sync(alice, what="jobs", characterId=ANN.character_id)  # her own; her corporation's below
+    board = alice.get("/v1/industry/board").json()
+    listed = [(job["gameJobId"], job["jobId"], job["holderKind"]) for job in board["jobs"]]
+    assert listed == [(900_000_009, by_hand, "character"), (900_000_001, None, "character")]
+    assert board["counts"] == {"ready": 0, "active": 2, "paused": 0}
+    (ann,) = alice.get("/v1/industry/slots").json()
+    assert ann["manufacturing"]["busy"] == 2  # the job started by hand holds one slot, not two
+
+    assert alice.get("/v1/industry/board", params={"characterId": BOB.character_id}).json()["jobs"] == []
+    assert bob.get("/v1/industry/board").json() == {"jobs": [], "counts": {"ready": 0, "active": 0, "paused": 0}}
+    assert bob.get("/v1/industry/slots").json() == []
+    assert bob.get("/v1/industry/jobs", params={"status": "active"}).json() == []
 
 
 def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_records_nothing(
@@ -322,7 +409,12 @@ def test_a_director_s_corporation_jobs_are_matched_per_installer_and_its_bluepri
 
     statuses = sync(alice)
     jobs = statuses[("corporation", CORPORATION_ID, "jobs")]
-    assert jobs["lastError"] is None and jobs["changes"] == 1 and jobs["ready"] == [900_000_103]
+    # Three jobs recorded for the board, one of them matched to the job planned for Ann.
+    assert jobs["lastError"] is None and jobs["changes"] == 3 + 1 and jobs["ready"] == [900_000_103]
+    board = alice.get("/v1/industry/board").json()["jobs"]
+    corporation_s = [(job["gameJobId"], job["characterId"]) for job in board if job["holderKind"] == "corporation"]
+    ann, cat = ANN.character_id, CAT.character_id
+    assert corporation_s == [(900_000_103, ann), (900_000_101, cat), (900_000_102, ann)]  # ready first, then by end
     (mine,) = alice.get("/v1/industry/jobs").json()
     assert mine["id"] == created.json()["aggregateId"] and mine["status"] == "active"
     assert mine["esiJobId"] == 900_000_102

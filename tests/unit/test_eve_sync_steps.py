@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from application.eve.esi_routes import Asset, IndustryJob
 from application.eve.sync_steps import holdings_by_location, jobs_by_installer
+from application.game_jobs import reported_jobs
 from domain.industry.game_sync import GameJob, ready_to_deliver
 
 STATION = 60003760
@@ -85,6 +86,6 @@ def test_a_corporation_s_jobs_go_to_the_job_sync_per_installer_with_their_statio
             end_date=start + timedelta(hours=1),
         )
 
-    split = jobs_by_installer([corporation_job(1, 7), corporation_job(2, 8), corporation_job(3, 7)])
+    split = jobs_by_installer(reported_jobs([corporation_job(1, 7), corporation_job(2, 8), corporation_job(3, 7)]))
     assert {installer: [job.job_id for job in jobs] for installer, jobs in split.items()} == {7: [1, 3], 8: [2]}
     assert {job.station_id for jobs in split.values() for job in jobs} == {STATION}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from domain.errors import Conflict, InvalidInput
@@ -46,6 +47,18 @@ def test_a_spec_out_of_bounds_is_refused(spec: JobSpec, field: str) -> None:
 
 def test_a_planned_job_starts_and_keeps_its_character_when_none_is_named() -> None:
     given(QUEUED).when(lambda job: job.start(555, None, STARTED_AT, META)).then(STARTED)
+
+
+def test_a_job_ends_at_the_games_end_date_or_its_estimated_duration_after_a_start_by_hand() -> None:
+    timed = event(JobQueued, owner_id=OWNER, spec=msgspec.structs.replace(SPEC, duration_seconds=3600.0))
+    game_end = STARTED_AT + timedelta(minutes=50)
+    given(timed).when(lambda job: job.start(555, None, STARTED_AT, META, ends_at=game_end)).then(
+        event(JobStarted, ends_at=game_end)
+    )
+    given(timed).when(lambda job: job.start(None, 9000, STARTED_AT, META)).then(
+        event(JobStarted, ends_at=STARTED_AT + timedelta(hours=1))
+    )
+    given(QUEUED).when(lambda job: job.start(None, 9000, STARTED_AT, META)).then(event(JobStarted, ends_at=None))
 
 
 def test_an_active_job_completes_with_its_revenue() -> None:

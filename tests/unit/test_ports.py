@@ -263,7 +263,7 @@ def generate_ships(
         NoRegionMarkets(),
         FakeOwnedBlueprints(blueprints),
         FakeJobQueue(planned),
-        slot_occupancy=FakeSlotOccupancy(busy),
+        FakeSlotOccupancy(busy),
     )
     generated, _position = plans.generate(plan.id, quantity, META)
     return generated

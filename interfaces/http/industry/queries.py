@@ -21,7 +21,9 @@ from interfaces.http.catalog.queries import TypeIdPath, user_catalog
 from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.industry.commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
 from interfaces.http.industry.schemas import (
+    Board,
     CharacterOut,
+    CharacterSlots,
     JobView,
     PendingOutput,
     PlanOut,
@@ -32,6 +34,7 @@ from interfaces.http.industry.schemas import (
 )
 from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
 from projections.cache import ReadCache
+from projections.industry.board import character_slots, job_board
 from projections.industry.characters import list_characters
 from projections.industry.jobs import find_job, list_jobs, pending_output
 from projections.industry.plans import find_plan, list_plans
@@ -39,6 +42,8 @@ from projections.industry.runs import find_run, list_runs
 from projections.readmodel import Attributes
 
 PROJECTION = "industry"
+
+CharacterIdQuery = Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)]
 
 
 def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
@@ -168,13 +173,17 @@ class IndustryQueries(Controller):
         self,
         system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
-        status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
-        character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)] = None,
+        status: Annotated[
+            Literal["planned", "active", "ready", "completed", "cancelled"] | None,
+            QueryParameter(description="ready: active past its end, waiting to be delivered; active: not yet"),
+        ] = None,
+        character_id: CharacterIdQuery = None,
         limit: Limit = MAX_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[JobView]:
-        """The job queue, deepest dependencies first, a page at a time."""
+        """The job queue, deepest dependencies first, a page at a time. An active job past its
+        end is shown ``ready`` to deliver."""
         jobs = await query_projection(
             system,
             PROJECTION,
@@ -200,6 +209,50 @@ class IndustryQueries(Controller):
         if found is None:
             raise NotFound("job not found", "jobId")
         return msgspec.convert(found, JobView, from_attributes=True)
+
+    @get("/v1/industry/board", tags=["queries"])
+    async def get_board(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        status: Annotated[Literal["ready", "active", "paused"] | None, QueryParameter()] = None,
+        character_id: CharacterIdQuery = None,
+        limit: Limit = MAX_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> Board:
+        """Every job of yours not delivered yet, across all your characters and corporations:
+        the game's jobs, and the jobs started here the game has not reported yet; ready to
+        deliver first, then by end; with the counts per status of the whole board (of the
+        character asked for)."""
+        found = await query_projection(
+            system,
+            PROJECTION,
+            min_position,
+            job_board,
+            user_id,
+            status=status,
+            character_id=character_id,
+            limit=limit,
+            offset=offset,
+        )
+        return msgspec.convert(found, Board, from_attributes=True)
+
+    @get("/v1/industry/slots", tags=["queries"])
+    async def get_slots(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
+    ) -> list[CharacterSlots]:
+        """Each character of your roster with its job slots per group (manufacturing, science,
+        reactions): the total its skills give, the busy ones (the game's jobs not delivered that
+        it installed, a corporation's too, and jobs started here the game has not reported
+        yet), the free ones, and when the next busy one could free while none is."""
+        found = await query_projection(system, PROJECTION, min_position, character_slots, user_id, limit, offset)
+        return msgspec.convert(found, list[CharacterSlots], from_attributes=True)
 
     @get("/v1/industry/characters", tags=["queries"])
     async def get_characters(

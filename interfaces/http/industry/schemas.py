@@ -33,7 +33,7 @@ from domain.limits import (
 )
 from interfaces.http.bodies import Request, Response
 from interfaces.http.wire import wire
-from projections.industry import jobs, plans, runs
+from projections.industry import board, jobs, plans, runs
 
 PlanName = Annotated[str, text(200)]
 
@@ -172,6 +172,16 @@ class JobView(jobs.JobView, frozen=True):
 
 @wire
 class RunView(runs.RunView, frozen=True):
+    pass
+
+
+@wire
+class Board(board.Board, frozen=True):
+    pass
+
+
+@wire
+class CharacterSlots(board.CharacterSlots, frozen=True):
     pass
 
 
