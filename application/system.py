@@ -105,7 +105,8 @@ class Manufactory:
         self.store.on_recorded(self.economics_updater.wake)
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
-        self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, settings)
+        self.esi_cache = SqlResponseCache(self.read_engine, settings.esi_cache_keep_sec)
+        self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, self.esi_cache, settings)
         outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
         self.notifications = NotificationService(self.store, outbox)
         self.eve_sync = EveSync(
@@ -154,7 +155,7 @@ class Manufactory:
     def esi_client(self) -> EsiClient:
         """A client for the game's API, answering from the install's shared response cache
         (the caller closes it)."""
-        return EsiClient.from_settings(self.settings, SqlResponseCache(self.read_engine))
+        return EsiClient.from_settings(self.settings, self.esi_cache)
 
     def ensure_local_user(self) -> IssuedToken | None:
         """On a fresh embedded database, create the ``local`` user with the sample catalog so

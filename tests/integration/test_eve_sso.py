@@ -116,7 +116,11 @@ def test_a_login_state_is_used_once_and_expires(system: Manufactory, alice: Api,
     assert alice.client.get("/v1/eve/callback", params={"code": code, "state": "forged"}).status_code == 400
 
     hasty = EveLinkService(
-        system.store, system.eve_sso, system.eve_vault, msgspec.structs.replace(settings, eve_login_ttl_sec=0.0)
+        system.store,
+        system.eve_sso,
+        system.eve_vault,
+        system.esi_cache,
+        msgspec.structs.replace(settings, eve_login_ttl_sec=0.0),
     )
     url = hasty.start_login(alice.user_id)
     back = httpx.get(url, follow_redirects=False)
@@ -264,7 +268,9 @@ def test_an_unreachable_or_unconfigured_sso_says_so(system: Manufactory, alice: 
     nowhere = msgspec.structs.replace(settings, eve_sso_url=f"http://127.0.0.1:{free_port()}")
     offline = SsoClient(nowhere, system.eve_vault, system.store)
     with pytest.raises(SsoUnavailable, match="metadata"):
-        EveLinkService(system.store, offline, system.eve_vault, nowhere).start_login(alice.user_id)
+        EveLinkService(system.store, offline, system.eve_vault, system.esi_cache, nowhere).start_login(alice.user_id)
     unconfigured = SsoClient(msgspec.structs.replace(settings, eve_client_id=None), system.eve_vault, system.store)
     with pytest.raises(SsoNotConfigured, match="MANUFACTORY_EVE_CLIENT_ID"):
-        EveLinkService(system.store, unconfigured, system.eve_vault, nowhere).start_login(alice.user_id)
+        EveLinkService(system.store, unconfigured, system.eve_vault, system.esi_cache, nowhere).start_login(
+            alice.user_id
+        )
