@@ -115,7 +115,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_sync_market_sec: float = 3600.0
     eve_sync_retry_sec: float = 300.0
     eve_sync_regions: tuple[int, ...] = ()
-    # Webhook notifications: the delivery loop's timeout, attempts and backoff.
+    # Webhook notifications: the delivery loop's timeout, attempts, backoff and age bound, and how
+    # long ended deliveries are kept.
     webhooks: DeliverySettings = msgspec.field(default_factory=DeliverySettings)
 
     @classmethod

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import IntegrityError
 
 from application.command_runner import save_atomically
 from application.event_store import EventStore
-from application.notifications.outbox import DeliveryView, Outbox
+from application.notifications.outbox import DeliveryStatus, DeliveryView, Outbox, WebhookHealth
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
 from domain.events import CommandMeta
 from domain.notifications.kinds import Detail, NotificationKind
 from domain.notifications.notices import Notice
 from domain.notifications.webhooks import Webhook, Webhooks, webhooks_id
+
+
+class WebhookView(Webhook, frozen=True, kw_only=True):
+    """A webhook as its owner sees it: what was registered, and how its deliveries fare."""
+
+    health: WebhookHealth = msgspec.field(default_factory=WebhookHealth)
 
 
 class NotificationService:
@@ -32,9 +39,15 @@ class NotificationService:
 
         return save_atomically(self.store, [webhooks_id(owner)], decide)
 
-    def webhooks(self, user_id: UUID) -> list[Webhook]:
+    def webhooks(self, user_id: UUID) -> list[WebhookView]:
         hooks = self._webhooks(user_id)
-        return hooks.state() if hooks else []
+        if hooks is None:
+            return []
+        health = self._outbox.health(user_id)
+        return [
+            WebhookView(**msgspec.structs.asdict(hook), health=health.get(hook.webhook_id, WebhookHealth()))
+            for hook in hooks.state()
+        ]
 
     def remove(self, webhook_id: UUID, meta: CommandMeta) -> int:
         def decide() -> tuple[list[Aggregate], None]:
@@ -46,8 +59,10 @@ class NotificationService:
 
         return save_atomically(self.store, [webhooks_id(meta.user_id)], decide)[1]
 
-    def deliveries(self, user_id: UUID, limit: int, offset: int) -> list[DeliveryView]:
-        return self._outbox.deliveries(user_id, limit, offset)
+    def deliveries(
+        self, user_id: UUID, limit: int, offset: int, status: DeliveryStatus | None = None
+    ) -> list[DeliveryView]:
+        return self._outbox.deliveries(user_id, limit, offset, status)
 
     def announce(
         self, kind: NotificationKind, key: str, title: str, details: dict[str, Detail], meta: CommandMeta
