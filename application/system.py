@@ -32,6 +32,7 @@ from application.manufacturing import ContainerService
 from application.market import MarketService
 from application.notifications.delivery import WebhookDeliverer
 from application.notifications.service import NotificationService
+from application.notifications.targets import WebhookTargets
 from application.plans import PlanService
 from application.position_signal import PositionSignal
 from application.settings import Settings
@@ -108,7 +109,8 @@ class Manufactory:
         self.esi_cache = SqlResponseCache(self.read_engine, settings.esi_cache_keep_sec)
         self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, self.esi_cache, settings)
         outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
-        self.notifications = NotificationService(self.store, outbox)
+        self.webhook_targets = WebhookTargets(settings.webhooks.allow_private)
+        self.notifications = NotificationService(self.store, outbox, self.webhook_targets)
         self.eve_sync = EveSync(
             settings,
             self.store,
@@ -122,7 +124,7 @@ class Manufactory:
             self.blueprints,
             self.notifications,
         )
-        self.webhooks = WebhookDeliverer(outbox, settings.webhooks)  # beside the server: feeds and posts
+        self.webhooks = WebhookDeliverer(outbox, settings.webhooks, self.webhook_targets)  # beside the server
         self.store.on_recorded(self.webhooks.wake)
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:

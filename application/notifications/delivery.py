@@ -9,12 +9,13 @@ delivered; no answer, a timeout, a 5xx, 408 or 429 is tried again after an expon
 backoff with jitter (``backoff × 2^(attempt-1)``, capped, times a random 0.5-1) until
 ``attempts`` tries, or until the next try would come later than ``max_age_sec`` after the
 notification; any other 4xx is final at once (the URL is wrong or the webhook was deleted on
-the other side: repeating cannot help). A given-up delivery is ``failed`` for good, with its
-last error, and its webhook shows as failing (``Outbox.health``). Anything else that goes
-wrong posting one delivery (a bug, a body that cannot be built) is that attempt's error, so
-every claim ends in a recorded attempt and no delivery is claimed forever. Redirects are not
-followed. Logs name the delivery and its webhook, never its URL (a Discord URL carries its
-token) or secret.
+the other side: repeating cannot help), and so is a host that now resolves to an address no
+webhook may reach (each connection resolves and checks it: ``targets.py``). A given-up
+delivery is ``failed`` for good, with its last error, and its webhook shows as failing
+(``Outbox.health``). Anything else that goes wrong posting one delivery (a bug, a body that
+cannot be built) is that attempt's error, so every claim ends in a recorded attempt and no
+delivery is claimed forever. Redirects are not followed. Logs name the delivery and its
+webhook, never its URL (a Discord URL carries its token) or secret.
 
 Ended deliveries are kept ``retention_sec`` after their notification, then pruned (a bounded
 batch, at most once a minute), so the outbox holds at most that much history.
@@ -35,6 +36,7 @@ import msgspec
 
 from application.background import Background
 from application.notifications.outbox import AttemptOutcome, DueDelivery, Outbox
+from application.notifications.targets import TargetRefused, WebhookTargets
 from domain.events import utcnow
 from domain.notifications.bodies import SIGNATURE_HEADER, body_for, signature
 
@@ -58,6 +60,9 @@ class DeliverySettings(msgspec.Struct, frozen=True, kw_only=True):
     max_backoff_sec: float = 3600.0
     max_age_sec: float = 86400.0  # no try is scheduled later than this after the notification
     retention_sec: float = 7 * 86400.0  # ended deliveries are pruned this long after their notification
+    # Loopback, LAN and other non-public targets (application/notifications/targets.py): off but
+    # where the operator posts to a bridge on its LAN, and in the tests (their local receiver).
+    allow_private: bool = False
     poll_sec: float = 1.0  # how often the loop looks for retries due and other processes' events
     parallel: int = 4  # posts at once, so one slow receiver does not hold up the others
 
@@ -70,6 +75,7 @@ class DeliverySettings(msgspec.Struct, frozen=True, kw_only=True):
             max_backoff_sec=float(env.get("MANUFACTORY_WEBHOOK_MAX_BACKOFF_SEC", 3600.0)),
             max_age_sec=float(env.get("MANUFACTORY_WEBHOOK_MAX_AGE_SEC", 86400.0)),
             retention_sec=float(env.get("MANUFACTORY_WEBHOOK_RETENTION_SEC", 7 * 86400.0)),
+            allow_private=env.get("MANUFACTORY_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
         )
 
 
@@ -81,13 +87,16 @@ def backoff(attempt: int, base_sec: float, max_sec: float) -> float:
 class WebhookDeliverer(Background):
     thread_name = "notifications"
 
-    def __init__(self, outbox: Outbox, settings: DeliverySettings) -> None:
+    def __init__(self, outbox: Outbox, settings: DeliverySettings, targets: WebhookTargets) -> None:
         self.outbox = outbox
         self.settings = settings
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._http = httpx.Client(
-            timeout=settings.timeout_sec, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+            transport=targets.transport(),  # every connection to an address checked as it is made
+            timeout=settings.timeout_sec,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
         )
         self._pool = ThreadPoolExecutor(max_workers=settings.parallel, thread_name_prefix="webhook")
         self._next_prune_at = 0.0  # time.monotonic()
@@ -143,17 +152,20 @@ class WebhookDeliverer(Background):
         at = utcnow()
         started = time.monotonic()
         status: int | None = None
+        refused = False
         try:
             answer = self._post(delivery, at)
             status = answer.status_code
             error = None if answer.is_success else f"HTTP {status}"
         except httpx.HTTPError as failure:
             error = type(failure).__name__  # its text may quote the URL
+        except TargetRefused as failure:  # what the host resolves to now is not allowed: final
+            error, refused = f"refused: {failure}", True
         except Exception as failure:  # not the receiver's doing: still an attempt, so the retries end
             log.exception("notifications: delivery %d (webhook %s) failed", delivery.delivery_id, delivery.webhook_id)
             error = f"{type(failure).__name__} (see the server's log)"
         duration_ms = int((time.monotonic() - started) * 1000)
-        retry = error is not None and (status is None or status >= 500 or status in RETRIED_STATUSES)
+        retry = error is not None and not refused and (status is None or status >= 500 or status in RETRIED_STATUSES)
         retry_at = self._retry_at(delivery) if retry else None
         if error is not None:
             log.warning(

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from application.command_runner import save_atomically
 from application.event_store import EventStore
 from application.notifications.outbox import DeliveryStatus, DeliveryView, Outbox, WebhookHealth
+from application.notifications.targets import WebhookTargets
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
 from domain.events import CommandMeta
@@ -26,11 +27,15 @@ class WebhookView(Webhook, frozen=True, kw_only=True):
 
 
 class NotificationService:
-    def __init__(self, store: EventStore, outbox: Outbox) -> None:
+    def __init__(self, store: EventStore, outbox: Outbox, targets: WebhookTargets) -> None:
         self.store = store
         self._outbox = outbox
+        self._targets = targets
 
     def register(self, url: str, kinds: tuple[str, ...], secret: str | None, meta: CommandMeta) -> tuple[Webhook, int]:
+        """Register a webhook whose host resolves, now, only to addresses it may post to (each
+        delivery checks again as it connects)."""
+        self._targets.check_url(url)
         owner = meta.user_id
 
         def decide() -> tuple[list[Aggregate], Webhook]:

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from application.notifications.delivery import DeliverySettings
 from application.settings import Settings
 from application.system import Manufactory
 from interfaces.cli.main import cli
@@ -58,6 +59,7 @@ def settings(database_url: str, game: str) -> Settings:
         esi_attempts=2,
         eve_sync_regions=(THE_FORGE,),
         secret_key="a test secret",
+        webhooks=DeliverySettings(allow_private=True),  # the local receiver
     )
 
 

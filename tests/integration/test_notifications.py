@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from application.notifications import delivery as delivery_loop
 from application.notifications.delivery import DeliverySettings, WebhookDeliverer, backoff
 from application.notifications.outbox import DueDelivery, Outbox
+from application.notifications.targets import WebhookTargets
 from application.settings import Settings
 from application.system import Manufactory
 from domain.eve.links import EveLinks
@@ -43,7 +44,9 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         projection_poll_sec=0.05,
-        webhooks=DeliverySettings(timeout_sec=1.0, attempts=5, backoff_sec=0.05, max_backoff_sec=0.2, poll_sec=0.05),
+        webhooks=DeliverySettings(
+            timeout_sec=1.0, attempts=5, backoff_sec=0.05, max_backoff_sec=0.2, poll_sec=0.05, allow_private=True
+        ),
     )
 
 
@@ -322,7 +325,8 @@ def test_a_delivery_failing_every_time_is_given_up_for_good_and_its_webhook_show
 def test_a_failing_delivery_is_not_tried_again_past_its_age(receiver: tuple[str, Received]) -> None:
     url, received = receiver
     received.failures_left = 2
-    deliverer = WebhookDeliverer(cast(Outbox, None), DeliverySettings(attempts=100, max_age_sec=3600, backoff_sec=1))
+    settings = DeliverySettings(attempts=100, max_age_sec=3600, backoff_sec=1)
+    deliverer = WebhookDeliverer(cast(Outbox, None), settings, WebhookTargets(allow_private=True))
 
     def due(at: datetime) -> DueDelivery:
         notification = Notification(owner_id=uuid.uuid4(), kind="job_ready", key="1", at=at, title="Job 1")
@@ -400,7 +404,9 @@ def test_ended_deliveries_are_pruned_after_the_retention_and_pending_ones_never(
         logged = connection.execute(select(tables.attempts.c.delivery_id)).scalars().all()
     assert logged == [next(d["deliveryId"] for d in deliveries(alice) if d["key"] == "3")]  # theirs went with them
 
-    keeping_nothing = WebhookDeliverer(system.webhooks.outbox, DeliverySettings(retention_sec=0.0))
+    keeping_nothing = WebhookDeliverer(
+        system.webhooks.outbox, DeliverySettings(retention_sec=0.0), WebhookTargets(allow_private=True)
+    )
     try:
         assert keeping_nothing.run_once() == 1  # pruned "3" first, then delivered "4"
     finally:
