@@ -31,6 +31,17 @@ def code_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
+class LoginDeclined(InvalidInput):
+    """The SSO sent the browser back with an error instead of a code (``access_denied``: the
+    player declined); nothing is linked."""
+
+    def __init__(self, error: str | None, description: str | None) -> None:
+        answered = f"EVE's SSO answered {error}" if error else "EVE's SSO sent back no code"
+        detail = f"{answered}: {description}" if description else answered
+        super().__init__(f"{detail}; start again at /v1/eve/login", "code")
+        self.error = error
+
+
 class EveLinkService:
     def __init__(
         self, store: EventStore, sso: SsoClient, vault: TokenVault, esi_cache: ResponseCache, settings: Settings
