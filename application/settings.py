@@ -90,6 +90,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     esi_error_limit_floor: int = 10
     # A wait ESI asks for (Retry-After, the error-limit reset) longer than this is an EsiThrottled.
     esi_max_wait_sec: float = 65.0
+    # ESI answers nobody used for this long leave the cache (projections/esi_cache.py): a
+    # route's pages that shrank, a region no longer followed; an unlinked character's at once.
+    esi_cache_keep_sec: float = 3 * 86400.0
     # EVE SSO (application/eve): the application registered at developers.eveonline.com. No
     # client id: linking characters is off. The secret is optional (PKCE: a public client).
     eve_client_id: str | None = None
@@ -114,7 +117,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_sync_market_sec: float = 3600.0
     eve_sync_retry_sec: float = 300.0
     eve_sync_regions: tuple[int, ...] = ()
-    # Webhook notifications: the delivery loop's timeout, attempts and backoff.
+    # Webhook notifications: the delivery loop's timeout, attempts, backoff and age bound, and how
+    # long ended deliveries are kept.
     webhooks: DeliverySettings = msgspec.field(default_factory=DeliverySettings)
 
     @classmethod
@@ -141,6 +145,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             esi_attempts=int(env.get("MANUFACTORY_ESI_ATTEMPTS", 4)),
             esi_error_limit_floor=int(env.get("MANUFACTORY_ESI_ERROR_LIMIT_FLOOR", 10)),
             esi_max_wait_sec=float(env.get("MANUFACTORY_ESI_MAX_WAIT_SEC", 65.0)),
+            esi_cache_keep_sec=float(env.get("MANUFACTORY_ESI_CACHE_KEEP_SEC", 3 * 86400.0)),
             eve_client_id=env.get("MANUFACTORY_EVE_CLIENT_ID") or None,
             eve_client_secret=env.get("MANUFACTORY_EVE_CLIENT_SECRET") or None,
             eve_callback_url=env.get("MANUFACTORY_EVE_CALLBACK_URL") or DEFAULT_EVE_CALLBACK_URL,

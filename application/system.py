@@ -33,6 +33,7 @@ from application.manufacturing import ContainerService
 from application.market import MarketService
 from application.notifications.delivery import WebhookDeliverer
 from application.notifications.service import NotificationService
+from application.notifications.targets import WebhookTargets
 from application.plans import PlanService
 from application.position_signal import PositionSignal
 from application.settings import Settings
@@ -112,9 +113,11 @@ class Manufactory:
         self.store.on_recorded(self.economics_updater.wake)
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
-        self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, settings)
+        self.esi_cache = SqlResponseCache(self.read_engine, settings.esi_cache_keep_sec)
+        self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, self.esi_cache, settings)
         outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
-        self.notifications = NotificationService(self.store, outbox)
+        self.webhook_targets = WebhookTargets(settings.webhooks.allow_private)
+        self.notifications = NotificationService(self.store, outbox, self.webhook_targets)
         self.eve_sync = EveSync(
             settings,
             self.store,
@@ -129,7 +132,7 @@ class Manufactory:
             self.blueprints,
             self.notifications,
         )
-        self.webhooks = WebhookDeliverer(outbox, settings.webhooks)  # beside the server: feeds and posts
+        self.webhooks = WebhookDeliverer(outbox, settings.webhooks, self.webhook_targets)  # beside the server
         self.store.on_recorded(self.webhooks.wake)
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
@@ -162,7 +165,7 @@ class Manufactory:
     def esi_client(self) -> EsiClient:
         """A client for the game's API, answering from the install's shared response cache
         (the caller closes it)."""
-        return EsiClient.from_settings(self.settings, SqlResponseCache(self.read_engine))
+        return EsiClient.from_settings(self.settings, self.esi_cache)
 
     def ensure_local_user(self) -> IssuedToken | None:
         """On a fresh embedded database, create the ``local`` user with the sample catalog so

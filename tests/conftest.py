@@ -146,7 +146,8 @@ def bob(system: Manufactory, client: TestClient[Any]) -> Api:
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, Received]]:
-    """A local webhook receiver on a free port (answers 204, or 500 while ``failures_left``)."""
+    """A local webhook receiver on a free port (answers 204, or 500 while ``failures_left``):
+    on 127.0.0.1, so only a system with ``DeliverySettings(allow_private=True)`` posts to it."""
     received = Received()
 
     class Handler(BaseHTTPRequestHandler):

@@ -125,14 +125,23 @@ class CachedAnswer(msgspec.Struct, frozen=True):
     expires_at: float
     pages: int
     body: bytes
+    character_id: int | None = None  # whose token asked (None: a public route)
 
 
 class ResponseCache(Protocol):
-    """Where answers are kept between calls and processes (``projections.esi_cache``)."""
+    """Where answers are kept between calls and processes (``projections.esi_cache``).
+
+    An entry is read only before its ``Expires`` or on the way to being written again (a
+    revalidation puts the 304's or the new answer), so one stored and expired longer ago than
+    the cache keeps entries is used by nobody: the cache drops those on its own."""
 
     def get(self, key: str) -> CachedAnswer | None: ...
 
     def put(self, key: str, answer: CachedAnswer) -> None: ...
+
+    def forget_character(self, character_id: int) -> int:
+        """Drop every answer the character's token fetched (it was unlinked); how many."""
+        ...
 
 
 class _Page(msgspec.Struct, frozen=True):
@@ -274,6 +283,7 @@ class EsiClient:
             expires_at=_expires_at(response, received),
             pages=_int_header(response, "X-Pages") or fallback,
             body=body,
+            character_id=bearer.character_id if bearer else None,
         )
         self.cache.put(key, answer)
         return _Page(answer, changed, stats)

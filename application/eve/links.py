@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from application.command_runner import save_atomically
+from application.eve.esi import ResponseCache
 from application.eve.sso import SsoClient
 from application.eve.vault import TokenVault
 from application.event_store import EventStore
@@ -30,11 +31,25 @@ def code_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
+class LoginDeclined(InvalidInput):
+    """The SSO sent the browser back with an error instead of a code (``access_denied``: the
+    player declined); nothing is linked."""
+
+    def __init__(self, error: str | None, description: str | None) -> None:
+        answered = f"EVE's SSO answered {error}" if error else "EVE's SSO sent back no code"
+        detail = f"{answered}: {description}" if description else answered
+        super().__init__(f"{detail}; start again at /v1/eve/login", "code")
+        self.error = error
+
+
 class EveLinkService:
-    def __init__(self, store: EventStore, sso: SsoClient, vault: TokenVault, settings: Settings) -> None:
+    def __init__(
+        self, store: EventStore, sso: SsoClient, vault: TokenVault, esi_cache: ResponseCache, settings: Settings
+    ) -> None:
         self.store = store
         self.sso = sso
         self._vault = vault
+        self._esi_cache = esi_cache
         self._login_ttl = timedelta(seconds=settings.eve_login_ttl_sec)
 
     def start_login(self, user_id: UUID) -> str:
@@ -71,7 +86,9 @@ class EveLinkService:
 
     def unlink(self, user_id: UUID, character_id: int, meta: CommandMeta) -> int:
         """Unlink a character and erase its tokens (erased first: a failure after that leaves
-        a link without tokens, never tokens without a link)."""
+        a link without tokens, never tokens without a link), then the answers its token
+        fetched from ESI (nobody asks for them again; a sync of it still under way may put a
+        last page, which the cache drops as unused)."""
 
         def decide() -> tuple[list[Aggregate], None]:
             links = self._links(user_id)
@@ -81,7 +98,9 @@ class EveLinkService:
             self._vault.erase(user_id, character_id)
             return [links], None
 
-        return save_atomically(self.store, [links_id(user_id)], decide)[1]
+        position = save_atomically(self.store, [links_id(user_id)], decide)[1]
+        self._esi_cache.forget_character(character_id)
+        return position
 
     def _links(self, user_id: UUID) -> EveLinks | None:
         try:

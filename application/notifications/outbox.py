@@ -11,7 +11,8 @@ import msgspec
 
 from domain.notifications.kinds import Notification, NotificationKind
 
-# failed: given up after the attempts allowed, or refused with a 4xx; dropped: its webhook was removed
+# failed: given up for good (its attempts or its age ran out, a 4xx, or its notification can no
+# longer be read), with its last error; dropped: its webhook was removed
 DeliveryStatus = Literal["pending", "delivered", "failed", "dropped"]
 
 
@@ -60,6 +61,15 @@ class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
     attempt_log: list[Attempt]
 
 
+class WebhookHealth(msgspec.Struct, frozen=True, kw_only=True):
+    """How a webhook's deliveries fare: failing once the last of them to end was given up."""
+
+    failing: bool = False
+    failed_in_a_row: int = 0  # deliveries given up since the last one delivered (in the order made)
+    last_delivered_at: datetime | None = None
+    last_error: str | None = None  # of the last delivery given up, while failing
+
+
 class Outbox(Protocol):
     def feed(self) -> int:
         """Turn the events after the outbox's position into outbox rows; how many were added."""
@@ -73,6 +83,17 @@ class Outbox(Protocol):
         """Record an attempt and what it means for its delivery."""
         ...
 
-    def deliveries(self, owner_id: UUID, limit: int, offset: int) -> list[DeliveryView]:
-        """The owner's deliveries, newest first."""
+    def deliveries(
+        self, owner_id: UUID, limit: int, offset: int, status: DeliveryStatus | None = None
+    ) -> list[DeliveryView]:
+        """The owner's deliveries (of one status, when named), newest first."""
+        ...
+
+    def health(self, owner_id: UUID) -> dict[UUID, WebhookHealth]:
+        """Per webhook of the owner with deliveries that ended, how they fare."""
+        ...
+
+    def prune(self, created_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` ended deliveries (not pending) of notifications made before
+        ``created_before``, with their attempts; how many."""
         ...

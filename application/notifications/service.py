@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import IntegrityError
 
 from application.command_runner import save_atomically
 from application.event_store import EventStore
-from application.notifications.outbox import DeliveryView, Outbox
+from application.notifications.outbox import DeliveryStatus, DeliveryView, Outbox, WebhookHealth
+from application.notifications.targets import WebhookTargets
 from domain.aggregate import Aggregate
 from domain.errors import NotFound
 from domain.events import CommandMeta
@@ -18,12 +20,22 @@ from domain.notifications.notices import Notice
 from domain.notifications.webhooks import Webhook, Webhooks, webhooks_id
 
 
+class WebhookView(Webhook, frozen=True, kw_only=True):
+    """A webhook as its owner sees it: what was registered, and how its deliveries fare."""
+
+    health: WebhookHealth = msgspec.field(default_factory=WebhookHealth)
+
+
 class NotificationService:
-    def __init__(self, store: EventStore, outbox: Outbox) -> None:
+    def __init__(self, store: EventStore, outbox: Outbox, targets: WebhookTargets) -> None:
         self.store = store
         self._outbox = outbox
+        self._targets = targets
 
     def register(self, url: str, kinds: tuple[str, ...], secret: str | None, meta: CommandMeta) -> tuple[Webhook, int]:
+        """Register a webhook whose host resolves, now, only to addresses it may post to (each
+        delivery checks again as it connects)."""
+        self._targets.check_url(url)
         owner = meta.user_id
 
         def decide() -> tuple[list[Aggregate], Webhook]:
@@ -32,9 +44,15 @@ class NotificationService:
 
         return save_atomically(self.store, [webhooks_id(owner)], decide)
 
-    def webhooks(self, user_id: UUID) -> list[Webhook]:
+    def webhooks(self, user_id: UUID) -> list[WebhookView]:
         hooks = self._webhooks(user_id)
-        return hooks.state() if hooks else []
+        if hooks is None:
+            return []
+        health = self._outbox.health(user_id)
+        return [
+            WebhookView(**msgspec.structs.asdict(hook), health=health.get(hook.webhook_id, WebhookHealth()))
+            for hook in hooks.state()
+        ]
 
     def remove(self, webhook_id: UUID, meta: CommandMeta) -> int:
         def decide() -> tuple[list[Aggregate], None]:
@@ -46,8 +64,10 @@ class NotificationService:
 
         return save_atomically(self.store, [webhooks_id(meta.user_id)], decide)[1]
 
-    def deliveries(self, user_id: UUID, limit: int, offset: int) -> list[DeliveryView]:
-        return self._outbox.deliveries(user_id, limit, offset)
+    def deliveries(
+        self, user_id: UUID, limit: int, offset: int, status: DeliveryStatus | None = None
+    ) -> list[DeliveryView]:
+        return self._outbox.deliveries(user_id, limit, offset, status)
 
     def announce(
         self, kind: NotificationKind, key: str, title: str, details: dict[str, Detail], meta: CommandMeta

@@ -5,13 +5,15 @@ so listing them is one load and the per-user bound is checked in one place. The 
 the registration event (the outbox signs with it), named in ``redacted`` so audit never
 shows it, and never in ``state()`` or any answer.
 
-URLs: http or https, at most ``MAX_URL_LENGTH`` characters, no credentials in them. Private
-and loopback addresses are allowed on purpose: this is a self-hosted tool, and a Discord
-bridge or a home-automation hook on the LAN is a legitimate target. Link-local addresses
-(169.254.0.0/16, fe80::/10: the cloud metadata services) and unspecified ones (0.0.0.0, ::)
-are refused: no webhook lives there, and a metadata service is the one target whose answer
-would matter to an attacker. Only literal addresses are checked: a name is resolved when
-posting, and deliveries never follow redirects.
+URLs: http or https, at most ``MAX_URL_LENGTH`` characters, no credentials in them. Which
+addresses a webhook may reach is ``refusal``: never link-local ones (169.254.0.0/16,
+fe80::/10: the cloud metadata services), unspecified, multicast or reserved ones; loopback,
+private (LAN) and other non-public ones only where the operator allows them
+(``MANUFACTORY_WEBHOOK_ALLOW_PRIVATE``: a self-hosted tool posting to a bridge on its LAN, the
+tests' local receiver), because otherwise any user could make the server post to the
+services beside it. A literal address never allowed is refused here; what a name resolves to
+is checked by the application (``application/notifications/targets.py``) when registering
+and again, pinned, when posting, and deliveries never follow redirects.
 """
 
 from __future__ import annotations
@@ -67,10 +69,29 @@ def checked_url(url: str) -> str:
     try:
         address = ipaddress.ip_address(parts.hostname)
     except ValueError:
-        return url  # a name: resolved when posting
-    if address.is_link_local or address.is_unspecified or address.is_multicast:
-        raise InvalidInput("url must not name a link-local, unspecified or multicast address", "url")
+        return url  # a name: resolved when registering and when posting
+    refused = refusal(address, allow_private=True)
+    if refused is not None:
+        raise InvalidInput(f"url must not name {refused}", "url")
     return url
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
+    """Why a webhook may not post to ``address`` (a phrase such as "a link-local address"),
+    or None when it may."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if address.is_link_local:
+        return "a link-local address (cloud metadata lives there)"
+    loopback = address.is_loopback  # asked first: Python counts ::1 in the reserved ::/8
+    if not loopback and (address.is_unspecified or address.is_multicast or address.is_reserved):
+        return "an unspecified, multicast or reserved address"
+    if not (allow_private or address.is_global):
+        return "a loopback, private or otherwise non-public address (MANUFACTORY_WEBHOOK_ALLOW_PRIVATE allows them)"
+    return None
 
 
 def checked_kinds(kinds: tuple[str, ...]) -> tuple[NotificationKind, ...]:

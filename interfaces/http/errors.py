@@ -50,10 +50,13 @@ def _error(status: int, error: str, detail: str, field: str | None = None, **ext
     return Response(ErrorBody(error=error, detail=detail, field=field, **extra), status_code=status)
 
 
+def domain_status(exc: DomainError) -> int:
+    return next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
+
+
 def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
-    status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
     current = exc.current_version if isinstance(exc, Conflict) else None
-    return _error(status, exc.code, exc.detail, exc.field, current_version=current)
+    return _error(domain_status(exc), exc.code, exc.detail, exc.field, current_version=current)
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:

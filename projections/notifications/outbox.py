@@ -3,6 +3,10 @@ events read and decoded before the write transaction, then under the lock of the
 the rows they cause are written and the position moved past them, in one transaction. A
 second process that got there first is seen by the position having moved: its batch is
 dropped and read again. So exactly the events after the position become rows, once each.
+
+Ended deliveries (delivered, failed, dropped) are pruned once their notification is older than
+the retention (``prune``). Pruning cannot make a fact be notified again: a row's fact comes from
+one event (a notice's from its one-event aggregate), which the position never feeds twice.
 """
 
 from __future__ import annotations
@@ -14,9 +18,16 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from application.notifications.outbox import Attempt, AttemptOutcome, DeliveryView, DueDelivery
+from application.notifications.outbox import (
+    Attempt,
+    AttemptOutcome,
+    DeliveryStatus,
+    DeliveryView,
+    DueDelivery,
+    WebhookHealth,
+)
 from domain.events import Event
 from domain.notifications.kinds import Notification
 from projections.database import query_engine, write_transaction
@@ -141,24 +152,29 @@ class SqlOutbox:
             .with_for_update(skip_locked=True, of=deliveries)
         )
         with write_transaction(self.engine) as connection:
-            rows = connection.execute(query).all()
-            if rows:
+            due: list[DueDelivery] = []
+            for row in connection.execute(query).all():
+                try:
+                    due.append(_due_delivery(row))
+                except msgspec.DecodeError as error:  # never deliverable: given up now, not claimed forever
+                    self._give_up_unreadable(connection, row.delivery_id, error)
+            if due:
                 connection.execute(
                     update(deliveries)
-                    .where(deliveries.c.delivery_id.in_([row.delivery_id for row in rows]))
+                    .where(deliveries.c.delivery_id.in_([delivery.delivery_id for delivery in due]))
                     .values(next_attempt_at=now + timedelta(seconds=lease_sec))
                 )
-        return [
-            DueDelivery(
-                delivery_id=row.delivery_id,
-                webhook_id=row.webhook_id,
-                url=row.url,
-                secret=row.secret,
-                attempt=row.attempts + 1,
-                notification=msgspec.json.decode(row.notification, type=Notification),
-            )
-            for row in rows
-        ]
+        return due
+
+    @staticmethod
+    def _give_up_unreadable(connection: Connection, delivery_id: int, error: msgspec.DecodeError) -> None:
+        """A notification this code cannot read (stored by another version): failed for good."""
+        log.warning("notifications: delivery %d cannot be read (%s); giving up", delivery_id, error)
+        connection.execute(
+            update(tables.deliveries)
+            .where(tables.deliveries.c.delivery_id == delivery_id)
+            .values(status="failed", next_attempt_at=None, last_error=f"unreadable: {error}"[:MAX_ERROR_CHARS])
+        )
 
     def record(self, outcome: AttemptOutcome) -> None:
         deliveries = tables.deliveries
@@ -201,16 +217,15 @@ class SqlOutbox:
 
     # ------------------------------------------------------------------ reading
 
-    def deliveries(self, owner_id: UUID, limit: int, offset: int) -> list[DeliveryView]:
+    def deliveries(
+        self, owner_id: UUID, limit: int, offset: int, status: DeliveryStatus | None = None
+    ) -> list[DeliveryView]:
         deliveries, attempts = tables.deliveries, tables.attempts
+        query = select(deliveries).where(deliveries.c.owner_id == owner_id)
+        if status is not None:
+            query = query.where(deliveries.c.status == status)
         with self._reader.connect() as connection:
-            rows = connection.execute(
-                select(deliveries)
-                .where(deliveries.c.owner_id == owner_id)
-                .order_by(deliveries.c.delivery_id.desc())
-                .limit(limit)
-                .offset(offset)
-            ).all()
+            rows = connection.execute(query.order_by(deliveries.c.delivery_id.desc()).limit(limit).offset(offset)).all()
             log_of: dict[int, list[Attempt]] = {row.delivery_id: [] for row in rows}
             if rows:
                 for attempt in connection.execute(
@@ -228,6 +243,81 @@ class SqlOutbox:
                         )
                     )
         return [_view(row, log_of[row.delivery_id]) for row in rows]
+
+    def health(self, owner_id: UUID) -> dict[UUID, WebhookHealth]:
+        deliveries = tables.deliveries
+        mine = deliveries.c.owner_id == owner_id
+        last_delivered = (
+            select(
+                deliveries.c.webhook_id,
+                func.max(deliveries.c.delivery_id).label("delivery_id"),
+                func.max(deliveries.c.delivered_at).label("at"),
+            )
+            .where(mine, deliveries.c.status == "delivered")
+            .group_by(deliveries.c.webhook_id)
+            .subquery()
+        )
+        given_up = (
+            select(
+                deliveries.c.webhook_id,
+                func.count().label("in_a_row"),
+                func.max(deliveries.c.delivery_id).label("last"),
+            )
+            .select_from(deliveries.outerjoin(last_delivered, last_delivered.c.webhook_id == deliveries.c.webhook_id))
+            .where(
+                mine,
+                deliveries.c.status == "failed",
+                deliveries.c.delivery_id > func.coalesce(last_delivered.c.delivery_id, 0),
+            )
+            .group_by(deliveries.c.webhook_id)
+        )
+        with self._reader.connect() as connection:
+            delivered_at = {row.webhook_id: row.at for row in connection.execute(select(last_delivered))}
+            failures = {row.webhook_id: row for row in connection.execute(given_up)}
+            last_errors = dict(
+                connection.execute(
+                    select(deliveries.c.webhook_id, deliveries.c.last_error).where(
+                        deliveries.c.delivery_id.in_([row.last for row in failures.values()])
+                    )
+                ).all()
+            )
+        return {
+            webhook_id: WebhookHealth(
+                failing=webhook_id in failures,
+                failed_in_a_row=failures[webhook_id].in_a_row if webhook_id in failures else 0,
+                last_delivered_at=delivered_at.get(webhook_id),
+                last_error=last_errors.get(webhook_id),
+            )
+            for webhook_id in delivered_at.keys() | failures.keys()
+        }
+
+    # ------------------------------------------------------------------ pruning
+
+    def prune(self, created_before: datetime, limit: int) -> int:
+        deliveries, attempts = tables.deliveries, tables.attempts
+        ended = (
+            select(deliveries.c.delivery_id)
+            .where(deliveries.c.status != "pending", deliveries.c.created_at < created_before)
+            .order_by(deliveries.c.delivery_id)  # the oldest first, through the primary key
+            .limit(limit)
+        )
+        with write_transaction(self.engine) as connection:
+            ids = list(connection.execute(ended).scalars())
+            if ids:
+                connection.execute(delete(attempts).where(attempts.c.delivery_id.in_(ids)))
+                connection.execute(delete(deliveries).where(deliveries.c.delivery_id.in_(ids)))
+        return len(ids)
+
+
+def _due_delivery(row: Any) -> DueDelivery:
+    return DueDelivery(
+        delivery_id=row.delivery_id,
+        webhook_id=row.webhook_id,
+        url=row.url,
+        secret=row.secret,
+        attempt=row.attempts + 1,
+        notification=msgspec.json.decode(row.notification, type=Notification),
+    )
 
 
 def _view(row: Any, attempt_log: list[Attempt]) -> DeliveryView:

@@ -20,7 +20,6 @@ from domain.events import CommandMeta
 from domain.industry.blueprints import Holder, OwnedBlueprint
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.world import ANN
-from projections.esi_cache import SqlResponseCache
 from tests.conftest import Api
 from tests.integration.test_api_plans import CATALOG, S, generate, ok, read
 from tests.integration.test_esi_client import SSO, bearer
@@ -47,9 +46,8 @@ def standin() -> Iterator[str]:
 
 
 def esi_client(system: Manufactory, standin: str, clock: Callable[[], float] = time.time) -> EsiClient:
-    cache = SqlResponseCache(system.read_engine)
     options: dict[str, Any] = {"compatibility_date": "2025-08-26", "user_agent": "mf-tests", "retry_base_sec": 0.01}
-    return EsiClient(cache, base_url=standin, clock=clock, **options)
+    return EsiClient(system.esi_cache, base_url=standin, clock=clock, **options)
 
 
 @pytest.fixture

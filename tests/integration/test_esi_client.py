@@ -30,6 +30,7 @@ def bearer(character_id: int, name: str) -> Bearer:
     return Bearer(character_id, SSO.access_token(character_id, name, ("esi-industry.read_character_jobs.v1",)))
 
 
+KEEP_SEC = Settings().esi_cache_keep_sec
 ANN_TOKEN = bearer(ANN.character_id, ANN.name)
 ASSETS = f"/characters/{ANN.character_id}/assets/"
 JOBS = f"/characters/{ANN.character_id}/industry/jobs/"
@@ -51,7 +52,11 @@ def standin() -> Iterator[str]:
 def client_of(engine: Engine, url: str, **options: Any) -> EsiClient:
     options = {"timeout_sec": 2.0, "retry_base_sec": 0.01, "max_wait_sec": 10.0, **options}
     return EsiClient(
-        SqlResponseCache(engine), base_url=url, compatibility_date="2025-08-26", user_agent="mf-tests", **options
+        SqlResponseCache(engine, KEEP_SEC),
+        base_url=url,
+        compatibility_date="2025-08-26",
+        user_agent="mf-tests",
+        **options,
     )
 
 

@@ -30,6 +30,7 @@ from domain.errors import InvalidInput
 from domain.eve.links import links_id
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import DEFAULT_CHARACTER_ID, DEFAULT_CHARACTER_NAME, StandInSso
+from interfaces.http.eve import callback_page
 from tests.conftest import Api
 from tests.support import free_port, serving_app
 
@@ -117,7 +118,11 @@ def test_a_login_state_is_used_once_and_expires(system: Manufactory, alice: Api,
     assert alice.client.get("/v1/eve/callback", params={"code": code, "state": "forged"}).status_code == 400
 
     hasty = EveLinkService(
-        system.store, system.eve_sso, system.eve_vault, msgspec.structs.replace(settings, eve_login_ttl_sec=0.0)
+        system.store,
+        system.eve_sso,
+        system.eve_vault,
+        system.esi_cache,
+        msgspec.structs.replace(settings, eve_login_ttl_sec=0.0),
     )
     url = hasty.start_login(alice.user_id)
     back = httpx.get(url, follow_redirects=False)
@@ -265,7 +270,69 @@ def test_an_unreachable_or_unconfigured_sso_says_so(system: Manufactory, alice: 
     nowhere = msgspec.structs.replace(settings, eve_sso_url=f"http://127.0.0.1:{free_port()}")
     offline = SsoClient(nowhere, system.eve_vault, system.store)
     with pytest.raises(SsoUnavailable, match="metadata"):
-        EveLinkService(system.store, offline, system.eve_vault, nowhere).start_login(alice.user_id)
+        EveLinkService(system.store, offline, system.eve_vault, system.esi_cache, nowhere).start_login(alice.user_id)
     unconfigured = SsoClient(msgspec.structs.replace(settings, eve_client_id=None), system.eve_vault, system.store)
     with pytest.raises(SsoNotConfigured, match="MANUFACTORY_EVE_CLIENT_ID"):
-        EveLinkService(system.store, unconfigured, system.eve_vault, nowhere).start_login(alice.user_id)
+        EveLinkService(system.store, unconfigured, system.eve_vault, system.esi_cache, nowhere).start_login(
+            alice.user_id
+        )
+
+
+# ------------------------------------------------------------------ the page a browser sees
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def assert_standalone_page(answer: httpx.Response) -> str:
+    """An HTML page with its policy, fetching nothing: no script, no address but our login's."""
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.headers["content-security-policy"] == PAGE_POLICY
+    page = answer.text
+    assert "<script" not in page and "src=" not in page and "http" not in page
+    assert page.count("href=") == page.count('href="/v1/eve/login"')
+    return page
+
+
+def test_a_browser_coming_back_gets_a_page_naming_the_character_and_its_scopes(
+    alice: Api, standin: tuple[StandInSso, str]
+) -> None:
+    standin[0].name = "Ann <b>&</b> Co"
+    code, state = authorized_callback(alice)
+    answer = alice.client.get("/v1/eve/callback", params={"code": code, "state": state}, headers=BROWSER)
+    assert answer.status_code == 200
+    page = assert_standalone_page(answer)
+    assert "Ann &lt;b&gt;&amp;&lt;/b&gt; Co" in page and f"({DEFAULT_CHARACTER_ID})" in page
+    assert all(f"<code>{scope}</code>" in page for scope in DEFAULT_EVE_SCOPES)
+    (listed,) = alice.get("/v1/eve/characters").json()["characters"]
+    assert listed["name"] == "Ann <b>&</b> Co"
+
+    code, state = authorized_callback(alice)  # a client asking for JSON first gets JSON, as before
+    asked = {"Accept": "application/json, text/html;q=0.5"}
+    answer = alice.client.get("/v1/eve/callback", params={"code": code, "state": state}, headers=asked)
+    assert answer.status_code == 200 and answer.json()["character"]["characterId"] == DEFAULT_CHARACTER_ID
+
+
+def test_a_browser_gets_what_went_wrong_in_plain_words_and_a_way_back(alice: Api) -> None:
+    code, state = authorized_callback(alice)
+    assert alice.client.get("/v1/eve/callback", params={"code": code, "state": state}).status_code == 200
+    used = alice.client.get("/v1/eve/callback", params={"code": code, "state": state}, headers=BROWSER)
+    assert used.status_code == 400 and "expired or was already used" in assert_standalone_page(used)
+
+    _, state = authorized_callback(alice)
+    declined = {"error": "access_denied", "error_description": "<script>alert(1)</script>", "state": state}
+    page = alice.client.get("/v1/eve/callback", params=declined, headers=BROWSER)
+    assert page.status_code == 400 and "You declined" in assert_standalone_page(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    as_json = alice.client.get("/v1/eve/callback", params=declined)
+    assert as_json.status_code == 400 and as_json.json()["field"] == "code"
+    assert "access_denied" in as_json.json()["detail"]
+
+    code, _ = authorized_callback(alice)
+    _, other_state = authorized_callback(alice)  # the code's verifier is another login's
+    refused = alice.client.get("/v1/eve/callback", params={"code": code, "state": other_state}, headers=BROWSER)
+    assert refused.status_code == 400 and "did not accept this login" in assert_standalone_page(refused)
+    assert alice.get("/v1/eve/characters").json()["characters"][0]["characterId"] == DEFAULT_CHARACTER_ID
+
+    unreachable = callback_page.failed(SsoUnavailable("the SSO could not be reached: ConnectError"))
+    assert unreachable.status_code == 503 and "could not be reached" in str(unreachable.content)

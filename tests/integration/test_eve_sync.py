@@ -16,9 +16,11 @@ import httpx
 import msgspec
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import func, select
 
 from application.eve.links import EveLinkService
 from application.eve.sso import SsoClient
+from application.notifications.delivery import DeliverySettings
 from application.settings import DEFAULT_EVE_SCOPES, Settings
 from application.system import Manufactory
 from domain.industry.slots import SLOT_GROUPS, busy_count
@@ -26,6 +28,7 @@ from interfaces.cli.main import cli
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
 from interfaces.eve_standin.world import ANN, BOB, CAT, CORPORATION_ID, JITA_4_4, THE_FORGE, Character
+from projections.esi_cache import ESI_CACHE
 from tests.conftest import Api
 from tests.integration.test_eve_sso import CALLBACK, CLIENT_ID, link
 from tests.integration.test_notifications import eventually, register
@@ -66,6 +69,7 @@ def settings(database_url: str, game: str) -> Settings:
         esi_attempts=2,
         eve_sync_regions=(THE_FORGE,),
         secret_key="a test secret",
+        webhooks=DeliverySettings(allow_private=True),  # the local receiver
     )
 
 
@@ -287,6 +291,27 @@ def test_a_revoked_character_goes_reauthorize_while_another_still_syncs(alice: A
     assert states == {ANN.character_id: "reauthorize", BOB.character_id: "ok"}
     roster = [c["characterId"] for c in alice.get("/v1/industry/characters").json()]
     assert roster == [BOB.character_id]
+
+
+def test_unlinking_a_character_drops_its_cached_answers_and_no_one_else_s(
+    system: Manufactory, alice: Api, sso: StandInSso
+) -> None:
+    link_as(alice, sso, ANN)
+    link_as(alice, sso, BOB)
+    sync(alice)
+    assert set(cached_per_character(system)) == {ANN.character_id, BOB.character_id, None}
+    assert alice.delete(f"/v1/eve/characters/{ANN.character_id}").status_code == 200
+    left = cached_per_character(system)
+    assert set(left) == {BOB.character_id, None} and left[None] >= 3  # the market's pages stay
+
+
+def cached_per_character(system: Manufactory) -> dict[int | None, int]:
+    """How many ESI answers the cache holds per character (None: public routes)."""
+    with system.read_engine.connect() as connection:
+        rows = connection.execute(
+            select(ESI_CACHE.c.character_id, func.count()).group_by(ESI_CACHE.c.character_id)
+        ).all()
+    return {character_id: count for character_id, count in rows}
 
 
 def test_a_5xx_storm_shows_in_the_status_and_the_next_sync_recovers(alice: Api, sso: StandInSso, game: str) -> None:

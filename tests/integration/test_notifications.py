@@ -11,18 +11,26 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import select, update
 
-from application.notifications.delivery import DeliverySettings, backoff
+from application.notifications import delivery as delivery_loop
+from application.notifications.delivery import DeliverySettings, WebhookDeliverer, backoff
+from application.notifications.outbox import DueDelivery, Outbox
+from application.notifications.targets import WebhookTargets
 from application.settings import Settings
 from application.system import Manufactory
 from domain.eve.links import EveLinks
 from domain.events import CommandMeta, utcnow
 from domain.industry.runs import PlanRun
+from domain.notifications.kinds import Notification
 from domain.notifications.webhooks import webhooks_id
+from projections.database import write_transaction
+from projections.notifications import tables
 from tests.conftest import Api
 from tests.integration.test_api_plans import HUB, D, ok
 from tests.integration.test_auto_production import marker, module_plan
@@ -36,7 +44,9 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         projection_poll_sec=0.05,
-        webhooks=DeliverySettings(timeout_sec=1.0, attempts=5, backoff_sec=0.05, max_backoff_sec=0.2, poll_sec=0.05),
+        webhooks=DeliverySettings(
+            timeout_sec=1.0, attempts=5, backoff_sec=0.05, max_backoff_sec=0.2, poll_sec=0.05, allow_private=True
+        ),
     )
 
 
@@ -268,3 +278,137 @@ def test_the_outbox_turns_each_event_into_rows_once(
         thread.join()
     shown = eventually(lambda: len(deliveries(alice)) == 30 and deliveries(alice))
     assert sorted(int(d["key"]) for d in shown) == list(range(30))
+
+
+# ------------------------------------------------------------------ deliveries that never succeed
+
+
+def announce(system: Manufactory, api: Api, key: str) -> None:
+    meta = CommandMeta(user_id=api.user_id, correlation_id="esi-sync")
+    assert system.notifications.announce("job_ready", key, f"Job {key} is ready to deliver", {}, meta)
+
+
+def test_a_delivery_failing_every_time_is_given_up_for_good_and_its_webhook_shows_failing(
+    alice: Api, system: Manufactory, receiver: tuple[str, Received]
+) -> None:
+    url, received = receiver
+    received.failures_left = 1000
+    webhook = register(alice, url, ["job_ready"])
+    assert ok(alice.get("/v1/notifications/webhooks"))["webhooks"][0]["health"] == {
+        "failing": False,
+        "failedInARow": 0,
+        "lastDeliveredAt": None,
+        "lastError": None,
+    }
+    announce(system, alice, "1")
+    (dead,) = eventually(
+        lambda: ok(alice.get("/v1/notifications/deliveries", params={"status": "failed"}))["deliveries"]
+    )
+    assert dead["attempts"] == 5 and dead["lastError"] == "HTTP 500" and dead["nextAttemptAt"] is None
+    assert [a["statusCode"] for a in dead["attemptLog"]] == [500] * 5
+    assert ok(alice.get("/v1/notifications/deliveries", params={"status": "pending"}))["deliveries"] == []
+    (shown,) = ok(alice.get("/v1/notifications/webhooks"))["webhooks"]
+    assert shown["webhookId"] == webhook["webhookId"]
+    assert shown["health"] == {"failing": True, "failedInARow": 1, "lastDeliveredAt": None, "lastError": "HTTP 500"}
+
+    assert system.webhooks.run_once(utcnow() + timedelta(days=30)) == 0  # never tried again
+    assert received.failures_left == 1000 - 5
+    received.failures_left = 0
+    announce(system, alice, "2")
+    eventually(lambda: delivered(alice))
+    health = ok(alice.get("/v1/notifications/webhooks"))["webhooks"][0]["health"]
+    assert not health["failing"] and health["failedInARow"] == 0 and health["lastDeliveredAt"] is not None
+    statuses = alice.get("/v1/notifications/deliveries", params={"status": "dead"})
+    assert statuses.status_code == 400 and statuses.json()["field"] == "status"
+
+
+def test_a_failing_delivery_is_not_tried_again_past_its_age(receiver: tuple[str, Received]) -> None:
+    url, received = receiver
+    received.failures_left = 2
+    settings = DeliverySettings(attempts=100, max_age_sec=3600, backoff_sec=1)
+    deliverer = WebhookDeliverer(cast(Outbox, None), settings, WebhookTargets(allow_private=True))
+
+    def due(at: datetime) -> DueDelivery:
+        notification = Notification(owner_id=uuid.uuid4(), kind="job_ready", key="1", at=at, title="Job 1")
+        return DueDelivery(
+            delivery_id=1, webhook_id=uuid.uuid4(), url=url, secret=None, attempt=3, notification=notification
+        )
+
+    try:
+        assert deliverer.attempt(due(utcnow())).retry_at is not None
+        given_up = deliverer.attempt(due(utcnow() - timedelta(hours=1)))
+        assert given_up.error == "HTTP 500" and given_up.retry_at is None
+    finally:
+        deliverer.close()
+
+
+def test_a_delivery_that_cannot_even_be_posted_is_given_up_after_its_attempts(
+    alice: Api, system: Manufactory, receiver: tuple[str, Received], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while posting (here: building the body) is an attempt like a refused connection,
+    so the delivery's claim always ends and its retries run out."""
+
+    def broken(url: str, notification: Notification) -> bytes:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(delivery_loop, "body_for", broken)
+    register(alice, receiver[0], ["job_ready"])
+    announce(system, alice, "1")
+    (dead,) = eventually(
+        lambda: ok(alice.get("/v1/notifications/deliveries", params={"status": "failed"}))["deliveries"]
+    )
+    assert dead["attempts"] == 5 and dead["lastError"] == "RuntimeError (see the server's log)"
+
+
+def test_a_notification_that_can_no_longer_be_read_is_given_up_without_holding_up_the_others(
+    alice: Api, system: Manufactory, receiver: tuple[str, Received]
+) -> None:
+    url, received = receiver
+    register(alice, url, ["job_ready"])
+    system.webhooks.stop()  # this test runs the rounds
+    announce(system, alice, "old")
+    announce(system, alice, "new")
+    system.webhooks.outbox.feed()
+    deliveries_table = tables.deliveries
+    with write_transaction(system.read_engine) as connection:  # as stored by a version with another kind
+        connection.execute(
+            update(deliveries_table)
+            .where(deliveries_table.c.key == "old")
+            .values(notification=json.dumps({"kind": "a_kind_since_removed", "key": "old"}))
+        )
+    assert system.webhooks.run_once() == 1
+    assert [body["key"] for body in received.bodies()] == ["new"]
+    with system.read_engine.connect() as connection:
+        status, error = connection.execute(
+            select(deliveries_table.c.status, deliveries_table.c.last_error).where(deliveries_table.c.key == "old")
+        ).one()
+    assert status == "failed" and error.startswith("unreadable: ")
+    assert system.webhooks.run_once(utcnow() + timedelta(days=1)) == 0
+
+
+def test_ended_deliveries_are_pruned_after_the_retention_and_pending_ones_never(
+    alice: Api, system: Manufactory, receiver: tuple[str, Received]
+) -> None:
+    url, received = receiver
+    register(alice, url, ["job_ready"])
+    for key in ("1", "2", "3"):
+        announce(system, alice, key)
+    eventually(lambda: len(delivered(alice)) == 3)
+    system.webhooks.stop()  # this test runs the rounds
+    announce(system, alice, "4")
+    system.webhooks.outbox.feed()
+
+    assert system.webhooks.outbox.prune(utcnow(), limit=2) == 2  # the oldest ended ones
+    assert sorted((d["key"], d["status"]) for d in deliveries(alice)) == [("3", "delivered"), ("4", "pending")]
+    with system.read_engine.connect() as connection:
+        logged = connection.execute(select(tables.attempts.c.delivery_id)).scalars().all()
+    assert logged == [next(d["deliveryId"] for d in deliveries(alice) if d["key"] == "3")]  # theirs went with them
+
+    keeping_nothing = WebhookDeliverer(
+        system.webhooks.outbox, DeliverySettings(retention_sec=0.0), WebhookTargets(allow_private=True)
+    )
+    try:
+        assert keeping_nothing.run_once() == 1  # pruned "3" first, then delivered "4"
+    finally:
+        keeping_nothing.close()
+    assert [(d["key"], d["status"]) for d in deliveries(alice)] == [("4", "delivered")]

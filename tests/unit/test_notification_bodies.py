@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import uuid
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ import pytest
 from domain.errors import InvalidInput
 from domain.notifications.bodies import body_for, is_discord, signature
 from domain.notifications.kinds import Notification
-from domain.notifications.webhooks import checked_kinds, checked_url
+from domain.notifications.webhooks import checked_kinds, checked_url, refusal
 
 AT = datetime(2027, 1, 20, 12, 0, tzinfo=UTC)
 NOTIFICATION = Notification(
@@ -100,3 +101,30 @@ def test_kinds_are_known_once_each_in_order() -> None:
     assert checked_kinds(("sync_failing", "job_ready", "job_ready")) == ("job_ready", "sync_failing")
     with pytest.raises(InvalidInput):
         checked_kinds(("job_done",))
+
+
+@pytest.mark.parametrize(
+    ("address", "private_allowed", "public_only"),
+    [
+        ("93.184.216.34", True, True),
+        ("2606:4700::1111", True, True),
+        ("127.0.0.1", True, False),
+        ("::1", True, False),
+        ("10.0.0.5", True, False),
+        ("192.168.1.20", True, False),
+        ("fc00::1", True, False),
+        ("100.100.100.200", True, False),  # carrier-grade NAT (one cloud's metadata address)
+        ("::ffff:10.0.0.5", True, False),  # an IPv4-mapped address is the IPv4 one
+        ("169.254.169.254", False, False),
+        ("::ffff:169.254.169.254", False, False),
+        ("fe80::1", False, False),
+        ("0.0.0.0", False, False),
+        ("::", False, False),
+        ("224.0.0.1", False, False),
+        ("255.255.255.255", False, False),
+    ],
+)
+def test_which_addresses_a_webhook_may_reach(address: str, private_allowed: bool, public_only: bool) -> None:
+    parsed = ipaddress.ip_address(address)
+    assert (refusal(parsed, allow_private=True) is None) == private_allowed
+    assert (refusal(parsed, allow_private=False) is None) == public_only

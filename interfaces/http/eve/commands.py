@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import anyio.to_thread
-from litestar import Controller, delete, get
+from litestar import Controller, Request, Response, delete, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
 
-from application.eve.links import EveLinkService
+from application.eve.links import EveLinkService, LoginDeclined
+from application.eve.sso import SsoUnavailable
+from domain.errors import DomainError
 from domain.events import CommandMeta
 from domain.limits import INT64_MAX
 from interfaces.http.bodies import ErrorBody
 from interfaces.http.context import COMMAND_DEPENDENCIES
+from interfaces.http.eve import callback_page
 from interfaces.http.eve.schemas import CharacterLinkedOut, CharacterUnlinkedOut, LinkedCharacterOut
 
 # What the SSO sends back is opaque to us; bounded so nothing unbounded reaches the database.
-AuthorizationCode = Annotated[str, QueryParameter(min_length=1, max_length=4096)]
+# No code but an ``error`` is the SSO saying the login did not happen (RFC 6749, 4.1.2.1).
+AuthorizationCode = Annotated[str | None, QueryParameter(min_length=1, max_length=4096)]
+SsoError = Annotated[str | None, QueryParameter(min_length=1, max_length=256)]
+SsoErrorDescription = Annotated[str | None, QueryParameter(min_length=1, max_length=4096)]
 # ``state`` is a name Litestar reserves for its own state: the handler calls it ``login_state``.
 LoginState = Annotated[str, QueryParameter(name="state", min_length=1, max_length=4096)]
 
@@ -45,16 +51,37 @@ class EveCommands(Controller):
         tags=["commands"],
         exclude_from_auth=True,
         responses={
-            400: ResponseSpec(ErrorBody, description="Unknown, used or expired login, or a refused code or token"),
+            200: ResponseSpec(CharacterLinkedOut, description="The character linked (to a browser: a page saying so)"),
+            400: ResponseSpec(
+                ErrorBody, description="Unknown, used or expired login, a login declined, or a refused code or token"
+            ),
             503: ResponseSpec(ErrorBody, description="The SSO (or the database) cannot be reached: retry the login"),
         },
     )
     async def finish_eve_login(
-        self, eve: NamedDependency[EveLinkService], code: AuthorizationCode, login_state: LoginState
-    ) -> CharacterLinkedOut:
+        self,
+        request: Request[Any, Any, Any],
+        eve: NamedDependency[EveLinkService],
+        login_state: LoginState,
+        code: AuthorizationCode = None,
+        error: SsoError = None,
+        error_description: SsoErrorDescription = None,
+    ) -> CharacterLinkedOut | Response[str]:
         """Where EVE's SSO sends the browser back: the code is exchanged, the token verified and
-        the character linked to the user who started the login (the ``state`` says who)."""
-        linked, position = await anyio.to_thread.run_sync(eve.finish_login, code, login_state)
+        the character linked to the user who started the login (the ``state`` says who). An
+        ``error`` instead of a code (``access_denied``: the player declined) links nothing. A
+        request preferring HTML (a browser) gets a page saying what happened, the same status."""
+        html = callback_page.wants_html(request)
+        try:
+            if code is None:
+                raise LoginDeclined(error, error_description)
+            linked, position = await anyio.to_thread.run_sync(eve.finish_login, code, login_state)
+        except (DomainError, SsoUnavailable) as failure:
+            if not html:
+                raise
+            return callback_page.failed(failure)
+        if html:
+            return callback_page.linked(linked)
         return CharacterLinkedOut(character=LinkedCharacterOut.of(linked), position=position)
 
     @delete("/v1/eve/characters/{character_id:int}", tags=["commands"], status_code=200)

@@ -33,8 +33,9 @@ class NotificationCommands(Controller):
         (``/api/webhooks/<id>/<token>``) gets Discord's body, any other a JSON body with kind,
         time, title and details. With a secret each body is signed
         (``X-Manufactory-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``); the
-        secret is never shown again. Loopback and LAN addresses are allowed; link-local ones
-        (cloud metadata) are not."""
+        secret is never shown again. The URL's host must resolve, now and at each delivery, only
+        to public addresses (422 naming ``url`` otherwise); loopback and LAN ones only where the
+        server sets MANUFACTORY_WEBHOOK_ALLOW_PRIVATE, link-local ones (cloud metadata) never."""
         webhook, position = await anyio.to_thread.run_sync(
             notifications.register, data.url, tuple(data.kinds), data.secret, meta
         )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from application.notifications import outbox
+from application.notifications import outbox, service
 from domain.limits import NO_NUL
 from domain.notifications import webhooks
 from domain.notifications.kinds import KINDS, NotificationKind
@@ -28,7 +28,7 @@ class WebhookIn(Request):
 
 
 @wire
-class Webhook(webhooks.Webhook, frozen=True):
+class Webhook(service.WebhookView, frozen=True):
     pass
 
 

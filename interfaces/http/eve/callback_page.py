@@ -1,0 +1,89 @@
+"""The page a player's browser shows when EVE's SSO sends it back to ``/v1/eve/callback``.
+
+A person arrives there, not a program, so a request that prefers HTML (a browser's
+``Accept``) gets a small page saying which character was linked with which scopes, or what
+went wrong in plain words and how to start again; a client asking for JSON (or anything)
+keeps the JSON answer and its status. The page stands alone: no script, image, font or
+stylesheet to fetch, its style inline, so its Content-Security-Policy forbids everything else
+(``default-src 'none'``); every value in it is escaped. It is not kept (``no-store``) and
+sends no ``Referer`` on (the address it was reached by carries the code and the state).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from litestar import Request, Response
+
+from application.eve.links import LoginDeclined
+from application.eve.sso import SsoNotConfigured, SsoUnavailable
+from domain.errors import DomainError
+from domain.eve.links import LinkedCharacter
+from interfaces.http.errors import domain_status
+
+LOGIN = "/v1/eve/login"
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;padding:0 1em;line-height:1.5;color:#222}"
+    "h1{font-size:1.4em}code{background:#eee;padding:0 .2em}.detail{color:#666;font-size:.9em}"
+)
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    """A browser's request: HTML preferred to JSON (``*/*`` alone is a program's: JSON)."""
+    return request.accept.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def linked(character: LinkedCharacter) -> Response[str]:
+    scopes = "".join(f"<li><code>{escape(scope)}</code></li>" for scope in character.scopes)
+    return _page(
+        200,
+        "Character linked",
+        f"<p><strong>{escape(character.name)}</strong> ({character.character_id}) is linked to your "
+        "Manufactory account; you can close this page.</p>"
+        f"<p>It allows Manufactory to read:</p><ul>{scopes}</ul>",
+    )
+
+
+def failed(error: DomainError | SsoUnavailable) -> Response[str]:
+    """What went wrong, in plain words, the error's own text below them, and a way back."""
+    status = 503 if isinstance(error, SsoUnavailable) else domain_status(error)
+    detail = error.detail if isinstance(error, DomainError) else str(error)
+    return _page(
+        status,
+        "No character was linked",
+        f"<p>{_in_plain_words(error)}</p>"
+        f'<p>To try again, start a new login: <a href="{LOGIN}">{LOGIN}</a>.</p>'
+        f'<p class="detail">{escape(detail)}</p>',
+    )
+
+
+def _in_plain_words(error: DomainError | SsoUnavailable) -> str:
+    if isinstance(error, SsoUnavailable):
+        return "EVE's login service could not be reached just now. Nothing was changed; try again in a moment."
+    if isinstance(error, SsoNotConfigured):
+        return "Linking EVE characters is not set up on this server (it has no EVE application registered)."
+    if isinstance(error, LoginDeclined):
+        if error.error == "access_denied":
+            return "You declined the request on EVE's login page, so Manufactory was given no access."
+        return "EVE's login page did not approve the request."
+    if error.field == "state":
+        return "This login expired or was already used: a login has to come back here once, within minutes."
+    if error.field == "code":
+        return "EVE's login service did not accept this login, so the character could not be verified."
+    return "The character could not be linked."
+
+
+def _page(status: int, title: str, body: str) -> Response[str]:
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title} - Manufactory</title><style>{STYLE}</style></head>"
+        f"<body><h1>{title}</h1>{body}</body></html>"
+    )
+    return Response(html, status_code=status, media_type="text/html", headers=HEADERS)
