@@ -128,12 +128,9 @@ class CorporationStep(Protocol):
     def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome: ...
 
 
-class JobsStep:
-    """Industry jobs into the character's game jobs (what the board and the slots show: only
-    what changed is recorded) and into the job sync, every run even when ESI's answer is
-    unchanged: jobs planned since the last run may match a game job already running (the job
-    sync changes nothing when nothing matches). The jobs ready to deliver are derived and kept
-    in the detail."""
+class _JobsFeed:
+    """What both jobs steps feed: the holder's game jobs (the board and the slots), the job
+    sync (planned jobs matched, delivered ones completed) and the ``job_ready`` notices."""
 
     what = "jobs"
 
@@ -144,6 +141,14 @@ class JobsStep:
         self._game_jobs = game_jobs
         self._notifications = notifications
         self.interval_sec = interval_sec
+
+
+class JobsStep(_JobsFeed):
+    """Industry jobs into the character's game jobs (what the board and the slots show: only
+    what changed is recorded) and into the job sync, every run even when ESI's answer is
+    unchanged: jobs planned since the last run may match a game job already running (the job
+    sync changes nothing when nothing matches). The jobs ready to deliver are derived and kept
+    in the detail."""
 
     def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
         answer = routes.character_jobs(context.bearer)
@@ -157,22 +162,13 @@ class JobsStep:
         return jobs_outcome(answer, reported, [result], ready)
 
 
-class CorporationJobsStep:
-    """The corporation's industry jobs into the same job sync, each member's jobs matched as
-    that character's (``installer_id``; a job planned for nobody in particular fits anyone's).
-    Its members' jobs ready to deliver are announced as their own jobs are."""
+class CorporationJobsStep(_JobsFeed):
+    """The corporation's industry jobs into its game jobs and the same job sync, each member's
+    jobs matched as that character's (``installer_id``; a job planned for nobody in particular
+    fits anyone's). Its members' jobs ready to deliver are announced as their own jobs are."""
 
-    what = "jobs"
     roles: tuple[str, ...] = ("Factory_Manager", "Director")  # ESI's x-required-roles; a Director passes all
     scope = "esi-industry.read_corporation_jobs.v1"
-
-    def __init__(
-        self, jobs: JobService, game_jobs: GameJobService, notifications: NotificationService, interval_sec: float
-    ) -> None:
-        self._jobs = jobs
-        self._game_jobs = game_jobs
-        self._notifications = notifications
-        self.interval_sec = interval_sec
 
     def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome:
         answer = routes.corporation_jobs(context.corporation_id, context.bearer)
