@@ -31,6 +31,7 @@ from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 
 class SyncResult(msgspec.Struct, frozen=True, kw_only=True):
     started: list[UUID]
+    linked: list[UUID]  # started by hand without the game's job id, now known as the game's job
     completed: list[UUID]
     cancelled: list[UUID]
     unmatched: list[int]  # game job ids that no queued job fits
@@ -134,9 +135,9 @@ class JobService:
         owner = meta.user_id
 
         def decide() -> tuple[list[Aggregate], SyncResult]:
-            planned = self._queue.planned(owner)
+            unlinked = self._queue.unlinked(owner)
             linked = self._queue.linked(owner, [g.job_id for g in game_jobs])
-            steps = plan_sync(game_jobs, planned, linked, character_id)
+            steps = plan_sync(game_jobs, unlinked, linked, character_id)
             jobs: dict[UUID, Job] = {}
             links: list[Aggregate] = []
             done: dict[Action, list[UUID]] = {action: [] for action in Action}
@@ -147,6 +148,9 @@ class JobService:
                 if step.action is Action.START:
                     job.start(game.job_id, character_id, game.start_date, meta, ends_at=game.end_date)
                     links.append(GameJobLink.claim(game.job_id, job.id, meta))
+                elif step.action is Action.LINK:
+                    job.link(game.job_id, game.start_date, game.end_date, meta)
+                    links.append(GameJobLink.claim(game.job_id, job.id, meta))
                 elif step.action is Action.COMPLETE:
                     job.complete(game.completed_date or game.end_date, None, meta)
                 else:
@@ -155,6 +159,7 @@ class JobService:
             matched = {step.game_job.job_id for step in steps} | {j.esi_job_id for j in linked}
             result = SyncResult(
                 started=done[Action.START],
+                linked=done[Action.LINK],
                 completed=done[Action.COMPLETE],
                 cancelled=done[Action.CANCEL],
                 unmatched=sorted(g.job_id for g in game_jobs if g.job_id not in matched),

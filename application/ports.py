@@ -49,6 +49,11 @@ class JobQueue(Protocol):
         """Every planned job of the owner, current as of the log head."""
         ...
 
+    def unlinked(self, owner: UUID) -> list[QueuedJob]:
+        """Every job of the owner a game job may still claim: the planned ones, and the active
+        ones started by hand without a game job id, current as of the log head."""
+        ...
+
     def linked(self, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
         """The owner's jobs already linked to one of these game jobs, current as of the log head."""
         ...

@@ -21,7 +21,7 @@ from domain.stock.auto_production import MarkerDeficit, PendingKey
 from projections.blueprints import list_blueprints
 from projections.catalog import catalog_snapshot
 from projections.industry.board import busy_slots
-from projections.industry.jobs import linked_jobs, pending_output, planned_jobs
+from projections.industry.jobs import linked_jobs, pending_output, planned_jobs, unlinked_jobs
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
 
@@ -59,6 +59,11 @@ class CurrentJobQueue:
         self._runtime.catch_up("industry")
         with self._engine.connect() as connection:
             return planned_jobs(connection, owner)
+
+    def unlinked(self, owner: UUID) -> list[QueuedJob]:
+        self._runtime.catch_up("industry")
+        with self._engine.connect() as connection:
+            return unlinked_jobs(connection, owner)
 
     def linked(self, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
         self._runtime.catch_up("industry")

@@ -214,17 +214,12 @@ def jobs_outcome(
 ) -> StepOutcome:
     """What the game jobs recorded (``reported`` changes) and the job sync did (one result per
     character matched), kept in the detail with the jobs ready to deliver."""
-    started = [str(job) for result in results for job in result.started]
-    completed = [str(job) for result in results for job in result.completed]
-    cancelled = [str(job) for result in results for job in result.cancelled]
-    detail = {
-        "ready": ready,
-        "started": started,
-        "completed": completed,
-        "cancelled": cancelled,
-        "unmatched": sorted(job for result in results for job in result.unmatched),
+    done = {
+        name: [str(job) for result in results for job in getattr(result, name)]
+        for name in ("started", "linked", "completed", "cancelled")
     }
-    changes = reported + len(started) + len(completed) + len(cancelled)
+    detail = {"ready": ready, **done, "unmatched": sorted(job for result in results for job in result.unmatched)}
+    changes = reported + sum(len(jobs) for jobs in done.values())
     return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
 
 

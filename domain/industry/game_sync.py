@@ -1,6 +1,7 @@
 """Matching the game's industry jobs to the queue (the original tool's 10-minute ESI sync).
 
-A game job that no queued job is linked to yet claims the oldest planned job that fits it:
+A game job that no queued job is linked to yet claims the oldest planned job that fits it (or
+a job started by hand without the game's job id, which it then links rather than starts):
 same blueprint, activity, runs and station (the game reports both the facility and its
 station; either may match), started no earlier than the job was queued, and meant for this
 character or for nobody in particular. A linked job follows the game: delivered means
@@ -62,6 +63,7 @@ class QueuedJob(msgspec.Struct, frozen=True, kw_only=True):
 
 class Action(enum.Enum):
     START = "start"
+    LINK = "link"  # a job started by hand, without the game's job id
     COMPLETE = "complete"
     CANCEL = "cancel"
 
@@ -90,12 +92,13 @@ def _fits(job: QueuedJob, game: GameJob, character_id: int) -> bool:
 
 
 def plan_sync(
-    game_jobs: Sequence[GameJob], planned: Iterable[QueuedJob], linked: Iterable[QueuedJob], character_id: int
+    game_jobs: Sequence[GameJob], unlinked: Iterable[QueuedJob], linked: Iterable[QueuedJob], character_id: int
 ) -> list[SyncStep]:
-    """What to do to the queue so it matches the game's list."""
+    """What to do to the queue so it matches the game's list. ``unlinked``: the planned jobs
+    and those started by hand without the game's job id (linked, not started, when they fit)."""
     by_game_id = {job.esi_job_id: job for job in linked if job.esi_job_id is not None}
     free = sorted(
-        (job for job in planned if job.status == "planned" and job.esi_job_id is None),
+        (job for job in unlinked if job.status in ("planned", "active") and job.esi_job_id is None),
         key=lambda job: (job.character_id is None, job.created_at, str(job.id)),  # this character's first
     )
     steps: list[SyncStep] = []
@@ -109,7 +112,8 @@ def plan_sync(
             if match is None:
                 continue
             free.remove(match)
-            steps.append(SyncStep(action=Action.START, job_id=match.id, game_job=game))
+            action = Action.START if match.status == "planned" else Action.LINK
+            steps.append(SyncStep(action=action, job_id=match.id, game_job=game))
             queued, status = match, "active"
         if status == "active" and game.status in FINISHED:
             steps.append(SyncStep(action=Action.COMPLETE, job_id=queued.id, game_job=game))

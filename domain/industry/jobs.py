@@ -143,6 +143,14 @@ class Job(Aggregate):
             ends_at=ends_at,
         )
 
+    def link(self, esi_job_id: int, started_at: datetime, ends_at: datetime, meta: CommandMeta) -> None:
+        """A job started by hand without the game's job id is that game job: the game's dates
+        replace the estimate, and from then on the sync follows it as a job it started."""
+        self._require("linked to a game job", JobStatus.ACTIVE)
+        if self.esi_job_id is not None:
+            raise Conflict(f"the job is already game job {self.esi_job_id}", "esiJobId", current_version=self.version)
+        self._record(JobLinked, meta=meta, esi_job_id=esi_job_id, started_at=started_at, ends_at=ends_at)
+
     def complete(self, completed_at: datetime, actual_revenue: float | None, meta: CommandMeta) -> None:
         self._require("completed", JobStatus.ACTIVE)
         if actual_revenue is not None and actual_revenue < 0:
@@ -243,6 +251,18 @@ class JobStarted(Event, frozen=True):
         aggregate.status = JobStatus.ACTIVE
         aggregate.esi_job_id = self.esi_job_id
         aggregate.character_id = self.character_id
+        aggregate.started_at = self.started_at
+        aggregate.ends_at = self.ends_at
+        return aggregate
+
+
+class JobLinked(Event, frozen=True):
+    esi_job_id: int
+    started_at: datetime
+    ends_at: datetime
+
+    def apply(self, aggregate: Job) -> Job:
+        aggregate.esi_job_id = self.esi_job_id
         aggregate.started_at = self.started_at
         aggregate.ends_at = self.ends_at
         return aggregate

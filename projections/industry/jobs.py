@@ -40,6 +40,7 @@ from domain.industry.jobs import (
     JobCancelled,
     JobCharacterAssigned,
     JobCompleted,
+    JobLinked,
     JobQueued,
     JobSpec,
     JobStarted,
@@ -113,6 +114,11 @@ class JobHandlers:
         )
         if event.esi_job_id is not None:
             link_queue_job(writer, event.meta.user_id, event.esi_job_id, event.originator_id)
+
+    @handles(JobLinked)
+    def _job_linked(self, writer: BatchWriter, event: JobLinked) -> None:
+        _change(writer, event, esi_job_id=event.esi_job_id, started_at=event.started_at, ends_at=event.ends_at)
+        link_queue_job(writer, event.meta.user_id, event.esi_job_id, event.originator_id)
 
     @handles(JobCompleted)
     def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:
@@ -254,6 +260,17 @@ def planned_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
     """Every planned job of the owner, as the game sync matches them."""
     jobs = JOBS.view
     return _queued(connection, jobs.c.owner_id == owner, jobs.c.status == JobStatus.PLANNED.value)
+
+
+def unlinked_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
+    """The owner's jobs a game job may still claim: planned, or started by hand without a game
+    job id."""
+    jobs = JOBS.view
+    claimable = or_(
+        jobs.c.status == JobStatus.PLANNED.value,
+        and_(jobs.c.status == JobStatus.ACTIVE.value, jobs.c.esi_job_id.is_(None)),
+    )
+    return _queued(connection, jobs.c.owner_id == owner, claimable)
 
 
 def linked_jobs(connection: Connection, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:

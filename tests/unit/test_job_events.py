@@ -13,6 +13,7 @@ from domain.industry.jobs import (
     JobCancelled,
     JobCharacterAssigned,
     JobCompleted,
+    JobLinked,
     JobQueued,
     JobSpec,
     JobStarted,
@@ -102,3 +103,14 @@ def test_a_planned_job_is_reassigned_and_the_same_character_records_nothing() ->
     given(QUEUED).when(lambda job: job.assign(9001, META)).then(event(JobCharacterAssigned, character_id=9001))
     given(QUEUED).when(lambda job: job.assign(9000, META)).then_nothing()
     given(QUEUED, STARTED).when(lambda job: job.assign(9001, META)).then_refused(Conflict, "job is active")
+
+
+def test_a_job_started_by_hand_is_linked_to_the_game_job_it_is_once() -> None:
+    by_hand = event(JobStarted, esi_job_id=None, character_id=9000, started_at=STARTED_AT)
+    game_start, game_end = STARTED_AT + timedelta(minutes=2), STARTED_AT + timedelta(hours=2)
+    linked = event(JobLinked, esi_job_id=555, started_at=game_start, ends_at=game_end)
+    given(QUEUED, by_hand).when(lambda job: job.link(555, game_start, game_end, META)).then(linked)
+    given(QUEUED, by_hand, linked).when(lambda job: job.link(556, game_start, game_end, META)).then_refused(
+        Conflict, "already game job 555"
+    )
+    given(QUEUED).when(lambda job: job.link(555, game_start, game_end, META)).then_refused(Conflict, "planned")

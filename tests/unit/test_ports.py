@@ -119,6 +119,11 @@ class FakeJobQueue:
     def planned(self, owner: UUID) -> list[QueuedJob]:
         return [_queued(job) for job in self._jobs if job.owner_id == owner and job.status is JobStatus.PLANNED]
 
+    def unlinked(self, owner: UUID) -> list[QueuedJob]:
+        claimable = (JobStatus.PLANNED, JobStatus.ACTIVE)
+        mine = [job for job in self._jobs if job.owner_id == owner]
+        return [_queued(job) for job in mine if job.status in claimable and job.esi_job_id is None]
+
     def linked(self, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
         return [_queued(job) for job in self._jobs if job.owner_id == owner and job.esi_job_id in esi_job_ids]
 
@@ -184,7 +189,8 @@ def test_sync_starts_the_planned_job_a_game_job_fits_and_links_it() -> None:
     store = FakeStore([job])
     service = JobService(store, FakeJobQueue([job]))  # type: ignore[arg-type]
     (result, _position) = service.sync(CHARACTER, [game_job(7, "active", datetime.now(UTC))], META)
-    assert (result.started, result.completed, result.cancelled, result.unmatched) == ([job.id], [], [], [])
+    assert (result.started, result.linked, result.completed, result.cancelled) == ([job.id], [], [], [])
+    assert result.unmatched == []
     started = store.aggregates[job.id]
     assert isinstance(started, Job)
     assert (started.status, started.esi_job_id, started.character_id) == (JobStatus.ACTIVE, 7, CHARACTER)
@@ -201,6 +207,22 @@ def test_sync_completes_a_linked_job_the_game_delivered_and_leaves_unknown_game_
     (result, _position) = service.sync(CHARACTER, [game_job(7, "delivered", now), game_job(8, "active", now)], META)
     assert (result.started, result.completed, result.unmatched) == ([], [job.id], [8])
     assert store.aggregates[job.id].status is JobStatus.COMPLETED  # type: ignore[attr-defined]
+
+
+def test_sync_links_a_job_started_by_hand_to_the_game_job_it_is_and_takes_the_game_s_dates() -> None:
+    job = queued_job()
+    job.start(None, CHARACTER, datetime.now(UTC) - timedelta(minutes=5), META)  # said by the player, no game id
+    job.collect_events()
+    store = FakeStore([job])
+    service = JobService(store, FakeJobQueue([job]))  # type: ignore[arg-type]
+    game = game_job(7, "active", datetime.now(UTC))
+    (result, _position) = service.sync(CHARACTER, [game], META)
+    assert (result.started, result.linked, result.unmatched) == ([], [job.id], [])
+    linked = store.aggregates[job.id]
+    assert isinstance(linked, Job)
+    assert (linked.status, linked.esi_job_id, linked.ends_at) == (JobStatus.ACTIVE, 7, game.end_date)
+    (again, _position) = service.sync(CHARACTER, [game], META)
+    assert (again.started, again.linked) == ([], []), "linked once"
 
 
 # ------------------------------------------------------------------ run generation

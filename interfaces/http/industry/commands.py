@@ -352,7 +352,8 @@ class IndustryCommands(Controller):
         self, jobs: NamedDependency[JobService], data: JSONBody[SyncJobs], meta: NamedDependency[CommandMeta]
     ) -> SyncOut:
         """Match a character's in-game jobs (ESI's list, as is) to the queue: fitting planned
-        jobs become active, delivered ones completed. Sending the same list again changes nothing."""
+        jobs become active, jobs started here without the game's job id are linked to it, delivered
+        ones completed. Sending the same list again changes nothing."""
         result, position = jobs.sync(data.character_id, data.jobs, meta)
         return SyncOut(**msgspec.structs.asdict(result), position=position)
 

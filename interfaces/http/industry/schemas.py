@@ -303,6 +303,7 @@ class JobChanged(Response):
 
 class SyncOut(Response):
     started: list[UUID]
+    linked: list[UUID]  # jobs started by hand, now known as the game's
     completed: list[UUID]
     cancelled: list[UUID]
     unmatched: list[int]
