@@ -236,7 +236,7 @@ def generate(
             )
             ensure_within(f"units of type {material.type_id} to obtain", total, MAX_UNITS, "quantity")
             makers = 0
-            for node, share in zip(nodes, _apportion(total, [demand[n.step_id] for n in nodes]), strict=True):
+            for node, share in zip(nodes, apportion(total, [demand[n.step_id] for n in nodes]), strict=True):
                 child = children[node.step_id].get(material.type_id)
                 if child is not None:
                     makers += 1
@@ -432,7 +432,7 @@ def _group_order(
     return order
 
 
-def _apportion(total: int, weights: Sequence[int]) -> list[int]:
+def apportion(total: int, weights: Sequence[int]) -> list[int]:
     """Split ``total`` in proportion to ``weights`` in whole units (largest remainder)."""
     weight = sum(weights)
     if weight == 0:
@@ -578,7 +578,7 @@ def _transports(
             TransportItem(
                 type_id=type_id,
                 quantity=units,
-                volume=_volume_of(units, volumes.get(type_id)),
+                volume=volume_of(units, volumes.get(type_id)),
             )
             for type_id, units in sorted(goods.items())
         )
@@ -613,6 +613,6 @@ def _transports(
     return hauls
 
 
-def _volume_of(units: int, per_unit: float | None) -> float | None:
+def volume_of(units: int, per_unit: float | None) -> float | None:
     """m3 of ``units`` of an item, or None when the catalog has no volume for it."""
     return None if per_unit is None else round(units * per_unit, 4)

@@ -177,11 +177,13 @@ def list_runs(
     return [run_view(row) for row in connection.execute(query)]
 
 
-def find_run(connection: Connection, owner: UUID, plan_id: UUID, run_id: UUID) -> RunDetail | None:
+def find_run(connection: Connection, owner: UUID, plan_id: UUID | None, run_id: UUID) -> RunDetail | None:
+    """The owner's run with its jobs; of the plan ``plan_id``, or of any of theirs (None)."""
     runs = RUNS.view
-    row = connection.execute(
-        _runs_query(detail=True).where(runs.c.owner_id == owner, runs.c.plan_id == plan_id, runs.c.run_id == run_id)
-    ).first()
+    query = _runs_query(detail=True).where(runs.c.owner_id == owner, runs.c.run_id == run_id)
+    if plan_id is not None:
+        query = query.where(runs.c.plan_id == plan_id)
+    row = connection.execute(query).first()
     if row is None:
         return None
     return RunDetail(

@@ -6,6 +6,7 @@ while the catalog projection has not moved, like the inventions and decryptors b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -15,9 +16,10 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
+from litestar.response import Response
 
 from application.system import Manufactory
-from domain.catalog.chains import CatalogSnapshot, StepSettings
+from domain.catalog.chains import BillOfMaterials, CatalogSnapshot, StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
 from domain.catalog.invention import MAX_SKILL_LEVEL, Invention, InventionSkills, invention_options
 from domain.catalog.model import Item
@@ -40,6 +42,16 @@ from interfaces.http.catalog.schemas import (
 )
 from interfaces.http.context import MinPosition, await_projection, query_projection, read_cached
 from interfaces.http.paging import Offset, limit_parameter
+from interfaces.http.shopping import (
+    ChainShoppingListOut,
+    FormatQuery,
+    LocationQuery,
+    RegionQuery,
+    ShoppingListOperation,
+    answer,
+    held_at,
+    shopping,
+)
 from projections.cache import ReadCache
 from projections.catalog import (
     bought_items,
@@ -66,6 +78,17 @@ TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1,
 
 
 Choices = Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...", max_length=MAX_QUERY_LIST)]
+
+
+Runs = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
+Me = Annotated[int, QueryParameter(description="ME of every step", ge=0, le=10)]
+StepLevels = Annotated[
+    str, QueryParameter(description="Per-step levels: typeId:me[:te],...", max_length=MAX_QUERY_LIST)
+]
+Buy = Annotated[str, QueryParameter(description="Items to buy instead of build: typeId,...", max_length=MAX_QUERY_LIST)]
+StructureMaterialBonus = Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=0.5)]
+RigMaterialBonus = Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=0.5)]
+SecurityLevel = Annotated[Literal["high", "low", "null"], QueryParameter()]
 
 
 Encryption = Annotated[
@@ -131,6 +154,35 @@ def _pairs(text: str, field: str, arity: tuple[int, ...] = (2,)) -> dict[int, An
             raise InvalidInput(f"{part!r} is not typeId:{'value' if arity == (2,) else 'me[:te]'}", field)
         found[numbers[0]] = numbers[1] if arity == (2,) else tuple(numbers[1:])
     return found
+
+
+def _bill(
+    snapshot: CatalogSnapshot,
+    type_id: int,
+    runs: int,
+    default: StepSettings,
+    step: str,
+    buy: str,
+    recipe: str,
+    on_hand: Mapping[int, int] | None = None,
+) -> BillOfMaterials:
+    """The chain's bill of materials for ``runs`` runs, as the query parameters ask: every step
+    at ``default``'s levels but those ``step`` names, ``buy``'s items bought, ``recipe``'s
+    recipes chosen, intermediates ``on_hand`` used before any are built."""
+    overrides = {}
+    for item, levels in _pairs(step, "step", arity=(2, 3)).items():
+        step_me, step_te = levels[0], levels[1] if len(levels) > 1 else 0
+        validate_levels(step_me, step_te)
+        overrides[item] = msgspec.structs.replace(default, me=step_me, te=step_te)
+    return snapshot.graph.bill_of_materials(
+        type_id,
+        runs,
+        default=default,
+        overrides=overrides,
+        bought=frozenset(_ids(buy, "buy")),
+        choices=_pairs(recipe, "recipe"),
+        on_hand=on_hand,
+    )
 
 
 class CatalogQueries(Controller):
@@ -225,18 +277,14 @@ class CatalogQueries(Controller):
         catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
-        runs: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
-        me: Annotated[int, QueryParameter(description="ME of every step", ge=0, le=10)] = 0,
+        runs: Runs = 1,
+        me: Me = 0,
         te: Annotated[int, QueryParameter(description="TE of every step", ge=0, le=20)] = 0,
-        step: Annotated[
-            str, QueryParameter(description="Per-step levels: typeId:me[:te],...", max_length=MAX_QUERY_LIST)
-        ] = "",
-        buy: Annotated[
-            str, QueryParameter(description="Items to buy instead of build: typeId,...", max_length=MAX_QUERY_LIST)
-        ] = "",
+        step: StepLevels = "",
+        buy: Buy = "",
         recipe: Choices = "",
-        structure_material_bonus: Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=0.5)] = 0.0,
-        rig_material_bonus: Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=0.5)] = 0.0,
+        structure_material_bonus: StructureMaterialBonus = 0.0,
+        rig_material_bonus: RigMaterialBonus = 0.0,
         structure_time_bonus: Annotated[float, QueryParameter(name="structureTimeBonus", ge=0, le=0.5)] = 0.0,
         rig_time_bonus: Annotated[float, QueryParameter(name="rigTimeBonus", ge=0, le=0.5)] = 0.0,
         industry: Annotated[int, QueryParameter(ge=0, le=5, description="Industry skill level")] = 0,
@@ -245,11 +293,12 @@ class CatalogQueries(Controller):
         science: Annotated[
             str, QueryParameter(description="Science skill levels: skillTypeId:level,...", max_length=MAX_QUERY_LIST)
         ] = "",
-        security: Annotated[Literal["high", "low", "null"], QueryParameter()] = "high",
+        security: SecurityLevel = "high",
         min_position: MinPosition = None,
     ) -> BillOut:
-        """The flattened shopping list for ``runs`` runs: raw materials with ME applied per job,
-        intermediates in whole runs (leftovers reported), and the build steps deepest first."""
+        """The flattened bill for ``runs`` runs: raw materials with ME applied per job,
+        intermediates in whole runs (leftovers reported), and the build steps deepest first
+        (``/shopping-list`` lists the same raw materials as a list to buy)."""
         validate_levels(me, te)
         facility = Facility(
             structure_material_bonus=structure_material_bonus,
@@ -264,20 +313,9 @@ class CatalogQueries(Controller):
         skills = Skills(
             industry=industry, advanced_industry=advanced_industry, reactions=reactions, science=science_levels
         )
-        overrides = {}
-        for item, levels in _pairs(step, "step", arity=(2, 3)).items():
-            step_me, step_te = levels[0], levels[1] if len(levels) > 1 else 0
-            validate_levels(step_me, step_te)
-            overrides[item] = StepSettings(me=step_me, te=step_te, facility=facility, skills=skills)
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
-        bill = snapshot.graph.bill_of_materials(
-            type_id,
-            runs,
-            default=StepSettings(me=me, te=te, facility=facility, skills=skills),
-            overrides=overrides,
-            bought=frozenset(_ids(buy, "buy")),
-            choices=_pairs(recipe, "recipe"),
-        )
+        default = StepSettings(me=me, te=te, facility=facility, skills=skills)
+        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe)
         names = snapshot.names
         return BillOut(
             type_id=type_id,
@@ -288,6 +326,55 @@ class CatalogQueries(Controller):
             bought=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.bought.items())],
             steps=[StepOut.of(s, names) for s in bill.steps],
         )
+
+    @get("/v1/production/chains/{type_id:int}/shopping-list", tags=["queries"], operation_class=ShoppingListOperation)
+    async def get_shopping_list(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        type_id: TypeIdPath,
+        runs: Runs = 1,
+        me: Me = 0,
+        step: StepLevels = "",
+        buy: Buy = "",
+        recipe: Choices = "",
+        structure_material_bonus: StructureMaterialBonus = 0.0,
+        rig_material_bonus: RigMaterialBonus = 0.0,
+        security: SecurityLevel = "high",
+        format: FormatQuery = "json",
+        location_id: LocationQuery = None,
+        region_id: RegionQuery = None,
+        min_position: MinPosition = None,
+    ) -> Response[ChainShoppingListOut]:
+        """What to buy for ``runs`` runs: the raw materials of ``/materials`` (ME applied per
+        job, rounded as the game does) and the items ``buy`` names. With ``locationId``, the
+        intermediates held there are used before any are built and the materials held there
+        are subtracted: only what is still missing is listed. Each line has its volume and,
+        with ``region_id``, its cost at the lowest sell; what is unknown is in ``missing``."""
+        validate_levels(me, 0)
+        facility = Facility(
+            structure_material_bonus=structure_material_bonus,
+            rig_material_bonus=rig_material_bonus,
+            security=Security(security),
+        )
+        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        held = await held_at(system, user_id, location_id, min_position)
+        default = StepSettings(me=me, facility=facility)
+        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe, on_hand=held)
+        found = await shopping(system, user_id, {**bill.raw, **bill.bought}, snapshot, held, region_id, min_position)
+        body = ChainShoppingListOut(
+            type_id=type_id,
+            name=snapshot.names.get(type_id, ""),
+            runs=runs,
+            catalog_version=snapshot.graph.catalog_version,
+            location_id=location_id,
+            region_id=region_id,
+            lines=list(found.lines),
+            totals=found.totals,
+            missing=list(found.missing),
+        )
+        return answer(body, format)
 
     @get("/v1/production/chains/{type_id:int}/direct", tags=["queries"])
     async def get_direct(

@@ -12,10 +12,14 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
+from litestar.response import Response
 
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
 from domain.errors import NotFound
+from domain.industry.generation import SkippedItem
+from domain.industry.jobs import JobMaterial
+from domain.industry.shopping import RunJobNeeds, run_purchases
 from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.catalog.queries import TypeIdPath, user_catalog
 from interfaces.http.context import MinPosition, query_projection
@@ -33,6 +37,16 @@ from interfaces.http.industry.schemas import (
     steps_out,
 )
 from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
+from interfaces.http.shopping import (
+    FormatQuery,
+    LocationQuery,
+    RegionQuery,
+    RunShoppingListOut,
+    ShoppingListOperation,
+    answer,
+    held_at,
+    shopping,
+)
 from projections.cache import ReadCache
 from projections.industry.board import character_slots, job_board
 from projections.industry.characters import list_characters
@@ -42,6 +56,7 @@ from projections.industry.runs import find_run, list_runs
 from projections.readmodel import Attributes
 
 PROJECTION = "industry"
+JobMaterials = tuple[JobMaterial, ...]
 
 CharacterIdQuery = Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)]
 
@@ -149,6 +164,46 @@ class IndustryQueries(Controller):
             raise NotFound("plan run not found", "runId")
         detail = Attributes(found.run, **{name: getattr(found, name) for name in found.__struct_fields__})
         return msgspec.convert(detail, RunDetailOut, from_attributes=True)
+
+    @get("/v1/industry/plans/runs/{run_id:uuid}/shopping-list", tags=["queries"], operation_class=ShoppingListOperation)
+    async def get_run_shopping_list(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        run_id: RunIdPath,
+        format: FormatQuery = "json",
+        location_id: LocationQuery = None,
+        region_id: RegionQuery = None,
+        min_position: MinPosition = None,
+    ) -> Response[RunShoppingListOut]:
+        """What the run still has to buy: what its planned jobs consume of what it buys (a
+        started job has its materials; what the run's own jobs make is not bought). With
+        ``locationId`` what is held there is subtracted and only what is still missing listed;
+        each line has its volume and, with ``region_id``, its cost at the lowest sell."""
+        found = await query_projection(system, PROJECTION, min_position, find_run, user_id, None, run_id)
+        if found is None:
+            raise NotFound("plan run not found", "runId")
+        needs = run_purchases(
+            [
+                RunJobNeeds(planned=job.status == "planned", materials=msgspec.convert(job.materials, JobMaterials))
+                for job in found.jobs
+            ],
+            msgspec.convert(found.skipped, tuple[SkippedItem, ...]),
+        )
+        snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+        held = await held_at(system, user_id, location_id, min_position)
+        listed = await shopping(system, user_id, needs, snapshot, held, region_id, min_position)
+        body = RunShoppingListOut(
+            run_id=run_id,
+            plan_id=found.run.plan_id,
+            location_id=location_id,
+            region_id=region_id,
+            lines=list(listed.lines),
+            totals=listed.totals,
+            missing=list(listed.missing),
+        )
+        return answer(body, format)
 
     @get("/v1/industry/plans/{plan_id:uuid}/pending-output", tags=["queries"])
     async def get_pending_output(
