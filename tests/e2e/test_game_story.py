@@ -127,6 +127,7 @@ def player_on_a_server(tmp_path: Path, database_url: str, game: str) -> Iterator
         "MANUFACTORY_EVE_SYNC_TICK_SEC": "0.2",
         "MANUFACTORY_EVE_SYNC_JOBS_SEC": "1",
         "MANUFACTORY_EVE_SYNC_ASSETS_SEC": "1",
+        "MANUFACTORY_WEBHOOK_ALLOW_PRIVATE": "true",  # the receiver listens on 127.0.0.1
     }
     with serving(tmp_path, database_url, port=port, env=env) as server:
         headers = {"Authorization": f"Bearer {created.stdout.strip()}"}
