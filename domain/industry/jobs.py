@@ -18,6 +18,7 @@ from uuid import UUID
 import msgspec
 
 from domain.aggregate import Aggregate
+from domain.catalog.industry import whole_seconds
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
 from domain.events import CommandMeta, Event
@@ -60,7 +61,7 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
     facility_tax: float = 0.0
     station_id: int | None = None
     expected_output: int = 0  # units of the product
-    duration_seconds: float | None = None
+    duration_seconds: int | None = None  # whole seconds, as the game reports a job's duration
     materials: tuple[JobMaterial, ...] = ()
     total_cost: float | None = None
     expected_revenue: float | None = None
@@ -199,9 +200,16 @@ class GameJobLink(Aggregate):
 # ------------------------------------------------------------------ events
 
 
-class JobQueued(Event, frozen=True):
+class JobQueued(Event, frozen=True, tag=2):
     owner_id: UUID
     spec: JobSpec
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 kept a job's duration in fractional seconds; the game's are whole."""
+        seconds = state["spec"].get("durationSeconds")
+        if seconds is not None:
+            state["spec"]["durationSeconds"] = whole_seconds(seconds)
 
     def apply(self, aggregate: Any) -> Job:
         job = Job(self.originator_id, self.owner_id, self.timestamp)

@@ -137,7 +137,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     facility_tax: float
     station_id: int | None
     expected_output: int
-    estimated_duration: float | None
+    estimated_duration: int | None  # whole seconds
     start_after: datetime | None
     materials: list[dict[str, Any]]
     total_cost: float | None

@@ -27,8 +27,8 @@ from domain.limits import (
     Note,
     PositiveCount,
     Quantity,
-    Seconds,
     SignedAmount,
+    WholeSeconds,
     text,
 )
 from interfaces.http.bodies import Request, Response
@@ -103,7 +103,7 @@ class CreateJob(Request, kw_only=True):
     facility_tax: Fraction = 0.0
     station_id: GameId | None = None
     expected_output: Quantity = 0
-    duration_seconds: Seconds | None = None
+    duration_seconds: WholeSeconds | None = None
     total_cost: SignedAmount | None = None
     expected_revenue: SignedAmount | None = None
     notes: Note = ""
