@@ -133,7 +133,7 @@ class SyncJobs(Request):
 
 class RegisterCharacter(Request):
     name: CharacterName
-    skills: CharacterSkills = CharacterSkills()
+    skills: CharacterSkills = msgspec.field(default_factory=CharacterSkills)
 
 
 class StepMaterial(Response):
