@@ -5,6 +5,10 @@ the game (matched by the game-job sync, or said by the user), completed when the
 delivers it. Transitions the game does not allow are refused with the job's current status.
 A game job can be linked to only one queued job: the link is its own tiny aggregate, whose
 id derives from (user, game job id), so two concurrent syncs cannot both claim it.
+
+What the output sold for is known only after the job is delivered, often days later: a
+completed job records its revenue then (``record_revenue``), and again when the user corrects
+it; the same figure twice records nothing.
 """
 
 from __future__ import annotations
@@ -130,9 +134,16 @@ class Job(Aggregate):
 
     def complete(self, completed_at: datetime, actual_revenue: float | None, meta: CommandMeta) -> None:
         self._require("completed", JobStatus.ACTIVE)
-        if actual_revenue is not None and actual_revenue < 0:
-            raise InvalidInput("actualRevenue must not be negative", "actualRevenue")
+        if actual_revenue is not None:
+            _ensure_revenue(actual_revenue)
         self._record(JobCompleted, meta=meta, completed_at=completed_at, actual_revenue=actual_revenue)
+
+    def record_revenue(self, actual_revenue: float, meta: CommandMeta) -> None:
+        """What the delivered output sold for (a correction replaces it)."""
+        self._require("given its revenue", JobStatus.COMPLETED)
+        _ensure_revenue(actual_revenue)
+        if actual_revenue != self.actual_revenue:
+            self._record(JobRevenueRecorded, meta=meta, actual_revenue=actual_revenue)
 
     def cancel(self, meta: CommandMeta) -> None:
         self._require("cancelled", JobStatus.PLANNED, JobStatus.ACTIVE)
@@ -158,6 +169,11 @@ class Job(Aggregate):
             created_at=self.created_on,
             updated_at=self.modified_on,
         )
+
+
+def _ensure_revenue(actual_revenue: float) -> None:
+    if actual_revenue < 0:
+        raise InvalidInput("actualRevenue must not be negative", "actualRevenue")
 
 
 class JobState(msgspec.Struct, frozen=True, kw_only=True):
@@ -243,6 +259,14 @@ class JobCompleted(Event, frozen=True):
     def apply(self, aggregate: Job) -> Job:
         aggregate.status = JobStatus.COMPLETED
         aggregate.completed_at = self.completed_at
+        aggregate.actual_revenue = self.actual_revenue
+        return aggregate
+
+
+class JobRevenueRecorded(Event, frozen=True):
+    actual_revenue: float
+
+    def apply(self, aggregate: Job) -> Job:
         aggregate.actual_revenue = self.actual_revenue
         return aggregate
 

@@ -20,6 +20,7 @@ from domain.industry.jobs import (
     JobCharacterAssigned,
     JobCompleted,
     JobQueued,
+    JobRevenueRecorded,
     JobSpec,
     JobStarted,
     JobState,
@@ -90,6 +91,10 @@ class JobHandlers:
     @handles(JobCompleted)
     def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:
         _change(writer, event, status="completed", completed_at=event.completed_at, actual_revenue=event.actual_revenue)
+
+    @handles(JobRevenueRecorded)
+    def _revenue_recorded(self, writer: BatchWriter, event: JobRevenueRecorded) -> None:
+        _change(writer, event, actual_revenue=event.actual_revenue)
 
     @handles(JobCancelled)
     def _job_cancelled(self, writer: BatchWriter, event: JobCancelled) -> None:

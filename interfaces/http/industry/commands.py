@@ -22,6 +22,7 @@ from domain.events import CommandMeta
 from domain.industry.characters import Character
 from domain.industry.jobs import Job
 from domain.industry.plan import Plan, Source
+from domain.industry.runs import planned_profit
 from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.context import COMMAND_DEPENDENCIES
 from interfaces.http.industry.schemas import (
@@ -117,7 +118,8 @@ def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
 def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -> GeneratedOut:
     """The spec's answer: ``{run, created, skipped, transportJobs}`` (and leftovers)."""
     names, plan = _names(system, generated.run.owner_id), generated.plan
-    run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id))
+    profit = planned_profit(job.spec for job in generated.jobs)
+    run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id), profit)
     return GeneratedOut(
         run=msgspec.convert(run, RunView, from_attributes=True),
         created=[_job_view(job, names) for job in generated.jobs],

@@ -25,6 +25,7 @@ from interfaces.http.industry.schemas import (
     JobView,
     PendingOutput,
     PlanOut,
+    PlanProfit,
     PlanSummary,
     RunDetailOut,
     RunView,
@@ -35,7 +36,7 @@ from projections.cache import ReadCache
 from projections.industry.characters import list_characters
 from projections.industry.jobs import find_job, list_jobs, pending_output
 from projections.industry.plans import find_plan, list_plans
-from projections.industry.runs import find_run, list_runs
+from projections.industry.runs import find_run, list_runs, plan_profit
 from projections.readmodel import Attributes
 
 PROJECTION = "industry"
@@ -144,6 +145,24 @@ class IndustryQueries(Controller):
             raise NotFound("plan run not found", "runId")
         detail = Attributes(found.run, **{name: getattr(found, name) for name in found.__struct_fields__})
         return msgspec.convert(detail, RunDetailOut, from_attributes=True)
+
+    @get("/v1/industry/plans/{plan_id:uuid}/profit", tags=["queries"])
+    async def get_plan_profit(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        min_position: MinPosition = None,
+    ) -> PlanProfit:
+        """Expected vs realized profit of the plan's runs: their jobs' estimated costs (cancelled
+        jobs left out), expected revenues (generated with a ``regionId``: the product at its lowest
+        sell) and the revenues recorded for completed jobs (``PATCH
+        /v1/production/workflow/jobs/{id}`` with ``actualRevenue``). Each run shows its own."""
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
+        if found is None:
+            raise NotFound("plan not found", "planId")
+        profit = await query_projection(system, PROJECTION, None, plan_profit, plan_id)
+        return PlanProfit(plan_id=plan_id, profit=profit)
 
     @get("/v1/industry/plans/{plan_id:uuid}/pending-output", tags=["queries"])
     async def get_pending_output(
