@@ -96,7 +96,7 @@ class Manufactory:
         self.plans = PlanService(
             self.store, self.catalog_graphs, markets, owned_blueprints, queue, settings.work_limits
         )
-        self.jobs = JobService(self.store, queue, settings.work_limits)
+        self.jobs = JobService(self.store, queue, self.catalog_graphs, markets, settings.work_limits)
         self.stock = StockService(self.store)
         self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
         deficits = CurrentStockDeficits(self.projections, self.query_engine)

@@ -41,12 +41,41 @@ from projections.readmodel import Attributes
 
 PROJECTION = "industry"
 
+JobStatusQuery = Annotated[
+    Literal["planned", "active", "completed", "cancelled"] | None,
+    QueryParameter(description="Only jobs in this status"),
+]
+
 
 def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
     plan = system.plans.load(plan_id, user_id, version)
     if plan.version < version:
         raise NotFound(f"the plan has no version {version} (it is at {plan.version})", "version")
     return plan_out(system, plan)
+
+
+async def job_queue(
+    system: Manufactory,
+    user_id: UUID,
+    status: str | None,
+    character_id: int | None,
+    limit: int,
+    offset: int,
+    min_position: int | None,
+) -> list[JobView]:
+    """A page of the user's jobs, deepest dependencies first (the industry and workflow lists)."""
+    jobs = await query_projection(
+        system,
+        PROJECTION,
+        min_position,
+        list_jobs,
+        user_id,
+        status=status,
+        character_id=character_id,
+        limit=limit,
+        offset=offset,
+    )
+    return msgspec.convert(jobs, list[JobView], from_attributes=True)
 
 
 class IndustryQueries(Controller):
@@ -187,25 +216,14 @@ class IndustryQueries(Controller):
         self,
         system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
-        status: Annotated[Literal["planned", "active", "completed", "cancelled"] | None, QueryParameter()] = None,
+        status: JobStatusQuery = None,
         character_id: Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)] = None,
         limit: Limit = MAX_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[JobView]:
         """The job queue, deepest dependencies first, a page at a time."""
-        jobs = await query_projection(
-            system,
-            PROJECTION,
-            min_position,
-            list_jobs,
-            user_id,
-            status=status,
-            character_id=character_id,
-            limit=limit,
-            offset=offset,
-        )
-        return msgspec.convert(jobs, list[JobView], from_attributes=True)
+        return await job_queue(system, user_id, status, character_id, limit, offset, min_position)
 
     @get("/v1/industry/jobs/{job_id:uuid}", tags=["queries"])
     async def get_job(
