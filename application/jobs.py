@@ -1,4 +1,8 @@
-"""Commands on queued jobs, the game-job sync, and the user's characters."""
+"""Commands on queued jobs, the game-job sync, and the user's characters.
+
+A job is queued from a spec the caller gives (``create``) or from an order the workflow API
+takes (``order``): the order is worked out against the user's catalog into a spec first
+(``domain.industry.workflow``), then queued by ``create`` like any other."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from uuid import UUID
 
 import msgspec
 
+from application.catalog_graphs import CatalogGraphs
 from application.command_runner import (
     CommandResult,
     create_aggregate,
@@ -17,14 +22,17 @@ from application.command_runner import (
     update_aggregate,
 )
 from application.event_store import EventStore
-from application.ports import JobQueue
+from application.ports import JobQueue, RegionMarkets
 from application.stock import load_or_open_assets
 from domain.aggregate import Aggregate
+from domain.economics.market import Missing
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import CommandMeta, utcnow
 from domain.industry.characters import Character, Roster, roster_id
 from domain.industry.game_sync import Action, GameJob, plan_sync
 from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus, game_job_link_id
+from domain.industry.pricing import priced_spec
+from domain.industry.workflow import JobOrder, ordered_job
 from domain.stock.assets import assets_id
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 
@@ -37,16 +45,66 @@ class SyncResult(msgspec.Struct, frozen=True, kw_only=True):
     unmatched: list[int]  # game job ids that no queued job fits
 
 
+def _move(job: Job, status: JobStatus, actual_revenue: float | None, meta: CommandMeta) -> None:
+    """The command that takes a job to ``status``; the job refuses what its status forbids."""
+    if status is JobStatus.ACTIVE:
+        job.start(None, None, utcnow(), meta)
+    elif status is JobStatus.COMPLETED:
+        job.complete(utcnow(), actual_revenue, meta)
+    elif status is JobStatus.CANCELLED:
+        job.cancel(meta)
+    else:
+        raise Conflict(f"job is {job.status.value}; a job never goes back to planned", "status")
+
+
+class OrderedJob(msgspec.Struct, frozen=True, kw_only=True):
+    result: CommandResult[Job]
+    missing: list[Missing]  # the prices the job's cost lacked (priced in a region only)
+
+
 class JobService:
-    def __init__(self, store: EventStore, queue: JobQueue, limits: WorkLimits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        queue: JobQueue,
+        graphs: CatalogGraphs,
+        markets: RegionMarkets,
+        limits: WorkLimits = DEFAULT_LIMITS,
+    ) -> None:
         self.store = store
         self.limits = limits
         self._queue = queue  # as of the log head: the sync matches the queue of every saved command
+        self._graphs = graphs  # the user's catalog, which an order is worked out with
+        self._markets = markets  # a user's market data for a region (prices an order)
 
     def create(self, spec: JobSpec, meta: CommandMeta) -> CommandResult[Job]:
         if spec.plan_run_id is not None or spec.plan_step_id is not None:
             raise InvalidInput("jobs created by hand belong to no plan run", "planRunId")
         return create_aggregate(self.store, Job.queue(uuid.uuid4(), spec, meta), "job")
+
+    def order(self, order: JobOrder, region_id: int | None, meta: CommandMeta) -> OrderedJob:
+        """Queue the job an order describes, worked out with the catalog and the skills of its
+        character (if in the roster); with ``region_id``, priced with the market data there:
+        its cost, and its output's expected revenue at the lowest sell."""
+        snapshot = self._graphs.snapshot(meta.user_id)
+        spec = ordered_job(order, snapshot, self._character(meta.user_id, order.character_id))
+        missing: list[Missing] = []
+        if region_id is not None:
+            try:
+                region = self._markets.current(meta.user_id, region_id)
+            except NotFound as error:
+                raise NotFound(error.detail, "regionId") from None
+            spec, missing = priced_spec(spec, snapshot.graph, region.data, region.job_site, sold=True)
+        return OrderedJob(result=self.create(spec, meta), missing=missing)
+
+    def _character(self, owner: UUID, character_id: int | None) -> Character | None:
+        if character_id is None:
+            return None
+        try:
+            roster = self.store.load(roster_id(owner), Roster)
+        except NotFound:
+            return None
+        return roster.characters.get(character_id)
 
     def start(
         self,
@@ -86,6 +144,32 @@ class JobService:
 
         job, position = save_atomically(self.store, [job_id, assets_id(meta.user_id)], decide)
         return CommandResult(job, position, changed=True)
+
+    def update(
+        self,
+        job_id: UUID,
+        status: JobStatus | None,
+        actual_revenue: float | None,
+        meta: CommandMeta,
+        expected: int | None,
+    ) -> CommandResult[Job]:
+        """Move the job to ``status`` through its commands (start, complete, cancel; the status
+        it has already: nothing) and/or record what its output sold for, in one command. A job
+        completed here delivers its output as ``complete`` does; one completed before may
+        still get its revenue, and the same revenue twice records nothing."""
+
+        def decide() -> tuple[list[Aggregate], tuple[Job, bool]]:
+            job = self._load(job_id, meta.user_id, expected)
+            was = job.status
+            if status is not None and status is not was:
+                _move(job, status, actual_revenue, meta)
+            if actual_revenue is not None:
+                job.record_revenue(actual_revenue, meta)
+            delivered = self._deliver([job], meta) if was is not JobStatus.COMPLETED else []
+            return [job, *delivered], (job, job.has_pending_events)
+
+        (job, changed), position = save_atomically(self.store, [job_id, assets_id(meta.user_id)], decide)
+        return CommandResult(job, position, changed=changed)
 
     def _deliver(self, jobs: Sequence[Job], meta: CommandMeta) -> list[Aggregate]:
         """Completed jobs' output lands in the user's assets where they ran (a job without a

@@ -228,7 +228,9 @@ class PlanService:
             )
             pricing = None
             if region is not None and region_id is not None:
-                priced, pricing = price_jobs(generation.jobs, snapshot.graph, region_id, region.data, region.job_site)
+                priced, pricing = price_jobs(
+                    generation.jobs, snapshot.graph, region_id, region.data, region.job_site, plan.product_type_id
+                )
                 generation = msgspec.structs.replace(generation, jobs=tuple(priced))
             run_id = uuid.uuid4()
             job_ids = tuple(uuid.uuid4() for _ in generation.jobs)

@@ -99,7 +99,7 @@ class Manufactory:
         self.plans = PlanService(
             self.store, self.catalog_graphs, markets, owned_blueprints, queue, self.slot_occupancy, settings.work_limits
         )
-        self.jobs = JobService(self.store, queue, settings.work_limits)
+        self.jobs = JobService(self.store, queue, self.catalog_graphs, markets, settings.work_limits)
         # the jobs the game reports per character or corporation: the board's, and the busy slots
         self.game_jobs = GameJobService(self.store)
         self.stock = StockService(self.store)

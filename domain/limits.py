@@ -57,6 +57,9 @@ MAX_SECONDS = 10 * 365 * 24 * 3600.0
 Seconds = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_SECONDS)]
 """A duration: at most ten years."""
 
+WholeSeconds = Annotated[int, msgspec.Meta(ge=0, le=int(MAX_SECONDS))]
+"""An industry job's duration: whole seconds, as the game reports them; at most ten years."""
+
 MAX_MULTIPLIER = 1000.0
 Multiplier = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_MULTIPLIER)]
 """A crafting modifier (1.0 = unchanged)."""

@@ -102,9 +102,9 @@ ECONOMICS = ReadModelTable(
         Column("plan_id", Uuid),
         *(Column(name, Float) for name in FIGURES),
         *(Column(f"{name}_as_of", UtcDateTime) for name in FIGURES),
-        Column("base_time", Float, nullable=False),
-        Column("effective_time", Float, nullable=False),
-        Column("chain_time", Float, nullable=False),
+        Column("base_time", BigInteger, nullable=False),  # whole seconds, as the game's job times
+        Column("effective_time", BigInteger, nullable=False),
+        Column("chain_time", BigInteger, nullable=False),
         Column("daily_volume", Float),
         Column("missing", JSON, nullable=False),
         Column("approximate", JSON, nullable=False),
@@ -250,9 +250,9 @@ class EconomicsView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     roi_buy: Figure
     profit_per_hour_sell: Figure
     profit_per_hour_buy: Figure
-    base_time: float  # seconds: the product's recipe × runs, no TE, skills or structure
-    effective_time: float  # seconds: the product's jobs with TE, skills and structure
-    chain_time: float  # seconds: every job made, one after another (profit per hour divides by it)
+    base_time: int  # seconds: the product's recipe × runs, no TE, skills or structure
+    effective_time: int  # seconds: the product's jobs with TE, skills and structure
+    chain_time: int  # seconds: every job made, one after another (profit per hour divides by it)
     daily_volume: float | None
     missing: tuple[Missing, ...]
     approximate: tuple[int, ...]  # priced at the lowest sell for want of order-book depth

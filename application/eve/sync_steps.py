@@ -37,19 +37,6 @@ from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob, ready_to_deliver
 from domain.stock.assets import Holding
 
-# The skills that give job slots and speed, by ESI skill id (the game's type ids).
-SKILL_FIELDS = {
-    3380: "industry",
-    3388: "advanced_industry",
-    3387: "mass_production",
-    24625: "advanced_mass_production",
-    45746: "reactions",
-    45748: "mass_reactions",
-    45749: "advanced_mass_reactions",
-    3406: "laboratory_operation",
-    24624: "advanced_laboratory_operation",
-}
-
 
 class StepOutcome(msgspec.Struct, frozen=True, kw_only=True):
     changes: int  # what the services changed (0: no event was recorded)
@@ -286,12 +273,10 @@ class SkillsStep:
         answer = routes.character_skills(context.bearer)
         if answer.unchanged and context.unchanged_since_success:
             return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at)
-        levels = {
-            SKILL_FIELDS[skill.skill_id]: min(5, max(0, skill.active_skill_level))
-            for skill in answer.data.skills
-            if skill.skill_id in SKILL_FIELDS
-        }
-        character = Character(character_id=context.character_id, name=context.name, skills=CharacterSkills(**levels))
+        levels = {skill.skill_id: skill.active_skill_level for skill in answer.data.skills}
+        character = Character(
+            character_id=context.character_id, name=context.name, skills=CharacterSkills.from_levels(levels)
+        )
         result = self._jobs.register_character(character, context.meta(answer, "skills"))
         return StepOutcome(changes=int(result.changed), stats=answer.stats, expires_at=answer.expires_at)
 

@@ -17,7 +17,7 @@ import msgspec
 
 from domain.catalog.industry import NPC_STATION, Facility, Skills, job_quantity, job_time, material_modifier
 from domain.catalog.invention import Invention
-from domain.catalog.model import ActivityKind, Decryptor, Material, Recipe
+from domain.catalog.model import ActivityKind, Decryptor, Material, Recipe, Skill
 from domain.errors import InvalidInput, RuleViolation
 from domain.work_limits import MAX_CHAIN_TREE_NODES, ensure_within
 
@@ -33,7 +33,7 @@ class BuildStep(msgspec.Struct, frozen=True, kw_only=True):
     materials: tuple[Material, ...]
     max_runs: int | None = None
     primary: bool = False
-    skills: tuple[int, ...] = ()  # required skill type ids
+    skills: tuple[Skill, ...] = ()  # the skills (and levels) a character needs to run it
 
 
 class ChainCycle(RuleViolation):
@@ -63,11 +63,11 @@ class ChainLink(msgspec.Struct, frozen=True):
 
 
 class Jobs(msgspec.Struct, frozen=True, rename="camel"):
-    """``count`` jobs of ``runs`` runs each, each taking ``seconds``."""
+    """``count`` jobs of ``runs`` runs each, each taking ``seconds`` (whole, as the game's)."""
 
     runs: int
     count: int
-    seconds: float = 0.0
+    seconds: int = 0
 
 
 class StepPlan(msgspec.Struct, frozen=True, kw_only=True):
@@ -120,7 +120,7 @@ def build_steps(recipes: Iterable[Recipe]) -> dict[int, list[BuildStep]]:
                         materials=activity.materials,
                         max_runs=recipe.max_runs,
                         primary=recipe.primary,
-                        skills=tuple(skill.type_id for skill in activity.skills),
+                        skills=activity.skills,
                     )
                 )
     for steps in by_product.values():
@@ -324,7 +324,7 @@ class ProductionGraph:
                         settings.facility,
                         settings.skills,
                         reaction=reaction,
-                        required=step.skills,
+                        required=(skill.type_id for skill in step.skills),
                     ),
                 )
                 for job in split_runs(item_runs, step.max_runs)

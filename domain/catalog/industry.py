@@ -9,6 +9,16 @@ Fuzzwork's and Hoboleaks' published checks: the Golem's Morphite (base 975, ME 1
 T1 rig, null-sec) is 916 for one run, and 20 runs of a base-1 input at ME 8 with 1% structure
 bonus need 20, not 19. The round to two decimals before the ceiling is the game's rule: 201 × 0.99 ×
 0.99 = 197.0001 costs 197 units, not 198.
+
+Both roundings are the game client's own (its ``industry`` package, ``industry/job.py``, as
+decompiled in the public repository grio43/eve-source, ``src/_decomp/industry/job.py``, release
+V22.02 and an older one alike): ``Job._get_materials`` takes
+``max(int(ceil(round(quantity, MATERIAL_ROUND_PRECISION))), runs)``, and ``Job._get_time``
+multiplies the activity's base time × runs by every time modifier, then returns
+``timedelta(seconds=long(round(seconds)))``: whole seconds, rounded once at the end to the
+nearest, halves away from zero (Python 2's ``round``), which is what ESI reports as a job's
+``duration``. The same file checks required skills as ``MISSING_SKILL`` when the character's
+level of a required skill (0 if untrained) is below the required level.
 """
 
 from __future__ import annotations
@@ -77,8 +87,11 @@ def job_time(
     *,
     reaction: bool = False,
     required: Iterable[int] = (),
-) -> float:
-    """Seconds for a job of ``runs`` runs; each science skill the activity ``required``
+) -> int:
+    """Whole seconds for a job of ``runs`` runs, as the game reports them: base × runs × every
+    modifier, rounded once to the nearest second (halves up; see the module's text). So ten
+    Rifter runs at TE 20 with Industry and Advanced Industry V take 32,640 s, not the
+    32,640.000000000004 the floats multiply to. Each science skill the activity ``required``
     saves 1% per level the character has."""
     if reaction:
         skill_factor = 1.0 - 0.04 * skills.reactions
@@ -89,7 +102,13 @@ def job_time(
     for skill in required:
         skill_factor *= 1.0 - 0.01 * skills.science.get(skill, 0)
     rig = 1.0 - facility.rig_time_bonus * facility.security.rig_multiplier
-    return base_seconds * runs * blueprint * skill_factor * (1.0 - facility.structure_time_bonus) * rig
+    return whole_seconds(base_seconds * runs * blueprint * skill_factor * (1.0 - facility.structure_time_bonus) * rig)
+
+
+def whole_seconds(seconds: float) -> int:
+    """The game's rounding of a job's time: to the nearest second, halves up (Python 2's
+    ``round`` takes halves away from zero; Python 3's would take them to the even second)."""
+    return math.floor(seconds + 0.5)
 
 
 def validate_levels(me: int, te: int) -> None:

@@ -53,7 +53,7 @@ class JobLine(Value, frozen=True):
     recipe_id: int
     activity: ActivityKind
     runs: int
-    seconds: float  # all of the step's jobs, with TE, skills and facility
+    seconds: int  # all of the step's jobs, with TE, skills and facility (each job's whole seconds)
     cost: JobCost | None  # None: an adjusted price or the cost index is missing
     as_of: datetime | None = None
 
@@ -72,9 +72,9 @@ class ItemEconomics(Value, frozen=True):
     profit_buy: Figure
     roi_sell: Figure  # percent of total cost
     roi_buy: Figure
-    base_time: float  # seconds: the product's recipe × runs, without TE, skills or structure
-    effective_time: float  # seconds: the product's jobs with TE, skills, structure and rigs
-    chain_time: float  # seconds: every job the plan makes, one after another
+    base_time: int  # seconds: the product's recipe × runs, without TE, skills or structure
+    effective_time: int  # seconds: the product's jobs with TE, skills, structure and rigs
+    chain_time: int  # seconds: every job the plan makes, one after another
     profit_per_hour_sell: Figure  # profit / chain_time
     profit_per_hour_buy: Figure
     daily_volume: float | None  # units of the product traded per day in the region, where known
@@ -156,7 +156,7 @@ def item_economics(
         profit_buy=profit_buy,
         roi_sell=combine(_roi, profit_sell, total),
         roi_buy=combine(_roi, profit_buy, total),
-        base_time=float(step.time * settings.runs),
+        base_time=step.time * settings.runs,
         effective_time=sum(job.seconds * job.count for job in product.jobs),
         chain_time=chain_time,
         profit_per_hour_sell=combine(lambda profit: _per_hour(profit, chain_time), profit_sell),

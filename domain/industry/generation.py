@@ -540,20 +540,19 @@ def _earliest_slot(slots: list[_Slot], taken: list[_Slot], barrier: float, paral
     return min(usable, key=lambda slot: (max(barrier, slot.free_at), slot.rank), default=None)
 
 
-def _duration(job: PlannedJob, graph: ProductionGraph, character: Character | None) -> float:
-    """The job's seconds with the character's skills (none: untrained), to the millisecond."""
+def _duration(job: PlannedJob, graph: ProductionGraph, character: Character | None) -> int:
+    """The job's whole seconds with the character's skills (none: untrained)."""
     spec = job.spec
     build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
-    seconds = job_time(
+    return job_time(
         build.time,
         spec.runs,
         spec.te_level,
         job.facility,
         character.skills.for_time if character else Skills(),
         reaction=spec.activity is ActivityKind.REACTION,
-        required=build.skills,
+        required=(skill.type_id for skill in build.skills),
     )
-    return round(seconds, 3)
 
 
 def _after(now: datetime | None, seconds: float) -> datetime | None:

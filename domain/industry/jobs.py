@@ -7,6 +7,10 @@ An active job knows when it ends (the game's end date, or its estimated duration
 by hand); past it, it is shown ``ready`` to deliver, derived when read, never recorded.
 A game job can be linked to only one queued job: the link is its own tiny aggregate, whose
 id derives from (user, game job id), so two concurrent syncs cannot both claim it.
+
+What the output sold for is known only after the job is delivered, often days later: a
+completed job records its revenue then (``record_revenue``), and again when the user corrects
+it; the same figure twice records nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from uuid import UUID
 import msgspec
 
 from domain.aggregate import Aggregate
+from domain.catalog.industry import whole_seconds
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
 from domain.events import CommandMeta, Event
@@ -62,7 +67,7 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
     facility_tax: float = 0.0
     station_id: int | None = None
     expected_output: int = 0  # units of the product
-    duration_seconds: float | None = None
+    duration_seconds: int | None = None  # whole seconds, as the game reports a job's duration
     materials: tuple[JobMaterial, ...] = ()
     total_cost: float | None = None
     expected_revenue: float | None = None
@@ -153,9 +158,16 @@ class Job(Aggregate):
 
     def complete(self, completed_at: datetime, actual_revenue: float | None, meta: CommandMeta) -> None:
         self._require("completed", JobStatus.ACTIVE)
-        if actual_revenue is not None and actual_revenue < 0:
-            raise InvalidInput("actualRevenue must not be negative", "actualRevenue")
+        if actual_revenue is not None:
+            _ensure_revenue(actual_revenue)
         self._record(JobCompleted, meta=meta, completed_at=completed_at, actual_revenue=actual_revenue)
+
+    def record_revenue(self, actual_revenue: float, meta: CommandMeta) -> None:
+        """What the delivered output sold for (a correction replaces it)."""
+        self._require("given its revenue", JobStatus.COMPLETED)
+        _ensure_revenue(actual_revenue)
+        if actual_revenue != self.actual_revenue:
+            self._record(JobRevenueRecorded, meta=meta, actual_revenue=actual_revenue)
 
     def cancel(self, meta: CommandMeta) -> None:
         self._require("cancelled", JobStatus.PLANNED, JobStatus.ACTIVE)
@@ -182,6 +194,11 @@ class Job(Aggregate):
             created_at=self.created_on,
             updated_at=self.modified_on,
         )
+
+
+def _ensure_revenue(actual_revenue: float) -> None:
+    if actual_revenue < 0:
+        raise InvalidInput("actualRevenue must not be negative", "actualRevenue")
 
 
 class JobState(msgspec.Struct, frozen=True, kw_only=True):
@@ -225,9 +242,16 @@ class GameJobLink(Aggregate):
 # ------------------------------------------------------------------ events
 
 
-class JobQueued(Event, frozen=True):
+class JobQueued(Event, frozen=True, tag=2):
     owner_id: UUID
     spec: JobSpec
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 kept a job's duration in fractional seconds; the game's are whole."""
+        seconds = state["spec"].get("durationSeconds")
+        if seconds is not None:
+            state["spec"]["durationSeconds"] = whole_seconds(seconds)
 
     def apply(self, aggregate: Any) -> Job:
         job = Job(self.originator_id, self.owner_id, self.timestamp)
@@ -275,6 +299,14 @@ class JobCompleted(Event, frozen=True):
     def apply(self, aggregate: Job) -> Job:
         aggregate.status = JobStatus.COMPLETED
         aggregate.completed_at = self.completed_at
+        aggregate.actual_revenue = self.actual_revenue
+        return aggregate
+
+
+class JobRevenueRecorded(Event, frozen=True):
+    actual_revenue: float
+
+    def apply(self, aggregate: Job) -> Job:
         aggregate.actual_revenue = self.actual_revenue
         return aggregate
 

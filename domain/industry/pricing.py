@@ -6,6 +6,11 @@ bonus) + the step's facility tax + SCC surcharge [+ alpha tax]), domain.economic
 Inputs made by another job cost nothing here, because that job is priced itself, so the
 jobs' costs add up to the run's. A job whose price is missing gets no estimate, and the
 missing prices are listed, never taken as 0.
+
+The jobs that make the run's product also get their expected revenue: their output at the
+product's lowest sell (what the economics' ``profitSell`` assumes), when the region has one.
+The intermediates' jobs get none: their output is consumed by the run, and counting it too
+would count the product's value twice.
 """
 
 from __future__ import annotations
@@ -65,20 +70,41 @@ def price_job(
     return round(bought + manufacturing_job_cost(eiv.value, index.cost_index, rates).total, 2), []
 
 
+def expected_revenue(job: JobSpec, market: MarketData) -> float | None:
+    """The job's output at its product's lowest sell in the region; None without one."""
+    point = market.price(job.product_type_id, SELL)
+    return round(job.expected_output * point.price, 2) if isinstance(point, PricePoint) else None
+
+
 def price_jobs(
-    jobs: Iterable[PlannedJob], graph: ProductionGraph, region_id: int, market: MarketData, site: JobSite | None
+    jobs: Iterable[PlannedJob],
+    graph: ProductionGraph,
+    region_id: int,
+    market: MarketData,
+    site: JobSite | None,
+    product_type_id: int,
 ) -> tuple[list[PlannedJob], RunPricing]:
-    """The jobs with their estimated costs, and the run's total (or what was missing)."""
+    """The jobs with their estimated costs (and, those making ``product_type_id``, their expected
+    revenue), and the run's total cost (or what was missing)."""
     priced: list[PlannedJob] = []
     missing: list[Missing] = []
     total: float | None = 0.0
     for job in jobs:
-        spec = job.spec
-        build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
-        cost, lacking = price_job(spec, build, market, site)
-        priced.append(msgspec.structs.replace(job, spec=msgspec.structs.replace(spec, total_cost=cost)))
+        spec, lacking = priced_spec(job.spec, graph, market, site, job.spec.product_type_id == product_type_id)
+        priced.append(msgspec.structs.replace(job, spec=spec))
         missing.extend(lack for lack in lacking if lack not in missing)
-        total = None if cost is None or total is None else total + cost
+        total = None if spec.total_cost is None or total is None else total + spec.total_cost
     return priced, RunPricing(
         region_id=region_id, total_cost=round(total, 2) if total is not None else None, missing=tuple(missing)
     )
+
+
+def priced_spec(
+    job: JobSpec, graph: ProductionGraph, market: MarketData, site: JobSite | None, sold: bool
+) -> tuple[JobSpec, list[Missing]]:
+    """The job with its estimated cost and, if its output is ``sold``, its expected revenue;
+    and the prices its cost lacked."""
+    build = next(b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id)
+    cost, missing = price_job(job, build, market, site)
+    revenue = expected_revenue(job, market) if sold else None
+    return msgspec.structs.replace(job, total_cost=cost, expected_revenue=revenue), missing

@@ -7,6 +7,7 @@ table). What the run records is what was asked (quantity, parallelism), what was
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from domain.economics.market import Missing
 from domain.errors import NotFound
 from domain.events import CommandMeta, Event
 from domain.industry.generation import Leftover, SkippedItem, TransportItem
+from domain.industry.jobs import JobSpec
 
 RunStatus = Literal["pending", "in_progress", "completed"]
 
@@ -33,6 +35,52 @@ def run_status(planned: int, active: int, completed: int, cancelled: int) -> Run
     if active or completed:
         return "in_progress"
     return "pending"
+
+
+class Profit(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """Expected and realized profit of a run's (or a plan's) jobs.
+
+    ``total_cost`` sums every job's estimated cost but the cancelled ones' (a cancelled job
+    buys and installs nothing), and is None when any of those jobs has no estimate: an unknown
+    cost is never read as 0. ``expected_revenue`` sums the jobs' expected revenues (a priced
+    run gives them to the jobs making its product); ``realized_revenue`` what completed jobs
+    have recorded as sold. Each profit is its revenue less the total cost, None when either
+    is unknown (no revenue yet is None, not 0)."""
+
+    total_cost: float | None
+    expected_revenue: float | None
+    expected_profit: float | None
+    realized_revenue: float | None
+    realized_profit: float | None
+
+
+def profit(cost: float, uncosted_jobs: int, expected_revenue: float | None, realized_revenue: float | None) -> Profit:
+    """The profit of jobs whose estimated costs sum to ``cost``, ``uncosted_jobs`` of them
+    having none (cancelled jobs left out), and whose revenues sum as given (None: none known)."""
+    total = None if uncosted_jobs else round(cost, 2)
+    return Profit(
+        total_cost=total,
+        expected_revenue=expected_revenue,
+        expected_profit=_less(expected_revenue, total),
+        realized_revenue=realized_revenue,
+        realized_profit=_less(realized_revenue, total),
+    )
+
+
+def planned_profit(jobs: Iterable[JobSpec]) -> Profit:
+    """The profit of jobs just queued: all planned, nothing sold yet."""
+    specs = list(jobs)
+    revenues = [spec.expected_revenue for spec in specs if spec.expected_revenue is not None]
+    return profit(
+        sum(spec.total_cost or 0.0 for spec in specs),
+        sum(1 for spec in specs if spec.total_cost is None),
+        round(sum(revenues), 2) if revenues else None,
+        None,
+    )
+
+
+def _less(revenue: float | None, cost: float | None) -> float | None:
+    return None if revenue is None or cost is None else round(revenue - cost, 2)
 
 
 class RunTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

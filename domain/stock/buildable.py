@@ -1,5 +1,7 @@
 """What can I build with my assets? Runs each recipe can start now, and how many units of a
-product the held materials cover through its chain, with what is missing for one more."""
+product the held materials cover through its chain, with what is missing for one more. For a
+character, only the recipes whose required skills it has are buildable (the game refuses the
+job otherwise); the others say which skills are missing."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from domain.catalog.chains import BuildStep, ProductionGraph
 from domain.catalog.chains import StepSettings as ChainSettings
 from domain.catalog.industry import job_quantity, material_modifier
 from domain.catalog.model import ActivityKind
+from domain.industry.characters import CharacterSkills, MissingSkill
 
 
 class Buildable(msgspec.Struct, frozen=True, kw_only=True):
@@ -19,6 +22,14 @@ class Buildable(msgspec.Struct, frozen=True, kw_only=True):
     activity: ActivityKind
     runs: int  # in one job, at the given ME
     units: int
+
+
+class LackingSkills(msgspec.Struct, frozen=True, kw_only=True):
+    """A recipe the held materials could run, which the character lacks skills for."""
+
+    recipe_id: int
+    product_type_id: int
+    missing_skills: tuple[MissingSkill, ...]
 
 
 class Coverage(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,6 +80,27 @@ def buildable(graph: ProductionGraph, held: Mapping[int, int], me: int = 0) -> l
             )
     found.sort(key=lambda b: (b.product_type_id, b.recipe_id))
     return found
+
+
+def by_skills(
+    found: list[Buildable], graph: ProductionGraph, skills: CharacterSkills
+) -> tuple[list[Buildable], list[LackingSkills]]:
+    """``found`` split into what a character with ``skills`` can run, and what it cannot and why."""
+    runnable: list[Buildable] = []
+    lacking: list[LackingSkills] = []
+    for recipe in found:
+        build = graph.step(recipe.product_type_id, {recipe.product_type_id: recipe.recipe_id})
+        assert build is not None
+        missing = skills.missing(build.skills)
+        if missing:
+            lacking.append(
+                LackingSkills(
+                    recipe_id=recipe.recipe_id, product_type_id=recipe.product_type_id, missing_skills=missing
+                )
+            )
+        else:
+            runnable.append(recipe)
+    return runnable, lacking
 
 
 def coverage(graph: ProductionGraph, type_id: int, held: Mapping[int, int], me: int = 0) -> Coverage:

@@ -43,6 +43,7 @@ from interfaces.http.me import MeController
 from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.stock import StockController
+from interfaces.http.workflow import WorkflowController
 from projections.cache import ReadCache
 from projections.manufacturing import ContainerView
 
@@ -51,6 +52,7 @@ CONTROLLERS: list[type[Controller]] = [
     ManufacturingController,
     IndustryController,
     StockController,
+    WorkflowController,
     CraftingController,
     MarketController,
     MeController,

@@ -40,7 +40,7 @@ class CharacterHandlers:
                 "owner_id": owner,
                 "character_id": character.character_id,
                 "name": character.name,
-                "skills": msgspec.to_builtins(character.skills),
+                "skills": msgspec.to_builtins(character.skills, str_keys=True),
                 "manufacturing_slots": character.slots("manufacturing"),
                 "reaction_slots": character.slots("reactions"),
                 "science_slots": character.slots("science"),
@@ -66,9 +66,23 @@ def list_characters(connection: Connection, owner: UUID, limit: int | None = Non
         .limit(limit)
         .offset(offset)
     )
-    return [
-        msgspec.convert({"characterId": cid, "name": name, "skills": skills}, Character) for cid, name, skills in rows
-    ]
+    return [_character(cid, name, skills) for cid, name, skills in rows]
+
+
+def find_character(connection: Connection, owner: UUID, character_id: int) -> Character | None:
+    table = CHARACTERS.view
+    row = connection.execute(
+        select(table.c.character_id, table.c.name, table.c.skills).where(
+            table.c.owner_id == owner, table.c.character_id == character_id
+        )
+    ).first()
+    return _character(*row) if row is not None else None
+
+
+def _character(character_id: int, name: str, skills: dict[str, Any]) -> Character:
+    """A stored character; JSON spells the other skills' type ids as strings, read back as the
+    ints they are (``strict=False``)."""
+    return msgspec.convert({"characterId": character_id, "name": name, "skills": skills}, Character, strict=False)
 
 
 def character_name(owner_id: ColumnElement[Any], character_id: ColumnElement[Any]) -> Any:

@@ -42,6 +42,7 @@ from domain.industry.jobs import (
     JobCompleted,
     JobLinked,
     JobQueued,
+    JobRevenueRecorded,
     JobSpec,
     JobStarted,
     JobState,
@@ -124,6 +125,10 @@ class JobHandlers:
     def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:
         _change(writer, event, status="completed", completed_at=event.completed_at, actual_revenue=event.actual_revenue)
 
+    @handles(JobRevenueRecorded)
+    def _revenue_recorded(self, writer: BatchWriter, event: JobRevenueRecorded) -> None:
+        _change(writer, event, actual_revenue=event.actual_revenue)
+
     @handles(JobCancelled)
     def _job_cancelled(self, writer: BatchWriter, event: JobCancelled) -> None:
         _change(writer, event, status="cancelled")
@@ -170,7 +175,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     facility_tax: float
     station_id: int | None
     expected_output: int
-    estimated_duration: float | None
+    estimated_duration: int | None  # whole seconds
     start_after: datetime | None
     materials: list[dict[str, Any]]
     total_cost: float | None

@@ -1,7 +1,9 @@
 """Plan runs: one row per run with what it decided, and counts of its jobs by status.
 
 A run's status is never stored: the counts are moved by the jobs' own events (see ``jobs``),
-and the status follows from them when read (``domain.industry.runs.run_status``). Deleting a
+and the status follows from them when read (``domain.industry.runs.run_status``). Its profit
+is not stored either: it is summed from its jobs' costs and revenues when read (one grouped
+query per page of runs), so a revenue recorded on a job shows in its run at once. Deleting a
 run removes its row and unlinks its jobs (``plan_run_id`` becomes NULL); the jobs stay.
 """
 
@@ -12,10 +14,10 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, Uuid, delete, select, update
+from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, Uuid, case, delete, func, select, update
 
-from domain.industry.runs import PlanRun, PlanRunCreated, PlanRunDeleted, RunStatus, run_status
-from projections.industry.jobs import JobView, list_jobs
+from domain.industry.runs import PlanRun, PlanRunCreated, PlanRunDeleted, Profit, RunStatus, profit, run_status
+from projections.industry.jobs import JOBS, JobView, list_jobs
 from projections.industry.names import product_name
 from projections.industry.plans import PLANS
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, struct_cells
@@ -104,6 +106,7 @@ class RunView(msgspec.Struct, frozen=True, kw_only=True):
     product_name: str | None
     status: RunStatus
     job_summary: JobSummary
+    profit: Profit
     reason: dict[str, Any] | None = None
 
 
@@ -115,7 +118,7 @@ class RunDetail(msgspec.Struct, frozen=True, kw_only=True):
     leftovers: list[dict[str, Any]]
 
 
-def run_view(fields: Any) -> RunView:
+def run_view(fields: Any, run_profit: Profit) -> RunView:
     """A run's view from anything with its columns (and ``plan_name``, ``product_name``) as
     attributes: a row of ``_runs_query``, or a run just generated (``new_run_view``). Its status
     follows from its jobs' counts by the domain's rule."""
@@ -125,13 +128,16 @@ def run_view(fields: Any) -> RunView:
         "user_id": fields.owner_id,
         "status": run_status(**counts),
         "job_summary": JobSummary(total=sum(counts.values()), **counts),
+        "profit": run_profit,
     }
     return msgspec.convert(Attributes(fields, **values), RunView, from_attributes=True)
 
 
-def new_run_view(run: PlanRun, plan_name: str, product_type_id: int, product_name: str | None) -> RunView:
+def new_run_view(
+    run: PlanRun, plan_name: str, product_type_id: int, product_name: str | None, run_profit: Profit
+) -> RunView:
     """A run just generated, before the projection has it: the view of the row the projection
-    will insert (every job of it planned)."""
+    will insert (every job of it planned), with the profit of its jobs (``planned_profit``)."""
     row = {
         "run_id": run.id,
         "created_at": run.created_on,
@@ -142,7 +148,7 @@ def new_run_view(run: PlanRun, plan_name: str, product_type_id: int, product_nam
         **dict.fromkeys(JOB_COUNTS, 0),
         "planned": len(run.job_ids),
     }
-    return run_view(Attributes(run, **row))
+    return run_view(Attributes(run, **row), run_profit)
 
 
 _RUN_LIST_COLUMNS = (
@@ -174,7 +180,9 @@ def list_runs(
     if plan_id is not None:
         query = query.where(runs.c.plan_id == plan_id)
     query = query.order_by(runs.c.created_at.desc(), runs.c.run_id).limit(limit).offset(offset)
-    return [run_view(row) for row in connection.execute(query)]
+    rows = connection.execute(query).all()
+    profits = _profits(connection, JOBS.view.c.plan_run_id, [row.run_id for row in rows])
+    return [run_view(row, profits.get(row.run_id, NO_JOBS)) for row in rows]
 
 
 def find_run(connection: Connection, owner: UUID, plan_id: UUID | None, run_id: UUID) -> RunDetail | None:
@@ -187,9 +195,48 @@ def find_run(connection: Connection, owner: UUID, plan_id: UUID | None, run_id: 
     if row is None:
         return None
     return RunDetail(
-        run=run_view(row),
+        run=run_view(row, _profits(connection, JOBS.view.c.plan_run_id, [run_id]).get(run_id, NO_JOBS)),
         jobs=list_jobs(connection, owner, plan_run_id=run_id),
         transport_jobs=row.transports,
         skipped=row.skipped,
         leftovers=row.leftovers,
     )
+
+
+NO_JOBS = profit(0.0, 0, None, None)
+
+
+def plan_profit(connection: Connection, plan_id: UUID) -> Profit:
+    """The profit of every job the plan's runs queued (jobs of a deleted run no longer count)."""
+    runs, jobs = RUNS.view, JOBS.view
+    of_runs = jobs.join(runs, runs.c.run_id == jobs.c.plan_run_id)
+    return _profits(connection, runs.c.plan_id, [plan_id], of_runs).get(plan_id, NO_JOBS)
+
+
+def _profits(connection: Connection, key: Any, keys: list[UUID], source: Any = None) -> dict[UUID, Profit]:
+    """Per ``key`` (a run id, or a run's plan id) among ``keys``, the profit of its jobs: costs
+    and expected revenues of those not cancelled, revenues recorded by completed ones."""
+    if not keys:
+        return {}
+    jobs = JOBS.view
+    counted = jobs.c.status != "cancelled"
+    query = (
+        select(
+            key.label("key"),
+            func.coalesce(func.sum(case((counted, jobs.c.total_cost))), 0.0).label("cost"),
+            func.count(case((counted & jobs.c.total_cost.is_(None), 1))).label("uncosted"),
+            func.sum(case((counted, jobs.c.expected_revenue))).label("expected"),
+            func.sum(case((jobs.c.status == "completed", jobs.c.actual_revenue))).label("realized"),
+        )
+        .select_from(source if source is not None else jobs)
+        .where(key.in_(keys))
+        .group_by(key)
+    )
+    return {
+        row.key: profit(row.cost, row.uncosted, _money(row.expected), _money(row.realized))
+        for row in connection.execute(query)
+    }
+
+
+def _money(total: float | None) -> float | None:
+    return None if total is None else round(total, 2)

@@ -262,6 +262,8 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
     (ann,) = alice.get("/v1/industry/characters").json()
     assert ann["characterId"] == ANN.character_id and ann["name"] == ANN.name
     assert ann["skills"]["industry"] == 5 and ann["skills"]["reactions"] == 2  # active, not trained (IV)
+    # every other skill by type id, for the skills recipes require (Advanced Small Ship Construction, ...)
+    assert ann["skills"]["others"] == {"3395": 4, "3403": 4, "3409": 3}
     market = statuses[("region", THE_FORGE, "market")]
     assert market["changes"] >= 1 and market["pages"] >= 3
 

@@ -5,7 +5,9 @@ so they are not confused with the industry job's: they keep their old topic (``s
 so history written before decodes to the new classes, topic filters still select them, new
 events are written under the same topic, and the audit trail still names them as before.
 The encodings below were captured before the renames and before ``PlannedJob`` came to hold
-its ``JobSpec``; they must never change, byte for byte.
+its ``JobSpec``; they must never change, byte for byte, unless the class's version moves, and
+then what was stored at the old version must still decode: a job was queued at version 1 with
+its duration in fractional seconds, and reads back in the game's whole seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 from eventsourcing.persistence import StoredEvent
 
@@ -59,7 +62,7 @@ SPEC = JobSpec(
     facility_tax=0.5,
     station_id=9,
     expected_output=30,
-    duration_seconds=12.5,
+    duration_seconds=12,
     materials=(JobMaterial(type_id=4, quantity=5, source="mixed"),),
     total_cost=1.5,
     expected_revenue=2.5,
@@ -120,14 +123,17 @@ _RESOLVED_JSON = (
     b'"duration":10.0}'
 )
 _RECORD_JSON = b'"job_id":"m#1","manager_id":"m","owner":"o","inventory_id":"i","recipe_id":"sword","at":1.0}'
+_JOB_QUEUED_V1 = (
+    b'{"class_version":1,"owner_id":"00000000-0000-0000-0000-000000000001","spec":{"characterId":7,'
+    b'"productTypeId":1,"blueprintTypeId":2,"activity":"reaction","runs":3,"meLevel":1,"teLevel":2,'
+    b'"facilityTax":0.5,"stationId":9,"expectedOutput":30,"durationSeconds":12.5,'
+    b'"materials":[{"typeId":4,"quantity":5,"source":"mixed"}],"totalCost":1.5,"expectedRevenue":2.5,'
+    b'"notes":"n","planRunId":"00000000-0000-0000-0000-000000000002","planStepId":3,"sortOrder":4},' + _META_JSON
+)
 ENCODED: list[tuple[Event, bytes]] = [
     (
         JobQueued(**ENVELOPE, owner_id=ID, spec=SPEC),
-        b'{"class_version":1,"owner_id":"00000000-0000-0000-0000-000000000001","spec":{"characterId":7,'
-        b'"productTypeId":1,"blueprintTypeId":2,"activity":"reaction","runs":3,"meLevel":1,"teLevel":2,'
-        b'"facilityTax":0.5,"stationId":9,"expectedOutput":30,"durationSeconds":12.5,'
-        b'"materials":[{"typeId":4,"quantity":5,"source":"mixed"}],"totalCost":1.5,"expectedRevenue":2.5,'
-        b'"notes":"n","planRunId":"00000000-0000-0000-0000-000000000002","planStepId":3,"sortOrder":4},' + _META_JSON,
+        _JOB_QUEUED_V1.replace(b'"class_version":1', b'"class_version":2').replace(b":12.5,", b":12,"),
     ),
     (
         RecipesRegistered(**ENVELOPE, recipes=(SWORD,)),
@@ -165,6 +171,12 @@ RENAMED = [
 @pytest.mark.parametrize(("event", "encoded"), ENCODED, ids=lambda value: type(value).__name__)
 def test_stored_events_encode_byte_for_byte_as_before(event: Event, encoded: bytes) -> None:
     assert encode_event(event) == encoded
+
+
+def test_a_job_queued_at_version_1_reads_back_with_its_duration_in_the_games_whole_seconds() -> None:
+    event = MsgspecMapper().to_domain_event(StoredEvent(ID, 2, stored_topic(JobQueued), _JOB_QUEUED_V1))
+    assert isinstance(event, JobQueued)
+    assert event.spec == msgspec.structs.replace(SPEC, duration_seconds=13)  # 12.5 s: halves round up
 
 
 @pytest.mark.parametrize(("event_class", "topic"), RENAMED, ids=lambda value: getattr(value, "__name__", value))

@@ -45,7 +45,21 @@ def test_reactions_ignore_me_but_not_the_facility() -> None:
 def test_time_multiplies_te_skills_structure_and_rigs() -> None:
     skills = Skills(industry=5, advanced_industry=4, science={3380: 5})
     raitaru = Facility(structure_time_bonus=0.15, rig_time_bonus=0.20, security=Security.HIGH)
-    expected = 6000 * 2 * 0.8 * 0.8 * 0.88 * 0.95 * 0.85 * 0.8
-    assert job_time(6000, 2, 20, raitaru, skills, required=[3380]) == pytest.approx(expected)
-    assert job_time(6000, 2, 20, raitaru, skills) == pytest.approx(expected / 0.95), "only required skills count"
-    assert job_time(10800, 1, 20, Facility(), Skills(reactions=4), reaction=True) == pytest.approx(10800 * 0.84)
+    # 6000 × 2 × 0.8 × 0.8 × 0.88 × 0.95 × 0.85 × 0.8 = 4,365.93 s: the game says 4,366
+    assert job_time(6000, 2, 20, raitaru, skills, required=[3380]) == 4366
+    assert job_time(6000, 2, 20, raitaru, skills) == 4596, "only required skills count (4,595.71 without the 5%)"
+    assert job_time(10800, 1, 20, Facility(), Skills(reactions=4), reaction=True) == 9072  # 10800 × 0.84
+
+
+def test_a_ten_run_rifter_batch_takes_whole_seconds_as_the_game_reports_them() -> None:
+    # 10 × 6000 × 0.8 (TE 20) × 0.8 (Industry V) × 0.85 (Advanced Industry V) multiplies to
+    # 32640.000000000004 in floats; the game rounds the job's time once, to whole seconds
+    seconds = job_time(6000, 10, 20, Facility(), Skills(industry=5, advanced_industry=5))
+    assert (seconds, type(seconds)) == (32_640, int)
+
+
+def test_a_half_second_rounds_up_as_the_game_rounds_it() -> None:
+    # 25 s × 0.5 (a 50% structure bonus) = 12.5 s: the game's round takes halves away from zero
+    # (Python 3's round would give 12); 27 s gives 13.5 -> 14 either way
+    half = Facility(structure_time_bonus=0.5)
+    assert [job_time(base, 1, 0, half, Skills()) for base in (25, 27, 3)] == [13, 14, 2]

@@ -15,6 +15,7 @@ from domain.industry.jobs import (
     JobCompleted,
     JobLinked,
     JobQueued,
+    JobRevenueRecorded,
     JobSpec,
     JobStarted,
     JobStatus,
@@ -69,6 +70,34 @@ def test_an_active_job_completes_with_its_revenue() -> None:
 
 def test_a_negative_revenue_is_refused() -> None:
     given(QUEUED, STARTED).when(lambda job: job.complete(STARTED_AT, -1.0, META)).then_refused(
+        InvalidInput, "actualRevenue"
+    )
+
+
+def test_a_completed_job_records_what_its_output_sold_for_later() -> None:
+    job = given(QUEUED, STARTED, COMPLETED).when(lambda job: job.record_revenue(2.5e6, META))
+    assert job.then(event(JobRevenueRecorded, actual_revenue=2.5e6)).actual_revenue == 2.5e6
+
+
+def test_the_same_revenue_twice_records_nothing_and_a_correction_replaces_it() -> None:
+    sold = event(JobRevenueRecorded, actual_revenue=2.5e6)
+    given(QUEUED, STARTED, COMPLETED, sold).when(lambda job: job.record_revenue(2.5e6, META)).then_nothing()
+    corrected = given(QUEUED, STARTED, COMPLETED, sold).when(lambda job: job.record_revenue(2.4e6, META))
+    assert corrected.then(event(JobRevenueRecorded, actual_revenue=2.4e6)).actual_revenue == 2.4e6
+
+
+def test_revenue_given_at_completion_is_not_recorded_again() -> None:
+    completed = event(JobCompleted, completed_at=STARTED_AT, actual_revenue=1.5e6)
+    given(QUEUED, STARTED, completed).when(lambda job: job.record_revenue(1.5e6, META)).then_nothing()
+
+
+@pytest.mark.parametrize(("history", "status"), [((QUEUED,), "planned"), ((QUEUED, STARTED), "active")])
+def test_only_a_completed_job_has_revenue(history: tuple, status: str) -> None:  # type: ignore[type-arg]
+    given(*history).when(lambda job: job.record_revenue(1.0, META)).then_refused(Conflict, f"job is {status}")
+
+
+def test_a_negative_revenue_is_refused_later_too() -> None:
+    given(QUEUED, STARTED, COMPLETED).when(lambda job: job.record_revenue(-1.0, META)).then_refused(
         InvalidInput, "actualRevenue"
     )
 

@@ -187,7 +187,7 @@ def game_job(job_id: int, status: str, started: datetime) -> GameJob:
 def test_sync_starts_the_planned_job_a_game_job_fits_and_links_it() -> None:
     job = queued_job()
     store = FakeStore([job])
-    service = JobService(store, FakeJobQueue([job]))  # type: ignore[arg-type]
+    service = JobService(store, FakeJobQueue([job]), FakeCatalogGraphs(), NoRegionMarkets())  # type: ignore[arg-type]
     (result, _position) = service.sync(CHARACTER, [game_job(7, "active", datetime.now(UTC))], META)
     assert (result.started, result.linked, result.completed, result.cancelled) == ([job.id], [], [], [])
     assert result.unmatched == []
@@ -202,7 +202,7 @@ def test_sync_completes_a_linked_job_the_game_delivered_and_leaves_unknown_game_
     job.start(7, CHARACTER, datetime.now(UTC), META)
     job.collect_events()
     store = FakeStore([job])
-    service = JobService(store, FakeJobQueue([job]))  # type: ignore[arg-type]
+    service = JobService(store, FakeJobQueue([job]), FakeCatalogGraphs(), NoRegionMarkets())  # type: ignore[arg-type]
     now = datetime.now(UTC)
     (result, _position) = service.sync(CHARACTER, [game_job(7, "delivered", now), game_job(8, "active", now)], META)
     assert (result.started, result.completed, result.unmatched) == ([], [job.id], [8])

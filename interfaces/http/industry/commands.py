@@ -22,6 +22,7 @@ from domain.events import CommandMeta
 from domain.industry.characters import Character
 from domain.industry.jobs import Job
 from domain.industry.plan import Plan, Source
+from domain.industry.runs import planned_profit
 from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.context import COMMAND_DEPENDENCIES
 from interfaces.http.industry.schemas import (
@@ -104,7 +105,7 @@ def _job_view(job: Job, names: dict[int, str]) -> JobView:
     return msgspec.convert(view, JobView, from_attributes=True)
 
 
-def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
+def job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
     return JobChanged(
         job=_job_view(result.aggregate, _names(system, result.aggregate.owner_id)),
         aggregate_id=result.aggregate.id,
@@ -117,7 +118,8 @@ def _job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
 def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -> GeneratedOut:
     """The spec's answer: ``{run, created, skipped, transportJobs}`` (and leftovers)."""
     names, plan = _names(system, generated.run.owner_id), generated.plan
-    run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id))
+    profit = planned_profit(job.spec for job in generated.jobs)
+    run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id), profit)
     return GeneratedOut(
         run=msgspec.convert(run, RunView, from_attributes=True),
         created=[_job_view(job, names) for job in generated.jobs],
@@ -297,7 +299,7 @@ class IndustryCommands(Controller):
         self, system: NamedDependency[Manufactory], data: JSONBody[CreateJob], meta: NamedDependency[CommandMeta]
     ) -> JobChanged:
         """Queue a job by hand (not every job comes from a plan)."""
-        return _job_changed(system, system.jobs.create(data.spec(), meta))
+        return job_changed(system, system.jobs.create(data.spec(), meta))
 
     @post("/v1/industry/jobs/{job_id:uuid}/start", tags=["commands"], status_code=200, sync_to_thread=True)
     def start_job(
@@ -310,7 +312,7 @@ class IndustryCommands(Controller):
     ) -> JobChanged:
         """A planned job is running in the game (with its game job id and/or character)."""
         result = system.jobs.start(job_id, data.esi_job_id, data.character_id, data.started_at, meta, expected)
-        return _job_changed(system, result)
+        return job_changed(system, result)
 
     @post("/v1/industry/jobs/{job_id:uuid}/complete", tags=["commands"], status_code=200, sync_to_thread=True)
     def complete_job(
@@ -322,7 +324,7 @@ class IndustryCommands(Controller):
         expected: NamedDependency[int | None],
     ) -> JobChanged:
         """An active job was delivered."""
-        return _job_changed(system, system.jobs.complete(job_id, data.actual_revenue, meta, expected))
+        return job_changed(system, system.jobs.complete(job_id, data.actual_revenue, meta, expected))
 
     @post("/v1/industry/jobs/{job_id:uuid}/cancel", tags=["commands"], status_code=200, sync_to_thread=True)
     def cancel_job(
@@ -333,7 +335,7 @@ class IndustryCommands(Controller):
         expected: NamedDependency[int | None],
     ) -> JobChanged:
         """Cancel a planned or active job."""
-        return _job_changed(system, system.jobs.cancel(job_id, meta, expected))
+        return job_changed(system, system.jobs.cancel(job_id, meta, expected))
 
     @put("/v1/industry/jobs/{job_id:uuid}/character", tags=["commands"], sync_to_thread=True)
     def assign_job(
@@ -345,7 +347,7 @@ class IndustryCommands(Controller):
         expected: NamedDependency[int | None],
     ) -> JobChanged:
         """Say which character will run a planned job (``null``: anyone)."""
-        return _job_changed(system, system.jobs.assign(job_id, data.character_id, meta, expected))
+        return job_changed(system, system.jobs.assign(job_id, data.character_id, meta, expected))
 
     @post("/v1/industry/jobs/sync", tags=["commands"], status_code=200, sync_to_thread=True)
     def sync_jobs(

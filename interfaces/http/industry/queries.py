@@ -31,6 +31,7 @@ from interfaces.http.industry.schemas import (
     JobView,
     PendingOutput,
     PlanOut,
+    PlanProfit,
     PlanSummary,
     RunDetailOut,
     RunView,
@@ -52,7 +53,7 @@ from projections.industry.board import character_slots, job_board
 from projections.industry.characters import list_characters
 from projections.industry.jobs import find_job, list_jobs, pending_output
 from projections.industry.plans import find_plan, list_plans
-from projections.industry.runs import find_run, list_runs
+from projections.industry.runs import find_run, list_runs, plan_profit
 from projections.readmodel import Attributes
 
 PROJECTION = "industry"
@@ -60,12 +61,41 @@ JobMaterials = tuple[JobMaterial, ...]
 
 CharacterIdQuery = Annotated[int | None, QueryParameter(name="characterId", ge=1, le=INT64_MAX)]
 
+JobStatusQuery = Annotated[
+    Literal["planned", "active", "ready", "completed", "cancelled"] | None,
+    QueryParameter(description="Only jobs in this status (ready: active past its end, waiting to be delivered)"),
+]
+
 
 def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
     plan = system.plans.load(plan_id, user_id, version)
     if plan.version < version:
         raise NotFound(f"the plan has no version {version} (it is at {plan.version})", "version")
     return plan_out(system, plan)
+
+
+async def job_queue(
+    system: Manufactory,
+    user_id: UUID,
+    status: str | None,
+    character_id: int | None,
+    limit: int,
+    offset: int,
+    min_position: int | None,
+) -> list[JobView]:
+    """A page of the user's jobs, deepest dependencies first (the industry and workflow lists)."""
+    jobs = await query_projection(
+        system,
+        PROJECTION,
+        min_position,
+        list_jobs,
+        user_id,
+        status=status,
+        character_id=character_id,
+        limit=limit,
+        offset=offset,
+    )
+    return msgspec.convert(jobs, list[JobView], from_attributes=True)
 
 
 class IndustryQueries(Controller):
@@ -205,6 +235,24 @@ class IndustryQueries(Controller):
         )
         return answer(body, format)
 
+    @get("/v1/industry/plans/{plan_id:uuid}/profit", tags=["queries"])
+    async def get_plan_profit(
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        min_position: MinPosition = None,
+    ) -> PlanProfit:
+        """Expected vs realized profit of the plan's runs: their jobs' estimated costs (cancelled
+        jobs left out), expected revenues (generated with a ``regionId``: the product at its lowest
+        sell) and the revenues recorded for completed jobs (``PATCH
+        /v1/production/workflow/jobs/{id}`` with ``actualRevenue``). Each run shows its own."""
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
+        if found is None:
+            raise NotFound("plan not found", "planId")
+        profit = await query_projection(system, PROJECTION, None, plan_profit, plan_id)
+        return PlanProfit(plan_id=plan_id, profit=profit)
+
     @get("/v1/industry/plans/{plan_id:uuid}/pending-output", tags=["queries"])
     async def get_pending_output(
         self,
@@ -228,10 +276,7 @@ class IndustryQueries(Controller):
         self,
         system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
-        status: Annotated[
-            Literal["planned", "active", "ready", "completed", "cancelled"] | None,
-            QueryParameter(description="ready: active past its end, waiting to be delivered; active: not yet"),
-        ] = None,
+        status: JobStatusQuery = None,
         character_id: CharacterIdQuery = None,
         limit: Limit = MAX_PAGE,
         offset: Offset = 0,
@@ -239,18 +284,7 @@ class IndustryQueries(Controller):
     ) -> list[JobView]:
         """The job queue, deepest dependencies first, a page at a time. An active job past its
         end is shown ``ready`` to deliver."""
-        jobs = await query_projection(
-            system,
-            PROJECTION,
-            min_position,
-            list_jobs,
-            user_id,
-            status=status,
-            character_id=character_id,
-            limit=limit,
-            offset=offset,
-        )
-        return msgspec.convert(jobs, list[JobView], from_attributes=True)
+        return await job_queue(system, user_id, status, character_id, limit, offset, min_position)
 
     @get("/v1/industry/jobs/{job_id:uuid}", tags=["queries"])
     async def get_job(

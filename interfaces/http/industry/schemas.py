@@ -18,7 +18,7 @@ from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
 from domain.industry.jobs import JobSpec
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, step_tree_order
-from domain.industry.runs import RunTransport
+from domain.industry.runs import Profit, RunTransport
 from domain.limits import (
     MAX_SMALL_LIST,
     Count,
@@ -27,8 +27,8 @@ from domain.limits import (
     Note,
     PositiveCount,
     Quantity,
-    Seconds,
     SignedAmount,
+    WholeSeconds,
     text,
 )
 from interfaces.http.bodies import Request, Response
@@ -103,7 +103,7 @@ class CreateJob(Request, kw_only=True):
     facility_tax: Fraction = 0.0
     station_id: GameId | None = None
     expected_output: Quantity = 0
-    duration_seconds: Seconds | None = None
+    duration_seconds: WholeSeconds | None = None
     total_cost: SignedAmount | None = None
     expected_revenue: SignedAmount | None = None
     notes: Note = ""
@@ -133,7 +133,7 @@ class SyncJobs(Request):
 
 class RegisterCharacter(Request):
     name: CharacterName
-    skills: CharacterSkills = CharacterSkills()
+    skills: CharacterSkills = msgspec.field(default_factory=CharacterSkills)
 
 
 class StepMaterial(Response):
@@ -267,6 +267,11 @@ class GeneratedOut(Response):
     blueprints_used: list[JobBlueprint]  # the owned blueprint each job runs (jobs with the plan's ME/TE: none)
     missing_blueprints: list[MissingBlueprint]  # runs owned copies could not feed (planned with the plan's ME/TE)
     estimated_finish: datetime | None  # when the run's last job should end; None if a job's start is unknown
+
+
+class PlanProfit(Response):
+    plan_id: UUID
+    profit: Profit  # over every job of the plan's runs
 
 
 class RunDetailOut(RunView, frozen=True):

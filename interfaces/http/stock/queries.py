@@ -13,14 +13,23 @@ from litestar.params import QueryParameter
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
 from domain.catalog.industry import validate_levels
-from domain.errors import RuleViolation
+from domain.errors import NotFound, RuleViolation
 from domain.limits import INT64_MAX
-from domain.stock.buildable import buildable, coverage
+from domain.stock.buildable import buildable, by_skills, coverage
 from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import MinPosition, query_projection
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
-from interfaces.http.stock.schemas import Buildable, BuildableOut, Coverage, Deficit, Holding, MarkerView
+from interfaces.http.stock.schemas import (
+    Buildable,
+    BuildableOut,
+    Coverage,
+    Deficit,
+    Holding,
+    LackingSkills,
+    MarkerView,
+)
 from projections.cache import ReadCache
+from projections.industry.characters import find_character
 from projections.stockpiles import buy_list, held_by_type, holdings, list_markers
 
 PROJECTION = "stockpiles"
@@ -83,11 +92,17 @@ class StockQueries(Controller):
             int | None, QueryParameter(name="typeId", ge=1, le=INT64_MAX, description="A product to cover")
         ] = None,
         me: Annotated[int, QueryParameter(ge=0, le=10)] = 0,
+        character_id: Annotated[
+            int | None,
+            QueryParameter(name="characterId", ge=1, le=INT64_MAX, description="Only what this character can run"),
+        ] = None,
         min_position: MinPosition = None,
     ) -> BuildableOut:
         """Which recipes the held materials can run now (and how many runs), and for ``typeId``
         how many units the held raw materials cover through its whole chain, and what is
-        missing for one more."""
+        missing for one more. With ``characterId`` (of your roster), only the recipes whose
+        required skills the character has; ``lackingSkills`` lists the others with the skills
+        missing (required level, level trained)."""
         validate_levels(me, 0)
         held = await query_projection(system, PROJECTION, min_position, held_by_type, user_id, location_id)
         snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
@@ -96,8 +111,17 @@ class StockQueries(Controller):
             if snapshot.graph.step(type_id) is None:
                 raise RuleViolation(f"no recipe in your catalog builds type {type_id}", "typeId")
             product = coverage(snapshot.graph, type_id, held, me)
+        recipes = buildable(snapshot.graph, held, me)
+        character = None
+        if character_id is not None:
+            character = await query_projection(system, "industry", min_position, find_character, user_id, character_id)
+            if character is None:
+                raise NotFound(f"character {character_id} is not in your roster", "characterId")
+        recipes, lacking = by_skills(recipes, snapshot.graph, character.skills) if character else (recipes, [])
         return BuildableOut(
             location_id=location_id,
-            recipes=msgspec.convert(buildable(snapshot.graph, held, me), list[Buildable], from_attributes=True),
+            recipes=msgspec.convert(recipes, list[Buildable], from_attributes=True),
             product=msgspec.convert(product, Coverage | None, from_attributes=True),
+            character_id=character_id,
+            lacking_skills=msgspec.convert(lacking, list[LackingSkills], from_attributes=True),
         )

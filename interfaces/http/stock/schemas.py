@@ -29,6 +29,11 @@ class Coverage(buildable.Coverage, frozen=True):
 
 
 @wire
+class LackingSkills(buildable.LackingSkills, frozen=True):
+    pass
+
+
+@wire
 class MarkerView(stockpiles.MarkerView, frozen=True):
     pass
 
@@ -67,5 +72,9 @@ class MarkerRemoved(Response):
 
 class BuildableOut(Response):
     location_id: int | None
-    recipes: list[Buildable]
+    recipes: list[Buildable]  # with characterId: only those the character has the skills for
     product: Coverage | None = None
+    character_id: int | None = None
+    lacking_skills: list[LackingSkills] = msgspec.field(
+        default_factory=list
+    )  # with characterId: recipes the materials allow but skills do not
