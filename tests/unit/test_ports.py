@@ -214,7 +214,7 @@ def test_sync_links_a_job_started_by_hand_to_the_game_job_it_is_and_takes_the_ga
     job.start(None, CHARACTER, datetime.now(UTC) - timedelta(minutes=5), META)  # said by the player, no game id
     job.collect_events()
     store = FakeStore([job])
-    service = JobService(store, FakeJobQueue([job]))  # type: ignore[arg-type]
+    service = JobService(store, FakeJobQueue([job]), FakeCatalogGraphs(), NoRegionMarkets())  # type: ignore[arg-type]
     game = game_job(7, "active", datetime.now(UTC))
     (result, _position) = service.sync(CHARACTER, [game], META)
     assert (result.started, result.linked, result.unmatched) == ([], [job.id], [])
