@@ -20,12 +20,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from application.settings import Settings
 from application.system import Manufactory
-from interfaces.http.app import create_app
-from tests.support import PG_ADMIN_URL, Received, database_name, fresh_postgres_database
+from interfaces.http.app import bind, create_app
+from tests.support import PG_ADMIN_URL, Received, TemplateCopies, database_name, fresh_postgres_database
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 KINDS = ("unit", "integration", "e2e")
@@ -40,29 +41,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str | None]:
-    """A database migrated and set up once per run, which each test's database copies:
-    ``CREATE DATABASE ... TEMPLATE`` takes a fraction of the second the schema's DDL costs.
+def postgres_copies() -> Iterator[TemplateCopies | None]:
+    """Copies of a database migrated and set up once per run: ``CREATE DATABASE ... TEMPLATE``
+    takes a fraction of the second the schema's DDL costs, and the copies are made ahead.
     None when PostgreSQL is unreachable (each test then reports it)."""
     try:
         with fresh_postgres_database() as url:
             Manufactory.open(Settings(database_url=url)).close()
-            yield database_name(url)
+            copies = TemplateCopies(database_name(url))
+            try:
+                yield copies
+            finally:
+                copies.close()
     except psycopg.OperationalError:
         yield None
 
 
 @pytest.fixture
-def postgres_url(postgres_template: str | None) -> Iterator[str]:
+def postgres_url(postgres_copies: TemplateCopies | None) -> Iterator[str]:
     """A PostgreSQL database of this test's own, set up as a fresh start leaves it, dropped after the test."""
     try:
-        with fresh_postgres_database(template=postgres_template) as url:
-            yield url
+        if postgres_copies is None:
+            raise psycopg.OperationalError("no template database")
+        url = postgres_copies.take()
     except psycopg.OperationalError as error:
         message = f"PostgreSQL unreachable at {PG_ADMIN_URL}: {error}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+    yield url
+    postgres_copies.give_back(url)
 
 
 @pytest.fixture(scope="session")
@@ -116,9 +124,20 @@ class Api:
         return with_auth
 
 
+@pytest.fixture(scope="session")
+def apps() -> dict[str, Litestar]:
+    """The one app of the run, bound to each test's system in turn: building an app costs about
+    0.2 s (Litestar copies and inspects every handler), binding one nothing."""
+    return {}
+
+
 @pytest.fixture
-def client(system: Manufactory) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(system)) as test_client:
+def client(system: Manufactory, apps: dict[str, Litestar]) -> Iterator[TestClient[Any]]:
+    if "app" in apps:
+        bind(apps["app"], system)
+    else:
+        apps["app"] = create_app(system)
+    with TestClient(apps["app"]) as test_client:
         yield test_client
 
 

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Controller, Litestar
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -28,6 +27,7 @@ from interfaces.http.context import (
     current_user,
     read_consistency,
     service_dependencies,
+    system_of,
 )
 from interfaces.http.crafting import CraftingController
 from interfaces.http.economics.queries import EconomicsQueries
@@ -68,29 +68,6 @@ CONTROLLERS: list[type[Controller]] = [
 
 def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar:
     """``run_projections=False`` leaves the read models to a standalone ``projections run``."""
-
-    @asynccontextmanager
-    async def projections_alongside(_: Litestar) -> AsyncIterator[None]:
-        system.projections.start(apply=run_projections)
-        system.auto_production.start()  # its first tick is one interval away, never at start-up
-        system.crafting.start()  # completes due crafting jobs; after a restart, what ended meanwhile
-        if run_projections:  # else `manufactory economics run` beside `projections run`
-            system.economics_updater.start()
-        if system.settings.eve_sync_tick_sec > 0:
-            system.eve_sync.start()  # the characters' and regions' syncs, each when due
-        system.webhooks.start()  # feeds the notification outbox and posts it
-        try:
-            yield
-        finally:
-            system.webhooks.stop()
-            system.eve_sync.stop()
-            system.economics_updater.stop()
-            system.crafting.stop()
-            system.auto_production.stop()
-            system.projections.stop()
-
-    container_cache: ReadCache[ContainerView | None] = ReadCache(system.signal, "manufacturing")
-    catalog_cache: ReadCache[CatalogSnapshot] = ReadCache(system.signal, "catalog", size=64)
     app = Litestar(
         # One controller per capability, straight on the app: each handler is copied
         # once (a router around them would copy every handler again and double the app's
@@ -98,30 +75,18 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         # and the schema shows it on them alone.
         route_handlers=document_errors(CONTROLLERS),
         parameters={"consistency": CONSISTENCY_PARAMETER},
-        dependencies={
-            "user_id": Provide(current_user),
-            "container_cache": Provide(lambda: container_cache, use_cache=True, sync_to_thread=False),
-            "catalog_cache": Provide(lambda: catalog_cache, use_cache=True, sync_to_thread=False),
-            **service_dependencies(system),
-        },
+        dependencies={"user_id": Provide(current_user), **service_dependencies()},
         # Authentication comes before any body or parameter is parsed (/health, /v1/version and
         # the schema are public); idempotency after it, since a key belongs to a user.
         middleware=[
-            incomplete_reads_header(system.projections.incomplete),
+            incomplete_reads_header,
             DefineMiddleware(BearerAuthentication, exclude=[f"^{SCHEMA_PATH}"]),
             IdempotencyMiddleware,
             read_consistency,
         ],
         request_class=StrictRequest,
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[projections_alongside],
-        state=State(
-            {
-                "system": system,
-                "token_cache": TokenCache(ttl_sec=system.settings.token_cache_ttl_sec),
-                "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
-            }
-        ),
+        lifespan=[_background_duties],
         openapi_config=OpenAPIConfig(
             title="Manufactory",
             version="0.1.0",
@@ -131,7 +96,48 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         logging_config=None,
     )
     publish_exact_bounds(app)
+    bind(app, system, run_projections=run_projections)
     return app
+
+
+def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) -> None:
+    """Point ``app`` at ``system``. Handlers, middleware and the lifespan find the system and
+    what belongs to it in ``app.state`` only, so an app (costly to build: Litestar copies and
+    inspects every handler) can serve one system after another, as the tests' app does."""
+    app.state.update(
+        {
+            "system": system,
+            "run_projections": run_projections,
+            "token_cache": TokenCache(ttl_sec=system.settings.token_cache_ttl_sec),
+            "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
+            "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
+            "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
+        }
+    )
+
+
+@asynccontextmanager
+async def _background_duties(app: Litestar) -> AsyncIterator[None]:
+    """The duties that run beside the server, started and stopped with it."""
+    system = system_of(app.state)
+    run_projections: bool = app.state.run_projections
+    system.projections.start(apply=run_projections)
+    system.auto_production.start()  # its first tick is one interval away, never at start-up
+    system.crafting.start()  # completes due crafting jobs; after a restart, what ended meanwhile
+    if run_projections:  # else `manufactory economics run` beside `projections run`
+        system.economics_updater.start()
+    if system.settings.eve_sync_tick_sec > 0:
+        system.eve_sync.start()  # the characters' and regions' syncs, each when due
+    system.webhooks.start()  # feeds the notification outbox and posts it
+    try:
+        yield
+    finally:
+        system.webhooks.stop()
+        system.eve_sync.stop()
+        system.economics_updater.stop()
+        system.crafting.stop()
+        system.auto_production.stop()
+        system.projections.stop()
 
 
 logging.getLogger("eventsourcing").setLevel(logging.WARNING)

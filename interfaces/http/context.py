@@ -359,33 +359,48 @@ async def query_projection(
     return await read_model(system, query, *args, **kwargs)
 
 
-def service_dependencies(system: Manufactory) -> dict[str, Provide]:
+SERVICES = (
+    "plans",
+    "jobs",
+    "crafting",
+    "containers",
+    "catalogs",
+    "stock",
+    "market",
+    "users",
+    "economics",
+    "eve",
+    "blueprints",
+    "eve_sync",
+    "notifications",
+)
+PER_SYSTEM = ("container_cache", "catalog_cache")
+
+
+def service_dependencies() -> dict[str, Provide]:
     """What handlers name as parameters to get the application: ``system`` (what queries read
-    through) and each service by its name, so a handler says which one it uses."""
-    services: dict[str, object] = {
-        "system": system,
-        "plans": system.plans,
-        "jobs": system.jobs,
-        "crafting": system.crafting,
-        "containers": system.containers,
-        "catalogs": system.catalogs,
-        "stock": system.stock,
-        "market": system.market,
-        "users": system.users,
-        "economics": system.economics,
-        "eve": system.eve,
-        "blueprints": system.blueprints,
-        "eve_sync": system.eve_sync,
-        "notifications": system.notifications,
-    }
-    return {
-        name: Provide(_constant(service), use_cache=True, sync_to_thread=False) for name, service in services.items()
-    }
+    through), each service by its name, so a handler says which one it uses, and the read
+    caches. All come from the app's state, where ``bind`` put them."""
+    dependencies = {"system": Provide(_system, sync_to_thread=False)}
+    dependencies.update({name: Provide(_service(name), sync_to_thread=False) for name in SERVICES})
+    dependencies.update({name: Provide(_state_entry(name), sync_to_thread=False) for name in PER_SYSTEM})
+    return dependencies
 
 
-def _constant(value: T) -> Callable[[], T]:
-    def provide() -> T:
-        return value
+def _system(state: State) -> Manufactory:
+    return system_of(state)
+
+
+def _service(name: str) -> Callable[[State], Any]:
+    def provide(state: State) -> Any:
+        return getattr(system_of(state), name)
+
+    return provide
+
+
+def _state_entry(name: str) -> Callable[[State], Any]:
+    def provide(state: State) -> Any:
+        return state[name]
 
     return provide
 

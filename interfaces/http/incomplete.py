@@ -8,7 +8,6 @@ may be the missing event), from the runtime's in-memory map: no database round t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextvars import ContextVar
 from uuid import UUID
 
@@ -44,30 +43,28 @@ def note_projection(name: str) -> None:
         note.projections.add(name)
 
 
-def incomplete_reads_header(incomplete: IncompleteReads) -> Callable[[ASGIApp], ASGIApp]:
-    """The middleware for ``Litestar(middleware=[...])``."""
+def incomplete_reads_header(app: ASGIApp) -> ASGIApp:
+    """Middleware: marks a read answered from read models that are not yet whole."""
 
-    def middleware(app: ASGIApp) -> ASGIApp:
-        async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != ScopeType.HTTP:
-                await app(scope, receive, send)
-                return
-            note = _ReadNote()
-            token = _note.set(note)
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        note = _ReadNote()
+        token = _note.set(note)
+        incomplete: IncompleteReads = scope["litestar_app"].state.system.projections.incomplete
 
-            async def send_marked(message: Message) -> None:
-                if message["type"] == "http.response.start" and note.user_id is not None and note.projections:
-                    names = incomplete.of(note.user_id, note.projections)
-                    if names:
-                        headers = [*message.get("headers", []), (HEADER, ", ".join(names).encode())]
-                        message = {**message, "headers": headers}
-                await send(message)
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start" and note.user_id is not None and note.projections:
+                names = incomplete.of(note.user_id, note.projections)
+                if names:
+                    headers = [*message.get("headers", []), (HEADER, ", ".join(names).encode())]
+                    message = {**message, "headers": headers}
+            await send(message)
 
-            try:
-                await app(scope, receive, send_marked)
-            finally:
-                _note.reset(token)
+        try:
+            await app(scope, receive, send_marked)
+        finally:
+            _note.reset(token)
 
-        return handle
-
-    return middleware
+    return handle
