@@ -137,6 +137,7 @@ _STAMP = "catalog_version"
 
 class CatalogProjection(Projection):
     name = "catalog"
+    version = 2  # 2: chains and dependencies walk invention and copying to an invented item's copy
     tables = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
 
     @handles(CatalogItemsChanged)
@@ -200,7 +201,7 @@ class CatalogProjection(Projection):
             }
             for product in graph.products()
             for step in graph.alternatives(product)
-            for material in step.materials
+            for material in step.inputs
         ]
         chains, _looping = graph.raw_chains()
         chain_rows = [

@@ -16,7 +16,7 @@ from fractions import Fraction
 import msgspec
 
 from domain.catalog.industry import NPC_STATION, Facility, Skills, job_quantity, job_time, material_modifier
-from domain.catalog.invention import Invention
+from domain.catalog.invention import Invention, InventionPolicy, InventionSkills, invention_probability
 from domain.catalog.model import ActivityKind, Decryptor, Material, Recipe, Skill
 from domain.errors import InvalidInput, RuleViolation
 from domain.work_limits import MAX_CHAIN_TREE_NODES, ensure_within
@@ -34,6 +34,32 @@ class BuildStep(msgspec.Struct, frozen=True, kw_only=True):
     max_runs: int | None = None
     primary: bool = False
     skills: tuple[Skill, ...] = ()  # the skills (and levels) a character needs to run it
+    probability: float | None = None  # invention: the base chance of one attempt
+    # The copy whose runs this step uses, one per run: an invented item's Tech II copy, or the
+    # Tech I copy an invention attempt takes. Not a material: the game lists a job's blueprint
+    # apart from its materials, and job costs leave it out.
+    blueprint_copy: int | None = None
+
+    @property
+    def inputs(self) -> tuple[Material, ...]:
+        """What the chain walks below this step: the materials, and the copy's runs."""
+        if self.blueprint_copy is None:
+            return self.materials
+        return (*self.materials, Material(type_id=self.blueprint_copy, quantity=1))
+
+    @property
+    def invents(self) -> bool:
+        """An invention step: its product is a Tech II blueprint copy's runs, won by chance."""
+        return self.kind is ActivityKind.INVENTION
+
+    def expected_yield(self) -> Fraction:
+        """Units one run is expected to deliver: an invention attempt wins ``units_per_run``
+        runs of a copy with the chance at the default skills (all V) and no decryptor; the
+        flat chains count invention on that expectation."""
+        if self.probability is None:
+            return Fraction(self.units_per_run)
+        chance = invention_probability(self.probability, InventionSkills())
+        return self.units_per_run * Fraction(chance).limit_denominator(10**9)
 
 
 class ChainCycle(RuleViolation):
@@ -103,7 +129,11 @@ class BillOfMaterials(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def build_steps(recipes: Iterable[Recipe]) -> dict[int, list[BuildStep]]:
-    """Every way to build each product, the preferred first."""
+    """Every way to build each product, the preferred first. Invented items get their chain
+    to the blueprint: their manufacturing takes one run of the Tech II copy per run, the copy
+    comes from invention (datacores and one run of a Tech I copy per attempt), and the Tech I
+    copy from copying the Tech I original."""
+    recipes = list(recipes)
     by_product: dict[int, list[BuildStep]] = defaultdict(list)
     for recipe in recipes:
         for activity in recipe.activities:
@@ -123,9 +153,53 @@ def build_steps(recipes: Iterable[Recipe]) -> dict[int, list[BuildStep]]:
                         skills=activity.skills,
                     )
                 )
+    _add_invention(by_product, {recipe.recipe_id: recipe for recipe in recipes})
     for steps in by_product.values():
         steps.sort(key=lambda step: (not step.primary, step.recipe_id))
     return dict(by_product)
+
+
+def _add_invention(by_product: dict[int, list[BuildStep]], recipes: Mapping[int, Recipe]) -> None:
+    invented: set[int] = set()
+    for recipe in recipes.values():
+        invention, copied = recipe.activity(ActivityKind.INVENTION), recipe.activity(ActivityKind.MANUFACTURING)
+        if invention is None or copied is None:
+            continue
+        for product in invention.products:
+            target = recipes.get(product.type_id)
+            if target is None or target.activity(ActivityKind.MANUFACTURING) is None or not product.probability:
+                continue
+            invented.add(product.type_id)
+            by_product[product.type_id].append(
+                BuildStep(
+                    recipe_id=recipe.recipe_id,
+                    kind=ActivityKind.INVENTION,
+                    product_type_id=product.type_id,
+                    units_per_run=max(product.quantity, 1),
+                    time=invention.time,
+                    materials=invention.materials,  # the datacores
+                    blueprint_copy=recipe.recipe_id,  # a Tech I copy run per attempt
+                    skills=invention.skills,
+                    probability=float(product.probability),
+                )
+            )
+            if recipe.recipe_id not in by_product:
+                copying = recipe.activity(ActivityKind.COPYING)
+                by_product[recipe.recipe_id].append(
+                    BuildStep(
+                        recipe_id=recipe.recipe_id,
+                        kind=ActivityKind.COPYING,
+                        product_type_id=recipe.recipe_id,
+                        units_per_run=1,
+                        time=copying.time if copying else 0,
+                        materials=copying.materials if copying else (),
+                        skills=copying.skills if copying else (),
+                    )
+                )
+    for steps in by_product.values():
+        for index, step in enumerate(steps):
+            if step.recipe_id in invented and step.kind is ActivityKind.MANUFACTURING:
+                steps[index] = msgspec.structs.replace(step, blueprint_copy=step.recipe_id)
 
 
 class ProductionGraph:
@@ -177,7 +251,7 @@ class ProductionGraph:
             state[item] = 1
             path.append(item)
             step = self.step(item, choices)
-            inputs = [m.type_id for m in step.materials] if step and item not in bought else []
+            inputs = [m.type_id for m in step.inputs] if step and item not in bought else []
             stack.append((item, iter(inputs)))
 
         enter(root)
@@ -201,7 +275,7 @@ class ProductionGraph:
         step = self.step(type_id, choices)
         if step is None:
             return None, []
-        return step, [self.step(m.type_id, choices) is None for m in step.materials]
+        return step, [self.step(m.type_id, choices) is None for m in step.inputs]
 
     def tree_size(self, root: int, choices: Mapping[int, int] | None = None, *, raw: bool = True) -> int:
         """How many nodes ``tree(root)`` has (with ``raw=False``: only the built ones), worked
@@ -210,7 +284,7 @@ class ProductionGraph:
         size: dict[int, int] = {}
         for item in reversed(self.order(root, choices)):  # inputs before their consumers
             step = self.step(item, choices)
-            size[item] = 1 + sum(size.get(m.type_id, int(raw)) for m in step.materials) if step else int(raw)
+            size[item] = 1 + sum(size.get(m.type_id, int(raw)) for m in step.inputs) if step else int(raw)
         return size[root]
 
     def tree(
@@ -233,7 +307,7 @@ class ProductionGraph:
             if step is None:
                 continue
             node.recipe_id, node.activity, node.units_per_run = step.recipe_id, step.kind, step.units_per_run
-            node.children = [ChainNode(type_id=m.type_id, quantity=m.quantity) for m in step.materials]
+            node.children = [ChainNode(type_id=m.type_id, quantity=m.quantity) for m in step.inputs]
             stack.extend(node.children)
         return top
 
@@ -260,12 +334,12 @@ class ProductionGraph:
     def _links(self, item: int, memo: Mapping[int, dict[int, ChainLink]]) -> dict[int, ChainLink]:
         step = self._steps[item][0]
         links: dict[int, ChainLink] = {}
-        for material in step.materials:
+        for material in step.inputs:
             below = memo.get(material.type_id)
             if below is None:  # raw
                 found = [ChainLink(material.type_id, Fraction(material.quantity), 1, (item, material.type_id))]
             else:
-                per_unit = Fraction(material.quantity, self._steps[material.type_id][0].units_per_run)
+                per_unit = material.quantity / self._steps[material.type_id][0].expected_yield()
                 found = [
                     ChainLink(raw, per_unit * link.base_quantity, link.depth + 1, (item, *link.path))
                     for raw, link in below.items()
@@ -281,6 +355,10 @@ class ProductionGraph:
                     )
         return links
 
+    def invented_blueprints(self) -> frozenset[int]:
+        """The Tech II blueprint copies invention makes (their runs are inputs of Tech II items)."""
+        return frozenset(item for item, steps in self._steps.items() if steps[0].invents)
+
     def bill_of_materials(
         self,
         type_id: int,
@@ -291,25 +369,36 @@ class ProductionGraph:
         bought: frozenset[int] = frozenset(),
         choices: Mapping[int, int] | None = None,
         on_hand: Mapping[int, int] | None = None,
+        invention: InventionPolicy | None = None,
     ) -> BillOfMaterials:
         """What to build and buy for ``runs`` runs of ``type_id``. Demand for an item is summed
         over the whole tree before its runs are fixed (rounding per branch overcounts); runs
         are whole, so batch products leave leftovers; materials are rounded per job.
-        Intermediates ``on_hand`` are used before any are built."""
+        Intermediates ``on_hand`` are used before any are built.
+
+        Tech II copies count only with an ``invention`` policy: then each invented item's
+        manufacturing takes a copy run per run at the invented copy's ME and TE (unless its
+        step says otherwise), the copies needed are invented in whole attempts (datacores, the
+        decryptor and a Tech I copy run each, no ME), and the Tech I runs are copied. Without
+        one, the copies are taken as held, as before invention was in the chains."""
         if runs < 1:
             raise InvalidInput("runs must be at least 1", "runs")
         if self.step(type_id, choices) is None:
             raise RuleViolation(f"type {type_id} has no recipe that builds it", "typeId")
-        order = self.order(type_id, choices, bought - {type_id})
+        skipped = self.invented_blueprints() - {type_id} if invention is None else frozenset()
+        order = self.order(type_id, choices, (bought | skipped) - {type_id})
         demand: dict[int, int] = defaultdict(int)
         depth: dict[int, int] = {type_id: 0}
         plans: list[StepPlan] = []
         for item in order:
             step = self.step(item, choices)
             assert step is not None
-            settings = (overrides or {}).get(item, default)
+            settings = self._settings(step, default, overrides, invention)
             to_build = demand[item] - (on_hand or {}).get(item, 0)
-            item_runs = runs if item == type_id else math.ceil(max(to_build, 0) / step.units_per_run)
+            if item == type_id:
+                item_runs, produced = runs, runs * step.units_per_run
+            else:
+                item_runs, produced = self._runs(step, max(to_build, 0), invention)
             if item_runs == 0:  # stock covers it: nothing to build, nothing below it needed
                 continue
             reaction = step.kind is ActivityKind.REACTION
@@ -329,13 +418,14 @@ class ProductionGraph:
                 )
                 for job in split_runs(item_runs, step.max_runs)
             )
-            modifier = material_modifier(settings.me, settings.facility, reaction=reaction)
-            for material in step.materials:
+            modifier = material_modifier(settings.me, settings.facility, reaction=reaction) if step.kind.builds else 1.0
+            for material in self._inputs(step, invention):
+                if material.type_id in skipped:  # no policy: the copies are taken as held
+                    continue
                 demand[material.type_id] += sum(
                     job.count * job_quantity(material.quantity, job.runs, modifier) for job in jobs
                 )
                 depth[material.type_id] = max(depth.get(material.type_id, 0), depth[item] + 1)
-            produced = item_runs * step.units_per_run
             needed = produced if item == type_id else to_build
             plans.append(
                 StepPlan(
@@ -356,6 +446,46 @@ class ProductionGraph:
         purchased = {item: quantity for item, quantity in demand.items() if item in bought}
         plans.sort(key=lambda plan: -plan.depth)
         return BillOfMaterials(type_id=type_id, runs=runs, steps=tuple(plans), raw=raw, bought=purchased)
+
+    def _settings(
+        self,
+        step: BuildStep,
+        default: StepSettings,
+        overrides: Mapping[int, StepSettings] | None,
+        invention: InventionPolicy | None,
+    ) -> StepSettings:
+        """A step's own settings, else for an invented copy's item the copy's ME and TE, else
+        the default; copying and invention take no ME or TE."""
+        if step.product_type_id in (overrides or {}):
+            return (overrides or {})[step.product_type_id]
+        if not step.kind.builds:
+            return msgspec.structs.replace(default, me=0, te=0)
+        invented = self._steps.get(step.recipe_id)
+        if invention is not None and invented and invented[0].invents:
+            me, te = invention.invented_levels(step.recipe_id)
+            return msgspec.structs.replace(default, me=me, te=te)
+        return default
+
+    @staticmethod
+    def _runs(step: BuildStep, wanted: int, invention: InventionPolicy | None) -> tuple[int, int]:
+        """Runs of ``step`` for ``wanted`` units, and the units they are counted on to deliver:
+        an invention's runs are attempts, enough for the copies the wanted runs take."""
+        if not wanted:
+            return 0, 0
+        if not step.invents or invention is None or step.probability is None:
+            runs = math.ceil(wanted / step.units_per_run)
+            return runs, runs * step.units_per_run
+        per_copy = invention.runs_per_copy(step.product_type_id, step.units_per_run)
+        copies = math.ceil(wanted / per_copy)
+        return invention.attempts(step.product_type_id, step.probability, copies), copies * per_copy
+
+    @staticmethod
+    def _inputs(step: BuildStep, invention: InventionPolicy | None) -> tuple[Material, ...]:
+        """What each run takes: an invention attempt also its decryptor, if one is chosen."""
+        chosen = invention.decryptor(step.product_type_id) if invention and step.invents else None
+        if chosen is None:
+            return step.inputs
+        return (*step.inputs, Material(type_id=chosen[0], quantity=1))
 
 
 class CatalogSnapshot(msgspec.Struct, frozen=True):

@@ -145,6 +145,59 @@ def attempts_for_confidence(probability: float, confidence: float) -> int:
     return attempts
 
 
+def attempts_for_successes(probability: float, successes: int, confidence: float | None) -> int:
+    """Attempts to plan for ``successes`` invented copies: ``ceil(successes / p)`` on expected
+    value (``confidence`` None: whole attempts, as a job's runs are), else the fewest ``n`` whose
+    chance of at least ``successes`` wins, ``P(Binomial(n, p) >= successes)``, reaches the
+    confidence (for one success, ``attempts_for_confidence``)."""
+    if successes < 1:
+        return 0
+    if confidence is None:
+        return math.ceil(successes / probability - 1e-9)  # 1 / 0.5 is 2 attempts, not 3
+    if successes == 1:
+        return attempts_for_confidence(probability, confidence)
+    _check_confidence(confidence)
+    attempts = max(successes, math.ceil(successes / probability))
+    while _at_least(probability, attempts, successes) < confidence:
+        attempts += 1
+    return attempts
+
+
+class InventionPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """How a plan or a bill counts invention: attempts on expected value or at a confidence,
+    the inventor's skills, and the decryptor chosen per Tech II blueprint (none where absent)."""
+
+    confidence: float | None = None  # None: expected value
+    skills: InventionSkills = InventionSkills()
+    decryptors: Mapping[int, tuple[int, Decryptor]] = {}  # invented blueprint -> (decryptor type id, effects)
+
+    def __post_init__(self) -> None:
+        if self.confidence is not None:
+            _check_confidence(self.confidence)
+
+    def decryptor(self, blueprint_id: int) -> tuple[int, Decryptor] | None:
+        return self.decryptors.get(blueprint_id)
+
+    def probability(self, blueprint_id: int, base: float) -> float:
+        chosen = self.decryptor(blueprint_id)
+        return invention_probability(base, self.skills, chosen[1] if chosen else None)
+
+    def runs_per_copy(self, blueprint_id: int, base_runs: int) -> int:
+        chosen = self.decryptor(blueprint_id)
+        return base_runs + (chosen[1].runs_modifier if chosen else 0)
+
+    def invented_levels(self, blueprint_id: int) -> tuple[int, int]:
+        """ME and TE of the copies this policy invents."""
+        chosen = self.decryptor(blueprint_id)
+        return (
+            INVENTED_ME + (chosen[1].me_modifier if chosen else 0),
+            INVENTED_TE + (chosen[1].te_modifier if chosen else 0),
+        )
+
+    def attempts(self, blueprint_id: int, base: float, copies: int) -> int:
+        return attempts_for_successes(self.probability(blueprint_id, base), copies, self.confidence)
+
+
 def invention_options(
     invention: Invention, decryptors: Mapping[int, Decryptor], skills: InventionSkills, confidence: float
 ) -> tuple[InventionOption, ...]:
@@ -175,6 +228,15 @@ def _option(
         attempts_expected=1 / probability,
         attempts_for_confidence=attempts_for_confidence(probability, confidence),
     )
+
+
+def _at_least(probability: float, attempts: int, successes: int) -> float:
+    """``P(Binomial(attempts, probability) >= successes)``, summed exactly over the misses."""
+    below = sum(
+        math.comb(attempts, wins) * probability**wins * (1 - probability) ** (attempts - wins)
+        for wins in range(successes)
+    )
+    return 1 - below
 
 
 def _succeeds(probability: float, attempts: int, confidence: float) -> bool:
