@@ -82,16 +82,16 @@ class JobService:
             raise InvalidInput("jobs created by hand belong to no plan run", "planRunId")
         return create_aggregate(self.store, Job.queue(uuid.uuid4(), spec, meta), "job")
 
-    def order(self, order: JobOrder, region_id: int | None, meta: CommandMeta) -> OrderedJob:
+    def order(self, order: JobOrder, meta: CommandMeta) -> OrderedJob:
         """Queue the job an order describes, worked out with the catalog and the skills of its
-        character (if in the roster); with ``region_id``, priced with the market data there:
-        its cost, and its output's expected revenue at the lowest sell."""
+        character (if in the roster); with its ``region_id``, priced with the market data
+        there: its cost, and its output's expected revenue at the lowest sell."""
         snapshot = self._graphs.snapshot(meta.user_id)
         spec = ordered_job(order, snapshot, self._character(meta.user_id, order.character_id))
         missing: list[Missing] = []
-        if region_id is not None:
+        if order.region_id is not None:
             try:
-                region = self._markets.current(meta.user_id, region_id)
+                region = self._markets.current(meta.user_id, order.region_id)
             except NotFound as error:
                 raise NotFound(error.detail, "regionId") from None
             spec, missing = priced_spec(spec, snapshot.graph, region.data, region.job_site, sold=True)

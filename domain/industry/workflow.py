@@ -13,7 +13,7 @@ decision about a material the recipe does not use, or "make" for one nothing bui
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -23,29 +23,32 @@ from domain.catalog.model import ActivityKind
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.industry.characters import Character
 from domain.industry.jobs import JobMaterial, JobSpec
+from domain.limits import MAX_SMALL_LIST, Count, Fraction, GameId, Note
 
 Decision = Literal["make", "buy"]
 
 
-class MaterialDecision(msgspec.Struct, frozen=True, kw_only=True):
-    type_id: int
+class MaterialDecision(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    type_id: GameId
     decision: Decision
 
 
-class JobOrder(msgspec.Struct, frozen=True, kw_only=True):
-    """What the user orders; a material without a decision is bought."""
+class JobOrder(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What the user orders (with its bounds: HTTP decodes it as it is); a material without a
+    decision is bought."""
 
-    character_id: int | None = None
-    product_type_id: int
-    blueprint_type_id: int
-    runs: int
-    me_level: int = 0
-    te_level: int = 0
+    character_id: GameId | None = None  # times the job with this roster character's skills
+    product_type_id: GameId
+    blueprint_type_id: GameId
+    runs: Count
+    me_level: Count = 0
+    te_level: Count = 0
     facility: Facility = NPC_STATION
-    facility_tax: float = 0.0
-    station_id: int | None = None
-    materials: tuple[MaterialDecision, ...] = ()
-    notes: str = ""
+    facility_tax: Fraction = 0.0
+    station_id: GameId | None = None
+    region_id: GameId | None = None  # price the job (cost, expected revenue) with the market data there
+    materials: Annotated[tuple[MaterialDecision, ...], msgspec.Meta(max_length=MAX_SMALL_LIST)] = ()
+    notes: Note = ""
 
 
 def ordered_job(order: JobOrder, snapshot: CatalogSnapshot, character: Character | None) -> JobSpec:

@@ -31,7 +31,7 @@ class WorkflowCommands(Controller):
         game's rounding), the output and the duration (whole seconds, with the skills of
         ``characterId`` if it is in your roster, else untrained) are worked out; with
         ``regionId`` so are its cost and its output's expected revenue at the lowest sell."""
-        ordered = system.jobs.order(data.order(), data.region_id, meta)
+        ordered = system.jobs.order(data, meta)
         changed = job_changed(system, ordered.result)
         return JobOrdered(**msgspec.structs.asdict(changed), missing=ordered.missing)
 
