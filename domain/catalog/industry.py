@@ -43,14 +43,76 @@ class Security(enum.Enum):
         return {Security.HIGH: 1.0, Security.LOW: 1.9, Security.NULL: 2.1}[self]
 
 
+class Structure(enum.Enum):
+    """The Upwell structures industry runs in, with their role bonuses (the module's sources;
+    refineries from EVE University's "Upwell Refineries": the Tatara reacts 25% faster, the
+    Athanor has no industry bonus). Engineering complexes build; refineries react."""
+
+    RAITARU = "raitaru"
+    AZBEL = "azbel"
+    SOTIYO = "sotiyo"
+    ATHANOR = "athanor"
+    TATARA = "tatara"
+
+    @property
+    def material_bonus(self) -> float:
+        return 0.01 if self in _ENGINEERING_TIME else 0.0
+
+    @property
+    def time_bonus(self) -> float:
+        return _ENGINEERING_TIME.get(self, 0.25 if self is Structure.TATARA else 0.0)
+
+
+_ENGINEERING_TIME = {Structure.RAITARU: 0.15, Structure.AZBEL: 0.20, Structure.SOTIYO: 0.30}
+
+
+class RigGrade(enum.Enum):
+    """A material or time rig's tech level: T1 2.0% / 20%, T2 2.4% / 24% before the
+    security multiplier (manufacturing and reaction rigs alike)."""
+
+    T1 = "t1"
+    T2 = "t2"
+
+    @property
+    def material_bonus(self) -> float:
+        return 0.02 if self is RigGrade.T1 else 0.024
+
+    @property
+    def time_bonus(self) -> float:
+        return 0.20 if self is RigGrade.T1 else 0.24
+
+
 class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """Where a job runs. Bonuses are fractions (0.01 = 1%); they are settings, not constants."""
+    """Where a job runs. Bonuses are fractions (0.01 = 1%): given as numbers (any facility),
+    or derived from a named ``structure`` and its rigs, which then fill the numbers."""
 
     structure_material_bonus: Fraction = 0.0  # engineering complexes: 0.01
     structure_time_bonus: Fraction = 0.0  # Raitaru 0.15, Azbel 0.20, Sotiyo 0.30
     rig_material_bonus: Fraction = 0.0  # T1 ME rig 0.02, T2 0.024
     rig_time_bonus: Fraction = 0.0  # T1 TE rig 0.20, T2 0.24
     security: Security = Security.HIGH
+    structure: Structure | None = None
+    material_rig: RigGrade | None = None
+    time_rig: RigGrade | None = None
+
+    def __post_init__(self) -> None:
+        if self.structure is None:
+            if self.material_rig is not None or self.time_rig is not None:
+                field = "materialRig" if self.material_rig is not None else "timeRig"
+                raise InvalidInput("rigs are fitted to a structure: name the structure", field)
+            return
+        derived = {
+            "structure_material_bonus": self.structure.material_bonus,
+            "structure_time_bonus": self.structure.time_bonus,
+            "rig_material_bonus": self.material_rig.material_bonus if self.material_rig else 0.0,
+            "rig_time_bonus": self.time_rig.time_bonus if self.time_rig else 0.0,
+        }
+        for field, value in derived.items():
+            given = getattr(self, field)
+            if given not in (0.0, value):
+                name = field.split("_")[0] + "".join(word.title() for word in field.split("_")[1:])
+                raise InvalidInput(f"{name} comes from the named structure and rigs ({value})", name)
+            msgspec.structs.force_setattr(self, field, value)
 
 
 NPC_STATION = Facility()

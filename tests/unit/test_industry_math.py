@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from domain.catalog.industry import Facility, Security, Skills, job_quantity, job_time, material_modifier
+from domain.catalog.industry import (
+    Facility,
+    RigGrade,
+    Security,
+    Skills,
+    Structure,
+    job_quantity,
+    job_time,
+    material_modifier,
+)
 
 RAITARU_T1_NULL = Facility(structure_material_bonus=0.01, rig_material_bonus=0.02, security=Security.NULL)
 
@@ -63,3 +72,16 @@ def test_a_half_second_rounds_up_as_the_game_rounds_it() -> None:
     # (Python 3's round would give 12); 27 s gives 13.5 -> 14 either way
     half = Facility(structure_time_bonus=0.5)
     assert [job_time(base, 1, 0, half, Skills()) for base in (25, 27, 3)] == [13, 14, 2]
+
+
+def test_refineries_react_with_their_own_bonuses_and_engineering_complexes_build_with_theirs() -> None:
+    """A Tatara reacts 25% faster, an Athanor at no bonus; neither saves material. A T2 time
+    rig in low-sec saves 0.24 × 1.9 = 45.6%: a 10,800 s reaction at a Tatara takes
+    10,800 × 0.75 × 0.544 = 4,406.4 s, 4,406 whole (Reactions skill untrained)."""
+    tatara = Facility(structure=Structure.TATARA, time_rig=RigGrade.T2, security=Security.LOW)
+    assert (tatara.structure_material_bonus, tatara.structure_time_bonus) == (0.0, 0.25)
+    assert job_time(10_800, 1, 0, tatara, Skills(), reaction=True) == 4_406
+    athanor = Facility(structure=Structure.ATHANOR)
+    assert (athanor.structure_material_bonus, athanor.structure_time_bonus) == (0.0, 0.0)
+    azbel = Facility(structure=Structure.AZBEL, material_rig=RigGrade.T1)
+    assert (azbel.structure_material_bonus, azbel.structure_time_bonus, azbel.rig_material_bonus) == (0.01, 0.2, 0.02)
