@@ -163,6 +163,32 @@ def bob(system: Manufactory, client: TestClient[Any]) -> Api:
     return make_user(system, client, "bob")
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium driven by Selenium (Debian's ``chromium`` and ``chromium-driver``;
+    ``.ci/run`` installs them). Without them the browser tests are skipped, but fail under
+    ``CI=true``. Its console log (``get_log("browser")``) shows what a page's policy refused."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if binary is None or driver is None:
+        message = "Chromium and ChromeDriver are not installed (Debian: chromium chromium-driver)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    chrome = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    try:
+        yield chrome
+    finally:
+        chrome.quit()
+
+
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, Received]]:
     """A local webhook receiver on a free port (answers 204, or 500 while ``failures_left``):

@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Controller, Litestar
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
@@ -30,6 +31,7 @@ from interfaces.http.context import (
     system_of,
 )
 from interfaces.http.crafting import CraftingController
+from interfaces.http.docs import ShippedScalar
 from interfaces.http.economics.queries import EconomicsQueries
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.eve import EveController
@@ -42,8 +44,10 @@ from interfaces.http.market import MarketController
 from interfaces.http.me import MeController
 from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
+from interfaces.http.security_headers import security_headers
 from interfaces.http.stock import StockController
 from interfaces.http.workflow import WorkflowController
+from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from projections.cache import ReadCache
 from projections.manufacturing import ContainerView
 
@@ -73,14 +77,20 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         # once (a router around them would copy every handler again and double the app's
         # construction time). Every route takes the read ``consistency``; only queries read it,
         # and the schema shows it on them alone.
-        route_handlers=document_errors(CONTROLLERS),
+        route_handlers=[
+            *document_errors(CONTROLLERS),
+            create_static_files_router(
+                STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
+            ),
+        ],
         parameters={"consistency": CONSISTENCY_PARAMETER},
         dependencies={"user_id": Provide(current_user), **service_dependencies()},
         # Authentication comes before any body or parameter is parsed (/health, /v1/version and
         # the schema are public); idempotency after it, since a key belongs to a user.
         middleware=[
+            security_headers,
             incomplete_reads_header,
-            DefineMiddleware(BearerAuthentication, exclude=[f"^{SCHEMA_PATH}"]),
+            DefineMiddleware(BearerAuthentication, exclude=[f"^{SCHEMA_PATH}", f"^{STATIC_PATH}/"]),
             IdempotencyMiddleware,
             read_consistency,
         ],
@@ -91,7 +101,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             title="Manufactory",
             version="0.1.0",
             path=SCHEMA_PATH,
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[ShippedScalar()],
         ),
         logging_config=None,
     )
