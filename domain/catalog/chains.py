@@ -117,6 +117,7 @@ class ChainNode(msgspec.Struct, kw_only=True):
     recipe_id: int | None = None
     activity: ActivityKind | None = None
     units_per_run: int | None = None
+    probability: float | None = None  # invention: the base chance of one attempt (a chance step)
     children: list[ChainNode] = []
 
 
@@ -270,13 +271,6 @@ class ProductionGraph:
                 post.append(item)
         return post[::-1]
 
-    def direct(self, type_id: int, choices: Mapping[int, int] | None = None) -> tuple[BuildStep | None, list[bool]]:
-        """The step building ``type_id`` and, per material, whether it is raw."""
-        step = self.step(type_id, choices)
-        if step is None:
-            return None, []
-        return step, [self.step(m.type_id, choices) is None for m in step.inputs]
-
     def tree_size(self, root: int, choices: Mapping[int, int] | None = None, *, raw: bool = True) -> int:
         """How many nodes ``tree(root)`` has (with ``raw=False``: only the built ones), worked
         out over the chain's items without building it: inputs shared by several users repeat
@@ -307,6 +301,7 @@ class ProductionGraph:
             if step is None:
                 continue
             node.recipe_id, node.activity, node.units_per_run = step.recipe_id, step.kind, step.units_per_run
+            node.probability = step.probability
             node.children = [ChainNode(type_id=m.type_id, quantity=m.quantity) for m in step.inputs]
             stack.extend(node.children)
         return top

@@ -21,8 +21,14 @@ from litestar.response import Response
 from application.system import Manufactory
 from domain.catalog.chains import BillOfMaterials, CatalogSnapshot, StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
-from domain.catalog.invention import MAX_SKILL_LEVEL, Invention, InventionSkills, invention_options
-from domain.catalog.model import Item
+from domain.catalog.invention import (
+    MAX_SKILL_LEVEL,
+    Invention,
+    InventionPolicy,
+    InventionSkills,
+    invention_options,
+)
+from domain.catalog.model import Decryptor, Item
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.limits import INT64_MAX
 from interfaces.http.catalog.schemas import (
@@ -101,6 +107,29 @@ Science = Annotated[
 ]
 
 
+InventionMode = Annotated[
+    Literal["none", "expected", "confidence"],
+    QueryParameter(
+        description="Count invention: none (the Tech II copies taken as held), expected (attempts on "
+        "expected value) or confidence (enough attempts to win the copies with the chance `confidence`)"
+    ),
+]
+
+
+ChainConfidence = Annotated[
+    float,
+    QueryParameter(gt=0, lt=1, description="With invention=confidence: the chance the attempts win every copy needed"),
+]
+
+
+DecryptorChoice = Annotated[
+    int | None,
+    QueryParameter(
+        ge=1, le=INT64_MAX, description="A decryptor of your catalog (type id) added to every invention of the chain"
+    ),
+]
+
+
 async def user_catalog(
     system: Manufactory, catalog_cache: ReadCache[CatalogSnapshot], user_id: UUID, min_position: int | None
 ) -> CatalogSnapshot:
@@ -156,6 +185,31 @@ def _pairs(text: str, field: str, arity: tuple[int, ...] = (2,)) -> dict[int, An
     return found
 
 
+def _invention_policy(
+    snapshot: CatalogSnapshot,
+    mode: Literal["none", "expected", "confidence"],
+    confidence: float,
+    skills: InventionSkills,
+    decryptor: int | None,
+) -> InventionPolicy | None:
+    """How a chain query counts invention: not at all (``none``: the Tech II copies are taken as
+    held, as before invention was in the chains), or in whole attempts on expected value or at
+    ``confidence``, with ``decryptor`` on every invention of the chain. A decryptor that would
+    change nothing (no invention counted) or is not one of the catalog's is refused, not ignored."""
+    if mode == "none":
+        if decryptor is not None:
+            raise InvalidInput("a decryptor needs invention=expected or invention=confidence", "decryptor")
+        return None
+    chosen: dict[int, tuple[int, Decryptor]] = {}
+    if decryptor is not None:
+        effects = snapshot.decryptors.get(decryptor)
+        if effects is None:
+            known = "is not a decryptor" if decryptor in snapshot.names else "is not"
+            raise InvalidInput(f"item {decryptor} {known} in your catalog", "decryptor")
+        chosen = {blueprint: (decryptor, effects) for blueprint in snapshot.graph.invented_blueprints()}
+    return InventionPolicy(confidence=confidence if mode == "confidence" else None, skills=skills, decryptors=chosen)
+
+
 def _bill(
     snapshot: CatalogSnapshot,
     type_id: int,
@@ -165,10 +219,12 @@ def _bill(
     buy: str,
     recipe: str,
     on_hand: Mapping[int, int] | None = None,
+    invention: InventionPolicy | None = None,
 ) -> BillOfMaterials:
     """The chain's bill of materials for ``runs`` runs, as the query parameters ask: every step
     at ``default``'s levels but those ``step`` names, ``buy``'s items bought, ``recipe``'s
-    recipes chosen, intermediates ``on_hand`` used before any are built."""
+    recipes chosen, intermediates ``on_hand`` used before any are built, invention counted as
+    ``invention`` says (None: not at all)."""
     overrides = {}
     for item, levels in _pairs(step, "step", arity=(2, 3)).items():
         step_me, step_te = levels[0], levels[1] if len(levels) > 1 else 0
@@ -182,6 +238,7 @@ def _bill(
         bought=frozenset(_ids(buy, "buy")),
         choices=_pairs(recipe, "recipe"),
         on_hand=on_hand,
+        invention=invention,
     )
 
 
@@ -256,7 +313,15 @@ class CatalogQueries(Controller):
     ) -> ChainTreeOut | ChainFlatOut:
         """The complete chain to raw materials: a tree, or the flat production_chains rows. A
         chain that loops is a 422 naming the loop's items in either format (the flat rows of a
-        looping item are empty, which would read as "needs nothing")."""
+        looping item are empty, which would read as "needs nothing").
+
+        Invented items (Tech II) go down to their blueprints: the item's manufacturing node has
+        its Tech II blueprint copy as a child (one copy run per run), made by an ``invention``
+        node (``probability``: the base chance of an attempt, the only nodes with one;
+        ``unitsPerRun``: the runs a won copy has) from the datacores and one run of the Tech I
+        blueprint copy, itself made by a ``copying`` node. The flat rows count invention on
+        expectation at skills V and no decryptor: a datacore per attempt is ``1 / (runs per
+        copy × chance)`` per run of the item (the Hobgoblin II's: 1 / (10 × 0.4958333))."""
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
         if format == "flat":
             snapshot.graph.order(type_id)  # raises ChainCycle, as the tree and /materials do
@@ -294,11 +359,31 @@ class CatalogQueries(Controller):
             str, QueryParameter(description="Science skill levels: skillTypeId:level,...", max_length=MAX_QUERY_LIST)
         ] = "",
         security: SecurityLevel = "high",
+        invention: InventionMode = "none",
+        confidence: ChainConfidence = 0.95,
+        encryption: Encryption = MAX_SKILL_LEVEL,
+        science1: Science = MAX_SKILL_LEVEL,
+        science2: Science = MAX_SKILL_LEVEL,
+        decryptor: DecryptorChoice = None,
         min_position: MinPosition = None,
     ) -> BillOut:
         """The flattened bill for ``runs`` runs: raw materials with ME applied per job,
         intermediates in whole runs (leftovers reported), and the build steps deepest first
-        (``/shopping-list`` lists the same raw materials as a list to buy)."""
+        (``/shopping-list`` lists the same raw materials as a list to buy).
+
+        Invention (``invention=expected|confidence``; the default ``none`` takes every Tech II
+        blueprint copy as held): each invented item's manufacturing then needs one run of its
+        Tech II copy per run, at the invented copy's ME and TE (2 and 4, plus the decryptor's
+        modifiers), not at ``me`` and ``te``, which set the other steps (``step`` still
+        overrides both). The copies are won by an ``invention`` step whose
+        ``runs`` are whole attempts, enough for the copies on expected value (``ceil(copies /
+        chance)``) or, with ``confidence``, the fewest attempts that win them all with that
+        chance; ``produced`` counts the copies' runs they are counted on to deliver. The chance
+        is ``base × (1 + (science1 + science2)/30 + encryption/40) × decryptor multiplier``
+        (skills 0-5, default 5). Each attempt consumes the datacores and the ``decryptor`` (one
+        of your catalog's, used on every invention in the chain), listed with the materials and
+        never reduced by ME, and one run of a Tech I copy, made by a ``copying`` step (copies
+        are not materials: nothing is bought for them)."""
         validate_levels(me, te)
         facility = Facility(
             structure_material_bonus=structure_material_bonus,
@@ -313,9 +398,11 @@ class CatalogQueries(Controller):
         skills = Skills(
             industry=industry, advanced_industry=advanced_industry, reactions=reactions, science=science_levels
         )
+        inventor = InventionSkills(encryption=encryption, science1=science1, science2=science2)
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        policy = _invention_policy(snapshot, invention, confidence, inventor, decryptor)
         default = StepSettings(me=me, te=te, facility=facility, skills=skills)
-        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe)
+        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe, invention=policy)
         names = snapshot.names
         return BillOut(
             type_id=type_id,
@@ -342,6 +429,12 @@ class CatalogQueries(Controller):
         structure_material_bonus: StructureMaterialBonus = 0.0,
         rig_material_bonus: RigMaterialBonus = 0.0,
         security: SecurityLevel = "high",
+        invention: InventionMode = "none",
+        confidence: ChainConfidence = 0.95,
+        encryption: Encryption = MAX_SKILL_LEVEL,
+        science1: Science = MAX_SKILL_LEVEL,
+        science2: Science = MAX_SKILL_LEVEL,
+        decryptor: DecryptorChoice = None,
         format: FormatQuery = "json",
         location_id: LocationQuery = None,
         region_id: RegionQuery = None,
@@ -351,17 +444,23 @@ class CatalogQueries(Controller):
         job, rounded as the game does) and the items ``buy`` names. With ``locationId``, the
         intermediates held there are used before any are built and the materials held there
         are subtracted: only what is still missing is listed. Each line has its volume and,
-        with ``region_id``, its cost at the lowest sell; what is unknown is in ``missing``."""
+        with ``region_id``, its cost at the lowest sell; what is unknown is in ``missing``.
+
+        ``invention``, ``confidence``, the skills and ``decryptor`` count invention as on
+        ``/materials``: the datacores and decryptors the attempts consume are then on the list;
+        the blueprint copies never are (they are copied and invented, not bought)."""
         validate_levels(me, 0)
         facility = Facility(
             structure_material_bonus=structure_material_bonus,
             rig_material_bonus=rig_material_bonus,
             security=Security(security),
         )
+        inventor = InventionSkills(encryption=encryption, science1=science1, science2=science2)
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        policy = _invention_policy(snapshot, invention, confidence, inventor, decryptor)
         held = await held_at(system, user_id, location_id, min_position)
         default = StepSettings(me=me, facility=facility)
-        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe, on_hand=held)
+        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe, on_hand=held, invention=policy)
         found = await shopping(system, user_id, {**bill.raw, **bill.bought}, snapshot, held, region_id, min_position)
         body = ChainShoppingListOut(
             type_id=type_id,
@@ -385,7 +484,11 @@ class CatalogQueries(Controller):
         type_id: TypeIdPath,
         min_position: MinPosition = None,
     ) -> DirectOut:
-        """Direct dependencies only (the spec's production_dependencies), for every recipe."""
+        """Direct dependencies only (the spec's production_dependencies), for every recipe.
+        An invented item lists its Tech II blueprint copy (one run per run, not raw); the Tech
+        II blueprint lists what an invention attempt takes (``activityId`` 8: the datacores and
+        the Tech I blueprint copy, ``unitsPerRun`` the runs a won copy has); the Tech I
+        blueprint lists its copying (``activityId`` 5) inputs, if copying takes any."""
         snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
         rows = await query_projection(system, PROJECTION, min_position, dependency_rows, user_id, type_id)
         return DirectOut.of(type_id, snapshot.names, rows)

@@ -44,6 +44,11 @@ class VersionList(Response):
 
 
 class TreeNodeOut(Response):
+    """One item of a chain tree, ``quantity`` per run of its parent. ``activity`` says how it is
+    made: ``copying`` for a Tech I blueprint copy, ``invention`` for a Tech II copy, whose
+    ``probability`` is the base chance of one attempt (null on every other step: they do not
+    depend on chance) and whose ``unitsPerRun`` are the runs a won copy has."""
+
     type_id: int
     name: str
     quantity: int
@@ -51,6 +56,7 @@ class TreeNodeOut(Response):
     recipe_id: int | None = None
     activity: str | None = None
     units_per_run: int | None = None
+    probability: float | None = None
     children: list[TreeNodeOut] = []
 
     @classmethod
@@ -64,6 +70,7 @@ class TreeNodeOut(Response):
                 recipe_id=node.recipe_id,
                 activity=node.activity.value if node.activity else None,
                 units_per_run=node.units_per_run,
+                probability=node.probability,
                 children=children,
             )
 
