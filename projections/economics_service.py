@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
@@ -32,7 +33,7 @@ from sqlalchemy import Engine
 
 from application.catalog_graphs import CatalogGraphs
 from application.position_signal import PositionSignal
-from domain.catalog.chains import CatalogSnapshot, StepSettings
+from domain.catalog.chains import CatalogSnapshot, ProductionGraph, StepSettings
 from domain.catalog.invention import Invention, InventionOption
 from domain.economics.invention import InventionChoice, InventionCosts, choose_invention, invention_costs
 from domain.economics.item_economics import Build, build_for, item_economics
@@ -366,17 +367,40 @@ def invention_choices(
     """How each invented item in ``type_id``'s chain gets its Tech II copy in ``region``: at
     skills V, on expected value, with the decryptor (or none) cheapest per unit there
     (``choose_invention``), its jobs at the item's job site."""
-    if not snapshot.inventions:
-        return {}
-    graph, found = snapshot.graph, {}
-    for item in graph.order(type_id, settings.recipes):
-        invention = snapshot.inventions.get(item)
-        step = graph.step(item, settings.recipes)
-        if invention is None or step is None or step.blueprint_copy != invention.invented_blueprint_id:
-            continue
+    found = {}
+    for item in _invented_in_chain(snapshot, type_id, settings.recipes):
         site = settings.site_for(item)
+        invention = snapshot.inventions[item]
         found[item] = choose_invention(invention, snapshot.decryptors, region.data, site, settings.input_price)
     return found
+
+
+_INVENTED: weakref.WeakKeyDictionary[ProductionGraph, dict[Hashable, tuple[int, ...]]] = weakref.WeakKeyDictionary()
+
+
+def _invented_in_chain(snapshot: CatalogSnapshot, type_id: int, recipes: dict[int, int]) -> tuple[int, ...]:
+    """The invented items ``type_id``'s chain makes with their Tech II copy, kept per graph (a
+    recomputation asks it for every item in every region; the walk does not depend on either)."""
+    if not snapshot.inventions:
+        return ()
+    graph = snapshot.graph
+    key = (type_id, tuple(sorted(recipes.items())))
+    with _INVENTED_LOCK:
+        known = _INVENTED.setdefault(graph, {}).get(key)
+    if known is not None:
+        return known
+    found = []
+    for item in graph.order(type_id, recipes):
+        invention = snapshot.inventions.get(item)
+        step = graph.step(item, recipes)
+        if invention is not None and step is not None and step.blueprint_copy == invention.invented_blueprint_id:
+            found.append(item)
+    with _INVENTED_LOCK:
+        _INVENTED.setdefault(graph, {})[key] = tuple(found)
+    return tuple(found)
+
+
+_INVENTED_LOCK = threading.Lock()
 
 
 def at_copy_levels(settings: EconomicsSettings, inventions: dict[int, InventionChoice]) -> EconomicsSettings:

@@ -217,8 +217,9 @@ def _decide(
     inventions: Mapping[int, InventionChoice],
 ) -> tuple[set[int], dict[int, int], MakeOrBuyPlan | None]:
     """Which intermediates (and Tech II copies of ``inventions``' items) to buy, and which recipe
-    makes each made item. A copy is decided like an intermediate: the user's plan, else the
-    strategy (``buy`` buys it too), or the cheaper with ``cheapest``."""
+    makes each made item. A copy is invented unless the user's plan buys it (``plan`` naming
+    its blueprint) or, with ``cheapest``, buying is cheaper: ``buy`` means the product's
+    materials, and a plan without an invention step predates invention in the chains."""
     if settings.strategy is Strategy.CHEAPEST:
         plan = make_or_buy(graph, root, market, settings, inventions=inventions)
         bought = {item for item, decision in plan.decisions.items() if decision is Decision.BUY}
@@ -231,7 +232,7 @@ def _decide(
         made = stack.pop()
         step = graph.step(made, settings.recipes)
         copy = step.blueprint_copy if step and step.kind.builds and made in inventions else None
-        if copy is not None and settings.plan.get(copy, default) is Decision.BUY:
+        if copy is not None and settings.plan.get(copy) is Decision.BUY:
             bought.add(copy)
         for material in step.materials if step else ():
             item = material.type_id

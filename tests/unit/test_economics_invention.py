@@ -29,7 +29,7 @@ import pytest
 
 from application.catalog import SAMPLE_CATALOG
 from application.catalog_sources import read_catalog
-from domain.catalog.chains import CatalogSnapshot, ProductionGraph
+from domain.catalog.chains import CatalogSnapshot, ProductionGraph, StepSettings
 from domain.catalog.invention import inventions
 from domain.economics import Decision, EconomicsSettings, JobSite, MarketData, Strategy, item_economics, make_or_buy
 from domain.economics.dependents import Dependents
@@ -218,3 +218,42 @@ def test_without_inventions_the_copy_is_taken_as_held() -> None:
 
 def test_the_market_is_the_invention_tests() -> None:
     assert ADJUSTED[11399] == 10_000 and INDICES["invention"] == 0.05 and REGION == 10000002
+
+
+def test_reactions_keep_their_rules_and_take_no_copy() -> None:
+    """Fernite Carbide (16673), 10,000 a run from 5 Hydrogen Fuel Blocks, 100 Fernite Alloy and
+    100 Ceramic Powder (each reacted, 200 a run, from 5 fuel blocks and 100 of two moon
+    materials): ME never applies, so asked ME 10 reacts exactly what ME 0 does, and no copy."""
+    fernite_carbide = 16673
+    asked = compute(SNAPSHOT, fernite_carbide, region(), Options(strategy="make", me=10), {})
+    base = compute(SNAPSHOT, fernite_carbide, region(), BASE, {})
+    assert asked.invention == () and base.invention == ()
+    bills = [
+        item_economics(GRAPH, fernite_carbide, market(), EconomicsSettings(site=SITE, step=step)).materials
+        for step in (StepSettings(me=0), StepSettings(me=10))
+    ]
+    # one run: 100 Fernite Alloy and 100 Ceramic Powder take one reaction run each (200 a run),
+    # so 5 + 5 + 5 = 15 fuel blocks and 100 of each moon material
+    assert bills[0] == bills[1]
+    assert {line.type_id: line.quantity for line in bills[0]} == {
+        4246: 15,
+        16635: 100,
+        16636: 100,
+        16639: 100,
+        16642: 100,
+    }
+
+
+def test_the_copy_is_bought_only_where_the_users_plan_says_so() -> None:
+    """``strategy=buy`` buys the product's materials; the copy stays invented unless the plan
+    names its blueprint as bought (then at 100,000 a copy of 10 runs: 10,000 a run)."""
+    choices = invention_choices(SNAPSHOT, HOBGOBLIN_II, region(100_000), EconomicsSettings(site=SITE))
+    for plan, decision, copy_cost in (
+        ({}, Decision.MAKE, CONSUMED_PER_RUN + JOBS_PER_RUN),
+        ({HOBGOBLIN_II_BLUEPRINT: Decision.BUY}, Decision.BUY, 10_000),
+    ):
+        settings = at_copy_levels(EconomicsSettings(site=SITE, strategy=Strategy.BUY, plan=plan), choices)
+        row = item_economics(GRAPH, HOBGOBLIN_II, market(100_000), settings, inventions=choices)
+        assert row.copies[0].decision is decision
+        # everything bought: 104,100 + the Hobgoblin I at 6,000, the manufacturing job 8,332.5
+        assert row.total_cost.value == pytest.approx(104_100 + 6_000 + 8_332.5 + copy_cost)
