@@ -12,6 +12,13 @@ Profit per hour divides by ``chain_time``, the seconds of every job the plan mak
 another: the slot time the profit consumes. With ``Strategy.CHEAPEST`` the make-or-buy plan picks
 what to make; byproducts it relies on are not credited here, where each step runs on its own
 (``plan.cost`` has the linear optimum).
+
+An invented item made in the chain takes one run of its Tech II copy per manufacturing run
+(``BuildStep.blueprint_copy``), given its ``InventionChoice``: invented (what an attempt consumes
+to the material cost, the invention and copying jobs to the job cost, over the attempts expected
+and the copy's runs) or bought (the blueprint's price over a copy's runs); ``copies`` lists
+them. Job costs stay on each step's ``materials``, which never include the copy. ``chain_time``
+counts manufacturing and reaction jobs only: invention and copying run in science slots.
 """
 
 from __future__ import annotations
