@@ -54,7 +54,8 @@ from sqlalchemy import (
 
 from domain.catalog.catalog import BoughtItemsMarked, CatalogVersionRecorded
 from domain.economics.batch import MarketBatchRecorded
-from domain.economics.item_economics import Figure
+from domain.economics.figures import Figure
+from domain.economics.item_economics import CopyLine
 from domain.economics.market import Missing
 from domain.events import Event
 from domain.industry.plan import (
@@ -108,6 +109,7 @@ ECONOMICS = ReadModelTable(
         Column("daily_volume", Float),
         Column("missing", JSON, nullable=False),
         Column("approximate", JSON, nullable=False),
+        Column("invention", JSON, nullable=False),  # CopyLine per invented item made: [] for the others
         Column("catalog_version", Integer, nullable=False),
         Column("digest", String(32), nullable=False),  # of the content: a recomputation compares only this
         Column("version", Integer, nullable=False),
@@ -151,6 +153,7 @@ Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose da
 
 class EconomicsProjection(Projection):
     name = "economics"
+    version = 2  # 2: rows of invented items count their Tech II copies (invention column); no rows for blueprints
     tables = (ECONOMICS, PENDING, PLANS, REGIONS)
 
     @handles(MarketBatchRecorded)
@@ -258,6 +261,10 @@ class EconomicsView(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     approximate: tuple[int, ...]  # priced at the lowest sell for want of order-book depth
     catalog_version: int
     source: Literal["projection", "computed"]
+    # Invented items: how the Tech II copy runs are had (invented with the decryptor, or none,
+    # cheapest per unit at skills V on expected value; or bought) and what they add per unit;
+    # the product's first. Empty for items not invented.
+    invention: tuple[CopyLine, ...] = ()
     version: int | None = None  # stored rows: how many times the figures changed
     updated_at: datetime | None = None  # stored rows: when the figures last changed
 
@@ -281,6 +288,7 @@ def row_of(view: EconomicsView, owner: UUID) -> dict[str, Any]:
         "daily_volume": view.daily_volume,
         "missing": [msgspec.to_builtins(missing) for missing in view.missing],
         "approximate": list(view.approximate),
+        "invention": [msgspec.to_builtins(line) for line in view.invention],
         "catalog_version": view.catalog_version,
     }
     for name in FIGURES:
@@ -313,6 +321,7 @@ def _view(row: Any) -> EconomicsView:
         approximate=tuple(m["approximate"]),
         catalog_version=m["catalog_version"],
         source="projection",
+        invention=msgspec.convert(m["invention"], tuple[CopyLine, ...]),
         version=m["version"],
         updated_at=m["updated_at"],
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
@@ -32,12 +33,12 @@ from sqlalchemy import Engine
 
 from application.catalog_graphs import CatalogGraphs
 from application.position_signal import PositionSignal
-from domain.catalog.chains import CatalogSnapshot, StepSettings
+from domain.catalog.chains import CatalogSnapshot, ProductionGraph, StepSettings
 from domain.catalog.invention import Invention, InventionOption
-from domain.economics.invention import InventionCosts, invention_costs
+from domain.economics.invention import InventionChoice, InventionCosts, choose_invention, invention_costs
 from domain.economics.item_economics import Build, build_for, item_economics
 from domain.economics.make_or_buy import make_or_buy
-from domain.economics.market import SELL, Missing, PriceChoice, PricePoint
+from domain.economics.market import SELL, Missing, PriceChoice
 from domain.economics.region import RegionMarket
 from domain.economics.settings import Decision, EconomicsSettings, JobSite, Strategy, following_plan
 from domain.errors import DomainError, NotFound
@@ -60,7 +61,8 @@ NO_SITE = 0  # the solar system of a region without a job site: no cost index, s
 StrategyName = Literal["plan", "make", "buy", "cheapest"]
 Plans = dict[int, tuple[UUID, tuple[PlanStep, ...]]]
 Ranking = tuple[list[EconomicsView], int]
-Builds = dict[tuple[int, UUID | None], Build]  # (item, plan followed) -> its build, for every region
+# (item, plan followed, decryptor per invented item) -> its build, for every region with those choices
+Builds = dict[tuple[int, UUID | None, tuple[tuple[int, int | None], ...]], Build]
 RANKINGS = 256  # opportunities answers kept
 T = TypeVar("T")
 
@@ -272,7 +274,7 @@ class EconomicsService:
         buildable(snapshot, type_id)
         region = self.region(owner, region_id, options.solar_system_id)
         settings = msgspec.structs.replace(settings_for(region, options, None)[0], strategy=Strategy.CHEAPEST)
-        return _make_or_buy_view(snapshot, type_id, region, settings, None, None)
+        return _make_or_buy_view(snapshot, type_id, region, settings, None, None, _asked_levels(options))
 
     def plan_make_or_buy(self, owner: UUID, plan_id: UUID, region_id: int, options: Options = STORED) -> MakeOrBuyView:
         """The plan's recipes, levels and facilities kept, every make-or-buy choice free; the
@@ -285,15 +287,24 @@ class EconomicsService:
         region = self.region(owner, region_id, options.solar_system_id)
         planned = following_plan(settings_for(region, options, None)[0], plan.steps)
         free = msgspec.structs.replace(planned, plan={}, strategy=Strategy.CHEAPEST)
-        return _make_or_buy_view(snapshot, plan.plan.product_type_id, region, free, plan_id, planned.plan)
+        product = plan.plan.product_type_id
+        return _make_or_buy_view(snapshot, product, region, free, plan_id, planned.plan, _asked_levels(options))
 
 
 # ------------------------------------------------------------------ computing
 
 
 def buildable(snapshot: CatalogSnapshot, type_id: int) -> None:
-    if snapshot.graph.alternatives(type_id):
+    """Economics is for what is manufactured or reacted: a blueprint copy (copied or invented)
+    has no row of its own, its cost is in the rows of what it builds."""
+    steps = snapshot.graph.alternatives(type_id)
+    if any(step.kind.builds for step in steps):
         return
+    if steps:
+        raise NotFound(
+            f"item {type_id} is a blueprint copy, copied or invented, not built: its cost is in what it builds",
+            "typeId",
+        )
     if type_id not in snapshot.names:
         raise NotFound(f"item {type_id} is not in your catalog", "typeId")
     raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
@@ -337,12 +348,72 @@ def compute(
     of a recomputation (it holds for every region while the options stay the same). A plan that
     no longer fits the catalog is set aside: the item is then made down to raw materials."""
     plan = plans.get(type_id) if options.strategy == "plan" else None
+    asked = _asked_levels(options)
     try:
-        return _computed(snapshot, type_id, region, *settings_for(region, options, plan), builds)
+        return _computed(snapshot, type_id, region, *settings_for(region, options, plan), builds, asked)
     except DomainError:
         if plan is None:
             raise
-        return _computed(snapshot, type_id, region, *settings_for(region, options, None), builds)
+        return _computed(snapshot, type_id, region, *settings_for(region, options, None), builds, asked)
+
+
+def _asked_levels(options: Options) -> bool:
+    return options.me is not None or options.te is not None
+
+
+def invention_choices(
+    snapshot: CatalogSnapshot, type_id: int, region: RegionMarket, settings: EconomicsSettings
+) -> dict[int, InventionChoice]:
+    """How each invented item in ``type_id``'s chain gets its Tech II copy in ``region``: at
+    skills V, on expected value, with the decryptor (or none) cheapest per unit there
+    (``choose_invention``), its jobs at the item's job site."""
+    found = {}
+    for item in _invented_in_chain(snapshot, type_id, settings.recipes):
+        site = settings.site_for(item)
+        invention = snapshot.inventions[item]
+        found[item] = choose_invention(invention, snapshot.decryptors, region.data, site, settings.input_price)
+    return found
+
+
+_INVENTED: weakref.WeakKeyDictionary[ProductionGraph, dict[Hashable, tuple[int, ...]]] = weakref.WeakKeyDictionary()
+
+
+def _invented_in_chain(snapshot: CatalogSnapshot, type_id: int, recipes: dict[int, int]) -> tuple[int, ...]:
+    """The invented items ``type_id``'s chain makes with their Tech II copy, kept per graph (a
+    recomputation asks it for every item in every region; the walk does not depend on either)."""
+    if not snapshot.inventions:
+        return ()
+    graph = snapshot.graph
+    key = (type_id, tuple(sorted(recipes.items())))
+    with _INVENTED_LOCK:
+        known = _INVENTED.setdefault(graph, {}).get(key)
+    if known is not None:
+        return known
+    found = []
+    for item in graph.order(type_id, recipes):
+        invention = snapshot.inventions.get(item)
+        step = graph.step(item, recipes)
+        if invention is not None and step is not None and step.blueprint_copy == invention.invented_blueprint_id:
+            found.append(item)
+    with _INVENTED_LOCK:
+        _INVENTED.setdefault(graph, {})[key] = tuple(found)
+    return tuple(found)
+
+
+_INVENTED_LOCK = threading.Lock()
+
+
+def at_copy_levels(settings: EconomicsSettings, inventions: dict[int, InventionChoice]) -> EconomicsSettings:
+    """An invented item is built at its copy's ME and TE (a copy cannot be researched), unless a
+    plan's step sets its levels."""
+    levels = {
+        item: msgspec.structs.replace(settings.step, me=choice.me, te=choice.te)
+        for item, choice in inventions.items()
+        if item not in settings.step_overrides
+    }
+    if not levels:
+        return settings
+    return msgspec.structs.replace(settings, step_overrides={**settings.step_overrides, **levels})
 
 
 def _computed(
@@ -353,13 +424,18 @@ def _computed(
     strategy: StrategyName,
     plan_id: UUID | None,
     builds: Builds | None,
+    asked_levels: bool = False,
 ) -> EconomicsView:
+    """``asked_levels``: the question set ME or TE, which then beat an invented copy's."""
     graph = snapshot.graph
+    inventions = invention_choices(snapshot, type_id, region, settings)
+    if not asked_levels:
+        settings = at_copy_levels(settings, inventions)
     build = None
     if builds is not None and settings.strategy is not Strategy.CHEAPEST:
-        key = (type_id, plan_id)
-        build = builds.get(key) or builds.setdefault(key, build_for(graph, type_id, region.data, settings))
-    result = item_economics(graph, type_id, region.data, settings, build)
+        key = (type_id, plan_id, tuple((item, choice.decryptor_type_id) for item, choice in inventions.items()))
+        build = builds.get(key) or builds.setdefault(key, build_for(graph, type_id, region.data, settings, inventions))
+    result = item_economics(graph, type_id, region.data, settings, build, inventions)
     root = settings.step_for(type_id)
     return EconomicsView(
         type_id=type_id,
@@ -381,6 +457,7 @@ def _computed(
         approximate=result.approximate,
         catalog_version=graph.catalog_version,
         source="computed",
+        invention=result.copies,
     )
 
 
@@ -404,17 +481,23 @@ def _make_or_buy_view(
     settings: EconomicsSettings,
     plan_id: UUID | None,
     planned: dict[int, Decision] | None,
+    asked_levels: bool,
 ) -> MakeOrBuyView:
+    """A Tech II copy is one of the items (counted in runs): invented (the row's choice of
+    decryptor) or bought where a price for its blueprint is known and cheaper."""
     graph, market = snapshot.graph, region.data
-    best = make_or_buy(graph, type_id, market, settings)
+    inventions = invention_choices(snapshot, type_id, region, settings)
+    if not asked_levels:
+        settings = at_copy_levels(settings, inventions)
+    best = make_or_buy(graph, type_id, market, settings, inventions=inventions)
     current: dict[int, Decision] | None = None
     plan_cost = None
     if planned is not None:
         current = {item: planned.get(item, Decision.BUY) for item in {*best.decisions, *planned} - {type_id}}
-        plan_cost = make_or_buy(graph, type_id, market, msgspec.structs.replace(settings, plan=current)).cost
+        following = msgspec.structs.replace(settings, plan=current)
+        plan_cost = make_or_buy(graph, type_id, market, following, inventions=inventions).cost
     items = []
     for item, decision in sorted(best.decisions.items()):
-        price = market.price(item, settings.input_choice(item))
         items.append(
             MakeOrBuyItem(
                 type_id=item,
@@ -422,7 +505,7 @@ def _make_or_buy_view(
                 decision=decision.value,
                 current=current[item].value if current and item in current else None,
                 unit_cost=best.unit_costs.get(item),
-                price=price.price if isinstance(price, PricePoint) else None,
+                price=best.prices.get(item),
                 made=best.made.get(item, 0.0),
                 bought=best.bought.get(item, 0.0),
                 recipe_id=best.recipes.get(item),

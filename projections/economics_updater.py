@@ -184,7 +184,9 @@ class EconomicsUpdater(Background):
         if snapshot is not None:
             dependents = self._dependents.get(owner)
             if dependents is None or dependents.catalog_version != snapshot.graph.catalog_version:
-                dependents = self._dependents[owner] = Dependents(snapshot.graph)
+                dependents = self._dependents[owner] = Dependents(
+                    snapshot.graph, snapshot.inventions, snapshot.decryptors
+                )
             plans = economics.plans(owner)
             builds: Builds = {}
             for region, items in sorted(wanted.items()):

@@ -8,9 +8,9 @@ program through SciPy where byproducts or loops need one; SciPy is imported only
 market data recorded as one event.
 """
 
+from domain.economics.figures import Figure
 from domain.economics.item_economics import (
     Build,
-    Figure,
     ItemEconomics,
     JobLine,
     MaterialLine,

@@ -12,32 +12,31 @@ Profit per hour divides by ``chain_time``, the seconds of every job the plan mak
 another: the slot time the profit consumes. With ``Strategy.CHEAPEST`` the make-or-buy plan picks
 what to make; byproducts it relies on are not credited here, where each step runs on its own
 (``plan.cost`` has the linear optimum).
+
+An invented item made in the chain takes one run of its Tech II copy per manufacturing run
+(``BuildStep.blueprint_copy``), given its ``InventionChoice``: invented (what an attempt consumes
+to the material cost, the invention and copying jobs to the job cost, over the attempts expected
+and the copy's runs) or bought (the blueprint's price over a copy's runs); ``copies`` lists
+them. Job costs stay on each step's ``materials``, which never include the copy. ``chain_time``
+counts manufacturing and reaction jobs only: invention and copying run in science slots.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from datetime import datetime
 
 import msgspec
 
 from domain.catalog.chains import BillOfMaterials, ProductionGraph
 from domain.catalog.model import ActivityKind
+from domain.economics.figures import UNKNOWN, Figure, combine, price_figure, total_of
+from domain.economics.invention import InventionChoice
 from domain.economics.job_cost import JobCost, priced_job
 from domain.economics.make_or_buy import MakeOrBuyPlan, make_or_buy
-from domain.economics.market import MarketData, Missing, PricePoint, Value
+from domain.economics.market import MarketData, Missing, Value
 from domain.economics.settings import Decision, EconomicsSettings, Strategy
-
-
-class Figure(Value, frozen=True):
-    """A number with the observation time of the oldest price behind it; None where unknown."""
-
-    value: float | None = None
-    as_of: datetime | None = None
-
-
-UNKNOWN = Figure()
 
 
 class MaterialLine(Value, frozen=True):
@@ -56,6 +55,26 @@ class JobLine(Value, frozen=True):
     seconds: int  # all of the step's jobs, with TE, skills and facility (each job's whole seconds)
     cost: JobCost | None  # None: an adjusted price or the cost index is missing
     as_of: datetime | None = None
+
+
+class CopyLine(Value, frozen=True):
+    """The Tech II copy runs an invented item's manufacturing takes (one per run), made by
+    invention or bought, and what they add to the row: what invention consumes (or the bought
+    copy) to the material cost, the invention and copying jobs to the job cost."""
+
+    type_id: int  # the invented item
+    blueprint_type_id: int  # its Tech II blueprint
+    decision: Decision  # make: invent the copies; buy: buy them
+    runs: int  # copy runs: the item's manufacturing runs
+    decryptor_type_id: int | None  # invented with this decryptor (None: none, or bought)
+    probability: float | None  # of an attempt (None: bought)
+    runs_per_copy: int
+    me: int  # the invented copy's levels (bought copies are taken to have the same)
+    te: int
+    cost_per_run: Figure  # one copy run: a copy's cost / its runs
+    cost_per_unit: Figure  # per unit of the item: cost_per_run / units a manufacturing run makes
+    material_cost: Figure
+    job_cost: Figure
 
 
 class ItemEconomics(Value, frozen=True):
@@ -85,6 +104,7 @@ class ItemEconomics(Value, frozen=True):
     missing: tuple[Missing, ...] = ()
     approximate: tuple[int, ...] = ()  # items priced at the lowest sell for want of order-book depth
     plan: MakeOrBuyPlan | None = None  # the make-or-buy plan, with Strategy.CHEAPEST
+    copies: tuple[CopyLine, ...] = ()  # the Tech II copies of invented items made, the product's first
 
 
 class Build(msgspec.Struct, frozen=True):
@@ -95,11 +115,20 @@ class Build(msgspec.Struct, frozen=True):
     bom: BillOfMaterials
     choices: dict[int, int]
     plan: MakeOrBuyPlan | None
+    copies_bought: frozenset[int] = frozenset()  # Tech II blueprints whose copies are bought, not invented
 
 
-def build_for(graph: ProductionGraph, type_id: int, market: MarketData, settings: EconomicsSettings) -> Build:
-    """The build ``item_economics`` prices; ``market`` is read only with Strategy.CHEAPEST."""
-    bought, choices, plan = _decide(graph, type_id, market, settings)
+def build_for(
+    graph: ProductionGraph,
+    type_id: int,
+    market: MarketData,
+    settings: EconomicsSettings,
+    inventions: Mapping[int, InventionChoice] | None = None,
+) -> Build:
+    """The build ``item_economics`` prices; ``market`` is read only with Strategy.CHEAPEST.
+    ``inventions`` (invented item -> how its copy is invented) puts the Tech II copies of those
+    items in the build, to invent or buy; without, the copies are taken as held."""
+    bought, choices, plan = _decide(graph, type_id, market, settings, inventions or {})
     bom = graph.bill_of_materials(
         type_id,
         settings.runs,
@@ -108,7 +137,7 @@ def build_for(graph: ProductionGraph, type_id: int, market: MarketData, settings
         bought=frozenset(bought),
         choices=choices,
     )
-    return Build(bom, choices, plan)
+    return Build(bom, choices, plan, frozenset(bought & graph.invented_blueprints()))
 
 
 def item_economics(
@@ -117,17 +146,27 @@ def item_economics(
     market: MarketData,
     settings: EconomicsSettings,
     build: Build | None = None,
+    inventions: Mapping[int, InventionChoice] | None = None,
 ) -> ItemEconomics:
     """Costs, prices, profit, ROI and time for ``settings.runs`` runs of ``type_id``; ``build``
-    (from ``build_for`` with the same settings) saves working it out again for another region."""
-    build = build or build_for(graph, type_id, market, settings)
+    (from ``build_for`` with the same settings and inventions) saves working it out again for
+    another region. An invented item in ``inventions`` takes a Tech II copy run per manufacturing
+    run, invented as its choice says (or bought where the build buys it): see ``CopyLine``."""
+    inventions = inventions or {}
+    build = build or build_for(graph, type_id, market, settings, inventions)
     bom, choices, plan = build.bom, build.choices, build.plan
     missing: list[Missing] = []
     approximate: list[int] = []
     materials = _materials(bom, market, settings, missing, approximate)
     jobs = _jobs(graph, bom, choices, market, settings, missing)
-    material_cost = total_of(line.cost for line in materials)
-    job_cost = total_of(Figure(value=line.cost.total if line.cost else None, as_of=line.as_of) for line in jobs)
+    copies = _copies(graph, build, inventions, market, settings, missing, approximate)
+    material_cost = total_of([*(line.cost for line in materials), *(line.material_cost for line in copies)])
+    job_cost = total_of(
+        [
+            *(Figure(value=line.cost.total if line.cost else None, as_of=line.as_of) for line in jobs),
+            *(line.job_cost for line in copies),
+        ]
+    )
     total = combine(operator.add, material_cost, job_cost)
 
     product = next(step for step in bom.steps if step.type_id == type_id)
@@ -165,6 +204,7 @@ def item_economics(
         decisions={
             **{item: Decision.BUY for item in bom.bought},
             **{line.type_id: Decision.MAKE for line in jobs if line.type_id != type_id},
+            **{line.blueprint_type_id: line.decision for line in copies},
         },
         materials=materials,
         jobs=jobs,
@@ -172,15 +212,23 @@ def item_economics(
         missing=tuple(dict.fromkeys(missing)),
         approximate=tuple(dict.fromkeys(approximate)),
         plan=plan,
+        copies=copies,
     )
 
 
 def _decide(
-    graph: ProductionGraph, root: int, market: MarketData, settings: EconomicsSettings
+    graph: ProductionGraph,
+    root: int,
+    market: MarketData,
+    settings: EconomicsSettings,
+    inventions: Mapping[int, InventionChoice],
 ) -> tuple[set[int], dict[int, int], MakeOrBuyPlan | None]:
-    """Which intermediates to buy and which recipe makes each made item."""
+    """Which intermediates (and Tech II copies of ``inventions``' items) to buy, and which recipe
+    makes each made item. A copy is invented unless the user's plan buys it (``plan`` naming
+    its blueprint) or, with ``cheapest``, buying is cheaper: ``buy`` means the product's
+    materials, and a plan without an invention step predates invention in the chains."""
     if settings.strategy is Strategy.CHEAPEST:
-        plan = make_or_buy(graph, root, market, settings)
+        plan = make_or_buy(graph, root, market, settings, inventions=inventions)
         bought = {item for item, decision in plan.decisions.items() if decision is Decision.BUY}
         return bought, {**settings.recipes, **plan.recipes}, plan
     default = Decision.BUY if settings.strategy is Strategy.BUY else Decision.MAKE
@@ -188,7 +236,11 @@ def _decide(
     seen = {root}
     stack = [root]
     while stack:  # walk down the made items only: below a bought item nothing is decided
-        step = graph.step(stack.pop(), settings.recipes)
+        made = stack.pop()
+        step = graph.step(made, settings.recipes)
+        copy = step.blueprint_copy if step and step.kind.builds and made in inventions else None
+        if copy is not None and settings.plan.get(copy) is Decision.BUY:
+            bought.add(copy)
         for material in step.materials if step else ():
             item = material.type_id
             if item in seen or graph.step(item, settings.recipes) is None:
@@ -249,40 +301,71 @@ def _jobs(
     return tuple(lines)
 
 
-def price_figure(found: PricePoint | Missing, missing: list[Missing], approximate: list[int], type_id: int) -> Figure:
-    """A price as a figure; a missing one is added to ``missing`` (and unknown), an approximate
-    one's item to ``approximate``."""
-    if isinstance(found, Missing):
-        missing.append(found)
-        return UNKNOWN
-    if found.approximate:
-        approximate.append(type_id)
-    return Figure(value=found.price, as_of=found.observed_at)
+def _copies(
+    graph: ProductionGraph,
+    build: Build,
+    inventions: Mapping[int, InventionChoice],
+    market: MarketData,
+    settings: EconomicsSettings,
+    missing: list[Missing],
+    approximate: list[int],
+) -> tuple[CopyLine, ...]:
+    """One line per invented item made (the product's first): its copy runs invented at the
+    choice's cost per run, or bought at the blueprint's price per copy over the copy's runs
+    without a decryptor (the price of a copy is taken to be for a copy as invention makes it)."""
+    lines = []
+    for planned in sorted(build.bom.steps, key=lambda planned: planned.depth):
+        step = graph.step(planned.type_id, build.choices)
+        choice = inventions.get(planned.type_id)
+        if step is None or step.blueprint_copy is None or not step.kind.builds or choice is None:
+            continue
+        if step.blueprint_copy in build.copies_bought:
+            price = market.price(step.blueprint_copy, settings.input_choice(step.blueprint_copy))
+            line = _bought_copy(choice, planned.runs, price_figure(price, missing, approximate, step.blueprint_copy))
+        else:
+            missing.extend(choice.missing)
+            approximate.extend(choice.approximate)
+            line = _invented_copy(choice, planned.runs)
+        per_unit = combine(lambda cost, units=step.units_per_run: cost / units, line.cost_per_run)
+        lines.append(msgspec.structs.replace(line, cost_per_unit=per_unit))
+    return tuple(lines)
 
 
-def combine(function: Callable[..., float | None], *figures: Figure) -> Figure:
-    """``function`` of the figures' values, as of the oldest; unknown if any input is."""
-    if any(figure.value is None for figure in figures):
-        return UNKNOWN
-    value = function(*(figure.value for figure in figures))
-    if value is None:
-        return UNKNOWN
-    times = [figure.as_of for figure in figures if figure.as_of is not None]
-    return Figure(value=value, as_of=min(times) if times else None)
+def _invented_copy(choice: InventionChoice, runs: int) -> CopyLine:
+    return CopyLine(
+        type_id=choice.type_id,
+        blueprint_type_id=choice.blueprint_type_id,
+        decision=Decision.MAKE,
+        runs=runs,
+        decryptor_type_id=choice.decryptor_type_id,
+        probability=choice.probability,
+        runs_per_copy=choice.runs_per_copy,
+        me=choice.me,
+        te=choice.te,
+        cost_per_run=choice.cost_per_run,
+        cost_per_unit=UNKNOWN,
+        material_cost=combine(lambda cost: cost * runs, choice.consumed_per_run),
+        job_cost=combine(lambda cost: cost * runs, choice.jobs_per_run),
+    )
 
 
-def total_of(figures: Iterable[Figure]) -> Figure:
-    """The sum as of the oldest figure; unknown if any figure is (``combine`` folded, unrolled
-    because it runs once per material of every item of a full recomputation)."""
-    total = 0.0
-    oldest: datetime | None = None
-    for figure in figures:
-        if figure.value is None:
-            return UNKNOWN
-        total += figure.value
-        if figure.as_of is not None and (oldest is None or figure.as_of < oldest):
-            oldest = figure.as_of
-    return Figure(value=total, as_of=oldest)
+def _bought_copy(choice: InventionChoice, runs: int, price: Figure) -> CopyLine:
+    per_run = combine(lambda unit: unit / choice.base_runs_per_copy, price)
+    return CopyLine(
+        type_id=choice.type_id,
+        blueprint_type_id=choice.blueprint_type_id,
+        decision=Decision.BUY,
+        runs=runs,
+        decryptor_type_id=None,
+        probability=None,
+        runs_per_copy=choice.base_runs_per_copy,
+        me=choice.me,
+        te=choice.te,
+        cost_per_run=per_run,
+        cost_per_unit=UNKNOWN,
+        material_cost=combine(lambda cost: cost * runs, per_run),
+        job_cost=Figure(value=0.0),
+    )
 
 
 def _roi(profit: float, cost: float) -> float | None:

@@ -16,6 +16,13 @@ On trees both give the same answer; the tests check that.
 
 An option that cannot be priced (no market price, no adjusted price, no cost index) is not chosen,
 and what was missing is listed.
+
+The Tech II copy of an invented item (given its ``InventionChoice``) is an input like any other,
+counted in copy runs, one per manufacturing run: made by invention at the choice's all-in cost
+per run (what an attempt consumes and its invention and copying jobs, × attempts expected, over
+the copy's runs; ``domain/economics/invention.py``), or bought at the blueprint's price (the
+market's, or the user's own quote for it in their price batches) over the runs of a copy without
+a decryptor. The item's manufacturing keeps the levels it is given whichever way the copy comes.
 """
 
 from __future__ import annotations
@@ -24,9 +31,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import msgspec
+
 from domain.catalog.chains import BuildStep, ProductionGraph
 from domain.catalog.industry import material_modifier
 from domain.catalog.model import ActivityKind
+from domain.economics.invention import InventionChoice
 from domain.economics.job_cost import estimated_item_value, job_cost_rate
 from domain.economics.market import MarketData, Missing, PricePoint, Value
 from domain.economics.settings import Decision, EconomicsSettings
@@ -53,6 +63,7 @@ class MakeOrBuyPlan(Value, frozen=True):
     bought: dict[int, float]  # units bought
     surplus: dict[int, float]  # units made beyond use (byproducts), not credited
     unit_costs: dict[int, float]  # cheapest cost of one unit of each item reached
+    prices: dict[int, float]  # what buying one unit costs, for items reached with a price (a Tech II copy: one run)
     as_of: datetime | None  # oldest observation behind ``cost``
     missing: tuple[Missing, ...] = ()
 
@@ -77,6 +88,7 @@ class _Model:
     items: set[int]  # every item reached
     intermediates: set[int]  # items a recipe could make, other than the root
     default: dict[int, int]  # item -> its default recipe (the caller's choice, else the catalog's)
+    copies: dict[int, InventionChoice] = field(default_factory=dict)  # Tech II blueprint -> its invention
     missing: list[Missing] = field(default_factory=list)
 
 
@@ -91,14 +103,20 @@ class _Plan:
 
 
 def make_or_buy(
-    graph: ProductionGraph, type_id: int, market: MarketData, settings: EconomicsSettings, method: str = "auto"
+    graph: ProductionGraph,
+    type_id: int,
+    market: MarketData,
+    settings: EconomicsSettings,
+    method: str = "auto",
+    inventions: Mapping[int, InventionChoice] | None = None,
 ) -> MakeOrBuyPlan:
     """The cheapest make-or-buy plan for ``settings.runs`` runs of ``type_id``. The user's plan
     (``settings.plan``) is respected; ``method``: "auto" (tree where it is one, else LP), "tree" or
-    "lp"."""
+    "lp". ``inventions`` (invented item -> its choice) makes those items' Tech II copies a choice
+    too; without, the copies are taken as held."""
     if method not in ("auto", "tree", "lp"):
         raise InvalidInput("method must be auto, tree or lp", "method")
-    model = _build(graph, type_id, market, settings)
+    model = _build(graph, type_id, market, settings, inventions or {})
     forced = settings.plan
     chosen: _Plan | None = None
     unit_costs: dict[int, float] = {}
@@ -150,6 +168,7 @@ def make_or_buy(
         bought=chosen.bought,
         surplus=chosen.surplus,
         unit_costs=unit_costs,
+        prices={item: price.price for item, price in sorted(model.prices.items())},
         as_of=chosen.as_of if chosen.cost is not None else None,
         missing=tuple(model.missing),
     )
@@ -159,7 +178,13 @@ def _saving(baseline: float | None, best: float | None) -> float | None:
     return None if baseline is None or best is None else baseline - best
 
 
-def _build(graph: ProductionGraph, root: int, market: MarketData, settings: EconomicsSettings) -> _Model:
+def _build(
+    graph: ProductionGraph,
+    root: int,
+    market: MarketData,
+    settings: EconomicsSettings,
+    inventions: Mapping[int, InventionChoice],
+) -> _Model:
     """Every recipe that could take part, with its per-run inputs, outputs and job cost."""
     root_step = graph.step(root, settings.recipes)
     if root_step is None:
@@ -177,6 +202,7 @@ def _build(graph: ProductionGraph, root: int, market: MarketData, settings: Econ
         items=set(),
         intermediates=set(),
         default={},
+        copies={choice.blueprint_type_id: choice for choice in inventions.values()},
     )
     index: dict[tuple[int, ActivityKind], int] = {}
     seen = {root}
@@ -190,38 +216,56 @@ def _build(graph: ProductionGraph, root: int, market: MarketData, settings: Econ
             price = market.price(item, settings.input_choice(item))
             if isinstance(price, Missing):
                 model.missing.append(price)
+            elif item in model.copies:  # a copy's price, per run
+                runs = model.copies[item].base_runs_per_copy
+                model.prices[item] = msgspec.structs.replace(price, price=price.price / runs)
             else:
                 model.prices[item] = price
         pinned = settings.recipes.get(item)
         for step in steps:
             if pinned is not None and step.recipe_id != pinned:
                 continue
+            if not (step.kind.builds or (step.invents and item in model.copies)):
+                continue  # copying, or an invention the caller did not price: not a choice here
             key = (step.recipe_id, step.kind)
             if key not in index:
                 index[key] = len(model.recipes)
-                model.recipes.append(_recipe(step, outputs_of[key], market, settings, model))
+                if step.invents:
+                    recipe = _invention_recipe(step, model.copies[item])
+                    model.missing.extend(model.copies[item].missing)
+                else:
+                    recipe = _recipe(step, outputs_of[key], market, settings, model, inventions)
+                model.recipes.append(recipe)
             model.makers.setdefault(item, []).append(index[key])
             for other in (*model.recipes[index[key]].outputs, *model.recipes[index[key]].inputs):
                 if other not in seen:
                     seen.add(other)
                     stack.append(other)
         default = graph.step(item, settings.recipes)
-        if default is not None:
+        if default is not None and (default.recipe_id, default.kind) in index:
             model.default[item] = index[(default.recipe_id, default.kind)]
     model.items = seen
     return model
 
 
 def _recipe(
-    step: BuildStep, outputs: dict[int, int], market: MarketData, settings: EconomicsSettings, model: _Model
+    step: BuildStep,
+    outputs: dict[int, int],
+    market: MarketData,
+    settings: EconomicsSettings,
+    model: _Model,
+    inventions: Mapping[int, InventionChoice],
 ) -> _Recipe:
-    """A recipe's settings, site and job cost are those of the item it was found building."""
+    """A recipe's settings, site and job cost are those of the item it was found building. An
+    invented item's manufacturing takes a run of its Tech II copy per run (no ME on it)."""
     kind = step.kind
     step_settings = settings.step_for(step.product_type_id)
     modifier = material_modifier(step_settings.me, step_settings.facility, reaction=kind is ActivityKind.REACTION)
     inputs: dict[int, float] = {}
     for material in step.materials:
         inputs[material.type_id] = inputs.get(material.type_id, 0.0) + max(1.0, material.quantity * modifier)
+    if step.blueprint_copy is not None and step.product_type_id in inventions:
+        inputs[step.blueprint_copy] = inputs.get(step.blueprint_copy, 0.0) + 1.0
     eiv = estimated_item_value(step.materials, 1, market)
     model.missing.extend(eiv.missing)
     site = settings.site_for(step.product_type_id)
@@ -236,6 +280,13 @@ def _recipe(
         job = eiv.value * job_cost_rate(index.cost_index, site.rates)
         as_of = index.observed_at if as_of is None else min(as_of, index.observed_at)
     return _Recipe(step.recipe_id, kind, dict(outputs), inputs, job, as_of)
+
+
+def _invention_recipe(step: BuildStep, choice: InventionChoice) -> _Recipe:
+    """Inventing a Tech II copy, per copy run: everything it takes (datacores, decryptor, the
+    invention and copying jobs) priced into one all-in cost, as ``InventionChoice`` has it."""
+    cost = choice.cost_per_run
+    return _Recipe(step.recipe_id, step.kind, {choice.blueprint_type_id: 1}, {}, cost.value, cost.as_of)
 
 
 def _tree_choices(
