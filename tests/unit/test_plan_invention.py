@@ -40,7 +40,9 @@ from domain.industry.plan import (
     invention_policy,
     propose_steps,
 )
+from domain.industry.pricing import price_jobs
 from tests.unit.given import AGGREGATE_ID, META, OWNER, event, given
+from tests.unit.test_invention import REGION, SITE, market
 
 CATALOG = read_catalog(SAMPLE_CATALOG)
 GRAPH = ProductionGraph.from_recipes(CATALOG.recipes)
@@ -247,3 +249,15 @@ def test_a_failed_invention_batch_is_topped_up_once_every_attempt_has_ended() ->
     assert invent_again.character_id is None and invent_again.start_after is None
     won = [*jobs, run_job(ActivityKind.INVENTION, 3, JobStatus.COMPLETED, won=2)]
     assert shortfall(NEED, won) == 0 and top_up_specs(NEED, 0, won, RUN) == ()
+
+
+def test_copying_and_invention_jobs_are_priced_on_what_their_blueprint_leads_to() -> None:
+    result = generate(invention_chain(), GRAPH, 15)
+    priced, _ = price_jobs(result.jobs, GRAPH, REGION, market(), SITE, HOBGOBLIN_II)
+    costs = {j.spec.activity: j.spec.total_cost for j in priced if j.spec.activity is not ActivityKind.MANUFACTURING}
+    # test_invention's market; the steps' facility tax 0, so SCC 4% beside the index.
+    # Invention, 5 attempts: datacores 5 × (60,000 + 40,000) = 500,000, and 2% of 5 runs of the
+    # Hobgoblin II's EIV 101,000 = 10,100 × (5% + 4%) = 909.
+    assert costs[ActivityKind.INVENTION] == 500_909.0
+    # Copying 5 runs: 2% of 5 × the Hobgoblin I's EIV 3,506 = 350.6 × (2% + 4%) = 21.036.
+    assert costs[ActivityKind.COPYING] == 21.04
