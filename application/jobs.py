@@ -189,7 +189,7 @@ class JobService:
         for station_id, job in delivered:
             spec, delivered_at = job.spec, job.completed_at or utcnow()
             reason = f"job {job.id} completed"
-            assets.receive(station_id, spec.product_type_id, spec.expected_output, reason, delivered_at, meta)
+            assets.receive(station_id, spec.product_type_id, job.delivered_output, reason, delivered_at, meta)
         return [assets]
 
     def cancel(self, job_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Job]:

@@ -298,7 +298,8 @@ def generate(
             source: MaterialSource = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
             if material not in copy:
                 sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
-        decided.append(_Decision(nodes, build, made, sources, materials, produced))
+        per_copy_won = policy.runs_per_copy(first.product_type_id, build.units_per_run) if build.invents else None
+        decided.append(_Decision(nodes, build, made, sources, materials, produced, per_copy_won))
 
     ensure_within(
         f"jobs a run of {quantity:,} would queue",
@@ -350,6 +351,7 @@ class _Decision(msgspec.Struct, frozen=True):
     sources: list[JobMaterial]
     materials: tuple[Material, ...]
     produced: int
+    runs_per_copy: int | None = None  # invention: runs of each copy a success wins
 
 
 def job_materials(build: BuildStep, policy: InventionPolicy) -> tuple[Material, ...]:
@@ -507,7 +509,10 @@ def _jobs(depth: Mapping[int, int], decision: _Decision) -> list[PlannedJob]:
         return jobs
     shares = apportion(decision.produced, [job.spec.runs for job in jobs])
     return [
-        msgspec.structs.replace(job, spec=msgspec.structs.replace(job.spec, expected_output=share))
+        msgspec.structs.replace(
+            job,
+            spec=msgspec.structs.replace(job.spec, expected_output=share, runs_per_copy=decision.runs_per_copy),
+        )
         for job, share in zip(jobs, shares, strict=True)
     ]
 

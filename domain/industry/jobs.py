@@ -77,6 +77,7 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
     sort_order: int = 0
     blueprint_id: int | None = None  # the owned blueprint (the game's item id) it runs; None: the plan's ME/TE
     start_after: datetime | None = None  # the earliest it can start, as planned when its run was generated
+    runs_per_copy: int | None = None  # invention: runs of each copy a success wins (its output is in runs)
 
     def validated(self) -> JobSpec:
         if self.runs < 1:
@@ -191,6 +192,14 @@ class Job(Aggregate):
         self._require("reassigned", JobStatus.PLANNED)
         if character_id != self.character_id:
             self._record(JobCharacterAssigned, meta=meta, character_id=character_id)
+
+    @property
+    def delivered_output(self) -> int:
+        """Units of its product the job delivered: its expected output, or, for an invention
+        job whose outcome the game reported, the runs of the copies it won."""
+        if self.successful_runs is not None and self.spec.runs_per_copy:
+            return self.successful_runs * self.spec.runs_per_copy
+        return self.spec.expected_output
 
     def state(self) -> JobState:
         return JobState(

@@ -203,6 +203,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     completed_at: datetime | None
     updated_at: datetime
     successful_runs: int | None = None  # invention: attempts that won a copy, once the game delivered it
+    runs_per_copy: int | None = None  # invention: runs of each copy a success wins
 
 
 # columns the view names otherwise; every other column is the view field of its name

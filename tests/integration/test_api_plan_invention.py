@@ -122,6 +122,9 @@ def test_a_failed_invention_sync_queues_more_attempts_for_the_copies_still_missi
         }
     ]
     assert detail["jobSummary"]["planned"] == 4 and detail["jobSummary"]["total"] == 6
+    # Delivered: 5 Tech I copy runs, and the one copy won: 10 runs of Hobgoblin II Blueprint, not the 20 planned.
+    held = {(h["locationId"], h["typeId"]): h["quantity"] for h in read(alice, "/v1/assets", failed["position"])}
+    assert (held[(STATION, HOBGOBLIN_I_BLUEPRINT)], held[(STATION, HOBGOBLIN_II_BLUEPRINT)]) == (5, 10)
 
     # The same list again changes nothing; the new attempts winning the copy leave nothing missing.
     assert ok(alice.post(sync, json={"characterId": 9, "jobs": reported}))["toppedUp"] == []

@@ -149,6 +149,7 @@ def test_three_invention_jobs_feed_two_manufacturing_jobs_in_order_timed_with_sk
     assert [(m.type_id, m.quantity) for m in third.materials] == [(GRAVITON, 1), (ELECTRONIC, 1)]
     # The 20 copy runs counted on, shared by attempts (20 × 2/5 = 8, 8, 4).
     assert [first.expected_output, second.expected_output, third.expected_output] == [8, 8, 4]
+    assert first.runs_per_copy == 10 and ten.runs_per_copy is None
     # ME 2: one of each input per run stays max(runs, ceil(runs × 0.98)) = runs; the copy is no material.
     assert (ten.me_level, ten.te_level) == (2, 4)
     assert {m.quantity for m in ten.materials} == {10} and HOBGOBLIN_II_BLUEPRINT not in {
