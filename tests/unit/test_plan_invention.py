@@ -22,6 +22,8 @@ import pytest
 
 from application.catalog import SAMPLE_CATALOG
 from application.catalog_sources import read_catalog
+from application.eve.esi_routes import IndustryJob
+from application.game_jobs import reported_jobs
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.invention import InventionPolicy
 from domain.catalog.model import ActivityKind
@@ -262,3 +264,15 @@ def test_copying_and_invention_jobs_are_priced_on_what_their_blueprint_leads_to(
     assert costs[ActivityKind.INVENTION] == 500_909.0
     # Copying 5 runs: 2% of 5 × the Hobgoblin I's EIV 3,506 = 350.6 × (2% + 4%) = 21.036.
     assert costs[ActivityKind.COPYING] == 21.04
+
+
+def test_the_game_sync_reads_an_invention_jobs_successes_as_esi_reports_them() -> None:
+    """The EVE sync's path: ESI's ``successful_runs`` reaches the queue's matching (and so the
+    job's completion) as ``GameJob.successful_runs``."""
+    esi = IndustryJob(
+        job_id=72, installer_id=9, facility_id=60003760, activity_id=8, blueprint_id=1,
+        blueprint_type_id=HOBGOBLIN_I_BLUEPRINT, blueprint_location_id=1, output_location_id=1, runs=5,
+        duration=39000, status="delivered", start_date=NOW, end_date=NOW, successful_runs=1,
+    )  # fmt: skip
+    (job,) = reported_jobs([esi])
+    assert job.successful_runs == 1
