@@ -25,13 +25,16 @@ from application.event_store import EventStore
 from application.ports import JobQueue, RegionMarkets
 from application.stock import load_or_open_assets
 from domain.aggregate import Aggregate
+from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import CommandMeta, utcnow
 from domain.industry.characters import Character, Roster, roster_id
 from domain.industry.game_sync import Action, GameJob, plan_sync
+from domain.industry.invention_runs import RunJob, shortfall, top_up_specs
 from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus, game_job_link_id
 from domain.industry.pricing import priced_spec
+from domain.industry.runs import PlanRun
 from domain.industry.workflow import JobOrder, ordered_job
 from domain.stock.assets import assets_id
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
@@ -43,6 +46,7 @@ class SyncResult(msgspec.Struct, frozen=True, kw_only=True):
     completed: list[UUID]
     cancelled: list[UUID]
     unmatched: list[int]  # game job ids that no queued job fits
+    topped_up: list[UUID] = []  # jobs queued for more invention attempts (a batch won too few copies)
 
 
 def _move(job: Job, status: JobStatus, actual_revenue: float | None, meta: CommandMeta) -> None:
@@ -185,7 +189,7 @@ class JobService:
         for station_id, job in delivered:
             spec, delivered_at = job.spec, job.completed_at or utcnow()
             reason = f"job {job.id} completed"
-            assets.receive(station_id, spec.product_type_id, spec.expected_output, reason, delivered_at, meta)
+            assets.receive(station_id, spec.product_type_id, job.delivered_output, reason, delivered_at, meta)
         return [assets]
 
     def cancel(self, job_id: UUID, meta: CommandMeta, expected: int | None) -> CommandResult[Job]:
@@ -236,21 +240,60 @@ class JobService:
                     job.link(game.job_id, game.start_date, game.end_date, meta)
                     links.append(GameJobLink.claim(game.job_id, job.id, meta))
                 elif step.action is Action.COMPLETE:
-                    job.complete(game.completed_date or game.end_date, None, meta)
+                    job.complete(game.completed_date or game.end_date, None, meta, game.successful_runs)
                 else:
                     job.cancel(meta)
                 done[step.action].append(job.id)
             matched = {step.game_job.job_id for step in steps} | {j.esi_job_id for j in linked}
+            ended = [jobs[job_id] for job_id in (*done[Action.COMPLETE], *done[Action.CANCEL])]
+            runs, topped_up = self._top_up_invention(ended, jobs, meta)
             result = SyncResult(
                 started=done[Action.START],
                 linked=done[Action.LINK],
                 completed=done[Action.COMPLETE],
                 cancelled=done[Action.CANCEL],
                 unmatched=sorted(g.job_id for g in game_jobs if g.job_id not in matched),
+                topped_up=[job.id for job in topped_up],
             )
-            return [*jobs.values(), *links, *self._deliver(list(jobs.values()), meta)], result
+            delivered = self._deliver(list(jobs.values()), meta)
+            return [*jobs.values(), *links, *delivered, *runs, *topped_up], result
 
         return save_atomically(self.store, [], decide)
+
+    def _top_up_invention(
+        self, ended: Sequence[Job], changed: dict[UUID, Job], meta: CommandMeta
+    ) -> tuple[list[PlanRun], list[Job]]:
+        """For each run an invention job of which just ended: every invention step whose jobs
+        have all ended short of the copies it needs gets more attempts queued
+        (``domain.industry.invention_runs``); a failed batch is followed up, not left."""
+        run_ids = {
+            job.plan_run_id
+            for job in ended
+            if job.spec.activity is ActivityKind.INVENTION and job.plan_run_id is not None
+        }
+        runs: list[PlanRun] = []
+        queued: list[Job] = []
+        for run_id in sorted(run_ids, key=str):
+            try:
+                run = self.store.load(run_id, PlanRun)
+            except NotFound:
+                continue
+            if run.deleted or not run.inventions:
+                continue
+            run_jobs = [
+                RunJob(spec=job.spec, status=job.status, successful_runs=job.successful_runs)
+                for job in (changed.get(job_id) or self.store.load(job_id, Job) for job_id in run.job_ids)
+            ]
+            for need in run.inventions:
+                specs = top_up_specs(need, shortfall(need, run_jobs), run_jobs, run.id)
+                if not specs:
+                    continue
+                added = [Job.queue(uuid.uuid4(), spec, meta) for spec in specs]
+                run.top_up_invention(need.plan_step_id, shortfall(need, run_jobs), tuple(j.id for j in added), meta)
+                queued.extend(added)
+            if run.has_pending_events:
+                runs.append(run)
+        return runs, queued
 
     # ------------------------------------------------------------ characters
 

@@ -88,9 +88,12 @@ class PlanService:
         setup: StepSetup,
         transport: TransportSettings | None,
         meta: CommandMeta,
+        invention_confidence: float | None = None,
     ) -> CommandResult[Plan]:
         graph = self.graphs.snapshot(meta.user_id).graph
-        plan = Plan.create(uuid.uuid4(), name, product_type_id, graph, setup, transport, meta, self.limits)
+        plan = Plan.create(
+            uuid.uuid4(), name, product_type_id, graph, setup, transport, meta, self.limits, invention_confidence
+        )
         return create_aggregate(self.store, plan, "plan")
 
     def _change(
@@ -118,15 +121,19 @@ class PlanService:
         *,
         name: str | msgspec.UnsetType = msgspec.UNSET,
         transport: TransportSettings | None | msgspec.UnsetType = msgspec.UNSET,
+        invention_confidence: float | None | msgspec.UnsetType = msgspec.UNSET,
     ) -> CommandResult[Plan]:
-        """Rename the plan and/or change its transport settings (``None`` removes them) in one
-        command: one new version, whichever of the two was given (neither: nothing changes)."""
+        """Rename the plan, change its transport settings (``None`` removes them) and/or how it
+        counts invention attempts in one command: one new version, whichever was given (none:
+        nothing changes)."""
 
         def decide(plan: Plan, _: Any) -> None:
             if not isinstance(name, msgspec.UnsetType):
                 plan.rename(name, meta)
             if not isinstance(transport, msgspec.UnsetType):
                 plan.set_transport(transport, meta)
+            if not isinstance(invention_confidence, msgspec.UnsetType):
+                plan.set_invention_confidence(invention_confidence, meta)
 
         return self._change(plan_id, meta, expected, decide)
 
@@ -142,9 +149,13 @@ class PlanService:
     ) -> tuple[CommandResult[Plan], PlanStep]:
         added: list[PlanStep] = []
 
+        decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
+
         def decide(plan: Plan, graph: Any) -> None:
             added.append(
-                plan.add_step(parent_step_id, product_type_id, blueprint_type_id, changes, graph, meta, self.limits)
+                plan.add_step(
+                    parent_step_id, product_type_id, blueprint_type_id, changes, graph, meta, self.limits, decryptors
+                )
             )
 
         result = self._change(plan_id, meta, expected, decide, needs_graph=True)
@@ -153,8 +164,13 @@ class PlanService:
     def update_step(
         self, plan_id: UUID, step_id: int, changes: dict[str, Any], meta: CommandMeta, expected: int | None
     ) -> CommandResult[Plan]:
+        decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
         return self._change(
-            plan_id, meta, expected, lambda plan, graph: plan.update_step(step_id, dict(changes), graph, meta), True
+            plan_id,
+            meta,
+            expected,
+            lambda plan, graph: plan.update_step(step_id, dict(changes), graph, meta, decryptors),
+            True,
         )
 
     def remove_step(self, plan_id: UUID, step_id: int, meta: CommandMeta, expected: int | None) -> CommandResult[Plan]:
@@ -225,6 +241,7 @@ class PlanService:
                 names=snapshot.names,
                 busy=self._slot_occupancy.busy(owner),
                 now=utcnow(),
+                invention=plan.invention_policy(snapshot.decryptors),
             )
             pricing = None
             if region is not None and region_id is not None:
@@ -266,6 +283,7 @@ class PlanService:
                 generation.leftovers,
                 reason,
                 meta,
+                generation.inventions,
             )
             plan.record_run(run_id, quantity, reason is not None, meta, self.limits)
             answer = GeneratedRun(

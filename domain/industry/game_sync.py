@@ -43,6 +43,7 @@ class GameJob(msgspec.Struct, frozen=True, kw_only=True):
     product_type_id: GameId | None = None
     licensed_runs: Count | None = None
     cost: Amount | None = None
+    successful_runs: Count | None = None  # invention: how many attempts won a copy (once delivered)
 
 
 class QueuedJob(msgspec.Struct, frozen=True, kw_only=True):

@@ -19,6 +19,15 @@ first, on the slot that lets it start earliest, around the slots other runs' job
 and timed with that character's skills; each job says when it can start, the run when it
 should finish. Copies of blueprints feed at most the runs they have left, less what planned
 jobs of other runs are already promised (``promised_copy_runs``).
+
+Invented items: their manufacturing takes a run of a Tech II copy per run, which an invention
+step makes and a copying step below it feeds with Tech I copy runs (one per attempt). The
+attempts are counted by the plan's ``InventionPolicy`` (the graph's counting: whole copies for
+the runs needed, attempts for them on expected value or at the plan's confidence), spread over
+the science slots the run may use so they run side by side; an invented item's manufacturing
+jobs are split at the invented copy's runs (a 10-run copy feeds jobs of at most 10 runs).
+Copying and invention take no ME (an attempt takes its datacores and decryptor whole), and
+the Tech II copy is not a job material: the game lists a job's blueprint apart.
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ import msgspec
 
 from domain.catalog.chains import BuildStep, Jobs, ProductionGraph, split_runs
 from domain.catalog.industry import Facility, Skills, job_quantity, job_time, material_modifier
-from domain.catalog.model import ActivityKind
+from domain.catalog.invention import InventionPolicy
+from domain.catalog.model import ActivityKind, Material
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.blueprints import OwnedBlueprint
@@ -104,6 +114,21 @@ class MissingBlueprint(msgspec.Struct, frozen=True, kw_only=True):
     message: str  # "needs 14 more runs of Rifter Blueprint copies"
 
 
+class InventionNeed(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """What a run's invention step must win: ``copies`` Tech II copies of ``runs_per_copy`` runs
+    (of ``blueprint_type_id``, invented from ``from_blueprint_type_id``), planned with
+    ``attempts`` attempts. Kept on the run, so a batch that wins fewer can be topped up."""
+
+    plan_step_id: int
+    blueprint_type_id: int  # the Tech II blueprint invented
+    from_blueprint_type_id: int  # the Tech I blueprint whose copies each attempt takes
+    copies: int
+    runs_per_copy: int
+    attempts: int
+    probability: float  # of one attempt, with the skills and decryptor it was planned with
+    confidence: float | None = None  # attempts counted at it; None: on expected value
+
+
 class Generation(msgspec.Struct, frozen=True, kw_only=True):
     jobs: tuple[PlannedJob, ...]
     skipped: tuple[SkippedItem, ...]
@@ -111,6 +136,7 @@ class Generation(msgspec.Struct, frozen=True, kw_only=True):
     leftovers: tuple[Leftover, ...]
     missing_blueprints: tuple[MissingBlueprint, ...] = ()
     finishes_at: datetime | None = None  # when its last job should end; None when a job's start is unknown
+    inventions: tuple[InventionNeed, ...] = ()
 
 
 class _Portion(msgspec.Struct, frozen=True):
@@ -162,6 +188,7 @@ def generate(
     names: Mapping[int, str] | None = None,
     busy: Sequence[BusySlot] = (),
     now: datetime | None = None,
+    invention: InventionPolicy | None = None,
 ) -> Generation:
     """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product;
     ``WorkLimitExceeded`` (before any job is built) when it would queue more jobs than
@@ -169,8 +196,11 @@ def generate(
     blueprint type (by type id; see ``_portions``), else with the plan's ME/TE; a copy's runs
     already promised to planned jobs of other runs (``promised_copy_runs``, by blueprint item
     id) are not its to give. The jobs are spread over the ``characters``' slots around the
-    ``busy`` ones, from ``now`` (see ``_schedule``)."""
+    ``busy`` ones, from ``now`` (see ``_schedule``). Invention attempts are counted with the
+    ``invention`` policy (none: expected value, skills V, no decryptor)."""
     validate_quantity(quantity)
+    policy = invention or InventionPolicy()
+    science_slots = _science_slots(characters, parallelism)
     if parallelism < 0:
         raise InvalidInput("parallelism must be 0 (unlimited) or more", "parallelism")
     depth = {step.step_id: d for step, d in step_tree_order(steps.values())}
@@ -196,9 +226,8 @@ def generate(
 
     # First the arithmetic: each merged step's runs, split into jobs, and what it consumes.
     # Nothing is materialised per job until the run's job count is known to be within limits.
-    decided: list[
-        tuple[list[PlanStep], BuildStep, list[tuple[_Portion, tuple[Jobs, ...], float]], list[JobMaterial]]
-    ] = []
+    decided: list[_Decision] = []
+    inventions: list[InventionNeed] = []
     job_count = 0
     copy_runs_left = _copy_runs_left(blueprints or {}, promised_copy_runs or {})
     short: dict[int, int] = defaultdict(int)  # blueprint type -> runs no owned copy was left for
@@ -209,28 +238,46 @@ def generate(
         needed = sum(demand[node.step_id] for node in nodes)
         if needed == 0:
             continue
-        runs = math.ceil(needed / build.units_per_run)
-        ensure_within(
-            f"units of type {first.product_type_id} to make", runs * build.units_per_run, MAX_UNITS, "quantity"
-        )
-        leftovers[first.product_type_id] += runs * build.units_per_run - needed
+        runs, produced = _runs(build, needed, policy, first)
+        ensure_within(f"units of type {first.product_type_id} to make", produced, MAX_UNITS, "quantity")
+        leftovers[first.product_type_id] += produced - needed
+        if build.invents:
+            per_copy = policy.runs_per_copy(first.product_type_id, build.units_per_run)
+            inventions.append(
+                InventionNeed(
+                    plan_step_id=first.step_id,
+                    blueprint_type_id=first.product_type_id,
+                    from_blueprint_type_id=first.blueprint_type_id,
+                    copies=produced // per_copy,
+                    runs_per_copy=per_copy,
+                    attempts=runs,
+                    probability=policy.probability(first.product_type_id, build.probability or 0.0),
+                    confidence=policy.confidence,
+                )
+            )
         reaction = build.kind is ActivityKind.REACTION
-        owned = (blueprints or {}).get(first.blueprint_type_id, ())
-        portions, shortfall = _portions(first, runs, owned, copy_runs_left)
+        if build.kind.builds:
+            owned = (blueprints or {}).get(first.blueprint_type_id, ())
+            portions, shortfall = _portions(first, runs, owned, copy_runs_left)
+        else:  # copying and invention run on copies the run makes itself
+            portions, shortfall = [_Portion(runs, 0, 0, None)], 0
         short[first.blueprint_type_id] += shortfall
         made = [
             (
                 portion,
-                split_runs(portion.runs, min(build.max_runs or MAX_JOB_RUNS, MAX_JOB_RUNS)),
-                material_modifier(portion.me_level, first.facility, reaction=reaction),
+                _batches(build, portion.runs, graph, policy, science_slots),
+                material_modifier(portion.me_level, first.facility, reaction=reaction) if build.kind.builds else 1.0,
             )
             for portion in portions
         ]
         job_count += sum(batch.count for _, batches, _ in made for batch in batches)
         sources: list[JobMaterial] = []
-        for material in build.materials:
+        materials = job_materials(build, policy)
+        copy = (Material(type_id=build.blueprint_copy, quantity=1),) if build.blueprint_copy is not None else ()
+        for material in (*materials, *copy):
+            per_job = 1.0 if material in copy else None  # a copy run per run: no ME
             total = sum(
-                b.count * job_quantity(material.quantity, b.runs, modifier)
+                b.count * job_quantity(material.quantity, b.runs, per_job or modifier)
                 for _, batches, modifier in made
                 for b in batches
             )
@@ -249,8 +296,10 @@ def generate(
                 if share and origin is not None and node.station_id is not None and origin != node.station_id:
                     flows[(origin, node.station_id, group)][material.type_id] += share
             source: MaterialSource = "make" if makers == len(nodes) else "buy" if makers == 0 else "mixed"
-            sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
-        decided.append((nodes, build, made, sources))
+            if material not in copy:
+                sources.append(JobMaterial(type_id=material.type_id, quantity=total, source=source))
+        per_copy_won = policy.runs_per_copy(first.product_type_id, build.units_per_run) if build.invents else None
+        decided.append(_Decision(nodes, build, made, sources, materials, produced, per_copy_won))
 
     ensure_within(
         f"jobs a run of {quantity:,} would queue",
@@ -259,7 +308,7 @@ def generate(
         "quantity",
         "generate a smaller quantity (several runs), or use blueprints with more runs per job",
     )
-    planned = [job for decision in decided for job in _jobs(depth, *decision)]
+    planned = [job for decision in decided for job in _jobs(depth, decision)]
     if hub is not None and root.station_id is not None and root.station_id != hub:
         flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
 
@@ -287,7 +336,79 @@ def generate(
             if runs
         ),
         finishes_at=finishes_at,
+        inventions=tuple(inventions),
     )
+
+
+class _Decision(msgspec.Struct, frozen=True):
+    """One merged step decided: its steps, how it is built, the batches of each blueprint
+    portion with their material modifier, the job materials and how each is sourced, and the
+    units of its product counted on."""
+
+    nodes: list[PlanStep]
+    build: BuildStep
+    made: list[tuple[_Portion, tuple[Jobs, ...], float]]
+    sources: list[JobMaterial]
+    materials: tuple[Material, ...]
+    produced: int
+    runs_per_copy: int | None = None  # invention: runs of each copy a success wins
+
+
+def job_materials(build: BuildStep, policy: InventionPolicy) -> tuple[Material, ...]:
+    """What each run of a job consumes: the recipe's materials, and an invention attempt's
+    decryptor when one is chosen (a copy's runs are not job materials)."""
+    chosen = policy.decryptor(build.product_type_id) if build.invents else None
+    if chosen is None:
+        return build.materials
+    return (*build.materials, Material(type_id=chosen[0], quantity=1))
+
+
+def _runs(build: BuildStep, needed: int, policy: InventionPolicy, step: PlanStep) -> tuple[int, int]:
+    """Runs of a merged step for ``needed`` units, and the units they are counted on to
+    deliver: an invention's runs are the policy's attempts for the whole copies the needed
+    runs take (``ProductionGraph.bill_of_materials`` counts them the same way)."""
+    if not build.invents or build.probability is None:
+        runs = math.ceil(needed / build.units_per_run)
+        return runs, runs * build.units_per_run
+    per_copy = policy.runs_per_copy(step.product_type_id, build.units_per_run)
+    copies = math.ceil(needed / per_copy)
+    return policy.attempts(step.product_type_id, build.probability, copies), copies * per_copy
+
+
+def _batches(
+    build: BuildStep, runs: int, graph: ProductionGraph, policy: InventionPolicy, science_slots: int
+) -> tuple[Jobs, ...]:
+    """How ``runs`` runs split into jobs: invention attempts evenly over the science slots the
+    run may use (they run side by side, and a failed batch leaves the others); an invented
+    item's runs at the invented copy's runs (a job runs one copy, whose runs a decryptor may
+    take past the blueprint's maximum, which limits only copying); else at the blueprint's
+    maximum runs."""
+    if build.invents:
+        return _spread(runs, science_slots)
+    limit = build.max_runs or MAX_JOB_RUNS
+    invented = graph.step(build.blueprint_copy) if build.blueprint_copy is not None else None
+    if invented is not None and invented.invents:
+        limit = policy.runs_per_copy(invented.product_type_id, invented.units_per_run)
+    return split_runs(runs, min(limit, MAX_JOB_RUNS))
+
+
+def _spread(runs: int, parts: int) -> tuple[Jobs, ...]:
+    """``runs`` over at most ``parts`` jobs, as evenly as whole runs go (larger first): 5 over 3
+    is 2, 2 and 1."""
+    parts = max(1, min(parts, runs, MAX_JOB_RUNS))
+    base, extra = divmod(runs, parts)
+    if base >= MAX_JOB_RUNS:
+        return split_runs(runs, MAX_JOB_RUNS)
+    return tuple(batch for batch in (Jobs(base + 1, extra), Jobs(base, parts - extra)) if batch.count and batch.runs)
+
+
+def _science_slots(characters: Sequence[Character], parallelism: int) -> int:
+    """Science slots a run may use at once: every character's, at most ``parallelism`` (0: all);
+    1 without characters (the attempts are one job)."""
+    slots = sum(character.slots("science") for character in characters)
+    if parallelism:
+        slots = min(slots, parallelism)
+    return max(slots, 1)
 
 
 def _best_first(blueprint: OwnedBlueprint) -> tuple[int, int, bool, int]:
@@ -345,18 +466,14 @@ def _blueprint_name(type_id: int, steps: Mapping[int, PlanStep], names: Mapping[
     return f"{names.get(product, f'type {product}')} Blueprint"
 
 
-def _jobs(
-    depth: Mapping[int, int],
-    nodes: Sequence[PlanStep],
-    build: BuildStep,
-    made: Sequence[tuple[_Portion, tuple[Jobs, ...], float]],
-    sources: Sequence[JobMaterial],
-) -> list[PlannedJob]:
+def _jobs(depth: Mapping[int, int], decision: _Decision) -> list[PlannedJob]:
     """The jobs of one merged step: one per batch of runs of each blueprint, at the deepest
-    depth of its steps."""
+    depth of its steps. Invention jobs expect their share (by attempts) of the copies' runs
+    the step is counted on."""
+    nodes, build, made, sources = decision.nodes, decision.build, decision.made, decision.sources
     first = nodes[0]
     max_depth = max(depth[node.step_id] for node in nodes)
-    return [
+    jobs = [
         PlannedJob(
             spec=JobSpec(
                 plan_step_id=first.step_id,
@@ -377,7 +494,7 @@ def _jobs(
                         quantity=job_quantity(m.quantity, batch.runs, modifier),
                         source=s.source,
                     )
-                    for m, s in zip(build.materials, sources, strict=True)
+                    for m, s in zip(decision.materials, sources, strict=True)
                 ),
             ),
             merged_step_ids=tuple(node.step_id for node in nodes),
@@ -387,6 +504,16 @@ def _jobs(
         for portion, batches, modifier in made
         for batch in batches
         for _ in range(batch.count)
+    ]
+    if not build.invents:
+        return jobs
+    shares = apportion(decision.produced, [job.spec.runs for job in jobs])
+    return [
+        msgspec.structs.replace(
+            job,
+            spec=msgspec.structs.replace(job.spec, expected_output=share, runs_per_copy=decision.runs_per_copy),
+        )
+        for job, share in zip(jobs, shares, strict=True)
     ]
 
 
@@ -541,15 +668,24 @@ def _earliest_slot(slots: list[_Slot], taken: list[_Slot], barrier: float, paral
 
 
 def _duration(job: PlannedJob, graph: ProductionGraph, character: Character | None) -> int:
-    """The job's whole seconds with the character's skills (none: untrained)."""
+    """The job's whole seconds with the character's skills (none: untrained). Industry (4% a
+    level) speeds manufacturing only; Advanced Industry (3% a level) every job, copying and
+    invention too (EVE University wiki, "Industry" skills)."""
     spec = job.spec
-    build = next(b for b in graph.alternatives(spec.product_type_id) if b.recipe_id == spec.blueprint_type_id)
+    build = next(
+        b
+        for b in graph.alternatives(spec.product_type_id)
+        if b.recipe_id == spec.blueprint_type_id and b.kind is spec.activity
+    )
+    skills = character.skills.for_time if character else Skills()
+    if not spec.activity.builds:
+        skills = msgspec.structs.replace(skills, industry=0)
     return job_time(
         build.time,
         spec.runs,
         spec.te_level,
         job.facility,
-        character.skills.for_time if character else Skills(),
+        skills,
         reaction=spec.activity is ActivityKind.REACTION,
         required=(skill.type_id for skill in build.skills),
     )

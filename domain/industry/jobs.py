@@ -77,6 +77,7 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
     sort_order: int = 0
     blueprint_id: int | None = None  # the owned blueprint (the game's item id) it runs; None: the plan's ME/TE
     start_after: datetime | None = None  # the earliest it can start, as planned when its run was generated
+    runs_per_copy: int | None = None  # invention: runs of each copy a success wins (its output is in runs)
 
     def validated(self) -> JobSpec:
         if self.runs < 1:
@@ -105,6 +106,7 @@ class Job(Aggregate):
     completed_at: datetime | None
     actual_revenue: float | None
     plan_run_id: UUID | None
+    successful_runs: int | None  # invention: the attempts the game says succeeded
 
     @classmethod
     def queue(cls, job_id: UUID, spec: JobSpec, meta: CommandMeta) -> Job:
@@ -156,11 +158,24 @@ class Job(Aggregate):
             raise Conflict(f"the job is already game job {self.esi_job_id}", "esiJobId", current_version=self.version)
         self._record(JobLinked, meta=meta, esi_job_id=esi_job_id, started_at=started_at, ends_at=ends_at)
 
-    def complete(self, completed_at: datetime, actual_revenue: float | None, meta: CommandMeta) -> None:
+    def complete(
+        self,
+        completed_at: datetime,
+        actual_revenue: float | None,
+        meta: CommandMeta,
+        successful_runs: int | None = None,
+    ) -> None:
+        """Delivered; an invention job also with how many of its attempts succeeded (the game's
+        ``successful_runs``; each is an invented copy), which only an invention job has."""
         self._require("completed", JobStatus.ACTIVE)
         if actual_revenue is not None:
             _ensure_revenue(actual_revenue)
-        self._record(JobCompleted, meta=meta, completed_at=completed_at, actual_revenue=actual_revenue)
+        outcome = {}
+        if successful_runs is not None and self.spec.activity is ActivityKind.INVENTION:
+            if not 0 <= successful_runs <= self.spec.runs:
+                raise InvalidInput(f"successfulRuns is 0 to the job's {self.spec.runs} runs", "successfulRuns")
+            outcome["successful_runs"] = successful_runs
+        self._record(JobCompleted, meta=meta, completed_at=completed_at, actual_revenue=actual_revenue, **outcome)
 
     def record_revenue(self, actual_revenue: float, meta: CommandMeta) -> None:
         """What the delivered output sold for (a correction replaces it)."""
@@ -178,6 +193,14 @@ class Job(Aggregate):
         if character_id != self.character_id:
             self._record(JobCharacterAssigned, meta=meta, character_id=character_id)
 
+    @property
+    def delivered_output(self) -> int:
+        """Units of its product the job delivered: its expected output, or, for an invention
+        job whose outcome the game reported, the runs of the copies it won."""
+        if self.successful_runs is not None and self.spec.runs_per_copy:
+            return self.successful_runs * self.spec.runs_per_copy
+        return self.spec.expected_output
+
     def state(self) -> JobState:
         return JobState(
             id=self.id,
@@ -193,6 +216,7 @@ class Job(Aggregate):
             version=self.version,
             created_at=self.created_on,
             updated_at=self.modified_on,
+            successful_runs=self.successful_runs,
         )
 
 
@@ -215,6 +239,7 @@ class JobState(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
+    successful_runs: int | None = None
 
 
 def game_job_link_id(owner_id: UUID, esi_job_id: int) -> UUID:
@@ -262,6 +287,7 @@ class JobQueued(Event, frozen=True, tag=2):
         job.started_at = job.ends_at = job.completed_at = None
         job.actual_revenue = None
         job.plan_run_id = self.spec.plan_run_id
+        job.successful_runs = None
         return job
 
 
@@ -295,11 +321,13 @@ class JobLinked(Event, frozen=True):
 class JobCompleted(Event, frozen=True):
     completed_at: datetime
     actual_revenue: float | None = None
+    successful_runs: int | None = None  # invention: attempts that won a copy (None: not reported)
 
     def apply(self, aggregate: Job) -> Job:
         aggregate.status = JobStatus.COMPLETED
         aggregate.completed_at = self.completed_at
         aggregate.actual_revenue = self.actual_revenue
+        aggregate.successful_runs = self.successful_runs
         return aggregate
 
 

@@ -5,6 +5,13 @@ made (a child step builds it) or bought (no child step); switching a material to
 proposes the catalog's chain below it, switching it to "buy" removes that subtree. Plans
 are checked against the user's production graph whenever they change, and again when a run
 is generated, because the catalog may have changed in between.
+
+An invented item's step takes its Tech II copy as an input (a run of the copy per run), so a
+plan for it has an invention step below it (datacores, and a run of a Tech I copy per attempt)
+and a copying step below that. Copying and invention take no ME or TE; the invented item's
+manufacturing runs at the invented copy's ME and TE (2 and 4, then the decryptor's modifiers),
+which follow the invention step's decryptor when it changes. The plan says how attempts are
+counted: on expected value, or enough for the copies at ``invention_confidence``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ import msgspec
 from domain.aggregate import Aggregate
 from domain.catalog.chains import BuildStep, ChainCycle, ProductionGraph
 from domain.catalog.industry import NPC_STATION, Facility, validate_levels
-from domain.catalog.model import ActivityKind
+from domain.catalog.invention import INVENTED_ME, INVENTED_TE, InventionPolicy
+from domain.catalog.model import ActivityKind, Decryptor
 from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.events import CommandMeta, Event
 from domain.limits import GameId, SignedAmount
@@ -66,6 +74,7 @@ class PlanStep(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     station_id: int | None = None
     facility: Facility = NPC_STATION
     facility_tax: float = 0.0
+    decryptor_type_id: int | None = None  # invention: the decryptor each attempt takes (None: none)
 
     @property
     def settings(self) -> StepSetup:
@@ -114,20 +123,63 @@ def _step_for(graph: ProductionGraph, type_id: int, blueprint_type_id: int | Non
     raise RuleViolation(f"recipe {blueprint_type_id} does not build type {type_id}", "blueprintTypeId")
 
 
-def _new_step(step_id: int, parent: int | None, build: BuildStep, settings: StepSetup) -> PlanStep:
-    reaction = build.kind is ActivityKind.REACTION
+def _new_step(
+    step_id: int,
+    parent: int | None,
+    build: BuildStep,
+    settings: StepSetup,
+    levels: tuple[int, int] | None = None,
+    decryptor_type_id: int | None = None,
+) -> PlanStep:
+    """A step of ``build`` set up with ``settings``, at ``levels`` (ME, TE) when given.
+    Reactions, copying and invention take no ME or TE."""
+    me, te = levels if levels is not None else (settings.me_level, settings.te_level)
+    leveled = build.kind is ActivityKind.MANUFACTURING
     return PlanStep(
         step_id=step_id,
         parent_step_id=parent,
         product_type_id=build.product_type_id,
         blueprint_type_id=build.recipe_id,
         activity=build.kind,
-        me_level=0 if reaction else settings.me_level,  # reactions take no ME or TE
-        te_level=0 if reaction else settings.te_level,
+        me_level=me if leveled else 0,
+        te_level=te if leveled else 0,
         station_id=settings.station_id,
         facility=settings.facility,
         facility_tax=settings.facility_tax,
+        decryptor_type_id=decryptor_type_id if build.invents else None,
     )
+
+
+def _proposed_levels(graph: ProductionGraph, build: BuildStep) -> tuple[int, int] | None:
+    """An invented item's manufacturing runs at the invented copy's ME and TE (no decryptor
+    yet); other steps at their settings (None)."""
+    invented = graph.step(build.recipe_id)
+    if build.blueprint_copy is not None and invented is not None and invented.invents:
+        return INVENTED_ME, INVENTED_TE
+    return None
+
+
+def validate_confidence(confidence: float | None) -> float | None:
+    """How a plan counts invention attempts: None (expected value) or a chance strictly
+    between 0 and 1 of winning every copy a run needs."""
+    if confidence is not None and not 0 < confidence < 1:
+        raise InvalidInput("inventionConfidence is null (expected value) or between 0 and 1", "inventionConfidence")
+    return confidence
+
+
+def invention_policy(
+    steps: Iterable[PlanStep], confidence: float | None, decryptors: Mapping[int, Decryptor]
+) -> InventionPolicy:
+    """How a run of these steps counts invention: at ``confidence`` (None: expected value),
+    skills V, with each invention step's decryptor (by the Tech II blueprint it invents)."""
+    chosen = {
+        step.product_type_id: (step.decryptor_type_id, decryptors[step.decryptor_type_id])
+        for step in steps
+        if step.activity is ActivityKind.INVENTION
+        and step.decryptor_type_id is not None
+        and step.decryptor_type_id in decryptors
+    }
+    return InventionPolicy(confidence=confidence, decryptors=chosen)
 
 
 def propose_steps(
@@ -144,21 +196,37 @@ def propose_steps(
     ``WorkLimitExceeded`` before any walking if they and the ``held`` steps would be more than
     ``limit`` (a looping chain raises ChainCycle)."""
     _ensure_room(held, graph.tree_size(type_id, raw=False), limit)
-    root = _new_step(first_id, parent, _step_for(graph, type_id, None, "productTypeId"), settings)
+    top = _step_for(graph, type_id, None, "productTypeId")
+    root = _new_step(first_id, parent, top, settings, _proposed_levels(graph, top))
     steps = [root]
     stack = [root]
     while stack:
         step = stack.pop()
         build = graph.step(step.product_type_id)
         assert build is not None
-        for material in build.materials:
+        for material in build.inputs:
             child_build = graph.step(material.type_id)
             if child_build is None:
                 continue
-            child = _new_step(first_id + len(steps), step.step_id, child_build, settings)
+            levels = _proposed_levels(graph, child_build)
+            child = _new_step(first_id + len(steps), step.step_id, child_build, settings, levels)
             steps.append(child)
             stack.append(child)
     return steps
+
+
+def _chosen_decryptor(
+    build: BuildStep, decryptor_type_id: int | None, decryptors: Mapping[int, Decryptor] | None
+) -> int | None:
+    """A decryptor chosen for a step: only an invention step takes one, and only an item the
+    catalog knows as a decryptor."""
+    if decryptor_type_id is None:
+        return None
+    if not build.invents:
+        raise RuleViolation("only an invention step takes a decryptor", "decryptorTypeId")
+    if decryptor_type_id not in (decryptors or {}):
+        raise RuleViolation(f"type {decryptor_type_id} is not a decryptor in your catalog", "decryptorTypeId")
+    return decryptor_type_id
 
 
 def _ensure_room(held: int, adding: int, limit: int) -> None:
@@ -183,6 +251,7 @@ class Plan(Aggregate):
     last_generated_at: datetime | None
     last_auto_generated_at: datetime | None  # auto-production's cooldown
     runs_recorded: int  # PlanRunGenerated events in the plan's history (each load replays them)
+    invention_confidence: float | None  # None: attempts on expected value
 
     @classmethod
     def create(
@@ -195,7 +264,9 @@ class Plan(Aggregate):
         transport: TransportSettings | None,
         meta: CommandMeta,
         limits: WorkLimits = DEFAULT_LIMITS,
+        invention_confidence: float | None = None,
     ) -> Plan:
+        validate_confidence(invention_confidence)
         steps = propose_steps(graph, product_type_id, settings.validated(), first_id=1, limit=limits.steps_per_plan)
         return cls._create(
             PlanCreated,
@@ -206,6 +277,7 @@ class Plan(Aggregate):
             product_type_id=product_type_id,
             steps=tuple(steps),
             transport=transport.validated() if transport else None,
+            invention_confidence=invention_confidence,
         )
 
     # ------------------------------------------------------------ reading
@@ -256,7 +328,7 @@ class Plan(Aggregate):
                     f"{step.product_type_id} in your catalog; update or remove the step",
                     field,
                 )
-            inputs = {m.type_id for m in build.materials}
+            inputs = {m.type_id for m in build.inputs}
             for material in self.children(step.step_id):
                 if material not in inputs:
                     raise RuleViolation(
@@ -281,6 +353,14 @@ class Plan(Aggregate):
         if transport != self.transport:
             self._record(PlanTransportChanged, meta=meta, transport=transport)
 
+    def set_invention_confidence(self, confidence: float | None, meta: CommandMeta) -> None:
+        """Count invention attempts at ``confidence`` from the next run on (None: expected value)."""
+        if validate_confidence(confidence) != self.invention_confidence:
+            self._record(PlanInventionConfidenceChanged, meta=meta, confidence=confidence)
+
+    def invention_policy(self, decryptors: Mapping[int, Decryptor]) -> InventionPolicy:
+        return invention_policy(self.steps.values(), self.invention_confidence, decryptors)
+
     def add_step(
         self,
         parent_step_id: int,
@@ -290,9 +370,11 @@ class Plan(Aggregate):
         graph: ProductionGraph,
         meta: CommandMeta,
         limits: WorkLimits = DEFAULT_LIMITS,
+        decryptors: Mapping[int, Decryptor] | None = None,
     ) -> PlanStep:
         """Make one input of ``parent_step_id`` with one new step (its own inputs bought), set
-        up like its parent but for ``changes`` (StepSetup fields)."""
+        up like its parent but for ``changes`` (StepSetup fields, and an invention step's
+        ``decryptor_type_id``: one of the catalog's ``decryptors``)."""
         parent = self.step(parent_step_id)
         _ensure_room(len(self.steps), 1, limits.steps_per_plan)
         self._ensure_input(parent, product_type_id, graph)
@@ -303,10 +385,18 @@ class Plan(Aggregate):
                 "productTypeId",
             )
         build = _step_for(graph, product_type_id, blueprint_type_id, "productTypeId")
+        changes = dict(changes)
+        decryptor = _chosen_decryptor(build, changes.pop("decryptor_type_id", None), decryptors)
         step = _new_step(
-            self.next_step_id, parent_step_id, build, msgspec.structs.replace(parent.settings, **changes).validated()
+            self.next_step_id,
+            parent_step_id,
+            build,
+            msgspec.structs.replace(parent.settings, **changes).validated(),
+            None if {"me_level", "te_level"} & changes.keys() else _proposed_levels(graph, build),
+            decryptor,
         )
         self._record(PlanStepsAdded, meta=meta, steps=(step,))
+        self._follow_decryptor(step, decryptors, meta)
         return step
 
     def update_step(
@@ -315,17 +405,20 @@ class Plan(Aggregate):
         changes: dict[str, Any],
         graph: ProductionGraph,
         meta: CommandMeta,
+        decryptors: Mapping[int, Decryptor] | None = None,
     ) -> PlanStep:
-        """Change a step's recipe or settings; children whose material the new recipe does
-        not use are removed with their subtrees."""
+        """Change a step's recipe or settings (an invention step's decryptor too: the step it
+        feeds then runs at the ME and TE the decryptor gives); children whose material the new
+        recipe does not use are removed with their subtrees."""
         step = self.step(step_id)
         blueprint = changes.pop("blueprint_type_id", step.blueprint_type_id)
         build = _step_for(graph, step.product_type_id, blueprint, "blueprintTypeId")
+        decryptor = _chosen_decryptor(build, changes.pop("decryptor_type_id", step.decryptor_type_id), decryptors)
         settings = msgspec.structs.replace(step.settings, **changes).validated()
-        updated = _new_step(step_id, step.parent_step_id, build, settings)
+        updated = _new_step(step_id, step.parent_step_id, build, settings, None, decryptor)
         if updated == step:
             return step
-        inputs = {m.type_id for m in build.materials}
+        inputs = {m.type_id for m in build.inputs}
         removed = tuple(
             removed_id
             for material, child in self.children(step_id).items()
@@ -333,7 +426,22 @@ class Plan(Aggregate):
             for removed_id in self.subtree(child.step_id)
         )
         self._record(PlanStepUpdated, meta=meta, step=updated, removed_step_ids=removed)
+        if updated.decryptor_type_id != step.decryptor_type_id:
+            self._follow_decryptor(updated, decryptors, meta)
         return updated
+
+    def _follow_decryptor(
+        self, invention: PlanStep, decryptors: Mapping[int, Decryptor] | None, meta: CommandMeta
+    ) -> None:
+        """The step an invention step feeds runs at the ME and TE its copies are invented with."""
+        if invention.activity is not ActivityKind.INVENTION or invention.parent_step_id is None:
+            return
+        parent = self.steps[invention.parent_step_id]
+        policy = invention_policy([invention], None, decryptors or {})
+        me, te = policy.invented_levels(invention.product_type_id)
+        if parent.activity is ActivityKind.MANUFACTURING and (parent.me_level, parent.te_level) != (me, te):
+            moved = msgspec.structs.replace(parent, me_level=me, te_level=te)
+            self._record(PlanStepUpdated, meta=meta, step=moved, removed_step_ids=())
 
     def remove_step(self, step_id: int, meta: CommandMeta) -> None:
         step = self.step(step_id)
@@ -397,7 +505,7 @@ class Plan(Aggregate):
 
     def _ensure_input(self, parent: PlanStep, material: int, graph: ProductionGraph) -> None:
         build = _step_for(graph, parent.product_type_id, parent.blueprint_type_id, "stepId")
-        if material not in {m.type_id for m in build.materials}:
+        if material not in {m.type_id for m in build.inputs}:
             raise RuleViolation(
                 f"step {parent.step_id}'s recipe {parent.blueprint_type_id} does not use type {material}",
                 "productTypeId",
@@ -411,6 +519,7 @@ class Plan(Aggregate):
             product_type_id=self.product_type_id,
             steps=tuple(sorted(self.steps.values(), key=lambda s: s.step_id)),
             transport=self.transport,
+            invention_confidence=self.invention_confidence,
             deleted=self.deleted,
             version=self.version,
             created_at=self.created_on,
@@ -431,6 +540,7 @@ class PlanState(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
+    invention_confidence: float | None = None
 
 
 def step_tree_order(steps: Iterable[PlanStep]) -> Iterator[tuple[PlanStep, int]]:
@@ -455,6 +565,7 @@ class PlanCreated(Event, frozen=True):
     product_type_id: int
     steps: tuple[PlanStep, ...]
     transport: TransportSettings | None
+    invention_confidence: float | None = None  # plans created before invention counted on expected value
 
     def apply(self, aggregate: Any) -> Plan:
         plan = Plan(self.originator_id, self.owner_id, self.timestamp)
@@ -467,6 +578,7 @@ class PlanCreated(Event, frozen=True):
         plan.last_generated_at = None
         plan.last_auto_generated_at = None
         plan.runs_recorded = 0
+        plan.invention_confidence = self.invention_confidence
         return plan
 
 
@@ -483,6 +595,14 @@ class PlanTransportChanged(Event, frozen=True):
 
     def apply(self, aggregate: Plan) -> Plan:
         aggregate.transport = self.transport
+        return aggregate
+
+
+class PlanInventionConfidenceChanged(Event, frozen=True):
+    confidence: float | None
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.invention_confidence = self.confidence
         return aggregate
 
 

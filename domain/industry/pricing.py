@@ -7,6 +7,11 @@ Inputs made by another job cost nothing here, because that job is priced itself,
 jobs' costs add up to the run's. A job whose price is missing gets no estimate, and the
 missing prices are listed, never taken as 0.
 
+Copying and invention jobs are installed on the value of what their blueprint leads to: the
+EIV of one ME-0 manufacturing run of it per copy run or attempt, at the science share
+(``job_cost.science_job_cost``, as ``domain.economics.invention`` prices them); their datacores
+and decryptors are inputs bought like any.
+
 The jobs that make the run's product also get their expected revenue: their output at the
 product's lowest sell (what the economics' ``profitSell`` assumes), when the region has one.
 The intermediates' jobs get none: their output is consumed by the run, and counting it too
@@ -20,7 +25,8 @@ from collections.abc import Callable, Iterable
 import msgspec
 
 from domain.catalog.chains import BuildStep, ProductionGraph
-from domain.economics.job_cost import estimated_item_value, manufacturing_job_cost
+from domain.catalog.model import ActivityKind, Material
+from domain.economics.job_cost import estimated_item_value, manufacturing_job_cost, science_job_cost
 from domain.economics.market import SELL, MarketData, Missing, PricePoint
 from domain.economics.settings import JobSite
 from domain.industry.generation import PlannedJob
@@ -44,8 +50,14 @@ class RunPricing(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def price_job(
-    job: JobSpec, build: BuildStep, market: MarketData, site: JobSite | None
+    job: JobSpec,
+    build: BuildStep,
+    market: MarketData,
+    site: JobSite | None,
+    leads_to: tuple[Material, ...] | None = None,
 ) -> tuple[float | None, list[Missing]]:
+    """The job's cost: what it buys, and its installation on the EIV of its own materials (a
+    copying or invention job: of ``leads_to``, the manufacturing inputs its blueprint makes)."""
     missing: list[Missing] = []
     bought = 0.0
     for material in job.materials:
@@ -62,12 +74,31 @@ def price_job(
     index = market.cost_index(site.solar_system_id, job.activity)
     if index is None:
         missing.append(Missing(what="cost_index", id=site.solar_system_id, reason=f"no {job.activity.value} index"))
-    eiv = estimated_item_value(build.materials, job.runs, market)
+    science = job.activity in _SCIENCE
+    eiv = estimated_item_value((leads_to or ()) if science else build.materials, job.runs, market)
     missing.extend(eiv.missing)
     if missing or eiv.value is None or index is None:
         return None, missing
     rates = msgspec.structs.replace(site.rates, facility_tax=job.facility_tax)
-    return round(bought + manufacturing_job_cost(eiv.value, index.cost_index, rates).total, 2), []
+    price = science_job_cost if science else manufacturing_job_cost
+    return round(bought + price(eiv.value, index.cost_index, rates).total, 2), []
+
+
+_SCIENCE = (ActivityKind.COPYING, ActivityKind.INVENTION)
+
+
+def _manufactured_with(graph: ProductionGraph, jobs: Iterable[JobSpec]) -> dict[int, tuple[Material, ...]]:
+    """Per blueprint a copying or invention job makes, the ME-0 inputs of a manufacturing run
+    of it (read once per run, only when it has such jobs)."""
+    wanted = {job.product_type_id for job in jobs if job.activity in _SCIENCE}
+    if not wanted:
+        return {}
+    return {
+        build.recipe_id: build.materials
+        for product in graph.products()
+        for build in graph.alternatives(product)
+        if build.kind is ActivityKind.MANUFACTURING and build.recipe_id in wanted
+    }
 
 
 def expected_revenue(job: JobSpec, market: MarketData) -> float | None:
@@ -89,8 +120,12 @@ def price_jobs(
     priced: list[PlannedJob] = []
     missing: list[Missing] = []
     total: float | None = 0.0
+    jobs = list(jobs)
+    leads_to = _manufactured_with(graph, (job.spec for job in jobs))
     for job in jobs:
-        spec, lacking = priced_spec(job.spec, graph, market, site, job.spec.product_type_id == product_type_id)
+        spec, lacking = priced_spec(
+            job.spec, graph, market, site, job.spec.product_type_id == product_type_id, leads_to
+        )
         priced.append(msgspec.structs.replace(job, spec=spec))
         missing.extend(lack for lack in lacking if lack not in missing)
         total = None if spec.total_cost is None or total is None else total + spec.total_cost
@@ -100,11 +135,20 @@ def price_jobs(
 
 
 def priced_spec(
-    job: JobSpec, graph: ProductionGraph, market: MarketData, site: JobSite | None, sold: bool
+    job: JobSpec,
+    graph: ProductionGraph,
+    market: MarketData,
+    site: JobSite | None,
+    sold: bool,
+    leads_to: dict[int, tuple[Material, ...]] | None = None,
 ) -> tuple[JobSpec, list[Missing]]:
     """The job with its estimated cost and, if its output is ``sold``, its expected revenue;
-    and the prices its cost lacked."""
-    build = next(b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id)
-    cost, missing = price_job(job, build, market, site)
+    and the prices its cost lacked. ``leads_to``: per blueprint copied or invented, the inputs
+    of a manufacturing run of it (``_manufactured_with``)."""
+    builds = [b for b in graph.alternatives(job.product_type_id) if b.recipe_id == job.blueprint_type_id]
+    build = next((b for b in builds if b.kind is job.activity), builds[0])
+    if leads_to is None:
+        leads_to = _manufactured_with(graph, [job])
+    cost, missing = price_job(job, build, market, site, leads_to.get(job.product_type_id, ()))
     revenue = expected_revenue(job, market) if sold else None
     return msgspec.structs.replace(job, total_cost=cost, expected_revenue=revenue), missing

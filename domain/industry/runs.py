@@ -17,7 +17,7 @@ from domain.aggregate import Aggregate
 from domain.economics.market import Missing
 from domain.errors import NotFound
 from domain.events import CommandMeta, Event
-from domain.industry.generation import Leftover, SkippedItem, TransportItem
+from domain.industry.generation import InventionNeed, Leftover, SkippedItem, TransportItem
 from domain.industry.jobs import JobSpec
 
 RunStatus = Literal["pending", "in_progress", "completed"]
@@ -113,6 +113,7 @@ class PlanRun(Aggregate):
     job_ids: tuple[UUID, ...]
     reason: RunReason | None
     deleted: bool
+    inventions: tuple[InventionNeed, ...]  # what its invention steps must win
 
     @classmethod
     def record(
@@ -129,6 +130,7 @@ class PlanRun(Aggregate):
         leftovers: tuple[Leftover, ...],
         reason: RunReason | None,
         meta: CommandMeta,
+        inventions: tuple[InventionNeed, ...] = (),
     ) -> PlanRun:
         return cls._create(
             PlanRunCreated,
@@ -145,6 +147,7 @@ class PlanRun(Aggregate):
             skipped=skipped,
             leftovers=leftovers,
             reason=reason,
+            inventions=inventions,
         )
 
     def ensure_of_plan(self, plan_id: UUID) -> None:
@@ -157,6 +160,13 @@ class PlanRun(Aggregate):
 
     def delete(self, meta: CommandMeta) -> None:
         self._record(PlanRunDeleted, meta=meta)
+
+    def top_up_invention(self, plan_step_id: int, shortfall: int, job_ids: tuple[UUID, ...], meta: CommandMeta) -> None:
+        """Queue more attempts for ``shortfall`` copies an invention step's finished jobs did not
+        win (the jobs ``job_ids`` are queued with it): a failed batch is followed up, not left."""
+        self._record(
+            PlanRunInventionToppedUp, meta=meta, plan_step_id=plan_step_id, shortfall=shortfall, job_ids=job_ids
+        )
 
     def state(self) -> dict[str, Any]:
         return {"planId": self.plan_id, "quantity": self.quantity, "jobIds": self.job_ids, "deleted": self.deleted}
@@ -174,6 +184,7 @@ class PlanRunCreated(Event, frozen=True):
     skipped: tuple[SkippedItem, ...] = ()
     leftovers: tuple[Leftover, ...] = ()
     reason: RunReason | None = None
+    inventions: tuple[InventionNeed, ...] = ()  # runs recorded before invention was planned have none
 
     def apply(self, aggregate: Any) -> PlanRun:
         run = PlanRun(self.originator_id, self.owner_id, self.timestamp)
@@ -183,7 +194,21 @@ class PlanRunCreated(Event, frozen=True):
         run.job_ids = self.job_ids
         run.reason = self.reason
         run.deleted = False
+        run.inventions = self.inventions
         return run
+
+
+class PlanRunInventionToppedUp(Event, frozen=True):
+    """An invention step of the run won fewer copies than it needs once its jobs ended: the
+    jobs ``job_ids`` (copying and invention) are queued for the ``shortfall``."""
+
+    plan_step_id: int
+    shortfall: int  # copies still to win
+    job_ids: tuple[UUID, ...]
+
+    def apply(self, aggregate: PlanRun) -> PlanRun:
+        aggregate.job_ids = (*aggregate.job_ids, *self.job_ids)
+        return aggregate
 
 
 class PlanRunCancelled(Event, frozen=True):

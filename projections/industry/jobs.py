@@ -62,6 +62,7 @@ JOBS = ReadModelTable(
         Column("owner_id", Uuid, nullable=False),
         *struct_columns(JobSpec, activity=String(24), notes=String(2000)),
         Column("actual_revenue", Float),
+        Column("successful_runs", Integer),  # invention: attempts that won a copy, as the game reported
         Column("status", String(16), nullable=False),
         Column("esi_job_id", BigInteger),
         Column("version", Integer, nullable=False),
@@ -92,6 +93,7 @@ class JobHandlers:
                 "owner_id": event.owner_id,
                 **struct_cells(event.spec),
                 "actual_revenue": None,
+                "successful_runs": None,
                 "status": JobStatus.PLANNED.value,
                 "esi_job_id": None,
                 "created_at": event.timestamp,
@@ -123,7 +125,14 @@ class JobHandlers:
 
     @handles(JobCompleted)
     def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:
-        _change(writer, event, status="completed", completed_at=event.completed_at, actual_revenue=event.actual_revenue)
+        _change(
+            writer,
+            event,
+            status="completed",
+            completed_at=event.completed_at,
+            actual_revenue=event.actual_revenue,
+            successful_runs=event.successful_runs,
+        )
 
     @handles(JobRevenueRecorded)
     def _revenue_recorded(self, writer: BatchWriter, event: JobRevenueRecorded) -> None:
@@ -193,6 +202,8 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     ends_at: datetime | None  # the game's end date, or the estimated end of a job started by hand
     completed_at: datetime | None
     updated_at: datetime
+    successful_runs: int | None = None  # invention: attempts that won a copy, once the game delivered it
+    runs_per_copy: int | None = None  # invention: runs of each copy a success wins
 
 
 # columns the view names otherwise; every other column is the view field of its name

@@ -12,13 +12,14 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, String, Uuid, delete, select, update
+from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Uuid, delete, select, update
 
 from domain.events import Event
 from domain.industry.plan import (
     Plan,
     PlanCreated,
     PlanDeleted,
+    PlanInventionConfidenceChanged,
     PlanRenamed,
     PlanRunGenerated,
     PlanRunRemoved,
@@ -43,6 +44,7 @@ PLANS = ReadModelTable(
         Column("product_type_id", BigInteger, nullable=False),
         Column("steps", JSON, nullable=False),
         Column("transport", JSON),
+        Column("invention_confidence", Float),  # NULL: invention attempts on expected value
         Column("version", Integer, nullable=False),
         Column("last_generated_at", UtcDateTime),
         Column("created_at", UtcDateTime, nullable=False),
@@ -71,6 +73,7 @@ class PlanHandlers:
                 "product_type_id": event.product_type_id,
                 "steps": msgspec.to_builtins(event.steps),
                 "transport": msgspec.to_builtins(event.transport),
+                "invention_confidence": event.invention_confidence,
                 "last_generated_at": None,
                 "created_at": event.timestamp,
                 **touched(event),
@@ -92,6 +95,10 @@ class PlanHandlers:
     @handles(PlanTransportChanged)
     def _transport_changed(self, writer: BatchWriter, event: PlanTransportChanged) -> None:
         _set(writer, event, transport=msgspec.to_builtins(event.transport))
+
+    @handles(PlanInventionConfidenceChanged)
+    def _confidence_changed(self, writer: BatchWriter, event: PlanInventionConfidenceChanged) -> None:
+        _set(writer, event, invention_confidence=event.confidence)
 
     @handles(PlanStepsAdded)
     def _steps_added(self, writer: BatchWriter, event: PlanStepsAdded) -> None:
@@ -144,6 +151,7 @@ class PlanSummary(msgspec.Struct, frozen=True, kw_only=True):
     product_name: str | None
     step_count: int
     transport: TransportSettings | None
+    invention_confidence: float | None  # None: invention attempts on expected value
     version: int
     last_generated_at: datetime | None
     created_at: datetime

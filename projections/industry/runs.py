@@ -16,7 +16,20 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, Uuid, case, delete, func, select, update
 
-from domain.industry.runs import PlanRun, PlanRunCreated, PlanRunDeleted, Profit, RunStatus, profit, run_status
+from domain.catalog.model import ActivityKind
+from domain.industry.generation import InventionNeed
+from domain.industry.invention_runs import InventionProgress, RunJob, progress
+from domain.industry.jobs import JobSpec, JobStatus
+from domain.industry.runs import (
+    PlanRun,
+    PlanRunCreated,
+    PlanRunDeleted,
+    PlanRunInventionToppedUp,
+    Profit,
+    RunStatus,
+    profit,
+    run_status,
+)
 from projections.industry.jobs import JOBS, JobView, list_jobs
 from projections.industry.names import product_name
 from projections.industry.plans import PLANS
@@ -40,6 +53,7 @@ RUNS = ReadModelTable(
         Column("skipped", JSON, nullable=False),
         Column("leftovers", JSON, nullable=False),
         Column("reason", JSON),
+        Column("inventions", JSON, nullable=False),  # what its invention steps must win (InventionNeed)
         *(Column(status, Integer, nullable=False) for status in JOB_COUNTS),
     ],
     indexes=[("owner_created", ["owner_id", "created_at"], False), ("plan", ["plan_id"], False)],
@@ -62,6 +76,12 @@ class RunHandlers:
             },
         )
 
+    @handles(PlanRunInventionToppedUp)
+    def _run_topped_up(self, writer: BatchWriter, event: PlanRunInventionToppedUp) -> None:
+        runs = writer.tables["industry_plan_runs"]
+        added = len(event.job_ids)
+        writer.execute(update(runs).where(runs.c.run_id == event.originator_id).values(planned=runs.c.planned + added))
+
     @handles(PlanRunDeleted)
     def _run_deleted(self, writer: BatchWriter, event: PlanRunDeleted) -> None:
         runs, jobs = writer.tables["industry_plan_runs"], writer.tables["industry_jobs"]
@@ -80,6 +100,7 @@ _RECORDED = (
     "skipped",
     "leftovers",
     "reason",
+    "inventions",
 )
 
 
@@ -116,6 +137,7 @@ class RunDetail(msgspec.Struct, frozen=True, kw_only=True):
     transport_jobs: list[dict[str, Any]]
     skipped: list[dict[str, Any]]
     leftovers: list[dict[str, Any]]
+    inventions: list[InventionProgress] = []  # per invention step: copies needed vs won, attempts
 
 
 def run_view(fields: Any, run_profit: Profit) -> RunView:
@@ -194,13 +216,36 @@ def find_run(connection: Connection, owner: UUID, plan_id: UUID | None, run_id: 
     row = connection.execute(query).first()
     if row is None:
         return None
+    jobs = list_jobs(connection, owner, plan_run_id=run_id)
     return RunDetail(
         run=run_view(row, _profits(connection, JOBS.view.c.plan_run_id, [run_id]).get(run_id, NO_JOBS)),
-        jobs=list_jobs(connection, owner, plan_run_id=run_id),
+        jobs=jobs,
         transport_jobs=row.transports,
         skipped=row.skipped,
         leftovers=row.leftovers,
+        inventions=invention_progress(row.inventions or [], jobs),
     )
+
+
+def invention_progress(needs: list[dict[str, Any]], jobs: list[JobView]) -> list[InventionProgress]:
+    """Each invention step of a run: copies needed against those its delivered jobs won."""
+    if not needs:
+        return []
+    run_jobs = [
+        RunJob(
+            spec=JobSpec(
+                product_type_id=job.product_type_id,
+                blueprint_type_id=job.blueprint_type_id,
+                activity=ActivityKind(job.activity),
+                runs=job.runs,
+                expected_output=job.expected_output,
+            ),
+            status=JobStatus(job.status if job.status != "ready" else "active"),
+            successful_runs=job.successful_runs,
+        )
+        for job in jobs
+    ]
+    return [progress(need, run_jobs) for need in msgspec.convert(needs, list[InventionNeed])]
 
 
 NO_JOBS = profit(0.0, 0, None, None)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
+from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
 from domain.industry.jobs import (
     Job,
@@ -143,3 +144,23 @@ def test_a_job_started_by_hand_is_linked_to_the_game_job_it_is_once() -> None:
         Conflict, "already game job 555"
     )
     given(QUEUED).when(lambda job: job.link(555, game_start, game_end, META)).then_refused(Conflict, "planned")
+
+
+def test_an_invention_job_completes_with_the_attempts_the_game_says_succeeded() -> None:
+    """ESI's ``successful_runs``: each success is an invented copy; a manufacturing job has none."""
+    inventing = msgspec.structs.replace(
+        SPEC, product_type_id=11372, activity=ActivityKind.INVENTION, runs=5, me_level=0, te_level=0, runs_per_copy=1
+    )
+    queued = event(JobQueued, owner_id=OWNER, spec=inventing)
+    job = (
+        given(queued, STARTED)
+        .when(lambda job: job.complete(STARTED_AT, None, META, successful_runs=2))
+        .then(event(JobCompleted, completed_at=STARTED_AT, successful_runs=2))
+    )
+    assert job.delivered_output == 2, "two 1-run Wolf Blueprint copies"
+    given(queued, STARTED).when(lambda job: job.complete(STARTED_AT, None, META, successful_runs=6)).then_refused(
+        InvalidInput, "successfulRuns"
+    )
+    given(QUEUED, STARTED).when(lambda job: job.complete(STARTED_AT, None, META, successful_runs=3)).then(
+        event(JobCompleted, successful_runs=None)
+    )

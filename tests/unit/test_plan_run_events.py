@@ -6,7 +6,14 @@ from uuid import UUID
 
 from domain.errors import NotFound
 from domain.industry.generation import SkippedItem
-from domain.industry.runs import PlanRun, PlanRunCancelled, PlanRunCreated, PlanRunDeleted, RunReason
+from domain.industry.runs import (
+    PlanRun,
+    PlanRunCancelled,
+    PlanRunCreated,
+    PlanRunDeleted,
+    PlanRunInventionToppedUp,
+    RunReason,
+)
 from tests.unit.given import AGGREGATE_ID, META, OWNER, event, given
 
 PLAN = UUID(int=10)
@@ -40,3 +47,10 @@ def test_a_deleted_run_is_no_longer_found_under_its_plan() -> None:
     given(CREATED, event(PlanRunDeleted)).when(lambda run: run.ensure_of_plan(PLAN)).then_refused(NotFound)
     given(CREATED).when(lambda run: run.ensure_of_plan(UUID(int=11))).then_refused(NotFound, "plan run not found")
     assert run.deleted
+
+
+def test_more_invention_attempts_join_the_run_with_the_shortfall_they_are_for() -> None:
+    again = (UUID(int=22), UUID(int=23))
+    run = given(CREATED).when(lambda run: run.top_up_invention(11, 1, again, META))
+    topped = run.then(event(PlanRunInventionToppedUp, plan_step_id=11, shortfall=1, job_ids=again))
+    assert topped.job_ids == (*JOBS, *again), "cancelling the run reaches them too"

@@ -158,7 +158,14 @@ class IndustryCommands(Controller):
     ) -> PlanChanged:
         """A plan for a product; its steps are proposed from your catalog's chain, everything
         made down to raw materials. Edit them afterwards."""
-        result = system.plans.create(data.name, data.product_type_id, data.defaults.setup(), data.transport, meta)
+        result = system.plans.create(
+            data.name,
+            data.product_type_id,
+            data.defaults.setup(),
+            data.transport,
+            meta,
+            invention_confidence=data.invention_confidence,
+        )
         return _plan_changed(system, result)
 
     @patch("/v1/industry/plans/{plan_id:uuid}", tags=["commands"], sync_to_thread=True)
@@ -170,9 +177,17 @@ class IndustryCommands(Controller):
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
     ) -> PlanChanged:
-        """Rename the plan and/or change its transport settings (``null`` removes them)."""
+        """Rename the plan, change its transport settings (``null`` removes them) and/or how it
+        counts invention attempts (``inventionConfidence``: ``null`` is expected value)."""
 
-        result = system.plans.patch(plan_id, meta, expected, name=data.name, transport=data.transport)
+        result = system.plans.patch(
+            plan_id,
+            meta,
+            expected,
+            name=data.name,
+            transport=data.transport,
+            invention_confidence=data.invention_confidence,
+        )
         return _plan_changed(system, result)
 
     @delete("/v1/industry/plans/{plan_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True)
@@ -199,6 +214,8 @@ class IndustryCommands(Controller):
         """Make one input of a step with a new step (with the parent's settings unless given)."""
         plans = system.plans
         changes = data.settings.changes() if data.settings else {}
+        if data.decryptor_type_id is not None:
+            changes["decryptor_type_id"] = data.decryptor_type_id
         result, step = plans.add_step(
             plan_id, data.parent_step_id, data.product_type_id, data.blueprint_type_id, changes, meta, expected
         )
@@ -215,7 +232,8 @@ class IndustryCommands(Controller):
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
     ) -> PlanChanged:
-        """Change a step's recipe (``blueprintTypeId``), ME/TE, station, facility or tax."""
+        """Change a step's recipe (``blueprintTypeId``), ME/TE, station, facility or tax, or an
+        invention step's decryptor (``decryptorTypeId``, ``null`` for none)."""
         changes = data.changes()
         return _plan_changed(system, system.plans.update_step(plan_id, step_id, changes, meta, expected))
 

@@ -16,6 +16,7 @@ from domain.industry import generation, pricing
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
+from domain.industry.invention_runs import InventionProgress
 from domain.industry.jobs import JobSpec
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, step_tree_order
 from domain.industry.runs import Profit, RunTransport
@@ -64,11 +65,13 @@ class CreatePlan(Request):
     # every proposed step's settings (ME 10 / TE 20 unless said)
     defaults: StepSetupIn = msgspec.field(default_factory=StepSetupIn)
     transport: TransportSettings | None = None
+    invention_confidence: float | None = None  # invention attempts: null = expected value, else 0 < c < 1
 
 
 class PatchPlan(Request):
     name: PlanName | UnsetType = UNSET
     transport: TransportSettings | None | UnsetType = UNSET  # null removes the transport settings
+    invention_confidence: float | None | UnsetType = UNSET  # null: attempts on expected value
 
 
 class AddStep(Request):
@@ -76,10 +79,12 @@ class AddStep(Request):
     product_type_id: GameId
     blueprint_type_id: GameId | None = None
     settings: StepSetupIn | None = None  # the parent's settings unless given
+    decryptor_type_id: GameId | None = None  # an invention step's decryptor (null: none)
 
 
 class UpdateStep(StepSetupIn):
     blueprint_type_id: GameId | UnsetType = UNSET
+    decryptor_type_id: GameId | None | UnsetType = UNSET  # an invention step's decryptor (null: none)
 
 
 class SetSource(Request):
@@ -157,7 +162,8 @@ class StepOut(Response):
     facility: Facility
     facility_tax: float
     depth: int
-    materials: list[StepMaterial]
+    materials: list[StepMaterial]  # with an invented item's copy, and the Tech I copy invention takes
+    decryptor_type_id: int | None = None  # invention: the decryptor each attempt takes
 
 
 @wire
@@ -207,7 +213,7 @@ def steps_out(steps: list[PlanStep], graph: ProductionGraph | None, names: dict[
                 source="make" if (step.step_id, m.type_id) in made else "buy",
                 step_id=made.get((step.step_id, m.type_id)),
             )
-            for m in (build.materials if build else ())
+            for m in (build.inputs if build else ())
         ]
         out.append(
             StepOut(
@@ -224,6 +230,7 @@ def steps_out(steps: list[PlanStep], graph: ProductionGraph | None, names: dict[
                 facility_tax=step.facility_tax,
                 depth=depth,
                 materials=materials,
+                decryptor_type_id=step.decryptor_type_id,
             )
         )
     return out
@@ -279,6 +286,7 @@ class RunDetailOut(RunView, frozen=True):
     transport_jobs: list[dict[str, Any]]
     skipped: list[dict[str, Any]]
     leftovers: list[dict[str, Any]]
+    inventions: list[InventionProgress] = []  # per invention step: copies needed vs won, attempts
 
 
 class RunDeleted(Response):
@@ -313,6 +321,7 @@ class SyncOut(Response):
     cancelled: list[UUID]
     unmatched: list[int]
     position: int
+    topped_up: list[UUID] = []  # jobs queued for more invention attempts: a batch won too few copies
 
 
 class CharacterOut(Response):
