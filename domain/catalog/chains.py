@@ -41,11 +41,14 @@ class BuildStep(msgspec.Struct, frozen=True, kw_only=True):
     blueprint_copy: int | None = None
 
     @property
+    def copy_run(self) -> tuple[Material, ...]:
+        """The copy run each run takes, as an input (none for a step without a copy)."""
+        return () if self.blueprint_copy is None else (Material(type_id=self.blueprint_copy, quantity=1),)
+
+    @property
     def inputs(self) -> tuple[Material, ...]:
         """What the chain walks below this step: the materials, and the copy's runs."""
-        if self.blueprint_copy is None:
-            return self.materials
-        return (*self.materials, Material(type_id=self.blueprint_copy, quantity=1))
+        return (*self.materials, *self.copy_run)
 
     @property
     def invents(self) -> bool:
@@ -393,7 +396,7 @@ class ProductionGraph:
             if item == type_id:
                 item_runs, produced = runs, runs * step.units_per_run
             else:
-                item_runs, produced = self._runs(step, max(to_build, 0), invention)
+                item_runs, produced = step_runs(step, max(to_build, 0), invention)
             if item_runs == 0:  # stock covers it: nothing to build, nothing below it needed
                 continue
             reaction = step.kind is ActivityKind.REACTION
@@ -407,14 +410,14 @@ class ProductionGraph:
                         settings.te,
                         settings.facility,
                         settings.skills,
-                        reaction=reaction,
+                        activity=step.kind,
                         required=(skill.type_id for skill in step.skills),
                     ),
                 )
                 for job in split_runs(item_runs, step.max_runs)
             )
             modifier = material_modifier(settings.me, settings.facility, reaction=reaction) if step.kind.builds else 1.0
-            for material in self._inputs(step, invention):
+            for material in (*job_materials(step, invention), *step.copy_run):
                 if material.type_id in skipped:  # no policy: the copies are taken as held
                     continue
                 demand[material.type_id] += sum(
@@ -461,26 +464,28 @@ class ProductionGraph:
             return msgspec.structs.replace(default, me=me, te=te)
         return default
 
-    @staticmethod
-    def _runs(step: BuildStep, wanted: int, invention: InventionPolicy | None) -> tuple[int, int]:
-        """Runs of ``step`` for ``wanted`` units, and the units they are counted on to deliver:
-        an invention's runs are attempts, enough for the copies the wanted runs take."""
-        if not wanted:
-            return 0, 0
-        if not step.invents or invention is None or step.probability is None:
-            runs = math.ceil(wanted / step.units_per_run)
-            return runs, runs * step.units_per_run
-        per_copy = invention.runs_per_copy(step.product_type_id, step.units_per_run)
-        copies = math.ceil(wanted / per_copy)
-        return invention.attempts(step.product_type_id, step.probability, copies), copies * per_copy
 
-    @staticmethod
-    def _inputs(step: BuildStep, invention: InventionPolicy | None) -> tuple[Material, ...]:
-        """What each run takes: an invention attempt also its decryptor, if one is chosen."""
-        chosen = invention.decryptor(step.product_type_id) if invention and step.invents else None
-        if chosen is None:
-            return step.inputs
-        return (*step.inputs, Material(type_id=chosen[0], quantity=1))
+def step_runs(step: BuildStep, wanted: int, invention: InventionPolicy | None) -> tuple[int, int]:
+    """Runs of ``step`` for ``wanted`` units, and the units they are counted on to deliver: an
+    invention's runs are the policy's attempts, enough for the whole copies the wanted runs
+    take (without a policy, as if every attempt won). Bills and plan runs count alike."""
+    if not wanted:
+        return 0, 0
+    if not step.invents or invention is None or step.probability is None:
+        runs = math.ceil(wanted / step.units_per_run)
+        return runs, runs * step.units_per_run
+    per_copy = invention.runs_per_copy(step.product_type_id, step.units_per_run)
+    copies = math.ceil(wanted / per_copy)
+    return invention.attempts(step.product_type_id, step.probability, copies), copies * per_copy
+
+
+def job_materials(step: BuildStep, invention: InventionPolicy | None) -> tuple[Material, ...]:
+    """What each run of a job consumes: the recipe's materials, and an invention attempt's
+    decryptor when the policy chose one (a copy's runs are not job materials)."""
+    chosen = invention.decryptor(step.product_type_id) if invention and step.invents else None
+    if chosen is None:
+        return step.materials
+    return (*step.materials, Material(type_id=chosen[0], quantity=1))
 
 
 class CatalogSnapshot(msgspec.Struct, frozen=True):

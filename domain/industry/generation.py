@@ -41,7 +41,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.catalog.chains import BuildStep, Jobs, ProductionGraph, split_runs
+from domain.catalog.chains import BuildStep, Jobs, ProductionGraph, job_materials, split_runs, step_runs
 from domain.catalog.industry import Facility, Skills, job_quantity, job_time, material_modifier
 from domain.catalog.invention import InventionPolicy
 from domain.catalog.model import ActivityKind, Material
@@ -238,7 +238,7 @@ def generate(
         needed = sum(demand[node.step_id] for node in nodes)
         if needed == 0:
             continue
-        runs, produced = _runs(build, needed, policy, first)
+        runs, produced = step_runs(build, needed, policy)
         ensure_within(f"units of type {first.product_type_id} to make", produced, MAX_UNITS, "quantity")
         leftovers[first.product_type_id] += produced - needed
         if build.invents:
@@ -273,7 +273,7 @@ def generate(
         job_count += sum(batch.count for _, batches, _ in made for batch in batches)
         sources: list[JobMaterial] = []
         materials = job_materials(build, policy)
-        copy = (Material(type_id=build.blueprint_copy, quantity=1),) if build.blueprint_copy is not None else ()
+        copy = build.copy_run
         for material in (*materials, *copy):
             per_job = 1.0 if material in copy else None  # a copy run per run: no ME
             total = sum(
@@ -352,27 +352,6 @@ class _Decision(msgspec.Struct, frozen=True):
     materials: tuple[Material, ...]
     produced: int
     runs_per_copy: int | None = None  # invention: runs of each copy a success wins
-
-
-def job_materials(build: BuildStep, policy: InventionPolicy) -> tuple[Material, ...]:
-    """What each run of a job consumes: the recipe's materials, and an invention attempt's
-    decryptor when one is chosen (a copy's runs are not job materials)."""
-    chosen = policy.decryptor(build.product_type_id) if build.invents else None
-    if chosen is None:
-        return build.materials
-    return (*build.materials, Material(type_id=chosen[0], quantity=1))
-
-
-def _runs(build: BuildStep, needed: int, policy: InventionPolicy, step: PlanStep) -> tuple[int, int]:
-    """Runs of a merged step for ``needed`` units, and the units they are counted on to
-    deliver: an invention's runs are the policy's attempts for the whole copies the needed
-    runs take (``ProductionGraph.bill_of_materials`` counts them the same way)."""
-    if not build.invents or build.probability is None:
-        runs = math.ceil(needed / build.units_per_run)
-        return runs, runs * build.units_per_run
-    per_copy = policy.runs_per_copy(step.product_type_id, build.units_per_run)
-    copies = math.ceil(needed / per_copy)
-    return policy.attempts(step.product_type_id, build.probability, copies), copies * per_copy
 
 
 def _batches(
@@ -686,7 +665,7 @@ def _duration(job: PlannedJob, graph: ProductionGraph, character: Character | No
         spec.te_level,
         job.facility,
         skills,
-        reaction=spec.activity is ActivityKind.REACTION,
+        activity=spec.activity,
         required=(skill.type_id for skill in build.skills),
     )
 

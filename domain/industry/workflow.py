@@ -78,7 +78,7 @@ def ordered_job(order: JobOrder, snapshot: CatalogSnapshot, character: Character
             order.te_level,
             order.facility,
             character.skills.for_time if character is not None else Skills(),
-            reaction=reaction,
+            activity=build.kind,
             required=(skill.type_id for skill in build.skills),
         ),
         materials=tuple(

@@ -2,7 +2,8 @@
 
 The policy lets a page run only scripts from this origin (no inline script, no eval), load
 styles, fonts and images from it, and connect only back to it; styles may be inline because
-the API reference's bundle inserts its own at run time. Pages cannot be framed elsewhere.
+the API reference's bundle inserts its own at run time. Pages cannot be framed elsewhere. A
+page that sets one of these headers itself (the sign-in callback's stricter policy) keeps its own.
 """
 
 from __future__ import annotations
@@ -39,10 +40,9 @@ def security_headers(app: ASGIApp) -> ASGIApp:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                html = any(
-                    name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers
-                )
-                message = {**message, "headers": [*headers, *ALWAYS, *(ON_HTML if html else [])]}
+                present = {name.lower() for name, _ in headers}
+                wanted = [*ALWAYS, *(ON_HTML if _is_html(headers) else [])]
+                message = {**message, "headers": [*headers, *(pair for pair in wanted if pair[0] not in present)]}
             await send(message)
 
         await app(scope, receive, send_with_headers)

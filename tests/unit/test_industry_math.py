@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.catalog.industry import (
+    SCIENCE_SKILL,
     Facility,
     RigGrade,
     Security,
@@ -14,6 +15,7 @@ from domain.catalog.industry import (
     job_time,
     material_modifier,
 )
+from domain.catalog.model import ActivityKind
 
 RAITARU_T1_NULL = Facility(structure_material_bonus=0.01, rig_material_bonus=0.02, security=Security.NULL)
 
@@ -57,7 +59,9 @@ def test_time_multiplies_te_skills_structure_and_rigs() -> None:
     # 6000 × 2 × 0.8 × 0.8 × 0.88 × 0.95 × 0.85 × 0.8 = 4,365.93 s: the game says 4,366
     assert job_time(6000, 2, 20, raitaru, skills, required=[3380]) == 4366
     assert job_time(6000, 2, 20, raitaru, skills) == 4596, "only required skills count (4,595.71 without the 5%)"
-    assert job_time(10800, 1, 20, Facility(), Skills(reactions=4), reaction=True) == 9072  # 10800 × 0.84
+    assert (
+        job_time(10800, 1, 20, Facility(), Skills(reactions=4), activity=ActivityKind.REACTION) == 9072
+    )  # 10800 × 0.84
 
 
 def test_a_ten_run_rifter_batch_takes_whole_seconds_as_the_game_reports_them() -> None:
@@ -80,8 +84,20 @@ def test_refineries_react_with_their_own_bonuses_and_engineering_complexes_build
     10,800 × 0.75 × 0.544 = 4,406.4 s, 4,406 whole (Reactions skill untrained)."""
     tatara = Facility(structure=Structure.TATARA, time_rig=RigGrade.T2, security=Security.LOW)
     assert (tatara.structure_material_bonus, tatara.structure_time_bonus) == (0.0, 0.25)
-    assert job_time(10_800, 1, 0, tatara, Skills(), reaction=True) == 4_406
+    assert job_time(10_800, 1, 0, tatara, Skills(), activity=ActivityKind.REACTION) == 4_406
     athanor = Facility(structure=Structure.ATHANOR)
     assert (athanor.structure_material_bonus, athanor.structure_time_bonus) == (0.0, 0.0)
     azbel = Facility(structure=Structure.AZBEL, material_rig=RigGrade.T1)
     assert (azbel.structure_material_bonus, azbel.structure_time_bonus, azbel.rig_material_bonus) == (0.01, 0.2, 0.02)
+
+
+def test_copying_and_invention_are_timed_by_their_own_skills_and_ignore_te() -> None:
+    """Copying: Advanced Industry 3% and Science 5% a level; invention: Advanced Industry only;
+    neither reads Industry or the blueprint's TE. The Hobgoblin I blueprint copies in 240 s a
+    run and invents in 7,800 s an attempt (the sample catalog's): 7 copy runs with Advanced
+    Industry IV and Science V take 1,680 × 0.88 × 0.75 = 1,108.8 s; an attempt with Advanced
+    Industry V, 7,800 × 0.85 = 6,630 s."""
+    skills = Skills(industry=5, advanced_industry=4, science={SCIENCE_SKILL: 5})
+    assert job_time(240, 7, 20, Facility(), skills, activity=ActivityKind.COPYING) == 1_109
+    inventor = Skills(industry=5, advanced_industry=5, science={SCIENCE_SKILL: 5})
+    assert job_time(7_800, 1, 20, Facility(), inventor, activity=ActivityKind.INVENTION) == 6_630
