@@ -12,6 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 import msgspec
+from msgspec import UNSET
 
 from application.catalog_graphs import CatalogGraphs
 from application.command_runner import (
@@ -25,13 +26,15 @@ from application.event_store import EventStore
 from application.ports import JobQueue, RegionMarkets
 from application.stock import load_or_open_assets
 from domain.aggregate import Aggregate
+from domain.catalog.industry import Skills
 from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from domain.events import CommandMeta, utcnow
 from domain.industry.characters import Character, Roster, roster_id
 from domain.industry.game_sync import Action, GameJob, plan_sync
 from domain.industry.invention_runs import RunJob, shortfall, top_up_specs
+from domain.industry.job_edits import JobEdit, edited_spec
 from domain.industry.jobs import GameJobLink, Job, JobSpec, JobStatus, game_job_link_id
 from domain.industry.pricing import priced_spec
 from domain.industry.runs import PlanRun
@@ -198,7 +201,45 @@ class JobService:
     def assign(
         self, job_id: UUID, character_id: int | None, meta: CommandMeta, expected: int | None
     ) -> CommandResult[Job]:
-        return self._update(job_id, meta, expected, lambda job: job.assign(character_id, meta))
+        """Say who runs a planned job: one of the roster's characters, or nobody (None)."""
+
+        def decide(job: Job) -> None:
+            self._roster_character(meta.user_id, character_id)
+            job.assign(character_id, meta)
+
+        return self._update(job_id, meta, expected, decide)
+
+    def edit(self, job_id: UUID, edit: JobEdit, meta: CommandMeta, expected: int | None) -> CommandResult[Job]:
+        """Edit a planned job (see ``domain.industry.job_edits``), timed with the skills of the
+        character who runs it after the edit."""
+
+        def decide(job: Job) -> None:
+            runner = job.character_id if edit.character_id is UNSET else edit.character_id
+            character = self._roster_character(meta.user_id, runner)
+            skills = character.skills.for_time if character is not None else Skills()
+            graph = self._graphs.snapshot(meta.user_id).graph
+            spec = job.spec
+            build = next(
+                (
+                    step
+                    for step in graph.alternatives(spec.product_type_id)
+                    if (step.recipe_id, step.kind) == (spec.blueprint_type_id, spec.activity)
+                ),
+                None,
+            )
+            job.edit(edited_spec(spec, edit, build, skills), meta)
+            if edit.character_id is not UNSET:
+                job.assign(edit.character_id, meta)
+
+        return self._update(job_id, meta, expected, decide)
+
+    def _roster_character(self, owner: UUID, character_id: int | None) -> Character | None:
+        """The roster's character (None for nobody); one not in the roster is refused: a job
+        runs on one of the user's own characters."""
+        character = self._character(owner, character_id)
+        if character_id is not None and character is None:
+            raise RuleViolation(f"character {character_id} is not in your roster", "characterId")
+        return character
 
     def _update(
         self, job_id: UUID, meta: CommandMeta, expected: int | None, decide: Callable[[Job], object]

@@ -66,7 +66,6 @@ class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
     spec: JobSpec  # its plan_run_id is None: the run gets its id when it is recorded
     merged_step_ids: tuple[int, ...]
     depth: int
-    facility: Facility
 
     def to_spec(self, run_id: UUID) -> JobSpec:
         """The spec to queue this job with as part of run ``run_id``."""
@@ -465,6 +464,7 @@ def _jobs(depth: Mapping[int, int], decision: _Decision) -> list[PlannedJob]:
                 me_level=portion.me_level,
                 te_level=portion.te_level,
                 facility_tax=first.facility_tax,
+                facility=first.facility,
                 station_id=first.station_id,
                 expected_output=batch.runs * build.units_per_run,
                 materials=tuple(
@@ -478,7 +478,6 @@ def _jobs(depth: Mapping[int, int], decision: _Decision) -> list[PlannedJob]:
             ),
             merged_step_ids=tuple(node.step_id for node in nodes),
             depth=max_depth,
-            facility=first.facility,
         )
         for portion, batches, modifier in made
         for batch in batches
@@ -663,7 +662,7 @@ def _duration(job: PlannedJob, graph: ProductionGraph, character: Character | No
         build.time,
         spec.runs,
         spec.te_level,
-        job.facility,
+        job.spec.facility,
         skills,
         activity=spec.activity,
         required=(skill.type_id for skill in build.skills),

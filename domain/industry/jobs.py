@@ -24,7 +24,7 @@ from uuid import UUID
 import msgspec
 
 from domain.aggregate import Aggregate
-from domain.catalog.industry import whole_seconds
+from domain.catalog.industry import NPC_STATION, Facility, whole_seconds
 from domain.catalog.model import ActivityKind
 from domain.errors import Conflict, InvalidInput
 from domain.events import CommandMeta, Event
@@ -65,6 +65,7 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
     me_level: int = 0
     te_level: int = 0
     facility_tax: float = 0.0
+    facility: Facility = NPC_STATION  # where its materials and time were worked out
     station_id: int | None = None
     expected_output: int = 0  # units of the product
     duration_seconds: int | None = None  # whole seconds, as the game reports a job's duration
@@ -187,6 +188,14 @@ class Job(Aggregate):
     def cancel(self, meta: CommandMeta) -> None:
         self._require("cancelled", JobStatus.PLANNED, JobStatus.ACTIVE)
         self._record(JobCancelled, meta=meta, previous_status=self.status)
+
+    def edit(self, spec: JobSpec, meta: CommandMeta) -> None:
+        """Replace a planned job's spec (``domain.industry.job_edits`` works the new one out);
+        a job already running in the game keeps the one it was started with."""
+        self._require("edited", JobStatus.PLANNED)
+        spec = spec.validated()
+        if spec != self.spec:
+            self._record(JobEdited, meta=meta, spec=spec)
 
     def assign(self, character_id: int | None, meta: CommandMeta) -> None:
         self._require("reassigned", JobStatus.PLANNED)
@@ -344,6 +353,14 @@ class JobCancelled(Event, frozen=True):
 
     def apply(self, aggregate: Job) -> Job:
         aggregate.status = JobStatus.CANCELLED
+        return aggregate
+
+
+class JobEdited(Event, frozen=True):
+    spec: JobSpec
+
+    def apply(self, aggregate: Job) -> Job:
+        aggregate.spec = self.spec
         return aggregate
 
 

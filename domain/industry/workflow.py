@@ -70,6 +70,7 @@ def ordered_job(order: JobOrder, snapshot: CatalogSnapshot, character: Character
         me_level=order.me_level,
         te_level=order.te_level,
         facility_tax=order.facility_tax,
+        facility=order.facility,
         station_id=order.station_id,
         expected_output=order.runs * build.units_per_run,
         duration_seconds=job_time(

@@ -40,6 +40,7 @@ from domain.industry.jobs import (
     JobCancelled,
     JobCharacterAssigned,
     JobCompleted,
+    JobEdited,
     JobLinked,
     JobQueued,
     JobRevenueRecorded,
@@ -141,6 +142,10 @@ class JobHandlers:
     @handles(JobCancelled)
     def _job_cancelled(self, writer: BatchWriter, event: JobCancelled) -> None:
         _change(writer, event, status="cancelled")
+
+    @handles(JobEdited)
+    def _job_edited(self, writer: BatchWriter, event: JobEdited) -> None:
+        _change(writer, event, **struct_cells(event.spec))
 
     @handles(JobCharacterAssigned)
     def _character_assigned(self, writer: BatchWriter, event: JobCharacterAssigned) -> None:

@@ -14,6 +14,7 @@ from domain.industry.jobs import (
     JobCancelled,
     JobCharacterAssigned,
     JobCompleted,
+    JobEdited,
     JobLinked,
     JobQueued,
     JobRevenueRecorded,
@@ -163,4 +164,17 @@ def test_an_invention_job_completes_with_the_attempts_the_game_says_succeeded() 
     )
     given(QUEUED, STARTED).when(lambda job: job.complete(STARTED_AT, None, META, successful_runs=3)).then(
         event(JobCompleted, successful_runs=None)
+    )
+
+
+def test_a_planned_job_is_edited_to_a_new_spec_and_an_unchanged_one_records_nothing() -> None:
+    fewer = msgspec.structs.replace(SPEC, runs=5)
+    given(QUEUED).when(lambda job: job.edit(fewer, META)).then(event(JobEdited, spec=fewer))
+    given(QUEUED).when(lambda job: job.edit(SPEC, META)).then()
+
+
+def test_a_job_already_started_keeps_its_spec() -> None:
+    fewer = msgspec.structs.replace(SPEC, runs=5)
+    given(QUEUED, STARTED).when(lambda job: job.edit(fewer, META)).then_refused(
+        Conflict, "only a planned job can be edited"
     )

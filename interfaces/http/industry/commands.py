@@ -33,6 +33,7 @@ from interfaces.http.industry.schemas import (
     CompleteJob,
     CreateJob,
     CreatePlan,
+    EditJob,
     Generate,
     GeneratedOut,
     JobBlueprint,
@@ -355,6 +356,23 @@ class IndustryCommands(Controller):
         """Cancel a planned or active job."""
         return job_changed(system, system.jobs.cancel(job_id, meta, expected))
 
+    @patch("/v1/industry/jobs/{job_id:uuid}", tags=["commands"], sync_to_thread=True)
+    def edit_job(
+        self,
+        system: NamedDependency[Manufactory],
+        job_id: JobIdPath,
+        data: JSONBody[EditJob],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> JobChanged:
+        """Edit a planned job: ``runs``, ``meLevel``, ``teLevel``, ``stationId``,
+        ``characterId`` (``null`` unassigns; one not in your roster is a 422) and ``notes``;
+        fields left out keep their values. New runs, ME or TE work the materials (the game's
+        rounding per job, at the job's facility), the output and the duration out again; the
+        job's cost and expected revenue become unknown until its run is priced again. A job
+        already started is a 409."""
+        return job_changed(system, system.jobs.edit(job_id, data, meta, expected))
+
     @put("/v1/industry/jobs/{job_id:uuid}/character", tags=["commands"], sync_to_thread=True)
     def assign_job(
         self,
@@ -364,7 +382,8 @@ class IndustryCommands(Controller):
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
     ) -> JobChanged:
-        """Say which character will run a planned job (``null``: anyone)."""
+        """Say which character of your roster will run a planned job (``null``: anyone; one not
+        in your roster is a 422)."""
         return job_changed(system, system.jobs.assign(job_id, data.character_id, meta, expected))
 
     @post("/v1/industry/jobs/sync", tags=["commands"], status_code=200, sync_to_thread=True)

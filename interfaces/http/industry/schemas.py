@@ -12,7 +12,7 @@ from msgspec import UNSET, UnsetType
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.industry import Facility
 from domain.catalog.model import ActivityKind
-from domain.industry import generation, pricing
+from domain.industry import generation, job_edits, pricing
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
@@ -125,6 +125,11 @@ class StartJob(Request):
 
 class CompleteJob(Request):
     actual_revenue: SignedAmount | None = None
+
+
+@wire
+class EditJob(job_edits.JobEdit, frozen=True):
+    pass
 
 
 class AssignCharacter(Request):
