@@ -125,7 +125,8 @@ def test_auto_buy_leaves_out_markers_that_auto_production_covers(alice: Api, sys
     ok(marker(alice, 10, plan_id, enabled=True))
     last = ok(marker(alice, 4, None, type_id=S, enabled=False))
     deficits = read(alice, "/v1/stockpiles/deficits", last["position"])
-    assert [(d["typeId"], d["deficit"]) for d in deficits] == [(S, 4)]
+    assert [(d["typeId"], d["deficit"]) for d in deficits["items"]] == [(S, 4)]
+    assert [(d["typeId"], d["deficit"], d["reason"]) for d in deficits["leftOut"]] == [(D, 10, "auto_production")]
 
 
 def test_markers_of_one_plan_are_grouped_with_summed_deficits_and_the_largest_parallelism(
@@ -341,13 +342,13 @@ def test_a_marker_auto_production_cannot_serve_stays_on_the_buy_list_with_the_re
     ok(marker(alice, 10, plan_id))  # produced: not bought
     ok(marker(alice, 3, None, location=OTHER))  # enabled, never linked
     ok(marker(alice, 4, None, type_id=S, enabled=False))  # bought by hand
-    listed = read(alice, "/v1/stockpiles/deficits", system.store.head())
+    listed = read(alice, "/v1/stockpiles/deficits", system.store.head())["items"]
     assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
         (S, HUB, 4, "manual"),
         (D, OTHER, 3, "no_plan"),
     ]
     gone = ok(alice.delete(f"/v1/industry/plans/{plan_id}"))
-    listed = read(alice, "/v1/stockpiles/deficits", gone["position"])
+    listed = read(alice, "/v1/stockpiles/deficits", gone["position"])["items"]
     assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
         (S, HUB, 4, "manual"),
         (D, HUB, 10, "no_plan"),
