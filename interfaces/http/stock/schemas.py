@@ -14,8 +14,9 @@ from projections import stockpiles
 
 
 @wire
-class Holding(assets.Holding, frozen=True):
-    pass
+class Holding(assets.Holding, frozen=True, omit_defaults=True):
+    """The spot fields (``ownerType``, ``ownerId``, ``containerId``, ``divisionNumber``) are
+    left out when not given: an unowned holding reads as it did before owners existed."""
 
 
 @wire
