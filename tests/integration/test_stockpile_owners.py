@@ -4,8 +4,16 @@ the buy list names and values each deficit by the marker's price rule."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from alembic import command
+from sqlalchemy import Uuid, column, insert, select, table
+
+from application.settings import Settings
+from projections.database import create_read_engine, write_transaction
+from projections.notifications import tables
+from projections.schema import _alembic_config
 from tests.conftest import Api
 from tests.integration.test_api_plans import ok, read
 
@@ -158,3 +166,29 @@ def test_without_a_region_the_deficit_has_no_value_and_says_why(alice: Api) -> N
     last = marker(alice, 5)
     (item,) = read(alice, "/v1/stockpiles/deficits", last["position"])["items"]
     assert (item["value"], item["valueReason"], item["priceRegionId"]) == (None, "no_region", None)
+
+
+def test_the_upgrade_keeps_the_notification_holdings_as_unowned(database_url: str) -> None:
+    """Migration 0017 copies the notifications consumer's holdings into the per-spot table as
+    unowned ('' and 0s), what they were."""
+    engine = create_read_engine(Settings(database_url=database_url).sqlalchemy_url())
+    config = _alembic_config()
+    assets = uuid.UUID(int=7)
+    try:
+        with write_transaction(engine) as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0016")
+            old = table(
+                "notification_holdings",
+                column("assets_id", Uuid),
+                column("location_id"),
+                column("type_id"),
+                column("quantity"),
+            )
+            connection.execute(insert(old).values(assets_id=assets, location_id=JITA, type_id=TRITANIUM, quantity=12))
+            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            rows = connection.execute(select(tables.holdings)).all()
+        assert [tuple(row) for row in rows] == [(assets, JITA, TRITANIUM, "", 0, 0, 0, 12)]
+    finally:
+        engine.dispose()
