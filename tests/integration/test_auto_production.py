@@ -378,3 +378,21 @@ def test_an_upsert_changes_only_the_fields_it_sends_and_null_unlinks_the_plan(al
         (HUB, None, "no_plan"),
         (OTHER, None, "disabled"),
     ]
+
+
+def test_owned_markers_of_one_plan_each_count_their_owners_units(alice: Api, system: Manufactory) -> None:
+    """Ann's marker wants 10 and holds 3 (her 3; the corporation's 50 in division 2 are not
+    hers); the corporation's division-2 marker wants 40 and holds 50: gross 7 + 0 = 7."""
+    plan_id = module_plan(alice)
+    ann = {"ownerType": "character", "ownerId": 90000001}
+    corp = {"ownerType": "corporation", "ownerId": 98000001, "divisionNumber": 2}
+    for desired, spot in ((10, ann), (40, corp)):
+        body = {"typeId": D, "locationId": HUB, "desiredQuantity": desired, "planId": plan_id, **spot}
+        ok(alice.post("/v1/stockpiles", json=body | {"autoProductionEnabled": True}))
+    assets = [
+        {"typeId": D, "locationId": HUB, "quantity": 3, **ann},
+        {"typeId": D, "locationId": HUB, "quantity": 50, **corp},
+    ]
+    ok(alice.put("/v1/assets", json={"locationId": HUB, "assets": assets}))
+    report = tick(system)
+    assert [(o.action, o.gross_deficit, o.net_deficit) for o in report.outcomes] == [("generated", 7, 7)]
