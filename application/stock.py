@@ -12,7 +12,7 @@ from domain.aggregate import Aggregate
 from domain.errors import NotFound, RuleViolation
 from domain.events import CommandMeta
 from domain.industry.plan import Plan
-from domain.stock.assets import Assets, Holding, assets_id
+from domain.stock.assets import UNOWNED, Assets, Holding, Spot, assets_id
 from domain.stock.markers import MarkerUpsert, StockpileMarker, marker_id
 
 
@@ -51,7 +51,7 @@ class StockService:
         upsert.applied_to(None)  # bad input is a 400 before anything is loaded
         if isinstance(upsert.plan_id, UUID):
             self._check_plan(upsert.plan_id, upsert.type_id, meta.user_id)
-        aggregate_id = marker_id(meta.user_id, upsert.type_id, upsert.location_id)
+        aggregate_id = marker_id(meta.user_id, upsert.type_id, upsert.location_id, upsert.spot)
 
         def decide() -> tuple[list[Aggregate], tuple[StockpileMarker, bool]]:
             try:
@@ -78,9 +78,10 @@ class StockService:
 
         return save_atomically(self.store, [aggregate_id], decide)[1]
 
-    def held(self, owner: UUID, location_id: int, type_id: int) -> int:
+    def held(self, owner: UUID, location_id: int, type_id: int, spot: Spot = UNOWNED) -> int:
+        """Units of the item at the location that count for a marker of ``spot``."""
         try:
-            return self.store.load(assets_id(owner), Assets).quantity(location_id, type_id)
+            return self.store.load(assets_id(owner), Assets).quantity(location_id, type_id, spot)
         except NotFound:
             return 0
 

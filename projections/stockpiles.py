@@ -1,10 +1,13 @@
 """Read models of assets and stockpile markers, and the deficits between them.
 
 Deficits are never stored: a marker's deficit is its desired quantity minus what is held at
-its location (never negative), computed in the query from the two tables, so it is right
-the moment either changes. The projection also keeps the plans it may link to (from the
-plans' own events): a marker whose plan is deleted is unlinked (the spec's ON DELETE SET
-NULL), and a marker naming a plan already deleted is stored unlinked.
+its location (never negative) that counts for it (an owned marker: its owner's units in its
+container and division; an unowned one: every unit there, domain.stock.assets.counts_for),
+computed in the query from the two tables, so it is right the moment either changes. In the
+assets table an unowned holding's spot columns hold '' and 0 (they are part of its key).
+The projection also keeps the plans it may link to (from the plans' own events): a marker
+whose plan is deleted is unlinked (the spec's ON DELETE SET NULL), and a marker naming a plan
+already deleted is stored unlinked.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Float,
     Integer,
     String,
     Table,
@@ -26,17 +30,21 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     delete,
     func,
+    or_,
     select,
     update,
 )
 
 from domain.industry.plan import PlanCreated, PlanDeleted, PlanRenamed
-from domain.stock.assets import AssetsChanged, Holding
+from domain.stock.assets import AssetsChanged, Holding, HoldingChange
 from domain.stock.auto_production import MarkerDeficit
-from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, StockpileMarker
+from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, StockpileMarker, unit_price
 from projections.catalog import CATALOG_ITEMS
+from projections.industry.characters import CHARACTERS
+from projections.market import PRICES, all_regions
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
@@ -47,6 +55,10 @@ ASSETS = ReadModelTable(
         Column("owner_id", Uuid, primary_key=True),
         Column("location_id", BigInteger, primary_key=True),
         Column("type_id", BigInteger, primary_key=True),
+        Column("owner_type", String(12), primary_key=True),  # '' unowned
+        Column("holder_id", BigInteger, primary_key=True),  # the character or corporation; 0 unowned
+        Column("container_id", BigInteger, primary_key=True),  # 0: loose in the hangar
+        Column("division_number", Integer, primary_key=True),  # 0: none
         Column("quantity", BigInteger, nullable=False),
     ],
     indexes=[("owner_type", ["owner_id", "type_id"], False)],
@@ -63,6 +75,13 @@ MARKERS = ReadModelTable(
         Column("plan_id", Uuid),
         Column("parallelism", Integer, nullable=False),
         Column("enabled", Boolean, nullable=False),
+        Column("owner_type", String(12)),  # NULL: unowned
+        Column("holder_id", BigInteger),  # the character or corporation
+        Column("container_id", BigInteger),
+        Column("division_number", Integer),
+        Column("notes", String(1000)),
+        Column("price_source", String(8), nullable=False),
+        Column("price_percentage", Float, nullable=False),
         Column("version", Integer, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
@@ -122,22 +141,12 @@ class StockpilesProjection(Projection):
     @staticmethod
     def _change_assets(connection: Connection, assets: Table, event: AssetsChanged) -> None:
         owner = event.meta.user_id  # only the owner (or a command on their behalf) changes their assets
-        keys = [{"o": owner, "l": c.location_id, "t": c.type_id} for c in event.changes]
+        keys = [_asset_key(owner, c) for c in event.changes]
         connection.execute(
-            delete(assets).where(
-                and_(
-                    assets.c.owner_id == bindparam("o"),
-                    assets.c.location_id == bindparam("l"),
-                    assets.c.type_id == bindparam("t"),
-                )
-            ),
-            keys,
+            delete(assets).where(*(assets.c[name] == bindparam(f"k_{name}") for name in keys[0])),
+            [{f"k_{name}": value for name, value in key.items()} for key in keys],
         )
-        rows = [
-            {"owner_id": owner, "location_id": c.location_id, "type_id": c.type_id, "quantity": c.new}
-            for c in event.changes
-            if c.new
-        ]
+        rows = [{**key, "quantity": c.new} for key, c in zip(keys, event.changes, strict=True) if c.new]
         insert_rows(connection, assets, rows)
 
     @staticmethod
@@ -158,6 +167,13 @@ class StockpilesProjection(Projection):
             "plan_id": plan_id,
             "parallelism": settings.auto_production_parallelism,
             "enabled": settings.auto_production_enabled,
+            "owner_type": settings.owner_type,
+            "holder_id": settings.owner_id,
+            "container_id": settings.container_id,
+            "division_number": settings.division_number,
+            "notes": settings.notes,
+            "price_source": settings.price_source,
+            "price_percentage": settings.price_percentage,
             "version": event.originator_version,
             "updated_at": event.timestamp,
         }
@@ -167,6 +183,19 @@ class StockpilesProjection(Projection):
         if not changed:
             row = {"marker_id": event.originator_id, "owner_id": event.meta.user_id, "created_at": event.timestamp}
             insert_rows(connection, markers, [{**row, **values}])
+
+
+def _asset_key(owner: UUID, change: HoldingChange) -> dict[str, Any]:
+    """The assets row's key of a change (unowned spot parts as '' and 0)."""
+    return {
+        "owner_id": owner,
+        "location_id": change.location_id,
+        "type_id": change.type_id,
+        "owner_type": change.owner_type or "",
+        "holder_id": change.owner_id or 0,
+        "container_id": change.container_id or 0,
+        "division_number": change.division_number or 0,
+    }
 
 
 # ------------------------------------------------------------------- queries
@@ -187,23 +216,46 @@ class MarkerView(msgspec.Struct, frozen=True, kw_only=True):
     auto_production_parallelism: int
     auto_production_enabled: bool
     auto_production_status: AutoStatus
+    owner_type: str | None
+    owner_id: int | None  # the character or corporation (not the user)
+    container_id: int | None
+    division_number: int | None
+    notes: str | None
+    price_source: str
+    price_percentage: float
     version: int
     created_at: datetime
     updated_at: datetime
 
 
 def _held() -> Any:
+    """Units at the marker's location that count for it: every owner's for an unowned marker,
+    else only its owner's in its container and division."""
     markers, assets = MARKERS.view, ASSETS.view
+    same_spot = and_(
+        assets.c.owner_type == markers.c.owner_type,
+        assets.c.holder_id == markers.c.holder_id,
+        assets.c.container_id == func.coalesce(markers.c.container_id, 0),
+        assets.c.division_number == func.coalesce(markers.c.division_number, 0),
+    )
     return func.coalesce(
-        select(assets.c.quantity)
+        select(cast(func.sum(assets.c.quantity), BigInteger))
         .where(
             assets.c.owner_id == markers.c.owner_id,
             assets.c.location_id == markers.c.location_id,
             assets.c.type_id == markers.c.type_id,
+            or_(markers.c.owner_type.is_(None), same_spot),
         )
         .scalar_subquery(),
         0,
     )
+
+
+def _marker_columns() -> list[Any]:
+    """The marker's columns as its view names them: ``owner_id`` is the character or
+    corporation (the table's ``holder_id``), not the user."""
+    markers = MARKERS.view
+    return [c for c in markers.c if c.name not in ("owner_id", "holder_id")] + [markers.c.holder_id.label("owner_id")]
 
 
 def _greatest(value: Any) -> Any:
@@ -220,10 +272,10 @@ def list_markers(connection: Connection, owner: UUID, limit: int | None = None, 
         .scalar_subquery()
     )
     query = (
-        select(markers, held, name.label("type_name"), plans.c.name.label("plan_name"))
+        select(*_marker_columns(), held, name.label("type_name"), plans.c.name.label("plan_name"))
         .outerjoin(plans, plans.c.plan_id == markers.c.plan_id)
         .where(markers.c.owner_id == owner)
-        .order_by(markers.c.type_id, markers.c.location_id)
+        .order_by(*_marker_order())
         .limit(limit)
         .offset(offset)
     )
@@ -265,50 +317,225 @@ def marker_view_of(marker: StockpileMarker, held: int) -> MarkerView:
 
 
 BuyReason = Literal["manual", "no_plan"]
+ValueReason = Literal["no_region", "no_price"]
 
 
 class Deficit(msgspec.Struct, frozen=True, kw_only=True):
+    """One marker's shortfall to buy, named and valued. Names the read models do not know
+    (the game's stations, structures, systems, regions, containers and corporations are not
+    imported yet) are null; ``regionId`` is the location's region (null: unknown),
+    ``priceRegionId`` the region whose prices value it."""
+
     marker_id: UUID
     type_id: int
+    type_name: str | None
+    owner_type: str | None
+    owner_id: int | None
+    owner_name: str | None
     location_id: int
+    location_name: str | None
+    solar_system_id: int | None
+    solar_system_name: str | None
+    region_id: int | None
+    region_name: str | None
+    container_id: int | None
+    container_name: str | None
+    division_number: int | None
+    notes: str | None
     desired_quantity: int
     current_quantity: int
     deficit: int
     reason: BuyReason  # manual: auto-production is off; no_plan: on, but no plan to produce with
+    price_source: str
+    price_percentage: float
+    price_region_id: int | None
+    unit_price: float | None
+    value: float | None
+    value_reason: ValueReason | None  # why ``value`` is null
 
 
-def buy_list(
-    connection: Connection, owner: UUID, location_id: int | None = None, limit: int | None = None, offset: int = 0
-) -> list[Deficit]:
-    """Deficits to buy. Markers that auto-production covers (enabled, with a plan) are left
-    out, so one deficit is never sourced twice (the spec's exclusion in
-    GetStockpileDeficitsForConfig); a marker enabled without a plan (never linked, or its
-    plan deleted) is one nothing produces, so it stays here with the reason ``no_plan``
-    rather than vanishing from both."""
-    markers = MARKERS.view
-    held = _held()
-    covered = and_(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None))
-    query = select(markers, held.label("held")).where(
-        markers.c.owner_id == owner, ~covered, markers.c.desired_quantity > held
+class LocationTotal(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: int
+    location_name: str | None
+    markers: int
+    deficit: int  # units, over every item there
+    value: float  # of the valued deficits
+    unvalued: int  # deficits without a price
+
+
+class LeftOut(msgspec.Struct, frozen=True, kw_only=True):
+    marker_id: UUID
+    type_id: int
+    type_name: str | None
+    location_id: int
+    owner_type: str | None
+    owner_id: int | None
+    deficit: int
+    reason: Literal["auto_production"]  # enabled with a plan: the runner produces it
+
+
+class Deficits(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[Deficit]  # the page asked for
+    totals: list[LocationTotal]  # per location, over every deficit (not only the page)
+    left_out: list[LeftOut]  # short markers auto-production covers, so not to buy
+    total: int  # deficits in all
+
+
+def _names() -> tuple[Any, Any]:
+    """Scalar subqueries: the item's catalog name and the owner's name (a character of the
+    roster; corporations' names are not known yet)."""
+    markers, items, characters = MARKERS.view, CATALOG_ITEMS.view, CHARACTERS.view
+    type_name = (
+        select(items.c.name)
+        .where(items.c.owner_id == markers.c.owner_id, items.c.type_id == markers.c.type_id)
+        .scalar_subquery()
     )
+    owner_name = (
+        select(characters.c.name)
+        .where(
+            markers.c.owner_type == "character",
+            characters.c.owner_id == markers.c.owner_id,
+            characters.c.character_id == markers.c.holder_id,
+        )
+        .scalar_subquery()
+    )
+    return type_name, owner_name
+
+
+def _marker_order() -> tuple[Any, ...]:
+    """Item, location, then owner, container and division (unowned first, on both databases)."""
+    markers = MARKERS.view
+    return (
+        markers.c.type_id,
+        markers.c.location_id,
+        func.coalesce(markers.c.owner_type, ""),
+        func.coalesce(markers.c.holder_id, 0),
+        func.coalesce(markers.c.container_id, 0),
+        func.coalesce(markers.c.division_number, 0),
+    )
+
+
+def price_region(connection: Connection, owner: UUID, asked: int | None) -> int | None:
+    """The region deficits are valued in: the one asked for, else the user's only region with
+    market data (economics asks for a region outright; with one there is nothing to choose);
+    None when neither says. A marker's own region would come first once locations' regions
+    are known (no static map data is imported yet)."""
+    if asked is not None:
+        return asked
+    regions = [region for _, region in all_regions(connection, owner)]
+    return regions[0] if len(regions) == 1 else None
+
+
+def deficits(
+    connection: Connection,
+    owner: UUID,
+    location_id: int | None = None,
+    region_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Deficits:
+    """Deficits to buy, named and valued by each marker's price rule. Markers that
+    auto-production covers (enabled, with a plan) are left out, so one deficit is never
+    sourced twice (the spec's exclusion in GetStockpileDeficitsForConfig), and listed in
+    ``left_out``; a marker enabled without a plan (never linked, or its plan deleted) is one
+    nothing produces, so it stays here with the reason ``no_plan`` rather than vanishing from
+    both."""
+    markers = MARKERS.view
+    held = _held().label("held")
+    type_name, owner_name = _names()
+    covered = and_(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None)).label("covered")
+    query = select(
+        *_marker_columns(), held, type_name.label("type_name"), owner_name.label("owner_name"), covered
+    ).where(markers.c.owner_id == owner, markers.c.desired_quantity > _held())
     if location_id is not None:
         query = query.where(markers.c.location_id == location_id)
+    rows = list(connection.execute(query.order_by(*_marker_order())))
+    region = price_region(connection, owner, region_id)
+    prices = _prices(connection, owner, region, sorted({row.type_id for row in rows}))
+    items = [_deficit(row, region, prices) for row in rows if not row.covered]
+    left_out = [
+        LeftOut(
+            marker_id=row.marker_id,
+            type_id=row.type_id,
+            type_name=row.type_name,
+            location_id=row.location_id,
+            owner_type=row.owner_type,
+            owner_id=row.owner_id,
+            deficit=row.desired_quantity - row.held,
+            reason="auto_production",
+        )
+        for row in rows
+        if row.covered
+    ]
+    end = None if limit is None else offset + limit
+    return Deficits(items=items[offset:end], totals=_totals_per_location(items), left_out=left_out, total=len(items))
+
+
+def _prices(
+    connection: Connection, owner: UUID, region: int | None, type_ids: list[int]
+) -> dict[int, tuple[float | None, float | None]]:
+    """(lowest sell, highest buy) per item in the region."""
+    if region is None or not type_ids:
+        return {}
+    prices = PRICES.view
+    rows = connection.execute(
+        select(prices.c.type_id, prices.c.lowest_sell, prices.c.highest_buy).where(
+            prices.c.owner_id == owner, prices.c.region_id == region, prices.c.type_id.in_(type_ids)
+        )
+    )
+    return {type_id: (sell, buy) for type_id, sell, buy in rows}
+
+
+def _deficit(row: Any, region: int | None, prices: dict[int, tuple[float | None, float | None]]) -> Deficit:
+    deficit = row.desired_quantity - row.held
+    price = None
+    if region is not None and row.type_id in prices:
+        price = unit_price(row.price_source, row.price_percentage, *prices[row.type_id])
+    why: ValueReason | None = "no_region" if region is None else "no_price" if price is None else None
+    return Deficit(
+        marker_id=row.marker_id,
+        type_id=row.type_id,
+        type_name=row.type_name,
+        owner_type=row.owner_type,
+        owner_id=row.owner_id,
+        owner_name=row.owner_name,
+        location_id=row.location_id,
+        location_name=None,
+        solar_system_id=None,
+        solar_system_name=None,
+        region_id=None,
+        region_name=None,
+        container_id=row.container_id,
+        container_name=None,
+        division_number=row.division_number,
+        notes=row.notes,
+        desired_quantity=row.desired_quantity,
+        current_quantity=row.held,
+        deficit=deficit,
+        reason="no_plan" if row.enabled else "manual",
+        price_source=row.price_source,
+        price_percentage=row.price_percentage,
+        price_region_id=region,
+        unit_price=price,
+        value=None if price is None else round(price * deficit, 2),
+        value_reason=why,
+    )
+
+
+def _totals_per_location(items: list[Deficit]) -> list[LocationTotal]:
+    totals: dict[int, list[Deficit]] = {}
+    for item in items:
+        totals.setdefault(item.location_id, []).append(item)
     return [
-        Deficit(
-            marker_id=m["marker_id"],
-            type_id=m["type_id"],
-            location_id=m["location_id"],
-            desired_quantity=m["desired_quantity"],
-            current_quantity=m["held"],
-            deficit=m["desired_quantity"] - m["held"],
-            reason="no_plan" if m["enabled"] else "manual",
+        LocationTotal(
+            location_id=location,
+            location_name=None,
+            markers=len(found),
+            deficit=sum(item.deficit for item in found),
+            value=round(sum(item.value or 0.0 for item in found), 2),
+            unvalued=sum(1 for item in found if item.value is None),
         )
-        for m in (
-            row._mapping
-            for row in connection.execute(
-                query.order_by(markers.c.type_id, markers.c.location_id).limit(limit).offset(offset)
-            )
-        )
+        for location, found in sorted(totals.items())
     ]
 
 
@@ -335,11 +562,24 @@ def holdings(
     connection: Connection, owner: UUID, location_id: int | None = None, limit: int | None = None, offset: int = 0
 ) -> list[Holding]:
     assets = ASSETS.view
-    query = select(assets.c.type_id, assets.c.location_id, assets.c.quantity).where(assets.c.owner_id == owner)
+    spot = (assets.c.owner_type, assets.c.holder_id, assets.c.container_id, assets.c.division_number)
+    query = select(assets.c.type_id, assets.c.location_id, assets.c.quantity, *spot).where(assets.c.owner_id == owner)
     if location_id is not None:
         query = query.where(assets.c.location_id == location_id)
-    rows = connection.execute(query.order_by(assets.c.location_id, assets.c.type_id).limit(limit).offset(offset))
-    return [Holding(type_id=t, location_id=loc, quantity=q) for t, loc, q in rows]
+    order = (assets.c.location_id, assets.c.type_id, *spot)
+    rows = connection.execute(query.order_by(*order).limit(limit).offset(offset))
+    return [
+        Holding(
+            type_id=t,
+            location_id=loc,
+            quantity=q,
+            owner_type=kind or None,
+            owner_id=holder or None,
+            container_id=container or None,
+            division_number=division or None,
+        )
+        for t, loc, q, kind, holder, container, division in rows
+    ]
 
 
 def held_by_type(connection: Connection, owner: UUID, location_id: int | None = None) -> dict[int, int]:

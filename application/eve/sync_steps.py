@@ -35,7 +35,7 @@ from domain.events import CommandMeta
 from domain.industry.blueprints import Holder
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob, ready_to_deliver
-from domain.stock.assets import Holding
+from domain.stock.assets import DIVISIONS, UNOWNED, Holding, Spot
 
 
 class StepOutcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -212,10 +212,13 @@ def jobs_outcome(
 
 class AssetsStep:
     """Assets into one snapshot per station or structure. An item inside a container (or a
-    ship) is counted where its outermost container is. The user's assets are one set for all
-    their characters, so a location's snapshot is this character's answer plus the other linked
-    characters' last ones (kept in their statuses' detail); a location this character held
-    things at before and holds nothing at now is snapshotted too."""
+    ship) is counted where its outermost container is, held by the character, in that
+    container (the outermost item's id) and, for a corporation hangar, its division (the
+    outermost item's ``CorpSAG1..7`` flag). The user's assets are one set for all their
+    characters, so a location's snapshot is this character's answer plus the other linked
+    characters' last ones (kept in their statuses' detail; a detail kept before owners
+    existed counts as unowned until that character's next sync); a location this character
+    held things at before and holds nothing at now is snapshotted too."""
 
     what = "assets"
 
@@ -228,33 +231,56 @@ class AssetsStep:
         if answer.unchanged and context.unchanged_since_success:
             previous = context.previous.detail
             return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at, detail=previous)
-        held = holdings_by_location(answer.data)
+        held = holdings_by_location(answer.data, Spot("character", context.character_id))
         before = _decode_holdings(context.previous.detail)
         others = [_decode_holdings(status.detail) for status in context.others]
         meta = context.meta(answer, "assets")
         changes = 0
         for location in sorted(set(held) | set(before)):
-            totals: dict[int, int] = dict(held.get(location, {}))
-            for other in others:
-                for type_id, quantity in other.get(location, {}).items():
-                    totals[type_id] = totals.get(type_id, 0) + quantity
-            snapshot = [Holding(type_id=t, location_id=location, quantity=q) for t, q in sorted(totals.items())]
+            totals: dict[Spot, dict[int, int]] = {}
+            for found in (held, *others):
+                for spot, types in found.get(location, {}).items():
+                    into = totals.setdefault(spot, {})
+                    for type_id, quantity in types.items():
+                        into[type_id] = into.get(type_id, 0) + quantity
+            snapshot = [
+                Holding(type_id=t, location_id=location, quantity=q, **spot._asdict())
+                for spot, types in totals.items()
+                for t, q in sorted(types.items())
+            ]
             changes += self._stock.replace_assets(snapshot, location, meta, _observed(answer))[0]
-        detail = {str(location): {str(t): q for t, q in types.items()} for location, types in held.items()}
-        return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
+        return StepOutcome(
+            changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_encode_holdings(held)
+        )
 
 
-def holdings_by_location(assets: Iterable[Asset]) -> dict[int, dict[int, int]]:
-    """Quantities per (outermost location, type): an item whose location is another item is
-    followed up to the item that is not inside one (in a station, a structure, in space)."""
+HeldBySpot = dict[int, dict[Spot, dict[int, int]]]  # location -> spot -> type -> units
+
+
+def division_of(location_flag: str) -> int | None:
+    """A corporation hangar's division from the game's flag (``CorpSAG1``..``CorpSAG7``)."""
+    if location_flag.startswith("CorpSAG") and location_flag[7:].isdigit():
+        division = int(location_flag[7:])
+        return division if division in DIVISIONS else None
+    return None
+
+
+def holdings_by_location(assets: Iterable[Asset], owner: Spot = UNOWNED) -> HeldBySpot:
+    """Quantities per (outermost location, spot, type): an item whose location is another item
+    is followed up to the item that is not inside one (in a station, a structure, in space);
+    that outermost item is its container, and its flag names the division. ``owner`` gives the
+    spot's owner (type and id)."""
     by_item = {asset.item_id: asset for asset in assets}
-    held: dict[int, dict[int, int]] = {}
+    held: HeldBySpot = {}
     for asset in by_item.values():
         where, seen = asset, {asset.item_id}
         while where.location_type == "item" and where.location_id in by_item and where.location_id not in seen:
             where = by_item[where.location_id]
             seen.add(where.item_id)
-        types = held.setdefault(where.location_id, {})
+        division = division_of(where.location_flag) if owner.owner_type == "corporation" else None
+        container = where.item_id if where is not asset and owner != UNOWNED else None
+        spot = owner._replace(container_id=container, division_number=division)
+        types = held.setdefault(where.location_id, {}).setdefault(spot, {})
         types[asset.type_id] = types.get(asset.type_id, 0) + asset.quantity
     return held
 
@@ -370,8 +396,34 @@ def _observed(answer: EsiAnswer[Any]) -> datetime:
         return datetime.now(UTC)
 
 
-def _decode_holdings(detail: str | None) -> dict[int, dict[int, int]]:
-    return msgspec.json.decode(detail, type=dict[int, dict[int, int]]) if detail else {}
+def _encode_holdings(held: HeldBySpot) -> str:
+    """A character's holdings for its status's detail: per location, rows of
+    [type, units, ownerType, ownerId, containerId, divisionNumber]."""
+    rows = {
+        str(location): [[t, q, *spot] for spot, types in spots.items() for t, q in sorted(types.items())]
+        for location, spots in held.items()
+    }
+    return _json(rows)
+
+
+def _decode_holdings(detail: str | None) -> HeldBySpot:
+    """A detail of ``_encode_holdings``, or of before owners existed (``{location: {type:
+    units}}``, read as unowned)."""
+    if not detail:
+        return {}
+    decoded = msgspec.json.decode(
+        detail, type=dict[int, dict[int, int] | list[tuple[int, int, str | None, int | None, int | None, int | None]]]
+    )
+    held: HeldBySpot = {}
+    for location, found in decoded.items():
+        spots = held.setdefault(location, {})
+        if isinstance(found, dict):
+            spots[UNOWNED] = dict(found)
+            continue
+        for type_id, quantity, owner_type, owner_id, container_id, division in found:
+            types = spots.setdefault(Spot(owner_type, owner_id, container_id, division), {})
+            types[type_id] = types.get(type_id, 0) + quantity
+    return held
 
 
 def _json(value: Mapping[str, object]) -> str:

@@ -7,8 +7,11 @@
 - ``stockpile_deficit_opened``: a marker that held what it wants now holds less, because its
   holdings fell or its desired quantity rose. Placing (or re-placing) a marker is not an
   opening: whoever placed it knows what it lacks. Needs the holdings of the marker's item at
-  its location, so the consumer keeps them from the assets' events (a copy of the per-item
-  quantities, not the stockpiles read model, which may be ahead of or behind this consumer).
+  its location that count for it (its owner's in its container and division; an unowned
+  marker's: all), so the consumer keeps them from the assets' events (a copy of the
+  per-item quantities, not the stockpiles read model, which may be ahead of or behind this
+  consumer). An event's changes are all applied before its markers are looked at, so a
+  snapshot moving units between owners opens nothing an unowned marker still has.
 - ``character_reauthorization_needed``: ``EveReauthorizationNeeded``.
 - ``job_ready``, ``sync_failing`` and anything else a service announces: ``NoticeAnnounced``.
 
@@ -30,7 +33,7 @@ from domain.industry.runs import PlanRunCreated, run_status
 from domain.notifications.kinds import Notification
 from domain.notifications.notices import NoticeAnnounced
 from domain.notifications.webhooks import WebhookRegistered, WebhookRemoved
-from domain.stock.assets import AssetsChanged, assets_id
+from domain.stock.assets import UNOWNED, AssetsChanged, Spot, assets_id
 from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated
 from projections.notifications import tables
 
@@ -198,9 +201,11 @@ def _marker_set(connection: Connection, event: MarkerPlaced | MarkerUpdated) -> 
     row = connection.execute(select(markers).where(markers.c.marker_id == event.originator_id)).first()
     owner = event.owner_id if isinstance(event, MarkerPlaced) else event.meta.user_id
     assets = assets_id(row.owner_id if row is not None else owner)
-    held = _held(connection, assets, settings.type_id, settings.location_id)
+    spot = settings.spot
+    held = _held(connection, assets, settings.type_id, settings.location_id, spot)
     short = held < settings.desired_quantity
-    values = {"desired": settings.desired_quantity, "short": short, "removed": False}
+    values: dict[str, Any] = {"desired": settings.desired_quantity, "short": short, "removed": False}
+    values |= dict(zip(("owner_type", "holder_id", "container_id", "division_number"), spot, strict=True))
     if row is None:
         connection.execute(
             insert(markers).values(
@@ -230,31 +235,48 @@ def _marker_removed(connection: Connection, event: MarkerRemoved) -> list[Notifi
 def _assets_changed(connection: Connection, event: AssetsChanged) -> list[Notification]:
     holdings, markers = tables.holdings, tables.markers
     opened: list[Notification] = []
+    places: list[tuple[int, int]] = []
     for change in event.changes:
         place = {"assets_id": event.originator_id, "location_id": change.location_id, "type_id": change.type_id}
-        where = [holdings.c[name] == value for name, value in place.items()]
-        connection.execute(delete(holdings).where(*where))
+        key = place | dict(zip(_SPOT, _stored(change.key[2]), strict=True))
+        connection.execute(delete(holdings).where(*(holdings.c[name] == value for name, value in key.items())))
         if change.new:
-            connection.execute(insert(holdings).values(**place, quantity=change.new))
+            connection.execute(insert(holdings).values(**key, quantity=change.new))
+        if (change.location_id, change.type_id) not in places:
+            places.append((change.location_id, change.type_id))
+    for location_id, type_id in places:
+        place = {"assets_id": event.originator_id, "location_id": location_id, "type_id": type_id}
         for row in connection.execute(
             select(markers).where(*(markers.c[name] == value for name, value in place.items()), ~markers.c.removed)
         ).all():
-            short = change.new < row.desired
+            held = _held(connection, event.originator_id, type_id, location_id, Spot(*(row._mapping[n] for n in _SPOT)))
+            short = held < row.desired
             if short != row.short:
                 connection.execute(update(markers).where(markers.c.marker_id == row.marker_id).values(short=short))
             if short and not row.short:
-                opened.append(_deficit_opened(row, row.desired, change.new, event))
+                opened.append(_deficit_opened(row, row.desired, held, event))
     return opened
 
 
-def _held(connection: Connection, assets: UUID, type_id: int, location_id: int) -> int:
+_SPOT = ("owner_type", "holder_id", "container_id", "division_number")
+
+
+def _stored(spot: Spot) -> tuple[str, int, int, int]:
+    """A spot as the holdings table keys it (unowned parts: '' and 0)."""
+    owner_type, owner_id, container_id, division = spot
+    return owner_type or "", owner_id or 0, container_id or 0, division or 0
+
+
+def _held(connection: Connection, assets: UUID, type_id: int, location_id: int, spot: Spot = UNOWNED) -> int:
+    """Units of the item at the location that count for a marker of ``spot``."""
     holdings = tables.holdings
-    held: int | None = connection.execute(
-        select(holdings.c.quantity).where(
-            holdings.c.assets_id == assets, holdings.c.type_id == type_id, holdings.c.location_id == location_id
-        )
-    ).scalar()
-    return held or 0
+    query = select(func.sum(holdings.c.quantity)).where(
+        holdings.c.assets_id == assets, holdings.c.type_id == type_id, holdings.c.location_id == location_id
+    )
+    if spot != UNOWNED:
+        query = query.where(*(holdings.c[name] == value for name, value in zip(_SPOT, _stored(spot), strict=True)))
+    held = connection.execute(query).scalar()
+    return int(held or 0)
 
 
 def _deficit_opened(marker: Any, desired: int, held: int, event: Event) -> Notification:

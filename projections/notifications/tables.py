@@ -79,15 +79,23 @@ markers = Table(
     Column("desired", BigInteger, nullable=False),
     Column("short", Boolean, nullable=False),  # a deficit is open (held < desired)
     Column("removed", Boolean, nullable=False),
+    Column("owner_type", String(12), nullable=True),  # the marker's spot (migration 0017); NULL: unowned
+    Column("holder_id", BigInteger, nullable=True),
+    Column("container_id", BigInteger, nullable=True),
+    Column("division_number", Integer, nullable=True),
     Index("ix_notification_markers_place", "assets_id", "type_id", "location_id"),
 )
 
 holdings = Table(
-    "notification_holdings",
+    "notification_spot_holdings",
     metadata,
     Column("assets_id", Uuid, primary_key=True),
     Column("location_id", BigInteger, primary_key=True),
     Column("type_id", BigInteger, primary_key=True),
+    Column("owner_type", String(12), primary_key=True),  # '' and 0s: unowned
+    Column("holder_id", BigInteger, primary_key=True),
+    Column("container_id", BigInteger, primary_key=True),
+    Column("division_number", Integer, primary_key=True),
     Column("quantity", BigInteger, nullable=False),
 )
 

@@ -125,7 +125,8 @@ def test_auto_buy_leaves_out_markers_that_auto_production_covers(alice: Api, sys
     ok(marker(alice, 10, plan_id, enabled=True))
     last = ok(marker(alice, 4, None, type_id=S, enabled=False))
     deficits = read(alice, "/v1/stockpiles/deficits", last["position"])
-    assert [(d["typeId"], d["deficit"]) for d in deficits] == [(S, 4)]
+    assert [(d["typeId"], d["deficit"]) for d in deficits["items"]] == [(S, 4)]
+    assert [(d["typeId"], d["deficit"], d["reason"]) for d in deficits["leftOut"]] == [(D, 10, "auto_production")]
 
 
 def test_markers_of_one_plan_are_grouped_with_summed_deficits_and_the_largest_parallelism(
@@ -341,13 +342,13 @@ def test_a_marker_auto_production_cannot_serve_stays_on_the_buy_list_with_the_re
     ok(marker(alice, 10, plan_id))  # produced: not bought
     ok(marker(alice, 3, None, location=OTHER))  # enabled, never linked
     ok(marker(alice, 4, None, type_id=S, enabled=False))  # bought by hand
-    listed = read(alice, "/v1/stockpiles/deficits", system.store.head())
+    listed = read(alice, "/v1/stockpiles/deficits", system.store.head())["items"]
     assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
         (S, HUB, 4, "manual"),
         (D, OTHER, 3, "no_plan"),
     ]
     gone = ok(alice.delete(f"/v1/industry/plans/{plan_id}"))
-    listed = read(alice, "/v1/stockpiles/deficits", gone["position"])
+    listed = read(alice, "/v1/stockpiles/deficits", gone["position"])["items"]
     assert [(d["typeId"], d["locationId"], d["deficit"], d["reason"]) for d in listed] == [
         (S, HUB, 4, "manual"),
         (D, HUB, 10, "no_plan"),
@@ -377,3 +378,21 @@ def test_an_upsert_changes_only_the_fields_it_sends_and_null_unlinks_the_plan(al
         (HUB, None, "no_plan"),
         (OTHER, None, "disabled"),
     ]
+
+
+def test_owned_markers_of_one_plan_each_count_their_owners_units(alice: Api, system: Manufactory) -> None:
+    """Ann's marker wants 10 and holds 3 (her 3; the corporation's 50 in division 2 are not
+    hers); the corporation's division-2 marker wants 40 and holds 50: gross 7 + 0 = 7."""
+    plan_id = module_plan(alice)
+    ann = {"ownerType": "character", "ownerId": 90000001}
+    corp = {"ownerType": "corporation", "ownerId": 98000001, "divisionNumber": 2}
+    for desired, spot in ((10, ann), (40, corp)):
+        body = {"typeId": D, "locationId": HUB, "desiredQuantity": desired, "planId": plan_id, **spot}
+        ok(alice.post("/v1/stockpiles", json=body | {"autoProductionEnabled": True}))
+    assets = [
+        {"typeId": D, "locationId": HUB, "quantity": 3, **ann},
+        {"typeId": D, "locationId": HUB, "quantity": 50, **corp},
+    ]
+    ok(alice.put("/v1/assets", json={"locationId": HUB, "assets": assets}))
+    report = tick(system)
+    assert [(o.action, o.gross_deficit, o.net_deficit) for o in report.outcomes] == [("generated", 7, 7)]

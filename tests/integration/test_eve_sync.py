@@ -259,6 +259,13 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
     # Tritanium at Jita 4-4, and the Mexallon inside a station container counted at the station.
     assert held[(JITA_4_4, 34)] == 500_000 and held[(JITA_4_4, 36)] == 40_000
     assert held[(JITA_4_4, 17366)] == 1  # the container: an id the catalog does not know, kept
+    # Whose and where: every holding is Ann's; the Mexallon is in the container (its item id).
+    spots = {
+        (h["typeId"], h.get("ownerType"), h.get("ownerId"), h.get("containerId"))
+        for h in alice.get("/v1/assets").json()
+    }
+    assert (36, "character", ANN.character_id, 1_000_000_000_100) in spots
+    assert (34, "character", ANN.character_id, None) in spots
     (ann,) = alice.get("/v1/industry/characters").json()
     assert ann["characterId"] == ANN.character_id and ann["name"] == ANN.name
     assert ann["skills"]["industry"] == 5 and ann["skills"]["reactions"] == 2  # active, not trained (IV)

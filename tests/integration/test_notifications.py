@@ -217,6 +217,35 @@ def test_a_deficit_opening_and_a_reauthorization_are_notified(
     assert [body["details"]["deficit"] for body in raised] == [5]
 
 
+def test_a_divisions_deficit_opens_by_that_divisions_units_alone(
+    alice: Api, system: Manufactory, receiver: tuple[str, Received]
+) -> None:
+    """The corporation's division-3 marker wants 100 and an unowned marker 100; division 3 holds
+    150 and division 1 500, then 40 and 1,000: division 3 is 60 short (opened), while the
+    unowned marker still sees 1,040 (nothing opened for it)."""
+    url, received = receiver
+    register(alice, url, ["stockpile_deficit_opened"])
+    corp = {"ownerType": "corporation", "ownerId": 98000001}
+    ok(
+        alice.post(
+            "/v1/stockpiles", json={"typeId": D, "locationId": HUB, "desiredQuantity": 100, **corp, "divisionNumber": 3}
+        )
+    )
+    ok(alice.post("/v1/stockpiles", json={"typeId": D, "locationId": HUB, "desiredQuantity": 100}))
+
+    def snapshot(third: int, first: int) -> None:
+        holdings = [
+            {"typeId": D, "locationId": HUB, "quantity": third, **corp, "divisionNumber": 3},
+            {"typeId": D, "locationId": HUB, "quantity": first, **corp, "divisionNumber": 1},
+        ]
+        ok(alice.put("/v1/assets", json={"locationId": HUB, "assets": holdings}))
+
+    snapshot(150, 500)
+    snapshot(40, 1_000)
+    (opened,) = eventually(lambda: received.bodies("stockpile_deficit_opened"))
+    assert (opened["details"]["currentQuantity"], opened["details"]["deficit"]) == (40, 60)
+
+
 def test_urls_are_checked_and_the_secret_never_shown(alice: Api) -> None:
     for url in [
         "ftp://example.com/hook",

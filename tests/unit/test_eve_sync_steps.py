@@ -6,19 +6,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from application.eve.esi_routes import Asset, IndustryJob
-from application.eve.sync_steps import holdings_by_location, jobs_by_installer
+from application.eve.sync_steps import _decode_holdings, _encode_holdings, holdings_by_location, jobs_by_installer
 from application.game_jobs import reported_jobs
 from domain.industry.game_sync import GameJob, ready_to_deliver
+from domain.stock.assets import UNOWNED, Spot
 
 STATION = 60003760
 
 
-def asset(item_id: int, type_id: int, location_id: int, location_type: str, quantity: int = 1) -> Asset:
+def asset(
+    item_id: int, type_id: int, location_id: int, location_type: str, quantity: int = 1, flag: str = "Hangar"
+) -> Asset:
     return Asset(
         item_id=item_id,
         type_id=type_id,
         location_id=location_id,
-        location_flag="Hangar",
+        location_flag=flag,
         location_type=location_type,
         quantity=quantity,
         is_singleton=quantity == 1,
@@ -36,10 +39,43 @@ def test_items_in_containers_in_ships_count_at_the_outermost_location() -> None:
         asset(15, 36, 30000142, "solar_system", 3),  # in space
     ]
     assert holdings_by_location(assets) == {
-        STATION: {587: 1, 17366: 1, 34: 600},
-        999: {35: 7},
-        30000142: {36: 3},
+        STATION: {UNOWNED: {587: 1, 17366: 1, 34: 600}},
+        999: {UNOWNED: {35: 7}},
+        30000142: {UNOWNED: {36: 3}},
     }
+    ann = Spot("character", 90000001)
+    assert holdings_by_location(assets, ann) == {
+        STATION: {ann: {587: 1, 34: 100}, ann._replace(container_id=ship): {17366: 1, 34: 500}},
+        999: {ann: {35: 7}},
+        30000142: {ann: {36: 3}},
+    }
+
+
+def test_a_corporation_hangar_division_comes_from_the_outermost_items_flag() -> None:
+    """ESI's corporation assets flag hangar items ``CorpSAG1``..``CorpSAG7`` (division 1-7);
+    items inside a container carry the container's item id as their location."""
+    corporation = Spot("corporation", 98000001)
+    can = 20
+    assets = [
+        asset(can, 17366, STATION, "station", flag="CorpSAG3"),
+        asset(21, 34, can, "item", 400, flag="Locked"),
+        asset(22, 34, STATION, "station", 50, flag="CorpSAG1"),
+        asset(23, 34, STATION, "station", 5, flag="CorpDeliveries"),
+    ]
+    assert holdings_by_location(assets, corporation) == {
+        STATION: {
+            corporation._replace(division_number=3): {17366: 1},
+            corporation._replace(container_id=can, division_number=3): {34: 400},
+            corporation._replace(division_number=1): {34: 50},
+            corporation: {34: 5},
+        }
+    }
+
+
+def test_a_status_detail_kept_before_owners_existed_reads_as_unowned() -> None:
+    assert _decode_holdings('{"60003760": {"34": 5}}') == {STATION: {UNOWNED: {34: 5}}}
+    held = {STATION: {Spot("character", 7, 11): {34: 5}, UNOWNED: {35: 1}}}
+    assert _decode_holdings(_encode_holdings(held)) == held
 
 
 def test_a_job_past_its_end_still_active_is_ready_and_one_running_or_delivered_is_not() -> None:

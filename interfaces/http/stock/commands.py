@@ -44,13 +44,14 @@ class StockCommands(Controller):
     def upsert_marker(
         self, system: NamedDependency[Manufactory], data: JSONBody[UpsertMarker], meta: NamedDependency[CommandMeta]
     ) -> MarkerChanged:
-        """Create or update the marker of (typeId, locationId). A ``planId`` must be one of your
+        """Create or update the marker of (typeId, locationId, ownerType+ownerId, containerId,
+        divisionNumber); a marker without an owner counts every unit at its location. A ``planId`` must be one of your
         plans and make this item type. Optional fields left out keep the marker's current value
         (a new marker's default); ``"planId": null`` unlinks the plan."""
         result = system.stock.upsert_marker(MarkerUpsert(**msgspec.structs.asdict(data)), meta)
         marker, settings = result.aggregate, result.aggregate.settings
         # the quantity held from the assets aggregate, as the marker is answered before the read model has it
-        held = system.stock.held(marker.owner_id, settings.location_id, settings.type_id)
+        held = system.stock.held(marker.owner_id, settings.location_id, settings.type_id, settings.spot)
         view = msgspec.convert(marker_view_of(marker, held), MarkerView, from_attributes=True)
         return MarkerChanged(marker=view, position=result.position, changed=result.changed)
 

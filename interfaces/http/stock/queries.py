@@ -17,20 +17,20 @@ from domain.errors import NotFound, RuleViolation
 from domain.limits import INT64_MAX
 from domain.stock.buildable import buildable, by_skills, coverage
 from interfaces.http.catalog.queries import user_catalog
-from interfaces.http.context import MinPosition, query_projection
+from interfaces.http.context import MinPosition, await_projection, query_projection
 from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from interfaces.http.stock.schemas import (
     Buildable,
     BuildableOut,
     Coverage,
-    Deficit,
+    Deficits,
     Holding,
     LackingSkills,
     MarkerView,
 )
 from projections.cache import ReadCache
 from projections.industry.characters import find_character
-from projections.stockpiles import buy_list, held_by_type, holdings, list_markers
+from projections.stockpiles import deficits, held_by_type, holdings, list_markers
 
 PROJECTION = "stockpiles"
 
@@ -73,13 +73,30 @@ class StockQueries(Controller):
         system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         location_id: LocationQuery = None,
+        region_id: Annotated[
+            int | None,
+            QueryParameter(
+                name="regionId",
+                ge=1,
+                le=INT64_MAX,
+                description="Value at this region's prices (default: your only one)",
+            ),
+        ] = None,
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
-    ) -> list[Deficit]:
-        """The buy list: deficits of markers that auto-production does not cover."""
-        found = await query_projection(system, PROJECTION, min_position, buy_list, user_id, location_id, limit, offset)
-        return msgspec.convert(found, list[Deficit], from_attributes=True)
+    ) -> Deficits:
+        """The buy list: deficits of markers that auto-production does not cover, named and
+        valued by each marker's price rule (``priceSource`` sell, buy or split = midpoint, times
+        ``pricePercentage``/100) in ``regionId`` (default: your only region with market data;
+        else ``value`` is null with ``valueReason``), with totals per location and the short
+        markers left out because auto-production covers them."""
+        for names_and_prices in ("industry", "market"):  # the roster's names, the region's prices
+            await await_projection(system, names_and_prices, min_position)
+        found = await query_projection(
+            system, PROJECTION, min_position, deficits, user_id, location_id, region_id, limit, offset
+        )
+        return msgspec.convert(found, Deficits, from_attributes=True)
 
     @get("/v1/production/workflow/buildable", tags=["queries"])
     async def get_buildable(

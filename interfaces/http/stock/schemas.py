@@ -14,8 +14,9 @@ from projections import stockpiles
 
 
 @wire
-class Holding(assets.Holding, frozen=True):
-    pass
+class Holding(assets.Holding, frozen=True, omit_defaults=True):
+    """The spot fields (``ownerType``, ``ownerId``, ``containerId``, ``divisionNumber``) are
+    left out when not given: an unowned holding reads as it did before owners existed."""
 
 
 @wire
@@ -43,6 +44,23 @@ class Deficit(stockpiles.Deficit, frozen=True):
     pass
 
 
+@wire
+class LocationTotal(stockpiles.LocationTotal, frozen=True):
+    pass
+
+
+@wire
+class LeftOut(stockpiles.LeftOut, frozen=True):
+    pass
+
+
+class Deficits(Response):
+    items: list[Deficit]  # the page asked for
+    totals: list[LocationTotal]  # per location, over every deficit
+    left_out: list[LeftOut]  # short markers auto-production covers (not to buy)
+    total: int  # deficits in all
+
+
 class ReplaceAssets(Request, kw_only=True):
     location_id: GameId | None = None  # replace only this location's holdings (all when absent)
     assets: Annotated[list[Holding], msgspec.Meta(max_length=MAX_BATCH)]
@@ -55,8 +73,10 @@ class AssetsReplaced(Response):
 
 @wire
 class UpsertMarker(markers.MarkerUpsert, frozen=True, forbid_unknown_fields=True):
-    """Optional fields left out keep the marker's value (a new marker: no plan, parallelism
-    0 = unlimited, auto-production off); ``planId: null`` unlinks."""
+    """``ownerType``+``ownerId``, ``containerId`` and ``divisionNumber`` say which marker (none:
+    the unowned one, counting every unit at the location). Other optional fields left out keep
+    the marker's value (a new marker: no plan, parallelism 0 = unlimited, auto-production off,
+    no notes, ``priceSource`` sell at ``pricePercentage`` 100); ``planId: null`` unlinks."""
 
 
 class MarkerChanged(Response):
