@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -80,6 +80,7 @@ def to_sign_in(request: Request[Any, Any, Any], _: SignInRequired) -> Response[A
 class ConsolePages(Controller):
     include_in_schema = False
     opt = {"exclude_from_auth": True}  # a page signs in by the session cookie, never the API's bearer token
+    cache_control = CacheControlHeader(no_store=True)  # after signing out, Back shows nothing kept
     dependencies = {"holder": Provide(signed_in)}
     exception_handlers = {SignInRequired: to_sign_in}
 
@@ -138,11 +139,11 @@ class ConsolePages(Controller):
         token = (await request.form()).get("token")
         token = token.strip() if isinstance(token, str) else ""
         if not token:
-            return page(request, "sign_in.html", {"error": "Paste your API token."}, status_code=401)
+            return page(request, "sign_in.html", {"error": "Paste your API token."}, status_code=400)
         try:
             await token_holder_of(request, token)
         except NotAuthorizedException as refused:
-            return page(request, "sign_in.html", {"error": _sentence(refused.detail)}, status_code=401)
+            return page(request, "sign_in.html", {"error": _sentence(refused.detail)}, status_code=400)
         return Redirect("/", status_code=303, cookies=[session_cookie(request, token)])
 
     @post("/sign-out", guards=[csrf_checked], status_code=303)

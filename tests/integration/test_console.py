@@ -65,7 +65,11 @@ def test_signing_in_keeps_the_token_in_an_http_only_strict_cookie(alice: Api, cl
     cookie = set_cookies(answer)["manufactory_session"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/" in cookie
     assert "secure" not in cookie  # plain http: a Secure cookie would never come back
-    assert "<h1>Dashboard</h1>" in dashboard(client)
+    page = client.get("/")
+    assert "<h1>Dashboard</h1>" in page.text and page.headers["cache-control"] == "no-store"
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(source.startswith(("/", "#")) for source in sources), sources  # nothing from elsewhere
+    assert "<script>" not in page.text and "script-src 'self'" in page.headers["content-security-policy"]
     assert client.get("/sign-in", follow_redirects=False).headers["location"] == "/"  # signed in already
 
 
@@ -77,7 +81,7 @@ def test_over_https_the_session_cookie_is_secure(alice: Api, client: TestClient[
 
 def test_a_wrong_token_shows_the_error_next_to_the_field(alice: Api, client: TestClient[Any]) -> None:
     answer = sign_in(client, "mf_not-a-token")
-    assert answer.status_code == 401
+    assert answer.status_code == 400  # the form's input is refused (a 401 would need a WWW-Authenticate scheme)
     assert 'aria-invalid="true"' in answer.text and 'id="token-error"' in answer.text
     assert "Unknown or invalid token." in answer.text
     assert "manufactory_session" not in set_cookies(answer)
