@@ -175,3 +175,15 @@ def test_another_users_data_stays_off_the_dashboard(alice: Api, bob: Api, client
     ok(generate(alice, plan["aggregateId"], 2), 201)
     sign_in(client, bob.token)
     assert "No runs in progress." in section(dashboard(client), "runs")
+
+
+def test_read_model_positions_and_errors_are_for_admins(alice: Api, operator: Api, client: TestClient[Any]) -> None:
+    """Positions and lags tell how much every user wrote, errors can quote their data: as on /health."""
+    sign_in(client, alice.token)
+    health = section(dashboard(client), "health")
+    assert "<td>industry</td>" in health and "<td>ok</td>" in health
+    assert "Position" not in health and "Event log at position" not in health
+    client.cookies.clear()
+    sign_in(client, operator.token)
+    health = section(dashboard(client), "health")
+    assert "Position" in health and "Behind" in health and "Event log at position" in health
