@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
@@ -32,6 +32,7 @@ from interfaces.web.dashboard import dashboard
 from interfaces.web.format import FILTERS
 from interfaces.web.session import (
     CSRF_FIELD,
+    SESSION_COOKIE,
     SIGN_IN_PATH,
     SignInRequired,
     cleared_session,
@@ -73,8 +74,18 @@ def page(request: Request[Any, Any, Any], name: str, context: Mapping[str, Any],
 
 
 def to_sign_in(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:
-    """A page without a session goes to the sign-in page, which brings the reader back afterwards."""
-    return Redirect(SIGN_IN_PATH, status_code=303)
+    """A page without a valid session goes to the sign-in page; a cookie whose token stopped
+    working (revoked, expired) is forgotten on the way."""
+    stale = [cleared_session(request)] if request.cookies.get(SESSION_COOKIE) else []
+    return Redirect(SIGN_IN_PATH, status_code=303, cookies=stale)
+
+
+def refused(request: Request[Any, Any, Any], error: PermissionDeniedException) -> Response[Any]:
+    """A form whose CSRF token failed: the page says so in words, with a fresh token (a
+    sign-in form again at once), rather than the API's JSON error."""
+    if request.url.path == SIGN_IN_PATH:
+        return page(request, "sign_in.html", {"error": _sentence(error.detail)}, status_code=403)
+    return page(request, "refused.html", {"detail": _sentence(error.detail)}, status_code=403)
 
 
 class ConsolePages(Controller):
@@ -82,7 +93,7 @@ class ConsolePages(Controller):
     opt = {"exclude_from_auth": True}  # a page signs in by the session cookie, never the API's bearer token
     cache_control = CacheControlHeader(no_store=True)  # after signing out, Back shows nothing kept
     dependencies = {"holder": Provide(signed_in)}
-    exception_handlers = {SignInRequired: to_sign_in}
+    exception_handlers = {SignInRequired: to_sign_in, PermissionDeniedException: refused}
 
     @get("/")
     async def dashboard_page(

@@ -92,6 +92,7 @@ def test_forms_without_the_csrf_token_are_refused(alice: Api, client: TestClient
     form_token(client)  # the browser holds the cookie, but a forged form lacks the field
     forged = client.post("/sign-in", data={"token": alice.token}, follow_redirects=False)
     assert forged.status_code == 403 and "manufactory_session" not in set_cookies(forged)
+    assert 'id="token-error"' in forged.text and "reload the page and retry" in forged.text  # said by the field
     wrong = client.post("/sign-in", data={"token": alice.token, "csrf_token": "x.y"}, follow_redirects=False)
     assert wrong.status_code == 403
     client.cookies.clear()  # a field copied from elsewhere, without the cookie it repeats
@@ -109,7 +110,9 @@ def test_a_stale_csrf_cookie_is_replaced_by_the_next_page(client: TestClient[Any
 def test_signing_out_clears_the_session(alice: Api, client: TestClient[Any]) -> None:
     sign_in(client, alice.token)
     token = form_token(client, "/")
-    assert client.post("/sign-out", data={}, follow_redirects=False).status_code == 403  # CSRF here too
+    forged = client.post("/sign-out", data={}, follow_redirects=False)
+    assert forged.status_code == 403 and "security token is missing or stale" in forged.text  # CSRF here too
+    assert forged.headers["content-type"].startswith("text/html")
     answer = client.post("/sign-out", data={"csrf_token": token}, follow_redirects=False)
     assert (answer.status_code, answer.headers["location"]) == (303, "/sign-in")
     assert "max-age=0" in set_cookies(answer)["manufactory_session"].lower()
@@ -128,7 +131,8 @@ def test_a_revoked_token_ends_the_session(system: Manufactory, alice: Api, clien
     sign_in(client, alice.token)
     tokens = ok(alice.get("/v1/me/tokens"))["tokens"]
     ok(alice.delete(f"/v1/me/tokens/{tokens[0]['tokenId']}"), 200)
-    assert client.get("/", follow_redirects=False).status_code == 303
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 303 and "max-age=0" in set_cookies(answer)["manufactory_session"].lower()
 
 
 def test_an_empty_dashboard_says_what_to_do_next(alice: Api, client: TestClient[Any]) -> None:
