@@ -29,6 +29,7 @@ def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser
     with serving(tmp_path) as server:
         token = server.printed_token
         assert token, server.output
+        assert f"Console: {server.url}/ (sign in with an API token)" in server.output
         browser.delete_all_cookies()
         browser.get(server.url + "/")
         WebDriverWait(browser, 10).until(lambda page: page.current_url.endswith("/sign-in"))
