@@ -13,6 +13,7 @@ from application.system import Manufactory
 from tests.conftest import Api
 from tests.integration.test_api_plans import HUB, S, generate, new_plan, ok
 from tests.integration.test_auto_production import marker, tick
+from tests.integration.test_dead_letters import record_poisoned_job
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -191,3 +192,21 @@ def test_read_model_positions_and_errors_are_for_admins(alice: Api, operator: Ap
     sign_in(client, operator.token)
     health = section(dashboard(client), "health")
     assert "Position" in health and "Behind" in health and "Event log at position" in health
+
+
+def test_a_read_model_with_events_set_aside_shows_failing(
+    system: Manufactory, alice: Api, operator: Api, client: TestClient[Any]
+) -> None:
+    """An event the industry projection cannot apply (a product id no BIGINT holds) is set aside;
+    the dashboard says the read models are failing, and how many events to an admin only."""
+    record_poisoned_job(system, alice.user_id)
+    ok(alice.post("/v1/industry/jobs", json={"productTypeId": 587, "blueprintTypeId": 691, "runs": 1}), 201)
+    system.projections.catch_up()
+    sign_in(client, alice.token)
+    health = section(dashboard(client), "health")
+    assert "failing" in health and '<tr class="failing">' in health and "manufactory projections retry" in health
+    assert "<td>failing</td>" in health  # alice: not how many, nor what they held
+    client.cookies.clear()
+    sign_in(client, operator.token)
+    failing = section(dashboard(client), "health").split('<tr class="failing">')[1].split("</tr>")[0]
+    assert "<td>industry</td>" in failing and "<td>failing: 1 event set aside</td>" in failing
