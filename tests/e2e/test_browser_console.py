@@ -1,6 +1,7 @@
-"""The console in a real browser: sign in with the token the first start prints, see the
-dashboard, watch a run generated through the API arrive live (Server-Sent Events, no reload),
-sign out; under the pages' Content-Security-Policy, with nothing refused in the browser's log."""
+"""The console in a real browser: sign in (by keyboard) with the token the first start prints,
+see the dashboard, watch a run generated through the API arrive live (Server-Sent Events, no
+reload), fit a phone's width, sign out; under the pages' Content-Security-Policy, with nothing
+refused in the browser's log."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support import serving
@@ -40,8 +42,7 @@ def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser
         assert "Unknown or invalid token" in error.text
         browser.get_log("browser")  # the refused sign-in's 401 is the page's answer, not a fault
 
-        browser.find_element(By.ID, "token").send_keys(token)
-        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        browser.find_element(By.ID, "token").send_keys(token + Keys.ENTER)  # by keyboard alone
         WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.ID, "runs"))
         assert "No runs in progress" in browser.find_element(By.ID, "runs").text
         assert browser.get_cookies() and all(cookie["httpOnly"] for cookie in browser.get_cookies())
@@ -54,6 +55,10 @@ def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser
         run = api.post(f"/v1/industry/plans/{plan.json()['aggregateId']}/generate", json={"quantity": 2})
         assert run.status_code == 201, run.text
         WebDriverWait(browser, 15).until(lambda page: "Rifters" in page.find_element(By.ID, "runs").text)
+
+        browser.set_window_size(390, 844)  # a phone: the page never scrolls sideways (wide tables do, inside)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.set_window_size(1280, 900)
 
         browser.find_element(By.CSS_SELECTOR, ".sign-out button").click()
         WebDriverWait(browser, 10).until(lambda page: page.current_url.endswith("/sign-in"))
