@@ -55,6 +55,9 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool) -> None:
     if issued is not None:
         click.echo(f"Created user '{issued.name}'. Its API token (shown only this once):\n\n    {issued.token}\n")
         click.echo(f"    export MANUFACTORY_TOKEN={issued.token}\n")
+    click.echo(
+        f"Console: http://{host}:{port}/ (sign in with an API token); API reference: http://{host}:{port}/schema"
+    )
     try:
         uvicorn.run(
             create_app(system, run_projections=not no_projections),

@@ -48,6 +48,8 @@ from interfaces.http.security_headers import security_headers
 from interfaces.http.stock import StockController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
+from interfaces.web.pages import ConsolePages, template_config
+from interfaces.web.session import CsrfTokens
 from projections.cache import ReadCache
 from projections.manufacturing import ContainerView
 
@@ -79,6 +81,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         # and the schema shows it on them alone.
         route_handlers=[
             *document_errors(CONTROLLERS),
+            ConsolePages,  # the console's pages: not in the schema, signed in by their own cookie
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),
@@ -95,6 +98,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             read_consistency,
         ],
         request_class=StrictRequest,
+        template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[_background_duties],
         openapi_config=OpenAPIConfig(
@@ -122,6 +126,7 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
             "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
             "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
+            "csrf": CsrfTokens(),
         }
     )
 

@@ -124,6 +124,13 @@ async def authenticate(request: ASGIConnection[Any, Any, Any, Any]) -> TokenHold
     token = _bearer_token(request)
     if token is None:
         raise NotAuthorizedException("send 'Authorization: Bearer <token>'")
+    return await token_holder_of(request, token)
+
+
+async def token_holder_of(request: ASGIConnection[Any, Any, Any, Any], token: str) -> TokenHolder:
+    """The holder of ``token`` however the request carried it (the API's header, the console's
+    session cookie): one lookup, one expiry rule, one record of use for both. A 401 for an
+    unknown, revoked or expired token."""
     holder = await _holder(request, token)
     if holder is None:
         raise NotAuthorizedException("unknown or invalid token")
