@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 import msgspec
@@ -437,6 +437,14 @@ Sort = Literal["profit", "roi", "profit_per_hour", "volume"]
 Basis = Literal["sell", "buy"]
 
 
+class Ranking(NamedTuple):
+    """One page of a region's opportunities with the counts around it."""
+
+    items: list[EconomicsView]  # best first, at most the limit asked
+    unpriced: int  # rows of the scenario whose profit is unknown: never listed
+    total: int  # rows matching the filters, however many the page holds
+
+
 def _sort_column(table: Table, sort: Sort, basis: Basis) -> Any:
     return table.c.daily_volume if sort == "volume" else table.c[f"{sort}_{basis}"]
 
@@ -485,22 +493,25 @@ def opportunities(
     min_profit: float | None = None,
     limit: int = 50,
     scenario: Scenario = "base",
-) -> tuple[list[EconomicsView], int]:
+) -> Ranking:
     """The region's rows of one scenario (the base case unless asked for plan rows) with a known
-    profit at ``basis`` prices matching the filters, best first by ``sort``; and how many of
-    them could not be priced (missing prices)."""
+    profit at ``basis`` prices matching the filters, best first by ``sort``, at most ``limit``;
+    how many of them could not be priced (missing prices); and how many match in all, so a
+    client showing one page knows how many there are (the seed system's total)."""
     table = ECONOMICS.view
     profit, roi = table.c[f"profit_{basis}"], table.c[f"roi_{basis}"]
     rows_of = and_(table.c.owner_id == owner, table.c.region_id == region_id, table.c.scenario == scenario)
-    query = _named(table).where(rows_of, profit.is_not(None))
+    matching = [rows_of, profit.is_not(None)]
     if min_profit is not None:
-        query = query.where(profit >= min_profit)
+        matching.append(profit >= min_profit)
     if min_roi is not None:
-        query = query.where(roi >= min_roi)
+        matching.append(roi >= min_roi)
+    query = _named(table).where(*matching)
     query = query.order_by(nulls_last(_sort_column(table, sort, basis).desc()), table.c.type_id).limit(limit)
     rows = [_view(row) for row in connection.execute(query)]
+    total = connection.execute(select(func.count()).select_from(table).where(*matching)).scalar_one()
     unpriced = connection.execute(select(func.count()).where(rows_of, profit.is_(None))).scalar_one()
-    return rows, unpriced
+    return Ranking(rows, unpriced, total)
 
 
 def stored_rows(connection: Connection, owner: UUID, type_id: int, scenario: Scenario) -> list[EconomicsView]:

@@ -47,6 +47,7 @@ from projections.cache import ReadCache
 from projections.economics import (
     FIGURES,
     EconomicsView,
+    Ranking,
     Scenario,
     last_written,
     opportunities,
@@ -60,7 +61,6 @@ from projections.market import RegionView, list_regions, region_market
 NO_SITE = 0  # the solar system of a region without a job site: no cost index, so job costs are missing
 StrategyName = Literal["plan", "make", "buy", "cheapest"]
 Plans = dict[int, tuple[UUID, tuple[PlanStep, ...]]]
-Ranking = tuple[list[EconomicsView], int]
 # (item, plan followed, decryptor per invented item) -> its build, for every region with those choices
 Builds = dict[tuple[int, UUID | None, tuple[tuple[int, int | None], ...]], Build]
 RANKINGS = 256  # opportunities answers kept

@@ -290,6 +290,27 @@ def test_opportunities_filter_and_sort_the_stored_rows(alice: Api) -> None:
     assert listed(min_profit=1000) == ([RIFTER, X, S], 1)
 
 
+def test_opportunities_count_every_match_beside_the_page(alice: Api) -> None:
+    """``total`` counts the priced rows the filters match, whatever ``limit`` lets into ``items``;
+    the profits are those of the test above (Rifter 57,631.25; S 3,905.8875; X 1,000; D 45.2;
+    C -1.9375 at the lowest sell; ROI S 76.67%, D 21.04%, Rifter 14.69%, X none)."""
+    position = setup(alice)
+
+    def page(**params: Any) -> tuple[list[int], int, int]:
+        query = {"region_id": FORGE, "minPosition": position, **params}
+        answer = ok(alice.get("/v1/production/economics/opportunities", params=query))
+        return [item["typeId"] for item in answer["items"]], answer["total"], answer["unpriced"]
+
+    assert page() == ([RIFTER, S, X, D, C], 5, 1)  # all five priced items; Y's profit is unknown
+    assert page(limit=2) == ([RIFTER, S], 5, 1)
+    assert page(min_profit=1000, limit=2) == ([RIFTER, S], 3, 1)  # the Rifter, S and X earn 1,000 or more
+    assert page(min_roi=20, limit=1) == ([S], 2, 1)  # S and D; X has no ROI, so it never matches one
+    assert page(sort="roi", min_profit=0, limit=3) == ([S, D, RIFTER], 4, 1)  # C loses 1.9375
+    # at the highest buy (90% of the sell): Rifter 7,631.25, S 3,005.8875, X 900, D 19.2; C -11.4375
+    assert page(price="buy", min_profit=0, limit=3) == ([RIFTER, S, X], 4, 1)
+    assert page(scenario="plan") == ([], 0, 0)  # no plans, so no plan rows
+
+
 def test_regions_rank_the_best_first(alice: Api) -> None:
     setup(alice)
     domain = forge_batch() | {"regionId": DOMAIN}
@@ -298,8 +319,17 @@ def test_regions_rank_the_best_first(alice: Api) -> None:
     answer = ok(alice.get(f"/v1/production/economics/{RIFTER}/regions", params={"minPosition": position}))
     assert [r["regionId"] for r in answer["regions"]] == [DOMAIN, FORGE]
     assert [r["profitSell"]["value"] for r in answer["regions"]] == pytest.approx([77_631.25, 57_631.25])
+    assert (answer["bestRegionId"], answer["bestRegionName"]) == (DOMAIN, None)
+    # no source names regions yet (no map in the catalog, ids only in market data): null, not guessed
+    assert [r["regionName"] for r in answer["regions"]] == [None, None]
     by_buy = ok(alice.get(f"/v1/production/economics/{RIFTER}/regions", params={"price": "buy"}))
     assert [r["regionId"] for r in by_buy["regions"]] == [FORGE, DOMAIN]
+    # at the highest buy: Forge 400,000 - 392,368.75 = 7,631.25; Domain 390,000 - ... = -2,368.75
+    assert by_buy["bestRegionId"] == FORGE
+    by_volume = ok(alice.get(f"/v1/production/economics/{RIFTER}/regions", params={"sort": "volume"}))
+    assert by_volume["bestRegionId"] == FORGE  # Domain's quotes carry no daily volume
+    widgets = ok(alice.get(f"/v1/production/economics/{Y}/regions"))  # nobody sells Z in either region
+    assert len(widgets["regions"]) == 2 and widgets["bestRegionId"] is None and widgets["bestRegionName"] is None
     leveled = ok(alice.get(f"/v1/production/economics/{RIFTER}/regions", params={"me": 10}))
     assert {r["source"] for r in leveled["regions"]} == {"computed"}
 

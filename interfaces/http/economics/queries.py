@@ -24,7 +24,7 @@ from domain.errors import InvalidInput
 from domain.limits import INT64_MAX, MAX_AMOUNT
 from interfaces.http.catalog.queries import TypeIdPath
 from interfaces.http.context import MinPosition, await_projection
-from interfaces.http.economics.schemas import OpportunitiesOut, OpportunityOut, RegionsOut
+from interfaces.http.economics.schemas import OpportunitiesOut, OpportunityOut, RegionEconomics, RegionsOut
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.industry.commands import PlanIdPath
 from projections.economics import Basis, EconomicsView, Scenario, Sort
@@ -153,11 +153,17 @@ def _required(region_id: int | None) -> int:
     return region_id
 
 
+def _figure(view: EconomicsView, sort: Sort, price: Basis) -> float | None:
+    """The figure regions are ranked by: ``sort`` at ``price`` (the daily volume for "volume")."""
+    value: float | None = view.daily_volume if sort == "volume" else getattr(view, f"{sort}_{price}").value
+    return value
+
+
 def _ranked(views: list[EconomicsView], sort: Sort, price: Basis) -> list[EconomicsView]:
     """Best first by ``sort`` at ``price``; unknowns last."""
 
     def key(view: EconomicsView) -> tuple[bool, float]:
-        value = view.daily_volume if sort == "volume" else getattr(view, f"{sort}_{price}").value
+        value = _figure(view, sort, price)
         return value is None, -(value or 0.0)
 
     return sorted(views, key=key)
@@ -205,10 +211,15 @@ class EconomicsQueries(Controller):
         if ranking is None:  # not answered moments ago: check (and read) in a thread
             find = partial(economics.opportunities, user_id, region, **filters)
             ranking = await _answer(system, user_id, min_position, find)
-        items, unpriced = ranking
-        ranked = [OpportunityOut.of(view, price) for view in items]
+        ranked = [OpportunityOut.of(view, price) for view in ranking.items]
         return OpportunitiesOut(
-            region_id=region, sort=sort, price=price, scenario=scenario, items=ranked, unpriced=unpriced
+            region_id=region,
+            sort=sort,
+            price=price,
+            scenario=scenario,
+            items=ranked,
+            unpriced=ranking.unpriced,
+            total=ranking.total,
         )
 
     @get("/v1/production/economics/{type_id:int}", tags=["queries"], dependencies=OPTIONS)
@@ -242,11 +253,24 @@ class EconomicsQueries(Controller):
         price: PriceParam = "sell",
         min_position: MinPosition = None,
     ) -> RegionsOut:
-        """The item in every region you have market data for, the best region first."""
+        """The item in every region you have market data for, the best region first: the one
+        with the highest ``sort`` figure (profit by default) at ``price``, named in
+        ``bestRegionId`` (null when no region's figure is known). Region names are null: nothing
+        the app holds names regions yet (see ``RegionEconomics``)."""
         economics = system.economics
         views = await _answer(system, user_id, min_position, partial(economics.regions, user_id, type_id, options))
         name = next((view.name for view in views), None)
-        return RegionsOut(type_id=type_id, name=name, sort=sort, price=price, regions=_ranked(views, sort, price))
+        regions = [RegionEconomics.of(view) for view in _ranked(views, sort, price)]
+        best = next((region for region in regions[:1] if _figure(region, sort, price) is not None), None)
+        return RegionsOut(
+            type_id=type_id,
+            name=name,
+            sort=sort,
+            price=price,
+            regions=regions,
+            best_region_id=best.region_id if best else None,
+            best_region_name=best.region_name if best else None,
+        )
 
     @get("/v1/production/economics/{type_id:int}/make-or-buy", tags=["queries"])
     async def get_make_or_buy(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+import msgspec
+
 from interfaces.http.bodies import Response
 from projections.economics import Basis, EconomicsView, Scenario, Sort
 
@@ -59,8 +61,24 @@ class OpportunitiesOut(Response):
     sort: Sort
     price: Basis  # profit and ROI at the lowest sell ("sell") or the highest buy ("buy")
     scenario: Scenario  # the rows ranked: "base" (ME 0 / TE 0) or "plan" (your plans')
-    items: list[OpportunityOut]  # best first
+    items: list[OpportunityOut]  # best first, at most ``limit``
     unpriced: int  # items of the region whose profit is unknown (a price is missing): never listed
+    total: int  # items matching the filters, however many ``limit`` let into ``items``
+
+
+class RegionEconomics(EconomicsView, frozen=True, kw_only=True, rename="camel"):
+    """One region's economics of the item, with the region's name.
+
+    ``regionName`` is null while nothing the app holds names regions: the catalog imports items
+    and recipes but no map, market batches and the ESI sync carry region ids only. The field is
+    here so a source of names (the static data's regions, ESI's ``/universe/regions/{id}/``)
+    fills it without changing the answer's shape."""
+
+    region_name: str | None = None
+
+    @classmethod
+    def of(cls, view: EconomicsView, region_name: str | None = None) -> RegionEconomics:
+        return cls(**msgspec.structs.asdict(view), region_name=region_name)
 
 
 class RegionsOut(Response):
@@ -68,4 +86,7 @@ class RegionsOut(Response):
     name: str | None
     sort: Sort
     price: Basis
-    regions: list[EconomicsView]  # best region first; unknown profits last
+    regions: list[RegionEconomics]  # best region first; unknown profits last
+    # the first region of ``regions`` if its figure (``sort`` at ``price``) is known; else null
+    best_region_id: int | None = None
+    best_region_name: str | None = None
