@@ -159,3 +159,39 @@ def test_another_users_plan_is_not_found(alice: Api, bob: Api) -> None:
     ok(bob.post("/v1/catalog/imports", json=json.loads(SAMPLE_CATALOG.read_text())))
     response = preview(bob, plan_id, 1)
     assert response.status_code == 404
+
+
+def test_a_preview_for_a_region_costs_the_jobs_as_generate_would(alice: Api) -> None:
+    """test_api_plans' priced run: one job of 4 Modules, 820 of bought inputs and 64 to install."""
+    ok(alice.post("/v1/catalog/imports", json=chain.CATALOG))
+    body = {"name": "Modules", "productTypeId": chain.D, "defaults": {"meLevel": 0, "teLevel": 0, "facilityTax": 0.01}}
+    plan = ok(alice.post("/v1/industry/plans", json=body), 201)
+    plan_id, root = plan["aggregateId"], plan["plan"]["steps"][0]["stepId"]
+    ok(alice.put(f"/v1/industry/plans/{plan_id}/steps/{root}/materials/{chain.C}", json={"source": "buy"}))
+    forge, jita = 10000002, 30000142
+    batch = {
+        "regionId": forge,
+        "quotes": [{"typeId": chain.C, "lowestSell": 95, "highestBuy": 90}, {"typeId": chain.PYE, "lowestSell": 1.5}],
+        "adjustedPrices": [{"typeId": chain.C, "adjustedPrice": 75}, {"typeId": chain.PYE, "adjustedPrice": 1.0}],
+        "costIndices": [{"solarSystemId": jita, "activity": "manufacturing", "costIndex": 0.05}],
+        "jobSite": {"solarSystemId": jita},
+    }
+    ok(alice.post("/v1/market/prices", json=batch), 201)
+    before = system_position(alice)
+    answer = ok(preview(alice, plan_id, 4, regionId=forge))
+    assert [job["totalCost"] for job in answer["jobs"]] == [884.0]
+    assert answer["pricing"] == {"regionId": forge, "totalCost": 884.0, "missing": []}
+    assert system_position(alice) == before
+    unknown = preview(alice, plan_id, 4, regionId=10000030)
+    assert unknown.status_code == 404 and unknown.json()["field"] == "region_id"
+
+
+def test_parallelism_caps_the_slots_each_crew_may_use(alice: Api) -> None:
+    """With one slot at a time, every crew runs the three jobs one after another: 420,000 s."""
+    plan_id = rifter_plan(alice)
+    characters(alice, "Ann", "Ben", "Cat")
+    answer = ok(preview(alice, plan_id, 70, parallelism=1))
+    assert [c["totalSeconds"] for c in answer["crews"]] == [420_000] * 3
+    assert answer["parallelism"] == 1 and {j["characterId"] for j in answer["jobs"]} == {1}
+    bad = preview(alice, plan_id, 70, parallelism=-1)
+    assert bad.status_code == 400 and bad.json()["field"] == "parallelism"
