@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -37,12 +37,14 @@ from domain.aggregate import Aggregate
 from domain.errors import NotFound
 from domain.events import CommandMeta, utcnow
 from domain.industry.blueprints import OwnedBlueprint
-from domain.industry.characters import Roster, roster_id
+from domain.industry.characters import Character, Roster, roster_id
 from domain.industry.generation import Generation, generate, validate_quantity
 from domain.industry.jobs import Job, JobStatus
 from domain.industry.plan import Plan, PlanStep, Source, StepSetup, TransportSettings
+from domain.industry.preview import CrewTiming, crew_timings
 from domain.industry.pricing import RunPricing, price_jobs, sell_price
 from domain.industry.runs import PlanRun, RunReason, RunTransport
+from domain.industry.slots import BusySlot
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 
 
@@ -53,6 +55,28 @@ class GeneratedRun(msgspec.Struct, frozen=True, kw_only=True):
     generation: Generation
     transports: tuple[RunTransport, ...]
     pricing: RunPricing | None = None
+    characters: tuple[Character, ...] = ()  # the roster the jobs were spread over
+
+
+class _Generator(msgspec.Struct, frozen=True, kw_only=True):
+    """A plan's generation with every input read but the quantity, crew, parallelism and now."""
+
+    run: Callable[[int, Sequence[Character], int, datetime], tuple[Generation, RunPricing | None]]
+    busy: tuple[BusySlot, ...]  # the slots other jobs hold, as the generation sees them
+
+
+class PlanPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """What generating a run would give, recorded nowhere: the run with every character (as
+    ``generate`` would make it now), and how long it takes with the best 1, 2, … N of them."""
+
+    plan: Plan
+    quantity: int
+    parallelism: int
+    generation: Generation
+    pricing: RunPricing | None
+    characters: tuple[Character, ...]
+    crews: tuple[CrewTiming, ...]
+    now: datetime
 
 
 class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
@@ -223,32 +247,9 @@ class PlanService:
             plan.ensure_room_for_a_run(self.limits)  # before any work
             if cooldown_since is not None:
                 plan.ensure_not_auto_triggered_since(cooldown_since)
-            snapshot = self.graphs.snapshot(owner, "planId")
-            plan.check_against(snapshot.graph)
-            region = self._markets.current(owner, region_id) if region_id is not None else None
-            generation = generate(
-                plan.steps,
-                snapshot.graph,
-                quantity,
-                transport=plan.transport,
-                volumes=snapshot.volumes,
-                characters=self._characters(owner),
-                parallelism=parallelism,
-                price_of=sell_price(region.data) if region is not None else None,
-                limits=self.limits,
-                blueprints=self._owned_blueprints(owner),
-                promised_copy_runs=self._promised_copy_runs(owner),
-                names=snapshot.names,
-                busy=self._slot_occupancy.busy(owner),
-                now=utcnow(),
-                invention=plan.invention_policy(snapshot.decryptors),
-            )
-            pricing = None
-            if region is not None and region_id is not None:
-                priced, pricing = price_jobs(
-                    generation.jobs, snapshot.graph, region_id, region.data, region.job_site, plan.product_type_id
-                )
-                generation = msgspec.structs.replace(generation, jobs=tuple(priced))
+            characters = self._characters(owner)
+            generator = self._generator(plan, owner, region_id)
+            generation, pricing = generator.run(quantity, characters, parallelism, utcnow())
             run_id = uuid.uuid4()
             job_ids = tuple(uuid.uuid4() for _ in generation.jobs)
             jobs = [
@@ -287,11 +288,89 @@ class PlanService:
             )
             plan.record_run(run_id, quantity, reason is not None, meta, self.limits)
             answer = GeneratedRun(
-                run=run, plan=plan, jobs=tuple(jobs), generation=generation, transports=transports, pricing=pricing
+                run=run,
+                plan=plan,
+                jobs=tuple(jobs),
+                generation=generation,
+                transports=transports,
+                pricing=pricing,
+                characters=tuple(characters),
             )
             return [plan, run, *jobs], answer
 
         return save_atomically(self.store, [plan_id], decide)
+
+    def _generator(self, plan: Plan, owner: UUID, region_id: int | None) -> _Generator:
+        """What a run of the plan would be, for a quantity, characters, parallelism and instant:
+        the one path both a recorded run and a preview take. The catalog, market data, owned
+        blueprints, promised copy runs and busy slots are read once, here."""
+        snapshot = self.graphs.snapshot(owner, "planId")
+        plan.check_against(snapshot.graph)
+        region = self._markets.current(owner, region_id) if region_id is not None else None
+        blueprints = self._owned_blueprints(owner)
+        promised = self._promised_copy_runs(owner)
+        busy = self._slot_occupancy.busy(owner)
+        policy = plan.invention_policy(snapshot.decryptors)
+
+        def run(
+            quantity: int, characters: Sequence[Character], parallelism: int, now: datetime
+        ) -> tuple[Generation, RunPricing | None]:
+            generation = generate(
+                plan.steps,
+                snapshot.graph,
+                quantity,
+                transport=plan.transport,
+                volumes=snapshot.volumes,
+                characters=characters,
+                parallelism=parallelism,
+                price_of=sell_price(region.data) if region is not None else None,
+                limits=self.limits,
+                blueprints=blueprints,
+                promised_copy_runs=promised,
+                names=snapshot.names,
+                busy=busy,
+                now=now,
+                invention=policy,
+            )
+            if region is None or region_id is None:
+                return generation, None
+            priced, pricing = price_jobs(
+                generation.jobs, snapshot.graph, region_id, region.data, region.job_site, plan.product_type_id
+            )
+            return msgspec.structs.replace(generation, jobs=tuple(priced)), pricing
+
+        return _Generator(run=run, busy=tuple(busy))
+
+    def preview(
+        self,
+        plan_id: UUID,
+        quantity: int,
+        owner: UUID,
+        *,
+        parallelism: int = 0,
+        region_id: int | None = None,
+    ) -> PlanPreview:
+        """What ``generate`` would record now, and the run's length with 1, 2, … N characters;
+        nothing is saved (a query that takes a body, so a command route)."""
+        validate_quantity(quantity)
+        plan = self.load(plan_id, owner)
+        characters = tuple(self._characters(owner))
+        generator = self._generator(plan, owner, region_id)
+        now = utcnow()
+        generation, pricing = generator.run(quantity, characters, parallelism, now)
+        crews = crew_timings(
+            lambda crew: generator.run(quantity, crew, parallelism, now)[0], characters, generator.busy, now
+        )
+        return PlanPreview(
+            plan=plan,
+            quantity=quantity,
+            parallelism=parallelism,
+            generation=generation,
+            pricing=pricing,
+            characters=characters,
+            crews=tuple(crews),
+            now=now,
+        )
 
     def _owned_blueprints(self, owner: UUID) -> dict[int, list[OwnedBlueprint]]:
         by_type: dict[int, list[OwnedBlueprint]] = defaultdict(list)
@@ -307,7 +386,7 @@ class PlanService:
                 promised[job.blueprint_id] += job.runs
         return promised
 
-    def _characters(self, owner: UUID) -> list[Any]:
+    def _characters(self, owner: UUID) -> list[Character]:
         try:
             return list(self.store.load(roster_id(owner), Roster).state())
         except NotFound:

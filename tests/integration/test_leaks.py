@@ -73,6 +73,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("patch", "/v1/industry/plans/{plan_id}/steps/{step_id}"): {"meLevel": 1},
     ("put", "/v1/industry/plans/{plan_id}/steps/{step_id}/materials/{type_id}"): {"source": "buy"},
     ("post", "/v1/industry/plans/{plan_id}/generate"): {"quantity": 1},
+    ("post", "/v1/industry/plans/{plan_id}/preview"): {"quantity": 1},
     ("put", "/v1/industry/jobs/{job_id}/character"): {"characterId": 1},
     ("post", "/v1/crafting/worlds/{world_id}/recipes"): {
         "id": "a",

@@ -15,13 +15,14 @@ from litestar.params import JSONBody, PathParameter
 
 from application.command_runner import CommandResult
 from application.jobs import JobService
-from application.plans import GeneratedRun, PlanService
+from application.plans import GeneratedRun, PlanPreview, PlanService
 from application.system import Manufactory
 from domain.errors import RuleViolation
 from domain.events import CommandMeta
 from domain.industry.characters import Character
 from domain.industry.jobs import Job
 from domain.industry.plan import Plan, Source
+from domain.industry.preview import assignments
 from domain.industry.runs import planned_profit
 from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.context import COMMAND_DEPENDENCIES
@@ -43,6 +44,7 @@ from interfaces.http.industry.schemas import (
     PatchPlan,
     PlanChanged,
     PlanOut,
+    PreviewOut,
     RegisterCharacter,
     RunCancelled,
     RunDeleted,
@@ -54,6 +56,11 @@ from interfaces.http.industry.schemas import (
     SyncJobs,
     SyncOut,
     UpdateStep,
+    assignments_out,
+    crews_out,
+    preview_hauls,
+    preview_jobs,
+    skipped_out,
     steps_out,
 )
 from projections.industry.jobs import job_view_of
@@ -121,10 +128,11 @@ def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -
     names, plan = _names(system, generated.run.owner_id), generated.plan
     profit = planned_profit(job.spec for job in generated.jobs)
     run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id), profit)
+    assigned = assignments([job.spec for job in generated.jobs], generated.characters)
     return GeneratedOut(
         run=msgspec.convert(run, RunView, from_attributes=True),
         created=[_job_view(job, names) for job in generated.jobs],
-        skipped=list(generated.generation.skipped),
+        skipped=skipped_out(generated.generation.skipped, names),
         transport_jobs=list(generated.transports),
         leftovers=list(generated.generation.leftovers),
         pricing=msgspec.convert(generated.pricing, RunPricing | None, from_attributes=True),
@@ -138,6 +146,30 @@ def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -
             generated.generation.missing_blueprints, list[MissingBlueprint], from_attributes=True
         ),
         estimated_finish=generated.generation.finishes_at,
+        character_assignments=assignments_out(assigned, [job.id for job in generated.jobs]),
+        unassigned_count=assigned.unassigned,
+    )
+
+
+def preview_out(system: Manufactory, previewed: PlanPreview) -> PreviewOut:
+    """A preview as the generate answer's fields (jobs without ids), with the crews' timings."""
+    names, generation = _names(system, previewed.plan.owner_id), previewed.generation
+    assigned = assignments([job.spec for job in generation.jobs], previewed.characters)
+    return PreviewOut(
+        quantity=previewed.quantity,
+        parallelism=previewed.parallelism,
+        now=previewed.now,
+        jobs=preview_jobs(generation.jobs, names),
+        skipped=skipped_out(generation.skipped, names),
+        transport_jobs=preview_hauls(generation.transports),
+        leftovers=list(generation.leftovers),
+        pricing=msgspec.convert(previewed.pricing, RunPricing | None, from_attributes=True),
+        missing_blueprints=msgspec.convert(generation.missing_blueprints, list[MissingBlueprint], from_attributes=True),
+        inventions=list(generation.inventions),
+        estimated_finish=generation.finishes_at,
+        character_assignments=assignments_out(assigned),
+        unassigned_count=assigned.unassigned,
+        crews=crews_out(previewed.crews),
     )
 
 
@@ -291,6 +323,23 @@ class IndustryCommands(Controller):
             region_id=data.region_id,
         )
         return generated_out(system, *generated)
+
+    @post("/v1/industry/plans/{plan_id:uuid}/preview", tags=["commands"], status_code=200, sync_to_thread=True)
+    def preview_run(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        data: JSONBody[Generate],
+        meta: NamedDependency[CommandMeta],
+    ) -> PreviewOut:
+        """What ``generate`` would answer now (jobs, merged steps, purchases, leftovers, hauls,
+        costs with a ``regionId``, who gets which job), and how long the run takes with the best
+        1, 2, … N of your characters (at most 10), stage by stage; recording nothing. A query
+        with a body, so it is posted like the command it previews, with the same body."""
+        previewed = system.plans.preview(
+            plan_id, data.quantity, meta.user_id, parallelism=data.parallelism, region_id=data.region_id
+        )
+        return preview_out(system, previewed)
 
     @delete(
         "/v1/industry/plans/{plan_id:uuid}/runs/{run_id:uuid}", tags=["commands"], status_code=200, sync_to_thread=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -12,12 +13,13 @@ from msgspec import UNSET, UnsetType
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.industry import Facility
 from domain.catalog.model import ActivityKind
-from domain.industry import generation, job_edits, pricing
+from domain.economics.market import Missing
+from domain.industry import generation, job_edits, preview, pricing
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
 from domain.industry.invention_runs import InventionProgress
-from domain.industry.jobs import JobSpec
+from domain.industry.jobs import JobMaterial, JobSpec
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, step_tree_order
 from domain.industry.runs import Profit, RunTransport
 from domain.limits import (
@@ -268,10 +270,52 @@ class MissingBlueprint(generation.MissingBlueprint, frozen=True):
     pass
 
 
+class SkippedOut(Response):
+    """An item the run buys instead of making, with its name (None: not in the catalog)."""
+
+    type_id: int
+    name: str | None
+    quantity: int
+    reason: generation.SkipReason
+
+
+def skipped_out(skipped: Sequence[SkippedItem], names: Mapping[int, str]) -> list[SkippedOut]:
+    return [
+        SkippedOut(type_id=item.type_id, name=names.get(item.type_id), quantity=item.quantity, reason=item.reason)
+        for item in skipped
+    ]
+
+
+class CharacterAssignmentOut(Response):
+    """The jobs one character got: their indexes in the answer's job list (``created`` or
+    ``jobs``) and, for a recorded run, their ids (null in a preview: its jobs have none)."""
+
+    character_id: int
+    name: str
+    job_count: int
+    job_indexes: list[int]
+    job_ids: list[UUID] | None = None
+
+
+def assignments_out(
+    assigned: preview.Assignments, job_ids: Sequence[UUID] | None = None
+) -> list[CharacterAssignmentOut]:
+    return [
+        CharacterAssignmentOut(
+            character_id=character.character_id,
+            name=character.name,
+            job_count=len(character.job_indexes),
+            job_indexes=list(character.job_indexes),
+            job_ids=None if job_ids is None else [job_ids[i] for i in character.job_indexes],
+        )
+        for character in assigned.characters
+    ]
+
+
 class GeneratedOut(Response):
     run: RunView
     created: list[JobView]
-    skipped: list[SkippedItem]
+    skipped: list[SkippedOut]
     transport_jobs: list[RunTransport]
     leftovers: list[Leftover]
     pricing: RunPricing | None
@@ -279,6 +323,8 @@ class GeneratedOut(Response):
     blueprints_used: list[JobBlueprint]  # the owned blueprint each job runs (jobs with the plan's ME/TE: none)
     missing_blueprints: list[MissingBlueprint]  # runs owned copies could not feed (planned with the plan's ME/TE)
     estimated_finish: datetime | None  # when the run's last job should end; None if a job's start is unknown
+    character_assignments: list[CharacterAssignmentOut]  # every character of the roster, in roster order
+    unassigned_count: int  # jobs no character's slot was known to free for
 
 
 class PlanProfit(Response):
@@ -354,3 +400,151 @@ class CharactersChanged(Response):
     version: int
     position: int
     changed: bool
+
+
+class PreviewJob(Response):
+    """A job the run would queue (no id: nothing is queued), timed for the character it would get."""
+
+    index: int
+    product_type_id: int
+    product_name: str | None
+    blueprint_type_id: int
+    blueprint_id: int | None
+    activity: ActivityKind
+    runs: int
+    me_level: int
+    te_level: int
+    facility_tax: float
+    station_id: int | None
+    expected_output: int
+    character_id: int | None
+    estimated_duration: int | None  # whole seconds
+    start_after: datetime | None
+    materials: list[JobMaterial]
+    total_cost: float | None
+    expected_revenue: float | None
+    plan_step_id: int | None
+    merged_step_ids: list[int]  # the plan's steps this one job makes (identical steps merged)
+    sort_order: int
+    runs_per_copy: int | None
+
+
+def preview_jobs(jobs: Sequence[generation.PlannedJob], names: Mapping[int, str]) -> list[PreviewJob]:
+    return [
+        PreviewJob(
+            index=index,
+            product_type_id=job.spec.product_type_id,
+            product_name=names.get(job.spec.product_type_id),
+            blueprint_type_id=job.spec.blueprint_type_id,
+            blueprint_id=job.spec.blueprint_id,
+            activity=job.spec.activity,
+            runs=job.spec.runs,
+            me_level=job.spec.me_level,
+            te_level=job.spec.te_level,
+            facility_tax=job.spec.facility_tax,
+            station_id=job.spec.station_id,
+            expected_output=job.spec.expected_output,
+            character_id=job.spec.character_id,
+            estimated_duration=job.spec.duration_seconds,
+            start_after=job.spec.start_after,
+            materials=list(job.spec.materials),
+            total_cost=job.spec.total_cost,
+            expected_revenue=job.spec.expected_revenue,
+            plan_step_id=job.spec.plan_step_id,
+            merged_step_ids=list(job.merged_step_ids),
+            sort_order=job.spec.sort_order,
+            runs_per_copy=job.spec.runs_per_copy,
+        )
+        for index, job in enumerate(jobs)
+    ]
+
+
+class PreviewHaul(Response):
+    """A haul the run would record; ``feedsJobIndexes`` index ``jobs``."""
+
+    from_station_id: int
+    to_station_id: int
+    items: list[generation.TransportItem]
+    volume: float | None
+    cost_estimate: float | None
+    collateral_value: float | None
+    sort_order: int
+    feeds_job_indexes: list[int]
+    missing: list[Missing]
+
+
+def preview_hauls(hauls: Sequence[generation.PlannedTransport]) -> list[PreviewHaul]:
+    return [
+        PreviewHaul(
+            from_station_id=haul.from_station_id,
+            to_station_id=haul.to_station_id,
+            items=list(haul.items),
+            volume=haul.volume,
+            cost_estimate=haul.cost_estimate,
+            collateral_value=haul.collateral_value,
+            sort_order=haul.sort_order,
+            feeds_job_indexes=list(haul.feeds),
+            missing=list(haul.missing),
+        )
+        for haul in hauls
+    ]
+
+
+@wire
+class StageTiming(preview.StageTiming, frozen=True):
+    pass
+
+
+class CrewMember(Response):
+    character_id: int
+    name: str
+
+
+class CrewOut(Response):
+    """The run done by the best ``characterCount`` characters (most free slots, then fastest):
+    when it would finish and how long that is from the preview's ``now`` (null: a job's start is
+    unknown), stage by stage (deepest first), and who gets which of that run's jobs."""
+
+    character_count: int
+    characters: list[CrewMember]
+    finishes_at: datetime | None
+    total_seconds: int | None
+    stages: list[StageTiming]
+    character_assignments: list[CharacterAssignmentOut]  # job indexes of this crew's own run
+    unassigned_count: int
+
+
+def crews_out(crews: Sequence[preview.CrewTiming]) -> list[CrewOut]:
+    return [
+        CrewOut(
+            character_count=len(crew.characters),
+            characters=[CrewMember(character_id=c.character_id, name=c.name) for c in crew.characters],
+            finishes_at=crew.finishes_at,
+            total_seconds=crew.total_seconds,
+            stages=msgspec.convert(crew.stages, list[StageTiming], from_attributes=True),
+            character_assignments=assignments_out(crew.assignments),
+            unassigned_count=crew.assignments.unassigned,
+        )
+        for crew in crews
+    ]
+
+
+class PreviewOut(Response):
+    """What ``generate`` would answer now with every character (``jobs``, ``skipped``, hauls,
+    leftovers, pricing with a ``regionId``, ``estimatedFinish``, assignments), and ``crews``:
+    the run's length with 1, 2, … N characters. Nothing is recorded (no ``position``)."""
+
+    quantity: int
+    parallelism: int
+    now: datetime  # what every time and ``totalSeconds`` counts from
+    jobs: list[PreviewJob]
+    skipped: list[SkippedOut]
+    transport_jobs: list[PreviewHaul]
+    leftovers: list[Leftover]
+    pricing: RunPricing | None
+    missing_blueprints: list[MissingBlueprint]
+    inventions: list[generation.InventionNeed]
+    estimated_finish: datetime | None
+    character_assignments: list[CharacterAssignmentOut]
+    unassigned_count: int
+    crews: list[CrewOut]
