@@ -31,7 +31,7 @@ class StepInput(msgspec.Struct, frozen=True, kw_only=True):
     step_id: int | None  # the child step that makes it
     blueprint_type_id: int | None  # the recipe that would make it (the child step's, else the catalog's; None: raw)
     activity: ActivityKind | None  # that recipe's activity
-    blueprint_owned: bool  # the user's blueprint library holds a blueprint of that recipe
+    has_blueprint: bool  # the user's blueprint library holds a blueprint of that recipe (the seed's name)
 
 
 class StepInputs(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,7 +128,7 @@ def _input(
         step_id=child.step_id if child is not None else None,
         blueprint_type_id=recipe.recipe_id if recipe is not None else None,
         activity=recipe.kind if recipe is not None else None,
-        blueprint_owned=recipe is not None and recipe.recipe_id in owned_recipes,
+        has_blueprint=recipe is not None and recipe.recipe_id in owned_recipes,
     )
 
 

@@ -140,7 +140,7 @@ def test_a_steps_inputs_with_make_or_buy_volumes_and_owned_blueprints(alice: Api
     assert (answer["stepId"], answer["productTypeId"], answer["productName"], answer["runs"]) == (1, S, "Ship", 7)
     assert [
         (m["typeId"], m["name"], m["quantityPerRun"], m["quantity"], m["source"], m["stepId"],
-         m["blueprintTypeId"], m["activity"], m["blueprintOwned"])
+         m["blueprintTypeId"], m["activity"], m["hasBlueprint"])
         for m in answer["materials"]
     ] == [
         (C, "Component", 2, 14, "make", 2, 1100, "manufacturing", True),

@@ -210,13 +210,13 @@ def test_a_steps_inputs_for_ten_runs_at_me_10() -> None:
     assert inputs.materials == [
         StepInput(type_id=C, name="Component", quantity_per_run=3, quantity=27, unit_volume=10.0, volume=270.0,
                   source="make", step_id=2, blueprint_type_id=1100, activity=ActivityKind.MANUFACTURING,
-                  blueprint_owned=False),
+                  has_blueprint=False),
         StepInput(type_id=B, name="Batch", quantity_per_run=50, quantity=450, unit_volume=None, volume=None,
                   source="make", step_id=3, blueprint_type_id=1200, activity=ActivityKind.REACTION,
-                  blueprint_owned=True),
+                  has_blueprint=True),
         StepInput(type_id=TRIT, name="Tritanium", quantity_per_run=1000, quantity=9000, unit_volume=0.01,
                   volume=pytest.approx(90.0), source="buy", step_id=None, blueprint_type_id=None, activity=None,
-                  blueprint_owned=False),
+                  has_blueprint=False),
     ]  # fmt: skip
 
 
