@@ -79,6 +79,14 @@ class PlanPreview(msgspec.Struct, frozen=True, kw_only=True):
     now: datetime
 
 
+class PlanPlaces(msgspec.Struct, frozen=True, kw_only=True):
+    """A new plan's default stations by activity and its notes."""
+
+    default_manufacturing_station_id: int | None = None
+    default_reaction_station_id: int | None = None
+    notes: str = ""
+
+
 class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
     jobs_cancelled: int
 
@@ -113,10 +121,23 @@ class PlanService:
         transport: TransportSettings | None,
         meta: CommandMeta,
         invention_confidence: float | None = None,
+        places: PlanPlaces | None = None,
     ) -> CommandResult[Plan]:
         graph = self.graphs.snapshot(meta.user_id).graph
+        places = places or PlanPlaces()
         plan = Plan.create(
-            uuid.uuid4(), name, product_type_id, graph, setup, transport, meta, self.limits, invention_confidence
+            uuid.uuid4(),
+            name,
+            product_type_id,
+            graph,
+            setup,
+            transport,
+            meta,
+            self.limits,
+            invention_confidence,
+            default_manufacturing_station_id=places.default_manufacturing_station_id,
+            default_reaction_station_id=places.default_reaction_station_id,
+            notes=places.notes,
         )
         return create_aggregate(self.store, plan, "plan")
 
@@ -146,10 +167,13 @@ class PlanService:
         name: str | msgspec.UnsetType = msgspec.UNSET,
         transport: TransportSettings | None | msgspec.UnsetType = msgspec.UNSET,
         invention_confidence: float | None | msgspec.UnsetType = msgspec.UNSET,
+        default_manufacturing_station_id: int | None | msgspec.UnsetType = msgspec.UNSET,
+        default_reaction_station_id: int | None | msgspec.UnsetType = msgspec.UNSET,
+        notes: str | msgspec.UnsetType = msgspec.UNSET,
     ) -> CommandResult[Plan]:
-        """Rename the plan, change its transport settings (``None`` removes them) and/or how it
-        counts invention attempts in one command: one new version, whichever was given (none:
-        nothing changes)."""
+        """Rename the plan, change its transport settings (``None`` removes them), how it
+        counts invention attempts, its default stations (``None``: none) and/or its notes in one
+        command: one save, whichever was given (none: nothing changes)."""
 
         def decide(plan: Plan, _: Any) -> None:
             if not isinstance(name, msgspec.UnsetType):
@@ -158,6 +182,17 @@ class PlanService:
                 plan.set_transport(transport, meta)
             if not isinstance(invention_confidence, msgspec.UnsetType):
                 plan.set_invention_confidence(invention_confidence, meta)
+            manufacturing, reaction = default_manufacturing_station_id, default_reaction_station_id
+            if not isinstance(manufacturing, msgspec.UnsetType) or not isinstance(reaction, msgspec.UnsetType):
+                plan.set_station_defaults(
+                    plan.default_manufacturing_station_id
+                    if isinstance(manufacturing, msgspec.UnsetType)
+                    else manufacturing,
+                    plan.default_reaction_station_id if isinstance(reaction, msgspec.UnsetType) else reaction,
+                    meta,
+                )
+            if not isinstance(notes, msgspec.UnsetType):
+                plan.set_notes(notes, meta)
 
         return self._change(plan_id, meta, expected, decide)
 
@@ -194,6 +229,24 @@ class PlanService:
             meta,
             expected,
             lambda plan, graph: plan.update_step(step_id, dict(changes), graph, meta, decryptors),
+            True,
+        )
+
+    def update_steps(
+        self,
+        plan_id: UUID,
+        entries: list[tuple[int, dict[str, Any]]],
+        meta: CommandMeta,
+        expected: int | None,
+    ) -> CommandResult[Plan]:
+        """Several step updates as one command: all applied (one event, one new version) or,
+        if any entry is refused, none."""
+        decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
+        return self._change(
+            plan_id,
+            meta,
+            expected,
+            lambda plan, graph: plan.update_steps(entries, graph, meta, decryptors),
             True,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from uuid import UUID
 
 import msgspec
@@ -59,3 +60,12 @@ def list_blueprints(
     )
     rows = connection.execute(query.limit(limit).offset(offset))
     return [msgspec.convert(row, OwnedBlueprint, from_attributes=True) for row in rows]
+
+
+def owned_blueprint_types(connection: Connection, owner: UUID, type_ids: Collection[int]) -> set[int]:
+    """Which of ``type_ids`` (blueprints, i.e. recipes) the owner's library holds at least one of."""
+    if not type_ids:
+        return set()
+    table = BLUEPRINTS.view
+    query = select(table.c.type_id).where(table.c.owner_id == owner, table.c.type_id.in_(sorted(type_ids))).distinct()
+    return set(connection.execute(query).scalars())

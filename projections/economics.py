@@ -64,6 +64,7 @@ from domain.industry.plan import (
     PlanStep,
     PlanStepsAdded,
     PlanStepsRemoved,
+    PlanStepsUpdated,
     PlanStepUpdated,
 )
 from projections.catalog import CATALOG_ITEMS
@@ -183,7 +184,7 @@ class EconomicsProjection(Projection):
         writer.insert("economics_plans", plan)
         _queue(writer, event, {EVERY_REGION: {event.product_type_id}})
 
-    @handles(PlanStepsAdded, PlanStepUpdated, PlanStepsRemoved)
+    @handles(PlanStepsAdded, PlanStepUpdated, PlanStepsUpdated, PlanStepsRemoved)
     def _plan_changed(self, writer: BatchWriter, event: Event) -> None:
         _queue(writer, event, _plan_scope(writer, event))
 

@@ -16,6 +16,7 @@ counted: on expected value, or enough for the copies at ``invention_confidence``
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
@@ -29,13 +30,16 @@ from domain.catalog.chains import BuildStep, ChainCycle, ProductionGraph
 from domain.catalog.industry import NPC_STATION, Facility, validate_levels
 from domain.catalog.invention import INVENTED_ME, INVENTED_TE, InventionPolicy
 from domain.catalog.model import ActivityKind, Decryptor
-from domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
 from domain.events import CommandMeta, Event
+from domain.industry.places import StepPlace
 from domain.limits import GameId, SignedAmount
 from domain.work_limits import DEFAULT_LIMITS, WorkLimitExceeded, WorkLimits
 
 MAX_NAME = 200
 MAX_TAX = 0.5
+MAX_NOTES = 2000
+PLACE_FIELDS = ("input_place", "output_place")  # a step's places: changed apart from its setup
 
 
 class RecentlyTriggered(Conflict):
@@ -75,6 +79,8 @@ class PlanStep(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     facility: Facility = NPC_STATION
     facility_tax: float = 0.0
     decryptor_type_id: int | None = None  # invention: the decryptor each attempt takes (None: none)
+    input_place: StepPlace | None = None  # where its inputs are taken from (None: not said)
+    output_place: StepPlace | None = None  # where its output goes (None: not said)
 
     @property
     def settings(self) -> StepSetup:
@@ -130,9 +136,12 @@ def _new_step(
     settings: StepSetup,
     levels: tuple[int, int] | None = None,
     decryptor_type_id: int | None = None,
+    stations: Mapping[ActivityKind, int] | None = None,
 ) -> PlanStep:
-    """A step of ``build`` set up with ``settings``, at ``levels`` (ME, TE) when given.
+    """A step of ``build`` set up with ``settings``, at ``levels`` (ME, TE) when given, at the
+    plan's default station for its activity when ``stations`` has one (the command named none).
     Reactions, copying and invention take no ME or TE."""
+    station = (stations or {}).get(build.kind, settings.station_id)
     me, te = levels if levels is not None else (settings.me_level, settings.te_level)
     leveled = build.kind is ActivityKind.MANUFACTURING
     return PlanStep(
@@ -143,7 +152,7 @@ def _new_step(
         activity=build.kind,
         me_level=me if leveled else 0,
         te_level=te if leveled else 0,
-        station_id=settings.station_id,
+        station_id=station,
         facility=settings.facility,
         facility_tax=settings.facility_tax,
         decryptor_type_id=decryptor_type_id if build.invents else None,
@@ -191,13 +200,15 @@ def propose_steps(
     *,
     held: int = 0,
     limit: int = DEFAULT_LIMITS.steps_per_plan,
+    stations: Mapping[ActivityKind, int] | None = None,
 ) -> list[PlanStep]:
-    """The catalog's chain below ``type_id`` as steps, everything made down to raw materials;
+    """The catalog's chain below ``type_id`` as steps, everything made down to raw materials,
+    each at the plan's default station for its activity (``stations``) where it has one;
     ``WorkLimitExceeded`` before any walking if they and the ``held`` steps would be more than
     ``limit`` (a looping chain raises ChainCycle)."""
     _ensure_room(held, graph.tree_size(type_id, raw=False), limit)
     top = _step_for(graph, type_id, None, "productTypeId")
-    root = _new_step(first_id, parent, top, settings, _proposed_levels(graph, top))
+    root = _new_step(first_id, parent, top, settings, _proposed_levels(graph, top), stations=stations)
     steps = [root]
     stack = [root]
     while stack:
@@ -209,7 +220,7 @@ def propose_steps(
             if child_build is None:
                 continue
             levels = _proposed_levels(graph, child_build)
-            child = _new_step(first_id + len(steps), step.step_id, child_build, settings, levels)
+            child = _new_step(first_id + len(steps), step.step_id, child_build, settings, levels, stations=stations)
             steps.append(child)
             stack.append(child)
     return steps
@@ -227,6 +238,33 @@ def _chosen_decryptor(
     if decryptor_type_id not in (decryptors or {}):
         raise RuleViolation(f"type {decryptor_type_id} is not a decryptor in your catalog", "decryptorTypeId")
     return decryptor_type_id
+
+
+def validate_notes(notes: str) -> str:
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput(f"notes are at most {MAX_NOTES} characters", "notes")
+    return notes
+
+
+def _with_places(step: PlanStep, places: Mapping[str, StepPlace | None]) -> PlanStep:
+    """``step`` with the places ``places`` names (``input_place``, ``output_place``), validated."""
+    checked = {
+        name: place.validated("inputPlace" if name == "input_place" else "outputPlace") if place else None
+        for name, place in places.items()
+    }
+    return msgspec.structs.replace(step, **checked) if checked else step
+
+
+def _split_places(changes: dict[str, Any]) -> dict[str, StepPlace | None]:
+    """Take the place fields out of ``changes`` (the rest are setup fields)."""
+    return {name: changes.pop(name) for name in PLACE_FIELDS if name in changes}
+
+
+def _in_entry(error: DomainError, index: int) -> DomainError:
+    """The same refusal, its field named within entry ``index`` of a batch."""
+    named = copy.copy(error)
+    named.field = f"steps[{index}].{error.field}" if error.field else f"steps[{index}]"
+    return named
 
 
 def _ensure_room(held: int, adding: int, limit: int) -> None:
@@ -252,6 +290,9 @@ class Plan(Aggregate):
     last_auto_generated_at: datetime | None  # auto-production's cooldown
     runs_recorded: int  # PlanRunGenerated events in the plan's history (each load replays them)
     invention_confidence: float | None  # None: attempts on expected value
+    default_manufacturing_station_id: int | None  # new manufacturing steps run here unless told
+    default_reaction_station_id: int | None  # new reaction steps run here unless told
+    notes: str
 
     @classmethod
     def create(
@@ -265,9 +306,18 @@ class Plan(Aggregate):
         meta: CommandMeta,
         limits: WorkLimits = DEFAULT_LIMITS,
         invention_confidence: float | None = None,
+        *,
+        default_manufacturing_station_id: int | None = None,
+        default_reaction_station_id: int | None = None,
+        notes: str = "",
     ) -> Plan:
+        """A plan with the catalog's chain proposed; a manufacturing or reaction step runs at
+        the plan's default station for its activity, where there is one, else at ``settings``'."""
         validate_confidence(invention_confidence)
-        steps = propose_steps(graph, product_type_id, settings.validated(), first_id=1, limit=limits.steps_per_plan)
+        stations = _station_defaults(default_manufacturing_station_id, default_reaction_station_id)
+        steps = propose_steps(
+            graph, product_type_id, settings.validated(), first_id=1, limit=limits.steps_per_plan, stations=stations
+        )
         return cls._create(
             PlanCreated,
             plan_id,
@@ -278,6 +328,9 @@ class Plan(Aggregate):
             steps=tuple(steps),
             transport=transport.validated() if transport else None,
             invention_confidence=invention_confidence,
+            default_manufacturing_station_id=default_manufacturing_station_id,
+            default_reaction_station_id=default_reaction_station_id,
+            notes=validate_notes(notes),
         )
 
     # ------------------------------------------------------------ reading
@@ -358,6 +411,25 @@ class Plan(Aggregate):
         if validate_confidence(confidence) != self.invention_confidence:
             self._record(PlanInventionConfidenceChanged, meta=meta, confidence=confidence)
 
+    def set_station_defaults(self, manufacturing: int | None, reaction: int | None, meta: CommandMeta) -> None:
+        """Where new manufacturing and reaction steps run when their command names no station
+        (None: where their parent's setup says); steps already in the plan stay where they are."""
+        if (manufacturing, reaction) != (self.default_manufacturing_station_id, self.default_reaction_station_id):
+            self._record(
+                PlanStationDefaultsChanged,
+                meta=meta,
+                manufacturing_station_id=manufacturing,
+                reaction_station_id=reaction,
+            )
+
+    def set_notes(self, notes: str, meta: CommandMeta) -> None:
+        if validate_notes(notes) != self.notes:
+            self._record(PlanNotesChanged, meta=meta, notes=notes)
+
+    @property
+    def station_defaults(self) -> dict[ActivityKind, int]:
+        return _station_defaults(self.default_manufacturing_station_id, self.default_reaction_station_id)
+
     def invention_policy(self, decryptors: Mapping[int, Decryptor]) -> InventionPolicy:
         return invention_policy(self.steps.values(), self.invention_confidence, decryptors)
 
@@ -373,8 +445,9 @@ class Plan(Aggregate):
         decryptors: Mapping[int, Decryptor] | None = None,
     ) -> PlanStep:
         """Make one input of ``parent_step_id`` with one new step (its own inputs bought), set
-        up like its parent but for ``changes`` (StepSetup fields, and an invention step's
-        ``decryptor_type_id``: one of the catalog's ``decryptors``)."""
+        up like its parent but for ``changes`` (StepSetup fields, its ``input_place`` and
+        ``output_place``, and an invention step's ``decryptor_type_id``: one of the catalog's
+        ``decryptors``). Named no station, it runs at the plan's default for its activity."""
         parent = self.step(parent_step_id)
         _ensure_room(len(self.steps), 1, limits.steps_per_plan)
         self._ensure_input(parent, product_type_id, graph)
@@ -386,6 +459,7 @@ class Plan(Aggregate):
             )
         build = _step_for(graph, product_type_id, blueprint_type_id, "productTypeId")
         changes = dict(changes)
+        places = _split_places(changes)
         decryptor = _chosen_decryptor(build, changes.pop("decryptor_type_id", None), decryptors)
         step = _new_step(
             self.next_step_id,
@@ -394,7 +468,9 @@ class Plan(Aggregate):
             msgspec.structs.replace(parent.settings, **changes).validated(),
             None if {"me_level", "te_level"} & changes.keys() else _proposed_levels(graph, build),
             decryptor,
+            stations=None if "station_id" in changes else self.station_defaults,
         )
+        step = _with_places(step, places)
         self._record(PlanStepsAdded, meta=meta, steps=(step,))
         self._follow_decryptor(step, decryptors, meta)
         return step
@@ -408,14 +484,18 @@ class Plan(Aggregate):
         decryptors: Mapping[int, Decryptor] | None = None,
     ) -> PlanStep:
         """Change a step's recipe or settings (an invention step's decryptor too: the step it
-        feeds then runs at the ME and TE the decryptor gives); children whose material the new
-        recipe does not use are removed with their subtrees."""
+        feeds then runs at the ME and TE the decryptor gives) or places (``input_place``,
+        ``output_place``; None: not said); children whose material the new recipe does not use
+        are removed with their subtrees."""
         step = self.step(step_id)
+        places = _split_places(changes)
         blueprint = changes.pop("blueprint_type_id", step.blueprint_type_id)
         build = _step_for(graph, step.product_type_id, blueprint, "blueprintTypeId")
         decryptor = _chosen_decryptor(build, changes.pop("decryptor_type_id", step.decryptor_type_id), decryptors)
         settings = msgspec.structs.replace(step.settings, **changes).validated()
         updated = _new_step(step_id, step.parent_step_id, build, settings, None, decryptor)
+        kept = {name: getattr(step, name) for name in PLACE_FIELDS}
+        updated = _with_places(updated, {**kept, **places})
         if updated == step:
             return step
         inputs = {m.type_id for m in build.inputs}
@@ -429,6 +509,33 @@ class Plan(Aggregate):
         if updated.decryptor_type_id != step.decryptor_type_id:
             self._follow_decryptor(updated, decryptors, meta)
         return updated
+
+    def update_steps(
+        self,
+        entries: Iterable[tuple[int, dict[str, Any]]],
+        graph: ProductionGraph,
+        meta: CommandMeta,
+        decryptors: Mapping[int, Decryptor] | None = None,
+    ) -> None:
+        """Apply ``update_step`` to each (step id, changes) in order, as one change of the plan:
+        one event with every step as it ends up and every step removed on the way. A refused
+        entry refuses the whole batch, its field named ``steps[i].field``; nothing is recorded."""
+        scratch = copy.deepcopy(self)  # entries are tried on a copy; the plan changes once, at the end
+        for index, (step_id, changes) in enumerate(entries):
+            try:
+                scratch.update_step(step_id, dict(changes), graph, meta, decryptors)
+            except DomainError as refused:
+                raise _in_entry(refused, index) from None
+        changed: set[int] = set()
+        removed: set[int] = set()
+        for recorded in scratch.collect_events():
+            assert isinstance(recorded, PlanStepUpdated)
+            changed.add(recorded.step.step_id)
+            removed.update(recorded.removed_step_ids)
+        final = tuple(scratch.steps[i] for i in sorted(changed) if i in scratch.steps)
+        gone = tuple(sorted(i for i in removed if i not in scratch.steps))
+        if final or gone:
+            self._record(PlanStepsUpdated, meta=meta, steps=final, removed_step_ids=gone)
 
     def _follow_decryptor(
         self, invention: PlanStep, decryptors: Mapping[int, Decryptor] | None, meta: CommandMeta
@@ -474,6 +581,7 @@ class Plan(Aggregate):
                 step_id,
                 held=len(self.steps),
                 limit=limits.steps_per_plan,
+                stations=self.station_defaults,
             )
             self._record(PlanStepsAdded, meta=meta, steps=tuple(steps))
 
@@ -520,6 +628,9 @@ class Plan(Aggregate):
             steps=tuple(sorted(self.steps.values(), key=lambda s: s.step_id)),
             transport=self.transport,
             invention_confidence=self.invention_confidence,
+            default_manufacturing_station_id=self.default_manufacturing_station_id,
+            default_reaction_station_id=self.default_reaction_station_id,
+            notes=self.notes,
             deleted=self.deleted,
             version=self.version,
             created_at=self.created_on,
@@ -541,6 +652,15 @@ class PlanState(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     invention_confidence: float | None = None
+    default_manufacturing_station_id: int | None = None
+    default_reaction_station_id: int | None = None
+    notes: str = ""
+
+
+def _station_defaults(manufacturing: int | None, reaction: int | None) -> dict[ActivityKind, int]:
+    """The plan's default station by activity (only those it has)."""
+    pairs = ((ActivityKind.MANUFACTURING, manufacturing), (ActivityKind.REACTION, reaction))
+    return {kind: station for kind, station in pairs if station is not None}
 
 
 def step_tree_order(steps: Iterable[PlanStep]) -> Iterator[tuple[PlanStep, int]]:
@@ -566,6 +686,9 @@ class PlanCreated(Event, frozen=True):
     steps: tuple[PlanStep, ...]
     transport: TransportSettings | None
     invention_confidence: float | None = None  # plans created before invention counted on expected value
+    default_manufacturing_station_id: int | None = None  # plans created before places had none
+    default_reaction_station_id: int | None = None
+    notes: str = ""
 
     def apply(self, aggregate: Any) -> Plan:
         plan = Plan(self.originator_id, self.owner_id, self.timestamp)
@@ -579,6 +702,9 @@ class PlanCreated(Event, frozen=True):
         plan.last_auto_generated_at = None
         plan.runs_recorded = 0
         plan.invention_confidence = self.invention_confidence
+        plan.default_manufacturing_station_id = self.default_manufacturing_station_id
+        plan.default_reaction_station_id = self.default_reaction_station_id
+        plan.notes = self.notes
         return plan
 
 
@@ -603,6 +729,38 @@ class PlanInventionConfidenceChanged(Event, frozen=True):
 
     def apply(self, aggregate: Plan) -> Plan:
         aggregate.invention_confidence = self.confidence
+        return aggregate
+
+
+class PlanStationDefaultsChanged(Event, frozen=True):
+    manufacturing_station_id: int | None
+    reaction_station_id: int | None
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.default_manufacturing_station_id = self.manufacturing_station_id
+        aggregate.default_reaction_station_id = self.reaction_station_id
+        return aggregate
+
+
+class PlanNotesChanged(Event, frozen=True):
+    notes: str
+
+    def apply(self, aggregate: Plan) -> Plan:
+        aggregate.notes = self.notes
+        return aggregate
+
+
+class PlanStepsUpdated(Event, frozen=True):
+    """Several steps changed by one command (a batch of step updates): each as it ends up."""
+
+    steps: tuple[PlanStep, ...]
+    removed_step_ids: tuple[int, ...] = ()
+
+    def apply(self, aggregate: Plan) -> Plan:
+        for step in self.steps:
+            aggregate.steps[step.step_id] = step
+        for step_id in self.removed_step_ids:
+            aggregate.steps.pop(step_id, None)
         return aggregate
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Uuid, delete, select, update
+from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Text, Uuid, delete, select, update
 
 from domain.events import Event
 from domain.industry.plan import (
@@ -20,12 +20,15 @@ from domain.industry.plan import (
     PlanCreated,
     PlanDeleted,
     PlanInventionConfidenceChanged,
+    PlanNotesChanged,
     PlanRenamed,
     PlanRunGenerated,
     PlanRunRemoved,
+    PlanStationDefaultsChanged,
     PlanStep,
     PlanStepsAdded,
     PlanStepsRemoved,
+    PlanStepsUpdated,
     PlanStepUpdated,
     PlanTransportChanged,
     TransportSettings,
@@ -45,6 +48,9 @@ PLANS = ReadModelTable(
         Column("steps", JSON, nullable=False),
         Column("transport", JSON),
         Column("invention_confidence", Float),  # NULL: invention attempts on expected value
+        Column("default_manufacturing_station_id", BigInteger),
+        Column("default_reaction_station_id", BigInteger),
+        Column("notes", Text, nullable=False, default=""),
         Column("version", Integer, nullable=False),
         Column("last_generated_at", UtcDateTime),
         Column("created_at", UtcDateTime, nullable=False),
@@ -74,6 +80,9 @@ class PlanHandlers:
                 "steps": msgspec.to_builtins(event.steps),
                 "transport": msgspec.to_builtins(event.transport),
                 "invention_confidence": event.invention_confidence,
+                "default_manufacturing_station_id": event.default_manufacturing_station_id,
+                "default_reaction_station_id": event.default_reaction_station_id,
+                "notes": event.notes,
                 "last_generated_at": None,
                 "created_at": event.timestamp,
                 **touched(event),
@@ -99,6 +108,23 @@ class PlanHandlers:
     @handles(PlanInventionConfidenceChanged)
     def _confidence_changed(self, writer: BatchWriter, event: PlanInventionConfidenceChanged) -> None:
         _set(writer, event, invention_confidence=event.confidence)
+
+    @handles(PlanStationDefaultsChanged)
+    def _station_defaults_changed(self, writer: BatchWriter, event: PlanStationDefaultsChanged) -> None:
+        _set(
+            writer,
+            event,
+            default_manufacturing_station_id=event.manufacturing_station_id,
+            default_reaction_station_id=event.reaction_station_id,
+        )
+
+    @handles(PlanNotesChanged)
+    def _notes_changed(self, writer: BatchWriter, event: PlanNotesChanged) -> None:
+        _set(writer, event, notes=event.notes)
+
+    @handles(PlanStepsUpdated)
+    def _steps_updated(self, writer: BatchWriter, event: PlanStepsUpdated) -> None:
+        _change_steps(writer, event, {step.step_id: step for step in event.steps}, event.removed_step_ids)
 
     @handles(PlanStepsAdded)
     def _steps_added(self, writer: BatchWriter, event: PlanStepsAdded) -> None:
@@ -153,6 +179,9 @@ class PlanSummary(msgspec.Struct, frozen=True, kw_only=True):
     transport: TransportSettings | None
     invention_confidence: float | None  # None: invention attempts on expected value
     version: int
+    default_manufacturing_station_id: int | None  # new manufacturing steps run here unless told
+    default_reaction_station_id: int | None  # new reaction steps run here unless told
+    notes: str
     last_generated_at: datetime | None
     created_at: datetime
     updated_at: datetime

@@ -71,6 +71,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("patch", "/v1/industry/plans/{plan_id}"): {"name": "x"},
     ("post", "/v1/industry/plans/{plan_id}/steps"): {"parentStepId": 1, "productTypeId": 34},
     ("patch", "/v1/industry/plans/{plan_id}/steps/{step_id}"): {"meLevel": 1},
+    ("patch", "/v1/industry/plans/{plan_id}/steps"): {"steps": [{"stepId": 1, "meLevel": 1}]},
     ("put", "/v1/industry/plans/{plan_id}/steps/{step_id}/materials/{type_id}"): {"source": "buy"},
     ("post", "/v1/industry/plans/{plan_id}/generate"): {"quantity": 1},
     ("post", "/v1/industry/plans/{plan_id}/preview"): {"quantity": 1},

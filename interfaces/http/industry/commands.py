@@ -15,7 +15,7 @@ from litestar.params import JSONBody, PathParameter
 
 from application.command_runner import CommandResult
 from application.jobs import JobService
-from application.plans import GeneratedRun, PlanPreview, PlanService
+from application.plans import GeneratedRun, PlanPlaces, PlanPreview, PlanService
 from application.system import Manufactory
 from domain.errors import RuleViolation
 from domain.events import CommandMeta
@@ -56,6 +56,7 @@ from interfaces.http.industry.schemas import (
     SyncJobs,
     SyncOut,
     UpdateStep,
+    UpdateSteps,
     assignments_out,
     crews_out,
     preview_hauls,
@@ -198,6 +199,11 @@ class IndustryCommands(Controller):
             data.transport,
             meta,
             invention_confidence=data.invention_confidence,
+            places=PlanPlaces(
+                default_manufacturing_station_id=data.default_manufacturing_station_id,
+                default_reaction_station_id=data.default_reaction_station_id,
+                notes=data.notes,
+            ),
         )
         return _plan_changed(system, result)
 
@@ -210,8 +216,10 @@ class IndustryCommands(Controller):
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
     ) -> PlanChanged:
-        """Rename the plan, change its transport settings (``null`` removes them) and/or how it
-        counts invention attempts (``inventionConfidence``: ``null`` is expected value)."""
+        """Rename the plan, change its transport settings (``null`` removes them), how it
+        counts invention attempts (``inventionConfidence``: ``null`` is expected value), its
+        default stations for new manufacturing and reaction steps (``null``: none) and/or its
+        ``notes``."""
 
         result = system.plans.patch(
             plan_id,
@@ -220,6 +228,9 @@ class IndustryCommands(Controller):
             name=data.name,
             transport=data.transport,
             invention_confidence=data.invention_confidence,
+            default_manufacturing_station_id=data.default_manufacturing_station_id,
+            default_reaction_station_id=data.default_reaction_station_id,
+            notes=data.notes,
         )
         return _plan_changed(system, result)
 
@@ -244,11 +255,11 @@ class IndustryCommands(Controller):
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
     ) -> StepAdded:
-        """Make one input of a step with a new step (with the parent's settings unless given)."""
+        """Make one input of a step with a new step (with the parent's settings unless given; with
+        no station named, at the plan's default station for its activity), optionally naming
+        where it takes its inputs (``inputPlace``) and puts its output (``outputPlace``)."""
         plans = system.plans
-        changes = data.settings.changes() if data.settings else {}
-        if data.decryptor_type_id is not None:
-            changes["decryptor_type_id"] = data.decryptor_type_id
+        changes = data.changes()
         result, step = plans.add_step(
             plan_id, data.parent_step_id, data.product_type_id, data.blueprint_type_id, changes, meta, expected
         )
@@ -265,10 +276,26 @@ class IndustryCommands(Controller):
         meta: NamedDependency[CommandMeta],
         expected: NamedDependency[int | None],
     ) -> PlanChanged:
-        """Change a step's recipe (``blueprintTypeId``), ME/TE, station, facility or tax, or an
-        invention step's decryptor (``decryptorTypeId``, ``null`` for none)."""
+        """Change a step's recipe (``blueprintTypeId``), ME/TE, station, facility or tax, its
+        places (``inputPlace``, ``outputPlace``; ``null``: not said), or an invention step's
+        decryptor (``decryptorTypeId``, ``null`` for none)."""
         changes = data.changes()
         return _plan_changed(system, system.plans.update_step(plan_id, step_id, changes, meta, expected))
+
+    @patch("/v1/industry/plans/{plan_id:uuid}/steps", tags=["commands"], sync_to_thread=True)
+    def update_steps(
+        self,
+        system: NamedDependency[Manufactory],
+        plan_id: PlanIdPath,
+        data: JSONBody[UpdateSteps],
+        meta: NamedDependency[CommandMeta],
+        expected: NamedDependency[int | None],
+    ) -> PlanChanged:
+        """Update several steps at once (``steps``: each ``{stepId, ...}`` with the fields of a
+        single step's update), in order: all of them (one new version) or, if one is refused
+        (its error names ``steps[i].field``), none."""
+        entries = [(entry.step_id, entry.changes()) for entry in data.steps]
+        return _plan_changed(system, system.plans.update_steps(plan_id, entries, meta, expected))
 
     @delete(
         "/v1/industry/plans/{plan_id:uuid}/steps/{step_id:int}", tags=["commands"], status_code=200, sync_to_thread=True

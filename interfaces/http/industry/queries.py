@@ -20,10 +20,11 @@ from domain.errors import NotFound
 from domain.industry.generation import SkippedItem
 from domain.industry.jobs import JobMaterial
 from domain.industry.shopping import RunJobNeeds, run_purchases
+from domain.industry.step_materials import children_by_material, input_recipes, step_inputs
 from domain.limits import INT32_MAX, INT64_MAX
 from interfaces.http.catalog.queries import TypeIdPath, user_catalog
 from interfaces.http.context import MinPosition, query_projection
-from interfaces.http.industry.commands import JobIdPath, PlanIdPath, RunIdPath, plan_out
+from interfaces.http.industry.commands import JobIdPath, PlanIdPath, RunIdPath, StepIdPath, plan_out
 from interfaces.http.industry.schemas import (
     Board,
     CharacterOut,
@@ -35,6 +36,7 @@ from interfaces.http.industry.schemas import (
     PlanSummary,
     RunDetailOut,
     RunView,
+    StepInputsOut,
     steps_out,
 )
 from interfaces.http.paging import DEFAULT_PAGE, MAX_PAGE, Limit, Offset
@@ -48,6 +50,7 @@ from interfaces.http.shopping import (
     held_at,
     shopping,
 )
+from projections.blueprints import owned_blueprint_types
 from projections.cache import ReadCache
 from projections.industry.board import character_slots, job_board
 from projections.industry.characters import list_characters
@@ -150,6 +153,37 @@ class IndustryQueries(Controller):
             **{name: getattr(summary, name) for name in summary.__struct_fields__},
             steps=steps_out(found.steps, snapshot.graph, snapshot.names),
         )
+
+    @get("/v1/industry/plans/{plan_id:uuid}/steps/{step_id:int}/materials", tags=["queries"])
+    async def get_step_materials(
+        self,
+        system: NamedDependency[Manufactory],
+        catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
+        user_id: NamedDependency[UUID],
+        plan_id: PlanIdPath,
+        step_id: StepIdPath,
+        runs: Annotated[
+            int | None,
+            QueryParameter(ge=1, le=INT32_MAX, description="Work the quantities out for a job of this many runs"),
+        ] = None,
+        min_position: MinPosition = None,
+    ) -> StepInputsOut:
+        """Each input of the step: its quantity per run (and for ``runs`` runs at the step's ME
+        and facility), volume, whether the plan makes it (a child step) or buys it, the recipe
+        that would make it with its activity, and whether your blueprint library holds that
+        blueprint."""
+        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
+        if found is None:
+            raise NotFound("plan not found", "planId")
+        step = next((s for s in found.steps if s.step_id == step_id), None)
+        if step is None:
+            raise NotFound(f"plan has no step {step_id}", "stepId")
+        snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+        children = children_by_material(found.steps, step_id)
+        recipes = input_recipes(snapshot.graph, step, children)
+        owned = await query_projection(system, "blueprints", min_position, owned_blueprint_types, user_id, recipes)
+        inputs = step_inputs(snapshot.graph, step, children, snapshot.names, snapshot.volumes, owned, runs)
+        return msgspec.convert(inputs, StepInputsOut, from_attributes=True)
 
     @get("/v1/industry/plans/{plan_id:uuid}/runs", tags=["queries"])
     async def get_plan_runs(

@@ -14,12 +14,13 @@ from domain.catalog.chains import ProductionGraph
 from domain.catalog.industry import Facility
 from domain.catalog.model import ActivityKind
 from domain.economics.market import Missing
-from domain.industry import generation, job_edits, preview, pricing
+from domain.industry import generation, job_edits, preview, pricing, step_materials
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob
 from domain.industry.generation import Leftover, SkippedItem
 from domain.industry.invention_runs import InventionProgress
 from domain.industry.jobs import JobMaterial, JobSpec
+from domain.industry.places import StepPlace
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, step_tree_order
 from domain.industry.runs import Profit, RunTransport
 from domain.limits import (
@@ -61,6 +62,17 @@ class StepSetupIn(Request):
         return StepSetup(**self.changes())
 
 
+class StepPlaceIn(StepPlace, frozen=True, forbid_unknown_fields=True):
+    """A step's place as a request names it (unknown fields refused)."""
+
+    def place(self) -> StepPlace:
+        return StepPlace(**msgspec.structs.asdict(self))
+
+
+def _place(value: StepPlaceIn | None) -> StepPlace | None:
+    return value.place() if value is not None else None
+
+
 class CreatePlan(Request):
     name: PlanName
     product_type_id: GameId
@@ -68,12 +80,18 @@ class CreatePlan(Request):
     defaults: StepSetupIn = msgspec.field(default_factory=StepSetupIn)
     transport: TransportSettings | None = None
     invention_confidence: float | None = None  # invention attempts: null = expected value, else 0 < c < 1
+    default_manufacturing_station_id: GameId | None = None  # manufacturing steps run here unless told
+    default_reaction_station_id: GameId | None = None  # reaction steps run here unless told
+    notes: Note = ""
 
 
 class PatchPlan(Request):
     name: PlanName | UnsetType = UNSET
     transport: TransportSettings | None | UnsetType = UNSET  # null removes the transport settings
     invention_confidence: float | None | UnsetType = UNSET  # null: attempts on expected value
+    default_manufacturing_station_id: GameId | None | UnsetType = UNSET  # null: none
+    default_reaction_station_id: GameId | None | UnsetType = UNSET  # null: none
+    notes: Note | UnsetType = UNSET
 
 
 class AddStep(Request):
@@ -82,11 +100,47 @@ class AddStep(Request):
     blueprint_type_id: GameId | None = None
     settings: StepSetupIn | None = None  # the parent's settings unless given
     decryptor_type_id: GameId | None = None  # an invention step's decryptor (null: none)
+    input_place: StepPlaceIn | None = None  # where the step takes its inputs (null: not said)
+    output_place: StepPlaceIn | None = None  # where its output goes (null: not said)
+
+    def changes(self) -> dict[str, Any]:
+        """The new step's settings, decryptor and places, as the plan takes them."""
+        changes = self.settings.changes() if self.settings else {}
+        if self.decryptor_type_id is not None:
+            changes["decryptor_type_id"] = self.decryptor_type_id
+        for name in ("input_place", "output_place"):
+            if getattr(self, name) is not None:
+                changes[name] = _place(getattr(self, name))
+        return changes
 
 
 class UpdateStep(StepSetupIn):
     blueprint_type_id: GameId | UnsetType = UNSET
     decryptor_type_id: GameId | None | UnsetType = UNSET  # an invention step's decryptor (null: none)
+    input_place: StepPlaceIn | None | UnsetType = UNSET  # null: not said
+    output_place: StepPlaceIn | None | UnsetType = UNSET  # null: not said
+
+    def changes(self) -> dict[str, Any]:
+        changes = super().changes()
+        for name in ("input_place", "output_place"):
+            if name in changes:
+                changes[name] = _place(changes[name])
+        return changes
+
+
+class StepChanges(UpdateStep, kw_only=True):
+    """One entry of a batch of step updates: the step and its changes."""
+
+    step_id: PositiveCount
+
+    def changes(self) -> dict[str, Any]:
+        changes = super().changes()
+        changes.pop("step_id")
+        return changes
+
+
+class UpdateSteps(Request):
+    steps: Annotated[list[StepChanges], msgspec.Meta(min_length=1, max_length=MAX_SMALL_LIST)]
 
 
 class SetSource(Request):
@@ -171,11 +225,18 @@ class StepOut(Response):
     depth: int
     materials: list[StepMaterial]  # with an invented item's copy, and the Tech I copy invention takes
     decryptor_type_id: int | None = None  # invention: the decryptor each attempt takes
+    input_place: StepPlace | None = None  # where it takes its inputs (null: not said)
+    output_place: StepPlace | None = None  # where its output goes (null: not said)
 
 
 @wire
 class PlanSummary(plans.PlanSummary, frozen=True):
     pass
+
+
+@wire
+class StepInputsOut(step_materials.StepInputs, frozen=True):
+    """A plan step's inputs: quantity, volume, make or buy, recipe and blueprint ownership."""
 
 
 @wire
@@ -238,6 +299,8 @@ def steps_out(steps: list[PlanStep], graph: ProductionGraph | None, names: dict[
                 depth=depth,
                 materials=materials,
                 decryptor_type_id=step.decryptor_type_id,
+                input_place=step.input_place,
+                output_place=step.output_place,
             )
         )
     return out
