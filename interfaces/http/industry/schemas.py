@@ -38,6 +38,7 @@ from domain.limits import (
 from interfaces.http.bodies import Request, Response
 from interfaces.http.wire import wire
 from projections.industry import board, jobs, plans, runs
+from projections.readmodel import Attributes
 
 PlanName = Annotated[str, text(200)]
 
@@ -493,30 +494,18 @@ class PreviewJob(Response):
 
 
 def preview_jobs(jobs: Sequence[generation.PlannedJob], names: Mapping[int, str]) -> list[PreviewJob]:
+    """Each job's spec as a preview row (its duration named as the queue's jobs name it)."""
     return [
-        PreviewJob(
-            index=index,
-            product_type_id=job.spec.product_type_id,
-            product_name=names.get(job.spec.product_type_id),
-            blueprint_type_id=job.spec.blueprint_type_id,
-            blueprint_id=job.spec.blueprint_id,
-            activity=job.spec.activity,
-            runs=job.spec.runs,
-            me_level=job.spec.me_level,
-            te_level=job.spec.te_level,
-            facility_tax=job.spec.facility_tax,
-            station_id=job.spec.station_id,
-            expected_output=job.spec.expected_output,
-            character_id=job.spec.character_id,
-            estimated_duration=job.spec.duration_seconds,
-            start_after=job.spec.start_after,
-            materials=list(job.spec.materials),
-            total_cost=job.spec.total_cost,
-            expected_revenue=job.spec.expected_revenue,
-            plan_step_id=job.spec.plan_step_id,
-            merged_step_ids=list(job.merged_step_ids),
-            sort_order=job.spec.sort_order,
-            runs_per_copy=job.spec.runs_per_copy,
+        msgspec.convert(
+            Attributes(
+                job.spec,
+                index=index,
+                product_name=names.get(job.spec.product_type_id),
+                estimated_duration=job.spec.duration_seconds,
+                merged_step_ids=job.merged_step_ids,
+            ),
+            PreviewJob,
+            from_attributes=True,
         )
         for index, job in enumerate(jobs)
     ]
