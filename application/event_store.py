@@ -146,10 +146,10 @@ class EventStore(Application[UUID]):
             return None
         try:
             stored = self._snapshots.newest(aggregate_id)
+            return None if stored is None else usable(stored)
         except Exception:  # a snapshot only saves time: without one, replay every event
             log.warning("could not read the snapshot of %s", aggregate_id, exc_info=True)
             return None
-        return None if stored is None else usable(stored)
 
     def _snapshot(self, aggregate: Aggregate) -> None:
         """Keep a snapshot of an aggregate whose events are all committed; never fails."""

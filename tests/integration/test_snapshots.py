@@ -267,3 +267,12 @@ def test_a_failed_snapshot_write_never_fails_the_command(store: EventStore, monk
     live = roster(store, uuid.uuid4())
     assert store.snapshot_version(live.id) is None
     assert store.load(live.id, Roster, fresh=True).state() == live.state()
+
+
+def test_a_snapshot_that_does_not_load_is_ignored(store: EventStore) -> None:
+    live = roster(store, uuid.uuid4())
+    garbage = msgspec.structs.replace(snapshots.take(live), version=live.version + 1, state=b"not a pickle")
+    store._snapshots.keep(garbage)
+    assert store.snapshot_version(live.id) is None
+    restored = store.restore(live.id)
+    assert restored is not None and restored.state() == live.state()
