@@ -65,7 +65,7 @@ def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: 
     if user_id is not None:
         _ensure_owned(store, user_id, aggregate_id)
     try:
-        latest = store.load(aggregate_id, Aggregate, fresh=True)
+        latest = store.load(aggregate_id, Aggregate, from_events=True)  # audit reads events, never snapshots
     except NotFound:
         raise _not_found() from None
     kind = type(latest).__name__

@@ -280,7 +280,7 @@ class CraftingService(Background):
 
     def _world(self, entry: _Entry) -> World:
         if entry.world is None:
-            world = replay(None, self.store.history(entry.world_id))
+            world = self.store.restore(entry.world_id)  # its snapshot and the events after it
             assert isinstance(world, World)
             entry.world = world
         return entry.world

@@ -9,16 +9,23 @@ they had landed, that second insert collides with them. A collision is therefore
 checked against the stored event at the version we tried to write: if it carries our
 command id (and user), the save succeeded and answers the position of our events, so no
 caller ever decides again on a state that already holds its own change.
+
+Aggregates whose histories grow without end are restored from a snapshot and the events
+after it (``application.snapshots``): one is taken after a save crosses a multiple of
+``snapshot_interval`` versions, or after a restore that had to replay that many events.
+Reads at a version and audit (``from_events``) replay events only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from copy import deepcopy
 from typing import TypeVar, cast
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -27,6 +34,7 @@ from application.group_commit import GroupCommitter
 from application.mapper import MsgspecMapper
 from application.postgres_recorder import PostgresRecorder
 from application.settings import Settings
+from application.snapshots import snapshot_table, snapshots, take, usable
 from domain.aggregate import Aggregate, replay
 from domain.errors import NotFound
 from domain.events import CommandMeta, Event
@@ -35,6 +43,7 @@ A = TypeVar("A", bound=Aggregate)
 # ``replay`` at the one type the repository folds with (mypy cannot pick it out of the generic).
 _replay: Callable[[Aggregate | None, Iterable[Event]], Aggregate | None] = replay
 _SCAN_PAGE = 500
+log = logging.getLogger(__name__)
 
 
 class _Stamped(msgspec.Struct):
@@ -64,6 +73,8 @@ class EventStore(Application[UUID]):
         super().__init__(env=env)
         self._listeners: list[Callable[[int], None]] = []
         self._committer = GroupCommitter(self.events.put)
+        self.snapshot_interval = settings.snapshot_interval  # 0: no snapshots taken or used
+        self._snapshots = snapshot_table(self.recorder)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return MsgspecMapper()
@@ -77,18 +88,77 @@ class EventStore(Application[UUID]):
             listener(position)
 
     def load(
-        self, aggregate_id: UUID, aggregate_class: type[A], version: int | None = None, *, fresh: bool = False
+        self,
+        aggregate_id: UUID,
+        aggregate_class: type[A],
+        version: int | None = None,
+        *,
+        fresh: bool = False,
+        from_events: bool = False,
     ) -> A:
-        """The aggregate now (from the cache unless ``fresh``) or as of ``version``."""
+        """The aggregate now (from the cache unless ``fresh``, else restored) or as of
+        ``version``; ``from_events``: replayed from its events alone, as audit reads it."""
         if fresh:
             self.forget(aggregate_id)
-        try:
-            aggregate = self.repository.get(aggregate_id, version=version, projector_func=_replay)
-        except AggregateNotFoundError:
-            raise NotFound(f"{aggregate_class.__name__.lower()} not found") from None
+        if version is not None or from_events:
+            aggregate = _replay(None, cast("Iterable[Event]", self.events.get(aggregate_id, lte=version)))
+        else:
+            aggregate = self._cached(aggregate_id)
         if not isinstance(aggregate, aggregate_class):
             raise NotFound(f"{aggregate_class.__name__.lower()} not found")
         return aggregate
+
+    def _cached(self, aggregate_id: UUID) -> Aggregate | None:
+        """A copy of the cached aggregate (a command may change it and fail), restored and
+        cached first if it is not there."""
+        cache = self.repository.cache
+        if cache is None:
+            return self.restore(aggregate_id)
+        try:
+            aggregate = cast("Aggregate", cache.get(aggregate_id))
+        except KeyError:
+            restored = self.restore(aggregate_id)
+            if restored is None:
+                return None
+            cache.put(aggregate_id, restored)
+            aggregate = restored
+        return deepcopy(aggregate)
+
+    def restore(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate from its newest usable snapshot and the events after it (every
+        event when there is none); None if it has no events. A restore that replayed a whole
+        interval's events leaves a snapshot for the next one."""
+        snapshot = self._snapshots_newest(aggregate_id)
+        start = None if snapshot is None else snapshot.version
+        tail = _Counted(cast("Iterable[Event]", self.events.get(aggregate_id, gt=start)))
+        aggregate = _replay(snapshot, tail)
+        if aggregate is not None and self.snapshot_interval and tail.count >= self.snapshot_interval:
+            self._snapshot(aggregate)
+        return aggregate
+
+    def snapshot_version(self, aggregate_id: UUID) -> int | None:
+        """The version of the aggregate's snapshot a restore would start from (None: none usable)."""
+        snapshot = self._snapshots_newest(aggregate_id)
+        return None if snapshot is None else snapshot.version
+
+    def _snapshots_newest(self, aggregate_id: UUID) -> Aggregate | None:
+        if not self.snapshot_interval:
+            return None
+        try:
+            stored = self._snapshots.newest(aggregate_id)
+            return None if stored is None else usable(stored)
+        except Exception:  # a snapshot only saves time: without one, replay every event
+            log.warning("could not read the snapshot of %s", aggregate_id, exc_info=True)
+            return None
+
+    def _snapshot(self, aggregate: Aggregate) -> None:
+        """Keep a snapshot of an aggregate whose events are all committed; never fails."""
+        if not snapshots(aggregate):
+            return
+        try:
+            self._snapshots.keep(take(aggregate))
+        except Exception:
+            log.warning("could not snapshot %s at version %d", aggregate.id, aggregate.version, exc_info=True)
 
     def forget(self, aggregate_id: UUID) -> None:
         """Drop a cached aggregate that may be stale (another process wrote to it)."""
@@ -112,7 +182,8 @@ class EventStore(Application[UUID]):
     def save_events(self, *aggregates: Aggregate) -> int:
         """Save aggregates' pending events atomically (group-committed with concurrent
         commands); returns the log position of the last one."""
-        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        saved = [(aggregate, aggregate.collect_events()) for aggregate in aggregates]
+        events = [event for _, pending in saved for event in pending]
         if not events:
             return self.head()
         try:
@@ -127,7 +198,18 @@ class EventStore(Application[UUID]):
             for aggregate in aggregates:
                 cache.put(aggregate.id, aggregate)
         self._wake_listeners(position)
+        self._snapshot_crossed(saved)
         return position
+
+    def _snapshot_crossed(self, saved: list[tuple[Aggregate, list[Event]]]) -> None:
+        """After a committed save: snapshot each aggregate whose save crossed a multiple of
+        the interval (so it is taken every ``snapshot_interval`` events, however they came)."""
+        interval = self.snapshot_interval
+        if not interval:
+            return
+        for aggregate, pending in saved:
+            if pending and (aggregate.version - len(pending)) // interval < aggregate.version // interval:
+                self._snapshot(aggregate)
 
     def _landed(self, event: Event) -> int | None:
         """The log position of ``event`` if this very command already stored it (a save whose
@@ -172,3 +254,16 @@ class EventStore(Application[UUID]):
                     found = notification.id
             after = page[-1].id
         return found
+
+
+class _Counted:
+    """Events passed through, counted (how long a restore's tail was)."""
+
+    def __init__(self, events: Iterable[Event]) -> None:
+        self._events = events
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Event]:
+        for event in self._events:
+            self.count += 1
+            yield event
