@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import msgspec
 
@@ -38,19 +36,9 @@ from bench.crafting_engine import RECIPES, STOCK
 from domain.crafting import InMemoryInventories, Manager, RecipeRegistry
 from domain.crafting_world import CATCH_UP_LIMIT, CraftJobRecorded, CraftJobStarted, World
 from domain.events import CommandMeta, Event
-from tests.support import fresh_postgres_database
+from tests.support import fresh_database
 
 T0 = 1_800_000_000.0
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    if backend == "postgres":
-        with fresh_postgres_database() as url:
-            yield url
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{directory}/bench.sqlite"
 
 
 def in_threads(threads: int, work: Callable[[int], None]) -> float:
@@ -208,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{threads} threads, Python {sys.version.split()[0]}",
         flush=True,
     )
-    with database(args.backend) as url, Manufactory.open(Settings(database_url=url)) as system:
+    with fresh_database(args.backend) as url, Manufactory.open(Settings(database_url=url)) as system:
         started, completed, meta, world_ids = service_run(system, jobs, worlds, args.managers, threads)
         service = started + completed
         print(f"service     starts {jobs / started:,.0f}/s ({started:.2f} s, one saved event each)")

@@ -27,8 +27,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +43,13 @@ from domain.catalog.model import Recipe
 from domain.events import CommandMeta
 from domain.manufacturing.container import Container, container_aggregate_id
 from projections.catalog import all_recipes, recipes_with
-from tests.support import fresh_postgres_database, serving
+from tests.support import fresh_database, serving
 
 RESULTS = Path(__file__).parent / "results"
 
 
 def say(message: str) -> None:
     print(message, flush=True)
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    if backend == "postgres":
-        with fresh_postgres_database() as url:
-            yield url
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{directory}/bench.sqlite"
 
 
 def prepare(url: str, containers: int) -> tuple[Manufactory, str, uuid.UUID]:
@@ -320,7 +309,7 @@ def main() -> None:
             if args.only and name != args.only:
                 continue
             say(f"[{backend}] {name} ...")
-            with database(backend) as url:
+            with fresh_database(backend) as url:
                 results[backend][name] = benchmark(url)
             outcome = results[backend][name]
             say(f"[{backend}] {name}: ratio {outcome['ratio']:.2f} (goal {outcome['goal']})")

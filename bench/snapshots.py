@@ -23,11 +23,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import msgspec
 
@@ -37,21 +34,11 @@ from application.system import Manufactory
 from bench.crafting_engine import RECIPES, STOCK
 from domain.crafting_world import World
 from domain.events import CommandMeta
-from tests.support import fresh_postgres_database
+from tests.support import fresh_database
 
 MANAGERS = 10
 STARTS_PER_SAVE = 2_500
 ROUNDS = 3
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    if backend == "postgres":
-        with fresh_postgres_database() as url:
-            yield url
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite:///{directory}/bench.sqlite"
 
 
 def say(message: str) -> None:
@@ -104,7 +91,7 @@ def timed_restore(settings: Settings, world_id: uuid.UUID) -> tuple[float, objec
 
 
 def run(backend: str, events: int, interval: int) -> dict[str, float]:
-    with database(backend) as url:
+    with fresh_database(backend) as url:
         Manufactory.open(Settings(database_url=url)).close()  # the schema, snapshots table included
         without = Settings(database_url=url, snapshot_interval=0)
         snapshotting = msgspec.structs.replace(without, snapshot_interval=interval)

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -168,6 +169,18 @@ def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
         yield database_url(name)
     finally:
         drop_database(name)
+
+
+@contextmanager
+def fresh_database(backend: str) -> Iterator[str]:
+    """A fresh database's URL for a benchmark: ``postgres`` (a new PostgreSQL database, dropped
+    after) or anything else (an embedded SQLite file in a temporary folder)."""
+    if backend == "postgres":
+        with fresh_postgres_database() as url:
+            yield url
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite:///{directory}/bench.sqlite"
 
 
 def create_database(template: str | None = None) -> str:
