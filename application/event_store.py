@@ -208,7 +208,8 @@ class EventStore(Application[UUID]):
         if not interval:
             return
         for aggregate, pending in saved:
-            if pending and (aggregate.version - len(pending)) // interval < aggregate.version // interval:
+            crossed = pending and snapshots(aggregate)
+            if crossed and (aggregate.version - len(pending)) // interval < aggregate.version // interval:
                 self._snapshot(aggregate)
 
     def _landed(self, event: Event) -> int | None:
