@@ -49,7 +49,9 @@ from interfaces.http.stock import StockController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.pages import ConsolePages, template_config
+from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
+from interfaces.web.stockpiles import StockpilePages
 from projections.cache import ReadCache
 from projections.manufacturing import ContainerView
 
@@ -82,6 +84,8 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         route_handlers=[
             *document_errors(CONTROLLERS),
             ConsolePages,  # the console's pages: not in the schema, signed in by their own cookie
+            RunPages,
+            StockpilePages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),

@@ -84,17 +84,27 @@ def refused(request: Request[Any, Any, Any], error: PermissionDeniedException) -
     """A form whose CSRF token failed: the page says so in words, with a fresh token (a
     sign-in form again at once), rather than the API's JSON error."""
     if request.url.path == SIGN_IN_PATH:
-        return page(request, "sign_in.html", {"error": _sentence(error.detail)}, status_code=403)
-    return page(request, "refused.html", {"detail": _sentence(error.detail)}, status_code=403)
+        return page(request, "sign_in.html", {"error": sentence(error.detail)}, status_code=403)
+    return page(request, "refused.html", {"detail": sentence(error.detail)}, status_code=403)
 
 
-class ConsolePages(Controller):
+def not_found(request: Request[Any, Any, Any], what: str) -> Template:
+    """Another user's id, or one that never was: the same 404 either way, as the API answers."""
+    return page(request, "not_found.html", {"what": what}, status_code=404)
+
+
+class ConsoleController(Controller):
+    """What every console page shares: out of the schema, signed in by the session cookie,
+    never kept by the browser, and the sign-in page for one not signed in."""
+
     include_in_schema = False
     opt = {"exclude_from_auth": True}  # a page signs in by the session cookie, never the API's bearer token
     cache_control = CacheControlHeader(no_store=True)  # after signing out, Back shows nothing kept
     dependencies = {"holder": Provide(signed_in)}
     exception_handlers = {SignInRequired: to_sign_in, PermissionDeniedException: refused}
 
+
+class ConsolePages(ConsoleController):
     @get("/")
     async def dashboard_page(
         self,
@@ -154,7 +164,7 @@ class ConsolePages(Controller):
         try:
             await token_holder_of(request, token)
         except NotAuthorizedException as refused:
-            return page(request, "sign_in.html", {"error": _sentence(refused.detail)}, status_code=400)
+            return page(request, "sign_in.html", {"error": sentence(refused.detail)}, status_code=400)
         return Redirect("/", status_code=303, cookies=[session_cookie(request, token)])
 
     @post("/sign-out", guards=[csrf_checked], status_code=303)
@@ -164,5 +174,5 @@ class ConsolePages(Controller):
         return Redirect(SIGN_IN_PATH, status_code=303, cookies=cookies)
 
 
-def _sentence(detail: str) -> str:
+def sentence(detail: str) -> str:
     return detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")

@@ -63,3 +63,40 @@
     }
   });
 })();
+
+// The stockpile form's plan selector: as the item's type id is typed, the plans that make it
+// are read from /stockpiles/plans (what the API's plans-by-product query answers) and offered.
+// Without script, the list offers the plans of the item given in ?typeId=, and the edit page
+// those of its marker's item.
+(function () {
+  const typeId = document.querySelector("input[data-plans]");
+  const select = document.getElementById("planId");
+  if (!typeId || !select || typeId.readOnly) {
+    return;
+  }
+  let timer = null;
+  let asked = typeId.value;
+
+  async function offer() {
+    const value = typeId.value.trim();
+    if (value === asked) return;
+    asked = value;
+    try {
+      const answer = await fetch(typeId.dataset.plans + "?typeId=" + encodeURIComponent(value), {
+        credentials: "same-origin",
+        headers: { Accept: "text/html" },
+      });
+      if (answer.ok && !answer.redirected && asked === value) {
+        select.innerHTML = await answer.text();
+      }
+    } catch (error) {
+      // offline: the selector keeps its options; the server checks the plan on saving
+    }
+  }
+
+  typeId.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(offer, 250);
+  });
+  typeId.addEventListener("change", offer);
+})();
