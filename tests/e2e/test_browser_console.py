@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -25,6 +26,14 @@ def refused(browser: Any) -> list[str]:
         for entry in browser.get_log("browser")
         if "Content Security Policy" in entry["message"] or entry["level"] == "SEVERE"
     ]
+
+
+def shows(browser: Any, element_id: str, text: str, timeout: float = 10) -> None:
+    """Waits until the element shows the text; the live dashboard may swap the element out
+    between finding it and reading it (a stale element is looked for again)."""
+    WebDriverWait(browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda page: text in page.find_element(By.ID, element_id).text
+    )
 
 
 def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser: Any) -> None:
@@ -44,7 +53,7 @@ def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser
 
         browser.find_element(By.ID, "token").send_keys(token + Keys.ENTER)  # by keyboard alone
         WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.ID, "runs"))
-        assert "No runs in progress" in browser.find_element(By.ID, "runs").text
+        shows(browser, "runs", "No runs in progress")
         assert browser.get_cookies() and all(cookie["httpOnly"] for cookie in browser.get_cookies())
         assert browser.execute_script("return document.cookie") == ""  # no script can read the session
         WebDriverWait(browser, 10).until(lambda page: page.find_element(By.ID, "live-status").text == "Updates live.")
@@ -54,7 +63,7 @@ def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser
         assert plan.status_code == 201, plan.text
         run = api.post(f"/v1/industry/plans/{plan.json()['aggregateId']}/generate", json={"quantity": 2})
         assert run.status_code == 201, run.text
-        WebDriverWait(browser, 15).until(lambda page: "Rifters" in page.find_element(By.ID, "runs").text)
+        shows(browser, "runs", "Rifters", timeout=15)
 
         browser.set_window_size(390, 844)  # a phone: the page never scrolls sideways (wide tables do, inside)
         assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
@@ -62,4 +71,61 @@ def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser
 
         browser.find_element(By.CSS_SELECTOR, ".sign-out button").click()
         WebDriverWait(browser, 10).until(lambda page: page.current_url.endswith("/sign-in"))
+        assert refused(browser) == []
+
+
+def sign_in(browser: Any, url: str, token: str) -> None:
+    browser.delete_all_cookies()
+    browser.get(url + "/sign-in")
+    browser.find_element(By.ID, "token").send_keys(token + Keys.ENTER)
+    WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.ID, "dashboard"))
+
+
+def test_add_a_stockpile_with_auto_production_through_the_form(tmp_path: Path, browser: Any) -> None:
+    """The plan selector offers the Rifter's plan once its type id is typed (read by
+    ``console.js`` from the page's own route), the form saves, the list shows the marker with
+    its deficit and plan, and the runs page lists the run generated through the API."""
+    with serving(tmp_path) as server:
+        token = server.printed_token
+        assert token, server.output
+        api = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        plan = api.post("/v1/industry/plans", json={"name": "Rifters", "productTypeId": RIFTER})
+        assert plan.status_code == 201, plan.text
+        plan_id = plan.json()["aggregateId"]
+        run = api.post(f"/v1/industry/plans/{plan_id}/generate", json={"quantity": 1})
+        assert run.status_code == 201, run.text
+        sign_in(browser, server.url, token)
+
+        browser.find_element(By.LINK_TEXT, "Runs").click()
+        WebDriverWait(browser, 10).until(lambda page: page.current_url.endswith("/runs"))
+        assert "Rifters" in browser.find_element(By.ID, "runs").text
+        assert "pending" in browser.find_element(By.ID, "runs").text
+
+        browser.find_element(By.LINK_TEXT, "Stockpiles").click()
+        WebDriverWait(browser, 10).until(lambda page: page.current_url.endswith("/stockpiles"))
+        assert "No stockpiles yet" in browser.find_element(By.ID, "stockpiles").text
+        browser.find_element(By.ID, "typeId").send_keys(str(RIFTER))
+        WebDriverWait(browser, 10).until(
+            lambda page: page.find_elements(By.CSS_SELECTOR, f'#planId option[value="{plan_id}"]')
+        )
+        browser.find_element(By.CSS_SELECTOR, f'#planId option[value="{plan_id}"]').click()
+        browser.find_element(By.ID, "locationId").send_keys("60003760")
+        browser.find_element(By.ID, "desiredQuantity").send_keys("5")
+        browser.find_element(By.ID, "autoProductionEnabled").send_keys(Keys.SPACE)  # ticked by keyboard
+        browser.find_element(By.ID, "desiredQuantity").send_keys(Keys.ENTER)  # submitted by keyboard
+        WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.CSS_SELECTOR, "#stockpiles tbody tr"))
+        listed = browser.find_element(By.CSS_SELECTOR, "#stockpiles tbody tr").text
+        assert "Rifter" in listed and "60003760" in listed and "Rifters" in listed and "active" in listed, listed
+        assert browser.find_element(By.CSS_SELECTOR, "#stockpiles td.deficit").text == "5"
+        markers = api.get("/v1/stockpiles").json()
+        assert [(marker["planId"], marker["autoProductionEnabled"]) for marker in markers] == [(plan_id, True)]
+
+        browser.find_element(By.ID, "desiredQuantity").send_keys("many" + Keys.ENTER)  # a bad value
+        error = WebDriverWait(browser, 10).until(lambda page: page.find_element(By.ID, "desiredQuantity-error"))
+        assert "Expected `int`" in error.text
+        browser.get_log("browser")  # the refused form's 400 is the page's answer, not a fault
+
+        browser.set_window_size(390, 844)  # a phone: the form and the list fit
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.set_window_size(1280, 900)
         assert refused(browser) == []
