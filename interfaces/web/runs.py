@@ -16,6 +16,7 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from application.system import Manufactory
+from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import query_projection
 from interfaces.web.acting import Refusal, acting_as, carried_out
 from interfaces.web.pages import ConsoleController, not_found, page
@@ -59,6 +60,9 @@ async def run_page(
         return not_found(request, "plan run")
     roster = await query_projection(system, PROJECTION, None, list_characters, holder.user_id)
     names = {job.product_type_id: job.product_name for job in detail.jobs if job.product_name}
+    if detail.transport_jobs:  # the hauled materials are named by the user's catalog, as the API's step inputs
+        catalog_cache = request.app.state["catalog_cache"]
+        names = {**(await user_catalog(system, catalog_cache, holder.user_id, None)).names, **names}
     context = {
         "detail": detail,
         "characters": {character.character_id: character.name for character in roster},

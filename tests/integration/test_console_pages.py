@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from application.system import Manufactory
 from domain.errors import Conflict
 from tests.conftest import Api
-from tests.integration.test_api_plans import HUB, S, generate, new_plan, ok
+from tests.integration.test_api_plans import FACTORY, HUB, S, at_factory, generate, new_plan, ok
 from tests.integration.test_console import form_token, sign_in
 
 
@@ -77,6 +77,38 @@ def test_a_run_page_shows_its_jobs_in_sort_order_and_its_hauls(alice: Api, clien
     assert [name for _, name in shown] == [job["productName"] for job in detail["jobs"]]  # the API's order
     assert len(shown) == 4 and "planned" in jobs.group(0)
     assert "No hauls" in page.text  # every step at the hub
+
+
+def test_a_started_job_shows_its_character_by_name(alice: Api, client: TestClient[Any]) -> None:
+    ok(alice.put("/v1/industry/characters/90000001", json={"name": "Ada Builder"}))
+    plan = new_plan(alice)
+    run = ok(generate(alice, plan["aggregateId"], 2), 201)
+    first = run["created"][0]["id"]
+    ok(alice.post(f"/v1/industry/jobs/{first}/start", json={"characterId": 90000001}))
+    signed_in(client, alice)
+    page = client.get(f"/runs/{run['run']['id']}").text
+    assert "<td>Ada Builder</td>" in page and "status-active" in page
+    assert "status-in_progress" in page  # the run's status, derived from its jobs
+
+
+def test_a_run_page_shows_the_hauls_between_stations_as_the_api_lists_them(alice: Api, client: TestClient[Any]) -> None:
+    """The plan's C and B steps at the factory: materials go there and products come back
+    (the hauls ``test_api_plans`` works out), each with its items named and its cost."""
+    plan = at_factory(alice, new_plan(alice, transport={"hubStationId": HUB, "costPerM3": 1000}))
+    run = ok(generate(alice, plan["aggregateId"], 2), 201)
+    signed_in(client, alice)
+    page = client.get(f"/runs/{run['run']['id']}").text
+    hauls = re.search(r'<section class="card" id="hauls".*?</section>', page, re.DOTALL)
+    assert hauls is not None
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>([^<]*)</td>", hauls.group(0))
+    expected = sorted(run["transportJobs"], key=lambda haul: haul["sortOrder"])
+    assert [(int(origin), int(to)) for origin, to, _ in rows] == [
+        (haul["fromStationId"], haul["toStationId"]) for haul in expected
+    ]
+    assert {FACTORY, HUB} <= {int(station) for origin, to, _ in rows for station in (origin, to)}
+    assert all(" × " in items for _, _, items in rows)
+    assert "Component" in hauls.group(0) and "Tritanium" in hauls.group(0)  # made and bought items named
+    assert "type " not in hauls.group(0)
 
 
 def test_cancel_on_the_runs_page_cancels_the_planned_jobs(alice: Api, client: TestClient[Any]) -> None:
