@@ -157,6 +157,17 @@ class CatalogFile(Struct, frozen=True):
     systems: Annotated[tuple[SolarSystem, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
     stations: Annotated[tuple[Station, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
 
+    def data(self) -> CatalogData:
+        """The catalog it holds, as every source yields one."""
+        return CatalogData(
+            game=self.game,
+            items=self.items,
+            recipes=self.recipes,
+            regions=self.regions,
+            systems=self.systems,
+            stations=self.stations,
+        )
+
 
 def catalog_json_schema() -> dict[str, object]:
     """The JSON Schema of our catalog format, as committed in catalog.schema.json."""

@@ -9,6 +9,7 @@ one record says where it is and where its gates lead.
 from __future__ import annotations
 
 import enum
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -134,6 +135,7 @@ class RouteCache:
     def __init__(self, size: int = 4096) -> None:
         self._size = size
         self._routes: OrderedDict[tuple[Hashable, int, int, int, RouteRule], Route | None] = OrderedDict()
+        self._lock = threading.Lock()  # queries run on worker threads
 
     def route(
         self,
@@ -145,11 +147,13 @@ class RouteCache:
         systems: Callable[[], Mapping[int, SolarSystem]],
     ) -> Route | None:
         key = (catalog, version, start, end, rule)
-        if key in self._routes:
-            self._routes.move_to_end(key)
-            return self._routes[key]
+        with self._lock:
+            if key in self._routes:
+                self._routes.move_to_end(key)
+                return self._routes[key]
         found = shortest_route(systems(), start, end, rule)
-        self._routes[key] = found
-        if len(self._routes) > self._size:
-            self._routes.popitem(last=False)
+        with self._lock:
+            self._routes[key] = found
+            if len(self._routes) > self._size:
+                self._routes.popitem(last=False)
         return found
