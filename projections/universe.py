@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Uuid, delete, select
+import msgspec
+from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Uuid, and_, delete, select
 
 from domain.catalog.catalog import CatalogRegionsChanged, CatalogStationsChanged, CatalogSystemsChanged
 from domain.catalog.universe import RouteCache, RouteRule, SolarSystem
@@ -215,3 +216,40 @@ def find_route(
         raise RuleViolation(f"no route from {start} to {end} {how}".strip(), "to")
     found = systems_by_id(connection, owner, route.systems)
     return [found[system_id] for system_id in route.systems]
+
+
+class Place(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a station is, named: its system and region (null where the map does not say)."""
+
+    name: str
+    system_id: int | None = None
+    system_name: str | None = None
+    region_id: int | None = None
+    region_name: str | None = None
+
+
+def places(connection: Connection, owner: UUID, location_ids: Iterable[int]) -> dict[int, Place]:
+    """The stations among ``location_ids`` with their system and region, from the owner's map
+    (structures are not in the static data: absent, as any id the map does not know)."""
+    stations, systems = STATIONS.view, SYSTEMS.view
+    wanted = sorted(set(location_ids))
+    same_system = and_(systems.c.owner_id == stations.c.owner_id, systems.c.system_id == stations.c.system_id)
+    rows: list[tuple[int, str, int | None, str | None, int | None]] = []
+    for start in range(0, len(wanted), _CHUNK):
+        query = (
+            select(stations.c.station_id, stations.c.name, stations.c.system_id, systems.c.name, systems.c.region_id)
+            .select_from(stations.outerjoin(systems, same_system))
+            .where(stations.c.owner_id == owner, stations.c.station_id.in_(wanted[start : start + _CHUNK]))
+        )
+        rows.extend(tuple(row) for row in connection.execute(query))
+    regions = region_names(connection, owner, (row[4] for row in rows if row[4] is not None))
+    return {
+        station_id: Place(
+            name=name,
+            system_id=system_id,
+            system_name=system_name,
+            region_id=region_id,
+            region_name=regions.get(region_id) if region_id is not None else None,
+        )
+        for station_id, name, system_id, system_name, region_id in rows
+    }
