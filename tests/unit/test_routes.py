@@ -93,3 +93,12 @@ def test_routes_are_cached_per_catalog_version_and_rule() -> None:
     assert first == again == next_version and first is not None and first.jumps == 2
     assert secure is not None and secure.jumps == 3
     assert len(loads) == 3  # the repeated question was answered from the cache
+
+
+def test_the_sample_catalog_ships_a_small_map() -> None:
+    """domain/catalog/sample-catalog.SOURCES.md: The Forge, Jita and Perimeter one gate apart."""
+    sample = read_catalog(Path(__file__).parents[2] / "domain" / "catalog" / "sample-catalog.json")
+    systems = {system.system_id: system for system in sample.systems}
+
+    assert shortest_route(systems, JITA, PERIMETER, RouteRule.SECURE) == Route(systems=(JITA, PERIMETER))
+    assert [station.name for station in sample.stations] == ["Jita IV - Moon 4 - Caldari Navy Assembly Plant"]
