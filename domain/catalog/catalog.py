@@ -56,6 +56,7 @@ class Catalog(Aggregate):
     content_hash: str
     item_hashes: dict[int, str]
     recipe_hashes: dict[int, str]
+    map_hashes: dict[str, dict[int, str]]  # per kind of the map's entities
     bought: tuple[int, ...]
 
     @classmethod
@@ -117,10 +118,8 @@ class Catalog(Aggregate):
             self._record(event_class, meta=meta, catalog_version=version, upserted=(), removed=tuple(sorted(removed)))
 
     def _map_hashes(self, kind: str) -> dict[int, str]:
-        """The map's entity hashes of ``kind``: absent from catalogs (and snapshots) made
-        before the map was imported, where they start empty."""
-        hashes: dict[int, str] = self.__dict__.setdefault("map_hashes", {}).setdefault(kind, {})
-        return hashes
+        """The map's entity hashes of ``kind`` (regions, systems, stations)."""
+        return self.map_hashes.setdefault(kind, {})
 
     def mark_bought(self, type_ids: Iterable[int], meta: CommandMeta) -> bool:
         """Items the user buys rather than builds: raw materials in their chains. Replaces
@@ -141,6 +140,7 @@ class Catalog(Aggregate):
             "content_hash": self.content_hash,
             "items": len(self.item_hashes),
             "recipes": len(self.recipe_hashes),
+            **{kind: len(hashes) for kind, hashes in self.map_hashes.items() if hashes},
             "bought": list(self.bought),
         }
 
@@ -200,6 +200,7 @@ class CatalogOpened(Event, frozen=True):
         catalog.content_hash = ""
         catalog.item_hashes = {}
         catalog.recipe_hashes = {}
+        catalog.map_hashes = {}
         catalog.bought = ()
         return catalog
 
