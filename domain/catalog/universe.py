@@ -104,7 +104,7 @@ def shortest_route(
     frontier = deque([start])
     while frontier:
         current = frontier.popleft()
-        for neighbour in systems[current].neighbours:
+        for neighbour in sorted(systems[current].neighbours):
             if neighbour in came_from or neighbour not in systems or not allowed(systems[neighbour]):
                 continue
             came_from[neighbour] = current
