@@ -10,6 +10,7 @@ from projections.manufacturing import ManufacturingProjection
 from projections.market import DEFAULT_HISTORY_DAYS, MarketProjection
 from projections.runtime import Projection
 from projections.stockpiles import StockpilesProjection
+from projections.universe import UniverseProjection
 from projections.users import UsersProjection
 
 
@@ -18,6 +19,7 @@ def all_projections(market_history_days: int = DEFAULT_HISTORY_DAYS) -> list[Pro
         UsersProjection(),
         ManufacturingProjection(),
         CatalogProjection(),
+        UniverseProjection(),
         IndustryProjection(),
         StockpilesProjection(),
         MarketProjection(market_history_days),

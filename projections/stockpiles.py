@@ -48,6 +48,7 @@ from projections.market import PRICES, all_regions
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
+from projections.universe import Place, places
 
 ASSETS = ReadModelTable(
     "stock_assets",
@@ -322,9 +323,9 @@ ValueReason = Literal["no_region", "no_price"]
 
 class Deficit(msgspec.Struct, frozen=True, kw_only=True):
     """One marker's shortfall to buy, named and valued. Names the read models do not know
-    (the game's stations, structures, systems, regions, containers and corporations are not
-    imported yet) are null; ``regionId`` is the location's region (null: unknown),
-    ``priceRegionId`` the region whose prices value it."""
+    (structures, containers and corporations are not imported yet; stations, systems and
+    regions come from the catalog's map, where it has one) are null; ``regionId`` is the
+    location's region (null: unknown), ``priceRegionId`` the region whose prices value it."""
 
     marker_id: UUID
     type_id: int
@@ -418,8 +419,8 @@ def _marker_order() -> tuple[Any, ...]:
 def price_region(connection: Connection, owner: UUID, asked: int | None) -> int | None:
     """The region deficits are valued in: the one asked for, else the user's only region with
     market data (economics asks for a region outright; with one there is nothing to choose);
-    None when neither says. A marker's own region would come first once locations' regions
-    are known (no static map data is imported yet)."""
+    None when neither says. The map now names a station's region, so a marker's own region
+    could come first; not done yet (the valuing rule is unchanged by the map)."""
     if asked is not None:
         return asked
     regions = [region for _, region in all_regions(connection, owner)]
@@ -452,7 +453,8 @@ def deficits(
     rows = list(connection.execute(query.order_by(*_marker_order())))
     region = price_region(connection, owner, region_id)
     prices = _prices(connection, owner, region, sorted({row.type_id for row in rows}))
-    items = [_deficit(row, region, prices) for row in rows if not row.covered]
+    located = places(connection, owner, {row.location_id for row in rows if not row.covered})
+    items = [_deficit(row, region, prices, located.get(row.location_id)) for row in rows if not row.covered]
     left_out = [
         LeftOut(
             marker_id=row.marker_id,
@@ -486,7 +488,9 @@ def _prices(
     return {type_id: (sell, buy) for type_id, sell, buy in rows}
 
 
-def _deficit(row: Any, region: int | None, prices: dict[int, tuple[float | None, float | None]]) -> Deficit:
+def _deficit(
+    row: Any, region: int | None, prices: dict[int, tuple[float | None, float | None]], place: Place | None
+) -> Deficit:
     deficit = row.desired_quantity - row.held
     price = None
     if region is not None and row.type_id in prices:
@@ -500,11 +504,11 @@ def _deficit(row: Any, region: int | None, prices: dict[int, tuple[float | None,
         owner_id=row.owner_id,
         owner_name=row.owner_name,
         location_id=row.location_id,
-        location_name=None,
-        solar_system_id=None,
-        solar_system_name=None,
-        region_id=None,
-        region_name=None,
+        location_name=place.name if place else None,
+        solar_system_id=place.system_id if place else None,
+        solar_system_name=place.system_name if place else None,
+        region_id=place.region_id if place else None,
+        region_name=place.region_name if place else None,
         container_id=row.container_id,
         container_name=None,
         division_number=row.division_number,
@@ -524,12 +528,13 @@ def _deficit(row: Any, region: int | None, prices: dict[int, tuple[float | None,
 
 def _totals_per_location(items: list[Deficit]) -> list[LocationTotal]:
     totals: dict[int, list[Deficit]] = {}
+    names = {item.location_id: item.location_name for item in items}
     for item in items:
         totals.setdefault(item.location_id, []).append(item)
     return [
         LocationTotal(
             location_id=location,
-            location_name=None,
+            location_name=names[location],
             markers=len(found),
             deficit=sum(item.deficit for item in found),
             value=round(sum(item.value or 0.0 for item in found), 2),

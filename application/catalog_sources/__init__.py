@@ -65,4 +65,4 @@ def _read_catalog_file(path: Path, progress: ProgressCallback | None) -> Catalog
         raise malformed(path.name, "format", f"expected {_CATALOG_FORMAT!r}, got {catalog.format!r}")
     if progress is not None:
         progress(len(content), len(content))
-    return CatalogData(game=catalog.game, items=catalog.items, recipes=catalog.recipes)
+    return catalog.data()

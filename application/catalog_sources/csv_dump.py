@@ -11,6 +11,11 @@ productTypeID,quantity), ``invTypes.csv`` (typeID,groupID,typeName,description,m
 portionSize,raceID,basePrice,published,marketGroupID,iconID,soundID,graphicID) and ``invGroups.csv``
 (groupID,categoryID,groupName,iconID,useBasePrice,anchored,anchorable,fittableNonSingleton,published)
 were matched against code reading them (found with the code search), not a stored dump.
+The map is optional (without ``mapSolarSystems.csv`` the catalog has none): ``mapRegions.csv``
+(regionID,regionName,...), ``mapSolarSystems.csv`` (regionID,constellationID,solarSystemID,
+solarSystemName,...,security,...), ``mapSolarSystemJumps.csv`` (fromRegionID,fromConstellationID,
+fromSolarSystemID,toSolarSystemID,toConstellationID,toRegionID: each gate once per direction) and
+``staStations.csv`` (stationID,...,solarSystemID,...,stationName,...), Fuzzwork's column names.
 ``dgmTypeAttributes.csv`` (typeID,attributeID,valueInt,valueFloat: one of the two values set)
 was checked in michaeldarcy/Theorycrafter's copy; it is optional, and only the decryptors' rows
 are kept. Every file is streamed row by row.
@@ -39,6 +44,7 @@ from application.catalog_sources.assemble import (
     with_decryptors,
 )
 from domain.catalog.model import Activity, ActivityKind, CatalogData, Decryptor, Item, Material, Product, Recipe, Skill
+from domain.catalog.universe import Region, SolarSystem, Station, link_jumps
 from domain.errors import InvalidInput
 
 KEY_FILE = "industryActivity.csv"
@@ -54,6 +60,13 @@ _REQUIRED = (
 )
 _CATEGORIES = "invCategories.csv"
 _TYPE_ATTRIBUTES = "dgmTypeAttributes.csv"
+_REGIONS, _SYSTEMS, _JUMPS, _STATIONS = (
+    "mapRegions.csv",
+    "mapSolarSystems.csv",
+    "mapSolarSystemJumps.csv",
+    "staStations.csv",
+)
+_MAP = (_REGIONS, _SYSTEMS, _JUMPS, _STATIONS)
 _NULLS = frozenset({"", "None", "NULL", "\\N"})
 
 T = TypeVar("T")
@@ -69,7 +82,8 @@ def read(folder: Path, progress: ProgressCallback | None = None) -> CatalogData:
     missing = [name for name in _REQUIRED if not (folder / name).is_file()]
     if missing:
         raise InvalidInput(f"{folder}: CSV dump incomplete, missing {', '.join(missing)}", field="path")
-    files = [folder / name for name in (_CATEGORIES, _TYPE_ATTRIBUTES, *_REQUIRED) if (folder / name).is_file()]
+    optional = (_CATEGORIES, _TYPE_ATTRIBUTES, *_MAP)
+    files = [folder / name for name in (*optional, *_REQUIRED) if (folder / name).is_file()]
     return _Reader(folder, ByteProgress(progress, sum(path.stat().st_size for path in files))).catalog()
 
 
@@ -86,7 +100,20 @@ class _Reader:
             self._rows("invTypes.csv", lambda row: (_item(row, taxonomy), _text(row, "typeName")))
         )
         items = with_decryptors(items, self._decryptors(decryptor_ids(items)))
-        return CatalogData(game="eve", items=items, recipes=self._recipes(type_names))
+        return CatalogData(
+            game="eve",
+            items=items,
+            recipes=self._recipes(type_names),
+            regions=tuple(self._optional_rows(_REGIONS, _region)),
+            systems=link_jumps(self._optional_rows(_SYSTEMS, _system), self._optional_rows(_JUMPS, _jump)),
+            stations=tuple(self._optional_rows(_STATIONS, _station)),
+        )
+
+    def _optional_rows(self, name: str, convert: Callable[[Row], T]) -> Iterator[T]:
+        """A map table's rows, none where the dump leaves the map out (a map without its
+        systems is none, as in the SDE readers)."""
+        if (self._folder / name).is_file() and (self._folder / _SYSTEMS).is_file():
+            yield from self._rows(name, convert)
 
     def _decryptors(self, wanted: Collection[int]) -> dict[int, Decryptor]:
         """The invention effects of the decryptor types ``wanted``, from their dogma attributes."""
@@ -185,6 +212,36 @@ def _item(row: Row, taxonomy: Taxonomy) -> Item:
         market_group_id=_optional_int(row, "marketGroupID"),
         published=_flag(row, "published"),
     )
+
+
+def _region(row: Row) -> Region:
+    return Region(region_id=_int(row, "regionID"), name=_name(row, "regionName"))
+
+
+def _system(row: Row) -> SolarSystem:
+    return SolarSystem(
+        system_id=_int(row, "solarSystemID"),
+        name=_name(row, "solarSystemName"),
+        region_id=_optional_int(row, "regionID"),
+        security=_float(row, "security"),
+    )
+
+
+def _jump(row: Row) -> tuple[int, int]:
+    return _int(row, "fromSolarSystemID"), _int(row, "toSolarSystemID")
+
+
+def _station(row: Row) -> Station:
+    return Station(
+        station_id=_int(row, "stationID"), name=_name(row, "stationName"), system_id=_optional_int(row, "solarSystemID")
+    )
+
+
+def _name(row: Row, column: str) -> str:
+    value = _text(row, column)
+    if value is None:
+        raise ValueError(f"{column} is empty")
+    return value
 
 
 def _attribute_value(row: Row) -> float:

@@ -53,6 +53,10 @@ def _files(folder: Path) -> SdeFiles:
         groups=_optional(folder / "groups.jsonl"),
         categories=_optional(folder / "categories.jsonl"),
         type_dogma=_optional(folder / "typeDogma.jsonl"),
+        regions=_optional(folder / "mapRegions.jsonl"),
+        systems=_optional(folder / "mapSolarSystems.jsonl"),
+        stargates=_optional(folder / "mapStargates.jsonl"),
+        stations=_optional(folder / "npcStations.jsonl"),
     )
 
 

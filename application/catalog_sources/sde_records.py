@@ -19,6 +19,12 @@ Verified layouts (fields and nesting):
   with the code search (``sde/fsd/typeDogma.yaml``; ``{"_key": 601, "dogmaAttributes":
   [{"attributeID": 37, "value": 295}, ...], "dogmaEffects": [...]}``). Optional: without it the
   catalog simply has no decryptors.
+- The map (optional; without ``mapSolarSystems`` the catalog has none), CCP's current export
+  (esi/esi-docs ``docs/services/static-data/index.md`` lists ``mapRegions``, ``mapSolarSystems``,
+  ``mapStargates``, ``npcStations``): a region's ``name``; a system's ``name``, ``regionID`` and
+  ``securityStatus`` (ESI's ``/universe/systems/30000142/`` answers Jita's 0.9459); a stargate's
+  ``solarSystemID`` and ``destination: {solarSystemID, stargateID}``; a station's ``solarSystemID``
+  (npcStations carry no name in that export: a station is kept only where a ``name`` is given).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from domain.catalog.model import (
     Recipe,
     Skill,
 )
+from domain.catalog.universe import Region, SolarSystem, Station, link_jumps
 
 Name = dict[str, str] | str | None
 
@@ -121,6 +128,30 @@ class SdeBlueprint(SdeRecord):
     max_production_limit: int | None = msgspec.field(default=None, name="maxProductionLimit")
 
 
+class SdeRegion(SdeRecord):
+    name: Name = None
+
+
+class SdeSolarSystem(SdeRecord):
+    name: Name = None
+    region_id: int | None = msgspec.field(default=None, name="regionID")
+    security_status: float = msgspec.field(default=0.0, name="securityStatus")
+
+
+class SdeDestination(_Record):
+    solar_system_id: int = msgspec.field(name="solarSystemID")
+
+
+class SdeStargate(SdeRecord, kw_only=True):
+    solar_system_id: int = msgspec.field(name="solarSystemID")
+    destination: SdeDestination
+
+
+class SdeStation(SdeRecord):
+    name: Name = None
+    solar_system_id: int | None = msgspec.field(default=None, name="solarSystemID")
+
+
 R = TypeVar("R", bound=SdeRecord)
 
 
@@ -140,12 +171,30 @@ class SdeFiles:
     groups: Path | None
     categories: Path | None
     type_dogma: Path | None
+    regions: Path | None = None
+    systems: Path | None = None
+    stargates: Path | None = None
+    stations: Path | None = None
 
     @property
     def all(self) -> tuple[Path, ...]:
         """Every file to read, for the progress total."""
-        present = (self.categories, self.groups, self.types, self.type_dogma, self.blueprints)
+        present = (
+            self.categories,
+            self.groups,
+            self.types,
+            self.type_dogma,
+            self.blueprints,
+            *self.map_files,
+        )
         return tuple(path for path in present if path is not None)
+
+    @property
+    def map_files(self) -> tuple[Path | None, ...]:
+        """The map's files, all None without ``mapSolarSystems`` (a map without systems is none)."""
+        if self.systems is None:
+            return ()
+        return (self.regions, self.systems, self.stargates, self.stations)
 
 
 def read_sde(files: SdeFiles, records: RecordReader) -> CatalogData:
@@ -159,7 +208,47 @@ def read_sde(files: SdeFiles, records: RecordReader) -> CatalogData:
     recipes = tuple(
         recipe(blueprint_id, record, type_names) for blueprint_id, record in records(files.blueprints, SdeBlueprint)
     )
-    return CatalogData(game="eve", items=items, recipes=recipes)
+    regions, systems, stations = _map(files, records)
+    return CatalogData(game="eve", items=items, recipes=recipes, regions=regions, systems=systems, stations=stations)
+
+
+def _map(
+    files: SdeFiles, records: RecordReader
+) -> tuple[tuple[Region, ...], tuple[SolarSystem, ...], tuple[Station, ...]]:
+    if files.systems is None:
+        return (), (), ()
+    regions = tuple(
+        Region(region_id=region_id, name=english(record.name) or f"Region {region_id}")
+        for region_id, record in _optional_records(files.regions, SdeRegion, records)
+    )
+    systems = [
+        SolarSystem(
+            system_id=system_id,
+            name=english(record.name) or f"System {system_id}",
+            region_id=record.region_id,
+            security=record.security_status,
+        )
+        for system_id, record in records(files.systems, SdeSolarSystem)
+    ]
+    jumps = (
+        (record.solar_system_id, record.destination.solar_system_id)
+        for _, record in _optional_records(files.stargates, SdeStargate, records)
+    )
+    named = (
+        (station_id, english(record.name), record.solar_system_id)
+        for station_id, record in _optional_records(files.stations, SdeStation, records)
+    )
+    stations = tuple(
+        Station(station_id=station_id, name=name, system_id=system_id)
+        for station_id, name, system_id in named
+        if name is not None
+    )
+    return regions, link_jumps(systems, jumps), stations
+
+
+def _optional_records(path: Path | None, record_type: type[R], records: RecordReader) -> Iterator[tuple[int, R]]:
+    if path is not None:
+        yield from records(path, record_type)
 
 
 def _decryptors(path: Path | None, records: RecordReader, wanted: Collection[int]) -> dict[int, Decryptor]:

@@ -69,6 +69,10 @@ def _files(folder: Path) -> SdeFiles:
         groups=_first(folder, _GROUPS),
         categories=_first(folder, _CATEGORIES),
         type_dogma=_first(folder, _TYPE_DOGMA),
+        regions=_first(folder, ("mapRegions.yaml",)),
+        systems=_first(folder, ("mapSolarSystems.yaml",)),
+        stargates=_first(folder, ("mapStargates.yaml",)),
+        stations=_first(folder, ("npcStations.yaml",)),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,6 +18,7 @@ import msgspec
 
 from domain.aggregate import Aggregate
 from domain.catalog.model import CatalogData, Item, Recipe
+from domain.catalog.universe import Region, SolarSystem, Station
 from domain.errors import RuleViolation
 from domain.events import CommandMeta, Event
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
@@ -31,7 +32,10 @@ def catalog_aggregate_id(owner_id: UUID) -> UUID:
     return uuid.uuid5(_CATALOG_NAMESPACE, str(owner_id))
 
 
-def entity_hash(entity: Item | Recipe) -> str:
+Entity = Item | Recipe | Region | SolarSystem | Station
+
+
+def entity_hash(entity: Entity) -> str:
     return hashlib.blake2b(msgspec.json.encode(entity), digest_size=12).hexdigest()
 
 
@@ -52,6 +56,7 @@ class Catalog(Aggregate):
     content_hash: str
     item_hashes: dict[int, str]
     recipe_hashes: dict[int, str]
+    map_hashes: dict[str, dict[int, str]]  # per kind of the map's entities
     bought: tuple[int, ...]
 
     @classmethod
@@ -74,14 +79,19 @@ class Catalog(Aggregate):
         recipes = {recipe.recipe_id: (entity_hash(recipe), recipe) for recipe in data.recipes}
         item_diff = _diff(self.item_hashes, items)
         recipe_diff = _diff(self.recipe_hashes, recipes)
-        if not any(item_diff) and not any(recipe_diff) and data.game == self.game:
+        places = _map_entities(data)
+        place_diffs = [_diff(self._map_hashes(kind), entities) for kind, entities in places.items()]
+        unchanged = not any(item_diff) and not any(recipe_diff) and not any(map(any, place_diffs))
+        if unchanged and data.game == self.game:
             return None
         version = self.catalog_version + 1
         self._record_changes(CatalogItemsChanged, version, items, item_diff, meta)
         self._record_changes(CatalogRecipesChanged, version, recipes, recipe_diff, meta)
+        for (kind, entities), diff in zip(places.items(), place_diffs, strict=True):
+            self._record_changes(_MAP_EVENTS[kind], version, entities, diff, meta)
         summary = ImportSummary(
             catalog_version=version,
-            content_hash=_content_hash(data.game, items, recipes),
+            content_hash=_content_hash(data.game, items, recipes, places),
             items_added=len(item_diff[0]),
             items_changed=len(item_diff[1]),
             items_removed=len(item_diff[2]),
@@ -107,6 +117,10 @@ class Catalog(Aggregate):
         if removed:
             self._record(event_class, meta=meta, catalog_version=version, upserted=(), removed=tuple(sorted(removed)))
 
+    def _map_hashes(self, kind: str) -> dict[int, str]:
+        """The map's entity hashes of ``kind`` (regions, systems, stations)."""
+        return self.map_hashes.setdefault(kind, {})
+
     def mark_bought(self, type_ids: Iterable[int], meta: CommandMeta) -> bool:
         """Items the user buys rather than builds: raw materials in their chains. Replaces
         the previous marks; False (nothing recorded) when they are the same."""
@@ -126,6 +140,7 @@ class Catalog(Aggregate):
             "content_hash": self.content_hash,
             "items": len(self.item_hashes),
             "recipes": len(self.recipe_hashes),
+            **{kind: len(hashes) for kind, hashes in self.map_hashes.items() if hashes},
             "bought": list(self.bought),
         }
 
@@ -138,15 +153,32 @@ def _diff(known: dict[int, str], incoming: dict[int, tuple[str, Any]]) -> tuple[
     return added, changed, removed
 
 
-def _content_hash(game: str, items: dict[int, tuple[str, Any]], recipes: dict[int, tuple[str, Any]]) -> str:
+def _map_entities(data: CatalogData) -> dict[str, dict[int, tuple[str, Any]]]:
+    return {
+        "regions": {region.region_id: (entity_hash(region), region) for region in data.regions},
+        "systems": {system.system_id: (entity_hash(system), system) for system in data.systems},
+        "stations": {station.station_id: (entity_hash(station), station) for station in data.stations},
+    }
+
+
+def _content_hash(
+    game: str,
+    items: dict[int, tuple[str, Any]],
+    recipes: dict[int, tuple[str, Any]],
+    places: Mapping[str, dict[int, tuple[str, Any]]],
+) -> str:
+    """Over items and recipes, then the map's parts where it has any (so a catalog without a
+    map keeps the hash it had before maps were imported)."""
     digest = hashlib.blake2b(game.encode(), digest_size=16)
-    for prefix, entities in ((b"i", items), (b"r", recipes)):
+    parts = [(b"i", items), (b"r", recipes)]
+    parts += [(kind[0].upper().encode(), entities) for kind, entities in places.items() if entities]
+    for prefix, entities in parts:
         for key in sorted(entities):
             digest.update(prefix + str(key).encode() + entities[key][0].encode())
     return digest.hexdigest()
 
 
-def _update_hashes(hashes: dict[int, str], upserted: dict[int, Item | Recipe], removed: Iterable[int]) -> None:
+def _update_hashes(hashes: dict[int, str], upserted: Mapping[int, Entity], removed: Iterable[int]) -> None:
     for key, entity in upserted.items():
         hashes[key] = entity_hash(entity)
     for key in removed:
@@ -168,6 +200,7 @@ class CatalogOpened(Event, frozen=True):
         catalog.content_hash = ""
         catalog.item_hashes = {}
         catalog.recipe_hashes = {}
+        catalog.map_hashes = {}
         catalog.bought = ()
         return catalog
 
@@ -190,6 +223,48 @@ class CatalogRecipesChanged(Event, frozen=True):
     def apply(self, aggregate: Catalog) -> Catalog:
         _update_hashes(aggregate.recipe_hashes, {recipe.recipe_id: recipe for recipe in self.upserted}, self.removed)
         return aggregate
+
+
+class CatalogRegionsChanged(Event, frozen=True):
+    catalog_version: int
+    upserted: tuple[Region, ...]
+    removed: tuple[int, ...]
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        upserted = {region.region_id: region for region in self.upserted}
+        _update_hashes(aggregate._map_hashes("regions"), upserted, self.removed)
+        return aggregate
+
+
+class CatalogSystemsChanged(Event, frozen=True):
+    """Solar systems with their stargate neighbours: a changed jump changes both its ends."""
+
+    catalog_version: int
+    upserted: tuple[SolarSystem, ...]
+    removed: tuple[int, ...]
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        upserted = {system.system_id: system for system in self.upserted}
+        _update_hashes(aggregate._map_hashes("systems"), upserted, self.removed)
+        return aggregate
+
+
+class CatalogStationsChanged(Event, frozen=True):
+    catalog_version: int
+    upserted: tuple[Station, ...]
+    removed: tuple[int, ...]
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        upserted = {station.station_id: station for station in self.upserted}
+        _update_hashes(aggregate._map_hashes("stations"), upserted, self.removed)
+        return aggregate
+
+
+_MAP_EVENTS: dict[str, type[Event]] = {
+    "regions": CatalogRegionsChanged,
+    "systems": CatalogSystemsChanged,
+    "stations": CatalogStationsChanged,
+}
 
 
 class CatalogVersionRecorded(Event, frozen=True):

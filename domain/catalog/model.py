@@ -12,6 +12,7 @@ from typing import Annotated
 
 import msgspec
 
+from domain.catalog.universe import Region, SolarSystem, Station
 from domain.limits import (
     MAX_BATCH,
     MAX_SMALL_LIST,
@@ -137,6 +138,10 @@ class CatalogData(Struct, frozen=True):
     game: Label = "eve"
     items: Annotated[tuple[Item, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
     recipes: Annotated[tuple[Recipe, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    # The map (see universe.py); empty where the source has none, as older catalogs.
+    regions: Annotated[tuple[Region, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    systems: Annotated[tuple[SolarSystem, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    stations: Annotated[tuple[Station, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
 
 
 class CatalogFile(Struct, frozen=True):
@@ -147,6 +152,21 @@ class CatalogFile(Struct, frozen=True):
     game: Label = "eve"
     items: Annotated[tuple[Item, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
     recipes: Annotated[tuple[Recipe, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    # The map (see universe.py); empty where the source has none, as older catalogs.
+    regions: Annotated[tuple[Region, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    systems: Annotated[tuple[SolarSystem, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    stations: Annotated[tuple[Station, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+
+    def data(self) -> CatalogData:
+        """The catalog it holds, as every source yields one."""
+        return CatalogData(
+            game=self.game,
+            items=self.items,
+            recipes=self.recipes,
+            regions=self.regions,
+            systems=self.systems,
+            stations=self.stations,
+        )
 
 
 def catalog_json_schema() -> dict[str, object]:

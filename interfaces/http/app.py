@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
+from domain.catalog.universe import RouteCache
 from interfaces.http.audit.queries import AuditQueries
 from interfaces.http.blueprints import BlueprintController
 from interfaces.http.bodies import StrictRequest
@@ -46,6 +47,7 @@ from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.security_headers import security_headers
 from interfaces.http.stock import StockController
+from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.pages import ConsolePages, template_config
@@ -65,6 +67,7 @@ CONTROLLERS: list[type[Controller]] = [
     MarketController,
     MeController,
     CatalogController,
+    UniverseController,
     HealthQueries,
     AuditQueries,
     EconomicsQueries,
@@ -130,6 +133,7 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
             "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
             "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
+            "route_cache": RouteCache(),
             "csrf": CsrfTokens(),
         }
     )

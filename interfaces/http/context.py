@@ -381,7 +381,7 @@ SERVICES = (
     "eve_sync",
     "notifications",
 )
-PER_SYSTEM = ("container_cache", "catalog_cache")
+PER_SYSTEM = ("container_cache", "catalog_cache", "route_cache")
 
 
 def service_dependencies() -> dict[str, Provide]:

@@ -168,7 +168,14 @@ def test_yaml_in_the_newer_file_names(tmp_path: Path) -> None:
 def test_our_json_catalog(tmp_path: Path) -> None:
     catalog = read("sde_yaml")
     path = tmp_path / "catalog.json"
-    path.write_bytes(msgspec.json.encode(CatalogFile(items=catalog.items, recipes=catalog.recipes)))
+    as_file = CatalogFile(
+        items=catalog.items,
+        recipes=catalog.recipes,
+        regions=catalog.regions,
+        systems=catalog.systems,
+        stations=catalog.stations,
+    )
+    path.write_bytes(msgspec.json.encode(as_file))
 
     assert read_catalog(path) == catalog
 

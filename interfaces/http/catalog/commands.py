@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from application.catalog import CatalogService
-from domain.catalog.model import CatalogData, CatalogFile
+from domain.catalog.model import CatalogFile
 from domain.events import CommandMeta
 from interfaces.http.bodies import accepted
 from interfaces.http.catalog.schemas import BoughtItems, BoughtMarked, ImportResult
@@ -24,8 +24,7 @@ class CatalogCommands(Controller):
     ) -> ImportResult:
         """Import a catalog in Manufactory's JSON format (catalog.schema.json) as your catalog's
         next version; the same data again changes nothing. Large SDE imports: use the CLI."""
-        catalog = CatalogData(game=data.game, items=data.items, recipes=data.recipes)
-        return msgspec.convert(catalogs.import_catalog(catalog, "api", meta), ImportResult, from_attributes=True)
+        return msgspec.convert(catalogs.import_catalog(data.data(), "api", meta), ImportResult, from_attributes=True)
 
     @put("/v1/catalog/bought", tags=["commands"], sync_to_thread=True)
     def mark_bought(

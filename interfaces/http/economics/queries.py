@@ -23,13 +23,14 @@ from domain.economics.market import PriceBasis, PriceChoice
 from domain.errors import InvalidInput
 from domain.limits import INT64_MAX, MAX_AMOUNT
 from interfaces.http.catalog.queries import TypeIdPath
-from interfaces.http.context import MinPosition, await_projection
+from interfaces.http.context import MinPosition, await_projection, query_projection
 from interfaces.http.economics.schemas import OpportunitiesOut, OpportunityOut, RegionEconomics, RegionsOut
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.industry.commands import PlanIdPath
 from projections.economics import Basis, EconomicsView, Scenario, Sort
 from projections.economics_service import MakeOrBuyView, Options, StrategyName
 from projections.economics_updater import Busy
+from projections.universe import region_names
 
 T = TypeVar("T")
 
@@ -255,12 +256,14 @@ class EconomicsQueries(Controller):
     ) -> RegionsOut:
         """The item in every region you have market data for, the best region first: the one
         with the highest ``sort`` figure (profit by default) at ``price``, named in
-        ``bestRegionId`` (null when no region's figure is known). Region names are null: nothing
-        the app holds names regions yet (see ``RegionEconomics``)."""
+        ``bestRegionId`` (null when no region's figure is known). Regions are named from your
+        catalog's map (null where it has none, or not that region)."""
         economics = system.economics
         views = await _answer(system, user_id, min_position, partial(economics.regions, user_id, type_id, options))
+        region_ids = [view.region_id for view in views]
+        names = await query_projection(system, "universe", min_position, region_names, user_id, region_ids)
         name = next((view.name for view in views), None)
-        regions = [RegionEconomics.of(view) for view in _ranked(views, sort, price)]
+        regions = [RegionEconomics.of(view, names.get(view.region_id)) for view in _ranked(views, sort, price)]
         best = next((region for region in regions[:1] if _figure(region, sort, price) is not None), None)
         return RegionsOut(
             type_id=type_id,

@@ -69,10 +69,8 @@ class OpportunitiesOut(Response):
 class RegionEconomics(EconomicsView, frozen=True, kw_only=True, rename="camel"):
     """One region's economics of the item, with the region's name.
 
-    ``regionName`` is null while nothing the app holds names regions: the catalog imports items
-    and recipes but no map, market batches and the ESI sync carry region ids only. The field is
-    here so a source of names (the static data's regions, ESI's ``/universe/regions/{id}/``)
-    fills it without changing the answer's shape."""
+    ``regionName`` comes from the map imported with the catalog (market batches and the ESI
+    sync carry region ids only): null where the catalog has no map or the map not that region."""
 
     region_name: str | None = None
 

@@ -1,0 +1,58 @@
+"""Names from the catalog's map where the read models held only ids: the buy list's station,
+system and region, and the economics regions. The map: tests/fixtures/MAP.md (The Forge's Jita
+with its Caldari Navy Assembly Plant, 60003760; The Citadel, 10000033)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Api
+from tests.integration.test_api_economics import CATALOG, RIFTER, forge_batch
+from tests.integration.test_api_plans import ok, read
+from tests.integration.test_api_universe import fixture_catalog
+
+PLANT, JITA, FORGE, CITADEL = 60003760, 30000142, 10000002, 10000033
+UNKNOWN_STRUCTURE = 1035466617946
+TRITANIUM = 34
+
+
+def with_map(catalog: dict[str, Any]) -> dict[str, Any]:
+    mapped = fixture_catalog()
+    return catalog | {key: mapped[key] for key in ("regions", "systems", "stations")}
+
+
+def test_the_buy_list_names_a_station_its_system_and_region(alice: Api) -> None:
+    ok(alice.post("/v1/catalog/imports", json=fixture_catalog()))
+    for location in (PLANT, UNKNOWN_STRUCTURE):
+        body = {"typeId": TRITANIUM, "locationId": location, "desiredQuantity": 100}
+        last = ok(alice.post("/v1/stockpiles", json=body))
+
+    answer = read(alice, "/v1/stockpiles/deficits", last["position"])
+
+    items = {item["locationId"]: item for item in answer["items"]}
+    plant = items[PLANT]
+    assert (plant["locationName"], plant["solarSystemId"], plant["solarSystemName"]) == (
+        "Jita IV - Moon 4 - Caldari Navy Assembly Plant",
+        JITA,
+        "Jita",
+    )
+    assert (plant["regionId"], plant["regionName"]) == (FORGE, "The Forge")
+    structure = items[UNKNOWN_STRUCTURE]  # not in the static data: still unnamed
+    assert (structure["locationName"], structure["solarSystemName"], structure["regionName"]) == (None, None, None)
+    totals = {total["locationId"]: total["locationName"] for total in answer["totals"]}
+    assert totals == {PLANT: "Jita IV - Moon 4 - Caldari Navy Assembly Plant", UNKNOWN_STRUCTURE: None}
+
+
+def test_economics_regions_are_named_from_the_map(alice: Api) -> None:
+    """The Forge is in the map and has the market data; a second region's prices (The Citadel)
+    name it too; the best region's name follows the ranking."""
+    ok(alice.post("/v1/catalog/imports", json=with_map(CATALOG)))
+    ok(alice.post("/v1/market/prices", json=forge_batch()), 201)
+    citadel = forge_batch() | {"regionId": CITADEL}
+    position = ok(alice.post("/v1/market/prices", json=citadel), 201)["position"]
+
+    answer = ok(alice.get(f"/v1/production/economics/{RIFTER}/regions", params={"minPosition": position}))
+
+    names = {region["regionId"]: region["regionName"] for region in answer["regions"]}
+    assert names == {FORGE: "The Forge", CITADEL: "The Citadel"}
+    assert answer["bestRegionName"] == names[answer["bestRegionId"]]
