@@ -267,5 +267,6 @@ def test_openapi_health_and_version_are_served(system: Manufactory, client: Any)
         "market",
         "economics",
         "blueprints",
+        "universe",
     }
     assert client.get("/v1/version").json()["name"] == "manufactory"
