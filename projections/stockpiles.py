@@ -416,15 +416,23 @@ def _marker_order() -> tuple[Any, ...]:
     )
 
 
-def price_region(connection: Connection, owner: UUID, asked: int | None) -> int | None:
-    """The region deficits are valued in: the one asked for, else the user's only region with
-    market data (economics asks for a region outright; with one there is nothing to choose);
-    None when neither says. The map now names a station's region, so a marker's own region
-    could come first; not done yet (the valuing rule is unchanged by the map)."""
-    if asked is not None:
-        return asked
-    regions = [region for _, region in all_regions(connection, owner)]
-    return regions[0] if len(regions) == 1 else None
+class PriceRegions:
+    """The region each deficit is valued in: the one asked for (``regionId``); else the
+    marker's own region (its station's, from the catalog's map) when the user has market data
+    there; else the user's only region with market data (with one there is nothing to
+    choose); None when none of them says."""
+
+    def __init__(self, connection: Connection, owner: UUID, asked: int | None) -> None:
+        self.asked = asked
+        self.with_data = {region for _, region in all_regions(connection, owner)}
+        self.only = next(iter(self.with_data)) if len(self.with_data) == 1 else None
+
+    def of(self, place: Place | None) -> int | None:
+        if self.asked is not None:
+            return self.asked
+        if place is not None and place.region_id in self.with_data:
+            return place.region_id
+        return self.only
 
 
 def deficits(
@@ -451,10 +459,13 @@ def deficits(
     if location_id is not None:
         query = query.where(markers.c.location_id == location_id)
     rows = list(connection.execute(query.order_by(*_marker_order())))
-    region = price_region(connection, owner, region_id)
-    prices = _prices(connection, owner, region, sorted({row.type_id for row in rows}))
     located = places(connection, owner, {row.location_id for row in rows if not row.covered})
-    items = [_deficit(row, region, prices, located.get(row.location_id)) for row in rows if not row.covered]
+    regions = PriceRegions(connection, owner, region_id)
+    valued_in = {row.marker_id: regions.of(located.get(row.location_id)) for row in rows if not row.covered}
+    prices = _prices(connection, owner, set(valued_in.values()), sorted({row.type_id for row in rows}))
+    items = [
+        _deficit(row, valued_in[row.marker_id], prices, located.get(row.location_id)) for row in rows if not row.covered
+    ]
     left_out = [
         LeftOut(
             marker_id=row.marker_id,
@@ -474,27 +485,31 @@ def deficits(
 
 
 def _prices(
-    connection: Connection, owner: UUID, region: int | None, type_ids: list[int]
-) -> dict[int, tuple[float | None, float | None]]:
-    """(lowest sell, highest buy) per item in the region."""
-    if region is None or not type_ids:
+    connection: Connection, owner: UUID, regions: set[int | None], type_ids: list[int]
+) -> dict[tuple[int, int], tuple[float | None, float | None]]:
+    """(lowest sell, highest buy) per (region, item) in the regions."""
+    wanted = sorted(region for region in regions if region is not None)
+    if not wanted or not type_ids:
         return {}
     prices = PRICES.view
     rows = connection.execute(
-        select(prices.c.type_id, prices.c.lowest_sell, prices.c.highest_buy).where(
-            prices.c.owner_id == owner, prices.c.region_id == region, prices.c.type_id.in_(type_ids)
+        select(prices.c.region_id, prices.c.type_id, prices.c.lowest_sell, prices.c.highest_buy).where(
+            prices.c.owner_id == owner, prices.c.region_id.in_(wanted), prices.c.type_id.in_(type_ids)
         )
     )
-    return {type_id: (sell, buy) for type_id, sell, buy in rows}
+    return {(region, type_id): (sell, buy) for region, type_id, sell, buy in rows}
 
 
 def _deficit(
-    row: Any, region: int | None, prices: dict[int, tuple[float | None, float | None]], place: Place | None
+    row: Any,
+    region: int | None,
+    prices: dict[tuple[int, int], tuple[float | None, float | None]],
+    place: Place | None,
 ) -> Deficit:
     deficit = row.desired_quantity - row.held
     price = None
-    if region is not None and row.type_id in prices:
-        price = unit_price(row.price_source, row.price_percentage, *prices[row.type_id])
+    if region is not None and (region, row.type_id) in prices:
+        price = unit_price(row.price_source, row.price_percentage, *prices[(region, row.type_id)])
     why: ValueReason | None = "no_region" if region is None else "no_price" if price is None else None
     return Deficit(
         marker_id=row.marker_id,

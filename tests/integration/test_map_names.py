@@ -56,3 +56,31 @@ def test_economics_regions_are_named_from_the_map(alice: Api) -> None:
     names = {region["regionId"]: region["regionName"] for region in answer["regions"]}
     assert names == {FORGE: "The Forge", CITADEL: "The Citadel"}
     assert answer["bestRegionName"] == names[answer["bestRegionId"]]
+
+
+def test_each_deficit_is_valued_in_its_own_region_when_the_user_has_prices_there(alice: Api) -> None:
+    """Two regions with prices: Tritanium sells at 4 in The Forge and 6 in The Citadel. A marker
+    at the Jita plant is valued in The Forge, its station's region; one at an unmapped structure
+    has no region of its own and, with two regions to choose from, no value; asking for The
+    Citadel values both there."""
+    ok(alice.post("/v1/catalog/imports", json=fixture_catalog()))
+    for region, price in ((FORGE, 4.0), (CITADEL, 6.0)):
+        batch = {
+            "regionId": region,
+            "observedAt": "2026-03-01T12:00:00Z",
+            "quotes": [{"typeId": TRITANIUM, "lowestSell": price}],
+        }
+        ok(alice.post("/v1/market/prices", json=batch), 201)
+    for location in (PLANT, UNKNOWN_STRUCTURE):
+        last = ok(
+            alice.post("/v1/stockpiles", json={"typeId": TRITANIUM, "locationId": location, "desiredQuantity": 100})
+        )
+
+    own = {item["locationId"]: item for item in read(alice, "/v1/stockpiles/deficits", last["position"])["items"]}
+    assert (own[PLANT]["priceRegionId"], own[PLANT]["value"]) == (FORGE, 400.0)
+    assert (own[UNKNOWN_STRUCTURE]["value"], own[UNKNOWN_STRUCTURE]["valueReason"]) == (None, "no_region")
+    asked = read(alice, "/v1/stockpiles/deficits", last["position"], regionId=CITADEL)["items"]
+    assert {item["locationId"]: (item["priceRegionId"], item["value"]) for item in asked} == {
+        PLANT: (CITADEL, 600.0),
+        UNKNOWN_STRUCTURE: (CITADEL, 600.0),
+    }

@@ -88,8 +88,10 @@ class StockQueries(Controller):
     ) -> Deficits:
         """The buy list: deficits of markers that auto-production does not cover, named and
         valued by each marker's price rule (``priceSource`` sell, buy or split = midpoint, times
-        ``pricePercentage``/100) in ``regionId`` (default: your only region with market data;
-        else ``value`` is null with ``valueReason``), with totals per location and the short
+        ``pricePercentage``/100) in ``regionId`` (default: the marker's own region, from the
+        catalog's map, where you have market data there, else your only region with market
+        data; else ``value`` is null with ``valueReason``; ``priceRegionId`` says which), with
+        totals per location and the short
         markers left out because auto-production covers them."""
         for names_and_prices in ("industry", "market"):  # the roster's names, the region's prices
             await await_projection(system, names_and_prices, min_position)
