@@ -93,7 +93,8 @@ class StockQueries(Controller):
         data; else ``value`` is null with ``valueReason``; ``priceRegionId`` says which), with
         totals per location and the short
         markers left out because auto-production covers them."""
-        for names_and_prices in ("industry", "market"):  # the roster's names, the region's prices
+        # the roster's names, the regions' prices, the map's names and regions
+        for names_and_prices in ("industry", "market", "universe"):
             await await_projection(system, names_and_prices, min_position)
         found = await query_projection(
             system, PROJECTION, min_position, deficits, user_id, location_id, region_id, limit, offset
