@@ -16,7 +16,7 @@ from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, Str
 from domain.catalog.catalog import CatalogRegionsChanged, CatalogStationsChanged, CatalogSystemsChanged
 from domain.catalog.universe import RouteCache, RouteRule, SolarSystem
 from domain.errors import NotFound, RuleViolation
-from projections.readmodel import BatchWriter, ReadModelTable
+from projections.readmodel import BatchWriter, ReadModelTable, struct_cells
 from projections.runtime import Projection, handles
 
 REGIONS = ReadModelTable(
@@ -63,54 +63,30 @@ class UniverseProjection(Projection):
 
     @handles(CatalogRegionsChanged)
     def _regions_changed(self, writer: BatchWriter, event: CatalogRegionsChanged) -> None:
-        owner = event.meta.user_id
-        keys = [region.region_id for region in event.upserted] + list(event.removed)
-        _map_changed(writer, owner, event.catalog_version)
-        _delete_keys(writer, "universe_regions", owner, "region_id", keys)
-        writer.insert(
-            "universe_regions",
-            *({"owner_id": owner, "region_id": region.region_id, "name": region.name} for region in event.upserted),
-        )
+        _replace_part(writer, event, "universe_regions", "region_id")
 
     @handles(CatalogSystemsChanged)
     def _systems_changed(self, writer: BatchWriter, event: CatalogSystemsChanged) -> None:
-        owner = event.meta.user_id
-        keys = [system.system_id for system in event.upserted] + list(event.removed)
-        _map_changed(writer, owner, event.catalog_version)
-        _delete_keys(writer, "universe_systems", owner, "system_id", keys)
-        writer.insert(
-            "universe_systems",
-            *(
-                {
-                    "owner_id": owner,
-                    "system_id": system.system_id,
-                    "name": system.name,
-                    "region_id": system.region_id,
-                    "security": system.security,
-                    "neighbours": list(system.neighbours),
-                }
-                for system in event.upserted
-            ),
-        )
+        _replace_part(writer, event, "universe_systems", "system_id")
 
     @handles(CatalogStationsChanged)
     def _stations_changed(self, writer: BatchWriter, event: CatalogStationsChanged) -> None:
-        owner = event.meta.user_id
-        keys = [station.station_id for station in event.upserted] + list(event.removed)
-        _map_changed(writer, owner, event.catalog_version)
-        _delete_keys(writer, "universe_stations", owner, "station_id", keys)
-        writer.insert(
-            "universe_stations",
-            *(
-                {
-                    "owner_id": owner,
-                    "station_id": station.station_id,
-                    "name": station.name,
-                    "system_id": station.system_id,
-                }
-                for station in event.upserted
-            ),
-        )
+        _replace_part(writer, event, "universe_stations", "station_id")
+
+
+def _replace_part(
+    writer: BatchWriter,
+    event: CatalogRegionsChanged | CatalogSystemsChanged | CatalogStationsChanged,
+    table: str,
+    key: str,
+) -> None:
+    """One part of the map changed: its changed and removed rows deleted, the changed ones
+    inserted again (a row is the part's fields, as the table names its columns)."""
+    owner = event.meta.user_id
+    keys = [getattr(part, key) for part in event.upserted] + list(event.removed)
+    _map_changed(writer, owner, event.catalog_version)
+    _delete_keys(writer, table, owner, key, keys)
+    writer.insert(table, *({"owner_id": owner, **struct_cells(part)} for part in event.upserted))
 
 
 def _map_changed(writer: BatchWriter, owner: UUID, catalog_version: int) -> None:
