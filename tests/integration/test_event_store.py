@@ -10,6 +10,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
+from application.event_store import EventStore
 from application.group_commit import GroupCommitter, _Submission
 from application.system import Manufactory
 from domain.errors import Conflict
@@ -39,9 +40,9 @@ def test_every_event_records_when_who_and_why(system: Manufactory) -> None:
     assert system.store.load(container.id, Container).config.max_workers == 9
 
 
-def test_a_stored_v1_event_is_upcast_to_todays_v2(system: Manufactory) -> None:
-    """v1 registrations (from the spec's containers.config JSON) had `system` and `min_price`."""
-    owner = uuid.uuid4()
+def store_legacy_container(store: EventStore, owner: uuid.UUID) -> uuid.UUID:
+    """A container ``legacy`` registered at v1 (from the spec's containers.config JSON, with
+    `system` and `min_price`), stored as it was then; its aggregate id."""
     aggregate_id = container_aggregate_id(owner, "legacy")
     v1_state = msgspec.json.encode(
         {
@@ -58,7 +59,14 @@ def test_a_stored_v1_event_is_upcast_to_todays_v2(system: Manufactory) -> None:
             "config": {"max_pipelines": 4, "strategy": "prefer-fabricate"},
         }
     )
-    system.store.recorder.insert_events([StoredEvent(aggregate_id, 1, get_topic(ContainerRegistered), v1_state)])
+    store.recorder.insert_events([StoredEvent(aggregate_id, 1, get_topic(ContainerRegistered), v1_state)])
+    return aggregate_id
+
+
+def test_a_stored_v1_event_is_upcast_to_todays_v2(system: Manufactory) -> None:
+    """v1 registrations (from the spec's containers.config JSON) had `system` and `min_price`."""
+    owner = uuid.uuid4()
+    aggregate_id = store_legacy_container(system.store, owner)
     [event] = system.store.history(aggregate_id)
     assert isinstance(event, ContainerRegistered)
     assert event.system_symbol == "X1-YZ19"

@@ -12,8 +12,6 @@ from typing import Any
 
 import msgspec
 import pytest
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 
 from application import snapshots
 from application.audit import AuditState, audit
@@ -30,8 +28,9 @@ from domain.crafting_world import World
 from domain.events import CommandMeta
 from domain.industry.characters import Character, Roster
 from domain.industry.plan import Plan, StepSetup
-from domain.manufacturing.container import Container, ContainerRegistered, container_aggregate_id
+from domain.manufacturing.container import Container
 from domain.stock.assets import Assets
+from tests.integration.test_event_store import store_legacy_container
 from tests.unit.test_chains import GRAPH, S
 
 INTERVAL = 3
@@ -161,23 +160,7 @@ def test_snapshot_plus_tail_equals_the_replay_after_an_upcaster_changed_an_event
     monkeypatch.setitem(SNAPSHOTTED, Container, Layout(1, ("domain.manufacturing",)))
     monkeypatch.setitem(snapshots._KINDS, kind_of(Container), Container)
     owner = uuid.uuid4()
-    aggregate_id = container_aggregate_id(owner, "legacy")
-    v1 = {
-        "originator_id": str(aggregate_id),
-        "originator_version": 1,
-        "timestamp": "2025-01-02T03:04:05Z",
-        "meta": {"user_id": str(owner), "correlation_id": "import-1"},
-        "owner_id": str(owner),
-        "container_id": "legacy",
-        "system": "X1-YZ19",
-        "min_price": 1000,
-        "min_balance": 250000,
-        "mode": "parallel_task_based",
-        "config": {"max_pipelines": 4, "strategy": "prefer-fabricate"},
-    }
-    store.recorder.insert_events(
-        [StoredEvent(aggregate_id, 1, get_topic(ContainerRegistered), msgspec.json.encode(v1))]
-    )
+    aggregate_id = store_legacy_container(store, owner)
     container = store.load(aggregate_id, Container)
     for workers in range(2, 7):  # versions 2-6: snapshots at 3 and 6
         container.change_config({"max_workers": workers}, meta(owner))
