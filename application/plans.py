@@ -14,6 +14,7 @@ runs; the later one's answer is then optimistic, as any plan is once the game mo
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -32,8 +33,10 @@ from application.command_runner import (
     update_aggregate,
 )
 from application.event_store import EventStore
-from application.ports import JobQueue, OwnedBlueprints, RegionMarkets, SlotOccupancy
+from application.ports import JobQueue, OwnedBlueprints, RegionMarkets, SlotOccupancy, StationRoutes
+from application.transport import TransportService
 from domain.aggregate import Aggregate
+from domain.catalog.universe import RouteRule
 from domain.errors import NotFound
 from domain.events import CommandMeta, utcnow
 from domain.industry.blueprints import OwnedBlueprint
@@ -51,7 +54,8 @@ from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 class GeneratedRun(msgspec.Struct, frozen=True, kw_only=True):
     run: PlanRun
     plan: Plan
-    jobs: tuple[Job, ...]
+    jobs: tuple[Job, ...]  # the industry jobs, in ``generation.jobs`` order
+    haul_jobs: tuple[Job, ...]  # a transport job per haul, in ``transports`` order
     generation: Generation
     transports: tuple[RunTransport, ...]
     pricing: RunPricing | None = None
@@ -100,6 +104,8 @@ class PlanService:
         blueprints: OwnedBlueprints,
         queue: JobQueue,
         slot_occupancy: SlotOccupancy,
+        routes: StationRoutes,
+        transport: TransportService,
         limits: WorkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
@@ -108,6 +114,8 @@ class PlanService:
         self._blueprints = blueprints  # a user's blueprint library (the ME/TE and copies jobs run with)
         self._queue = queue  # the planned jobs, whose copy runs a new run cannot have
         self._slot_occupancy = slot_occupancy  # the slots busy with jobs already running or ready
+        self._routes = routes  # the map's routes between stations, which hauls are counted on
+        self._transport = transport  # the user's transport profiles, which hauls go by
 
         self.limits = limits
 
@@ -309,21 +317,9 @@ class PlanService:
                 Job.queue(job_id, job.to_spec(run_id), meta)
                 for job_id, job in zip(job_ids, generation.jobs, strict=True)
             ]
-            transports = tuple(
-                RunTransport(
-                    id=uuid.uuid4(),
-                    from_station_id=haul.from_station_id,
-                    to_station_id=haul.to_station_id,
-                    items=haul.items,
-                    volume=haul.volume,
-                    cost_estimate=haul.cost_estimate,
-                    collateral_value=haul.collateral_value,
-                    sort_order=haul.sort_order,
-                    feeds_job_ids=tuple(job_ids[i] for i in haul.feeds),
-                    missing=haul.missing,
-                )
-                for haul in generation.transports
-            )
+            hauls = [(haul, uuid.uuid4(), uuid.uuid4()) for haul in generation.transports]  # haul id, job id
+            transports = tuple(RunTransport.of(haul, haul_id, job_ids, job_id) for haul, haul_id, job_id in hauls)
+            haul_jobs = [Job.queue(job_id, haul.to_spec(run_id, haul_id), meta) for haul, haul_id, job_id in hauls]
             run = PlanRun.record(
                 run_id,
                 plan.id,
@@ -331,7 +327,7 @@ class PlanService:
                 plan.product_type_id,
                 quantity,
                 parallelism,
-                job_ids,
+                (*job_ids, *(job.id for job in haul_jobs)),
                 transports,
                 generation.skipped,
                 generation.leftovers,
@@ -344,12 +340,13 @@ class PlanService:
                 run=run,
                 plan=plan,
                 jobs=tuple(jobs),
+                haul_jobs=tuple(haul_jobs),
                 generation=generation,
                 transports=transports,
                 pricing=pricing,
                 characters=tuple(characters),
             )
-            return [plan, run, *jobs], answer
+            return [plan, run, *jobs, *haul_jobs], answer
 
         return save_atomically(self.store, [plan_id], decide)
 
@@ -364,6 +361,13 @@ class PlanService:
         promised = self._promised_copy_runs(owner)
         busy = self._slot_occupancy.busy(owner)
         policy = plan.invention_policy(snapshot.decryptors)
+        saved = self._transport.profiles(owner)
+        profiles = {profile.profile_id: profile for profile in saved.state()} if saved is not None else {}
+
+        @functools.cache
+        def route(start: int, end: int, rule: RouteRule) -> tuple[int, ...] | None:
+            """Each route once per generator (a preview generates once per crew size)."""
+            return self._routes.route(owner, start, end, rule)
 
         def run(
             quantity: int, characters: Sequence[Character], parallelism: int, now: datetime
@@ -384,6 +388,8 @@ class PlanService:
                 busy=busy,
                 now=now,
                 invention=policy,
+                profiles=profiles,
+                routes=route,
             )
             if region is None or region_id is None:
                 return generation, None

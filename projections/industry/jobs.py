@@ -92,7 +92,7 @@ class JobHandlers:
             {
                 "job_id": event.originator_id,
                 "owner_id": event.owner_id,
-                **struct_cells(event.spec),
+                **job_cells(event.spec),
                 "actual_revenue": None,
                 "successful_runs": None,
                 "status": JobStatus.PLANNED.value,
@@ -145,11 +145,17 @@ class JobHandlers:
 
     @handles(JobEdited)
     def _job_edited(self, writer: BatchWriter, event: JobEdited) -> None:
-        _change(writer, event, **struct_cells(event.spec))
+        _change(writer, event, **job_cells(event.spec))
 
     @handles(JobCharacterAssigned)
     def _character_assigned(self, writer: BatchWriter, event: JobCharacterAssigned) -> None:
         _change(writer, event, character_id=event.character_id)
+
+
+def job_cells(spec: JobSpec) -> dict[str, Any]:
+    """A job's spec as its row's cells, its activity as the queue shows it (``transport`` for
+    a haul)."""
+    return {**struct_cells(spec), "activity": spec.shown_activity}
 
 
 def _change(writer: BatchWriter, event: Any, **values: Any) -> None:
@@ -209,6 +215,9 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     successful_runs: int | None = None  # invention: attempts that won a copy, once the game delivered it
     runs_per_copy: int | None = None  # invention: runs of each copy a success wins
+    kind: str = "industry"  # or "transport": a plan run's haul (activity "transport", no industry slot)
+    from_station_id: int | None = None  # transport: where the haul leaves from
+    haul_id: UUID | None = None  # transport: the run's haul (``transportJobs``) it carries
 
 
 # columns the view names otherwise; every other column is the view field of its name
@@ -224,7 +233,7 @@ def job_view(fields: Any) -> JobView:
 def job_view_of(state: JobState, product_name: str | None, now: datetime | None = None) -> JobView:
     """A job just changed, before the projection has it: the view of the row the projection
     will hold (its spec's cells, with its own character and status, shown as of ``now``)."""
-    spec = {_VIEW_NAMES.get(name, name): cell for name, cell in struct_cells(state.spec).items()}
+    spec = {_VIEW_NAMES.get(name, name): cell for name, cell in job_cells(state.spec).items()}
     lifecycle = struct_cells(state, ("character_id", "status"))
     lifecycle["status"] = shown_status(lifecycle["status"], state.ends_at, now or utcnow())
     return job_view(Attributes(state, **{**spec, **lifecycle, "product_name": product_name}))
