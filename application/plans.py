@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -37,7 +37,7 @@ from application.ports import JobQueue, OwnedBlueprints, RegionMarkets, SlotOccu
 from application.transport import TransportService
 from domain.aggregate import Aggregate
 from domain.catalog.universe import RouteRule
-from domain.errors import NotFound
+from domain.errors import NotFound, RuleViolation
 from domain.events import CommandMeta, utcnow
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.characters import Character, Roster, roster_id
@@ -95,6 +95,11 @@ class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
     jobs_cancelled: int
 
 
+def _transport_named(transport: TransportSettings | None) -> tuple[UUID | None, str]:
+    """The profile plan transport settings name, and the field naming it."""
+    return (transport.transport_profile_id if transport else None), "transport.transportProfileId"
+
+
 class PlanService:
     def __init__(
         self,
@@ -133,6 +138,7 @@ class PlanService:
     ) -> CommandResult[Plan]:
         graph = self.graphs.snapshot(meta.user_id).graph
         places = places or PlanPlaces()
+        self._ensure_profiles(meta.user_id, [_transport_named(transport)])
         plan = Plan.create(
             uuid.uuid4(),
             name,
@@ -183,6 +189,9 @@ class PlanService:
         counts invention attempts, its default stations (``None``: none) and/or its notes in one
         command: one save, whichever was given (none: nothing changes)."""
 
+        if not isinstance(transport, msgspec.UnsetType):
+            self._ensure_profiles(meta.user_id, [_transport_named(transport)])
+
         def decide(plan: Plan, _: Any) -> None:
             if not isinstance(name, msgspec.UnsetType):
                 plan.rename(name, meta)
@@ -215,6 +224,7 @@ class PlanService:
         expected: int | None,
     ) -> tuple[CommandResult[Plan], PlanStep]:
         added: list[PlanStep] = []
+        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transportProfileId")])
 
         decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
 
@@ -231,6 +241,7 @@ class PlanService:
     def update_step(
         self, plan_id: UUID, step_id: int, changes: dict[str, Any], meta: CommandMeta, expected: int | None
     ) -> CommandResult[Plan]:
+        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transportProfileId")])
         decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
         return self._change(
             plan_id,
@@ -249,6 +260,13 @@ class PlanService:
     ) -> CommandResult[Plan]:
         """Several step updates as one command: all applied (one event, one new version) or,
         if any entry is refused, none."""
+        self._ensure_profiles(
+            meta.user_id,
+            [
+                (changes.get("transport_profile_id"), f"steps[{index}].transportProfileId")
+                for index, (_, changes) in enumerate(entries)
+            ],
+        )
         decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
         return self._change(
             plan_id,
@@ -430,6 +448,17 @@ class PlanService:
             crews=tuple(crews),
             now=now,
         )
+
+    def _ensure_profiles(self, owner: UUID, named: Iterable[tuple[UUID | None, str]]) -> None:
+        """Each transport profile a command names (with the field naming it) is one of the
+        owner's: anyone else's is refused exactly as a missing one."""
+        wanted = [(profile_id, field) for profile_id, field in named if profile_id is not None]
+        if not wanted:
+            return
+        saved = self._transport.profiles(owner)
+        for profile_id, field in wanted:
+            if saved is None or profile_id not in saved.profiles:
+                raise RuleViolation(f"transport profile {profile_id} is not one of yours", field)
 
     def _owned_blueprints(self, owner: UUID) -> dict[int, list[OwnedBlueprint]]:
         by_type: dict[int, list[OwnedBlueprint]] = defaultdict(list)

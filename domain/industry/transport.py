@@ -26,14 +26,14 @@ from __future__ import annotations
 import enum
 import math
 import uuid
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from domain.aggregate import Aggregate
 from domain.catalog.universe import RouteRule
-from domain.errors import InvalidInput, NotFound, RuleViolation
+from domain.errors import NotFound, RuleViolation
 from domain.events import CommandMeta, Event
 from domain.limits import MAX_AMOUNT
 
@@ -55,9 +55,6 @@ class TransportMethod(enum.Enum):
         return self is not TransportMethod.COURIER_CONTRACT
 
 
-Rate = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_AMOUNT)]
-
-
 class TransportProfile(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One way of hauling, as saved: ``profile_id`` is the aggregate's key for it."""
 
@@ -72,25 +69,26 @@ class TransportProfile(msgspec.Struct, frozen=True, kw_only=True, rename="camel"
     is_default: bool = False
 
     def validated(self) -> TransportProfile:
-        """The profile if every field holds, else InvalidInput naming the field."""
+        """The profile if every field holds, else a RuleViolation (422) naming the field: the
+        request's shape takes any number, the rules are the domain's, in one place."""
         name = self.name.strip()
         if not name or len(name) > MAX_NAME:
-            raise InvalidInput(f"name must be 1-{MAX_NAME} characters", "name")
+            raise RuleViolation(f"name must be 1-{MAX_NAME} characters", "name")
         for field, value in (
             ("ratePerM3", self.rate_per_m3),
             ("ratePerM3PerJump", self.rate_per_m3_per_jump),
         ):
             if not 0 <= value <= MAX_AMOUNT:
-                raise InvalidInput(f"{field} must be 0 or more", field)
+                raise RuleViolation(f"{field} must be 0 or more", field)
         if not 0 <= self.collateral_rate <= 1:
-            raise InvalidInput("collateralRate is a fraction between 0 and 1", "collateralRate")
+            raise RuleViolation("collateralRate is a fraction between 0 and 1", "collateralRate")
         if self.max_volume is not None and not 0 < self.max_volume <= MAX_AMOUNT:
-            raise InvalidInput("maxVolume must be more than 0 m³", "maxVolume")
+            raise RuleViolation("maxVolume must be more than 0 m³", "maxVolume")
         if self.method.flown_by_user:
             if self.max_volume is None:
-                raise InvalidInput(f"a {self.method.value} needs maxVolume: the m³ its hold carries", "maxVolume")
+                raise RuleViolation(f"a {self.method.value} needs maxVolume: the m³ its hold carries", "maxVolume")
             if self.rate_per_m3:
-                raise InvalidInput("ratePerM3 is a courier contract's flat rate; a ship's is per jump", "ratePerM3")
+                raise RuleViolation("ratePerM3 is a courier contract's flat rate; a ship's is per jump", "ratePerM3")
         return msgspec.structs.replace(self, name=name)
 
 

@@ -8,22 +8,22 @@ from typing import Annotated
 import msgspec
 
 from domain.catalog.universe import RouteRule
-from domain.industry.transport import MAX_NAME, Rate, TransportMethod, TransportProfile
-from domain.limits import MAX_AMOUNT, Fraction, text
+from domain.industry.transport import MAX_NAME, TransportMethod, TransportProfile
 from interfaces.http.bodies import Request, Response
 
-Hold = Annotated[float, msgspec.Meta(gt=0.0, le=MAX_AMOUNT, description="m³ one trip carries")]
+Text = Annotated[str, msgspec.Meta(max_length=10 * MAX_NAME)]  # its rules: ``TransportProfile.validated``
 
 
 class ProfileIn(Request):
-    """A profile's every field (a PUT replaces them all)."""
+    """A profile's every field (a PUT replaces them all). Its values are checked by the
+    domain's rules (``TransportProfile.validated``): a refused one is a 422 naming it."""
 
-    name: Annotated[str, text(MAX_NAME, min_length=1)]
+    name: Text
     method: TransportMethod
-    rate_per_m3: Rate = 0.0  # a courier contract's flat ISK per m³
-    rate_per_m3_per_jump: Rate = 0.0  # ISK per m³ per gate jump
-    collateral_rate: Fraction = 0.0
-    max_volume: Hold | None = None  # a ship's hold; a courier contract's limit, if it has one
+    rate_per_m3: float = 0.0  # a courier contract's flat ISK per m³
+    rate_per_m3_per_jump: float = 0.0  # ISK per m³ per gate jump
+    collateral_rate: float = 0.0  # a fraction of the goods' value
+    max_volume: float | None = None  # m³ a trip carries: a ship's hold; a courier contract's limit, if any
     route_rule: RouteRule = RouteRule.SHORTEST
     is_default: bool = False  # the profile a plan naming none hauls with (one per user)
 
