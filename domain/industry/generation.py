@@ -829,6 +829,14 @@ def _routed(
         )
     jumps = len(route) - 1 if route is not None else None
     terms = haul_terms(profile, volume, value or 0.0, jumps) if volume is not None else None
+    if terms is not None:  # a trip is a run of the haul's transport job
+        ensure_within(
+            f"trips of a haul by {profile.name}",
+            terms.trips,
+            MAX_JOB_RUNS,
+            "quantity",
+            "haul by a profile with a larger maxVolume, or generate a smaller quantity",
+        )
     return msgspec.structs.replace(
         haul,
         cost_estimate=terms.cost if terms is not None else None,

@@ -40,6 +40,7 @@ from domain.limits import MAX_AMOUNT
 _PROFILES_NAMESPACE = UUID("3b0f4f8e-6c1d-4d3a-9a52-7e8b2c4d1f60")
 MAX_PROFILES = 50  # per user
 MAX_NAME = 100
+MIN_HOLD = 1.0  # m³: no hold is smaller, and trips are counted by dividing by it
 
 
 class TransportMethod(enum.Enum):
@@ -82,8 +83,8 @@ class TransportProfile(msgspec.Struct, frozen=True, kw_only=True, rename="camel"
                 raise RuleViolation(f"{field} must be 0 or more", field)
         if not 0 <= self.collateral_rate <= 1:
             raise RuleViolation("collateralRate is a fraction between 0 and 1", "collateralRate")
-        if self.max_volume is not None and not 0 < self.max_volume <= MAX_AMOUNT:
-            raise RuleViolation("maxVolume must be more than 0 m³", "maxVolume")
+        if self.max_volume is not None and not MIN_HOLD <= self.max_volume <= MAX_AMOUNT:
+            raise RuleViolation(f"maxVolume must be at least {MIN_HOLD:g} m³", "maxVolume")
         if self.method.flown_by_user:
             if self.max_volume is None:
                 raise RuleViolation(f"a {self.method.value} needs maxVolume: the m³ its hold carries", "maxVolume")

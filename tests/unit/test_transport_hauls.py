@@ -17,6 +17,7 @@ from pathlib import Path
 from uuid import UUID
 
 import msgspec
+import pytest
 
 from application.catalog_sources import read_catalog
 from domain.catalog.chains import ProductionGraph
@@ -24,6 +25,7 @@ from domain.catalog.universe import RouteRule, shortest_route
 from domain.industry.generation import Generation, PlannedTransport, generate
 from domain.industry.plan import StepSetup, TransportSettings, propose_steps
 from domain.industry.transport import TransportMethod, TransportProfile
+from domain.work_limits import WorkLimitExceeded
 from tests.unit.test_chains import recipe
 
 JITA, NIYABAINEN, PERIMETER, NEW_CALDARI, TAMA = 30000142, 30000143, 30000144, 30000145, 30002813
@@ -148,3 +150,11 @@ def test_each_haul_is_queued_as_a_transport_job_of_the_run() -> None:
     assert (spec.kind, spec.shown_activity, spec.runs) == ("transport", "transport", 2)
     assert (spec.from_station_id, spec.station_id, spec.haul_id, spec.plan_run_id) == (FACTORY, HUB, haul_id, run_id)
     assert (spec.total_cost, spec.sort_order, spec.character_id) == (haul.cost_estimate, haul.sort_order, None)
+
+
+def test_a_haul_of_more_trips_than_a_job_has_runs_is_refused_before_anything_is_queued() -> None:
+    shuttle = msgspec.structs.replace(FREIGHTER, max_volume=1.0)
+
+    with pytest.raises(WorkLimitExceeded, match="trips of a haul by Charon") as refused:
+        run(30, plan_profile=shuttle.profile_id, profiles=(shuttle,))  # 1,200,000 m3 in 1 m3 trips
+    assert refused.value.field == "quantity"

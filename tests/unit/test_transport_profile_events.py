@@ -106,6 +106,7 @@ def test_removing_the_default_leaves_none_and_an_unknown_profile_is_not_found() 
         ({"collateral_rate": 1.5}, "collateralRate"),
         ({"rate_per_m3_per_jump": -1.0}, "ratePerM3PerJump"),
         ({"max_volume": 0.0}, "maxVolume"),
+        ({"max_volume": 0.5}, "maxVolume"),  # under a cubic metre: no hold
         ({"max_volume": None}, "maxVolume"),  # a ship has a hold
         ({"rate_per_m3": 100.0}, "ratePerM3"),  # a ship is paid per jump
         ({"rate_per_m3": float("nan")}, "ratePerM3"),
