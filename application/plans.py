@@ -380,7 +380,7 @@ class PlanService:
         busy = self._slot_occupancy.busy(owner)
         policy = plan.invention_policy(snapshot.decryptors)
         saved = self._transport.profiles(owner)
-        profiles = {profile.profile_id: profile for profile in saved.state()} if saved is not None else {}
+        profiles = {profile.profile_id: profile for profile in saved.shown()} if saved is not None else {}
 
         @functools.cache
         def route(start: int, end: int, rule: RouteRule) -> tuple[int, ...] | None:

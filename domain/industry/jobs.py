@@ -151,6 +151,8 @@ class Job(Aggregate):
         """The job runs in the game since ``started_at``, until ``ends_at`` (the game's end
         date; for a job started by hand, its estimated duration after the start, when known)."""
         self._require("started", JobStatus.PLANNED)
+        if esi_job_id is not None:
+            self.ensure_industry("linked to a game job")
         duration = self.spec.duration_seconds
         if ends_at is None and duration is not None:
             ends_at = started_at + timedelta(seconds=duration)
@@ -166,6 +168,7 @@ class Job(Aggregate):
     def link(self, esi_job_id: int, started_at: datetime, ends_at: datetime, meta: CommandMeta) -> None:
         """A job started by hand without the game's job id is that game job: the game's dates
         replace the estimate, and from then on the sync follows it as a job it started."""
+        self.ensure_industry("linked to a game job")
         self._require("linked to a game job", JobStatus.ACTIVE)
         if self.esi_job_id is not None:
             raise Conflict(f"the job is already game job {self.esi_job_id}", "esiJobId", current_version=self.version)

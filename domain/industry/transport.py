@@ -157,8 +157,12 @@ class TransportProfiles(Aggregate):
             raise NotFound("transport profile not found", "profileId") from None
         return msgspec.structs.replace(saved, is_default=profile_id == self.default_id)
 
-    def state(self) -> list[TransportProfile]:
+    def shown(self) -> list[TransportProfile]:
+        """Every profile as shown, in the order they were added."""
         return [self.profile(profile_id) for profile_id in self.profiles]
+
+    def state(self) -> TransportProfilesState:
+        return TransportProfilesState(profiles=tuple(self.shown()), default_id=self.default_id)
 
     def _saved(self, profile: TransportProfile) -> None:
         self.profiles[profile.profile_id] = profile
@@ -166,6 +170,13 @@ class TransportProfiles(Aggregate):
             self.default_id = profile.profile_id
         elif self.default_id == profile.profile_id:
             self.default_id = None
+
+
+class TransportProfilesState(msgspec.Struct, frozen=True, kw_only=True):
+    """A user's profiles as of one version (audit's as-of read)."""
+
+    profiles: tuple[TransportProfile, ...]
+    default_id: UUID | None
 
 
 class TransportProfilesOpened(Event, frozen=True):

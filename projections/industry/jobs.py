@@ -287,20 +287,23 @@ def find_job(connection: Connection, owner: UUID, job_id: UUID) -> JobView | Non
 
 
 def planned_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
-    """Every planned job of the owner, as the game sync matches them."""
+    """Every planned industry job of the owner, as the game sync matches them (a haul never
+    matches a game job)."""
     jobs = JOBS.view
-    return _queued(connection, jobs.c.owner_id == owner, jobs.c.status == JobStatus.PLANNED.value)
+    return _queued(
+        connection, jobs.c.owner_id == owner, jobs.c.kind == "industry", jobs.c.status == JobStatus.PLANNED.value
+    )
 
 
 def unlinked_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
-    """The owner's jobs a game job may still claim: planned, or started by hand without a game
-    job id."""
+    """The owner's industry jobs a game job may still claim: planned, or started by hand
+    without a game job id."""
     jobs = JOBS.view
     claimable = or_(
         jobs.c.status == JobStatus.PLANNED.value,
         and_(jobs.c.status == JobStatus.ACTIVE.value, jobs.c.esi_job_id.is_(None)),
     )
-    return _queued(connection, jobs.c.owner_id == owner, claimable)
+    return _queued(connection, jobs.c.owner_id == owner, jobs.c.kind == "industry", claimable)
 
 
 def linked_jobs(connection: Connection, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
@@ -338,7 +341,7 @@ def pending_output(
     jobs = JOBS.view
     query = (
         select(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id, func.sum(jobs.c.expected_output))
-        .where(jobs.c.status.in_(("planned", "active")))
+        .where(jobs.c.status.in_(("planned", "active")), jobs.c.kind == "industry")  # a haul makes nothing
         .group_by(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id)
     )
     if owner is not None:

@@ -4,13 +4,14 @@ and the rules a profile keeps (each refusal names its field)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import msgspec
 import pytest
 
 from domain.catalog.universe import RouteRule
 from domain.errors import NotFound, RuleViolation
-from domain.industry.jobs import Job, JobQueued, JobSpec
+from domain.industry.jobs import Job, JobQueued, JobSpec, JobStarted
 from domain.industry.transport import (
     MAX_PROFILES,
     TransportMethod,
@@ -43,6 +44,7 @@ COURIER = TransportProfile(
     route_rule=RouteRule.SECURE,
 )
 OPENED = event(TransportProfilesOpened, owner_id=OWNER)
+STARTED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def test_the_first_profile_opens_the_users_profiles() -> None:
@@ -53,7 +55,7 @@ def test_the_first_profile_opens_the_users_profiles() -> None:
 
     profiles = given().when(add).then(OPENED, event(TransportProfileAdded, profile=FREIGHTER))
     assert profiles.id == transport_profiles_id(OWNER)
-    assert profiles.state() == [FREIGHTER]
+    assert profiles.shown() == [FREIGHTER]
 
 
 def test_a_new_default_takes_over_from_the_one_before() -> None:
@@ -63,7 +65,7 @@ def test_a_new_default_takes_over_from_the_one_before() -> None:
         .when(lambda profiles: profiles.add(courier, META))
         .then(event(TransportProfileAdded, profile=courier))
     )
-    assert [(p.name, p.is_default) for p in profiles.state()] == [("Charon", False), ("Red Frog", True)]
+    assert [(p.name, p.is_default) for p in profiles.shown()] == [("Charon", False), ("Red Frog", True)]
 
 
 def test_a_change_replaces_the_fields_and_the_same_fields_record_nothing() -> None:
@@ -91,7 +93,7 @@ def test_removing_the_default_leaves_none_and_an_unknown_profile_is_not_found() 
         .when(lambda profiles: profiles.remove(FREIGHTER.profile_id, META))
         .then(event(TransportProfileRemoved, profile_id=FREIGHTER.profile_id))
     )
-    assert profiles.state() == [] and profiles.default_id is None
+    assert profiles.shown() == [] and profiles.default_id is None
     given(*history).when(lambda profiles: profiles.remove(COURIER.profile_id, META)).then_refused(
         NotFound, "transport profile not found"
     )
@@ -143,4 +145,13 @@ def test_a_transport_job_is_its_runs_haul_and_is_not_edited() -> None:
     assert job.spec.shown_activity == "transport"
     given(event(JobQueued, owner_id=OWNER, spec=spec)).when(lambda job: job.edit(spec, META)).then_refused(
         RuleViolation, "transport job"
+    )
+
+
+def test_a_transport_job_is_never_a_game_job() -> None:
+    spec = JobSpec(kind="transport", product_type_id=0, blueprint_type_id=0, runs=1)
+    queued = event(JobQueued, owner_id=OWNER, spec=spec)
+    given(queued).when(lambda job: job.start(555, None, STARTED_AT, META)).then_refused(RuleViolation, "game job")
+    given(queued).when(lambda job: job.start(None, 7, STARTED_AT, META)).then(
+        event(JobStarted, esi_job_id=None, character_id=7, ends_at=None)
     )
