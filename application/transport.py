@@ -4,12 +4,9 @@ with a read model behind them)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
-
-import msgspec
 
 from application.command_runner import save_atomically
 from application.event_store import EventStore
@@ -26,13 +23,8 @@ class TransportService:
         self.store = store
 
     def add(self, profile: TransportProfile, meta: CommandMeta) -> tuple[TransportProfile, int]:
-        """Save a new profile under a fresh id (the id ``profile`` carries is ignored)."""
-        fresh = msgspec.structs.replace(profile, profile_id=uuid.uuid4())
-
-        def decide(profiles: TransportProfiles) -> TransportProfile:
-            return profiles.add(fresh, meta)
-
-        return self._decide(meta, decide, create=True)
+        """Save a new profile under the id it carries (the caller's fresh one)."""
+        return self._decide(meta, lambda profiles: profiles.add(profile, meta), create=True)
 
     def change(self, profile: TransportProfile, meta: CommandMeta) -> tuple[TransportProfile, int]:
         return self._decide(meta, lambda profiles: profiles.change(profile, meta))
