@@ -23,7 +23,9 @@ from application.catalog_sources import read_catalog
 from domain.catalog.chains import ProductionGraph
 from domain.catalog.universe import RouteRule, shortest_route
 from domain.industry.generation import Generation, PlannedTransport, generate
+from domain.industry.jobs import JobSpec
 from domain.industry.plan import StepSetup, TransportSettings, propose_steps
+from domain.industry.runs import RunTransport
 from domain.industry.transport import TransportMethod, TransportProfile
 from domain.work_limits import WorkLimitExceeded
 from tests.unit.test_chains import recipe
@@ -158,3 +160,24 @@ def test_a_haul_of_more_trips_than_a_job_has_runs_is_refused_before_anything_is_
     with pytest.raises(WorkLimitExceeded, match="trips of a haul by Charon") as refused:
         run(30, plan_profile=shuttle.profile_id, profiles=(shuttle,))  # 1,200,000 m3 in 1 m3 trips
     assert refused.value.field == "quantity"
+
+
+def test_hauls_and_transport_settings_stored_before_profiles_read_back_unchanged() -> None:
+    stored_haul = (
+        b'{"id":"00000000-0000-0000-0000-000000000001","fromStationId":1,"toStationId":2,"items":[],'
+        b'"volume":10.0,"costEstimate":10.0,"collateralValue":null,"sortOrder":1,"feedsJobIds":[]}'
+    )
+    haul = msgspec.json.decode(stored_haul, type=RunTransport)
+    assert (haul.method, haul.transport_profile_id, haul.trips, haul.jumps, haul.route, haul.job_id) == (
+        None,
+        None,
+        None,
+        None,
+        (),
+        None,
+    )
+    settings = msgspec.json.decode(b'{"hubStationId":2,"costPerM3":1.0}', type=TransportSettings)
+    assert settings.transport_profile_id is None
+    spec = msgspec.json.decode(b'{"productTypeId":587,"blueprintTypeId":691,"runs":1}', type=JobSpec)
+    assert (spec.kind, spec.from_station_id, spec.haul_id) == ("industry", None, None)
+    assert b"kind" not in msgspec.json.encode(spec)  # an industry job's bytes are as before
