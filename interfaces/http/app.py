@@ -17,7 +17,6 @@ from litestar.static_files import create_static_files_router
 
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
-from domain.catalog.universe import RouteCache
 from interfaces.http.audit.queries import AuditQueries
 from interfaces.http.blueprints import BlueprintController
 from interfaces.http.bodies import StrictRequest
@@ -47,6 +46,7 @@ from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.security_headers import security_headers
 from interfaces.http.stock import StockController
+from interfaces.http.transport import TransportController
 from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
@@ -74,6 +74,7 @@ CONTROLLERS: list[type[Controller]] = [
     EveController,
     BlueprintController,
     NotificationController,
+    TransportController,
 ]
 
 
@@ -133,7 +134,7 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
             "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
             "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
-            "route_cache": RouteCache(),
+            "route_cache": system.route_cache,
             "csrf": CsrfTokens(),
         }
     )
