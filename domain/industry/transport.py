@@ -7,11 +7,13 @@ has one ``TransportProfiles`` aggregate (its id derived from the user's, like th
 so the rule "at most one default profile" is checked in one place: the default is per user,
 not per method, because a plan that names no profile needs exactly one answer.
 
-The costs are the seed system's (pinky.tools, docs/features/transportation.md), so figures
-compare with it:
+The costs follow the seed system's (pinky.tools, docs/features/transportation.md), but a
+haul's goods are charged once, whatever number of trips carries them (the seed multiplies the
+whole haul's charge by its trips, so 400,000 m³ in two trips would be charged as 800,000 m³):
 
 - a ship (every method but the courier contract): ``trips = ceil(volume / max_volume)`` and
-  ``cost = (volume × rate_per_m3_per_jump × jumps + collateral × collateral_rate) × trips``;
+  ``cost = volume × rate_per_m3_per_jump × jumps + collateral × collateral_rate`` (each trip
+  carries its share of the volume and of the value insured);
 - a courier contract: ``cost = volume × rate_per_m3 + collateral × collateral_rate`` (plus
   ``volume × rate_per_m3_per_jump × jumps`` when it is also priced per jump), split into
   ``trips`` contracts of at most ``max_volume`` when it has one (the contracts' prices sum to
@@ -109,9 +111,8 @@ def haul_terms(profile: TransportProfile, volume: float, collateral: float, jump
         return HaulTerms(trips=trips, cost=None)
     carried = volume * per_jump * (jumps or 0)
     insured = collateral * profile.collateral_rate
-    if profile.method.flown_by_user:
-        return HaulTerms(trips=trips, cost=round((carried + insured) * trips, 2))
-    return HaulTerms(trips=trips, cost=round(volume * profile.rate_per_m3 + carried + insured, 2))
+    flat = 0.0 if profile.method.flown_by_user else volume * profile.rate_per_m3
+    return HaulTerms(trips=trips, cost=round(flat + carried + insured, 2))
 
 
 def transport_profiles_id(owner_id: UUID) -> UUID:

@@ -107,7 +107,7 @@ def test_a_400000_m3_haul_by_a_330000_m3_freighter_is_two_trips_along_the_maps_r
     assert (rifters["fromStationId"], rifters["toStationId"], rifters["volume"]) == (JITA_STATION, HUB, 400_000.0)
     assert (rifters["method"], rifters["transportProfileId"]) == ("freighter", freighter)
     assert (rifters["trips"], rifters["jumps"], rifters["route"]) == (2, 2, [JITA, PERIMETER, NEW_CALDARI])
-    assert rifters["costEstimate"] == 400_000 * 10 * 2 * 2  # per trip, 2 jumps; no prices: no collateral
+    assert rifters["costEstimate"] == 400_000 * 10 * 2  # moved once in two trips, 2 jumps; no prices: no collateral
     assert (minerals["volume"], minerals["trips"], minerals["route"]) == (65_600.0, 1, [NEW_CALDARI, PERIMETER, JITA])
     assert minerals["missing"] == [] and rifters["missing"] == []
 

@@ -93,7 +93,7 @@ def test_a_haul_over_the_freighters_hold_is_two_trips_along_the_routes_jumps() -
     assert (haul.volume, haul.trips, haul.jumps) == (400_000.0, 2, 3)
     assert haul.route == (NIYABAINEN, JITA, PERIMETER, NEW_CALDARI)
     assert (haul.method, haul.transport_profile_id) == (TransportMethod.FREIGHTER, FREIGHTER.profile_id)
-    assert haul.cost_estimate == 400_000 * 10 * 3 * 2  # no prices: no collateral
+    assert haul.cost_estimate == 400_000 * 10 * 3  # moved once in two trips; no prices: no collateral
     assert haul.missing == ()
 
 
