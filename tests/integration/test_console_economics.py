@@ -14,7 +14,21 @@ from litestar.testing import TestClient
 
 from interfaces.web import economics
 from tests.conftest import Api
-from tests.integration.test_api_economics import C, D, DOMAIN, FORGE, RIFTER, SELL, S, X, Y, forge_batch, ok, quotes, setup
+from tests.integration.test_api_economics import (
+    DOMAIN,
+    FORGE,
+    RIFTER,
+    SELL,
+    C,
+    D,
+    S,
+    X,
+    Y,
+    forge_batch,
+    ok,
+    quotes,
+    setup,
+)
 from tests.integration.test_console_pages import signed_in
 
 
