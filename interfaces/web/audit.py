@@ -25,7 +25,7 @@ from litestar.response import Redirect, Template
 
 from application.audit import AuditState, AuditTrail, audit
 from application.system import Manufactory
-from domain.errors import DomainError, NotFound
+from domain.errors import NotFound
 from interfaces.http.audit.queries import Version
 from interfaces.http.context import query_projection
 from interfaces.http.paging import Offset
@@ -62,8 +62,9 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
 def fields_of(values: Mapping[str, Any]) -> list[Field]:
     fields = []
     for name, value in values.items():
-        if isinstance(value, dict | list):
-            fields.append(Field(name=name, text=json.dumps(value, indent=2, ensure_ascii=False), block=True))
+        if isinstance(value, dict | list | tuple):
+            text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+            fields.append(Field(name=name, text=text, block=True))
         else:
             fields.append(Field(name=name, text="null" if value is None else str(value), block=False))
     return fields
@@ -127,23 +128,23 @@ class AuditPages(ConsoleController):
         sent, asked = TIMELINE.read(request)
         refused = asked if isinstance(asked, Refusal) else None
         values: dict[str, Any] = {} if isinstance(asked, Refusal) else asked
-        version = values.get("version")
-        after = values.get("after")
-        if after is None:
-            after = (version - 1) // PAGE * PAGE if version else 0
+        version, after, state = values.get("version"), values.get("after"), None
         try:
+            if version is not None:
+                try:
+                    state = await audited(system, holder, aggregate_id, version)
+                except NotFound as error:
+                    if error.field != "version":
+                        raise
+                    refused, version = refusal_of(error), None
+            if after is None:
+                after = (version - 1) // PAGE * PAGE if version else 0
             trail = await audited(system, holder, aggregate_id, None, after)
+            if state is None and refused is None:
+                state = await audited(system, holder, aggregate_id, trail.version)
         except NotFound:
             return not_found(request, "object")
-        assert isinstance(trail, AuditTrail)
-        state: AuditState | None = None
-        if refused is None:
-            try:
-                found = await audited(system, holder, aggregate_id, version or trail.version)
-                assert isinstance(found, AuditState)
-                state = found
-            except DomainError as error:
-                refused = refusal_of(error)
+        assert isinstance(trail, AuditTrail) and (state is None or isinstance(state, AuditState))
         context = {
             "trail": trail,
             "events": [(event, fields_of(event.payload)) for event in trail.events],
