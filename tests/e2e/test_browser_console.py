@@ -184,9 +184,7 @@ def test_an_items_economics_chart_and_an_objects_history_stepped_back(tmp_path: 
         assert browser.find_element(By.ID, "state-version").text == str(latest)
         assert len(browser.find_elements(By.CSS_SELECTOR, "#timeline li")) == latest
         browser.find_element(By.ID, "earlier").send_keys(Keys.ENTER)  # by keyboard
-        WebDriverWait(browser, 10).until(
-            lambda page: page.find_element(By.ID, "state-version").text == str(latest - 1)
-        )
+        WebDriverWait(browser, 10).until(lambda page: page.find_element(By.ID, "state-version").text == str(latest - 1))
         chosen = browser.find_element(By.CSS_SELECTOR, "#timeline li.chosen")
         assert chosen.get_attribute("id") == f"v{latest - 1}"
         browser.set_window_size(390, 844)  # a phone: the timeline's nested fields scroll inside, not the page
