@@ -128,3 +128,12 @@ def test_the_audit_page_opens_an_id_and_offers_your_objects(alice: Api, client: 
     run_page = client.get(f"/runs/{run['id']}").text
     assert f'<a href="/audit/{run["id"]}">' in run_page  # a run links to its history
     assert client.get(f"/audit/{run['id']}").status_code == 200
+
+
+def test_a_stockpile_links_to_its_history(alice: Api, client: TestClient[Any]) -> None:
+    marker = ok(alice.post("/v1/stockpiles", json={"typeId": 300, "locationId": 60003760, "desiredQuantity": 3}))
+    marker = marker["marker"]
+    signed_in(client, alice)
+    assert f'<a href="/audit/{marker["id"]}">' in client.get(f"/stockpiles/{marker['id']}").text
+    history = client.get(f"/audit/{marker['id']}").text
+    assert "1. " in history and "by you" in history and "StockpileMarker" in history
