@@ -12,15 +12,15 @@ user's first region with market data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.params import PathParameter
 from litestar.response import Template
 
 from application.system import Manufactory
 from domain.errors import DomainError
-from interfaces.http.catalog.queries import TypeIdPath
 from interfaces.http.context import query_projection
 from interfaces.http.economics.queries import (
     MinProfit,
@@ -109,9 +109,11 @@ class EconomicsPages(ConsoleController):
         request: Request[Any, Any, Any],
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
-        type_id: TypeIdPath,
+        type_id: Annotated[int, PathParameter(description="The item's type id")],
     ) -> Template:
-        """An item in a region: costs, prices, profit, time; its price history; every region beside it."""
+        """An item in a region: costs, prices, profit, time; its price history; every region beside it.
+        Any type id is taken (no bounds, unlike the API's path): one not in the catalog is the
+        page's 404 with the API's reason, not the API's JSON."""
         regions = await regions_of(system, holder)
         sent, asked = ITEM.read(request)
         context: dict[str, Any] = {"type_id": type_id, "regions": regions, "sent": sent, "view": None}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -170,3 +171,12 @@ def test_an_item_page_without_history_or_a_buildable_item_says_so(alice: Api, cl
     assert unknown.status_code == 404 and "Item 999999 is not in your catalog." in unknown.text
     bad = client.get(f"/economics/{RIFTER}", params={"region_id": "x"})
     assert bad.status_code == 400 and error_of(bad.text, "region_id") == "Expected `int | null`, got `str`"
+
+
+def test_the_pages_ask_to_sign_in_first(alice: Api, client: TestClient[Any]) -> None:
+    priced(alice)
+    for path in ("/economics?min_roi=lots", f"/economics/{RIFTER}", "/economics/0", "/audit", f"/audit/{uuid.uuid4()}"):
+        answer = client.get(path, follow_redirects=False)
+        assert (answer.status_code, answer.headers.get("location")) == (303, "/sign-in"), path
+    signed_in(client, alice)
+    assert client.get("/economics/0").status_code == 404  # no such item: the page's 404, not the API's JSON
