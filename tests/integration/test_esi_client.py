@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from application.eve.esi import Bearer, EsiClient, EsiError, EsiThrottled
 from application.eve.esi_routes import EsiRoutes, IndustryJob
-from application.settings import Settings
+from application.settings import DEFAULT_EVE_SCOPES, Settings
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
 from interfaces.eve_standin.world import ANN, BOB, CAT, CORPORATION_ID, THE_FORGE
@@ -27,7 +27,7 @@ SSO = StandInSso(access_ttl_sec=24 * 3600)  # signs the tokens the stand-in ESI 
 
 
 def bearer(character_id: int, name: str) -> Bearer:
-    return Bearer(character_id, SSO.access_token(character_id, name, ("esi-industry.read_character_jobs.v1",)))
+    return Bearer(character_id, SSO.access_token(character_id, name, DEFAULT_EVE_SCOPES))
 
 
 KEEP_SEC = Settings().esi_cache_keep_sec
@@ -151,7 +151,7 @@ def test_a_corporation_route_answers_only_a_member_holding_its_role_as_esi_does(
 def test_pages_are_walked_in_parallel_into_one_list(esi: EsiClient, standin: str) -> None:
     knobs(standin, page_size=2)
     answer = EsiRoutes(esi).character_assets(ANN_TOKEN)
-    assert len(answer.data) == 5
+    assert len(answer.data) == 6
     assert (answer.stats.pages, answer.stats.requests, answer.stats.restarts) == (3, 3, 0)
     assert sorted(r["query"] for r in seen(standin)) == ["", "page=2", "page=3"]
 
@@ -160,7 +160,7 @@ def test_a_snapshot_published_mid_walk_restarts_the_walk(esi: EsiClient, standin
     knobs(standin, page_size=2, change_after_page=1)
     answer = EsiRoutes(esi).character_assets(ANN_TOKEN)
     assert answer.stats.restarts == 1
-    assert len(answer.data) == 5 and len({asset.item_id for asset in answer.data}) == 5
+    assert len(answer.data) == 6 and len({asset.item_id for asset in answer.data}) == 6
     assert answer.stats.pages == 3
     assert answer.stats.requests == 6  # the first walk, then every page again (revalidated)
 
