@@ -247,6 +247,7 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
         ("character", ANN.character_id, "blueprints"): None,
         ("corporation", CORPORATION_ID, "jobs"): None,
         ("corporation", CORPORATION_ID, "blueprints"): None,
+        ("corporation", CORPORATION_ID, "assets"): None,
         ("region", THE_FORGE, "market"): None,
     }
     owned = alice.get("/v1/blueprints").json()
@@ -255,7 +256,8 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
         ("corporation", CORPORATION_ID),
     }
     assert {b["source"] for b in owned} == {"esi"}
-    held = {(h["locationId"], h["typeId"]): h["quantity"] for h in alice.get("/v1/assets").json()}
+    ann_s = [h for h in alice.get("/v1/assets").json() if h.get("ownerType") == "character"]
+    held = {(h["locationId"], h["typeId"]): h["quantity"] for h in ann_s}
     # Tritanium at Jita 4-4, and the Mexallon inside a station container counted at the station.
     assert held[(JITA_4_4, 34)] == 500_000 and held[(JITA_4_4, 36)] == 40_000
     assert held[(JITA_4_4, 17366)] == 1  # the container: an id the catalog does not know, kept
@@ -284,7 +286,7 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
     listed = alice.get("/v1/eve/sync").json()["statuses"]
     assert {(s["subject"], s["what"]) for s in listed} == {
         ("character", w) for w in ("jobs", "assets", "skills", "blueprints")
-    } | {("corporation", "jobs"), ("corporation", "blueprints"), ("region", "market")}
+    } | {("corporation", w) for w in ("jobs", "blueprints", "assets")} | {("region", "market")}
 
 
 def test_a_revoked_character_goes_reauthorize_while_another_still_syncs(alice: Api, sso: StandInSso) -> None:
@@ -348,7 +350,7 @@ def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
     link_as(alice, sso, ANN)
     system.eve_sync.run_due()
     statuses = alice.get("/v1/eve/sync").json()["statuses"]
-    assert len(statuses) == 7 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
+    assert len(statuses) == 8 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
     jobs = next(s for s in statuses if s["what"] == "jobs")
     due = datetime.fromisoformat(jobs["nextDueAt"]) - datetime.fromisoformat(jobs["lastSuccessAt"])
     assert due >= timedelta(seconds=600)  # the jobs interval
@@ -491,7 +493,7 @@ def test_a_character_linked_without_the_corporation_scopes_is_not_used_for_its_c
     character_scopes = [scope for scope in DEFAULT_EVE_SCOPES if "corporation" not in scope]
     link_with_scopes(system, alice, sso, ANN, character_scopes)
     statuses = sync(alice, corporationId=CORPORATION_ID)
-    assert set(statuses) == {("corporation", CORPORATION_ID, "jobs"), ("corporation", CORPORATION_ID, "blueprints")}
+    assert set(statuses) == {("corporation", CORPORATION_ID, what) for what in ("jobs", "blueprints", "assets")}
     assert statuses[("corporation", CORPORATION_ID, "jobs")]["lastError"].endswith(
         f"Ann Standin ({ANN.character_id}) was linked without the scope esi-characters.read_corporation_roles.v1"
         " and esi-industry.read_corporation_jobs.v1 (log in with it again)"
@@ -506,6 +508,7 @@ def test_a_corporation_of_several_linked_members_is_read_once_with_the_first_all
     link_as(alice, sso, CAT)  # its factory manager: the jobs, not the blueprints
     statuses = sync(alice)
     assert [key for key in statuses if key[0] == "corporation"] == [
+        ("corporation", CORPORATION_ID, "assets"),
         ("corporation", CORPORATION_ID, "blueprints"),
         ("corporation", CORPORATION_ID, "jobs"),
     ]
