@@ -72,6 +72,31 @@ def test_a_corporation_hangar_division_comes_from_the_outermost_items_flag() -> 
     }
 
 
+def test_a_corporation_office_is_its_station_s_hangars_not_a_container() -> None:
+    """ESI's corporation assets locate a hangar's items in the corporation's office there (type
+    27, flagged ``OfficeFolder``), whose location is the station or structure: the items count
+    at that place, by their own division, in the container they are in (not the office); the
+    office itself is not held (esi/esi-docs, docs/asset_location_id.md)."""
+    corporation = Spot("corporation", 98000001)
+    office, structure_office, can, structure = 30, 31, 32, 1_035_466_617_946
+    assets = [
+        asset(office, 27, STATION, "station", flag="OfficeFolder"),
+        asset(33, 34, office, "item", 200, flag="CorpSAG1"),
+        asset(can, 17366, office, "item", flag="CorpSAG2"),
+        asset(34, 35, can, "item", 50, flag="Unlocked"),
+        asset(structure_office, 27, structure, "item", flag="OfficeFolder"),
+        asset(35, 36, structure_office, "item", 7, flag="CorpSAG3"),
+    ]
+    assert holdings_by_location(assets, corporation) == {
+        STATION: {
+            corporation._replace(division_number=1): {34: 200},
+            corporation._replace(division_number=2): {17366: 1},
+            corporation._replace(container_id=can, division_number=2): {35: 50},
+        },
+        structure: {corporation._replace(division_number=3): {36: 7}},
+    }
+
+
 def test_a_status_detail_kept_before_owners_existed_reads_as_unowned() -> None:
     assert _decode_holdings('{"60003760": {"34": 5}}') == {STATION: {UNOWNED: {34: 5}}}
     held = {STATION: {Spot("character", 7, 11): {34: 5}, UNOWNED: {35: 1}}}
