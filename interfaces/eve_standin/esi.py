@@ -43,6 +43,7 @@ from msgspec import UNSET, UnsetType
 from interfaces.eve_standin.sso import TokenHolder
 from interfaces.eve_standin.world import Dataset, StandinWorld
 
+_Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
 SEEN_KEPT = 10_000  # requests remembered for GET /_standin/requests (a demo server runs for long)
 Verify = Callable[[str], TokenHolder | None]  # an access token -> whom it speaks for, or None if not valid
 Access = Callable[[TokenHolder], str | None]  # a token's holder -> why it may not read the route, or None
@@ -150,16 +151,24 @@ class EsiStandin:
         self.budget = ErrorBudget(self.knobs)
         self.seen: deque[SeenRequest] = deque(maxlen=SEEN_KEPT)
 
-    async def answer(
-        self,
-        request: Request[Any, Any, Any],
-        key: str,
-        owner: Access | None,
-        respond: Callable[[], tuple[int, bytes]] | None = None,
-    ) -> Response[bytes]:
+    async def answer(self, request: Request[Any, Any, Any], key: str, owner: Access | None) -> Response[bytes]:
         """The response to a GET of the route ``key``; ``owner`` says why a character may not
         read it (None: a public route)."""
-        status, body, headers = await self._answer(request, key, owner, respond)
+        return await self._reply(request, owner, lambda: self._page(request, key, owner is not None))
+
+    async def answer_post(
+        self, request: Request[Any, Any, Any], owner: Access, respond: Callable[[], tuple[int, bytes]]
+    ) -> Response[bytes]:
+        """The response to an authed POST: ``respond``'s (status, body), never cached (ESI
+        caches no POST answer)."""
+        return await self._reply(request, owner, lambda: (*respond(), {"Cache-Control": "no-cache"}))
+
+    async def _reply(
+        self, request: Request[Any, Any, Any], owner: Access | None, serve: Callable[[], _Answer]
+    ) -> Response[bytes]:
+        """What ``serve`` answers once the request passed the error limit, the knobs' failures
+        and ``owner``; with the error-limit headers, and remembered for ``/_standin/requests``."""
+        status, body, headers = await self._gate(request, owner) or serve()
         if status >= 400 and status != 420:
             self.budget.spend()
         remain, reset = self.budget.current()
@@ -179,20 +188,9 @@ class EsiStandin:
         )
         return Response(body, status_code=status, headers=headers, media_type="application/json")
 
-    async def answer_post(
-        self, request: Request[Any, Any, Any], owner: Access, respond: Callable[[], tuple[int, bytes]]
-    ) -> Response[bytes]:
-        """The response to an authed POST: ``respond``'s (status, body) once the request passed
-        the error limit, the knobs' failures and ``owner``; never cached."""
-        return await self.answer(request, "", owner, respond)
-
-    async def _answer(
-        self,
-        request: Request[Any, Any, Any],
-        key: str,
-        owner: Access | None,
-        respond: Callable[[], tuple[int, bytes]] | None = None,
-    ) -> tuple[int, bytes, dict[str, str]]:
+    async def _gate(self, request: Request[Any, Any, Any], owner: Access | None) -> _Answer | None:
+        """The answer that stops the request before its route: the error limit spent, a
+        failure the knobs inject, a token refused; None when it goes through."""
         knobs = self.knobs
         remain, _ = self.budget.current()
         if remain == 0:
@@ -203,13 +201,11 @@ class EsiStandin:
             knobs.failures -= 1
             headers = {"Retry-After": f"{knobs.retry_after_sec:g}"} if knobs.retry_after_sec is not None else {}
             return knobs.failure_status, _error("The datasource tranquility is temporarily unavailable"), headers
-        if owner is not None:
-            refused = self._refuse(request, owner)
-            if refused is not None:
-                return refused
-        if respond is not None:
-            status, body = respond()
-            return status, body, {"Cache-Control": "no-cache"}
+        return self._refuse(request, owner) if owner is not None else None
+
+    def _page(self, request: Request[Any, Any, Any], key: str, authed: bool) -> _Answer:
+        """The asked page of the route's dataset, with ESI's caching headers."""
+        knobs = self.knobs
         dataset = self.world.datasets.get(key)
         if dataset is None:
             return 404, _error("Not found"), {}
@@ -228,7 +224,7 @@ class EsiStandin:
             "ETag": etag,
             "Last-Modified": formatdate(dataset.last_modified, usegmt=True),
             "Expires": formatdate(dataset.last_modified + knobs.cache_sec, usegmt=True),
-            "Cache-Control": "private" if owner is not None else "public",
+            "Cache-Control": "private" if authed else "public",
         }
         if dataset.paginated:
             headers["X-Pages"] = str(len(pages))
@@ -239,7 +235,7 @@ class EsiStandin:
             return 304, b"", headers
         return 200, body, headers
 
-    def _refuse(self, request: Request[Any, Any, Any], owner: Access) -> tuple[int, bytes, dict[str, str]] | None:
+    def _refuse(self, request: Request[Any, Any, Any], owner: Access) -> _Answer | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return 401, _error("authorization not provided"), {}
