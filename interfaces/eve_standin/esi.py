@@ -325,7 +325,7 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
             if not set(item_ids) <= owned:
                 return 404, _error("Invalid IDs in the request")
             named = [{"item_id": item, "name": world.item_names.get(item, "None")} for item in dict.fromkeys(item_ids)]
-            return 200, msgspec.json.encode(named)
+            return 200, msgspec.json.encode(standin._shaped(named))
 
         return await standin.answer_post(request, owner, respond)
 

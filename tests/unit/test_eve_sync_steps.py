@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from application.eve.esi_routes import Asset, IndustryJob
-from application.eve.sync_steps import _decode_holdings, _encode_holdings, holdings_by_location, jobs_by_installer
+from application.eve.esi import CallStats, EsiAnswer
+from application.eve.esi_routes import Asset, AssetName, IndustryJob
+from application.eve.sync_steps import (
+    _decode_holdings,
+    _encode_holdings,
+    container_names,
+    holdings_by_location,
+    jobs_by_installer,
+)
 from application.game_jobs import reported_jobs
 from domain.industry.game_sync import GameJob, ready_to_deliver
 from domain.stock.assets import UNOWNED, Spot
@@ -95,6 +102,27 @@ def test_a_corporation_office_is_its_station_s_hangars_not_a_container() -> None
         },
         structure: {corporation._replace(division_number=3): {36: 7}},
     }
+
+
+def test_container_names_are_asked_a_thousand_ids_at_a_time_for_singleton_containers_only() -> None:
+    """2,500 named cans, each holding Tritanium, and a can ESI answers ``None`` for (never
+    named): three requests of at most 1,000 ids; the unnamed one gets no name."""
+    ann = Spot("character", 90000001)
+    cans = range(1_000, 3_501)
+    assets = [asset(can, 17366, STATION, "station") for can in cans]
+    assets += [asset(10_000 + can, 34, can, "item", 5) for can in cans]
+    asked: list[list[int]] = []
+
+    def names(item_ids: list[int]) -> EsiAnswer[list[AssetName]]:
+        asked.append(item_ids)
+        named = [AssetName(item_id=item, name="None" if item == 3_500 else f"can {item}") for item in item_ids]
+        return EsiAnswer(named, CallStats(requests=1), False, None, 0.0)
+
+    stats = CallStats()
+    named = container_names(assets, holdings_by_location(assets, ann), names, stats)
+    assert [len(batch) for batch in asked] == [1_000, 1_000, 501]
+    assert len(named) == 2_500 and named[1_000] == "can 1000" and 3_500 not in named
+    assert stats.requests == 3
 
 
 def test_a_status_detail_kept_before_owners_existed_reads_as_unowned() -> None:
