@@ -700,7 +700,9 @@ def holdings(
 
 
 def held_by_type(connection: Connection, owner: UUID, location_id: int | None = None) -> dict[int, int]:
-    held: dict[int, int] = {}
-    for holding in holdings(connection, owner, location_id):
-        held[holding.type_id] = held.get(holding.type_id, 0) + holding.quantity
-    return held
+    """Units per item type, every owner's (at one location, or everywhere)."""
+    assets = ASSETS.view
+    query = select(assets.c.type_id, cast(func.sum(assets.c.quantity), BigInteger)).where(assets.c.owner_id == owner)
+    if location_id is not None:
+        query = query.where(assets.c.location_id == location_id)
+    return {type_id: int(units) for type_id, units in connection.execute(query.group_by(assets.c.type_id))}
