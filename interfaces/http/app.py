@@ -51,6 +51,7 @@ from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.pages import ConsolePages, template_config
+from interfaces.web.plans import PlanPages
 from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
 from interfaces.web.stockpiles import StockpilePages
@@ -88,6 +89,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         route_handlers=[
             *document_errors(CONTROLLERS),
             ConsolePages,  # the console's pages: not in the schema, signed in by their own cookie
+            PlanPages,
             RunPages,
             StockpilePages,
             create_static_files_router(
