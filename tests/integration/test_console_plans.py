@@ -14,13 +14,13 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.conftest import Api
-from tests.integration.test_api_plans import CATALOG, D, HUB, S, new_plan, ok
+from tests.integration.test_api_plans import CATALOG, HUB, D, S, new_plan, ok
 from tests.integration.test_console_pages import post_form, row, signed_in
 
 
 def step_of(plan: dict[str, Any], type_id: int, depth: int) -> int:
     """The id of the step making ``type_id`` at ``depth`` of the tree (as the API lists it)."""
-    return next(s["stepId"] for s in plan["steps"] if s["productTypeId"] == type_id and s["depth"] == depth)
+    return int(next(s["stepId"] for s in plan["steps"] if s["productTypeId"] == type_id and s["depth"] == depth))
 
 
 def api_plan(api: Api, plan_id: str, **params: Any) -> Any:
@@ -266,7 +266,9 @@ def test_a_preview_shows_what_the_api_previews_and_confirm_generates_the_run(
     assert "never" not in row(client.get("/plans").text, f"plan-{plan_id}")  # the list's last run
 
 
-@pytest.mark.parametrize(("quantity", "detail"), [("0", "Quantity must be a whole number from 1"), ("many", "Expected `int`")])
+@pytest.mark.parametrize(
+    ("quantity", "detail"), [("0", "Quantity must be a whole number from 1"), ("many", "Expected `int`")]
+)
 def test_a_bad_quantity_is_refused_next_to_its_input(
     alice: Api, client: TestClient[Any], quantity: str, detail: str
 ) -> None:
