@@ -14,7 +14,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.conftest import Api
-from tests.integration.test_api_plans import CATALOG, HUB, D, S, new_plan, ok
+from tests.integration.test_api_plans import CATALOG, HUB, TRIT, D, S, new_plan, ok
 from tests.integration.test_console_pages import post_form, row, signed_in
 
 
@@ -153,6 +153,19 @@ def test_switching_a_material_to_buy_drops_its_steps(alice: Api, client: TestCli
     assert len(plan["steps"]) == 3 and plan["version"] == created["version"] + 1
     assert {m["typeId"]: m["source"] for m in plan["steps"][0]["materials"]}[D] == "buy"
     assert "Make instead" in row(client.get(f"/plans/{plan_id}").text, f"material-{root}-{D}")
+
+
+def test_making_a_material_no_recipe_makes_is_refused_next_to_it(alice: Api, client: TestClient[Any]) -> None:
+    created = new_plan(alice)
+    plan_id, root = created["aggregateId"], step_of(created["plan"], S, 0)
+    api = alice.put(f"/v1/industry/plans/{plan_id}/steps/{root}/materials/{TRIT}", json={"source": "make"})
+    signed_in(client, alice)
+    answer = post_form(
+        client, f"/plans/{plan_id}/steps/{root}/materials/{TRIT}", {"source": "make"}, f"/plans/{plan_id}"
+    )
+    assert answer.status_code == api.status_code >= 400
+    assert field_error(answer.text, f"material-{root}-{TRIT}").rstrip(".").lower() == api.json()["detail"].lower()
+    assert api_plan(alice, plan_id)["version"] == created["version"]
 
 
 def test_saving_the_steps_changes_every_edited_step_in_one_version(alice: Api, client: TestClient[Any]) -> None:
