@@ -16,23 +16,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from application.audit import AuditTrail, audit
 from application.system import Manufactory
 from domain.errors import NotFound
 from domain.industry.plan import Source
-from interfaces.http.catalog.queries import user_catalog
+from interfaces.http.catalog.queries import TypeIdPath, user_catalog
 from interfaces.http.context import query_projection
-from interfaces.http.industry.commands import preview_out
+from interfaces.http.industry.commands import PlanIdPath, StepIdPath, preview_out
 from interfaces.http.industry.queries import current_plan, plan_as_of
 from interfaces.http.industry.schemas import CreatePlan, Generate, PlanOut, SetSource, StepChanges, StepOut, UpdateSteps
 from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
@@ -42,9 +41,6 @@ from projections.catalog import search_items
 from projections.industry.plans import list_plans
 from projections.users import TokenHolder
 
-PlanIdParameter = Annotated[UUID, PathParameter(description="The plan's id")]
-StepIdParameter = Annotated[int, PathParameter(description="A step's id within its plan", ge=1)]
-TypeIdParameter = Annotated[int, PathParameter(description="An input material of the step", ge=1)]
 SHOWN_PLANS = 200  # the plans listed; more stay reachable by the API's paging
 FOUND_ITEMS = 20  # items offered for a search of the new-plan form
 # A step's inputs, named as the API's body names them (the facility's as its object's fields).
@@ -274,7 +270,7 @@ class PlanPages(ConsoleController):
         request: Request[Any, Any, Any],
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
-        plan_id: PlanIdParameter,
+        plan_id: PlanIdPath,
     ) -> Template:
         plan = await find_plan(request, system, holder, plan_id)
         if plan is None:
@@ -287,7 +283,7 @@ class PlanPages(ConsoleController):
         request: Request[Any, Any, Any],
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
-        plan_id: PlanIdParameter,
+        plan_id: PlanIdPath,
     ) -> Response[Any]:
         """Every step the form changed, as one batch (``PlanService.update_steps``, as ``PATCH
         .../steps``): all of them, one new version, or none with the refusal by its input."""
@@ -327,9 +323,9 @@ class PlanPages(ConsoleController):
         request: Request[Any, Any, Any],
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
-        plan_id: PlanIdParameter,
-        step_id: StepIdParameter,
-        type_id: TypeIdParameter,
+        plan_id: PlanIdPath,
+        step_id: StepIdPath,
+        type_id: TypeIdPath,
     ) -> Response[Any]:
         """Make the material (the chain below it proposed) or buy it (its steps go), as ``PUT
         .../steps/{stepId}/materials/{typeId}``."""
@@ -358,7 +354,7 @@ class PlanPages(ConsoleController):
         request: Request[Any, Any, Any],
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
-        plan_id: PlanIdParameter,
+        plan_id: PlanIdPath,
     ) -> Template:
         """``?quantity=&parallelism=&regionId=``: what generating would record, nothing saved."""
         plan = await find_plan(request, system, holder, plan_id)
@@ -372,7 +368,7 @@ class PlanPages(ConsoleController):
         request: Request[Any, Any, Any],
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
-        plan_id: PlanIdParameter,
+        plan_id: PlanIdPath,
     ) -> Response[Any]:
         """The previewed run, recorded (``PlanService.generate``, as ``POST .../generate``) for
         the version previewed; its run page next. A plan changed since is previewed again."""
@@ -407,7 +403,7 @@ class PlanPages(ConsoleController):
         request: Request[Any, Any, Any],
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
-        plan_id: PlanIdParameter,
+        plan_id: PlanIdPath,
     ) -> Template:
         """The plan's events (who, when, what) and the plan as of ``?version=`` (the latest
         unless said), replayed from its events as the API's ``?version=N``."""
