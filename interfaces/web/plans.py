@@ -51,6 +51,7 @@ STEP_INPUTS = SETUP_INPUTS + FACILITY_INPUTS
 INPUT_OF_FIELD = {"me": "meLevel", "te": "teLevel"}
 GENERATE_INPUTS = ("quantity", "parallelism", "regionId")
 _BATCH_ENTRY = re.compile(r"steps\[(\d+)\]\.?(.*)")
+_WORD_START = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def step_input(step_id: int, name: str) -> str:
@@ -116,6 +117,12 @@ def in_batch(refusal: Refusal, step_ids: list[int]) -> Refusal:
     if entry is None or int(entry.group(1)) >= len(step_ids):
         return msgspec.structs.replace(refusal, field="steps")
     return on_step(msgspec.structs.replace(refusal, field=entry.group(2)), step_ids[int(entry.group(1))])
+
+
+def event_words(kind: str) -> str:
+    """An event's stored name as the history says it: ``PlanStepsUpdated`` -> ``Plan steps updated``."""
+    spaced = _WORD_START.sub(" ", kind)
+    return spaced[:1] + spaced[1:].lower()
 
 
 def generate_body(values: Mapping[str, str]) -> Generate | Refusal:
@@ -425,5 +432,6 @@ class PlanPages(ConsoleController):
             "tree": children_of(then),
             "version": version,
             "holder": holder,
+            "event_words": event_words,
         }
         return page(request, "plan_history.html", context)
