@@ -133,8 +133,9 @@ def test_a_plan_page_nests_the_step_tree_with_each_materials_source(alice: Api, 
             depth -= 1
     assert depths == {s["stepId"]: s["depth"] for s in plan["steps"]}
     assert f'id="step-{root}-meLevel" name="step-{root}-meLevel" form="steps-form" type="text" value="0"' in page.text
-    assert f'id="switch-{root}-{D}"' in page.text and f'action="/plans/{plan["id"]}/steps/{root}/materials/{D}"' in (
-        page.text
+    assert (
+        f'id="switch-{root}-{D}"' in page.text
+        and f'formaction="/plans/{plan["id"]}/steps/{root}/materials/{D}"' in (page.text)
     )
     material = row(page.text, f"material-{root}-{D}")
     assert "source-make" in material and "Buy instead" in material
