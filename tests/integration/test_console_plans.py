@@ -33,6 +33,12 @@ def field_error(page: str, key: str) -> str:
     return html.unescape(found.group(1))
 
 
+def section(page: str, element_id: str) -> str:
+    found = re.search(rf'<section class="card" id="{element_id}".*?</section>', page, re.DOTALL)
+    assert found is not None, element_id
+    return found.group(0)
+
+
 def steps_form(plan: dict[str, Any], **changes: str) -> dict[str, str]:
     """The step tree's form as the page fills it (each step's ME, TE, station, facility), with
     ``changes`` typed in (``step-3-meLevel="8"``)."""
@@ -256,16 +262,20 @@ def test_a_preview_shows_what_the_api_previews_and_confirm_generates_the_run(
 ) -> None:
     created = new_plan(alice)
     plan_id = created["aggregateId"]
+    ok(alice.put("/v1/industry/characters/90000001", json={"name": "Ada Builder"}))
     api = ok(alice.post(f"/v1/industry/plans/{plan_id}/preview", json={"quantity": 2}))
     signed_in(client, alice)
     page = client.get(f"/plans/{plan_id}/preview", params={"quantity": "2", "parallelism": "0"})
     assert page.status_code == 200, page.text
-    jobs = re.search(r'<section class="card" id="preview-jobs".*?</section>', page.text, re.DOTALL)
-    assert jobs is not None
-    shown = re.findall(r"<tr>\s*<td class=\"num\">-?\d+</td>\s*<td>([^<]+)</td>", jobs.group(0))
+    jobs = section(page.text, "preview-jobs")
+    shown = re.findall(r"<tr>\s*<td class=\"num\">-?\d+</td>\s*<td>([^<]+)</td>", jobs)
     ordered = sorted(api["jobs"], key=lambda job: job["sortOrder"])
     assert shown == [job["productName"] for job in ordered]
-    assert "Tritanium" in page.text  # bought
+    assert "Tritanium" in section(page.text, "preview-bought")
+    leftovers = section(page.text, "preview-leftovers")
+    assert api["leftovers"] and all(f"{left['quantity']} × Reagent" in leftovers for left in api["leftovers"])
+    [crew] = api["crews"]  # one character: the run's length with one
+    assert "Ada Builder" in section(page.text, "preview-crews") and crew["characterCount"] == 1
     assert "No runs" not in page.text and ok(alice.get("/v1/industry/plans/runs")) == []  # nothing recorded
     confirm = post_form(
         client,
