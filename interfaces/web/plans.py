@@ -50,6 +50,7 @@ STEP_INPUTS = SETUP_INPUTS + FACILITY_INPUTS
 # The domain says ``me``/``te`` where the body says ``meLevel``/``teLevel``: the same inputs.
 INPUT_OF_FIELD = {"me": "meLevel", "te": "teLevel"}
 GENERATE_INPUTS = ("quantity", "parallelism", "regionId")
+GENERATE_DEFAULTS = {"quantity": "1", "parallelism": "0"}  # the generate form's, as the plan page fills it
 _BATCH_ENTRY = re.compile(r"steps\[(\d+)\]\.?(.*)")
 _WORD_START = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
@@ -199,7 +200,7 @@ async def plan_page(
     context = {
         "plan": plan,
         "tree": children_of(plan),
-        "values": {**filled, "quantity": "1", "parallelism": "0", **(values or {})},
+        "values": {**filled, **GENERATE_DEFAULTS, **(values or {})},
         "refused": refused,
         "step_input": step_input,
         "material_key": material_key,
@@ -363,11 +364,14 @@ class PlanPages(ConsoleController):
         holder: NamedDependency[TokenHolder],
         plan_id: PlanIdPath,
     ) -> Template:
-        """``?quantity=&parallelism=&regionId=``: what generating would record, nothing saved."""
+        """``?quantity=&parallelism=&regionId=``: what generating would record, nothing saved;
+        a value not asked for is the plan page's default (one unit, every slot)."""
         plan = await find_plan(request, system, holder, plan_id)
         if plan is None:
             return not_found(request, "plan")
-        return await preview_page(request, system, holder, plan, form_text(request.query_params, GENERATE_INPUTS))
+        asked = {name: value for name, value in request.query_params.items() if name in GENERATE_INPUTS}
+        values = form_text({**GENERATE_DEFAULTS, **asked}, GENERATE_INPUTS)
+        return await preview_page(request, system, holder, plan, values)
 
     @post("/plans/{plan_id:uuid}/generate", guards=[csrf_checked], status_code=303)
     async def generate(

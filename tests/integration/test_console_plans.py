@@ -303,6 +303,16 @@ def test_a_bad_quantity_is_refused_next_to_its_input(
     assert detail in field_error(page.text, "quantity") and 'id="generate-run"' not in page.text
 
 
+def test_a_preview_not_asked_for_a_quantity_previews_one_unit(alice: Api, client: TestClient[Any]) -> None:
+    plan_id = new_plan(alice)["aggregateId"]
+    signed_in(client, alice)
+    page = client.get(f"/plans/{plan_id}/preview")
+    assert page.status_code == 200 and 'id="quantity" name="quantity" type="text" value="1"' in page.text
+    assert 'id="generate-run"' in page.text
+    blank = client.get(f"/plans/{plan_id}/preview", params={"quantity": ""})  # asked for, left blank
+    assert blank.status_code == 400 and "missing required field `quantity`" in field_error(blank.text, "quantity")
+
+
 def test_confirming_a_preview_of_a_plan_changed_since_generates_nothing(alice: Api, client: TestClient[Any]) -> None:
     created = new_plan(alice)
     plan_id = created["aggregateId"]
