@@ -101,6 +101,10 @@ def test_plan_the_rifter_see_a_refusal_preview_generate_and_step_back_in_history
         top = wolf["steps"][0]["stepId"]
         rifter_step = next(s["stepId"] for s in wolf["steps"] if s["productTypeId"] == RIFTER)
         assert browser.find_elements(By.ID, f"step-{rifter_step}")  # made, so its step is in the tree
+        browser.find_element(By.XPATH, "//button[text()='Collapse all']").send_keys(Keys.ENTER)  # the tree folds
+        assert not browser.find_element(By.ID, f"step-{rifter_step}").is_displayed()
+        browser.find_element(By.XPATH, "//button[text()='Expand all']").send_keys(Keys.ENTER)
+        assert browser.find_element(By.ID, f"switch-{top}-{RIFTER}").is_displayed()
         browser.find_element(By.ID, f"switch-{top}-{RIFTER}").send_keys(Keys.ENTER)  # "Buy instead"
         WebDriverWait(browser, 10).until(lambda page: not page.find_elements(By.ID, f"step-{rifter_step}"))
         assert "Make instead" in browser.find_element(By.ID, f"material-{top}-{RIFTER}").text
