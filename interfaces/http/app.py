@@ -53,6 +53,7 @@ from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.audit import AuditPages
 from interfaces.web.economics import EconomicsPages
 from interfaces.web.pages import ConsolePages, template_config
+from interfaces.web.plans import PlanPages
 from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
 from interfaces.web.stockpiles import StockpilePages
@@ -90,6 +91,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         route_handlers=[
             *document_errors(CONTROLLERS),
             ConsolePages,  # the console's pages: not in the schema, signed in by their own cookie
+            PlanPages,
             RunPages,
             StockpilePages,
             EconomicsPages,
