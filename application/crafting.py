@@ -174,6 +174,27 @@ class CraftingService(Background):
             world_id, meta, lambda world, _: present(world, world.create_manager(manager_id, grants, meta))
         )
 
+    def change_grants(
+        self,
+        world_id: UUID,
+        manager_id: str,
+        grants: Sequence[ModifierGrant],
+        meta: CommandMeta,
+        present: Callable[[World, Manager], R],
+    ) -> tuple[R, int]:
+        """Replace what the manager grants to the jobs it starts from now on (running ones keep theirs)."""
+        return self.command(
+            world_id, meta, lambda world, _: present(world, world.change_grants(manager_id, grants, meta))
+        )
+
+    def remove_grant(
+        self, world_id: UUID, manager_id: str, index: int, meta: CommandMeta, present: Callable[[World, Manager], R]
+    ) -> tuple[R, int]:
+        """The manager without its grant at ``index`` (0 is the first, in the order they are listed)."""
+        return self.command(
+            world_id, meta, lambda world, _: present(world, world.remove_grant(manager_id, index, meta))
+        )
+
     def start_job(
         self,
         world_id: UUID,

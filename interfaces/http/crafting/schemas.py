@@ -108,6 +108,10 @@ class CreateManager(Request):
     grants: Annotated[list[Grant], msgspec.Meta(max_length=MAX_TAGS)] = []
 
 
+class ChangeGrants(Request):
+    grants: Annotated[list[Grant], msgspec.Meta(max_length=MAX_TAGS)]  # all of them; [] grants nothing
+
+
 class StartJob(Request):
     recipe_id: Key
     owner: Key  # who the job is for in the game (a player, a faction): its events go to this owner
