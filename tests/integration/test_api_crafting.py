@@ -335,7 +335,7 @@ def test_concurrent_starts_from_several_threads_never_spend_an_item_twice(alice:
 
 
 def listen(url: str, token: str, received: queue.Queue[tuple[str, dict[str, Any]]]) -> None:
-    """Collect (event, data) of an owner's event stream, in a thread."""
+    """Collect (event, data) of an owner's event stream, in a thread (its records: not the periodic progress)."""
 
     def run() -> None:
         headers = {"Authorization": f"Bearer {token}"}
@@ -347,7 +347,7 @@ def listen(url: str, token: str, received: queue.Queue[tuple[str, dict[str, Any]
             for line in response.iter_lines():
                 if line.startswith("event:"):
                     event = line[6:].strip()
-                elif line.startswith("data:"):
+                elif line.startswith("data:") and event != "progress":
                     received.put((event, json.loads(line[5:])))
 
     threading.Thread(target=run, daemon=True).start()
