@@ -235,9 +235,9 @@ class CraftingService(Background):
         return self.command(world_id, meta, lambda world, now: world.cancel(manager_id, seq, now, refund, meta))
 
     def records_after(
-        self, world_id: UUID, user_id: UUID, owner: str, version: int
+        self, world_id: UUID, user_id: UUID, owner: str | None, version: int
     ) -> tuple[list[tuple[int, CraftEvent]], int]:
-        """The saved job records of ``owner`` in the user's world after the world's ``version``,
+        """The saved job records of ``owner`` (None: everyone's) in the user's world after the world's ``version``,
         each with the version of its event (what orders them), and the version read up to (the
         next call's ``version``): read from the event store, so a reader that was away, or
         another process's saves, miss nothing."""
@@ -246,12 +246,13 @@ class CraftingService(Background):
         records = [
             (event.originator_version, event.record)
             for event in events
-            if isinstance(event, CraftJobRecorded) and event.record.owner == owner
+            if isinstance(event, CraftJobRecorded) and owner in (None, event.record.owner)
         ]
         return records, events[-1].originator_version if events else version
 
-    def progress(self, world_id: UUID, user_id: UUID, owner: str) -> list[CraftProgress]:
-        """How far each running job of ``owner`` is now (the engine's progress records; never saved)."""
+    def progress(self, world_id: UUID, user_id: UUID, owner: str | None) -> list[CraftProgress]:
+        """How far each running job of ``owner`` (None: everyone's) is now (the engine's progress
+        records; never saved)."""
         return self.read(
             world_id,
             user_id,

@@ -50,6 +50,7 @@ from interfaces.http.stock import StockController
 from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
+from interfaces.web.coordinators import CoordinatorPages
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
@@ -89,6 +90,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             ConsolePages,  # the console's pages: not in the schema, signed in by their own cookie
             RunPages,
             StockpilePages,
+            CoordinatorPages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),

@@ -51,8 +51,10 @@ def _read(crafting: CraftingService, world_id: UUID, user_id: UUID, query: Calla
     return crafting.read(world_id, user_id, query, current=not read_floor().eventual)
 
 
-def _owner_jobs(world: World, now: float, owner: str) -> JobList:
-    return JobList(jobs=[JobOut.of(job, now) for job in world.jobs_of(owner)], now=now)
+def _owner_jobs(world: World, now: float, owner: str | None) -> JobList:
+    """The running jobs of ``owner`` (None: everyone's) in every manager."""
+    jobs = world.jobs_of(owner) if owner is not None else [job for m in world.managers for job in m.all_jobs()]
+    return JobList(jobs=[JobOut.of(job, now) for job in jobs], now=now)
 
 
 class CraftingQueries(Controller):
@@ -174,36 +176,42 @@ class CraftingQueries(Controller):
         Every message but ``progress`` carries an ``id`` (the world's version it reached); a
         reconnect with ``Last-Event-ID`` gets the records saved after it, nothing twice, instead
         of the running jobs."""
-        if last_event_id is None:
-            cursor, first = await anyio.to_thread.run_sync(
-                _read, crafting, world_id, user_id, lambda world, now: (world.version, _owner_jobs(world, now, owner))
-            )
-        else:
-            await anyio.to_thread.run_sync(crafting.records_after, world_id, user_id, owner, last_event_id)  # 404
-            cursor, first = last_event_id, None
+        return await job_events(crafting, user_id, world_id, owner, last_event_id)
 
-        async def messages() -> AsyncIterator[ServerSentEventMessage]:
-            version = cursor
-            if first is not None:
-                yield ServerSentEventMessage(data=msgspec.json.encode(first).decode(), event="jobs", id=str(version))
-            last_message = last_progress = time.monotonic()
-            while True:
-                records, version = await anyio.to_thread.run_sync(
-                    crafting.records_after, world_id, user_id, owner, version
-                )
-                for at, record in records:
+
+async def job_events(
+    crafting: CraftingService, user_id: UUID, world_id: UUID, owner: str | None, last_event_id: int | None
+) -> ServerSentEvent:
+    """The job events of ``owner`` (None: everyone's) in the user's world, as the owner stream
+    sends them; the console's world page watches every owner's this way."""
+    if last_event_id is None:
+        cursor, first = await anyio.to_thread.run_sync(
+            _read, crafting, world_id, user_id, lambda world, now: (world.version, _owner_jobs(world, now, owner))
+        )
+    else:
+        await anyio.to_thread.run_sync(crafting.records_after, world_id, user_id, owner, last_event_id)  # 404
+        cursor, first = last_event_id, None
+
+    async def messages() -> AsyncIterator[ServerSentEventMessage]:
+        version = cursor
+        if first is not None:
+            yield ServerSentEventMessage(data=msgspec.json.encode(first).decode(), event="jobs", id=str(version))
+        last_message = last_progress = time.monotonic()
+        while True:
+            records, version = await anyio.to_thread.run_sync(crafting.records_after, world_id, user_id, owner, version)
+            for at, record in records:
+                out = JobRecordOut.of(record)
+                yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type, id=str(at))
+                last_message = time.monotonic()
+            if time.monotonic() - last_progress >= PROGRESS_PERIOD_SEC:
+                last_progress = time.monotonic()
+                for record in await anyio.to_thread.run_sync(crafting.progress, world_id, user_id, owner):
                     out = JobRecordOut.of(record)
-                    yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type, id=str(at))
+                    yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type)
                     last_message = time.monotonic()
-                if time.monotonic() - last_progress >= PROGRESS_PERIOD_SEC:
-                    last_progress = time.monotonic()
-                    for record in await anyio.to_thread.run_sync(crafting.progress, world_id, user_id, owner):
-                        out = JobRecordOut.of(record)
-                        yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type)
-                        last_message = time.monotonic()
-                if time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
-                    yield ServerSentEventMessage(comment="keep-alive")
-                    last_message = time.monotonic()
-                await crafting.signal.changed(timeout=STREAM_POLL_SEC)
+            if time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
+                yield ServerSentEventMessage(comment="keep-alive")
+                last_message = time.monotonic()
+            await crafting.signal.changed(timeout=STREAM_POLL_SEC)
 
-        return ServerSentEvent(messages())
+    return ServerSentEvent(messages())
