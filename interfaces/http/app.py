@@ -51,6 +51,7 @@ from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.coordinators import CoordinatorPages
+from interfaces.web.crafting import CraftingPages
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
@@ -91,6 +92,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             RunPages,
             StockpilePages,
             CoordinatorPages,
+            CraftingPages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),
