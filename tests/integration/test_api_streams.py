@@ -17,6 +17,7 @@ from application.system import Manufactory
 from tests.conftest import Api
 from tests.integration.test_api_crafting import SWORD, Clock, new_world, ok, start
 from tests.integration.test_api_manufacturing import CONFIG, read, register
+from tests.integration.test_console_pages import signed_in
 from tests.support import serving_app
 
 T0 = 1_800_000_000.0
@@ -43,10 +44,15 @@ def url(client: TestClient[Any]) -> Iterator[str]:
         yield served
 
 
-def messages(url: str, api: Api, last_event_id: str | None = None) -> Generator[Message, None, None]:
-    """The stream's messages as they come (comments skipped); hangs up when the reader stops."""
-    headers = {**api.headers, **({"Last-Event-ID": last_event_id} if last_event_id is not None else {})}
-    with httpx.stream("GET", url, headers=headers, timeout=httpx.Timeout(10, read=20)) as response:
+def messages(
+    url: str, api: Api, last_event_id: str | None = None, cookies: dict[str, str] | None = None
+) -> Generator[Message, None, None]:
+    """The stream's messages as they come (comments skipped); hangs up when the reader stops.
+    With ``cookies`` (a console session), without the API's bearer token."""
+    headers = {} if cookies else dict(api.headers)
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = last_event_id
+    with httpx.stream("GET", url, headers=headers, cookies=cookies, timeout=httpx.Timeout(10, read=20)) as response:
         assert response.status_code == 200, response.read()
         event, id_, data = "message", None, ""
         for line in response.iter_lines():
@@ -142,6 +148,22 @@ def test_the_config_stream_resumes_with_the_config_changed_since_the_last_versio
     news = first(up_to_date, "config")
     up_to_date.close()
     assert (news.id, news.data["config"]["maxWorkers"]) == ("4", 8), "version 3 was not sent again"
+
+
+def test_the_dashboard_stream_tells_a_reconnect_behind_the_log_at_once(
+    alice: Api, url: str, client: TestClient[Any]
+) -> None:
+    signed_in(client, alice)
+    session = {"manufactory_session": str(client.cookies.get("manufactory_session"))}
+    stream = messages(url + "/dashboard/stream", alice, cookies=session)
+    created = register(alice)
+    changed = first(stream, "changed")
+    stream.close()
+    assert changed.id == str(changed.data) and int(changed.data) >= created["position"]
+
+    behind = messages(url + "/dashboard/stream", alice, last_event_id="0", cookies=session)
+    assert int(first(behind, "changed").id or 0) >= created["position"], "it missed a change: read again"
+    behind.close()
 
 
 @pytest.mark.parametrize("last_event_id", ["two", "-1"])
