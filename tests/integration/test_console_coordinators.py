@@ -51,12 +51,12 @@ def test_a_change_through_the_form_is_the_apis_change_and_shows_in_the_history(
     assert (answer.status_code, answer.headers["location"]) == (303, PAGE)
     assert alice.get(CONFIG).json()["config"] == {**DEFAULTS, "maxWorkers": 7, "collectMinStartSupply": "HIGH"}
 
-    page = client.get(PAGE).text
-    assert input_value(page, "maxWorkers") == "7" and 'name="version" value="2"' in page
-    change = row(page, "change-2")
+    after = client.get(PAGE).text
+    assert input_value(after, "maxWorkers") == "7" and 'name="version" value="2"' in after
+    change = row(after, "change-2")
     assert "you" in change and "config" in change
     assert "<code>maxWorkers</code> 5 → 7" in change and "<code>collectMinStartSupply</code> ABUNDANT → HIGH" in change
-    assert "registered" in row(page, "change-1")
+    assert "registered" in row(after, "change-1")
 
 
 def test_a_refused_value_shows_the_apis_words_next_to_its_input_and_changes_nothing(
