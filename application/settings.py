@@ -106,6 +106,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_scopes: tuple[str, ...] = DEFAULT_EVE_SCOPES
     # How long a login started at /v1/eve/login may take to come back to the callback.
     eve_login_ttl_sec: float = 600.0
+    console_session_ttl_sec: float = 7 * 24 * 3600.0  # a token issued by signing in with EVE
     # Encrypts the EVE refresh tokens at rest; unset: a key file beside the database (0600).
     secret_key: str | None = None
     # The EVE sync (application/eve/sync.py): how often the loop looks for what is due (0: no
@@ -157,6 +158,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             eve_sso_url=env.get("MANUFACTORY_EVE_SSO_URL") or DEFAULT_EVE_SSO_URL,
             eve_scopes=tuple(env.get("MANUFACTORY_EVE_SCOPES", "").split()) or DEFAULT_EVE_SCOPES,
             eve_login_ttl_sec=float(env.get("MANUFACTORY_EVE_LOGIN_TTL_SEC", 600)),
+            console_session_ttl_sec=float(env.get("MANUFACTORY_CONSOLE_SESSION_TTL_SEC", 7 * 24 * 3600)),
             secret_key=env.get("MANUFACTORY_SECRET_KEY") or None,
             eve_sync_tick_sec=float(env.get("MANUFACTORY_EVE_SYNC_TICK_SEC", 30.0)),
             eve_sync_jobs_sec=float(env.get("MANUFACTORY_EVE_SYNC_JOBS_SEC", 600.0)),

@@ -77,6 +77,7 @@ class StandInSso:
         self._key = _SigningKey()
         self._codes: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, _Grant] = {}
+        self._sales: dict[int, int] = {}  # times each character changed hands: its owner hash follows
         self._lock = threading.Lock()
 
     def rotate_key(self) -> None:
@@ -89,6 +90,18 @@ class StandInSso:
             for token, grant in list(self._refresh_tokens.items()):
                 if character_id is None or grant.character_id == character_id:
                     del self._refresh_tokens[token]
+
+    def sell(self, character_id: int) -> None:
+        """The character changes hands: its ``owner`` claim changes, as CCP's does on a transfer,
+        and its refresh tokens stop working."""
+        self.revoke(character_id)
+        with self._lock:
+            self._sales[character_id] = self._sales.get(character_id, 0) + 1
+
+    def owner_hash(self, character_id: int) -> str:
+        sales = self._sales.get(character_id, 0)
+        owner = f"{character_id}" if not sales else f"{character_id}#{sales}"
+        return base64.b64encode(hashlib.sha1(owner.encode()).digest()).decode()
 
     def access_token(
         self,
@@ -117,7 +130,7 @@ class StandInSso:
             "region": "world",
             "aud": audience if audience is not None else [client_id, EVE_AUDIENCE],
             "name": name,
-            "owner": base64.b64encode(hashlib.sha1(f"{character_id}".encode()).digest()).decode(),
+            "owner": self.owner_hash(character_id),
             "exp": now + (self.access_ttl_sec if expires_in is None else expires_in),
             "iat": now,
             "iss": issuer or self.issuer,

@@ -414,7 +414,7 @@ def link_with_scopes(system: Manufactory, alice: Api, sso: StandInSso, character
     sso.character_id, sso.name = character.character_id, character.name
     settings = msgspec.structs.replace(system.settings, eve_scopes=tuple(scopes))
     sso_client = SsoClient(settings, system.eve_vault, system.store)
-    narrow = EveLinkService(system.store, sso_client, system.eve_vault, system.esi_cache, settings)
+    narrow = EveLinkService(system.store, sso_client, system.eve_vault, system.esi_cache, settings, system.users)
     approved = httpx.get(narrow.start_login(alice.user_id), follow_redirects=False)
     query = parse_qs(urlsplit(approved.headers["location"]).query)
     narrow.finish_login(query["code"][0], query["state"][0])
