@@ -56,6 +56,7 @@ Decide = Callable[[World, float], R]
 
 _WORLD_TOPIC = get_topic(WorldCreated)
 _DISCOVERY_PAGE = 1000
+RECORDS_PAGE = 1000  # a world's events read at once for an event stream (a resume far back reads several)
 _SNAKE = re.compile(r"_([a-z0-9])")
 
 
@@ -239,10 +240,10 @@ class CraftingService(Background):
     ) -> tuple[list[tuple[int, CraftEvent]], int]:
         """The saved job records of ``owner`` (None: everyone's) in the user's world after the world's ``version``,
         each with the version of its event (what orders them), and the version read up to (the
-        next call's ``version``): read from the event store, so a reader that was away, or
-        another process's saves, miss nothing."""
+        next call's ``version``; at most ``RECORDS_PAGE`` events on): read from the event store,
+        so a reader that was away, or another process's saves, miss nothing."""
         self._entry(world_id, user_id)
-        events = self.store.history(world_id, after=version)
+        events = self.store.history(world_id, after=version, limit=RECORDS_PAGE)
         records = [
             (event.originator_version, event.record)
             for event in events

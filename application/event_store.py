@@ -169,11 +169,12 @@ class EventStore(Application[UUID]):
             except KeyError:
                 pass
 
-    def history(self, aggregate_id: UUID, *, after: int | None = None) -> list[Event]:
-        """The aggregate's events (those after version ``after``, if given), oldest first."""
+    def history(self, aggregate_id: UUID, *, after: int | None = None, limit: int | None = None) -> list[Event]:
+        """The aggregate's events (those after version ``after``, if given; the first ``limit``,
+        if given), oldest first."""
         # Our MsgspecMapper decodes every stored event to an Event; the library types it as any
         # DomainEventProtocol.
-        return cast("list[Event]", list(self.events.get(aggregate_id, gt=after)))
+        return cast("list[Event]", list(self.events.get(aggregate_id, gt=after, limit=limit)))
 
     def head(self) -> int:
         """The position of the newest event in the log (0 when empty)."""

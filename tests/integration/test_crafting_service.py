@@ -17,6 +17,7 @@ from uuid import UUID
 
 import pytest
 
+import application.crafting
 from application.crafting import CraftingService
 from application.settings import Settings
 from application.system import Manufactory
@@ -345,6 +346,27 @@ def test_saved_records_are_read_by_their_owner_only_numbered_so_a_reader_resumes
     resumed, _ = shop.crafting.records_after(shop.world_id, shop.user_id, "player1", started_at)
     assert [type(r).__name__ for _, r in resumed] == ["CraftCompleted"], "nothing twice"
     assert shop.crafting.records_after(shop.world_id, shop.user_id, "player2", 0) == ([], reached)
+
+
+def test_records_are_read_a_page_of_events_at_a_time_in_order_each_once(
+    shop: Workshop, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.setup(MINE, items={"energy": 30, "pickaxe": 1})
+    shop.start("mine_iron", repeat=True)
+    clock.now += 60
+    shop.crafting.tick()  # 3 cycles: 3 starts, 3 completions, a failure to restart
+    monkeypatch.setattr(application.crafting, "RECORDS_PAGE", 2)
+    read: list[tuple[int, Any]] = []
+    version = 0
+    while True:
+        records, reached = shop.crafting.records_after(shop.world_id, shop.user_id, "player1", version)
+        assert reached - version <= 2
+        if reached == version:
+            break
+        read.extend(records)
+        version = reached
+    assert [type(record).__name__ for _, record in read] == ["CraftStarted", "CraftCompleted"] * 3 + ["CraftFailed"]
+    assert [at for at, _ in read] == sorted({at for at, _ in read}), "in order, each once"
 
 
 def test_the_ticker_thread_completes_due_jobs(shop: Workshop, clock: Clock) -> None:

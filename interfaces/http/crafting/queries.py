@@ -17,7 +17,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from application.crafting import CraftingService
+from application.crafting import RECORDS_PAGE, CraftingService
 from domain.crafting import CraftRecipe
 from domain.crafting.recipes import RecipeCatalog
 from domain.crafting_world import World
@@ -198,6 +198,7 @@ async def job_events(
             yield ServerSentEventMessage(data=msgspec.json.encode(first).decode(), event="jobs", id=str(version))
         last_message = last_progress = time.monotonic()
         while True:
+            before = version
             records, version = await anyio.to_thread.run_sync(crafting.records_after, world_id, user_id, owner, version)
             for at, record in records:
                 out = JobRecordOut.of(record)
@@ -212,6 +213,7 @@ async def job_events(
             if time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
                 yield ServerSentEventMessage(comment="keep-alive")
                 last_message = time.monotonic()
-            await crafting.signal.changed(timeout=STREAM_POLL_SEC)
+            if version - before < RECORDS_PAGE:  # else more may be waiting: read on at once
+                await crafting.signal.changed(timeout=STREAM_POLL_SEC)
 
     return ServerSentEvent(messages())
