@@ -110,6 +110,16 @@ def test_the_crafting_owner_stream_resumes_after_the_last_record_it_delivered(
     again.close()
 
 
+def test_a_last_event_id_past_the_world_starts_the_owner_stream_afresh(alice: Api, url: str, clock: Clock) -> None:
+    base = new_world(alice, SWORD, items={"iron_ingot": 10, "hammer": 1})
+    ok(start(alice, base, "iron_sword"), 201)
+    stream = messages(url + base + "/owners/player1/events/stream", alice, last_event_id="999999")
+    jobs = first(stream, *RECORDS)
+    stream.close()
+    assert (jobs.event, [job["jobId"] for job in jobs.data["jobs"]]) == ("jobs", ["forge_1#1"])
+    assert int(jobs.id or 0) < 999999, "the world's own version: the next reconnect resumes from it"
+
+
 def test_the_crafting_owner_stream_says_how_far_running_jobs_are_every_second(
     alice: Api, url: str, clock: Clock
 ) -> None:

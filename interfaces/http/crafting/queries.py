@@ -184,12 +184,11 @@ async def job_events(
 ) -> ServerSentEvent:
     """The job events of ``owner`` (None: everyone's) in the user's world, as the owner stream
     sends them; the console's world page watches every owner's this way."""
-    if last_event_id is None:
-        cursor, first = await anyio.to_thread.run_sync(
-            _read, crafting, world_id, user_id, lambda world, now: (world.version, _owner_jobs(world, now, owner))
-        )
-    else:
-        await anyio.to_thread.run_sync(crafting.records_after, world_id, user_id, owner, last_event_id)  # 404
+    cursor, jobs = await anyio.to_thread.run_sync(
+        _read, crafting, world_id, user_id, lambda world, now: (world.version, _owner_jobs(world, now, owner))
+    )
+    first: JobList | None = jobs
+    if last_event_id is not None and last_event_id <= cursor:  # else not this world's id: start afresh
         cursor, first = last_event_id, None
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
