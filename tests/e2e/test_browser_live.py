@@ -66,6 +66,9 @@ def test_a_config_changed_in_one_tab_arrives_live_in_another(tmp_path: Path, bro
         )
         assert api.get(f"/v1/manufacturing/containers/{CID}/config").json()["config"]["maxPipelines"] == 7
         assert api.get(f"/v1/manufacturing/containers/{CID}/config").json()["config"]["maxWorkers"] == 9
+        browser.set_window_size(390, 844)  # a phone: the form and the history fit (wide tables scroll inside)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.set_window_size(1280, 900)
         assert refused(browser) == []
         browser.close()
         browser.switch_to.window(first)
@@ -104,4 +107,7 @@ def test_a_crafting_jobs_progress_bar_moves_on_and_its_completion_shows(tmp_path
         )
         shows(browser, "jobs", "No jobs running", timeout=15)
         shows(browser, "inventories", "iron_sword × 1")
+        browser.set_window_size(390, 844)  # a phone: the world fits (wide tables scroll inside)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.set_window_size(1280, 900)
         assert refused(browser) == []
