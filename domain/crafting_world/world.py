@@ -371,7 +371,7 @@ class World(Aggregate):
             self._append(_JOB_EVENTS[type(record)], meta, timestamp, record=record)
 
     def unsaved_records(self) -> list[CraftEvent]:
-        """The job records among the events not saved yet (to publish once they are)."""
+        """The job records among the events not saved yet (a save with any wakes the event streams)."""
         return [event.record for event in self._pending if isinstance(event, CraftJobRecorded)]
 
     def _replayed(self, record: CraftEvent) -> None:
