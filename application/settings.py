@@ -32,7 +32,7 @@ DEFAULT_EVE_CALLBACK_URL = "http://127.0.0.1:8000/v1/eve/callback"
 DEFAULT_EVE_SSO_URL = "https://login.eveonline.com"
 # What a linked character lets us read (README "EVE Online"): its jobs, assets, skills and
 # blueprints; its roles in its corporation, and the corporation's data when it has the roles;
-# markets in structures it can dock at.
+# markets in structures it can dock at, and those structures' names.
 DEFAULT_EVE_SCOPES = (
     "esi-industry.read_character_jobs.v1",
     "esi-assets.read_assets.v1",
@@ -43,6 +43,7 @@ DEFAULT_EVE_SCOPES = (
     "esi-corporations.read_blueprints.v1",
     "esi-assets.read_corporation_assets.v1",
     "esi-markets.structure_markets.v1",
+    "esi-universe.read_structures.v1",
 )
 
 

@@ -38,7 +38,9 @@ from application.plans import PlanService
 from application.position_signal import PositionSignal
 from application.settings import Settings
 from application.stock import StockService
+from application.transport import TransportService
 from application.users import IssuedToken, UserService
+from domain.catalog.universe import RouteCache
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
 from projections.economics_service import EconomicsService
@@ -51,6 +53,7 @@ from projections.ports import (
     CurrentOwnedBlueprints,
     CurrentRegionMarkets,
     CurrentSlotOccupancy,
+    CurrentStationRoutes,
     CurrentStockDeficits,
 )
 from projections.registry import all_projections
@@ -96,8 +99,18 @@ class Manufactory:
         owned_blueprints = CurrentOwnedBlueprints(self.projections, self.query_engine)
         queue = CurrentJobQueue(self.projections, self.query_engine)
         self.slot_occupancy = CurrentSlotOccupancy(self.projections, self.query_engine)
+        self.route_cache = RouteCache()  # routes on each user's map: the route query's and the hauls'
+        self.transport = TransportService(self.store)
         self.plans = PlanService(
-            self.store, self.catalog_graphs, markets, owned_blueprints, queue, self.slot_occupancy, settings.work_limits
+            self.store,
+            self.catalog_graphs,
+            markets,
+            owned_blueprints,
+            queue,
+            self.slot_occupancy,
+            CurrentStationRoutes(self.projections, self.query_engine, self.route_cache),
+            self.transport,
+            settings.work_limits,
         )
         self.jobs = JobService(self.store, queue, self.catalog_graphs, markets, settings.work_limits)
         # the jobs the game reports per character or corporation: the board's, and the busy slots

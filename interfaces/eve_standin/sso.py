@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import jwt
@@ -35,6 +35,13 @@ from interfaces.eve_standin.world import ANN
 DEFAULT_CHARACTER_ID = ANN.character_id  # who approves every login: the seeded world's Ann
 DEFAULT_CHARACTER_NAME = ANN.name
 CODE_TTL_SEC = 300
+
+
+class TokenHolder(NamedTuple):
+    """Whom a valid access token speaks for, and what its login granted."""
+
+    character_id: int
+    scopes: frozenset[str]
 
 
 class _Grant(msgspec.Struct, kw_only=True):
@@ -139,9 +146,9 @@ class StandInSso:
             claims, key or self._key.private, algorithm="RS256", headers={"kid": kid or self._key.kid, "typ": "JWT"}
         )
 
-    def verify(self, token: str) -> int | None:
-        """The character a bearer token of this stand-in speaks for, or None (bad signature,
-        expired, not meant for EVE)."""
+    def verify(self, token: str) -> TokenHolder | None:
+        """The character a bearer token of this stand-in speaks for and the scopes it grants,
+        or None (bad signature, expired, not meant for EVE)."""
         try:
             claims = jwt.decode(
                 token,
@@ -153,7 +160,10 @@ class StandInSso:
         except jwt.PyJWTError:
             return None
         subject = str(claims["sub"]).removeprefix(SUBJECT_PREFIX)
-        return int(subject) if subject.isdigit() else None
+        if not subject.isdigit():
+            return None
+        granted = claims.get("scp", [])
+        return TokenHolder(int(subject), frozenset([granted] if isinstance(granted, str) else granted))
 
     def _approve(self, query: dict[str, str]) -> str:
         """The redirect for an authorization request (auto-approved for the configured character)."""

@@ -17,7 +17,6 @@ from litestar.static_files import create_static_files_router
 
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
-from domain.catalog.universe import RouteCache
 from interfaces.http.audit.queries import AuditQueries
 from interfaces.http.blueprints import BlueprintController
 from interfaces.http.bodies import StrictRequest
@@ -47,11 +46,14 @@ from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.security_headers import security_headers
 from interfaces.http.stock import StockController
+from interfaces.http.transport import TransportController
 from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
+from interfaces.web.audit import AuditPages
 from interfaces.web.coordinators import CoordinatorPages
 from interfaces.web.crafting import CraftingPages
+from interfaces.web.economics import EconomicsPages
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
@@ -76,6 +78,7 @@ CONTROLLERS: list[type[Controller]] = [
     EveController,
     BlueprintController,
     NotificationController,
+    TransportController,
 ]
 
 
@@ -91,6 +94,8 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             ConsolePages,  # the console's pages: not in the schema, signed in by their own cookie
             RunPages,
             StockpilePages,
+            EconomicsPages,
+            AuditPages,
             CoordinatorPages,
             CraftingPages,
             create_static_files_router(
@@ -137,7 +142,7 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
             "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
             "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
-            "route_cache": RouteCache(),
+            "route_cache": system.route_cache,
             "csrf": CsrfTokens(),
         }
     )

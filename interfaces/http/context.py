@@ -380,6 +380,7 @@ SERVICES = (
     "blueprints",
     "eve_sync",
     "notifications",
+    "transport",
 )
 PER_SYSTEM = ("container_cache", "catalog_cache", "route_cache")
 

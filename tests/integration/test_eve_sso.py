@@ -199,7 +199,8 @@ def test_a_refresh_stores_the_rotated_token_and_records_nothing_new(
     access = system.eve_sso.refresh(alice.user_id, DEFAULT_CHARACTER_ID)
     second = system.eve_vault.tokens(alice.user_id, DEFAULT_CHARACTER_ID)
     assert second is not None and second.refresh_token != first.refresh_token and second.access_token == access
-    assert standin[0].verify(access) == DEFAULT_CHARACTER_ID
+    holder = standin[0].verify(access)
+    assert holder is not None and holder.character_id == DEFAULT_CHARACTER_ID
     assert len(system.store.history(links_id(alice.user_id))) == versions  # same scopes: no event
     system.eve_sso.refresh(alice.user_id, DEFAULT_CHARACTER_ID)  # the rotated token works in turn
     assert alice.get("/v1/eve/characters").json()["characters"][0]["tokenState"] == "ok"
