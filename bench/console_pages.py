@@ -74,6 +74,22 @@ def seeded(api: httpx.Client) -> dict[str, str]:
     )
     marker.raise_for_status()
     jobs = api.get("/v1/industry/jobs").json()
+    container_id = "parallel-mfg-X1-YZ19-bench"
+    api.post(
+        "/v1/manufacturing/containers",
+        json={"containerId": container_id, "systemSymbol": "X1-YZ19", "strategy": "prefer-fabricate"},
+    ).raise_for_status()
+    world = api.post("/v1/crafting/worlds", json={"name": "Bench"})
+    world.raise_for_status()
+    world_base = f"/v1/crafting/worlds/{world.json()['world']['id']}"
+    sword = {"id": "iron_sword", "inputs": [{"item": "iron_ingot", "quantity": 3}], "duration": 3600}
+    for path, body in (
+        ("/recipes", {**sword, "outputs": [{"item": "iron_sword", "quantity": 1}]}),
+        ("/inventories", {"inventoryId": "inv", "items": {"iron_ingot": 30}}),
+        ("/managers", {"managerId": "forge_1"}),
+        ("/managers/forge_1/jobs", {"recipeId": "iron_sword", "owner": "smith", "inventoryId": "inv"}),
+    ):
+        api.post(world_base + path, json=body).raise_for_status()
     return {
         "plan_id": plan_id,
         "run_id": run_id,
@@ -81,6 +97,8 @@ def seeded(api: httpx.Client) -> dict[str, str]:
         "type_id": str(RIFTER),
         "job_id": jobs[0]["id"] if jobs else "",
         "aggregate_id": plan_id,
+        "container_id": container_id,
+        "world_id": world.json()["world"]["id"],
     }
 
 

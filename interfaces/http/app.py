@@ -51,6 +51,8 @@ from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.audit import AuditPages
+from interfaces.web.coordinators import CoordinatorPages
+from interfaces.web.crafting import CraftingPages
 from interfaces.web.economics import EconomicsPages
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.plans import PlanPages
@@ -96,6 +98,8 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             StockpilePages,
             EconomicsPages,
             AuditPages,
+            CoordinatorPages,
+            CraftingPages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),

@@ -29,7 +29,7 @@ from litestar.template import TemplateConfig
 from application.eve.sso import SsoUnavailable
 from application.system import Manufactory
 from domain.errors import DomainError
-from interfaces.http.context import STREAM_KEEPALIVE_SEC, token_holder_of
+from interfaces.http.context import STREAM_KEEPALIVE_SEC, LastEventId, token_holder_of
 from interfaces.web import STATIC_PATH
 from interfaces.web.dashboard import dashboard
 from interfaces.web.format import FILTERS
@@ -136,18 +136,25 @@ class ConsolePages(ConsoleController):
 
     @get("/dashboard/stream")
     async def dashboard_stream(
-        self, system: NamedDependency[Manufactory], holder: NamedDependency[TokenHolder]
+        self,
+        system: NamedDependency[Manufactory],
+        holder: NamedDependency[TokenHolder],
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
-        """Server-Sent Events: ``changed`` (its data the log's position) whenever a read model
-        moved on, at most once a second, and at least every 15 s, since a job turns ready by
-        the clock alone. Every message says "read the sections again", so a reconnect misses
-        nothing: the client reads them on every (re)connection."""
+        """Server-Sent Events: ``changed`` (its data and ``id`` the log's position) whenever a
+        read model moved on, at most once a second, and at least every 15 s, since a job turns
+        ready by the clock alone. Every message says "read the sections again"; a reconnect
+        with ``Last-Event-ID`` behind the log hears ``changed`` at once, so it misses nothing."""
 
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
+            behind = last_event_id is not None and last_event_id < system.log_head.acknowledged
             while True:
-                await system.signal.changed(timeout=STREAM_KEEPALIVE_SEC)
+                if not behind:
+                    await system.signal.changed(timeout=STREAM_KEEPALIVE_SEC)
+                behind = False
                 settled = time.monotonic() + STREAM_SETTLE_SEC
-                yield ServerSentEventMessage(event="changed", data=str(system.log_head.acknowledged))
+                position = str(system.log_head.acknowledged)
+                yield ServerSentEventMessage(event="changed", data=position, id=position)
                 while (remaining := settled - time.monotonic()) > 0:
                     await system.signal.changed(timeout=remaining)
 
