@@ -6,7 +6,7 @@
 "use strict";
 
 (function () {
-  const container = document.getElementById("dashboard");
+  const container = document.querySelector("[data-stream][data-sections]"); // the dashboard, the jobs board
   if (!container || !window.EventSource) {
     return;
   }
