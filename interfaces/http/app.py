@@ -52,6 +52,7 @@ from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.audit import AuditPages
 from interfaces.web.economics import EconomicsPages
+from interfaces.web.chains import ChainPages
 from interfaces.web.jobs import JobPages
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.runs import RunPages
@@ -96,6 +97,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             EconomicsPages,
             AuditPages,
             JobPages,
+            ChainPages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),

@@ -30,7 +30,7 @@ from domain.limits import GameId
 from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import query_projection
 from interfaces.http.industry.schemas import EditJob
-from interfaces.web.acting import Refusal, acting_as, body_of, carried_out
+from interfaces.web.acting import Refusal, acting_as, body_of, carried_out, filled
 from interfaces.web.pages import ConsoleController, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.characters import list_characters
@@ -142,8 +142,7 @@ async def jobs_board(system: Manufactory, holder: TokenHolder, chosen: JobFilter
 
 def filter_of(values: Mapping[str, Any]) -> JobFilter | Refusal:
     """The filter the address or a form's hidden fields ask for (blank: any)."""
-    given = {name: value for name in FILTER_FIELDS if isinstance(value := values.get(name), str) and value.strip()}
-    return body_of({name: value.strip() for name, value in given.items()}, JobFilter)
+    return body_of(filled(values, FILTER_FIELDS), JobFilter)
 
 
 def edit_of(values: Mapping[str, str]) -> EditJob | Refusal:
