@@ -50,6 +50,9 @@ def test_complete_a_job_on_the_board_and_watch_it_move(tmp_path: Path, browser: 
         shows(browser, "jobs-completed", "Rifter")
         shows(browser, "jobs-active", "Nothing running")
         assert api.get(f"/v1/industry/jobs/{job_id}").json()["status"] == "completed"
+        browser.set_window_size(390, 844)  # a phone: the page never scrolls sideways (wide tables do, inside)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.set_window_size(1280, 900)
         assert refused(browser) == []
         browser.get("about:blank")  # the live board's stream ends here, not when the server stops
 
@@ -95,4 +98,7 @@ def test_search_the_rifter_open_its_chain_and_copy_the_multibuy(tmp_path: Path, 
         assert expected.status_code == 200 and copied == expected.text and "Tritanium\t" in copied
         if status != "Copied.":  # the clipboard refused: the text is selected in its box for Ctrl+C
             assert status.startswith("Selected") and box.get_property("selectionEnd") == len(copied)
+        browser.set_window_size(390, 844)  # a phone: the page never scrolls sideways (wide tables do, inside)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.set_window_size(1280, 900)
         assert refused(browser) == []
