@@ -97,7 +97,7 @@ async def search_page(request: Request[Any, Any, Any], system: Manufactory, hold
         refused = Refusal(detail=f"Type at most {MAX_SEARCH} characters of the name.", field="search")
     elif search:
         items = await query_projection(system, "catalog", None, search_items, holder.user_id, search, FOUND, 0)
-    context = {"search": search, "items": items, "found": FOUND, "refused": refused, "chain": None}
+    context = {"search": search, "items": items, "found": FOUND, "refused": refused}
     return page(request, "chains.html", context, status_code=refused.status if refused else 200)
 
 
@@ -170,16 +170,13 @@ class ChainPages(ConsoleController):
         chosen = settings_of(request.query_params)
         found = await chain_page(system, catalog_cache, holder.user_id, type_id, chosen)
         if isinstance(found, Refusal):  # no such item, or nothing builds it: said where the item is searched
-            context = {"search": "", "items": None, "found": FOUND, "refused": found, "chain": None}
-            return page(request, "chains.html", context, status_code=found.status)
+            searched = {"search": "", "items": None, "found": FOUND, "refused": found}
+            return page(request, "chains.html", searched, status_code=found.status)
         refused = chosen if isinstance(chosen, Refusal) else None
         context = {
             "chain": found,
             "values": typed(request.query_params),
             "refused": refused,
             "field_names": FORM_FIELDS,
-            "search": "",
-            "items": None,
-            "found": FOUND,
         }
         return page(request, "chain.html", context, status_code=refused.status if refused else 200)
