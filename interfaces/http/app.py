@@ -51,8 +51,8 @@ from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.audit import AuditPages
-from interfaces.web.economics import EconomicsPages
 from interfaces.web.chains import ChainPages
+from interfaces.web.economics import EconomicsPages
 from interfaces.web.jobs import JobPages
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.runs import RunPages

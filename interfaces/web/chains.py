@@ -11,8 +11,7 @@ names as those queries name their parameters; a refused value shows next to its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -23,13 +22,16 @@ from litestar.response import Template
 
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot, StepSettings
-from domain.catalog.industry import Facility, Security, validate_levels
+from domain.catalog.industry import Facility, Security
 from domain.errors import DomainError
 from interfaces.http.catalog.queries import (
-    MAX_CHAIN_RUNS,
-    MAX_FACILITY_BONUS,
     MAX_SEARCH,
     ChainSettings,
+    Me,
+    RigMaterialBonus,
+    Runs,
+    SecurityLevel,
+    StructureMaterialBonus,
     buildable_catalog,
     chain_materials,
     chain_shopping_list,
@@ -38,7 +40,8 @@ from interfaces.http.catalog.queries import (
 from interfaces.http.catalog.schemas import BillOut, ChainTreeOut
 from interfaces.http.context import query_projection
 from interfaces.http.shopping import ChainShoppingListOut, as_multibuy
-from interfaces.web.acting import Refusal, body_of, filled, refusal_of
+from interfaces.web.acting import Refusal, refusal_of
+from interfaces.web.asked import QueryReader
 from interfaces.web.pages import ConsoleController, page
 from projections.cache import ReadCache
 from projections.catalog import search_items
@@ -46,45 +49,27 @@ from projections.users import TokenHolder
 
 TypeId = Annotated[int, PathParameter(description="The item's type id", ge=1)]
 FOUND = 50  # items a search lists
-FORM_FIELDS = ("runs", "me", "structureMaterialBonus", "rigMaterialBonus", "security")
+# The settings, read as ``/materials`` and ``/shopping-list`` read their parameters of these names.
+SETTINGS = QueryReader(
+    runs=(Runs, 1),
+    me=(Me, 0),
+    structureMaterialBonus=(StructureMaterialBonus, 0.0),
+    rigMaterialBonus=(RigMaterialBonus, 0.0),
+    security=(SecurityLevel, "high"),
+)
 SHOWN_DEFAULTS = {"runs": "1", "me": "0", "structureMaterialBonus": "0", "rigMaterialBonus": "0", "security": "high"}
-Bonus = Annotated[float, msgspec.Meta(ge=0, le=MAX_FACILITY_BONUS)]
 
 
-class ChainForm(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """The page's settings, named and bounded as the chain queries' parameters are (ME's
-    bounds are the domain's ``validate_levels``, as the queries check them)."""
-
-    runs: Annotated[int, msgspec.Meta(ge=1, le=MAX_CHAIN_RUNS)] = 1
-    me: int = 0
-    structure_material_bonus: Bonus = 0.0
-    rig_material_bonus: Bonus = 0.0
-    security: Literal["high", "low", "null"] = "high"
-
-    def settings(self) -> ChainSettings:
-        validate_levels(self.me, 0)
-        facility = Facility(
-            structure_material_bonus=self.structure_material_bonus,
-            rig_material_bonus=self.rig_material_bonus,
-            security=Security(self.security),
-        )
-        return ChainSettings(runs=self.runs, default=StepSettings(me=self.me, facility=facility))
-
-
-def settings_of(values: Mapping[str, Any]) -> ChainSettings | Refusal:
-    """The settings the address asks for (blank: the queries' defaults)."""
-    form = body_of(filled(values, FORM_FIELDS), ChainForm)
-    if isinstance(form, Refusal):
-        return form
-    try:
-        return form.settings()
-    except DomainError as error:
-        return refusal_of(error)
-
-
-def typed(values: Mapping[str, Any]) -> dict[str, str]:
-    """The form's inputs as typed, to show them again; the queries' defaults where blank."""
-    return {**SHOWN_DEFAULTS, **filled(values, FORM_FIELDS)}
+def settings_of(asked: dict[str, Any] | Refusal) -> ChainSettings | Refusal:
+    """The chain's settings from the parameters read (the queries' defaults where not given)."""
+    if isinstance(asked, Refusal):
+        return asked
+    facility = Facility(
+        structure_material_bonus=asked["structureMaterialBonus"],
+        rig_material_bonus=asked["rigMaterialBonus"],
+        security=Security(asked["security"]),
+    )
+    return ChainSettings(runs=asked["runs"], default=StepSettings(me=asked["me"], facility=facility))
 
 
 async def search_page(request: Request[Any, Any, Any], system: Manufactory, holder: TokenHolder) -> Template:
@@ -167,7 +152,8 @@ class ChainPages(ConsoleController):
         type_id: TypeId,
     ) -> Template:
         """The item's chain for ``?runs=&me=&structureMaterialBonus=&rigMaterialBonus=&security=``."""
-        chosen = settings_of(request.query_params)
+        sent, asked = SETTINGS.read(request)
+        chosen = settings_of(asked)
         found = await chain_page(system, catalog_cache, holder.user_id, type_id, chosen)
         if isinstance(found, Refusal):  # no such item, or nothing builds it: said where the item is searched
             searched = {"search": "", "items": None, "found": FOUND, "refused": found}
@@ -175,8 +161,8 @@ class ChainPages(ConsoleController):
         refused = chosen if isinstance(chosen, Refusal) else None
         context = {
             "chain": found,
-            "values": typed(request.query_params),
+            "values": {**SHOWN_DEFAULTS, **{name: value for name, value in sent.items() if value}},
             "refused": refused,
-            "field_names": FORM_FIELDS,
+            "field_names": SETTINGS.names,
         }
         return page(request, "chain.html", context, status_code=refused.status if refused else 200)

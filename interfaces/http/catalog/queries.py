@@ -86,16 +86,14 @@ TypeIdPath = Annotated[int, PathParameter(description="An item's type id", ge=1,
 Choices = Annotated[str, QueryParameter(description="Recipe choices: typeId:recipeId,...", max_length=MAX_QUERY_LIST)]
 
 
-MAX_CHAIN_RUNS = 1_000_000
-MAX_FACILITY_BONUS = 0.5  # a structure's or a rig's material or time bonus, as a fraction
-Runs = Annotated[int, QueryParameter(ge=1, le=MAX_CHAIN_RUNS)]
+Runs = Annotated[int, QueryParameter(ge=1, le=1_000_000)]
 Me = Annotated[int, QueryParameter(description="ME of every step", ge=0, le=10)]
 StepLevels = Annotated[
     str, QueryParameter(description="Per-step levels: typeId:me[:te],...", max_length=MAX_QUERY_LIST)
 ]
 Buy = Annotated[str, QueryParameter(description="Items to buy instead of build: typeId,...", max_length=MAX_QUERY_LIST)]
-StructureMaterialBonus = Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=MAX_FACILITY_BONUS)]
-RigMaterialBonus = Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=MAX_FACILITY_BONUS)]
+StructureMaterialBonus = Annotated[float, QueryParameter(name="structureMaterialBonus", ge=0, le=0.5)]
+RigMaterialBonus = Annotated[float, QueryParameter(name="rigMaterialBonus", ge=0, le=0.5)]
 SecurityLevel = Annotated[Literal["high", "low", "null"], QueryParameter()]
 
 
