@@ -42,12 +42,6 @@ def refusal_of(error: DomainError) -> Refusal:
     return Refusal(detail=_sentence(error.detail), field=error.field, status=domain_status(error))
 
 
-def filled(values: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
-    """The inputs of ``names`` that were filled in, trimmed (a blank one is left out: the
-    API's default, as a parameter left out of a query)."""
-    return {name: value.strip() for name in names if isinstance(value := values.get(name), str) and value.strip()}
-
-
 def body_of(values: Mapping[str, Any], body: type[T]) -> T | Refusal:
     """A form's values read into the API's own body, with its constraints (text read as the
     numbers the body asks for); a value it refuses names its input, as the API's 400 does."""

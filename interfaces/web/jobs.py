@@ -29,8 +29,10 @@ from domain.catalog.model import ActivityKind
 from domain.limits import GameId
 from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import query_projection
+from interfaces.http.industry.queries import CharacterIdQuery, JobStatusQuery
 from interfaces.http.industry.schemas import EditJob
-from interfaces.web.acting import Refusal, acting_as, body_of, carried_out, filled
+from interfaces.web.acting import Refusal, acting_as, body_of, carried_out
+from interfaces.web.asked import QueryReader
 from interfaces.web.pages import ConsoleController, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.characters import list_characters
@@ -48,7 +50,12 @@ PROJECTION = "industry"
 # The edit form's inputs, named as PATCH /v1/industry/jobs/{id} names its fields.
 EDIT_FIELDS = ("runs", "meLevel", "teLevel", "stationId", "characterId", "notes")
 CLEARED_BY_BLANK = ("stationId", "characterId")  # blank: no station, nobody (others blank: left as they are)
-FILTER_FIELDS = ("status", "characterId", "runId", "activity")
+FILTER = QueryReader(
+    status=(JobStatusQuery, None),
+    characterId=(CharacterIdQuery, None),
+    runId=(UUID | None, None),
+    activity=(ActivityKind | None, None),
+)
 
 
 class JobFilter(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -140,9 +147,15 @@ async def jobs_board(system: Manufactory, holder: TokenHolder, chosen: JobFilter
     return JobsBoard(chosen=chosen, statuses=statuses, characters=names, runs={run.id: run for run in runs})
 
 
-def filter_of(values: Mapping[str, Any]) -> JobFilter | Refusal:
-    """The filter the address or a form's hidden fields ask for (blank: any)."""
-    return body_of(filled(values, FILTER_FIELDS), JobFilter)
+def filter_of(request: Request[Any, Any, Any]) -> JobFilter | Refusal:
+    """The filter the address asks for (blank: any), read as the API reads its job list's
+    ``status`` and ``characterId``."""
+    _, asked = FILTER.read(request)
+    if isinstance(asked, Refusal):
+        return asked
+    return JobFilter(
+        status=asked["status"], character_id=asked["characterId"], run_id=asked["runId"], activity=asked["activity"]
+    )
 
 
 def edit_of(values: Mapping[str, str]) -> EditJob | Refusal:
@@ -237,7 +250,7 @@ class JobPages(ConsoleController):
         holder: NamedDependency[TokenHolder],
     ) -> Template:
         """The board, filtered by ``?status=&characterId=&runId=&activity=``."""
-        return await board_page(request, system, holder, "jobs.html", filter_of(request.query_params))
+        return await board_page(request, system, holder, "jobs.html", filter_of(request))
 
     @get("/jobs/sections")
     async def sections(
@@ -247,7 +260,7 @@ class JobPages(ConsoleController):
         holder: NamedDependency[TokenHolder],
     ) -> Template:
         """The board's sections alone: what ``console.js`` swaps in when the stream says so."""
-        return await board_page(request, system, holder, "jobs_sections.html", filter_of(request.query_params))
+        return await board_page(request, system, holder, "jobs_sections.html", filter_of(request))
 
     @get("/jobs/{job_id:uuid}")
     async def job(
@@ -312,7 +325,7 @@ class JobPages(ConsoleController):
         form = await request.form()
         done = await carried_out(command)
         on_job = form.get("from") == "job"
-        chosen = filter_of(form)
+        chosen = filter_of(request)
         if isinstance(done, Refusal):
             if done.status == 404:
                 return not_found(request, "job")
