@@ -51,9 +51,11 @@ from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.audit import AuditPages
+from interfaces.web.chains import ChainPages
 from interfaces.web.coordinators import CoordinatorPages
 from interfaces.web.crafting import CraftingPages
 from interfaces.web.economics import EconomicsPages
+from interfaces.web.jobs import JobPages
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.plans import PlanPages
 from interfaces.web.runs import RunPages
@@ -100,6 +102,8 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             AuditPages,
             CoordinatorPages,
             CraftingPages,
+            JobPages,
+            ChainPages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),

@@ -259,6 +259,7 @@ def list_jobs(
     status: str | None = None,
     character_id: int | None = None,
     plan_run_id: UUID | None = None,
+    activity: str | None = None,
     limit: int = 10_000,
     offset: int = 0,
     now: datetime | None = None,
@@ -276,6 +277,8 @@ def list_jobs(
         query = query.where(jobs.c.character_id == character_id)
     if plan_run_id is not None:
         query = query.where(jobs.c.plan_run_id == plan_run_id)
+    if activity is not None:
+        query = query.where(jobs.c.activity == activity)
     query = query.order_by(jobs.c.sort_order.desc(), jobs.c.created_at, jobs.c.job_id).limit(limit).offset(offset)
     return [job_view(row) for row in connection.execute(query)]
 
