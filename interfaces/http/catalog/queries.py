@@ -14,7 +14,7 @@ from uuid import UUID
 import anyio.to_thread
 import msgspec
 from litestar import Controller, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Response
 
@@ -169,17 +169,39 @@ def _pairs(text: str, field: str, arity: tuple[int, ...] = (2,)) -> dict[int, An
     return found
 
 
-def _invention_policy(
-    snapshot: CatalogSnapshot,
-    mode: Literal["none", "expected", "confidence"],
-    confidence: float,
-    skills: InventionSkills,
-    decryptor: int | None,
-) -> InventionPolicy | None:
+class InventionAsked(msgspec.Struct, frozen=True, kw_only=True):
+    """How a chain query asks invention to be counted (see ``invention_asked``)."""
+
+    mode: Literal["none", "expected", "confidence"] = "none"
+    confidence: float = 0.95
+    inventor: InventionSkills = InventionSkills()
+    decryptor: int | None = None
+
+
+def invention_asked(
+    invention: InventionMode = "none",
+    confidence: ChainConfidence = 0.95,
+    encryption: Encryption = MAX_SKILL_LEVEL,
+    science1: Science = MAX_SKILL_LEVEL,
+    science2: Science = MAX_SKILL_LEVEL,
+    decryptor: DecryptorChoice = None,
+) -> InventionAsked:
+    """The ``invention_asked`` dependency of ``/materials`` and ``/shopping-list``: their six
+    invention parameters, declared once."""
+    return InventionAsked(
+        mode=invention,
+        confidence=confidence,
+        inventor=InventionSkills(encryption=encryption, science1=science1, science2=science2),
+        decryptor=decryptor,
+    )
+
+
+def _invention_policy(snapshot: CatalogSnapshot, asked: InventionAsked) -> InventionPolicy | None:
     """How a chain query counts invention: not at all (``none``: the Tech II copies are taken as
     held, as before invention was in the chains), or in whole attempts on expected value or at
     ``confidence``, with ``decryptor`` on every invention of the chain. A decryptor that would
     change nothing (no invention counted) or is not one of the catalog's is refused, not ignored."""
+    mode, confidence, skills, decryptor = asked.mode, asked.confidence, asked.inventor, asked.decryptor
     if mode == "none":
         if decryptor is not None:
             raise InvalidInput("a decryptor needs invention=expected or invention=confidence", "decryptor")
@@ -235,10 +257,7 @@ class ChainSettings(msgspec.Struct, frozen=True, kw_only=True):
     step: str = ""  # per-step levels: typeId:me[:te],...
     buy: str = ""  # items bought instead of built: typeId,...
     recipe: str = ""  # recipe choices: typeId:recipeId,...
-    invention: Literal["none", "expected", "confidence"] = "none"
-    confidence: float = 0.95
-    inventor: InventionSkills = InventionSkills()
-    decryptor: int | None = None
+    invention: InventionAsked = InventionAsked()
 
 
 def chain_tree(snapshot: CatalogSnapshot, type_id: int, recipe: str = "") -> ChainTreeOut:
@@ -278,7 +297,7 @@ async def chain_materials(
 ) -> BillOut:
     """The flattened bill of ``chain.runs`` runs (what ``/materials`` answers)."""
     snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
-    policy = _invention_policy(snapshot, chain.invention, chain.confidence, chain.inventor, chain.decryptor)
+    policy = _invention_policy(snapshot, chain.invention)
     bill = _bill(snapshot, type_id, chain.runs, chain.default, chain.step, chain.buy, chain.recipe, invention=policy)
     names = snapshot.names
     return BillOut(
@@ -305,7 +324,7 @@ async def chain_shopping_list(
     """What to buy for ``chain.runs`` runs, less what is held at ``location_id``, priced in
     ``region_id`` (what ``/shopping-list`` answers, in any format)."""
     snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
-    policy = _invention_policy(snapshot, chain.invention, chain.confidence, chain.inventor, chain.decryptor)
+    policy = _invention_policy(snapshot, chain.invention)
     held = await held_at(system, user_id, location_id, min_position)
     bill = _bill(
         snapshot,
@@ -419,13 +438,18 @@ class CatalogQueries(Controller):
             return ChainFlatOut.of(type_id, snapshot.names, rows)
         return chain_tree(snapshot, type_id, recipe)
 
-    @get("/v1/production/chains/{type_id:int}/materials", tags=["queries"])
+    @get(
+        "/v1/production/chains/{type_id:int}/materials",
+        tags=["queries"],
+        dependencies={"invention_asked": Provide(invention_asked, sync_to_thread=False)},
+    )
     async def get_materials(
         self,
         system: NamedDependency[Manufactory],
         catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
+        invention_asked: NamedDependency[InventionAsked],
         runs: Runs = 1,
         me: Me = 0,
         te: Annotated[int, QueryParameter(description="TE of every step", ge=0, le=20)] = 0,
@@ -443,12 +467,6 @@ class CatalogQueries(Controller):
             str, QueryParameter(description="Science skill levels: skillTypeId:level,...", max_length=MAX_QUERY_LIST)
         ] = "",
         security: SecurityLevel = "high",
-        invention: InventionMode = "none",
-        confidence: ChainConfidence = 0.95,
-        encryption: Encryption = MAX_SKILL_LEVEL,
-        science1: Science = MAX_SKILL_LEVEL,
-        science2: Science = MAX_SKILL_LEVEL,
-        decryptor: DecryptorChoice = None,
         min_position: MinPosition = None,
     ) -> BillOut:
         """The flattened bill for ``runs`` runs: raw materials with ME applied per job,
@@ -482,28 +500,23 @@ class CatalogQueries(Controller):
         skills = Skills(
             industry=industry, advanced_industry=advanced_industry, reactions=reactions, science=science_levels
         )
-        inventor = InventionSkills(encryption=encryption, science1=science1, science2=science2)
         default = StepSettings(me=me, te=te, facility=facility, skills=skills)
-        chain = ChainSettings(
-            runs=runs,
-            default=default,
-            step=step,
-            buy=buy,
-            recipe=recipe,
-            invention=invention,
-            confidence=confidence,
-            inventor=inventor,
-            decryptor=decryptor,
-        )
+        chain = ChainSettings(runs=runs, default=default, step=step, buy=buy, recipe=recipe, invention=invention_asked)
         return await chain_materials(system, catalog_cache, user_id, type_id, chain, min_position)
 
-    @get("/v1/production/chains/{type_id:int}/shopping-list", tags=["queries"], operation_class=ShoppingListOperation)
+    @get(
+        "/v1/production/chains/{type_id:int}/shopping-list",
+        tags=["queries"],
+        operation_class=ShoppingListOperation,
+        dependencies={"invention_asked": Provide(invention_asked, sync_to_thread=False)},
+    )
     async def get_shopping_list(
         self,
         system: NamedDependency[Manufactory],
         catalog_cache: NamedDependency[ReadCache[CatalogSnapshot]],
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
+        invention_asked: NamedDependency[InventionAsked],
         runs: Runs = 1,
         me: Me = 0,
         step: StepLevels = "",
@@ -512,12 +525,6 @@ class CatalogQueries(Controller):
         structure_material_bonus: StructureMaterialBonus = 0.0,
         rig_material_bonus: RigMaterialBonus = 0.0,
         security: SecurityLevel = "high",
-        invention: InventionMode = "none",
-        confidence: ChainConfidence = 0.95,
-        encryption: Encryption = MAX_SKILL_LEVEL,
-        science1: Science = MAX_SKILL_LEVEL,
-        science2: Science = MAX_SKILL_LEVEL,
-        decryptor: DecryptorChoice = None,
         format: FormatQuery = "json",
         location_id: LocationQuery = None,
         region_id: RegionQuery = None,
@@ -544,10 +551,7 @@ class CatalogQueries(Controller):
             step=step,
             buy=buy,
             recipe=recipe,
-            invention=invention,
-            confidence=confidence,
-            inventor=InventionSkills(encryption=encryption, science1=science1, science2=science2),
-            decryptor=decryptor,
+            invention=invention_asked,
         )
         body = await chain_shopping_list(
             system, catalog_cache, user_id, type_id, chain, location_id, region_id, min_position
