@@ -179,6 +179,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return url
 
     @property
+    def postgres_conninfo(self) -> str | None:
+        """The PostgreSQL database as psycopg connects to it (None on SQLite and in memory)."""
+        url = self.url
+        if url.get_backend_name() != "postgresql":
+            return None
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    @property
     def in_memory(self) -> bool:
         return self.url.get_backend_name() == "memory"
 

@@ -788,5 +788,21 @@ class ProjectionRuntime:
             log.exception("could not record the error of projection %s", name)
 
 
+class ProjectionRunner:
+    """The projection runner as a duty of the process elected to run it
+    (``application.duties``): the others only follow the positions it writes."""
+
+    def __init__(self, runtime: ProjectionRuntime) -> None:
+        self._runtime = runtime
+
+    def start(self) -> None:
+        self._runtime.stop()
+        self._runtime.start(apply=True)
+
+    def stop(self) -> None:
+        self._runtime.stop()
+        self._runtime.start(apply=False)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
