@@ -107,13 +107,31 @@ def serving(
             output.append(line)
             if "Uvicorn running" in line:
                 break
-        httpx.get(f"{url}/health", timeout=5).raise_for_status()
+        httpx.get(f"{url}/health", timeout=30).raise_for_status()  # `serve --workers` may still be starting them
         server = Server(process, url, "".join(output))
         # keep reading what it prints, so a full pipe never blocks the server
         threading.Thread(target=lambda: [server.log.append(line) for line in process.stdout or []], daemon=True).start()
         yield server
     finally:
         interrupt(process)
+
+
+def worker_duties(
+    url: str, admin_token: str, workers: int, duties: list[str], timeout: float = 30.0
+) -> dict[int, list[str]]:
+    """The background duties of each of a server's ``workers`` processes (by pid), once every
+    one of them has answered ``/health`` (each request on a new connection, which the kernel
+    hands to any of them) and each of ``duties`` is held."""
+    seen: dict[int, list[str]] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        headers = {"Authorization": f"Bearer {admin_token}"}
+        process = httpx.get(f"{url}/health", headers=headers, timeout=10).json()["process"]
+        seen[process["pid"]] = process["duties"]
+        if len(seen) >= workers and sorted(duty for held in seen.values() for duty in held) == sorted(duties):
+            return seen
+        time.sleep(0.02)
+    raise TimeoutError(f"{workers} workers did not all answer and hold {duties} within {timeout} s: {seen}")
 
 
 @contextmanager

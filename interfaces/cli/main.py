@@ -94,7 +94,9 @@ def _serve_workers(workers: int, *, run_projections: bool, **options: Any) -> No
     """Uvicorn's own supervisor: it binds the port once, spawns ``workers`` processes that
     accept on the shared socket (the kernel spreads the connections), pings them and replaces
     one that dies or hangs, and stops them all on Ctrl-C or SIGTERM. Each builds its app with
-    ``worker_app`` (spawned, not forked: no connection or thread is inherited)."""
+    ``worker_app`` (spawned, not forked: no connection or thread is inherited). Chosen over a
+    supervisor of our own: it is the server's documented way to run workers, and restarting a
+    dead worker is exactly what a home-made one would have to get right."""
     from functools import partial
 
     import uvicorn
@@ -103,7 +105,9 @@ def _serve_workers(workers: int, *, run_projections: bool, **options: Any) -> No
     from interfaces.http.app import worker_app
 
     config = uvicorn.Config(partial(worker_app, run_projections), factory=True, workers=workers, **options)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    socket = config.bind_socket()
+    socket.listen(config.backlog)  # at once: connections wait for the workers, never refused
+    Multiprocess(config, sockets=[socket]).run()
 
 
 @cli.command()
