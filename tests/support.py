@@ -17,7 +17,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,31 @@ def worker_duties(
             return seen
         time.sleep(0.02)
     raise TimeoutError(f"{workers} workers did not all answer and hold {duties} within {timeout} s: {seen}")
+
+
+def pid_of(api: httpx.Client) -> int:
+    pid: int = api.get("/health").json()["process"]["pid"]
+    return pid
+
+
+@contextmanager
+def pinned_clients(url: str, token: str, workers: int) -> Iterator[dict[int, httpx.Client]]:
+    """One keep-alive client per worker process (by pid): a connection stays with the process
+    that accepted it, so each client talks to one process only."""
+    with ExitStack() as stack:
+        clients: dict[int, httpx.Client] = {}
+        for _ in range(200):
+            client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            pid = pid_of(client)
+            if pid in clients:
+                client.close()
+                continue
+            clients[pid] = client
+            stack.callback(client.close)
+            if len(clients) == workers:
+                break
+        assert len(clients) == workers, "every worker accepts connections"
+        yield clients
 
 
 @contextmanager

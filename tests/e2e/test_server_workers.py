@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import run_cli, serving, worker_duties
+from tests.support import pinned_clients, run_cli, serving, worker_duties
 
 pytestmark = pytest.mark.slow
 DUTIES = ["auto-production", "crafting-ticker", "economics", "game-sync", "notifications", "projections"]
@@ -30,31 +28,6 @@ def read_back(api: httpx.Client, container_id: str) -> None:
     config = api.get(f"/v1/manufacturing/containers/{container_id}/config")
     assert config.status_code == 200, config.text
     assert config.json()["config"]["maxPipelines"] == 3
-
-
-def pid_of(api: httpx.Client) -> int:
-    pid: int = api.get("/health").json()["process"]["pid"]
-    return pid
-
-
-@contextmanager
-def pinned_clients(url: str, token: str, workers: int) -> Iterator[dict[int, httpx.Client]]:
-    """One keep-alive client per worker process (by pid): a connection stays with the process
-    that accepted it, so each client talks to one process only."""
-    with ExitStack() as stack:
-        clients: dict[int, httpx.Client] = {}
-        for _ in range(200):
-            client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-            pid = pid_of(client)
-            if pid in clients:
-                client.close()
-                continue
-            clients[pid] = client
-            stack.callback(client.close)
-            if len(clients) == workers:
-                break
-        assert len(clients) == workers, "every worker accepts connections"
-        yield clients
 
 
 def test_two_workers_read_each_others_writes_and_survive_the_duty_holder_s_sigkill(
