@@ -163,7 +163,21 @@ class Manufactory:
         if self.settings.eve_sync_tick_sec > 0:
             duties["game-sync"] = self.eve_sync  # the characters' and regions' syncs, each when due
         duties["notifications"] = self.webhooks  # feeds the notification outbox and posts it
-        return DutyElection(duties, self.settings.postgres_conninfo)
+        election = DutyElection(
+            duties,
+            self.settings.postgres_conninfo,
+            on_log_moved=self._recorded_elsewhere,
+            on_projection_moved=self.signal.advance,
+        )
+        self.store.on_recorded(election.log_moved)
+        return election
+
+    def _recorded_elsewhere(self, position: int) -> None:
+        """Another process wrote up to ``position``: wake what its own writes would wake."""
+        self.log_head.acknowledge(position)
+        self.projections.wake()
+        self.economics_updater.wake()
+        self.webhooks.wake()
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:

@@ -102,9 +102,12 @@ def _serve_workers(workers: int, *, run_projections: bool, **options: Any) -> No
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from interfaces.http.app import worker_app
+    from interfaces.http.workers import worker_app
 
-    config = uvicorn.Config(partial(worker_app, run_projections), factory=True, workers=workers, **options)
+    # A busy worker may be slow to answer a ping; a dead one is seen at once all the same.
+    config = uvicorn.Config(
+        partial(worker_app, run_projections), factory=True, workers=workers, timeout_worker_healthcheck=30, **options
+    )
     socket = config.bind_socket()
     socket.listen(config.backlog)  # at once: connections wait for the workers, never refused
     Multiprocess(config, sockets=[socket]).run()

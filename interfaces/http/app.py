@@ -122,17 +122,6 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
     return app
 
 
-def worker_app(run_projections: bool) -> Litestar:
-    """The app of one process of ``manufactory serve --workers N`` (uvicorn calls it in each
-    process it spawns): a system of its own, since connections and threads do not cross
-    processes, opened without migrating (the supervisor did, once, before spawning) and
-    closed when the process stops."""
-    system = Manufactory.open(migrate_schema=False)
-    app = create_app(system, run_projections=run_projections)
-    app.on_shutdown.append(system.close)  # after the duties stopped
-    return app
-
-
 def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) -> None:
     """Point ``app`` at ``system``. Handlers, middleware and the lifespan find the system and
     what belongs to it in ``app.state`` only, so an app (costly to build: Litestar copies and
