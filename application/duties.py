@@ -110,7 +110,12 @@ class DutyElection:
                 self._take(name)
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._campaign, name="duty-election", daemon=True)
+        connection: psycopg.Connection[tuple[bool]] | None = None
+        try:  # the first round before the server serves: a lone server starts with its duties
+            connection = self._campaign_round(None)
+        except psycopg.Error as error:
+            self._lost(connection, error)
+        self._thread = threading.Thread(target=self._campaign, args=(connection,), name="duty-election", daemon=True)
         self._thread.start()
         if self._notifier is not None:
             self._notifier.start()
@@ -125,29 +130,36 @@ class DutyElection:
             self._thread = None
         self._release_all()
 
-    def _campaign(self) -> None:
+    def _campaign(self, connection: psycopg.Connection[tuple[bool]] | None) -> None:
         """Try for the duties not held every ``retry_sec`` until stopped, passing on the
         wake-ups that arrive meanwhile."""
-        assert self._conninfo is not None
-        connection: psycopg.Connection[tuple[bool]] | None = None
         while not self._stop.is_set():
             try:
-                if connection is None or connection.closed:
-                    connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
-                    connection.execute(f"LISTEN {LOG_CHANNEL}")
-                    connection.execute(f"LISTEN {PROJECTIONS_CHANNEL}")
-                self._round(connection)
+                connection = self._campaign_round(connection)
                 for notification in connection.notifies(timeout=self._retry_sec):
                     self._pass_on(notification.channel, notification.payload)
             except psycopg.Error as error:
-                log.warning("duty election: the database connection failed (%s); duties stopped", error)
-                self._release_all()  # the session and its locks are gone, or soon will be
-                if connection is not None:
-                    connection.close()
+                self._lost(connection, error)
                 connection = None
                 self._stop.wait(self._retry_sec)
         if connection is not None:
             self._release_all()  # before the locks go: never two holders at once
+            connection.close()
+
+    def _campaign_round(self, connection: psycopg.Connection[tuple[bool]] | None) -> psycopg.Connection[tuple[bool]]:
+        """One round of the election, on ``connection`` or a new one; the connection."""
+        assert self._conninfo is not None
+        if connection is None or connection.closed:
+            connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            connection.execute(f"LISTEN {LOG_CHANNEL}")
+            connection.execute(f"LISTEN {PROJECTIONS_CHANNEL}")
+        self._round(connection)
+        return connection
+
+    def _lost(self, connection: psycopg.Connection[tuple[bool]] | None, error: psycopg.Error) -> None:
+        log.warning("duty election: the database connection failed (%s); duties stopped", error)
+        self._release_all()  # the session and its locks are gone, or soon will be
+        if connection is not None:
             connection.close()
 
     def _round(self, connection: psycopg.Connection[tuple[bool]]) -> None:
