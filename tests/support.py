@@ -83,9 +83,10 @@ def serving(
     *args: str,
     port: int | None = None,
     env: Mapping[str, str] | None = None,
+    ready_sec: float = 30.0,
 ) -> Iterator[Server]:
     """``manufactory serve`` on ``port`` (a free one if None), with ``env`` on top of the
-    environment, once it answers."""
+    environment, once it answers (within ``ready_sec``)."""
     port = port or free_port()
     process = subprocess.Popen(
         [MANUFACTORY, "serve", "--port", str(port), *args],
@@ -98,7 +99,7 @@ def serving(
     url = f"http://127.0.0.1:{port}"
     output: list[str] = []
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_sec
         assert process.stdout is not None
         while time.monotonic() < deadline:
             line = process.stdout.readline()
@@ -107,7 +108,7 @@ def serving(
             output.append(line)
             if "Uvicorn running" in line:
                 break
-        httpx.get(f"{url}/health", timeout=30).raise_for_status()  # `serve --workers` may still be starting them
+        httpx.get(f"{url}/health", timeout=ready_sec).raise_for_status()  # `serve --workers` may still be starting them
         server = Server(process, url, "".join(output))
         # keep reading what it prints, so a full pipe never blocks the server
         threading.Thread(target=lambda: [server.log.append(line) for line in process.stdout or []], daemon=True).start()
