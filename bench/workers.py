@@ -53,7 +53,7 @@ def patch_body(value: int) -> dict[str, int]:
 
 
 def throughput(port: int, token: str, concurrency: int, seconds: float) -> tuple[float, float]:
-    """Config updates/s and strong config reads/s, the best of two runs each."""
+    """Config updates/s and strong config reads/s answered 2xx, the best of two runs each."""
     flips: dict[int, int] = {}
 
     def patch(client: int, number: int) -> bytes:
@@ -69,8 +69,9 @@ def throughput(port: int, token: str, concurrency: int, seconds: float) -> tuple
     for _ in range(2):
         for name, make in (("commands", patch), ("queries", read)):
             result = load(port, make, concurrency=concurrency, seconds=seconds)
-            assert result.ok() == result.requests, result.statuses
-            rates[name].append(result.per_second)
+            if result.ok() != result.requests:  # counted, not fatal: the write-up says what they were
+                say(f"  {name}: answers other than 2xx: {result.statuses}")
+            rates[name].append(result.ok() / result.seconds)
     return best_of(rates["commands"]), best_of(rates["queries"])
 
 
