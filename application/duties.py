@@ -184,9 +184,9 @@ class DutyElection:
 
     def _take(self, name: str) -> None:
         log.info("duty %s: runs in this process", name)
-        self._duties[name].start()
         with self._lock:
             self._held.add(name)
+        self._duties[name].start()
 
     def _release_all(self) -> None:
         for name in self.held:
