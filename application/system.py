@@ -65,7 +65,7 @@ class Manufactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = EventStore(settings)
-        self.read_engine = create_read_engine(settings.sqlalchemy_url())
+        self.read_engine = create_read_engine(settings.sqlalchemy_url(), settings.database_pool_size)
         self.query_engine = query_engine(self.read_engine)
         self.signal = PositionSignal()
         self.projections = ProjectionRuntime(
