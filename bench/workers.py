@@ -2,7 +2,7 @@
 ratios to one, read-your-writes across processes, and how long a dead duty holder's duties
 take to move, in one run.
 
-    .venv/bin/python -m bench.workers [--seconds 5] [--concurrency 16] [--workers 1 2 4]
+    .venv/bin/python -m bench.workers [--seconds 5] [--concurrency 16] [--workers 1 2 4] [--pool-size 6]
 
 On a fresh PostgreSQL database (dropped afterwards) a user gets ``--concurrency`` containers;
 then for each worker count, ``manufactory serve --workers N`` as a real process, once every
@@ -116,8 +116,9 @@ def takeover(url: str, token: str) -> dict[str, float]:
     }
 
 
-def workers(worker_counts: list[int], seconds: float, concurrency: int) -> dict[str, Any]:
-    results: dict[str, Any] = {"cores": os.cpu_count(), "by_workers": {}}
+def workers(worker_counts: list[int], seconds: float, concurrency: int, pool_size: int | None) -> dict[str, Any]:
+    results: dict[str, Any] = {"cores": os.cpu_count(), "pool_size": pool_size, "by_workers": {}}
+    env = {"MANUFACTORY_DATABASE_POOL_SIZE": str(pool_size)} if pool_size else {}
     with fresh_postgres_database() as url:
         system, token, user_id = prepare(url, concurrency)
         meta = CommandMeta(user_id=user_id, correlation_id="bench")
@@ -127,7 +128,7 @@ def workers(worker_counts: list[int], seconds: float, concurrency: int) -> dict[
         for count in worker_counts:
             with (
                 tempfile.TemporaryDirectory() as cwd,
-                serving(Path(cwd), url, "--workers", str(count), ready_sec=READY_SEC) as server,
+                serving(Path(cwd), url, "--workers", str(count), env=env, ready_sec=READY_SEC) as server,
             ):
                 worker_duties(server.url, token, count, DUTIES, timeout=READY_SEC)
                 port = int(server.url.rsplit(":", 1)[1])
@@ -154,8 +155,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured load run")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="worker counts, the first the base")
+    parser.add_argument(
+        "--pool-size", type=int, default=None, help="MANUFACTORY_DATABASE_POOL_SIZE of each worker (default: its own)"
+    )
     args = parser.parse_args()
-    results = workers(args.workers, args.seconds, args.concurrency)
+    results = workers(args.workers, args.seconds, args.concurrency, args.pool_size)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "workers.json").write_text(json.dumps(results, indent=2))
     say(json.dumps(results, indent=2))
