@@ -54,6 +54,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # How often the projection runner looks for events written by other processes.
     projection_poll_sec: float = 0.2
     projection_batch_size: int = 500
+    # Connections one server process may hold in its read-model pool (and as many again on
+    # overflow; the event store's pool half that, and as many on overflow). Each process of
+    # ``serve --workers N`` has its own: PostgreSQL's max_connections must fit N times that.
+    database_pool_size: int = 20
     # Tries of one failing event, alone, before the projection sets it aside as a dead letter.
     projection_attempts: int = 3
     # A rebuild renews its lease this often; a lease not renewed for the timeout is a dead
@@ -133,6 +137,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             database_url=env.get("MANUFACTORY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             consistency_timeout_sec=float(env.get("MANUFACTORY_CONSISTENCY_TIMEOUT_SEC", 5.0)),
+            database_pool_size=int(env.get("MANUFACTORY_DATABASE_POOL_SIZE", 20)),
             projection_attempts=int(env.get("MANUFACTORY_PROJECTION_ATTEMPTS", 3)),
             rebuild_heartbeat_sec=float(env.get("MANUFACTORY_REBUILD_HEARTBEAT_SEC", 5.0)),
             rebuild_lease_timeout_sec=float(env.get("MANUFACTORY_REBUILD_LEASE_TIMEOUT_SEC", 15.0)),
@@ -182,6 +187,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return url
 
     @property
+    def postgres_conninfo(self) -> str | None:
+        """The PostgreSQL database as psycopg connects to it (None on SQLite and in memory)."""
+        url = self.url
+        if url.get_backend_name() != "postgresql":
+            return None
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    @property
     def in_memory(self) -> bool:
         return self.url.get_backend_name() == "memory"
 
@@ -229,8 +242,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             "POSTGRES_PORT": str(url.port or 5432),
             "POSTGRES_USER": url.username or "postgres",
             "POSTGRES_PASSWORD": url.password or "",
-            "POSTGRES_POOL_SIZE": "10",
-            "POSTGRES_MAX_OVERFLOW": "20",
+            "POSTGRES_POOL_SIZE": str(max(1, self.database_pool_size // 2)),
+            "POSTGRES_MAX_OVERFLOW": str(self.database_pool_size),
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "APPLICATION_RECORDER_TOPIC": "application.postgres_recorder:PostgresRecorder",
         }

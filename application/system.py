@@ -18,6 +18,7 @@ from application.catalog import SAMPLE_CATALOG, CatalogService
 from application.catalog_graphs import CatalogGraphs
 from application.catalog_sources import read_catalog
 from application.crafting import CraftingService
+from application.duties import Duty, DutyElection
 from application.eve.esi import EsiClient
 from application.eve.links import EveLinkService
 from application.eve.secrets import token_cipher
@@ -57,7 +58,7 @@ from projections.ports import (
     CurrentStockDeficits,
 )
 from projections.registry import all_projections
-from projections.runtime import ProjectionRuntime
+from projections.runtime import ProjectionRunner, ProjectionRuntime
 from projections.schema import migrate
 
 LOCAL_USER = "local"
@@ -67,7 +68,7 @@ class Manufactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = EventStore(settings)
-        self.read_engine = create_read_engine(settings.sqlalchemy_url())
+        self.read_engine = create_read_engine(settings.sqlalchemy_url(), settings.database_pool_size)
         self.query_engine = query_engine(self.read_engine)
         self.signal = PositionSignal()
         self.projections = ProjectionRuntime(
@@ -157,9 +158,39 @@ class Manufactory:
         if self.settings.is_sqlite:
             sqlite_head = SQLiteHead(self.settings.sqlite_path, recorder.select_max_notification_id_statement)
             return LogHead(sqlite_head, shared=False), sqlite_head
-        conninfo = self.settings.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conninfo = self.settings.postgres_conninfo
+        assert conninfo is not None  # neither SQLite nor in memory
         postgres_head = PostgresHead(conninfo, recorder.max_notification_id_statement)
         return LogHead(postgres_head), postgres_head
+
+    def duty_election(self, *, run_projections: bool = True) -> DutyElection:
+        """The duties that run beside a server, each in one process of those sharing the
+        database; ``run_projections=False`` leaves the read models and the economics updater
+        (which writes one) to ``manufactory projections run`` and ``economics run``."""
+        duties: dict[str, Duty] = {}
+        if run_projections:
+            duties["projections"] = ProjectionRunner(self.projections)
+            duties["economics"] = self.economics_updater
+        duties["auto-production"] = self.auto_production  # its first tick is one interval away
+        duties["crafting-ticker"] = self.crafting  # completes due jobs, also those ended while down
+        if self.settings.eve_sync_tick_sec > 0:
+            duties["game-sync"] = self.eve_sync  # the characters' and regions' syncs, each when due
+        duties["notifications"] = self.webhooks  # feeds the notification outbox and posts it
+        election = DutyElection(
+            duties,
+            self.settings.postgres_conninfo,
+            on_log_moved=self._recorded_elsewhere,
+            on_projection_moved=self.signal.advance,
+        )
+        self.store.on_recorded(election.log_moved)
+        return election
+
+    def _recorded_elsewhere(self, position: int) -> None:
+        """Another process wrote up to ``position``: wake what its own writes would wake."""
+        self.log_head.acknowledge(position)
+        self.projections.wake()
+        self.economics_updater.wake()
+        self.webhooks.wake()
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:

@@ -21,16 +21,16 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-def create_read_engine(url: URL) -> Engine:
+def create_read_engine(url: URL, pool_size: int = 20) -> Engine:
     if url.get_backend_name() == "sqlite":
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, json_serializer=_json
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=pool_size, json_serializer=_json
         )
         _configure_sqlite(engine)
         return engine
     # No pre-ping (a round trip per checkout): a connection that died is invalidated by
     # SQLAlchemy when it fails, and the pool replaces it.
-    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600, json_serializer=_json)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600, json_serializer=_json)
 
 
 def query_engine(engine: Engine) -> Engine:

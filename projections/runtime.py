@@ -43,8 +43,9 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, func, insert, select, update
 
+from application.duties import PROJECTIONS_CHANNEL
 from application.position_signal import PositionSignal
 from domain.events import Event, stored_topic
 from projections import dead_letters
@@ -323,6 +324,9 @@ class ProjectionRuntime:
                 for letter in letters:
                     log.error("%s: set aside the event at position %d: %s", name, letter.position, letter.error)
             self._set_position(connection, name, batch.generation, batch.new_position)
+            if batch.live and connection.dialect.name == "postgresql":  # told on commit, to every process
+                payload = f"{name} {batch.new_position}"
+                connection.execute(select(func.pg_notify(PROJECTIONS_CHANNEL, payload)))
         return batch.new_position, len(letters)
 
     def _apply(
@@ -786,6 +790,22 @@ class ProjectionRuntime:
                 )
         except Exception:
             log.exception("could not record the error of projection %s", name)
+
+
+class ProjectionRunner:
+    """The projection runner as a duty of the process elected to run it
+    (``application.duties``): the others only follow the positions it writes."""
+
+    def __init__(self, runtime: ProjectionRuntime) -> None:
+        self._runtime = runtime
+
+    def start(self) -> None:
+        self._runtime.stop()
+        self._runtime.start(apply=True)
+
+    def stop(self) -> None:
+        self._runtime.stop()
+        self._runtime.start(apply=False)
 
 
 def _now() -> datetime:

@@ -17,7 +17,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,9 +83,10 @@ def serving(
     *args: str,
     port: int | None = None,
     env: Mapping[str, str] | None = None,
+    ready_sec: float = 30.0,
 ) -> Iterator[Server]:
     """``manufactory serve`` on ``port`` (a free one if None), with ``env`` on top of the
-    environment, once it answers."""
+    environment, once it answers (within ``ready_sec``)."""
     port = port or free_port()
     process = subprocess.Popen(
         [MANUFACTORY, "serve", "--port", str(port), *args],
@@ -98,7 +99,7 @@ def serving(
     url = f"http://127.0.0.1:{port}"
     output: list[str] = []
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + ready_sec
         assert process.stdout is not None
         while time.monotonic() < deadline:
             line = process.stdout.readline()
@@ -107,13 +108,56 @@ def serving(
             output.append(line)
             if "Uvicorn running" in line:
                 break
-        httpx.get(f"{url}/health", timeout=5).raise_for_status()
+        httpx.get(f"{url}/health", timeout=ready_sec).raise_for_status()  # `serve --workers` may still be starting them
         server = Server(process, url, "".join(output))
         # keep reading what it prints, so a full pipe never blocks the server
         threading.Thread(target=lambda: [server.log.append(line) for line in process.stdout or []], daemon=True).start()
         yield server
     finally:
         interrupt(process)
+
+
+def worker_duties(
+    url: str, admin_token: str, workers: int, duties: list[str], timeout: float = 30.0
+) -> dict[int, list[str]]:
+    """The background duties of each of a server's ``workers`` processes (by pid), once every
+    one of them has answered ``/health`` (each request on a new connection, which the kernel
+    hands to any of them) and each of ``duties`` is held."""
+    seen: dict[int, list[str]] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        headers = {"Authorization": f"Bearer {admin_token}"}
+        process = httpx.get(f"{url}/health", headers=headers, timeout=10).json()["process"]
+        seen[process["pid"]] = process["duties"]
+        if len(seen) >= workers and sorted(duty for held in seen.values() for duty in held) == sorted(duties):
+            return seen
+        time.sleep(0.02)
+    raise TimeoutError(f"{workers} workers did not all answer and hold {duties} within {timeout} s: {seen}")
+
+
+def pid_of(api: httpx.Client) -> int:
+    pid: int = api.get("/health").json()["process"]["pid"]
+    return pid
+
+
+@contextmanager
+def pinned_clients(url: str, token: str, workers: int) -> Iterator[dict[int, httpx.Client]]:
+    """One keep-alive client per worker process (by pid): a connection stays with the process
+    that accepted it, so each client talks to one process only."""
+    with ExitStack() as stack:
+        clients: dict[int, httpx.Client] = {}
+        for _ in range(200):
+            client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            pid = pid_of(client)
+            if pid in clients:
+                client.close()
+                continue
+            clients[pid] = client
+            stack.callback(client.close)
+            if len(clients) == workers:
+                break
+        assert len(clients) == workers, "every worker accepts connections"
+        yield clients
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import click
@@ -44,13 +45,27 @@ def cli() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-projections", is_flag=True, help="Leave the read models to `manufactory projections run`")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
-def serve(host: str, port: int, no_projections: bool, access_log: bool) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="API processes on one port, each serving commands and queries (PostgreSQL only); "
+    "each background duty runs in one of them at a time",
+)
+def serve(host: str, port: int, no_projections: bool, access_log: bool, workers: int) -> None:
     """Run the API server (embedded SQLite under ./var/ unless MANUFACTORY_DATABASE_URL is set)."""
     import uvicorn
 
     from interfaces.http.app import create_app
 
-    system = _open()
+    settings = Settings.from_env()
+    if workers > 1 and settings.postgres_conninfo is None:
+        raise CliError(
+            f"--workers {workers} needs PostgreSQL (MANUFACTORY_DATABASE_URL=postgresql://...): "
+            "an embedded SQLite database is served by one process"
+        )
+    system = Manufactory.open(settings)
     issued = system.ensure_local_user()
     if issued is not None:
         click.echo(f"Created user '{issued.name}'. Its API token (shown only this once):\n\n    {issued.token}\n")
@@ -58,17 +73,44 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool) -> None:
     click.echo(
         f"Console: http://{host}:{port}/ (sign in with an API token); API reference: http://{host}:{port}/schema"
     )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": access_log,
+        "timeout_graceful_shutdown": 3,  # open event streams must not hold up a shutdown
+        "log_level": "info",
+    }
+    if workers > 1:
+        system.close()  # the schema is migrated, once; each worker opens a system of its own
+        _serve_workers(workers, run_projections=not no_projections, **options)
+        return
     try:
-        uvicorn.run(
-            create_app(system, run_projections=not no_projections),
-            host=host,
-            port=port,
-            access_log=access_log,
-            timeout_graceful_shutdown=3,  # open event streams must not hold up a shutdown
-            log_level="info",
-        )
+        uvicorn.run(create_app(system, run_projections=not no_projections), **options)
     finally:
         system.close()
+
+
+def _serve_workers(workers: int, *, run_projections: bool, **options: Any) -> None:
+    """Uvicorn's own supervisor: it binds the port once, spawns ``workers`` processes that
+    accept on the shared socket (the kernel spreads the connections), pings them and replaces
+    one that dies or hangs, and stops them all on Ctrl-C or SIGTERM. Each builds its app with
+    ``worker_app`` (spawned, not forked: no connection or thread is inherited). Chosen over a
+    supervisor of our own: it is the server's documented way to run workers, and restarting a
+    dead worker is exactly what a home-made one would have to get right."""
+    from functools import partial
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from interfaces.http.workers import worker_app
+
+    # A busy worker may be slow to answer a ping; a dead one is seen at once all the same.
+    config = uvicorn.Config(
+        partial(worker_app, run_projections), factory=True, workers=workers, timeout_worker_healthcheck=30, **options
+    )
+    socket = config.bind_socket()
+    socket.listen(config.backlog)  # at once: connections wait for the workers, never refused
+    Multiprocess(config, sockets=[socket]).run()
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 
+from application.duties import DutyElection
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
 from interfaces.http.audit.queries import AuditQueries
@@ -143,38 +144,30 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
     app.state.update(
         {
             "system": system,
-            "run_projections": run_projections,
             "token_cache": TokenCache(ttl_sec=system.settings.token_cache_ttl_sec),
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
             "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
             "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
             "route_cache": system.route_cache,
             "csrf": CsrfTokens(),
+            "duties": system.duty_election(run_projections=run_projections),
         }
     )
 
 
 @asynccontextmanager
 async def _background_duties(app: Litestar) -> AsyncIterator[None]:
-    """The duties that run beside the server, started and stopped with it."""
+    """The duties that run beside the server, started and stopped with it: each in one of the
+    processes sharing the database (``application.duties``); the others follow the projections'
+    positions for their waiting queries and streams."""
     system = system_of(app.state)
-    run_projections: bool = app.state.run_projections
-    system.projections.start(apply=run_projections)
-    system.auto_production.start()  # its first tick is one interval away, never at start-up
-    system.crafting.start()  # completes due crafting jobs; after a restart, what ended meanwhile
-    if run_projections:  # else `manufactory economics run` beside `projections run`
-        system.economics_updater.start()
-    if system.settings.eve_sync_tick_sec > 0:
-        system.eve_sync.start()  # the characters' and regions' syncs, each when due
-    system.webhooks.start()  # feeds the notification outbox and posts it
+    duties: DutyElection = app.state.duties
+    system.projections.start(apply=False)
+    duties.start()
     try:
         yield
     finally:
-        system.webhooks.stop()
-        system.eve_sync.stop()
-        system.economics_updater.stop()
-        system.crafting.stop()
-        system.auto_production.stop()
+        duties.stop()
         system.projections.stop()
 
 

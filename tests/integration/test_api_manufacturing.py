@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -268,5 +269,10 @@ def test_openapi_health_and_version_are_served(system: Manufactory, client: Any)
         "economics",
         "blueprints",
         "universe",
+    }
+    # the only process on its database runs every background duty (game sync only when set)
+    assert health["process"] == {
+        "pid": os.getpid(),
+        "duties": ["auto-production", "crafting-ticker", "economics", "notifications", "projections"],
     }
     assert client.get("/v1/version").json()["name"] == "manufactory"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import version as package_version
 from typing import Any
 
@@ -16,7 +17,7 @@ from interfaces.http.context import (
     caller_is_admin,
 )
 from interfaces.http.errors import DATABASE_RETRY_AFTER_SEC
-from interfaces.http.health.schemas import Health, HealthSummary, ProjectionHealth, VersionOut
+from interfaces.http.health.schemas import Health, HealthSummary, ProcessHealth, ProjectionHealth, VersionOut
 
 VERSION = VersionOut(name="manufactory", version=package_version("manufactory"))
 
@@ -42,12 +43,18 @@ class HealthQueries(Controller):
         """Whether the service and its database are up: ``{status}`` for anyone; with an admin's
         token also the database error and each projection's position, lag, dead letters and last
         error, which can hold other users' data (``manufactory projections status`` shows them
-        too); ``degraded`` names the projections with dead letters or a last error."""
+        too); ``degraded`` names the projections with dead letters or a last error; ``process``
+        the answering process and the background duties it runs."""
+        process = ProcessHealth(pid=os.getpid(), duties=request.app.state.duties.held)
         try:
             statuses = await anyio.to_thread.run_sync(system.projections.status)
         except Exception as error:  # the answer *is* the error
             body = Health(
-                status="unavailable", database=f"{type(error).__name__}: {error}"[:500], head=0, projections=[]
+                status="unavailable",
+                database=f"{type(error).__name__}: {error}"[:500],
+                head=0,
+                projections=[],
+                process=process,
             )
             return await _health_for(request, body, 503)
         projections = [
@@ -69,6 +76,7 @@ class HealthQueries(Controller):
             head=head,
             projections=projections,
             degraded=degraded,
+            process=process,
         )
         return await _health_for(request, body, 200)
 

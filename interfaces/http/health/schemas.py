@@ -16,6 +16,15 @@ class ProjectionHealth(Response):
     dead_letters: int = 0  # events set aside (``manufactory projections status`` lists them)
 
 
+class ProcessHealth(Response):
+    """The server process that answered: several may share the database (``serve --workers``),
+    each running some of the background duties (projections, economics, auto-production,
+    crafting-ticker, game-sync, notifications)."""
+
+    pid: int
+    duties: list[str]
+
+
 class HealthSummary(Response):
     """What anyone may know: ok, or unavailable."""
 
@@ -32,6 +41,7 @@ class Health(Response):
     head: int
     projections: list[ProjectionHealth]
     degraded: list[str] = msgspec.field(default_factory=list)
+    process: ProcessHealth | None = None
 
 
 class VersionOut(Response):

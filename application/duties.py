@@ -1,0 +1,251 @@
+"""The background duties (projection runner, economics updater, auto-production, crafting
+ticker, game sync, notification delivery) and which process runs each.
+
+Several server processes may share one PostgreSQL database (``manufactory serve --workers N``,
+or servers on several machines). Each serves commands and queries, but each duty must run in
+exactly one of them: two projection runners would fight over the same rows, two
+auto-production runners would plan the same deficit twice. So every process takes part in an
+election per duty, held by PostgreSQL itself: a session-level advisory lock per duty, taken
+with ``pg_try_advisory_lock`` on a connection the election keeps open. The process that gets
+the lock runs the duty for as long as its session lives; the others try again every
+``retry_sec``. When the holder dies (even by SIGKILL) the server ends its session and frees its
+locks at once, and the next try elsewhere takes the duty over: within ``retry_sec`` plus a
+round trip. Nothing is home-made: no lease rows, clocks or heartbeats to tune.
+
+The lock lives as long as the session, so the session is watched: every round also runs a
+query on it, and if that fails the locks are gone and every held duty is stopped at once,
+then taken part in again after a reconnect (another process may hold them meanwhile).
+
+The same connection carries the wake-ups between processes (PostgreSQL's LISTEN/NOTIFY):
+
+- ``manufactory_log``: a process whose writes a duty elsewhere must see tells so after they
+  commit (``log_moved``, coalesced by a thread with a connection of its own), and every
+  process wakes its duties as its own writes would (``on_log_moved``). Without it the
+  projection runner in another process would find the write at its next poll
+  (``MANUFACTORY_PROJECTION_POLL_SEC``, 0.2 s), and every read waiting for it with it.
+- ``manufactory_projections``: the projection runner's commits carry their new position
+  (``projections.runtime``); every process hands it to its waiting queries and streams
+  (``on_projection_moved``) at once, where they would otherwise read the positions again
+  only every 0.1 s.
+
+Measured with two workers (bench/workers.py): a strong read of a write just made through the
+other process waited 60 to 200 ms with polling alone; see BENCHMARKS.md for the figure now.
+
+On SQLite and in memory there is one server process (``--workers`` above 1 is refused): the
+election is a formality, every duty runs here and nothing needs telling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+RETRY_SEC = 0.5
+LOG_CHANNEL = "manufactory_log"
+PROJECTIONS_CHANNEL = "manufactory_projections"  # payload: "<projection> <position>"
+
+
+class Duty(Protocol):
+    """A background service: started when this process is elected to run it, stopped when it
+    is no longer (or the server stops)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def lock_key(name: str) -> int:
+    """The advisory lock of duty ``name``: a stable 64-bit key, the same in every process and
+    release, and unlikely to meet another application's keys in the same database."""
+    digest = hashlib.blake2b(f"manufactory duty {name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class DutyElection:
+    """Runs this process's share of ``duties`` (by name): all of them without ``conninfo``,
+    else those whose advisory lock this process holds on its election connection."""
+
+    def __init__(
+        self,
+        duties: Mapping[str, Duty],
+        conninfo: str | None,
+        *,
+        on_log_moved: Callable[[int], None],
+        on_projection_moved: Callable[[str, int], None],
+        retry_sec: float = RETRY_SEC,
+    ) -> None:
+        self._duties = dict(duties)
+        self._conninfo = conninfo
+        self._on_log_moved = on_log_moved
+        self._on_projection_moved = on_projection_moved
+        self._retry_sec = retry_sec
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._notifier = _LogNotifier(conninfo) if conninfo is not None else None
+
+    def log_moved(self, position: int) -> None:
+        """The event store's ``on_recorded`` listener: tell the processes running the duties
+        this one does not (never waits)."""
+        if self._notifier is not None and len(self._held) < len(self._duties):
+            self._notifier.tell(position)
+
+    @property
+    def held(self) -> list[str]:
+        """The duties this process runs now, by name."""
+        with self._lock:
+            return sorted(self._held)
+
+    def start(self) -> None:
+        if self._conninfo is None:
+            for name in self._duties:
+                self._take(name)
+            return
+        self._stop.clear()
+        connection: psycopg.Connection[tuple[bool]] | None = None
+        try:  # the first round before the server serves: a lone server starts with its duties
+            connection = self._campaign_round(None)
+        except psycopg.Error as error:
+            self._lost(connection, error)
+        self._thread = threading.Thread(target=self._campaign, args=(connection,), name="duty-election", daemon=True)
+        self._thread.start()
+        if self._notifier is not None:
+            self._notifier.start()
+
+    def stop(self) -> None:
+        """Stop every duty held; the locks go with the election's connection."""
+        self._stop.set()
+        if self._notifier is not None:
+            self._notifier.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self._release_all()
+
+    def _campaign(self, connection: psycopg.Connection[tuple[bool]] | None) -> None:
+        """Try for the duties not held every ``retry_sec`` until stopped, passing on the
+        wake-ups that arrive meanwhile."""
+        while not self._stop.is_set():
+            try:
+                connection = self._campaign_round(connection)
+                for notification in connection.notifies(timeout=self._retry_sec):
+                    self._pass_on(notification.channel, notification.payload)
+            except psycopg.Error as error:
+                self._lost(connection, error)
+                connection = None
+                self._stop.wait(self._retry_sec)
+        if connection is not None:
+            self._release_all()  # before the locks go: never two holders at once
+            connection.close()
+
+    def _campaign_round(self, connection: psycopg.Connection[tuple[bool]] | None) -> psycopg.Connection[tuple[bool]]:
+        """One round of the election, on ``connection`` or a new one; the connection."""
+        assert self._conninfo is not None
+        if connection is None or connection.closed:
+            connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            connection.execute(f"LISTEN {LOG_CHANNEL}")
+            connection.execute(f"LISTEN {PROJECTIONS_CHANNEL}")
+        self._round(connection)
+        return connection
+
+    def _lost(self, connection: psycopg.Connection[tuple[bool]] | None, error: psycopg.Error) -> None:
+        log.warning("duty election: the database connection failed (%s); duties stopped", error)
+        self._release_all()  # the session and its locks are gone, or soon will be
+        if connection is not None:
+            connection.close()
+
+    def _round(self, connection: psycopg.Connection[tuple[bool]]) -> None:
+        wanted = [name for name in self._duties if name not in self._held]
+        if not wanted:
+            connection.execute("SELECT true")  # the session, and so the locks, still alive
+            return
+        for name in wanted:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
+            if row is not None and row[0]:
+                self._take(name)
+
+    def _pass_on(self, channel: str, payload: str) -> None:
+        try:
+            if channel == LOG_CHANNEL:
+                self._on_log_moved(int(payload))
+            else:
+                name, _, position = payload.partition(" ")
+                self._on_projection_moved(name, int(position))
+        except Exception:  # a wake-up is a hint: the pollers find the same a little later
+            log.exception("duty election: could not pass on %s %r", channel, payload)
+
+    def _take(self, name: str) -> None:
+        log.info("duty %s: runs in this process", name)
+        with self._lock:
+            self._held.add(name)
+        self._duties[name].start()
+
+    def _release_all(self) -> None:
+        for name in self.held:
+            with self._lock:
+                self._held.discard(name)
+            try:
+                self._duties[name].stop()
+            except Exception:  # the others must stop all the same
+                log.exception("duty %s did not stop cleanly", name)
+
+
+class _LogNotifier:
+    """Sends ``NOTIFY manufactory_log`` after this process's writes, from a thread and a
+    connection of its own, off the commands' path: a burst of writes is told once, with the
+    newest position, while the previous notification is on its way."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._newest = 0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tell(self, position: int) -> None:
+        with self._lock:
+            self._newest = max(self._newest, position)
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="log-notifier", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        connection: psycopg.Connection[tuple[str]] | None = None
+        while not self._stop.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                position = self._newest
+            if self._stop.is_set() or position == 0:
+                continue
+            try:
+                if connection is None or connection.closed:
+                    connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+                connection.execute("SELECT pg_notify(%s, %s)", (LOG_CHANNEL, str(position)))
+            except psycopg.Error as error:  # a hint lost: the other processes' pollers find it
+                log.warning("could not tell the other processes of a write: %s", error)
+                if connection is not None:
+                    connection.close()
+                connection = None
+                self._stop.wait(RETRY_SEC)
+        if connection is not None:
+            connection.close()

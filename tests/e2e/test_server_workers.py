@@ -1,0 +1,65 @@
+"""``manufactory serve --workers N``: several API processes on one PostgreSQL database, each
+background duty in exactly one of them, taken over when its holder dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import pinned_clients, run_cli, serving, worker_duties
+
+pytestmark = pytest.mark.slow
+DUTIES = ["auto-production", "crafting-ticker", "economics", "game-sync", "notifications", "projections"]
+TAKEOVER_SEC = "2"  # a strong read waits this long for the projection, then answers 503
+
+
+def register(api: httpx.Client, container_id: str) -> None:
+    body = {"containerId": container_id, "systemSymbol": "X1-YZ19", "strategy": "prefer-fabricate"}
+    created = api.post("/v1/manufacturing/containers", json=body)
+    assert created.status_code == 201, created.text
+
+
+def read_back(api: httpx.Client, container_id: str) -> None:
+    """A strong read (the default): it sees every write acknowledged before it, or fails."""
+    config = api.get(f"/v1/manufacturing/containers/{container_id}/config")
+    assert config.status_code == 200, config.text
+    assert config.json()["config"]["maxPipelines"] == 3
+
+
+def test_two_workers_read_each_others_writes_and_survive_the_duty_holder_s_sigkill(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    created = run_cli("users", "create", "operator", "--admin", cwd=tmp_path, database_url=postgres_url)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    env = {"MANUFACTORY_CONSISTENCY_TIMEOUT_SEC": TAKEOVER_SEC}
+    with serving(tmp_path, postgres_url, "--workers", "2", env=env) as server:
+        duties = worker_duties(server.url, token, 2, DUTIES)
+        holder = next(pid for pid, held in duties.items() if "projections" in held)
+        assert sorted(duties.values()) == [[], DUTIES], "each duty runs in one process"
+
+        with pinned_clients(server.url, token, 2) as clients:
+            other = next(pid for pid in clients if pid != holder)
+            register(clients[other], "written-where-projections-do-not-run")
+            read_back(clients[holder], "written-where-projections-do-not-run")
+            register(clients[holder], "written-where-projections-run")
+            read_back(clients[other], "written-where-projections-run")
+            register(clients[other], "read-where-written")
+            read_back(clients[other], "read-where-written")
+
+            os.kill(holder, signal.SIGKILL)
+            register(clients[other], "written-after-the-kill")
+            read_back(clients[other], "written-after-the-kill")  # 503 unless taken over within 2 s
+            survivor = clients[other].get("/health").json()["process"]
+            assert (survivor["pid"], survivor["duties"]) == (other, DUTIES)
+
+
+def test_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
+    refused = run_cli("serve", "--workers", "2", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "--workers 2 needs PostgreSQL" in refused.stderr
+    assert not (tmp_path / "var").exists(), "nothing was created"

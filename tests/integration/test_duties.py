@@ -1,0 +1,89 @@
+"""Each background duty runs in exactly one of the processes sharing a database (an election
+by PostgreSQL advisory lock), and the processes wake each other over LISTEN/NOTIFY."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from application.duties import PROJECTIONS_CHANNEL, DutyElection
+from application.settings import Settings
+
+
+class Recorded:
+    """A duty that notes whether it runs."""
+
+    def __init__(self) -> None:
+        self.running = threading.Event()
+
+    def start(self) -> None:
+        self.running.set()
+
+    def stop(self) -> None:
+        self.running.clear()
+
+
+def ignore(*_: object) -> None:
+    """A wake-up nobody in the test listens for."""
+
+
+@contextmanager
+def elected(
+    duties: dict[str, Recorded],
+    conninfo: str | None,
+    on_log_moved: Callable[[int], None] = ignore,
+    on_projection_moved: Callable[[str, int], None] = ignore,
+) -> Iterator[DutyElection]:
+    """An election of its own, as one more server process would hold, stopped afterwards."""
+    election = DutyElection(duties, conninfo, on_log_moved=on_log_moved, on_projection_moved=on_projection_moved)
+    election.start()
+    try:
+        yield election
+    finally:
+        election.stop()
+
+
+def test_the_only_process_runs_every_duty_from_its_start_to_its_stop(settings: Settings) -> None:
+    ticker, runner = Recorded(), Recorded()
+    with elected({"ticker": ticker, "runner": runner}, settings.postgres_conninfo) as election:
+        assert election.held == ["runner", "ticker"]
+        assert ticker.running.is_set() and runner.running.is_set()
+    assert election.held == []
+    assert not ticker.running.is_set() and not runner.running.is_set()
+
+
+def test_a_duty_runs_in_one_process_and_moves_to_another_when_its_holder_stops(postgres_url: str) -> None:
+    conninfo = Settings(database_url=postgres_url).postgres_conninfo
+    first, second = Recorded(), Recorded()
+    earlier = DutyElection({"ticker": first}, conninfo, on_log_moved=ignore, on_projection_moved=ignore)
+    earlier.start()
+    try:
+        with elected({"ticker": second}, conninfo) as later:
+            assert (earlier.held, later.held) == (["ticker"], [])  # taken at the first start
+            assert first.running.is_set() and not second.running.is_set()
+            earlier.stop()  # its session ends, and the lock with it: the other takes the duty
+            assert second.running.wait(timeout=10)
+            assert later.held == ["ticker"] and not first.running.is_set()
+    finally:
+        earlier.stop()
+
+
+def test_processes_wake_each_other_with_writes_and_projection_positions(postgres_url: str) -> None:
+    conninfo = Settings(database_url=postgres_url).postgres_conninfo
+    assert conninfo is not None
+    writes: queue.Queue[int] = queue.Queue()
+    positions: queue.Queue[tuple[str, int]] = queue.Queue()
+    with (
+        elected({"runner": Recorded()}, conninfo, writes.put, lambda name, at: positions.put((name, at))),
+        elected({"runner": Recorded()}, conninfo) as elsewhere,
+    ):
+        assert elsewhere.held == []
+        elsewhere.log_moved(42)  # a write committed where the runner does not run
+        assert writes.get(timeout=10) == 42
+        with psycopg.connect(conninfo, autocommit=True) as connection:  # as the runner's commit does
+            connection.execute("SELECT pg_notify(%s, 'users 7')", (PROJECTIONS_CHANNEL,))
+        assert positions.get(timeout=10) == ("users", 7)
