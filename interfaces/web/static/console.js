@@ -1,16 +1,14 @@
-// The console's progressive enhancement: pages work without it; with it the dashboard and the
-// jobs board stay live. /dashboard/stream (Server-Sent Events) says when the read models moved
-// on; the page's sections are then read again (its data-sections: /dashboard/sections,
-// /jobs/sections?filter) and swapped in. On every (re)connection they are read too, so nothing
-// that happened while disconnected is missed. No inline script anywhere: the pages'
-// Content-Security-Policy runs only this origin's files.
+// The console's progressive enhancement: pages work without it; with it the dashboard, the
+// jobs board and a crafting world stay live. A page's stream (Server-Sent Events) says when what
+// it shows moved on; the page's sections (its data-sections: /dashboard/sections,
+// /jobs/sections?filter, a world's sections) are then read again and swapped in. On every
+// (re)connection they are read too, so nothing that happened while disconnected is missed. No
+// inline script anywhere: the pages' Content-Security-Policy runs only this origin's files.
 "use strict";
 
-(function () {
-  const container = document.querySelector("[data-stream][data-sections]"); // the dashboard, the jobs board
-  if (!container || !window.EventSource) {
-    return;
-  }
+// Keeps `container`'s sections live: read again whenever its data-stream sends one of `events`.
+// Returns the stream, for pages that listen to more of it (crafting.js).
+function liveSections(container, events) {
   const status = document.getElementById("live-status");
   let reading = null;
   let again = false;
@@ -56,13 +54,23 @@
 
   const stream = new EventSource(container.dataset.stream);
   stream.addEventListener("open", refresh);
-  stream.addEventListener("changed", refresh);
+  for (const event of events) {
+    stream.addEventListener(event, refresh);
+  }
   stream.addEventListener("error", function () {
     say(stream.readyState === EventSource.CLOSED ? "Not live: reload the page." : "Reconnecting…");
     if (stream.readyState === EventSource.CLOSED) {
       refresh(); // a closed stream may mean the session ended: the read then goes to sign-in
     }
   });
+  return stream;
+}
+
+(function () {
+  const container = document.querySelector("[data-stream][data-sections][data-live-board]"); // dashboard, jobs
+  if (container && window.EventSource) {
+    liveSections(container, ["changed"]);
+  }
 })();
 
 // The stockpile form's plan selector: as the item's type id is typed, the plans that make it

@@ -11,42 +11,6 @@
   if (!world || !window.EventSource) {
     return;
   }
-  const status = document.getElementById("live-status");
-  let reading = null;
-  let again = false;
-
-  function say(text) {
-    if (status && status.textContent !== text) {
-      status.textContent = text;
-    }
-  }
-
-  async function refresh() {
-    if (reading) {
-      again = true; // one more read once this one ends: it may predate the news
-      return;
-    }
-    reading = fetch(world.dataset.sections, { credentials: "same-origin", headers: { Accept: "text/html" } });
-    try {
-      const answer = await reading;
-      if (answer.redirected) {
-        window.location.assign("/sign-in"); // the session ended
-        return;
-      }
-      if (answer.ok) {
-        world.innerHTML = await answer.text();
-        say("Updates live.");
-      }
-    } catch (error) {
-      say("Offline: retrying.");
-    } finally {
-      reading = null;
-      if (again) {
-        again = false;
-        refresh();
-      }
-    }
-  }
 
   function progress(event) {
     const record = JSON.parse(event.data);
@@ -59,13 +23,7 @@
     if (percent) percent.textContent = shown;
   }
 
-  const stream = new EventSource(world.dataset.stream);
-  stream.addEventListener("open", refresh);
-  for (const kind of ["started", "completed", "failed", "cancelled"]) {
-    stream.addEventListener(kind, refresh);
-  }
+  // liveSections: console.js, loaded (deferred) before this file by every page
+  const stream = liveSections(world, ["started", "completed", "failed", "cancelled"]);
   stream.addEventListener("progress", progress);
-  stream.addEventListener("error", function () {
-    say(stream.readyState === EventSource.CLOSED ? "Not live: reload the page." : "Reconnecting…");
-  });
 })();
