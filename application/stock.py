@@ -45,15 +45,22 @@ class StockService:
 
         return save_atomically(self.store, [assets_id(meta.user_id)], decide)
 
-    def name_places(self, containers: Mapping[int, str], structures: Iterable[StructureName], meta: CommandMeta) -> int:
-        """Record the names the game gave the user's containers and structures; how many were new."""
+    def name_places(
+        self,
+        containers: Mapping[int, str],
+        structures: Iterable[StructureName],
+        meta: CommandMeta,
+        corporations: Mapping[int, str] | None = None,
+    ) -> int:
+        """Record the names the game gave the user's containers, structures and corporations;
+        how many were new."""
 
         def decide() -> tuple[list[Aggregate], int]:
             try:
                 names = self.store.load(asset_names_id(meta.user_id), AssetNames)
             except NotFound:
                 names = AssetNames.open(meta.user_id, meta)
-            return [names], names.seen(containers, structures, meta)
+            return [names], names.seen(containers, structures, meta, corporations)
 
         return save_atomically(self.store, [asset_names_id(meta.user_id)], decide)[0]
 

@@ -9,7 +9,7 @@ The projection also keeps the plans it may link to (from the plans' own events):
 whose plan is deleted is unlinked (the spec's ON DELETE SET NULL), and a marker naming a plan
 already deleted is stored unlinked.
 
-And the names the game gave the user's containers and structures (``AssetNamesSeen``, from the
+And the names the game gave the user's containers, structures and corporations (``AssetNamesSeen``, from the
 EVE sync): kept here, beside the assets and markers that name those ids, so the buy list and
 the assets view name them in the same read as the rest (``named_places``: a station by the
 catalog's map, a structure by its name from the game and its system and region from the map).
@@ -125,10 +125,19 @@ STRUCTURES = ReadModelTable(
     ],
 )
 
+CORPORATION_NAMES = ReadModelTable(
+    "stock_corporation_names",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("corporation_id", BigInteger, primary_key=True),
+        Column("name", String(255), nullable=False),
+    ],
+)
+
 
 class StockpilesProjection(Projection):
     name = "stockpiles"
-    tables = (ASSETS, MARKERS, PLANS, CONTAINER_NAMES, STRUCTURES)
+    tables = (ASSETS, MARKERS, PLANS, CONTAINER_NAMES, STRUCTURES, CORPORATION_NAMES)
 
     @handles(AssetNamesSeen)
     def _names_seen(self, writer: BatchWriter, event: AssetNamesSeen) -> None:
@@ -137,6 +146,7 @@ class StockpilesProjection(Projection):
         for name, key, seen in (
             ("stock_container_names", "item_id", event.containers),
             ("stock_structures", "structure_id", event.structures),
+            ("stock_corporation_names", "corporation_id", event.corporations),
         ):
             if seen:
                 table = writer.tables[name]
@@ -463,14 +473,15 @@ def named_places(connection: Connection, owner: UUID, location_ids: Iterable[int
 
 def _names() -> tuple[Any, Any]:
     """Scalar subqueries: the item's catalog name and the owner's name (a character of the
-    roster; corporations' names are not known yet)."""
+    roster, or a corporation the EVE sync named)."""
     markers, items, characters = MARKERS.view, CATALOG_ITEMS.view, CHARACTERS.view
+    corporations = CORPORATION_NAMES.view
     type_name = (
         select(items.c.name)
         .where(items.c.owner_id == markers.c.owner_id, items.c.type_id == markers.c.type_id)
         .scalar_subquery()
     )
-    owner_name = (
+    character_name = (
         select(characters.c.name)
         .where(
             markers.c.owner_type == "character",
@@ -479,7 +490,16 @@ def _names() -> tuple[Any, Any]:
         )
         .scalar_subquery()
     )
-    return type_name, owner_name
+    corporation_name = (
+        select(corporations.c.name)
+        .where(
+            markers.c.owner_type == "corporation",
+            corporations.c.owner_id == markers.c.owner_id,
+            corporations.c.corporation_id == markers.c.holder_id,
+        )
+        .scalar_subquery()
+    )
+    return type_name, func.coalesce(character_name, corporation_name)
 
 
 def _marker_order() -> tuple[Any, ...]:

@@ -17,6 +17,13 @@ import msgspec
 from application.eve.esi import Bearer, EsiAnswer, EsiClient
 
 
+class CorporationInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """``/corporations/{id}/`` (public): the fields the sync reads (the schema requires more)."""
+
+    name: str
+    ticker: str
+
+
 class CharacterInfo(msgspec.Struct, frozen=True, kw_only=True):
     """``/characters/{id}/`` (public): the fields the sync reads. The schema's other required
     ones (birthday, bloodline, gender, race) are left undeclared, so they are not required here."""
@@ -178,6 +185,9 @@ class EsiRoutes:
 
     def character(self, character_id: int) -> EsiAnswer[CharacterInfo]:
         return self.client.get(f"/characters/{character_id}/", CharacterInfo)
+
+    def corporation(self, corporation_id: int) -> EsiAnswer[CorporationInfo]:
+        return self.client.get(f"/corporations/{corporation_id}/", CorporationInfo)
 
     def character_roles(self, bearer: Bearer) -> EsiAnswer[CharacterRoles]:
         return self.client.get(f"/characters/{bearer.character_id}/roles/", CharacterRoles, bearer=bearer)

@@ -245,6 +245,7 @@ class _AssetsFeed:
         answer: EsiAnswer[list[Asset]],
         owner: Spot,
         names: Callable[[list[int]], EsiAnswer[list[AssetName]]],
+        owner_names: Callable[[], dict[int, str]] = dict,
     ) -> StepOutcome:
         if answer.unchanged and context.unchanged_since_success:
             previous = context.previous.detail
@@ -254,8 +255,9 @@ class _AssetsFeed:
         changes = self._snapshot(held, context, meta, _observed(answer))
         containers = container_names(answer.data, held, names, answer.stats)
         structures = structure_names(routes, context, held, answer.stats)
-        if containers or structures:
-            changes += self._stock.name_places(containers, structures, meta)
+        owners = owner_names()
+        if containers or structures or owners:
+            changes += self._stock.name_places(containers, structures, meta, owners)
         return StepOutcome(
             changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_encode_holdings(held)
         )
@@ -292,7 +294,8 @@ class AssetsStep(_AssetsFeed):
 
 
 class CorporationAssetsStep(_AssetsFeed):
-    """The corporation's assets, held by the corporation, each in its hangar division."""
+    """The corporation's assets, held by the corporation, each in its hangar division; and
+    the corporation's name (``/corporations/{id}/``), which names it as their owner."""
 
     roles: tuple[str, ...] = ("Director",)  # ESI's x-required-roles
     scope = "esi-assets.read_corporation_assets.v1"
@@ -300,7 +303,15 @@ class CorporationAssetsStep(_AssetsFeed):
     def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome:
         answer = routes.corporation_assets(context.corporation_id, context.bearer)
         names = partial(routes.corporation_asset_names, context.corporation_id, context.bearer)
-        return self._feed(routes, context, answer, Spot("corporation", context.corporation_id), names)
+
+        def corporation_name() -> dict[int, str]:
+            """The holder's own name (public), for the markers and deficits it owns."""
+            info = routes.corporation(context.corporation_id)
+            answer.stats.add(info.stats)
+            return {context.corporation_id: info.data.name}
+
+        spot = Spot("corporation", context.corporation_id)
+        return self._feed(routes, context, answer, spot, names, corporation_name)
 
 
 HeldBySpot = dict[int, dict[Spot, dict[int, int]]]  # location -> spot -> type -> units

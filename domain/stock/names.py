@@ -1,7 +1,8 @@
-"""The names the game gives to places inside a user's assets, which the static data cannot:
-containers a player named (a station container, a ship) and Upwell structures (player-built,
-so absent from the map). The EVE sync reports what it read; only what differs from what was
-known is recorded, so a sync that finds the same names records nothing.
+"""The names the game gives to places and owners of a user's assets, which the static data
+cannot: containers a player named (a station container, a ship), Upwell structures
+(player-built, so absent from the map) and the corporations that hold assets. The EVE sync
+reports what it read; only what differs from what was known is recorded, so a sync that finds
+the same names records nothing.
 
 A name is never forgotten because the game stopped answering it: a structure whose docking
 access was lost still bears its name. A structure the user never had access to is never
@@ -38,15 +39,27 @@ class StructureName(msgspec.Struct, frozen=True, array_like=True):
     solar_system_id: int
 
 
+class CorporationName(msgspec.Struct, frozen=True, array_like=True):
+    corporation_id: int
+    name: str
+
+
 class AssetNames(Aggregate):
     containers: dict[int, str]  # item id -> name
     structures: dict[int, StructureName]
+    corporations: dict[int, str]  # corporation id -> name
 
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> AssetNames:
         return cls._create(AssetNamesOpened, asset_names_id(owner_id), meta=meta, owner_id=owner_id)
 
-    def seen(self, containers: Mapping[int, str], structures: Iterable[StructureName], meta: CommandMeta) -> int:
+    def seen(
+        self,
+        containers: Mapping[int, str],
+        structures: Iterable[StructureName],
+        meta: CommandMeta,
+        corporations: Mapping[int, str] | None = None,
+    ) -> int:
         """Names the game answered now; how many differ from the known ones (and are recorded)."""
         renamed = tuple(
             ContainerName(item_id, name)
@@ -58,9 +71,14 @@ class AssetNames(Aggregate):
             for structure in sorted(structures, key=lambda s: s.structure_id)
             if self.structures.get(structure.structure_id) != structure
         )
-        if renamed or moved:
-            self._record(AssetNamesSeen, meta=meta, containers=renamed, structures=moved)
-        return len(renamed) + len(moved)
+        named = tuple(
+            CorporationName(corporation_id, name)
+            for corporation_id, name in sorted((corporations or {}).items())
+            if self.corporations.get(corporation_id) != name
+        )
+        if renamed or moved or named:
+            self._record(AssetNamesSeen, meta=meta, containers=renamed, structures=moved, corporations=named)
+        return len(renamed) + len(moved) + len(named)
 
 
 class AssetNamesOpened(Event, frozen=True):
@@ -70,14 +88,17 @@ class AssetNamesOpened(Event, frozen=True):
         names = AssetNames(self.originator_id, self.owner_id, self.timestamp)
         names.containers = {}
         names.structures = {}
+        names.corporations = {}
         return names
 
 
 class AssetNamesSeen(Event, frozen=True):
     containers: tuple[ContainerName, ...] = ()
     structures: tuple[StructureName, ...] = ()
+    corporations: tuple[CorporationName, ...] = ()
 
     def apply(self, aggregate: AssetNames) -> AssetNames:
         aggregate.containers.update((c.item_id, c.name) for c in self.containers)
         aggregate.structures.update((s.structure_id, s) for s in self.structures)
+        aggregate.corporations.update((c.corporation_id, c.name) for c in self.corporations)
         return aggregate

@@ -362,6 +362,10 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
         access = character(character_id, "esi-characters.read_blueprints.v1")
         return await standin.answer(request, f"characters/{character_id}/blueprints", access)
 
+    @get("/corporations/{corporation_id:int}/")
+    async def corporation_info(request: Request[Any, Any, Any], corporation_id: FromPath[int]) -> Response[bytes]:
+        return await standin.answer(request, f"corporations/{corporation_id}", None)
+
     @get("/corporations/{corporation_id:int}/industry/jobs/")
     async def corporation_jobs(request: Request[Any, Any, Any], corporation_id: FromPath[int]) -> Response[bytes]:
         key = f"corporations/{corporation_id}/industry/jobs"
@@ -437,6 +441,7 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
             character_asset_names,
             character_skills,
             character_blueprints,
+            corporation_info,
             corporation_jobs,
             corporation_blueprints,
             corporation_assets,

@@ -99,6 +99,7 @@ class StandinWorld:
 
 
 CORPORATION_ID = 98000001
+CORPORATION_NAME = "Standin Industries"
 ANN = Character(2112000001, "Ann Standin", CORPORATION_ID, roles=("Director",))
 BOB = Character(2112000002, "Bob Standin", CORPORATION_ID)
 CAT = Character(2112000003, "Cat Standin", CORPORATION_ID, roles=("Factory_Manager", "Station_Manager"))
@@ -179,6 +180,7 @@ def seed_world(catalog_path: Path = SAMPLE_CATALOG, now: datetime | None = None)
     datasets = {
         **{f"characters/{c.character_id}": Dataset(_public(c), stamp, paginated=False) for c in members},
         **{f"characters/{c.character_id}/roles": Dataset(_roles(c), stamp, paginated=False) for c in members},
+        f"corporations/{CORPORATION_ID}": Dataset(_corporation(members), stamp, paginated=False),
         f"characters/{ANN.character_id}/industry/jobs": Dataset(ann_jobs, stamp, paginated=False),
         f"characters/{ANN.character_id}/assets": Dataset(ann_assets, stamp, paginated=True),
         f"characters/{ANN.character_id}/skills": Dataset(ann_skills, stamp, paginated=False),
@@ -262,6 +264,20 @@ class _Jobs:
                 job["successful_runs"] = won
         self.next_id += 1
         return job
+
+
+def _corporation(members: tuple[Character, ...]) -> dict[str, Any]:
+    """``/corporations/{id}/`` as ESI answers it (its required fields and a few others)."""
+    return {
+        "name": CORPORATION_NAME,
+        "ticker": "STDIN",
+        "ceo_id": ANN.character_id,
+        "creator_id": ANN.character_id,
+        "member_count": len(members),
+        "tax_rate": 0.1,
+        "date_founded": "2020-05-01T12:00:00Z",
+        "home_station_id": JITA_4_4,
+    }
 
 
 def _public(character: Character) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from interfaces.eve_standin.world import (
     CAT,
     CORPORATION_CONTAINER,
     CORPORATION_ID,
+    CORPORATION_NAME,
     JITA_4_4,
     MARKET_HUB,
     PERIMETER,
@@ -662,6 +663,9 @@ def test_container_and_structure_names_show_in_the_deficits_and_the_assets_and_a
         (MEXALLON, MARKET_HUB): (3_000, "Perimeter - Standin Market Hub", None),
         (ISOGEN, PRIVATE_STRUCTURE): (100, None, None),
     }
+    owners = {(item["typeId"], item["locationId"]): item["ownerName"] for item in deficits["items"]}
+    assert owners[(MEXALLON, JITA_4_4)] == ANN.name  # a character of the roster
+    assert owners[(PYERITE, JITA_4_4)] == owners[(MEXALLON, MARKET_HUB)] == CORPORATION_NAME  # /corporations/{id}/
     hub = next(item for item in deficits["items"] if item["locationId"] == MARKET_HUB)
     assert (hub["solarSystemId"], hub["solarSystemName"], hub["regionName"]) == (PERIMETER, "Perimeter", "The Forge")
     closed = next(item for item in deficits["items"] if item["locationId"] == PRIVATE_STRUCTURE)

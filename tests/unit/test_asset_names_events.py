@@ -1,9 +1,16 @@
-"""The names the game gave a user's containers and structures: only what differs from what is
+"""The names the game gave a user's containers, structures and corporations: only what differs from what is
 known is recorded, and a name the game stopped answering is kept."""
 
 from __future__ import annotations
 
-from domain.stock.names import AssetNames, AssetNamesOpened, AssetNamesSeen, ContainerName, StructureName
+from domain.stock.names import (
+    AssetNames,
+    AssetNamesOpened,
+    AssetNamesSeen,
+    ContainerName,
+    CorporationName,
+    StructureName,
+)
 from tests.unit.given import META, OWNER, event, given
 
 CAN, HUB = 1_000_000_000_100, 1_035_466_617_946
@@ -34,3 +41,13 @@ def test_a_structure_no_longer_answered_keeps_its_name() -> None:
         return 0
 
     given(OPENED, SEEN).when(unanswered).then_nothing()
+
+
+def test_a_corporation_is_named_once_and_again_when_it_renames() -> None:
+    corp = 98000001
+    named = event(AssetNamesSeen, corporations=(CorporationName(corp, "Standin Industries"),))
+    given(OPENED).when(lambda names: names.seen({}, [], META, {corp: "Standin Industries"})).then(named)
+    given(OPENED, named).when(lambda names: names.seen({}, [], META, {corp: "Standin Industries"})).then_nothing()
+    given(OPENED, named).when(lambda names: names.seen({}, [], META, {corp: "Standin Holdings"})).then(
+        event(AssetNamesSeen, corporations=(CorporationName(corp, "Standin Holdings"),))
+    )

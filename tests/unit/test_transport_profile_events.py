@@ -128,10 +128,10 @@ def test_a_user_keeps_at_most_so_many_profiles() -> None:
     given(OPENED, *history).when(lambda profiles: profiles.add(FREIGHTER, META)).then_refused(RuleViolation, "at most")
 
 
-def test_a_ship_pays_per_jump_for_each_trip_and_a_courier_a_flat_rate() -> None:
-    # 400,000 m3 in a 330,000 m3 hold: 2 trips, each (400,000 x 10 x 3 jumps + 1% of 1,000,000).
+def test_a_ship_pays_per_jump_for_its_goods_once_whatever_its_trips_and_a_courier_a_flat_rate() -> None:
+    # 400,000 m3 in a 330,000 m3 hold: 2 trips carrying 400,000 m3 x 10 x 3 jumps + 1% of 1,000,000.
     terms = haul_terms(FREIGHTER, 400_000.0, 1_000_000.0, 3)
-    assert (terms.trips, terms.cost) == (2, (400_000 * 10 * 3 + 10_000) * 2)
+    assert (terms.trips, terms.cost) == (2, 400_000 * 10 * 3 + 10_000)
     # A courier contract: 300 ISK/m3 + 0.5% of the value, whatever the jumps, one contract.
     courier = haul_terms(COURIER, 1_000.0, 2_000_000.0, None)
     assert (courier.trips, courier.cost) == (1, 300_000 + 10_000)
