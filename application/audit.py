@@ -16,6 +16,7 @@ import msgspec
 
 from application.event_store import EventStore
 from domain.aggregate import Aggregate
+from domain.catalog.catalog import SHARED_CATALOG_OWNER
 from domain.errors import NotFound
 from domain.events import stored_name
 
@@ -103,10 +104,10 @@ def _not_found() -> NotFound:
 def _ensure_owned(store: EventStore, user_id: UUID, aggregate_id: UUID) -> None:
     """Ownership from the creation event alone (owners never change), read from the store
     and not the cache: whether the id is unused, another user's, or large, this costs the
-    same one read of at most one event."""
+    same one read of at most one event. The shared catalog is everyone's to read."""
     try:
         first = store.load(aggregate_id, Aggregate, version=1)
     except NotFound:
         raise _not_found() from None
-    if first.owner_id != user_id:
+    if first.owner_id not in (user_id, SHARED_CATALOG_OWNER):
         raise _not_found()

@@ -67,7 +67,7 @@ from domain.industry.plan import (
     PlanStepsUpdated,
     PlanStepUpdated,
 )
-from projections.catalog import CATALOG_ITEMS
+from projections.catalog import CATALOG_ITEMS, catalog_key_of
 from projections.industry.plans import PLANS as INDUSTRY_PLANS
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
@@ -454,7 +454,7 @@ def _named(table: Table) -> Any:
     items = CATALOG_ITEMS.view
     name = (
         select(items.c.name)
-        .where(items.c.owner_id == table.c.owner_id, items.c.type_id == table.c.type_id)
+        .where(items.c.owner_id == catalog_key_of(table.c.owner_id), items.c.type_id == table.c.type_id)
         .scalar_subquery()
     )
     return select(table, name.label("name"))

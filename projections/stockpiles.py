@@ -42,7 +42,7 @@ from domain.industry.plan import PlanCreated, PlanDeleted, PlanRenamed
 from domain.stock.assets import AssetsChanged, Holding, HoldingChange
 from domain.stock.auto_production import MarkerDeficit
 from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, StockpileMarker, unit_price
-from projections.catalog import CATALOG_ITEMS
+from projections.catalog import CATALOG_ITEMS, catalog_key_of
 from projections.industry.characters import CHARACTERS
 from projections.market import PRICES, all_regions
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows
@@ -269,7 +269,7 @@ def list_markers(connection: Connection, owner: UUID, limit: int | None = None, 
     held = _held().label("held")
     name = (
         select(items.c.name)
-        .where(items.c.owner_id == markers.c.owner_id, items.c.type_id == markers.c.type_id)
+        .where(items.c.owner_id == catalog_key_of(markers.c.owner_id), items.c.type_id == markers.c.type_id)
         .scalar_subquery()
     )
     query = (
@@ -388,7 +388,7 @@ def _names() -> tuple[Any, Any]:
     markers, items, characters = MARKERS.view, CATALOG_ITEMS.view, CHARACTERS.view
     type_name = (
         select(items.c.name)
-        .where(items.c.owner_id == markers.c.owner_id, items.c.type_id == markers.c.type_id)
+        .where(items.c.owner_id == catalog_key_of(markers.c.owner_id), items.c.type_id == markers.c.type_id)
         .scalar_subquery()
     )
     owner_name = (
