@@ -27,7 +27,13 @@ class CatalogCommands(Controller):
         next version; the same data again changes nothing. Large SDE imports: use the CLI."""
         return msgspec.convert(catalogs.import_catalog(data.data(), "api", meta), ImportResult, from_attributes=True)
 
-    @post("/v1/catalog/shared/imports", tags=["commands"], sync_to_thread=True, status_code=200)
+    @post(
+        "/v1/catalog/shared/imports",
+        tags=["commands"],
+        sync_to_thread=True,
+        status_code=200,
+        opt={"admin_only": True},
+    )
     def import_shared(
         self, catalogs: NamedDependency[CatalogService], data: JSONBody[CatalogFile], meta: NamedDependency[CommandMeta]
     ) -> ImportResult:
