@@ -62,7 +62,7 @@ class CatalogService:
     def import_shared(self, data: CatalogData, source: str, meta: CommandMeta) -> ImportResult:
         """The next version of the shared catalog, which only an admin imports; its events name
         the admin, so the audit of ``SHARED_CATALOG_ID`` says who imported each version."""
-        self._ensure_admin(meta.user_id)
+        self.ensure_may_import_shared(meta.user_id)
         return self._import(SHARED_CATALOG_OWNER, data, source, meta)
 
     def _import(self, owner: UUID, data: CatalogData, source: str, meta: CommandMeta) -> ImportResult:
@@ -87,7 +87,8 @@ class CatalogService:
             catalog_id=aggregate_id, changed=summary is not None, position=result.position, summary=summary
         )
 
-    def _ensure_admin(self, user_id: UUID) -> None:
+    def ensure_may_import_shared(self, user_id: UUID) -> None:
+        """Only an admin imports the shared catalog (a Forbidden naming why, for anyone else)."""
         try:
             admin = self.store.load(user_id, User).admin
         except NotFound:

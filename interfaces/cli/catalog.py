@@ -39,6 +39,9 @@ def import_(path: Path, user_name: str, shared: bool) -> None:
     """Import PATH: an SDE folder (YAML or JSON lines), a CSV dump folder, or our JSON format,
     as --user's private catalog, or with --shared as the shared catalog (recorded as --user's
     import, who must be an admin: `manufactory users grant-admin NAME`)."""
+    if shared:  # before reading what may be a whole SDE
+        with Manufactory.open(Settings.from_env()) as system:
+            system.catalogs.ensure_may_import_shared(user_id_of(system, user_name))
     with Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console) as bar:
         task = bar.add_task("read", total=None)
         data = read_catalog(path, lambda done, total: bar.update(task, completed=done, total=total))
