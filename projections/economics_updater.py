@@ -51,6 +51,7 @@ from projections.economics import (
     EconomicsProjection,
     EconomicsView,
     Pending,
+    PendingKey,
     Scope,
     forget_pending,
     pending,
@@ -167,7 +168,7 @@ class EconomicsUpdater(Background):
         return report
 
     def _recompute(
-        self, owner: UUID, scope: Scope, generation: int, handled: list[tuple[UUID, int, int]], report: UpdateReport
+        self, owner: UUID, scope: Scope, generation: int, handled: list[PendingKey], report: UpdateReport
     ) -> None:
         economics = self._economics
         rows_table, pending_table, regions_table = self._physical(generation)

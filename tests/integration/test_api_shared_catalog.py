@@ -16,6 +16,7 @@ from domain.errors import RuleViolation
 from domain.events import CommandMeta
 from projections.catalog import CATALOG_ITEMS, CHAINS
 from tests.conftest import Api
+from tests.integration import test_api_economics as econ
 from tests.integration.test_api_catalog import CATALOG, get, imported
 
 CHAIN_QUERIES: list[tuple[str, dict[str, Any]]] = [
@@ -173,3 +174,49 @@ def test_an_import_after_moving_makes_the_catalog_private_again(system: Manufact
     position = imported(alice, mine)
     assert get(alice, "/v1/catalog/items/587", position)["name"] == "My Rifter"
     assert [v["catalogVersion"] for v in get(alice, "/v1/catalog/versions", position)["versions"]] == [2]
+
+
+# ------------------------------------------------------------------ economics
+
+
+def economics_answers(
+    api: Api, position: int, items: tuple[int, ...] = (econ.RIFTER, econ.S, econ.C, econ.D)
+) -> list[Any]:
+    """The stored rows of the economics test's items in The Forge and the opportunities ranking,
+    without when and how often each user's rows were written (version, updatedAt)."""
+    rows = [econ.economics(api, type_id, position) for type_id in items]
+    ranking = econ.ok(
+        api.get("/v1/production/economics/opportunities", params={"region_id": econ.FORGE, "minPosition": position})
+    )
+    assert ranking["items"], "a ranking to compare"
+    return [_unversioned(row) for row in [*rows, *ranking["items"]]]
+
+
+def _unversioned(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key not in ("version", "updatedAt")}
+
+
+def test_a_followers_economics_equal_those_of_the_same_catalog_imported_privately(
+    operator: Api, alice: Api, bob: Api
+) -> None:
+    econ.ok(alice.post("/v1/catalog/imports", json=econ.CATALOG))
+    shared_imported(operator, econ.CATALOG)
+    for user in (alice, bob):
+        position = econ.ok(user.post("/v1/market/prices", json=econ.forge_batch()), 201)["position"]
+    assert economics_answers(alice, position) == economics_answers(bob, position)
+    alice_marked, bob_marked = marked(alice, econ.C), marked(bob, econ.C)
+    built = (econ.RIFTER, econ.S, econ.D)  # C is bought now: no row of its own
+    assert economics_answers(alice, alice_marked, built) == economics_answers(bob, bob_marked, built)
+
+
+def test_a_new_shared_version_recomputes_its_followers_economics(operator: Api, bob: Api) -> None:
+    shared_imported(operator, econ.CATALOG)
+    position = econ.ok(bob.post("/v1/market/prices", json=econ.forge_batch()), 201)["position"]
+    before = econ.economics(bob, econ.C, position)
+    cheaper = copy.deepcopy(econ.CATALOG)
+    component = next(r for r in cheaper["recipes"] if r["recipeId"] == 1100)
+    component["activities"][0]["materials"] = [{"typeId": econ.TRIT, "quantity": 10}]  # no Pyerite any more
+    after = econ.economics(bob, econ.C, shared_imported(operator, cheaper))
+    # C from 10 Tritanium + 5 Pyerite: materials 40 + 50 = 90; from 10 Tritanium alone: 40
+    assert econ.figures(before, "materialCost") == pytest.approx([90.0])
+    assert econ.figures(after, "materialCost") == pytest.approx([40.0])
