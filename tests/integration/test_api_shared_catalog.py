@@ -5,6 +5,7 @@ to those of a user who imported the same data privately."""
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from application.system import Manufactory
 from domain.catalog.catalog import SHARED_CATALOG_ID, SHARED_CATALOG_OWNER
+from domain.catalog.overlay import overlay_aggregate_id
 from domain.errors import RuleViolation
 from domain.events import CommandMeta
 from projections.catalog import CATALOG_ITEMS, CHAINS
@@ -124,6 +126,9 @@ def test_one_followers_overlay_is_never_seen_by_another(operator: Api, alice: Ap
     assert overlay["changed"] is False
     unknown = bob.put("/v1/catalog/bought", json={"typeIds": [424242]})
     assert unknown.status_code == 422 and unknown.json()["field"] == "typeIds"
+    overlay = overlay_aggregate_id(bob.user_id)
+    assert bob.get(f"/v1/audit/{overlay}").status_code == 200
+    assert alice.get(f"/v1/audit/{overlay}").json() == alice.get(f"/v1/audit/{uuid.uuid4()}").json()
 
 
 def test_a_private_catalog_is_used_as_before_whatever_the_shared_one_holds(operator: Api, alice: Api, bob: Api) -> None:
