@@ -61,18 +61,27 @@ class AuditState(msgspec.Struct, rename="camel", kw_only=True):
     state: dict[str, Any]
 
 
-def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: int | None) -> AuditTrail | AuditState:
-    """``user_id`` limits it to that user's aggregates; None (the operator's CLI) sees all."""
-    if user_id is not None:
-        _ensure_owned(store, user_id, aggregate_id)
-    try:
-        latest = store.load(aggregate_id, Aggregate, from_events=True)  # audit reads events, never snapshots
-    except NotFound:
-        raise _not_found() from None
-    kind = type(latest).__name__
+def audit(
+    store: EventStore,
+    user_id: UUID | None,
+    aggregate_id: UUID,
+    version: int | None,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+) -> AuditTrail | AuditState:
+    """``user_id`` limits it to that user's aggregates and the shared catalog (everyone's to
+    read); None (the operator's CLI) sees all. The trail lists the events after version
+    ``after``, at most ``limit`` of them (all by default): a page of a long history costs that
+    page, as the type and the latest version are read from the first and the newest event alone."""
+    first = _first(store, aggregate_id)
+    if user_id is not None and first.owner_id not in (user_id, SHARED_CATALOG_OWNER):
+        raise _not_found()
+    kind = type(first).__name__
+    latest = store.latest_version(aggregate_id) or first.version
     if version is not None:
-        if version > latest.version:
-            raise NotFound(f"{kind.lower()} has no version {version}; its latest is {latest.version}", "version")
+        if version > latest:
+            raise NotFound(f"{kind.lower()} has no version {version}; its latest is {latest}", "version")
         then = store.load(aggregate_id, Aggregate, version=version)
         state = camel_keys(msgspec.to_builtins(then.state()))
         return AuditState(aggregate_id=aggregate_id, aggregate_type=kind, version=version, state=state)
@@ -92,22 +101,20 @@ def audit(store: EventStore, user_id: UUID | None, aggregate_id: UUID, version: 
                 }
             ),
         )
-        for event in store.history(aggregate_id)
+        for event in store.history(aggregate_id, after=after or None, limit=limit)
     ]
-    return AuditTrail(aggregate_id=aggregate_id, aggregate_type=kind, version=latest.version, events=events)
+    return AuditTrail(aggregate_id=aggregate_id, aggregate_type=kind, version=latest, events=events)
 
 
 def _not_found() -> NotFound:
     return NotFound("aggregate not found", "aggregateId")
 
 
-def _ensure_owned(store: EventStore, user_id: UUID, aggregate_id: UUID) -> None:
-    """Ownership from the creation event alone (owners never change), read from the store
-    and not the cache: whether the id is unused, another user's, or large, this costs the
-    same one read of at most one event. The shared catalog is everyone's to read."""
+def _first(store: EventStore, aggregate_id: UUID) -> Aggregate:
+    """The aggregate as its creation event made it: its type and owner (owners never change).
+    Read from the store and not the cache: whether the id is unused, another user's, or large,
+    this costs the same one read of at most one event."""
     try:
-        first = store.load(aggregate_id, Aggregate, version=1)
+        return store.load(aggregate_id, Aggregate, version=1)
     except NotFound:
         raise _not_found() from None
-    if first.owner_id not in (user_id, SHARED_CATALOG_OWNER):
-        raise _not_found()

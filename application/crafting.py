@@ -17,7 +17,9 @@ it is noticed, so after a restart, when worlds are found in the event log and re
 their events, the first catch-up completes what ended while the service was down as if it
 had never stopped.
 
-Saved job records are then published per world and owner (``subscribe``) for event streams.
+Event streams read an owner's saved job records from the world's events (``records_after``),
+numbered by the world's version, so a stream resumes where a client left off; each save with
+job records advances ``signal`` to wake them.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ from application.command_runner import MAX_ATTEMPTS, create_aggregate
 from application.event_store import EventStore
 from application.position_signal import PositionSignal
 from domain.aggregate import replay
-from domain.crafting import CraftEvent, CraftJobInfo, CraftRecipe, Modifiers, QueueEventBus, Subscription
+from domain.crafting import CraftEvent, CraftJobInfo, CraftProgress, CraftRecipe, Modifiers
 from domain.crafting.manager import Manager
-from domain.crafting_world import InventoryView, ModifierGrant, World, WorldCreated
+from domain.crafting_world import CraftJobRecorded, InventoryView, ModifierGrant, World, WorldCreated
 from domain.errors import Conflict, DomainError, NotFound
 from domain.events import CommandMeta
 
@@ -54,6 +56,7 @@ Decide = Callable[[World, float], R]
 
 _WORLD_TOPIC = get_topic(WorldCreated)
 _DISCOVERY_PAGE = 1000
+RECORDS_PAGE = 1000  # a world's events read at once for an event stream (a resume far back reads several)
 _SNAKE = re.compile(r"_([a-z0-9])")
 
 
@@ -67,17 +70,15 @@ class StartedJob(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Entry:
-    """One world of the service: its lock, its aggregate (None: rebuild it from the store before
-    use) and the bus its saved job records are published on (it outlives rebuilds)."""
+    """One world of the service: its lock and its aggregate (None: rebuild it from the store before use)."""
 
-    __slots__ = ("bus", "lock", "owner_id", "world", "world_id")
+    __slots__ = ("lock", "owner_id", "world", "world_id")
 
     def __init__(self, world_id: UUID, owner_id: UUID, world: World | None) -> None:
         self.world_id = world_id
         self.owner_id = owner_id
         self.world = world
         self.lock = threading.Lock()
-        self.bus = QueueEventBus()
 
 
 class CraftingService(Background):
@@ -174,6 +175,27 @@ class CraftingService(Background):
             world_id, meta, lambda world, _: present(world, world.create_manager(manager_id, grants, meta))
         )
 
+    def change_grants(
+        self,
+        world_id: UUID,
+        manager_id: str,
+        grants: Sequence[ModifierGrant],
+        meta: CommandMeta,
+        present: Callable[[World, Manager], R],
+    ) -> tuple[R, int]:
+        """Replace what the manager grants to the jobs it starts from now on (running ones keep theirs)."""
+        return self.command(
+            world_id, meta, lambda world, _: present(world, world.change_grants(manager_id, grants, meta))
+        )
+
+    def remove_grant(
+        self, world_id: UUID, manager_id: str, index: int, meta: CommandMeta, present: Callable[[World, Manager], R]
+    ) -> tuple[R, int]:
+        """The manager without its grant at ``index`` (0 is the first, in the order they are listed)."""
+        return self.command(
+            world_id, meta, lambda world, _: present(world, world.remove_grant(manager_id, index, meta))
+        )
+
     def start_job(
         self,
         world_id: UUID,
@@ -213,12 +235,31 @@ class CraftingService(Background):
         """Stop a running job and refund (full, proportional, none) its current cycle's inputs: one step."""
         return self.command(world_id, meta, lambda world, now: world.cancel(manager_id, seq, now, refund, meta))
 
-    def subscribe(self, world_id: UUID, user_id: UUID, owner: str) -> Subscription:
-        """The saved job records of ``owner`` in the user's world, from now on."""
-        return self._entry(world_id, user_id).bus.subscribe(owner)
+    def records_after(
+        self, world_id: UUID, user_id: UUID, owner: str | None, version: int
+    ) -> tuple[list[tuple[int, CraftEvent]], int]:
+        """The saved job records of ``owner`` (None: everyone's) in the user's world after the world's ``version``,
+        each with the version of its event (what orders them), and the version read up to (the
+        next call's ``version``; at most ``RECORDS_PAGE`` events on): read from the event store,
+        so a reader that was away, or another process's saves, miss nothing."""
+        self._entry(world_id, user_id)
+        events = self.store.history(world_id, after=version, limit=RECORDS_PAGE)
+        records = [
+            (event.originator_version, event.record)
+            for event in events
+            if isinstance(event, CraftJobRecorded) and owner in (None, event.record.owner)
+        ]
+        return records, events[-1].originator_version if events else version
 
-    def unsubscribe(self, world_id: UUID, subscription: Subscription) -> None:
-        self._entries[world_id].bus.unsubscribe(subscription)
+    def progress(self, world_id: UUID, user_id: UUID, owner: str | None) -> list[CraftProgress]:
+        """How far each running job of ``owner`` (None: everyone's) is now (the engine's progress
+        records; never saved)."""
+        return self.read(
+            world_id,
+            user_id,
+            lambda world, now: [record for m in world.managers for record in m.publish_progress(now, owner)],
+            current=False,
+        )
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -326,18 +367,17 @@ class CraftingService(Background):
         raise Conflict("the world is being changed elsewhere too often; try again", "worldId")
 
     def _save(self, entry: _Entry, world: World) -> int:
-        """Save the world's new events, then publish their job records; forget the world if it fails."""
+        """Save the world's new events, then wake the event streams if job records were among
+        them; forget the world if it fails."""
         if not world.has_pending_events:
             return self.store.head()
-        records = world.unsaved_records()
+        recorded = bool(world.unsaved_records())
         try:
             position = self.store.save_events(world)
         except BaseException:
             self._forget(entry)
             raise
-        for record in records:
-            entry.bus.publish(record)
-        if records:
+        if recorded:
             self.signal.advance("crafting", position)
         return position
 

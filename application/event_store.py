@@ -169,11 +169,17 @@ class EventStore(Application[UUID]):
             except KeyError:
                 pass
 
-    def history(self, aggregate_id: UUID, *, after: int | None = None) -> list[Event]:
-        """The aggregate's events (those after version ``after``, if given), oldest first."""
+    def history(self, aggregate_id: UUID, *, after: int | None = None, limit: int | None = None) -> list[Event]:
+        """The aggregate's events (those after version ``after``, if given; at most ``limit``),
+        oldest first."""
         # Our MsgspecMapper decodes every stored event to an Event; the library types it as any
         # DomainEventProtocol.
-        return cast("list[Event]", list(self.events.get(aggregate_id, gt=after)))
+        return cast("list[Event]", list(self.events.get(aggregate_id, gt=after, limit=limit)))
+
+    def latest_version(self, aggregate_id: UUID) -> int | None:
+        """The version of the aggregate's newest event (None: it has none), reading that one alone."""
+        newest = cast("list[Event]", list(self.events.get(aggregate_id, desc=True, limit=1)))
+        return newest[0].originator_version if newest else None
 
     def head(self) -> int:
         """The position of the newest event in the log (0 when empty)."""

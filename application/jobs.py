@@ -179,12 +179,13 @@ class JobService:
         return CommandResult(job, position, changed=changed)
 
     def _deliver(self, jobs: Sequence[Job], meta: CommandMeta) -> list[Aggregate]:
-        """Completed jobs' output lands in the user's assets where they ran (a job without a
-        station has nowhere to land; the next asset snapshot will show it)."""
+        """Completed industry jobs' output lands in the user's assets where they ran (a job
+        without a station has nowhere to land; the next asset snapshot will show it). A haul
+        makes nothing: the asset snapshots show its goods where they arrive."""
         delivered = [
             (job.spec.station_id, job)
             for job in jobs
-            if job.status is JobStatus.COMPLETED and job.spec.station_id is not None
+            if job.status is JobStatus.COMPLETED and job.spec.station_id is not None and job.spec.kind == "industry"
         ]
         if not delivered:
             return []
@@ -214,6 +215,7 @@ class JobService:
         character who runs it after the edit."""
 
         def decide(job: Job) -> None:
+            job.ensure_industry("edited")
             runner = job.character_id if edit.character_id is UNSET else edit.character_id
             character = self._roster_character(meta.user_id, runner)
             skills = character.skills.for_time if character is not None else Skills()

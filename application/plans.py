@@ -14,9 +14,10 @@ runs; the later one's answer is then optimistic, as any plan is once the game mo
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -32,9 +33,11 @@ from application.command_runner import (
     update_aggregate,
 )
 from application.event_store import EventStore
-from application.ports import JobQueue, OwnedBlueprints, RegionMarkets, SlotOccupancy
+from application.ports import JobQueue, OwnedBlueprints, RegionMarkets, SlotOccupancy, StationRoutes
+from application.transport import TransportService
 from domain.aggregate import Aggregate
-from domain.errors import NotFound
+from domain.catalog.universe import RouteRule
+from domain.errors import NotFound, RuleViolation
 from domain.events import CommandMeta, utcnow
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.characters import Character, Roster, roster_id
@@ -51,7 +54,8 @@ from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 class GeneratedRun(msgspec.Struct, frozen=True, kw_only=True):
     run: PlanRun
     plan: Plan
-    jobs: tuple[Job, ...]
+    jobs: tuple[Job, ...]  # the industry jobs, in ``generation.jobs`` order
+    haul_jobs: tuple[Job, ...]  # a transport job per haul, in ``transports`` order
     generation: Generation
     transports: tuple[RunTransport, ...]
     pricing: RunPricing | None = None
@@ -91,6 +95,11 @@ class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
     jobs_cancelled: int
 
 
+def _transport_named(transport: TransportSettings | None) -> tuple[UUID | None, str]:
+    """The profile plan transport settings name, and the field naming it."""
+    return (transport.transport_profile_id if transport else None), "transport.transportProfileId"
+
+
 class PlanService:
     def __init__(
         self,
@@ -100,6 +109,8 @@ class PlanService:
         blueprints: OwnedBlueprints,
         queue: JobQueue,
         slot_occupancy: SlotOccupancy,
+        routes: StationRoutes,
+        transport: TransportService,
         limits: WorkLimits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
@@ -108,6 +119,8 @@ class PlanService:
         self._blueprints = blueprints  # a user's blueprint library (the ME/TE and copies jobs run with)
         self._queue = queue  # the planned jobs, whose copy runs a new run cannot have
         self._slot_occupancy = slot_occupancy  # the slots busy with jobs already running or ready
+        self._routes = routes  # the map's routes between stations, which hauls are counted on
+        self._transport = transport  # the user's transport profiles, which hauls go by
 
         self.limits = limits
 
@@ -125,6 +138,7 @@ class PlanService:
     ) -> CommandResult[Plan]:
         graph = self.graphs.snapshot(meta.user_id).graph
         places = places or PlanPlaces()
+        self._ensure_profiles(meta.user_id, [_transport_named(transport)])
         plan = Plan.create(
             uuid.uuid4(),
             name,
@@ -175,6 +189,9 @@ class PlanService:
         counts invention attempts, its default stations (``None``: none) and/or its notes in one
         command: one save, whichever was given (none: nothing changes)."""
 
+        if not isinstance(transport, msgspec.UnsetType):
+            self._ensure_profiles(meta.user_id, [_transport_named(transport)])
+
         def decide(plan: Plan, _: Any) -> None:
             if not isinstance(name, msgspec.UnsetType):
                 plan.rename(name, meta)
@@ -207,6 +224,7 @@ class PlanService:
         expected: int | None,
     ) -> tuple[CommandResult[Plan], PlanStep]:
         added: list[PlanStep] = []
+        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transportProfileId")])
 
         decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
 
@@ -223,6 +241,7 @@ class PlanService:
     def update_step(
         self, plan_id: UUID, step_id: int, changes: dict[str, Any], meta: CommandMeta, expected: int | None
     ) -> CommandResult[Plan]:
+        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transportProfileId")])
         decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
         return self._change(
             plan_id,
@@ -241,6 +260,13 @@ class PlanService:
     ) -> CommandResult[Plan]:
         """Several step updates as one command: all applied (one event, one new version) or,
         if any entry is refused, none."""
+        self._ensure_profiles(
+            meta.user_id,
+            [
+                (changes.get("transport_profile_id"), f"steps[{index}].transportProfileId")
+                for index, (_, changes) in enumerate(entries)
+            ],
+        )
         decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
         return self._change(
             plan_id,
@@ -309,21 +335,9 @@ class PlanService:
                 Job.queue(job_id, job.to_spec(run_id), meta)
                 for job_id, job in zip(job_ids, generation.jobs, strict=True)
             ]
-            transports = tuple(
-                RunTransport(
-                    id=uuid.uuid4(),
-                    from_station_id=haul.from_station_id,
-                    to_station_id=haul.to_station_id,
-                    items=haul.items,
-                    volume=haul.volume,
-                    cost_estimate=haul.cost_estimate,
-                    collateral_value=haul.collateral_value,
-                    sort_order=haul.sort_order,
-                    feeds_job_ids=tuple(job_ids[i] for i in haul.feeds),
-                    missing=haul.missing,
-                )
-                for haul in generation.transports
-            )
+            hauls = [(haul, uuid.uuid4(), uuid.uuid4()) for haul in generation.transports]  # haul id, job id
+            transports = tuple(RunTransport.of(haul, haul_id, job_ids, job_id) for haul, haul_id, job_id in hauls)
+            haul_jobs = [Job.queue(job_id, haul.to_spec(run_id, haul_id), meta) for haul, haul_id, job_id in hauls]
             run = PlanRun.record(
                 run_id,
                 plan.id,
@@ -331,7 +345,7 @@ class PlanService:
                 plan.product_type_id,
                 quantity,
                 parallelism,
-                job_ids,
+                (*job_ids, *(job.id for job in haul_jobs)),
                 transports,
                 generation.skipped,
                 generation.leftovers,
@@ -344,12 +358,13 @@ class PlanService:
                 run=run,
                 plan=plan,
                 jobs=tuple(jobs),
+                haul_jobs=tuple(haul_jobs),
                 generation=generation,
                 transports=transports,
                 pricing=pricing,
                 characters=tuple(characters),
             )
-            return [plan, run, *jobs], answer
+            return [plan, run, *jobs, *haul_jobs], answer
 
         return save_atomically(self.store, [plan_id], decide)
 
@@ -364,6 +379,13 @@ class PlanService:
         promised = self._promised_copy_runs(owner)
         busy = self._slot_occupancy.busy(owner)
         policy = plan.invention_policy(snapshot.decryptors)
+        saved = self._transport.profiles(owner)
+        profiles = {profile.profile_id: profile for profile in saved.shown()} if saved is not None else {}
+
+        @functools.cache
+        def route(start: int, end: int, rule: RouteRule) -> tuple[int, ...] | None:
+            """Each route once per generator (a preview generates once per crew size)."""
+            return self._routes.route(owner, start, end, rule)
 
         def run(
             quantity: int, characters: Sequence[Character], parallelism: int, now: datetime
@@ -384,6 +406,8 @@ class PlanService:
                 busy=busy,
                 now=now,
                 invention=policy,
+                profiles=profiles,
+                routes=route,
             )
             if region is None or region_id is None:
                 return generation, None
@@ -424,6 +448,17 @@ class PlanService:
             crews=tuple(crews),
             now=now,
         )
+
+    def _ensure_profiles(self, owner: UUID, named: Iterable[tuple[UUID | None, str]]) -> None:
+        """Each transport profile a command names (with the field naming it) is one of the
+        owner's: anyone else's is refused exactly as a missing one."""
+        wanted = [(profile_id, field) for profile_id, field in named if profile_id is not None]
+        if not wanted:
+            return
+        saved = self._transport.profiles(owner)
+        for profile_id, field in wanted:
+            if saved is None or profile_id not in saved.profiles:
+                raise RuleViolation(f"transport profile {profile_id} is not one of yours", field)
 
     def _owned_blueprints(self, owner: UUID) -> dict[int, list[OwnedBlueprint]]:
         by_type: dict[int, list[OwnedBlueprint]] = defaultdict(list)

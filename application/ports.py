@@ -18,6 +18,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.catalog.chains import CatalogSnapshot
+from domain.catalog.universe import RouteRule
 from domain.economics.region import RegionMarket
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
@@ -90,4 +91,14 @@ class SlotOccupancy(Protocol):
         """One entry per busy slot of the owner's characters: jobs the game reports active or
         ready (not yet delivered), and jobs started here the game has not reported yet,
         current as of the log head."""
+        ...
+
+
+class StationRoutes(Protocol):
+    """Routes between stations on the user's map, which hauls are counted in jumps on."""
+
+    def route(self, owner: UUID, from_station: int, to_station: int, rule: RouteRule) -> tuple[int, ...] | None:
+        """The solar systems from the first station's to the second's by ``rule``, both
+        included (one system: the same one), current as of the log head; None when a station
+        or its system is not on the owner's map, or no route keeps to the rule."""
         ...

@@ -32,7 +32,7 @@ DEFAULT_EVE_CALLBACK_URL = "http://127.0.0.1:8000/v1/eve/callback"
 DEFAULT_EVE_SSO_URL = "https://login.eveonline.com"
 # What a linked character lets us read (README "EVE Online"): its jobs, assets, skills and
 # blueprints; its roles in its corporation, and the corporation's data when it has the roles;
-# markets in structures it can dock at.
+# markets in structures it can dock at, and those structures' names.
 DEFAULT_EVE_SCOPES = (
     "esi-industry.read_character_jobs.v1",
     "esi-assets.read_assets.v1",
@@ -43,6 +43,7 @@ DEFAULT_EVE_SCOPES = (
     "esi-corporations.read_blueprints.v1",
     "esi-assets.read_corporation_assets.v1",
     "esi-markets.structure_markets.v1",
+    "esi-universe.read_structures.v1",
 )
 
 
@@ -106,6 +107,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     eve_scopes: tuple[str, ...] = DEFAULT_EVE_SCOPES
     # How long a login started at /v1/eve/login may take to come back to the callback.
     eve_login_ttl_sec: float = 600.0
+    console_session_ttl_sec: float = 7 * 24 * 3600.0  # a token issued by signing in with EVE
     # Encrypts the EVE refresh tokens at rest; unset: a key file beside the database (0600).
     secret_key: str | None = None
     # The EVE sync (application/eve/sync.py): how often the loop looks for what is due (0: no
@@ -157,6 +159,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             eve_sso_url=env.get("MANUFACTORY_EVE_SSO_URL") or DEFAULT_EVE_SSO_URL,
             eve_scopes=tuple(env.get("MANUFACTORY_EVE_SCOPES", "").split()) or DEFAULT_EVE_SCOPES,
             eve_login_ttl_sec=float(env.get("MANUFACTORY_EVE_LOGIN_TTL_SEC", 600)),
+            console_session_ttl_sec=float(env.get("MANUFACTORY_CONSOLE_SESSION_TTL_SEC", 7 * 24 * 3600)),
             secret_key=env.get("MANUFACTORY_SECRET_KEY") or None,
             eve_sync_tick_sec=float(env.get("MANUFACTORY_EVE_SYNC_TICK_SEC", 30.0)),
             eve_sync_jobs_sec=float(env.get("MANUFACTORY_EVE_SYNC_JOBS_SEC", 600.0)),

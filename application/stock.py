@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from domain.events import CommandMeta
 from domain.industry.plan import Plan
 from domain.stock.assets import UNOWNED, Assets, Holding, Spot, assets_id
 from domain.stock.markers import MarkerUpsert, StockpileMarker, marker_id
+from domain.stock.names import AssetNames, StructureName, asset_names_id
 
 
 def load_or_open_assets(store: EventStore, owner: UUID, meta: CommandMeta) -> Assets:
@@ -43,6 +44,18 @@ class StockService:
             return [assets], assets.replace(holdings, location_id, meta, observed_at)
 
         return save_atomically(self.store, [assets_id(meta.user_id)], decide)
+
+    def name_places(self, containers: Mapping[int, str], structures: Iterable[StructureName], meta: CommandMeta) -> int:
+        """Record the names the game gave the user's containers and structures; how many were new."""
+
+        def decide() -> tuple[list[Aggregate], int]:
+            try:
+                names = self.store.load(asset_names_id(meta.user_id), AssetNames)
+            except NotFound:
+                names = AssetNames.open(meta.user_id, meta)
+            return [names], names.seen(containers, structures, meta)
+
+        return save_atomically(self.store, [asset_names_id(meta.user_id)], decide)[0]
 
     def upsert_marker(self, upsert: MarkerUpsert, meta: CommandMeta) -> CommandResult[StockpileMarker]:
         """Place or change the marker; fields the upsert leaves out keep their values. A plan

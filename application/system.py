@@ -38,7 +38,9 @@ from application.plans import PlanService
 from application.position_signal import PositionSignal
 from application.settings import Settings
 from application.stock import StockService
+from application.transport import TransportService
 from application.users import IssuedToken, UserService
+from domain.catalog.universe import RouteCache
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
 from projections.economics_service import EconomicsService
@@ -51,6 +53,7 @@ from projections.ports import (
     CurrentOwnedBlueprints,
     CurrentRegionMarkets,
     CurrentSlotOccupancy,
+    CurrentStationRoutes,
     CurrentStockDeficits,
 )
 from projections.registry import all_projections
@@ -96,8 +99,18 @@ class Manufactory:
         owned_blueprints = CurrentOwnedBlueprints(self.projections, self.query_engine)
         queue = CurrentJobQueue(self.projections, self.query_engine)
         self.slot_occupancy = CurrentSlotOccupancy(self.projections, self.query_engine)
+        self.route_cache = RouteCache()  # routes on each user's map: the route query's and the hauls'
+        self.transport = TransportService(self.store)
         self.plans = PlanService(
-            self.store, self.catalog_graphs, markets, owned_blueprints, queue, self.slot_occupancy, settings.work_limits
+            self.store,
+            self.catalog_graphs,
+            markets,
+            owned_blueprints,
+            queue,
+            self.slot_occupancy,
+            CurrentStationRoutes(self.projections, self.query_engine, self.route_cache),
+            self.transport,
+            settings.work_limits,
         )
         self.jobs = JobService(self.store, queue, self.catalog_graphs, markets, settings.work_limits)
         # the jobs the game reports per character or corporation: the board's, and the busy slots
@@ -114,7 +127,7 @@ class Manufactory:
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
         self.esi_cache = SqlResponseCache(self.read_engine, settings.esi_cache_keep_sec)
-        self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, self.esi_cache, settings)
+        self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, self.esi_cache, settings, self.users)
         outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
         self.webhook_targets = WebhookTargets(settings.webhooks.allow_private)
         self.notifications = NotificationService(self.store, outbox, self.webhook_targets)

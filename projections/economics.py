@@ -507,12 +507,14 @@ def opportunities(
     min_roi: float | None = None,
     min_profit: float | None = None,
     limit: int = 50,
+    offset: int = 0,
     scenario: Scenario = "base",
 ) -> Ranking:
     """The region's rows of one scenario (the base case unless asked for plan rows) with a known
-    profit at ``basis`` prices matching the filters, best first by ``sort``, at most ``limit``;
-    how many of them could not be priced (missing prices); and how many match in all, so a
-    client showing one page knows how many there are (the seed system's total)."""
+    profit at ``basis`` prices matching the filters, best first by ``sort``, at most ``limit``
+    after the first ``offset``; how many of them could not be priced (missing prices); and how
+    many match in all, so a client showing one page knows how many there are (the seed system's
+    total)."""
     table = ECONOMICS.view
     profit, roi = table.c[f"profit_{basis}"], table.c[f"roi_{basis}"]
     rows_of = and_(table.c.owner_id == owner, table.c.region_id == region_id, table.c.scenario == scenario)
@@ -522,7 +524,8 @@ def opportunities(
     if min_roi is not None:
         matching.append(roi >= min_roi)
     query = _named(table).where(*matching)
-    query = query.order_by(nulls_last(_sort_column(table, sort, basis).desc()), table.c.type_id).limit(limit)
+    query = query.order_by(nulls_last(_sort_column(table, sort, basis).desc()), table.c.type_id)
+    query = query.limit(limit).offset(offset)
     rows = [_view(row) for row in connection.execute(query)]
     total = connection.execute(select(func.count()).select_from(table).where(*matching)).scalar_one()
     unpriced = connection.execute(select(func.count()).where(rows_of, profit.is_(None))).scalar_one()

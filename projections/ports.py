@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import Engine
 
 from domain.catalog.chains import CatalogSnapshot
+from domain.catalog.universe import RouteCache, RouteRule
 from domain.economics.region import RegionMarket
 from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
@@ -24,6 +25,7 @@ from projections.industry.board import busy_slots
 from projections.industry.jobs import linked_jobs, pending_output, planned_jobs, unlinked_jobs
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
+from projections.universe import map_version, places, solar_systems
 
 
 class CurrentCatalogSnapshots:
@@ -107,3 +109,24 @@ class CurrentOwnedBlueprints:
         self._runtime.catch_up("blueprints")
         with self._engine.connect() as connection:
             return list_blueprints(connection, owner)
+
+
+class CurrentStationRoutes:
+    """Routes from the universe read model, cached in ``cache`` (the one the route query uses)."""
+
+    def __init__(self, runtime: ProjectionRuntime, engine: Engine, cache: RouteCache) -> None:
+        self._runtime = runtime
+        self._engine = engine
+        self._cache = cache
+
+    def route(self, owner: UUID, from_station: int, to_station: int, rule: RouteRule) -> tuple[int, ...] | None:
+        self._runtime.catch_up("universe")
+        with self._engine.connect() as connection:
+            found = places(connection, owner, (from_station, to_station))
+            ends = [found[station].system_id if station in found else None for station in (from_station, to_station)]
+            start, end = ends
+            if start is None or end is None:
+                return None
+            version = map_version(connection, owner)
+            route = self._cache.route(owner, version, start, end, rule, lambda: solar_systems(connection, owner))
+        return route.systems if route is not None else None

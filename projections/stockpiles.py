@@ -8,10 +8,16 @@ assets table an unowned holding's spot columns hold '' and 0 (they are part of i
 The projection also keeps the plans it may link to (from the plans' own events): a marker
 whose plan is deleted is unlinked (the spec's ON DELETE SET NULL), and a marker naming a plan
 already deleted is stored unlinked.
+
+And the names the game gave the user's containers and structures (``AssetNamesSeen``, from the
+EVE sync): kept here, beside the assets and markers that name those ids, so the buy list and
+the assets view name them in the same read as the rest (``named_places``: a station by the
+catalog's map, a structure by its name from the game and its system and region from the map).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -42,13 +48,14 @@ from domain.industry.plan import PlanCreated, PlanDeleted, PlanRenamed
 from domain.stock.assets import AssetsChanged, Holding, HoldingChange
 from domain.stock.auto_production import MarkerDeficit
 from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, StockpileMarker, unit_price
+from domain.stock.names import AssetNamesSeen
 from projections.catalog import CATALOG_ITEMS, catalog_key_of
 from projections.industry.characters import CHARACTERS
 from projections.market import PRICES, all_regions
-from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows
+from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
-from projections.universe import Place, places
+from projections.universe import Place, places, region_names, systems_by_id
 
 ASSETS = ReadModelTable(
     "stock_assets",
@@ -99,11 +106,43 @@ PLANS = ReadModelTable(
         Column("product_type_id", BigInteger, nullable=False),
     ],
 )
+CONTAINER_NAMES = ReadModelTable(
+    "stock_container_names",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("item_id", BigInteger, primary_key=True),
+        Column("name", String(255), nullable=False),
+    ],
+)
+
+STRUCTURES = ReadModelTable(
+    "stock_structures",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("structure_id", BigInteger, primary_key=True),
+        Column("name", String(255), nullable=False),
+        Column("solar_system_id", BigInteger, nullable=False),
+    ],
+)
 
 
 class StockpilesProjection(Projection):
     name = "stockpiles"
-    tables = (ASSETS, MARKERS, PLANS)
+    tables = (ASSETS, MARKERS, PLANS, CONTAINER_NAMES, STRUCTURES)
+
+    @handles(AssetNamesSeen)
+    def _names_seen(self, writer: BatchWriter, event: AssetNamesSeen) -> None:
+        """Names replaced by the ones just seen (the game's: a player renamed a container)."""
+        owner = event.meta.user_id
+        for name, key, seen in (
+            ("stock_container_names", "item_id", event.containers),
+            ("stock_structures", "structure_id", event.structures),
+        ):
+            if seen:
+                table = writer.tables[name]
+                ids = [getattr(part, key) for part in seen]
+                writer.execute(delete(table).where(table.c.owner_id == owner, table.c[key].in_(ids)))
+                writer.insert(name, *({"owner_id": owner, **struct_cells(part)} for part in seen))
 
     @handles(AssetsChanged)
     def _assets_changed(self, writer: BatchWriter, event: AssetsChanged) -> None:
@@ -323,9 +362,10 @@ ValueReason = Literal["no_region", "no_price"]
 
 class Deficit(msgspec.Struct, frozen=True, kw_only=True):
     """One marker's shortfall to buy, named and valued. Names the read models do not know
-    (structures, containers and corporations are not imported yet; stations, systems and
-    regions come from the catalog's map, where it has one) are null; ``regionId`` is the
-    location's region (null: unknown), ``priceRegionId`` the region whose prices value it."""
+    are null: stations, systems and regions come from the catalog's map, where it has one;
+    structures and containers from the game (the EVE sync), once a linked character could
+    read them; corporations' names are not imported yet. ``regionId`` is the location's
+    region (null: unknown), ``priceRegionId`` the region whose prices value it."""
 
     marker_id: UUID
     type_id: int
@@ -380,6 +420,45 @@ class Deficits(msgspec.Struct, frozen=True, kw_only=True):
     totals: list[LocationTotal]  # per location, over every deficit (not only the page)
     left_out: list[LeftOut]  # short markers auto-production covers, so not to buy
     total: int  # deficits in all
+
+
+def _container_name(table: Any) -> Any:
+    """Scalar subquery: the name the game gave the container of a row of ``table`` (one with
+    ``owner_id`` the user and ``container_id``)."""
+    names = CONTAINER_NAMES.view
+    return (
+        select(names.c.name)
+        .where(names.c.owner_id == table.c.owner_id, names.c.item_id == table.c.container_id)
+        .scalar_subquery()
+    )
+
+
+def named_places(connection: Connection, owner: UUID, location_ids: Iterable[int]) -> dict[int, Place]:
+    """The stations among ``location_ids`` from the catalog's map (``places``) and the
+    structures the game named, with their system and region where the map has them."""
+    wanted = set(location_ids)
+    located = places(connection, owner, wanted)
+    structures = STRUCTURES.view
+    rows = list(
+        connection.execute(
+            select(structures.c.structure_id, structures.c.name, structures.c.solar_system_id).where(
+                structures.c.owner_id == owner, structures.c.structure_id.in_(sorted(wanted - set(located)))
+            )
+        )
+    )
+    systems = systems_by_id(connection, owner, (row.solar_system_id for row in rows))
+    regions = region_names(connection, owner, (s.region_id for s in systems.values() if s.region_id is not None))
+    for structure_id, name, system_id in rows:
+        system = systems.get(system_id)
+        region_id = system.region_id if system else None
+        located[structure_id] = Place(
+            name=name,
+            system_id=system_id,
+            system_name=system.name if system else None,
+            region_id=region_id,
+            region_name=regions.get(region_id) if region_id is not None else None,
+        )
+    return located
 
 
 def _names() -> tuple[Any, Any]:
@@ -454,12 +533,17 @@ def deficits(
     type_name, owner_name = _names()
     covered = and_(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None)).label("covered")
     query = select(
-        *_marker_columns(), held, type_name.label("type_name"), owner_name.label("owner_name"), covered
+        *_marker_columns(),
+        held,
+        type_name.label("type_name"),
+        owner_name.label("owner_name"),
+        _container_name(markers).label("container_name"),
+        covered,
     ).where(markers.c.owner_id == owner, markers.c.desired_quantity > _held())
     if location_id is not None:
         query = query.where(markers.c.location_id == location_id)
     rows = list(connection.execute(query.order_by(*_marker_order())))
-    located = places(connection, owner, {row.location_id for row in rows if not row.covered})
+    located = named_places(connection, owner, {row.location_id for row in rows if not row.covered})
     regions = PriceRegions(connection, owner, region_id)
     valued_in = {row.marker_id: regions.of(located.get(row.location_id)) for row in rows if not row.covered}
     prices = _prices(connection, owner, set(valued_in.values()), sorted({row.type_id for row in rows}))
@@ -525,7 +609,7 @@ def _deficit(
         region_id=place.region_id if place else None,
         region_name=place.region_name if place else None,
         container_id=row.container_id,
-        container_name=None,
+        container_name=row.container_name,
         division_number=row.division_number,
         notes=row.notes,
         desired_quantity=row.desired_quantity,
@@ -578,18 +662,29 @@ def auto_production_markers(connection: Connection) -> list[MarkerDeficit]:
     ]
 
 
+class HoldingView(Holding, frozen=True, kw_only=True):
+    """A holding named where the read models know the names: its location (a station from
+    the catalog's map, a structure from the game) and its container (from the game)."""
+
+    location_name: str | None = None
+    container_name: str | None = None
+
+
 def holdings(
     connection: Connection, owner: UUID, location_id: int | None = None, limit: int | None = None, offset: int = 0
-) -> list[Holding]:
+) -> list[HoldingView]:
     assets = ASSETS.view
     spot = (assets.c.owner_type, assets.c.holder_id, assets.c.container_id, assets.c.division_number)
-    query = select(assets.c.type_id, assets.c.location_id, assets.c.quantity, *spot).where(assets.c.owner_id == owner)
+    query = select(assets.c.type_id, assets.c.location_id, assets.c.quantity, *spot, _container_name(assets)).where(
+        assets.c.owner_id == owner
+    )
     if location_id is not None:
         query = query.where(assets.c.location_id == location_id)
     order = (assets.c.location_id, assets.c.type_id, *spot)
-    rows = connection.execute(query.order_by(*order).limit(limit).offset(offset))
+    rows = list(connection.execute(query.order_by(*order).limit(limit).offset(offset)))
+    located = named_places(connection, owner, {row.location_id for row in rows})
     return [
-        Holding(
+        HoldingView(
             type_id=t,
             location_id=loc,
             quantity=q,
@@ -597,13 +692,17 @@ def holdings(
             owner_id=holder or None,
             container_id=container or None,
             division_number=division or None,
+            location_name=located[loc].name if loc in located else None,
+            container_name=container_name,
         )
-        for t, loc, q, kind, holder, container, division in rows
+        for t, loc, q, kind, holder, container, division, container_name in rows
     ]
 
 
 def held_by_type(connection: Connection, owner: UUID, location_id: int | None = None) -> dict[int, int]:
-    held: dict[int, int] = {}
-    for holding in holdings(connection, owner, location_id):
-        held[holding.type_id] = held.get(holding.type_id, 0) + holding.quantity
-    return held
+    """Units per item type, every owner's (at one location, or everywhere)."""
+    assets = ASSETS.view
+    query = select(assets.c.type_id, cast(func.sum(assets.c.quantity), BigInteger)).where(assets.c.owner_id == owner)
+    if location_id is not None:
+        query = query.where(assets.c.location_id == location_id)
+    return {type_id: int(units) for type_id, units in connection.execute(query.group_by(assets.c.type_id))}

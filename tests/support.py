@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import psycopg
@@ -238,13 +238,16 @@ def database_name(url: str) -> str:
 
 
 @contextmanager
-def serving_app(app: Any) -> Iterator[str]:
+def serving_app(app: Any, *, lifespan: Literal["auto", "on", "off"] = "auto") -> Iterator[str]:
     """An ASGI app served over real HTTP by uvicorn in a thread of this process (its URL).
     uvicorn's own ``Date`` (refreshed once a second) is off: an app that dates its answers, as
-    the ESI stand-in does, must not be joined by a second, older one."""
+    the ESI stand-in does, must not be joined by a second, older one. ``lifespan="off"`` serves
+    an app whose lifespan a ``TestClient`` runs already (the tests' app, for its streams)."""
     import uvicorn
 
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", date_header=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), log_level="warning", date_header=False, lifespan=lifespan
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -223,6 +223,16 @@ class EsiClient:
         data = _decode(path, page.answer.body, payload)
         return EsiAnswer(data, stats, not page.changed, page.answer.last_modified, page.answer.expires_at)
 
+    def post(self, path: str, body: object, payload: type[T], *, bearer: Bearer | None = None) -> EsiAnswer[T]:
+        """A POST route's answer (ESI's bulk look-ups, such as asset names), decoded as
+        ``payload``. Sent every time: ESI does not cache POST answers, so there is nothing to
+        revalidate, but the error limit, retries and waits are the same as a GET's."""
+        stats = CallStats(pages=1)
+        headers = {"Authorization": f"Bearer {bearer.access_token}"} if bearer else {}
+        response = self._send("POST", path, {}, headers, stats, msgspec.json.encode(body))
+        data = _decode(path, response.content, payload)
+        return EsiAnswer(data, stats, False, response.headers.get("Last-Modified"), _expires_at(response, self.clock()))
+
     def get_pages(
         self, path: str, item: type[T], *, params: Mapping[str, str] | None = None, bearer: Bearer | None = None
     ) -> EsiAnswer[list[T]]:
@@ -265,7 +275,7 @@ class EsiClient:
         headers = {"Authorization": f"Bearer {bearer.access_token}"} if bearer else {}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag
-        response = self._send(path, params, headers, stats)
+        response = self._send("GET", path, params, headers, stats)
         received = self.clock()
         if response.status_code == 304:
             if cached is None:
@@ -288,15 +298,25 @@ class EsiClient:
         self.cache.put(key, answer)
         return _Page(answer, changed, stats)
 
-    def _send(self, path: str, params: dict[str, str], headers: dict[str, str], stats: CallStats) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        stats: CallStats,
+        content: bytes | None = None,
+    ) -> httpx.Response:
         """A 200 or 304 for the request, after the retries and waits ESI's answers call for."""
         failure = ""
+        if content is not None:
+            headers = {**headers, "Content-Type": "application/json"}
         for attempt in range(1, self.attempts + 1):
             self._wait_for_error_budget(path)
             stats.requests += 1
             retry_after: float | None = None
             try:
-                response = self._http.get(path, params=params, headers=headers)
+                response = self._http.request(method, path, params=params, headers=headers, content=content)
             except httpx.TimeoutException as error:
                 failure = f"timed out ({type(error).__name__})"
             except httpx.TransportError as error:
@@ -312,13 +332,13 @@ class EsiClient:
                 elif status == 429 or (status >= 500 and "Retry-After" in response.headers):
                     retry_after = _float_header(response, "Retry-After")
                 elif status < 500:
-                    raise EsiError(f"GET {path}: {failure}", status)
+                    raise EsiError(f"{method} {path}: {failure}", status)
             if attempt == self.attempts:
                 break
             stats.retries += 1
             backoff = random.uniform(0, min(RETRY_CAP_SEC, self.retry_base_sec * 2 ** (attempt - 1)))
-            self._pause(max(retry_after or 0.0, backoff), f"GET {path}: {failure}")
-        raise EsiError(f"GET {path}: {failure} (gave up after {self.attempts} attempts)")
+            self._pause(max(retry_after or 0.0, backoff), f"{method} {path}: {failure}")
+        raise EsiError(f"{method} {path}: {failure} (gave up after {self.attempts} attempts)")
 
     def _wait_for_error_budget(self, path: str) -> None:
         """Hold the request while ESI said to stop (a 420) or the budget is nearly spent."""
@@ -328,7 +348,7 @@ class EsiClient:
             if self._remain is not None and self._remain <= self.error_limit_floor:
                 until = max(until, self._reset_at)
         if until > now:
-            self._pause(until - now, f"GET {path}: ESI's error limit is nearly spent")
+            self._pause(until - now, f"{path}: ESI's error limit is nearly spent")
 
     def _note_error_budget(self, response: httpx.Response) -> None:
         remain = _int_header(response, "X-ESI-Error-Limit-Remain")
@@ -353,7 +373,7 @@ def _decode(path: str, body: bytes, payload: type[T]) -> T:
     try:
         return msgspec.json.decode(body, type=payload)
     except msgspec.DecodeError as error:  # ValidationError is one
-        raise EsiError(f"GET {path}: the answer is not in the expected shape: {error}") from error
+        raise EsiError(f"{path}: the answer is not in the expected shape: {error}") from error
 
 
 def _expires_at(response: httpx.Response, received: float) -> float:

@@ -67,8 +67,11 @@ class IndustryJob(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Asset(msgspec.Struct, frozen=True, kw_only=True):
-    """``/characters/{id}/assets/``: an item inside a container has the container's
-    ``item_id`` as its ``location_id``."""
+    """``/characters/{id}/assets/`` and ``/corporations/{id}/assets/``: an item inside a
+    container has the container's ``item_id`` as its ``location_id``. In a corporation's, an
+    item in a hangar division (``CorpSAG1..7``) is located in the corporation's office there
+    (type 27, flagged ``OfficeFolder``), whose own location is the station or structure
+    (esi/esi-docs, docs/asset_location_id.md)."""
 
     item_id: int
     type_id: int
@@ -78,6 +81,25 @@ class Asset(msgspec.Struct, frozen=True, kw_only=True):
     quantity: int
     is_singleton: bool
     is_blueprint_copy: bool | None = None
+
+
+class AssetName(msgspec.Struct, frozen=True, kw_only=True):
+    """``POST /characters/{id}/assets/names/`` and ``/corporations/{id}/assets/names/``:
+    the name a player gave an item (a container, a ship); ESI answers ``None`` for one never
+    named."""
+
+    item_id: int
+    name: str
+
+
+class Structure(msgspec.Struct, frozen=True, kw_only=True):
+    """``/universe/structures/{id}/`` (scope ``esi-universe.read_structures.v1``): answered
+    only to a character with docking access; any other gets a 403."""
+
+    name: str
+    owner_id: int
+    solar_system_id: int
+    type_id: int | None = None
 
 
 class Skill(msgspec.Struct, frozen=True, kw_only=True):
@@ -145,6 +167,9 @@ class IndustrySystem(msgspec.Struct, frozen=True, kw_only=True):
     cost_indices: list[CostIndex]
 
 
+MAX_NAMED_ITEMS = 1000  # item ids per asset-names request (ESI's maxItems)
+
+
 class EsiRoutes:
     """The routes by name, each through the one client."""
 
@@ -167,6 +192,24 @@ class EsiRoutes:
 
     def character_assets(self, bearer: Bearer) -> EsiAnswer[list[Asset]]:
         return self.client.get_pages(f"/characters/{bearer.character_id}/assets/", Asset, bearer=bearer)
+
+    def corporation_assets(self, corporation_id: int, bearer: Bearer) -> EsiAnswer[list[Asset]]:
+        return self.client.get_pages(f"/corporations/{corporation_id}/assets/", Asset, bearer=bearer)
+
+    def character_asset_names(self, bearer: Bearer, item_ids: list[int]) -> EsiAnswer[list[AssetName]]:
+        """Names of at most ``MAX_NAMED_ITEMS`` of the character's own items."""
+        path = f"/characters/{bearer.character_id}/assets/names/"
+        return self.client.post(path, item_ids, list[AssetName], bearer=bearer)
+
+    def corporation_asset_names(
+        self, corporation_id: int, bearer: Bearer, item_ids: list[int]
+    ) -> EsiAnswer[list[AssetName]]:
+        """Names of at most ``MAX_NAMED_ITEMS`` of the corporation's items (a Director's token)."""
+        path = f"/corporations/{corporation_id}/assets/names/"
+        return self.client.post(path, item_ids, list[AssetName], bearer=bearer)
+
+    def structure(self, structure_id: int, bearer: Bearer) -> EsiAnswer[Structure]:
+        return self.client.get(f"/universe/structures/{structure_id}/", Structure, bearer=bearer)
 
     def character_skills(self, bearer: Bearer) -> EsiAnswer[Skills]:
         return self.client.get(f"/characters/{bearer.character_id}/skills/", Skills, bearer=bearer)

@@ -87,6 +87,7 @@ class VerifiedCharacter(msgspec.Struct, frozen=True):
     name: str
     scopes: tuple[str, ...]
     expires_at: datetime
+    owner_hash: str | None = None  # the ``owner`` claim: changes when the character changes hands
 
 
 class IssuedTokens(msgspec.Struct, frozen=True):
@@ -141,6 +142,7 @@ class TokenVerifier:
             name=str(claims.get("name", "")),
             scopes=(scopes,) if isinstance(scopes, str) else tuple(scopes),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            owner_hash=str(claims["owner"]) if claims.get("owner") else None,
         )
 
 

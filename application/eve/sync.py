@@ -1,6 +1,6 @@
 """The EVE sync: per linked character its steps (jobs, assets, skills, and whatever another
-part adds to ``character_steps``), per corporation of a linked character its own (jobs and
-blueprints), per followed region its market, each on its own interval, never before ESI's
+part adds to ``character_steps``), per corporation of a linked character its own (jobs,
+blueprints and assets), per followed region its market, each on its own interval, never before ESI's
 ``Expires``; in a loop beside the server and on demand.
 
 A corporation is synced once per user however many of its members are linked, with the token
@@ -53,6 +53,7 @@ from application.eve.sync_steps import (
     BlueprintsStep,
     CharacterContext,
     CharacterStep,
+    CorporationAssetsStep,
     CorporationBlueprintsStep,
     CorporationContext,
     CorporationJobsStep,
@@ -142,6 +143,7 @@ class EveSync(Background):
         self.corporation_steps: list[CorporationStep] = [
             CorporationJobsStep(jobs, game_jobs, notifications, settings.eve_sync_jobs_sec),
             CorporationBlueprintsStep(blueprints, settings.eve_sync_blueprints_sec),
+            CorporationAssetsStep(stock, settings.eve_sync_assets_sec),
         ]
         self.market_step = MarketStep(market, settings.eve_sync_market_sec)
         self._running = threading.Lock()  # one sync at a time: the loop's and those asked for
@@ -286,11 +288,6 @@ class EveSync(Background):
     def _character_step(self, step: CharacterStep, previous: SyncStatus, now: datetime) -> StepOutcome:
         user_id, character_id = previous.user_id, previous.subject_id
         character = self.store.load(links_id(user_id), EveLinks).linked(character_id)
-        others = [
-            status
-            for status in self.statuses(user_id)
-            if status.subject == "character" and status.subject_id != character_id and status.what == step.what
-        ]
 
         def read(bearer: Bearer) -> StepOutcome:
             context = CharacterContext(
@@ -298,8 +295,9 @@ class EveSync(Background):
                 character_id=character_id,
                 name=character.name,
                 bearer=bearer,
+                scopes=character.scopes,
                 previous=previous,
-                others=others,
+                others=self._others(previous),
                 now=now,
             )
             return step(self._esi(), context)
@@ -318,12 +316,25 @@ class EveSync(Background):
                 corporation_id=corporation_id,
                 members={member.character_id: member.name for member in members},
                 bearer=bearer,
+                scopes=reader.scopes,
                 previous=previous,
+                others=self._others(previous),
                 now=now,
             )
             return step(self._esi(), context)
 
-        return self._with_fresh_token(user_id, reader, read)
+        return self._with_fresh_token(user_id, reader.character_id, read)
+
+    def _others(self, status: SyncStatus) -> list[SyncStatus]:
+        """The same step's statuses of the user's other characters and corporations (the
+        assets steps merge their holdings into one snapshot per location)."""
+        return [
+            other
+            for other in self.statuses(status.user_id)
+            if other.what == status.what
+            and other.subject != "region"
+            and (other.subject, other.subject_id) != (status.subject, status.subject_id)
+        ]
 
     def _with_fresh_token(self, owner_id: UUID, character_id: int, read: Callable[[Bearer], T]) -> T:
         """What ``read`` gets with the character's token; once more with a refreshed token if
@@ -399,14 +410,16 @@ class EveSync(Background):
             )
         return corporation_id
 
-    def _reader(self, user_id: UUID, corporation_id: int, members: list[LinkedCharacter], step: CorporationStep) -> int:
+    def _reader(
+        self, user_id: UUID, corporation_id: int, members: list[LinkedCharacter], step: CorporationStep
+    ) -> LinkedCharacter:
         """The first linked member who may read the step; none: ``CorporationUnreadable``
         naming what each one lacks."""
         lacking = []
         for member in members:
             lack = self._lack(user_id, member, step)
             if lack is None:
-                return member.character_id
+                return member
             lacking.append(f"{member.name} ({member.character_id}) {lack}")
         raise CorporationUnreadable(
             f"no linked member of corporation {corporation_id} may read its {step.what}: {'; '.join(lacking)}"

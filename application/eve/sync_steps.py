@@ -13,17 +13,18 @@ login); region steps are public. The steps the sync runs are lists (``EveSync.ch
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
 
 from application.blueprints import BlueprintLibraryService
-from application.eve.esi import Bearer, CallStats, EsiAnswer
-from application.eve.esi_routes import Asset, Blueprint, EsiRoutes, IndustryJob
+from application.eve.esi import Bearer, CallStats, EsiAnswer, EsiError
+from application.eve.esi_routes import MAX_NAMED_ITEMS, Asset, AssetName, Blueprint, EsiRoutes, IndustryJob
 from application.eve.sync_status import SyncStatus
 from application.game_jobs import GameJobService, reported_jobs
 from application.jobs import JobService, SyncResult
@@ -36,6 +37,7 @@ from domain.industry.blueprints import Holder
 from domain.industry.characters import Character, CharacterSkills
 from domain.industry.game_sync import GameJob, ready_to_deliver
 from domain.stock.assets import DIVISIONS, UNOWNED, Holding, Spot
+from domain.stock.names import StructureName
 
 
 class StepOutcome(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,8 +52,10 @@ class StepContext(msgspec.Struct, frozen=True, kw_only=True):
 
     owner_id: UUID
     bearer: Bearer
+    scopes: tuple[str, ...]  # what the bearer's login granted
     previous: SyncStatus  # this step's status before the run
     now: datetime
+    others: Sequence[SyncStatus] = ()  # the same step's statuses of the user's other characters and corporations
 
     @property
     def subject(self) -> str:
@@ -77,7 +81,6 @@ class CharacterContext(StepContext, frozen=True, kw_only=True):
 
     character_id: int
     name: str
-    others: Sequence[SyncStatus]  # the other linked characters' statuses of the same step
 
 
 class CorporationContext(StepContext, frozen=True, kw_only=True):
@@ -210,15 +213,24 @@ def jobs_outcome(
     return StepOutcome(changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_json(detail))
 
 
-class AssetsStep:
-    """Assets into one snapshot per station or structure. An item inside a container (or a
-    ship) is counted where its outermost container is, held by the character, in that
-    container (the outermost item's id) and, for a corporation hangar, its division (the
-    outermost item's ``CorpSAG1..7`` flag). The user's assets are one set for all their
-    characters, so a location's snapshot is this character's answer plus the other linked
-    characters' last ones (kept in their statuses' detail; a detail kept before owners
-    existed counts as unowned until that character's next sync); a location this character
-    held things at before and holds nothing at now is snapshotted too."""
+class _AssetsFeed:
+    """What both assets steps feed: one snapshot per station or structure, and the names of
+    the containers and structures there.
+
+    An item inside a container (or a ship) is counted where its outermost container is, held
+    by its owner, in that container (the outermost item's id) and, for a corporation hangar,
+    its division (the outermost item's ``CorpSAG1..7`` flag). The user's assets are one set
+    for all their characters and corporations, and a snapshot replaces every owner's holdings
+    at its location, so a location's snapshot is this answer plus the other owners' last ones
+    (kept in their statuses' detail: ``StepContext.others``; a detail kept before owners
+    existed counts as unowned until that owner's next sync); a location this owner held
+    things at before and holds nothing at now is snapshotted too.
+
+    Names are asked when the assets answer changed: the containers' (``POST .../assets/names/``,
+    at most ``MAX_NAMED_ITEMS`` ids a call, only singleton items: a stack has no name) and the
+    structures' (``/universe/structures/{id}/``, when the token carries its scope). A structure
+    the character may not dock at answers 403 and stays an id without a name; that 403 spends
+    ESI's error budget once per such structure per changed answer, at most hourly."""
 
     what = "assets"
 
@@ -226,15 +238,33 @@ class AssetsStep:
         self._stock = stock
         self.interval_sec = interval_sec
 
-    def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
-        answer = routes.character_assets(context.bearer)
+    def _feed(
+        self,
+        routes: EsiRoutes,
+        context: StepContext,
+        answer: EsiAnswer[list[Asset]],
+        owner: Spot,
+        names: Callable[[list[int]], EsiAnswer[list[AssetName]]],
+    ) -> StepOutcome:
         if answer.unchanged and context.unchanged_since_success:
             previous = context.previous.detail
             return StepOutcome(changes=0, stats=answer.stats, expires_at=answer.expires_at, detail=previous)
-        held = holdings_by_location(answer.data, Spot("character", context.character_id))
+        held = holdings_by_location(answer.data, owner)
+        meta = context.meta(answer, "assets")
+        changes = self._snapshot(held, context, meta, _observed(answer))
+        containers = container_names(answer.data, held, names, answer.stats)
+        structures = structure_names(routes, context, held, answer.stats)
+        if containers or structures:
+            changes += self._stock.name_places(containers, structures, meta)
+        return StepOutcome(
+            changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_encode_holdings(held)
+        )
+
+    def _snapshot(self, held: HeldBySpot, context: StepContext, meta: CommandMeta, observed: datetime) -> int:
+        """One snapshot per location this owner holds things at now or held things at before:
+        its holdings there plus every other owner's last known ones."""
         before = _decode_holdings(context.previous.detail)
         others = [_decode_holdings(status.detail) for status in context.others]
-        meta = context.meta(answer, "assets")
         changes = 0
         for location in sorted(set(held) | set(before)):
             totals: dict[Spot, dict[int, int]] = {}
@@ -248,13 +278,38 @@ class AssetsStep:
                 for spot, types in totals.items()
                 for t, q in sorted(types.items())
             ]
-            changes += self._stock.replace_assets(snapshot, location, meta, _observed(answer))[0]
-        return StepOutcome(
-            changes=changes, stats=answer.stats, expires_at=answer.expires_at, detail=_encode_holdings(held)
-        )
+            changes += self._stock.replace_assets(snapshot, location, meta, observed)[0]
+        return changes
+
+
+class AssetsStep(_AssetsFeed):
+    """The character's assets, held by the character."""
+
+    def __call__(self, routes: EsiRoutes, context: CharacterContext) -> StepOutcome:
+        answer = routes.character_assets(context.bearer)
+        names = partial(routes.character_asset_names, context.bearer)
+        return self._feed(routes, context, answer, Spot("character", context.character_id), names)
+
+
+class CorporationAssetsStep(_AssetsFeed):
+    """The corporation's assets, held by the corporation, each in its hangar division."""
+
+    roles: tuple[str, ...] = ("Director",)  # ESI's x-required-roles
+    scope = "esi-assets.read_corporation_assets.v1"
+
+    def __call__(self, routes: EsiRoutes, context: CorporationContext) -> StepOutcome:
+        answer = routes.corporation_assets(context.corporation_id, context.bearer)
+        names = partial(routes.corporation_asset_names, context.corporation_id, context.bearer)
+        return self._feed(routes, context, answer, Spot("corporation", context.corporation_id), names)
 
 
 HeldBySpot = dict[int, dict[Spot, dict[int, int]]]  # location -> spot -> type -> units
+OFFICE_FLAG = "OfficeFolder"  # a corporation's office: its hangars' items are located in it
+UNNAMED = "None"  # what the asset-names routes answer for an item no player named
+# Ids below this are the game's static places (systems, stations, asset safety...); Upwell
+# structures are items, with ids from 10^12 (developers.eveonline.com/docs/guides/id-ranges).
+FIRST_ITEM_ID = 1_000_000_000_000
+STRUCTURES_SCOPE = "esi-universe.read_structures.v1"
 
 
 def division_of(location_flag: str) -> int | None:
@@ -267,22 +322,76 @@ def division_of(location_flag: str) -> int | None:
 
 def holdings_by_location(assets: Iterable[Asset], owner: Spot = UNOWNED) -> HeldBySpot:
     """Quantities per (outermost location, spot, type): an item whose location is another item
-    is followed up to the item that is not inside one (in a station, a structure, in space);
-    that outermost item is its container, and its flag names the division. ``owner`` gives the
+    is followed up to the item that is not inside one (in a station, a structure, in space)
+    or that is in a corporation's office (whose location is the office's: the office is the
+    hangars of the station or structure, not a container, and is not itself held); that
+    outermost item is its container, and its flag names the division. ``owner`` gives the
     spot's owner (type and id)."""
     by_item = {asset.item_id: asset for asset in assets}
     held: HeldBySpot = {}
     for asset in by_item.values():
+        if asset.location_flag == OFFICE_FLAG:
+            continue
         where, seen = asset, {asset.item_id}
+        location = asset.location_id
         while where.location_type == "item" and where.location_id in by_item and where.location_id not in seen:
-            where = by_item[where.location_id]
+            parent = by_item[where.location_id]
+            if parent.location_flag == OFFICE_FLAG:
+                location = parent.location_id
+                break
+            where = parent
+            location = where.location_id
             seen.add(where.item_id)
         division = division_of(where.location_flag) if owner.owner_type == "corporation" else None
         container = where.item_id if where is not asset and owner != UNOWNED else None
         spot = owner._replace(container_id=container, division_number=division)
-        types = held.setdefault(where.location_id, {}).setdefault(spot, {})
+        types = held.setdefault(location, {}).setdefault(spot, {})
         types[asset.type_id] = types.get(asset.type_id, 0) + asset.quantity
     return held
+
+
+def container_names(
+    assets: Iterable[Asset],
+    held: HeldBySpot,
+    names: Callable[[list[int]], EsiAnswer[list[AssetName]]],
+    stats: CallStats,
+) -> dict[int, str]:
+    """The names players gave the containers holdings are in (singleton items only), asked
+    ``MAX_NAMED_ITEMS`` at a time; a batch ESI refuses (404: an item moved away since the
+    assets answer) is left unnamed until the next."""
+    singletons = {asset.item_id for asset in assets if asset.is_singleton}
+    containers = {spot.container_id for spots in held.values() for spot in spots}
+    wanted = sorted(item for item in containers if item is not None and item in singletons)
+    named: dict[int, str] = {}
+    for start in range(0, len(wanted), MAX_NAMED_ITEMS):
+        try:
+            answer = names(wanted[start : start + MAX_NAMED_ITEMS])
+        except EsiError as error:
+            if error.status != 404:
+                raise
+            continue
+        stats.add(answer.stats)
+        named.update((found.item_id, found.name) for found in answer.data if found.name and found.name != UNNAMED)
+    return named
+
+
+def structure_names(routes: EsiRoutes, context: StepContext, held: HeldBySpot, stats: CallStats) -> list[StructureName]:
+    """The structures among the locations held at, named as ESI answers the context's
+    character; one it may not dock at (403) or that is no structure (404: a customs office,
+    an item the answer does not list) stays unnamed. Nothing is asked without the scope."""
+    if STRUCTURES_SCOPE not in context.scopes:
+        return []
+    found = []
+    for location in sorted(location for location in held if location >= FIRST_ITEM_ID):
+        try:
+            answer = routes.structure(location, context.bearer)
+        except EsiError as error:
+            if error.status not in (403, 404):
+                raise
+            continue
+        stats.add(answer.stats)
+        found.append(StructureName(location, answer.data.name, answer.data.solar_system_id))
+    return found
 
 
 class SkillsStep:

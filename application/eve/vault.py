@@ -42,7 +42,7 @@ _tokens = sa.Table(
 
 
 class PendingLogin(msgspec.Struct, frozen=True):
-    user_id: UUID
+    user_id: UUID | None  # None: a sign-in to the console, whose user the character will say
     verifier: str
 
 
@@ -86,7 +86,7 @@ class TokenVault:
     def _open(self, sealed: str) -> str:
         return self._fernet().decrypt(sealed.encode()).decode()
 
-    def put_login(self, state: str, user_id: UUID, verifier: str, expires_at: datetime) -> None:
+    def put_login(self, state: str, user_id: UUID | None, verifier: str, expires_at: datetime) -> None:
         with self._engine.begin() as connection:
             connection.execute(sa.delete(_logins).where(_logins.c.expires_at < datetime.now(UTC)))
             connection.execute(
@@ -143,6 +143,14 @@ class TokenVault:
                 sa.select(_tokens.c.user_id, _tokens.c.character_id).order_by(_tokens.c.user_id, _tokens.c.character_id)
             ).all()
         return [(row.user_id, row.character_id) for row in rows]
+
+    def holders(self, character_id: int) -> list[UUID]:
+        """The users who keep tokens of the character (each linked it through the SSO)."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(_tokens.c.user_id).where(_tokens.c.character_id == character_id).order_by(_tokens.c.user_id)
+            )
+            return list(rows.scalars())
 
     def erase(self, user_id: UUID, character_id: int) -> None:
         with self._engine.begin() as connection:

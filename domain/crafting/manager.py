@@ -95,6 +95,11 @@ class Manager:
     def id(self) -> str:
         return self._id
 
+    def replace_modifier_sources(self, sources: Iterable[ModifierSource]) -> None:
+        """What jobs started from now on are granted; running jobs keep the modifiers they started with."""
+        with self._lock:
+            self._sources = tuple(sources)
+
     @property
     def seed(self) -> int:
         """The world seed this manager was built with (its rolls also depend on its id)."""

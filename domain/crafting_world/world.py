@@ -218,6 +218,22 @@ class World(Aggregate):
         self._append(ManagerCreated, meta, manager_id=manager_id, grants=tuple(grants))
         return manager
 
+    def change_grants(self, manager_id: str, grants: Sequence[ModifierGrant], meta: CommandMeta) -> Manager:
+        """The modifiers the manager grants to the jobs it starts from now on (none: it grants
+        nothing); its running jobs keep the modifiers they started with."""
+        manager = self.manager(manager_id)
+        grants = checked_grants(grants)
+        self._grant(manager, grants)
+        self._append(ManagerGrantsChanged, meta, manager_id=manager_id, grants=grants)
+        return manager
+
+    def remove_grant(self, manager_id: str, index: int, meta: CommandMeta) -> Manager:
+        """The manager without its grant at ``index`` (0 is the first, as ``grants`` lists them)."""
+        grants = self.grants[self.manager(manager_id).id]
+        if not 0 <= index < len(grants):
+            raise NotFound(f"manager {manager_id!r} has no grant {index} (it has {len(grants)})", "grantIndex")
+        return self.change_grants(manager_id, grants[:index] + grants[index + 1 :], meta)
+
     def start(
         self,
         manager_id: str,
@@ -324,11 +340,14 @@ class World(Aggregate):
             raise NotFound(f"inventory {inventory_id!r} not found", "inventoryId")
 
     def _new_manager(self, manager_id: str, grants: tuple[ModifierGrant, ...]) -> Manager:
-        sources = (GrantedModifiers(grants),) if grants else ()
-        manager = Manager(manager_id, self.registry, self.inventories, modifier_sources=sources, seed=self.seed)
+        manager = Manager(manager_id, self.registry, self.inventories, seed=self.seed)
         self._managers.register(manager)
-        self.grants[manager_id] = grants
+        self._grant(manager, grants)
         return manager
+
+    def _grant(self, manager: Manager, grants: tuple[ModifierGrant, ...]) -> None:
+        manager.replace_modifier_sources((GrantedModifiers(grants),) if grants else ())
+        self.grants[manager.id] = grants
 
     def _append(
         self, event_class: type[Event], meta: CommandMeta, timestamp: datetime | None = None, **fields: Any
@@ -352,7 +371,7 @@ class World(Aggregate):
             self._append(_JOB_EVENTS[type(record)], meta, timestamp, record=record)
 
     def unsaved_records(self) -> list[CraftEvent]:
-        """The job records among the events not saved yet (to publish once they are)."""
+        """The job records among the events not saved yet (a save with any wakes the event streams)."""
         return [event.record for event in self._pending if isinstance(event, CraftJobRecorded)]
 
     def _replayed(self, record: CraftEvent) -> None:
@@ -455,6 +474,20 @@ class ManagerCreated(Event, frozen=True):
 
     def apply(self, aggregate: World) -> World:
         aggregate._new_manager(self.manager_id, self.grants)
+        return aggregate
+
+
+class ManagerGrantsChanged(Event, frozen=True):
+    """The manager's grants replaced (``()``: none left); jobs already running keep theirs."""
+
+    manager_id: str
+    grants: tuple[ModifierGrant, ...]
+
+    def apply(self, aggregate: World) -> World:
+        manager = aggregate._managers.get(self.manager_id)
+        if manager is None:
+            raise CorruptState(f"grants of manager {self.manager_id!r}, which the world never created")
+        aggregate._grant(manager, self.grants)
         return aggregate
 
 

@@ -48,6 +48,9 @@ class LinkedCharacter(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None = None
     # Its corporation as the sync last saw it in the game; None until then.
     corporation_id: int | None = None
+    # The SSO's ``owner`` claim when it was linked: it changes when the character changes hands,
+    # so signing in with the character is refused to a buyer. None: linked before it was kept.
+    owner_hash: str | None = None
 
 
 class EveLinks(Aggregate):
@@ -57,16 +60,33 @@ class EveLinks(Aggregate):
     def open(cls, owner_id: UUID, meta: CommandMeta) -> EveLinks:
         return cls._create(EveLinksOpened, links_id(owner_id), meta=meta, owner_id=owner_id)
 
-    def link(self, character_id: int, name: str, scopes: tuple[str, ...], meta: CommandMeta) -> None:
-        """Link a character, or link it again (new scopes, or after it needed re-authorization)."""
+    def link(
+        self,
+        character_id: int,
+        name: str,
+        scopes: tuple[str, ...],
+        meta: CommandMeta,
+        owner_hash: str | None = None,
+    ) -> None:
+        """Link a character, or link it again (new scopes, a new owner, or after it needed
+        re-authorization)."""
         if character_id < 1:
             raise InvalidInput("the SSO named no valid character id", "sub")
         scopes = tuple(sorted(set(scopes)))
         known = self.characters.get(character_id)
         corporation_id = known.corporation_id if known else None  # a login says nothing of it
-        relinked = LinkedCharacter(character_id=character_id, name=name, scopes=scopes, corporation_id=corporation_id)
+        relinked = LinkedCharacter(
+            character_id=character_id, name=name, scopes=scopes, corporation_id=corporation_id, owner_hash=owner_hash
+        )
         if known != relinked:
-            self._record(EveCharacterLinked, meta=meta, character_id=character_id, name=name, scopes=scopes)
+            self._record(
+                EveCharacterLinked,
+                meta=meta,
+                character_id=character_id,
+                name=name,
+                scopes=scopes,
+                owner_hash=owner_hash,
+            )
 
     def tokens_refreshed(self, character_id: int, scopes: tuple[str, ...], meta: CommandMeta) -> None:
         """A refresh succeeded: recorded only when it granted other scopes than known."""
@@ -112,6 +132,7 @@ class EveCharacterLinked(Event, frozen=True):
     character_id: int
     name: str
     scopes: tuple[str, ...]
+    owner_hash: str | None = None  # recorded since console sign-in with EVE; None before
 
     def apply(self, aggregate: EveLinks) -> EveLinks:
         known = aggregate.characters.get(self.character_id)
@@ -120,6 +141,7 @@ class EveCharacterLinked(Event, frozen=True):
             name=self.name,
             scopes=self.scopes,
             corporation_id=known.corporation_id if known else None,
+            owner_hash=self.owner_hash,
         )
         return aggregate
 

@@ -45,6 +45,7 @@ from domain.catalog.chains import BuildStep, Jobs, ProductionGraph, job_material
 from domain.catalog.industry import Facility, Skills, job_quantity, job_time, material_modifier
 from domain.catalog.invention import InventionPolicy
 from domain.catalog.model import ActivityKind, Material
+from domain.catalog.universe import RouteRule
 from domain.economics.market import Missing
 from domain.errors import InvalidInput, RuleViolation
 from domain.industry.blueprints import OwnedBlueprint
@@ -52,10 +53,15 @@ from domain.industry.characters import Character
 from domain.industry.jobs import MAX_JOB_RUNS, JobMaterial, JobSpec, MaterialSource
 from domain.industry.plan import PlanStep, TransportSettings, step_tree_order
 from domain.industry.slots import SLOT_GROUPS, BusySlot, SlotGroup, slot_group
+from domain.industry.transport import TransportMethod, TransportProfile, haul_terms
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits, ensure_within
 
 MAX_QUANTITY = 1_000_000_000
 MAX_UNITS = 2**63 - 1  # units of one item in a run: what the read models' integer columns hold
+
+# The solar systems from one station's to another's by a rule; None: a station, its system or
+# a route is not on the map. Resolved by the application from the map's read model.
+StationRoutes = Callable[[int, int, RouteRule], tuple[int, ...] | None]
 
 
 class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -97,11 +103,34 @@ class PlannedTransport(msgspec.Struct, frozen=True, kw_only=True):
     to_station_id: int
     items: tuple[TransportItem, ...]
     volume: float | None  # m3 in all; None when an item's volume is unknown (listed in missing)
-    cost_estimate: float | None  # volume × cost per m3 (+ collateral when values are known); None with volume
+    cost_estimate: float | None  # by the profile's rates (+ collateral when values are known); None with volume
     collateral_value: float | None  # ISK value carried, when every item has a price
     sort_order: int
     feeds: tuple[int, ...]  # indexes into Generation.jobs
-    missing: tuple[Missing, ...] = ()  # what = "volume", id = the item: never read as 0 m3
+    missing: tuple[Missing, ...] = ()  # "volume" (id: the item), "route" or "transport_profile" (id: to station)
+    method: TransportMethod | None = None  # None: hauled at the plan's own rates (no profile)
+    transport_profile_id: UUID | None = None
+    trips: int | None = None  # ceil(volume / the profile's max volume); None with volume
+    jumps: int | None = None  # None: not routed (no profile) or no route known (see missing)
+    route: tuple[int, ...] = ()  # solar systems from the origin's to the destination's, both included
+
+    def to_spec(self, run_id: UUID, haul_id: UUID) -> JobSpec:
+        """The queue's job for this haul, part of run ``run_id``: a transport job, delivered at
+        its destination, a run per trip, costing what the haul costs. It makes no item and runs
+        no blueprint (product and blueprint 0), holds no industry slot and never matches a
+        game job (see ``JobSpec.kind``)."""
+        return JobSpec(
+            kind="transport",
+            product_type_id=0,
+            blueprint_type_id=0,
+            runs=self.trips or 1,
+            station_id=self.to_station_id,
+            from_station_id=self.from_station_id,
+            haul_id=haul_id,
+            total_cost=self.cost_estimate,
+            plan_run_id=run_id,
+            sort_order=self.sort_order,
+        )
 
 
 class MissingBlueprint(msgspec.Struct, frozen=True, kw_only=True):
@@ -188,6 +217,8 @@ def generate(
     busy: Sequence[BusySlot] = (),
     now: datetime | None = None,
     invention: InventionPolicy | None = None,
+    profiles: Mapping[UUID, TransportProfile] | None = None,
+    routes: StationRoutes | None = None,
 ) -> Generation:
     """The jobs, purchases, leftovers and hauls for ``quantity`` units of the plan's product;
     ``WorkLimitExceeded`` (before any job is built) when it would queue more jobs than
@@ -196,7 +227,8 @@ def generate(
     already promised to planned jobs of other runs (``promised_copy_runs``, by blueprint item
     id) are not its to give. The jobs are spread over the ``characters``' slots around the
     ``busy`` ones, from ``now`` (see ``_schedule``). Invention attempts are counted with the
-    ``invention`` policy (none: expected value, skills V, no decryptor)."""
+    ``invention`` policy (none: expected value, skills V, no decryptor). Hauls go by the user's
+    transport ``profiles`` (see ``_transports``), routed on the map by ``routes``."""
     validate_quantity(quantity)
     policy = invention or InventionPolicy()
     science_slots = _science_slots(characters, parallelism)
@@ -312,8 +344,18 @@ def generate(
         flows[(root.station_id, hub, _HUB)][root.product_type_id] += quantity
 
     jobs, finishes_at = _schedule(planned, graph, characters, parallelism, busy, now)
+    hauled_by = {
+        group: next((node.transport_profile_id for node in nodes if node.transport_profile_id), None)
+        for group, nodes in groups.items()
+    }
     transports = (
-        _transports(flows, jobs, transport, volumes or {}, price_of, depth[root.step_id])
+        _transports(
+            flows,
+            jobs,
+            transport,
+            _Haulage(volumes or {}, price_of, profiles or {}, hauled_by, routes),
+            depth[root.step_id],
+        )
         if transport is not None
         else []
     )
@@ -673,16 +715,27 @@ def _after(now: datetime | None, seconds: float) -> datetime | None:
     return None if now is None else now + timedelta(seconds=seconds)
 
 
+class _Haulage(msgspec.Struct, frozen=True):
+    """What hauls are measured, valued, costed and routed with."""
+
+    volumes: Mapping[int, float | None]
+    price_of: Callable[[int], float | None] | None
+    profiles: Mapping[UUID, TransportProfile]  # the user's, by id
+    hauled_by: Mapping[int, UUID | None]  # per merged step (its group): the profile its inputs come by
+    routes: StationRoutes | None
+
+
 def _transports(
     flows: Mapping[tuple[int, int, int], Mapping[int, int]],
     jobs: Sequence[PlannedJob],
     transport: TransportSettings,
-    volumes: Mapping[int, float | None],
-    price_of: Callable[[int], float | None] | None,
+    haulage: _Haulage,
     root_depth: int,
 ) -> list[PlannedTransport]:
     """One haul per (from, to, job it feeds): bought materials leave the hub, intermediates
-    leave the station that made them, and the product goes to the hub."""
+    leave the station that made them, and the product goes to the hub. Each goes by the
+    profile of the step it feeds, else the plan's, else the user's default (``_profile``);
+    with none, at the plan's own rates, unrouted."""
     hauls = []
     for (origin, destination, consumer), goods in flows.items():
         fed = [i for i, job in enumerate(jobs) if job.spec.plan_step_id == consumer]  # _HUB feeds no job
@@ -691,16 +744,17 @@ def _transports(
             TransportItem(
                 type_id=type_id,
                 quantity=units,
-                volume=volume_of(units, volumes.get(type_id)),
+                volume=volume_of(units, haulage.volumes.get(type_id)),
             )
             for type_id, units in sorted(goods.items())
         )
-        missing = tuple(
+        missing = [
             Missing(what="volume", id=item.type_id, reason="the catalog has no volume for the item")
             for item in items
             if item.volume is None
-        )
+        ]
         volume = None if missing else sum(item.volume or 0.0 for item in items)
+        price_of = haulage.price_of
         prices = [price_of(item.type_id) for item in items] if price_of is not None else []
         known = [price for price in prices if price is not None]
         value = (
@@ -708,22 +762,90 @@ def _transports(
             if price_of is not None and len(known) == len(items)
             else None
         )
-        cost = None if volume is None else volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate
-        hauls.append(
-            PlannedTransport(
-                from_station_id=origin,
-                to_station_id=destination,
-                items=items,
-                volume=None if volume is None else round(volume, 4),
-                cost_estimate=None if cost is None else round(cost, 2),
-                collateral_value=value,
-                sort_order=depth * 2 + 1,
-                feeds=tuple(fed),
-                missing=missing,
-            )
+        haul = PlannedTransport(
+            from_station_id=origin,
+            to_station_id=destination,
+            items=items,
+            volume=None if volume is None else round(volume, 4),
+            cost_estimate=None,
+            collateral_value=value,
+            sort_order=depth * 2 + 1,
+            feeds=tuple(fed),
         )
+        named = haulage.hauled_by.get(consumer) or transport.transport_profile_id
+        profile = _profile(named, haulage.profiles, destination, missing)
+        if profile is None:
+            cost = (
+                None if volume is None else volume * transport.cost_per_m3 + (value or 0.0) * transport.collateral_rate
+            )
+            haul = msgspec.structs.replace(
+                haul, cost_estimate=None if cost is None else round(cost, 2), trips=None if volume is None else 1
+            )
+        else:
+            haul = _routed(haul, profile, volume, value, haulage.routes, missing)
+        hauls.append(msgspec.structs.replace(haul, missing=tuple(missing)))
     hauls.sort(key=lambda h: (-h.sort_order, h.from_station_id, h.to_station_id))
     return hauls
+
+
+def _profile(
+    named: UUID | None, profiles: Mapping[UUID, TransportProfile], destination: int, missing: list[Missing]
+) -> TransportProfile | None:
+    """The profile ``named``, else the user's default (noting in ``missing`` a named one that
+    is gone), else None: the plan's own rates."""
+    if named is not None and named in profiles:
+        return profiles[named]
+    if named is not None:
+        missing.append(
+            Missing(
+                what="transport_profile",
+                id=destination,
+                reason=f"transport profile {named} no longer exists; hauled by your default profile, if any",
+            )
+        )
+    return next((profile for profile in profiles.values() if profile.is_default), None)
+
+
+def _routed(
+    haul: PlannedTransport,
+    profile: TransportProfile,
+    volume: float | None,
+    value: float | None,
+    routes: StationRoutes | None,
+    missing: list[Missing],
+) -> PlannedTransport:
+    """``haul`` by ``profile``: along its route rule's route, in trips of its hold, at its rates.
+    An unknown route is said in ``missing`` (never guessed); a per-jump rate then has no cost."""
+    rule = profile.route_rule
+    route = routes(haul.from_station_id, haul.to_station_id, rule) if routes is not None else None
+    if route is None:
+        kept = " keeping to high-sec" if rule is RouteRule.SECURE else ""
+        missing.append(
+            Missing(
+                what="route",
+                id=haul.to_station_id,
+                reason=f"no route{kept} from station {haul.from_station_id} to {haul.to_station_id} on your map",
+            )
+        )
+    jumps = len(route) - 1 if route is not None else None
+    terms = haul_terms(profile, volume, value or 0.0, jumps) if volume is not None else None
+    if terms is not None:  # a trip is a run of the haul's transport job
+        ensure_within(
+            f"trips of a haul by {profile.name}",
+            terms.trips,
+            MAX_JOB_RUNS,
+            "quantity",
+            "haul by a profile with a larger maxVolume, or generate a smaller quantity",
+        )
+    return msgspec.structs.replace(
+        haul,
+        cost_estimate=terms.cost if terms is not None else None,
+        method=profile.method,
+        transport_profile_id=profile.profile_id,
+        trips=terms.trips if terms is not None else None,
+        jumps=jumps,
+        route=route or (),
+    )
 
 
 def volume_of(units: int, per_unit: float | None) -> float | None:

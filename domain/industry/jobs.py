@@ -26,7 +26,7 @@ import msgspec
 from domain.aggregate import Aggregate
 from domain.catalog.industry import NPC_STATION, Facility, whole_seconds
 from domain.catalog.model import ActivityKind
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, RuleViolation
 from domain.events import CommandMeta, Event
 
 _LINK_NAMESPACE = UUID("5f1e7c2a-8d34-4b6f-a0c9-3e2d1b4a6f70")
@@ -42,6 +42,10 @@ class JobStatus(enum.Enum):
 
 
 MaterialSource = Literal["make", "buy", "mixed"]  # made by the run's jobs, bought, or some of each
+# An industry job runs in the game; a transport job is a haul of a plan run, moved by the user:
+# it holds no industry slot, never matches a game job, and is shown with activity "transport".
+JobKind = Literal["industry", "transport"]
+TRANSPORT_ACTIVITY = "transport"
 
 
 class JobMaterial(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -79,6 +83,14 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
     blueprint_id: int | None = None  # the owned blueprint (the game's item id) it runs; None: the plan's ME/TE
     start_after: datetime | None = None  # the earliest it can start, as planned when its run was generated
     runs_per_copy: int | None = None  # invention: runs of each copy a success wins (its output is in runs)
+    kind: JobKind = "industry"
+    from_station_id: int | None = None  # transport: where the haul leaves from (station_id: where it goes)
+    haul_id: UUID | None = None  # transport: the run's haul it carries (its items, route and costs)
+
+    @property
+    def shown_activity(self) -> str:
+        """What the queue shows as the job's activity: the game's, or ``transport``."""
+        return TRANSPORT_ACTIVITY if self.kind == "transport" else self.activity.value
 
     def validated(self) -> JobSpec:
         if self.runs < 1:
@@ -139,6 +151,8 @@ class Job(Aggregate):
         """The job runs in the game since ``started_at``, until ``ends_at`` (the game's end
         date; for a job started by hand, its estimated duration after the start, when known)."""
         self._require("started", JobStatus.PLANNED)
+        if esi_job_id is not None:
+            self.ensure_industry("linked to a game job")
         duration = self.spec.duration_seconds
         if ends_at is None and duration is not None:
             ends_at = started_at + timedelta(seconds=duration)
@@ -154,6 +168,7 @@ class Job(Aggregate):
     def link(self, esi_job_id: int, started_at: datetime, ends_at: datetime, meta: CommandMeta) -> None:
         """A job started by hand without the game's job id is that game job: the game's dates
         replace the estimate, and from then on the sync follows it as a job it started."""
+        self.ensure_industry("linked to a game job")
         self._require("linked to a game job", JobStatus.ACTIVE)
         if self.esi_job_id is not None:
             raise Conflict(f"the job is already game job {self.esi_job_id}", "esiJobId", current_version=self.version)
@@ -189,9 +204,15 @@ class Job(Aggregate):
         self._require("cancelled", JobStatus.PLANNED, JobStatus.ACTIVE)
         self._record(JobCancelled, meta=meta, previous_status=self.status)
 
+    def ensure_industry(self, action: str) -> None:
+        """A transport job is its plan run's haul: its route, trips and cost follow the run."""
+        if self.spec.kind != "industry":
+            raise RuleViolation(f"a transport job cannot be {action}; its haul comes from its plan run", "jobId")
+
     def edit(self, spec: JobSpec, meta: CommandMeta) -> None:
-        """Replace a planned job's spec (``domain.industry.job_edits`` works the new one out);
-        a job already running in the game keeps the one it was started with."""
+        """Replace a planned industry job's spec (``domain.industry.job_edits`` works the new one
+        out); a job already running in the game keeps the one it was started with."""
+        self.ensure_industry("edited")
         self._require("edited", JobStatus.PLANNED)
         spec = spec.validated()
         if spec != self.spec:

@@ -40,6 +40,7 @@ MAX_NAME = 200
 MAX_TAX = 0.5
 MAX_NOTES = 2000
 PLACE_FIELDS = ("input_place", "output_place")  # a step's places: changed apart from its setup
+APART_FIELDS = (*PLACE_FIELDS, "transport_profile_id")  # a step's fields that are not its setup
 
 
 class RecentlyTriggered(Conflict):
@@ -81,6 +82,7 @@ class PlanStep(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     decryptor_type_id: int | None = None  # invention: the decryptor each attempt takes (None: none)
     input_place: StepPlace | None = None  # where its inputs are taken from (None: not said)
     output_place: StepPlace | None = None  # where its output goes (None: not said)
+    transport_profile_id: UUID | None = None  # the profile its inputs are hauled to it by (None: the plan's)
 
     @property
     def settings(self) -> StepSetup:
@@ -94,12 +96,15 @@ class PlanStep(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 class TransportSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """How goods move between a plan's stations: hauled at ``cost_per_m3`` plus
-    ``collateral_rate`` of their value; bought materials start at the hub station."""
+    """How goods move between a plan's stations; bought materials start at the hub station.
+    Hauled by the transport profile ``transport_profile_id`` (None: the user's default profile);
+    a plan made before profiles, or whose user has none, hauls at ``cost_per_m3`` plus
+    ``collateral_rate`` of the goods' value, as it always did."""
 
     hub_station_id: GameId
     cost_per_m3: SignedAmount = 0.0  # not negative: ``validated``
     collateral_rate: SignedAmount = 0.0  # a fraction: ``validated``
+    transport_profile_id: UUID | None = None  # plans from before profiles name none
 
     def validated(self) -> TransportSettings:
         if self.cost_per_m3 < 0:
@@ -246,18 +251,21 @@ def validate_notes(notes: str) -> str:
     return notes
 
 
-def _with_places(step: PlanStep, places: Mapping[str, StepPlace | None]) -> PlanStep:
-    """``step`` with the places ``places`` names (``input_place``, ``output_place``), validated."""
+def _with_places(step: PlanStep, places: Mapping[str, Any]) -> PlanStep:
+    """``step`` with the fields apart from its setup that ``places`` names (``input_place``,
+    ``output_place``, validated; ``transport_profile_id``)."""
     checked = {
-        name: place.validated("inputPlace" if name == "input_place" else "outputPlace") if place else None
-        for name, place in places.items()
+        name: value.validated("inputPlace" if name == "input_place" else "outputPlace")
+        if isinstance(value, StepPlace)
+        else value
+        for name, value in places.items()
     }
     return msgspec.structs.replace(step, **checked) if checked else step
 
 
-def _split_places(changes: dict[str, Any]) -> dict[str, StepPlace | None]:
-    """Take the place fields out of ``changes`` (the rest are setup fields)."""
-    return {name: changes.pop(name) for name in PLACE_FIELDS if name in changes}
+def _split_places(changes: dict[str, Any]) -> dict[str, Any]:
+    """Take the fields apart from the setup out of ``changes`` (the rest are setup fields)."""
+    return {name: changes.pop(name) for name in APART_FIELDS if name in changes}
 
 
 def _in_entry(error: DomainError, index: int) -> DomainError:
@@ -494,7 +502,7 @@ class Plan(Aggregate):
         decryptor = _chosen_decryptor(build, changes.pop("decryptor_type_id", step.decryptor_type_id), decryptors)
         settings = msgspec.structs.replace(step.settings, **changes).validated()
         updated = _new_step(step_id, step.parent_step_id, build, settings, None, decryptor)
-        kept = {name: getattr(step, name) for name in PLACE_FIELDS}
+        kept = {name: getattr(step, name) for name in APART_FIELDS}
         updated = _with_places(updated, {**kept, **places})
         if updated == step:
             return step

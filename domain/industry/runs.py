@@ -7,7 +7,7 @@ table). What the run records is what was asked (quantity, parallelism), what was
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 from uuid import UUID
 
@@ -17,8 +17,9 @@ from domain.aggregate import Aggregate
 from domain.economics.market import Missing
 from domain.errors import NotFound
 from domain.events import CommandMeta, Event
-from domain.industry.generation import InventionNeed, Leftover, SkippedItem, TransportItem
+from domain.industry.generation import InventionNeed, Leftover, PlannedTransport, SkippedItem, TransportItem
 from domain.industry.jobs import JobSpec
+from domain.industry.transport import TransportMethod
 
 RunStatus = Literal["pending", "in_progress", "completed"]
 
@@ -94,6 +95,36 @@ class RunTransport(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     sort_order: int
     feeds_job_ids: tuple[UUID, ...]
     missing: tuple[Missing, ...] = ()  # runs recorded before this field have none
+    # Runs recorded before transport profiles have none of these (their hauls were not routed):
+    method: TransportMethod | None = None  # None: hauled at the plan's own rates
+    transport_profile_id: UUID | None = None
+    trips: int | None = None
+    jumps: int | None = None
+    route: tuple[int, ...] = ()  # solar systems, origin's to destination's
+    job_id: UUID | None = None  # the queue's transport job for it
+
+    @classmethod
+    def of(cls, haul: PlannedTransport, haul_id: UUID, job_ids: Sequence[UUID], job_id: UUID) -> RunTransport:
+        """A generated haul as its run records it: the jobs it feeds by id (``job_ids`` are the
+        run's industry jobs, in ``Generation.jobs`` order), and its transport job."""
+        return cls(
+            id=haul_id,
+            from_station_id=haul.from_station_id,
+            to_station_id=haul.to_station_id,
+            items=haul.items,
+            volume=haul.volume,
+            cost_estimate=haul.cost_estimate,
+            collateral_value=haul.collateral_value,
+            sort_order=haul.sort_order,
+            feeds_job_ids=tuple(job_ids[i] for i in haul.feeds),
+            missing=haul.missing,
+            method=haul.method,
+            transport_profile_id=haul.transport_profile_id,
+            trips=haul.trips,
+            jumps=haul.jumps,
+            route=haul.route,
+            job_id=job_id,
+        )
 
 
 class RunReason(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

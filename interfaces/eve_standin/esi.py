@@ -6,11 +6,16 @@ Faithful in what a client must handle: payloads in ESI's shapes (``world``), a q
 (a dataset is regenerated once its cache time has passed: a new ``Last-Modified``, the same
 ETag if nothing changed), ``X-Pages`` with ``?page=N``, the error limit (every 4xx/5xx
 spends ``X-ESI-Error-Limit-Remain``; at zero every request is a 420 until
-``X-ESI-Error-Limit-Reset``), and bearer tokens on the character and corporation routes,
-checked by the ``verify`` function it is given (the stand-in SSO's: ``interfaces.eve_standin.app``).
-A corporation route answers a member holding one of its roles (ESI's ``x-required-roles``,
-read from the member's current ``roles`` dataset) and refuses anyone else with ESI's 403 bodies
-(``Character is not in the corporation``, ``Character does not have required role(s)``).
+``X-ESI-Error-Limit-Reset``), and bearer tokens on the character, corporation and structure
+routes, checked by the ``verify`` function it is given (the stand-in SSO's:
+``interfaces.eve_standin.app``). An authed route answers only a token granting its scope (else
+ESI's 403 ``token not valid for scope``). A corporation route answers a member holding one of
+its roles (ESI's ``x-required-roles``, read from the member's current ``roles`` dataset) and
+refuses anyone else with ESI's 403 bodies (``Character is not in the corporation``,
+``Character does not have required role(s)``); a structure answers a character with docking
+access (``StandinWorld.docking``), anyone else a 403 ``Forbidden``. The asset-names routes are
+POSTs of at most 1000 item ids, all the owner's (else ESI's 404 ``Invalid IDs in the
+request``), answered uncached (no ETag, no Expires) as ESI answers its POSTs.
 
 ``Knobs`` let a test make it misbehave the ways the real one does (5xx storms, a snapshot
 published mid-walk, slow answers, fields added or left out), through ``PATCH
@@ -30,19 +35,26 @@ from typing import Any
 
 import anyio
 import msgspec
-from litestar import Request, Response, Router, delete, get, patch, put
+from litestar import Request, Response, Router, delete, get, patch, post, put
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
+from interfaces.eve_standin.sso import TokenHolder
 from interfaces.eve_standin.world import Dataset, StandinWorld
 
+_Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
 SEEN_KEPT = 10_000  # requests remembered for GET /_standin/requests (a demo server runs for long)
-Verify = Callable[[str], int | None]  # an access token -> its character id, or None if not valid
-Access = Callable[[int], str | None]  # a token's character -> why it may not read the route, or None
+Verify = Callable[[str], TokenHolder | None]  # an access token -> whom it speaks for, or None if not valid
+Access = Callable[[TokenHolder], str | None]  # a token's holder -> why it may not read the route, or None
 # The roles ESI asks of each corporation route (its x-required-roles; a Director passes them all).
 JOBS_ROLES = ("Factory_Manager", "Director")
 BLUEPRINTS_ROLES = ("Director",)
+ASSETS_ROLES = ("Director",)
+MAX_NAMED_ITEMS = 1000  # ESI's maxItems of an asset-names request
+ASSETS_SCOPE = "esi-assets.read_assets.v1"
+CORPORATION_ASSETS_SCOPE = "esi-assets.read_corporation_assets.v1"
+STRUCTURES_SCOPE = "esi-universe.read_structures.v1"
 
 ERROR_LIMITED = (
     "This software has exceeded the error limit for ESI. If you are a developer, please contact the stand-in."
@@ -142,7 +154,21 @@ class EsiStandin:
     async def answer(self, request: Request[Any, Any, Any], key: str, owner: Access | None) -> Response[bytes]:
         """The response to a GET of the route ``key``; ``owner`` says why a character may not
         read it (None: a public route)."""
-        status, body, headers = await self._answer(request, key, owner)
+        return await self._reply(request, owner, lambda: self._page(request, key, owner is not None))
+
+    async def answer_post(
+        self, request: Request[Any, Any, Any], owner: Access, respond: Callable[[], tuple[int, bytes]]
+    ) -> Response[bytes]:
+        """The response to an authed POST: ``respond``'s (status, body), never cached (ESI
+        caches no POST answer)."""
+        return await self._reply(request, owner, lambda: (*respond(), {"Cache-Control": "no-cache"}))
+
+    async def _reply(
+        self, request: Request[Any, Any, Any], owner: Access | None, serve: Callable[[], _Answer]
+    ) -> Response[bytes]:
+        """What ``serve`` answers once the request passed the error limit, the knobs' failures
+        and ``owner``; with the error-limit headers, and remembered for ``/_standin/requests``."""
+        status, body, headers = await self._gate(request, owner) or serve()
         if status >= 400 and status != 420:
             self.budget.spend()
         remain, reset = self.budget.current()
@@ -162,9 +188,9 @@ class EsiStandin:
         )
         return Response(body, status_code=status, headers=headers, media_type="application/json")
 
-    async def _answer(
-        self, request: Request[Any, Any, Any], key: str, owner: Access | None
-    ) -> tuple[int, bytes, dict[str, str]]:
+    async def _gate(self, request: Request[Any, Any, Any], owner: Access | None) -> _Answer | None:
+        """The answer that stops the request before its route: the error limit spent, a
+        failure the knobs inject, a token refused; None when it goes through."""
         knobs = self.knobs
         remain, _ = self.budget.current()
         if remain == 0:
@@ -175,10 +201,11 @@ class EsiStandin:
             knobs.failures -= 1
             headers = {"Retry-After": f"{knobs.retry_after_sec:g}"} if knobs.retry_after_sec is not None else {}
             return knobs.failure_status, _error("The datasource tranquility is temporarily unavailable"), headers
-        if owner is not None:
-            refused = self._refuse(request, owner)
-            if refused is not None:
-                return refused
+        return self._refuse(request, owner) if owner is not None else None
+
+    def _page(self, request: Request[Any, Any, Any], key: str, authed: bool) -> _Answer:
+        """The asked page of the route's dataset, with ESI's caching headers."""
+        knobs = self.knobs
         dataset = self.world.datasets.get(key)
         if dataset is None:
             return 404, _error("Not found"), {}
@@ -197,7 +224,7 @@ class EsiStandin:
             "ETag": etag,
             "Last-Modified": formatdate(dataset.last_modified, usegmt=True),
             "Expires": formatdate(dataset.last_modified + knobs.cache_sec, usegmt=True),
-            "Cache-Control": "private" if owner is not None else "public",
+            "Cache-Control": "private" if authed else "public",
         }
         if dataset.paginated:
             headers["X-Pages"] = str(len(pages))
@@ -208,14 +235,14 @@ class EsiStandin:
             return 304, b"", headers
         return 200, body, headers
 
-    def _refuse(self, request: Request[Any, Any, Any], owner: Access) -> tuple[int, bytes, dict[str, str]] | None:
+    def _refuse(self, request: Request[Any, Any, Any], owner: Access) -> _Answer | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return 401, _error("authorization not provided"), {}
-        character_id = self.verify(token)
-        if character_id is None:
+        holder = self.verify(token)
+        if holder is None:
             return 401, _error("token is not valid or has expired"), {}
-        refusal = owner(character_id)
+        refusal = owner(holder)
         return None if refusal is None else (403, _error(refusal), {})
 
     def _shaped(self, page: list[Any] | dict[str, Any]) -> Any:
@@ -252,21 +279,55 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
     (``interfaces.eve_standin.app.fake_eve``)."""
     world = standin.world
 
-    def character(character_id: int) -> Access:
-        def may_read(token_character: int) -> str | None:
-            return None if token_character == character_id else "token not valid for this character"
+    def character(character_id: int, scope: str) -> Access:
+        def may_read(holder: TokenHolder) -> str | None:
+            if scope not in holder.scopes:
+                return "token not valid for scope"
+            return None if holder.character_id == character_id else "token not valid for this character"
 
         return may_read
 
-    def corporation(corporation_id: int, roles: tuple[str, ...]) -> Access:
-        def may_read(token_character: int) -> str | None:
-            if world.corporation_of(token_character) != corporation_id:
+    def corporation(corporation_id: int, roles: tuple[str, ...], scope: str) -> Access:
+        def may_read(holder: TokenHolder) -> str | None:
+            if scope not in holder.scopes:
+                return "token not valid for scope"
+            if world.corporation_of(holder.character_id) != corporation_id:
                 return "Character is not in the corporation"
-            if not world.roles_of(token_character) & set(roles):
+            if not world.roles_of(holder.character_id) & set(roles):
                 return "Character does not have required role(s)"
             return None
 
         return may_read
+
+    def docked(structure_id: int) -> Access:
+        def may_read(holder: TokenHolder) -> str | None:
+            if STRUCTURES_SCOPE not in holder.scopes:
+                return "token not valid for scope"
+            return None if holder.character_id in world.docking.get(structure_id, ()) else "Forbidden"
+
+        return may_read
+
+    async def names(request: Request[Any, Any, Any], assets_key: str, owner: Access) -> Response[bytes]:
+        try:
+            item_ids = msgspec.json.decode(await request.body(), type=list[int])
+        except msgspec.DecodeError:
+            item_ids = None
+
+        def respond() -> tuple[int, bytes]:
+            if not item_ids or len(item_ids) > MAX_NAMED_ITEMS:
+                return 400, _error(f"item_ids must hold 1 to {MAX_NAMED_ITEMS} ids")
+            dataset = world.datasets.get(assets_key)
+            owned = (
+                {item["item_id"] for item in dataset.payload}
+                if dataset and isinstance(dataset.payload, list)
+                else set()
+            )
+            if not set(item_ids) <= owned:
+                return 404, _error("Invalid IDs in the request")
+            named = [{"item_id": item, "name": world.item_names.get(item, "None")} for item in dict.fromkeys(item_ids)]
+            return 200, msgspec.json.encode(standin._shaped(named))
+
+        return await standin.answer_post(request, owner, respond)
 
     @get("/characters/{character_id:int}/")
     async def character_info(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
@@ -274,33 +335,60 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
 
     @get("/characters/{character_id:int}/roles/")
     async def character_roles(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
-        return await standin.answer(request, f"characters/{character_id}/roles", character(character_id))
+        access = character(character_id, "esi-characters.read_corporation_roles.v1")
+        return await standin.answer(request, f"characters/{character_id}/roles", access)
 
     @get("/characters/{character_id:int}/industry/jobs/")
     async def character_jobs(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
-        return await standin.answer(request, f"characters/{character_id}/industry/jobs", character(character_id))
+        access = character(character_id, "esi-industry.read_character_jobs.v1")
+        return await standin.answer(request, f"characters/{character_id}/industry/jobs", access)
 
     @get("/characters/{character_id:int}/assets/")
     async def character_assets(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
-        return await standin.answer(request, f"characters/{character_id}/assets", character(character_id))
+        access = character(character_id, ASSETS_SCOPE)
+        return await standin.answer(request, f"characters/{character_id}/assets", access)
+
+    @post("/characters/{character_id:int}/assets/names/", status_code=200)
+    async def character_asset_names(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
+        return await names(request, f"characters/{character_id}/assets", character(character_id, ASSETS_SCOPE))
 
     @get("/characters/{character_id:int}/skills/")
     async def character_skills(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
-        return await standin.answer(request, f"characters/{character_id}/skills", character(character_id))
+        access = character(character_id, "esi-skills.read_skills.v1")
+        return await standin.answer(request, f"characters/{character_id}/skills", access)
 
     @get("/characters/{character_id:int}/blueprints/")
     async def character_blueprints(request: Request[Any, Any, Any], character_id: FromPath[int]) -> Response[bytes]:
-        return await standin.answer(request, f"characters/{character_id}/blueprints", character(character_id))
+        access = character(character_id, "esi-characters.read_blueprints.v1")
+        return await standin.answer(request, f"characters/{character_id}/blueprints", access)
 
     @get("/corporations/{corporation_id:int}/industry/jobs/")
     async def corporation_jobs(request: Request[Any, Any, Any], corporation_id: FromPath[int]) -> Response[bytes]:
         key = f"corporations/{corporation_id}/industry/jobs"
-        return await standin.answer(request, key, corporation(corporation_id, JOBS_ROLES))
+        access = corporation(corporation_id, JOBS_ROLES, "esi-industry.read_corporation_jobs.v1")
+        return await standin.answer(request, key, access)
 
     @get("/corporations/{corporation_id:int}/blueprints/")
     async def corporation_blueprints(request: Request[Any, Any, Any], corporation_id: FromPath[int]) -> Response[bytes]:
         key = f"corporations/{corporation_id}/blueprints"
-        return await standin.answer(request, key, corporation(corporation_id, BLUEPRINTS_ROLES))
+        access = corporation(corporation_id, BLUEPRINTS_ROLES, "esi-corporations.read_blueprints.v1")
+        return await standin.answer(request, key, access)
+
+    @get("/corporations/{corporation_id:int}/assets/")
+    async def corporation_assets(request: Request[Any, Any, Any], corporation_id: FromPath[int]) -> Response[bytes]:
+        key = f"corporations/{corporation_id}/assets"
+        return await standin.answer(request, key, corporation(corporation_id, ASSETS_ROLES, CORPORATION_ASSETS_SCOPE))
+
+    @post("/corporations/{corporation_id:int}/assets/names/", status_code=200)
+    async def corporation_asset_names(
+        request: Request[Any, Any, Any], corporation_id: FromPath[int]
+    ) -> Response[bytes]:
+        access = corporation(corporation_id, ASSETS_ROLES, CORPORATION_ASSETS_SCOPE)
+        return await names(request, f"corporations/{corporation_id}/assets", access)
+
+    @get("/universe/structures/{structure_id:int}/")
+    async def structure(request: Request[Any, Any, Any], structure_id: FromPath[int]) -> Response[bytes]:
+        return await standin.answer(request, f"universe/structures/{structure_id}", docked(structure_id))
 
     @get("/markets/{region_id:int}/orders/")
     async def market_orders(request: Request[Any, Any, Any], region_id: FromPath[int]) -> Response[bytes]:
@@ -346,10 +434,14 @@ def esi_routes(standin: EsiStandin) -> list[Router]:
             character_roles,
             character_jobs,
             character_assets,
+            character_asset_names,
             character_skills,
             character_blueprints,
             corporation_jobs,
             corporation_blueprints,
+            corporation_assets,
+            corporation_asset_names,
+            structure,
             market_orders,
             market_prices,
             industry_systems,

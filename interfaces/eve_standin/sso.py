@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import jwt
@@ -35,6 +35,13 @@ from interfaces.eve_standin.world import ANN
 DEFAULT_CHARACTER_ID = ANN.character_id  # who approves every login: the seeded world's Ann
 DEFAULT_CHARACTER_NAME = ANN.name
 CODE_TTL_SEC = 300
+
+
+class TokenHolder(NamedTuple):
+    """Whom a valid access token speaks for, and what its login granted."""
+
+    character_id: int
+    scopes: frozenset[str]
 
 
 class _Grant(msgspec.Struct, kw_only=True):
@@ -77,6 +84,7 @@ class StandInSso:
         self._key = _SigningKey()
         self._codes: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, _Grant] = {}
+        self._sales: dict[int, int] = {}  # times each character changed hands: its owner hash follows
         self._lock = threading.Lock()
 
     def rotate_key(self) -> None:
@@ -89,6 +97,18 @@ class StandInSso:
             for token, grant in list(self._refresh_tokens.items()):
                 if character_id is None or grant.character_id == character_id:
                     del self._refresh_tokens[token]
+
+    def sell(self, character_id: int) -> None:
+        """The character changes hands: its ``owner`` claim changes, as CCP's does on a transfer,
+        and its refresh tokens stop working."""
+        self.revoke(character_id)
+        with self._lock:
+            self._sales[character_id] = self._sales.get(character_id, 0) + 1
+
+    def owner_hash(self, character_id: int) -> str:
+        sales = self._sales.get(character_id, 0)
+        owner = f"{character_id}" if not sales else f"{character_id}#{sales}"
+        return base64.b64encode(hashlib.sha1(owner.encode()).digest()).decode()
 
     def access_token(
         self,
@@ -117,7 +137,7 @@ class StandInSso:
             "region": "world",
             "aud": audience if audience is not None else [client_id, EVE_AUDIENCE],
             "name": name,
-            "owner": base64.b64encode(hashlib.sha1(f"{character_id}".encode()).digest()).decode(),
+            "owner": self.owner_hash(character_id),
             "exp": now + (self.access_ttl_sec if expires_in is None else expires_in),
             "iat": now,
             "iss": issuer or self.issuer,
@@ -126,9 +146,9 @@ class StandInSso:
             claims, key or self._key.private, algorithm="RS256", headers={"kid": kid or self._key.kid, "typ": "JWT"}
         )
 
-    def verify(self, token: str) -> int | None:
-        """The character a bearer token of this stand-in speaks for, or None (bad signature,
-        expired, not meant for EVE)."""
+    def verify(self, token: str) -> TokenHolder | None:
+        """The character a bearer token of this stand-in speaks for and the scopes it grants,
+        or None (bad signature, expired, not meant for EVE)."""
         try:
             claims = jwt.decode(
                 token,
@@ -140,7 +160,10 @@ class StandInSso:
         except jwt.PyJWTError:
             return None
         subject = str(claims["sub"]).removeprefix(SUBJECT_PREFIX)
-        return int(subject) if subject.isdigit() else None
+        if not subject.isdigit():
+            return None
+        granted = claims.get("scp", [])
+        return TokenHolder(int(subject), frozenset([granted] if isinstance(granted, str) else granted))
 
     def _approve(self, query: dict[str, str]) -> str:
         """The redirect for an authorization request (auto-approved for the configured character)."""

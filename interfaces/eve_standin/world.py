@@ -3,9 +3,16 @@ blueprints, and a region's market, seeded from the sample catalog so the ids mak
 (a Rifter job uses the Rifter Blueprint, lasts the catalog's time per run, and so on).
 
 The corporation 98000001 has three members with the roles players give: Ann a director (she
-reads everything), Cat its factory manager (its industry jobs, not its blueprints), Bob none.
-Its jobs are run by its members with its own blueprints, and come in the corporation route's
-shape (``location_id`` where the character route says ``station_id``).
+reads everything), Cat its factory manager (its industry jobs, not its blueprints nor its
+assets), Bob none. Its jobs are run by its members with its own blueprints, and come in the
+corporation route's shape (``location_id`` where the character route says ``station_id``).
+Its assets are in its offices (type 27, flagged ``OfficeFolder``) at Jita 4-4 and at a
+structure in Perimeter, in hangar divisions (``CorpSAG1..7``), some in a named container.
+
+Two Upwell structures: the Perimeter market hub, where Ann may dock (``docking``), and a
+private one where she keeps Isogen but may not dock any more (its route answers her 403).
+Players' names for their containers are in ``item_names`` (the asset-names routes answer
+``None`` for the others).
 
 Each route's data is a ``Dataset``: the payload ESI would serve and when it was generated
 (``Last-Modified``, whole seconds as HTTP dates carry them). Tests and demos replace a
@@ -29,6 +36,11 @@ JITA = 30000142
 PERIMETER = 30000144
 THE_FORGE = 10000002
 STATION_CONTAINER = 17366  # not in the sample catalog: an id the catalog does not know, as the game sends
+OFFICE = 27  # a corporation's office: the type its hangars' items are located in
+MARKET_HUB = 1_035_466_617_946  # an Upwell structure in Perimeter where Ann may dock
+PRIVATE_STRUCTURE = 1_041_000_000_001  # one she keeps things in but may not dock at
+ANN_CONTAINER = 1_000_000_000_100
+CORPORATION_CONTAINER = 1_000_000_003_010
 
 
 class Character(msgspec.Struct, frozen=True):
@@ -51,8 +63,15 @@ class StandinWorld:
     (``characters/2112000001/industry/jobs``). Who belongs to which corporation with which
     roles is read from the characters' own routes, so publishing new roles changes access."""
 
-    def __init__(self, datasets: dict[str, Dataset]) -> None:
+    def __init__(
+        self,
+        datasets: dict[str, Dataset],
+        docking: dict[int, set[int]] | None = None,
+        item_names: dict[int, str] | None = None,
+    ) -> None:
         self.datasets = datasets
+        self.docking = docking or {}  # structure -> the characters its route answers
+        self.item_names = item_names or {}  # item -> the name its owner gave it
 
     def publish(self, key: str, payload: list[Any] | dict[str, Any] | None = None) -> Dataset:
         """A new snapshot of the route (new ``Last-Modified``, strictly later than the last),
@@ -67,6 +86,11 @@ class StandinWorld:
         """The character's corporation, as its public route says now."""
         dataset = self.datasets.get(f"characters/{character_id}")
         return dataset.payload.get("corporation_id") if dataset and isinstance(dataset.payload, dict) else None
+
+    def item_ids(self, assets_key: str) -> set[int]:
+        """The items an assets route lists now: those its owner may ask the names of."""
+        dataset = self.datasets.get(assets_key)
+        return {item["item_id"] for item in dataset.payload} if dataset and isinstance(dataset.payload, list) else set()
 
     def roles_of(self, character_id: int) -> set[str]:
         """The character's roles in its corporation, as its roles route says now."""
@@ -102,14 +126,32 @@ def seed_world(catalog_path: Path = SAMPLE_CATALOG, now: datetime | None = None)
             BOB, 46171, 16656, "reaction", runs=10, started=at - timedelta(days=2), status="delivered", corporation=True
         ),
     ]
-    container = 1_000_000_000_100
+    container = ANN_CONTAINER
     ann_assets = [
         _asset(1_000_000_000_001, 34, JITA_4_4, "station", 500_000),
         _asset(1_000_000_000_002, 35, JITA_4_4, "station", 120_000),
         _asset(container, STATION_CONTAINER, JITA_4_4, "station", 1, singleton=True),
         _asset(1_000_000_000_101, 36, container, "item", 40_000, flag="Unlocked"),
         _asset(1_000_000_000_102, 587, JITA_4_4, "station", 3),
+        _asset(1_000_000_000_200, 37, PRIVATE_STRUCTURE, "item", 900),  # Isogen where she may not dock
     ]
+    jita_office, hub_office = 1_000_000_003_000, 1_000_000_003_100
+    corp_assets = [
+        _asset(jita_office, OFFICE, JITA_4_4, "station", 1, singleton=True, flag="OfficeFolder"),
+        _asset(1_000_000_003_001, 34, jita_office, "item", 200_000, flag="CorpSAG1"),
+        _asset(CORPORATION_CONTAINER, STATION_CONTAINER, jita_office, "item", 1, singleton=True, flag="CorpSAG2"),
+        _asset(1_000_000_003_011, 35, CORPORATION_CONTAINER, "item", 50_000, flag="Unlocked"),
+        _asset(hub_office, OFFICE, MARKET_HUB, "item", 1, singleton=True, flag="OfficeFolder"),
+        _asset(1_000_000_003_101, 36, hub_office, "item", 7_000, flag="CorpSAG3"),
+    ]
+    structures = {
+        MARKET_HUB: {
+            "name": "Perimeter - Standin Market Hub",
+            "owner_id": CORPORATION_ID,
+            "solar_system_id": PERIMETER,
+        },
+        PRIVATE_STRUCTURE: {"name": "Jita - Private Vault", "owner_id": 98000099, "solar_system_id": JITA},
+    }
     ann_skills = {
         "skills": [
             _skill(3380, 5),  # Industry
@@ -151,11 +193,18 @@ def seed_world(catalog_path: Path = SAMPLE_CATALOG, now: datetime | None = None)
         f"characters/{CAT.character_id}/blueprints": Dataset([], stamp, paginated=True),
         f"corporations/{ANN.corporation_id}/industry/jobs": Dataset(corp_jobs, stamp, paginated=True),
         f"corporations/{ANN.corporation_id}/blueprints": Dataset(corp_blueprints, stamp, paginated=True),
+        f"corporations/{ANN.corporation_id}/assets": Dataset(corp_assets, stamp, paginated=True),
+        **{
+            f"universe/structures/{structure_id}": Dataset(structure | {"type_id": 35833}, stamp, paginated=False)
+            for structure_id, structure in structures.items()
+        },
         f"markets/{THE_FORGE}/orders": Dataset(_orders(at), stamp, paginated=True),
         "markets/prices": Dataset(_prices(catalog), stamp, paginated=False),
         "industry/systems": Dataset(_systems(), stamp, paginated=False),
     }
-    return StandinWorld(datasets)
+    docking = {MARKET_HUB: {ANN.character_id, CAT.character_id}}
+    item_names = {ANN_CONTAINER: "Ann's minerals", CORPORATION_CONTAINER: "Reaction fuel"}
+    return StandinWorld(datasets, docking, item_names)
 
 
 class _Jobs:

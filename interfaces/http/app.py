@@ -17,7 +17,6 @@ from litestar.static_files import create_static_files_router
 
 from application.system import Manufactory
 from domain.catalog.chains import CatalogSnapshot
-from domain.catalog.universe import RouteCache
 from interfaces.http.audit.queries import AuditQueries
 from interfaces.http.blueprints import BlueprintController
 from interfaces.http.bodies import StrictRequest
@@ -47,10 +46,18 @@ from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.security_headers import security_headers
 from interfaces.http.stock import StockController
+from interfaces.http.transport import TransportController
 from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
+from interfaces.web.audit import AuditPages
+from interfaces.web.chains import ChainPages
+from interfaces.web.coordinators import CoordinatorPages
+from interfaces.web.crafting import CraftingPages
+from interfaces.web.economics import EconomicsPages
+from interfaces.web.jobs import JobPages
 from interfaces.web.pages import ConsolePages, template_config
+from interfaces.web.plans import PlanPages
 from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
 from interfaces.web.stockpiles import StockpilePages
@@ -74,6 +81,7 @@ CONTROLLERS: list[type[Controller]] = [
     EveController,
     BlueprintController,
     NotificationController,
+    TransportController,
 ]
 
 
@@ -87,8 +95,15 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         route_handlers=[
             *document_errors(CONTROLLERS),
             ConsolePages,  # the console's pages: not in the schema, signed in by their own cookie
+            PlanPages,
             RunPages,
             StockpilePages,
+            EconomicsPages,
+            AuditPages,
+            CoordinatorPages,
+            CraftingPages,
+            JobPages,
+            ChainPages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),
@@ -133,7 +148,7 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
             "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
             "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
-            "route_cache": RouteCache(),
+            "route_cache": system.route_cache,
             "csrf": CsrfTokens(),
         }
     )

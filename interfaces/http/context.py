@@ -20,7 +20,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.params import QueryParameter
+from litestar.params import HeaderParameter, QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from application.system import Manufactory
@@ -380,6 +380,7 @@ SERVICES = (
     "blueprints",
     "eve_sync",
     "notifications",
+    "transport",
 )
 PER_SYSTEM = ("container_cache", "catalog_cache", "route_cache")
 
@@ -416,3 +417,13 @@ def _state_entry(name: str) -> Callable[[State], Any]:
 COMMAND_DEPENDENCIES = {"meta": Provide(command_meta), "expected": Provide(expected_version)}
 STREAM_POLL_SEC = 0.5  # how often an event stream looks for news it was not woken for
 STREAM_KEEPALIVE_SEC = 15.0  # a comment line after this long without a message
+LastEventId = Annotated[
+    int | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        ge=0,
+        le=2**63 - 1,
+        description="The `id` of the last message a stream delivered (a browser's EventSource sends it when it "
+        "reconnects): the stream goes on after it, with nothing missed and nothing twice",
+    ),
+]

@@ -8,9 +8,10 @@ browser or a test sees a 409 as the API would answer it.
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -21,6 +22,7 @@ from interfaces.http.errors import domain_status
 from projections.users import TokenHolder
 
 T = TypeVar("T")
+_FIELD_AT = re.compile(r"`\$\.([^`]+)`|field `([^`]+)`")
 
 
 class Refusal(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +40,23 @@ def acting_as(holder: TokenHolder) -> CommandMeta:
 
 def refusal_of(error: DomainError) -> Refusal:
     return Refusal(detail=_sentence(error.detail), field=error.field, status=domain_status(error))
+
+
+def api_body(values: Mapping[str, Any], body: type[T]) -> T | Refusal:
+    """The API's own request body from a form's values, with the API's constraints (not
+    strict: a form's ``"3"`` is the 3 the JSON would carry). A value the body refuses names its
+    field as the API's error does (``desiredQuantity``, ``steps[0].meLevel``), and so does a
+    rule the body checks as it is built (a facility's rigs without a structure)."""
+    try:
+        return msgspec.convert(values, body, strict=False)
+    except msgspec.ValidationError as error:
+        message = str(error)
+        named = _FIELD_AT.search(message)
+        field = (named.group(1) or named.group(2)) if named else None
+        detail = message.split(" - at ", 1)[0]
+        return Refusal(detail=detail[:1].upper() + detail[1:] + ".", field=field, status=400)
+    except DomainError as error:
+        return refusal_of(error)
 
 
 async def carried_out(command: Callable[[], T]) -> T | Refusal:

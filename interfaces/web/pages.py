@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader, Cookie
@@ -25,8 +26,10 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 from litestar.template import TemplateConfig
 
+from application.eve.sso import SsoUnavailable
 from application.system import Manufactory
-from interfaces.http.context import STREAM_KEEPALIVE_SEC, token_holder_of
+from domain.errors import DomainError
+from interfaces.http.context import STREAM_KEEPALIVE_SEC, LastEventId, token_holder_of
 from interfaces.web import STATIC_PATH
 from interfaces.web.dashboard import dashboard
 from interfaces.web.format import FILTERS
@@ -73,6 +76,12 @@ def page(request: Request[Any, Any, Any], name: str, context: Mapping[str, Any],
     )
 
 
+def sign_in_form(request: Request[Any, Any, Any], error: str | None = None, status_code: int = 200) -> Template:
+    """The sign-in page, with "Log in with EVE Online" where the server has an EVE application."""
+    eve = bool(request.app.state.system.settings.eve_client_id)
+    return page(request, "sign_in.html", {"error": error, "eve": eve}, status_code=status_code)
+
+
 def to_sign_in(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:
     """A page without a valid session goes to the sign-in page; a cookie whose token stopped
     working (revoked, expired) is forgotten on the way."""
@@ -84,7 +93,7 @@ def refused(request: Request[Any, Any, Any], error: PermissionDeniedException) -
     """A form whose CSRF token failed: the page says so in words, with a fresh token (a
     sign-in form again at once), rather than the API's JSON error."""
     if request.url.path == SIGN_IN_PATH:
-        return page(request, "sign_in.html", {"error": sentence(error.detail)}, status_code=403)
+        return sign_in_form(request, sentence(error.detail), status_code=403)
     return page(request, "refused.html", {"detail": sentence(error.detail)}, status_code=403)
 
 
@@ -127,18 +136,25 @@ class ConsolePages(ConsoleController):
 
     @get("/dashboard/stream")
     async def dashboard_stream(
-        self, system: NamedDependency[Manufactory], holder: NamedDependency[TokenHolder]
+        self,
+        system: NamedDependency[Manufactory],
+        holder: NamedDependency[TokenHolder],
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
-        """Server-Sent Events: ``changed`` (its data the log's position) whenever a read model
-        moved on, at most once a second, and at least every 15 s, since a job turns ready by
-        the clock alone. Every message says "read the sections again", so a reconnect misses
-        nothing: the client reads them on every (re)connection."""
+        """Server-Sent Events: ``changed`` (its data and ``id`` the log's position) whenever a
+        read model moved on, at most once a second, and at least every 15 s, since a job turns
+        ready by the clock alone. Every message says "read the sections again"; a reconnect
+        with ``Last-Event-ID`` behind the log hears ``changed`` at once, so it misses nothing."""
 
         async def messages() -> AsyncIterator[ServerSentEventMessage]:
+            behind = last_event_id is not None and last_event_id < system.log_head.acknowledged
             while True:
-                await system.signal.changed(timeout=STREAM_KEEPALIVE_SEC)
+                if not behind:
+                    await system.signal.changed(timeout=STREAM_KEEPALIVE_SEC)
+                behind = False
                 settled = time.monotonic() + STREAM_SETTLE_SEC
-                yield ServerSentEventMessage(event="changed", data=str(system.log_head.acknowledged))
+                position = str(system.log_head.acknowledged)
+                yield ServerSentEventMessage(event="changed", data=position, id=position)
                 while (remaining := settled - time.monotonic()) > 0:
                     await system.signal.changed(timeout=remaining)
 
@@ -151,7 +167,27 @@ class ConsolePages(ConsoleController):
         """The sign-in form; one signed in already goes to the dashboard."""
         if holder is not None:
             return Redirect("/", status_code=303)
-        return page(request, "sign_in.html", {"error": None})
+        return sign_in_form(request)
+
+    @get(f"{SIGN_IN_PATH}/eve", dependencies={"holder": Provide(session_holder)})
+    async def sign_in_with_eve(
+        self,
+        request: Request[Any, Any, Any],
+        system: NamedDependency[Manufactory],
+        holder: NamedDependency[TokenHolder | None],
+    ) -> Response[Any]:
+        """Log in with EVE Online: on to EVE's login page, which sends the browser back to the
+        API's callback (``/v1/eve/callback``); that signs in the user who linked the character."""
+        if holder is not None:
+            return Redirect("/", status_code=303)
+        try:
+            url = await anyio.to_thread.run_sync(system.eve.start_sign_in)
+        except (DomainError, SsoUnavailable) as failure:
+            detail = failure.detail if isinstance(failure, DomainError) else str(failure)
+            return sign_in_form(
+                request, sentence(detail), status_code=503 if isinstance(failure, SsoUnavailable) else 422
+            )
+        return Redirect(url, status_code=303)
 
     @post(SIGN_IN_PATH, guards=[csrf_checked], status_code=303)
     async def sign_in(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -160,11 +196,11 @@ class ConsolePages(ConsoleController):
         token = (await request.form()).get("token")
         token = token.strip() if isinstance(token, str) else ""
         if not token:
-            return page(request, "sign_in.html", {"error": "Paste your API token."}, status_code=400)
+            return sign_in_form(request, "Paste your API token.", status_code=400)
         try:
             await token_holder_of(request, token)
         except NotAuthorizedException as refused:
-            return page(request, "sign_in.html", {"error": sentence(refused.detail)}, status_code=400)
+            return sign_in_form(request, sentence(refused.detail), status_code=400)
         return Redirect("/", status_code=303, cookies=[session_cookie(request, token)])
 
     @post("/sign-out", guards=[csrf_checked], status_code=303)

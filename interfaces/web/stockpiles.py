@@ -11,7 +11,6 @@ The form posts the API's own field names; they are read into the API's own body
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
@@ -26,7 +25,7 @@ from application.system import Manufactory
 from domain.stock.markers import MarkerUpsert
 from interfaces.http.context import query_projection
 from interfaces.http.stock.schemas import UpsertMarker
-from interfaces.web.acting import Refusal, acting_as, carried_out
+from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
 from interfaces.web.pages import ConsoleController, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.plans import PlanSummary, list_plans
@@ -48,7 +47,6 @@ SETTINGS = (
 FIELDS = IDENTITY + SETTINGS
 CLEARED_BY_BLANK = ("planId", "notes")  # blank: no plan, no notes (others blank: left out, as the API's body)
 MAX_PLANS = 200  # plans offered for one item
-_FIELD_AT = re.compile(r"`\$\.([A-Za-z]+)`|field `([A-Za-z]+)`")
 
 
 def form_values(marker: MarkerView) -> dict[str, str]:
@@ -89,14 +87,9 @@ def upsert_of(values: Mapping[str, str]) -> MarkerUpsert | Refusal:
             body[name] = value
         elif name in CLEARED_BY_BLANK:
             body[name] = None
-    try:
-        data = msgspec.convert(body, UpsertMarker, strict=False)
-    except msgspec.ValidationError as error:
-        message = str(error)
-        named = _FIELD_AT.search(message)
-        field = (named.group(1) or named.group(2)) if named else None
-        detail = message.split(" - at ", 1)[0]
-        return Refusal(detail=detail[:1].upper() + detail[1:] + ".", field=field, status=400)
+    data = api_body(body, UpsertMarker)
+    if isinstance(data, Refusal):
+        return data
     return MarkerUpsert(**msgspec.structs.asdict(data))
 
 

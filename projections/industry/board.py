@@ -159,12 +159,13 @@ def _board_rows(owner: UUID) -> Subquery:
 
 
 def _started_here(jobs: Table, owner: UUID) -> list[Any]:
-    """The owner's active queued jobs the game has not reported (yet): started by hand, or
-    linked to a game job no list of theirs holds."""
+    """The owner's active queued industry jobs the game has not reported (yet): started by
+    hand, or linked to a game job no list of theirs holds."""
     reported = GAME_JOBS.view.alias("reported")
     return [
         jobs.c.owner_id == owner,
         jobs.c.status == "active",
+        jobs.c.kind != "transport",  # a haul holds no industry slot
         ~exists().where(reported.c.owner_id == owner, reported.c.job_id == jobs.c.esi_job_id),
     ]
 

@@ -92,7 +92,7 @@ class JobHandlers:
             {
                 "job_id": event.originator_id,
                 "owner_id": event.owner_id,
-                **struct_cells(event.spec),
+                **job_cells(event.spec),
                 "actual_revenue": None,
                 "successful_runs": None,
                 "status": JobStatus.PLANNED.value,
@@ -145,11 +145,17 @@ class JobHandlers:
 
     @handles(JobEdited)
     def _job_edited(self, writer: BatchWriter, event: JobEdited) -> None:
-        _change(writer, event, **struct_cells(event.spec))
+        _change(writer, event, **job_cells(event.spec))
 
     @handles(JobCharacterAssigned)
     def _character_assigned(self, writer: BatchWriter, event: JobCharacterAssigned) -> None:
         _change(writer, event, character_id=event.character_id)
+
+
+def job_cells(spec: JobSpec) -> dict[str, Any]:
+    """A job's spec as its row's cells, its activity as the queue shows it (``transport`` for
+    a haul)."""
+    return {**struct_cells(spec), "activity": spec.shown_activity}
 
 
 def _change(writer: BatchWriter, event: Any, **values: Any) -> None:
@@ -209,6 +215,9 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     successful_runs: int | None = None  # invention: attempts that won a copy, once the game delivered it
     runs_per_copy: int | None = None  # invention: runs of each copy a success wins
+    kind: str = "industry"  # or "transport": a plan run's haul (activity "transport", no industry slot)
+    from_station_id: int | None = None  # transport: where the haul leaves from
+    haul_id: UUID | None = None  # transport: the run's haul (``transportJobs``) it carries
 
 
 # columns the view names otherwise; every other column is the view field of its name
@@ -224,7 +233,7 @@ def job_view(fields: Any) -> JobView:
 def job_view_of(state: JobState, product_name: str | None, now: datetime | None = None) -> JobView:
     """A job just changed, before the projection has it: the view of the row the projection
     will hold (its spec's cells, with its own character and status, shown as of ``now``)."""
-    spec = {_VIEW_NAMES.get(name, name): cell for name, cell in struct_cells(state.spec).items()}
+    spec = {_VIEW_NAMES.get(name, name): cell for name, cell in job_cells(state.spec).items()}
     lifecycle = struct_cells(state, ("character_id", "status"))
     lifecycle["status"] = shown_status(lifecycle["status"], state.ends_at, now or utcnow())
     return job_view(Attributes(state, **{**spec, **lifecycle, "product_name": product_name}))
@@ -250,6 +259,7 @@ def list_jobs(
     status: str | None = None,
     character_id: int | None = None,
     plan_run_id: UUID | None = None,
+    activity: str | None = None,
     limit: int = 10_000,
     offset: int = 0,
     now: datetime | None = None,
@@ -267,6 +277,8 @@ def list_jobs(
         query = query.where(jobs.c.character_id == character_id)
     if plan_run_id is not None:
         query = query.where(jobs.c.plan_run_id == plan_run_id)
+    if activity is not None:
+        query = query.where(jobs.c.activity == activity)
     query = query.order_by(jobs.c.sort_order.desc(), jobs.c.created_at, jobs.c.job_id).limit(limit).offset(offset)
     return [job_view(row) for row in connection.execute(query)]
 
@@ -278,20 +290,23 @@ def find_job(connection: Connection, owner: UUID, job_id: UUID) -> JobView | Non
 
 
 def planned_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
-    """Every planned job of the owner, as the game sync matches them."""
+    """Every planned industry job of the owner, as the game sync matches them (a haul never
+    matches a game job)."""
     jobs = JOBS.view
-    return _queued(connection, jobs.c.owner_id == owner, jobs.c.status == JobStatus.PLANNED.value)
+    return _queued(
+        connection, jobs.c.owner_id == owner, jobs.c.kind == "industry", jobs.c.status == JobStatus.PLANNED.value
+    )
 
 
 def unlinked_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
-    """The owner's jobs a game job may still claim: planned, or started by hand without a game
-    job id."""
+    """The owner's industry jobs a game job may still claim: planned, or started by hand
+    without a game job id."""
     jobs = JOBS.view
     claimable = or_(
         jobs.c.status == JobStatus.PLANNED.value,
         and_(jobs.c.status == JobStatus.ACTIVE.value, jobs.c.esi_job_id.is_(None)),
     )
-    return _queued(connection, jobs.c.owner_id == owner, claimable)
+    return _queued(connection, jobs.c.owner_id == owner, jobs.c.kind == "industry", claimable)
 
 
 def linked_jobs(connection: Connection, owner: UUID, esi_job_ids: Sequence[int]) -> list[QueuedJob]:
@@ -329,7 +344,7 @@ def pending_output(
     jobs = JOBS.view
     query = (
         select(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id, func.sum(jobs.c.expected_output))
-        .where(jobs.c.status.in_(("planned", "active")))
+        .where(jobs.c.status.in_(("planned", "active")), jobs.c.kind == "industry")  # a haul makes nothing
         .group_by(jobs.c.owner_id, jobs.c.product_type_id, jobs.c.station_id)
     )
     if owner is not None:

@@ -244,6 +244,7 @@ def invention_progress(needs: list[dict[str, Any]], jobs: list[JobView]) -> list
             successful_runs=job.successful_runs,
         )
         for job in jobs
+        if job.kind == "industry"
     ]
     return [progress(need, run_jobs) for need in msgspec.convert(needs, list[InventionNeed])]
 

@@ -129,3 +129,67 @@ def test_add_a_stockpile_with_auto_production_through_the_form(tmp_path: Path, b
         assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
         browser.set_window_size(1280, 900)
         assert refused(browser) == []
+
+
+def test_an_items_economics_chart_and_an_objects_history_stepped_back(tmp_path: Path, browser: Any) -> None:
+    """The Rifter priced twice in The Forge: the opportunities list it, its page draws the
+    price history (inline SVG from the server, nothing fetched) and names the best region; a
+    plan changed once shows its events, and its state steps back a version by keyboard."""
+    minerals = {34: 4.0, 35: 10.0, 36: 50.0, 37: 100.0}
+    with serving(tmp_path) as server:
+        token = server.printed_token
+        assert token, server.output
+        api = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        for when, rifter in (("2026-03-01T12:00:00Z", 450_000), ("2026-03-02T12:00:00Z", 440_000)):
+            batch = {
+                "regionId": 10000002,
+                "observedAt": when,
+                "quotes": [
+                    *({"typeId": t, "lowestSell": p, "highestBuy": p * 0.9} for t, p in minerals.items()),
+                    {"typeId": RIFTER, "lowestSell": rifter, "highestBuy": rifter * 0.9},
+                ],
+                "adjustedPrices": [{"typeId": t, "adjustedPrice": p} for t, p in minerals.items()],
+                "costIndices": [{"solarSystemId": 30000142, "activity": "manufacturing", "costIndex": 0.05}],
+                "jobSite": {"solarSystemId": 30000142},
+            }
+            recorded = api.post("/v1/market/prices", json=batch)
+            assert recorded.status_code == 201, recorded.text
+        position = recorded.json()["position"]
+        ranked = api.get(
+            "/v1/production/economics/opportunities", params={"region_id": 10000002, "minPosition": position}
+        )
+        assert [item["typeId"] for item in ranked.json()["items"]][:1] == [RIFTER], ranked.text
+        plan = api.post("/v1/industry/plans", json={"name": "Rifters", "productTypeId": RIFTER})
+        assert plan.status_code == 201, plan.text
+        plan_id, step = plan.json()["aggregateId"], plan.json()["plan"]["steps"][0]["stepId"]
+        changed = api.patch(f"/v1/industry/plans/{plan_id}/steps/{step}", json={"meLevel": 5})
+        assert changed.status_code == 200, changed.text
+        latest = api.get(f"/v1/audit/{plan_id}").json()["version"]
+        assert latest >= 2, changed.text
+        sign_in(browser, server.url, token)
+
+        browser.find_element(By.LINK_TEXT, "Economics").click()
+        WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.ID, f"item-{RIFTER}"))
+        browser.find_element(By.CSS_SELECTOR, f"#item-{RIFTER} a").click()
+        chart = WebDriverWait(browser, 10).until(lambda page: page.find_element(By.ID, "price-chart"))
+        assert chart.is_displayed() and chart.size["width"] > 300 and chart.size["height"] > 100
+        assert len(chart.find_elements(By.CSS_SELECTOR, "circle.series-sell")) == 2
+        assert "The Forge" in browser.find_element(By.ID, "best-region").text
+        assert "440,000" in browser.find_element(By.ID, "costs").text
+
+        browser.find_element(By.LINK_TEXT, "Audit").click()
+        WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.ID, "objects"))
+        browser.find_element(By.LINK_TEXT, "Rifters").click()
+        WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.ID, "timeline"))
+        assert browser.find_element(By.ID, "state-version").text == str(latest)
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#timeline li")) == latest
+        browser.find_element(By.ID, "earlier").send_keys(Keys.ENTER)  # by keyboard
+        WebDriverWait(browser, 10).until(lambda page: page.find_element(By.ID, "state-version").text == str(latest - 1))
+        chosen = browser.find_element(By.CSS_SELECTOR, "#timeline li.chosen")
+        assert chosen.get_attribute("id") == f"v{latest - 1}"
+        browser.set_window_size(390, 844)  # a phone: the timeline's nested fields scroll inside, not the page
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.get(f"{server.url}/economics/{RIFTER}")
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        browser.set_window_size(1280, 900)
+        assert refused(browser) == []

@@ -59,6 +59,7 @@ def test_a_planned_job_runs_in_the_game_and_its_product_closes_the_stockpile_def
             ("character", ANN.character_id, "blueprints"): None,
             ("corporation", ANN.corporation_id, "jobs"): None,  # she is its director
             ("corporation", ANN.corporation_id, "blueprints"): None,
+            ("corporation", ANN.corporation_id, "assets"): None,
             ("region", THE_FORGE, "market"): None,
         }
         (original,) = ok(api.get("/v1/blueprints", params={"typeId": RIFTER_BLUEPRINT}))

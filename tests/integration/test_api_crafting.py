@@ -117,6 +117,27 @@ def test_iron_sword_with_its_hammer(alice: Api, clock: Clock) -> None:
     refused(alice.get(base + "/managers/forge_1/jobs/1"), 404, "jobId")
 
 
+def test_a_managers_grants_are_changed_and_removed_for_the_jobs_it_starts_from_then_on(
+    alice: Api, bob: Api, clock: Clock
+) -> None:
+    base = new_world(alice, SWORD, items={"iron_ingot": 10, "hammer": 1})
+    before = ok(start(alice, base, "iron_sword"), 201)["job"]
+    changed = ok(alice.post(base + "/managers/forge_1/grants", json={"grants": [FORGE_LVL_3, SMITHING]}))
+    assert [g["modifiers"]["source"] for g in changed["manager"]["grants"]] == ["Forge Lvl 3", "Smithing"]
+    assert changed["position"] > 0
+    assert ok(alice.get(base + "/managers/forge_1/jobs/1"))["duration"] == before["duration"] == 5, "it keeps its own"
+    assert ok(start(alice, base, "iron_sword"), 201)["job"]["duration"] == 3.5
+
+    removed = ok(alice.post(base + "/managers/forge_1/grants/0/remove"))["manager"]
+    assert [g["modifiers"]["source"] for g in removed["grants"]] == ["Smithing"]
+    assert ok(start(alice, base, "iron_sword"), 201)["job"]["modifiers"]["source"] == "Smithing"
+    assert ok(alice.post(base + "/managers/forge_1/grants", json={"grants": []}))["manager"]["grants"] == []
+
+    refused(bob.post(base + "/managers/forge_1/grants", json={"grants": [FORGE_LVL_3]}), 404, "worldId")
+    refused(bob.post(base + "/managers/forge_1/grants/0/remove"), 404, "worldId")
+    assert ok(alice.get(base))["managers"][0]["grants"] == []
+
+
 def test_mining_loop_on_100_energy_stops_after_10_cycles_and_the_audit_trail_tells_it(alice: Api, clock: Clock) -> None:
     base = new_world(alice, MINE, items={"energy": 100, "pickaxe": 1})
     ok(start(alice, base, "mine_iron", repeat=True), 201)
@@ -247,6 +268,15 @@ def test_recipes_import_export_and_lookups(alice: Api) -> None:
             400,
             "grants[0].modifiers.timeSpeed",
         ),
+        (
+            "/managers/forge_1/grants",
+            {"grants": [{"modifiers": {"inputCost": -1}}]},
+            400,
+            "grants[0].modifiers.inputCost",
+        ),
+        ("/managers/forge_1/grants", {}, 400, "grants"),
+        ("/managers/nope/grants", {"grants": []}, 404, "managerId"),
+        ("/managers/forge_1/grants/0/remove", {}, 404, "grantIndex"),
         ("/managers/forge_1/jobs", {"recipeId": "nope", "owner": "p", "inventoryId": "inv"}, 404, "recipeId"),
         ("/managers/nope/jobs", {"recipeId": "iron_sword", "owner": "p", "inventoryId": "inv"}, 404, "managerId"),
         ("/managers/forge_1/jobs", {"recipeId": "iron_sword", "owner": "p", "inventoryId": "no"}, 404, "inventoryId"),
@@ -305,7 +335,7 @@ def test_concurrent_starts_from_several_threads_never_spend_an_item_twice(alice:
 
 
 def listen(url: str, token: str, received: queue.Queue[tuple[str, dict[str, Any]]]) -> None:
-    """Collect (event, data) of an owner's event stream, in a thread."""
+    """Collect (event, data) of an owner's event stream, in a thread (its records: not the periodic progress)."""
 
     def run() -> None:
         headers = {"Authorization": f"Bearer {token}"}
@@ -317,7 +347,7 @@ def listen(url: str, token: str, received: queue.Queue[tuple[str, dict[str, Any]
             for line in response.iter_lines():
                 if line.startswith("event:"):
                     event = line[6:].strip()
-                elif line.startswith("data:"):
+                elif line.startswith("data:") and event != "progress":
                     received.put((event, json.loads(line[5:])))
 
     threading.Thread(target=run, daemon=True).start()

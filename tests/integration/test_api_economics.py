@@ -457,3 +457,18 @@ def test_a_bad_batch_is_refused_with_its_field(alice: Api, batch: dict[str, Any]
     answer = alice.post("/v1/market/prices", json=batch)
     assert answer.status_code == 400, answer.text
     assert answer.json()["field"] == field or field is None
+
+
+def test_opportunities_page_through_every_match_by_offset(alice: Api) -> None:
+    """``offset`` skips the first matches of the same order; ``total`` stays the count of all."""
+    position = setup(alice)
+
+    def page(**params: Any) -> tuple[list[int], int]:
+        query = {"region_id": FORGE, "minPosition": position, "min_profit": 0, "limit": 2, **params}
+        answer = ok(alice.get("/v1/production/economics/opportunities", params=query))
+        return [item["typeId"] for item in answer["items"]], answer["total"]
+
+    assert [page(offset=offset) for offset in (0, 2, 4)] == [([RIFTER, S], 4), ([X, D], 4), ([], 4)]
+    assert page(offset=1, limit=3) == ([S, X, D], 4)
+    refused = alice.get("/v1/production/economics/opportunities", params={"region_id": FORGE, "offset": -1})
+    assert (refused.status_code, refused.json()["field"]) == (400, "offset")

@@ -105,8 +105,10 @@ def test_generate_answers_the_run_its_jobs_purchases_and_hauls(alice: Api) -> No
     plan = at_factory(alice, new_plan(alice, transport={"hubStationId": HUB, "costPerM3": 1000}))
     answer = ok(generate(alice, plan["aggregateId"], 7), 201)
     assert answer["run"]["status"] == "pending" and answer["run"]["quantity"] == 7
-    assert answer["run"]["jobSummary"] == {"total": 5, "planned": 5, "active": 0, "completed": 0, "cancelled": 0}
-    assert [(j["productTypeId"], j["runs"], j["sortOrder"]) for j in answer["created"]] == [
+    # 5 industry jobs, then a transport job per haul (4)
+    assert answer["run"]["jobSummary"] == {"total": 9, "planned": 9, "active": 0, "completed": 0, "cancelled": 0}
+    created, hauls = answer["created"][:5], answer["created"][5:]
+    assert [(j["productTypeId"], j["runs"], j["sortOrder"]) for j in created] == [
         (B, 125, 6),
         (C, 56, 4),
         (D, 21, 2),
@@ -124,11 +126,20 @@ def test_generate_answers_the_run_its_jobs_purchases_and_hauls(alice: Api) -> No
         (FACTORY, HUB, 420_000.0),
         (FACTORY, HUB, 140_000.0),
     ]
-    job_ids = [j["id"] for j in answer["created"]]
+    job_ids = [j["id"] for j in created]
     assert answer["transportJobs"][3]["feedsJobIds"] == job_ids[3:]
+    # the plan names no profile and its user has none: its own rates, one trip, unrouted
+    assert [(t["trips"], t["method"], t["jumps"]) for t in answer["transportJobs"]] == [(1, None, None)] * 4
+    assert [(j["activity"], j["fromStationId"], j["stationId"], j["runs"], j["totalCost"]) for j in hauls] == [
+        ("transport", t["fromStationId"], t["toStationId"], 1, t["costEstimate"]) for t in answer["transportJobs"]
+    ]
+    assert [j["id"] for j in hauls] == [t["jobId"] for t in answer["transportJobs"]]
 
     detail = read(alice, f"/v1/industry/plans/{plan['aggregateId']}/runs/{answer['run']['id']}", answer["position"])
-    assert [j["id"] for j in detail["jobs"]] == job_ids
+    assert [j["id"] for j in detail["jobs"] if j["kind"] == "industry"] == job_ids
+    assert sorted(j["haulId"] for j in detail["jobs"] if j["kind"] == "transport") == sorted(
+        t["id"] for t in detail["transportJobs"]
+    )
     assert len(detail["transportJobs"]) == 4 and detail["planName"] == "Ships"
 
 

@@ -22,6 +22,7 @@ WOLF, WOLF_BLUEPRINT, RAM = 11371, 11372, 11478
 TRITANIUM, PYERITE, MEXALLON, ISOGEN = 34, 35, 36, 37
 FERNITE_ALLOY, FUEL_BLOCK, REACTIONS_SKILL, INDUSTRY_SKILL = 16656, 4246, 45746, 3380
 FORGE, JITA, HUB = 10000002, 30000142, 60003760
+JITA_PLANT = "Jita IV - Moon 4 - Caldari Navy Assembly Plant"  # the name of HUB in the catalog's map
 ANN, CYD = 2112000001, 2112000003
 MINERALS = {TRITANIUM: 4, PYERITE: 10, MEXALLON: 50, ISOGEN: 100}
 
@@ -150,7 +151,7 @@ def test_a_job_moves_through_its_statuses_and_records_its_revenue_after_completi
     done = ok(alice.patch(f"{JOBS}/{job_id}", json={"status": "completed"}))
     assert (done["job"]["status"], done["job"]["actualRevenue"]) == ("completed", None)
     assert read(alice, "/v1/assets", done["position"], locationId=HUB) == [
-        {"typeId": RIFTER, "locationId": HUB, "quantity": 1}
+        {"typeId": RIFTER, "locationId": HUB, "quantity": 1, "locationName": JITA_PLANT}
     ], "the completion delivers the output once"
     sold = ok(alice.patch(f"{JOBS}/{job_id}", json={"status": "completed", "actualRevenue": 440_000}))
     assert (sold["changed"], sold["job"]["actualRevenue"], sold["version"]) == (True, 440_000, 4)

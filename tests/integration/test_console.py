@@ -74,6 +74,15 @@ def test_signing_in_keeps_the_token_in_an_http_only_strict_cookie(alice: Api, cl
     assert client.get("/sign-in", follow_redirects=False).headers["location"] == "/"  # signed in already
 
 
+def test_without_an_eve_application_the_sign_in_page_offers_only_the_token(alice: Api, client: TestClient[Any]) -> None:
+    assert "Log in with EVE Online" not in client.get("/sign-in").text
+    refused = client.get("/sign-in/eve", follow_redirects=False)
+    assert refused.status_code == 422 and "MANUFACTORY_EVE_CLIENT_ID" in refused.text
+    assert 'id="token-error"' in refused.text  # said where the form shows errors
+    sign_in(client, alice.token)
+    assert client.get("/sign-in/eve", follow_redirects=False).headers["location"] == "/"  # signed in already
+
+
 def test_over_https_the_session_cookie_is_secure(alice: Api, client: TestClient[Any]) -> None:
     answer = sign_in(client, alice.token, base="https://testserver.local")
     assert answer.status_code == 303

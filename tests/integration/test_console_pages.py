@@ -109,6 +109,9 @@ def test_a_run_page_shows_the_hauls_between_stations_as_the_api_lists_them(alice
     assert all(" × " in items for _, _, items in rows)
     assert "Component" in hauls.group(0) and "Tritanium" in hauls.group(0)  # made and bought items named
     assert "type " not in hauls.group(0)
+    assert hauls.group(0).count("plan rates") == len(expected)  # no transport profile: the plan's own rates
+    jobs = re.search(r'<section class="card" id="jobs".*?</section>', page, re.DOTALL)
+    assert jobs is not None and jobs.group(0).count("Haul from ") == len(expected)  # each haul's transport job
 
 
 def test_cancel_on_the_runs_page_cancels_the_planned_jobs(alice: Api, client: TestClient[Any]) -> None:

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import pytest
 
+import application.crafting
 from application.crafting import CraftingService
 from application.settings import Settings
 from application.system import Manufactory
@@ -172,12 +173,11 @@ def test_grants_apply_only_to_their_categories_and_owners(shop: Workshop) -> Non
 
 def test_mining_loop_on_100_energy_stops_after_10_cycles_with_failed_to_restart(shop: Workshop, clock: Clock) -> None:
     shop.setup(MINE, items={"energy": 100, "pickaxe": 1})
-    heard = shop.crafting.subscribe(shop.world_id, shop.user_id, "player1")
     shop.start("mine_iron", repeat=True)
     for _ in range(60):  # a tick a second: each cycle completes and restarts at its own end time
         clock.now += 1
         shop.crafting.tick()
-    records = heard.drain()
+    records = [record for _, record in shop.crafting.records_after(shop.world_id, shop.user_id, "player1", 0)[0]]
     completed = [r for r in records if isinstance(r, CraftCompleted)]
     assert [r.cycle for r in completed] == list(range(1, 11))
     assert [r.at - T0 for r in completed] == [5.0 * n for n in range(1, 11)]
@@ -300,7 +300,7 @@ def test_a_failed_save_leaves_the_world_as_the_store_has_it(
     system: Manufactory, shop: Workshop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop.setup(SWORD, items={"iron_ingot": 10, "hammer": 1})
-    heard = shop.crafting.subscribe(shop.world_id, shop.user_id, "player1")
+    _, before = shop.crafting.records_after(shop.world_id, shop.user_id, "player1", 0)
     save = system.store.save_events
 
     def broken(*aggregates: Any) -> int:
@@ -313,7 +313,8 @@ def test_a_failed_save_leaves_the_world_as_the_store_has_it(
     with pytest.raises(ConnectionError):
         shop.start("iron_sword")
     assert shop.items() == {"iron_ingot": 10, "hammer": 1}, "rebuilt from the store: the start never happened"
-    assert shop.running() == [] and heard.drain() == []
+    assert shop.running() == []
+    assert shop.crafting.records_after(shop.world_id, shop.user_id, "player1", before) == ([], before)
     assert shop.start("iron_sword")[0].job_id == "forge_1#1"
     assert shop.items() == {"iron_ingot": 7, "hammer": 1}
 
@@ -331,15 +332,41 @@ def test_a_world_changed_by_another_process_is_rebuilt_and_the_command_retried(
     assert Workshop(reopen().crafting, shop.user_id, shop.world_id).items() == {"iron_ingot": 1, "hammer": 1}
 
 
-def test_saved_records_are_published_to_their_owner_only(shop: Workshop, clock: Clock) -> None:
+def test_saved_records_are_read_by_their_owner_only_numbered_so_a_reader_resumes_after_the_last(
+    shop: Workshop, clock: Clock
+) -> None:
     shop.setup(SWORD, items={"iron_ingot": 10, "hammer": 1})
-    mine = shop.crafting.subscribe(shop.world_id, shop.user_id, "player1")
-    theirs = shop.crafting.subscribe(shop.world_id, shop.user_id, "player2")
     shop.start("iron_sword")
     clock.now += 5
     shop.crafting.tick()
-    assert [type(r).__name__ for r in mine.drain()] == ["CraftStarted", "CraftCompleted"]
-    assert theirs.drain() == []
+    mine, reached = shop.crafting.records_after(shop.world_id, shop.user_id, "player1", 0)
+    assert [type(r).__name__ for _, r in mine] == ["CraftStarted", "CraftCompleted"]
+    (started_at, _), (completed_at, _) = mine
+    assert started_at < completed_at == reached
+    resumed, _ = shop.crafting.records_after(shop.world_id, shop.user_id, "player1", started_at)
+    assert [type(r).__name__ for _, r in resumed] == ["CraftCompleted"], "nothing twice"
+    assert shop.crafting.records_after(shop.world_id, shop.user_id, "player2", 0) == ([], reached)
+
+
+def test_records_are_read_a_page_of_events_at_a_time_in_order_each_once(
+    shop: Workshop, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.setup(MINE, items={"energy": 30, "pickaxe": 1})
+    shop.start("mine_iron", repeat=True)
+    clock.now += 60
+    shop.crafting.tick()  # 3 cycles: 3 starts, 3 completions, a failure to restart
+    monkeypatch.setattr(application.crafting, "RECORDS_PAGE", 2)
+    read: list[tuple[int, Any]] = []
+    version = 0
+    while True:
+        records, reached = shop.crafting.records_after(shop.world_id, shop.user_id, "player1", version)
+        assert reached - version <= 2
+        if reached == version:
+            break
+        read.extend(records)
+        version = reached
+    assert [type(record).__name__ for _, record in read] == ["CraftStarted", "CraftCompleted"] * 3 + ["CraftFailed"]
+    assert [at for at, _ in read] == sorted({at for at, _ in read}), "in order, each once"
 
 
 def test_the_ticker_thread_completes_due_jobs(shop: Workshop, clock: Clock) -> None:
@@ -364,6 +391,8 @@ def test_another_users_world_is_not_found(system: Manufactory, shop: Workshop) -
     assert system.crafting.world_ids(intruder) == []
     with pytest.raises(NotFound):
         system.crafting.command(shop.world_id, CommandMeta(user_id=intruder, correlation_id="x"), lambda w, _: None)
+    with pytest.raises(NotFound):
+        system.crafting.records_after(shop.world_id, intruder, "player1", 0)
 
 
 def test_the_cli_lists_a_users_worlds_and_completes_their_due_jobs(

@@ -15,10 +15,21 @@ from sqlalchemy import Engine
 
 from application.eve.esi import Bearer, EsiClient, EsiError, EsiThrottled
 from application.eve.esi_routes import EsiRoutes, IndustryJob
-from application.settings import Settings
+from application.settings import DEFAULT_EVE_SCOPES, Settings
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
-from interfaces.eve_standin.world import ANN, BOB, CAT, CORPORATION_ID, THE_FORGE
+from interfaces.eve_standin.world import (
+    ANN,
+    ANN_CONTAINER,
+    BOB,
+    CAT,
+    CORPORATION_CONTAINER,
+    CORPORATION_ID,
+    MARKET_HUB,
+    PERIMETER,
+    PRIVATE_STRUCTURE,
+    THE_FORGE,
+)
 from projections.database import create_read_engine
 from projections.esi_cache import SqlResponseCache
 from tests.support import serving_app
@@ -26,8 +37,8 @@ from tests.support import serving_app
 SSO = StandInSso(access_ttl_sec=24 * 3600)  # signs the tokens the stand-in ESI trusts, for the whole run
 
 
-def bearer(character_id: int, name: str) -> Bearer:
-    return Bearer(character_id, SSO.access_token(character_id, name, ("esi-industry.read_character_jobs.v1",)))
+def bearer(character_id: int, name: str, scopes: tuple[str, ...] = DEFAULT_EVE_SCOPES) -> Bearer:
+    return Bearer(character_id, SSO.access_token(character_id, name, scopes))
 
 
 KEEP_SEC = Settings().esi_cache_keep_sec
@@ -148,10 +159,54 @@ def test_a_corporation_route_answers_only_a_member_holding_its_role_as_esi_does(
         routes.corporation_jobs(98000042, ANN_TOKEN)
 
 
+def test_corporation_assets_answer_a_director_whose_token_carries_the_scope_paged_and_revalidated(
+    esi: EsiClient, standin: str
+) -> None:
+    routes = EsiRoutes(esi)
+    cat = bearer(CAT.character_id, CAT.name)  # the factory manager: not the assets
+    with pytest.raises(EsiError, match=r"403 Character does not have required role\(s\)"):
+        routes.corporation_assets(CORPORATION_ID, cat)
+    without_scope = tuple(scope for scope in DEFAULT_EVE_SCOPES if scope != "esi-assets.read_corporation_assets.v1")
+    with pytest.raises(EsiError, match="403 token not valid for scope"):
+        routes.corporation_assets(CORPORATION_ID, bearer(ANN.character_id, ANN.name, without_scope))
+
+    knobs(standin, page_size=4, cache_sec=1)
+    first = routes.corporation_assets(CORPORATION_ID, ANN_TOKEN)
+    assert (len(first.data), first.stats.pages) == (6, 2)
+    assert {asset.location_flag for asset in first.data} >= {"OfficeFolder", "CorpSAG1", "CorpSAG2", "CorpSAG3"}
+    time.sleep(1.2)
+    again = routes.corporation_assets(CORPORATION_ID, ANN_TOKEN)
+    assert (again.unchanged, again.stats.not_modified, again.data) == (True, 2, first.data)
+    pages = [
+        r for r in seen(standin) if r["path"].startswith(f"/corporations/{CORPORATION_ID}/assets") and r["status"] < 400
+    ]
+    assert [(r["query"], r["status"]) for r in pages] == [("", 200), ("page=2", 200), ("", 304), ("page=2", 304)]
+
+
+def test_asset_names_answer_only_the_owner_s_items_and_structures_only_who_may_dock(esi: EsiClient) -> None:
+    routes = EsiRoutes(esi)
+    named = routes.character_asset_names(ANN_TOKEN, [ANN_CONTAINER, 1_000_000_000_001])
+    assert [(n.item_id, n.name) for n in named.data] == [(ANN_CONTAINER, "Ann's minerals"), (1_000_000_000_001, "None")]
+    assert named.stats.requests == 1
+    corporation = routes.corporation_asset_names(CORPORATION_ID, ANN_TOKEN, [CORPORATION_CONTAINER])
+    assert [(n.item_id, n.name) for n in corporation.data] == [(CORPORATION_CONTAINER, "Reaction fuel")]
+    with pytest.raises(EsiError, match="404 Invalid IDs in the request"):
+        routes.character_asset_names(ANN_TOKEN, [CORPORATION_CONTAINER])  # the corporation's, not hers
+    with pytest.raises(EsiError, match="400"):
+        routes.character_asset_names(ANN_TOKEN, [ANN_CONTAINER] * 1001)
+
+    hub = routes.structure(MARKET_HUB, ANN_TOKEN).data
+    assert (hub.name, hub.solar_system_id) == ("Perimeter - Standin Market Hub", PERIMETER)
+    with pytest.raises(EsiError, match="403 Forbidden"):
+        routes.structure(PRIVATE_STRUCTURE, ANN_TOKEN)
+    with pytest.raises(EsiError, match="403 token not valid for scope"):
+        routes.structure(MARKET_HUB, bearer(CAT.character_id, CAT.name, ("esi-assets.read_assets.v1",)))  # may dock
+
+
 def test_pages_are_walked_in_parallel_into_one_list(esi: EsiClient, standin: str) -> None:
     knobs(standin, page_size=2)
     answer = EsiRoutes(esi).character_assets(ANN_TOKEN)
-    assert len(answer.data) == 5
+    assert len(answer.data) == 6
     assert (answer.stats.pages, answer.stats.requests, answer.stats.restarts) == (3, 3, 0)
     assert sorted(r["query"] for r in seen(standin)) == ["", "page=2", "page=3"]
 
@@ -160,7 +215,7 @@ def test_a_snapshot_published_mid_walk_restarts_the_walk(esi: EsiClient, standin
     knobs(standin, page_size=2, change_after_page=1)
     answer = EsiRoutes(esi).character_assets(ANN_TOKEN)
     assert answer.stats.restarts == 1
-    assert len(answer.data) == 5 and len({asset.item_id for asset in answer.data}) == 5
+    assert len(answer.data) == 6 and len({asset.item_id for asset in answer.data}) == 6
     assert answer.stats.pages == 3
     assert answer.stats.requests == 6  # the first walk, then every page again (revalidated)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,6 +14,7 @@ import httpx
 import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from litestar.testing import TestClient
 
 from application.eve.links import EveLinkService
 from application.eve.secrets import token_cipher
@@ -31,6 +33,7 @@ from domain.eve.links import links_id
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import DEFAULT_CHARACTER_ID, DEFAULT_CHARACTER_NAME, StandInSso
 from interfaces.http.eve import callback_page
+from interfaces.web.session import SESSION_COOKIE
 from tests.conftest import Api
 from tests.support import free_port, serving_app
 
@@ -123,6 +126,7 @@ def test_a_login_state_is_used_once_and_expires(system: Manufactory, alice: Api,
         system.eve_vault,
         system.esi_cache,
         msgspec.structs.replace(settings, eve_login_ttl_sec=0.0),
+        system.users,
     )
     url = hasty.start_login(alice.user_id)
     back = httpx.get(url, follow_redirects=False)
@@ -195,7 +199,8 @@ def test_a_refresh_stores_the_rotated_token_and_records_nothing_new(
     access = system.eve_sso.refresh(alice.user_id, DEFAULT_CHARACTER_ID)
     second = system.eve_vault.tokens(alice.user_id, DEFAULT_CHARACTER_ID)
     assert second is not None and second.refresh_token != first.refresh_token and second.access_token == access
-    assert standin[0].verify(access) == DEFAULT_CHARACTER_ID
+    holder = standin[0].verify(access)
+    assert holder is not None and holder.character_id == DEFAULT_CHARACTER_ID
     assert len(system.store.history(links_id(alice.user_id))) == versions  # same scopes: no event
     system.eve_sso.refresh(alice.user_id, DEFAULT_CHARACTER_ID)  # the rotated token works in turn
     assert alice.get("/v1/eve/characters").json()["characters"][0]["tokenState"] == "ok"
@@ -270,12 +275,14 @@ def test_an_unreachable_or_unconfigured_sso_says_so(system: Manufactory, alice: 
     nowhere = msgspec.structs.replace(settings, eve_sso_url=f"http://127.0.0.1:{free_port()}")
     offline = SsoClient(nowhere, system.eve_vault, system.store)
     with pytest.raises(SsoUnavailable, match="metadata"):
-        EveLinkService(system.store, offline, system.eve_vault, system.esi_cache, nowhere).start_login(alice.user_id)
+        service_on(system, offline, nowhere).start_login(alice.user_id)
     unconfigured = SsoClient(msgspec.structs.replace(settings, eve_client_id=None), system.eve_vault, system.store)
     with pytest.raises(SsoNotConfigured, match="MANUFACTORY_EVE_CLIENT_ID"):
-        EveLinkService(system.store, unconfigured, system.eve_vault, system.esi_cache, nowhere).start_login(
-            alice.user_id
-        )
+        service_on(system, unconfigured, nowhere).start_login(alice.user_id)
+
+
+def service_on(system: Manufactory, sso: SsoClient, settings: Settings) -> EveLinkService:
+    return EveLinkService(system.store, sso, system.eve_vault, system.esi_cache, settings, system.users)
 
 
 # ------------------------------------------------------------------ the page a browser sees
@@ -336,3 +343,77 @@ def test_a_browser_gets_what_went_wrong_in_plain_words_and_a_way_back(alice: Api
 
     unreachable = callback_page.failed(SsoUnavailable("the SSO could not be reached: ConnectError"))
     assert unreachable.status_code == 503 and "could not be reached" in str(unreachable.content)
+
+
+# ------------------------------------------------------------- Log in with EVE Online
+
+
+def sign_in_with_eve(client: TestClient[Any], accept: str = "text/html") -> httpx.Response:
+    """The console's "Log in with EVE Online", as a browser: our redirect → the SSO's
+    authorize → back to the callback, which answers the page that sets the session."""
+    start = client.get("/sign-in/eve", follow_redirects=False)
+    assert start.status_code == 303, start.text
+    back = httpx.get(start.headers["location"], follow_redirects=False)
+    callback = urlsplit(back.headers["location"])
+    return client.get(f"{callback.path}?{callback.query}", headers={"Accept": accept})
+
+
+def test_a_linked_character_signs_its_user_in_to_the_console(alice: Api, bob: Api) -> None:
+    link(alice)
+    browser = alice.client
+    browser.cookies.clear()
+    assert "Log in with EVE Online" in browser.get("/sign-in").text
+
+    page = sign_in_with_eve(browser)
+    assert page.status_code == 200 and "Signed in to Manufactory as <strong>alice</strong>" in page.text
+    assert '<meta http-equiv="refresh" content="0; url=/">' in page.text  # on by a same-site navigation
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert browser.get("/", follow_redirects=False).status_code == 200  # the dashboard, signed in
+
+    session_token = browser.cookies[SESSION_COOKIE]  # alice's own token: her characters, not bob's
+    mine = browser.get("/v1/eve/characters", headers={"Authorization": f"Bearer {session_token}"})
+    assert [c["characterId"] for c in mine.json()["characters"]] == [DEFAULT_CHARACTER_ID]
+    assert bob.get("/v1/eve/characters").json() == {"characters": []}
+
+
+def test_a_program_signing_in_gets_a_token_that_expires(alice: Api, settings: Settings) -> None:
+    link(alice)
+    answer = sign_in_with_eve(alice.client, accept="application/json")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["name"] == "alice" and body["userId"] == str(alice.user_id)
+    assert body["character"]["characterId"] == DEFAULT_CHARACTER_ID and "set-cookie" not in answer.headers
+    expires = datetime.fromisoformat(body["expiresAt"])
+    ahead = expires - datetime.now(UTC)
+    assert (
+        timedelta(seconds=settings.console_session_ttl_sec - 60)
+        < ahead
+        <= timedelta(seconds=settings.console_session_ttl_sec)
+    )
+    mine = alice.client.get("/v1/eve/characters", headers={"Authorization": f"Bearer {body['token']}"})
+    assert mine.status_code == 200
+
+
+def test_a_character_nobody_linked_signs_nobody_in(alice: Api) -> None:
+    page = sign_in_with_eve(alice.client)
+    assert page.status_code == 400 and "Not signed in" in page.text
+    assert "is not linked to an account it can sign in to" in page.text and "set-cookie" not in page.headers
+    as_json = sign_in_with_eve(alice.client, accept="application/json")
+    assert as_json.status_code == 400 and as_json.json()["field"] == "state"
+
+
+def test_a_sold_character_does_not_sign_the_buyer_in_to_the_sellers_account(
+    alice: Api, standin: tuple[StandInSso, str]
+) -> None:
+    link(alice)
+    standin[0].sell(DEFAULT_CHARACTER_ID)  # a new owner logs in at the SSO with the same character
+    page = sign_in_with_eve(alice.client)
+    assert page.status_code == 400 and "set-cookie" not in page.headers
+
+
+def test_a_character_two_accounts_linked_signs_neither_in(alice: Api, bob: Api) -> None:
+    link(alice)
+    link(bob)
+    page = sign_in_with_eve(alice.client)
+    assert page.status_code == 400 and "linked to more than one account" in page.text

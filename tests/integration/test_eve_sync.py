@@ -27,9 +27,24 @@ from domain.industry.slots import SLOT_GROUPS, busy_count
 from interfaces.cli.main import cli
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
-from interfaces.eve_standin.world import ANN, BOB, CAT, CORPORATION_ID, JITA_4_4, THE_FORGE, Character
+from interfaces.eve_standin.world import (
+    ANN,
+    ANN_CONTAINER,
+    BOB,
+    CAT,
+    CORPORATION_CONTAINER,
+    CORPORATION_ID,
+    JITA_4_4,
+    MARKET_HUB,
+    PERIMETER,
+    PRIVATE_STRUCTURE,
+    THE_FORGE,
+    Character,
+    seed_world,
+)
 from projections.esi_cache import ESI_CACHE
 from tests.conftest import Api
+from tests.integration.test_api_universe import fixture_catalog
 from tests.integration.test_eve_sso import CALLBACK, CLIENT_ID, link
 from tests.integration.test_notifications import eventually, register
 from tests.support import Received, serving_app
@@ -247,6 +262,7 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
         ("character", ANN.character_id, "blueprints"): None,
         ("corporation", CORPORATION_ID, "jobs"): None,
         ("corporation", CORPORATION_ID, "blueprints"): None,
+        ("corporation", CORPORATION_ID, "assets"): None,
         ("region", THE_FORGE, "market"): None,
     }
     owned = alice.get("/v1/blueprints").json()
@@ -255,7 +271,8 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
         ("corporation", CORPORATION_ID),
     }
     assert {b["source"] for b in owned} == {"esi"}
-    held = {(h["locationId"], h["typeId"]): h["quantity"] for h in alice.get("/v1/assets").json()}
+    ann_s = [h for h in alice.get("/v1/assets").json() if h.get("ownerType") == "character"]
+    held = {(h["locationId"], h["typeId"]): h["quantity"] for h in ann_s}
     # Tritanium at Jita 4-4, and the Mexallon inside a station container counted at the station.
     assert held[(JITA_4_4, 34)] == 500_000 and held[(JITA_4_4, 36)] == 40_000
     assert held[(JITA_4_4, 17366)] == 1  # the container: an id the catalog does not know, kept
@@ -284,7 +301,7 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
     listed = alice.get("/v1/eve/sync").json()["statuses"]
     assert {(s["subject"], s["what"]) for s in listed} == {
         ("character", w) for w in ("jobs", "assets", "skills", "blueprints")
-    } | {("corporation", "jobs"), ("corporation", "blueprints"), ("region", "market")}
+    } | {("corporation", w) for w in ("jobs", "blueprints", "assets")} | {("region", "market")}
 
 
 def test_a_revoked_character_goes_reauthorize_while_another_still_syncs(alice: Api, sso: StandInSso) -> None:
@@ -348,7 +365,7 @@ def test_the_loop_runs_what_is_due_and_then_nothing_before_its_interval(
     link_as(alice, sso, ANN)
     system.eve_sync.run_due()
     statuses = alice.get("/v1/eve/sync").json()["statuses"]
-    assert len(statuses) == 7 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
+    assert len(statuses) == 8 and all(s["lastSuccessAt"] and s["nextDueAt"] for s in statuses)
     jobs = next(s for s in statuses if s["what"] == "jobs")
     due = datetime.fromisoformat(jobs["nextDueAt"]) - datetime.fromisoformat(jobs["lastSuccessAt"])
     assert due >= timedelta(seconds=600)  # the jobs interval
@@ -414,7 +431,7 @@ def link_with_scopes(system: Manufactory, alice: Api, sso: StandInSso, character
     sso.character_id, sso.name = character.character_id, character.name
     settings = msgspec.structs.replace(system.settings, eve_scopes=tuple(scopes))
     sso_client = SsoClient(settings, system.eve_vault, system.store)
-    narrow = EveLinkService(system.store, sso_client, system.eve_vault, system.esi_cache, settings)
+    narrow = EveLinkService(system.store, sso_client, system.eve_vault, system.esi_cache, settings, system.users)
     approved = httpx.get(narrow.start_login(alice.user_id), follow_redirects=False)
     query = parse_qs(urlsplit(approved.headers["location"]).query)
     narrow.finish_login(query["code"][0], query["state"][0])
@@ -491,7 +508,7 @@ def test_a_character_linked_without_the_corporation_scopes_is_not_used_for_its_c
     character_scopes = [scope for scope in DEFAULT_EVE_SCOPES if "corporation" not in scope]
     link_with_scopes(system, alice, sso, ANN, character_scopes)
     statuses = sync(alice, corporationId=CORPORATION_ID)
-    assert set(statuses) == {("corporation", CORPORATION_ID, "jobs"), ("corporation", CORPORATION_ID, "blueprints")}
+    assert set(statuses) == {("corporation", CORPORATION_ID, what) for what in ("jobs", "blueprints", "assets")}
     assert statuses[("corporation", CORPORATION_ID, "jobs")]["lastError"].endswith(
         f"Ann Standin ({ANN.character_id}) was linked without the scope esi-characters.read_corporation_roles.v1"
         " and esi-industry.read_corporation_jobs.v1 (log in with it again)"
@@ -506,6 +523,7 @@ def test_a_corporation_of_several_linked_members_is_read_once_with_the_first_all
     link_as(alice, sso, CAT)  # its factory manager: the jobs, not the blueprints
     statuses = sync(alice)
     assert [key for key in statuses if key[0] == "corporation"] == [
+        ("corporation", CORPORATION_ID, "assets"),
         ("corporation", CORPORATION_ID, "blueprints"),
         ("corporation", CORPORATION_ID, "jobs"),
     ]
@@ -537,3 +555,139 @@ def test_a_character_who_left_for_an_npc_corporation_takes_its_old_corporation_s
     assert [key for key in statuses if key[0] == "corporation"] == []  # an NPC corporation has nothing to sync
     (bob,) = alice.get("/v1/eve/characters").json()["characters"]
     assert bob["corporationId"] == 1000167
+
+
+CORPORATION_ASSETS = f"corporations/{CORPORATION_ID}/assets"
+ANN_ASSETS = f"characters/{ANN.character_id}/assets"
+TRITANIUM, PYERITE, MEXALLON, ISOGEN = 34, 35, 36, 37
+
+
+def place_marker(api: Api, type_id: int, location_id: int, desired: int, **spot: Any) -> str:
+    body = {"typeId": type_id, "locationId": location_id, "desiredQuantity": desired, **spot}
+    placed = api.post("/v1/stockpiles", json=body)
+    assert placed.status_code in (200, 201), placed.text
+    return str(placed.json()["marker"]["id"])
+
+
+def held_at(api: Api, location_id: int) -> dict[tuple[int, str | None, int | None, int | None], int]:
+    """Units at a location per (type, owner type, container, division)."""
+    return {
+        (h["typeId"], h.get("ownerType"), h.get("containerId"), h.get("divisionNumber")): h["quantity"]
+        for h in api.get("/v1/assets", params={"locationId": location_id}).json()
+    }
+
+
+def test_a_corporation_division_s_assets_fill_only_that_division_s_marker_and_merge_with_its_members(
+    alice: Api, sso: StandInSso, game: str
+) -> None:
+    """The seeded corporation keeps 200,000 Tritanium in its Jita office's division 1 and a
+    container of 50,000 Pyerite in division 2; Ann keeps 500,000 Tritanium of her own there.
+    Each marker counts only its own owner's, division's and container's units, and each
+    owner's sync keeps the other's holdings at the station it shares."""
+    corporation = {"ownerType": "corporation", "ownerId": CORPORATION_ID}
+    division_1 = place_marker(alice, TRITANIUM, JITA_4_4, 250_000, **corporation, divisionNumber=1)
+    division_2 = place_marker(alice, TRITANIUM, JITA_4_4, 10, **corporation, divisionNumber=2)
+    fuel = {"containerId": CORPORATION_CONTAINER, "divisionNumber": 2}
+    in_container = place_marker(alice, PYERITE, JITA_4_4, 60_000, **corporation, **fuel)
+    ann_s = place_marker(alice, TRITANIUM, JITA_4_4, 600_000, ownerType="character", ownerId=ANN.character_id)
+    link_as(alice, sso, ANN)
+
+    statuses = sync(alice)
+    corporation_assets = statuses[("corporation", CORPORATION_ID, "assets")]
+    assert corporation_assets["lastError"] is None and corporation_assets["changes"] >= 4
+    markers = {m["id"]: (m["currentQuantity"], m["deficit"]) for m in alice.get("/v1/stockpiles").json()}
+    assert markers[division_1] == (200_000, 50_000)
+    assert markers[division_2] == (0, 10), "division 1's Tritanium is not division 2's"
+    assert markers[in_container] == (50_000, 10_000)
+    assert markers[ann_s] == (500_000, 100_000), "the corporation's Tritanium is not Ann's"
+    jita = held_at(alice, JITA_4_4)
+    assert jita[(TRITANIUM, "corporation", None, 1)] == 200_000
+    assert jita[(TRITANIUM, "character", None, None)] == 500_000
+    assert 27 not in {type_id for type_id, *_ in jita}, "an office is the station's hangars, not an item held"
+
+    # Ann's own hangar changes: her sync replaces Jita's snapshot, the corporation's stay in it.
+    seeded = fake_seed(ANN_ASSETS)
+    publish(game, ANN_ASSETS, [{**a, "quantity": 400_000} if a["type_id"] == TRITANIUM else a for a in seeded])
+    sync(alice, characterId=ANN.character_id, what="assets")
+    jita = held_at(alice, JITA_4_4)
+    assert jita[(TRITANIUM, "character", None, None)] == 400_000
+    assert jita[(TRITANIUM, "corporation", None, 1)] == 200_000
+    assert jita[(PYERITE, "corporation", CORPORATION_CONTAINER, 2)] == 50_000
+
+    # And the corporation's sync keeps Ann's.
+    corporation_seeded = fake_seed(CORPORATION_ASSETS)
+    publish(game, CORPORATION_ASSETS, [a for a in corporation_seeded if a["type_id"] != TRITANIUM])
+    sync(alice, corporationId=CORPORATION_ID, what="assets")
+    jita = held_at(alice, JITA_4_4)
+    assert (TRITANIUM, "corporation", None, 1) not in jita
+    assert jita[(TRITANIUM, "character", None, None)] == 400_000
+    markers = {m["id"]: (m["currentQuantity"], m["deficit"]) for m in alice.get("/v1/stockpiles").json()}
+    assert markers[division_1] == (0, 250_000) and markers[ann_s] == (400_000, 200_000)
+
+
+def fake_seed(route: str) -> list[dict[str, Any]]:
+    """What the stand-in was seeded with on this route."""
+    payload = seed_world().datasets[route].payload
+    assert isinstance(payload, list)
+    return payload
+
+
+def test_container_and_structure_names_show_in_the_deficits_and_the_assets_and_a_closed_structure_stays_an_id(
+    alice: Api, sso: StandInSso, game: str
+) -> None:
+    """Ann named her Jita container "Ann's minerals" and the corporation its container
+    "Reaction fuel"; the corporation's office at the Perimeter hub is in a structure Ann may
+    dock at (named by the game, its system and region by the map); Ann's Isogen is in a
+    structure she may not dock at: its id stays, without a name, and the sync still succeeds."""
+    assert alice.post("/v1/catalog/imports", json=fixture_catalog()).status_code == 200
+    corporation = {"ownerType": "corporation", "ownerId": CORPORATION_ID}
+    ann = {"ownerType": "character", "ownerId": ANN.character_id}
+    place_marker(alice, MEXALLON, JITA_4_4, 50_000, **ann, containerId=ANN_CONTAINER)
+    place_marker(alice, PYERITE, JITA_4_4, 60_000, **corporation, containerId=CORPORATION_CONTAINER, divisionNumber=2)
+    place_marker(alice, MEXALLON, MARKET_HUB, 10_000, **corporation, divisionNumber=3)
+    place_marker(alice, ISOGEN, PRIVATE_STRUCTURE, 1_000, **ann)
+    link_as(alice, sso, ANN)
+
+    statuses = sync(alice)
+    assert statuses[("character", ANN.character_id, "assets")]["lastError"] is None
+    assert statuses[("corporation", CORPORATION_ID, "assets")]["lastError"] is None
+    deficits = alice.get("/v1/stockpiles/deficits").json()
+    named = {
+        (item["typeId"], item["locationId"]): (item["deficit"], item["locationName"], item["containerName"])
+        for item in deficits["items"]
+    }
+    assert named == {
+        (MEXALLON, JITA_4_4): (10_000, "Jita IV - Moon 4 - Caldari Navy Assembly Plant", "Ann's minerals"),
+        (PYERITE, JITA_4_4): (10_000, "Jita IV - Moon 4 - Caldari Navy Assembly Plant", "Reaction fuel"),
+        (MEXALLON, MARKET_HUB): (3_000, "Perimeter - Standin Market Hub", None),
+        (ISOGEN, PRIVATE_STRUCTURE): (100, None, None),
+    }
+    hub = next(item for item in deficits["items"] if item["locationId"] == MARKET_HUB)
+    assert (hub["solarSystemId"], hub["solarSystemName"], hub["regionName"]) == (PERIMETER, "Perimeter", "The Forge")
+    closed = next(item for item in deficits["items"] if item["locationId"] == PRIVATE_STRUCTURE)
+    assert (closed["solarSystemId"], closed["regionId"]) == (None, None)
+    totals = {total["locationId"]: total["locationName"] for total in deficits["totals"]}
+    assert totals[MARKET_HUB] == "Perimeter - Standin Market Hub" and totals[PRIVATE_STRUCTURE] is None
+
+    holdings = alice.get("/v1/assets").json()
+    names = {(h["locationId"], h["typeId"]): (h.get("locationName"), h.get("containerName")) for h in holdings}
+    assert names[(MARKET_HUB, MEXALLON)] == ("Perimeter - Standin Market Hub", None)
+    assert names[(PRIVATE_STRUCTURE, ISOGEN)] == (None, None)
+    assert names[(JITA_4_4, PYERITE)] == ("Jita IV - Moon 4 - Caldari Navy Assembly Plant", "Reaction fuel")
+    assert asked(game, f"/universe/structures/{PRIVATE_STRUCTURE}") == 1  # refused (403), and not retried
+
+
+def test_a_member_without_the_director_role_leaves_corporation_assets_alone_and_is_told_why(
+    system: Manufactory, alice: Api, sso: StandInSso, game: str
+) -> None:
+    link_as(alice, sso, CAT)  # the factory manager: the corporation's jobs, not its assets
+    statuses = sync(alice)
+    assert statuses[("corporation", CORPORATION_ID, "jobs")]["lastError"] is None
+    assets = statuses[("corporation", CORPORATION_ID, "assets")]
+    assert assets["lastError"] == (
+        f"CorporationUnreadable: no linked member of corporation {CORPORATION_ID} may read its assets:"
+        f" Cat Standin ({CAT.character_id}) lacks the Director role"
+    )
+    assert assets["lastSuccessAt"] is None
+    assert asked(game, f"/corporations/{CORPORATION_ID}/assets") == 0
+    assert {h.get("ownerType") for h in alice.get("/v1/assets").json()} <= {"character"}

@@ -94,8 +94,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "inventoryId": "i",
     },
     ("post", "/v1/crafting/worlds/{world_id}/managers/{manager_id}/jobs/{seq}/cancel"): {"refund": "full"},
+    ("post", "/v1/crafting/worlds/{world_id}/managers/{manager_id}/grants"): {"grants": []},
 }
-OTHER_PATH_VALUES = {"step_id": "1", "type_id": "34", "seq": "1", "character_id": "1", "token_id": None}
+OTHER_PATH_VALUES = {
+    "step_id": "1",
+    "type_id": "34",
+    "seq": "1",
+    "grant_index": "0",
+    "character_id": "1",
+    "token_id": None,
+}
 
 
 def test_every_route_answers_another_users_ids_as_ids_never_used(

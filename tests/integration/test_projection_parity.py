@@ -54,6 +54,19 @@ def record_every_kind_of_event(system: Manufactory, client: TestClient[Any]) -> 
     system.containers.change_status("mfg-1", "RUNNING", meta, None)
     ok(alice.put("/v1/industry/characters/1", json={"name": "Alice", "skills": {"massProduction": 1}}))
     ok(alice.put("/v1/industry/characters/2", json={"name": "Bob"}))
+    freighter = {
+        "name": "Charon",
+        "method": "freighter",
+        "ratePerM3PerJump": 5,
+        "maxVolume": 330_000,
+        "isDefault": True,
+    }
+    charon = ok(alice.post("/v1/transport/profiles", json=freighter), 201)["profile"]["profileId"]
+    courier = {"name": "Contracts", "method": "courier_contract", "ratePerM3": 100, "isDefault": True}
+    ok(alice.post("/v1/transport/profiles", json=courier), 201)  # the new default takes over
+    ok(alice.put(f"/v1/transport/profiles/{charon}", json={**freighter, "isDefault": False, "maxVolume": 435_000}))
+    spare = ok(alice.post("/v1/transport/profiles", json={**courier, "isDefault": False}), 201)["profile"]
+    ok(alice.delete(f"/v1/transport/profiles/{spare['profileId']}"))
     catch_up()
     plan = at_factory(alice, new_plan(alice, transport={"hubStationId": HUB, "costPerM3": 10}))
     plan_id = plan["aggregateId"]
@@ -104,6 +117,7 @@ def test_every_projection_rebuilt_equals_what_it_applied_event_by_event(
     filled = {name for name, rows in live.items() if rows}
     assert filled >= {"users", "mfg_containers", "industry_jobs", "industry_plan_runs", "stock_markers"}
     assert filled >= {"stock_assets", "industry_characters", "market_prices", "economics_pending", "catalog_bought"}
+    assert "transport_profiles" in filled
     for projection in all_projections():
         assert system.projections.rebuild(projection.name) == 2
     assert every_row(system) == live

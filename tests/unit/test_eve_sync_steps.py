@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from application.eve.esi_routes import Asset, IndustryJob
-from application.eve.sync_steps import _decode_holdings, _encode_holdings, holdings_by_location, jobs_by_installer
+from application.eve.esi import CallStats, EsiAnswer
+from application.eve.esi_routes import Asset, AssetName, IndustryJob
+from application.eve.sync_steps import (
+    _decode_holdings,
+    _encode_holdings,
+    container_names,
+    holdings_by_location,
+    jobs_by_installer,
+)
 from application.game_jobs import reported_jobs
 from domain.industry.game_sync import GameJob, ready_to_deliver
 from domain.stock.assets import UNOWNED, Spot
@@ -70,6 +77,52 @@ def test_a_corporation_hangar_division_comes_from_the_outermost_items_flag() -> 
             corporation: {34: 5},
         }
     }
+
+
+def test_a_corporation_office_is_its_station_s_hangars_not_a_container() -> None:
+    """ESI's corporation assets locate a hangar's items in the corporation's office there (type
+    27, flagged ``OfficeFolder``), whose location is the station or structure: the items count
+    at that place, by their own division, in the container they are in (not the office); the
+    office itself is not held (esi/esi-docs, docs/asset_location_id.md)."""
+    corporation = Spot("corporation", 98000001)
+    office, structure_office, can, structure = 30, 31, 32, 1_035_466_617_946
+    assets = [
+        asset(office, 27, STATION, "station", flag="OfficeFolder"),
+        asset(33, 34, office, "item", 200, flag="CorpSAG1"),
+        asset(can, 17366, office, "item", flag="CorpSAG2"),
+        asset(34, 35, can, "item", 50, flag="Unlocked"),
+        asset(structure_office, 27, structure, "item", flag="OfficeFolder"),
+        asset(35, 36, structure_office, "item", 7, flag="CorpSAG3"),
+    ]
+    assert holdings_by_location(assets, corporation) == {
+        STATION: {
+            corporation._replace(division_number=1): {34: 200},
+            corporation._replace(division_number=2): {17366: 1},
+            corporation._replace(container_id=can, division_number=2): {35: 50},
+        },
+        structure: {corporation._replace(division_number=3): {36: 7}},
+    }
+
+
+def test_container_names_are_asked_a_thousand_ids_at_a_time_for_singleton_containers_only() -> None:
+    """2,500 named cans, each holding Tritanium, and a can ESI answers ``None`` for (never
+    named): three requests of at most 1,000 ids; the unnamed one gets no name."""
+    ann = Spot("character", 90000001)
+    cans = range(1_000, 3_501)
+    assets = [asset(can, 17366, STATION, "station") for can in cans]
+    assets += [asset(10_000 + can, 34, can, "item", 5) for can in cans]
+    asked: list[list[int]] = []
+
+    def names(item_ids: list[int]) -> EsiAnswer[list[AssetName]]:
+        asked.append(item_ids)
+        named = [AssetName(item_id=item, name="None" if item == 3_500 else f"can {item}") for item in item_ids]
+        return EsiAnswer(named, CallStats(requests=1), False, None, 0.0)
+
+    stats = CallStats()
+    named = container_names(assets, holdings_by_location(assets, ann), names, stats)
+    assert [len(batch) for batch in asked] == [1_000, 1_000, 501]
+    assert len(named) == 2_500 and named[1_000] == "can 1000" and 3_500 not in named
+    assert stats.requests == 3
 
 
 def test_a_status_detail_kept_before_owners_existed_reads_as_unowned() -> None:

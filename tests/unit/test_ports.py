@@ -15,8 +15,10 @@ from uuid import UUID
 from application.auto_production import AutoProductionRunner
 from application.jobs import JobService
 from application.plans import GeneratedRun, PlanService
+from application.transport import TransportService
 from domain.aggregate import Aggregate
 from domain.catalog.chains import CatalogSnapshot
+from domain.catalog.universe import RouteRule
 from domain.economics.region import RegionMarket
 from domain.errors import NotFound
 from domain.events import CommandMeta
@@ -254,6 +256,11 @@ class FakeSlotOccupancy:
         return list(self._busy) if owner == OWNER else []
 
 
+class NoRoutes:
+    def route(self, owner: UUID, from_station: int, to_station: int, rule: RouteRule) -> tuple[int, ...] | None:
+        return None
+
+
 SHIP_COPY = OwnedBlueprint(
     blueprint_id=-1,
     type_id=1300,
@@ -286,6 +293,8 @@ def generate_ships(
         FakeOwnedBlueprints(blueprints),
         FakeJobQueue(planned),
         FakeSlotOccupancy(busy),
+        NoRoutes(),
+        TransportService(FakeStore([])),  # type: ignore[arg-type]
     )
     generated, _position = plans.generate(plan.id, quantity, META)
     return generated

@@ -10,6 +10,7 @@ from domain.crafting import (
     ItemRequirement,
     ItemStack,
     ItemYield,
+    Modifiers,
     RefundPolicy,
 )
 from domain.crafting_world import (
@@ -20,6 +21,8 @@ from domain.crafting_world import (
     ItemsAdded,
     ItemsRemoved,
     ManagerCreated,
+    ManagerGrantsChanged,
+    ModifierGrant,
     RecipesRegistered,
     World,
     WorldCreated,
@@ -135,3 +138,37 @@ def test_a_cancel_refunds_per_its_policy_and_an_unknown_job_is_not_found() -> No
     world = given(*forging()).when(lambda world: world.cancel("forge", 1, 1.0, RefundPolicy.FULL, META))
     assert chest(world.then(event(CraftJobCancelled)))["iron_ingot"] == 6
     given(*forging()).when(lambda world: world.cancel("forge", 9, 1.0, RefundPolicy.FULL, META)).then_refused(NotFound)
+
+
+FAST = ModifierGrant(modifiers=Modifiers(time_speed=0.5, source="Forge Lvl 2"))
+THRIFTY = ModifierGrant(modifiers=Modifiers(input_cost=0.5, source="Thrift"), categories=("weapons",))
+
+
+def test_a_managers_grants_are_changed_and_removed_for_the_jobs_it_starts_from_then_on() -> None:
+    given(*FORGE).when(lambda world: world.change_grants("forge", [FAST, THRIFTY], META)).then(
+        event(ManagerGrantsChanged, manager_id="forge", grants=(FAST, THRIFTY))
+    )
+    granted = (*FORGE, event(ManagerGrantsChanged, manager_id="forge", grants=(FAST, THRIFTY)))
+    given(*granted).when(lambda world: world.remove_grant("forge", 0, META)).then(
+        event(ManagerGrantsChanged, manager_id="forge", grants=(THRIFTY,))
+    )
+    world = given(*granted).when(lambda world: world.start("forge", "iron_sword", "ann", "chest", 0.0, META))
+    started = world.then(event(CraftJobStarted)).job("forge", 1)
+    assert (started.duration, started.consumed) == (2.5, (ItemStack("iron_ingot", 2),)), "both grants, replayed"
+    given(*granted).when(lambda world: world.change_grants("forge", [], META)).then(
+        event(ManagerGrantsChanged, manager_id="forge", grants=())
+    )
+
+
+def test_a_grant_change_is_refused_for_a_bad_multiplier_an_unknown_manager_or_grant() -> None:
+    bad = ModifierGrant(modifiers=Modifiers(time_speed=-1.0))
+    given(*FORGE).when(lambda world: world.change_grants("forge", [FAST, bad], META)).then_refused(
+        InvalidInput, "time_speed"
+    )
+    given(*FORGE).when(lambda world: world.change_grants("mill", [FAST], META)).then_refused(NotFound, "mill")
+    given(*FORGE).when(lambda world: world.remove_grant("forge", 0, META)).then_refused(NotFound, "no grant 0")
+
+
+def test_running_jobs_keep_the_modifiers_they_started_with() -> None:
+    world = given(*forging()).when(lambda world: world.change_grants("forge", [FAST], META))
+    assert world.then(event(ManagerGrantsChanged)).job("forge", 1).duration == 5.0

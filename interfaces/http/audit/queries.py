@@ -14,6 +14,10 @@ from application.audit import AuditState, AuditTrail, audit
 from application.system import Manufactory
 from domain.limits import INT32_MAX
 
+Version = Annotated[
+    int | None, QueryParameter(name="version", ge=1, le=INT32_MAX, description="State as of this version")
+]
+
 
 class AuditQueries(Controller):
     @get("/v1/audit/{aggregate_id:uuid}", tags=["queries"])
@@ -22,9 +26,7 @@ class AuditQueries(Controller):
         system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         aggregate_id: FromPath[UUID],
-        version: Annotated[
-            int | None, QueryParameter(name="version", ge=1, le=INT32_MAX, description="State as of this version")
-        ] = None,
+        version: Version = None,
     ) -> AuditTrail | AuditState:
         """An aggregate's events (who, when, why, what) or, with ``version``, its state then."""
         return await anyio.to_thread.run_sync(audit, system.store, user_id, aggregate_id, version)

@@ -19,7 +19,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Response
 
 from application.system import Manufactory
-from domain.catalog.chains import BillOfMaterials, CatalogSnapshot, StepSettings
+from domain.catalog.chains import DEFAULT_SETTINGS, BillOfMaterials, CatalogSnapshot, StepSettings
 from domain.catalog.industry import Facility, Security, Skills, validate_levels
 from domain.catalog.invention import (
     MAX_SKILL_LEVEL,
@@ -142,22 +142,6 @@ async def user_catalog(
     return base.with_bought(source.bought)
 
 
-async def _buildable(
-    system: Manufactory,
-    catalog_cache: ReadCache[CatalogSnapshot],
-    user_id: UUID,
-    type_id: int,
-    min_position: int | None,
-) -> CatalogSnapshot:
-    """The user's catalog snapshot, once it is known that some recipe builds ``type_id``."""
-    snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
-    if snapshot.graph.alternatives(type_id):
-        return snapshot
-    if type_id not in snapshot.names:
-        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
-    raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
-
-
 def _invented(snapshot: CatalogSnapshot, type_id: int) -> Invention:
     invention = snapshot.inventions.get(type_id)
     if invention is not None:
@@ -247,6 +231,112 @@ def _bill(
     )
 
 
+class ChainSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """How a chain's bill is worked out, as ``/materials`` and ``/shopping-list`` are asked:
+    the API's routes and the console's chains page read the same bill through it."""
+
+    runs: int = 1
+    default: StepSettings = DEFAULT_SETTINGS  # every step's levels, facility and skills
+    step: str = ""  # per-step levels: typeId:me[:te],...
+    buy: str = ""  # items bought instead of built: typeId,...
+    recipe: str = ""  # recipe choices: typeId:recipeId,...
+    invention: Literal["none", "expected", "confidence"] = "none"
+    confidence: float = 0.95
+    inventor: InventionSkills = InventionSkills()
+    decryptor: int | None = None
+
+
+def chain_tree(snapshot: CatalogSnapshot, type_id: int, recipe: str = "") -> ChainTreeOut:
+    """The chain to raw materials as a tree (``recipe`` choosing among alternatives)."""
+    tree = snapshot.graph.tree(type_id, _pairs(recipe, "recipe"))
+    return ChainTreeOut(
+        type_id=type_id,
+        name=snapshot.names.get(type_id, ""),
+        catalog_version=snapshot.graph.catalog_version,
+        tree=TreeNodeOut.of(tree, snapshot.names),
+    )
+
+
+async def buildable_catalog(
+    system: Manufactory,
+    catalog_cache: ReadCache[CatalogSnapshot],
+    user_id: UUID,
+    type_id: int,
+    min_position: int | None,
+) -> CatalogSnapshot:
+    """The user's catalog snapshot, once it is known that some recipe builds ``type_id``."""
+    snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+    if snapshot.graph.alternatives(type_id):
+        return snapshot
+    if type_id not in snapshot.names:
+        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
+    raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
+
+
+async def chain_materials(
+    system: Manufactory,
+    catalog_cache: ReadCache[CatalogSnapshot],
+    user_id: UUID,
+    type_id: int,
+    chain: ChainSettings,
+    min_position: int | None,
+) -> BillOut:
+    """The flattened bill of ``chain.runs`` runs (what ``/materials`` answers)."""
+    snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
+    policy = _invention_policy(snapshot, chain.invention, chain.confidence, chain.inventor, chain.decryptor)
+    bill = _bill(snapshot, type_id, chain.runs, chain.default, chain.step, chain.buy, chain.recipe, invention=policy)
+    names = snapshot.names
+    return BillOut(
+        type_id=type_id,
+        name=names.get(type_id, ""),
+        catalog_version=snapshot.graph.catalog_version,
+        runs=chain.runs,
+        materials=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.raw.items())],
+        bought=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.bought.items())],
+        steps=[StepOut.of(s, names) for s in bill.steps],
+    )
+
+
+async def chain_shopping_list(
+    system: Manufactory,
+    catalog_cache: ReadCache[CatalogSnapshot],
+    user_id: UUID,
+    type_id: int,
+    chain: ChainSettings,
+    location_id: int | None,
+    region_id: int | None,
+    min_position: int | None,
+) -> ChainShoppingListOut:
+    """What to buy for ``chain.runs`` runs, less what is held at ``location_id``, priced in
+    ``region_id`` (what ``/shopping-list`` answers, in any format)."""
+    snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
+    policy = _invention_policy(snapshot, chain.invention, chain.confidence, chain.inventor, chain.decryptor)
+    held = await held_at(system, user_id, location_id, min_position)
+    bill = _bill(
+        snapshot,
+        type_id,
+        chain.runs,
+        chain.default,
+        chain.step,
+        chain.buy,
+        chain.recipe,
+        on_hand=held,
+        invention=policy,
+    )
+    found = await shopping(system, user_id, {**bill.raw, **bill.bought}, snapshot, held, region_id, min_position)
+    return ChainShoppingListOut(
+        type_id=type_id,
+        name=snapshot.names.get(type_id, ""),
+        runs=chain.runs,
+        catalog_version=snapshot.graph.catalog_version,
+        location_id=location_id,
+        region_id=region_id,
+        lines=list(found.lines),
+        totals=found.totals,
+        missing=list(found.missing),
+    )
+
+
 class CatalogQueries(Controller):
     @get("/v1/catalog/items", tags=["queries"])
     async def get_items(
@@ -327,20 +417,14 @@ class CatalogQueries(Controller):
         blueprint copy, itself made by a ``copying`` node. The flat rows count invention on
         expectation at skills V and no decryptor: a datacore per attempt is ``1 / (runs per
         copy × chance)`` per run of the item (the Hobgoblin II's: 1 / (10 × 0.4958333))."""
-        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
         if format == "flat":
             snapshot.graph.order(type_id)  # raises ChainCycle, as the tree and /materials do
             rows = await query_projection(
                 system, PROJECTION, min_position, chain_rows, user_id, type_id, snapshot.graph
             )
             return ChainFlatOut.of(type_id, snapshot.names, rows)
-        tree = snapshot.graph.tree(type_id, _pairs(recipe, "recipe"))
-        return ChainTreeOut(
-            type_id=type_id,
-            name=snapshot.names.get(type_id, ""),
-            catalog_version=snapshot.graph.catalog_version,
-            tree=TreeNodeOut.of(tree, snapshot.names),
-        )
+        return chain_tree(snapshot, type_id, recipe)
 
     @get("/v1/production/chains/{type_id:int}/materials", tags=["queries"])
     async def get_materials(
@@ -406,20 +490,19 @@ class CatalogQueries(Controller):
             industry=industry, advanced_industry=advanced_industry, reactions=reactions, science=science_levels
         )
         inventor = InventionSkills(encryption=encryption, science1=science1, science2=science2)
-        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
-        policy = _invention_policy(snapshot, invention, confidence, inventor, decryptor)
         default = StepSettings(me=me, te=te, facility=facility, skills=skills)
-        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe, invention=policy)
-        names = snapshot.names
-        return BillOut(
-            type_id=type_id,
-            name=names.get(type_id, ""),
-            catalog_version=snapshot.graph.catalog_version,
+        chain = ChainSettings(
             runs=runs,
-            materials=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.raw.items())],
-            bought=[MaterialLine(type_id=t, name=names.get(t, ""), quantity=q) for t, q in sorted(bill.bought.items())],
-            steps=[StepOut.of(s, names) for s in bill.steps],
+            default=default,
+            step=step,
+            buy=buy,
+            recipe=recipe,
+            invention=invention,
+            confidence=confidence,
+            inventor=inventor,
+            decryptor=decryptor,
         )
+        return await chain_materials(system, catalog_cache, user_id, type_id, chain, min_position)
 
     @get("/v1/production/chains/{type_id:int}/shopping-list", tags=["queries"], operation_class=ShoppingListOperation)
     async def get_shopping_list(
@@ -462,23 +545,19 @@ class CatalogQueries(Controller):
             rig_material_bonus=rig_material_bonus,
             security=Security(security),
         )
-        inventor = InventionSkills(encryption=encryption, science1=science1, science2=science2)
-        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
-        policy = _invention_policy(snapshot, invention, confidence, inventor, decryptor)
-        held = await held_at(system, user_id, location_id, min_position)
-        default = StepSettings(me=me, facility=facility)
-        bill = _bill(snapshot, type_id, runs, default, step, buy, recipe, on_hand=held, invention=policy)
-        found = await shopping(system, user_id, {**bill.raw, **bill.bought}, snapshot, held, region_id, min_position)
-        body = ChainShoppingListOut(
-            type_id=type_id,
-            name=snapshot.names.get(type_id, ""),
+        chain = ChainSettings(
             runs=runs,
-            catalog_version=snapshot.graph.catalog_version,
-            location_id=location_id,
-            region_id=region_id,
-            lines=list(found.lines),
-            totals=found.totals,
-            missing=list(found.missing),
+            default=StepSettings(me=me, facility=facility),
+            step=step,
+            buy=buy,
+            recipe=recipe,
+            invention=invention,
+            confidence=confidence,
+            inventor=InventionSkills(encryption=encryption, science1=science1, science2=science2),
+            decryptor=decryptor,
+        )
+        body = await chain_shopping_list(
+            system, catalog_cache, user_id, type_id, chain, location_id, region_id, min_position
         )
         return answer(body, format)
 
@@ -496,7 +575,7 @@ class CatalogQueries(Controller):
         II blueprint lists what an invention attempt takes (``activityId`` 8: the datacores and
         the Tech I blueprint copy, ``unitsPerRun`` the runs a won copy has); the Tech I
         blueprint lists its copying (``activityId`` 5) inputs, if copying takes any."""
-        snapshot = await _buildable(system, catalog_cache, user_id, type_id, min_position)
+        snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
         rows = await query_projection(
             system, PROJECTION, min_position, dependency_rows, user_id, type_id, snapshot.graph
         )

@@ -21,6 +21,7 @@ from domain.limits import INT64_MAX
 from interfaces.http.context import COMMAND_DEPENDENCIES
 from interfaces.http.crafting.schemas import (
     CancelJob,
+    ChangeGrants,
     ChangeItems,
     CreateInventory,
     CreateManager,
@@ -46,6 +47,11 @@ ManagerIdPath = Annotated[str, PathParameter(description="A production manager o
 
 
 InventoryIdPath = Annotated[str, PathParameter(description="An inventory of the world", max_length=128)]
+
+
+GrantIndexPath = Annotated[
+    int, PathParameter(description="The grant's place in the manager's grants (0 is the first)", ge=0, le=INT64_MAX)
+]
 
 
 SeqPath = Annotated[
@@ -159,6 +165,39 @@ class CraftingCommands(Controller):
 
         grants = [grant.engine() for grant in data.grants]
         manager, position = crafting.create_manager(world_id, data.manager_id, grants, meta, ManagerOut.of)
+        return ManagerChanged(manager=manager, position=position)
+
+    @post(BASE + "/managers/{manager_id:str}/grants", tags=["crafting"], status_code=200, sync_to_thread=True)
+    def change_grants(
+        self,
+        crafting: NamedDependency[CraftingService],
+        world_id: WorldIdPath,
+        manager_id: ManagerIdPath,
+        data: JSONBody[ChangeGrants],
+        meta: NamedDependency[CommandMeta],
+    ) -> ManagerChanged:
+        """Replace the modifiers the manager grants (``[]``: none) for the jobs it starts from now
+        on; running jobs keep the modifiers they started with."""
+        grants = [grant.engine() for grant in data.grants]
+        manager, position = crafting.change_grants(world_id, manager_id, grants, meta, ManagerOut.of)
+        return ManagerChanged(manager=manager, position=position)
+
+    @post(
+        BASE + "/managers/{manager_id:str}/grants/{grant_index:int}/remove",
+        tags=["crafting"],
+        status_code=200,
+        sync_to_thread=True,
+    )
+    def remove_grant(
+        self,
+        crafting: NamedDependency[CraftingService],
+        world_id: WorldIdPath,
+        manager_id: ManagerIdPath,
+        grant_index: GrantIndexPath,
+        meta: NamedDependency[CommandMeta],
+    ) -> ManagerChanged:
+        """Stop granting one of the manager's grants (by its place in ``grants``) to new jobs."""
+        manager, position = crafting.remove_grant(world_id, manager_id, grant_index, meta, ManagerOut.of)
         return ManagerChanged(manager=manager, position=position)
 
     @post(BASE + "/managers/{manager_id:str}/jobs", tags=["crafting"], status_code=201, sync_to_thread=True)

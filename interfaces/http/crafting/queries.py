@@ -17,11 +17,11 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
-from application.crafting import CraftingService
+from application.crafting import RECORDS_PAGE, CraftingService
 from domain.crafting import CraftRecipe
 from domain.crafting.recipes import RecipeCatalog
 from domain.crafting_world import World
-from interfaces.http.context import STREAM_KEEPALIVE_SEC, read_floor
+from interfaces.http.context import STREAM_KEEPALIVE_SEC, LastEventId, read_floor
 from interfaces.http.crafting.commands import BASE, InventoryIdPath, ManagerIdPath, SeqPath, WorldIdPath
 from interfaces.http.crafting.schemas import (
     InventoryList,
@@ -42,6 +42,7 @@ OwnerPath = Annotated[
 
 
 STREAM_POLL_SEC = 0.25
+PROGRESS_PERIOD_SEC = 1.0  # how often a stream says how far the owner's running jobs are
 
 
 def _read(crafting: CraftingService, world_id: UUID, user_id: UUID, query: Callable[[World, float], R]) -> R:
@@ -50,8 +51,10 @@ def _read(crafting: CraftingService, world_id: UUID, user_id: UUID, query: Calla
     return crafting.read(world_id, user_id, query, current=not read_floor().eventual)
 
 
-def _owner_jobs(world: World, now: float, owner: str) -> JobList:
-    return JobList(jobs=[JobOut.of(job, now) for job in world.jobs_of(owner)], now=now)
+def _owner_jobs(world: World, now: float, owner: str | None) -> JobList:
+    """The running jobs of ``owner`` (None: everyone's) in every manager."""
+    jobs = world.jobs_of(owner) if owner is not None else [job for m in world.managers for job in m.all_jobs()]
+    return JobList(jobs=[JobOut.of(job, now) for job in jobs], now=now)
 
 
 class CraftingQueries(Controller):
@@ -164,36 +167,52 @@ class CraftingQueries(Controller):
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         owner: OwnerPath,
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
         """Server-Sent Events: the owner's running jobs on connect (event ``jobs``), then each of their
-        records once saved (events ``started``, ``completed``, ``failed``, ``cancelled``). A client
-        that reads too slowly loses its oldest undelivered records."""
-        subscription = crafting.subscribe(world_id, user_id, owner)  # before the snapshot: nothing falls between
-        try:
-            first = await anyio.to_thread.run_sync(
-                _read, crafting, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner)
-            )
-        except BaseException:
-            crafting.unsubscribe(world_id, subscription)
-            raise
+        records once saved (events ``started``, ``completed``, ``failed``, ``cancelled``), and every
+        second while they have jobs running, how far each is (event ``progress``, not saved).
 
-        async def messages() -> AsyncIterator[ServerSentEventMessage]:
-            try:
-                yield ServerSentEventMessage(data=msgspec.json.encode(first).decode(), event="jobs")
+        Every message but ``progress`` carries an ``id`` (the world's version it reached); a
+        reconnect with ``Last-Event-ID`` gets the records saved after it, nothing twice, instead
+        of the running jobs."""
+        return await job_events(crafting, user_id, world_id, owner, last_event_id)
+
+
+async def job_events(
+    crafting: CraftingService, user_id: UUID, world_id: UUID, owner: str | None, last_event_id: int | None
+) -> ServerSentEvent:
+    """The job events of ``owner`` (None: everyone's) in the user's world, as the owner stream
+    sends them; the console's world page watches every owner's this way."""
+    cursor, jobs = await anyio.to_thread.run_sync(
+        _read, crafting, world_id, user_id, lambda world, now: (world.version, _owner_jobs(world, now, owner))
+    )
+    first: JobList | None = jobs
+    if last_event_id is not None and last_event_id <= cursor:  # else not this world's id: start afresh
+        cursor, first = last_event_id, None
+
+    async def messages() -> AsyncIterator[ServerSentEventMessage]:
+        version = cursor
+        if first is not None:
+            yield ServerSentEventMessage(data=msgspec.json.encode(first).decode(), event="jobs", id=str(version))
+        last_message = last_progress = time.monotonic()
+        while True:
+            before = version
+            records, version = await anyio.to_thread.run_sync(crafting.records_after, world_id, user_id, owner, version)
+            for at, record in records:
+                out = JobRecordOut.of(record)
+                yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type, id=str(at))
                 last_message = time.monotonic()
-                while True:
-                    records = subscription.drain()
-                    for record in records:
-                        out = JobRecordOut.of(record)
-                        yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type)
-                    if records:
-                        last_message = time.monotonic()
-                        continue
-                    if time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
-                        yield ServerSentEventMessage(comment="keep-alive")
-                        last_message = time.monotonic()
-                    await crafting.signal.changed(timeout=STREAM_POLL_SEC)
-            finally:
-                crafting.unsubscribe(world_id, subscription)
+            if time.monotonic() - last_progress >= PROGRESS_PERIOD_SEC:
+                last_progress = time.monotonic()
+                for record in await anyio.to_thread.run_sync(crafting.progress, world_id, user_id, owner):
+                    out = JobRecordOut.of(record)
+                    yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type)
+                    last_message = time.monotonic()
+            if time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
+                yield ServerSentEventMessage(comment="keep-alive")
+                last_message = time.monotonic()
+            if version - before < RECORDS_PAGE:  # else more may be waiting: read on at once
+                await crafting.signal.changed(timeout=STREAM_POLL_SEC)
 
-        return ServerSentEvent(messages())
+    return ServerSentEvent(messages())

@@ -108,6 +108,10 @@ class CreateManager(Request):
     grants: Annotated[list[Grant], msgspec.Meta(max_length=MAX_TAGS)] = []
 
 
+class ChangeGrants(Request):
+    grants: Annotated[list[Grant], msgspec.Meta(max_length=MAX_TAGS)]  # all of them; [] grants nothing
+
+
 class StartJob(Request):
     recipe_id: Key
     owner: Key  # who the job is for in the game (a player, a faction): its events go to this owner
@@ -255,7 +259,7 @@ class JobRecordOut(Response, omit_defaults=True):
     inventory_id: str
     recipe_id: str
     at: float
-    end: float | None = None  # started
+    end: float | None = None  # started, progress
     seed: int | None = None  # started
     repeat: bool | None = None  # started, completed
     cycle: int | None = None  # started: cycles before this one; completed: cycles done
@@ -263,7 +267,7 @@ class JobRecordOut(Response, omit_defaults=True):
     outputs: list[ItemStack] | None = None  # completed, as rolled
     refund_policy: RefundPolicy | None = None  # cancelled
     refund: list[ItemStack] | None = None  # cancelled
-    progress: float | None = None  # cancelled
+    progress: float | None = None  # cancelled, progress (of the current cycle)
     cycles_completed: int | None = None  # failed, cancelled
     reason: str | None = None  # failed: inventory_full, unknown_inventory, inventory_error, failed_to_restart
     detail: str | None = None  # failed

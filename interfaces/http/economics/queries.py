@@ -27,6 +27,7 @@ from interfaces.http.context import MinPosition, await_projection, query_project
 from interfaces.http.economics.schemas import OpportunitiesOut, OpportunityOut, RegionEconomics, RegionsOut
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.industry.commands import PlanIdPath
+from interfaces.http.paging import Offset
 from projections.economics import Basis, EconomicsView, Scenario, Sort
 from projections.economics_service import MakeOrBuyView, Options, StrategyName
 from projections.economics_updater import Busy
@@ -84,6 +85,23 @@ SortParam = Annotated[Sort, QueryParameter(description="profit, roi, profit_per_
 
 
 PriceParam = Annotated[Basis, QueryParameter(description="Profit and ROI at the lowest sell or the highest buy")]
+
+
+MinRoi = Annotated[float | None, QueryParameter(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Lowest ROI, in %")]
+
+
+MinProfit = Annotated[
+    float | None, QueryParameter(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Lowest profit per run, in ISK")
+]
+
+
+RankingLimit = Annotated[int, QueryParameter(ge=1, le=1000)]
+
+
+ScenarioParam = Annotated[
+    Scenario,
+    QueryParameter(description="base: every item at ME 0 / TE 0 (default); plan: the items you have a plan for"),
+]
 
 
 def _options(
@@ -170,6 +188,91 @@ def _ranked(views: list[EconomicsView], sort: Sort, price: Basis) -> list[Econom
     return sorted(views, key=key)
 
 
+async def ranked_opportunities(
+    system: Manufactory,
+    user_id: UUID,
+    region_id: int | None,
+    *,
+    min_roi: float | None = None,
+    min_profit: float | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    sort: Sort = "profit",
+    price: Basis = "sell",
+    scenario: Scenario = "base",
+    min_position: int | None = None,
+) -> OpportunitiesOut:
+    """The opportunities query's answer (the route's and the console's)."""
+    region = _required(region_id)
+    economics = system.economics
+    filters = {
+        "basis": price,
+        "sort": sort,
+        "min_roi": min_roi,
+        "min_profit": min_profit,
+        "limit": limit,
+        "offset": offset,
+        "scenario": scenario,
+    }
+    ranking = None if min_position else economics.recent_opportunities(user_id, region, **filters)
+    if ranking is None:  # not answered moments ago: check (and read) in a thread
+        find = partial(economics.opportunities, user_id, region, **filters)
+        ranking = await _answer(system, user_id, min_position, find)
+    ranked = [OpportunityOut.of(view, price) for view in ranking.items]
+    return OpportunitiesOut(
+        region_id=region,
+        sort=sort,
+        price=price,
+        scenario=scenario,
+        items=ranked,
+        unpriced=ranking.unpriced,
+        total=ranking.total,
+    )
+
+
+async def item_economics(
+    system: Manufactory,
+    user_id: UUID,
+    type_id: int,
+    region_id: int | None,
+    options: Options,
+    min_position: int | None = None,
+) -> EconomicsView:
+    """An item's economics in a region (the route's and the console's)."""
+    economics = system.economics
+    return await _answer(
+        system, user_id, min_position, partial(economics.economics, user_id, type_id, _required(region_id), options)
+    )
+
+
+async def region_comparison(
+    system: Manufactory,
+    user_id: UUID,
+    type_id: int,
+    options: Options,
+    sort: Sort = "profit",
+    price: Basis = "sell",
+    min_position: int | None = None,
+) -> RegionsOut:
+    """The item in every region of the user, named and the best first (the route's and the console's)."""
+    economics = system.economics
+    views = await _answer(system, user_id, min_position, partial(economics.regions, user_id, type_id, options))
+    region_ids = [view.region_id for view in views]
+    names = await query_projection(system, "universe", min_position, region_names, user_id, region_ids)
+    name = next((view.name for view in views), None)
+    regions = [RegionEconomics.of(view, names.get(view.region_id)) for view in _ranked(views, sort, price)]
+    best = next((region for region in regions[:1] if _figure(region, sort, price) is not None), None)
+    return RegionsOut(
+        type_id=type_id,
+        name=name,
+        sort=sort,
+        price=price,
+        regions=regions,
+        best_region_id=best.region_id if best else None,
+        best_region_name=best.region_name if best else None,
+    )
+
+
 class EconomicsQueries(Controller):
     @get("/v1/production/economics/opportunities", tags=["queries"])
     async def get_opportunities(
@@ -177,50 +280,31 @@ class EconomicsQueries(Controller):
         system: NamedDependency[Manufactory],
         user_id: NamedDependency[UUID],
         region_id: RegionId = None,
-        min_roi: Annotated[
-            float | None, QueryParameter(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Lowest ROI, in %")
-        ] = None,
-        min_profit: Annotated[
-            float | None, QueryParameter(ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Lowest profit per run, in ISK")
-        ] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 50,
+        min_roi: MinRoi = None,
+        min_profit: MinProfit = None,
+        limit: RankingLimit = 50,
+        offset: Offset = 0,
         sort: SortParam = "profit",
         price: PriceParam = "sell",
-        scenario: Annotated[
-            Scenario,
-            QueryParameter(
-                description="base: every item at ME 0 / TE 0 (default); plan: the items you have a plan for"
-            ),
-        ] = "base",
+        scenario: ScenarioParam = "base",
         min_position: MinPosition = None,
     ) -> OpportunitiesOut:
         """Profitable items of a region from the stored rows of one scenario, so the ranking
         compares like with like: the base case (ME 0 / TE 0) of every item, or with
         ``scenario=plan`` your plans' rows. Items with an unknown profit (a missing price) are
-        counted, never listed."""
-        region = _required(region_id)
-        economics = system.economics
-        filters = {
-            "basis": price,
-            "sort": sort,
-            "min_roi": min_roi,
-            "min_profit": min_profit,
-            "limit": limit,
-            "scenario": scenario,
-        }
-        ranking = None if min_position else economics.recent_opportunities(user_id, region, **filters)
-        if ranking is None:  # not answered moments ago: check (and read) in a thread
-            find = partial(economics.opportunities, user_id, region, **filters)
-            ranking = await _answer(system, user_id, min_position, find)
-        ranked = [OpportunityOut.of(view, price) for view in ranking.items]
-        return OpportunitiesOut(
-            region_id=region,
+        counted, never listed. ``total`` counts every match; ``offset`` pages through them."""
+        return await ranked_opportunities(
+            system,
+            user_id,
+            region_id,
+            min_roi=min_roi,
+            min_profit=min_profit,
+            limit=limit,
+            offset=offset,
             sort=sort,
             price=price,
             scenario=scenario,
-            items=ranked,
-            unpriced=ranking.unpriced,
-            total=ranking.total,
+            min_position=min_position,
         )
 
     @get("/v1/production/economics/{type_id:int}", tags=["queries"], dependencies=OPTIONS)
@@ -238,10 +322,7 @@ class EconomicsQueries(Controller):
         oldest price behind it; prices that were missing are listed and their figures are null.
         With the default options: your plan's stored row where you have a plan for the item, else
         its base row (ME 0 / TE 0); ``strategy=make``: the base row. ``scenario`` says which."""
-        economics = system.economics
-        return await _answer(
-            system, user_id, min_position, partial(economics.economics, user_id, type_id, _required(region_id), options)
-        )
+        return await item_economics(system, user_id, type_id, region_id, options, min_position)
 
     @get("/v1/production/economics/{type_id:int}/regions", tags=["queries"], dependencies=OPTIONS)
     async def get_economics_regions(
@@ -258,22 +339,7 @@ class EconomicsQueries(Controller):
         with the highest ``sort`` figure (profit by default) at ``price``, named in
         ``bestRegionId`` (null when no region's figure is known). Regions are named from your
         catalog's map (null where it has none, or not that region)."""
-        economics = system.economics
-        views = await _answer(system, user_id, min_position, partial(economics.regions, user_id, type_id, options))
-        region_ids = [view.region_id for view in views]
-        names = await query_projection(system, "universe", min_position, region_names, user_id, region_ids)
-        name = next((view.name for view in views), None)
-        regions = [RegionEconomics.of(view, names.get(view.region_id)) for view in _ranked(views, sort, price)]
-        best = next((region for region in regions[:1] if _figure(region, sort, price) is not None), None)
-        return RegionsOut(
-            type_id=type_id,
-            name=name,
-            sort=sort,
-            price=price,
-            regions=regions,
-            best_region_id=best.region_id if best else None,
-            best_region_name=best.region_name if best else None,
-        )
+        return await region_comparison(system, user_id, type_id, options, sort, price, min_position)
 
     @get("/v1/production/economics/{type_id:int}/make-or-buy", tags=["queries"])
     async def get_make_or_buy(

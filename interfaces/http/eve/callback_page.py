@@ -3,7 +3,8 @@
 A person arrives there, not a program, so a request that prefers HTML (a browser's
 ``Accept``) gets a small page saying which character was linked with which scopes, or what
 went wrong in plain words and how to start again; a client asking for JSON (or anything)
-keeps the JSON answer and its status. The page stands alone: no script, image, font or
+keeps the JSON answer and its status. A sign-in's page sets the console's session cookie and
+moves on to the console. The page stands alone: no script, image, font or
 stylesheet to fetch, its style inline, so its Content-Security-Policy forbids everything else
 (``default-src 'none'``); every value in it is escaped. It is not kept (``no-store``) and
 sends no ``Referer`` on (the address it was reached by carries the code and the state).
@@ -11,18 +12,22 @@ sends no ``Referer`` on (the address it was reached by carries the code and the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 
-from application.eve.links import LoginDeclined
+from application.eve.links import LoginDeclined, SignedIn, SignInRefused
 from application.eve.sso import SsoNotConfigured, SsoUnavailable
 from domain.errors import DomainError
 from domain.eve.links import LinkedCharacter
 from interfaces.http.errors import domain_status
+from interfaces.web.session import SIGN_IN_PATH
 
 LOGIN = "/v1/eve/login"
+CONSOLE = "/"
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     "Referrer-Policy": "no-referrer",
@@ -50,10 +55,31 @@ def linked(character: LinkedCharacter) -> Response[str]:
     )
 
 
+def signed_in(outcome: SignedIn, session: Cookie) -> Response[str]:
+    """The session cookie set, and on to the console by this page itself: a cookie kept for
+    same-site requests only is not sent on a redirect that began on EVE's login page."""
+    name = escape(outcome.character.name)
+    return _page(
+        200,
+        "Signed in",
+        f"<p>Signed in to Manufactory as <strong>{escape(outcome.token.name)}</strong> with {name}.</p>"
+        f'<p><a href="{CONSOLE}">Continue to the console</a></p>',
+        head=f'<meta http-equiv="refresh" content="0; url={CONSOLE}">',
+        cookies=[session],
+    )
+
+
 def failed(error: DomainError | SsoUnavailable) -> Response[str]:
     """What went wrong, in plain words, the error's own text below them, and a way back."""
     status = 503 if isinstance(error, SsoUnavailable) else domain_status(error)
     detail = error.detail if isinstance(error, DomainError) else str(error)
+    if isinstance(error, SignInRefused):
+        return _page(
+            status,
+            "Not signed in",
+            f"<p>{escape(detail[:1].upper() + detail[1:])}.</p>"
+            f'<p><a href="{SIGN_IN_PATH}">Back to the sign-in page</a></p>',
+        )
     return _page(
         status,
         "No character was linked",
@@ -79,11 +105,11 @@ def _in_plain_words(error: DomainError | SsoUnavailable) -> str:
     return "The character could not be linked."
 
 
-def _page(status: int, title: str, body: str) -> Response[str]:
+def _page(status: int, title: str, body: str, head: str = "", cookies: Sequence[Cookie] = ()) -> Response[str]:
     html = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">{head}'
         f"<title>{title} - Manufactory</title><style>{STYLE}</style></head>"
         f"<body><h1>{title}</h1>{body}</body></html>"
     )
-    return Response(html, status_code=status, media_type="text/html", headers=HEADERS)
+    return Response(html, status_code=status, media_type="text/html", headers=HEADERS, cookies=list(cookies))

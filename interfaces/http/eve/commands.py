@@ -12,15 +12,16 @@ from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect
 
-from application.eve.links import EveLinkService, LoginDeclined
+from application.eve.links import EveLinkService, LoginDeclined, SignedIn
 from application.eve.sso import SsoUnavailable
 from domain.errors import DomainError
 from domain.events import CommandMeta
 from domain.limits import INT64_MAX
 from interfaces.http.bodies import ErrorBody
-from interfaces.http.context import COMMAND_DEPENDENCIES
+from interfaces.http.context import COMMAND_DEPENDENCIES, await_projection, system_of
 from interfaces.http.eve import callback_page
-from interfaces.http.eve.schemas import CharacterLinkedOut, CharacterUnlinkedOut, LinkedCharacterOut
+from interfaces.http.eve.schemas import CharacterLinkedOut, CharacterUnlinkedOut, LinkedCharacterOut, SignedInOut
+from interfaces.web.session import session_cookie
 
 # What the SSO sends back is opaque to us; bounded so nothing unbounded reaches the database.
 # No code but an ``error`` is the SSO saying the login did not happen (RFC 6749, 4.1.2.1).
@@ -51,7 +52,10 @@ class EveCommands(Controller):
         tags=["commands"],
         exclude_from_auth=True,
         responses={
-            200: ResponseSpec(CharacterLinkedOut, description="The character linked (to a browser: a page saying so)"),
+            200: ResponseSpec(
+                CharacterLinkedOut | SignedInOut,
+                description="The character linked, or the user signed in (to a browser: a page saying so)",
+            ),
             400: ResponseSpec(
                 ErrorBody, description="Unknown, used or expired login, a login declined, or a refused code or token"
             ),
@@ -66,23 +70,32 @@ class EveCommands(Controller):
         code: AuthorizationCode = None,
         error: SsoError = None,
         error_description: SsoErrorDescription = None,
-    ) -> CharacterLinkedOut | Response[str]:
+    ) -> CharacterLinkedOut | SignedInOut | Response[str]:
         """Where EVE's SSO sends the browser back: the code is exchanged, the token verified and
         the character linked to the user who started the login (the ``state`` says who). An
         ``error`` instead of a code (``access_denied``: the player declined) links nothing. A
-        request preferring HTML (a browser) gets a page saying what happened, the same status."""
+        request preferring HTML (a browser) gets a page saying what happened, the same status.
+
+        A sign-in (started at the console's ``/sign-in/eve``) signs in the user who linked the
+        character, if exactly one did while it had the same owner: a browser gets the console's
+        session cookie and goes on to the console, a program an API token that expires."""
         html = callback_page.wants_html(request)
         try:
             if code is None:
                 raise LoginDeclined(error, error_description)
-            linked, position = await anyio.to_thread.run_sync(eve.finish_login, code, login_state)
+            outcome = await anyio.to_thread.run_sync(eve.finish_login, code, login_state)
         except (DomainError, SsoUnavailable) as failure:
             if not html:
                 raise
             return callback_page.failed(failure)
+        if isinstance(outcome, SignedIn):
+            await await_projection(system_of(request.app.state), "users", outcome.token.position)  # usable at once
+            if html:
+                return callback_page.signed_in(outcome, session_cookie(request, outcome.token.token))
+            return SignedInOut.of(outcome)
         if html:
-            return callback_page.linked(linked)
-        return CharacterLinkedOut(character=LinkedCharacterOut.of(linked), position=position)
+            return callback_page.linked(outcome.character)
+        return CharacterLinkedOut(character=LinkedCharacterOut.of(outcome.character), position=outcome.position)
 
     @delete("/v1/eve/characters/{character_id:int}", tags=["commands"], status_code=200)
     async def unlink_eve_character(

@@ -1,9 +1,12 @@
-"""Bodies of the EVE routes: linked characters, never a token."""
+"""Bodies of the EVE routes: linked characters, never an EVE token (a sign-in answers the
+user's own new API token, once)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
+from application.eve.links import SignedIn
 from domain.eve.links import LinkedCharacter, TokenState
 from interfaces.http.bodies import Response
 
@@ -40,6 +43,26 @@ class LinkedCharacterList(Response):
 class CharacterLinkedOut(Response):
     character: LinkedCharacterOut
     position: int
+
+
+class SignedInOut(Response):
+    """A sign-in with a linked character: the user's new API token, shown once, and when it expires."""
+
+    character: LinkedCharacterOut
+    user_id: UUID
+    name: str
+    token: str
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, outcome: SignedIn) -> SignedInOut:
+        return cls(
+            character=LinkedCharacterOut.of(outcome.character),
+            user_id=outcome.token.user_id,
+            name=outcome.token.name,
+            token=outcome.token.token,
+            expires_at=outcome.expires_at,
+        )
 
 
 class CharacterUnlinkedOut(Response):

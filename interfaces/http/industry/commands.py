@@ -127,12 +127,13 @@ def job_changed(system: Manufactory, result: CommandResult[Job]) -> JobChanged:
 def generated_out(system: Manufactory, generated: GeneratedRun, position: int) -> GeneratedOut:
     """The spec's answer: ``{run, created, skipped, transportJobs}`` (and leftovers)."""
     names, plan = _names(system, generated.run.owner_id), generated.plan
-    profit = planned_profit(job.spec for job in generated.jobs)
+    queued = (*generated.jobs, *generated.haul_jobs)  # the industry jobs, then a transport job per haul
+    profit = planned_profit(job.spec for job in queued)
     run = new_run_view(generated.run, plan.name, plan.product_type_id, names.get(plan.product_type_id), profit)
     assigned = assignments([job.spec for job in generated.jobs], generated.characters)
     return GeneratedOut(
         run=msgspec.convert(run, RunView, from_attributes=True),
-        created=[_job_view(job, names) for job in generated.jobs],
+        created=[_job_view(job, names) for job in queued],
         skipped=skipped_out(generated.generation.skipped, names),
         transport_jobs=list(generated.transports),
         leftovers=list(generated.generation.leftovers),

@@ -70,11 +70,33 @@ JobStatusQuery = Annotated[
 ]
 
 
-def _plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
+def plan_as_of(system: Manufactory, user_id: UUID, plan_id: UUID, version: int) -> PlanOut:
+    """The plan as it was at ``version``, replayed from its events (the API's ``?version=N``
+    and the console's history page)."""
     plan = system.plans.load(plan_id, user_id, version)
     if plan.version < version:
         raise NotFound(f"the plan has no version {version} (it is at {plan.version})", "version")
     return plan_out(system, plan)
+
+
+async def current_plan(
+    system: Manufactory,
+    catalog_cache: ReadCache[CatalogSnapshot],
+    user_id: UUID,
+    plan_id: UUID,
+    min_position: int | None,
+) -> PlanOut:
+    """The plan as the read model has it now, its steps with their materials marked make or
+    buy (the API's plan and the console's plan page); another user's plan is not found."""
+    found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
+    if found is None:
+        raise NotFound("plan not found", "planId")
+    snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
+    summary = found.plan
+    return PlanOut(
+        **{name: getattr(summary, name) for name in summary.__struct_fields__},
+        steps=steps_out(found.steps, snapshot.graph, snapshot.names),
+    )
 
 
 async def job_queue(
@@ -143,16 +165,8 @@ class IndustryQueries(Controller):
     ) -> PlanOut:
         """The plan with its step tree, each step's materials marked make or buy."""
         if version is not None:
-            return await anyio.to_thread.run_sync(_plan_as_of, system, user_id, plan_id, version)
-        found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
-        if found is None:
-            raise NotFound("plan not found", "planId")
-        snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
-        summary = found.plan
-        return PlanOut(
-            **{name: getattr(summary, name) for name in summary.__struct_fields__},
-            steps=steps_out(found.steps, snapshot.graph, snapshot.names),
-        )
+            return await anyio.to_thread.run_sync(plan_as_of, system, user_id, plan_id, version)
+        return await current_plan(system, catalog_cache, user_id, plan_id, min_position)
 
     @get("/v1/industry/plans/{plan_id:uuid}/steps/{step_id:int}/materials", tags=["queries"])
     async def get_step_materials(

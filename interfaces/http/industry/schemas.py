@@ -23,6 +23,7 @@ from domain.industry.jobs import JobMaterial, JobSpec
 from domain.industry.places import StepPlace
 from domain.industry.plan import PlanStep, StepSetup, TransportSettings, step_tree_order
 from domain.industry.runs import Profit, RunTransport
+from domain.industry.transport import TransportMethod
 from domain.limits import (
     MAX_SMALL_LIST,
     Count,
@@ -103,12 +104,15 @@ class AddStep(Request):
     decryptor_type_id: GameId | None = None  # an invention step's decryptor (null: none)
     input_place: StepPlaceIn | None = None  # where the step takes its inputs (null: not said)
     output_place: StepPlaceIn | None = None  # where its output goes (null: not said)
+    transport_profile_id: UUID | None = None  # the profile its inputs are hauled by (null: the plan's)
 
     def changes(self) -> dict[str, Any]:
-        """The new step's settings, decryptor and places, as the plan takes them."""
+        """The new step's settings, decryptor, places and transport profile, as the plan takes them."""
         changes = self.settings.changes() if self.settings else {}
         if self.decryptor_type_id is not None:
             changes["decryptor_type_id"] = self.decryptor_type_id
+        if self.transport_profile_id is not None:
+            changes["transport_profile_id"] = self.transport_profile_id
         for name in ("input_place", "output_place"):
             if getattr(self, name) is not None:
                 changes[name] = _place(getattr(self, name))
@@ -120,6 +124,7 @@ class UpdateStep(StepSetupIn):
     decryptor_type_id: GameId | None | UnsetType = UNSET  # an invention step's decryptor (null: none)
     input_place: StepPlaceIn | None | UnsetType = UNSET  # null: not said
     output_place: StepPlaceIn | None | UnsetType = UNSET  # null: not said
+    transport_profile_id: UUID | None | UnsetType = UNSET  # the profile its inputs are hauled by (null: the plan's)
 
     def changes(self) -> dict[str, Any]:
         changes = super().changes()
@@ -228,6 +233,7 @@ class StepOut(Response):
     decryptor_type_id: int | None = None  # invention: the decryptor each attempt takes
     input_place: StepPlace | None = None  # where it takes its inputs (null: not said)
     output_place: StepPlace | None = None  # where its output goes (null: not said)
+    transport_profile_id: UUID | None = None  # the profile its inputs are hauled by (null: the plan's)
 
 
 @wire
@@ -302,6 +308,7 @@ def steps_out(steps: list[PlanStep], graph: ProductionGraph | None, names: dict[
                 decryptor_type_id=step.decryptor_type_id,
                 input_place=step.input_place,
                 output_place=step.output_place,
+                transport_profile_id=step.transport_profile_id,
             )
         )
     return out
@@ -523,21 +530,17 @@ class PreviewHaul(Response):
     sort_order: int
     feeds_job_indexes: list[int]
     missing: list[Missing]
+    method: TransportMethod | None  # null: hauled at the plan's own rates
+    transport_profile_id: UUID | None
+    trips: int | None
+    jumps: int | None
+    route: list[int]  # solar systems, from the origin's to the destination's
 
 
 def preview_hauls(hauls: Sequence[generation.PlannedTransport]) -> list[PreviewHaul]:
+    """Each haul as the run would record it (``RunTransport``), its fed jobs by index."""
     return [
-        PreviewHaul(
-            from_station_id=haul.from_station_id,
-            to_station_id=haul.to_station_id,
-            items=list(haul.items),
-            volume=haul.volume,
-            cost_estimate=haul.cost_estimate,
-            collateral_value=haul.collateral_value,
-            sort_order=haul.sort_order,
-            feeds_job_indexes=list(haul.feeds),
-            missing=list(haul.missing),
-        )
+        msgspec.convert(Attributes(haul, feeds_job_indexes=haul.feeds), PreviewHaul, from_attributes=True)
         for haul in hauls
     ]
 

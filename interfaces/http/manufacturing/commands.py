@@ -30,7 +30,7 @@ from projections.manufacturing import container_view_of
 
 
 @contextmanager
-def _config_fields_by_json_name() -> Iterator[None]:
+def config_fields_by_json_name() -> Iterator[None]:
     """The domain names a config field it refuses by its Python name; the client sent its JSON name."""
     try:
         yield
@@ -52,7 +52,7 @@ class ManufacturingCommands(Controller):
     ) -> ContainerRegisteredOut:
         """Register a manufacturing coordinator container, optionally with an initial config."""
         initial = data.config.changes() if isinstance(data.config, ConfigPatch) else {}
-        with _config_fields_by_json_name():
+        with config_fields_by_json_name():
             result = containers.register(data.container_id, data.system_symbol, data.strategy, initial, meta)
         return ContainerRegisteredOut(
             container=ContainerOut.of(container_view_of(result.aggregate)), **accepted(result)
@@ -69,7 +69,7 @@ class ManufacturingCommands(Controller):
     ) -> ConfigUpdated:
         """Partial update: only the fields sent change. Send ``If-Match: "<version>"`` to make
         the update conditional; a rejected update changes nothing."""
-        with _config_fields_by_json_name():
+        with config_fields_by_json_name():
             result = containers.change_config(container_id, data.changes(), meta, expected)
         return ConfigUpdated(
             success=True,

@@ -19,6 +19,7 @@ from domain.errors import NotFound
 from interfaces.http.context import (
     STREAM_KEEPALIVE_SEC,
     STREAM_POLL_SEC,
+    LastEventId,
     MinPosition,
     await_projection,
     query_projection,
@@ -128,32 +129,49 @@ class ManufacturingQueries(Controller):
         container_cache: NamedDependency[ReadCache[ContainerView | None]],
         user_id: NamedDependency[UUID],
         container_id: ContainerIdPath,
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
         """Server-Sent Events: the current config on connect, then every new config within a
-        second of its change (at once when the change was made through this server)."""
-        first = await _container(system, container_cache, user_id, container_id, None)
+        second of its change (at once when the change was made through this server). Each
+        carries its container's version as its ``id``: a reconnect with ``Last-Event-ID`` gets
+        the config only if it changed since that version."""
+        return await config_events(system, container_cache, user_id, container_id, last_event_id)
 
-        async def messages() -> AsyncIterator[ServerSentEventMessage]:
-            view: ContainerView | None = first
-            sent: ConfigOut | None = None
-            last_message = time.monotonic()
-            while view is not None:
-                config = ConfigOut.of(view.config)
-                if config != sent:
-                    body = ContainerConfigOut(
-                        container_id=view.container_id,
-                        container_status=view.status,
-                        version=view.version,
-                        config=config,
-                    )
-                    yield ServerSentEventMessage(
-                        data=msgspec.json.encode(body).decode(), event="config", id=str(view.version)
-                    )
-                    sent, last_message = config, time.monotonic()
-                elif time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
-                    yield ServerSentEventMessage(comment="keep-alive")
-                    last_message = time.monotonic()
-                await system.signal.changed(timeout=STREAM_POLL_SEC)
-                view = await _find_container(system, container_cache, user_id, container_id)
 
-        return ServerSentEvent(messages())
+async def config_events(
+    system: Manufactory,
+    container_cache: ReadCache[ContainerView | None],
+    user_id: UUID,
+    container_id: str,
+    last_event_id: int | None,
+) -> ServerSentEvent:
+    """The container's config events as its stream sends them (the console's page watches it so too)."""
+    first = await _container(system, container_cache, user_id, container_id, None)
+
+    async def messages() -> AsyncIterator[ServerSentEventMessage]:
+        view: ContainerView | None = first
+        sent: ConfigOut | None = None
+        sent_version = -1 if last_event_id is None else last_event_id
+        last_message = time.monotonic()
+        while view is not None:
+            config = ConfigOut.of(view.config)
+            if view.version <= sent_version:
+                sent = config  # the client has it already
+            if config != sent:
+                body = ContainerConfigOut(
+                    container_id=view.container_id,
+                    container_status=view.status,
+                    version=view.version,
+                    config=config,
+                )
+                yield ServerSentEventMessage(
+                    data=msgspec.json.encode(body).decode(), event="config", id=str(view.version)
+                )
+                sent, sent_version, last_message = config, view.version, time.monotonic()
+            elif time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
+                yield ServerSentEventMessage(comment="keep-alive")
+                last_message = time.monotonic()
+            await system.signal.changed(timeout=STREAM_POLL_SEC)
+            view = await _find_container(system, container_cache, user_id, container_id)
+
+    return ServerSentEvent(messages())

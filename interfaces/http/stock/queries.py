@@ -24,7 +24,7 @@ from interfaces.http.stock.schemas import (
     BuildableOut,
     Coverage,
     Deficits,
-    Holding,
+    HoldingView,
     LackingSkills,
     MarkerView,
 )
@@ -50,9 +50,11 @@ class StockQueries(Controller):
         limit: Limit = DEFAULT_PAGE,
         offset: Offset = 0,
         min_position: MinPosition = None,
-    ) -> list[Holding]:
+    ) -> list[HoldingView]:
+        """Holdings per location, item, owner, container and division, named where known."""
+        await await_projection(system, "universe", min_position)  # the stations' names
         found = await query_projection(system, PROJECTION, min_position, holdings, user_id, location_id, limit, offset)
-        return msgspec.convert(found, list[Holding], from_attributes=True)
+        return msgspec.convert(found, list[HoldingView], from_attributes=True)
 
     @get("/v1/stockpiles", tags=["queries"])
     async def get_stockpiles(

@@ -20,6 +20,13 @@ class Holding(assets.Holding, frozen=True, omit_defaults=True):
 
 
 @wire
+class HoldingView(stockpiles.HoldingView, frozen=True, omit_defaults=True):
+    """A holding as ``GET /v1/assets`` shows it: its spot fields as ``Holding``'s, and
+    ``locationName`` (a station's from the catalog's map, a structure's from the game) and
+    ``containerName`` (from the game) when known."""
+
+
+@wire
 class Buildable(buildable.Buildable, frozen=True):
     pass
 

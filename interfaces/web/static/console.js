@@ -1,12 +1,13 @@
-// The console's progressive enhancement: pages work without it; with it the dashboard stays
-// live. /dashboard/stream (Server-Sent Events) says when the read models moved on; the sections
-// are then read again from /dashboard/sections and swapped in. On every (re)connection they are
-// read too, so nothing that happened while disconnected is missed. No inline script anywhere:
-// the pages' Content-Security-Policy runs only this origin's files.
+// The console's progressive enhancement: pages work without it; with it the dashboard and the
+// jobs board stay live. /dashboard/stream (Server-Sent Events) says when the read models moved
+// on; the page's sections are then read again (its data-sections: /dashboard/sections,
+// /jobs/sections?filter) and swapped in. On every (re)connection they are read too, so nothing
+// that happened while disconnected is missed. No inline script anywhere: the pages'
+// Content-Security-Policy runs only this origin's files.
 "use strict";
 
 (function () {
-  const container = document.getElementById("dashboard");
+  const container = document.querySelector("[data-stream][data-sections]"); // the dashboard, the jobs board
   if (!container || !window.EventSource) {
     return;
   }
