@@ -16,6 +16,7 @@ import msgspec
 
 from application.event_store import EventStore
 from domain.aggregate import Aggregate
+from domain.catalog.catalog import SHARED_CATALOG_OWNER
 from domain.errors import NotFound
 from domain.events import stored_name
 
@@ -69,12 +70,12 @@ def audit(
     after: int = 0,
     limit: int | None = None,
 ) -> AuditTrail | AuditState:
-    """``user_id`` limits it to that user's aggregates; None (the operator's CLI) sees all.
-    The trail lists the events after version ``after``, at most ``limit`` of them (all by
-    default): a page of a long history costs that page, as the type and the latest version are
-    read from the first and the newest event alone."""
+    """``user_id`` limits it to that user's aggregates and the shared catalog (everyone's to
+    read); None (the operator's CLI) sees all. The trail lists the events after version
+    ``after``, at most ``limit`` of them (all by default): a page of a long history costs that
+    page, as the type and the latest version are read from the first and the newest event alone."""
     first = _first(store, aggregate_id)
-    if user_id is not None and first.owner_id != user_id:
+    if user_id is not None and first.owner_id not in (user_id, SHARED_CATALOG_OWNER):
         raise _not_found()
     kind = type(first).__name__
     latest = store.latest_version(aggregate_id) or first.version

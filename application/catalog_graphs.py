@@ -1,9 +1,12 @@
 """The production graph a command decides with: the user's catalog as of now.
 
-The catalog aggregate keeps only hashes; its items and recipes live in the catalog read
-model. A command must not decide on a catalog older than the one the user last imported, so
-the snapshot is keyed by the catalog aggregate's version, and when that version moves the
-snapshot is read again through the ``CatalogSnapshots`` port, which answers as of the log head.
+A user's catalog is their private one, or the shared catalog with their overlay (bought
+marks) on top. The catalog aggregates keep only hashes; items and recipes live in the catalog
+read model. A command must not decide on a catalog older than the one last imported, so the
+graph is kept per catalog (its read model key) and version, and when that version moves it is
+read again through the ``CatalogSnapshots`` port, which answers as of the log head. The shared
+catalog's graph is thus held once, however many users follow it; each user's marks hide the
+items they buy (``ProductionGraph.without``), which copies nothing.
 """
 
 from __future__ import annotations
@@ -11,34 +14,31 @@ from __future__ import annotations
 import threading
 from uuid import UUID
 
-from application.event_store import EventStore
+from application.catalog import CatalogService
 from application.ports import CatalogSnapshots
-from domain.catalog.catalog import Catalog, catalog_aggregate_id
 from domain.catalog.chains import CatalogSnapshot
-from domain.errors import NotFound, RuleViolation
 
 CACHE_SIZE = 256
 
 
 class CatalogGraphs:
-    def __init__(self, store: EventStore, catalogs: CatalogSnapshots) -> None:
-        self._store = store
+    def __init__(self, catalogs: CatalogService, snapshots: CatalogSnapshots) -> None:
         self._catalogs = catalogs
+        self._snapshots = snapshots
         self._cache: dict[UUID, tuple[int, CatalogSnapshot]] = {}
         self._lock = threading.Lock()
 
     def snapshot(self, owner: UUID, field: str = "productTypeId") -> CatalogSnapshot:
-        try:
-            catalog = self._store.load(catalog_aggregate_id(owner), Catalog)
-        except NotFound:
-            raise RuleViolation("you have no catalog yet: import one first", field) from None
+        followed = self._catalogs.followed(owner, field)
+        key, version = followed.catalog.owner_id, followed.catalog.version
         with self._lock:
-            cached = self._cache.get(owner)
-        if cached is not None and cached[0] == catalog.version:
-            return cached[1]
-        snapshot = self._catalogs.current(owner)
-        with self._lock:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[owner] = (catalog.version, snapshot)
-        return snapshot
+            cached = self._cache.get(key)
+        if cached is not None and cached[0] == version:
+            base = cached[1]
+        else:
+            base = self._snapshots.current(key)
+            with self._lock:
+                if len(self._cache) >= CACHE_SIZE:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[key] = (version, base)
+        return base.with_bought(followed.bought)

@@ -27,10 +27,11 @@ from domain.stock.auto_production import MarkerDeficit, PendingKey
 
 
 class CatalogSnapshots(Protocol):
-    """The user's catalog as a production graph (recipes, items, bought items)."""
+    """A catalog as a production graph (recipes, items), before any user's bought marks."""
 
-    def current(self, owner: UUID) -> CatalogSnapshot:
-        """The owner's catalog read model, current as of the log head."""
+    def current(self, key: UUID) -> CatalogSnapshot:
+        """The catalog read model under ``key`` (a user's id, or the shared catalog's owner),
+        current as of the log head."""
         ...
 
 

@@ -90,7 +90,7 @@ class Manufactory:
         self.containers = ContainerService(self.store)
         self.catalogs = CatalogService(self.store, settings.work_limits)
         catalogs = CurrentCatalogSnapshots(self.projections, self.query_engine)
-        self.catalog_graphs = CatalogGraphs(self.store, catalogs)
+        self.catalog_graphs = CatalogGraphs(self.catalogs, catalogs)
         self.economics = EconomicsService(
             self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
         )

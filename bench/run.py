@@ -14,6 +14,9 @@
   over HTTP (requests/s and latency).
 - economics: full recomputation of ~10,000 products in 5 regions, and the opportunities
   query's requests/s (``bench/economics.py``), plus the storage a 15,000-item batch costs.
+- shared: one shared SDE-sized catalog followed by 1, 10 and 100 users with overlays: disk and
+  server memory per user, and chain queries of a follower vs a private catalog's
+  (``bench/shared_catalog.py``).
 
 Results go to stdout and bench/results/latest.json; BENCHMARKS.md has the write-up.
 """
@@ -37,6 +40,7 @@ from application.settings import Settings
 from application.system import Manufactory
 from bench.economics import economics
 from bench.loadgen import load, request_bytes
+from bench.shared_catalog import shared_catalog
 from bench.synthetic_catalog import deepest_item, synthetic_catalog
 from domain.catalog.chains import BillOfMaterials, ProductionGraph, StepSettings
 from domain.catalog.model import Recipe
@@ -292,7 +296,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured load run")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--events", type=int, default=20_000, help="events in the rebuild benchmark")
-    parser.add_argument("--only", choices=["command", "rebuild", "query", "chains", "economics"], default=None)
+    benchmarks = ["command", "rebuild", "query", "chains", "economics", "shared"]
+    parser.add_argument("--only", choices=benchmarks, default=None)
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results: dict[str, dict[str, Any]] = {}
@@ -304,6 +309,7 @@ def main() -> None:
             "query": lambda url: query_path(url, args.seconds, args.concurrency),
             "chains": lambda url: chains(url, args.seconds, args.concurrency),
             "economics": lambda url: economics(url, args.seconds, args.concurrency),
+            "shared": lambda url: shared_catalog(url, args.seconds, args.concurrency),
         }
         for name, benchmark in benchmarks.items():
             if args.only and name != args.only:

@@ -52,7 +52,7 @@ def synthetic_catalog(types: int = 50_000, manufacturable: int = 10_000, seed: i
             recipe_id += 1
         layers.append(layer)
     items = [
-        Item(type_id=t, name=f"Type {t}", group_id=t % 500, volume=round(rng.random() * 100, 2))
+        Item(type_id=t, name=f"Type {t}", group_id=t % 500 + 1, volume=round(rng.random() * 100, 2))
         for t in range(1, types + 1)
     ]
     return CatalogData(game="synthetic", items=tuple(items), recipes=tuple(recipes))

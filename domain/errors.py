@@ -36,6 +36,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Forbidden(DomainError):
+    """The caller may see the thing but not change it, e.g. the shared catalog, which only an
+    admin imports (HTTP 403)."""
+
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     """The command clashes with the current state, e.g. a stale expected version (HTTP 409)."""
 

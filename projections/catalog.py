@@ -1,5 +1,12 @@
-"""Read models of each user's catalog: items, recipes and their links, versions, and the
-spec's production_dependencies and production_chains.
+"""Read models of the catalogs: items, recipes and their links, versions, and the spec's
+production_dependencies and production_chains.
+
+Rows are keyed by the catalog's key (``owner_id``): a user's id for their private catalog, or
+``SHARED_CATALOG_OWNER`` for the shared catalog, whose rows are computed once for everyone. A
+user without a private catalog reads the shared rows (``catalog_source``), with their overlay's
+bought marks on top: those change the chains of the items built from a bought item, so a
+follower who has marks gets their chain and dependency rows worked out from the shared graph
+without the bought items (the same rows a private import of the same data would hold).
 
 Dependencies and chains are recomputed from the recipes when a new catalog version is
 recorded, and only rows that really differ are written, so a changed recipe changes exactly
@@ -28,19 +35,25 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    literal,
     select,
     tuple_,
 )
 
 from domain.catalog.catalog import (
+    SHARED_CATALOG_ID,
+    SHARED_CATALOG_OWNER,
     BoughtItemsMarked,
     CatalogItemsChanged,
+    CatalogMovedToShared,
     CatalogRecipesChanged,
     CatalogVersionRecorded,
 )
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.catalog.invention import inventions
 from domain.catalog.model import Decryptor, Item, Recipe
+from domain.catalog.overlay import OverlayBoughtMarked
+from domain.events import Event
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
@@ -131,25 +144,42 @@ BOUGHT = ReadModelTable(
         Column("type_id", BigInteger, primary_key=True),
     ],
 )
+OVERLAY_BOUGHT = ReadModelTable(
+    "catalog_overlay_bought",  # a follower of the shared catalog's marks (its overlay's)
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("type_id", BigInteger, primary_key=True),
+    ],
+)
 # Columns that say when a row last changed, not what it says.
 _STAMP = "catalog_version"
+# The private catalog's tables, emptied when its user moves onto the shared catalog.
+_PRIVATE_TABLES = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
+
+
+def _key(event: Event) -> UUID:
+    """The read model key of a catalog event's rows: the shared catalog's well-known owner for
+    its events (recorded by whichever admin imported), else the user's own id."""
+    return SHARED_CATALOG_OWNER if event.originator_id == SHARED_CATALOG_ID else event.meta.user_id
 
 
 class CatalogProjection(Projection):
     name = "catalog"
-    version = 2  # 2: chains and dependencies walk invention and copying to an invented item's copy
-    tables = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
+    # 2: chains and dependencies walk invention and copying to an invented item's copy
+    # 3: the shared catalog (its own key) and its followers' overlays
+    version = 3
+    tables = (*_PRIVATE_TABLES, OVERLAY_BOUGHT)
 
     @handles(CatalogItemsChanged)
     def _items_changed(self, writer: BatchWriter, event: CatalogItemsChanged) -> None:
-        owner = event.meta.user_id
+        owner = _key(event)
         keys = [item.type_id for item in event.upserted] + list(event.removed)
         _delete_keys(writer.connection, writer.tables["catalog_items"], owner, "type_id", keys)
         writer.insert("catalog_items", *(_item_row(owner, item) for item in event.upserted))
 
     @handles(CatalogRecipesChanged)
     def _recipes_changed(self, writer: BatchWriter, event: CatalogRecipesChanged) -> None:
-        owner = event.meta.user_id
+        owner = _key(event)
         keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
         for name in ("catalog_recipes", "catalog_recipe_links"):
             _delete_keys(writer.connection, writer.tables[name], owner, "recipe_id", keys)
@@ -158,11 +188,11 @@ class CatalogProjection(Projection):
 
     @handles(CatalogVersionRecorded)
     def _version_recorded(self, writer: BatchWriter, event: CatalogVersionRecorded) -> None:
-        summary = event.summary
+        summary, owner = event.summary, _key(event)
         writer.insert(
             "catalog_versions",
             {
-                "owner_id": event.meta.user_id,
+                "owner_id": owner,
                 "catalog_version": summary.catalog_version,
                 "game": event.game,
                 "source": event.source[:255],
@@ -171,7 +201,7 @@ class CatalogProjection(Projection):
                 "recorded_at": event.timestamp,
             },
         )
-        self._recompute_chains(writer.connection, writer.tables, event.meta.user_id, summary.catalog_version)
+        self._recompute_chains(writer.connection, writer.tables, owner, summary.catalog_version)
 
     @handles(BoughtItemsMarked)
     def _bought_marked(self, writer: BatchWriter, event: BoughtItemsMarked) -> None:
@@ -181,44 +211,69 @@ class CatalogProjection(Projection):
         version = _current_version(writer.connection, writer.tables["catalog_versions"], owner)
         self._recompute_chains(writer.connection, writer.tables, owner, version)
 
+    @handles(OverlayBoughtMarked)
+    def _overlay_bought_marked(self, writer: BatchWriter, event: OverlayBoughtMarked) -> None:
+        """A follower's marks: kept apart from a private catalog's, and no rows recomputed (a
+        follower's chains are worked out from the shared graph when asked)."""
+        owner, bought = event.meta.user_id, writer.tables["catalog_overlay_bought"]
+        writer.execute(delete(bought).where(bought.c.owner_id == owner))
+        writer.insert("catalog_overlay_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
+
+    @handles(CatalogMovedToShared)
+    def _moved_to_shared(self, writer: BatchWriter, event: CatalogMovedToShared) -> None:
+        """The private catalog's rows go: the user reads the shared ones from now on."""
+        for table in _PRIVATE_TABLES:
+            physical = writer.tables[table.name]
+            writer.execute(delete(physical).where(physical.c.owner_id == event.meta.user_id))
+
     def _recompute_chains(self, connection: Connection, tables: Mapping[str, Table], owner: UUID, version: int) -> None:
         graph = ProductionGraph.from_recipes(
             _recipes(connection, tables["catalog_recipes"], owner),
             version,
             _bought(connection, tables["catalog_bought"], owner),
         )
-        dependencies = [
-            {
-                "owner_id": owner,
-                "item_type_id": product,
-                "recipe_id": step.recipe_id,
-                "material_type_id": material.type_id,
-                "activity_id": step.kind.activity_id,
-                "base_quantity": material.quantity,
-                "units_per_run": step.units_per_run,
-                "is_raw_material": not graph.alternatives(material.type_id),
-                _STAMP: version,
-            }
-            for product in graph.products()
-            for step in graph.alternatives(product)
-            for material in step.inputs
-        ]
-        chains, _looping = graph.raw_chains()
-        chain_rows = [
-            {
-                "owner_id": owner,
-                "item_type_id": item,
-                "raw_material_type_id": raw,
-                "base_quantity": float(link.base_quantity),
-                "chain_depth": link.depth,
-                "path": "->".join(str(step) for step in link.path)[:1000],
-                _STAMP: version,
-            }
-            for item, links in chains.items()
-            for raw, link in links.items()
-        ]
-        _write_changes(connection, tables["production_dependencies"], owner, dependencies)
-        _write_changes(connection, tables["production_chains"], owner, chain_rows)
+        dependencies = _dependency_cells(graph, graph.products())
+        chains = _chain_cells(graph, None)
+        _write_changes(connection, tables["production_dependencies"], owner, _stamped(dependencies, owner, version))
+        _write_changes(connection, tables["production_chains"], owner, _stamped(chains, owner, version))
+
+
+def _dependency_cells(graph: ProductionGraph, products: Iterable[int]) -> list[dict[str, Any]]:
+    """production_dependencies of ``products`` (without their key and stamp)."""
+    return [
+        {
+            "item_type_id": product,
+            "recipe_id": step.recipe_id,
+            "material_type_id": material.type_id,
+            "activity_id": step.kind.activity_id,
+            "base_quantity": material.quantity,
+            "units_per_run": step.units_per_run,
+            "is_raw_material": not graph.alternatives(material.type_id),
+        }
+        for product in products
+        for step in graph.alternatives(product)
+        for material in step.inputs
+    ]
+
+
+def _chain_cells(graph: ProductionGraph, roots: Iterable[int] | None) -> list[dict[str, Any]]:
+    """production_chains of ``roots`` (None: every buildable item), without key and stamp."""
+    chains, _looping = graph.raw_chains(roots)
+    return [
+        {
+            "item_type_id": item,
+            "raw_material_type_id": raw,
+            "base_quantity": float(link.base_quantity),
+            "chain_depth": link.depth,
+            "path": "->".join(str(step) for step in link.path)[:1000],
+        }
+        for item, links in chains.items()
+        for raw, link in links.items()
+    ]
+
+
+def _stamped(cells: list[dict[str, Any]], owner: UUID, version: int) -> list[dict[str, Any]]:
+    return [{"owner_id": owner, **row, _STAMP: version} for row in cells]
 
 
 # Readers of one owner's rows, given the table: a generation's own tables while projecting
@@ -315,9 +370,37 @@ def _structs(rows: Iterable[Any], struct: type[S]) -> list[S]:
     return [msgspec.convert(row, struct, from_attributes=True) for row in rows]
 
 
-def search_items(connection: Connection, owner: UUID, text: str, limit: int, offset: int = 0) -> list[Item]:
+class CatalogSource(msgspec.Struct, frozen=True):
+    """Where a user's catalog answers come from: the rows under ``key`` (their own id for a
+    private catalog, else the shared catalog's) with ``bought`` items raw."""
+
+    key: UUID
+    bought: tuple[int, ...]
+
+    @property
+    def shared(self) -> bool:
+        return self.key == SHARED_CATALOG_OWNER
+
+
+def catalog_source(connection: Connection, user: UUID) -> CatalogSource:
+    versions = CATALOG_VERSIONS.view
+    private = connection.execute(select(versions.c.owner_id).where(versions.c.owner_id == user).limit(1)).first()
+    if private is not None:
+        return CatalogSource(user, tuple(sorted(_bought(connection, BOUGHT.view, user))))
+    return CatalogSource(SHARED_CATALOG_OWNER, tuple(sorted(_bought(connection, OVERLAY_BOUGHT.view, user))))
+
+
+def catalog_key_of(user: Any) -> Any:
+    """SQL: the catalog key whose rows ``user`` (a column or a value) reads, for joins that
+    name a row's item (the user's private catalog if any, else the shared one)."""
+    versions = CATALOG_VERSIONS.view
+    private = select(versions.c.owner_id).where(versions.c.owner_id == user).limit(1).scalar_subquery()
+    return func.coalesce(private, literal(SHARED_CATALOG_OWNER, Uuid))
+
+
+def search_items(connection: Connection, user: UUID, text: str, limit: int, offset: int = 0) -> list[Item]:
     table = CATALOG_ITEMS.view
-    query = select(table).where(table.c.owner_id == owner)
+    query = select(table).where(table.c.owner_id == catalog_source(connection, user).key)
     if text:
         query = query.where(table.c.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
     rows = connection.execute(query.order_by(table.c.name, table.c.type_id).limit(limit).offset(offset))
@@ -328,15 +411,17 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_item(connection: Connection, owner: UUID, type_id: int) -> Item | None:
+def find_item(connection: Connection, user: UUID, type_id: int) -> Item | None:
     table = CATALOG_ITEMS.view
+    owner = catalog_source(connection, user).key
     row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
     return _structs([row], Item)[0] if row else None
 
 
-def recipes_with(connection: Connection, owner: UUID, type_id: int, role: str) -> list[Recipe]:
+def recipes_with(connection: Connection, user: UUID, type_id: int, role: str) -> list[Recipe]:
     """Recipes in which ``type_id`` is a product ("product") or a material ("material")."""
     links, recipes = RECIPE_LINKS.view, CATALOG_RECIPES.view
+    owner = catalog_source(connection, user).key
     ids = select(links.c.recipe_id).where(links.c.owner_id == owner, links.c.type_id == type_id, links.c.role == role)
     rows = connection.execute(
         select(recipes.c.body)
@@ -346,20 +431,27 @@ def recipes_with(connection: Connection, owner: UUID, type_id: int, role: str) -
     return [msgspec.convert(body, Recipe) for body in rows]
 
 
-def all_recipes(connection: Connection, owner: UUID) -> list[Recipe]:
-    return _recipes(connection, CATALOG_RECIPES.view, owner)
+def all_recipes(connection: Connection, user: UUID) -> list[Recipe]:
+    return _recipes(connection, CATALOG_RECIPES.view, catalog_source(connection, user).key)
 
 
-def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
-    """The owner's production graph (tagged with the catalog version it was read at), item
-    names and volumes, inventions and decryptors."""
+def catalog_snapshot(connection: Connection, user: UUID) -> CatalogSnapshot:
+    """The user's production graph (tagged with the catalog version it was read at), with their
+    bought items raw, item names and volumes, inventions and decryptors."""
+    source = catalog_source(connection, user)
+    return base_snapshot(connection, source.key).with_bought(source.bought)
+
+
+def base_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
+    """The catalog under ``owner`` (a key: a user's or the shared catalog's) before any
+    bought marks: what is kept in memory once per catalog, however many users read it."""
     version = _current_version(connection, CATALOG_VERSIONS.view, owner)
     items = CATALOG_ITEMS.view
     rows = connection.execute(
         select(items.c.type_id, items.c.name, items.c.volume, items.c.decryptor).where(items.c.owner_id == owner)
     )
-    recipes = all_recipes(connection, owner)
-    graph = ProductionGraph.from_recipes(recipes, version, bought_items(connection, owner))
+    recipes = _recipes(connection, CATALOG_RECIPES.view, owner)
+    graph = ProductionGraph.from_recipes(recipes, version)
     names: dict[int, str] = {}
     volumes: dict[int, float | None] = {}
     decryptors: dict[int, Decryptor] = {}
@@ -371,8 +463,8 @@ def catalog_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
     return CatalogSnapshot(graph, names, volumes, inventions(recipes), decryptors)
 
 
-def bought_items(connection: Connection, owner: UUID) -> list[int]:
-    return sorted(_bought(connection, BOUGHT.view, owner))
+def bought_items(connection: Connection, user: UUID) -> list[int]:
+    return list(catalog_source(connection, user).bought)
 
 
 class VersionView(msgspec.Struct, frozen=True, kw_only=True):
@@ -384,8 +476,9 @@ class VersionView(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
 
 
-def catalog_versions(connection: Connection, owner: UUID) -> list[VersionView]:
+def catalog_versions(connection: Connection, user: UUID) -> list[VersionView]:
     table = CATALOG_VERSIONS.view
+    owner = catalog_source(connection, user).key
     rows = connection.execute(select(table).where(table.c.owner_id == owner).order_by(table.c.catalog_version))
     return _structs(rows, VersionView)
 
@@ -398,8 +491,14 @@ class ChainRow(msgspec.Struct, frozen=True, kw_only=True):
     catalog_version: int
 
 
-def chain_rows(connection: Connection, owner: UUID, type_id: int) -> list[ChainRow]:
-    return _item_rows(connection, CHAINS.view, ChainRow, owner, type_id, "raw_material_type_id")
+def chain_rows(connection: Connection, user: UUID, type_id: int, graph: ProductionGraph) -> list[ChainRow]:
+    """The item's production_chains rows; for a follower with bought marks, worked out from
+    ``graph`` (the user's, from their snapshot: the shared graph without the bought items)."""
+    source = catalog_source(connection, user)
+    if source.shared and source.bought:
+        rows = sorted(_chain_cells(graph, [type_id]), key=lambda row: row["raw_material_type_id"])
+        return [ChainRow(**row, catalog_version=graph.catalog_version) for row in _without_item(rows)]
+    return _item_rows(connection, CHAINS.view, ChainRow, source.key, type_id, "raw_material_type_id")
 
 
 class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -411,8 +510,20 @@ class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
     is_raw_material: bool
 
 
-def dependency_rows(connection: Connection, owner: UUID, type_id: int) -> list[DependencyRow]:
-    return _item_rows(connection, DEPENDENCIES.view, DependencyRow, owner, type_id, "recipe_id", "material_type_id")
+def dependency_rows(connection: Connection, user: UUID, type_id: int, graph: ProductionGraph) -> list[DependencyRow]:
+    """The item's production_dependencies rows; for a follower with bought marks, worked out
+    from ``graph`` as ``chain_rows`` does."""
+    source = catalog_source(connection, user)
+    if source.shared and source.bought:
+        rows = sorted(_dependency_cells(graph, [type_id]), key=lambda row: (row["recipe_id"], row["material_type_id"]))
+        return [DependencyRow(**row) for row in _without_item(rows)]
+    return _item_rows(
+        connection, DEPENDENCIES.view, DependencyRow, source.key, type_id, "recipe_id", "material_type_id"
+    )
+
+
+def _without_item(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: value for key, value in row.items() if key != "item_type_id"} for row in rows]
 
 
 def _item_rows(

@@ -52,7 +52,8 @@ from sqlalchemy import (
     update,
 )
 
-from domain.catalog.catalog import BoughtItemsMarked, CatalogVersionRecorded
+from domain.catalog.catalog import SHARED_CATALOG_ID, BoughtItemsMarked, CatalogMovedToShared, CatalogVersionRecorded
+from domain.catalog.overlay import OverlayBoughtMarked
 from domain.economics.batch import MarketBatchRecorded
 from domain.economics.figures import Figure
 from domain.economics.item_economics import CopyLine
@@ -67,7 +68,7 @@ from domain.industry.plan import (
     PlanStepsUpdated,
     PlanStepUpdated,
 )
-from projections.catalog import CATALOG_ITEMS
+from projections.catalog import CATALOG_ITEMS, catalog_key_of
 from projections.industry.plans import PLANS as INDUSTRY_PLANS
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
@@ -133,7 +134,7 @@ PENDING = ReadModelTable(
         Column("event_id", Uuid, primary_key=True),
         Column("event_version", Integer, primary_key=True),
         Column("region_id", BigInteger, primary_key=True),  # EVERY_REGION: all of the user's regions
-        Column("owner_id", Uuid, nullable=False),
+        Column("owner_id", Uuid, primary_key=True),  # one shared catalog event queues many users
         Column("type_ids", JSON),  # null: every item
         Column("recorded_at", UtcDateTime, nullable=False),
     ],
@@ -154,7 +155,9 @@ Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose da
 
 class EconomicsProjection(Projection):
     name = "economics"
-    version = 2  # 2: rows of invented items count their Tech II copies (invention column); no rows for blueprints
+    # 2: rows of invented items count their Tech II copies (invention column); no rows for blueprints
+    # 3: a shared catalog's version queues every user with rows; overlays and moves queue theirs
+    version = 3
     tables = (ECONOMICS, PENDING, PLANS, REGIONS)
 
     @handles(MarketBatchRecorded)
@@ -170,9 +173,16 @@ class EconomicsProjection(Projection):
             widen(scope, event.region_id or EVERY_REGION, None)
         _queue(writer, event, scope)
 
-    @handles(CatalogVersionRecorded, BoughtItemsMarked)
-    def _catalog_changed(self, writer: BatchWriter, event: CatalogVersionRecorded | BoughtItemsMarked) -> None:
-        _queue(writer, event, {EVERY_REGION: None})
+    @handles(CatalogVersionRecorded, BoughtItemsMarked, OverlayBoughtMarked, CatalogMovedToShared)
+    def _catalog_changed(self, writer: BatchWriter, event: Event) -> None:
+        if event.originator_id != SHARED_CATALOG_ID:
+            _queue(writer, event, {EVERY_REGION: None})
+            return
+        # A shared version may change the rows of any user who follows it: every user with rows
+        # is queued (one who keeps a private catalog is recomputed to the same figures).
+        regions = writer.tables["economics_regions"]
+        for owner in writer.connection.execute(select(regions.c.owner_id).distinct()).scalars():
+            _queue(writer, event, {EVERY_REGION: None}, owner)
 
     @handles(PlanCreated)
     def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
@@ -203,8 +213,9 @@ def _plan_scope(writer: BatchWriter, event: Event) -> Scope:
     return {EVERY_REGION: {product}} if product is not None else {}
 
 
-def _queue(writer: BatchWriter, event: Event, scope: Scope) -> None:
-    """Queue the rows ``scope`` names (made stale by ``event``) for the economics updater."""
+def _queue(writer: BatchWriter, event: Event, scope: Scope, owner: UUID | None = None) -> None:
+    """Queue the rows ``scope`` names (made stale by ``event``) of ``owner`` (by default the
+    event's user) for the economics updater."""
     writer.insert(
         "economics_pending",
         *(
@@ -212,7 +223,7 @@ def _queue(writer: BatchWriter, event: Event, scope: Scope) -> None:
                 "event_id": event.originator_id,
                 "event_version": event.originator_version,
                 "region_id": region,
-                "owner_id": event.meta.user_id,
+                "owner_id": owner or event.meta.user_id,
                 "type_ids": sorted(items) if items is not None else None,
                 "recorded_at": event.timestamp,
             }
@@ -396,8 +407,11 @@ def _chunks(values: Sequence[Any]) -> Iterable[list[Any]]:
         yield list(values[start : start + _CHUNK])
 
 
+PendingKey = tuple[UUID, int, int, UUID]  # event id, event version, region, owner
+
+
 class Pending(msgspec.Struct, frozen=True):
-    key: tuple[UUID, int, int]
+    key: PendingKey
     owner_id: UUID
     region_id: int
     type_ids: tuple[int, ...] | None
@@ -409,7 +423,7 @@ def pending(connection: Connection, table: Table, owner: UUID | None = None) -> 
         query = query.where(table.c.owner_id == owner)
     return [
         Pending(
-            (row.event_id, row.event_version, row.region_id),
+            (row.event_id, row.event_version, row.region_id, row.owner_id),
             row.owner_id,
             row.region_id,
             tuple(row.type_ids) if row.type_ids is not None else None,
@@ -418,8 +432,8 @@ def pending(connection: Connection, table: Table, owner: UUID | None = None) -> 
     ]
 
 
-def forget_pending(connection: Connection, table: Table, keys: Sequence[tuple[UUID, int, int]]) -> None:
-    columns = tuple_(table.c.event_id, table.c.event_version, table.c.region_id)
+def forget_pending(connection: Connection, table: Table, keys: Sequence[PendingKey]) -> None:
+    columns = tuple_(table.c.event_id, table.c.event_version, table.c.region_id, table.c.owner_id)
     for chunk in _chunks(list(keys)):
         connection.execute(delete(table).where(columns.in_(chunk)))
 
@@ -454,7 +468,7 @@ def _named(table: Table) -> Any:
     items = CATALOG_ITEMS.view
     name = (
         select(items.c.name)
-        .where(items.c.owner_id == table.c.owner_id, items.c.type_id == table.c.type_id)
+        .where(items.c.owner_id == catalog_key_of(table.c.owner_id), items.c.type_id == table.c.type_id)
         .scalar_subquery()
     )
     return select(table, name.label("name"))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ import msgspec
 from sqlalchemy import Engine, MetaData, Table, select
 
 from application.background import Background
-from domain.catalog.chains import CatalogSnapshot
+from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.economics.dependents import Dependents
 from domain.economics.region import RegionMarket
 from domain.errors import DomainError, RuleViolation
@@ -51,6 +52,7 @@ from projections.economics import (
     EconomicsProjection,
     EconomicsView,
     Pending,
+    PendingKey,
     Scope,
     forget_pending,
     pending,
@@ -120,7 +122,10 @@ class EconomicsUpdater(Background):
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._tables: dict[int, tuple[Table, Table, Table]] = {}
-        self._dependents: dict[UUID, Dependents] = {}
+        # Per graph, not per user: every follower of the shared catalog without bought marks has
+        # the same graph, so one reverse index serves them all; a graph with marks (a view made
+        # per snapshot) gets its own for its recomputation, then it goes with the graph.
+        self._dependents: weakref.WeakKeyDictionary[ProductionGraph, Dependents] = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------ updating
 
@@ -167,7 +172,7 @@ class EconomicsUpdater(Background):
         return report
 
     def _recompute(
-        self, owner: UUID, scope: Scope, generation: int, handled: list[tuple[UUID, int, int]], report: UpdateReport
+        self, owner: UUID, scope: Scope, generation: int, handled: list[PendingKey], report: UpdateReport
     ) -> None:
         economics = self._economics
         rows_table, pending_table, regions_table = self._physical(generation)
@@ -182,9 +187,9 @@ class EconomicsUpdater(Background):
             snapshot = None
         written: list[tuple[int, list[EconomicsView], frozenset[int] | None]] = []
         if snapshot is not None:
-            dependents = self._dependents.get(owner)
-            if dependents is None or dependents.catalog_version != snapshot.graph.catalog_version:
-                dependents = self._dependents[owner] = Dependents(
+            dependents = self._dependents.get(snapshot.graph)
+            if dependents is None:
+                dependents = self._dependents[snapshot.graph] = Dependents(
                     snapshot.graph, snapshot.inventions, snapshot.decryptors
                 )
             plans = economics.plans(owner)

@@ -20,7 +20,7 @@ from domain.industry.game_sync import QueuedJob
 from domain.industry.slots import BusySlot
 from domain.stock.auto_production import MarkerDeficit, PendingKey
 from projections.blueprints import list_blueprints
-from projections.catalog import catalog_snapshot
+from projections.catalog import base_snapshot
 from projections.industry.board import busy_slots
 from projections.industry.jobs import linked_jobs, pending_output, planned_jobs, unlinked_jobs
 from projections.runtime import ProjectionRuntime
@@ -33,10 +33,10 @@ class CurrentCatalogSnapshots:
         self._runtime = runtime
         self._engine = engine
 
-    def current(self, owner: UUID) -> CatalogSnapshot:
+    def current(self, key: UUID) -> CatalogSnapshot:
         self._runtime.catch_up("catalog")
         with self._engine.connect() as connection:
-            return catalog_snapshot(connection, owner)
+            return base_snapshot(connection, key)
 
 
 class CurrentRegionMarkets:

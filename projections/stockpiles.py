@@ -49,7 +49,7 @@ from domain.stock.assets import AssetsChanged, Holding, HoldingChange
 from domain.stock.auto_production import MarkerDeficit
 from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, StockpileMarker, unit_price
 from domain.stock.names import AssetNamesSeen
-from projections.catalog import CATALOG_ITEMS
+from projections.catalog import CATALOG_ITEMS, catalog_key_of
 from projections.industry.characters import CHARACTERS
 from projections.market import PRICES, all_regions
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows, struct_cells
@@ -318,7 +318,7 @@ def list_markers(connection: Connection, owner: UUID, limit: int | None = None, 
     held = _held().label("held")
     name = (
         select(items.c.name)
-        .where(items.c.owner_id == markers.c.owner_id, items.c.type_id == markers.c.type_id)
+        .where(items.c.owner_id == catalog_key_of(markers.c.owner_id), items.c.type_id == markers.c.type_id)
         .scalar_subquery()
     )
     query = (
@@ -478,7 +478,7 @@ def _names() -> tuple[Any, Any]:
     corporations = CORPORATION_NAMES.view
     type_name = (
         select(items.c.name)
-        .where(items.c.owner_id == markers.c.owner_id, items.c.type_id == markers.c.type_id)
+        .where(items.c.owner_id == catalog_key_of(markers.c.owner_id), items.c.type_id == markers.c.type_id)
         .scalar_subquery()
     )
     character_name = (

@@ -1,4 +1,5 @@
-"""A user's item catalog: the static data of their game, versioned by imports.
+"""A catalog: the static data of a game, versioned by imports: a user's private one, or the
+shared one an admin imports for everyone (``SHARED_CATALOG_OWNER``'s, at ``SHARED_CATALOG_ID``).
 
 An import is diffed against the catalog by per-entity content hashes, so only what was
 added, changed or removed is recorded (in chunks, all in one atomic save), followed by the
@@ -32,6 +33,12 @@ def catalog_aggregate_id(owner_id: UUID) -> UUID:
     return uuid.uuid5(_CATALOG_NAMESPACE, str(owner_id))
 
 
+# The shared catalog belongs to no user: this well-known owner holds it (and keys its read
+# model rows), so one import serves every user who has no private catalog.
+SHARED_CATALOG_OWNER = UUID("5a4ed0c0-0000-4000-8000-00000000ca7a")
+SHARED_CATALOG_ID = catalog_aggregate_id(SHARED_CATALOG_OWNER)
+
+
 Entity = Item | Recipe | Region | SolarSystem | Station
 
 
@@ -58,6 +65,7 @@ class Catalog(Aggregate):
     recipe_hashes: dict[int, str]
     map_hashes: dict[str, dict[int, str]]  # per kind of the map's entities
     bought: tuple[int, ...]
+    moved_to_shared: bool  # its user follows the shared catalog since, until the next import
 
     @classmethod
     def open(cls, owner_id: UUID, meta: CommandMeta) -> Catalog:
@@ -124,14 +132,25 @@ class Catalog(Aggregate):
     def mark_bought(self, type_ids: Iterable[int], meta: CommandMeta) -> bool:
         """Items the user buys rather than builds: raw materials in their chains. Replaces
         the previous marks; False (nothing recorded) when they are the same."""
-        marked = tuple(sorted(set(type_ids)))
-        unknown = [type_id for type_id in marked if type_id not in self.item_hashes]
-        if unknown:
-            raise RuleViolation(f"not in your catalog: {', '.join(map(str, unknown))}", "typeIds")
+        marked = known_marks(type_ids, self.item_hashes)
         if marked == self.bought:
             return False
         self._record(BoughtItemsMarked, meta=meta, type_ids=marked)
         return True
+
+    def move_to_shared(self, shared: Catalog, meta: CommandMeta) -> None:
+        """Give this private catalog up for the shared one, which holds the very same data
+        (same content hash), so none of its user's answers change; its bought marks go to the
+        user's overlay (the caller's part). A later import makes it private again."""
+        if self.moved_to_shared:
+            raise RuleViolation("this catalog already follows the shared catalog", "user")
+        if not shared.content_hash or shared.content_hash != self.content_hash:
+            raise RuleViolation(
+                f"this catalog ({self.content_hash or 'empty'}) differs from the shared catalog's current "
+                f"version ({shared.content_hash or 'none imported'}): it stays private",
+                "user",
+            )
+        self._record(CatalogMovedToShared, meta=meta, content_hash=self.content_hash)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -142,7 +161,17 @@ class Catalog(Aggregate):
             "recipes": len(self.recipe_hashes),
             **{kind: len(hashes) for kind, hashes in self.map_hashes.items() if hashes},
             "bought": list(self.bought),
+            "moved_to_shared": self.moved_to_shared,
         }
+
+
+def known_marks(type_ids: Iterable[int], known: Mapping[int, str]) -> tuple[int, ...]:
+    """Bought marks, sorted and unique, once every one is an item of the catalog (``known``)."""
+    marked = tuple(sorted(set(type_ids)))
+    unknown = [type_id for type_id in marked if type_id not in known]
+    if unknown:
+        raise RuleViolation(f"not in your catalog: {', '.join(map(str, unknown))}", "typeIds")
+    return marked
 
 
 def _diff(known: dict[int, str], incoming: dict[int, tuple[str, Any]]) -> tuple[set[int], set[int], set[int]]:
@@ -202,6 +231,7 @@ class CatalogOpened(Event, frozen=True):
         catalog.recipe_hashes = {}
         catalog.map_hashes = {}
         catalog.bought = ()
+        catalog.moved_to_shared = False
         return catalog
 
 
@@ -276,6 +306,7 @@ class CatalogVersionRecorded(Event, frozen=True):
         aggregate.game = self.game
         aggregate.catalog_version = self.summary.catalog_version
         aggregate.content_hash = self.summary.content_hash
+        aggregate.moved_to_shared = False
         return aggregate
 
 
@@ -284,4 +315,18 @@ class BoughtItemsMarked(Event, frozen=True):
 
     def apply(self, aggregate: Catalog) -> Catalog:
         aggregate.bought = self.type_ids
+        return aggregate
+
+
+class CatalogMovedToShared(Event, frozen=True):
+    """The user follows the shared catalog from now on; this one is emptied, so an import
+    after it records everything again, as the first import did."""
+
+    content_hash: str
+
+    def apply(self, aggregate: Catalog) -> Catalog:
+        aggregate.moved_to_shared = True
+        aggregate.content_hash = ""
+        aggregate.item_hashes, aggregate.recipe_hashes, aggregate.map_hashes = {}, {}, {}
+        aggregate.bought = ()
         return aggregate

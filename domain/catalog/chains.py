@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 
 import msgspec
@@ -206,6 +206,26 @@ def _add_invention(by_product: dict[int, list[BuildStep]], recipes: Mapping[int,
                 steps[index] = msgspec.structs.replace(step, blueprint_copy=step.recipe_id)
 
 
+class _Without(Mapping[int, list[BuildStep]]):
+    """A graph's steps with some products hidden: a view, so a user's bought marks on a shared
+    graph cost a set of ids, not a copy of the graph."""
+
+    def __init__(self, steps: Mapping[int, list[BuildStep]], hidden: frozenset[int]) -> None:
+        self._steps = steps
+        self._hidden = hidden
+
+    def __getitem__(self, type_id: int) -> list[BuildStep]:
+        if type_id in self._hidden:
+            raise KeyError(type_id)
+        return self._steps[type_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return (type_id for type_id in self._steps if type_id not in self._hidden)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class ProductionGraph:
     def __init__(self, steps: Mapping[int, list[BuildStep]], catalog_version: int = 0) -> None:
         self._steps = steps
@@ -220,6 +240,11 @@ class ProductionGraph:
         for type_id in bought:
             steps.pop(type_id, None)
         return cls(steps, catalog_version)
+
+    def without(self, bought: Iterable[int]) -> ProductionGraph:
+        """This graph with ``bought`` items raw, as ``from_recipes(..., bought)`` makes it."""
+        hidden = frozenset(bought)
+        return ProductionGraph(_Without(self._steps, hidden), self.catalog_version) if hidden else self
 
     def products(self) -> list[int]:
         """Every item some recipe builds."""
@@ -496,6 +521,12 @@ class CatalogSnapshot(msgspec.Struct, frozen=True):
     volumes: dict[int, float | None]
     inventions: dict[int, Invention] = {}  # Tech II item -> how it is invented
     decryptors: dict[int, Decryptor] = {}  # decryptor type id -> its effects
+
+    def with_bought(self, bought: Iterable[int]) -> CatalogSnapshot:
+        """This catalog with ``bought`` items raw (a user's marks on a catalog read without
+        them): a new graph view, everything else shared."""
+        graph = self.graph.without(bought)
+        return self if graph is self.graph else msgspec.structs.replace(self, graph=graph)
 
 
 def split_runs(runs: int, max_runs: int | None) -> tuple[Jobs, ...]:

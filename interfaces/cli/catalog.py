@@ -30,8 +30,18 @@ def catalog() -> None:
 @catalog.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @user_option
-def import_(path: Path, user_name: str) -> None:
-    """Import PATH: an SDE folder (YAML or JSON lines), a CSV dump folder, or our JSON format."""
+@click.option(
+    "--shared",
+    is_flag=True,
+    help="Import the shared catalog everyone without a private one follows, as --user (an admin)",
+)
+def import_(path: Path, user_name: str, shared: bool) -> None:
+    """Import PATH: an SDE folder (YAML or JSON lines), a CSV dump folder, or our JSON format,
+    as --user's private catalog, or with --shared as the shared catalog (recorded as --user's
+    import, who must be an admin: `manufactory users grant-admin NAME`)."""
+    if shared:  # before reading what may be a whole SDE
+        with Manufactory.open(Settings.from_env()) as system:
+            system.catalogs.ensure_may_import_shared(user_id_of(system, user_name))
     with Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console) as bar:
         task = bar.add_task("read", total=None)
         data = read_catalog(path, lambda done, total: bar.update(task, completed=done, total=total))
@@ -39,7 +49,10 @@ def import_(path: Path, user_name: str) -> None:
     with Manufactory.open(Settings.from_env()) as system:
         user_id = user_id_of(system, user_name)
         meta = CommandMeta(user_id=user_id, correlation_id=str(uuid.uuid4()))
-        result = system.catalogs.import_catalog(data, str(path), meta)
+        if shared:
+            result = system.catalogs.import_shared(data, str(path), meta)
+        else:
+            result = system.catalogs.import_catalog(data, str(path), meta)
         system.projections.catch_up("catalog")
     summary = result.summary
     if summary is None:
@@ -50,6 +63,20 @@ def import_(path: Path, user_name: str) -> None:
         f"items +{summary.items_added} ~{summary.items_changed} -{summary.items_removed}, "
         f"recipes +{summary.recipes_added} ~{summary.recipes_changed} -{summary.recipes_removed}"
     )
+
+
+@catalog.command("follow-shared")
+@user_option
+def follow_shared(user_name: str) -> None:
+    """Move --user's private catalog onto the shared one, if it holds the very same data (the
+    shared catalog's current content hash); their bought marks move to their overlay. A
+    catalog that differs stays private (and this says so); a later import makes it private again."""
+    with Manufactory.open(Settings.from_env()) as system:
+        user_id = user_id_of(system, user_name)
+        meta = CommandMeta(user_id=user_id, correlation_id=str(uuid.uuid4()))
+        system.catalogs.move_to_shared(user_id, meta)
+        system.projections.catch_up("catalog")
+    click.echo(f"{user_name} follows the shared catalog")
 
 
 @click.group()

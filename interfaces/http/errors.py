@@ -15,13 +15,19 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from application.eve.sso import SsoUnavailable
-from domain.errors import Conflict, DomainError, InvalidInput, NotFound, RuleViolation
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
 from interfaces.http.bodies import ErrorBody
 from projections.runtime import ProjectionError
 
 log = logging.getLogger(__name__)
 
-DOMAIN_STATUS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, Conflict: 409, RuleViolation: 422}
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    InvalidInput: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    RuleViolation: 422,
+}
 _FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
 # How long a client is asked to wait before retrying while the database is unreachable.
 DATABASE_RETRY_AFTER_SEC = 5

@@ -4,7 +4,8 @@ Every error answers ``ErrorBody``; which statuses a route can give follows from 
 any route can refuse a malformed request (400) or be unable to answer now (503: a read model
 lagging, the database unreachable); a route behind the token can also answer 401, 404 (an id
 of nobody's or of another user's) and 422 (a rule of the model); a route that reads a body
-can answer 413 (too large); a command can answer 409 (If-Match or a conflicting writer).
+can answer 413 (too large); a command can answer 409 (If-Match or a conflicting writer); a
+route only admins may use (``opt={"admin_only": True}``) answers 403 to anyone else.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from interfaces.http.bodies import ErrorBody
 ERRORS = {
     400: "Malformed request or invalid input: `field` names the parameter or the body's path",
     401: "No valid bearer token",
+    403: "Only an admin may do this (e.g. import the shared catalog, read-only to everyone else)",
     404: "Not found (another user's ids answer exactly like nonexistent ones)",
     409: "Conflict: If-Match names an older version (`currentVersion` is the current one), or a clash",
     413: "Request body too large",
@@ -39,6 +41,8 @@ def error_statuses(handler: HTTPRouteHandler) -> list[int]:
         statuses.append(413)
     if not handler.http_methods <= READS:
         statuses.append(409)
+    if handler.opt.get("admin_only"):
+        statuses.append(403)
     return sorted(statuses)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from projections.registry import all_projections
 from tests.support import run_cli
@@ -66,3 +67,30 @@ def test_catalog_import_is_versioned_and_chains_show_prints_the_tree(tmp_path: P
     assert "Rifter (587)" in shown.stdout and "32000 × Tritanium (34)" in shown.stdout
     missing = run_cli("chains", "show", "34", "--user", "alice", cwd=tmp_path, database_url=sqlite_url)
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+
+
+def test_an_admin_imports_the_shared_catalog_others_follow_it_and_equal_private_ones_move_onto_it(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    from application.catalog import SAMPLE_CATALOG
+
+    def cli(*args: str) -> Any:
+        return run_cli(*args, cwd=tmp_path, database_url=sqlite_url)
+
+    for name, admin in (("root", ("--admin",)), ("alice", ()), ("bob", ())):
+        assert cli("users", "create", name, *admin).returncode == 0
+    refused = cli("catalog", "import", str(SAMPLE_CATALOG), "--shared", "--user", "alice")
+    assert (
+        refused.returncode == 1
+        and refused.stderr == "error (shared): the shared catalog is read-only: only an admin imports it\n"
+    )
+    assert cli("catalog", "import", str(SAMPLE_CATALOG), "--user", "alice").returncode == 0
+    shared = cli("catalog", "import", str(SAMPLE_CATALOG), "--shared", "--user", "root")
+    assert shared.returncode == 0 and shared.stdout.startswith("catalog version 1 ("), shared.stderr
+    shown = cli("chains", "show", "587", "--user", "bob")
+    assert "Rifter (587)" in shown.stdout, "bob, without a catalog, follows the shared one"
+    moved = cli("catalog", "follow-shared", "--user", "alice")
+    assert moved.returncode == 0 and moved.stdout == "alice follows the shared catalog\n", moved.stderr
+    assert "Rifter (587)" in cli("chains", "show", "587", "--user", "alice").stdout
+    again = cli("catalog", "follow-shared", "--user", "alice")
+    assert again.returncode == 1 and "already follows" in again.stderr

@@ -22,7 +22,7 @@ from application.settings import Settings
 from application.snapshots import SNAPSHOTTED, Layout, kind_of
 from application.system import Manufactory
 from domain.aggregate import Aggregate
-from domain.catalog.catalog import Catalog
+from domain.catalog.catalog import SHARED_CATALOG_OWNER, Catalog
 from domain.crafting import CraftRecipe, ItemRequirement, ItemYield
 from domain.crafting_world import World
 from domain.events import CommandMeta
@@ -94,6 +94,19 @@ def catalog(store: EventStore, owner: uuid.UUID) -> Aggregate:
     return _saved(store, Catalog.open(owner, m), [lambda c: c.import_data(data, "sample", m), *marks])
 
 
+def shared_catalog(store: EventStore, admin: uuid.UUID) -> Aggregate:
+    """The shared catalog, imported by an admin, version after version."""
+    m = meta(admin)
+    data = read_catalog(SAMPLE_CATALOG)
+
+    def renamed(n: int) -> Any:
+        first = msgspec.structs.replace(data.items[0], name=f"{data.items[0].name} {n}")
+        return msgspec.structs.replace(data, items=(first, *data.items[1:]))
+
+    versions = [lambda c, n=n: c.import_data(renamed(n), "sde", m) for n in range(2)]
+    return _saved(store, Catalog.open(SHARED_CATALOG_OWNER, m), [lambda c: c.import_data(data, "sde", m), *versions])
+
+
 def plan(store: EventStore, owner: uuid.UUID) -> Aggregate:
     m = meta(owner)
     created = Plan.create(uuid.uuid4(), "Ships", S, GRAPH, StepSetup(me_level=10, te_level=20), None, m)
@@ -105,7 +118,14 @@ def _saved(store: EventStore, aggregate: Aggregate, commands: list[Callable[[Any
     return aggregate
 
 
-KINDS = {"World": a_world, "Assets": assets, "Catalog": catalog, "Roster": roster, "Plan": plan}
+KINDS = {
+    "World": a_world,
+    "Assets": assets,
+    "Catalog": catalog,
+    "SharedCatalog": shared_catalog,
+    "Roster": roster,
+    "Plan": plan,
+}
 
 
 def restored_reading(store: EventStore, monkeypatch: pytest.MonkeyPatch) -> list[int | None]:

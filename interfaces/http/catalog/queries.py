@@ -46,7 +46,7 @@ from interfaces.http.catalog.schemas import (
     VersionList,
     VersionView,
 )
-from interfaces.http.context import MinPosition, await_projection, query_projection, read_cached
+from interfaces.http.context import MinPosition, await_projection, query_projection, read_cached, read_model
 from interfaces.http.paging import Offset, limit_parameter
 from interfaces.http.shopping import (
     ChainShoppingListOut,
@@ -60,8 +60,9 @@ from interfaces.http.shopping import (
 )
 from projections.cache import ReadCache
 from projections.catalog import (
+    base_snapshot,
     bought_items,
-    catalog_snapshot,
+    catalog_source,
     catalog_versions,
     chain_rows,
     dependency_rows,
@@ -133,8 +134,12 @@ DecryptorChoice = Annotated[
 async def user_catalog(
     system: Manufactory, catalog_cache: ReadCache[CatalogSnapshot], user_id: UUID, min_position: int | None
 ) -> CatalogSnapshot:
+    """The user's catalog: the one they follow, kept in memory once per catalog (the shared
+    one once for all its followers), with their bought marks on top."""
     floor = await await_projection(system, PROJECTION, min_position)
-    return await read_cached(system, catalog_cache, user_id, floor, catalog_snapshot, user_id)
+    source = await read_model(system, catalog_source, user_id)
+    base = await read_cached(system, catalog_cache, source.key, floor, base_snapshot, source.key)
+    return base.with_bought(source.bought)
 
 
 def _invented(snapshot: CatalogSnapshot, type_id: int) -> Invention:
@@ -434,7 +439,9 @@ class CatalogQueries(Controller):
         snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
         if format == "flat":
             snapshot.graph.order(type_id)  # raises ChainCycle, as the tree and /materials do
-            rows = await query_projection(system, PROJECTION, min_position, chain_rows, user_id, type_id)
+            rows = await query_projection(
+                system, PROJECTION, min_position, chain_rows, user_id, type_id, snapshot.graph
+            )
             return ChainFlatOut.of(type_id, snapshot.names, rows)
         return chain_tree(snapshot, type_id, recipe)
 
@@ -573,7 +580,9 @@ class CatalogQueries(Controller):
         the Tech I blueprint copy, ``unitsPerRun`` the runs a won copy has); the Tech I
         blueprint lists its copying (``activityId`` 5) inputs, if copying takes any."""
         snapshot = await buildable_catalog(system, catalog_cache, user_id, type_id, min_position)
-        rows = await query_projection(system, PROJECTION, min_position, dependency_rows, user_id, type_id)
+        rows = await query_projection(
+            system, PROJECTION, min_position, dependency_rows, user_id, type_id, snapshot.graph
+        )
         return DirectOut.of(type_id, snapshot.names, rows)
 
     @get("/v1/production/invention/{product_type_id:int}", tags=["queries"])
