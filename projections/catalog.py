@@ -157,7 +157,7 @@ _STAMP = "catalog_version"
 _PRIVATE_TABLES = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
 
 
-def _key(event: Event) -> UUID:
+def catalog_key(event: Event) -> UUID:
     """The read model key of a catalog event's rows: the shared catalog's well-known owner for
     its events (recorded by whichever admin imported), else the user's own id."""
     return SHARED_CATALOG_OWNER if event.originator_id == SHARED_CATALOG_ID else event.meta.user_id
@@ -172,14 +172,14 @@ class CatalogProjection(Projection):
 
     @handles(CatalogItemsChanged)
     def _items_changed(self, writer: BatchWriter, event: CatalogItemsChanged) -> None:
-        owner = _key(event)
+        owner = catalog_key(event)
         keys = [item.type_id for item in event.upserted] + list(event.removed)
         _delete_keys(writer.connection, writer.tables["catalog_items"], owner, "type_id", keys)
         writer.insert("catalog_items", *(_item_row(owner, item) for item in event.upserted))
 
     @handles(CatalogRecipesChanged)
     def _recipes_changed(self, writer: BatchWriter, event: CatalogRecipesChanged) -> None:
-        owner = _key(event)
+        owner = catalog_key(event)
         keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
         for name in ("catalog_recipes", "catalog_recipe_links"):
             _delete_keys(writer.connection, writer.tables[name], owner, "recipe_id", keys)
@@ -188,7 +188,7 @@ class CatalogProjection(Projection):
 
     @handles(CatalogVersionRecorded)
     def _version_recorded(self, writer: BatchWriter, event: CatalogVersionRecorded) -> None:
-        summary, owner = event.summary, _key(event)
+        summary, owner = event.summary, catalog_key(event)
         writer.insert(
             "catalog_versions",
             {

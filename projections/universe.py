@@ -1,4 +1,7 @@
-"""Read model of each user's map: regions, solar systems with their neighbours, stations.
+"""Read model of each catalog's map: regions, solar systems with their neighbours, stations.
+A private catalog's map is keyed by its user, the shared catalog's by its well-known owner
+(``projections.catalog.catalog_key``); a user reads the map of the catalog they follow
+(``catalog_key_of``, resolved in the query itself).
 
 Kept apart from the catalog's items and recipes (its own projection) since nothing of the
 production graph depends on it; rebuilt from the catalog's map events alone. Also the place
@@ -16,6 +19,7 @@ from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, Str
 from domain.catalog.catalog import CatalogRegionsChanged, CatalogStationsChanged, CatalogSystemsChanged
 from domain.catalog.universe import RouteCache, RouteRule, SolarSystem
 from domain.errors import NotFound, RuleViolation
+from projections.catalog import catalog_key, catalog_key_of
 from projections.readmodel import BatchWriter, ReadModelTable, struct_cells
 from projections.runtime import Projection, handles
 
@@ -59,6 +63,7 @@ _CHUNK = 5000
 
 class UniverseProjection(Projection):
     name = "universe"
+    version = 2  # 2: the shared catalog's map under its own key, not its importing admin's
     tables = (REGIONS, SYSTEMS, STATIONS, MAP_VERSIONS)
 
     @handles(CatalogRegionsChanged)
@@ -82,7 +87,7 @@ def _replace_part(
 ) -> None:
     """One part of the map changed: its changed and removed rows deleted, the changed ones
     inserted again (a row is the part's fields, as the table names its columns)."""
-    owner = event.meta.user_id
+    owner = catalog_key(event)
     keys = [getattr(part, key) for part in event.upserted] + list(event.removed)
     _map_changed(writer, owner, event.catalog_version)
     _delete_keys(writer, table, owner, key, keys)
@@ -109,7 +114,7 @@ def solar_systems(connection: Connection, owner: UUID) -> dict[int, SolarSystem]
     table = SYSTEMS.view
     rows = connection.execute(
         select(table.c.system_id, table.c.name, table.c.region_id, table.c.security, table.c.neighbours).where(
-            table.c.owner_id == owner
+            table.c.owner_id == catalog_key_of(owner)
         )
     )
     return {
@@ -127,7 +132,8 @@ def solar_systems(connection: Connection, owner: UUID) -> dict[int, SolarSystem]
 def map_version(connection: Connection, owner: UUID) -> int:
     """The catalog version that last changed the owner's map (0: no map)."""
     table = MAP_VERSIONS.view
-    version = connection.execute(select(table.c.catalog_version).where(table.c.owner_id == owner)).scalar()
+    mine = table.c.owner_id == catalog_key_of(owner)
+    version = connection.execute(select(table.c.catalog_version).where(mine)).scalar()
     return version or 0
 
 
@@ -136,7 +142,7 @@ def systems_by_id(connection: Connection, owner: UUID, system_ids: Iterable[int]
     table = SYSTEMS.view
     rows = connection.execute(
         select(table.c.system_id, table.c.name, table.c.region_id, table.c.security).where(
-            table.c.owner_id == owner, table.c.system_id.in_(sorted(set(system_ids)))
+            table.c.owner_id == catalog_key_of(owner), table.c.system_id.in_(sorted(set(system_ids)))
         )
     )
     return {
@@ -168,7 +174,9 @@ def _names(
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         rows = connection.execute(
-            select(view.c[column], view.c.name).where(view.c.owner_id == owner, view.c[column].in_(chunk))
+            select(view.c[column], view.c.name).where(
+                view.c.owner_id == catalog_key_of(owner), view.c[column].in_(chunk)
+            )
         )
         names.update({row[0]: row[1] for row in rows})
     return names
@@ -215,7 +223,10 @@ def places(connection: Connection, owner: UUID, location_ids: Iterable[int]) -> 
         query = (
             select(stations.c.station_id, stations.c.name, stations.c.system_id, systems.c.name, systems.c.region_id)
             .select_from(stations.outerjoin(systems, same_system))
-            .where(stations.c.owner_id == owner, stations.c.station_id.in_(wanted[start : start + _CHUNK]))
+            .where(
+                stations.c.owner_id == catalog_key_of(owner),
+                stations.c.station_id.in_(wanted[start : start + _CHUNK]),
+            )
         )
         rows.extend(tuple(row) for row in connection.execute(query))
     regions = region_names(connection, owner, (row[4] for row in rows if row[4] is not None))

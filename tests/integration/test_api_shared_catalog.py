@@ -20,6 +20,7 @@ from projections.catalog import CATALOG_ITEMS, CHAINS
 from tests.conftest import Api
 from tests.integration import test_api_economics as econ
 from tests.integration.test_api_catalog import CATALOG, get, imported
+from tests.integration.test_api_universe import NEW_CALDARI, NIYABAINEN, fixture_catalog, route
 
 CHAIN_QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("/v1/production/chains/587", {}),
@@ -225,3 +226,17 @@ def test_a_new_shared_version_recomputes_its_followers_economics(operator: Api, 
     # C from 10 Tritanium + 5 Pyerite: materials 40 + 50 = 90; from 10 Tritanium alone: 40
     assert econ.figures(before, "materialCost") == pytest.approx([90.0])
     assert econ.figures(after, "materialCost") == pytest.approx([40.0])
+
+
+def test_a_follower_routes_on_the_shared_catalogs_map_and_an_importer_keeps_their_own(
+    operator: Api, alice: Api, bob: Api
+) -> None:
+    """The map comes with the catalog: the shared one's is read by its followers (not filed
+    under the admin who imported it), and a user with a private catalog reads their own."""
+    position = shared_imported(operator, fixture_catalog())
+    answer = route(alice, position, NIYABAINEN, NEW_CALDARI)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["jumps"] == 2
+    private = bob.post("/v1/catalog/imports", json=CATALOG)  # a catalog without a map
+    assert private.status_code == 200, private.text
+    assert route(bob, private.json()["position"], NIYABAINEN, NEW_CALDARI).status_code == 404
