@@ -40,7 +40,8 @@ def test_two_workers_read_each_others_writes_and_survive_the_duty_holder_s_sigki
     with serving(tmp_path, postgres_url, "--workers", "2", env=env) as server:
         duties = worker_duties(server.url, token, 2, DUTIES)
         holder = next(pid for pid, held in duties.items() if "projections" in held)
-        assert sorted(duties.values()) == [[], DUTIES], "each duty runs in one process"
+        held = sorted(duty for duties_of_one in duties.values() for duty in duties_of_one)
+        assert held == DUTIES, "each duty runs in exactly one process (elected one by one: they may be split)"
 
         with pinned_clients(server.url, token, 2) as clients:
             other = next(pid for pid in clients if pid != holder)

@@ -151,12 +151,13 @@ def test_retry_after_the_fix_applies_the_aggregates_events_in_order_and_clears_t
     assert system.projections.dead_letters() == [] and industry(system).dead_letters == 0
     after = alice.get("/v1/industry/jobs")
     assert HEADER not in after.headers and len(after.json()) == 2
-    assert operator.get("/health").json() | {"projections": None} == {
+    assert operator.get("/health").json() | {"projections": None, "process": None} == {
         "status": "ok",
         "database": "ok",
         "head": system.store.head(),
         "projections": None,
         "degraded": [],
+        "process": None,  # which duties this process holds: tests/integration/test_duties.py
     }
 
 
