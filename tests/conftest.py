@@ -163,8 +163,28 @@ def bob(system: Manufactory, client: TestClient[Any]) -> Api:
     return make_user(system, client, "bob")
 
 
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """The session's Chromium, as a test finds a new one: one blank window and an empty log.
+    A page left open by the test before (its live streams reconnecting to a server that has
+    stopped) would otherwise log errors into this test's log."""
+    _blank(chromium)
+    yield chromium
+    _blank(chromium)
+
+
+def _blank(chrome: Any) -> None:
+    first, *others = chrome.window_handles
+    for handle in others:
+        chrome.switch_to.window(handle)
+        chrome.close()
+    chrome.switch_to.window(first)
+    chrome.get("about:blank")
+    chrome.get_log("browser")
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
     """A headless Chromium driven by Selenium (Debian's ``chromium`` and ``chromium-driver``;
     ``.ci/run`` installs them). Without them the browser tests are skipped, but fail under
     ``CI=true``. Its console log (``get_log("browser")``) shows what a page's policy refused."""

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import httpx
 import psycopg
+import pytest
 
 PG_ADMIN_URL = os.environ.get("MANUFACTORY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MANUFACTORY = str(Path(sys.executable).parent / "manufactory")
@@ -320,3 +321,12 @@ class Received:
         with self.lock:
             found = [json.loads(body) for _, _, body in self.requests]
         return [body for body in found if kind is None or body.get("kind") == kind]
+
+
+@pytest.fixture(name="database_url")
+def sqlite_database_url(sqlite_url: str) -> str:
+    """The one database of a module that imports this fixture: the console's page tests, whose
+    pages read and write through the API's own queries and services, which the API's tests
+    run on both databases (``tests/integration/test_console.py`` keeps the console's own
+    session and dashboard on both)."""
+    return sqlite_url

@@ -17,6 +17,7 @@ from interfaces.web import audit
 from tests.conftest import Api
 from tests.integration.test_api_plans import FACTORY, at_factory, generate, new_plan, ok
 from tests.integration.test_console_pages import signed_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 
 def moved_plan(api: Api) -> str:

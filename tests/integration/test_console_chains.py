@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 from tests.conftest import Api
 from tests.integration.test_api_plans import CATALOG, TRIT, S, ok
 from tests.integration.test_console_pages import signed_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 SETTINGS = {"runs": "3", "me": "10", "structureMaterialBonus": "0.01", "rigMaterialBonus": "0.02", "security": "null"}
 

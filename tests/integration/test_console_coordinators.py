@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from tests.conftest import Api
 from tests.integration.test_api_manufacturing import CID, CONFIG, CONTAINERS, DEFAULTS, read, register
 from tests.integration.test_console_pages import post_form, row, signed_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 PAGE = f"/coordinators/{CID}"
 

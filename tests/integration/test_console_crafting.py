@@ -14,6 +14,7 @@ from application.system import Manufactory
 from tests.conftest import Api
 from tests.integration.test_api_crafting import FORGE_LVL_3, SWORD, Clock, new_world, ok, start
 from tests.integration.test_console_pages import row, signed_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 
 @pytest.fixture

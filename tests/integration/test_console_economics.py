@@ -31,6 +31,7 @@ from tests.integration.test_api_economics import (
     setup,
 )
 from tests.integration.test_console_pages import signed_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 
 def listed(page: str) -> list[int]:

@@ -19,6 +19,7 @@ from tests.conftest import Api
 from tests.integration.test_api_plans import generate, new_plan, ok
 from tests.integration.test_console import form_token
 from tests.integration.test_console_pages import post_form, row, signed_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 ADA, BEN, STRANGER = 90000001, 90000002, 90000099
 

@@ -16,6 +16,7 @@ from domain.errors import Conflict
 from tests.conftest import Api
 from tests.integration.test_api_plans import FACTORY, HUB, S, at_factory, generate, new_plan, ok
 from tests.integration.test_console import form_token, sign_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 
 def signed_in(client: TestClient[Any], api: Api) -> None:

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from tests.conftest import Api
 from tests.integration.test_api_plans import CATALOG, HUB, TRIT, D, S, new_plan, ok
 from tests.integration.test_console_pages import post_form, row, signed_in
+from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
 
 def step_of(plan: dict[str, Any], type_id: int, depth: int) -> int:
