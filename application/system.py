@@ -180,7 +180,7 @@ class Manufactory:
             duties,
             self.settings.postgres_conninfo,
             on_log_moved=self._recorded_elsewhere,
-            on_projection_moved=self.signal.advance,
+            on_projection_moved=self.projections.moved_elsewhere,
         )
         self.store.on_recorded(election.log_moved)
         return election

@@ -189,6 +189,7 @@ class ProjectionRuntime:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._applying = False  # this process's runner applies the projections (``start``)
 
     # ----------------------------------------------------------------- running
 
@@ -199,10 +200,19 @@ class ProjectionRuntime:
         """Run all projections in a background thread until ``stop``. With ``apply=False``
         (another process runs them) only follow their positions, for waiters and caches."""
         self._stop.clear()
+        self._applying = apply
         self.refresh_incomplete()
         target = self.run_until_stopped if apply else self._follow_positions
         self._thread = threading.Thread(target=target, name="projections", daemon=True)
         self._thread.start()
+
+    def moved_elsewhere(self, name: str, position: int) -> None:
+        """A runner's commit, told to every process (``manufactory_projections``): passed on to
+        the waiters, unless this process's own runner applies the projections. That runner
+        advances them itself once it knows which reads its commit left incomplete; the
+        notification of its own commit would wake a reader before that."""
+        if not self._applying:
+            self.signal.advance(name, position)
 
     def stop(self) -> None:
         self._stop.set()
@@ -210,6 +220,7 @@ class ProjectionRuntime:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        self._applying = False
 
     def run_until_stopped(self) -> None:
         while not self._stop.is_set():

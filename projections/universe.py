@@ -1,7 +1,8 @@
 """Read model of each catalog's map: regions, solar systems with their neighbours, stations.
 A private catalog's map is keyed by its user, the shared catalog's by its well-known owner
-(``projections.catalog.catalog_key``); a user reads the map of the catalog they follow
-(``catalog_key_of``, resolved in the query itself).
+(``projections.catalog.catalog_key``). A user reads their own map if they imported one, else
+the shared catalog's (``map_key_of``, resolved in the query itself from this projection's own
+tables: a query that waits for this projection alone never reads another's half-applied state).
 
 Kept apart from the catalog's items and recipes (its own projection) since nothing of the
 production graph depends on it; rebuilt from the catalog's map events alone. Also the place
@@ -11,15 +12,35 @@ that answers names and loads the systems for a route.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Uuid, and_, delete, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    delete,
+    func,
+    literal,
+    select,
+)
 
-from domain.catalog.catalog import CatalogRegionsChanged, CatalogStationsChanged, CatalogSystemsChanged
+from domain.catalog.catalog import (
+    SHARED_CATALOG_OWNER,
+    CatalogRegionsChanged,
+    CatalogStationsChanged,
+    CatalogSystemsChanged,
+)
 from domain.catalog.universe import RouteCache, RouteRule, SolarSystem
 from domain.errors import NotFound, RuleViolation
-from projections.catalog import catalog_key, catalog_key_of
+from projections.catalog import catalog_key
 from projections.readmodel import BatchWriter, ReadModelTable, struct_cells
 from projections.runtime import Projection, handles
 
@@ -59,6 +80,14 @@ MAP_VERSIONS = ReadModelTable(
     ],
 )
 _CHUNK = 5000
+
+
+def map_key_of(user: UUID) -> Any:
+    """SQL: whose map ``user`` reads: their own, if a catalog import of theirs brought one,
+    else the shared catalog's."""
+    versions = MAP_VERSIONS.view
+    own = select(versions.c.owner_id).where(versions.c.owner_id == user).limit(1).scalar_subquery()
+    return func.coalesce(own, literal(SHARED_CATALOG_OWNER, Uuid))
 
 
 class UniverseProjection(Projection):
@@ -114,7 +143,7 @@ def solar_systems(connection: Connection, owner: UUID) -> dict[int, SolarSystem]
     table = SYSTEMS.view
     rows = connection.execute(
         select(table.c.system_id, table.c.name, table.c.region_id, table.c.security, table.c.neighbours).where(
-            table.c.owner_id == catalog_key_of(owner)
+            table.c.owner_id == map_key_of(owner)
         )
     )
     return {
@@ -132,7 +161,7 @@ def solar_systems(connection: Connection, owner: UUID) -> dict[int, SolarSystem]
 def map_version(connection: Connection, owner: UUID) -> int:
     """The catalog version that last changed the owner's map (0: no map)."""
     table = MAP_VERSIONS.view
-    mine = table.c.owner_id == catalog_key_of(owner)
+    mine = table.c.owner_id == map_key_of(owner)
     version = connection.execute(select(table.c.catalog_version).where(mine)).scalar()
     return version or 0
 
@@ -142,7 +171,7 @@ def systems_by_id(connection: Connection, owner: UUID, system_ids: Iterable[int]
     table = SYSTEMS.view
     rows = connection.execute(
         select(table.c.system_id, table.c.name, table.c.region_id, table.c.security).where(
-            table.c.owner_id == catalog_key_of(owner), table.c.system_id.in_(sorted(set(system_ids)))
+            table.c.owner_id == map_key_of(owner), table.c.system_id.in_(sorted(set(system_ids)))
         )
     )
     return {
@@ -174,9 +203,7 @@ def _names(
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         rows = connection.execute(
-            select(view.c[column], view.c.name).where(
-                view.c.owner_id == catalog_key_of(owner), view.c[column].in_(chunk)
-            )
+            select(view.c[column], view.c.name).where(view.c.owner_id == map_key_of(owner), view.c[column].in_(chunk))
         )
         names.update({row[0]: row[1] for row in rows})
     return names
@@ -224,7 +251,7 @@ def places(connection: Connection, owner: UUID, location_ids: Iterable[int]) -> 
             select(stations.c.station_id, stations.c.name, stations.c.system_id, systems.c.name, systems.c.region_id)
             .select_from(stations.outerjoin(systems, same_system))
             .where(
-                stations.c.owner_id == catalog_key_of(owner),
+                stations.c.owner_id == map_key_of(owner),
                 stations.c.station_id.in_(wanted[start : start + _CHUNK]),
             )
         )

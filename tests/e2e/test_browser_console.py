@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -29,11 +29,15 @@ def refused(browser: Any) -> list[str]:
 
 
 def shows(browser: Any, element_id: str, text: str, timeout: float = 10) -> None:
-    """Waits until the element shows the text; the live dashboard may swap the element out
-    between finding it and reading it (a stale element is looked for again)."""
-    WebDriverWait(browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda page: text in page.find_element(By.ID, element_id).text
-    )
+    """Waits until the element shows the text; a live page may swap the element out between
+    finding it and reading it (stale, or "does not belong to the document"): looked for again."""
+    live_wait(browser, timeout).until(lambda page: text in page.find_element(By.ID, element_id).text)
+
+
+def live_wait(browser: Any, timeout: float = 10) -> WebDriverWait[Any]:
+    """A wait on a page whose sections are swapped in live: an element gone between finding
+    and reading it is looked for again."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=[WebDriverException])
 
 
 def test_sign_in_see_the_dashboard_and_a_run_arrive_live(tmp_path: Path, browser: Any) -> None:

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.test_browser_console import refused, shows, sign_in
+from tests.e2e.test_browser_console import live_wait, refused, shows, sign_in
 from tests.support import serving
 
 CID = "parallel-mfg-X1-YZ19-abc123"
@@ -51,7 +50,7 @@ def test_a_config_changed_in_one_tab_arrives_live_in_another(tmp_path: Path, bro
         workers = browser.find_element(By.ID, "maxWorkers")
         workers.clear()
         workers.send_keys("9" + Keys.ENTER)
-        WebDriverWait(browser, 10).until(lambda page: page.find_element(By.ID, "container-version").text == "2")
+        live_wait(browser).until(lambda page: page.find_element(By.ID, "container-version").text == "2")
         assert refused(browser) == []
 
         browser.switch_to.window(second)
@@ -61,9 +60,7 @@ def test_a_config_changed_in_one_tab_arrives_live_in_another(tmp_path: Path, bro
         shows(browser, "history-entries", "maxWorkers 5 → 9")
         assert "you" in browser.find_element(By.ID, "change-2").text
         browser.find_element(By.ID, "maxPipelines").send_keys(Keys.ENTER)  # saved onto version 2
-        WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-            lambda page: page.find_element(By.ID, "container-version").text == "3"
-        )
+        live_wait(browser).until(lambda page: page.find_element(By.ID, "container-version").text == "3")
         assert api.get(f"/v1/manufacturing/containers/{CID}/config").json()["config"]["maxPipelines"] == 7
         assert api.get(f"/v1/manufacturing/containers/{CID}/config").json()["config"]["maxWorkers"] == 9
         browser.set_window_size(390, 844)  # a phone: the form and the history fit (wide tables scroll inside)
@@ -102,9 +99,7 @@ def test_a_crafting_jobs_progress_bar_moves_on_and_its_completion_shows(tmp_path
         assert started.status_code == 201, started.text
         WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.ID, "progress-forge_1#1"))
         first = float(value(browser, "progress-forge_1#1"))
-        WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
-            lambda page: float(value(page, "progress-forge_1#1")) > first
-        )
+        live_wait(browser).until(lambda page: float(value(page, "progress-forge_1#1")) > first)
         shows(browser, "jobs", "No jobs running", timeout=15)
         shows(browser, "inventories", "iron_sword × 1")
         browser.set_window_size(390, 844)  # a phone: the world fits (wide tables scroll inside)

@@ -228,15 +228,21 @@ def test_a_new_shared_version_recomputes_its_followers_economics(operator: Api, 
     assert econ.figures(after, "materialCost") == pytest.approx([40.0])
 
 
-def test_a_follower_routes_on_the_shared_catalogs_map_and_an_importer_keeps_their_own(
+def test_a_follower_routes_on_the_shared_catalogs_map_and_an_importer_of_a_map_on_their_own(
     operator: Api, alice: Api, bob: Api
 ) -> None:
-    """The map comes with the catalog: the shared one's is read by its followers (not filed
-    under the admin who imported it), and a user with a private catalog reads their own."""
+    """The map comes with a catalog: the shared one's is read by its followers (not filed under
+    the admin who imported it) and by anyone whose own imports brought no map; a user whose
+    import brought a map reads their own."""
     position = shared_imported(operator, fixture_catalog())
     answer = route(alice, position, NIYABAINEN, NEW_CALDARI)
     assert answer.status_code == 200, answer.text
     assert answer.json()["jumps"] == 2
-    private = bob.post("/v1/catalog/imports", json=CATALOG)  # a catalog without a map
+    private = bob.post("/v1/catalog/imports", json=CATALOG)  # a private catalog without a map
     assert private.status_code == 200, private.text
-    assert route(bob, private.json()["position"], NIYABAINEN, NEW_CALDARI).status_code == 404
+    assert route(bob, private.json()["position"], NIYABAINEN, NEW_CALDARI).json()["jumps"] == 2
+    own = fixture_catalog()
+    own["systems"] = [s for s in own["systems"] if s["systemId"] != NIYABAINEN]  # bob's map lacks it
+    mine = bob.post("/v1/catalog/imports", json=own)
+    assert mine.status_code == 200, mine.text
+    assert route(bob, mine.json()["position"], NIYABAINEN, NEW_CALDARI).status_code in (404, 422)
