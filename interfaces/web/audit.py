@@ -31,7 +31,7 @@ from interfaces.http.context import query_projection
 from interfaces.http.paging import Offset
 from interfaces.web.acting import Refusal, refusal_of
 from interfaces.web.asked import QueryReader
-from interfaces.web.pages import ConsoleController, not_found, page
+from interfaces.web.pages import ConsoleController, form_page, not_found
 from projections.industry.plans import list_plans
 from projections.industry.runs import list_runs
 from projections.stockpiles import list_markers
@@ -112,8 +112,8 @@ class AuditPages(ConsoleController):
                 return Redirect(f"/audit/{uuid.UUID(asked)}", status_code=303)
             except ValueError:
                 refused = Refusal(detail="Not an id: paste one such as a run's or a plan's.", field="aggregateId")
-        context = {"objects": await objects_of(system, holder), "asked": asked, "refused": refused}
-        return page(request, "audit.html", context, status_code=400 if refused else 200)
+        context = {"objects": await objects_of(system, holder), "asked": asked}
+        return form_page(request, "audit.html", context, refused)
 
     @get("/audit/{aggregate_id:uuid}")
     async def timeline(
@@ -151,10 +151,9 @@ class AuditPages(ConsoleController):
             "state": state,
             "state_fields": fields_of(state.state) if state else [],
             "sent": sent,
-            "refused": refused,
             "you": holder.user_id,
             "after": after,
             "previous": max(after - PAGE, 0) if after else None,
             "next": after + PAGE if after + PAGE < trail.version else None,
         }
-        return page(request, "audit_timeline.html", context, status_code=refused.status if refused else 200)
+        return form_page(request, "audit_timeline.html", context, refused)

@@ -42,7 +42,7 @@ from interfaces.http.context import query_projection
 from interfaces.http.shopping import ChainShoppingListOut, as_multibuy
 from interfaces.web.acting import Refusal, refusal_of
 from interfaces.web.asked import QueryReader
-from interfaces.web.pages import ConsoleController, page
+from interfaces.web.pages import ConsoleController, form_page, page
 from projections.cache import ReadCache
 from projections.catalog import search_items
 from projections.users import TokenHolder
@@ -82,8 +82,8 @@ async def search_page(request: Request[Any, Any, Any], system: Manufactory, hold
         refused = Refusal(detail=f"Type at most {MAX_SEARCH} characters of the name.", field="search")
     elif search:
         items = await query_projection(system, "catalog", None, search_items, holder.user_id, search, FOUND, 0)
-    context = {"search": search, "items": items, "found": FOUND, "refused": refused}
-    return page(request, "chains.html", context, status_code=refused.status if refused else 200)
+    context = {"search": search, "items": items, "found": FOUND}
+    return form_page(request, "chains.html", context, refused)
 
 
 class ChainPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -162,7 +162,6 @@ class ChainPages(ConsoleController):
         context = {
             "chain": found,
             "values": {**SHOWN_DEFAULTS, **{name: value for name, value in sent.items() if value}},
-            "refused": refused,
             "field_names": SETTINGS.names,
         }
-        return page(request, "chain.html", context, status_code=refused.status if refused else 200)
+        return form_page(request, "chain.html", context, refused)

@@ -30,7 +30,7 @@ from interfaces.http.manufacturing.commands import config_fields_by_json_name
 from interfaces.http.manufacturing.queries import config_events
 from interfaces.http.manufacturing.schemas import CONFIG_WIRE_NAMES, ConfigOut, ConfigPatch, ContainerIdPath
 from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
-from interfaces.web.pages import ConsoleController, not_found, page
+from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.cache import ReadCache
 from projections.manufacturing import ConfigHistoryEntry, ContainerView, config_history, find_container, list_containers
@@ -124,9 +124,8 @@ async def container_page(
         "fields": FIELDS,
         "field_names": FIELD_NAMES,
         "history": await history_of(system, holder, container),
-        "refused": refused,
     }
-    return page(request, "coordinator.html", context, status_code=refused.status if refused else 200)
+    return form_page(request, "coordinator.html", context, refused)
 
 
 def changes_of(values: Mapping[str, str]) -> dict[str, Any] | Refusal:

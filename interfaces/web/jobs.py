@@ -33,7 +33,7 @@ from interfaces.http.industry.queries import CharacterIdQuery, JobStatusQuery
 from interfaces.http.industry.schemas import EditJob
 from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
 from interfaces.web.asked import QueryReader
-from interfaces.web.pages import ConsoleController, not_found, page
+from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.characters import list_characters
 from projections.industry.jobs import JobView, find_job, list_jobs
@@ -232,13 +232,12 @@ async def job_page(
     context = {
         "job": job,
         "values": dict(values or form_values(job)),
-        "refused": refused,
         "characters": {character.character_id: character.name for character in roster},
         "names": names,
         "field_names": EDIT_FIELDS,
         "chosen": JobFilter(),
     }
-    return page(request, "job.html", context, status_code=refused.status if refused else 200)
+    return form_page(request, "job.html", context, refused)
 
 
 class JobPages(ConsoleController):

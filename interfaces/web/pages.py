@@ -31,6 +31,7 @@ from application.system import Manufactory
 from domain.errors import DomainError
 from interfaces.http.context import STREAM_KEEPALIVE_SEC, LastEventId, token_holder_of
 from interfaces.web import STATIC_PATH
+from interfaces.web.acting import Refusal
 from interfaces.web.dashboard import dashboard
 from interfaces.web.format import FILTERS
 from interfaces.web.session import (
@@ -80,6 +81,14 @@ def sign_in_form(request: Request[Any, Any, Any], error: str | None = None, stat
     """The sign-in page, with "Log in with EVE Online" where the server has an EVE application."""
     eve = bool(request.app.state.system.settings.eve_client_id)
     return page(request, "sign_in.html", {"error": error, "eve": eve}, status_code=status_code)
+
+
+def form_page(
+    request: Request[Any, Any, Any], name: str, context: Mapping[str, Any], refused: Refusal | None
+) -> Template:
+    """A page with a form: the refusal (None: nothing refused) beside the input its field names,
+    answered with its status."""
+    return page(request, name, {**context, "refused": refused}, status_code=refused.status if refused else 200)
 
 
 def to_sign_in(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:

@@ -35,7 +35,7 @@ from interfaces.http.industry.commands import PlanIdPath, StepIdPath, preview_ou
 from interfaces.http.industry.queries import current_plan, plan_as_of
 from interfaces.http.industry.schemas import CreatePlan, Generate, PlanOut, SetSource, StepChanges, StepOut, UpdateSteps
 from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
-from interfaces.web.pages import ConsoleController, not_found, page
+from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.catalog import search_items
 from projections.industry.plans import list_plans
@@ -180,10 +180,9 @@ async def plans_page(
         "search": search,
         "found": found,
         "values": dict(values or {}),
-        "refused": refused,
         "shown": SHOWN_PLANS,
     }
-    return page(request, "plans.html", context, status_code=refused.status if refused else 200)
+    return form_page(request, "plans.html", context, refused)
 
 
 async def plan_page(
@@ -201,11 +200,10 @@ async def plan_page(
         "plan": plan,
         "tree": children_of(plan),
         "values": {**filled, **GENERATE_DEFAULTS, **(values or {})},
-        "refused": refused,
         "step_input": step_input,
         "material_key": material_key,
     }
-    return page(request, "plan.html", context, status_code=refused.status if refused else 200)
+    return form_page(request, "plan.html", context, refused)
 
 
 async def preview_page(
@@ -233,8 +231,8 @@ async def preview_page(
     else:
         refused = body
     names = (await user_catalog(system, request.app.state["catalog_cache"], holder.user_id, None)).names
-    context = {"plan": plan, "values": values, "preview": previewed, "refused": refused, "names": names}
-    return page(request, "plan_preview.html", context, status_code=refused.status if refused else 200)
+    context = {"plan": plan, "values": values, "preview": previewed, "names": names}
+    return form_page(request, "plan_preview.html", context, refused)
 
 
 class PlanPages(ConsoleController):

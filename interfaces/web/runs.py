@@ -19,7 +19,7 @@ from application.system import Manufactory
 from interfaces.http.catalog.queries import user_catalog
 from interfaces.http.context import query_projection
 from interfaces.web.acting import Refusal, acting_as, carried_out
-from interfaces.web.pages import ConsoleController, not_found, page
+from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.characters import list_characters
 from projections.industry.runs import RunDetail, list_runs
@@ -67,9 +67,8 @@ async def run_page(
         "detail": detail,
         "characters": {character.character_id: character.name for character in roster},
         "names": names,
-        "refused": refused,
     }
-    return page(request, "run.html", context, status_code=refused.status if refused else 200)
+    return form_page(request, "run.html", context, refused)
 
 
 class RunPages(ConsoleController):

@@ -26,7 +26,7 @@ from domain.stock.markers import MarkerUpsert
 from interfaces.http.context import query_projection
 from interfaces.http.stock.schemas import UpsertMarker
 from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
-from interfaces.web.pages import ConsoleController, not_found, page
+from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.plans import PlanSummary, list_plans
 from projections.stockpiles import MarkerView, list_markers
@@ -121,11 +121,10 @@ async def stockpiles_page(
         "markers": markers,
         "values": values,
         "plans": await plans_for(system, holder, values.get("typeId", "")),
-        "refused": refused,
         "editing": None,
         "field_names": FIELDS,
     }
-    return page(request, "stockpiles.html", context, status_code=refused.status if refused else 200)
+    return form_page(request, "stockpiles.html", context, refused)
 
 
 async def marker_page(
@@ -142,11 +141,10 @@ async def marker_page(
         "marker": marker,
         "values": values,
         "plans": await plans_for(system, holder, str(marker.type_id)),
-        "refused": refused,
         "editing": marker,
         "field_names": FIELDS,
     }
-    return page(request, "stockpile.html", context, status_code=refused.status if refused else 200)
+    return form_page(request, "stockpile.html", context, refused)
 
 
 class StockpilePages(ConsoleController):
