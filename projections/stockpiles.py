@@ -443,6 +443,18 @@ def _container_name(table: Any) -> Any:
     )
 
 
+def container_names(connection: Connection, owner: UUID, container_ids: Iterable[int]) -> dict[int, str]:
+    """The names the game gave those of the owner's containers it has named."""
+    names = CONTAINER_NAMES.view
+    wanted = sorted(set(container_ids))
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        select(names.c.item_id, names.c.name).where(names.c.owner_id == owner, names.c.item_id.in_(wanted))
+    )
+    return {item_id: name for item_id, name in rows}
+
+
 def named_places(connection: Connection, owner: UUID, location_ids: Iterable[int]) -> dict[int, Place]:
     """The stations among ``location_ids`` from the catalog's map (``places``) and the
     structures the game named, with their system and region where the map has them."""

@@ -16,7 +16,8 @@ from interfaces.http.context import query_projection
 from projections.industry.board import Board, CharacterSlots, character_slots, job_board
 from projections.industry.runs import RunView, list_runs
 from projections.runtime import ProjectionStatus
-from projections.stockpiles import MarkerView, list_markers
+from projections.stockpiles import MarkerView, container_names, list_markers, named_places
+from projections.universe import Place
 from projections.users import TokenHolder
 
 SHOWN = 50  # rows per section: the dashboard is a summary; the full lists are the API's pages
@@ -47,6 +48,8 @@ class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
     deficits: list[MarkerView]  # stockpile markers below their desired quantity
     projections: list[ProjectionHealth]
     head: int | None  # the event log's newest position (admins only)
+    places: dict[int, Place]  # the stations and structures shown, named where the read models know them
+    containers: dict[int, str]  # the containers of the deficits, as the game named them
 
     @property
     def healthy(self) -> bool:
@@ -77,18 +80,29 @@ async def dashboard(system: Manufactory, holder: TokenHolder) -> Dashboard:
     recent: list[RunView] = read["recent"]
     markers: list[MarkerView] = read["markers"]
     statuses: list[ProjectionStatus] = read["statuses"]
+    deficits = [marker for marker in markers if marker.deficit > 0][:SHOWN]
+    located = {marker.location_id for marker in deficits} | {job.station_id for job in ready.jobs if job.station_id}
+    held_in = {marker.container_id for marker in deficits if marker.container_id}
+    async with anyio.create_task_group() as reads:  # named as the API's deficits and holdings name them
+        reads.start_soon(into, "places", query_projection(system, "stockpiles", None, named_places, user_id, located))
+        reads.start_soon(
+            into, "containers", query_projection(system, "stockpiles", None, container_names, user_id, held_in)
+        )
     return Dashboard(
         ready=ready,
         slots=slots,
         runs=[run for run in recent if run.status != "completed"][:SHOWN],
         automatic=[run for run in recent if run.reason is not None][:SHOWN],
-        deficits=[marker for marker in markers if marker.deficit > 0][:SHOWN],
-        projections=[_health(status, holder.admin) for status in statuses],
+        deficits=deficits,
+        projections=[health_of(status, holder.admin) for status in statuses],
         head=(statuses[0].head if statuses else 0) if holder.admin else None,
+        places=read["places"],
+        containers=read["containers"],
     )
 
 
-def _health(status: ProjectionStatus, admin: bool) -> ProjectionHealth:
+def health_of(status: ProjectionStatus, admin: bool) -> ProjectionHealth:
+    """A projection's state in a word; its figures and error for an admin only."""
     if status.dead_letters or status.last_error:
         state = "failing"
     elif status.rebuilding_generation is not None:
