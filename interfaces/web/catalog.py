@@ -109,7 +109,7 @@ class CatalogPages(ConsoleController):
         path = Path(tempfile.mkdtemp(prefix="manufactory-import-")) / name
         await anyio.to_thread.run_sync(_saved, upload.file, path)
         title = f"Importing {name} as {'the shared catalog' if shared else 'your catalog'}"
-        operation = Operation(holder.user_id, "import", title, field=FILE)
+        operation = Operation(holder.user_id, title, field=FILE)
         return started(request, operation, _import(system, path, shared, acting_as(holder)), "/catalog")
 
 

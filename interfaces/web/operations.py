@@ -18,6 +18,7 @@ else's id is unknown, as the API answers).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -42,6 +43,7 @@ from interfaces.web.pages import ConsoleController, not_found, page
 from projections.runtime import ProjectionError
 from projections.users import TokenHolder
 
+LOG = logging.getLogger(__name__)
 KEPT = 100  # operations remembered per process (finished ones are dropped oldest first)
 REPORT_EVERY_SEC = 0.25  # a stream says "progress" at most this often
 
@@ -64,10 +66,9 @@ class Operation:
     """One operation's state, written by its worker thread and read by pages and streams (each
     assignment replaces a whole value, so a reader never sees half of one)."""
 
-    def __init__(self, user_id: uuid.UUID, kind: str, title: str, field: str | None = None) -> None:
+    def __init__(self, user_id: uuid.UUID, title: str, field: str | None = None) -> None:
         self.id = uuid.uuid4()
         self.user_id = user_id
-        self.kind = kind  # "import", "rebuild": which page shows it
         self.title = title
         self.field = field  # the form's input a refusal belongs next to
         self.step = Step(name="waiting to start")
@@ -147,8 +148,10 @@ async def carry_out(operation: Operation, work: Work) -> None:
         operation.refuse(msgspec.structs.replace(refusal, field=operation.field or refusal.field))
     except ProjectionError as error:
         operation.refuse(Refusal(detail=str(error), field=operation.field, status=409))
-    except Exception as error:  # noqa: BLE001 - the page says what failed; the log has the rest
-        operation.refuse(Refusal(detail=f"{type(error).__name__}: {error}"[:500], field=operation.field, status=500))
+    except Exception as error:  # noqa: BLE001 - the page says it failed; the log has why (it may quote SQL)
+        LOG.exception("%s failed", operation.title)
+        detail = f"{operation.title} failed ({type(error).__name__}); the server's log says why."
+        operation.refuse(Refusal(detail=detail, field=operation.field, status=500))
 
 
 def changes_of(operation: Operation, seen: int | None) -> AsyncIterator[ServerSentEventMessage]:

@@ -73,4 +73,4 @@ class ReadModelPages(ConsoleController):
             generation = system.projections.rebuild(name, operation.progress("applying the log's events"))
             return f"{name}: rebuilt as generation {generation} and swapped in."
 
-        return started(request, Operation(holder.user_id, "rebuild", f"Rebuilding {name}"), work, "/projections")
+        return started(request, Operation(holder.user_id, f"Rebuilding {name}"), work, "/projections")

@@ -29,7 +29,7 @@ def test_a_step_measures_its_progress_in_percent() -> None:
 
 
 def test_the_work_reports_through_the_clis_callback_shape_then_ends_with_its_outcome() -> None:
-    operation = Operation(ALICE, "rebuild", "Rebuilding industry")
+    operation = Operation(ALICE, "Rebuilding industry")
     seen: list[Step] = []
 
     def work(operation: Operation) -> str:
@@ -45,7 +45,7 @@ def test_the_work_reports_through_the_clis_callback_shape_then_ends_with_its_out
 
 
 def test_a_refused_operation_keeps_the_apis_words_next_to_the_forms_input() -> None:
-    importing = Operation(ALICE, "import", "Importing", field="file")
+    importing = Operation(ALICE, "Importing", field="file")
 
     def malformed(_: Operation) -> str:
         raise InvalidInput("catalog.json: malformed content", "content")
@@ -55,7 +55,7 @@ def test_a_refused_operation_keeps_the_apis_words_next_to_the_forms_input() -> N
     assert (importing.refusal.field, importing.refusal.status) == ("file", 400)
     assert importing.refusal.detail == "Catalog.json: malformed content."
 
-    rebuilding = Operation(ALICE, "rebuild", "Rebuilding")
+    rebuilding = Operation(ALICE, "Rebuilding")
 
     def running(_: Operation) -> str:
         raise RebuildRunning("another rebuild of 'industry' holds the lease")
@@ -63,13 +63,22 @@ def test_a_refused_operation_keeps_the_apis_words_next_to_the_forms_input() -> N
     run(rebuilding, running)
     assert rebuilding.refusal is not None and rebuilding.refusal.status == 409
 
+    failing = Operation(ALICE, "Importing")
+
+    def broken(_: Operation) -> str:
+        raise RuntimeError("INSERT INTO catalog_items VALUES ('secret')")
+
+    run(failing, broken)
+    assert failing.refusal is not None and failing.refusal.status == 500
+    assert "secret" not in failing.refusal.detail and "log" in failing.refusal.detail  # the log has it, not the page
+
 
 def test_an_operation_is_only_its_starters_and_finished_ones_make_room() -> None:
     kept = Operations()
-    running = kept.start(Operation(ALICE, "import", "Running"))
+    running = kept.start(Operation(ALICE, "Running"))
     assert kept.of(ALICE, running.id) is running and kept.of(BOB, running.id) is None
     for _ in range(KEPT + 5):
-        kept.start(Operation(ALICE, "import", "Done")).finish("done")
+        kept.start(Operation(ALICE, "Done")).finish("done")
     assert kept.of(ALICE, running.id) is running  # a running one is never dropped
     assert len(kept._kept) == KEPT
 
@@ -78,7 +87,7 @@ def test_the_stream_says_progress_as_it_moves_then_done_and_resumes_from_the_las
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(operations, "REPORT_EVERY_SEC", 0.01)
-    operation = Operation(ALICE, "import", "Importing")
+    operation = Operation(ALICE, "Importing")
     operation.report("reading", 1, 2)
     go_on = threading.Event()
 
