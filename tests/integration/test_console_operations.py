@@ -131,7 +131,7 @@ def test_read_models_and_their_rebuild_are_for_admins(alice: Api, operator: Api,
     assert unknown.status_code == 404
 
 
-def test_the_dashboard_names_stations_structures_and_containers(
+def test_the_dashboard_and_stockpiles_name_stations_structures_and_containers(
     system: Manufactory, alice: Api, client: TestClient[Any]
 ) -> None:
     ok(alice.post("/v1/catalog/imports", json=fixture_catalog()))
@@ -141,12 +141,15 @@ def test_the_dashboard_names_stations_structures_and_containers(
         ok(alice.post("/v1/stockpiles", json={"typeId": 34, "locationId": location, "desiredQuantity": 5}))
     boxed = {"ownerType": "character", "ownerId": 90000001, "containerId": 77}
     ok(alice.post("/v1/stockpiles", json={"typeId": 34, "locationId": STRUCTURE, "desiredQuantity": 5, **boxed}))
+    system.projections.catch_up()  # names are the map's and the game's, read as they are (no wait for them)
     sign_in(client, alice.token)
     deficits = section(client.get("/").text, "deficits")
     assert "Jita IV - Moon 4 - Caldari Navy Assembly Plant</span>" in deficits  # the map's station; Jita in its name
     assert "Perimeter - Hub</span> <small>(Jita)</small>" in deficits  # the game's structure, in its system
     assert "<small>Ore box</small>" in deficits  # the container, as the game named it
     assert f"<td>{HUB}" in deficits  # a place nobody named keeps its id
+    listed = section(client.get("/stockpiles").text, "stockpiles")  # the stockpiles page names them alike
+    assert "Perimeter - Hub</span> <small>(Jita)</small>" in listed and f"<td>{HUB}</td>" in listed
 
 
 def section_row(page: str, name: str) -> str:
