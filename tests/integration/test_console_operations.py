@@ -105,6 +105,7 @@ def test_only_an_admin_imports_the_shared_catalog(alice: Api, operator: Api, bob
     assert "The shared catalog" in section(client.get("/catalog").text, "versions")
     assert client.get(f"/operations/{operation}/sections").status_code == 404
     assert client.get(f"/operations/{operation}/stream").status_code == 404
+    assert 'id="operation-unknown"' in client.get(f"/catalog?operation={operation}").text  # not his to follow
 
 
 def test_read_models_and_their_rebuild_are_for_admins(alice: Api, operator: Api, client: TestClient[Any]) -> None:
