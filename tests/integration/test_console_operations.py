@@ -46,16 +46,13 @@ def operation_of(answer: Any) -> str:
     return found.group(1)
 
 
-def test_an_empty_catalog_page_says_how_to_get_one(alice: Api, client: TestClient[Any]) -> None:
-    sign_in(client, alice.token)
-    page = client.get("/catalog")
-    assert page.status_code == 200 and '<a href="/catalog" aria-current="page">Catalog</a>' in page.text
-    assert "No catalog yet. Import a catalog file above" in section(page.text, "versions")
-    assert 'enctype="multipart/form-data"' in page.text and 'name="shared"' not in page.text  # not an admin
-
-
 def test_importing_a_file_shows_the_outcome_and_the_new_version(alice: Api, client: TestClient[Any]) -> None:
     sign_in(client, alice.token)
+    empty = client.get("/catalog")
+    assert empty.status_code == 200 and '<a href="/catalog" aria-current="page">Catalog</a>' in empty.text
+    assert "No catalog yet. Import a catalog file above" in section(empty.text, "versions")
+    assert 'enctype="multipart/form-data"' in empty.text and 'name="shared"' not in empty.text  # not an admin
+
     operation = operation_of(upload(client, json.dumps(CATALOG).encode(), "ships.json"))
     page = client.get(f"/catalog?operation={operation}").text
     assert "Importing ships.json as your catalog" in page
@@ -68,15 +65,7 @@ def test_importing_a_file_shows_the_outcome_and_the_new_version(alice: Api, clie
     assert "Your catalog is unchanged" in again
 
 
-def test_a_malformed_file_shows_the_readers_error_next_to_the_file_input(alice: Api, client: TestClient[Any]) -> None:
-    sign_in(client, alice.token)
-    operation = operation_of(upload(client, b'{"items": [{"typeId": "x"}]}', "broken.json"))
-    fragment = client.get(f"/operations/{operation}/sections").text
-    assert '<p id="file-error" class="field-error" role="alert">' in fragment and "broken.json" in fragment
-    assert ok(alice.get("/v1/catalog/versions"))["versions"] == []  # nothing recorded
-
-
-def test_the_form_refuses_no_file_a_folder_format_a_missing_csrf_and_a_file_too_large(
+def test_the_form_refuses_no_file_a_folder_no_csrf_a_file_too_large_and_a_malformed_one(
     alice: Api, client: TestClient[Any]
 ) -> None:
     sign_in(client, alice.token)
@@ -89,6 +78,10 @@ def test_the_form_refuses_no_file_a_folder_format_a_missing_csrf_and_a_file_too_
     assert forged.status_code == 403
     past_limit = upload(client, b" " * (client.app.request_max_body_size + 1))  # the API's body limit
     assert past_limit.status_code == 413 and "larger than the" in past_limit.text
+    malformed = operation_of(upload(client, b'{"items": [{"typeId": "x"}]}', "broken.json"))
+    fragment = client.get(f"/operations/{malformed}/sections").text  # the reader's words, next to the input
+    assert '<p id="file-error" class="field-error" role="alert">' in fragment and "broken.json" in fragment
+    assert ok(alice.get("/v1/catalog/versions"))["versions"] == []  # nothing recorded
 
 
 def test_only_an_admin_imports_the_shared_catalog(alice: Api, operator: Api, bob: Api, client: TestClient[Any]) -> None:
