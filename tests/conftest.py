@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,16 @@ from litestar.testing import TestClient
 from application.settings import Settings
 from application.system import Manufactory
 from interfaces.http.app import bind, create_app
-from tests.support import PG_ADMIN_URL, Received, TemplateCopies, database_name, fresh_postgres_database
+from tests.support import (
+    PG_ADMIN_URL,
+    Received,
+    ReplicaUnavailable,
+    StreamingPair,
+    TemplateCopies,
+    database_name,
+    fresh_postgres_database,
+    streaming_pair,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 KINDS = ("unit", "integration", "e2e")
@@ -71,6 +81,22 @@ def postgres_url(postgres_copies: TemplateCopies | None) -> Iterator[str]:
         pytest.skip(message)
     yield url
     postgres_copies.give_back(url)
+
+
+@pytest.fixture(scope="session")
+def streaming_replica() -> Iterator[StreamingPair]:
+    """A PostgreSQL primary of the run's own and its streaming replica (``streaming_pair``: about
+    5 s, only for the tests that ask). Where the machine cannot run them the tests are skipped
+    locally, but fail under ``CI=true``, which runs where it can (as root, with the programs)."""
+    with ExitStack() as stack:
+        try:
+            pair = stack.enter_context(streaming_pair())
+        except ReplicaUnavailable as error:
+            message = f"no PostgreSQL streaming replica on this machine: {error}"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        yield pair
 
 
 @pytest.fixture(scope="session")
