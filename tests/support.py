@@ -440,7 +440,7 @@ def streaming_pair() -> Iterator[StreamingPair]:
         with open(primary / "postgresql.conf", "a") as conf:  # the replica copies these
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nunix_socket_directories = '{directory}'\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nshared_buffers = 16MB\n"
+                "fsync = off\nfull_page_writes = off\nshared_buffers = 16MB\n"
             )
         start(primary, pair.primary_port)
         with psycopg.connect(pair.url(pair.primary_port, "postgres"), autocommit=True) as admin:
