@@ -104,7 +104,10 @@ def _start_streaming_pair() -> Future[tuple[ExitStack, StreamingPair]]:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the streaming pair at once when a selected test needs it: its ~5 s overlap the
-    tests that run before that one."""
+    tests that run before that one. Not in a pytest-xdist worker: each collects every test but
+    runs only some, so there the fixture starts the pair when a test of that worker needs it."""
+    if hasattr(session.config, "workerinput"):
+        return
     if not session.config.option.collectonly and any(
         "streaming_replica" in getattr(item, "fixturenames", ()) for item in session.items
     ):
