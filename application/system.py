@@ -58,6 +58,7 @@ from projections.ports import (
     CurrentStockDeficits,
 )
 from projections.registry import all_projections
+from projections.replica import Replica
 from projections.runtime import ProjectionRunner, ProjectionRuntime
 from projections.schema import migrate
 
@@ -67,10 +68,20 @@ LOCAL_USER = "local"
 class Manufactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        replica_url = settings.replica_sqlalchemy_url()  # refused before anything opens
         self.store = EventStore(settings)
         self.read_engine = create_read_engine(settings.sqlalchemy_url(), settings.database_pool_size)
         self.query_engine = query_engine(self.read_engine)
         self.signal = PositionSignal()
+        # Where the query routes and the console read, and the positions their waits watch: a
+        # streaming replica's (MANUFACTORY_READ_DATABASE_URL), else the primary's.
+        self.replica = (
+            Replica(replica_url, self.read_engine, settings.database_pool_size, settings.projection_poll_sec)
+            if replica_url is not None
+            else None
+        )
+        self.reads = self.replica.query_engine if self.replica else self.query_engine
+        self.read_signal = self.replica.signal if self.replica else self.signal
         self.projections = ProjectionRuntime(
             self.read_engine,
             self.store.recorder,
@@ -163,6 +174,10 @@ class Manufactory:
         postgres_head = PostgresHead(conninfo, recorder.max_notification_id_statement)
         return LogHead(postgres_head), postgres_head
 
+    def read_position(self, name: str) -> int:
+        """Projection ``name``'s live position where the queries read it (the replica, if any)."""
+        return self.replica.position(name) if self.replica else self.projections.position(name)
+
     def duty_election(self, *, run_projections: bool = True) -> DutyElection:
         """The duties that run beside a server, each in one process of those sharing the
         database; ``run_projections=False`` leaves the read models and the economics updater
@@ -233,6 +248,8 @@ class Manufactory:
         self.eve_sso.close()
         self.store.close()
         self._head_reader.close()
+        if self.replica is not None:
+            self.replica.close()
         self.read_engine.dispose()
 
     def __enter__(self) -> Manufactory:

@@ -152,8 +152,8 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "system": system,
             "token_cache": TokenCache(ttl_sec=system.settings.token_cache_ttl_sec),
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
-            "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
-            "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
+            "container_cache": ReadCache[ContainerView | None](system.read_signal, "manufacturing"),
+            "catalog_cache": ReadCache[CatalogSnapshot](system.read_signal, "catalog", size=64),
             "route_cache": system.route_cache,
             "csrf": CsrfTokens(),
             "operations": Operations(),
@@ -170,11 +170,15 @@ async def _background_duties(app: Litestar) -> AsyncIterator[None]:
     system = system_of(app.state)
     duties: DutyElection = app.state.duties
     system.projections.start(apply=False)
+    if system.replica is not None:
+        system.replica.start()  # the replica's positions, for the waits' fast path, caches and streams
     duties.start()
     try:
         yield
     finally:
         duties.stop()
+        if system.replica is not None:
+            system.replica.stop()
         system.projections.stop()
 
 
