@@ -395,7 +395,7 @@ def all_regions(connection: Connection, owner: UUID | None = None) -> list[tuple
     or every owner's own ones (the shared owner's among them)."""
     table = REGIONS.view
     if owner is not None:
-        query = select(table.c.region_id.distinct()).where(table.c.owner_id.in_(_owners(owner)))
+        query = select(table.c.region_id).where(table.c.owner_id.in_(_owners(owner))).distinct()
         return [(owner, region) for region in connection.execute(query).scalars()]
     return [(user, region) for user, region in connection.execute(select(table.c.owner_id, table.c.region_id))]
 
