@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from application.system import Manufactory
 from domain.catalog.catalog import SHARED_CATALOG_OWNER
@@ -16,6 +17,7 @@ from projections.market import PRICES
 from tests.conftest import Api
 from tests.integration import test_api_economics as econ
 from tests.integration.test_api_shared_catalog import economics_answers, rows_under, shared_imported
+from tests.integration.test_notifications import eventually
 
 
 def shared_prices(api: Api, batch: dict[str, Any]) -> int:
@@ -61,14 +63,9 @@ def test_a_users_own_prices_beat_the_shared_ones_and_nobody_else_sees_them(
     # Alice buys Pyerite at 20 (the shared data says 10), observed before the shared quote
     own = {"regionId": econ.FORGE, "observedAt": "2026-03-01T11:00:00Z", "quotes": econ.quotes({econ.PYE: 20.0})}
     position = econ.ok(alice.post("/v1/market/prices", json=own), 201)["position"]
-    assert (
-        forge_price(alice, econ.PYE, position)["latest"]["lowestSell"],
-        forge_price(alice, econ.PYE, position)["shared"],
-    ) == (20.0, False)
-    assert (
-        forge_price(bob, econ.PYE, position)["latest"]["lowestSell"],
-        forge_price(bob, econ.PYE, position)["shared"],
-    ) == (10.0, True)
+    for user, price, shared in ((alice, 20.0, False), (bob, 10.0, True)):
+        answer = forge_price(user, econ.PYE, position)
+        assert (answer["latest"]["lowestSell"], answer["shared"]) == (price, shared)
     assert forge_price(alice, econ.TRIT, position)["latest"]["lowestSell"] == 4.0  # the shared quote beneath
     # C from 10 Tritanium + 5 Pyerite: 40 + 5 x 20 = 140 for Alice, 40 + 50 = 90 for everyone else
     assert econ.figures(econ.economics(alice, econ.C, position), "materialCost") == pytest.approx([140.0])
@@ -88,3 +85,32 @@ def test_a_new_shared_price_reaches_followers_and_users_with_prices_of_their_own
     position = shared_prices(operator, cheaper)
     for user in (alice, bob):  # C: 40 + 5 x 6 = 70
         assert econ.figures(econ.economics(user, econ.C, position), "materialCost") == pytest.approx([70.0])
+
+
+def test_a_followers_plan_is_the_only_row_of_their_own(system: Manufactory, operator: Api, bob: Api) -> None:
+    shared_imported(operator, econ.CATALOG)
+    shared_prices(operator, econ.forge_batch())
+    defaults = {"meLevel": 0, "teLevel": 0, "facilityTax": 0.0025}
+    body = {"name": "Ships", "productTypeId": econ.S, "defaults": defaults}
+    plan = econ.ok(bob.post("/v1/industry/plans", json=body), 201)
+    position = plan["position"]
+    planned = econ.economics(bob, econ.S, position)
+    base = econ.economics(bob, econ.S, position, strategy="make")
+    assert (planned["scenario"], planned["planId"], base["scenario"]) == ("plan", plan["aggregateId"], "base")
+    # the plan makes C and D as the base case does, and pays the NPC station's tax too: 5,094.1125
+    assert econ.figures(planned, "totalCost") + econ.figures(base, "totalCost") == pytest.approx([5_094.1125] * 2)
+    ranked = econ.ok(
+        bob.get(
+            "/v1/production/economics/opportunities",
+            params={"region_id": econ.FORGE, "minPosition": position, "scenario": "plan"},
+        )
+    )
+    assert [(item["typeId"], item["planId"]) for item in ranked["items"]] == [(econ.S, plan["aggregateId"])]
+
+    def bobs_rows() -> list[tuple[int, str]]:
+        with system.query_engine.connect() as connection:
+            table = ECONOMICS.view
+            query = select(table.c.type_id, table.c.scenario).where(table.c.owner_id == bob.user_id)
+            return [(type_id, scenario) for type_id, scenario in connection.execute(query)]
+
+    assert eventually(lambda: bobs_rows() == [(econ.S, "plan")])
