@@ -4,7 +4,7 @@ product or a plan. A base row is read from whoever's rows answer the user in the
 (``BaseRowsOwner``: the shared rows, computed once, unless the user's own inputs change the
 answer there); a plan row is always the user's own.
 
-Stored rows hold, per (user, region, item), the ``base`` case: one run at the spec's base values,
+Stored rows hold, per (owner, region, item), the ``base`` case: one run at the spec's base values,
 ME 0 and TE 0, made down to raw materials; and, for an item the user has a plan for, a ``plan``
 row beside it: the plan's recipes, levels, facilities and make-or-buy choices. Both price jobs at
 the region's job site, inputs at the lowest sell and the product at the lowest sell and the

@@ -2,16 +2,17 @@
 
 The economics projection records, per event, which rows it makes stale (``economics_pending``).
 ``update_pending`` brings the catalog, industry and market read models up to that projection's
-position, recomputes only the rows those changes reach (of the shared owner: the base rows every
-follower without inputs of their own reads; of a user: their base rows where their own inputs
-make them theirs, ``BaseRowsOwner``, and their plan rows) (a changed price: the item and every
+position, recomputes only the rows those changes reach (a changed price: the item and every
 product whose chain uses it, through the reverse index of the user's production graph; a catalog
 change, new cost indices or a job site: every row of the user or region; a plan: its product),
 writes the rows whose figures changed, and deletes the pending entries it handled, in one
 transaction per user under the projection's registry lock (so a rebuild's swap cannot slip in
-between). ``refresh`` recomputes the (user, region) groups whose rows are older than the interval
-(``MANUFACTORY_ECONOMICS_INTERVAL_SEC``), or all of them: the spec's periodic updater, a safety
-net here because every change already triggers its own recomputation.
+between). The shared owner is one more "user": its base rows are what every follower without
+inputs of their own reads; a user gets base rows only where ``BaseRowsOwner`` says their own
+inputs make them theirs, and their plan rows. ``refresh`` recomputes the (user, region) groups
+whose rows are older than the interval (``MANUFACTORY_ECONOMICS_INTERVAL_SEC``), or all of them:
+the spec's periodic updater, a safety net here because every change already triggers its own
+recomputation.
 
 In the server it runs in a background thread (``start``), woken by every saved event and polling
 for other processes' events; recomputation is plain Python, so a full one shares the GIL with
