@@ -60,16 +60,24 @@ def test_a_users_own_prices_beat_the_shared_ones_and_nobody_else_sees_them(
 ) -> None:
     shared_imported(operator, econ.CATALOG)
     shared_prices(operator, econ.forge_batch())
-    # Alice buys Pyerite at 20 (the shared data says 10), observed before the shared quote
-    own = {"regionId": econ.FORGE, "observedAt": "2026-03-01T11:00:00Z", "quotes": econ.quotes({econ.PYE: 20.0})}
+    # Alice buys Pyerite at 20 and values it at 16 (the shared data: 10 and 8), observed before the
+    # shared data, without a job site of her own (the shared one's stays hers)
+    own = {
+        "regionId": econ.FORGE,
+        "observedAt": "2026-03-01T11:00:00Z",
+        "quotes": econ.quotes({econ.PYE: 20.0}),
+        "adjustedPrices": [{"typeId": econ.PYE, "adjustedPrice": 16.0}],
+    }
     position = econ.ok(alice.post("/v1/market/prices", json=own), 201)["position"]
     for user, price, shared in ((alice, 20.0, False), (bob, 10.0, True)):
         answer = forge_price(user, econ.PYE, position)
         assert (answer["latest"]["lowestSell"], answer["shared"]) == (price, shared)
     assert forge_price(alice, econ.TRIT, position)["latest"]["lowestSell"] == 4.0  # the shared quote beneath
-    # C from 10 Tritanium + 5 Pyerite: 40 + 5 x 20 = 140 for Alice, 40 + 50 = 90 for everyone else
-    assert econ.figures(econ.economics(alice, econ.C, position), "materialCost") == pytest.approx([140.0])
-    assert econ.figures(econ.economics(bob, econ.C, position), "materialCost") == pytest.approx([90.0])
+    # C from 10 Tritanium + 5 Pyerite: 40 + 5 x 20 = 140 for Alice, 40 + 50 = 90 for everyone else;
+    # its job at Jita: EIV 35 + 5 x 16 = 115 for Alice, 35 + 40 = 75 for the others, x 0.0925
+    mine, theirs = econ.economics(alice, econ.C, position), econ.economics(bob, econ.C, position)
+    assert econ.figures(mine, "materialCost", "jobCost") == pytest.approx([140.0, 10.6375])
+    assert econ.figures(theirs, "materialCost", "jobCost") == pytest.approx([90.0, 6.9375])
     assert rows_under(system, ECONOMICS.view, alice.user_id) > 0  # her rows are her own now
     assert rows_under(system, ECONOMICS.view, bob.user_id) == 0
 
