@@ -72,7 +72,12 @@ class MarketService:
         """Record an import of any size as batches of at most MAX_ROWS per list (one event each);
         the job site goes with the first. ``shared``: everyone's (admins only)."""
         owner = self._owner(meta, shared)
-        return self._record_all(owner, region_id, data, job_site, source, meta, observed_at, progress)
+        return _in_parts(
+            data,
+            job_site,
+            progress,
+            lambda part, site: self._record(owner, region_id, part, site, source, meta, observed_at),
+        )
 
     def record_fetched(
         self, region_id: int, data: MarketImport, source: str, meta: CommandMeta, observed_at: datetime
@@ -80,7 +85,10 @@ class MarketService:
         """Public market data the server fetched itself (ESI's orders, adjusted prices and cost
         indices): everyone's, whoever's sync fetched it; no user chose its content, so no admin
         is needed. The same answer fetched for two users is recorded once."""
-        return self._record_all(SHARED_CATALOG_OWNER, region_id, data, None, source, meta, observed_at, None)
+        owner = SHARED_CATALOG_OWNER
+        return _in_parts(
+            data, None, None, lambda part, site: self._record(owner, region_id, part, site, source, meta, observed_at)
+        )
 
     def ensure_may_record_shared(self, user_id: UUID) -> None:
         ensure_admin(self.store, user_id, "shared market data is read-only: only an admin records it", "shared")
@@ -110,24 +118,21 @@ class MarketService:
             return RecordedBatch(batch=batch.state(), position=self.store.head(), changed=False)
         return RecordedBatch(batch=batch.state(), position=position, changed=True)
 
-    def _record_all(
-        self,
-        owner: UUID,
-        region_id: int | None,
-        data: MarketImport,
-        job_site: JobSite | None,
-        source: str,
-        meta: CommandMeta,
-        observed_at: datetime | None,
-        progress: Callable[[RecordedBatch], None] | None,
-    ) -> list[RecordedBatch]:
-        recorded = []
-        for number, part in enumerate(split(data)):
-            result = self._record(owner, region_id, part, job_site if number == 0 else None, source, meta, observed_at)
-            recorded.append(result)
-            if progress:
-                progress(result)
-        return recorded
+
+def _in_parts(
+    data: MarketImport,
+    job_site: JobSite | None,
+    progress: Callable[[RecordedBatch], None] | None,
+    record: Callable[[MarketImport, JobSite | None], RecordedBatch],
+) -> list[RecordedBatch]:
+    """``record`` each part of ``data`` (``split``), the job site with the first."""
+    recorded = []
+    for number, part in enumerate(split(data)):
+        result = record(part, job_site if number == 0 else None)
+        recorded.append(result)
+        if progress:
+            progress(result)
+    return recorded
 
 
 def split(data: MarketImport, size: int = MAX_ROWS) -> list[MarketImport]:
