@@ -163,11 +163,13 @@ async def _background_duties(app: Litestar) -> AsyncIterator[None]:
     system = system_of(app.state)
     duties: DutyElection = app.state.duties
     system.projections.start(apply=False)
+    system.crafting.start()  # in every process: the crafting worlds this one holds
     duties.start()
     try:
         yield
     finally:
         duties.stop()
+        system.crafting.stop()
         system.projections.stop()
 
 

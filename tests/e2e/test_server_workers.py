@@ -13,7 +13,7 @@ import pytest
 from tests.support import pinned_clients, run_cli, serving, worker_duties
 
 pytestmark = pytest.mark.slow
-DUTIES = ["auto-production", "crafting-ticker", "economics", "game-sync", "notifications", "projections"]
+DUTIES = ["auto-production", "economics", "game-sync", "notifications", "projections"]
 TAKEOVER_SEC = "2"  # a strong read waits this long for the projection, then answers 503
 
 

@@ -19,7 +19,7 @@ class ProjectionHealth(Response):
 class ProcessHealth(Response):
     """The server process that answered: several may share the database (``serve --workers``),
     each running some of the background duties (projections, economics, auto-production,
-    crafting-ticker, game-sync, notifications)."""
+    game-sync, notifications)."""
 
     pid: int
     duties: list[str]
