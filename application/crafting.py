@@ -143,6 +143,10 @@ class CraftingService(Background):
         self._discover()
         return [entry.world_id for entry in list(self._entries.values()) if entry.owner_id == user_id]
 
+    def in_memory(self) -> list[UUID]:
+        """The worlds this process has in memory now (those it holds and used lately)."""
+        return [entry.world_id for entry in list(self._entries.values()) if entry.world is not None]
+
     def read(self, world_id: UUID, user_id: UUID, query: Decide[R], *, current: bool = True) -> R:
         """``query(world, now)`` on the user's world, as saved; ``current``: as the event store has
         it now (another process may have saved to it), else as this process last saw it."""
