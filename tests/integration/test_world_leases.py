@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TypeVar
-from uuid import UUID
 
 import msgspec
 import pytest
