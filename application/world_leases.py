@@ -64,10 +64,16 @@ _RENEW = """
 UPDATE crafting_world_leases SET expires_at = clock_timestamp() + make_interval(secs => %(lease)s)
 WHERE owner = %(owner)s RETURNING world_id
 """
-_RELEASE = (
-    "UPDATE crafting_world_leases SET owner = NULL, due = %(due)s WHERE world_id = %(world)s AND owner = %(owner)s"
-)
-_FREE = "DELETE FROM crafting_world_leases WHERE world_id = %(world)s AND owner = %(owner)s"
+# release and tell in one round trip (a data-modifying WITH runs whether or not it is read)
+_RELEASE = """
+WITH released AS (
+    UPDATE crafting_world_leases SET owner = NULL, due = %(due)s WHERE world_id = %(world)s AND owner = %(owner)s
+) SELECT pg_notify(%(channel)s, %(payload)s)
+"""
+_FREE = """
+WITH freed AS (DELETE FROM crafting_world_leases WHERE world_id = %(world)s AND owner = %(owner)s)
+SELECT pg_notify(%(channel)s, %(payload)s)
+"""
 _ORPHANS = """
 SELECT world_id FROM crafting_world_leases
 WHERE (owner IS NULL AND due <= %(now)s) OR (owner IS NOT NULL AND expires_at < clock_timestamp())
@@ -195,9 +201,14 @@ class PostgresLeases:
     def release(self, world_id: UUID, due: float | None) -> None:
         with self._lock:
             self._held.pop(world_id, None)
-        params = {"world": world_id, "owner": self.owner, "due": due}
+        params = {
+            "world": world_id,
+            "owner": self.owner,
+            "due": due,
+            "channel": CHANNEL,
+            "payload": f"released {world_id}",
+        }
         self._execute(_FREE if due is None else _RELEASE, params)
-        self._execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"released {world_id}"))
 
     def orphans(self, now: float) -> list[UUID]:
         if time.monotonic() - self._adopted_at < ADOPT_SEC:
