@@ -14,12 +14,14 @@ only through the conditional statements here, timed by the database's clock alon
   also tries again every ``POLL_SEC``. An owner that cannot hand over within the caller's
   timeout leaves the caller a refusal (409, try again), never a second copy.
 - The owner renews all its rows with one statement every ``heartbeat_sec``; a row not renewed
-  for ``lease_sec`` (2 s: the owner died, even by SIGKILL, or lost the database) is free.
+  for ``lease_sec`` (1.5 s: the owner died, even by SIGKILL, or lost the database) is free.
   Every process looks for such rows, and for released worlds whose next job is due, every
   ``ADOPT_SEC`` and takes them over, so their jobs complete on time and their event streams
-  see it. The owner itself trusts a lease only until ``lease_sec - heartbeat_sec`` after the
-  start of its last successful renewal (its own monotonic clock): by the time anyone may take
-  the row over, the old owner has stopped deciding.
+  see it: a dead owner's worlds move within 2 s (``lease_sec`` plus at most ``ADOPT_SEC``; a
+  command for one waits only for the expiry). The owner itself trusts a lease only until
+  ``lease_sec - heartbeat_sec`` after the start of its last successful renewal (its own
+  monotonic clock): by the time anyone may take the row over, the old owner has stopped
+  deciding.
 
 The event store's optimistic concurrency stays underneath as the last guard: were two copies
 ever to decide at once (a clock gone wild), the second save collides and is retried on the
@@ -47,11 +49,11 @@ import psycopg
 log = logging.getLogger(__name__)
 
 CHANNEL = "manufactory_worlds"  # payloads: "release <world id>", "released <world id>"
-LEASE_SEC = 2.0  # a lease not renewed for this long is free (a dead owner's worlds move on)
-HEARTBEAT_SEC = 0.5  # the owner renews its leases this often
+LEASE_SEC = 1.5  # a lease not renewed for this long is free (a dead owner's worlds move on)
+HEARTBEAT_SEC = 0.4  # the owner renews its leases this often
 POLL_SEC = 0.05  # a process waiting for a world tries again this often, woken sooner when told
 ASK_AGAIN_SEC = 0.25  # and asks the owner again this often (a notification may be lost)
-ADOPT_SEC = 0.5  # how often a process looks for worlds nobody serves that need it
+ADOPT_SEC = 0.25  # how often a process looks for worlds nobody serves that need it
 
 _TAKE = """
 INSERT INTO crafting_world_leases AS lease (world_id, owner, expires_at, due)

@@ -16,7 +16,7 @@ what a snapshot carries); then, timed per command:
 
 Median and p95 of ``--commands`` each. Then takeover: the owner's heartbeat stops (its rows
 stay, as after SIGKILL) and the other's ticker loop is timed until it holds the world, with the
-default lease (2 s). Nothing here is asserted by a test.
+default lease (1.5 s). Nothing here is asserted by a test.
 """
 
 from __future__ import annotations

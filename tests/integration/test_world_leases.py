@@ -29,7 +29,7 @@ from domain.events import CommandMeta
 from tests.integration.test_crafting_service import MINE, SWORD, Clock, Workshop
 
 R = TypeVar("R")
-LEASE_SEC, HEARTBEAT_SEC = 0.6, 0.15  # the defaults are 2 s and 0.5 s
+LEASE_SEC, HEARTBEAT_SEC = 0.6, 0.15  # the defaults are 1.5 s and 0.4 s
 
 
 class Deciding:
