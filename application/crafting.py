@@ -426,9 +426,10 @@ class CraftingService(Background):
 
     def _unload(self, entry: _Entry) -> float | None:
         """Snapshot the world and drop it from memory (under its lock); when its next job
-        ends (None: nothing runs, or it was not in memory and nobody knows)."""
+        ends (None: nothing runs; 0 when it is not in memory and that is unknown here, so
+        whoever takes it next restores it at once to see)."""
         world = entry.world
-        if world is None:  # unknown: "due at once", so whoever takes it next restores it to see
+        if world is None:
             return 0.0 if entry.due is None else None if entry.due == math.inf else entry.due
         due = world.next_due()
         if not world.has_pending_events:
