@@ -168,11 +168,16 @@ def test_an_owner_busy_past_the_timeout_leaves_the_other_a_refusal_and_changes_n
     shop = Workshop.create(one, uuid.uuid4())
     shop.setup(SWORD, items={"iron_ingot": 1})
     other.handover_timeout = 0.3
-    release = threading.Event()
-    busy = threading.Thread(target=shop.do, args=(lambda w, _: release.wait(5),))
+    deciding, release = threading.Event(), threading.Event()
+
+    def long_command(world: World, now: float) -> None:
+        deciding.set()
+        release.wait(5)
+
+    busy = threading.Thread(target=shop.do, args=(long_command,))
     busy.start()
     try:
-        time.sleep(0.05)
+        assert deciding.wait(5)
         with pytest.raises(Conflict) as refused:
             Workshop(other, shop.user_id, shop.world_id).items()
         assert refused.value.field == "worldId"
