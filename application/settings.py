@@ -70,6 +70,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rebuild_lease_timeout_sec: float = 15.0
     # How often the crafting ticker completes due jobs (a job ends at most this late).
     crafting_tick_sec: float = 0.05
+    # A crafting world nobody used for this long is snapshotted and dropped from memory (it
+    # comes back from the snapshot on its next command or read; its jobs still end on time);
+    # 0: worlds stay in memory.
+    crafting_idle_unload_sec: float = 600.0
     # Aggregates whose histories grow without end (crafting worlds, assets, catalogs, rosters,
     # plans) are snapshotted every this many events and restored as snapshot + the events
     # after it (application/snapshots.py); 0: no snapshots taken or used.
@@ -147,6 +151,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             rebuild_heartbeat_sec=float(env.get("MANUFACTORY_REBUILD_HEARTBEAT_SEC", 5.0)),
             rebuild_lease_timeout_sec=float(env.get("MANUFACTORY_REBUILD_LEASE_TIMEOUT_SEC", 15.0)),
             crafting_tick_sec=float(env.get("MANUFACTORY_CRAFTING_TICK_SEC", 0.05)),
+            crafting_idle_unload_sec=float(env.get("MANUFACTORY_CRAFTING_IDLE_UNLOAD_SEC", 600.0)),
             snapshot_interval=int(env.get("MANUFACTORY_SNAPSHOT_INTERVAL", 1000)),
             auto_production_interval_sec=float(env.get("MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC", 1800)),
             market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),

@@ -41,6 +41,7 @@ from application.settings import Settings
 from application.stock import StockService
 from application.transport import TransportService
 from application.users import IssuedToken, UserService
+from application.world_leases import LocalLeases, PostgresLeases
 from domain.catalog.universe import RouteCache
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
@@ -128,7 +129,15 @@ class Manufactory:
         # the jobs the game reports per character or corporation: the board's, and the busy slots
         self.game_jobs = GameJobService(self.store)
         self.stock = StockService(self.store)
-        self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
+        # each crafting world in one process at a time: a lease per world on PostgreSQL
+        conninfo = settings.postgres_conninfo
+        self.crafting = CraftingService(
+            self.store,
+            tick_interval=settings.crafting_tick_sec,
+            leases=LocalLeases() if conninfo is None else PostgresLeases(conninfo),
+            idle_unload_sec=settings.crafting_idle_unload_sec,
+            handover_timeout=settings.consistency_timeout_sec,
+        )
         deficits = CurrentStockDeficits(self.projections, self.query_engine)
         self.auto_production = AutoProductionRunner(self.plans, deficits, settings.auto_production_interval_sec)
         self.market = MarketService(self.store)
@@ -187,7 +196,6 @@ class Manufactory:
             duties["projections"] = ProjectionRunner(self.projections)
             duties["economics"] = self.economics_updater
         duties["auto-production"] = self.auto_production  # its first tick is one interval away
-        duties["crafting-ticker"] = self.crafting  # completes due jobs, also those ended while down
         if self.settings.eve_sync_tick_sec > 0:
             duties["game-sync"] = self.eve_sync  # the characters' and regions' syncs, each when due
         duties["notifications"] = self.webhooks  # feeds the notification outbox and posts it
@@ -241,7 +249,7 @@ class Manufactory:
     def close(self) -> None:
         self.eve_sync.stop()
         self.webhooks.close()
-        self.crafting.stop()
+        self.crafting.close()  # its worlds released, for another process to take over at once
         self.auto_production.stop()
         self.economics_updater.stop()
         self.projections.stop()

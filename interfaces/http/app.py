@@ -172,11 +172,13 @@ async def _background_duties(app: Litestar) -> AsyncIterator[None]:
     system.projections.start(apply=False)
     if system.replica is not None:
         system.replica.start()  # the replica's positions, for the waits' fast path, caches and streams
+    system.crafting.start()  # in every process: the crafting worlds this one holds
     duties.start()
     try:
         yield
     finally:
         duties.stop()
+        system.crafting.stop()
         if system.replica is not None:
             system.replica.stop()
         system.projections.stop()

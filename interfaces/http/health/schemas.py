@@ -32,7 +32,7 @@ class ReplicaHealth(Response):
 class ProcessHealth(Response):
     """The server process that answered: several may share the database (``serve --workers``),
     each running some of the background duties (projections, economics, auto-production,
-    crafting-ticker, game-sync, notifications)."""
+    game-sync, notifications)."""
 
     pid: int
     duties: list[str]
