@@ -170,7 +170,7 @@ def known_marks(type_ids: Iterable[int], known: Mapping[int, str]) -> tuple[int,
     marked = tuple(sorted(set(type_ids)))
     unknown = [type_id for type_id in marked if type_id not in known]
     if unknown:
-        raise RuleViolation(f"not in your catalog: {', '.join(map(str, unknown))}", "typeIds")
+        raise RuleViolation(f"not in your catalog: {', '.join(map(str, unknown))}", "type_ids")
     return marked
 
 

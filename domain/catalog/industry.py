@@ -101,7 +101,7 @@ class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     def __post_init__(self) -> None:
         if self.structure is None:
             if self.material_rig is not None or self.time_rig is not None:
-                field = "materialRig" if self.material_rig is not None else "timeRig"
+                field = "material_rig" if self.material_rig is not None else "time_rig"
                 raise InvalidInput("rigs are fitted to a structure: name the structure", field)
             return
         derived = {
@@ -114,7 +114,7 @@ class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
             given = getattr(self, field)
             if given not in (0.0, value):
                 name = field.split("_")[0] + "".join(word.title() for word in field.split("_")[1:])
-                raise InvalidInput(f"{name} comes from the named structure and rigs ({value})", name)
+                raise InvalidInput(f"{name} comes from the named structure and rigs ({value})", field)
             msgspec.structs.force_setattr(self, field, value)
 
 

@@ -1,7 +1,7 @@
 """How a console form acts: the same application services as the API's command routes, with
 the signed-in user as the actor, and a refused command turned into words for the page.
 
-A refusal keeps the domain error's ``field`` (the API's JSON ``field``), so the page can show
+A refusal names the domain error's field as the API's JSON ``field`` does, so the page can show
 the ``detail`` next to the input of that name, and its HTTP status (``DOMAIN_STATUS``), so a
 browser or a test sees a 409 as the API would answer it.
 """
@@ -18,7 +18,7 @@ import msgspec
 
 from domain.errors import DomainError
 from domain.events import CommandMeta
-from interfaces.http.errors import domain_status
+from interfaces.http.errors import domain_status, wire_field
 from projections.users import TokenHolder
 
 T = TypeVar("T")
@@ -39,7 +39,7 @@ def acting_as(holder: TokenHolder) -> CommandMeta:
 
 
 def refusal_of(error: DomainError) -> Refusal:
-    return Refusal(detail=_sentence(error.detail), field=error.field, status=domain_status(error))
+    return Refusal(detail=_sentence(error.detail), field=wire_field(error.field), status=domain_status(error))
 
 
 def api_body(values: Mapping[str, Any], body: type[T]) -> T | Refusal:
