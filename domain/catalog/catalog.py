@@ -46,6 +46,7 @@ def entity_hash(entity: Entity) -> str:
     return hashlib.blake2b(msgspec.json.encode(entity), digest_size=12).hexdigest()
 
 
+# camelCase as stored: CatalogVersionRecorded keeps the summary.
 class ImportSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     catalog_version: int
     content_hash: str

@@ -91,7 +91,7 @@ class ChainLink(msgspec.Struct, frozen=True):
     path: tuple[int, ...]
 
 
-class Jobs(msgspec.Struct, frozen=True, rename="camel"):
+class Jobs(msgspec.Struct, frozen=True):
     """``count`` jobs of ``runs`` runs each, each taking ``seconds`` (whole, as the game's)."""
 
     runs: int

@@ -85,6 +85,7 @@ class RigGrade(enum.Enum):
         return 0.20 if self is RigGrade.T1 else 0.24
 
 
+# camelCase as stored: the events keep a job's spec (JobQueued) and a plan's steps with their facility.
 class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Where a job runs. Bonuses are fractions (0.01 = 1%): given as numbers (any facility),
     or derived from a named ``structure`` and its rigs, which then fill the numbers."""

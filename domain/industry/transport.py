@@ -58,6 +58,7 @@ class TransportMethod(enum.Enum):
         return self is not TransportMethod.COURIER_CONTRACT
 
 
+# camelCase as stored: TransportProfileAdded and TransportProfileChanged keep the profile.
 class TransportProfile(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One way of hauling, as saved: ``profile_id`` is the aggregate's key for it."""
 
