@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -38,8 +38,11 @@ def acting_as(holder: TokenHolder) -> CommandMeta:
     return CommandMeta(user_id=holder.user_id, correlation_id=str(uuid.uuid4()), command_id=str(uuid.uuid4()))
 
 
-def refusal_of(error: DomainError) -> Refusal:
-    return Refusal(detail=_sentence(error.detail), field=wire_field(error.field), status=domain_status(error))
+def refusal_of(error: DomainError, query: Iterable[str] = ()) -> Refusal:
+    """The refusal of ``error``, its field named as the API names it, or as the page's ``query``
+    inputs (the API's query parameters, by their Python names) are named."""
+    field = wire_field(error.field, {name: name for name in query})
+    return Refusal(detail=_sentence(error.detail), field=field, status=domain_status(error))
 
 
 def api_body(values: Mapping[str, Any], body: type[T]) -> T | Refusal:
