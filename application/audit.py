@@ -107,7 +107,7 @@ def audit(
 
 
 def _not_found() -> NotFound:
-    return NotFound("aggregate not found", "aggregateId")
+    return NotFound("aggregate not found", "aggregate_id")
 
 
 def _first(store: EventStore, aggregate_id: UUID) -> Aggregate:

@@ -98,7 +98,7 @@ class BlueprintLibraryService:
             try:
                 library = self.store.load(library_id(meta.user_id), BlueprintLibrary)
             except NotFound:
-                raise NotFound(f"blueprint {blueprint_id} not found", "blueprintId") from None
+                raise NotFound(f"blueprint {blueprint_id} not found", "blueprint_id") from None
             library.remove_by_hand(blueprint_id, meta)
             return [library], None
 

@@ -91,7 +91,7 @@ class CatalogService:
         """Only an admin imports the shared catalog (a Forbidden naming why, for anyone else)."""
         ensure_admin(self.store, user_id, "the shared catalog is read-only: only an admin imports it", "shared")
 
-    def followed(self, user_id: UUID, field: str = "productTypeId") -> FollowedCatalog:
+    def followed(self, user_id: UUID, field: str = "product_type_id") -> FollowedCatalog:
         """The user's private catalog, else the shared one with their overlay's marks; a
         RuleViolation naming ``field`` when there is neither."""
         private = self._private(user_id)
@@ -130,7 +130,7 @@ class CatalogService:
         try:
             shared = self.store.load(SHARED_CATALOG_ID, Catalog)
         except NotFound:
-            raise NotFound("you have no catalog yet: import one first", "typeIds") from None
+            raise NotFound("you have no catalog yet: import one first", "type_ids") from None
         try:
             return update_aggregate(
                 self.store,

@@ -28,7 +28,7 @@ class CatalogGraphs:
         self._cache: dict[UUID, tuple[int, CatalogSnapshot]] = {}
         self._lock = threading.Lock()
 
-    def snapshot(self, owner: UUID, field: str = "productTypeId") -> CatalogSnapshot:
+    def snapshot(self, owner: UUID, field: str = "product_type_id") -> CatalogSnapshot:
         followed = self._catalogs.followed(owner, field)
         key, version = followed.catalog.owner_id, followed.catalog.version
         with self._lock:

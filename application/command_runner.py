@@ -80,7 +80,7 @@ def load_expecting(
     if expected_version is not None and aggregate.version != expected_version:
         raise Conflict(
             f"expected version {expected_version}, but the current version is {aggregate.version}",
-            "If-Match",
+            "expected_version",
             current_version=aggregate.version,
         )
     return aggregate

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import secrets
 import threading
 import time
@@ -73,7 +72,6 @@ Decide = Callable[[World, float], R]
 _WORLD_TOPIC = get_topic(WorldCreated)
 _DISCOVERY_PAGE = 1000
 RECORDS_PAGE = 1000  # a world's events read at once for an event stream (a resume far back reads several)
-_SNAKE = re.compile(r"_([a-z0-9])")
 
 
 class StartedJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -153,11 +151,7 @@ class CraftingService(Background):
         entry = self._entry(world_id, user_id)
         with entry.lock:
             self._hold(entry)
-            try:
-                return query(self._current_world(entry) if current else self._world(entry), self.clock())
-            except DomainError as error:
-                _api_field(error)
-                raise
+            return query(self._current_world(entry) if current else self._world(entry), self.clock())
 
     def command(self, world_id: UUID, meta: CommandMeta, decide: Decide[R]) -> tuple[R, int]:
         """Catch the user's world up to now, run ``decide(world, now)`` and save what it did;
@@ -370,7 +364,7 @@ class CraftingService(Background):
             self._discover()
             entry = self._entries.get(world_id)
         if entry is None or entry.owner_id != user_id:
-            raise NotFound("world not found", "worldId")
+            raise NotFound("world not found", "world_id")
         return entry
 
     def _discover(self) -> None:
@@ -411,7 +405,7 @@ class CraftingService(Background):
             return
         self._forget(entry)  # whatever was in memory may be stale now
         if not self.leases.acquire(entry.world_id, self.handover_timeout):
-            raise Conflict("the world is busy in another server process; try again", "worldId")
+            raise Conflict("the world is busy in another server process; try again", "world_id")
 
     def _hand_over(self, world_id: UUID) -> None:
         """Another process asked for the world: once the command on it (if any) is done,
@@ -477,15 +471,14 @@ class CraftingService(Background):
                 return answer, self._save(entry, world)
             except IntegrityError:
                 continue  # the world changed elsewhere; _save forgot ours: again on the rebuilt one
-            except DomainError as error:
+            except DomainError:
                 if world.has_pending_events:  # refusals change nothing; anything else is not trusted
                     self._forget(entry)
-                _api_field(error)
                 raise
             except BaseException:
                 self._forget(entry)
                 raise
-        raise Conflict("the world is being changed elsewhere too often; try again", "worldId")
+        raise Conflict("the world is being changed elsewhere too often; try again", "world_id")
 
     def _save(self, entry: _Entry, world: World) -> int:
         """Save the world's new events, then wake the event streams if job records were among
@@ -505,9 +498,3 @@ class CraftingService(Background):
 
 def _nothing(world: World, now: float) -> None:
     """The ticker's command: the catch-up before it is the whole point."""
-
-
-def _api_field(error: DomainError) -> None:
-    """The engine names fields in snake_case; the API (and the rest of the application) in camelCase."""
-    if error.field:
-        error.field = _SNAKE.sub(lambda match: match.group(1).upper(), error.field)

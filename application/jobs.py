@@ -86,7 +86,7 @@ class JobService:
 
     def create(self, spec: JobSpec, meta: CommandMeta) -> CommandResult[Job]:
         if spec.plan_run_id is not None or spec.plan_step_id is not None:
-            raise InvalidInput("jobs created by hand belong to no plan run", "planRunId")
+            raise InvalidInput("jobs created by hand belong to no plan run", "plan_run_id")
         return create_aggregate(self.store, Job.queue(uuid.uuid4(), spec, meta), "job")
 
     def order(self, order: JobOrder, meta: CommandMeta) -> OrderedJob:
@@ -100,7 +100,7 @@ class JobService:
             try:
                 region = self._markets.current(meta.user_id, order.region_id)
             except NotFound as error:
-                raise NotFound(error.detail, "regionId") from None
+                raise NotFound(error.detail, "region_id") from None
             spec, missing = priced_spec(spec, snapshot.graph, region.data, region.job_site, sold=True)
         return OrderedJob(result=self.create(spec, meta), missing=missing)
 
@@ -134,7 +134,7 @@ class JobService:
                 self.store.load(game_job_link_id(meta.user_id, esi_job_id), GameJobLink, fresh=True)
             except NotFound:
                 return [job, GameJobLink.claim(esi_job_id, job_id, meta)], job
-            raise Conflict(f"game job {esi_job_id} is already linked to another job", "esiJobId")
+            raise Conflict(f"game job {esi_job_id} is already linked to another job", "esi_job_id")
 
         job, position = save_atomically(self.store, [job_id], decide)
         return CommandResult(job, position, changed=True)
@@ -240,7 +240,7 @@ class JobService:
         runs on one of the user's own characters."""
         character = self._character(owner, character_id)
         if character_id is not None and character is None:
-            raise RuleViolation(f"character {character_id} is not in your roster", "characterId")
+            raise RuleViolation(f"character {character_id} is not in your roster", "character_id")
         return character
 
     def _update(
@@ -249,20 +249,20 @@ class JobService:
         try:
             return update_aggregate(self.store, Job, job_id, meta.user_id, decide, expected)
         except NotFound:
-            raise NotFound("job not found", "jobId") from None
+            raise NotFound("job not found", "job_id") from None
 
     def _load(self, job_id: UUID, owner: UUID, expected: int | None) -> Job:
         try:
             return load_expecting(self.store, Job, job_id, owner, expected)
         except NotFound:
-            raise NotFound("job not found", "jobId") from None
+            raise NotFound("job not found", "job_id") from None
 
     # ------------------------------------------------------------ game sync
 
     def sync(self, character_id: int, game_jobs: Sequence[GameJob], meta: CommandMeta) -> tuple[SyncResult, int]:
         """Apply the game's view of one character's jobs to the queue, atomically."""
         if character_id < 1:
-            raise InvalidInput("characterId must be a positive game character id", "characterId")
+            raise InvalidInput("characterId must be a positive game character id", "character_id")
         owner = meta.user_id
 
         def decide() -> tuple[list[Aggregate], SyncResult]:
@@ -351,7 +351,7 @@ class JobService:
         try:
             return update_aggregate(self.store, Roster, aggregate_id, meta.user_id, decide)
         except NotFound as missing:
-            if missing.field == "characterId":
+            if missing.field == "character_id":
                 raise
         roster = Roster.open(meta.user_id, meta)
         decide(roster)

@@ -56,4 +56,4 @@ class ContainerService:
         try:
             return update_aggregate(self.store, Container, aggregate_id, meta.user_id, decide, expected_version)
         except NotFound:
-            raise NotFound(f"container {container_id!r} not found", "containerId") from None
+            raise NotFound(f"container {container_id!r} not found", "container_id") from None

@@ -97,7 +97,7 @@ class CancelledRun(msgspec.Struct, frozen=True, kw_only=True):
 
 def _transport_named(transport: TransportSettings | None) -> tuple[UUID | None, str]:
     """The profile plan transport settings name, and the field naming it."""
-    return (transport.transport_profile_id if transport else None), "transport.transportProfileId"
+    return (transport.transport_profile_id if transport else None), "transport.transport_profile_id"
 
 
 class PlanService:
@@ -164,7 +164,7 @@ class PlanService:
         needs_graph: bool = False,
     ) -> CommandResult[Plan]:
         """Any edit of a live plan; ``decide(plan, graph)`` gets the catalog if it needs it."""
-        graph = self.graphs.snapshot(meta.user_id, "stepId").graph if needs_graph else None
+        graph = self.graphs.snapshot(meta.user_id, "step_id").graph if needs_graph else None
 
         def decide_live(plan: Plan) -> None:
             plan.ensure_live()
@@ -224,9 +224,9 @@ class PlanService:
         expected: int | None,
     ) -> tuple[CommandResult[Plan], PlanStep]:
         added: list[PlanStep] = []
-        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transportProfileId")])
+        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transport_profile_id")])
 
-        decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
+        decryptors = self.graphs.snapshot(meta.user_id, "step_id").decryptors
 
         def decide(plan: Plan, graph: Any) -> None:
             added.append(
@@ -241,8 +241,8 @@ class PlanService:
     def update_step(
         self, plan_id: UUID, step_id: int, changes: dict[str, Any], meta: CommandMeta, expected: int | None
     ) -> CommandResult[Plan]:
-        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transportProfileId")])
-        decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
+        self._ensure_profiles(meta.user_id, [(changes.get("transport_profile_id"), "transport_profile_id")])
+        decryptors = self.graphs.snapshot(meta.user_id, "step_id").decryptors
         return self._change(
             plan_id,
             meta,
@@ -263,11 +263,11 @@ class PlanService:
         self._ensure_profiles(
             meta.user_id,
             [
-                (changes.get("transport_profile_id"), f"steps[{index}].transportProfileId")
+                (changes.get("transport_profile_id"), f"steps[{index}].transport_profile_id")
                 for index, (_, changes) in enumerate(entries)
             ],
         )
-        decryptors = self.graphs.snapshot(meta.user_id, "stepId").decryptors
+        decryptors = self.graphs.snapshot(meta.user_id, "step_id").decryptors
         return self._change(
             plan_id,
             meta,
@@ -372,7 +372,7 @@ class PlanService:
         """What a run of the plan would be, for a quantity, characters, parallelism and instant:
         the one path both a recorded run and a preview take. The catalog, market data, owned
         blueprints, promised copy runs and busy slots are read once, here."""
-        snapshot = self.graphs.snapshot(owner, "planId")
+        snapshot = self.graphs.snapshot(owner, "plan_id")
         plan.check_against(snapshot.graph)
         region = self._markets.current(owner, region_id) if region_id is not None else None
         blueprints = self._owned_blueprints(owner)
@@ -486,7 +486,7 @@ class PlanService:
             run.ensure_owned_by(owner)
             run.ensure_of_plan(plan_id if plan_id is not None else run.plan_id)
         except NotFound:
-            raise NotFound("plan run not found", "runId") from None
+            raise NotFound("plan run not found", "run_id") from None
         return run
 
     def delete_run(self, plan_id: UUID, run_id: UUID, meta: CommandMeta) -> int:

@@ -92,7 +92,7 @@ class StockService:
                 marker = self.store.load(aggregate_id, StockpileMarker)
                 marker.ensure_owned_by(meta.user_id)
             except NotFound:
-                raise NotFound("stockpile marker not found", "markerId") from None
+                raise NotFound("stockpile marker not found", "marker_id") from None
             marker.remove(meta)
             return [marker], None
 
@@ -112,8 +112,8 @@ class StockService:
             plan.ensure_owned_by(owner)
             plan.ensure_live()
         except NotFound:
-            raise RuleViolation(f"plan {plan_id} is not one of your plans", "planId") from None
+            raise RuleViolation(f"plan {plan_id} is not one of your plans", "plan_id") from None
         if plan.product_type_id != type_id:
             raise RuleViolation(
-                f"plan {plan_id} makes type {plan.product_type_id}, not this marker's type {type_id}", "planId"
+                f"plan {plan_id} makes type {plan.product_type_id}, not this marker's type {type_id}", "plan_id"
             )

@@ -48,7 +48,7 @@ class TransportService:
             profiles = self.profiles(owner)
             if profiles is None:
                 if not create:
-                    raise NotFound("transport profile not found", "profileId")
+                    raise NotFound("transport profile not found", "profile_id")
                 profiles = TransportProfiles.open(owner, meta)
             return [profiles], decide(profiles)
 

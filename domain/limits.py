@@ -91,7 +91,8 @@ Note = Annotated[str, text(2000)]
 # ------------------------------------------------------------------ lists
 
 MAX_BATCH = 100_000
-"""Entries of one imported list (items, recipes, holdings, quotes): a whole game fits."""
+"""Entries of one imported list (holdings, quotes, a catalog's map): a whole game fits. A
+catalog's items and recipes have their limits in ``WorkLimits`` (settings) instead."""
 
 MAX_SMALL_LIST = 1000
 """Entries of a list a client types (grants, tags, categories, job lists)."""

@@ -112,7 +112,7 @@ class User(Aggregate):
 
     def revoke_token(self, token_id: UUID, meta: CommandMeta) -> None:
         if token_id not in self.tokens:
-            raise NotFound("token not found", "tokenId")
+            raise NotFound("token not found", "token_id")
         self._record(TokenRevoked, meta=meta, token_id=token_id)
 
     def set_admin(self, admin: bool, meta: CommandMeta) -> None:
@@ -139,7 +139,7 @@ def _expiry(now: datetime, expires_in: timedelta | None) -> datetime | None:
     if expires_in is None:
         return None
     if expires_in <= timedelta(0):
-        raise InvalidInput("a token's lifetime must be positive", "expiresIn")
+        raise InvalidInput("a token's lifetime must be positive", "expires_in")
     return now + expires_in
 
 

@@ -42,7 +42,8 @@ class WorkLimits(msgspec.Struct, frozen=True, kw_only=True):
     runs_per_plan: int = 100_000
     # Steps in one plan's tree (shared intermediates appear once under each user).
     steps_per_plan: int = 2_000
-    # Items and recipes in one catalog import (the whole import, across its chunks).
+    # Items and recipes in one catalog import (the whole import, across its chunks): the one
+    # limit on them, a file's or a request's (the catalog's schema sets none).
     catalog_items: int = 200_000
     catalog_recipes: int = 50_000
     # Characters in one user's roster.

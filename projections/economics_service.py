@@ -152,7 +152,7 @@ class EconomicsService:
     # ------------------------------------------------------------ inputs
 
     def catalog(self, owner: UUID) -> CatalogSnapshot:
-        return self.graphs.snapshot(owner, "typeId")
+        return self.graphs.snapshot(owner, "type_id")
 
     def region(self, owner: UUID, region_id: int, solar_system_id: int | None = None) -> RegionMarket:
         key = (owner, region_id, solar_system_id)
@@ -305,7 +305,7 @@ class EconomicsService:
         with self._engine.connect() as connection:
             plan = find_plan(connection, owner, plan_id)
         if plan is None:
-            raise NotFound("plan not found", "planId")
+            raise NotFound("plan not found", "plan_id")
         snapshot = self.catalog(owner)
         region = self.region(owner, region_id, options.solar_system_id)
         planned = following_plan(settings_for(region, options, None)[0], plan.steps)
@@ -326,11 +326,11 @@ def buildable(snapshot: CatalogSnapshot, type_id: int) -> None:
     if steps:
         raise NotFound(
             f"item {type_id} is a blueprint copy, copied or invented, not built: its cost is in what it builds",
-            "typeId",
+            "type_id",
         )
     if type_id not in snapshot.names:
-        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
-    raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
+        raise NotFound(f"item {type_id} is not in your catalog", "type_id")
+    raise NotFound(f"no recipe in your catalog builds item {type_id}", "type_id")
 
 
 def settings_for(

@@ -168,7 +168,7 @@ class EveLinkService:
         def decide() -> tuple[list[Aggregate], None]:
             links = self._links(user_id)
             if links is None:
-                raise NotFound(f"character {character_id} is not linked", "characterId")
+                raise NotFound(f"character {character_id} is not linked", "character_id")
             links.unlink(character_id, meta)
             self._vault.erase(user_id, character_id)
             return [links], None

@@ -224,7 +224,7 @@ class SsoClient:
         self._ensure_authorized(owner_id, character_id)
         tokens = self._vault.tokens(owner_id, character_id)
         if tokens is None:
-            raise NotFound(f"character {character_id} is not linked", "characterId")
+            raise NotFound(f"character {character_id} is not linked", "character_id")
         if tokens.access_token and tokens.access_expires_at and tokens.access_expires_at - ACCESS_TOKEN_MARGIN > _now():
             return tokens.access_token
         return self.refresh(owner_id, character_id)
@@ -238,7 +238,7 @@ class SsoClient:
         with self._lock_for(owner_id, character_id):
             stored = self._vault.tokens(owner_id, character_id)
             if stored is None:
-                raise NotFound(f"character {character_id} is not linked", "characterId")
+                raise NotFound(f"character {character_id} is not linked", "character_id")
             try:
                 answer = self._grant({"grant_type": "refresh_token", "refresh_token": stored.refresh_token})
             except _InvalidGrant as refused:
@@ -249,7 +249,7 @@ class SsoClient:
                 raise ReauthorizationRequired(
                     f"character {character_id} needs re-authorization (the SSO said: {refused.description}):"
                     " log in again through /v1/eve/login",
-                    "characterId",
+                    "character_id",
                 ) from None
             character = self.verifier().verify(answer.access_token)
             if character.character_id != character_id:
@@ -287,12 +287,12 @@ class SsoClient:
         try:
             linked = self._store.load(links_id(owner_id), EveLinks).linked(character_id)
         except NotFound:
-            raise NotFound(f"character {character_id} is not linked", "characterId") from None
+            raise NotFound(f"character {character_id} is not linked", "character_id") from None
         if linked.token_state == "reauthorize":
             raise ReauthorizationRequired(
                 f"character {character_id} needs re-authorization ({linked.reason}):"
                 " log in again through /v1/eve/login",
-                "characterId",
+                "character_id",
             )
 
     def _mark_reauthorize(self, owner_id: UUID, character_id: int, reason: str) -> None:

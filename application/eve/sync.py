@@ -191,7 +191,7 @@ class EveSync(Background):
         self.ensure_step(what)
         linked = sorted(self._linked_characters(user_id))
         if character_id is not None and character_id not in linked:
-            raise NotFound(f"character {character_id} is not linked", "characterId")
+            raise NotFound(f"character {character_id} is not linked", "character_id")
         everything = character_id is None and corporation_id is None
         asked = everything or corporation_id is not None
         corporations = self._corporations_asked(user_id, corporation_id, what) if asked else {}
@@ -372,7 +372,7 @@ class EveSync(Background):
         if corporation_id is None:
             return corporations
         if corporation_id not in corporations:
-            raise NotFound(f"corporation {corporation_id} is not a linked character's", "corporationId")
+            raise NotFound(f"corporation {corporation_id} is not a linked character's", "corporation_id")
         return {corporation_id: corporations[corporation_id]}
 
     def _corporations(self, user_id: UUID) -> dict[int, list[LinkedCharacter]]:

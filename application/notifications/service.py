@@ -58,7 +58,7 @@ class NotificationService:
         def decide() -> tuple[list[Aggregate], None]:
             hooks = self._webhooks(meta.user_id)
             if hooks is None:
-                raise NotFound("webhook not found", "webhookId")
+                raise NotFound("webhook not found", "webhook_id")
             hooks.remove(webhook_id, meta)
             return [hooks], None
 

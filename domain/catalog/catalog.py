@@ -46,6 +46,7 @@ def entity_hash(entity: Entity) -> str:
     return hashlib.blake2b(msgspec.json.encode(entity), digest_size=12).hexdigest()
 
 
+# camelCase as stored: CatalogVersionRecorded keeps the summary.
 class ImportSummary(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     catalog_version: int
     content_hash: str
@@ -170,7 +171,7 @@ def known_marks(type_ids: Iterable[int], known: Mapping[int, str]) -> tuple[int,
     marked = tuple(sorted(set(type_ids)))
     unknown = [type_id for type_id in marked if type_id not in known]
     if unknown:
-        raise RuleViolation(f"not in your catalog: {', '.join(map(str, unknown))}", "typeIds")
+        raise RuleViolation(f"not in your catalog: {', '.join(map(str, unknown))}", "type_ids")
     return marked
 
 

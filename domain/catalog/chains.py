@@ -68,7 +68,7 @@ class BuildStep(msgspec.Struct, frozen=True, kw_only=True):
 class ChainCycle(RuleViolation):
     def __init__(self, items: list[int]) -> None:
         path = " -> ".join(str(item) for item in items)
-        super().__init__(f"the production chain loops: {path}", "typeId")
+        super().__init__(f"the production chain loops: {path}", "type_id")
         self.items = items
 
 
@@ -91,7 +91,7 @@ class ChainLink(msgspec.Struct, frozen=True):
     path: tuple[int, ...]
 
 
-class Jobs(msgspec.Struct, frozen=True, rename="camel"):
+class Jobs(msgspec.Struct, frozen=True):
     """``count`` jobs of ``runs`` runs each, each taking ``seconds`` (whole, as the game's)."""
 
     runs: int
@@ -318,7 +318,7 @@ class ProductionGraph:
             f"nodes in the chain tree of type {root}",
             self.tree_size(root, choices),  # raises ChainCycle before any walking
             max_nodes,
-            "typeId",
+            "type_id",
             "ask for format=flat, or the chain's direct inputs",
         )
         top = ChainNode(type_id=root, quantity=1)
@@ -407,7 +407,7 @@ class ProductionGraph:
         if runs < 1:
             raise InvalidInput("runs must be at least 1", "runs")
         if self.step(type_id, choices) is None:
-            raise RuleViolation(f"type {type_id} has no recipe that builds it", "typeId")
+            raise RuleViolation(f"type {type_id} has no recipe that builds it", "type_id")
         skipped = self.invented_blueprints() - {type_id} if invention is None else frozenset()
         order = self.order(type_id, choices, (bought | skipped) - {type_id})
         demand: dict[int, int] = defaultdict(int)

@@ -85,6 +85,7 @@ class RigGrade(enum.Enum):
         return 0.20 if self is RigGrade.T1 else 0.24
 
 
+# camelCase as stored: the events keep a job's spec (JobQueued) and a plan's steps with their facility.
 class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Where a job runs. Bonuses are fractions (0.01 = 1%): given as numbers (any facility),
     or derived from a named ``structure`` and its rigs, which then fill the numbers."""
@@ -101,7 +102,7 @@ class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     def __post_init__(self) -> None:
         if self.structure is None:
             if self.material_rig is not None or self.time_rig is not None:
-                field = "materialRig" if self.material_rig is not None else "timeRig"
+                field = "material_rig" if self.material_rig is not None else "time_rig"
                 raise InvalidInput("rigs are fitted to a structure: name the structure", field)
             return
         derived = {
@@ -114,7 +115,7 @@ class Facility(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
             given = getattr(self, field)
             if given not in (0.0, value):
                 name = field.split("_")[0] + "".join(word.title() for word in field.split("_")[1:])
-                raise InvalidInput(f"{name} comes from the named structure and rigs ({value})", name)
+                raise InvalidInput(f"{name} comes from the named structure and rigs ({value})", field)
             msgspec.structs.force_setattr(self, field, value)
 
 

@@ -64,6 +64,7 @@ _ACTIVITY_IDS = {
 _BY_ID = {activity_id: kind for kind, activity_id in _ACTIVITY_IDS.items()}
 
 
+# camelCase as stored: the catalog's events keep its items and recipes (our JSON catalog files name them so too).
 class Struct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True, omit_defaults=True):
     pass
 
@@ -136,8 +137,10 @@ class CatalogData(Struct, frozen=True):
     """A whole catalog as read from a source, before it is recorded."""
 
     game: Label = "eve"
-    items: Annotated[tuple[Item, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
-    recipes: Annotated[tuple[Recipe, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    # As many items and recipes as the import's work limits allow (``WorkLimits.catalog_items``
+    # and ``catalog_recipes``, settings): the one limit on them, checked as the import starts.
+    items: tuple[Item, ...] = ()
+    recipes: tuple[Recipe, ...] = ()
     # The map (see universe.py); empty where the source has none, as older catalogs.
     regions: Annotated[tuple[Region, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
     systems: Annotated[tuple[SolarSystem, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
@@ -150,8 +153,10 @@ class CatalogFile(Struct, frozen=True):
     format: Label = "manufactory-catalog"
     version: Count = 1
     game: Label = "eve"
-    items: Annotated[tuple[Item, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
-    recipes: Annotated[tuple[Recipe, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
+    # As many items and recipes as the import's work limits allow (``WorkLimits.catalog_items``
+    # and ``catalog_recipes``, settings): the one limit on them, checked as the import starts.
+    items: tuple[Item, ...] = ()
+    recipes: tuple[Recipe, ...] = ()
     # The map (see universe.py); empty where the source has none, as older catalogs.
     regions: Annotated[tuple[Region, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
     systems: Annotated[tuple[SolarSystem, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()

@@ -20,6 +20,7 @@ import msgspec
 from domain.limits import MAX_SMALL_LIST, GameId, Name
 
 
+# camelCase as stored: the catalog's events keep its regions, systems and stations.
 class Struct(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_unknown_fields=True, omit_defaults=True):
     """The catalog model's conventions (``model.Struct``), which imports these."""
 

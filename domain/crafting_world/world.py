@@ -178,9 +178,9 @@ class World(Aggregate):
     def create_inventory(
         self, inventory_id: str, capacity: int | None, items: Mapping[str, int], meta: CommandMeta
     ) -> InventoryView:
-        check_id(inventory_id, "inventoryId")
+        check_id(inventory_id, "inventory_id")
         if inventory_id in self.capacities:
-            raise Conflict(f"inventory {inventory_id!r} already exists", "inventoryId")
+            raise Conflict(f"inventory {inventory_id!r} already exists", "inventory_id")
         if capacity is not None and capacity < 0:
             raise InvalidInput("capacity must be >= 0 (or null: unlimited)", "capacity")
         stacks = _stacks(items) if items else ()
@@ -210,9 +210,9 @@ class World(Aggregate):
         return self.inventory(inventory_id)
 
     def create_manager(self, manager_id: str, grants: Sequence[ModifierGrant], meta: CommandMeta) -> Manager:
-        check_id(manager_id, "managerId")
+        check_id(manager_id, "manager_id")
         if self._managers.get(manager_id) is not None:
-            raise Conflict(f"manager {manager_id!r} already exists", "managerId")
+            raise Conflict(f"manager {manager_id!r} already exists", "manager_id")
         grants = checked_grants(grants)
         manager = self._new_manager(manager_id, grants)
         self._append(ManagerCreated, meta, manager_id=manager_id, grants=tuple(grants))
@@ -231,7 +231,7 @@ class World(Aggregate):
         """The manager without its grant at ``index`` (0 is the first, as ``grants`` lists them)."""
         grants = self.grants[self.manager(manager_id).id]
         if not 0 <= index < len(grants):
-            raise NotFound(f"manager {manager_id!r} has no grant {index} (it has {len(grants)})", "grantIndex")
+            raise NotFound(f"manager {manager_id!r} has no grant {index} (it has {len(grants)})", "grant_index")
         return self.change_grants(manager_id, grants[:index] + grants[index + 1 :], meta)
 
     def start(
@@ -299,13 +299,13 @@ class World(Aggregate):
         self._settle()
         manager = self._managers.get(manager_id)
         if manager is None:
-            raise NotFound(f"manager {manager_id!r} not found", "managerId")
+            raise NotFound(f"manager {manager_id!r} not found", "manager_id")
         return manager
 
     def job(self, manager_id: str, seq: int) -> CraftJobInfo:
         job = self.manager(manager_id).get_job(make_job_id(manager_id, seq))
         if job is None:
-            raise NotFound(f"no running job {make_job_id(manager_id, seq)!r} (it finished, or never was)", "jobId")
+            raise NotFound(f"no running job {make_job_id(manager_id, seq)!r} (it finished, or never was)", "job_id")
         return job
 
     def jobs_of(self, owner: str) -> list[CraftJobInfo]:
@@ -337,7 +337,7 @@ class World(Aggregate):
 
     def _require_inventory(self, inventory_id: str) -> None:
         if inventory_id not in self.capacities:
-            raise NotFound(f"inventory {inventory_id!r} not found", "inventoryId")
+            raise NotFound(f"inventory {inventory_id!r} not found", "inventory_id")
 
     def _new_manager(self, manager_id: str, grants: tuple[ModifierGrant, ...]) -> Manager:
         manager = Manager(manager_id, self.registry, self.inventories, seed=self.seed)

@@ -145,22 +145,26 @@ class MarketBatch(Aggregate):
         if not (quotes or adjusted or indices or job_site):
             raise InvalidInput("a batch needs quotes, adjustedPrices, costIndices or a jobSite", "quotes")
         if (quotes or job_site) and (region_id is None or region_id < 1):
-            raise InvalidInput("quotes and a job site belong to a region: give regionId", "regionId")
-        _check_time(when, now, "observedAt")
-        for name, found in (("quotes", quotes), ("adjustedPrices", adjusted), ("costIndices", indices)):
-            ensure_within(f"{name} in one batch", len(found), MAX_ROWS, name, "send several batches")
+            raise InvalidInput("quotes and a job site belong to a region: give regionId", "region_id")
+        _check_time(when, now, "observed_at")
+        for name, shown, found in (
+            ("quotes", "quotes", quotes),
+            ("adjusted_prices", "adjustedPrices", adjusted),
+            ("cost_indices", "costIndices", indices),
+        ):
+            ensure_within(f"{shown} in one batch", len(found), MAX_ROWS, name, "send several batches")
         levels = sum(len(quote.sell_depth) for quote in quotes)
         ensure_within("sell-depth levels in one batch", levels, MAX_DEPTH_LEVELS, "quotes", "send several batches")
         if job_site is not None and job_site.solar_system_id < 1:
-            raise InvalidInput("must be a solar system id", "jobSite.solarSystemId")
+            raise InvalidInput("must be a solar system id", "job_site.solar_system_id")
         rows = (
             tuple(_quote_row(quote, region_id, when, now, f"quotes[{n}]") for n, quote in enumerate(quotes)),
-            tuple(_adjusted_row(price, when, now, f"adjustedPrices[{n}]") for n, price in enumerate(adjusted)),
-            tuple(_index_row(index, when, now, f"costIndices[{n}]") for n, index in enumerate(indices)),
+            tuple(_adjusted_row(price, when, now, f"adjusted_prices[{n}]") for n, price in enumerate(adjusted)),
+            tuple(_index_row(index, when, now, f"cost_indices[{n}]") for n, index in enumerate(indices)),
         )
         _check_unique("quotes", rows[0], lambda row: row.type_id)
-        _check_unique("adjustedPrices", rows[1], lambda row: row.type_id)
-        _check_unique("costIndices", rows[2], lambda row: (row.solar_system_id, row.activity))
+        _check_unique("adjusted_prices", rows[1], lambda row: row.type_id)
+        _check_unique("cost_indices", rows[2], lambda row: (row.solar_system_id, row.activity))
         content = msgspec.json.encode((region_id, when, *rows, job_site))
         owner = owner_id or meta.user_id
         return cls._create(
@@ -210,19 +214,21 @@ def _own_time(observed: datetime, batch: datetime, now: datetime, field: str) ->
 
 def _quote_row(quote: PriceQuote, region_id: int | None, batch: datetime, now: datetime, field: str) -> QuoteRow:
     if quote.region_id != region_id:
-        raise InvalidInput(f"the quote is for region {quote.region_id}, the batch for {region_id}", f"{field}.regionId")
+        raise InvalidInput(
+            f"the quote is for region {quote.region_id}, the batch for {region_id}", f"{field}.region_id"
+        )
     for name, value in (
-        ("lowestSell", quote.lowest_sell),
-        ("highestBuy", quote.highest_buy),
-        ("sellVolume", quote.sell_volume),
-        ("buyVolume", quote.buy_volume),
-        ("dailyVolume", quote.daily_volume),
+        ("lowest_sell", quote.lowest_sell),
+        ("highest_buy", quote.highest_buy),
+        ("sell_volume", quote.sell_volume),
+        ("buy_volume", quote.buy_volume),
+        ("daily_volume", quote.daily_volume),
     ):
         _amount(value, f"{field}.{name}")
     for n, level in enumerate(quote.sell_depth):
-        _amount(level.price, f"{field}.sellDepth[{n}].price")
+        _amount(level.price, f"{field}.sell_depth[{n}].price")
         if level.volume <= 0:
-            raise InvalidInput("a depth level needs a volume above 0", f"{field}.sellDepth[{n}].volume")
+            raise InvalidInput("a depth level needs a volume above 0", f"{field}.sell_depth[{n}].volume")
     return QuoteRow(
         type_id=quote.type_id,
         lowest_sell=quote.lowest_sell,
@@ -230,29 +236,29 @@ def _quote_row(quote: PriceQuote, region_id: int | None, batch: datetime, now: d
         sell_volume=quote.sell_volume,
         buy_volume=quote.buy_volume,
         daily_volume=quote.daily_volume,
-        observed_at=_own_time(quote.observed_at, batch, now, f"{field}.observedAt"),
+        observed_at=_own_time(quote.observed_at, batch, now, f"{field}.observed_at"),
         sell_depth=tuple((level.price, level.volume) for level in sorted(quote.sell_depth, key=lambda d: d.price)),
     )
 
 
 def _adjusted_row(price: AdjustedPrice, batch: datetime, now: datetime, field: str) -> AdjustedRow:
-    _amount(price.adjusted_price, f"{field}.adjustedPrice")
-    _amount(price.average_price, f"{field}.averagePrice")
+    _amount(price.adjusted_price, f"{field}.adjusted_price")
+    _amount(price.average_price, f"{field}.average_price")
     return AdjustedRow(
         type_id=price.type_id,
         adjusted_price=price.adjusted_price,
         average_price=price.average_price,
-        observed_at=_own_time(price.observed_at, batch, now, f"{field}.observedAt"),
+        observed_at=_own_time(price.observed_at, batch, now, f"{field}.observed_at"),
     )
 
 
 def _index_row(index: CostIndex, batch: datetime, now: datetime, field: str) -> IndexRow:
-    _amount(index.cost_index, f"{field}.costIndex")
+    _amount(index.cost_index, f"{field}.cost_index")
     return IndexRow(
         solar_system_id=index.solar_system_id,
         activity=index.activity,
         cost_index=index.cost_index,
-        observed_at=_own_time(index.observed_at, batch, now, f"{field}.observedAt"),
+        observed_at=_own_time(index.observed_at, batch, now, f"{field}.observed_at"),
     )
 
 

@@ -46,16 +46,16 @@ class CostRates(Value, frozen=True):
     science_base_share: float = 0.02  # invention and copying: share of the product's EIV
 
     def __post_init__(self) -> None:
-        for name, field in (
+        for field, shown in (
             ("scc_surcharge", "sccSurcharge"),
             ("facility_tax", "facilityTax"),
             ("alpha_tax", "alphaTax"),
             ("science_base_share", "scienceBaseShare"),
         ):
-            if getattr(self, name) < 0:
-                raise InvalidInput(f"{field} must not be negative", field)
+            if getattr(self, field) < 0:
+                raise InvalidInput(f"{shown} must not be negative", field)
         if not 0 <= self.structure_cost_bonus <= 1:
-            raise InvalidInput("structure cost bonus must be between 0 and 1", "structureCostBonus")
+            raise InvalidInput("structure cost bonus must be between 0 and 1", "structure_cost_bonus")
 
 
 NPC_RATES = CostRates()
@@ -150,7 +150,7 @@ def priced_job(
 
 def _job_cost(eiv: float, base: float, cost_index: float, rates: CostRates) -> JobCost:
     if cost_index < 0:
-        raise InvalidInput("cost index must not be negative", "costIndex")
+        raise InvalidInput("cost index must not be negative", "cost_index")
     system_cost = base * cost_index
     structure_bonus = 0.0 - system_cost * rates.structure_cost_bonus  # 0.0 rather than -0.0
     facility_tax = base * rates.facility_tax

@@ -188,7 +188,7 @@ def _build(
     """Every recipe that could take part, with its per-run inputs, outputs and job cost."""
     root_step = graph.step(root, settings.recipes)
     if root_step is None:
-        raise RuleViolation(f"type {root} has no recipe that builds it", "typeId")
+        raise RuleViolation(f"type {root} has no recipe that builds it", "type_id")
     outputs_of: dict[tuple[int, ActivityKind], dict[int, int]] = {}
     for product in graph.products():
         for step in graph.alternatives(product):

@@ -156,7 +156,7 @@ class MarketData:
         for quote in quotes:
             if quote.region_id != region_id:
                 raise InvalidInput(
-                    f"quote for type {quote.type_id} is from region {quote.region_id}, not {region_id}", "regionId"
+                    f"quote for type {quote.type_id} is from region {quote.region_id}, not {region_id}", "region_id"
                 )
             self._quotes[quote.type_id] = quote
         self._adjusted = {price.type_id: price for price in adjusted}

@@ -113,7 +113,7 @@ class EveLinks(Aggregate):
         try:
             return self.characters[character_id]
         except KeyError:
-            raise NotFound(f"character {character_id} is not linked", "characterId") from None
+            raise NotFound(f"character {character_id} is not linked", "character_id") from None
 
     def state(self) -> tuple[LinkedCharacter, ...]:
         return tuple(self.characters[c] for c in sorted(self.characters))

@@ -73,9 +73,9 @@ class BlueprintEntry(msgspec.Struct, frozen=True, kw_only=True):
 
     def validated(self) -> BlueprintEntry:
         if not 0 <= self.material_efficiency <= 10:
-            raise InvalidInput("materialEfficiency must be 0-10", "materialEfficiency")
+            raise InvalidInput("materialEfficiency must be 0-10", "material_efficiency")
         if not 0 <= self.time_efficiency <= 20 or self.time_efficiency % 2:
-            raise InvalidInput("timeEfficiency must be an even number 0-20", "timeEfficiency")
+            raise InvalidInput("timeEfficiency must be an even number 0-20", "time_efficiency")
         if self.kind == "bpc" and (self.runs is None or not 1 <= self.runs <= MAX_COPY_RUNS):
             raise InvalidInput(f"a copy's runs must be 1 to {MAX_COPY_RUNS:,}", "runs")
         if self.kind == "bpo" and self.runs is not None:
@@ -137,11 +137,11 @@ class BlueprintLibrary(Aggregate):
     def remove_by_hand(self, blueprint_id: int, meta: CommandMeta) -> None:
         blueprint = self.blueprints.get(blueprint_id)
         if blueprint is None:
-            raise NotFound(f"blueprint {blueprint_id} not found", "blueprintId")
+            raise NotFound(f"blueprint {blueprint_id} not found", "blueprint_id")
         if blueprint.source != "manual":
             raise RuleViolation(
                 f"blueprint {blueprint_id} is reported by the game; it goes when the game no longer reports it",
-                "blueprintId",
+                "blueprint_id",
             )
         self._record(BlueprintsChanged, meta=meta, added=(), changed=(), removed=(blueprint_id,))
 

@@ -154,21 +154,21 @@ class Roster(Aggregate):
         """Add or replace a character; a roster holds at most ``characters_per_roster`` (every
         run's generation spreads its jobs over all of them)."""
         if character.character_id < 1:
-            raise InvalidInput("characterId must be a positive game character id", "characterId")
+            raise InvalidInput("characterId must be a positive game character id", "character_id")
         name = character.name.strip()
         if not name or len(name) > 100:
             raise InvalidInput("name must be 1-100 characters", "name")
         character = msgspec.structs.replace(character, name=name, skills=character.skills.validated())
         if character.character_id not in self.characters:
             ensure_within(
-                "characters in your roster", len(self.characters) + 1, limits.characters_per_roster, "characterId"
+                "characters in your roster", len(self.characters) + 1, limits.characters_per_roster, "character_id"
             )
         if self.characters.get(character.character_id) != character:
             self._record(CharacterRegistered, meta=meta, character=character)
 
     def remove(self, character_id: int, meta: CommandMeta) -> None:
         if character_id not in self.characters:
-            raise NotFound(f"character {character_id} not found", "characterId")
+            raise NotFound(f"character {character_id} not found", "character_id")
         self._record(CharacterRemoved, meta=meta, character_id=character_id)
 
     def state(self) -> tuple[Character, ...]:

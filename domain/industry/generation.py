@@ -81,17 +81,20 @@ class PlannedJob(msgspec.Struct, frozen=True, kw_only=True):
 SkipReason = Literal["bought", "no_recipe"]  # bought by choice, or no recipe in the catalog makes it
 
 
+# camelCase as stored: PlanRunCreated keeps a run's skipped items.
 class SkippedItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     type_id: int
     quantity: int
     reason: SkipReason
 
 
+# camelCase as stored: PlanRunCreated keeps a run's leftovers.
 class Leftover(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     type_id: int
     quantity: int  # units made beyond what the run needs (whole runs of batch products)
 
 
+# camelCase as stored: PlanRunCreated keeps a run's hauls (``RunTransport.items``).
 class TransportItem(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     type_id: int
     quantity: int
@@ -142,6 +145,7 @@ class MissingBlueprint(msgspec.Struct, frozen=True, kw_only=True):
     message: str  # "needs 14 more runs of Rifter Blueprint copies"
 
 
+# camelCase as stored: PlanRunCreated keeps a run's invention needs.
 class InventionNeed(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """What a run's invention step must win: ``copies`` Tech II copies of ``runs_per_copy`` runs
     (of ``blueprint_type_id``, invented from ``from_blueprint_type_id``), planned with

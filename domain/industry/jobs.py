@@ -96,14 +96,17 @@ class JobSpec(msgspec.Struct, frozen=True, kw_only=True, rename="camel", omit_de
         if self.runs < 1:
             raise InvalidInput("runs must be at least 1", "runs")
         if not 0 <= self.me_level <= 10:
-            raise InvalidInput("ME must be between 0 and 10", "meLevel")
+            raise InvalidInput("ME must be between 0 and 10", "me_level")
         if not 0 <= self.te_level <= 20:
-            raise InvalidInput("TE must be between 0 and 20", "teLevel")
+            raise InvalidInput("TE must be between 0 and 20", "te_level")
         if len(self.notes) > MAX_NOTES:
             raise InvalidInput(f"notes are at most {MAX_NOTES} characters", "notes")
-        for value, field in ((self.total_cost, "totalCost"), (self.expected_revenue, "expectedRevenue")):
+        for value, field, shown in (
+            (self.total_cost, "total_cost", "totalCost"),
+            (self.expected_revenue, "expected_revenue", "expectedRevenue"),
+        ):
             if value is not None and value < 0:
-                raise InvalidInput(f"{field} must not be negative", field)
+                raise InvalidInput(f"{shown} must not be negative", field)
         if self.runs > MAX_JOB_RUNS or self.expected_output < 0:
             raise InvalidInput(f"runs must be at most {MAX_JOB_RUNS:,} and expectedOutput not negative", "runs")
         return self
@@ -171,7 +174,7 @@ class Job(Aggregate):
         self.ensure_industry("linked to a game job")
         self._require("linked to a game job", JobStatus.ACTIVE)
         if self.esi_job_id is not None:
-            raise Conflict(f"the job is already game job {self.esi_job_id}", "esiJobId", current_version=self.version)
+            raise Conflict(f"the job is already game job {self.esi_job_id}", "esi_job_id", current_version=self.version)
         self._record(JobLinked, meta=meta, esi_job_id=esi_job_id, started_at=started_at, ends_at=ends_at)
 
     def complete(
@@ -189,7 +192,7 @@ class Job(Aggregate):
         outcome = {}
         if successful_runs is not None and self.spec.activity is ActivityKind.INVENTION:
             if not 0 <= successful_runs <= self.spec.runs:
-                raise InvalidInput(f"successfulRuns is 0 to the job's {self.spec.runs} runs", "successfulRuns")
+                raise InvalidInput(f"successfulRuns is 0 to the job's {self.spec.runs} runs", "successful_runs")
             outcome["successful_runs"] = successful_runs
         self._record(JobCompleted, meta=meta, completed_at=completed_at, actual_revenue=actual_revenue, **outcome)
 
@@ -207,7 +210,7 @@ class Job(Aggregate):
     def ensure_industry(self, action: str) -> None:
         """A transport job is its plan run's haul: its route, trips and cost follow the run."""
         if self.spec.kind != "industry":
-            raise RuleViolation(f"a transport job cannot be {action}; its haul comes from its plan run", "jobId")
+            raise RuleViolation(f"a transport job cannot be {action}; its haul comes from its plan run", "job_id")
 
     def edit(self, spec: JobSpec, meta: CommandMeta) -> None:
         """Replace a planned industry job's spec (``domain.industry.job_edits`` works the new one
@@ -252,7 +255,7 @@ class Job(Aggregate):
 
 def _ensure_revenue(actual_revenue: float) -> None:
     if actual_revenue < 0:
-        raise InvalidInput("actualRevenue must not be negative", "actualRevenue")
+        raise InvalidInput("actualRevenue must not be negative", "actual_revenue")
 
 
 class JobState(msgspec.Struct, frozen=True, kw_only=True):

@@ -64,7 +64,7 @@ class StepSetup(msgspec.Struct, frozen=True, kw_only=True):
     def validated(self) -> StepSetup:
         validate_levels(self.me_level, self.te_level)
         if not 0 <= self.facility_tax <= MAX_TAX:
-            raise InvalidInput(f"facilityTax is a fraction between 0 and {MAX_TAX}", "facilityTax")
+            raise InvalidInput(f"facilityTax is a fraction between 0 and {MAX_TAX}", "facility_tax")
         return self
 
 
@@ -108,9 +108,9 @@ class TransportSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel
 
     def validated(self) -> TransportSettings:
         if self.cost_per_m3 < 0:
-            raise InvalidInput("costPerM3 must not be negative", "transport.costPerM3")
+            raise InvalidInput("costPerM3 must not be negative", "transport.cost_per_m3")
         if not 0 <= self.collateral_rate <= 1:
-            raise InvalidInput("collateralRate is a fraction between 0 and 1", "transport.collateralRate")
+            raise InvalidInput("collateralRate is a fraction between 0 and 1", "transport.collateral_rate")
         return self
 
 
@@ -131,7 +131,7 @@ def _step_for(graph: ProductionGraph, type_id: int, blueprint_type_id: int | Non
     for step in graph.alternatives(type_id):
         if step.recipe_id == blueprint_type_id:
             return step
-    raise RuleViolation(f"recipe {blueprint_type_id} does not build type {type_id}", "blueprintTypeId")
+    raise RuleViolation(f"recipe {blueprint_type_id} does not build type {type_id}", "blueprint_type_id")
 
 
 def _new_step(
@@ -177,7 +177,7 @@ def validate_confidence(confidence: float | None) -> float | None:
     """How a plan counts invention attempts: None (expected value) or a chance strictly
     between 0 and 1 of winning every copy a run needs."""
     if confidence is not None and not 0 < confidence < 1:
-        raise InvalidInput("inventionConfidence is null (expected value) or between 0 and 1", "inventionConfidence")
+        raise InvalidInput("inventionConfidence is null (expected value) or between 0 and 1", "invention_confidence")
     return confidence
 
 
@@ -212,7 +212,7 @@ def propose_steps(
     ``WorkLimitExceeded`` before any walking if they and the ``held`` steps would be more than
     ``limit`` (a looping chain raises ChainCycle)."""
     _ensure_room(held, graph.tree_size(type_id, raw=False), limit)
-    top = _step_for(graph, type_id, None, "productTypeId")
+    top = _step_for(graph, type_id, None, "product_type_id")
     root = _new_step(first_id, parent, top, settings, _proposed_levels(graph, top), stations=stations)
     steps = [root]
     stack = [root]
@@ -239,9 +239,9 @@ def _chosen_decryptor(
     if decryptor_type_id is None:
         return None
     if not build.invents:
-        raise RuleViolation("only an invention step takes a decryptor", "decryptorTypeId")
+        raise RuleViolation("only an invention step takes a decryptor", "decryptor_type_id")
     if decryptor_type_id not in (decryptors or {}):
-        raise RuleViolation(f"type {decryptor_type_id} is not a decryptor in your catalog", "decryptorTypeId")
+        raise RuleViolation(f"type {decryptor_type_id} is not a decryptor in your catalog", "decryptor_type_id")
     return decryptor_type_id
 
 
@@ -254,12 +254,7 @@ def validate_notes(notes: str) -> str:
 def _with_places(step: PlanStep, places: Mapping[str, Any]) -> PlanStep:
     """``step`` with the fields apart from its setup that ``places`` names (``input_place``,
     ``output_place``, validated; ``transport_profile_id``)."""
-    checked = {
-        name: value.validated("inputPlace" if name == "input_place" else "outputPlace")
-        if isinstance(value, StepPlace)
-        else value
-        for name, value in places.items()
-    }
+    checked = {name: value.validated(name) if isinstance(value, StepPlace) else value for name, value in places.items()}
     return msgspec.structs.replace(step, **checked) if checked else step
 
 
@@ -350,7 +345,7 @@ class Plan(Aggregate):
     def step(self, step_id: int) -> PlanStep:
         step = self.steps.get(step_id)
         if step is None:
-            raise NotFound(f"plan has no step {step_id}", "stepId")
+            raise NotFound(f"plan has no step {step_id}", "step_id")
         return step
 
     def children(self, step_id: int) -> dict[int, PlanStep]:
@@ -367,13 +362,13 @@ class Plan(Aggregate):
 
     def ensure_live(self) -> None:
         if self.deleted:
-            raise NotFound("plan not found", "planId")
+            raise NotFound("plan not found", "plan_id")
 
     def ensure_not_auto_triggered_since(self, since: datetime) -> None:
         """Auto-production's cooldown: one automatic run per plan per runner interval."""
         if self.last_auto_generated_at is not None and self.last_auto_generated_at >= since:
             raise RecentlyTriggered(
-                f"auto-production already triggered this plan at {self.last_auto_generated_at.isoformat()}", "planId"
+                f"auto-production already triggered this plan at {self.last_auto_generated_at.isoformat()}", "plan_id"
             )
 
     def check_against(self, graph: ProductionGraph) -> None:
@@ -463,9 +458,9 @@ class Plan(Aggregate):
             raise RuleViolation(
                 f"step {parent_step_id} already makes type {product_type_id} (step "
                 f"{self.children(parent_step_id)[product_type_id].step_id})",
-                "productTypeId",
+                "product_type_id",
             )
-        build = _step_for(graph, product_type_id, blueprint_type_id, "productTypeId")
+        build = _step_for(graph, product_type_id, blueprint_type_id, "product_type_id")
         changes = dict(changes)
         places = _split_places(changes)
         decryptor = _chosen_decryptor(build, changes.pop("decryptor_type_id", None), decryptors)
@@ -498,7 +493,7 @@ class Plan(Aggregate):
         step = self.step(step_id)
         places = _split_places(changes)
         blueprint = changes.pop("blueprint_type_id", step.blueprint_type_id)
-        build = _step_for(graph, step.product_type_id, blueprint, "blueprintTypeId")
+        build = _step_for(graph, step.product_type_id, blueprint, "blueprint_type_id")
         decryptor = _chosen_decryptor(build, changes.pop("decryptor_type_id", step.decryptor_type_id), decryptors)
         settings = msgspec.structs.replace(step.settings, **changes).validated()
         updated = _new_step(step_id, step.parent_step_id, build, settings, None, decryptor)
@@ -561,7 +556,7 @@ class Plan(Aggregate):
     def remove_step(self, step_id: int, meta: CommandMeta) -> None:
         step = self.step(step_id)
         if step.parent_step_id is None:
-            raise RuleViolation("the plan's product step cannot be removed; delete the plan instead", "stepId")
+            raise RuleViolation("the plan's product step cannot be removed; delete the plan instead", "step_id")
         self._record(PlanStepsRemoved, meta=meta, step_ids=tuple(self.subtree(step_id)))
 
     def set_source(
@@ -604,7 +599,7 @@ class Plan(Aggregate):
                 "runs this plan has recorded",
                 self.runs_recorded,
                 limits.runs_per_plan,
-                "planId",
+                "plan_id",
                 "create a new plan for further runs",
             )
 
@@ -620,11 +615,11 @@ class Plan(Aggregate):
         self._record(PlanRunRemoved, meta=meta, run_id=run_id)
 
     def _ensure_input(self, parent: PlanStep, material: int, graph: ProductionGraph) -> None:
-        build = _step_for(graph, parent.product_type_id, parent.blueprint_type_id, "stepId")
+        build = _step_for(graph, parent.product_type_id, parent.blueprint_type_id, "step_id")
         if material not in {m.type_id for m in build.inputs}:
             raise RuleViolation(
                 f"step {parent.step_id}'s recipe {parent.blueprint_type_id} does not use type {material}",
-                "productTypeId",
+                "product_type_id",
             )
 
     def state(self) -> PlanState:

@@ -183,7 +183,7 @@ class PlanRun(Aggregate):
 
     def ensure_of_plan(self, plan_id: UUID) -> None:
         if self.deleted or self.plan_id != plan_id:
-            raise NotFound("plan run not found", "runId")
+            raise NotFound("plan run not found", "run_id")
 
     def cancelled(self, job_ids: tuple[UUID, ...], meta: CommandMeta) -> None:
         """Note who cancelled the run's planned jobs (the jobs record their own change)."""

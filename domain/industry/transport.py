@@ -58,6 +58,7 @@ class TransportMethod(enum.Enum):
         return self is not TransportMethod.COURIER_CONTRACT
 
 
+# camelCase as stored: TransportProfileAdded and TransportProfileChanged keep the profile.
 class TransportProfile(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """One way of hauling, as saved: ``profile_id`` is the aggregate's key for it."""
 
@@ -77,21 +78,21 @@ class TransportProfile(msgspec.Struct, frozen=True, kw_only=True, rename="camel"
         name = self.name.strip()
         if not name or len(name) > MAX_NAME:
             raise RuleViolation(f"name must be 1-{MAX_NAME} characters", "name")
-        for field, value in (
-            ("ratePerM3", self.rate_per_m3),
-            ("ratePerM3PerJump", self.rate_per_m3_per_jump),
+        for field, shown, value in (
+            ("rate_per_m3", "ratePerM3", self.rate_per_m3),
+            ("rate_per_m3_per_jump", "ratePerM3PerJump", self.rate_per_m3_per_jump),
         ):
             if not 0 <= value <= MAX_AMOUNT:
-                raise RuleViolation(f"{field} must be 0 or more", field)
+                raise RuleViolation(f"{shown} must be 0 or more", field)
         if not 0 <= self.collateral_rate <= 1:
-            raise RuleViolation("collateralRate is a fraction between 0 and 1", "collateralRate")
+            raise RuleViolation("collateralRate is a fraction between 0 and 1", "collateral_rate")
         if self.max_volume is not None and not MIN_HOLD <= self.max_volume <= MAX_AMOUNT:
-            raise RuleViolation(f"maxVolume must be at least {MIN_HOLD:g} m³", "maxVolume")
+            raise RuleViolation(f"maxVolume must be at least {MIN_HOLD:g} m³", "max_volume")
         if self.method.flown_by_user:
             if self.max_volume is None:
-                raise RuleViolation(f"a {self.method.value} needs maxVolume: the m³ its hold carries", "maxVolume")
+                raise RuleViolation(f"a {self.method.value} needs maxVolume: the m³ its hold carries", "max_volume")
             if self.rate_per_m3:
-                raise RuleViolation("ratePerM3 is a courier contract's flat rate; a ship's is per jump", "ratePerM3")
+                raise RuleViolation("ratePerM3 is a courier contract's flat rate; a ship's is per jump", "rate_per_m3")
         return msgspec.structs.replace(self, name=name)
 
 
@@ -134,7 +135,7 @@ class TransportProfiles(Aggregate):
         if len(self.profiles) >= MAX_PROFILES:
             raise RuleViolation(f"at most {MAX_PROFILES} transport profiles per user; remove one first", "name")
         if profile.profile_id in self.profiles:
-            raise RuleViolation("a profile with this id exists", "profileId")
+            raise RuleViolation("a profile with this id exists", "profile_id")
         self._record(TransportProfileAdded, meta=meta, profile=profile.validated())
         return self.profile(profile.profile_id)
 
@@ -155,7 +156,7 @@ class TransportProfiles(Aggregate):
         try:
             saved = self.profiles[profile_id]
         except KeyError:
-            raise NotFound("transport profile not found", "profileId") from None
+            raise NotFound("transport profile not found", "profile_id") from None
         return msgspec.structs.replace(saved, is_default=profile_id == self.default_id)
 
     def shown(self) -> list[TransportProfile]:

@@ -99,18 +99,18 @@ def _build(order: JobOrder, snapshot: CatalogSnapshot) -> BuildStep:
     """The blueprint's way of making the product, or why there is none."""
     product, blueprint = order.product_type_id, order.blueprint_type_id
     if product not in snapshot.names:
-        raise NotFound(f"type {product} is not in your catalog", "productTypeId")
+        raise NotFound(f"type {product} is not in your catalog", "product_type_id")
     builds = snapshot.graph.alternatives(product)
     found = next((build for build in builds if build.recipe_id == blueprint), None)
     if found is not None:
         return found
     if blueprint not in snapshot.names and not _is_recipe(snapshot, blueprint):
-        raise NotFound(f"type {blueprint} is not in your catalog", "blueprintTypeId")
+        raise NotFound(f"type {blueprint} is not in your catalog", "blueprint_type_id")
     made_by = ", ".join(f"{_name(snapshot, build.recipe_id)} ({build.recipe_id})" for build in builds)
     raise RuleViolation(
         f"{_name(snapshot, blueprint)} does not make {_name(snapshot, product)}"
         + (f"; {made_by} does" if made_by else "; nothing in your catalog does"),
-        "blueprintTypeId",
+        "blueprint_type_id",
     )
 
 
@@ -128,10 +128,10 @@ def _decisions(order: JobOrder, build: BuildStep, snapshot: CatalogSnapshot) -> 
         if material.type_id not in used:
             raise InvalidInput(
                 f"{_name(snapshot, build.recipe_id)} does not use {_name(snapshot, material.type_id)}",
-                f"{field}.typeId",
+                f"{field}.type_id",
             )
         if material.type_id in decisions:
-            raise InvalidInput(f"type {material.type_id} is decided twice", f"{field}.typeId")
+            raise InvalidInput(f"type {material.type_id} is decided twice", f"{field}.type_id")
         if material.decision == "make" and snapshot.graph.step(material.type_id) is None:
             raise RuleViolation(
                 f"no recipe in your catalog makes {_name(snapshot, material.type_id)} (or you buy it): it is bought",

@@ -62,10 +62,10 @@ class Container(Aggregate):
         if not CONTAINER_ID_PATTERN.match(container_id):
             raise InvalidInput(
                 "containerId must be 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit",
-                "containerId",
+                "container_id",
             )
         if not SYSTEM_SYMBOL_PATTERN.match(system_symbol):
-            raise InvalidInput("systemSymbol must be 1-64 letters, digits or '-'", "systemSymbol")
+            raise InvalidInput("systemSymbol must be 1-64 letters, digits or '-'", "system_symbol")
         config.validate()
         return cls._create(
             ContainerRegistered,

@@ -139,7 +139,7 @@ class Webhooks(Aggregate):
         try:
             registered = self.hooks[webhook_id]
         except KeyError:
-            raise NotFound("webhook not found", "webhookId") from None
+            raise NotFound("webhook not found", "webhook_id") from None
         return registered.shown()
 
     def state(self) -> list[Webhook]:

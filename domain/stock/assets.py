@@ -61,19 +61,19 @@ UNOWNED = Spot()
 
 def validate_spot(spot: Spot, field: str = "") -> Spot:
     """An owner is a type and an id together; a container or a division belongs to an owner,
-    a division to a corporation. ``field`` prefixes the camelCase name a 400 names."""
+    a division to a corporation. ``field`` prefixes the name of the part refused."""
     owner_type, owner_id, container_id, division = spot
     if owner_type not in (None, "character", "corporation"):
-        raise InvalidInput("ownerType must be character or corporation", f"{field}ownerType")
+        raise InvalidInput("ownerType must be character or corporation", f"{field}owner_type")
     if (owner_type is None) != (owner_id is None):
-        name = "ownerId" if owner_id is None else "ownerType"
+        name = "owner_id" if owner_id is None else "owner_type"
         raise InvalidInput("ownerType and ownerId go together", f"{field}{name}")
     if owner_id is not None and owner_id < 1:
-        raise InvalidInput("ownerId must be a positive character or corporation id", f"{field}ownerId")
+        raise InvalidInput("ownerId must be a positive character or corporation id", f"{field}owner_id")
     if container_id is not None and (owner_type is None or container_id < 1):
-        raise InvalidInput("containerId must be a positive item id, with an owner", f"{field}containerId")
+        raise InvalidInput("containerId must be a positive item id, with an owner", f"{field}container_id")
     if division is not None and (owner_type != "corporation" or division not in DIVISIONS):
-        raise InvalidInput("divisionNumber must be 1 to 7, with a corporation owner", f"{field}divisionNumber")
+        raise InvalidInput("divisionNumber must be 1 to 7, with a corporation owner", f"{field}division_number")
     return spot
 
 

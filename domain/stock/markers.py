@@ -63,18 +63,18 @@ class MarkerSettings(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
     def validated(self) -> MarkerSettings:
         if self.type_id < 1:
-            raise InvalidInput("typeId must be a positive item id", "typeId")
+            raise InvalidInput("typeId must be a positive item id", "type_id")
         if self.location_id < 1:
-            raise InvalidInput("locationId must be a positive location id", "locationId")
+            raise InvalidInput("locationId must be a positive location id", "location_id")
         if not 0 <= self.desired_quantity <= MAX_DESIRED:
-            raise InvalidInput(f"desiredQuantity must be 0 to {MAX_DESIRED}", "desiredQuantity")
+            raise InvalidInput(f"desiredQuantity must be 0 to {MAX_DESIRED}", "desired_quantity")
         if not 0 <= self.auto_production_parallelism <= 1000:
-            raise InvalidInput("autoProductionParallelism must be 0 (unlimited) to 1000", "autoProductionParallelism")
+            raise InvalidInput("autoProductionParallelism must be 0 (unlimited) to 1000", "auto_production_parallelism")
         validate_spot(self.spot)
         if self.price_source not in ("sell", "buy", "split"):
-            raise InvalidInput("priceSource must be sell, buy or split", "priceSource")
+            raise InvalidInput("priceSource must be sell, buy or split", "price_source")
         if not 0 < self.price_percentage <= MAX_PERCENTAGE:
-            raise InvalidInput(f"pricePercentage must be above 0 and at most {MAX_PERCENTAGE:g}", "pricePercentage")
+            raise InvalidInput(f"pricePercentage must be above 0 and at most {MAX_PERCENTAGE:g}", "price_percentage")
         if self.notes is not None and len(self.notes) > MAX_NOTES:
             raise InvalidInput(f"notes must be at most {MAX_NOTES} characters", "notes")
         return self
@@ -147,7 +147,7 @@ class StockpileMarker(Aggregate):
 
     def remove(self, meta: CommandMeta) -> None:
         if self.deleted:
-            raise NotFound("stockpile marker not found", "markerId")
+            raise NotFound("stockpile marker not found", "marker_id")
         self._record(MarkerRemoved, meta=meta)
 
     def state(self) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def show(type_id: int, user_name: str) -> None:
         with system.query_engine.connect() as connection:
             snapshot = catalog_snapshot(connection, user_id)
         if not snapshot.graph.alternatives(type_id):
-            raise NotFound(f"no recipe in {user_name}'s catalog builds item {type_id}", "typeId")
+            raise NotFound(f"no recipe in {user_name}'s catalog builds item {type_id}", "type_id")
     Console().print(_render(snapshot.graph.tree(type_id), snapshot.names))
 
 

@@ -368,6 +368,12 @@ for group in (plans, runs, jobs, characters):
     cli.add_command(group)
 
 
+def _option_named(field: str) -> str:
+    """A domain error's field (a Python name) as the CLI's options spell it: ``expires_in`` ->
+    ``expires-in`` (``--expires-in``)."""
+    return field.replace("_", "-")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
@@ -377,7 +383,7 @@ def main() -> None:
         error.show()
         sys.exit(error.exit_code)
     except (CliError, DomainError, ProjectionError) as error:
-        field = f" ({error.field})" if isinstance(error, DomainError) and error.field else ""
+        field = f" ({_option_named(error.field)})" if isinstance(error, DomainError) and error.field else ""
         click.echo(f"error{field}: {error}", err=True)
         sys.exit(1)
     except Exception as error:  # one readable line, never a traceback

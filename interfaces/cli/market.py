@@ -154,9 +154,9 @@ def _time(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{text!r} is not an ISO 8601 time", "observedAt") from None
+        raise InvalidInput(f"{text!r} is not an ISO 8601 time", "observed_at") from None
     if when.tzinfo is None:
-        raise InvalidInput("give the time's UTC offset, e.g. 2026-03-01T12:00:00Z", "observedAt")
+        raise InvalidInput("give the time's UTC offset, e.g. 2026-03-01T12:00:00Z", "observed_at")
     return when
 
 

@@ -267,7 +267,7 @@ class ReadFloor:
             head = await self.head(system)
             if min_position > head:
                 detail = f"minPosition {min_position} is beyond the newest log position, {head}"
-                raise InvalidInput(detail, "minPosition")
+                raise InvalidInput(detail, "min_position")
         if self.eventual:
             return min_position or 0
         return max(min_position or 0, await self.head(system))

@@ -1,12 +1,22 @@
-"""Every error answers JSON ``{error, detail, field}`` with the status that fits it."""
+"""Every error answers JSON ``{error, detail, field}`` with the status that fits it.
+
+A domain error names its field by its Python path (``steps[2].me_level``); the answer names it
+as the client sent it: a query parameter of the route as the route declares it (``region_id``,
+or its ``name=``), a header by ``WIRE_NAMES``, and otherwise each name in the path as msgspec's
+``rename="camel"`` spells a body's fields (``steps[2].meLevel``). The console's refusals
+(``interfaces/web/acting.py``) name their fields the same way, by their page's query names.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 import psycopg
 import sqlalchemy.exc
 from eventsourcing.persistence import ConnectionUnavailableError, PersistenceError
@@ -16,6 +26,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from application.eve.sso import SsoUnavailable
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation
+from domain.industry.characters import SKILL_IDS
 from interfaces.http.bodies import ErrorBody
 from projections.runtime import ProjectionError
 
@@ -29,6 +40,14 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     RuleViolation: 422,
 }
 _FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
+# A domain error's field (a Python path) whose answer does not name it in camelCase: the one table.
+WIRE_NAMES: dict[str, str] = {
+    "expected_version": "If-Match",  # a command's expected version comes in that header
+    # A named skill's level out of range has always been answered with its Python name (the
+    # body's field is ``skills.massProduction``): kept as answered; drop to answer it so.
+    **{f"skills.{name}": f"skills.{name}" for name in SKILL_IDS},
+}
+_NAME_IN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # How long a client is asked to wait before retrying while the database is unreachable.
 DATABASE_RETRY_AFTER_SEC = 5
 _UNREACHABLE_ERRORS = (
@@ -56,13 +75,50 @@ def _error(status: int, error: str, detail: str, field: str | None = None, **ext
     return Response(ErrorBody(error=error, detail=detail, field=field, **extra), status_code=status)
 
 
+def wire_field(field: str | None, parameters: Mapping[str, str] | None = None) -> str | None:
+    """A domain error's field as the client named it: one of ``parameters`` (a Python name ->
+    the name the client sends it by) as it is sent, an entry of ``WIRE_NAMES``, else camelCase
+    (``transport.cost_per_m3`` -> ``transport.costPerM3``, ``steps[2].me_level`` ->
+    ``steps[2].meLevel``: indexes and dots kept)."""
+    if field is None or field in WIRE_NAMES:
+        return WIRE_NAMES.get(field or "", field)
+    first = _NAME_IN_PATH.match(field)
+    if first is not None and parameters and first.group() in parameters:
+        return parameters[first.group()] + _camel_path(field[first.end() :])
+    return _camel_path(field)
+
+
+def _camel_path(path: str) -> str:
+    return _NAME_IN_PATH.sub(lambda name: _camel(name.group()), path)
+
+
+@functools.cache
+def _camel(name: str) -> str:
+    """``name`` as msgspec's ``rename="camel"`` spells a field, so it is always the body's."""
+    named = msgspec.defstruct("Named", [(name, object)], rename="camel")
+    return named.__struct_encode_fields__[0]
+
+
 def domain_status(exc: DomainError) -> int:
     return next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
 
 
-def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[ErrorBody]:
     current = exc.current_version if isinstance(exc, Conflict) else None
-    return _error(domain_status(exc), exc.code, exc.detail, exc.field, current_version=current)
+    field = wire_field(exc.field, _query_names(request))
+    return _error(domain_status(exc), exc.code, exc.detail, field, current_version=current)
+
+
+def _query_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The route's query parameters (and any other it reads from the request but the path and
+    body), each a Python name -> the name the client sends it by."""
+    handler = request.route_handler
+    skipped = {*handler.resolve_dependencies(), *request.path_params, "data", "request"}
+    return {
+        name: getattr(parameter.kwarg_definition, "name", None) or name
+        for name, parameter in handler.parsed_fn_signature.parameters.items()
+        if name not in skipped
+    }
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[ErrorBody]:

@@ -1,7 +1,7 @@
 """How a console form acts: the same application services as the API's command routes, with
 the signed-in user as the actor, and a refused command turned into words for the page.
 
-A refusal keeps the domain error's ``field`` (the API's JSON ``field``), so the page can show
+A refusal names the domain error's field as the API's JSON ``field`` does, so the page can show
 the ``detail`` next to the input of that name, and its HTTP status (``DOMAIN_STATUS``), so a
 browser or a test sees a 409 as the API would answer it.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -18,7 +18,7 @@ import msgspec
 
 from domain.errors import DomainError
 from domain.events import CommandMeta
-from interfaces.http.errors import domain_status
+from interfaces.http.errors import domain_status, wire_field
 from projections.users import TokenHolder
 
 T = TypeVar("T")
@@ -38,8 +38,11 @@ def acting_as(holder: TokenHolder) -> CommandMeta:
     return CommandMeta(user_id=holder.user_id, correlation_id=str(uuid.uuid4()), command_id=str(uuid.uuid4()))
 
 
-def refusal_of(error: DomainError) -> Refusal:
-    return Refusal(detail=_sentence(error.detail), field=error.field, status=domain_status(error))
+def refusal_of(error: DomainError, query: Iterable[str] = ()) -> Refusal:
+    """The refusal of ``error``, its field named as the API names it, or as the page's ``query``
+    inputs (the API's query parameters, by their Python names) are named."""
+    field = wire_field(error.field, {name: name for name in query})
+    return Refusal(detail=_sentence(error.detail), field=field, status=domain_status(error))
 
 
 def api_body(values: Mapping[str, Any], body: type[T]) -> T | Refusal:

@@ -26,7 +26,6 @@ from application.system import Manufactory
 from domain.manufacturing.config import CoordinatorMode
 from domain.manufacturing.supply import SupplyLevel
 from interfaces.http.context import LastEventId, query_projection, read_model
-from interfaces.http.manufacturing.commands import config_fields_by_json_name
 from interfaces.http.manufacturing.queries import config_events
 from interfaces.http.manufacturing.schemas import CONFIG_WIRE_NAMES, ConfigOut, ConfigPatch, ContainerIdPath
 from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
@@ -214,8 +213,7 @@ class CoordinatorPages(ConsoleController):
 
         def change() -> object:
             assert not isinstance(changes, Refusal)
-            with config_fields_by_json_name():
-                return system.containers.change_config(container_id, changes, acting_as(holder), version)
+            return system.containers.change_config(container_id, changes, acting_as(holder), version)
 
         done = changes if isinstance(changes, Refusal) else await carried_out(change)
         if isinstance(done, Refusal):

@@ -97,7 +97,7 @@ class EconomicsPages(ConsoleController):
         try:
             ranking = await ranked_opportunities(system, holder.user_id, region_id, limit=PAGE, **filters)
         except DomainError as error:
-            refused = refusal_of(error)
+            refused = refusal_of(error, OPPORTUNITIES.names)
             return page(request, "economics.html", {**context, "refused": refused}, status_code=refused.status)
         query = {name: value for name, value in sent.items() if value and name != "offset"}
         context |= {"ranking": ranking, "query": query | {"region_id": str(region_id)}}
@@ -127,7 +127,7 @@ class EconomicsPages(ConsoleController):
             view = await item_economics(system, holder.user_id, type_id, region_id, options)
             comparison = await region_comparison(system, holder.user_id, type_id, options)
         except DomainError as error:
-            refused = refusal_of(error)
+            refused = refusal_of(error, ITEM.names)
             return page(request, "economics_item.html", {**context, "refused": refused}, status_code=refused.status)
         prices = await query_projection(system, "market", None, item_prices, holder.user_id, region_id, type_id)
         history = prices.history if prices else []

@@ -497,7 +497,7 @@ def test_a_run_generated_for_a_region_prices_its_jobs_with_the_users_market_data
     assert partial["created"][0]["totalCost"] is None and partial["pricing"]["totalCost"] is None
     assert {m["what"] for m in partial["pricing"]["missing"]} == {"sell_price", "job_site"}
     unknown = generate(alice, plan["aggregateId"], 4, regionId=10000030)
-    assert unknown.status_code == 404 and unknown.json()["field"] == "region_id"
+    assert unknown.status_code == 404 and unknown.json()["field"] == "regionId"  # the field the body sent
 
 
 def test_hauls_of_items_without_a_known_volume_say_so_instead_of_costing_nothing(alice: Api) -> None:

@@ -387,7 +387,7 @@ def test_another_users_world_is_not_found(system: Manufactory, shop: Workshop) -
     intruder = system.users.create_user("intruder").user_id
     with pytest.raises(NotFound) as missing:
         system.crafting.read(shop.world_id, intruder, lambda w, _: w.name)
-    assert missing.value.field == "worldId"
+    assert missing.value.field == "world_id"
     assert system.crafting.world_ids(intruder) == []
     with pytest.raises(NotFound):
         system.crafting.command(shop.world_id, CommandMeta(user_id=intruder, correlation_id="x"), lambda w, _: None)

@@ -93,13 +93,13 @@ def test_batches_are_checked_before_anything_is_recorded(system: Manufactory) ->
     index = CostIndex(solar_system_id=JITA, activity=ActivityKind.MANUFACTURING, cost_index=-0.1, observed_at=T0)
     with pytest.raises(InvalidInput) as refused:
         system.market.record(None, MarketImport(indices=[index]), None, "test", meta(user), T0)
-    assert refused.value.field == "costIndices[0].costIndex"
+    assert refused.value.field == "cost_indices[0].cost_index"
     naive = datetime(2026, 3, 1, 12)
     with pytest.raises(InvalidInput, match="UTC offset"):
         system.market.record(FORGE, MarketImport([quote(TRIT, 1.0, T0)]), None, "test", meta(user), naive)
     with pytest.raises(InvalidInput) as refused:
         system.market.record(FORGE, MarketImport(), JobSite(solar_system_id=0), "test", meta(user), T0)
-    assert refused.value.field == "jobSite.solarSystemId"
+    assert refused.value.field == "job_site.solar_system_id"
 
 
 def _rows(system: Manufactory, *tables: Any, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:

@@ -183,7 +183,7 @@ def test_a_preview_for_a_region_costs_the_jobs_as_generate_would(alice: Api) -> 
     assert answer["pricing"] == {"regionId": forge, "totalCost": 884.0, "missing": []}
     assert system_position(alice) == before
     unknown = preview(alice, plan_id, 4, regionId=10000030)
-    assert unknown.status_code == 404 and unknown.json()["field"] == "region_id"
+    assert unknown.status_code == 404 and unknown.json()["field"] == "regionId"  # the field the body sent
 
 
 def test_parallelism_caps_the_slots_each_crew_may_use(alice: Api) -> None:

@@ -151,7 +151,7 @@ def test_an_unpriced_datacore_leaves_the_row_unknown_and_says_so() -> None:
 def test_blueprint_copies_have_no_rows() -> None:
     with pytest.raises(NotFound) as refused:
         buildable(SNAPSHOT, HOBGOBLIN_II_BLUEPRINT)
-    assert refused.value.field == "typeId"
+    assert refused.value.field == "type_id"
     dependents = Dependents(GRAPH, SNAPSHOT.inventions, SNAPSHOT.decryptors)
     assert HOBGOBLIN_II_BLUEPRINT not in dependents.products
     assert HOBGOBLIN_I_BLUEPRINT not in dependents.products

@@ -158,7 +158,7 @@ def test_a_new_step_may_name_its_places() -> None:
 def test_only_a_corporation_hangar_has_divisions() -> None:
     wrong = StepPlace(owner_kind="character", owner_id=90_000_001, location_id=JITA, division=2)
     refused = given(CREATED).when(lambda plan: plan.update_step(2, {"input_place": wrong}, GRAPH, META))
-    assert refused.then_refused(InvalidInput, "divisions").field == "inputPlace.division"  # type: ignore[attr-defined]
+    assert refused.then_refused(InvalidInput, "divisions").field == "input_place.division"  # type: ignore[attr-defined]
 
 
 def test_a_batch_of_step_updates_is_one_event() -> None:
@@ -182,9 +182,9 @@ def test_one_refused_entry_refuses_the_whole_batch_naming_it() -> None:
     batch = [(2, {"me_level": 5}), (3, {"blueprint_type_id": 1101})]
     refused = given(CREATED).when(lambda plan: plan.update_steps(batch, GRAPH, META))
     error = refused.then_refused(RuleViolation, "recipe 1101 does not build type 200")
-    assert error.field == "steps[1].blueprintTypeId"  # type: ignore[attr-defined]
+    assert error.field == "steps[1].blueprint_type_id"  # type: ignore[attr-defined]
     missing = given(CREATED).when(lambda plan: plan.update_steps([(2, {"me_level": 5}), (9, {})], GRAPH, META))
-    assert missing.then_refused(NotFound, "no step 9").field == "steps[1].stepId"  # type: ignore[attr-defined]
+    assert missing.then_refused(NotFound, "no step 9").field == "steps[1].step_id"  # type: ignore[attr-defined]
 
 
 def test_an_entry_may_name_a_step_an_earlier_entry_removed_only_to_be_refused() -> None:

@@ -77,13 +77,13 @@ def test_an_upsert_changing_only_notes_keeps_the_price_rule_and_one_changing_not
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"owner_type": "character"}, "ownerId"),
-        ({"owner_id": ANN}, "ownerType"),
-        ({"container_id": 5}, "containerId"),
-        ({"owner_type": "character", "owner_id": ANN, "division_number": 2}, "divisionNumber"),
-        ({"owner_type": "corporation", "owner_id": CORP, "division_number": 8}, "divisionNumber"),
-        ({"price_source": "median"}, "priceSource"),
-        ({"price_percentage": 0.0}, "pricePercentage"),
+        ({"owner_type": "character"}, "owner_id"),
+        ({"owner_id": ANN}, "owner_type"),
+        ({"container_id": 5}, "container_id"),
+        ({"owner_type": "character", "owner_id": ANN, "division_number": 2}, "division_number"),
+        ({"owner_type": "corporation", "owner_id": CORP, "division_number": 8}, "division_number"),
+        ({"price_source": "median"}, "price_source"),
+        ({"price_percentage": 0.0}, "price_percentage"),
         ({"notes": "x" * 1001}, "notes"),
     ],
 )
@@ -144,4 +144,4 @@ def test_an_asset_naming_a_division_without_a_corporation_is_refused_naming_it()
         )
     ]
     refused = given(event(AssetsOpened, owner_id=OWNER)).when(lambda assets: assets.replace(bad, JITA, META))
-    assert refused.then_refused(InvalidInput).field == "assets[0].divisionNumber"  # type: ignore[attr-defined]
+    assert refused.then_refused(InvalidInput).field == "assets[0].division_number"  # type: ignore[attr-defined]

@@ -105,13 +105,13 @@ def test_removing_the_default_leaves_none_and_an_unknown_profile_is_not_found() 
     [
         ({"name": "  "}, "name"),
         ({"name": "x" * 101}, "name"),
-        ({"collateral_rate": 1.5}, "collateralRate"),
-        ({"rate_per_m3_per_jump": -1.0}, "ratePerM3PerJump"),
-        ({"max_volume": 0.0}, "maxVolume"),
-        ({"max_volume": 0.5}, "maxVolume"),  # under a cubic metre: no hold
-        ({"max_volume": None}, "maxVolume"),  # a ship has a hold
-        ({"rate_per_m3": 100.0}, "ratePerM3"),  # a ship is paid per jump
-        ({"rate_per_m3": float("nan")}, "ratePerM3"),
+        ({"collateral_rate": 1.5}, "collateral_rate"),
+        ({"rate_per_m3_per_jump": -1.0}, "rate_per_m3_per_jump"),
+        ({"max_volume": 0.0}, "max_volume"),
+        ({"max_volume": 0.5}, "max_volume"),  # under a cubic metre: no hold
+        ({"max_volume": None}, "max_volume"),  # a ship has a hold
+        ({"rate_per_m3": 100.0}, "rate_per_m3"),  # a ship is paid per jump
+        ({"rate_per_m3": float("nan")}, "rate_per_m3"),
     ],
 )
 def test_a_profile_breaking_a_rule_is_refused_naming_the_field(changes: dict[str, object], field: str) -> None:

@@ -46,7 +46,7 @@ def test_a_material_decided_twice_is_refused_naming_the_second() -> None:
     order = JobOrder(product_type_id=WOLF, blueprint_type_id=WOLF_BLUEPRINT, runs=1, materials=twice)
     with pytest.raises(InvalidInput) as refused:
         ordered_job(order, SNAPSHOT, None)
-    assert refused.value.field == "materials[1].typeId"
+    assert refused.value.field == "materials[1].type_id"
 
 
 def test_a_blueprint_of_another_product_names_the_one_that_makes_it() -> None:

@@ -147,8 +147,8 @@ def _invented(snapshot: CatalogSnapshot, type_id: int) -> Invention:
     if invention is not None:
         return invention
     if type_id not in snapshot.names:
-        raise NotFound(f"item {type_id} is not in your catalog", "productTypeId")
-    raise RuleViolation(f"no blueprint in your catalog invents item {type_id}", "productTypeId")
+        raise NotFound(f"item {type_id} is not in your catalog", "product_type_id")
+    raise RuleViolation(f"no blueprint in your catalog invents item {type_id}", "product_type_id")
 
 
 def _ids(text: str, field: str) -> list[int]:
@@ -288,8 +288,8 @@ async def buildable_catalog(
     if snapshot.graph.alternatives(type_id):
         return snapshot
     if type_id not in snapshot.names:
-        raise NotFound(f"item {type_id} is not in your catalog", "typeId")
-    raise NotFound(f"no recipe in your catalog builds item {type_id}", "typeId")
+        raise NotFound(f"item {type_id} is not in your catalog", "type_id")
+    raise NotFound(f"no recipe in your catalog builds item {type_id}", "type_id")
 
 
 async def chain_materials(
@@ -382,7 +382,7 @@ class CatalogQueries(Controller):
     ) -> Item:
         item = await query_projection(system, PROJECTION, min_position, find_item, user_id, type_id)
         if item is None:
-            raise NotFound(f"item {type_id} is not in your catalog", "typeId")
+            raise NotFound(f"item {type_id} is not in your catalog", "type_id")
         return item
 
     @get("/v1/catalog/items/{type_id:int}/recipes", tags=["queries"])

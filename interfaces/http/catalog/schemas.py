@@ -8,7 +8,8 @@ from typing import Annotated
 import msgspec
 
 from application import catalog
-from domain.catalog.chains import ChainNode, Jobs, StepPlan
+from domain.catalog import chains
+from domain.catalog.chains import ChainNode, StepPlan
 from domain.catalog.invention import Invention, InventionOption, InventionSkills
 from domain.catalog.model import Item, Material, Recipe
 from domain.economics.invention import InventionCosts, cheapest
@@ -156,6 +157,11 @@ class MaterialLine(Response):
         return cls(type_id=material.type_id, name=names.get(material.type_id, ""), quantity=material.quantity)
 
 
+@wire
+class Jobs(chains.Jobs, frozen=True):
+    pass
+
+
 class StepOut(Response):
     type_id: int
     name: str
@@ -173,7 +179,8 @@ class StepOut(Response):
     def of(cls, step: StepPlan, names: dict[int, str]) -> StepOut:
         fields = msgspec.structs.asdict(step)
         kind, jobs = fields.pop("kind"), fields.pop("jobs")
-        return cls(name=names.get(step.type_id, ""), activity=kind.value, jobs=list(jobs), **fields)
+        jobs = msgspec.convert(jobs, list[Jobs], from_attributes=True)
+        return cls(name=names.get(step.type_id, ""), activity=kind.value, jobs=jobs, **fields)
 
 
 class BillOut(Response):

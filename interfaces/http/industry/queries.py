@@ -90,7 +90,7 @@ async def current_plan(
     buy (the API's plan and the console's plan page); another user's plan is not found."""
     found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
     if found is None:
-        raise NotFound("plan not found", "planId")
+        raise NotFound("plan not found", "plan_id")
     snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
     summary = found.plan
     return PlanOut(
@@ -188,10 +188,10 @@ class IndustryQueries(Controller):
         blueprint."""
         found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
-            raise NotFound("plan not found", "planId")
+            raise NotFound("plan not found", "plan_id")
         step = next((s for s in found.steps if s.step_id == step_id), None)
         if step is None:
-            raise NotFound(f"plan has no step {step_id}", "stepId")
+            raise NotFound(f"plan has no step {step_id}", "step_id")
         snapshot = await user_catalog(system, catalog_cache, user_id, min_position)
         children = children_by_material(found.steps, step_id)
         recipes = input_recipes(snapshot.graph, step, children)
@@ -211,7 +211,7 @@ class IndustryQueries(Controller):
     ) -> list[RunView]:
         found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
-            raise NotFound("plan not found", "planId")
+            raise NotFound("plan not found", "plan_id")
         runs = await query_projection(system, PROJECTION, None, list_runs, user_id, plan_id, limit, offset)
         return msgspec.convert(runs, list[RunView], from_attributes=True)
 
@@ -239,7 +239,7 @@ class IndustryQueries(Controller):
     ) -> RunDetailOut:
         found = await query_projection(system, PROJECTION, min_position, find_run, user_id, plan_id, run_id)
         if found is None:
-            raise NotFound("plan run not found", "runId")
+            raise NotFound("plan run not found", "run_id")
         detail = Attributes(found.run, **{name: getattr(found, name) for name in found.__struct_fields__})
         return msgspec.convert(detail, RunDetailOut, from_attributes=True)
 
@@ -261,7 +261,7 @@ class IndustryQueries(Controller):
         each line has its volume and, with ``region_id``, its cost at the lowest sell."""
         found = await query_projection(system, PROJECTION, min_position, find_run, user_id, None, run_id)
         if found is None:
-            raise NotFound("plan run not found", "runId")
+            raise NotFound("plan run not found", "run_id")
         needs = run_purchases(
             [
                 RunJobNeeds(planned=job.status == "planned", materials=msgspec.convert(job.materials, JobMaterials))
@@ -297,7 +297,7 @@ class IndustryQueries(Controller):
         /v1/production/workflow/jobs/{id}`` with ``actualRevenue``). Each run shows its own."""
         found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
-            raise NotFound("plan not found", "planId")
+            raise NotFound("plan not found", "plan_id")
         profit = await query_projection(system, PROJECTION, None, plan_profit, plan_id)
         return PlanProfit(plan_id=plan_id, profit=profit)
 
@@ -314,7 +314,7 @@ class IndustryQueries(Controller):
         or you created it by hand (what auto-production subtracts before building more)."""
         found = await query_projection(system, PROJECTION, min_position, find_plan, user_id, plan_id)
         if found is None:
-            raise NotFound("plan not found", "planId")
+            raise NotFound("plan not found", "plan_id")
         product = found.plan.product_type_id
         pending = await query_projection(system, PROJECTION, None, pending_output, user_id, [product])
         return PendingOutput(plan_id=plan_id, product_type_id=product, pending_output=sum(p.units for p in pending))
@@ -344,7 +344,7 @@ class IndustryQueries(Controller):
     ) -> JobView:
         found = await query_projection(system, PROJECTION, min_position, find_job, user_id, job_id)
         if found is None:
-            raise NotFound("job not found", "jobId")
+            raise NotFound("job not found", "job_id")
         return msgspec.convert(found, JobView, from_attributes=True)
 
     @get("/v1/industry/board", tags=["queries"])

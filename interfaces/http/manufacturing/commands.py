@@ -3,20 +3,15 @@ position of the change (pass it as ``minPosition`` to a query to read your own w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from litestar import Controller, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from application.manufacturing import ContainerService
-from domain.errors import DomainError
 from domain.events import CommandMeta
 from interfaces.http.bodies import CommandAccepted, accepted
 from interfaces.http.context import COMMAND_DEPENDENCIES
 from interfaces.http.manufacturing.schemas import (
-    CONFIG_WIRE_NAMES,
     ChangeStatus,
     ConfigOut,
     ConfigPatch,
@@ -27,17 +22,6 @@ from interfaces.http.manufacturing.schemas import (
     RegisterContainer,
 )
 from projections.manufacturing import container_view_of
-
-
-@contextmanager
-def config_fields_by_json_name() -> Iterator[None]:
-    """The domain names a config field it refuses by its Python name; the client sent its JSON name."""
-    try:
-        yield
-    except DomainError as error:
-        if error.field in CONFIG_WIRE_NAMES:
-            error.field = CONFIG_WIRE_NAMES[error.field]
-        raise
 
 
 class ManufacturingCommands(Controller):
@@ -52,8 +36,7 @@ class ManufacturingCommands(Controller):
     ) -> ContainerRegisteredOut:
         """Register a manufacturing coordinator container, optionally with an initial config."""
         initial = data.config.changes() if isinstance(data.config, ConfigPatch) else {}
-        with config_fields_by_json_name():
-            result = containers.register(data.container_id, data.system_symbol, data.strategy, initial, meta)
+        result = containers.register(data.container_id, data.system_symbol, data.strategy, initial, meta)
         return ContainerRegisteredOut(
             container=ContainerOut.of(container_view_of(result.aggregate)), **accepted(result)
         )
@@ -69,8 +52,7 @@ class ManufacturingCommands(Controller):
     ) -> ConfigUpdated:
         """Partial update: only the fields sent change. Send ``If-Match: "<version>"`` to make
         the update conditional; a rejected update changes nothing."""
-        with config_fields_by_json_name():
-            result = containers.change_config(container_id, data.changes(), meta, expected)
+        result = containers.change_config(container_id, data.changes(), meta, expected)
         return ConfigUpdated(
             success=True,
             message="Configuration updated successfully" if result.changed else "Configuration unchanged",

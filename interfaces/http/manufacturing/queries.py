@@ -63,7 +63,7 @@ async def _container(
 ) -> ContainerView:
     view = await _find_container(system, container_cache, user_id, container_id, min_position)
     if view is None:
-        raise NotFound(f"container {container_id!r} not found", "containerId")
+        raise NotFound(f"container {container_id!r} not found", "container_id")
     return view
 
 

@@ -131,14 +131,14 @@ class StockQueries(Controller):
         product = None
         if type_id is not None:
             if snapshot.graph.step(type_id) is None:
-                raise RuleViolation(f"no recipe in your catalog builds type {type_id}", "typeId")
+                raise RuleViolation(f"no recipe in your catalog builds type {type_id}", "type_id")
             product = coverage(snapshot.graph, type_id, held, me)
         recipes = buildable(snapshot.graph, held, me)
         character = None
         if character_id is not None:
             character = await query_projection(system, "industry", min_position, find_character, user_id, character_id)
             if character is None:
-                raise NotFound(f"character {character_id} is not in your roster", "characterId")
+                raise NotFound(f"character {character_id} is not in your roster", "character_id")
         recipes, lacking = by_skills(recipes, snapshot.graph, character.skills) if character else (recipes, [])
         return BuildableOut(
             location_id=location_id,
