@@ -180,7 +180,7 @@ def test_an_owner_busy_past_the_timeout_leaves_the_other_a_refusal_and_changes_n
         assert deciding.wait(5)
         with pytest.raises(Conflict) as refused:
             Workshop(other, shop.user_id, shop.world_id).items()
-        assert refused.value.field == "worldId"
+        assert refused.value.field == "world_id"
     finally:
         release.set()
         busy.join()
