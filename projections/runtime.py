@@ -43,7 +43,7 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from sqlalchemy import Connection, Engine, MetaData, Table, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, delete, func, insert, select, update
 
 from application.duties import PROJECTIONS_CHANNEL
 from application.position_signal import PositionSignal
@@ -150,6 +150,25 @@ class Batch(msgspec.Struct, frozen=True, kw_only=True):
     position: int  # where the generation was when the batch was read
     new_position: int  # where it is once the batch is committed
     entries: list[LoggedEvent]
+    # Live generations of other projections at the same position with nothing to apply up to
+    # ``new_position``: moved there in the batch's transaction (one transaction per round).
+    idle: tuple[tuple[str, int], ...] = ()
+
+
+# Every projection's live generation and its position (a row per projection).
+_LIVE_POSITIONS = select(positions.c.name, positions.c.generation, positions.c.position).join(
+    registry, (registry.c.name == positions.c.name) & (registry.c.active_generation == positions.c.generation)
+)
+# One position moved on, if it is still where it was read (executed for many at once).
+_MOVE_POSITION = (
+    update(positions)
+    .where(
+        positions.c.name == bindparam("n"),
+        positions.c.generation == bindparam("g"),
+        positions.c.position == bindparam("p"),
+    )
+    .values(position=bindparam("to"), updated_at=bindparam("at"), last_error=None)
+)
 
 
 class ProjectionRuntime:
@@ -297,15 +316,7 @@ class ProjectionRuntime:
     def _live_positions(self, names: Sequence[str]) -> dict[str, tuple[int, int]]:
         """(live generation, its position) of each projection named, in one read."""
         with self._reader.connect() as connection:
-            rows = connection.execute(
-                select(positions.c.name, positions.c.generation, positions.c.position)
-                .join(
-                    registry,
-                    (registry.c.name == positions.c.name) & (registry.c.active_generation == positions.c.generation),
-                )
-                .where(positions.c.name.in_(names))
-            ).all()
-        found = {row.name: (row.generation, row.position) for row in rows}
+            found = {row.name: (row.generation, row.position) for row in connection.execute(_LIVE_POSITIONS)}
         for name in names:
             if name not in found:
                 raise ProjectionError(f"projection {name!r} has no tables; run `manufactory migrate`")
@@ -313,11 +324,13 @@ class ProjectionRuntime:
 
     def _catch_up_together(self, position: int, head: int, group: list[tuple[Projection, int]]) -> None:
         """Bring projections whose live generations are all at ``position`` to the next batch
-        of the log (to the head if it is within one batch) with one read of it."""
+        of the log (to the head if it is within one batch) with one read of it; those with
+        nothing to apply move in the transaction of the last one that has something."""
         notifications = self.recorder.select_notifications(start=position + 1, limit=self.batch_size, stop=head)
         new_position = notifications[-1].id if len(notifications) == self.batch_size else head
         decoded: dict[int, LoggedEvent] = {}
         idle: list[tuple[str, int]] = []
+        batches: list[Batch] = []
         for projection, generation in group:
             topics = self._topic_sets[projection.name]
             entries = [
@@ -336,47 +349,51 @@ class ProjectionRuntime:
                 new_position=new_position,
                 entries=entries,
             )
-            with self._recording_errors(projection):
+            batches.append(batch)
+        if not batches:
+            with write_transaction(self.engine) as connection:
+                moved = self._move_idle(connection, idle, position, new_position)
+            self._advance_signal(moved, new_position)
+            return
+        batches[-1] = msgspec.structs.replace(batches[-1], idle=tuple(idle))
+        for batch in batches:
+            with self._recording_errors(batch.projection):
                 self._commit_batch(batch)
-        if idle:
-            self._advance_idle(idle, position, new_position)
 
-    def _advance_idle(self, idle: list[tuple[str, int]], position: int, new_position: int) -> None:
-        """Move live generations with nothing to apply from ``position`` to ``new_position`` in
-        one transaction, each only if it is still live and still there (else another runner or
-        a swap got there first, and the next round reads it again)."""
-        names = sorted(name for name, _ in idle)
-        expected = set(idle)
-        with write_transaction(self.engine) as connection:
-            live = {
-                (row.name, row.active_generation)
-                for row in connection.execute(
-                    select(registry.c.name, registry.c.active_generation)
-                    .where(registry.c.name.in_(names))
-                    .order_by(registry.c.name)
-                    .with_for_update()
-                )
-            }
-            still = sorted(expected & live)
-            rows = connection.execute(
-                select(positions.c.name, positions.c.generation, positions.c.position)
-                .where(tuple_(positions.c.name, positions.c.generation).in_(still))
-                .order_by(positions.c.name)
-                .with_for_update()
-            ).all()
-            moving = [(row.name, row.generation) for row in rows if row.position == position] if still else []
-            if not moving:
-                return
-            connection.execute(
-                update(positions)
-                .where(tuple_(positions.c.name, positions.c.generation).in_(moving))
-                .values(position=new_position, updated_at=_now(), last_error=None)
-            )
-            if connection.dialect.name == "postgresql":  # told on commit, to every process
-                notices = [func.pg_notify(PROJECTIONS_CHANNEL, f"{name} {new_position}") for name, _ in moving]
-                connection.execute(select(*notices))
-        for name, _ in moving:
-            self.signal.advance(name, new_position)
+    def _move_idle(
+        self, connection: Connection, idle: Sequence[tuple[str, int]], position: int, new_position: int
+    ) -> list[str]:
+        """Move live generations with nothing to apply from ``position`` to ``new_position``,
+        each only if it is still live and still there (else another runner or a swap got there
+        first, and the next round reads it again); returns the names of those moved."""
+        if not idle:
+            return []
+        # Every live position (a handful of rows: no IN list to expand per statement), the idle
+        # ones' rows locked with their registry rows (no swap meanwhile); rows another runner
+        # holds are skipped, not waited for (it may be waiting for ours: no deadlock), and are
+        # read again next round.
+        rows = connection.execute(_LIVE_POSITIONS.with_for_update(skip_locked=True)).all()
+        wanted = set(idle)
+        moving = [
+            (row.name, row.generation)
+            for row in rows
+            if (row.name, row.generation) in wanted and row.position == position
+        ]
+        if not moving:
+            return []
+        now = _now()
+        connection.execute(
+            _MOVE_POSITION,
+            [{"n": name, "g": generation, "p": position, "to": new_position, "at": now} for name, generation in moving],
+        )
+        if connection.dialect.name == "postgresql":  # told on commit, to every process
+            notices = [func.pg_notify(PROJECTIONS_CHANNEL, f"{name} {new_position}") for name, _ in moving]
+            connection.execute(select(*notices))
+        return [name for name, _ in moving]
+
+    def _advance_signal(self, names: Sequence[str], position: int) -> None:
+        for name in names:
+            self.signal.advance(name, position)
 
     def _drain(
         self, projection: Projection, generation: int | None = None, progress: ProgressCallback | None = None
@@ -427,7 +444,7 @@ class ProjectionRuntime:
         its events applied one at a time, setting aside those that fail."""
         projection = batch.projection
         try:
-            reached, set_aside = self._commit(batch, one_by_one=False)
+            reached, set_aside, moved = self._commit(batch, one_by_one=False)
         except Exception as error:
             if not dead_letters.blames_the_event(error):
                 raise
@@ -436,22 +453,24 @@ class ProjectionRuntime:
                 projection.name,
                 dead_letters.describe(error),
             )
-            reached, set_aside = self._commit(batch, one_by_one=True)
+            reached, set_aside, moved = self._commit(batch, one_by_one=True)
         if batch.live:
             if set_aside:
                 self.refresh_incomplete()
             self.signal.advance(projection.name, reached)
+            self._advance_signal(moved, batch.new_position)
         return reached
 
-    def _commit(self, batch: Batch, *, one_by_one: bool) -> tuple[int, int]:
-        """Apply a batch and move the position past it in one transaction; returns the
-        position reached and how many events were set aside."""
+    def _commit(self, batch: Batch, *, one_by_one: bool) -> tuple[int, int, list[str]]:
+        """Apply a batch and move the position past it in one transaction, with the batch's
+        idle projections; returns the position reached, how many events were set aside and
+        the idle projections moved."""
         name = batch.projection.name
         with write_transaction(self.engine) as connection:
             locked_generation = self._lock_active_generation(connection, name) if batch.live else batch.generation
             locked_position, count = self._lock_position(connection, name, batch.generation)
             if locked_generation != batch.generation or locked_position != batch.position:
-                return locked_position, 0  # another runner or a swap got here first: read again
+                return locked_position, 0, []  # another runner or a swap got here first: read again
             letters = self._apply(connection, batch, one_by_one, has_dead_letters=count > 0)
             if letters:
                 dead_letters.record(connection, letters)
@@ -461,7 +480,8 @@ class ProjectionRuntime:
             if batch.live and connection.dialect.name == "postgresql":  # told on commit, to every process
                 payload = f"{name} {batch.new_position}"
                 connection.execute(select(func.pg_notify(PROJECTIONS_CHANNEL, payload)))
-        return batch.new_position, len(letters)
+            moved = self._move_idle(connection, batch.idle, batch.position, batch.new_position)
+        return batch.new_position, len(letters), moved
 
     def _apply(
         self, connection: Connection, batch: Batch, one_by_one: bool, has_dead_letters: bool
