@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from copy import deepcopy
 from typing import TypeVar, cast
 from uuid import UUID
 
@@ -126,7 +125,7 @@ class EventStore(Application[UUID]):
                 return None
             cache.put(aggregate_id, restored)
             aggregate = restored
-        return deepcopy(aggregate)
+        return aggregate.working_copy()
 
     def restore(self, aggregate_id: UUID) -> Aggregate | None:
         """The aggregate from its newest usable snapshot and the events after it (every

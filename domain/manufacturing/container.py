@@ -47,7 +47,8 @@ class Container(Aggregate):
     container_id: str
     system_symbol: str
     status: ContainerStatus
-    config: ManufacturingConfig
+    config: ManufacturingConfig  # frozen: a change replaces it
+    immutable_values = True
 
     @classmethod
     def register(
