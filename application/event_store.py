@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from copy import deepcopy
 from typing import TypeVar, cast
 from uuid import UUID
 
@@ -71,7 +70,7 @@ class EventStore(Application[UUID]):
         env["AGGREGATE_CACHE_MAXSIZE"] = "10000"
         env["AGGREGATE_CACHE_FASTFORWARD"] = "n"
         super().__init__(env=env)
-        self._listeners: list[Callable[[int], None]] = []
+        self._listeners: list[tuple[Callable[[int], None], frozenset[type[Event]] | None]] = []
         self._committer = GroupCommitter(self.events.put)
         self.snapshot_interval = settings.snapshot_interval  # 0: no snapshots taken or used
         self._snapshots = snapshot_table(self.recorder)
@@ -79,13 +78,17 @@ class EventStore(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         return MsgspecMapper()
 
-    def on_recorded(self, listener: Callable[[int], None]) -> None:
-        """Call ``listener(last_position)`` after every successful save (wakes projections)."""
-        self._listeners.append(listener)
+    def on_recorded(self, listener: Callable[[int], None], events: Iterable[type[Event]] | None = None) -> None:
+        """Call ``listener(last_position)`` after every successful save (wakes projections), or
+        only after those that saved an event of one of the classes ``events``: a loop that reads
+        a few kinds of events is not woken by every command (it shares the server's GIL)."""
+        self._listeners.append((listener, None if events is None else frozenset(events)))
 
-    def _wake_listeners(self, position: int) -> None:
-        for listener in self._listeners:
-            listener(position)
+    def _wake_listeners(self, position: int, saved: list[Event]) -> None:
+        kinds = {type(event) for event in saved}
+        for listener, wanted in self._listeners:
+            if wanted is None or not kinds.isdisjoint(wanted):
+                listener(position)
 
     def load(
         self,
@@ -122,7 +125,7 @@ class EventStore(Application[UUID]):
                 return None
             cache.put(aggregate_id, restored)
             aggregate = restored
-        return deepcopy(aggregate)
+        return aggregate.working_copy()
 
     def restore(self, aggregate_id: UUID) -> Aggregate | None:
         """The aggregate from its newest usable snapshot and the events after it (every
@@ -209,7 +212,7 @@ class EventStore(Application[UUID]):
         if cache is not None:
             for aggregate in aggregates:
                 cache.put(aggregate.id, aggregate)
-        self._wake_listeners(position)
+        self._wake_listeners(position, events)
         self._snapshot_crossed(saved)
         return position
 

@@ -45,9 +45,11 @@ from application.world_leases import LocalLeases, PostgresLeases
 from domain.catalog.universe import RouteCache
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
+from projections.economics import EconomicsProjection
 from projections.economics_service import EconomicsService
 from projections.economics_updater import EconomicsUpdater
 from projections.esi_cache import SqlResponseCache
+from projections.notifications import sources as notification_sources
 from projections.notifications.outbox import SqlOutbox
 from projections.ports import (
     CurrentCatalogSnapshots,
@@ -144,7 +146,7 @@ class Manufactory:
         self.economics_updater = EconomicsUpdater(
             self.economics, self.projections, self.read_engine, settings.economics_interval_sec
         )
-        self.store.on_recorded(self.economics_updater.wake)
+        self.store.on_recorded(self.economics_updater.wake, EconomicsProjection.topics)  # what makes rows stale
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
         self.esi_cache = SqlResponseCache(self.read_engine, settings.esi_cache_keep_sec)
@@ -167,7 +169,7 @@ class Manufactory:
             self.notifications,
         )
         self.webhooks = WebhookDeliverer(outbox, settings.webhooks, self.webhook_targets)  # beside the server
-        self.store.on_recorded(self.webhooks.wake)
+        self.store.on_recorded(self.webhooks.wake, notification_sources.events())  # what may announce
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""

@@ -9,8 +9,9 @@ per-event ``isinstance`` check against a Protocol dominated reconstruction time.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import copy, deepcopy
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from domain.errors import NotFound
@@ -27,6 +28,10 @@ class Aggregate:
     owner_id: UUID
     created_on: datetime
     modified_on: datetime
+    # True when every attribute holds an immutable value (strings, numbers, frozen structs,
+    # tuples) that events replace and never change in place: then a shallow copy is a safe
+    # working copy, and a command does not pay for a deep one (on the hot command path).
+    immutable_values: ClassVar[bool] = False
 
     def __init__(self, id: UUID, owner_id: UUID, created_on: datetime) -> None:
         self.id = id
@@ -75,8 +80,13 @@ class Aggregate:
         if self.owner_id != user_id:
             raise NotFound(f"{type(self).__name__.lower()} not found")
 
+    def working_copy(self: A) -> A:
+        """A copy a command may change and throw away (the event store's cache keeps the
+        original): deep, unless every attribute of the class holds an immutable value."""
+        return copy(self) if self.immutable_values else deepcopy(self)
+
     def __getstate__(self) -> dict[str, Any]:
-        # Cached aggregates are deep-copied per command; pending events never travel along.
+        # Copies (shallow or deep) never take the pending events along.
         state = dict(self.__dict__)
         state["_pending"] = []
         return state

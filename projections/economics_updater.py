@@ -246,9 +246,9 @@ class EconomicsUpdater(Background):
     def _catch_up(self) -> int:
         """This projection's pending entries, and the read models rows are computed from, up to
         at least its position; returns its live generation."""
-        self._projections.catch_up(EconomicsProjection.name)
-        for name in DEPENDENCIES:  # also moves this process's position signal, for its caches
-            self._projections.catch_up(name)
+        # One round for all of them (also moves this process's position signal, for its caches):
+        # each reaches at least the head this began at, so its sources are as far as it is.
+        self._projections.catch_up((EconomicsProjection.name, *DEPENDENCIES))
         with self._engine.connect() as connection:
             generation: int = connection.execute(
                 select(registry.c.active_generation).where(registry.c.name == EconomicsProjection.name)

@@ -7,6 +7,7 @@ container ids of their own and a duplicate registration collides in the event st
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import uuid
 from datetime import datetime
@@ -39,6 +40,7 @@ class ContainerStatus(enum.Enum):
             raise InvalidInput(f"unknown status {text!r}; valid statuses: {valid}", field) from None
 
 
+@functools.lru_cache(maxsize=4096)  # every command on a container starts here: a SHA-1 saved
 def container_aggregate_id(owner_id: UUID, container_id: str) -> UUID:
     return uuid.uuid5(_CONTAINER_NAMESPACE, f"{owner_id}/{container_id}")
 
@@ -47,7 +49,8 @@ class Container(Aggregate):
     container_id: str
     system_symbol: str
     status: ContainerStatus
-    config: ManufacturingConfig
+    config: ManufacturingConfig  # frozen: a change replaces it
+    immutable_values = True
 
     @classmethod
     def register(

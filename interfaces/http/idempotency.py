@@ -60,6 +60,7 @@ from interfaces.http.context import authenticated_user, idempotency_key, system_
 from projections.database import write_transaction
 
 FIELD = "Idempotency-Key"
+_HEADER_NAME = FIELD.lower().encode("latin-1")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REPLAYED_HEADERS = frozenset({"content-type", "location", "etag"})
 TRANSIENT_4XX = frozenset({408, 409, 425, 429})
@@ -178,13 +179,14 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["method"] not in UNSAFE_METHODS:
+        if (
+            scope["type"] != ScopeType.HTTP
+            or scope["method"] not in UNSAFE_METHODS
+            or all(name.lower() != _HEADER_NAME for name, _ in scope["headers"])  # most commands: no Request built
+        ):
             await self.app(scope, receive, send)
             return
         request: Request[Any, Any, Any] = Request(scope, receive)
-        if FIELD not in request.headers:
-            await self.app(scope, receive, send)
-            return
         try:  # authentication first: without a valid token nothing else is looked at
             user_id = await authenticated_user(request)
         except NotAuthorizedException:

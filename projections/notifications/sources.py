@@ -50,9 +50,14 @@ def _source(*events: type[Event]) -> Callable[[Derive], Derive]:
     return mark
 
 
+def events() -> tuple[type[Event], ...]:
+    """The events that may announce something."""
+    return tuple(_SOURCES)
+
+
 def topics() -> list[str]:
     """What the consumer reads from the log."""
-    return [stored_topic(event) for event in _SOURCES]
+    return [stored_topic(event) for event in events()]
 
 
 def notifications_of(connection: Connection, event: Event) -> list[Notification]:
