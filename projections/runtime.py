@@ -389,7 +389,7 @@ class ProjectionRuntime:
         letters: list[DeadLetter] = []
         ready: list[Event] = []
         for entry in batch.entries:
-            behind = parked.get(entry.originator_id)
+            behind = parked.get(entry.originator_id) if parked else None
             if behind is not None and behind < entry.position:
                 letters.append(entry.letter(name, generation, parked_reason(behind), attempts=0))
             elif entry.event is None:  # cannot be decoded
