@@ -5,7 +5,7 @@
 - command path: HTTP config updates/s through the real server vs raw eventsourcing saves/s
   of the same event (goal >= 0.6);
 - projection rebuild: events/s applied by a rebuild vs reading and decoding the same
-  notifications without applying them (goal >= 0.25);
+  notifications without applying them (goal >= 0.5);
 - query path: config reads/s (read-your-writes, the default) vs a trivial JSON endpoint of the
   same server (goal >= 0.5); the same reads with ``consistency=eventual`` beside them;
 - chains: an SDE-sized synthetic catalog (50,000 types, 10,000 manufacturable, depth 6):
@@ -167,16 +167,17 @@ def read_and_decode_seconds(system: Manufactory) -> float:
     return time.perf_counter() - started
 
 
-def rebuild(url: str, events: int) -> dict[str, Any]:
+def rebuild(url: str, events: int, rounds: int = 5) -> dict[str, Any]:
     containers = 200
     system, _, user_id = prepare(url, containers)
     try:
         generate_events(system, user_id, containers, events)
         system.projections.catch_up()
         total = system.store.head()
-        reads = [read_and_decode_seconds(system) for _ in range(3)]
-        rebuilds = []
-        for _ in range(3):
+        system.projections.rebuild("manufacturing")  # warm-up
+        reads, rebuilds = [], []
+        for _ in range(rounds):  # interleaved: a load that comes and goes hits both alike
+            reads.append(read_and_decode_seconds(system))
             started = time.perf_counter()
             system.projections.rebuild("manufacturing")
             rebuilds.append(time.perf_counter() - started)
@@ -190,7 +191,8 @@ def rebuild(url: str, events: int) -> dict[str, Any]:
         "read_decode_events_per_sec": read_rate,
         "rebuild_events_per_sec": rebuild_rate,
         "ratio": rebuild_rate / read_rate,
-        "goal": 0.25,
+        "ratio_of_rounds": best_of([read / built for read, built in zip(reads, rebuilds, strict=True)]),
+        "goal": 0.5,
     }
 
 

@@ -68,22 +68,37 @@ class ContainerChanges:
     """A batch folded in memory: one insert per new container, one update per changed container
     (grouped by the columns they set), and one bulk insert of history rows. A container's
     config columns come from the last config it had in the batch, turned into cells once
-    at the write (a rebuild folds thousands of changes per container)."""
+    at the write (a rebuild folds thousands of changes per container). Containers are keyed
+    by their id's integer: a ``UUID`` hashes and compares in Python code, once per event and
+    dictionary (measured: 13% of a rebuild)."""
 
     def __init__(self) -> None:
-        self.new_rows: dict[UUID, dict[str, Any]] = {}
-        self.updates: dict[UUID, dict[str, Any]] = {}
-        self.configs: dict[UUID, ManufacturingConfig] = {}
+        self.new_rows: dict[int, dict[str, Any]] = {}
+        self.updates: dict[int, dict[str, Any]] = {}
+        self.configs: dict[int, ManufacturingConfig] = {}
         self.history: list[dict[str, Any]] = []
 
-    def change(self, event: Event, kind: str, values: dict[str, Any], changes: dict[str, Any]) -> None:
-        """Record an event's new ``values`` of the container and its history row."""
+    def change(
+        self,
+        event: Event,
+        kind: str,
+        values: dict[str, Any],
+        changes: dict[str, Any],
+        config: ManufacturingConfig | None = None,
+    ) -> None:
+        """Record an event's new ``values`` of the container (and its new ``config``), and its
+        history row."""
         aggregate_id, version, timestamp = event.originator_id, event.originator_version, event.timestamp
-        row = self.new_rows.get(aggregate_id)
+        key = aggregate_id.int
+        row = self.new_rows.get(key)
         if row is None:
-            row = self.updates.setdefault(aggregate_id, {})
+            row = self.updates.get(key)
+            if row is None:
+                row = self.updates[key] = {"key_id": aggregate_id}
         row.update(values)
         row["version"], row["updated_at"] = version, timestamp
+        if config is not None:
+            self.configs[key] = config
         self.history.append(
             {
                 "aggregate_id": aggregate_id,
@@ -97,14 +112,14 @@ class ContainerChanges:
         )
 
     def write(self, connection: Connection, tables: Mapping[str, Table]) -> None:
-        for aggregate_id, config in self.configs.items():
-            row = self.new_rows.get(aggregate_id)
-            (row if row is not None else self.updates[aggregate_id]).update(struct_cells(config))
+        for key, config in self.configs.items():
+            row = self.new_rows.get(key)
+            (row if row is not None else self.updates[key]).update(struct_cells(config))
         containers = tables["mfg_containers"]
         insert_rows(connection, containers, list(self.new_rows.values()))
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for aggregate_id, values in self.updates.items():
-            groups[tuple(sorted(values))].append({"key_id": aggregate_id, **values})
+        for values in self.updates.values():
+            groups[tuple(sorted(column for column in values if column != "key_id"))].append(values)
         for columns, rows in groups.items():
             statement = (
                 update(containers)
@@ -128,7 +143,7 @@ class ManufacturingProjection(Projection):
     @handles(ContainerRegistered)
     def _registered(self, changes: ContainerChanges, event: ContainerRegistered) -> None:
         config = struct_cells(event.config)
-        changes.new_rows[event.originator_id] = {
+        changes.new_rows[event.originator_id.int] = {
             "aggregate_id": event.originator_id,
             "owner_id": event.owner_id,
             "container_id": event.container_id,
@@ -136,14 +151,13 @@ class ManufacturingProjection(Projection):
             "status": "STOPPED",
             "created_at": event.timestamp,
         }
-        changes.configs[event.originator_id] = event.config
-        changes.change(event, "registered", {}, {name: {"old": None, "new": value} for name, value in config.items()})
+        registered = {name: {"old": None, "new": value} for name, value in config.items()}
+        changes.change(event, "registered", {}, registered, event.config)
 
     @handles(ConfigChanged)
     def _config_changed(self, changes: ContainerChanges, event: ConfigChanged) -> None:
         # event.changes: {field: {"old": ..., "new": ...}}
-        changes.configs[event.originator_id] = event.config
-        changes.change(event, "config", {}, msgspec.to_builtins(event.changes))
+        changes.change(event, "config", {}, msgspec.to_builtins(event.changes), event.config)
 
     @handles(StatusChanged)
     def _status_changed(self, changes: ContainerChanges, event: StatusChanged) -> None:

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
-from projections.types import UtcDateTime
+from projections.types import UtcDateTime, sqlite_utc_text
 
 
 class ReadModelTable:
@@ -215,9 +215,14 @@ def _plain_insert(
     statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
     values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     # the dialect's own implementation: a generic DateTime stores another text format on SQLite;
-    # JSON is encoded by msgspec as COPY does (the same JSON as ``json.dumps``, five times faster)
+    # JSON is encoded by msgspec as COPY does (the same JSON as ``json.dumps``, five times faster),
+    # and UTC timestamps by ``isoformat`` (the dialect's text, a third of the time)
     processors = [
-        _json_text if isinstance(column.type, JSON) else column.type.dialect_impl(dialect).bind_processor(dialect)
+        _json_text
+        if isinstance(column.type, JSON)
+        else sqlite_utc_text
+        if isinstance(column.type, UtcDateTime)
+        else column.type.dialect_impl(dialect).bind_processor(dialect)
         for column in table.columns
     ]
     return statement, values_of, [(i, convert) for i, convert in enumerate(processors) if convert is not None]

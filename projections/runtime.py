@@ -38,6 +38,7 @@ from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -49,8 +50,10 @@ from application.duties import PROJECTIONS_CHANNEL
 from application.position_signal import PositionSignal
 from domain.events import Event, stored_topic
 from projections import dead_letters
+from projections.collector import collect_young, collection_paused
 from projections.database import query_engine, write_transaction
 from projections.dead_letters import DeadLetter, IncompleteReads, LoggedEvent, RetryOutcome, parked_reason
+from projections.read_ahead import LogRead, ReadAhead
 from projections.readmodel import BatchWriter, ReadModelTable
 from projections.tracking import positions, rebuild_leases, registry
 
@@ -399,17 +402,36 @@ class ProjectionRuntime:
         self, projection: Projection, generation: int | None = None, progress: ProgressCallback | None = None
     ) -> bool:
         """Apply batches to a generation (the live one if None) until it reaches the head;
-        True if any batch was applied."""
+        True if any batch was applied. A rebuild (a generation given) reads each next batch
+        while it writes one (``projections.read_ahead``), with the garbage collector's walks
+        over the whole heap paused (``projections.collector``)."""
+        if generation is None:
+            return self._apply_batches(projection, None, progress, None)
+        read = partial(self._read, projection, self.rebuild_batch_size)
+        with collection_paused(), ReadAhead(read) as ahead:
+            return self._apply_batches(projection, generation, progress, ahead)
+
+    def _apply_batches(
+        self,
+        projection: Projection,
+        generation: int | None,
+        progress: ProgressCallback | None,
+        ahead: ReadAhead | None,
+    ) -> bool:
         progressed = False
-        while (step := self._process_batch(projection, generation)) is not None:
+        while (step := self._process_batch(projection, generation, ahead)) is not None:
             progressed = True
+            if ahead is not None:
+                collect_young()  # what the batch left in cycles: its own objects, not the heap
             if progress:
                 progress(*step)
             if step[0] >= step[1]:
                 break
         return progressed
 
-    def _process_batch(self, projection: Projection, generation: int | None = None) -> tuple[int, int] | None:
+    def _process_batch(
+        self, projection: Projection, generation: int | None = None, ahead: ReadAhead | None = None
+    ) -> tuple[int, int] | None:
         """Apply the next batch to a generation (the live one if None) in one transaction.
         Returns (new position, head), or None when already at the head.
 
@@ -425,16 +447,19 @@ class ProjectionRuntime:
             if live:  # another runner may have got here: keep our waiters and caches in step
                 self.signal.advance(projection.name, position)
             return None
-        notifications = self.recorder.select_notifications(
-            start=position + 1, limit=limit, stop=head, topics=self._topics[projection.name]
-        )
+        if ahead is None:
+            read = self._read(projection, limit, position + 1, head)
+        else:
+            read = ahead.read(position + 1, head)
+            if read.new_position < head:
+                ahead.read_next(read.new_position + 1, head)  # while this batch is written
         batch = Batch(
             projection=projection,
             generation=expected_generation,
             live=live,
             position=position,
-            new_position=notifications[-1].id if len(notifications) == limit else head,
-            entries=[LoggedEvent.read(self.mapper, notification) for notification in notifications],
+            new_position=read.new_position,
+            entries=read.entries,
         )
         return self._commit_batch(batch), head
 
@@ -460,6 +485,18 @@ class ProjectionRuntime:
             self.signal.advance(projection.name, reached)
             self._advance_signal(moved, batch.new_position)
         return reached
+
+    def _read(self, projection: Projection, limit: int, start: int, stop: int) -> LogRead:
+        """Up to ``limit`` of the projection's events from ``start`` to ``stop``, decoded; the
+        batch ends at ``stop`` unless the limit cut it short."""
+        notifications = self.recorder.select_notifications(
+            start=start, limit=limit, stop=stop, topics=self._topics[projection.name]
+        )
+        return LogRead(
+            start=start,
+            new_position=notifications[-1].id if len(notifications) == limit else stop,
+            entries=[LoggedEvent.read(self.mapper, notification) for notification in notifications],
+        )
 
     def _commit(self, batch: Batch, *, one_by_one: bool) -> tuple[int, int, list[str]]:
         """Apply a batch and move the position past it in one transaction, with the batch's
@@ -495,7 +532,7 @@ class ProjectionRuntime:
         letters: list[DeadLetter] = []
         ready: list[Event] = []
         for entry in batch.entries:
-            behind = parked.get(entry.originator_id)
+            behind = parked.get(entry.originator_id) if parked else None
             if behind is not None and behind < entry.position:
                 letters.append(entry.letter(name, generation, parked_reason(behind), attempts=0))
             elif entry.event is None:  # cannot be decoded
