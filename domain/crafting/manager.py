@@ -155,7 +155,7 @@ class Manager:
             end = now + duration
             records.append(self._started(seq, plan, owner, inventory_id, now, end, 0, repeat, job_context))
             if duration > 0:
-                self._running.add(seq, plan, owner, inventory_id, now, end, 0, repeat, job_context)
+                self._running.add(seq, plan, owner, inventory_id, now, end, repeat, job_context)
             else:
                 self._complete(-1, seq, plan, owner, inventory_id, end, 0, False, records)
             if self._bus is not None:
@@ -187,17 +187,14 @@ class Manager:
             if running.next_end > now or now != now:  # nothing due (a NaN ``now`` reaches no end time)
                 return _NOTHING
             records: list[CraftEvent] = []
-            pop_due, fields, end_of = running.pop_due, running.fields, running.end_of
+            pop_due, complete = running.pop_due, self._complete
             due = due_limit(now)
             done = 0
             while limit is None or done < limit:
-                slot = pop_due(due)
-                if slot < 0:
+                job = pop_due(due)
+                if job is None:
                     break
-                plan, repeat, owner, inventory_id = fields(slot)
-                end = end_of(slot, plan)
-                seq, cycles = running.seqs[slot], running.cycles[slot]
-                self._complete(slot, seq, plan, owner, inventory_id, end, cycles, repeat, records)
+                complete(*job, records)
                 done += 1
             running.settle()
             running.compact_if_sparse()
@@ -519,7 +516,7 @@ class Manager:
         cycles: int,
         repeat: bool,
         records: list[CraftEvent],
-    ) -> None:
+    ) -> None:  # the arguments are a ``running.Due`` and the list to add records to
         """Finish the current cycle of job ``seq`` (held in ``slot``, −1 if not held) at its end time;
         restart it if it repeats. Never raises."""
         job_id = self._prefix + str(seq)

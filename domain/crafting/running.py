@@ -3,8 +3,8 @@
 A process may hold a million running jobs, and a Python object costs a header, a pointer to
 it and boxes for its numbers; one object per job came to about 200 bytes. Here a job is a
 *slot*: its position in a few typed arrays (start time, sequence number, cycles completed, and
-two-byte indexes into this manager's tables of plans, owners and inventories), plus one Python
-int in the heap: about 90 bytes in all, 56 of them the heap's.
+two-byte indexes into this manager's tables of plans and of (owner, inventory) pairs), plus one
+Python int in the heap: under 90 bytes in all, 56 of them the heap's.
 What few jobs have lives in sparse maps by sequence number: a caller's ``context``, and an end
 time that is not ``start + duration`` (only restored state can carry one).
 
@@ -34,6 +34,8 @@ from domain.crafting.jobs import CraftJob, CraftPlan
 
 SEQ_LIMIT = 1 << 63  # job numbers live in a signed 64-bit column
 T = TypeVar("T")
+Due = tuple[int, int, CraftPlan, str, str, float, int, bool]
+"""A due job: slot, seq, plan, owner, inventory id, end time, cycles done, repeat."""
 
 _SLOT_BITS = 32
 _SLOT_MASK = (1 << _SLOT_BITS) - 1
@@ -80,7 +82,7 @@ def due_limit(now: float) -> int:
 
 
 class Table(Generic[T]):
-    """Distinct values of one field (owners, inventories, plans) and a column of indexes into them.
+    """Distinct values of one field (plans, holders) and a column of indexes into them.
 
     The column starts at two bytes an entry and widens to four once the table passes 65,536
     values; unused values are dropped when the jobs compact.
@@ -128,11 +130,10 @@ class RunningJobs:
         "contexts",
         "cycles",
         "heap",
-        "inventories",
+        "holders",
         "live",
         "next_end",
         "odd_ends",
-        "owners",
         "plans",
         "seqs",
         "starts",
@@ -143,8 +144,7 @@ class RunningJobs:
         self.seqs = array("q")
         self.cycles = array("i")  # −1 marks a dead slot; widens to 64 bits past 2**31 − 1 cycles
         self.plans: Table[CraftPlan] = Table(flag=True)  # column: index << 1 | repeat
-        self.owners: Table[str] = Table()
-        self.inventories: Table[str] = Table()
+        self.holders: Table[tuple[str, str]] = Table()  # (owner, inventory id)
         self.heap: list[int] = []
         self.contexts: dict[int, dict[str, Any]] = {}
         self.odd_ends: dict[int, float] = {}
@@ -161,29 +161,24 @@ class RunningJobs:
         inventory_id: str,
         start: float,
         end: float,
-        cycles: int,
         repeat: bool,
         context: dict[str, Any] | None,
     ) -> None:
-        """Hold a new job; its ``seq`` must be above every held one (slots stay in sequence order)."""
+        """Hold a new job (no cycle done, ending at ``end``, which is ``start + duration`` unless
+        ``odd_ends`` says otherwise); its ``seq`` must be above every held one, so slots stay in
+        sequence order."""
         slot = len(self.seqs)
-        if cycles > _INT32_MAX:
-            self.set_cycles(slot, cycles)
-        else:
-            self.cycles.append(cycles)
+        self.cycles.append(0)
         self.seqs.append(seq)
         self.starts.append(start)
-        plans, owners, inventories = self.plans, self.owners, self.inventories
+        plans, holders = self.plans, self.holders
         index = plans.index.get(plan)
         plans.column.append((plans.add(plan) if index is None else index) << 1 | repeat)
-        index = owners.index.get(owner)
-        owners.column.append(owners.add(owner) if index is None else index)
-        index = inventories.index.get(inventory_id)
-        inventories.column.append(inventories.add(inventory_id) if index is None else index)
+        holder = (owner, inventory_id)
+        index = holders.index.get(holder)
+        holders.column.append(holders.add(holder) if index is None else index)
         if context is not None:
             self.contexts[seq] = context
-        if start + plan.resolved.duration != end:
-            self.odd_ends[seq] = end
         heappush(self.heap, _from_bytes(_pack_key(slot, seq, end), "little") if end > 0.0 else job_key(end, seq, slot))
         if end < self.next_end:
             self.next_end = end
@@ -215,14 +210,30 @@ class RunningJobs:
             self.contexts.pop(seq, None)
             self.odd_ends.pop(seq, None)
 
-    def pop_due(self, limit: int) -> int:
-        """Pop the next running job with a key up to ``limit`` (see ``due_limit``): its slot, or −1."""
+    def pop_due(self, limit: int) -> Due | None:
+        """Pop the next running job with a key up to ``limit`` (see ``due_limit``), or None."""
         heap, cycles = self.heap, self.cycles
         while heap and heap[0] <= limit:
-            slot = heappop(heap) & _SLOT_MASK
-            if cycles[slot] >= 0:
-                return slot
-        return -1
+            key = heappop(heap)
+            slot = key & _SLOT_MASK
+            done = cycles[slot]
+            if done >= 0:
+                seq = key >> _SLOT_BITS & _SEQ_MAX
+                entry = self.plans.column[slot]
+                plan = self.plans.values[entry >> 1]
+                end = self.odd_ends.get(seq) if self.odd_ends else None
+                owner, inventory_id = self.holders.values[self.holders.column[slot]]
+                return (
+                    slot,
+                    seq,
+                    plan,
+                    owner,
+                    inventory_id,
+                    self.starts[slot] + plan.resolved.duration if end is None else end,
+                    done,
+                    entry & 1 == 1,
+                )
+        return None
 
     def settle(self) -> float | None:
         """Drop dead keys from the heap top; the end time of the next running job, or None."""
@@ -245,7 +256,7 @@ class RunningJobs:
         self.starts = array("d", compress(self.starts, keep))
         self.seqs = array("q", compress(self.seqs, keep))
         self.cycles = array(self.cycles.typecode, compress(self.cycles, keep))
-        for table in (self.plans, self.owners, self.inventories):
+        for table in (self.plans, self.holders):
             table.keep(keep, self.live)
         self.heap = [
             key - slot + new_slot[slot] - 1 for key in self.heap if keep[slot := key & _SLOT_MASK]
@@ -270,12 +281,11 @@ class RunningJobs:
     def fields(self, slot: int) -> tuple[CraftPlan, bool, str, str]:
         """(plan, repeat, owner, inventory id) of the job in ``slot``."""
         entry = self.plans.column[slot]
-        owner = self.owners.values[self.owners.column[slot]]
-        inventory_id = self.inventories.values[self.inventories.column[slot]]
+        owner, inventory_id = self.holders.values[self.holders.column[slot]]
         return self.plans.values[entry >> 1], entry & 1 == 1, owner, inventory_id
 
     def owner_of(self, slot: int) -> str:
-        return self.owners.values[self.owners.column[slot]]
+        return self.holders.values[self.holders.column[slot]][0]
 
     def end_of(self, slot: int, plan: CraftPlan) -> float:
         """The end time of the current cycle of the job in ``slot`` (whose plan is ``plan``)."""
@@ -305,7 +315,10 @@ class RunningJobs:
 def held(jobs: list[CraftJob]) -> RunningJobs:
     """Columns holding ``jobs`` (in sequence order, numbers from 0 to below ``SEQ_LIMIT``)."""
     running = RunningJobs()
-    add = running.add
-    for job in jobs:
-        add(job.seq, job.plan, job.owner, job.inventory_id, job.start, job.end, job.cycles, job.repeat, job.context)
+    for slot, job in enumerate(jobs):
+        running.add(job.seq, job.plan, job.owner, job.inventory_id, job.start, job.end, job.repeat, job.context)
+        if job.cycles:
+            running.set_cycles(slot, job.cycles)
+        if job.start + job.plan.resolved.duration != job.end:
+            running.odd_ends[job.seq] = job.end
     return running
