@@ -173,10 +173,14 @@ class RunningJobs:
         self.starts.append(start)
         plans, holders = self.plans, self.holders
         index = plans.index.get(plan)
-        plans.column.append((plans.add(plan) if index is None else index) << 1 | repeat)
+        if index is None:
+            index = plans.add(plan)  # first, as it may replace the column with a wider one
+        plans.column.append(index << 1 | repeat)
         holder = (owner, inventory_id)
         index = holders.index.get(holder)
-        holders.column.append(holders.add(holder) if index is None else index)
+        if index is None:
+            index = holders.add(holder)
+        holders.column.append(index)
         if context is not None:
             self.contexts[seq] = context
         heappush(self.heap, _from_bytes(_pack_key(slot, seq, end), "little") if end > 0.0 else job_key(end, seq, slot))
