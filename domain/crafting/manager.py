@@ -179,7 +179,8 @@ class Manager:
     def update(self, now: float, *, limit: int | None = None) -> Sequence[CraftEvent]:
         """Complete every job due by ``now`` (at most ``limit`` cycles); return the records, in order.
 
-        With nothing due this is one comparison with the heap top, whatever the job count.
+        With nothing due this is one comparison with the earliest end time (kept beside the
+        heap), whatever the job count.
         """
         with self._lock:
             self._last_update = now
