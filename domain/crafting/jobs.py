@@ -1,11 +1,10 @@
-"""Jobs: the compact running form a manager keeps, and the read-only view it hands out.
+"""Jobs: the plan jobs share, a job as one object, and the read-only view a manager hands out.
 
-A manager may hold a thousand jobs and a process a million, so the running form is a
-``gc=False`` msgspec Struct of nine slots (no GC header, no per-instance dict) and everything
-jobs of one recipe share (the resolved recipe, what it consumes, its certain outputs) lives
-in one ``CraftPlan`` they all point to. The seed and the job id are not stored: both follow from
-the manager and the job's sequence number. Finished jobs are dropped at once; their records
-are the history.
+A manager may hold a thousand jobs and a process a million, so a manager keeps its running
+jobs as columns (``running``), not as objects, and everything jobs of one recipe share (the
+resolved recipe, what it consumes, its certain outputs) lives in one ``CraftPlan`` they all
+point to. The seed and the job id are not stored: both follow from the manager and the job's
+sequence number. Finished jobs are dropped at once; their records are the history.
 """
 
 from __future__ import annotations
@@ -53,10 +52,10 @@ class CraftPlan:
         self.certain: tuple[ItemStack, ...] | None = roll_outputs(resolved.outputs, 0, 0) if certain else None
 
 
-class CraftJob(msgspec.Struct, order=True, gc=False):
-    """A running job as the manager stores it; ordered by (end, seq) so it sits in the heap as is.
+class CraftJob(msgspec.Struct, gc=False):
+    """One running job as a single object: what a manager's columns (see ``running``) hold per job.
 
-    Mutated only under its manager's lock (a repeating job's times and cycle count advance).
+    A manager keeps no such objects; it builds them to restore, load or look at its jobs.
     """
 
     end: float
@@ -71,10 +70,7 @@ class CraftJob(msgspec.Struct, order=True, gc=False):
 
     def progress(self, now: float) -> float:
         """The fraction of the current cycle done at ``now``, in [0, 1]."""
-        span = self.end - self.start
-        if span <= 0:
-            return 1.0
-        return min(1.0, max(0.0, (now - self.start) / span))
+        return cycle_progress(self.start, self.end, now)
 
 
 class CraftJobInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -100,10 +96,15 @@ class CraftJobInfo(msgspec.Struct, frozen=True, kw_only=True):
 
     def progress(self, now: float) -> float:
         """The fraction of the current cycle done at ``now``, in [0, 1]."""
-        span = self.end - self.start
-        if span <= 0:
-            return 1.0
-        return min(1.0, max(0.0, (now - self.start) / span))
+        return cycle_progress(self.start, self.end, now)
+
+
+def cycle_progress(start: float, end: float, now: float) -> float:
+    """The fraction of a cycle from ``start`` to ``end`` done at ``now``, in [0, 1]."""
+    span = end - start
+    if span <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (now - start) / span))
 
 
 def make_job_id(manager_id: str, seq: int) -> str:

@@ -23,7 +23,6 @@ import math
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from heapq import heapify, heappop, heappush
 from typing import Any
 
 import msgspec
@@ -45,15 +44,23 @@ from domain.crafting.events import (
     EventBus,
 )
 from domain.crafting.inventory import InventoryProvider
-from domain.crafting.jobs import CraftJob, CraftJobInfo, CraftJobState, CraftPlan, RefundPolicy, parse_job_id
+from domain.crafting.jobs import (
+    CraftJob,
+    CraftJobInfo,
+    CraftJobState,
+    CraftPlan,
+    RefundPolicy,
+    cycle_progress,
+    parse_job_id,
+)
 from domain.crafting.modifiers import IDENTITY, Modifiers, ModifierSource, ResolvedRecipe, effective_output, resolve
 from domain.crafting.recipes import CraftRecipe, ItemStack, RecipeRegistry
 from domain.crafting.rolls import job_seed, manager_key, roll_outputs
+from domain.crafting.running import SEQ_LIMIT, RunningJobs, due_limit, held
 from domain.crafting.snapshots import SNAPSHOT_FORMAT, ManagerSnapshot, SavedJob, decoder, encoder
 
 _NOTHING: tuple[CraftEvent, ...] = ()
 _PLAN_CACHE_LIMIT = 4096
-_COMPACT_MIN_DEAD = 64
 
 
 class Manager:
@@ -80,9 +87,7 @@ class Manager:
         self._seed = seed
         self._key = manager_key(seed, manager_id)
         self._lock = threading.Lock()
-        self._jobs: dict[int, CraftJob] = {}
-        self._heap: list[CraftJob] = []
-        self._dead = 0  # heap entries whose job was cancelled (removed lazily)
+        self._running = RunningJobs()
         self._next_seq = 1
         self._last_update: float | None = None
         self._plans: dict[tuple[str, Modifiers | None], tuple[CraftRecipe, CraftPlan]] = {}
@@ -142,16 +147,17 @@ class Manager:
         job_context = dict(context) if context else None
         records: list[CraftEvent] = []
         with self._lock:
-            self._inventories.consume(inventory_id, plan.resolved.inputs)
             seq = self._next_seq
+            if seq >= SEQ_LIMIT:
+                raise InvalidCommand(f"manager {self._id!r} has used up its job numbers", "manager_id")
+            self._inventories.consume(inventory_id, plan.resolved.inputs)
             self._next_seq = seq + 1
-            job = CraftJob(now + duration, seq, plan, owner, inventory_id, now, 0, repeat, job_context)
-            records.append(self._started(job))
+            end = now + duration
+            records.append(self._started(seq, plan, owner, inventory_id, now, end, 0, repeat, job_context))
             if duration > 0:
-                self._jobs[seq] = job
-                heappush(self._heap, job)
+                self._running.add(seq, plan, owner, inventory_id, now, end, repeat, job_context)
             else:
-                self._complete(job, records)
+                self._complete(-1, seq, plan, owner, inventory_id, end, 0, False, records)
             if self._bus is not None:
                 self._outbox.extend(records)
         self._publish()
@@ -173,25 +179,26 @@ class Manager:
     def update(self, now: float, *, limit: int | None = None) -> Sequence[CraftEvent]:
         """Complete every job due by ``now`` (at most ``limit`` cycles); return the records, in order.
 
-        With nothing due this is one comparison with the heap top, whatever the job count.
+        With nothing due this is one comparison with the earliest end time (kept beside the
+        heap), whatever the job count.
         """
         with self._lock:
             self._last_update = now
-            heap = self._heap
-            if not heap or heap[0].end > now:
+            running = self._running
+            if running.next_end > now or now != now:  # nothing due (a NaN ``now`` reaches no end time)
                 return _NOTHING
             records: list[CraftEvent] = []
-            jobs = self._jobs
+            pop_due, complete = running.pop_due, self._complete
+            due = due_limit(now)
             done = 0
-            while heap and heap[0].end <= now:
-                if limit is not None and done >= limit:
+            while limit is None or done < limit:
+                job = pop_due(due)
+                if job is None:
                     break
-                job = heappop(heap)
-                if jobs.get(job.seq) is not job:
-                    self._dead -= 1
-                    continue
-                self._complete(job, records)
+                complete(*job, records)
                 done += 1
+            running.settle()
+            running.compact_if_sparse()
             if self._bus is not None:
                 self._outbox.extend(records)
         self._publish()
@@ -210,29 +217,29 @@ class Manager:
             raise InvalidCommand(f"unknown refund policy {refund!r}", "refund") from None
         seq = self._seq_of(job_id)
         with self._lock:
-            job = self._jobs.get(seq) if seq is not None else None
-            if job is None:
+            running = self._running
+            slot = running.find(seq) if seq is not None else -1
+            if slot < 0:
                 raise UnknownJob(f"no running job {job_id!r} in manager {self._id!r}", "job_id")
-            progress = job.progress(now)
-            stacks = self._refund(job.plan.consumed, policy, 1.0 - progress)
+            plan, _, owner, inventory_id = running.fields(slot)
+            progress = cycle_progress(running.starts[slot], running.end_of(slot, plan), now)
+            stacks = self._refund(plan.consumed, policy, 1.0 - progress)
             if stacks:
-                self._inventories.add(job.inventory_id, stacks)
-            del self._jobs[job.seq]
-            self._dead += 1
-            if self._dead > _COMPACT_MIN_DEAD and self._dead * 2 > len(self._heap):
-                self._compact()
+                self._inventories.add(inventory_id, stacks)
             record = CraftCancelled(
-                job_id=self._prefix + str(job.seq),
+                job_id=job_id,
                 manager_id=self._id,
-                owner=job.owner,
-                inventory_id=job.inventory_id,
-                recipe_id=job.plan.resolved.recipe_id,
+                owner=owner,
+                inventory_id=inventory_id,
+                recipe_id=plan.resolved.recipe_id,
                 at=now,
                 refund_policy=policy,
                 refund=stacks,
                 progress=progress,
-                cycles_completed=job.cycles,
+                cycles_completed=running.cycles[slot],
             )
+            running.remove(slot)
+            running.compact_if_sparse()
             if self._bus is not None:
                 self._outbox.append(record)
         self._publish()
@@ -244,6 +251,7 @@ class Manager:
         Progress is computed on request, never by ``update``, so ticking stays O(1) when idle.
         """
         with self._lock:
+            running = self._running
             events = [
                 CraftProgress(
                     job_id=self._prefix + str(job.seq),
@@ -255,7 +263,7 @@ class Manager:
                     progress=job.progress(now),
                     end=job.end,
                 )
-                for job in self._jobs.values()
+                for job in map(running.job, running.slots())
                 if owner is None or job.owner == owner
             ]
             if self._bus is not None:
@@ -268,37 +276,47 @@ class Manager:
     def get_job(self, job_id: str) -> CraftJobInfo | None:
         """A snapshot of the running job ``job_id``, or None (finished jobs are not kept)."""
         seq = self._seq_of(job_id)
+        if seq is None:
+            return None
         with self._lock:
-            job = self._jobs.get(seq) if seq is not None else None
-            return None if job is None else self._info(job)
+            slot = self._running.find(seq)
+            return None if slot < 0 else self._info(self._running.job(slot))
 
     def has_job(self, job_id: str) -> bool:
         """Whether ``job_id`` is running here."""
         seq = self._seq_of(job_id)
-        return seq is not None and seq in self._jobs
+        if seq is None:
+            return False
+        with self._lock:
+            return self._running.find(seq) >= 0
 
     def active_jobs(self, owner: str) -> list[CraftJobInfo]:
         """The running jobs of ``owner``, oldest first (a scan of this manager's jobs)."""
         with self._lock:
-            return [self._info(job) for job in self._jobs.values() if job.owner == owner]
+            running = self._running
+            return [self._info(running.job(slot)) for slot in running.slots() if running.owner_of(slot) == owner]
 
     def all_jobs(self) -> list[CraftJobInfo]:
         """Every running job, oldest first."""
         with self._lock:
-            return [self._info(job) for job in self._jobs.values()]
+            running = self._running
+            return [self._info(running.job(slot)) for slot in running.slots()]
 
     def job_count(self) -> int:
         """How many jobs are running."""
-        return len(self._jobs)
+        return self._running.live
 
     def next_due(self) -> float | None:
         """The earliest end time among running jobs (when an update next has work), or None."""
         with self._lock:
-            heap, jobs = self._heap, self._jobs
-            while heap and jobs.get(heap[0].seq) is not heap[0]:
-                heappop(heap)
-                self._dead -= 1
-            return heap[0].end if heap else None
+            return self._running.settle()
+
+    @property
+    def _jobs(self) -> dict[int, CraftJob]:
+        """The running jobs by number, as objects (copies: for tests and debugging)."""
+        with self._lock:
+            running = self._running
+            return {running.seqs[slot]: running.job(slot) for slot in running.slots()}
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -308,15 +326,23 @@ class Manager:
             plans: dict[int, int] = {}
             table: list[ResolvedRecipe] = []
             saved: list[SavedJob] = []
-            for seq in sorted(self._jobs):
-                job = self._jobs[seq]
+            running = self._running
+            for job in map(running.job, running.slots()):
                 index = plans.get(id(job.plan))
                 if index is None:
                     index = plans[id(job.plan)] = len(table)
                     table.append(job.plan.resolved)
                 saved.append(
                     SavedJob(
-                        seq, index, job.owner, job.inventory_id, job.start, job.end, job.cycles, job.repeat, job.context
+                        job.seq,
+                        index,
+                        job.owner,
+                        job.inventory_id,
+                        job.start,
+                        job.end,
+                        job.cycles,
+                        job.repeat,
+                        job.context,
                     )
                 )
             snapshot = ManagerSnapshot(
@@ -398,13 +424,14 @@ class Manager:
             else:
                 states[seq] = None
         with self._lock:
-            jobs = dict(self._jobs)
+            running = self._running
+            jobs = {running.seqs[slot]: running.job(slot) for slot in running.slots()}
             for seq, job in states.items():
                 if job is None:
                     jobs.pop(seq, None)
                 else:
                     jobs[seq] = job
-            self._install(dict(sorted(jobs.items())))
+            self._install(jobs)
             self._next_seq = max(self._next_seq, highest + 1)
 
     # -- internals ------------------------------------------------------------------------
@@ -443,92 +470,124 @@ class Manager:
         return plan
 
     def _install(self, jobs: dict[int, CraftJob]) -> None:
-        self._jobs = jobs
-        self._heap = list(jobs.values())
-        heapify(self._heap)
-        self._dead = 0
+        """Hold ``jobs`` (by number) instead of the running ones; refuse numbers or cycle counts
+        the columns cannot hold."""
+        for seq, job in jobs.items():
+            if not (0 <= seq < SEQ_LIMIT and job.cycles >= 0):
+                raise CorruptState(f"manager {self._id!r}: job {seq} has a number or cycle count out of range")
+        self._running = held([jobs[seq] for seq in sorted(jobs)])
 
-    def _compact(self) -> None:
-        jobs = self._jobs
-        self._heap = [job for job in self._heap if jobs.get(job.seq) is job]
-        heapify(self._heap)
-        self._dead = 0
-
-    def _started(self, job: CraftJob) -> CraftStarted:
-        plan = job.plan
+    def _started(
+        self,
+        seq: int,
+        plan: CraftPlan,
+        owner: str,
+        inventory_id: str,
+        start: float,
+        end: float,
+        cycles: int,
+        repeat: bool,
+        context: dict[str, Any] | None,
+    ) -> CraftStarted:
         return CraftStarted(
-            job_id=self._prefix + str(job.seq),
+            job_id=self._prefix + str(seq),
             manager_id=self._id,
-            owner=job.owner,
-            inventory_id=job.inventory_id,
+            owner=owner,
+            inventory_id=inventory_id,
             recipe_id=plan.resolved.recipe_id,
-            at=job.start,
-            seq=job.seq,
-            end=job.end,
-            seed=job_seed(self._key, job.seq),
-            repeat=job.repeat,
-            cycle=job.cycles,
+            at=start,
+            seq=seq,
+            end=end,
+            seed=job_seed(self._key, seq),
+            repeat=repeat,
+            cycle=cycles,
             resolved=plan.resolved,
             consumed=plan.consumed,
-            context=job.context,
+            context=context,
         )
 
-    def _complete(self, job: CraftJob, records: list[CraftEvent]) -> None:
-        """Finish the job's current cycle at its end time; restart it if it repeats. Never raises."""
-        plan = job.plan
-        seq = job.seq
-        end = job.end
+    def _complete(
+        self,
+        slot: int,
+        seq: int,
+        plan: CraftPlan,
+        owner: str,
+        inventory_id: str,
+        end: float,
+        cycles: int,
+        repeat: bool,
+        records: list[CraftEvent],
+    ) -> None:  # the arguments are a ``running.Due`` and the list to add records to
+        """Finish the current cycle of job ``seq`` (held in ``slot``, −1 if not held) at its end time;
+        restart it if it repeats. Never raises."""
         job_id = self._prefix + str(seq)
-        recipe_id = plan.resolved.recipe_id
+        resolved = plan.resolved
         outputs = plan.certain
         if outputs is None:
-            outputs = roll_outputs(plan.resolved.outputs, job_seed(self._key, seq), job.cycles)
+            outputs = roll_outputs(resolved.outputs, job_seed(self._key, seq), cycles)
         if outputs:
             try:
-                self._inventories.add(job.inventory_id, outputs)
+                self._inventories.add(inventory_id, outputs)
             except Exception as error:  # the provider refused or broke: the job fails, its inputs are spent
-                records.append(self._fail(job, _failure_reason(error), error, lost=outputs))
+                reason = _failure_reason(error)
+                records.append(self._fail(slot, job_id, plan, owner, inventory_id, end, cycles, reason, error, outputs))
                 return
-        job.cycles += 1
+        cycles += 1
         records.append(
             CraftCompleted(
                 job_id=job_id,
                 manager_id=self._id,
-                owner=job.owner,
-                inventory_id=job.inventory_id,
-                recipe_id=recipe_id,
+                owner=owner,
+                inventory_id=inventory_id,
+                recipe_id=resolved.recipe_id,
                 at=end,
-                cycle=job.cycles,
+                cycle=cycles,
                 outputs=outputs,
-                repeat=job.repeat,
+                repeat=repeat,
             )
         )
-        if not job.repeat:
-            self._jobs.pop(seq, None)
+        if not repeat:
+            if slot >= 0:
+                self._running.remove(slot)
             return
         try:
-            self._inventories.consume(job.inventory_id, plan.resolved.inputs)
+            self._inventories.consume(inventory_id, resolved.inputs)
         except Exception as error:
-            records.append(self._fail(job, "failed_to_restart", error))
+            records.append(self._fail(slot, job_id, plan, owner, inventory_id, end, cycles, "failed_to_restart", error))
             return
-        job.start = end
-        job.end = end + plan.resolved.duration
-        heappush(self._heap, job)
-        records.append(self._started(job))
+        running = self._running
+        running.set_cycles(slot, cycles)
+        next_end = end + resolved.duration
+        running.reschedule(slot, end, next_end)
+        context = running.contexts.get(seq) if running.contexts else None
+        records.append(self._started(seq, plan, owner, inventory_id, end, next_end, cycles, repeat, context))
 
-    def _fail(self, job: CraftJob, reason: str, error: Exception, lost: tuple[ItemStack, ...] = ()) -> CraftFailed:
+    def _fail(
+        self,
+        slot: int,
+        job_id: str,
+        plan: CraftPlan,
+        owner: str,
+        inventory_id: str,
+        end: float,
+        cycles: int,
+        reason: str,
+        error: Exception,
+        lost: tuple[ItemStack, ...] = (),
+    ) -> CraftFailed:
         """Drop the job and say why, at its end time, with the cycles it completed."""
-        self._jobs.pop(job.seq, None)
+        if slot >= 0:
+            self._running.remove(slot)
         return CraftFailed(
-            job_id=self._prefix + str(job.seq),
+            job_id=job_id,
             manager_id=self._id,
-            owner=job.owner,
-            inventory_id=job.inventory_id,
-            recipe_id=job.plan.resolved.recipe_id,
-            at=job.end,
+            owner=owner,
+            inventory_id=inventory_id,
+            recipe_id=plan.resolved.recipe_id,
+            at=end,
             reason=reason,
             detail=str(error) or repr(error),
-            cycles_completed=job.cycles,
+            cycles_completed=cycles,
             lost=lost,
         )
 
