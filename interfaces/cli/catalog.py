@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -106,7 +107,7 @@ def user_id_of(system: Manufactory, name: str) -> uuid.UUID:
         raise NotFound(f"no user named {name!r}; create one with `manufactory users create {name}`", "user") from None
 
 
-def _render(root: ChainNode, names: dict[int, str]) -> Tree:
+def _render(root: ChainNode, names: Mapping[int, str]) -> Tree:
     def label(node: ChainNode) -> str:
         made = f"  [dim]recipe {node.recipe_id}, {node.units_per_run}/run[/dim]" if node.recipe_id else ""
         return f"{node.quantity} × {names.get(node.type_id, node.type_id)} ({node.type_id}){made}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
 
@@ -60,7 +61,7 @@ class TreeNodeOut(Response):
     children: list[TreeNodeOut] = []
 
     @classmethod
-    def of(cls, root: ChainNode, names: dict[int, str]) -> TreeNodeOut:
+    def of(cls, root: ChainNode, names: Mapping[int, str]) -> TreeNodeOut:
         def convert(node: ChainNode, children: list[TreeNodeOut]) -> TreeNodeOut:
             return cls(
                 type_id=node.type_id,
@@ -109,7 +110,7 @@ class ChainFlatOut(Response):
     materials: list[ChainMaterialOut]
 
     @classmethod
-    def of(cls, type_id: int, names: dict[int, str], rows: list[ChainRow]) -> ChainFlatOut:
+    def of(cls, type_id: int, names: Mapping[int, str], rows: list[ChainRow]) -> ChainFlatOut:
         return cls(
             type_id=type_id,
             name=names.get(type_id, ""),
@@ -136,7 +137,7 @@ class DirectOut(Response):
     dependencies: list[DependencyOut]
 
     @classmethod
-    def of(cls, type_id: int, names: dict[int, str], rows: list[DependencyRow]) -> DirectOut:
+    def of(cls, type_id: int, names: Mapping[int, str], rows: list[DependencyRow]) -> DirectOut:
         return cls(
             type_id=type_id,
             name=names.get(type_id, ""),
@@ -152,7 +153,7 @@ class MaterialLine(Response):
     quantity: int
 
     @classmethod
-    def of(cls, material: Material, names: dict[int, str]) -> MaterialLine:
+    def of(cls, material: Material, names: Mapping[int, str]) -> MaterialLine:
         return cls(type_id=material.type_id, name=names.get(material.type_id, ""), quantity=material.quantity)
 
 
@@ -170,7 +171,7 @@ class StepOut(Response):
     depth: int
 
     @classmethod
-    def of(cls, step: StepPlan, names: dict[int, str]) -> StepOut:
+    def of(cls, step: StepPlan, names: Mapping[int, str]) -> StepOut:
         fields = msgspec.structs.asdict(step)
         kind, jobs = fields.pop("kind"), fields.pop("jobs")
         return cls(name=names.get(step.type_id, ""), activity=kind.value, jobs=list(jobs), **fields)
@@ -216,7 +217,7 @@ class InventionOptionOut(Response):
     cost_per_unit: float | None = None  # of the Tech II item: the copy and its manufacturing included
 
     @classmethod
-    def of(cls, option: InventionOption, costs: InventionCosts | None, names: dict[int, str]) -> InventionOptionOut:
+    def of(cls, option: InventionOption, costs: InventionCosts | None, names: Mapping[int, str]) -> InventionOptionOut:
         decryptor = option.decryptor_type_id
         return cls(
             decryptor_type_id=decryptor,
@@ -263,7 +264,7 @@ class InventionOut(Response):
         options: tuple[InventionOption, ...],
         skills: InventionSkills,
         confidence: float,
-        names: dict[int, str],
+        names: Mapping[int, str],
         catalog_version: int,
         region_id: int | None = None,
         pricing: InventionPricing | None = None,
