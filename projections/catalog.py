@@ -38,6 +38,7 @@ from sqlalchemy import (
     literal,
     select,
     tuple_,
+    union_all,
 )
 
 from domain.catalog.catalog import (
@@ -51,16 +52,21 @@ from domain.catalog.catalog import (
 )
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.catalog.invention import inventions
-from domain.catalog.model import Decryptor, Item, Recipe
-from domain.catalog.overlay import OverlayBoughtMarked
+from domain.catalog.model import Decryptor, Item, OverlayContent, Recipe, RecipeChoice
+from domain.catalog.overlay import (
+    OverlayBoughtMarked,
+    OverlayItemsChanged,
+    OverlayRecipesChanged,
+    OverlayRecipesChosen,
+)
 from domain.events import Event
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
-CATALOG_ITEMS = ReadModelTable(
-    "catalog_items",
-    lambda: [
+
+def _item_columns() -> list[Column[Any]]:
+    return [
         Column("owner_id", Uuid, primary_key=True),
         Column("type_id", BigInteger, primary_key=True),
         Column("name", String(255), nullable=False),
@@ -73,19 +79,22 @@ CATALOG_ITEMS = ReadModelTable(
         Column("market_group_id", BigInteger),
         Column("published", Boolean, nullable=False),
         Column("decryptor", JSON),  # an invention decryptor's effects
-    ],
-)
-CATALOG_RECIPES = ReadModelTable(
-    "catalog_recipes",
-    lambda: [
+    ]
+
+
+def _recipe_columns() -> list[Column[Any]]:
+    return [
         Column("owner_id", Uuid, primary_key=True),
         Column("recipe_id", BigInteger, primary_key=True),
         Column("name", String(255)),
         Column("max_runs", Integer),
         Column("is_primary", Boolean, nullable=False),
         Column("body", JSON, nullable=False),  # the whole recipe, as imported
-    ],
-)
+    ]
+
+
+CATALOG_ITEMS = ReadModelTable("catalog_items", _item_columns)
+CATALOG_RECIPES = ReadModelTable("catalog_recipes", _recipe_columns)
 RECIPE_LINKS = ReadModelTable(
     "catalog_recipe_links",
     lambda: [
@@ -151,6 +160,18 @@ OVERLAY_BOUGHT = ReadModelTable(
         Column("type_id", BigInteger, primary_key=True),
     ],
 )
+# A user's own items and recipes (their overlay's, whichever catalog they read), and the recipes
+# they chose: a few rows per user, read with every answer of theirs.
+OWN_ITEMS = ReadModelTable("catalog_own_items", _item_columns)
+OWN_RECIPES = ReadModelTable("catalog_own_recipes", _recipe_columns)
+CHOICES = ReadModelTable(
+    "catalog_recipe_choices",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("type_id", BigInteger, primary_key=True),
+        Column("recipe_id", BigInteger, nullable=False),
+    ],
+)
 # Columns that say when a row last changed, not what it says.
 _STAMP = "catalog_version"
 # The private catalog's tables, emptied when its user moves onto the shared catalog.
@@ -167,8 +188,9 @@ class CatalogProjection(Projection):
     name = "catalog"
     # 2: chains and dependencies walk invention and copying to an invented item's copy
     # 3: the shared catalog (its own key) and its followers' overlays
-    version = 3
-    tables = (*_PRIVATE_TABLES, OVERLAY_BOUGHT)
+    # 4: users' own items and recipes, and chosen recipes
+    version = 4
+    tables = (*_PRIVATE_TABLES, OVERLAY_BOUGHT, OWN_ITEMS, OWN_RECIPES, CHOICES)
 
     @handles(CatalogItemsChanged)
     def _items_changed(self, writer: BatchWriter, event: CatalogItemsChanged) -> None:
@@ -218,6 +240,27 @@ class CatalogProjection(Projection):
         owner, bought = event.meta.user_id, writer.tables["catalog_overlay_bought"]
         writer.execute(delete(bought).where(bought.c.owner_id == owner))
         writer.insert("catalog_overlay_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
+
+    @handles(OverlayItemsChanged)
+    def _own_items_changed(self, writer: BatchWriter, event: OverlayItemsChanged) -> None:
+        owner = event.meta.user_id
+        keys = [item.type_id for item in event.upserted] + list(event.removed)
+        _delete_keys(writer.connection, writer.tables["catalog_own_items"], owner, "type_id", keys)
+        writer.insert("catalog_own_items", *(_item_row(owner, item) for item in event.upserted))
+
+    @handles(OverlayRecipesChanged)
+    def _own_recipes_changed(self, writer: BatchWriter, event: OverlayRecipesChanged) -> None:
+        owner = event.meta.user_id
+        keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
+        _delete_keys(writer.connection, writer.tables["catalog_own_recipes"], owner, "recipe_id", keys)
+        writer.insert("catalog_own_recipes", *(_recipe_row(owner, recipe) for recipe in event.upserted))
+
+    @handles(OverlayRecipesChosen)
+    def _recipes_chosen(self, writer: BatchWriter, event: OverlayRecipesChosen) -> None:
+        owner, choices = event.meta.user_id, writer.tables["catalog_recipe_choices"]
+        writer.execute(delete(choices).where(choices.c.owner_id == owner))
+        rows = ({"owner_id": owner, "type_id": c.type_id, "recipe_id": c.recipe_id} for c in event.choices)
+        writer.insert("catalog_recipe_choices", *rows)
 
     @handles(CatalogMovedToShared)
     def _moved_to_shared(self, writer: BatchWriter, event: CatalogMovedToShared) -> None:
@@ -309,7 +352,8 @@ def _recipe_row(owner: UUID, recipe: Recipe) -> dict[str, Any]:
     }
 
 
-def _link_rows(owner: UUID, recipes: Sequence[Recipe]) -> list[dict[str, Any]]:
+def _link_rows(owner: UUID, recipes: Sequence[Recipe], only: tuple[int, str] | None = None) -> list[dict[str, Any]]:
+    """catalog_recipe_links rows of ``recipes`` (``only``: those linking that type in that role)."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for recipe in recipes:
         for activity in recipe.activities:
@@ -319,6 +363,8 @@ def _link_rows(owner: UUID, recipes: Sequence[Recipe]) -> list[dict[str, Any]]:
                 *(("skill", s.type_id, s.level, None) for s in activity.skills),
             ]
             for role, type_id, quantity, probability in entries:
+                if only is not None and (type_id, role) != only:
+                    continue
                 key = (recipe.recipe_id, activity.kind.value, role, type_id)
                 rows[key] = {
                     "owner_id": owner,
@@ -372,22 +418,51 @@ def _structs(rows: Iterable[Any], struct: type[S]) -> list[S]:
 
 class CatalogSource(msgspec.Struct, frozen=True):
     """Where a user's catalog answers come from: the rows under ``key`` (their own id for a
-    private catalog, else the shared catalog's) with ``bought`` items raw."""
+    private catalog, else the shared catalog's) with their ``overlay`` on top."""
 
     key: UUID
-    bought: tuple[int, ...]
+    overlay: OverlayContent = OverlayContent()
 
     @property
     def shared(self) -> bool:
         return self.key == SHARED_CATALOG_OWNER
 
+    @property
+    def bought(self) -> tuple[int, ...]:
+        return self.overlay.bought
+
+    @property
+    def computed(self) -> bool:
+        """Whether the stored chain and dependency rows under ``key`` are not this user's: a
+        follower's bought marks, or anyone's own recipes or chosen ones, change them; those
+        rows are worked out from the user's graph when asked."""
+        overlay = self.overlay
+        return bool((self.shared and overlay.bought) or overlay.recipes or overlay.choices)
+
 
 def catalog_source(connection: Connection, user: UUID) -> CatalogSource:
     versions = CATALOG_VERSIONS.view
     private = connection.execute(select(versions.c.owner_id).where(versions.c.owner_id == user).limit(1)).first()
-    if private is not None:
-        return CatalogSource(user, tuple(sorted(_bought(connection, BOUGHT.view, user))))
-    return CatalogSource(SHARED_CATALOG_OWNER, tuple(sorted(_bought(connection, OVERLAY_BOUGHT.view, user))))
+    key, marks = (user, BOUGHT.view) if private is not None else (SHARED_CATALOG_OWNER, OVERLAY_BOUGHT.view)
+    choices = CHOICES.view
+    overlay = OverlayContent(
+        items=tuple(_structs(_owned(connection, OWN_ITEMS.view, user), Item)),
+        recipes=tuple(_recipes(connection, OWN_RECIPES.view, user)),
+        choices=tuple(
+            RecipeChoice(type_id=type_id, recipe_id=recipe_id)
+            for type_id, recipe_id in connection.execute(
+                select(choices.c.type_id, choices.c.recipe_id)
+                .where(choices.c.owner_id == user)
+                .order_by(choices.c.type_id)
+            )
+        ),
+        bought=tuple(sorted(_bought(connection, marks, user))),
+    )
+    return CatalogSource(key, overlay)
+
+
+def _owned(connection: Connection, table: Table, user: UUID) -> Iterable[Any]:
+    return connection.execute(select(table).where(table.c.owner_id == user))
 
 
 def catalog_key_of(user: Any) -> Any:
@@ -399,11 +474,18 @@ def catalog_key_of(user: Any) -> Any:
 
 
 def search_items(connection: Connection, user: UUID, text: str, limit: int, offset: int = 0) -> list[Item]:
-    table = CATALOG_ITEMS.view
-    query = select(table).where(table.c.owner_id == catalog_source(connection, user).key)
+    table, own = CATALOG_ITEMS.view, OWN_ITEMS.view
+    catalog = select(table).where(
+        table.c.owner_id == catalog_source(connection, user).key,
+        table.c.type_id.not_in(select(own.c.type_id).where(own.c.owner_id == user)),
+    )
+    mine = select(own).where(own.c.owner_id == user)
     if text:
-        query = query.where(table.c.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
-    rows = connection.execute(query.order_by(table.c.name, table.c.type_id).limit(limit).offset(offset))
+        pattern = f"%{_escape_like(text)}%"
+        catalog = catalog.where(table.c.name.ilike(pattern, escape="\\"))
+        mine = mine.where(own.c.name.ilike(pattern, escape="\\"))
+    found = union_all(catalog, mine).subquery()
+    rows = connection.execute(select(found).order_by(found.c.name, found.c.type_id).limit(limit).offset(offset))
     return _structs(rows, Item)
 
 
@@ -412,39 +494,50 @@ def _escape_like(text: str) -> str:
 
 
 def find_item(connection: Connection, user: UUID, type_id: int) -> Item | None:
-    table = CATALOG_ITEMS.view
-    owner = catalog_source(connection, user).key
-    row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
-    return _structs([row], Item)[0] if row else None
+    """The user's own item of that id, else their catalog's."""
+    for table, owner in ((OWN_ITEMS.view, user), (CATALOG_ITEMS.view, catalog_source(connection, user).key)):
+        row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
+        if row is not None:
+            return _structs([row], Item)[0]
+    return None
 
 
 def recipes_with(connection: Connection, user: UUID, type_id: int, role: str) -> list[Recipe]:
-    """Recipes in which ``type_id`` is a product ("product") or a material ("material")."""
+    """Recipes in which ``type_id`` is a product ("product") or a material ("material"): the
+    user's own, and their catalog's they have not replaced."""
     links, recipes = RECIPE_LINKS.view, CATALOG_RECIPES.view
-    owner = catalog_source(connection, user).key
+    source = catalog_source(connection, user)
+    mine = {recipe.recipe_id: recipe for recipe in source.overlay.recipes}
+    owner = source.key
     ids = select(links.c.recipe_id).where(links.c.owner_id == owner, links.c.type_id == type_id, links.c.role == role)
     rows = connection.execute(
         select(recipes.c.body)
         .where(recipes.c.owner_id == owner, recipes.c.recipe_id.in_(ids))
         .order_by(recipes.c.recipe_id)
     ).scalars()
-    return [msgspec.convert(body, Recipe) for body in rows]
+    found = [recipe for recipe in (msgspec.convert(body, Recipe) for body in rows) if recipe.recipe_id not in mine]
+    found += [recipe for recipe in mine.values() if _link_rows(owner, [recipe], (type_id, role))]
+    return sorted(found, key=lambda recipe: recipe.recipe_id)
 
 
 def all_recipes(connection: Connection, user: UUID) -> list[Recipe]:
-    return _recipes(connection, CATALOG_RECIPES.view, catalog_source(connection, user).key)
+    """The user's recipes: their catalog's, with their own on top."""
+    source = catalog_source(connection, user)
+    mine = {recipe.recipe_id: recipe for recipe in source.overlay.recipes}
+    catalog = _recipes(connection, CATALOG_RECIPES.view, source.key)
+    return [*(recipe for recipe in catalog if recipe.recipe_id not in mine), *mine.values()]
 
 
 def catalog_snapshot(connection: Connection, user: UUID) -> CatalogSnapshot:
-    """The user's production graph (tagged with the catalog version it was read at), with their
-    bought items raw, item names and volumes, inventions and decryptors."""
+    """The user's production graph (tagged with the catalog version it was read at) through their
+    overlay, item names and volumes, inventions and decryptors."""
     source = catalog_source(connection, user)
-    return base_snapshot(connection, source.key).with_bought(source.bought)
+    return base_snapshot(connection, source.key).with_overlay(source.overlay)
 
 
 def base_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
     """The catalog under ``owner`` (a key: a user's or the shared catalog's) before any
-    bought marks: what is kept in memory once per catalog, however many users read it."""
+    user's overlay: what is kept in memory once per catalog, however many users read it."""
     version = _current_version(connection, CATALOG_VERSIONS.view, owner)
     items = CATALOG_ITEMS.view
     rows = connection.execute(
@@ -492,10 +585,11 @@ class ChainRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def chain_rows(connection: Connection, user: UUID, type_id: int, graph: ProductionGraph) -> list[ChainRow]:
-    """The item's production_chains rows; for a follower with bought marks, worked out from
-    ``graph`` (the user's, from their snapshot: the shared graph without the bought items)."""
+    """The item's production_chains rows; where the stored ones are not the user's
+    (``CatalogSource.computed``), worked out from ``graph`` (the user's, from their snapshot:
+    the catalog's graph through their overlay)."""
     source = catalog_source(connection, user)
-    if source.shared and source.bought:
+    if source.computed:
         rows = sorted(_chain_cells(graph, [type_id]), key=lambda row: row["raw_material_type_id"])
         return [ChainRow(**row, catalog_version=graph.catalog_version) for row in _without_item(rows)]
     return _item_rows(connection, CHAINS.view, ChainRow, source.key, type_id, "raw_material_type_id")
@@ -511,10 +605,10 @@ class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def dependency_rows(connection: Connection, user: UUID, type_id: int, graph: ProductionGraph) -> list[DependencyRow]:
-    """The item's production_dependencies rows; for a follower with bought marks, worked out
-    from ``graph`` as ``chain_rows`` does."""
+    """The item's production_dependencies rows; worked out from ``graph`` as ``chain_rows``
+    does where the stored ones are not the user's."""
     source = catalog_source(connection, user)
-    if source.shared and source.bought:
+    if source.computed:
         rows = sorted(_dependency_cells(graph, [type_id]), key=lambda row: (row["recipe_id"], row["material_type_id"]))
         return [DependencyRow(**row) for row in _without_item(rows)]
     return _item_rows(

@@ -53,7 +53,12 @@ from sqlalchemy import (
 )
 
 from domain.catalog.catalog import SHARED_CATALOG_ID, BoughtItemsMarked, CatalogMovedToShared, CatalogVersionRecorded
-from domain.catalog.overlay import OverlayBoughtMarked
+from domain.catalog.overlay import (
+    OverlayBoughtMarked,
+    OverlayItemsChanged,
+    OverlayRecipesChanged,
+    OverlayRecipesChosen,
+)
 from domain.economics.batch import MarketBatchRecorded
 from domain.economics.figures import Figure
 from domain.economics.item_economics import CopyLine
@@ -173,7 +178,15 @@ class EconomicsProjection(Projection):
             widen(scope, event.region_id or EVERY_REGION, None)
         _queue(writer, event, scope)
 
-    @handles(CatalogVersionRecorded, BoughtItemsMarked, OverlayBoughtMarked, CatalogMovedToShared)
+    @handles(
+        CatalogVersionRecorded,
+        BoughtItemsMarked,
+        OverlayBoughtMarked,
+        OverlayItemsChanged,
+        OverlayRecipesChanged,
+        OverlayRecipesChosen,
+        CatalogMovedToShared,
+    )
     def _catalog_changed(self, writer: BatchWriter, event: Event) -> None:
         if event.originator_id != SHARED_CATALOG_ID:
             _queue(writer, event, {EVERY_REGION: None})

@@ -372,6 +372,7 @@ SERVICES = (
     "crafting",
     "containers",
     "catalogs",
+    "overlays",
     "stock",
     "market",
     "users",

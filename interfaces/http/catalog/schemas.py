@@ -11,10 +11,10 @@ import msgspec
 from application import catalog
 from domain.catalog.chains import ChainNode, Jobs, StepPlan
 from domain.catalog.invention import Invention, InventionOption, InventionSkills
-from domain.catalog.model import Item, Material, Recipe
+from domain.catalog.model import Item, Material, Recipe, RecipeChoice
 from domain.economics.invention import InventionCosts, cheapest
 from domain.economics.market import Missing
-from domain.limits import MAX_BATCH, GameId
+from domain.limits import MAX_BATCH, MAX_SMALL_LIST, GameId
 from interfaces.http.bodies import CommandAccepted, Request, Response
 from interfaces.http.wire import wire
 from projections import catalog as catalog_views
@@ -197,6 +197,37 @@ class BoughtMarked(CommandAccepted):
 
 class BoughtList(Response):
     type_ids: list[int]
+
+
+class OwnCatalog(Request):
+    """Items and recipes of your own, in the catalog format (validated as an import's are)."""
+
+    items: Annotated[list[Item], msgspec.Meta(max_length=MAX_SMALL_LIST)] = []
+    recipes: Annotated[list[Recipe], msgspec.Meta(max_length=MAX_SMALL_LIST)] = []
+
+
+class OwnList(Response):
+    items: list[Item]
+    recipes: list[Recipe]
+
+
+class OwnChanged(CommandAccepted):
+    """The ids of every item and recipe of your own, after the change."""
+
+    item_ids: list[int]
+    recipe_ids: list[int]
+
+
+class RecipeChoices(Request):
+    choices: Annotated[list[RecipeChoice], msgspec.Meta(max_length=MAX_SMALL_LIST)]
+
+
+class ChoiceList(Response):
+    choices: list[RecipeChoice]
+
+
+class ChoicesMade(CommandAccepted):
+    choices: list[RecipeChoice]
 
 
 class InventionOptionOut(Response):
