@@ -17,6 +17,8 @@
 - shared: one shared SDE-sized catalog followed by 1, 10 and 100 users with overlays: disk and
   server memory per user, and chain queries of a follower vs a private catalog's
   (``bench/shared_catalog.py``).
+- versions: what a new catalog version changing one recipe costs the catalog projection, only
+  the chains it touched recomputed against every chain (``bench/catalog_versions.py``).
 
 Results go to stdout and bench/results/latest.json; BENCHMARKS.md has the write-up.
 """
@@ -38,6 +40,7 @@ import httpx
 
 from application.settings import Settings
 from application.system import Manufactory
+from bench.catalog_versions import catalog_versions
 from bench.economics import economics
 from bench.loadgen import load, request_bytes
 from bench.shared_catalog import shared_catalog
@@ -296,7 +299,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured load run")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--events", type=int, default=20_000, help="events in the rebuild benchmark")
-    benchmarks = ["command", "rebuild", "query", "chains", "economics", "shared"]
+    benchmarks = ["command", "rebuild", "query", "chains", "economics", "shared", "versions"]
     parser.add_argument("--only", choices=benchmarks, default=None)
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
@@ -310,6 +313,7 @@ def main() -> None:
             "chains": lambda url: chains(url, args.seconds, args.concurrency),
             "economics": lambda url: economics(url, args.seconds, args.concurrency),
             "shared": lambda url: shared_catalog(url, args.seconds, args.concurrency),
+            "versions": catalog_versions,
         }
         for name, benchmark in benchmarks.items():
             if args.only and name != args.only:

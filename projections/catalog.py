@@ -8,9 +8,11 @@ bought marks on top: those change the chains of the items built from a bought it
 follower who has marks gets their chain and dependency rows worked out from the shared graph
 without the bought items (the same rows a private import of the same data would hold).
 
-Dependencies and chains are recomputed from the recipes when a new catalog version is
-recorded, and only rows that really differ are written, so a changed recipe changes exactly
-the chains that go through it (and their ``catalog_version`` says when each last changed).
+Dependencies and chains are recomputed when a new catalog version is recorded, only for the
+items the version can have changed (``ProductionGraph.touched_by``: from the changed recipes
+as they were before it, kept meanwhile in ``catalog_changed_recipes``), and only rows that
+really differ are written, so a changed recipe changes exactly the chains that go through it
+(and their ``catalog_version`` says when each last changed).
 """
 
 from __future__ import annotations
@@ -172,10 +174,29 @@ CHOICES = ReadModelTable(
         Column("recipe_id", BigInteger, nullable=False),
     ],
 )
+# The recipes a catalog version changes, as they were before it (body null: none of that id),
+# kept from its recipe events to its CatalogVersionRecorded: what tells which chains it changes.
+CHANGED_RECIPES = ReadModelTable(
+    "catalog_changed_recipes",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("recipe_id", BigInteger, primary_key=True),
+        Column("body", JSON(none_as_null=True)),
+    ],
+)
 # Columns that say when a row last changed, not what it says.
 _STAMP = "catalog_version"
 # The private catalog's tables, emptied when its user moves onto the shared catalog.
-_PRIVATE_TABLES = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
+_PRIVATE_TABLES = (
+    CATALOG_ITEMS,
+    CATALOG_RECIPES,
+    RECIPE_LINKS,
+    CATALOG_VERSIONS,
+    DEPENDENCIES,
+    CHAINS,
+    BOUGHT,
+    CHANGED_RECIPES,
+)
 
 
 def catalog_key(event: Event) -> UUID:
@@ -188,7 +209,8 @@ class CatalogProjection(Projection):
     name = "catalog"
     # 2: chains and dependencies walk invention and copying to an invented item's copy
     # 3: the shared catalog (its own key) and its followers' overlays
-    # 4: users' own items and recipes, and chosen recipes
+    # 4: users' own items and recipes, and chosen recipes; a version recomputes only the
+    #    chains it changes
     version = 4
     tables = (*_PRIVATE_TABLES, OVERLAY_BOUGHT, OWN_ITEMS, OWN_RECIPES, CHOICES)
 
@@ -203,6 +225,7 @@ class CatalogProjection(Projection):
     def _recipes_changed(self, writer: BatchWriter, event: CatalogRecipesChanged) -> None:
         owner = catalog_key(event)
         keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
+        _keep_earlier(writer.connection, writer.tables, owner, keys)
         for name in ("catalog_recipes", "catalog_recipe_links"):
             _delete_keys(writer.connection, writer.tables[name], owner, "recipe_id", keys)
         writer.insert("catalog_recipes", *(_recipe_row(owner, recipe) for recipe in event.upserted))
@@ -223,15 +246,24 @@ class CatalogProjection(Projection):
                 "recorded_at": event.timestamp,
             },
         )
-        self._recompute_chains(writer.connection, writer.tables, owner, summary.catalog_version)
+        changed = writer.tables["catalog_changed_recipes"]
+        earlier = [
+            msgspec.convert(body, Recipe) if body is not None else Recipe(recipe_id=recipe_id)
+            for recipe_id, body in writer.connection.execute(
+                select(changed.c.recipe_id, changed.c.body).where(changed.c.owner_id == owner)
+            )
+        ]
+        writer.execute(delete(changed).where(changed.c.owner_id == owner))
+        _recompute_chains(writer.connection, writer.tables, owner, summary.catalog_version, earlier)
 
     @handles(BoughtItemsMarked)
     def _bought_marked(self, writer: BatchWriter, event: BoughtItemsMarked) -> None:
         owner, bought = event.meta.user_id, writer.tables["catalog_bought"]
+        earlier = set(_bought(writer.connection, bought, owner))
         writer.execute(delete(bought).where(bought.c.owner_id == owner))
         writer.insert("catalog_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
         version = _current_version(writer.connection, writer.tables["catalog_versions"], owner)
-        self._recompute_chains(writer.connection, writer.tables, owner, version)
+        _recompute_chains(writer.connection, writer.tables, owner, version, (), earlier ^ set(event.type_ids))
 
     @handles(OverlayBoughtMarked)
     def _overlay_bought_marked(self, writer: BatchWriter, event: OverlayBoughtMarked) -> None:
@@ -269,16 +301,52 @@ class CatalogProjection(Projection):
             physical = writer.tables[table.name]
             writer.execute(delete(physical).where(physical.c.owner_id == event.meta.user_id))
 
-    def _recompute_chains(self, connection: Connection, tables: Mapping[str, Table], owner: UUID, version: int) -> None:
-        graph = ProductionGraph.from_recipes(
-            _recipes(connection, tables["catalog_recipes"], owner),
-            version,
-            _bought(connection, tables["catalog_bought"], owner),
+
+def _keep_earlier(connection: Connection, tables: Mapping[str, Table], owner: UUID, keys: list[int]) -> None:
+    """Keep the recipes ``keys`` as they are before the version being recorded changes them
+    (a second change of one in the same version keeps the first's)."""
+    changed, recipes = tables["catalog_changed_recipes"], tables["catalog_recipes"]
+    kept: set[int] = set()
+    found: dict[int, Any] = {}
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        kept.update(
+            connection.execute(
+                select(changed.c.recipe_id).where(changed.c.owner_id == owner, changed.c.recipe_id.in_(chunk))
+            ).scalars()
         )
-        dependencies = _dependency_cells(graph, graph.products())
-        chains = _chain_cells(graph, None)
-        _write_changes(connection, tables["production_dependencies"], owner, _stamped(dependencies, owner, version))
-        _write_changes(connection, tables["production_chains"], owner, _stamped(chains, owner, version))
+        query = select(recipes.c.recipe_id, recipes.c.body).where(
+            recipes.c.owner_id == owner, recipes.c.recipe_id.in_(chunk)
+        )
+        found.update({recipe_id: body for recipe_id, body in connection.execute(query)})
+    rows = [
+        {"owner_id": owner, "recipe_id": key, "body": found.get(key)} for key in dict.fromkeys(keys) if key not in kept
+    ]
+    insert_rows(connection, changed, rows)
+
+
+def _recompute_chains(
+    connection: Connection,
+    tables: Mapping[str, Table],
+    owner: UUID,
+    version: int,
+    earlier: Iterable[Recipe],
+    bought: Iterable[int] = (),
+) -> None:
+    """The dependency and chain rows of the items a change touched (``ProductionGraph.touched_by``:
+    ``earlier``, the changed recipes as they were; ``bought``, the items whose mark changed),
+    computed from the whole graph and written where they differ."""
+    graph = ProductionGraph.from_recipes(
+        _recipes(connection, tables["catalog_recipes"], owner),
+        version,
+        _bought(connection, tables["catalog_bought"], owner),
+    )
+    dependency_items, chain_items = graph.touched_by(earlier, bought)
+    dependencies = _dependency_cells(graph, dependency_items & set(graph.products()))
+    chains = _chain_cells(graph, chain_items & set(graph.products()))
+    table = tables["production_dependencies"]
+    _write_changes(connection, table, owner, _stamped(dependencies, owner, version), dependency_items)
+    _write_changes(connection, tables["production_chains"], owner, _stamped(chains, owner, version), chain_items)
 
 
 def _dependency_cells(graph: ProductionGraph, products: Iterable[int]) -> list[dict[str, Any]]:
@@ -384,16 +452,20 @@ def _delete_keys(connection: Connection, table: Table, owner: UUID, column: str,
         connection.execute(delete(table).where(table.c.owner_id == owner, table.c[column].in_(chunk)))
 
 
-def _write_changes(connection: Connection, table: Table, owner: UUID, rows: list[dict[str, Any]]) -> None:
-    """Make the owner's rows equal ``rows``, touching only the rows whose content differs."""
+def _write_changes(
+    connection: Connection, table: Table, owner: UUID, rows: list[dict[str, Any]], items: Iterable[int]
+) -> None:
+    """Make the owner's rows of ``items`` equal ``rows``, touching only the rows whose content
+    differs."""
     keys = [column.name for column in table.primary_key.columns]
     content = [column.name for column in table.columns if column.name not in keys and column.name != _STAMP]
-    current = {
-        tuple(row[: len(keys)]): tuple(row[len(keys) :])
-        for row in connection.execute(
-            select(*(table.c[k] for k in keys), *(table.c[c] for c in content)).where(table.c.owner_id == owner)
-        )
-    }
+    current: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    columns = (*(table.c[k] for k in keys), *(table.c[c] for c in content))
+    wanted_items = sorted(set(items))
+    for start in range(0, len(wanted_items), 5000):
+        some = wanted_items[start : start + 5000]
+        query = select(*columns).where(table.c.owner_id == owner, table.c.item_type_id.in_(some))
+        current.update({tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in connection.execute(query)})
     wanted = {tuple(row[k] for k in keys): row for row in rows}
     stale = [
         key for key, values in current.items() if key not in wanted or values != tuple(wanted[key][c] for c in content)

@@ -402,6 +402,31 @@ class ProductionGraph:
             self._index = _RecipeIndex(self._recipes.values())
         return _Merged(self._recipes, self._index, own)
 
+    def touched_by(self, before: Iterable[Recipe], bought: Iterable[int] = ()) -> tuple[set[int], set[int]]:
+        """What a change of the catalog may have changed in the rows kept per item: the items
+        whose production_dependencies may differ (their ways of building, or whether an input
+        is raw), and those whose production_chains may differ (any item whose chain reaches
+        one whose ways changed). ``before``: the earlier versions of the recipes that changed
+        (an empty recipe of its id for one that did not exist); ``bought``: items that became,
+        or stopped being, bought."""
+        earlier = {recipe.recipe_id: recipe for recipe in before}
+        changed = (self._merged(earlier).affected_products() if earlier else set()) | set(bought)
+        dependencies, users = set(changed), defaultdict(set)
+        for product, steps in self._steps.items():
+            for index, step in enumerate(steps):
+                for material in step.inputs:
+                    if material.type_id in changed:
+                        dependencies.add(product)
+                    if index == 0:  # chains walk each item's preferred step
+                        users[material.type_id].add(product)
+        chains, frontier = set(changed), list(changed)
+        while frontier:
+            for user in users.get(frontier.pop(), ()):
+                if user not in chains:
+                    chains.add(user)
+                    frontier.append(user)
+        return dependencies, chains
+
     def products(self) -> list[int]:
         """Every item some recipe builds."""
         return list(self._steps)

@@ -176,3 +176,42 @@ def test_chosen_bought_and_own_recipes_combine_as_in_a_private_import() -> None:
     assert view.step(C).recipe_id == 1102
     assert view.bill_of_materials(S, 2) == built.bill_of_materials(S, 2, choices={C: 1102})
     assert B not in view.products()
+
+
+# ------------------------------------------- what a new catalog version changes (issue 16)
+
+
+def rows_per_item(graph: ProductionGraph) -> tuple[dict[int, object], dict[int, object]]:
+    """What the projection keeps per item: its ways of building with the raw-ness of each
+    input (production_dependencies), and its chain (production_chains)."""
+    dependencies = {
+        p: [(s, [not graph.alternatives(m.type_id) for m in s.inputs]) for s in graph.alternatives(p)]
+        for p in graph.products()
+    }
+    return dependencies, dict(graph.raw_chains()[0])
+
+
+def differing(before: dict[int, object], after: dict[int, object]) -> set[int]:
+    return {item for item in before.keys() | after.keys() if before.get(item) != after.get(item)}
+
+
+def test_a_new_version_touches_every_item_whose_rows_it_changes_and_few_others() -> None:
+    """Each sample recipe changed, removed or added anew, and items marked bought: the items
+    ``touched_by`` names hold every row that differs, and far fewer than the catalog's."""
+    old_deps, old_chains = rows_per_item(SAMPLE_GRAPH)
+    by_id = {recipe.recipe_id: recipe for recipe in SAMPLE.recipes}
+    changes = [(variant, by_id[variant.recipe_id]) for r in SAMPLE.recipes for variant in variants(r)]
+    changes.append((little.recipe(990003, 34, 1, (35, 2)), Recipe(recipe_id=990003)))  # Tritanium made now
+    touched_counts = []
+    for variant, before in changes:
+        graph = ProductionGraph.from_recipes(merged([variant]))
+        deps, chains = rows_per_item(graph)
+        touched_deps, touched_chains = graph.touched_by([before])
+        assert differing(old_deps, deps) <= touched_deps, variant.recipe_id
+        assert differing(old_chains, chains) <= touched_chains, variant.recipe_id
+        touched_counts.append(len(touched_chains))
+    assert sorted(touched_counts)[len(touched_counts) // 2] < len(SAMPLE_GRAPH.products()) / 2
+    bought = ProductionGraph.from_recipes(SAMPLE.recipes, bought=[11399])
+    deps, chains = rows_per_item(bought)
+    touched_deps, touched_chains = bought.touched_by([], [11399])
+    assert differing(old_deps, deps) <= touched_deps and differing(old_chains, chains) <= touched_chains
