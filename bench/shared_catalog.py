@@ -78,6 +78,10 @@ def own_variant(data: CatalogData, root: int) -> Recipe:
     return Recipe(recipe_id=9_000_000, name="My variant", activities=(changed,))
 
 
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -134,7 +138,7 @@ def shared_catalog(url: str, seconds: float, concurrency: int) -> dict[str, Any]
         asked = 0
         for count in USERS:
             for token in tokens[asked:count]:
-                httpx.get(server.url + path, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+                httpx.get(server.url + path, headers=_bearer(token), timeout=300).raise_for_status()
             asked = count
             time.sleep(0.5)
             memory[count] = rss_bytes(server.process.pid)
