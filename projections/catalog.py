@@ -545,6 +545,20 @@ def catalog_key_of(user: Any) -> Any:
     return func.coalesce(private, literal(SHARED_CATALOG_OWNER, Uuid))
 
 
+def item_name(owner: Any, type_id: Any) -> Any:
+    """SQL: the name of item ``type_id`` (a column or a value) for the user ``owner`` (a column
+    or a value): their own item's, else that of the catalog they read; for queries that show
+    a row's item by name."""
+    own, items = OWN_ITEMS.view, CATALOG_ITEMS.view
+    mine = select(own.c.name).where(own.c.owner_id == owner, own.c.type_id == type_id).scalar_subquery()
+    catalog = (
+        select(items.c.name)
+        .where(items.c.owner_id == catalog_key_of(owner), items.c.type_id == type_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(mine, catalog)
+
+
 def search_items(connection: Connection, user: UUID, text: str, limit: int, offset: int = 0) -> list[Item]:
     table, own = CATALOG_ITEMS.view, OWN_ITEMS.view
     catalog = select(table).where(

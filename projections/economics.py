@@ -73,7 +73,7 @@ from domain.industry.plan import (
     PlanStepsUpdated,
     PlanStepUpdated,
 )
-from projections.catalog import CATALOG_ITEMS, catalog_key_of
+from projections.catalog import item_name
 from projections.industry.plans import PLANS as INDUSTRY_PLANS
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
@@ -478,13 +478,7 @@ def _sort_column(table: Table, sort: Sort, basis: Basis) -> Any:
 
 
 def _named(table: Table) -> Any:
-    items = CATALOG_ITEMS.view
-    name = (
-        select(items.c.name)
-        .where(items.c.owner_id == catalog_key_of(table.c.owner_id), items.c.type_id == table.c.type_id)
-        .scalar_subquery()
-    )
-    return select(table, name.label("name"))
+    return select(table, item_name(table.c.owner_id, table.c.type_id).label("name"))
 
 
 def last_written(connection: Connection, owner: UUID, region_id: int) -> datetime | None:
