@@ -133,7 +133,7 @@ def shared_catalog(url: str, seconds: float, concurrency: int) -> dict[str, Any]
         system.close()
     path = f"/v1/production/chains/{root}/materials?me=10&runs=1"
     memory: dict[int, int] = {}
-    with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url) as server:
+    with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url, ready_sec=600) as server:
         port = int(server.url.rsplit(":", 1)[1])
         asked = 0
         for count in USERS:
