@@ -360,3 +360,24 @@ def test_a_chosen_recipe_answers_as_the_same_choice_on_a_private_catalog(operato
     assert get(operator, "/v1/catalog/choices", position) == {"choices": []}
     wrong = bob.put("/v1/catalog/choices", json={"choices": [{"typeId": 100, "recipeId": 1200}]})
     assert wrong.status_code == 422 and wrong.json()["field"] == "choices", wrong.text
+
+
+def test_a_followers_economics_with_own_and_chosen_recipes_equal_a_private_imports(
+    operator: Api, alice: Api, bob: Api
+) -> None:
+    """bob replaces the Component's blueprint with his variant and chooses a second one of his
+    own for the Module; alice imports the catalog with both in it and makes the same choice."""
+    variant, second = econ._recipe(1100, econ.C, {econ.TRIT: 5}), econ._recipe(1111, econ.D, {econ.TRIT: 30})
+    mine = copy.deepcopy(econ.CATALOG)
+    mine["recipes"] = [r for r in mine["recipes"] if r["recipeId"] != 1100] + [variant, second]
+    econ.ok(alice.post("/v1/catalog/imports", json=mine))
+    shared_imported(operator, econ.CATALOG)
+    econ.ok(bob.post("/v1/catalog/own", json={"recipes": [variant, second]}))
+    choice = {"choices": [{"typeId": econ.D, "recipeId": 1111}]}
+    for user in (alice, bob):
+        econ.ok(user.put("/v1/catalog/choices", json=choice))
+        position = econ.ok(user.post("/v1/market/prices", json=econ.forge_batch()), 201)["position"]
+    assert economics_answers(alice, position) == economics_answers(bob, position)
+    # C from 5 Tritanium: 20; D from 30 Tritanium: 120 (the catalog's would be 60 and 200)
+    assert econ.figures(econ.economics(bob, econ.C, position), "materialCost") == pytest.approx([20.0])
+    assert econ.figures(econ.economics(bob, econ.D, position), "materialCost") == pytest.approx([120.0])
