@@ -1,13 +1,13 @@
 """The production graph a command decides with: the user's catalog as of now.
 
-A user's catalog is their private one, or the shared catalog, with their overlay (bought
-marks, their own items and recipes, chosen recipes) on top. The catalog aggregates keep only
-hashes; items and recipes live in the catalog
-read model. A command must not decide on a catalog older than the one last imported, so the
-graph is kept per catalog (its read model key) and version, and when that version moves it is
-read again through the ``CatalogSnapshots`` port, which answers as of the log head. The shared
-catalog's graph is thus held once, however many users follow it; each user's overlay is a
-view over it (``CatalogSnapshot.with_overlay``), which copies only what the overlay changes.
+A user's catalog is their private one, or the shared catalog, with their overlay (bought marks,
+their own items and recipes, chosen recipes) on top. The catalog aggregates keep only hashes;
+items and recipes live in the catalog read model. A command must not decide on a catalog older
+than the one last imported, so the graph is kept per catalog (its read model key) and version,
+and when that version moves it is read again through the ``CatalogSnapshots`` port, which
+answers as of the log head. The shared catalog's graph is thus held once, however many users
+follow it; each user's overlay is a view over it (``CatalogSnapshot.with_overlay``), which
+copies only what the overlay changes.
 """
 
 from __future__ import annotations

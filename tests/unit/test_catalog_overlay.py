@@ -18,9 +18,17 @@ from domain.catalog.catalog import (
 )
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.catalog.invention import inventions
-from domain.catalog.model import ActivityKind, CatalogData, Item, Material, OverlayContent, Recipe
-from domain.catalog.overlay import CatalogOverlay, OverlayBoughtMarked, OverlayOpened, overlay_aggregate_id
-from domain.errors import RuleViolation
+from domain.catalog.model import ActivityKind, CatalogData, Item, Material, OverlayContent, Recipe, RecipeChoice
+from domain.catalog.overlay import (
+    CatalogOverlay,
+    OverlayBoughtMarked,
+    OverlayItemsChanged,
+    OverlayOpened,
+    OverlayRecipesChanged,
+    OverlayRecipesChosen,
+    overlay_aggregate_id,
+)
+from domain.errors import NotFound, RuleViolation
 from tests.unit import test_chains as little
 from tests.unit.given import META, OWNER, event, given
 from tests.unit.test_catalog_events import DATA, PYE, TRIT, imported
@@ -215,3 +223,34 @@ def test_a_new_version_touches_every_item_whose_rows_it_changes_and_few_others()
     deps, chains = rows_per_item(bought)
     touched_deps, touched_chains = bought.touched_by([], [11399])
     assert differing(old_deps, deps) <= touched_deps and differing(old_chains, chains) <= touched_chains
+
+
+# ------------------------------------------------------------ the overlay's own commands
+
+WIDGET = Item(type_id=990001, name="Widget")
+WIDGET_RECIPE = little.recipe(990002, WIDGET.type_id, 1, (little.TRIT, 5))
+
+
+def test_own_items_and_recipes_are_recorded_once_and_taken_back_only_if_held() -> None:
+    given(OVERLAY).when(lambda overlay: overlay.add_own([WIDGET], [WIDGET_RECIPE], META)).then(
+        event(OverlayItemsChanged, upserted=(WIDGET,)), event(OverlayRecipesChanged, upserted=(WIDGET_RECIPE,))
+    )
+    held = (OVERLAY, event(OverlayItemsChanged, upserted=(WIDGET,)))
+    given(*held).when(lambda overlay: overlay.add_own([WIDGET], [], META)).then_nothing()
+    after = given(*held).when(lambda overlay: overlay.remove_own_item(WIDGET.type_id, META))
+    assert after.then(event(OverlayItemsChanged, upserted=(), removed=(WIDGET.type_id,))).items == {}
+    given(*held).when(lambda overlay: overlay.remove_own_recipe(1, META)).then_refused(NotFound, "not one of your own")
+
+
+def test_a_choice_must_name_a_recipe_that_builds_its_item_and_replaces_the_previous_ones() -> None:
+    chosen = RecipeChoice(type_id=C, recipe_id=1101)
+    given(OVERLAY).when(lambda overlay: overlay.choose([chosen], GRAPH, META)).then(
+        event(OverlayRecipesChosen, choices=(chosen,))
+    )
+    given(OVERLAY, event(OverlayRecipesChosen, choices=(chosen,))).when(
+        lambda overlay: overlay.choose([chosen], GRAPH, META)
+    ).then_nothing()
+    wrong = RecipeChoice(type_id=C, recipe_id=1200)
+    given(OVERLAY).when(lambda overlay: overlay.choose([wrong], GRAPH, META)).then_refused(
+        RuleViolation, "recipe 1200 does not build item 100"
+    )
