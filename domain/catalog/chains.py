@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -228,6 +228,18 @@ class Patched(Mapping[K, V]):
             raise KeyError(key)
         return self._base[key]
 
+    # get and `in` without a KeyError raised and caught per absent key (Mapping's own do): chain
+    # walks ask for every raw material, so a view must answer as fast as the dict beneath it.
+    def get(self, key: K, default: Any = None) -> Any:
+        if key in self._patch:
+            return self._patch[key]
+        if key in self._hidden:
+            return default
+        return self._base.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._patch or (key not in self._hidden and key in self._base)
+
     def __iter__(self) -> Iterator[K]:
         for key in self._base:
             if key not in self._hidden and key not in self._patch:
@@ -351,6 +363,9 @@ class ProductionGraph:
         self.catalog_version = catalog_version  # which catalog version its answers come from
         self._recipes = recipes  # a catalog's own graph keeps them, for overlays of recipes
         self._index: _RecipeIndex | None = None
+        self._invented: frozenset[int] | None = None
+        # a user's view: the catalog's graph it is over, with its patched and hidden steps
+        self._view_of: tuple[ProductionGraph, Mapping[int, list[BuildStep]], frozenset[int]] | None = None
 
     @classmethod
     def from_recipes(
@@ -393,7 +408,11 @@ class ProductionGraph:
         for item in bought:
             patch.pop(item, None)
         steps_view = patched(self._steps, patch, hidden)
-        return self if steps_view is self._steps else ProductionGraph(steps_view, self.catalog_version)
+        if steps_view is self._steps:
+            return self
+        view = ProductionGraph(steps_view, self.catalog_version)
+        view._view_of = (self, patch, frozenset(hidden))
+        return view
 
     def _merged(self, own: Mapping[int, Recipe]) -> _Merged:
         if self._recipes is None:
@@ -560,8 +579,16 @@ class ProductionGraph:
         return links
 
     def invented_blueprints(self) -> frozenset[int]:
-        """The Tech II blueprint copies invention makes (their runs are inputs of Tech II items)."""
-        return frozenset(item for item, steps in self._steps.items() if steps[0].invents)
+        """The Tech II blueprint copies invention makes (their runs are inputs of Tech II items):
+        worked out once per catalog graph, and for a user's view from its catalog's."""
+        if self._invented is None:
+            if self._view_of is not None:
+                base, patch, hidden = self._view_of
+                kept = {item for item in base.invented_blueprints() if item not in hidden and item not in patch}
+                self._invented = frozenset(kept | {item for item, steps in patch.items() if steps[0].invents})
+            else:
+                self._invented = frozenset(item for item, steps in self._steps.items() if steps[0].invents)
+        return self._invented
 
     def bill_of_materials(
         self,
