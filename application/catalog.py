@@ -17,6 +17,7 @@ import msgspec
 import domain.catalog
 from application.command_runner import CommandResult, create_aggregate, save_atomically, update_aggregate
 from application.event_store import EventStore
+from application.users import ensure_admin
 from domain.aggregate import Aggregate
 from domain.catalog.catalog import (
     SHARED_CATALOG_ID,
@@ -27,9 +28,8 @@ from domain.catalog.catalog import (
 )
 from domain.catalog.model import CatalogData, OverlayContent
 from domain.catalog.overlay import CatalogOverlay, overlay_aggregate_id
-from domain.errors import Conflict, Forbidden, NotFound, RuleViolation
+from domain.errors import Conflict, NotFound, RuleViolation
 from domain.events import CommandMeta
-from domain.users import User
 from domain.work_limits import DEFAULT_LIMITS, WorkLimits
 
 # A few EVE frigates, the Caracal, the Drake, the Wolf with its invention, T2 components and
@@ -95,12 +95,7 @@ class CatalogService:
 
     def ensure_may_import_shared(self, user_id: UUID) -> None:
         """Only an admin imports the shared catalog (a Forbidden naming why, for anyone else)."""
-        try:
-            admin = self.store.load(user_id, User).admin
-        except NotFound:
-            admin = False
-        if not admin:
-            raise Forbidden("the shared catalog is read-only: only an admin imports it", "shared")
+        ensure_admin(self.store, user_id, "the shared catalog is read-only: only an admin imports it", "shared")
 
     def followed(self, user_id: UUID, field: str = "productTypeId") -> FollowedCatalog:
         """The user's private catalog, else the shared one with their overlay's marks; a

@@ -20,11 +20,26 @@ had never stopped.
 Event streams read an owner's saved job records from the world's events (``records_after``),
 numbered by the world's version, so a stream resumes where a client left off; each save with
 job records advances ``signal`` to wake them.
+
+One process at a time holds a world (``application.world_leases``: on PostgreSQL a lease row
+per world, on SQLite every world is this process's). Every command, read and tick of a world
+first makes sure this process holds it, taking it over from another process if need be (that
+one finishes its command on the world, snapshots and drops it, then releases it), and restores
+it from its snapshot and the events after it; so a world's state is built in one process at a
+time, a command is decided by the one copy there is, and a read anywhere shows every
+acknowledged write. Each process ticks the worlds it holds and takes over the worlds nobody
+serves that need it (a dead owner's, a released world whose next job is due).
+
+A world nobody touched (no command or read, nor a restore) for ``idle_unload_sec`` is
+snapshotted and dropped from memory, and released with the time its next job ends (so a
+process takes it back then, to complete it on time); the next command or read restores it
+from that snapshot.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import secrets
 import threading
@@ -42,6 +57,7 @@ from application.background import Background
 from application.command_runner import MAX_ATTEMPTS, create_aggregate
 from application.event_store import EventStore
 from application.position_signal import PositionSignal
+from application.world_leases import LocalLeases, WorldLeases
 from domain.aggregate import replay
 from domain.crafting import CraftEvent, CraftJobInfo, CraftProgress, CraftRecipe, Modifiers
 from domain.crafting.manager import Manager
@@ -70,24 +86,41 @@ class StartedJob(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Entry:
-    """One world of the service: its lock and its aggregate (None: rebuild it from the store before use)."""
+    """One world of the service: its lock, its aggregate (None: restore it from the store
+    before use), when it was last used here (monotonic) and, while it is not in memory, when
+    its next job ends (None: unknown, restore it to find out; ``inf``: nothing runs)."""
 
-    __slots__ = ("lock", "owner_id", "world", "world_id")
+    __slots__ = ("due", "lock", "owner_id", "touched", "world", "world_id")
 
     def __init__(self, world_id: UUID, owner_id: UUID, world: World | None) -> None:
         self.world_id = world_id
         self.owner_id = owner_id
         self.world = world
         self.lock = threading.Lock()
+        self.touched = time.monotonic()
+        self.due: float | None = None
 
 
 class CraftingService(Background):
     thread_name = "crafting-ticker"
 
-    def __init__(self, store: EventStore, *, tick_interval: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        tick_interval: float,
+        clock: Callable[[], float] = time.time,
+        leases: WorldLeases | None = None,
+        idle_unload_sec: float = 0.0,
+        handover_timeout: float = 5.0,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.tick_interval = tick_interval
+        self.leases: WorldLeases = leases or LocalLeases()
+        self.leases.bind(self._hand_over)
+        self.idle_unload_sec = idle_unload_sec  # 0: worlds stay in memory
+        self.handover_timeout = handover_timeout
         self.signal = PositionSignal()  # advanced after each publication: wakes event streams
         self._entries: dict[UUID, _Entry] = {}
         self._discovery = threading.Lock()
@@ -100,8 +133,9 @@ class CraftingService(Background):
         """A new world (a random seed unless given); its id and log position."""
         world = World.create(uuid.uuid4(), name, secrets.randbits(63) if seed is None else seed, meta)
         position = create_aggregate(self.store, world, "world").position
+        held = self.leases.acquire(world.id, 0)  # a new world: nobody else knows it yet
         with self._discovery:
-            self._entries.setdefault(world.id, _Entry(world.id, meta.user_id, world))
+            self._entries.setdefault(world.id, _Entry(world.id, meta.user_id, world if held else None))
         return world.id, position
 
     def world_ids(self, user_id: UUID) -> list[UUID]:
@@ -109,11 +143,16 @@ class CraftingService(Background):
         self._discover()
         return [entry.world_id for entry in list(self._entries.values()) if entry.owner_id == user_id]
 
+    def in_memory(self) -> list[UUID]:
+        """The worlds this process has in memory now (those it holds and used lately)."""
+        return [entry.world_id for entry in list(self._entries.values()) if entry.world is not None]
+
     def read(self, world_id: UUID, user_id: UUID, query: Decide[R], *, current: bool = True) -> R:
         """``query(world, now)`` on the user's world, as saved; ``current``: as the event store has
         it now (another process may have saved to it), else as this process last saw it."""
         entry = self._entry(world_id, user_id)
         with entry.lock:
+            self._hold(entry)
             try:
                 return query(self._current_world(entry) if current else self._world(entry), self.clock())
             except DomainError as error:
@@ -125,6 +164,7 @@ class CraftingService(Background):
         its answer and the log position of the save."""
         entry = self._entry(world_id, meta.user_id)
         with entry.lock:
+            self._hold(entry)
             return self._run(entry, meta, decide)
 
     # -- use cases: each one command on one world -----------------------------------------------
@@ -264,24 +304,54 @@ class CraftingService(Background):
     # -- time ---------------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Catch up every world with a job due (one busy with a command catches up in it); how many."""
+        """Catch up every world held here with a job due (one busy with a command catches up in
+        it), after taking over those nobody serves; drop the idle ones from memory. How many
+        were caught up."""
         self._discover()
+        self._adopt()
         caught_up = 0
         for entry in list(self._entries.values()):
             if not entry.lock.acquire(blocking=False):
                 continue
             try:
-                due = self._world(entry).next_due()
-                if due is not None and due <= self.clock():
-                    tick_id = f"crafting-tick-{uuid.uuid4()}"
-                    meta = CommandMeta(user_id=entry.owner_id, correlation_id=tick_id, command_id=tick_id)
-                    self._run(entry, meta, _nothing)
-                    caught_up += 1
+                caught_up += self._tick(entry)
             except Exception:  # one world's trouble must not stall the others; it was forgotten
                 log.exception("crafting world %s could not be caught up", entry.world_id)
             finally:
                 entry.lock.release()
         return caught_up
+
+    def _tick(self, entry: _Entry) -> int:
+        """Catch up one world (under its lock) if it is held here and a job is due; unload it
+        if idle. 1 if it was caught up."""
+        if not self.leases.holds(entry.world_id):
+            if entry.world is not None:  # handed over or lost: another process may change it now
+                self._forget(entry)
+            return 0
+        now = self.clock()
+        if entry.world is None and entry.due is not None and entry.due > now:
+            return 0  # not in memory, and nothing due yet
+        ticked = 0
+        due = self._world(entry).next_due()
+        if due is not None and due <= now:
+            tick_id = f"crafting-tick-{uuid.uuid4()}"
+            meta = CommandMeta(user_id=entry.owner_id, correlation_id=tick_id, command_id=tick_id)
+            self._run(entry, meta, _nothing)
+            ticked = 1
+        if self.idle_unload_sec and time.monotonic() - entry.touched >= self.idle_unload_sec:
+            self.leases.release(entry.world_id, self._unload(entry))
+        return ticked
+
+    def close(self) -> None:
+        """Stop the ticker and release every world held here, each snapshotted and with its
+        next job's end, so another process (or the next start) takes them over at once."""
+        self.stop()
+        if self.leases.shared:
+            for entry in list(self._entries.values()):
+                with entry.lock:
+                    if self.leases.holds(entry.world_id):
+                        self.leases.release(entry.world_id, self._unload(entry))
+        self.leases.close()
 
     def run_until_stopped(self) -> None:
         """Tick every ``tick_interval`` seconds until ``stop``."""
@@ -319,11 +389,62 @@ class CraftingService(Background):
                     )
                 self._scanned = found[-1].id if len(found) == _DISCOVERY_PAGE else head
 
+    def _adopt(self) -> None:
+        """Take over the worlds nobody serves that need it (a dead owner's; a released world
+        whose next job is due): each is restored, and caught up, in this tick."""
+        for world_id in self.leases.orphans(self.clock()):
+            entry = self._entries.get(world_id)
+            if entry is None or not entry.lock.acquire(blocking=False):
+                continue  # not discovered yet, or busy: the next look
+            try:
+                if self.leases.acquire(world_id, 0):
+                    self._forget(entry)
+                    entry.due = None
+            finally:
+                entry.lock.release()
+
+    def _hold(self, entry: _Entry) -> None:
+        """Make sure this process holds the world (under its lock), taking it over from
+        another if need be; it counts as touched."""
+        entry.touched = time.monotonic()
+        if self.leases.holds(entry.world_id):
+            return
+        self._forget(entry)  # whatever was in memory may be stale now
+        if not self.leases.acquire(entry.world_id, self.handover_timeout):
+            raise Conflict("the world is busy in another server process; try again", "worldId")
+
+    def _hand_over(self, world_id: UUID) -> None:
+        """Another process asked for the world: once the command on it (if any) is done,
+        snapshot it, drop it and release it."""
+        entry = self._entries.get(world_id)
+        if entry is None:
+            self.leases.release(world_id, None)
+            return
+        with entry.lock:
+            if self.leases.holds(world_id):
+                self.leases.release(world_id, self._unload(entry))
+
+    def _unload(self, entry: _Entry) -> float | None:
+        """Snapshot the world and drop it from memory (under its lock); when its next job
+        ends (None: nothing runs; 0 when it is not in memory and that is unknown here, so
+        whoever takes it next restores it at once to see)."""
+        world = entry.world
+        if world is None:
+            return 0.0 if entry.due is None else None if entry.due == math.inf else entry.due
+        due = world.next_due()
+        if not world.has_pending_events:
+            self.store.keep_snapshot(world)
+        self._forget(entry)
+        entry.due = math.inf if due is None else due
+        return due
+
     def _world(self, entry: _Entry) -> World:
         if entry.world is None:
             world = self.store.restore(entry.world_id)  # its snapshot and the events after it
             assert isinstance(world, World)
             entry.world = world
+            entry.due = None
+            entry.touched = time.monotonic()
         return entry.world
 
     def _current_world(self, entry: _Entry) -> World:

@@ -1,5 +1,6 @@
-"""The background duties (projection runner, economics updater, auto-production, crafting
-ticker, game sync, notification delivery) and which process runs each.
+"""The background duties (projection runner, economics updater, auto-production, game sync,
+notification delivery) and which process runs each. (The crafting ticker is no duty: every
+process ticks the crafting worlds it holds, ``application.world_leases``.)
 
 Several server processes may share one PostgreSQL database (``manufactory serve --workers N``,
 or servers on several machines). Each serves commands and queries, but each duty must run in

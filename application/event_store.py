@@ -151,6 +151,12 @@ class EventStore(Application[UUID]):
             log.warning("could not read the snapshot of %s", aggregate_id, exc_info=True)
             return None
 
+    def keep_snapshot(self, aggregate: Aggregate) -> None:
+        """Snapshot an aggregate whose events are all saved, whatever its version (a crafting
+        world about to leave memory, so it comes back from here); never fails."""
+        if self.snapshot_interval:
+            self._snapshot(aggregate)
+
     def _snapshot(self, aggregate: Aggregate) -> None:
         """Keep a snapshot of an aggregate whose events are all committed; never fails."""
         if not snapshots(aggregate):

@@ -58,6 +58,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # overflow; the event store's pool half that, and as many on overflow). Each process of
     # ``serve --workers N`` has its own: PostgreSQL's max_connections must fit N times that.
     database_pool_size: int = 20
+    # A PostgreSQL streaming replica of that database for the query routes and the console's
+    # reads (projections/replica.py); None: they read the primary. Everything that writes, and
+    # what commands read, stays on the primary.
+    read_database_url: str | None = None
     # Tries of one failing event, alone, before the projection sets it aside as a dead letter.
     projection_attempts: int = 3
     # A rebuild renews its lease this often; a lease not renewed for the timeout is a dead
@@ -66,6 +70,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rebuild_lease_timeout_sec: float = 15.0
     # How often the crafting ticker completes due jobs (a job ends at most this late).
     crafting_tick_sec: float = 0.05
+    # A crafting world nobody used for this long is snapshotted and dropped from memory (it
+    # comes back from the snapshot on its next command or read; its jobs still end on time);
+    # 0: worlds stay in memory.
+    crafting_idle_unload_sec: float = 600.0
     # Aggregates whose histories grow without end (crafting worlds, assets, catalogs, rosters,
     # plans) are snapshotted every this many events and restored as snapshot + the events
     # after it (application/snapshots.py); 0: no snapshots taken or used.
@@ -138,10 +146,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             database_url=env.get("MANUFACTORY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             consistency_timeout_sec=float(env.get("MANUFACTORY_CONSISTENCY_TIMEOUT_SEC", 5.0)),
             database_pool_size=int(env.get("MANUFACTORY_DATABASE_POOL_SIZE", 20)),
+            read_database_url=env.get("MANUFACTORY_READ_DATABASE_URL") or None,
             projection_attempts=int(env.get("MANUFACTORY_PROJECTION_ATTEMPTS", 3)),
             rebuild_heartbeat_sec=float(env.get("MANUFACTORY_REBUILD_HEARTBEAT_SEC", 5.0)),
             rebuild_lease_timeout_sec=float(env.get("MANUFACTORY_REBUILD_LEASE_TIMEOUT_SEC", 15.0)),
             crafting_tick_sec=float(env.get("MANUFACTORY_CRAFTING_TICK_SEC", 0.05)),
+            crafting_idle_unload_sec=float(env.get("MANUFACTORY_CRAFTING_IDLE_UNLOAD_SEC", 600.0)),
             snapshot_interval=int(env.get("MANUFACTORY_SNAPSHOT_INTERVAL", 1000)),
             auto_production_interval_sec=float(env.get("MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC", 1800)),
             market_history_days=int(env.get("MANUFACTORY_MARKET_HISTORY_DAYS", 30)),
@@ -227,6 +237,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             return URL.create("sqlite", database=str(self.readmodel_sqlite_path))
         return self.url.set(drivername="postgresql+psycopg")
+
+    def replica_sqlalchemy_url(self) -> URL | None:
+        """The streaming replica the queries read from (None: they read the primary). Only a
+        PostgreSQL replica of a PostgreSQL primary: an embedded or in-memory database has no
+        replicas, and a replica of something else could not answer for this database."""
+        if self.read_database_url is None:
+            return None
+        if self.url.get_backend_name() != "postgresql":
+            raise ValueError(
+                "MANUFACTORY_READ_DATABASE_URL needs a PostgreSQL primary (MANUFACTORY_DATABASE_URL=postgresql://...): "
+                f"a {self.url.get_backend_name()} database has no streaming replicas"
+            )
+        replica = make_url(self.read_database_url)
+        if replica.get_backend_name() != "postgresql":
+            raise ValueError(
+                "MANUFACTORY_READ_DATABASE_URL must be postgresql://..., a streaming replica of "
+                f"MANUFACTORY_DATABASE_URL, got {replica.drivername}"
+            )
+        return replica.set(drivername="postgresql+psycopg")
 
     def eventsourcing_env(self) -> dict[str, str]:
         if self.in_memory:

@@ -42,6 +42,7 @@ from application.settings import Settings
 from application.stock import StockService
 from application.transport import TransportService
 from application.users import IssuedToken, UserService
+from application.world_leases import LocalLeases, PostgresLeases
 from domain.catalog.universe import RouteCache
 from domain.events import CommandMeta
 from projections.database import create_read_engine, query_engine
@@ -59,6 +60,7 @@ from projections.ports import (
     CurrentStockDeficits,
 )
 from projections.registry import all_projections
+from projections.replica import Replica
 from projections.runtime import ProjectionRunner, ProjectionRuntime
 from projections.schema import migrate
 
@@ -68,10 +70,20 @@ LOCAL_USER = "local"
 class Manufactory:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        replica_url = settings.replica_sqlalchemy_url()  # refused before anything opens
         self.store = EventStore(settings)
         self.read_engine = create_read_engine(settings.sqlalchemy_url(), settings.database_pool_size)
         self.query_engine = query_engine(self.read_engine)
         self.signal = PositionSignal()
+        # Where the query routes and the console read, and the positions their waits watch: a
+        # streaming replica's (MANUFACTORY_READ_DATABASE_URL), else the primary's.
+        self.replica = (
+            Replica(replica_url, self.read_engine, settings.database_pool_size, settings.projection_poll_sec)
+            if replica_url is not None
+            else None
+        )
+        self.reads = self.replica.query_engine if self.replica else self.query_engine
+        self.read_signal = self.replica.signal if self.replica else self.signal
         self.projections = ProjectionRuntime(
             self.read_engine,
             self.store.recorder,
@@ -119,7 +131,15 @@ class Manufactory:
         # the jobs the game reports per character or corporation: the board's, and the busy slots
         self.game_jobs = GameJobService(self.store)
         self.stock = StockService(self.store)
-        self.crafting = CraftingService(self.store, tick_interval=settings.crafting_tick_sec)
+        # each crafting world in one process at a time: a lease per world on PostgreSQL
+        conninfo = settings.postgres_conninfo
+        self.crafting = CraftingService(
+            self.store,
+            tick_interval=settings.crafting_tick_sec,
+            leases=LocalLeases() if conninfo is None else PostgresLeases(conninfo),
+            idle_unload_sec=settings.crafting_idle_unload_sec,
+            handover_timeout=settings.consistency_timeout_sec,
+        )
         deficits = CurrentStockDeficits(self.projections, self.query_engine)
         self.auto_production = AutoProductionRunner(self.plans, deficits, settings.auto_production_interval_sec)
         self.market = MarketService(self.store)
@@ -165,6 +185,10 @@ class Manufactory:
         postgres_head = PostgresHead(conninfo, recorder.max_notification_id_statement)
         return LogHead(postgres_head), postgres_head
 
+    def read_position(self, name: str) -> int:
+        """Projection ``name``'s live position where the queries read it (the replica, if any)."""
+        return self.replica.position(name) if self.replica else self.projections.position(name)
+
     def duty_election(self, *, run_projections: bool = True) -> DutyElection:
         """The duties that run beside a server, each in one process of those sharing the
         database; ``run_projections=False`` leaves the read models and the economics updater
@@ -174,7 +198,6 @@ class Manufactory:
             duties["projections"] = ProjectionRunner(self.projections)
             duties["economics"] = self.economics_updater
         duties["auto-production"] = self.auto_production  # its first tick is one interval away
-        duties["crafting-ticker"] = self.crafting  # completes due jobs, also those ended while down
         if self.settings.eve_sync_tick_sec > 0:
             duties["game-sync"] = self.eve_sync  # the characters' and regions' syncs, each when due
         duties["notifications"] = self.webhooks  # feeds the notification outbox and posts it
@@ -228,13 +251,15 @@ class Manufactory:
     def close(self) -> None:
         self.eve_sync.stop()
         self.webhooks.close()
-        self.crafting.stop()
+        self.crafting.close()  # its worlds released, for another process to take over at once
         self.auto_production.stop()
         self.economics_updater.stop()
         self.projections.stop()
         self.eve_sso.close()
         self.store.close()
         self._head_reader.close()
+        if self.replica is not None:
+            self.replica.close()
         self.read_engine.dispose()
 
     def __enter__(self) -> Manufactory:

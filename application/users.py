@@ -10,9 +10,20 @@ import msgspec
 from application.command_runner import CommandResult, create_aggregate, update_aggregate
 from application.event_store import EventStore
 from domain.aggregate import Aggregate
-from domain.errors import NotFound
+from domain.errors import Forbidden, NotFound
 from domain.events import CommandMeta
 from domain.users import User, UserNameClaim, name_claim_id, new_token
+
+
+def ensure_admin(store: EventStore, user_id: UUID, refusal: str, field: str) -> None:
+    """Only an admin writes what everyone shares (the shared catalog, the public market data):
+    anyone else, or an unknown user, gets a Forbidden saying ``refusal`` and naming ``field``."""
+    try:
+        admin = store.load(user_id, User).admin
+    except NotFound:
+        admin = False
+    if not admin:
+        raise Forbidden(refusal, field)
 
 
 class IssuedToken(msgspec.Struct, frozen=True):

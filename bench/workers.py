@@ -42,7 +42,7 @@ from bench.run import RESULTS, best_of, prepare, say
 from domain.events import CommandMeta
 from tests.support import fresh_postgres_database, pinned_clients, serving, worker_duties
 
-DUTIES = ["auto-production", "crafting-ticker", "economics", "game-sync", "notifications", "projections"]
+DUTIES = ["auto-production", "economics", "game-sync", "notifications", "projections"]
 PAIRS = 40
 KILLS = 3
 READY_SEC = 120.0  # four workers starting on a loaded 2-core machine take a while

@@ -1,6 +1,16 @@
-"""The spec's production_economics as a read model: per (user, region, item) the costs, prices,
+"""The spec's production_economics as a read model: per (owner, region, item) the costs, prices,
 profit, ROI and times of building the item, each figure with the observation time of the
 oldest price behind it, and the prices that were missing.
+
+The base rows of the shared catalog priced with the shared market data are computed once, under
+the shared owner (``SHARED_CATALOG_OWNER``), for every user they answer. A user has base rows of
+their own only in a region where their own inputs change the answer (``BaseRowsOwner``): a
+private catalog or an overlay of theirs (every region), their own adjusted prices or cost
+indices (every region), their own quotes or job site there. Plan rows are always the user's. So
+a follower without inputs of their own costs no rows; ``economics_users`` lists who has inputs
+of their own (queued again when shared data changes) and ``economics_private_markets`` where
+their market data is their own (their first batch there queues that whole region: its rows
+become theirs).
 
 Every buildable item has its ``base`` row: the spec's stored case, one run at ME 0 / TE 0,
 made down to raw materials. An item the user has a plan for also has a ``plan`` row beside it
@@ -52,7 +62,13 @@ from sqlalchemy import (
     update,
 )
 
-from domain.catalog.catalog import SHARED_CATALOG_ID, BoughtItemsMarked, CatalogMovedToShared, CatalogVersionRecorded
+from domain.catalog.catalog import (
+    SHARED_CATALOG_ID,
+    SHARED_CATALOG_OWNER,
+    BoughtItemsMarked,
+    CatalogMovedToShared,
+    CatalogVersionRecorded,
+)
 from domain.catalog.overlay import (
     OverlayBoughtMarked,
     OverlayItemsChanged,
@@ -73,8 +89,9 @@ from domain.industry.plan import (
     PlanStepsUpdated,
     PlanStepUpdated,
 )
-from projections.catalog import item_name
+from projections.catalog import catalog_source, item_name
 from projections.industry.plans import PLANS as INDUSTRY_PLANS
+from projections.market import has_own_data
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
@@ -154,6 +171,15 @@ PLANS = ReadModelTable(
     ],
 )
 
+USERS = ReadModelTable(
+    "economics_users",  # users with inputs of their own: their rows follow shared changes too
+    lambda: [Column("owner_id", Uuid, primary_key=True)],
+)
+PRIVATE_MARKETS = ReadModelTable(
+    "economics_private_markets",  # where a user's market data is their own (EVERY_REGION: everywhere)
+    lambda: [Column("owner_id", Uuid, primary_key=True), Column("region_id", BigInteger, primary_key=True)],
+)
+
 Scenario = Literal["base", "plan"]
 Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose data changed (None: all)
 
@@ -162,8 +188,9 @@ class EconomicsProjection(Projection):
     name = "economics"
     # 2: rows of invented items count their Tech II copies (invention column); no rows for blueprints
     # 3: a shared catalog's version queues every user with rows; overlays and moves queue theirs
-    version = 3
-    tables = (ECONOMICS, PENDING, PLANS, REGIONS)
+    # 4: shared market data; base rows once under the shared owner, a user's only where theirs differ
+    version = 4
+    tables = (ECONOMICS, PENDING, PLANS, REGIONS, USERS, PRIVATE_MARKETS)
 
     @handles(MarketBatchRecorded)
     def _batch_recorded(self, writer: BatchWriter, event: MarketBatchRecorded) -> None:
@@ -176,7 +203,15 @@ class EconomicsProjection(Projection):
             widen(scope, EVERY_REGION, None)
         if event.job_site:
             widen(scope, event.region_id or EVERY_REGION, None)
-        _queue(writer, event, scope)
+        if event.owner_id == SHARED_CATALOG_OWNER:
+            _queue_shared(writer, event, scope)
+            return
+        # A user's first own data somewhere makes all their rows there theirs, not the shared ones.
+        if event.region_id is not None and (event.quotes or event.job_site):
+            _first_own(writer, event.owner_id, event.region_id, scope)
+        if event.adjusted_prices or event.cost_indices:
+            _first_own(writer, event.owner_id, EVERY_REGION, scope)
+        _queue(writer, event, scope, event.owner_id)
 
     @handles(
         CatalogVersionRecorded,
@@ -191,11 +226,9 @@ class EconomicsProjection(Projection):
         if event.originator_id != SHARED_CATALOG_ID:
             _queue(writer, event, {EVERY_REGION: None})
             return
-        # A shared version may change the rows of any user who follows it: every user with rows
-        # is queued (one who keeps a private catalog is recomputed to the same figures).
-        regions = writer.tables["economics_regions"]
-        for owner in writer.connection.execute(select(regions.c.owner_id).distinct()).scalars():
-            _queue(writer, event, {EVERY_REGION: None}, owner)
+        # A shared version changes the shared rows, and may change those of any user with inputs
+        # of their own (one who keeps a private catalog is recomputed to the same figures).
+        _queue_shared(writer, event, {EVERY_REGION: None})
 
     @handles(PlanCreated)
     def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
@@ -218,6 +251,25 @@ class EconomicsProjection(Projection):
         writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
 
 
+def _queue_shared(writer: BatchWriter, event: Event, scope: Scope) -> None:
+    """Shared data changed: the shared rows, and those of every user with inputs of their own
+    (their rows read the shared data beneath their own), are stale."""
+    _queue(writer, event, scope, SHARED_CATALOG_OWNER)
+    users = writer.tables["economics_users"]
+    for owner in writer.connection.execute(select(users.c.owner_id)).scalars():
+        _queue(writer, event, scope, owner)
+
+
+def _first_own(writer: BatchWriter, owner: UUID, region: int, scope: Scope) -> None:
+    """The user's first own market data in ``region`` (EVERY_REGION: adjusted prices or cost
+    indices, which every region reads): every row there is worked out as theirs from now on."""
+    table = writer.tables["economics_private_markets"]
+    key = and_(table.c.owner_id == owner, table.c.region_id == region)
+    if writer.connection.execute(select(table.c.owner_id).where(key)).first() is None:
+        writer.insert("economics_private_markets", {"owner_id": owner, "region_id": region})
+        widen(scope, region, None)
+
+
 def _plan_scope(writer: BatchWriter, event: Event) -> Scope:
     """A changed plan makes its product's rows stale in every region."""
     plans = writer.tables["economics_plans"]
@@ -228,7 +280,15 @@ def _plan_scope(writer: BatchWriter, event: Event) -> Scope:
 
 def _queue(writer: BatchWriter, event: Event, scope: Scope, owner: UUID | None = None) -> None:
     """Queue the rows ``scope`` names (made stale by ``event``) of ``owner`` (by default the
-    event's user) for the economics updater."""
+    event's user) for the economics updater; a user queued has inputs of their own."""
+    if not scope:
+        return
+    user = owner or event.meta.user_id
+    users = writer.tables["economics_users"]
+    if user != SHARED_CATALOG_OWNER and (
+        writer.connection.execute(select(users.c.owner_id).where(users.c.owner_id == user)).first() is None
+    ):
+        writer.insert("economics_users", {"owner_id": user})
     writer.insert(
         "economics_pending",
         *(
@@ -236,7 +296,7 @@ def _queue(writer: BatchWriter, event: Event, scope: Scope, owner: UUID | None =
                 "event_id": event.originator_id,
                 "event_version": event.originator_version,
                 "region_id": region,
-                "owner_id": owner or event.meta.user_id,
+                "owner_id": user,
                 "type_ids": sorted(items) if items is not None else None,
                 "recorded_at": event.timestamp,
             }
@@ -430,10 +490,10 @@ class Pending(msgspec.Struct, frozen=True):
     type_ids: tuple[int, ...] | None
 
 
-def pending(connection: Connection, table: Table, owner: UUID | None = None) -> list[Pending]:
+def pending(connection: Connection, table: Table, owners: Sequence[UUID] | None = None) -> list[Pending]:
     query = select(table)
-    if owner is not None:
-        query = query.where(table.c.owner_id == owner)
+    if owners is not None:
+        query = query.where(table.c.owner_id.in_(owners))
     return [
         Pending(
             (row.event_id, row.event_version, row.region_id, row.owner_id),
@@ -459,7 +519,39 @@ def stale_groups(connection: Connection, regions: Table, before: datetime) -> li
     return [(owner, region) for owner, region in connection.execute(query)]
 
 
+def users_with_inputs(connection: Connection, table: Table) -> list[UUID]:
+    """Every user with inputs of their own (``economics_users``)."""
+    return list(connection.execute(select(table.c.owner_id)).scalars())
+
+
 # ------------------------------------------------------------------- queries
+
+
+class BaseRowsOwner(msgspec.Struct, frozen=True):
+    """Whose base rows answer ``user`` in a region: the shared ones (the shared catalog priced
+    with the shared market data, computed once) unless the user's own inputs change the answer
+    there: a private catalog or an overlay (bought marks, their own items or recipes, chosen
+    recipes), or their own adjusted prices or cost indices (``everywhere``), or their own quotes
+    or job site in the region (``regions``)."""
+
+    user: UUID
+    everywhere: bool
+    regions: frozenset[int] = frozenset()
+
+    def key(self, region_id: int) -> UUID:
+        return self.user if self.own(region_id) else SHARED_CATALOG_OWNER
+
+    def own(self, region_id: int) -> bool:
+        return self.everywhere or region_id in self.regions
+
+
+def base_rows_owner(connection: Connection, user: UUID) -> BaseRowsOwner:
+    if user == SHARED_CATALOG_OWNER:
+        return BaseRowsOwner(user, everywhere=True)
+    source = catalog_source(connection, user)
+    regions, everywhere = has_own_data(connection, user)
+    return BaseRowsOwner(user, everywhere or not source.shared or not source.overlay.empty, regions)
+
 
 Sort = Literal["profit", "roi", "profit_per_hour", "volume"]
 Basis = Literal["sell", "buy"]

@@ -1,8 +1,10 @@
-"""Production economics as the queries ask for it: a user's stored row (the economics read model)
-where the stored options are asked, else worked out now from the same read models; make-or-buy
-for a product or a plan.
+"""Production economics as the queries ask for it: a stored row (the economics read model) where
+the stored options are asked, else worked out now from the same read models; make-or-buy for a
+product or a plan. A base row is read from whoever's rows answer the user in the region
+(``BaseRowsOwner``: the shared rows, computed once, unless the user's own inputs change the
+answer there); a plan row is always the user's own.
 
-Stored rows hold, per (user, region, item), the ``base`` case: one run at the spec's base values,
+Stored rows hold, per (owner, region, item), the ``base`` case: one run at the spec's base values,
 ME 0 and TE 0, made down to raw materials; and, for an item the user has a plan for, a ``plan``
 row beside it: the plan's recipes, levels, facilities and make-or-buy choices. Both price jobs at
 the region's job site, inputs at the lowest sell and the product at the lowest sell and the
@@ -33,6 +35,7 @@ from sqlalchemy import Engine
 
 from application.catalog_graphs import CatalogGraphs
 from application.position_signal import PositionSignal
+from domain.catalog.catalog import SHARED_CATALOG_OWNER
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph, StepSettings
 from domain.catalog.invention import Invention, InventionOption
 from domain.economics.invention import InventionChoice, InventionCosts, choose_invention, invention_costs
@@ -46,9 +49,11 @@ from domain.industry.plan import PlanStep
 from projections.cache import ReadCache
 from projections.economics import (
     FIGURES,
+    BaseRowsOwner,
     EconomicsView,
     Ranking,
     Scenario,
+    base_rows_owner,
     last_written,
     opportunities,
     plans_by_product,
@@ -163,6 +168,15 @@ class EconomicsService:
     def region_ids(self, owner: UUID) -> list[int]:
         return [region.region_id for region in self.regions_of(owner)]
 
+    def base_rows_owner(self, owner: UUID) -> BaseRowsOwner:
+        """Whose base rows answer ``owner`` in each region (read fresh: a few small lookups)."""
+        with self._engine.connect() as connection:
+            return base_rows_owner(connection, owner)
+
+    def _rows_owner(self, owner: UUID, region_id: int, scenario: Scenario) -> UUID:
+        """Whose stored rows of ``scenario`` answer ``owner`` in the region."""
+        return owner if scenario == "plan" else self.base_rows_owner(owner).key(region_id)
+
     def plans(self, owner: UUID) -> Plans:
         """Read fresh each time (one small query): a cached copy tagged with the position the
         signal knew could be served to the updater while the industry projection had already
@@ -190,8 +204,9 @@ class EconomicsService:
         buildable(snapshot, type_id)
         scenario = self._stored_scenario(owner, type_id, options)
         if scenario is not None:
+            rows_owner = self._rows_owner(owner, region_id, scenario)
             with self._engine.connect() as connection:
-                row = stored_row(connection, owner, region_id, type_id, scenario)
+                row = stored_row(connection, rows_owner, region_id, type_id, scenario)
             if row is not None:
                 return row
         return compute(
@@ -204,8 +219,15 @@ class EconomicsService:
         if scenario is not None:
             snapshot = self.catalog(owner)
             buildable(snapshot, type_id)
+            base = self.base_rows_owner(owner)
             with self._engine.connect() as connection:
-                rows = {row.region_id: row for row in stored_rows(connection, owner, type_id, scenario)}
+                found = stored_rows(connection, owner, type_id, scenario)
+                if scenario == "base":  # each region's from whoever's rows answer there
+                    found = [row for row in found if base.own(row.region_id)]
+                    if not base.everywhere:
+                        shared = stored_rows(connection, SHARED_CATALOG_OWNER, type_id, scenario)
+                        found += [row for row in shared if not base.own(row.region_id)]
+            rows = {row.region_id: row for row in found}
             missing = [region for region in self.region_ids(owner) if region not in rows]
             return [*rows.values(), *(self.economics(owner, type_id, region, options) for region in missing)]
         return [self.economics(owner, type_id, region, options) for region in self.region_ids(owner)]
@@ -224,15 +246,16 @@ class EconomicsService:
         out again: checked by an index lookup, which sees any process's updater."""
         key = (owner, region_id, tuple(sorted(filters.items())))
         writes = self._writes  # before the read: a write meanwhile makes the answer stale
+        rows_owner = self._rows_owner(owner, region_id, filters.get("scenario", "base"))
         with self._engine.connect() as connection:
-            stamp = last_written(connection, owner, region_id)
+            stamp = last_written(connection, rows_owner, region_id)
             if stamp is None and region_id not in self.region_ids(owner):
                 raise NotFound(f"you have no market data for region {region_id}", "region_id")
             with self._lock:
                 kept = self._rankings.get(key)
             answer = kept.answer if kept is not None and kept.stamp == stamp else None
             if answer is None:
-                answer = opportunities(connection, owner, region_id, **filters)
+                answer = opportunities(connection, rows_owner, region_id, **filters)
         with self._lock:
             self._rankings[key] = _Kept(stamp, writes, time.monotonic(), answer)
             self._rankings.move_to_end(key)

@@ -7,9 +7,12 @@ product whose chain uses it, through the reverse index of the user's production 
 change, new cost indices or a job site: every row of the user or region; a plan: its product),
 writes the rows whose figures changed, and deletes the pending entries it handled, in one
 transaction per user under the projection's registry lock (so a rebuild's swap cannot slip in
-between). ``refresh`` recomputes the (user, region) groups whose rows are older than the interval
-(``MANUFACTORY_ECONOMICS_INTERVAL_SEC``), or all of them: the spec's periodic updater, a safety
-net here because every change already triggers its own recomputation.
+between). The shared owner is one more "user": its base rows are what every follower without
+inputs of their own reads; a user gets base rows only where ``BaseRowsOwner`` says their own
+inputs make them theirs, and their plan rows. ``refresh`` recomputes the (user, region) groups
+whose rows are older than the interval (``MANUFACTORY_ECONOMICS_INTERVAL_SEC``), or all of them:
+the spec's periodic updater, a safety net here because every change already triggers its own
+recomputation.
 
 In the server it runs in a background thread (``start``), woken by every saved event and polling
 for other processes' events; recomputation is plain Python, so a full one shares the GIL with
@@ -38,6 +41,7 @@ import msgspec
 from sqlalchemy import Engine, MetaData, Table, select
 
 from application.background import Background
+from domain.catalog.catalog import SHARED_CATALOG_OWNER
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.economics.dependents import Dependents
 from domain.economics.region import RegionMarket
@@ -49,6 +53,7 @@ from projections.economics import (
     EVERY_REGION,
     PENDING,
     REGIONS,
+    USERS,
     EconomicsProjection,
     EconomicsView,
     Pending,
@@ -57,6 +62,7 @@ from projections.economics import (
     forget_pending,
     pending,
     stale_groups,
+    users_with_inputs,
     widen,
     write_rows,
 )
@@ -85,12 +91,20 @@ class Busy(Exception):
 
 
 def _stored_views(
-    snapshot: CatalogSnapshot, type_id: int, market: RegionMarket, plans: Plans, builds: Builds, owner: UUID
+    snapshot: CatalogSnapshot,
+    type_id: int,
+    market: RegionMarket,
+    plans: Plans,
+    builds: Builds,
+    owner: UUID,
+    base: bool = True,
 ) -> list[EconomicsView]:
-    """The item's stored rows in one region: its base row, and its plan row when it has a plan
-    that fits the catalog (a plan that does not is set aside: no plan row)."""
+    """The item's stored rows in one region: its base row (unless ``base`` is False: the shared
+    row answers), and its plan row when it has a plan that fits the catalog (a plan that does not
+    is set aside: no plan row)."""
     views: list[EconomicsView] = []
-    for options in (BASE, STORED) if type_id in plans else (BASE,):
+    wanted = (BASE,) if base else ()
+    for options in (*wanted, STORED) if type_id in plans else wanted:
         try:
             view = compute(snapshot, type_id, market, options, plans, builds)
         except DomainError as error:  # e.g. a chain that loops: no row
@@ -121,7 +135,7 @@ class EconomicsUpdater(Background):
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._tables: dict[int, tuple[Table, Table, Table]] = {}
+        self._tables: dict[int, tuple[Table, Table, Table, Table]] = {}
         # Per graph, not per user: every follower of the shared catalog without bought marks has
         # the same graph, so one reverse index serves them all; a graph with marks (a view made
         # per snapshot) gets its own for its recomputation, then it goes with the graph.
@@ -130,14 +144,16 @@ class EconomicsUpdater(Background):
     # ------------------------------------------------------------ updating
 
     def update_pending(self, owner: UUID | None = None, wait: float | None = None) -> UpdateReport:
-        """Recompute what the pending entries (of ``owner``, or everyone's) make stale. ``wait``:
-        longest to wait for an update already running (Busy after that)."""
+        """Recompute what the pending entries (of ``owner`` and of the shared rows it may read,
+        or everyone's) make stale. ``wait``: longest to wait for an update already running (Busy
+        after that)."""
         started = time.perf_counter()
         report = UpdateReport()
         with self._turn(wait):
             generation = self._catch_up()
+            owners = None if owner is None else [owner, SHARED_CATALOG_OWNER]
             with self._engine.connect() as connection:
-                entries = pending(connection, self._physical(generation)[1], owner)
+                entries = pending(connection, self._physical(generation)[1], owners)
             by_owner: dict[UUID, list[Pending]] = defaultdict(list)
             for entry in entries:
                 by_owner[entry.owner_id].append(entry)
@@ -159,12 +175,15 @@ class EconomicsUpdater(Background):
             with self._engine.connect() as connection:
                 if older_than is None:
                     groups = all_regions(connection, owner)
+                    if owner is None:  # users with plans but no market data of their own
+                        users = users_with_inputs(connection, self._physical(generation)[3])
+                        groups += [(user, EVERY_REGION) for user in users]
                 else:
                     groups = stale_groups(connection, self._physical(generation)[2], utcnow() - older_than)
         by_owner: dict[UUID, Scope] = defaultdict(dict)
         for user, region in groups:
             if owner is None or user == owner:
-                by_owner[user][region] = None
+                widen(by_owner[user], region, None)
         for user, scope in by_owner.items():
             with self._turn(None):  # one user at a time: queries waiting for their own rows get a turn
                 self._recompute(user, scope, self._catch_up(), [], report)
@@ -175,8 +194,9 @@ class EconomicsUpdater(Background):
         self, owner: UUID, scope: Scope, generation: int, handled: list[PendingKey], report: UpdateReport
     ) -> None:
         economics = self._economics
-        rows_table, pending_table, regions_table = self._physical(generation)
+        rows_table, pending_table, regions_table, _ = self._physical(generation)
         regions = economics.region_ids(owner)
+        base = economics.base_rows_owner(owner)
         wanted: Scope = {}
         for region, items in scope.items():
             for each in regions if region == EVERY_REGION else [region] if region in regions else []:
@@ -196,11 +216,13 @@ class EconomicsUpdater(Background):
             builds: Builds = {}
             for region, items in sorted(wanted.items()):
                 market = economics.region(owner, region)
-                products = dependents.products if items is None else dependents.of(items)
+                own = base.own(region)  # else only plan rows: the shared base rows answer
+                reached = dependents.products if own else dependents.products & plans.keys()
+                products = reached if items is None else reached & dependents.of(items)
                 views = []
                 for type_id in sorted(products):
-                    views.extend(_stored_views(snapshot, type_id, market, plans, builds, owner))
-                written.append((region, views, dependents.products if items is None else None))
+                    views.extend(_stored_views(snapshot, type_id, market, plans, builds, owner, own))
+                written.append((region, views, reached if items is None else None))
         now = utcnow()
         with write_transaction(self._engine) as connection:
             locked = connection.execute(
@@ -233,15 +255,16 @@ class EconomicsUpdater(Background):
             ).scalar_one()
         return generation
 
-    def _physical(self, generation: int) -> tuple[Table, Table, Table]:
-        """The rows, pending and regions tables of a generation (written directly: views are
-        read-only)."""
+    def _physical(self, generation: int) -> tuple[Table, Table, Table, Table]:
+        """The rows, pending, regions and users tables of a generation (written directly: views
+        are read-only)."""
         if generation not in self._tables:
             metadata = MetaData()
             self._tables[generation] = (
                 ECONOMICS.physical(generation, metadata),
                 PENDING.physical(generation, metadata),
                 REGIONS.physical(generation, metadata),
+                USERS.physical(generation, metadata),
             )
         return self._tables[generation]
 

@@ -1,6 +1,12 @@
-"""Read models of each user's market data: the latest quote per (region, item), a bounded price
-history, the latest adjusted price per item and cost index per (solar system, activity), and
-each region's job site.
+"""Read models of market data: the latest quote per (region, item), a bounded price history, the
+latest adjusted price per item and cost index per (solar system, activity), and each region's
+job site; per owner: a user's private prices, and the public market data shared by everyone
+under the shared owner (``SHARED_CATALOG_OWNER``), stored once.
+
+What a user reads is the shared data with their own on top (``_own_first``): for each (region,
+item) quote, item's adjusted price, (solar system, activity) cost index and region's job site,
+the user's own row where they posted one, whatever its observation time, else the shared row.
+A region is the user's when either has data there. Nobody else ever reads a user's own rows.
 
 "Latest" is the newest observation, whatever order batches arrive in: a batch observed earlier
 than what is kept for an item changes nothing but the history. The history records a point when
@@ -12,7 +18,7 @@ an item's lowest sell, highest buy or daily volume moves, and keeps the points o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -36,6 +42,7 @@ from sqlalchemy import (
     update,
 )
 
+from domain.catalog.catalog import SHARED_CATALOG_OWNER
 from domain.catalog.model import ActivityKind
 from domain.economics.batch import MarketBatchRecorded
 from domain.economics.market import AdjustedPrice, CostIndex, DepthLevel, MarketData, PriceQuote
@@ -333,87 +340,146 @@ class ItemPricesView(msgspec.Struct, frozen=True, kw_only=True):
     latest: PriceQuote | None
     adjusted: AdjustedPrice | None
     history: list[PricePointView]  # oldest first, within the retention
+    shared: bool = False  # the latest quote is the shared market data's (you posted none of your own)
+
+
+def _owners(owner: UUID) -> list[UUID]:
+    """The owners whose rows ``owner`` reads: their own and the shared ones."""
+    return [owner, SHARED_CATALOG_OWNER]
+
+
+def _own_first(rows: Iterable[Any], owner: UUID, key: Callable[[Any], Hashable]) -> dict[Hashable, Any]:
+    """Rows of ``owner`` and the shared owner by ``key``, the owner's own winning: the one rule
+    of which market data a user reads."""
+    found: dict[Hashable, Any] = {}
+    for row in rows:
+        if row.owner_id == owner or key(row) not in found:
+            found[key(row)] = row
+    return found
 
 
 def list_regions(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[RegionView]:
+    """The regions with the user's own or shared market data; counts are of both together."""
     regions, prices = REGIONS.view, PRICES.view
-    items = (
-        select(func.count())
-        .where(prices.c.owner_id == regions.c.owner_id, prices.c.region_id == regions.c.region_id)
-        .scalar_subquery()
+    rows = list(connection.execute(select(regions).where(regions.c.owner_id.in_(_owners(owner)))))
+    items: dict[int, int] = dict(
+        connection.execute(
+            select(prices.c.region_id, func.count(prices.c.type_id.distinct()))
+            .where(prices.c.owner_id.in_(_owners(owner)))
+            .group_by(prices.c.region_id)
+        ).all()
     )
-    rows = connection.execute(
-        select(regions, items.label("items"))
-        .where(regions.c.owner_id == owner)
-        .order_by(regions.c.region_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [
-        RegionView(
-            region_id=row.region_id,
-            job_site=msgspec.convert(row.job_site, JobSite) if row.job_site else None,
-            batches=row.batches,
-            items=row.items,
-            last_observed_at=row.last_observed_at,
-            updated_at=row.updated_at,
+    by_region: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_region[row.region_id].append(row)
+    views = []
+    for region_id, found in sorted(by_region.items()):
+        site = _own_first((row for row in found if row.job_site), owner, lambda row: row.region_id)
+        times = [row.last_observed_at for row in found if row.last_observed_at is not None]
+        views.append(
+            RegionView(
+                region_id=region_id,
+                job_site=msgspec.convert(site[region_id].job_site, JobSite) if site else None,
+                batches=sum(row.batches for row in found),
+                items=items.get(region_id, 0),
+                last_observed_at=max(times, default=None),
+                updated_at=max(row.updated_at for row in found),
+            )
         )
-        for row in rows
-    ]
+    end = None if limit is None else offset + limit
+    return views[offset:end]
 
 
 def all_regions(connection: Connection, owner: UUID | None = None) -> list[tuple[UUID, int]]:
-    """(user, region) of every region with market data (of ``owner``, or everyone's)."""
+    """(owner, region) of every region with market data: ``owner``'s regions (their own or shared),
+    or every owner's own ones (the shared owner's among them)."""
     table = REGIONS.view
-    query = select(table.c.owner_id, table.c.region_id)
     if owner is not None:
-        query = query.where(table.c.owner_id == owner)
-    return [(user, region) for user, region in connection.execute(query)]
+        query = select(table.c.region_id).where(table.c.owner_id.in_(_owners(owner))).distinct()
+        return [(owner, region) for region in connection.execute(query).scalars()]
+    return [(user, region) for user, region in connection.execute(select(table.c.owner_id, table.c.region_id))]
+
+
+def has_own_data(connection: Connection, owner: UUID) -> tuple[frozenset[int], bool]:
+    """What of a user's market data is their own: the regions where they posted quotes or a job
+    site, and whether they posted adjusted prices or cost indices (which every region reads)."""
+    regions, adjusted, indices = REGIONS.view, ADJUSTED.view, INDICES.view
+    own = frozenset(connection.execute(select(regions.c.region_id).where(regions.c.owner_id == owner)).scalars())
+    everywhere = any(
+        connection.execute(select(table.c.owner_id).where(table.c.owner_id == owner).limit(1)).first() is not None
+        for table in (adjusted, indices)
+    )
+    return own, everywhere
 
 
 def region_market(
     connection: Connection, owner: UUID, region_id: int, solar_system_id: int | None = None
 ) -> RegionMarket | None:
-    """The region's latest quotes with the owner's adjusted prices, and the cost indices of
-    ``solar_system_id`` (else of the region's job site); None if the owner has no data there."""
+    """The region's latest quotes with the adjusted prices, and the cost indices of
+    ``solar_system_id`` (else of the region's job site), the user's own over the shared ones;
+    None if neither has data there."""
     regions = REGIONS.view
-    site_json = connection.execute(
-        select(regions.c.job_site).where(regions.c.owner_id == owner, regions.c.region_id == region_id)
-    ).one_or_none()
-    if site_json is None:
+    found = list(
+        connection.execute(
+            select(regions.c.owner_id, regions.c.region_id, regions.c.job_site).where(
+                regions.c.owner_id.in_(_owners(owner)), regions.c.region_id == region_id
+            )
+        )
+    )
+    if not found:
         return None
-    site = msgspec.convert(site_json[0], JobSite) if site_json[0] else None
+    sites = _own_first((row for row in found if row.job_site), owner, lambda row: row.region_id)
+    site = msgspec.convert(sites[region_id].job_site, JobSite) if sites else None
     system = solar_system_id if solar_system_id is not None else site.solar_system_id if site else None
     prices, adjusted, indices = PRICES.view, ADJUSTED.view, INDICES.view
-    quotes = [
-        _quote(region_id, row)
-        for row in connection.execute(select(prices).where(prices.c.owner_id == owner, prices.c.region_id == region_id))
-    ]
-    adjusted_prices = [
-        AdjustedPrice(
-            type_id=row.type_id,
-            adjusted_price=row.adjusted_price,
-            average_price=row.average_price,
-            observed_at=row.observed_at,
-        )
-        for row in connection.execute(select(adjusted).where(adjusted.c.owner_id == owner))
-    ]
-    cost_indices = (
-        [
-            CostIndex(
-                solar_system_id=row.solar_system_id,
-                activity=ActivityKind(row.activity),
-                cost_index=row.cost_index,
-                observed_at=row.observed_at,
-            )
-            for row in connection.execute(
-                select(indices).where(indices.c.owner_id == owner, indices.c.solar_system_id == system)
-            )
-        ]
-        if system is not None
-        else []
+    owners = prices.c.owner_id.in_(_owners(owner))
+    quotes = _own_first(
+        connection.execute(select(prices).where(owners, prices.c.region_id == region_id)), owner, _type_id
     )
-    return RegionMarket(MarketData(region_id, quotes, adjusted_prices, cost_indices), site)
+    adjusted_rows = _own_first(
+        connection.execute(select(adjusted).where(adjusted.c.owner_id.in_(_owners(owner)))), owner, _type_id
+    )
+    index_rows = (
+        _own_first(
+            connection.execute(
+                select(indices).where(indices.c.owner_id.in_(_owners(owner)), indices.c.solar_system_id == system)
+            ),
+            owner,
+            lambda row: row.activity,
+        )
+        if system is not None
+        else {}
+    )
+    return RegionMarket(
+        MarketData(
+            region_id,
+            [_quote(region_id, row) for row in quotes.values()],
+            [_adjusted(row) for row in adjusted_rows.values()],
+            [
+                CostIndex(
+                    solar_system_id=row.solar_system_id,
+                    activity=ActivityKind(row.activity),
+                    cost_index=row.cost_index,
+                    observed_at=row.observed_at,
+                )
+                for row in index_rows.values()
+            ],
+        ),
+        site,
+    )
+
+
+def _type_id(row: Any) -> int:
+    return int(row.type_id)
+
+
+def _adjusted(row: Any) -> AdjustedPrice:
+    return AdjustedPrice(
+        type_id=row.type_id,
+        adjusted_price=row.adjusted_price,
+        average_price=row.average_price,
+        observed_at=row.observed_at,
+    )
 
 
 def _quote(region_id: int, row: Any) -> PriceQuote:
@@ -430,37 +496,61 @@ def _quote(region_id: int, row: Any) -> PriceQuote:
     )
 
 
+def latest_prices(
+    connection: Connection, owner: UUID, regions: Iterable[int], type_ids: Sequence[int]
+) -> dict[tuple[int, int], tuple[float | None, float | None]]:
+    """(lowest sell, highest buy) per (region, item) in the regions, the user's own over the
+    shared ones."""
+    wanted = sorted(set(regions))
+    if not wanted or not type_ids:
+        return {}
+    prices = PRICES.view
+    columns = (prices.c.owner_id, prices.c.region_id, prices.c.type_id, prices.c.lowest_sell, prices.c.highest_buy)
+    rows = connection.execute(
+        select(*columns).where(
+            prices.c.owner_id.in_(_owners(owner)), prices.c.region_id.in_(wanted), prices.c.type_id.in_(type_ids)
+        )
+    )
+    found = _own_first(rows, owner, lambda row: (row.region_id, row.type_id))
+    return {(row.region_id, row.type_id): (row.lowest_sell, row.highest_buy) for row in found.values()}
+
+
 def item_prices(connection: Connection, owner: UUID, region_id: int, type_id: int) -> ItemPricesView | None:
-    """One item's latest quote, adjusted price and history in a region; None if the owner has no
-    data for the region."""
+    """One item's latest quote (with the history of whoever's quote it is: the user's own, else
+    the shared one), adjusted price, in a region; None if neither has data for the region."""
     regions, prices, history, adjusted = REGIONS.view, PRICES.view, HISTORY.view, ADJUSTED.view
     known = connection.execute(
-        select(regions.c.region_id).where(regions.c.owner_id == owner, regions.c.region_id == region_id)
+        select(regions.c.region_id).where(regions.c.owner_id.in_(_owners(owner)), regions.c.region_id == region_id)
     ).first()
     if known is None:
         return None
-    latest = connection.execute(
-        select(prices).where(prices.c.owner_id == owner, prices.c.region_id == region_id, prices.c.type_id == type_id)
-    ).first()
-    value = connection.execute(
-        select(adjusted).where(adjusted.c.owner_id == owner, adjusted.c.type_id == type_id)
-    ).first()
+    latest = _own_first(
+        connection.execute(
+            select(prices).where(
+                prices.c.owner_id.in_(_owners(owner)), prices.c.region_id == region_id, prices.c.type_id == type_id
+            )
+        ),
+        owner,
+        _type_id,
+    ).get(type_id)
+    value = _own_first(
+        connection.execute(
+            select(adjusted).where(adjusted.c.owner_id.in_(_owners(owner)), adjusted.c.type_id == type_id)
+        ),
+        owner,
+        _type_id,
+    ).get(type_id)
+    whose = latest.owner_id if latest is not None else owner
     points = connection.execute(
         select(history)
-        .where(history.c.owner_id == owner, history.c.region_id == region_id, history.c.type_id == type_id)
+        .where(history.c.owner_id == whose, history.c.region_id == region_id, history.c.type_id == type_id)
         .order_by(history.c.observed_at)
     )
     return ItemPricesView(
         region_id=region_id,
         type_id=type_id,
         latest=_quote(region_id, latest) if latest else None,
-        adjusted=AdjustedPrice(
-            type_id=type_id,
-            adjusted_price=value.adjusted_price,
-            average_price=value.average_price,
-            observed_at=value.observed_at,
-        )
-        if value
-        else None,
+        adjusted=_adjusted(value) if value else None,
         history=[msgspec.convert(point, PricePointView, from_attributes=True) for point in points],
+        shared=latest is not None and latest.owner_id != owner,
     )

@@ -51,7 +51,7 @@ from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, Sto
 from domain.stock.names import AssetNamesSeen
 from projections.catalog import item_name
 from projections.industry.characters import CHARACTERS
-from projections.market import PRICES, all_regions
+from projections.market import all_regions, latest_prices
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
@@ -439,6 +439,18 @@ def _container_name(table: Any) -> Any:
     )
 
 
+def container_names(connection: Connection, owner: UUID, container_ids: Iterable[int]) -> dict[int, str]:
+    """The names the game gave those of the owner's containers it has named."""
+    names = CONTAINER_NAMES.view
+    wanted = sorted(set(container_ids))
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        select(names.c.item_id, names.c.name).where(names.c.owner_id == owner, names.c.item_id.in_(wanted))
+    )
+    return {item_id: name for item_id, name in rows}
+
+
 def named_places(connection: Connection, owner: UUID, location_ids: Iterable[int]) -> dict[int, Place]:
     """The stations among ``location_ids`` from the catalog's map (``places``) and the
     structures the game named, with their system and region where the map has them."""
@@ -558,7 +570,8 @@ def deficits(
     located = named_places(connection, owner, {row.location_id for row in rows if not row.covered})
     regions = PriceRegions(connection, owner, region_id)
     valued_in = {row.marker_id: regions.of(located.get(row.location_id)) for row in rows if not row.covered}
-    prices = _prices(connection, owner, set(valued_in.values()), sorted({row.type_id for row in rows}))
+    wanted = {region for region in valued_in.values() if region is not None}
+    prices = latest_prices(connection, owner, wanted, sorted({row.type_id for row in rows}))
     items = [
         _deficit(row, valued_in[row.marker_id], prices, located.get(row.location_id)) for row in rows if not row.covered
     ]
@@ -578,22 +591,6 @@ def deficits(
     ]
     end = None if limit is None else offset + limit
     return Deficits(items=items[offset:end], totals=_totals_per_location(items), left_out=left_out, total=len(items))
-
-
-def _prices(
-    connection: Connection, owner: UUID, regions: set[int | None], type_ids: list[int]
-) -> dict[tuple[int, int], tuple[float | None, float | None]]:
-    """(lowest sell, highest buy) per (region, item) in the regions."""
-    wanted = sorted(region for region in regions if region is not None)
-    if not wanted or not type_ids:
-        return {}
-    prices = PRICES.view
-    rows = connection.execute(
-        select(prices.c.region_id, prices.c.type_id, prices.c.lowest_sell, prices.c.highest_buy).where(
-            prices.c.owner_id == owner, prices.c.region_id.in_(wanted), prices.c.type_id.in_(type_ids)
-        )
-    )
-    return {(region, type_id): (sell, buy) for region, type_id, sell, buy in rows}
 
 
 def _deficit(

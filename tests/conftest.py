@@ -14,6 +14,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,16 @@ from litestar.testing import TestClient
 from application.settings import Settings
 from application.system import Manufactory
 from interfaces.http.app import bind, create_app
-from tests.support import PG_ADMIN_URL, Received, TemplateCopies, database_name, fresh_postgres_database
+from tests.support import (
+    PG_ADMIN_URL,
+    Received,
+    ReplicaUnavailable,
+    StreamingPair,
+    TemplateCopies,
+    database_name,
+    fresh_postgres_database,
+    streaming_pair,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 KINDS = ("unit", "integration", "e2e")
@@ -71,6 +82,58 @@ def postgres_url(postgres_copies: TemplateCopies | None) -> Iterator[str]:
         pytest.skip(message)
     yield url
     postgres_copies.give_back(url)
+
+
+_streaming_pair: Future[tuple[ExitStack, StreamingPair]] | None = None
+
+
+def _start_streaming_pair() -> Future[tuple[ExitStack, StreamingPair]]:
+    """Make the run's primary and replica in a thread (once): ``streaming_replica`` waits for them."""
+    global _streaming_pair
+    if _streaming_pair is None:
+        starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streaming-pair")
+
+        def start() -> tuple[ExitStack, StreamingPair]:
+            stack = ExitStack()
+            return stack, stack.enter_context(streaming_pair())
+
+        _streaming_pair = starter.submit(start)
+        starter.shutdown(wait=False)
+    return _streaming_pair
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the streaming pair at once when a selected test needs it: its ~5 s overlap the
+    tests that run before that one. Not in a pytest-xdist worker: each collects every test but
+    runs only some, so there the fixture starts the pair when a test of that worker needs it."""
+    if hasattr(session.config, "workerinput"):
+        return
+    if not session.config.option.collectonly and any(
+        "streaming_replica" in getattr(item, "fixturenames", ()) for item in session.items
+    ):
+        _start_streaming_pair()
+
+
+def pytest_sessionfinish() -> None:
+    """Stop and delete the streaming pair, if one was made."""
+    if _streaming_pair is not None and _streaming_pair.exception() is None:
+        stack, _ = _streaming_pair.result()
+        stack.close()
+
+
+@pytest.fixture(scope="session")
+def streaming_replica() -> StreamingPair:
+    """A PostgreSQL primary of the run's own and its streaming replica (``streaming_pair``:
+    about 5 s, started when the run is collected). Where the machine cannot run them the tests
+    are skipped locally, but fail under ``CI=true``, which runs where it can (as root, with the
+    programs)."""
+    try:
+        return _start_streaming_pair().result()[1]
+    except ReplicaUnavailable as error:
+        message = f"no PostgreSQL streaming replica on this machine: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

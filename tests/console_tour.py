@@ -15,11 +15,13 @@ from interfaces.web.pages import ConsoleController
 
 RIFTER = 587  # in the local user's sample catalog
 NOT_PAGES = ("/stream", "/sections", "/sign-in")  # live feeds, fragments, the signed-out form
+ADMIN_PAGES = ("/projections",)  # the not-found page for anyone else (the tour's user is not an admin)
 PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
-def console_paths() -> Iterator[str]:
-    """Every GET route of the console's controllers that answers a page."""
+def console_paths(admin: bool = False) -> Iterator[str]:
+    """Every GET route of the console's controllers that answers a page (to an admin: also
+    the admins' pages)."""
     controllers: list[type[ConsoleController]] = []
     pending: list[type[ConsoleController]] = [ConsoleController]
     while pending:
@@ -27,6 +29,7 @@ def console_paths() -> Iterator[str]:
         controllers.append(controller)
         pending.extend(controller.__subclasses__())
     seen = set()
+    hidden = NOT_PAGES if admin else NOT_PAGES + ADMIN_PAGES
     for controller in controllers:
         prefix = vars(controller).get("path", "")  # a controller without its own path has none
         for handler in vars(controller).values():
@@ -34,7 +37,7 @@ def console_paths() -> Iterator[str]:
                 continue
             for path in handler.paths:
                 full = (prefix.rstrip("/") + path) or "/"
-                if full not in seen and not any(marker in full for marker in NOT_PAGES):
+                if full not in seen and not any(marker in full for marker in hidden):
                     seen.add(full)
                     yield full
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -330,3 +331,147 @@ def sqlite_database_url(sqlite_url: str) -> str:
     run on both databases (``tests/integration/test_console.py`` keeps the console's own
     session and dashboard on both)."""
     return sqlite_url
+
+
+class ReplicaUnavailable(Exception):
+    """This machine cannot run a PostgreSQL primary and its streaming replica for the tests."""
+
+
+class StreamingPair:
+    """A throwaway PostgreSQL primary and its streaming replica on two free ports: their
+    ``primary_url`` and ``replica_url`` name one database, migrated on the primary."""
+
+    def __init__(self, primary_port: int, replica_port: int) -> None:
+        self.primary_port, self.replica_port = primary_port, replica_port
+        self.primary_url = self.url(primary_port, "manufactory")
+        self.replica_url = self.url(replica_port, "manufactory")
+
+    @staticmethod
+    def url(port: int, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{port}/{database}"
+
+    @contextmanager
+    def fresh_database(self) -> Iterator[tuple[str, str]]:
+        """A copy of the migrated database for one test: its URLs on the primary and on the
+        replica (once the replica has it), dropped afterwards."""
+        name = f"mf_test_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(self.url(self.primary_port, "postgres"), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE manufactory')
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    psycopg.connect(self.url(self.replica_port, name), connect_timeout=5).close()
+                    break
+                except psycopg.OperationalError:  # not replayed yet
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
+            yield self.url(self.primary_port, name), self.url(self.replica_port, name)
+        finally:
+            with psycopg.connect(self.url(self.primary_port, "postgres"), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def on_replica(self, statement: str) -> Any:
+        """Run one statement on the replica as its superuser; its first value."""
+        with psycopg.connect(self.url(self.replica_port, "postgres"), autocommit=True, connect_timeout=5) as connection:
+            row = connection.execute(statement).fetchone()  # type: ignore[call-overload]  # a test's literal SQL
+        return row[0] if row else None
+
+
+def _postgres_binaries() -> Path:
+    """The folder holding all of PostgreSQL's server programs the pair needs: Debian keeps them
+    out of PATH, in one folder per version (the newest is taken); else beside ``pg_ctl`` on PATH
+    (resolved: a link on PATH may stand alone)."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name), reverse=True)
+    if (on_path := shutil.which("pg_ctl")) is not None:
+        candidates.append(Path(on_path).resolve().parent)
+    for folder in candidates:
+        if all((folder / program).exists() for program in ("initdb", "pg_ctl", "pg_basebackup", "postgres")):
+            return folder
+    raise ReplicaUnavailable("PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) are not installed")
+
+
+@contextmanager
+def streaming_pair() -> Iterator[StreamingPair]:
+    """A primary cluster of its own (not the shared test server: a replica of that would copy
+    and replay every test database of the run) and a streaming replica of it, both stopped
+    and deleted afterwards. About 5 s: ``initdb`` without fsync, the schema migrated once,
+    ``pg_basebackup -R`` (WAL streamed) of the small cluster, two ``pg_ctl start -w``.
+
+    PostgreSQL refuses to run as root: as root, every program runs as the ``postgres`` OS user
+    (``runuser``) in a directory it owns. The primary allows replication connections from
+    127.0.0.1 with trust (``initdb -A trust`` writes that line); nothing of the machine's own
+    clusters is touched. Raises ``ReplicaUnavailable`` when the programs are missing or a
+    cluster does not start."""
+    binaries = _postgres_binaries()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    directory = Path(tempfile.mkdtemp(prefix="manufactory-replica-"))
+    if as_postgres:
+        shutil.chown(directory, "postgres")
+    primary, replica = directory / "primary", directory / "replica"
+    pair = StreamingPair(free_port(), free_port())
+
+    def run(program: str, *args: str) -> None:
+        try:
+            subprocess.run(
+                [*as_postgres, str(binaries / program), *args],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=directory,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            output = str(getattr(error, "stderr", "") or "").strip()[-500:]
+            raise ReplicaUnavailable(f"{program} failed: {error} {output}") from error
+
+    def start(cluster: Path, port: int) -> None:
+        with open(cluster / "postgresql.conf", "a") as conf:  # later lines win
+            conf.write(f"port = {port}\n")
+        run("pg_ctl", "-D", str(cluster), "-l", str(directory / f"{cluster.name}.log"), "-w", "-t", "30", "start")
+        started.append(cluster)
+
+    started: list[Path] = []
+    try:
+        # 1 MB WAL segments (not 16): less for pg_basebackup to copy and for the end to delete
+        initdb = ("-U", "postgres", "-A", "trust", "-N", "--no-instructions", "--locale=C", "-E", "UTF8")
+        run("initdb", "-D", str(primary), *initdb, "--wal-segsize=1")
+        with open(primary / "postgresql.conf", "a") as conf:  # the replica copies these
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nunix_socket_directories = '{directory}'\n"
+                "fsync = off\nfull_page_writes = off\nshared_buffers = 16MB\n"
+            )
+        start(primary, pair.primary_port)
+        with psycopg.connect(pair.url(pair.primary_port, "postgres"), autocommit=True) as admin:
+            admin.execute("CREATE DATABASE manufactory")
+        from application.settings import Settings
+        from application.system import Manufactory
+
+        Manufactory.open(Settings(database_url=pair.primary_url)).close()
+        port = str(pair.primary_port)
+        run(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-U",
+            "postgres",
+            "-D",
+            str(replica),
+            "-R",
+            "-c",
+            "fast",
+            "-N",
+        )
+        start(replica, pair.replica_port)
+        yield pair
+    finally:
+        for cluster in reversed(started):
+            subprocess.run(
+                [*as_postgres, str(binaries / "pg_ctl"), "-D", str(cluster), "-m", "immediate", "stop"],
+                capture_output=True,
+                timeout=30,
+            )
+        shutil.rmtree(directory, ignore_errors=True)

@@ -15,7 +15,8 @@ their steps is due.
 Which regions a user follows: the ``eve_sync_regions`` setting
 (``MANUFACTORY_EVE_SYNC_REGIONS``, region ids), followed by every user with a linked
 character. One install usually serves one player or one group trading in the same hubs, so a
-setting is enough; its batches are the user's own like any market import.
+setting is enough; its batches are public market data shared by everyone (recorded once
+whichever user's sync fetched them), which a user's own posted prices override.
 
 One failure stays where it happened: a character needing re-authorization, an ESI error
 (5xx storm, a refused route) or a wait ESI asked for (``EsiThrottled``) is recorded in that

@@ -473,9 +473,11 @@ def sync_library(
 
 
 class MarketStep:
-    """A region's orders, with the adjusted prices and the industry cost indices, into market
-    batches (``MarketService.record_all``, as ``manufactory market import`` records files). A
-    batch's id comes from its content, so the same answers are recorded once."""
+    """A region's orders, with the adjusted prices and the industry cost indices, into the shared
+    public market data (``MarketService.record_fetched``): ESI's public answers are the same for
+    every user, so they are stored once for everyone, not once per user who follows the region. A
+    batch's id comes from its content, so the same answers are recorded once, whoever's sync
+    fetched them."""
 
     what = "market"
 
@@ -504,7 +506,7 @@ class MarketStep:
             correlation_id=f"eve-sync-{uuid.uuid4()}",
             causation_id=f"ESI market of region {region_id}, Last-Modified {orders.last_modified}",
         )
-        recorded = self._market.record_all(region_id, data, None, "esi", meta, _observed(orders))
+        recorded = self._market.record_fetched(region_id, data, "esi", meta, _observed(orders))
         return StepOutcome(changes=sum(batch.changed for batch in recorded), stats=stats, expires_at=expires_at)
 
 

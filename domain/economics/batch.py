@@ -9,6 +9,11 @@ batch aggregate is never loaded again; "latest per item" is the read model's job
 newest observation whatever order batches arrive in. The id is derived from the owner, the region
 and the content, so recording the same batch twice records it once.
 
+A batch's owner is the user who posted it (their private prices), or the shared owner
+(``SHARED_CATALOG_OWNER``, who holds everything public: the shared catalog and the public market
+data) for a batch an admin or the server's own ESI fetch records for everyone; the event's
+``meta`` still names who recorded it.
+
 Rows are stored as JSON arrays (``array_like``) in the event: a 15,000-quote batch is then about
 0.75 MB instead of 1.6 MB as objects. A row's ``observed_at`` is null where it is the batch's.
 """
@@ -129,10 +134,12 @@ class MarketBatch(Aggregate):
         source: str,
         meta: CommandMeta,
         observed_at: datetime | None = None,
+        owner_id: UUID | None = None,
     ) -> MarketBatch:
-        """Check a batch and record it. ``observed_at`` is the batch's time (now if not given);
-        rows observed at another time keep theirs. A batch is one event, so its rows are
-        bounded: ``MAX_ROWS`` per list and ``MAX_DEPTH_LEVELS`` sell-depth price levels."""
+        """Check a batch and record it, as ``owner_id``'s (by default the caller's).
+        ``observed_at`` is the batch's time (now if not given); rows observed at another time
+        keep theirs. A batch is one event, so its rows are bounded: ``MAX_ROWS`` per list and
+        ``MAX_DEPTH_LEVELS`` sell-depth price levels."""
         now = utcnow()
         when = observed_at or now
         if not (quotes or adjusted or indices or job_site):
@@ -155,12 +162,13 @@ class MarketBatch(Aggregate):
         _check_unique("adjustedPrices", rows[1], lambda row: row.type_id)
         _check_unique("costIndices", rows[2], lambda row: (row.solar_system_id, row.activity))
         content = msgspec.json.encode((region_id, when, *rows, job_site))
+        owner = owner_id or meta.user_id
         return cls._create(
             MarketBatchRecorded,
-            market_batch_id(meta.user_id, region_id, content),
+            market_batch_id(owner, region_id, content),
             timestamp=now,
             meta=meta,
-            owner_id=meta.user_id,
+            owner_id=owner,
             region_id=region_id,
             observed_at=when,
             source=source[:255],

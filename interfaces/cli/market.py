@@ -38,6 +38,7 @@ def market() -> None:
 @click.option("--location", "locations", type=int, multiple=True, help="Only orders at this station or structure")
 @click.option("--observed-at", help="When the files were fetched (ISO 8601 with offset); default: their mtime")
 @click.option("--no-depth", is_flag=True, help="Skip the order-book depth (percentile prices become approximate)")
+@click.option("--shared", is_flag=True, help="Record public market data everyone shares, as --user (an admin)")
 @user_option
 def import_(
     orders: tuple[Path, ...],
@@ -48,10 +49,13 @@ def import_(
     locations: tuple[int, ...],
     observed_at: str | None,
     no_depth: bool,
+    shared: bool,
     user_name: str,
 ) -> None:
     """Record ORDERS (a region's ESI /markets/{region}/orders/ pages: JSON arrays, JSON lines or
-    .gz) with --prices and --systems, as batches of at most 50,000 entries (one event each)."""
+    .gz) with --prices and --systems, as batches of at most 50,000 entries (one event each): as
+    --user's private prices, or with --shared as the public market data everyone shares (recorded
+    as --user's, who must be an admin)."""
     files = [*orders, *(path for path in (prices, systems) if path)]
     if not files:
         raise click.UsageError("give order files, --prices or --systems")
@@ -59,6 +63,8 @@ def import_(
     site = JobSite(solar_system_id=job_system) if job_system else None
     with Manufactory.open(Settings.from_env()) as system:
         meta = CommandMeta(user_id=user_id_of(system, user_name), correlation_id=str(uuid.uuid4()))
+        if shared:  # before reading what may be a whole region's order book
+            system.market.ensure_may_record_shared(meta.user_id)
         data = _read(orders, region, prices, systems, when, locations, not no_depth)
         with Progress(TextColumn("recording"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
             task = bar.add_task("record", total=len(split(data)))
@@ -66,7 +72,7 @@ def import_(
             def recorded(_: RecordedBatch) -> None:
                 bar.advance(task)
 
-            results = system.market.record_all(region, data, site, _source(files), meta, when, recorded)
+            results = system.market.record_all(region, data, site, _source(files), meta, when, recorded, shared=shared)
         report = system.economics_updater.update_pending(meta.user_id)
         regions = {view.region_id: view for view in system.economics.regions_of(meta.user_id)}
     new = sum(result.changed for result in results)

@@ -52,13 +52,16 @@ from interfaces.http.universe import UniverseController
 from interfaces.http.workflow import WorkflowController
 from interfaces.web import STATIC_DIRECTORY, STATIC_PATH
 from interfaces.web.audit import AuditPages
+from interfaces.web.catalog import CatalogPages
 from interfaces.web.chains import ChainPages
 from interfaces.web.coordinators import CoordinatorPages
 from interfaces.web.crafting import CraftingPages
 from interfaces.web.economics import EconomicsPages
 from interfaces.web.jobs import JobPages
+from interfaces.web.operations import OperationPages, Operations
 from interfaces.web.pages import ConsolePages, template_config
 from interfaces.web.plans import PlanPages
+from interfaces.web.read_models import ReadModelPages
 from interfaces.web.runs import RunPages
 from interfaces.web.session import CsrfTokens
 from interfaces.web.stockpiles import StockpilePages
@@ -105,6 +108,9 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             CraftingPages,
             JobPages,
             ChainPages,
+            CatalogPages,
+            ReadModelPages,
+            OperationPages,
             create_static_files_router(
                 STATIC_PATH, [STATIC_DIRECTORY], include_in_schema=False, cache_control=CacheControlHeader(max_age=3600)
             ),
@@ -146,10 +152,11 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "system": system,
             "token_cache": TokenCache(ttl_sec=system.settings.token_cache_ttl_sec),
             "idempotency": IdempotencyKeys(system.read_engine, system.settings, time.time),
-            "container_cache": ReadCache[ContainerView | None](system.signal, "manufacturing"),
-            "catalog_cache": ReadCache[CatalogSnapshot](system.signal, "catalog", size=64),
+            "container_cache": ReadCache[ContainerView | None](system.read_signal, "manufacturing"),
+            "catalog_cache": ReadCache[CatalogSnapshot](system.read_signal, "catalog", size=64),
             "route_cache": system.route_cache,
             "csrf": CsrfTokens(),
+            "operations": Operations(),
             "duties": system.duty_election(run_projections=run_projections),
         }
     )
@@ -163,11 +170,17 @@ async def _background_duties(app: Litestar) -> AsyncIterator[None]:
     system = system_of(app.state)
     duties: DutyElection = app.state.duties
     system.projections.start(apply=False)
+    if system.replica is not None:
+        system.replica.start()  # the replica's positions, for the waits' fast path, caches and streams
+    system.crafting.start()  # in every process: the crafting worlds this one holds
     duties.start()
     try:
         yield
     finally:
         duties.stop()
+        system.crafting.stop()
+        if system.replica is not None:
+            system.replica.stop()
         system.projections.stop()
 
 

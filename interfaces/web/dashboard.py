@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from typing import Any
+from uuid import UUID
 
 import anyio
 import anyio.to_thread
 import msgspec
+from sqlalchemy import Connection
 
 from application.system import Manufactory
 from interfaces.http.context import query_projection
 from projections.industry.board import Board, CharacterSlots, character_slots, job_board
 from projections.industry.runs import RunView, list_runs
 from projections.runtime import ProjectionStatus
-from projections.stockpiles import MarkerView, list_markers
+from projections.stockpiles import MarkerView, container_names, list_markers, named_places
+from projections.universe import Place
 from projections.users import TokenHolder
 
 SHOWN = 50  # rows per section: the dashboard is a summary; the full lists are the API's pages
@@ -47,6 +50,8 @@ class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
     deficits: list[MarkerView]  # stockpile markers below their desired quantity
     projections: list[ProjectionHealth]
     head: int | None  # the event log's newest position (admins only)
+    places: dict[int, Place]  # the stations and structures shown, named where the read models know them
+    containers: dict[int, str]  # the containers of the deficits, as the game named them
 
     @property
     def healthy(self) -> bool:
@@ -55,7 +60,7 @@ class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
 
 async def dashboard(system: Manufactory, holder: TokenHolder) -> Dashboard:
     """The five reads run at once, each in its own worker thread: the page waits for the
-    slowest, not for their sum."""
+    slowest, not for their sum. The ready jobs and the deficits are named in the same read."""
     user_id = holder.user_id
     read: dict[str, Any] = {}
 
@@ -63,32 +68,51 @@ async def dashboard(system: Manufactory, holder: TokenHolder) -> Dashboard:
         read[name] = await reading
 
     async with anyio.create_task_group() as reads:
-        reads.start_soon(
-            into, "ready", query_projection(system, "industry", None, job_board, user_id, status="ready", limit=SHOWN)
-        )
+        reads.start_soon(into, "ready", query_projection(system, "industry", None, _ready_named, user_id))
         reads.start_soon(into, "slots", query_projection(system, "industry", None, character_slots, user_id, SHOWN, 0))
         reads.start_soon(
             into, "recent", query_projection(system, "industry", None, list_runs, user_id, None, RECENT_RUNS, 0)
         )
-        reads.start_soon(into, "markers", query_projection(system, "stockpiles", None, list_markers, user_id))
+        reads.start_soon(into, "deficits", query_projection(system, "stockpiles", None, _deficits_named, user_id))
         reads.start_soon(into, "statuses", anyio.to_thread.run_sync(system.projections.status))
-    ready: Board = read["ready"]
-    slots: list[CharacterSlots] = read["slots"]
+    ready: Board
+    ready, stations = read["ready"]
+    deficits: list[MarkerView]
+    deficits, locations, containers = read["deficits"]
     recent: list[RunView] = read["recent"]
-    markers: list[MarkerView] = read["markers"]
     statuses: list[ProjectionStatus] = read["statuses"]
     return Dashboard(
         ready=ready,
-        slots=slots,
+        slots=read["slots"],
         runs=[run for run in recent if run.status != "completed"][:SHOWN],
         automatic=[run for run in recent if run.reason is not None][:SHOWN],
-        deficits=[marker for marker in markers if marker.deficit > 0][:SHOWN],
-        projections=[_health(status, holder.admin) for status in statuses],
+        deficits=deficits,
+        projections=[health_of(status, holder.admin) for status in statuses],
         head=(statuses[0].head if statuses else 0) if holder.admin else None,
+        places={**stations, **locations},
+        containers=containers,
     )
 
 
-def _health(status: ProjectionStatus, admin: bool) -> ProjectionHealth:
+def _ready_named(connection: Connection, user_id: UUID) -> tuple[Board, dict[int, Place]]:
+    """The jobs ready to deliver, and their stations named as the API's holdings name places."""
+    board = job_board(connection, user_id, status="ready", limit=SHOWN)
+    stations = {job.station_id for job in board.jobs if job.station_id}
+    return board, named_places(connection, user_id, stations) if stations else {}
+
+
+def _deficits_named(connection: Connection, user_id: UUID) -> tuple[list[MarkerView], dict[int, Place], dict[int, str]]:
+    """The markers short of their desired quantity, with their places and containers named
+    as the API's deficits name them."""
+    deficits = [marker for marker in list_markers(connection, user_id) if marker.deficit > 0][:SHOWN]
+    located = {marker.location_id for marker in deficits}
+    held_in = {marker.container_id for marker in deficits if marker.container_id}
+    places = named_places(connection, user_id, located) if located else {}
+    return deficits, places, container_names(connection, user_id, held_in)
+
+
+def health_of(status: ProjectionStatus, admin: bool) -> ProjectionHealth:
+    """A projection's state in a word; its figures and error for an admin only."""
     if status.dead_letters or status.last_error:
         state = "failing"
     elif status.rebuilding_generation is not None:

@@ -159,13 +159,13 @@ class ConsolePages(ConsoleController):
             behind = last_event_id is not None and last_event_id < system.log_head.acknowledged
             while True:
                 if not behind:
-                    await system.signal.changed(timeout=STREAM_KEEPALIVE_SEC)
+                    await system.read_signal.changed(timeout=STREAM_KEEPALIVE_SEC)
                 behind = False
                 settled = time.monotonic() + STREAM_SETTLE_SEC
                 position = str(system.log_head.acknowledged)
                 yield ServerSentEventMessage(event="changed", data=position, id=position)
                 while (remaining := settled - time.monotonic()) > 0:
-                    await system.signal.changed(timeout=remaining)
+                    await system.read_signal.changed(timeout=remaining)
 
         return ServerSentEvent(messages())
 

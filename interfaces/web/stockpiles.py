@@ -20,6 +20,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from litestar.response import Redirect, Template
+from sqlalchemy import Connection
 
 from application.system import Manufactory
 from domain.stock.markers import MarkerUpsert
@@ -29,7 +30,8 @@ from interfaces.web.acting import Refusal, acting_as, api_body, carried_out
 from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.plans import PlanSummary, list_plans
-from projections.stockpiles import MarkerView, list_markers
+from projections.stockpiles import MarkerView, list_markers, named_places
+from projections.universe import Place
 from projections.users import TokenHolder
 
 MarkerId = Annotated[UUID, PathParameter(description="The marker's id")]
@@ -113,18 +115,26 @@ async def stockpiles_page(
     refused: Refusal | None = None,
 ) -> Template:
     """The markers, and the add form (blank, or as submitted with what was refused)."""
-    markers = await query_projection(system, "stockpiles", None, list_markers, holder.user_id)
+    markers, places = await query_projection(system, "stockpiles", None, _markers_named, holder.user_id)
     values = dict(values or {"priceSource": "sell", "pricePercentage": "100", "autoProductionParallelism": "0"})
     if not values.get("typeId") and isinstance(asked := request.query_params.get("typeId"), str):
         values["typeId"] = asked
     context = {
         "markers": markers,
+        "places": places,
         "values": values,
         "plans": await plans_for(system, holder, values.get("typeId", "")),
         "editing": None,
         "field_names": FIELDS,
     }
     return form_page(request, "stockpiles.html", context, refused)
+
+
+def _markers_named(connection: Connection, owner: UUID) -> tuple[list[MarkerView], dict[int, Place]]:
+    """The markers, and their places named as the API's deficits name them, in one read."""
+    markers = list_markers(connection, owner)
+    located = {marker.location_id for marker in markers}
+    return markers, named_places(connection, owner, located) if located else {}
 
 
 async def marker_page(

@@ -28,6 +28,7 @@ MAIN_PAGES = {  # the file's name: the page
     "jobs": "/jobs",
     "stockpiles": "/stockpiles",
     "chains": "/chains/{type_id}",
+    "catalog": "/catalog",
     "economics": "/economics",
     "coordinator": "/coordinators/{container_id}",
     "crafting": "/crafting/{world_id}",

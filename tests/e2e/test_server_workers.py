@@ -13,7 +13,7 @@ import pytest
 from tests.support import pinned_clients, run_cli, serving, worker_duties
 
 pytestmark = pytest.mark.slow
-DUTIES = ["auto-production", "crafting-ticker", "economics", "game-sync", "notifications", "projections"]
+DUTIES = ["auto-production", "economics", "game-sync", "notifications", "projections"]
 TAKEOVER_SEC = "2"  # a strong read waits this long for the projection, then answers 503
 
 
@@ -28,6 +28,14 @@ def read_back(api: httpx.Client, container_id: str) -> None:
     config = api.get(f"/v1/manufacturing/containers/{container_id}/config")
     assert config.status_code == 200, config.text
     assert config.json()["config"]["maxPipelines"] == 3
+
+
+def add_ore(api: httpx.Client, world: str) -> dict[str, int]:
+    """One crafting command on ``world``, through whichever process ``api`` talks to; the items after it."""
+    added = api.post(f"/v1/crafting/worlds/{world}/inventories/inv/add", json={"items": {"ore": 1}})
+    assert added.status_code == 200, added.text
+    items: dict[str, int] = added.json()["inventory"]["items"]
+    return items
 
 
 def test_two_workers_read_each_others_writes_and_survive_the_duty_holder_s_sigkill(
@@ -52,9 +60,15 @@ def test_two_workers_read_each_others_writes_and_survive_the_duty_holder_s_sigki
             register(clients[other], "read-where-written")
             read_back(clients[other], "read-where-written")
 
-            os.kill(holder, signal.SIGKILL)
+            world = clients[holder].post("/v1/crafting/worlds", json={"name": "moves"}).json()["world"]["id"]
+            made = clients[other].post(f"/v1/crafting/worlds/{world}/inventories", json={"inventoryId": "inv"})
+            assert made.status_code == 201, made.text  # the world moved to the other process
+            assert add_ore(clients[holder], world) == {"ore": 1}, "and back, with what the other did"
+
+            os.kill(holder, signal.SIGKILL)  # it holds the world: its lease runs out (1.5 s)
             register(clients[other], "written-after-the-kill")
             read_back(clients[other], "written-after-the-kill")  # 503 unless taken over within 2 s
+            assert add_ore(clients[other], world) == {"ore": 2}, "the dead owner's world taken over"
             survivor = clients[other].get("/health").json()["process"]
             assert (survivor["pid"], survivor["duties"]) == (other, DUTIES)
 

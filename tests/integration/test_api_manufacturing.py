@@ -273,6 +273,6 @@ def test_openapi_health_and_version_are_served(system: Manufactory, client: Any)
     # the only process on its database runs every background duty (game sync only when set)
     assert health["process"] == {
         "pid": os.getpid(),
-        "duties": ["auto-production", "crafting-ticker", "economics", "notifications", "projections"],
+        "duties": ["auto-production", "economics", "notifications", "projections"],
     }
     assert client.get("/v1/version").json()["name"] == "manufactory"

@@ -293,6 +293,9 @@ def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_record
     assert market["changes"] >= 1 and market["pages"] >= 3
 
     head = system.store.head()
+    # ESI's public market answers are everyone's, stored once: Bob, who links nobody, reads them
+    regions = bob.get("/v1/market/regions", params={"minPosition": head}).json()
+    assert [region["regionId"] for region in regions] == [THE_FORGE]
     again = sync(alice)
     assert system.store.head() == head, "nothing changed in the game: no event"
     assert all(s["changes"] == 0 and s["lastError"] is None for s in again.values())

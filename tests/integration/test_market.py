@@ -194,6 +194,8 @@ def test_market_import_reads_esi_files_and_records_them(database_url: str, tmp_p
         "market", "import", "--region", str(FORGE), "--user", "nobody", "--prices", str(FIXTURES / "prices.json")
     )
     assert refused.returncode == 1 and refused.stderr.strip().startswith("error (user): no user named 'nobody'")
+    not_admin = cli("market", "import", *files, "--shared")  # everyone's data: an admin's to record
+    assert not_admin.returncode == 1 and not_admin.stderr.strip().startswith("error (shared): shared market data")
     update = cli("economics", "update", "--all")
     assert update.returncode == 0 and "1 users, 1 regions" in update.stdout
     with Manufactory.open(Settings(database_url=database_url)) as system:

@@ -17,7 +17,15 @@ from interfaces.http.context import (
     caller_is_admin,
 )
 from interfaces.http.errors import DATABASE_RETRY_AFTER_SEC
-from interfaces.http.health.schemas import Health, HealthSummary, ProcessHealth, ProjectionHealth, VersionOut
+from interfaces.http.health.schemas import (
+    Health,
+    HealthSummary,
+    ProcessHealth,
+    ProjectionHealth,
+    ReplicaHealth,
+    VersionOut,
+)
+from projections.replica import ReplicaStatus
 
 VERSION = VersionOut(name="manufactory", version=package_version("manufactory"))
 
@@ -29,6 +37,27 @@ async def _health_for(
     if await caller_is_admin(request):
         return Response(body, status_code=status_code, headers=headers)
     return Response(HealthSummary(status=body.status), status_code=status_code, headers=headers)
+
+
+async def _replica_health(
+    system: Manufactory, on_primary: dict[str, int]
+) -> tuple[ReplicaHealth | None, dict[str, int]]:
+    """The replica's lag and its projections' positions (None and none without a replica);
+    a replica that cannot be read is an error in the answer, not a failed health check."""
+    if system.replica is None:
+        return None, {}
+    try:
+        status: ReplicaStatus = await anyio.to_thread.run_sync(system.replica.status)
+    except Exception as error:
+        return ReplicaHealth(error=f"{type(error).__name__}: {error}"[:500]), {}
+    behind = max((position - status.positions.get(name, 0) for name, position in on_primary.items()), default=0)
+    health = ReplicaHealth(
+        lag_bytes=status.lag_bytes,
+        lag_seconds=status.lag_seconds,
+        replay_paused=status.replay_paused,
+        behind=max(behind, 0),
+    )
+    return health, status.positions
 
 
 class HealthQueries(Controller):
@@ -57,6 +86,7 @@ class HealthQueries(Controller):
                 process=process,
             )
             return await _health_for(request, body, 503)
+        replica, on_replica = await _replica_health(system, {s.name: s.position for s in statuses})
         projections = [
             ProjectionHealth(
                 name=s.name,
@@ -65,10 +95,13 @@ class HealthQueries(Controller):
                 lag=s.lag,
                 last_error=s.last_error,
                 dead_letters=s.dead_letters,
+                replica_position=on_replica.get(s.name),
             )
             for s in statuses
         ]
         degraded = [s.name for s in statuses if s.dead_letters or s.last_error]
+        if replica is not None and replica.error is not None:
+            degraded.append("replica")
         head = statuses[0].head if statuses else 0
         body = Health(
             status="degraded" if degraded else "ok",
@@ -77,6 +110,7 @@ class HealthQueries(Controller):
             projections=projections,
             degraded=degraded,
             process=process,
+            replica=replica,
         )
         return await _health_for(request, body, 200)
 

@@ -14,12 +14,25 @@ class ProjectionHealth(Response):
     lag: int
     last_error: str | None = None
     dead_letters: int = 0  # events set aside (``manufactory projections status`` lists them)
+    replica_position: int | None = None  # on the streaming replica the queries read (if one is set)
+
+
+class ReplicaHealth(Response):
+    """The streaming replica the queries read (``MANUFACTORY_READ_DATABASE_URL``): how far it
+    trails the primary. ``behind``: events its furthest-behind projection trails the primary's
+    (what a read-your-writes query may wait for); ``error``: it could not be read."""
+
+    lag_bytes: int | None = None  # WAL written on the primary, not replayed on the replica
+    lag_seconds: float | None = None  # since it last replayed a transaction; 0 when it has all
+    replay_paused: bool = False
+    behind: int | None = None
+    error: str | None = None
 
 
 class ProcessHealth(Response):
     """The server process that answered: several may share the database (``serve --workers``),
     each running some of the background duties (projections, economics, auto-production,
-    crafting-ticker, game-sync, notifications)."""
+    game-sync, notifications)."""
 
     pid: int
     duties: list[str]
@@ -42,6 +55,7 @@ class Health(Response):
     projections: list[ProjectionHealth]
     degraded: list[str] = msgspec.field(default_factory=list)
     process: ProcessHealth | None = None
+    replica: ReplicaHealth | None = None
 
 
 class VersionOut(Response):

@@ -171,7 +171,7 @@ async def config_events(
             elif time.monotonic() - last_message >= STREAM_KEEPALIVE_SEC:
                 yield ServerSentEventMessage(comment="keep-alive")
                 last_message = time.monotonic()
-            await system.signal.changed(timeout=STREAM_POLL_SEC)
+            await system.read_signal.changed(timeout=STREAM_POLL_SEC)
             view = await _find_container(system, container_cache, user_id, container_id)
 
     return ServerSentEvent(messages())

@@ -73,6 +73,18 @@ function liveSections(container, events) {
   }
 })();
 
+// A long operation (a catalog import, a rebuild) on the page that started it: its part is read
+// again at each "progress" of its stream, and once more at "done", when the stream is closed.
+(function () {
+  const container = document.querySelector("[data-stream][data-sections][data-operation]");
+  if (container && window.EventSource) {
+    const stream = liveSections(container, ["progress", "done"]);
+    stream.addEventListener("done", function () {
+      stream.close();
+    });
+  }
+})();
+
 // The stockpile form's plan selector: as the item's type id is typed, the plans that make it
 // are read from /stockpiles/plans (what the API's plans-by-product query answers) and offered.
 // Without script, the list offers the plans of the item given in ?typeId=, and the edit page
