@@ -376,7 +376,9 @@ def test_a_followers_economics_with_own_and_chosen_recipes_equal_a_private_impor
     choice = {"choices": [{"typeId": econ.D, "recipeId": 1111}]}
     for user in (alice, bob):
         econ.ok(user.put("/v1/catalog/choices", json=choice))
-        position = econ.ok(user.post("/v1/market/prices", json=econ.forge_batch()), 201)["position"]
+    econ.ok(alice.post("/v1/market/prices", json=econ.forge_batch()), 201)  # her own prices
+    # bob reads the shared market data: his overlay alone makes his base rows his own
+    position = econ.ok(operator.post("/v1/market/shared/prices", json=econ.forge_batch()), 201)["position"]
     assert economics_answers(alice, position) == economics_answers(bob, position)
     # C from 5 Tritanium: 20; D from 30 Tritanium: 120 (the catalog's would be 60 and 200)
     assert econ.figures(econ.economics(bob, econ.C, position), "materialCost") == pytest.approx([20.0])
