@@ -8,6 +8,7 @@ moved it onto the shared one), else the shared catalog with their overlay on top
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
 
@@ -25,7 +26,7 @@ from domain.catalog.catalog import (
     ImportSummary,
     catalog_aggregate_id,
 )
-from domain.catalog.model import CatalogData
+from domain.catalog.model import CatalogData, OverlayContent
 from domain.catalog.overlay import CatalogOverlay, overlay_aggregate_id
 from domain.errors import Conflict, NotFound, RuleViolation
 from domain.events import CommandMeta
@@ -44,10 +45,15 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class FollowedCatalog(msgspec.Struct, frozen=True):
-    """The catalog a user's answers come from, and the items they buy rather than build."""
+    """The catalog a user's answers come from, and their overlay on it (the items they buy
+    rather than build, their own items and recipes, the recipes they chose)."""
 
     catalog: Catalog
-    bought: tuple[int, ...]
+    overlay: OverlayContent
+
+    @property
+    def bought(self) -> tuple[int, ...]:
+        return self.overlay.bought
 
 
 class CatalogService:
@@ -94,18 +100,23 @@ class CatalogService:
     def followed(self, user_id: UUID, field: str = "product_type_id") -> FollowedCatalog:
         """The user's private catalog, else the shared one with their overlay's marks; a
         RuleViolation naming ``field`` when there is neither."""
+        overlay = self._overlay(user_id)
         private = self._private(user_id)
         if private is not None:
-            return FollowedCatalog(private, private.bought)
+            return FollowedCatalog(
+                private, overlay.content(private.bought) if overlay else OverlayContent(bought=private.bought)
+            )
         try:
             shared = self.store.load(SHARED_CATALOG_ID, Catalog)
         except NotFound:
             raise RuleViolation("you have no catalog yet: import one first", field) from None
+        return FollowedCatalog(shared, overlay.content() if overlay else OverlayContent())
+
+    def _overlay(self, user_id: UUID) -> CatalogOverlay | None:
         try:
-            bought = self.store.load(overlay_aggregate_id(user_id), CatalogOverlay).bought
+            return self.store.load(overlay_aggregate_id(user_id), CatalogOverlay)
         except NotFound:
-            bought = ()
-        return FollowedCatalog(shared, bought)
+            return None
 
     def _private(self, user_id: UUID) -> Catalog | None:
         try:
@@ -131,18 +142,19 @@ class CatalogService:
             shared = self.store.load(SHARED_CATALOG_ID, Catalog)
         except NotFound:
             raise NotFound("you have no catalog yet: import one first", "type_ids") from None
+        return self.update_overlay(meta, lambda overlay: overlay.mark_bought(type_ids, shared, meta), expected_version)
+
+    def update_overlay(
+        self, meta: CommandMeta, change: Callable[[CatalogOverlay], object], expected_version: int | None = None
+    ) -> CommandResult[CatalogOverlay]:
+        """``change`` on the user's overlay, opened by the first change."""
         try:
             return update_aggregate(
-                self.store,
-                CatalogOverlay,
-                overlay_aggregate_id(meta.user_id),
-                meta.user_id,
-                lambda overlay: overlay.mark_bought(type_ids, shared, meta),
-                expected_version,
+                self.store, CatalogOverlay, overlay_aggregate_id(meta.user_id), meta.user_id, change, expected_version
             )
         except NotFound:
             overlay = CatalogOverlay.open(meta.user_id, meta)
-            overlay.mark_bought(type_ids, shared, meta)
+            change(overlay)
             return create_aggregate(self.store, overlay, "catalog overlay")
 
     def move_to_shared(self, user_id: UUID, meta: CommandMeta) -> int:

@@ -1,18 +1,21 @@
 """The production graph a command decides with: the user's catalog as of now.
 
-A user's catalog is their private one, or the shared catalog with their overlay (bought
-marks) on top. The catalog aggregates keep only hashes; items and recipes live in the catalog
-read model. A command must not decide on a catalog older than the one last imported, so the
-graph is kept per catalog (its read model key) and version, and when that version moves it is
-read again through the ``CatalogSnapshots`` port, which answers as of the log head. The shared
-catalog's graph is thus held once, however many users follow it; each user's marks hide the
-items they buy (``ProductionGraph.without``), which copies nothing.
+A user's catalog is their private one, or the shared catalog, with their overlay (bought marks,
+their own items and recipes, chosen recipes) on top. The catalog aggregates keep only hashes;
+items and recipes live in the catalog read model. A command must not decide on a catalog older
+than the one last imported, so the graph is kept per catalog (its read model key) and version,
+and when that version moves it is read again through the ``CatalogSnapshots`` port, which
+answers as of the log head. The shared catalog's graph is thus held once, however many users
+follow it; each user's overlay is a view over it (``CatalogSnapshot.with_overlay``), which
+copies only what the overlay changes.
 """
 
 from __future__ import annotations
 
 import threading
 from uuid import UUID
+
+import msgspec
 
 from application.catalog import CatalogService
 from application.ports import CatalogSnapshots
@@ -28,7 +31,10 @@ class CatalogGraphs:
         self._cache: dict[UUID, tuple[int, CatalogSnapshot]] = {}
         self._lock = threading.Lock()
 
-    def snapshot(self, owner: UUID, field: str = "product_type_id") -> CatalogSnapshot:
+    def snapshot(self, owner: UUID, field: str = "product_type_id", *, bought: bool = True) -> CatalogSnapshot:
+        """The user's catalog through their overlay (``bought=False``: without their bought
+        marks and chosen recipes, every recipe they could choose still there); a
+        RuleViolation naming ``field`` when they have none."""
         followed = self._catalogs.followed(owner, field)
         key, version = followed.catalog.owner_id, followed.catalog.version
         with self._lock:
@@ -41,4 +47,7 @@ class CatalogGraphs:
                 if len(self._cache) >= CACHE_SIZE:
                     self._cache.pop(next(iter(self._cache)))
                 self._cache[key] = (version, base)
-        return base.with_bought(followed.bought)
+        overlay = followed.overlay
+        if not bought:
+            overlay = msgspec.structs.replace(overlay, bought=(), choices=())
+        return base.with_overlay(overlay)

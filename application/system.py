@@ -16,6 +16,7 @@ from application.auto_production import AutoProductionRunner
 from application.blueprints import BlueprintLibraryService
 from application.catalog import SAMPLE_CATALOG, CatalogService
 from application.catalog_graphs import CatalogGraphs
+from application.catalog_overlays import OverlayService
 from application.catalog_sources import read_catalog
 from application.crafting import CraftingService
 from application.duties import Duty, DutyElection
@@ -105,6 +106,7 @@ class Manufactory:
         self.catalogs = CatalogService(self.store, settings.work_limits)
         catalogs = CurrentCatalogSnapshots(self.projections, self.query_engine)
         self.catalog_graphs = CatalogGraphs(self.catalogs, catalogs)
+        self.overlays = OverlayService(self.catalogs, self.catalog_graphs)  # own items, recipes, choices
         self.economics = EconomicsService(
             self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
         )

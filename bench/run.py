@@ -20,6 +20,8 @@
 - shared-economics: the Nth user's economics (rows stored, updater time) following the shared
   catalog and shared market data vs a private import with the same prices
   (``bench/economics.py``'s ``shared_economics``).
+- versions: what a new catalog version changing one recipe costs the catalog projection, only
+  the chains it touched recomputed against every chain (``bench/catalog_versions.py``).
 
 Results go to stdout and bench/results/latest.json; BENCHMARKS.md has the write-up.
 """
@@ -42,6 +44,7 @@ import httpx
 
 from application.settings import Settings
 from application.system import Manufactory
+from bench.catalog_versions import catalog_versions
 from bench.economics import economics, shared_economics
 from bench.loadgen import load, request_bytes
 from bench.shared_catalog import shared_catalog
@@ -319,7 +322,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measured load run")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument("--events", type=int, default=20_000, help="events in the rebuild benchmark")
-    benchmarks = ["command", "rebuild", "query", "chains", "economics", "shared", "shared-economics"]
+    benchmarks = ["command", "rebuild", "query", "chains", "economics", "shared", "shared-economics", "versions"]
     parser.add_argument("--only", choices=benchmarks, default=None)
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
@@ -334,6 +337,7 @@ def main() -> None:
             "economics": lambda url: economics(url, args.seconds, args.concurrency),
             "shared": lambda url: shared_catalog(url, args.seconds, args.concurrency),
             "shared-economics": lambda url: shared_economics(url),
+            "versions": catalog_versions,
         }
         for name, benchmark in benchmarks.items():
             if args.only and name != args.only:

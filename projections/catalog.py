@@ -8,9 +8,11 @@ bought marks on top: those change the chains of the items built from a bought it
 follower who has marks gets their chain and dependency rows worked out from the shared graph
 without the bought items (the same rows a private import of the same data would hold).
 
-Dependencies and chains are recomputed from the recipes when a new catalog version is
-recorded, and only rows that really differ are written, so a changed recipe changes exactly
-the chains that go through it (and their ``catalog_version`` says when each last changed).
+Dependencies and chains are recomputed when a new catalog version is recorded, only for the
+items the version can have changed (``ProductionGraph.touched_by``: from the changed recipes
+as they were before it, kept meanwhile in ``catalog_changed_recipes``), and only rows that
+really differ are written, so a changed recipe changes exactly the chains that go through it
+(and their ``catalog_version`` says when each last changed).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sqlalchemy import (
     literal,
     select,
     tuple_,
+    union_all,
 )
 
 from domain.catalog.catalog import (
@@ -51,16 +54,21 @@ from domain.catalog.catalog import (
 )
 from domain.catalog.chains import CatalogSnapshot, ProductionGraph
 from domain.catalog.invention import inventions
-from domain.catalog.model import Decryptor, Item, Recipe
-from domain.catalog.overlay import OverlayBoughtMarked
+from domain.catalog.model import Decryptor, Item, OverlayContent, Recipe, RecipeChoice
+from domain.catalog.overlay import (
+    OverlayBoughtMarked,
+    OverlayItemsChanged,
+    OverlayRecipesChanged,
+    OverlayRecipesChosen,
+)
 from domain.events import Event
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
-CATALOG_ITEMS = ReadModelTable(
-    "catalog_items",
-    lambda: [
+
+def _item_columns() -> list[Column[Any]]:
+    return [
         Column("owner_id", Uuid, primary_key=True),
         Column("type_id", BigInteger, primary_key=True),
         Column("name", String(255), nullable=False),
@@ -73,19 +81,22 @@ CATALOG_ITEMS = ReadModelTable(
         Column("market_group_id", BigInteger),
         Column("published", Boolean, nullable=False),
         Column("decryptor", JSON),  # an invention decryptor's effects
-    ],
-)
-CATALOG_RECIPES = ReadModelTable(
-    "catalog_recipes",
-    lambda: [
+    ]
+
+
+def _recipe_columns() -> list[Column[Any]]:
+    return [
         Column("owner_id", Uuid, primary_key=True),
         Column("recipe_id", BigInteger, primary_key=True),
         Column("name", String(255)),
         Column("max_runs", Integer),
         Column("is_primary", Boolean, nullable=False),
         Column("body", JSON, nullable=False),  # the whole recipe, as imported
-    ],
-)
+    ]
+
+
+CATALOG_ITEMS = ReadModelTable("catalog_items", _item_columns)
+CATALOG_RECIPES = ReadModelTable("catalog_recipes", _recipe_columns)
 RECIPE_LINKS = ReadModelTable(
     "catalog_recipe_links",
     lambda: [
@@ -151,10 +162,41 @@ OVERLAY_BOUGHT = ReadModelTable(
         Column("type_id", BigInteger, primary_key=True),
     ],
 )
+# A user's own items and recipes (their overlay's, whichever catalog they read), and the recipes
+# they chose: a few rows per user, read with every answer of theirs.
+OWN_ITEMS = ReadModelTable("catalog_own_items", _item_columns)
+OWN_RECIPES = ReadModelTable("catalog_own_recipes", _recipe_columns)
+CHOICES = ReadModelTable(
+    "catalog_recipe_choices",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("type_id", BigInteger, primary_key=True),
+        Column("recipe_id", BigInteger, nullable=False),
+    ],
+)
+# The recipes a catalog version changes, as they were before it (body null: none of that id),
+# kept from its recipe events to its CatalogVersionRecorded: what tells which chains it changes.
+CHANGED_RECIPES = ReadModelTable(
+    "catalog_changed_recipes",
+    lambda: [
+        Column("owner_id", Uuid, primary_key=True),
+        Column("recipe_id", BigInteger, primary_key=True),
+        Column("body", JSON(none_as_null=True)),
+    ],
+)
 # Columns that say when a row last changed, not what it says.
 _STAMP = "catalog_version"
 # The private catalog's tables, emptied when its user moves onto the shared catalog.
-_PRIVATE_TABLES = (CATALOG_ITEMS, CATALOG_RECIPES, RECIPE_LINKS, CATALOG_VERSIONS, DEPENDENCIES, CHAINS, BOUGHT)
+_PRIVATE_TABLES = (
+    CATALOG_ITEMS,
+    CATALOG_RECIPES,
+    RECIPE_LINKS,
+    CATALOG_VERSIONS,
+    DEPENDENCIES,
+    CHAINS,
+    BOUGHT,
+    CHANGED_RECIPES,
+)
 
 
 def catalog_key(event: Event) -> UUID:
@@ -167,8 +209,10 @@ class CatalogProjection(Projection):
     name = "catalog"
     # 2: chains and dependencies walk invention and copying to an invented item's copy
     # 3: the shared catalog (its own key) and its followers' overlays
-    version = 3
-    tables = (*_PRIVATE_TABLES, OVERLAY_BOUGHT)
+    # 4: users' own items and recipes, and chosen recipes; a version recomputes only the
+    #    chains it changes
+    version = 4
+    tables = (*_PRIVATE_TABLES, OVERLAY_BOUGHT, OWN_ITEMS, OWN_RECIPES, CHOICES)
 
     @handles(CatalogItemsChanged)
     def _items_changed(self, writer: BatchWriter, event: CatalogItemsChanged) -> None:
@@ -181,6 +225,7 @@ class CatalogProjection(Projection):
     def _recipes_changed(self, writer: BatchWriter, event: CatalogRecipesChanged) -> None:
         owner = catalog_key(event)
         keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
+        _keep_earlier(writer.connection, writer.tables, owner, keys)
         for name in ("catalog_recipes", "catalog_recipe_links"):
             _delete_keys(writer.connection, writer.tables[name], owner, "recipe_id", keys)
         writer.insert("catalog_recipes", *(_recipe_row(owner, recipe) for recipe in event.upserted))
@@ -201,15 +246,24 @@ class CatalogProjection(Projection):
                 "recorded_at": event.timestamp,
             },
         )
-        self._recompute_chains(writer.connection, writer.tables, owner, summary.catalog_version)
+        changed = writer.tables["catalog_changed_recipes"]
+        earlier = [
+            msgspec.convert(body, Recipe) if body is not None else Recipe(recipe_id=recipe_id)
+            for recipe_id, body in writer.connection.execute(
+                select(changed.c.recipe_id, changed.c.body).where(changed.c.owner_id == owner)
+            )
+        ]
+        writer.execute(delete(changed).where(changed.c.owner_id == owner))
+        _recompute_chains(writer.connection, writer.tables, owner, summary.catalog_version, earlier)
 
     @handles(BoughtItemsMarked)
     def _bought_marked(self, writer: BatchWriter, event: BoughtItemsMarked) -> None:
         owner, bought = event.meta.user_id, writer.tables["catalog_bought"]
+        earlier = set(_bought(writer.connection, bought, owner))
         writer.execute(delete(bought).where(bought.c.owner_id == owner))
         writer.insert("catalog_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
         version = _current_version(writer.connection, writer.tables["catalog_versions"], owner)
-        self._recompute_chains(writer.connection, writer.tables, owner, version)
+        _recompute_chains(writer.connection, writer.tables, owner, version, (), earlier ^ set(event.type_ids))
 
     @handles(OverlayBoughtMarked)
     def _overlay_bought_marked(self, writer: BatchWriter, event: OverlayBoughtMarked) -> None:
@@ -219,6 +273,27 @@ class CatalogProjection(Projection):
         writer.execute(delete(bought).where(bought.c.owner_id == owner))
         writer.insert("catalog_overlay_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
 
+    @handles(OverlayItemsChanged)
+    def _own_items_changed(self, writer: BatchWriter, event: OverlayItemsChanged) -> None:
+        owner = event.meta.user_id
+        keys = [item.type_id for item in event.upserted] + list(event.removed)
+        _delete_keys(writer.connection, writer.tables["catalog_own_items"], owner, "type_id", keys)
+        writer.insert("catalog_own_items", *(_item_row(owner, item) for item in event.upserted))
+
+    @handles(OverlayRecipesChanged)
+    def _own_recipes_changed(self, writer: BatchWriter, event: OverlayRecipesChanged) -> None:
+        owner = event.meta.user_id
+        keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
+        _delete_keys(writer.connection, writer.tables["catalog_own_recipes"], owner, "recipe_id", keys)
+        writer.insert("catalog_own_recipes", *(_recipe_row(owner, recipe) for recipe in event.upserted))
+
+    @handles(OverlayRecipesChosen)
+    def _recipes_chosen(self, writer: BatchWriter, event: OverlayRecipesChosen) -> None:
+        owner, choices = event.meta.user_id, writer.tables["catalog_recipe_choices"]
+        writer.execute(delete(choices).where(choices.c.owner_id == owner))
+        rows = ({"owner_id": owner, "type_id": c.type_id, "recipe_id": c.recipe_id} for c in event.choices)
+        writer.insert("catalog_recipe_choices", *rows)
+
     @handles(CatalogMovedToShared)
     def _moved_to_shared(self, writer: BatchWriter, event: CatalogMovedToShared) -> None:
         """The private catalog's rows go: the user reads the shared ones from now on."""
@@ -226,16 +301,52 @@ class CatalogProjection(Projection):
             physical = writer.tables[table.name]
             writer.execute(delete(physical).where(physical.c.owner_id == event.meta.user_id))
 
-    def _recompute_chains(self, connection: Connection, tables: Mapping[str, Table], owner: UUID, version: int) -> None:
-        graph = ProductionGraph.from_recipes(
-            _recipes(connection, tables["catalog_recipes"], owner),
-            version,
-            _bought(connection, tables["catalog_bought"], owner),
+
+def _keep_earlier(connection: Connection, tables: Mapping[str, Table], owner: UUID, keys: list[int]) -> None:
+    """Keep the recipes ``keys`` as they are before the version being recorded changes them
+    (a second change of one in the same version keeps the first's)."""
+    changed, recipes = tables["catalog_changed_recipes"], tables["catalog_recipes"]
+    kept: set[int] = set()
+    found: dict[int, Any] = {}
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        kept.update(
+            connection.execute(
+                select(changed.c.recipe_id).where(changed.c.owner_id == owner, changed.c.recipe_id.in_(chunk))
+            ).scalars()
         )
-        dependencies = _dependency_cells(graph, graph.products())
-        chains = _chain_cells(graph, None)
-        _write_changes(connection, tables["production_dependencies"], owner, _stamped(dependencies, owner, version))
-        _write_changes(connection, tables["production_chains"], owner, _stamped(chains, owner, version))
+        query = select(recipes.c.recipe_id, recipes.c.body).where(
+            recipes.c.owner_id == owner, recipes.c.recipe_id.in_(chunk)
+        )
+        found.update({recipe_id: body for recipe_id, body in connection.execute(query)})
+    rows = [
+        {"owner_id": owner, "recipe_id": key, "body": found.get(key)} for key in dict.fromkeys(keys) if key not in kept
+    ]
+    insert_rows(connection, changed, rows)
+
+
+def _recompute_chains(
+    connection: Connection,
+    tables: Mapping[str, Table],
+    owner: UUID,
+    version: int,
+    earlier: Iterable[Recipe],
+    bought: Iterable[int] = (),
+) -> None:
+    """The dependency and chain rows of the items a change touched (``ProductionGraph.touched_by``:
+    ``earlier``, the changed recipes as they were; ``bought``, the items whose mark changed),
+    computed from the whole graph and written where they differ."""
+    graph = ProductionGraph.from_recipes(
+        _recipes(connection, tables["catalog_recipes"], owner),
+        version,
+        _bought(connection, tables["catalog_bought"], owner),
+    )
+    dependency_items, chain_items = graph.touched_by(earlier, bought)
+    dependencies = _dependency_cells(graph, dependency_items & set(graph.products()))
+    chains = _chain_cells(graph, chain_items & set(graph.products()))
+    table = tables["production_dependencies"]
+    _write_changes(connection, table, owner, _stamped(dependencies, owner, version), dependency_items)
+    _write_changes(connection, tables["production_chains"], owner, _stamped(chains, owner, version), chain_items)
 
 
 def _dependency_cells(graph: ProductionGraph, products: Iterable[int]) -> list[dict[str, Any]]:
@@ -309,7 +420,8 @@ def _recipe_row(owner: UUID, recipe: Recipe) -> dict[str, Any]:
     }
 
 
-def _link_rows(owner: UUID, recipes: Sequence[Recipe]) -> list[dict[str, Any]]:
+def _link_rows(owner: UUID, recipes: Sequence[Recipe], only: tuple[int, str] | None = None) -> list[dict[str, Any]]:
+    """catalog_recipe_links rows of ``recipes`` (``only``: those linking that type in that role)."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for recipe in recipes:
         for activity in recipe.activities:
@@ -319,6 +431,8 @@ def _link_rows(owner: UUID, recipes: Sequence[Recipe]) -> list[dict[str, Any]]:
                 *(("skill", s.type_id, s.level, None) for s in activity.skills),
             ]
             for role, type_id, quantity, probability in entries:
+                if only is not None and (type_id, role) != only:
+                    continue
                 key = (recipe.recipe_id, activity.kind.value, role, type_id)
                 rows[key] = {
                     "owner_id": owner,
@@ -338,16 +452,20 @@ def _delete_keys(connection: Connection, table: Table, owner: UUID, column: str,
         connection.execute(delete(table).where(table.c.owner_id == owner, table.c[column].in_(chunk)))
 
 
-def _write_changes(connection: Connection, table: Table, owner: UUID, rows: list[dict[str, Any]]) -> None:
-    """Make the owner's rows equal ``rows``, touching only the rows whose content differs."""
+def _write_changes(
+    connection: Connection, table: Table, owner: UUID, rows: list[dict[str, Any]], items: Iterable[int]
+) -> None:
+    """Make the owner's rows of ``items`` equal ``rows``, touching only the rows whose content
+    differs."""
     keys = [column.name for column in table.primary_key.columns]
     content = [column.name for column in table.columns if column.name not in keys and column.name != _STAMP]
-    current = {
-        tuple(row[: len(keys)]): tuple(row[len(keys) :])
-        for row in connection.execute(
-            select(*(table.c[k] for k in keys), *(table.c[c] for c in content)).where(table.c.owner_id == owner)
-        )
-    }
+    current: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    columns = (*(table.c[k] for k in keys), *(table.c[c] for c in content))
+    wanted_items = sorted(set(items))
+    for start in range(0, len(wanted_items), 5000):
+        some = wanted_items[start : start + 5000]
+        query = select(*columns).where(table.c.owner_id == owner, table.c.item_type_id.in_(some))
+        current.update({tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in connection.execute(query)})
     wanted = {tuple(row[k] for k in keys): row for row in rows}
     stale = [
         key for key, values in current.items() if key not in wanted or values != tuple(wanted[key][c] for c in content)
@@ -372,22 +490,51 @@ def _structs(rows: Iterable[Any], struct: type[S]) -> list[S]:
 
 class CatalogSource(msgspec.Struct, frozen=True):
     """Where a user's catalog answers come from: the rows under ``key`` (their own id for a
-    private catalog, else the shared catalog's) with ``bought`` items raw."""
+    private catalog, else the shared catalog's) with their ``overlay`` on top."""
 
     key: UUID
-    bought: tuple[int, ...]
+    overlay: OverlayContent = OverlayContent()
 
     @property
     def shared(self) -> bool:
         return self.key == SHARED_CATALOG_OWNER
 
+    @property
+    def bought(self) -> tuple[int, ...]:
+        return self.overlay.bought
+
+    @property
+    def computed(self) -> bool:
+        """Whether the stored chain and dependency rows under ``key`` are not this user's: a
+        follower's bought marks, or anyone's own recipes or chosen ones, change them; those
+        rows are worked out from the user's graph when asked."""
+        overlay = self.overlay
+        return bool((self.shared and overlay.bought) or overlay.recipes or overlay.choices)
+
 
 def catalog_source(connection: Connection, user: UUID) -> CatalogSource:
     versions = CATALOG_VERSIONS.view
     private = connection.execute(select(versions.c.owner_id).where(versions.c.owner_id == user).limit(1)).first()
-    if private is not None:
-        return CatalogSource(user, tuple(sorted(_bought(connection, BOUGHT.view, user))))
-    return CatalogSource(SHARED_CATALOG_OWNER, tuple(sorted(_bought(connection, OVERLAY_BOUGHT.view, user))))
+    key, marks = (user, BOUGHT.view) if private is not None else (SHARED_CATALOG_OWNER, OVERLAY_BOUGHT.view)
+    choices = CHOICES.view
+    overlay = OverlayContent(
+        items=tuple(_structs(_owned(connection, OWN_ITEMS.view, user), Item)),
+        recipes=tuple(_recipes(connection, OWN_RECIPES.view, user)),
+        choices=tuple(
+            RecipeChoice(type_id=type_id, recipe_id=recipe_id)
+            for type_id, recipe_id in connection.execute(
+                select(choices.c.type_id, choices.c.recipe_id)
+                .where(choices.c.owner_id == user)
+                .order_by(choices.c.type_id)
+            )
+        ),
+        bought=tuple(sorted(_bought(connection, marks, user))),
+    )
+    return CatalogSource(key, overlay)
+
+
+def _owned(connection: Connection, table: Table, user: UUID) -> Iterable[Any]:
+    return connection.execute(select(table).where(table.c.owner_id == user))
 
 
 def catalog_key_of(user: Any) -> Any:
@@ -398,12 +545,33 @@ def catalog_key_of(user: Any) -> Any:
     return func.coalesce(private, literal(SHARED_CATALOG_OWNER, Uuid))
 
 
+def item_name(owner: Any, type_id: Any) -> Any:
+    """SQL: the name of item ``type_id`` (a column or a value) for the user ``owner`` (a column
+    or a value): their own item's, else that of the catalog they read; for queries that show
+    a row's item by name."""
+    own, items = OWN_ITEMS.view, CATALOG_ITEMS.view
+    mine = select(own.c.name).where(own.c.owner_id == owner, own.c.type_id == type_id).scalar_subquery()
+    catalog = (
+        select(items.c.name)
+        .where(items.c.owner_id == catalog_key_of(owner), items.c.type_id == type_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(mine, catalog)
+
+
 def search_items(connection: Connection, user: UUID, text: str, limit: int, offset: int = 0) -> list[Item]:
-    table = CATALOG_ITEMS.view
-    query = select(table).where(table.c.owner_id == catalog_source(connection, user).key)
+    table, own = CATALOG_ITEMS.view, OWN_ITEMS.view
+    catalog = select(table).where(
+        table.c.owner_id == catalog_source(connection, user).key,
+        table.c.type_id.not_in(select(own.c.type_id).where(own.c.owner_id == user)),
+    )
+    mine = select(own).where(own.c.owner_id == user)
     if text:
-        query = query.where(table.c.name.ilike(f"%{_escape_like(text)}%", escape="\\"))
-    rows = connection.execute(query.order_by(table.c.name, table.c.type_id).limit(limit).offset(offset))
+        pattern = f"%{_escape_like(text)}%"
+        catalog = catalog.where(table.c.name.ilike(pattern, escape="\\"))
+        mine = mine.where(own.c.name.ilike(pattern, escape="\\"))
+    found = union_all(catalog, mine).subquery()
+    rows = connection.execute(select(found).order_by(found.c.name, found.c.type_id).limit(limit).offset(offset))
     return _structs(rows, Item)
 
 
@@ -412,39 +580,50 @@ def _escape_like(text: str) -> str:
 
 
 def find_item(connection: Connection, user: UUID, type_id: int) -> Item | None:
-    table = CATALOG_ITEMS.view
-    owner = catalog_source(connection, user).key
-    row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
-    return _structs([row], Item)[0] if row else None
+    """The user's own item of that id, else their catalog's."""
+    for table, owner in ((OWN_ITEMS.view, user), (CATALOG_ITEMS.view, catalog_source(connection, user).key)):
+        row = connection.execute(select(table).where(table.c.owner_id == owner, table.c.type_id == type_id)).first()
+        if row is not None:
+            return _structs([row], Item)[0]
+    return None
 
 
 def recipes_with(connection: Connection, user: UUID, type_id: int, role: str) -> list[Recipe]:
-    """Recipes in which ``type_id`` is a product ("product") or a material ("material")."""
+    """Recipes in which ``type_id`` is a product ("product") or a material ("material"): the
+    user's own, and their catalog's they have not replaced."""
     links, recipes = RECIPE_LINKS.view, CATALOG_RECIPES.view
-    owner = catalog_source(connection, user).key
+    source = catalog_source(connection, user)
+    mine = {recipe.recipe_id: recipe for recipe in source.overlay.recipes}
+    owner = source.key
     ids = select(links.c.recipe_id).where(links.c.owner_id == owner, links.c.type_id == type_id, links.c.role == role)
     rows = connection.execute(
         select(recipes.c.body)
         .where(recipes.c.owner_id == owner, recipes.c.recipe_id.in_(ids))
         .order_by(recipes.c.recipe_id)
     ).scalars()
-    return [msgspec.convert(body, Recipe) for body in rows]
+    found = [recipe for recipe in (msgspec.convert(body, Recipe) for body in rows) if recipe.recipe_id not in mine]
+    found += [recipe for recipe in mine.values() if _link_rows(owner, [recipe], (type_id, role))]
+    return sorted(found, key=lambda recipe: recipe.recipe_id)
 
 
 def all_recipes(connection: Connection, user: UUID) -> list[Recipe]:
-    return _recipes(connection, CATALOG_RECIPES.view, catalog_source(connection, user).key)
+    """The user's recipes: their catalog's, with their own on top."""
+    source = catalog_source(connection, user)
+    mine = {recipe.recipe_id: recipe for recipe in source.overlay.recipes}
+    catalog = _recipes(connection, CATALOG_RECIPES.view, source.key)
+    return [*(recipe for recipe in catalog if recipe.recipe_id not in mine), *mine.values()]
 
 
 def catalog_snapshot(connection: Connection, user: UUID) -> CatalogSnapshot:
-    """The user's production graph (tagged with the catalog version it was read at), with their
-    bought items raw, item names and volumes, inventions and decryptors."""
+    """The user's production graph (tagged with the catalog version it was read at) through their
+    overlay, item names and volumes, inventions and decryptors."""
     source = catalog_source(connection, user)
-    return base_snapshot(connection, source.key).with_bought(source.bought)
+    return base_snapshot(connection, source.key).with_overlay(source.overlay)
 
 
 def base_snapshot(connection: Connection, owner: UUID) -> CatalogSnapshot:
     """The catalog under ``owner`` (a key: a user's or the shared catalog's) before any
-    bought marks: what is kept in memory once per catalog, however many users read it."""
+    user's overlay: what is kept in memory once per catalog, however many users read it."""
     version = _current_version(connection, CATALOG_VERSIONS.view, owner)
     items = CATALOG_ITEMS.view
     rows = connection.execute(
@@ -492,10 +671,11 @@ class ChainRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def chain_rows(connection: Connection, user: UUID, type_id: int, graph: ProductionGraph) -> list[ChainRow]:
-    """The item's production_chains rows; for a follower with bought marks, worked out from
-    ``graph`` (the user's, from their snapshot: the shared graph without the bought items)."""
+    """The item's production_chains rows; where the stored ones are not the user's
+    (``CatalogSource.computed``), worked out from ``graph`` (the user's, from their snapshot:
+    the catalog's graph through their overlay)."""
     source = catalog_source(connection, user)
-    if source.shared and source.bought:
+    if source.computed:
         rows = sorted(_chain_cells(graph, [type_id]), key=lambda row: row["raw_material_type_id"])
         return [ChainRow(**row, catalog_version=graph.catalog_version) for row in _without_item(rows)]
     return _item_rows(connection, CHAINS.view, ChainRow, source.key, type_id, "raw_material_type_id")
@@ -511,10 +691,10 @@ class DependencyRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def dependency_rows(connection: Connection, user: UUID, type_id: int, graph: ProductionGraph) -> list[DependencyRow]:
-    """The item's production_dependencies rows; for a follower with bought marks, worked out
-    from ``graph`` as ``chain_rows`` does."""
+    """The item's production_dependencies rows; worked out from ``graph`` as ``chain_rows``
+    does where the stored ones are not the user's."""
     source = catalog_source(connection, user)
-    if source.shared and source.bought:
+    if source.computed:
         rows = sorted(_dependency_cells(graph, [type_id]), key=lambda row: (row["recipe_id"], row["material_type_id"]))
         return [DependencyRow(**row) for row in _without_item(rows)]
     return _item_rows(

@@ -3,13 +3,14 @@ profit, ROI and times of building the item, each figure with the observation tim
 oldest price behind it, and the prices that were missing.
 
 The base rows of the shared catalog priced with the shared market data are computed once, under
-the shared owner (``SHARED_CATALOG_OWNER``), for every user they answer. A user has base rows
-of their own only in a region where their own inputs change the answer (``BaseRowsOwner``): a
-private catalog or bought marks (every region), their own adjusted prices or cost indices (every
-region), their own quotes or job site there. Plan rows are always the user's. So a follower
-without inputs of their own costs no rows; ``economics_users`` lists who has inputs of their own
-(queued again when shared data changes) and ``economics_private_markets`` where their market
-data is their own (their first batch there queues that whole region: its rows become theirs).
+the shared owner (``SHARED_CATALOG_OWNER``), for every user they answer. A user has base rows of
+their own only in a region where their own inputs change the answer (``BaseRowsOwner``): a
+private catalog or an overlay of theirs (every region), their own adjusted prices or cost
+indices (every region), their own quotes or job site there. Plan rows are always the user's. So
+a follower without inputs of their own costs no rows; ``economics_users`` lists who has inputs
+of their own (queued again when shared data changes) and ``economics_private_markets`` where
+their market data is their own (their first batch there queues that whole region: its rows
+become theirs).
 
 Every buildable item has its ``base`` row: the spec's stored case, one run at ME 0 / TE 0,
 made down to raw materials. An item the user has a plan for also has a ``plan`` row beside it
@@ -68,7 +69,12 @@ from domain.catalog.catalog import (
     CatalogMovedToShared,
     CatalogVersionRecorded,
 )
-from domain.catalog.overlay import OverlayBoughtMarked
+from domain.catalog.overlay import (
+    OverlayBoughtMarked,
+    OverlayItemsChanged,
+    OverlayRecipesChanged,
+    OverlayRecipesChosen,
+)
 from domain.economics.batch import MarketBatchRecorded
 from domain.economics.figures import Figure
 from domain.economics.item_economics import CopyLine
@@ -83,7 +89,7 @@ from domain.industry.plan import (
     PlanStepsUpdated,
     PlanStepUpdated,
 )
-from projections.catalog import CATALOG_ITEMS, catalog_key_of, catalog_source
+from projections.catalog import catalog_source, item_name
 from projections.industry.plans import PLANS as INDUSTRY_PLANS
 from projections.market import has_own_data
 from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
@@ -207,7 +213,15 @@ class EconomicsProjection(Projection):
             _first_own(writer, event.owner_id, EVERY_REGION, scope)
         _queue(writer, event, scope, event.owner_id)
 
-    @handles(CatalogVersionRecorded, BoughtItemsMarked, OverlayBoughtMarked, CatalogMovedToShared)
+    @handles(
+        CatalogVersionRecorded,
+        BoughtItemsMarked,
+        OverlayBoughtMarked,
+        OverlayItemsChanged,
+        OverlayRecipesChanged,
+        OverlayRecipesChosen,
+        CatalogMovedToShared,
+    )
     def _catalog_changed(self, writer: BatchWriter, event: Event) -> None:
         if event.originator_id != SHARED_CATALOG_ID:
             _queue(writer, event, {EVERY_REGION: None})
@@ -516,8 +530,9 @@ def users_with_inputs(connection: Connection, table: Table) -> list[UUID]:
 class BaseRowsOwner(msgspec.Struct, frozen=True):
     """Whose base rows answer ``user`` in a region: the shared ones (the shared catalog priced
     with the shared market data, computed once) unless the user's own inputs change the answer
-    there: a private catalog or bought marks, or their own adjusted prices or cost indices
-    (``everywhere``), or their own quotes or job site in the region (``regions``)."""
+    there: a private catalog or an overlay (bought marks, their own items or recipes, chosen
+    recipes), or their own adjusted prices or cost indices (``everywhere``), or their own quotes
+    or job site in the region (``regions``)."""
 
     user: UUID
     everywhere: bool
@@ -535,7 +550,7 @@ def base_rows_owner(connection: Connection, user: UUID) -> BaseRowsOwner:
         return BaseRowsOwner(user, everywhere=True)
     source = catalog_source(connection, user)
     regions, everywhere = has_own_data(connection, user)
-    return BaseRowsOwner(user, everywhere or not source.shared or bool(source.bought), regions)
+    return BaseRowsOwner(user, everywhere or not source.shared or not source.overlay.empty, regions)
 
 
 Sort = Literal["profit", "roi", "profit_per_hour", "volume"]
@@ -555,13 +570,7 @@ def _sort_column(table: Table, sort: Sort, basis: Basis) -> Any:
 
 
 def _named(table: Table) -> Any:
-    items = CATALOG_ITEMS.view
-    name = (
-        select(items.c.name)
-        .where(items.c.owner_id == catalog_key_of(table.c.owner_id), items.c.type_id == table.c.type_id)
-        .scalar_subquery()
-    )
-    return select(table, name.label("name"))
+    return select(table, item_name(table.c.owner_id, table.c.type_id).label("name"))
 
 
 def last_written(connection: Connection, owner: UUID, region_id: int) -> datetime | None:

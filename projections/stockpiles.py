@@ -49,7 +49,7 @@ from domain.stock.assets import AssetsChanged, Holding, HoldingChange
 from domain.stock.auto_production import MarkerDeficit
 from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, StockpileMarker, unit_price
 from domain.stock.names import AssetNamesSeen
-from projections.catalog import CATALOG_ITEMS, catalog_key_of
+from projections.catalog import item_name
 from projections.industry.characters import CHARACTERS
 from projections.market import all_regions, latest_prices
 from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows, struct_cells
@@ -314,13 +314,9 @@ def _greatest(value: Any) -> Any:
 
 
 def list_markers(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[MarkerView]:
-    markers, plans, items = MARKERS.view, PLANS.view, CATALOG_ITEMS.view
+    markers, plans = MARKERS.view, PLANS.view
     held = _held().label("held")
-    name = (
-        select(items.c.name)
-        .where(items.c.owner_id == catalog_key_of(markers.c.owner_id), items.c.type_id == markers.c.type_id)
-        .scalar_subquery()
-    )
+    name = item_name(markers.c.owner_id, markers.c.type_id)
     query = (
         select(*_marker_columns(), held, name.label("type_name"), plans.c.name.label("plan_name"))
         .outerjoin(plans, plans.c.plan_id == markers.c.plan_id)
@@ -486,13 +482,9 @@ def named_places(connection: Connection, owner: UUID, location_ids: Iterable[int
 def _names() -> tuple[Any, Any]:
     """Scalar subqueries: the item's catalog name and the owner's name (a character of the
     roster, or a corporation the EVE sync named)."""
-    markers, items, characters = MARKERS.view, CATALOG_ITEMS.view, CHARACTERS.view
+    markers, characters = MARKERS.view, CHARACTERS.view
     corporations = CORPORATION_NAMES.view
-    type_name = (
-        select(items.c.name)
-        .where(items.c.owner_id == catalog_key_of(markers.c.owner_id), items.c.type_id == markers.c.type_id)
-        .scalar_subquery()
-    )
+    type_name = item_name(markers.c.owner_id, markers.c.type_id)
     character_name = (
         select(characters.c.name)
         .where(

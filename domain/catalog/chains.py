@@ -12,12 +12,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
+from typing import Any, TypeVar
 
 import msgspec
 
 from domain.catalog.industry import NPC_STATION, Facility, Skills, job_quantity, job_time, material_modifier
-from domain.catalog.invention import Invention, InventionPolicy, InventionSkills, invention_probability
-from domain.catalog.model import ActivityKind, Decryptor, Material, Recipe, Skill
+from domain.catalog.invention import Invention, InventionPolicy, InventionSkills, invention_probability, inventions
+from domain.catalog.model import ActivityKind, Decryptor, Material, OverlayContent, Recipe, Skill
 from domain.errors import InvalidInput, RuleViolation
 from domain.work_limits import MAX_CHAIN_TREE_NODES, ensure_within
 
@@ -206,45 +207,244 @@ def _add_invention(by_product: dict[int, list[BuildStep]], recipes: Mapping[int,
                 steps[index] = msgspec.structs.replace(step, blueprint_copy=step.recipe_id)
 
 
-class _Without(Mapping[int, list[BuildStep]]):
-    """A graph's steps with some products hidden: a view, so a user's bought marks on a shared
-    graph cost a set of ids, not a copy of the graph."""
+K = TypeVar("K")
+V = TypeVar("V")
 
-    def __init__(self, steps: Mapping[int, list[BuildStep]], hidden: frozenset[int]) -> None:
-        self._steps = steps
+
+class Patched(Mapping[K, V]):
+    """A mapping seen with some keys replaced (``patch``) or hidden: a view, so a user's overlay
+    on a shared catalog (bought marks, their own recipes and items, chosen recipes) costs what
+    the overlay holds, not a copy of the catalog."""
+
+    def __init__(self, base: Mapping[K, V], patch: Mapping[K, V], hidden: frozenset[K] = frozenset()) -> None:
+        self._base = base
+        self._patch = patch
         self._hidden = hidden
 
-    def __getitem__(self, type_id: int) -> list[BuildStep]:
-        if type_id in self._hidden:
-            raise KeyError(type_id)
-        return self._steps[type_id]
+    def __getitem__(self, key: K) -> V:
+        if key in self._patch:
+            return self._patch[key]
+        if key in self._hidden:
+            raise KeyError(key)
+        return self._base[key]
 
-    def __iter__(self) -> Iterator[int]:
-        return (type_id for type_id in self._steps if type_id not in self._hidden)
+    # get and `in` without a KeyError raised and caught per absent key (Mapping's own do): chain
+    # walks ask for every raw material, so a view must answer as fast as the dict beneath it.
+    def get(self, key: K, default: Any = None) -> Any:
+        if key in self._patch:
+            return self._patch[key]
+        if key in self._hidden:
+            return default
+        return self._base.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._patch or (key not in self._hidden and key in self._base)
+
+    def __iter__(self) -> Iterator[K]:
+        for key in self._base:
+            if key not in self._hidden and key not in self._patch:
+                yield key
+        yield from self._patch
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
 
+def patched(base: Mapping[K, V], patch: Mapping[K, V], hidden: Iterable[K] = ()) -> Mapping[K, V]:
+    """``base`` itself when nothing is patched or hidden, else a ``Patched`` view of it."""
+    gone = frozenset(hidden)
+    return Patched(base, patch, gone) if patch or gone else base
+
+
+class _RecipeIndex:
+    """Which recipes build (manufacturing, reaction) and invent each type: what an overlay of
+    recipes needs to find the products whose ways of building it changes."""
+
+    def __init__(self, recipes: Iterable[Recipe]) -> None:
+        self.builders: dict[int, set[int]] = defaultdict(set)
+        self.inventors: dict[int, set[int]] = defaultdict(set)
+        for recipe in recipes:
+            for product in _built(recipe):
+                self.builders[product].add(recipe.recipe_id)
+            for product in _invented(recipe):
+                self.inventors[product].add(recipe.recipe_id)
+
+
+def _built(recipe: Recipe) -> set[int]:
+    return {p.type_id for a in recipe.activities if a.kind.builds for p in a.products}
+
+
+def _invented(recipe: Recipe) -> set[int]:
+    invention = recipe.activity(ActivityKind.INVENTION)
+    return {p.type_id for p in invention.products} if invention else set()
+
+
+class _Merged:
+    """A catalog's recipes with a user's own on top (a recipe of theirs replaces the catalog's
+    of the same id), indexed as ``_RecipeIndex`` without copying the catalog's index."""
+
+    def __init__(self, base: Mapping[int, Recipe], index: _RecipeIndex, own: Mapping[int, Recipe]) -> None:
+        self.base, self.own, self._index, self._own_index = base, own, index, _RecipeIndex(own.values())
+
+    def get(self, recipe_id: int) -> Recipe | None:
+        return self.own.get(recipe_id) or self.base.get(recipe_id)
+
+    def builders(self, type_id: int) -> set[int]:
+        kept = {r for r in self._index.builders.get(type_id, ()) if r not in self.own}
+        return kept | self._own_index.builders.get(type_id, set())
+
+    def inventors(self, type_id: int) -> set[int]:
+        kept = {r for r in self._index.inventors.get(type_id, ()) if r not in self.own}
+        return kept | self._own_index.inventors.get(type_id, set())
+
+    def changed(self) -> list[Recipe]:
+        """The user's recipes and the catalog's they replace."""
+        return [*self.own.values(), *(self.base[r] for r in self.own if r in self.base)]
+
+    def versions(self, recipe_id: int) -> list[Recipe]:
+        """The recipe as the user sees it and as the catalog has it (where either does)."""
+        return [r for r in (self.own.get(recipe_id), self.base.get(recipe_id)) if r is not None]
+
+    def affected_products(self) -> set[int]:
+        """Every type whose ways of building may differ from the catalog's: what the changed
+        recipes build, the blueprints themselves (copying), what they invent and what the
+        invented blueprints build (their steps take a copy run), and their inventors' copies."""
+        found: set[int] = set()
+        for recipe in self.changed():
+            found |= _built(recipe) | {recipe.recipe_id}
+            for target in _invented(recipe):
+                found.add(target)
+                for version in self.versions(target):
+                    found |= _built(version)
+            found |= self.inventors(recipe.recipe_id) | self._index.inventors.get(recipe.recipe_id, set())
+        return found
+
+    def relevant(self, products: Iterable[int]) -> list[Recipe]:
+        """The recipes ``build_steps`` needs to build exactly the steps of ``products``."""
+        ids: set[int] = set()
+        for product in products:
+            builders, inventors = self.builders(product), self.inventors(product)
+            ids |= builders | inventors | {product}
+            for builder in builders:
+                ids |= self.inventors(builder)
+            blueprint = self.get(product)
+            if blueprint is not None:
+                ids |= _invented(blueprint)
+        return [recipe for recipe in map(self.get, sorted(ids)) if recipe is not None]
+
+    def invented_items(self) -> set[int]:
+        """Tech II items whose invention the changed recipes may change (``inventions`` keys)."""
+        found: set[int] = set()
+        for recipe in self.changed():
+            for target in {recipe.recipe_id} | _invented(recipe):
+                for version in self.versions(target):
+                    made = version.activity(ActivityKind.MANUFACTURING)
+                    if made is not None and made.products:
+                        found.add(made.products[0].type_id)
+        return found
+
+    def inventing(self, items: Iterable[int]) -> list[Recipe]:
+        """The recipes ``inventions`` needs to answer exactly for ``items``."""
+        ids: set[int] = set()
+        for item in items:
+            for builder in self.builders(item):
+                ids |= {builder} | self.inventors(builder)
+        return [recipe for recipe in map(self.get, sorted(ids)) if recipe is not None]
+
+
 class ProductionGraph:
-    def __init__(self, steps: Mapping[int, list[BuildStep]], catalog_version: int = 0) -> None:
+    def __init__(
+        self,
+        steps: Mapping[int, list[BuildStep]],
+        catalog_version: int = 0,
+        recipes: Mapping[int, Recipe] | None = None,
+    ) -> None:
         self._steps = steps
         self.catalog_version = catalog_version  # which catalog version its answers come from
+        self._recipes = recipes  # a catalog's own graph keeps them, for overlays of recipes
+        self._index: _RecipeIndex | None = None
+        self._invented: frozenset[int] | None = None
+        # a user's view: the catalog's graph it is over, with its patched and hidden steps
+        self._view_of: tuple[ProductionGraph, Mapping[int, list[BuildStep]], frozenset[int]] | None = None
 
     @classmethod
     def from_recipes(
         cls, recipes: Iterable[Recipe], catalog_version: int = 0, bought: Iterable[int] = ()
     ) -> ProductionGraph:
         """``bought`` items are raw materials here, whatever recipes could make them."""
-        steps = build_steps(recipes)
+        by_id = {recipe.recipe_id: recipe for recipe in recipes}
+        steps = build_steps(by_id.values())
         for type_id in bought:
             steps.pop(type_id, None)
-        return cls(steps, catalog_version)
+        return cls(steps, catalog_version, by_id)
 
     def without(self, bought: Iterable[int]) -> ProductionGraph:
         """This graph with ``bought`` items raw, as ``from_recipes(..., bought)`` makes it."""
-        hidden = frozenset(bought)
-        return ProductionGraph(_Without(self._steps, hidden), self.catalog_version) if hidden else self
+        return self.overlaid(bought=bought)
+
+    def overlaid(
+        self, recipes: Iterable[Recipe] = (), choices: Mapping[int, int] | None = None, bought: Iterable[int] = ()
+    ) -> ProductionGraph:
+        """This catalog's graph as a user sees it: with their own ``recipes`` (one of the same
+        id replaces the catalog's), each ``choices`` item built by the chosen recipe by default
+        (a choice no recipe of the item answers any more is left out: the default stays), and
+        ``bought`` items raw. The same graph as ``from_recipes`` over the merged recipes with
+        those bought, and those recipes made the preferred ones; but a view: only the steps
+        of the items the overlay changes are built, the rest is the catalog's."""
+        own = {recipe.recipe_id: recipe for recipe in recipes}
+        patch: dict[int, list[BuildStep]] = {}
+        hidden: set[int] = set(bought)
+        if own:
+            merged = self._merged(own)
+            affected = merged.affected_products()
+            rebuilt = build_steps(merged.relevant(affected))
+            patch = {item: rebuilt[item] for item in affected if item in rebuilt}
+            hidden |= affected - patch.keys()
+        for item, recipe_id in (choices or {}).items():
+            steps = patch.get(item) or ([] if item in hidden else self._steps.get(item, []))
+            chosen = [step for step in steps if step.recipe_id == recipe_id]
+            if chosen and steps[0].recipe_id != recipe_id:
+                patch[item] = [*chosen, *(step for step in steps if step.recipe_id != recipe_id)]
+        for item in bought:
+            patch.pop(item, None)
+        steps_view = patched(self._steps, patch, hidden)
+        if steps_view is self._steps:
+            return self
+        view = ProductionGraph(steps_view, self.catalog_version)
+        view._view_of = (self, patch, frozenset(hidden))
+        return view
+
+    def _merged(self, own: Mapping[int, Recipe]) -> _Merged:
+        if self._recipes is None:
+            raise ValueError("only a catalog's own graph (from_recipes) takes recipes of a user's")
+        if self._index is None:
+            self._index = _RecipeIndex(self._recipes.values())
+        return _Merged(self._recipes, self._index, own)
+
+    def touched_by(self, before: Iterable[Recipe], bought: Iterable[int] = ()) -> tuple[set[int], set[int]]:
+        """What a change of the catalog may have changed in the rows kept per item: the items
+        whose production_dependencies may differ (their ways of building, or whether an input
+        is raw), and those whose production_chains may differ (any item whose chain reaches
+        one whose ways changed). ``before``: the earlier versions of the recipes that changed
+        (an empty recipe of its id for one that did not exist); ``bought``: items that became,
+        or stopped being, bought."""
+        earlier = {recipe.recipe_id: recipe for recipe in before}
+        changed = (self._merged(earlier).affected_products() if earlier else set()) | set(bought)
+        dependencies, users = set(changed), defaultdict(set)
+        for product, steps in self._steps.items():
+            for index, step in enumerate(steps):
+                for material in step.inputs:
+                    if material.type_id in changed:
+                        dependencies.add(product)
+                    if index == 0:  # chains walk each item's preferred step
+                        users[material.type_id].add(product)
+        chains, frontier = set(changed), list(changed)
+        while frontier:
+            for user in users.get(frontier.pop(), ()):
+                if user not in chains:
+                    chains.add(user)
+                    frontier.append(user)
+        return dependencies, chains
 
     def products(self) -> list[int]:
         """Every item some recipe builds."""
@@ -379,8 +579,16 @@ class ProductionGraph:
         return links
 
     def invented_blueprints(self) -> frozenset[int]:
-        """The Tech II blueprint copies invention makes (their runs are inputs of Tech II items)."""
-        return frozenset(item for item, steps in self._steps.items() if steps[0].invents)
+        """The Tech II blueprint copies invention makes (their runs are inputs of Tech II items):
+        worked out once per catalog graph, and for a user's view from its catalog's."""
+        if self._invented is None:
+            if self._view_of is not None:
+                base, patch, hidden = self._view_of
+                kept = {item for item in base.invented_blueprints() if item not in hidden and item not in patch}
+                self._invented = frozenset(kept | {item for item, steps in patch.items() if steps[0].invents})
+            else:
+                self._invented = frozenset(item for item, steps in self._steps.items() if steps[0].invents)
+        return self._invented
 
     def bill_of_materials(
         self,
@@ -517,16 +725,38 @@ class CatalogSnapshot(msgspec.Struct, frozen=True):
     """What chain answers need, read once per catalog version and kept in memory."""
 
     graph: ProductionGraph
-    names: dict[int, str]
-    volumes: dict[int, float | None]
-    inventions: dict[int, Invention] = {}  # Tech II item -> how it is invented
-    decryptors: dict[int, Decryptor] = {}  # decryptor type id -> its effects
+    names: Mapping[int, str]
+    volumes: Mapping[int, float | None]
+    inventions: Mapping[int, Invention] = {}  # Tech II item -> how it is invented
+    decryptors: Mapping[int, Decryptor] = {}  # decryptor type id -> its effects
 
     def with_bought(self, bought: Iterable[int]) -> CatalogSnapshot:
         """This catalog with ``bought`` items raw (a user's marks on a catalog read without
         them): a new graph view, everything else shared."""
-        graph = self.graph.without(bought)
-        return self if graph is self.graph else msgspec.structs.replace(self, graph=graph)
+        return self.with_overlay(OverlayContent(bought=tuple(bought)))
+
+    def with_overlay(self, overlay: OverlayContent) -> CatalogSnapshot:
+        """This catalog as a user sees it through their overlay (``ProductionGraph.overlaid``),
+        their own items named and sized over the catalog's: views, everything else shared."""
+        if overlay.empty:
+            return self
+        choices = {choice.type_id: choice.recipe_id for choice in overlay.choices}
+        graph = self.graph.overlaid(overlay.recipes, choices, overlay.bought)
+        found = self.inventions
+        if overlay.recipes:
+            merged = self.graph._merged({recipe.recipe_id: recipe for recipe in overlay.recipes})
+            items = merged.invented_items()
+            fresh = inventions(merged.inventing(items))
+            found = patched(self.inventions, {k: v for k, v in fresh.items() if k in items}, items - fresh.keys())
+        own = overlay.items
+        decryptors = {item.type_id: item.decryptor for item in own if item.decryptor is not None}
+        return CatalogSnapshot(
+            graph,
+            patched(self.names, {item.type_id: item.name for item in own}),
+            patched(self.volumes, {item.type_id: item.volume for item in own}),
+            found,
+            patched(self.decryptors, decryptors, (item.type_id for item in own if item.decryptor is None)),
+        )
 
 
 def split_runs(runs: int, max_runs: int | None) -> tuple[Jobs, ...]:

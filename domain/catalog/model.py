@@ -147,6 +147,27 @@ class CatalogData(Struct, frozen=True):
     stations: Annotated[tuple[Station, ...], msgspec.Meta(max_length=MAX_BATCH)] = ()
 
 
+class RecipeChoice(Struct, frozen=True):
+    """The recipe a user's chains build ``type_id`` with, where several can."""
+
+    type_id: GameId
+    recipe_id: GameId
+
+
+class OverlayContent(Struct, frozen=True):
+    """What a user's overlay adds to the catalog they read: their own items and recipes (one of
+    a catalog's id replaces it for them), the recipes they chose, and the items they buy."""
+
+    items: tuple[Item, ...] = ()
+    recipes: tuple[Recipe, ...] = ()
+    choices: tuple[RecipeChoice, ...] = ()
+    bought: tuple[int, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.items or self.recipes or self.choices or self.bought)
+
+
 class CatalogFile(Struct, frozen=True):
     """Our own JSON catalog format (see catalog.schema.json)."""
 

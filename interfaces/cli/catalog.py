@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from application.catalog_sources import read_catalog
 from application.settings import Settings
 from application.system import LOCAL_USER, Manufactory
 from domain.catalog.chains import ChainNode
+from domain.catalog.model import RecipeChoice
 from domain.errors import NotFound
 from domain.events import CommandMeta
 from projections.catalog import catalog_snapshot
@@ -79,6 +81,62 @@ def follow_shared(user_name: str) -> None:
     click.echo(f"{user_name} follows the shared catalog")
 
 
+@catalog.group("own")
+def own() -> None:
+    """Items and recipes of --user's own, on their overlay of their catalog (nobody else's)."""
+
+
+@own.command("add")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@user_option
+def own_add(path: Path, user_name: str) -> None:
+    """Add the items and recipes of PATH (our JSON catalog format, read as an import is) as
+    --user's own: one with a catalog recipe's id replaces it for them (a private variant)."""
+    data = read_catalog(path)
+    with Manufactory.open(Settings.from_env()) as system:
+        user_id = user_id_of(system, user_name)
+        result = system.overlays.add_own(data.items, data.recipes, _meta(user_id))
+        system.projections.catch_up("catalog")
+    overlay = result.aggregate
+    click.echo(f"{user_name} has {len(overlay.items)} items and {len(overlay.recipes)} recipes of their own")
+
+
+@own.command("remove")
+@click.option("--item", "type_ids", type=int, multiple=True, help="An item of their own to take back")
+@click.option("--recipe", "recipe_ids", type=int, multiple=True, help="A recipe of their own to take back")
+@user_option
+def own_remove(type_ids: tuple[int, ...], recipe_ids: tuple[int, ...], user_name: str) -> None:
+    """Take items and recipes of --user's own back (the catalog's of the same ids are theirs again)."""
+    with Manufactory.open(Settings.from_env()) as system:
+        user_id = user_id_of(system, user_name)
+        for type_id in type_ids:
+            system.overlays.remove_own_item(type_id, _meta(user_id))
+        for recipe_id in recipe_ids:
+            system.overlays.remove_own_recipe(recipe_id, _meta(user_id))
+        system.projections.catch_up("catalog")
+    click.echo(f"taken back: {len(type_ids)} items, {len(recipe_ids)} recipes")
+
+
+@catalog.command("choose")
+@click.argument("choices", nargs=-1)
+@user_option
+def choose(choices: tuple[str, ...], user_name: str) -> None:
+    """Build each item with the chosen recipe in --user's chains: CHOICES are TYPE_ID:RECIPE_ID,
+    replacing their previous choices (none: every item built by its default recipe again)."""
+    try:
+        chosen = [RecipeChoice(type_id=int(t), recipe_id=int(r)) for t, r in (c.split(":") for c in choices)]
+    except ValueError:
+        raise click.BadParameter("each choice is TYPE_ID:RECIPE_ID", param_hint="CHOICES") from None
+    with Manufactory.open(Settings.from_env()) as system:
+        system.overlays.choose(chosen, _meta(user_id_of(system, user_name)))
+        system.projections.catch_up("catalog")
+    click.echo(f"{user_name} chose {len(chosen)} recipes")
+
+
+def _meta(user_id: uuid.UUID) -> CommandMeta:
+    return CommandMeta(user_id=user_id, correlation_id=str(uuid.uuid4()))
+
+
 @click.group()
 def chains() -> None:
     """Production chains of your catalog's items."""
@@ -106,7 +164,7 @@ def user_id_of(system: Manufactory, name: str) -> uuid.UUID:
         raise NotFound(f"no user named {name!r}; create one with `manufactory users create {name}`", "user") from None
 
 
-def _render(root: ChainNode, names: dict[int, str]) -> Tree:
+def _render(root: ChainNode, names: Mapping[int, str]) -> Tree:
     def label(node: ChainNode) -> str:
         made = f"  [dim]recipe {node.recipe_id}, {node.units_per_run}/run[/dim]" if node.recipe_id else ""
         return f"{node.quantity} × {names.get(node.type_id, node.type_id)} ({node.type_id}){made}"

@@ -390,6 +390,7 @@ SERVICES = (
     "crafting",
     "containers",
     "catalogs",
+    "overlays",
     "stock",
     "market",
     "users",

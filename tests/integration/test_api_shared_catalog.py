@@ -246,3 +246,140 @@ def test_a_follower_routes_on_the_shared_catalogs_map_and_an_importer_of_a_map_o
     mine = bob.post("/v1/catalog/imports", json=own)
     assert mine.status_code == 200, mine.text
     assert route(bob, mine.json()["position"], NIYABAINEN, NEW_CALDARI).status_code in (404, 422)
+
+
+# ------------------------------------------------ own items and recipes, chosen recipes
+
+WIDGET = {"typeId": 900, "name": "Widget", "volume": 5.0}
+WIDGET_BLUEPRINT = {  # a new item of bob's, built from a catalog item
+    "recipeId": 1900,
+    "activities": [
+        {
+            "kind": "manufacturing",
+            "time": 300,
+            "materials": [{"typeId": 587, "quantity": 1}, {"typeId": 100, "quantity": 2}],
+            "products": [{"typeId": 900, "quantity": 1}],
+        }
+    ],
+}
+PLATE_VARIANT = {  # a private variant of the catalog's blueprint 1100 (Armor Plate)
+    "recipeId": 1100,
+    "activities": [
+        {
+            "kind": "manufacturing",
+            "time": 900,
+            "materials": [{"typeId": 34, "quantity": 7}, {"typeId": 200, "quantity": 4}],
+            "products": [{"typeId": 100, "quantity": 2}],
+        }
+    ],
+}
+OWN_QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("/v1/production/chains/900", {}),
+    ("/v1/production/chains/900", {"format": "flat"}),
+    ("/v1/production/chains/900/materials", {"runs": 3, "me": 10}),
+    ("/v1/production/chains/900/shopping-list", {"runs": 2}),
+    ("/v1/production/chains/900/direct", {}),
+    ("/v1/catalog/items/900", {}),
+    ("/v1/catalog/items", {"search": "widget"}),
+    ("/v1/catalog/items/587/recipes", {"role": "using"}),
+]
+
+
+def with_own(catalog: dict[str, Any]) -> dict[str, Any]:
+    """The catalog as a private import with bob's own items and recipes in it."""
+    mine = copy.deepcopy(catalog)
+    mine["items"].append(WIDGET)
+    mine["recipes"] = [r for r in mine["recipes"] if r["recipeId"] != 1100] + [PLATE_VARIANT, WIDGET_BLUEPRINT]
+    return mine
+
+
+def own_added(api: Api) -> int:
+    response = api.post("/v1/catalog/own", json={"items": [WIDGET], "recipes": [WIDGET_BLUEPRINT, PLATE_VARIANT]})
+    assert response.status_code == 200, response.text
+    assert (response.json()["itemIds"], response.json()["recipeIds"]) == ([900], [1100, 1900])
+    return int(response.json()["position"])
+
+
+def every_answer(api: Api, position: int) -> list[tuple[int, Any]]:
+    found = answers(api, position)
+    for path, params in OWN_QUERIES:
+        response = api.get(path, params={"minPosition": position, **params})
+        found.append((response.status_code, response.json()))
+    return found
+
+
+def test_a_followers_own_items_and_recipes_answer_as_the_same_data_imported_privately(
+    operator: Api, alice: Api, bob: Api
+) -> None:
+    """bob follows the shared catalog and adds a Widget with its blueprint and his variant of
+    the Armor Plate's; alice imports the catalog with the same in it: every answer reads the
+    same, with bought marks too; operator, following the same catalog, sees none of bob's."""
+    before = answers(operator, shared_imported(operator))
+    position = imported(alice, with_own(CATALOG))
+    assert every_answer(alice, position) == every_answer(bob, own_added(bob))
+    assert every_answer(alice, marked(alice, 200)) == every_answer(bob, marked(bob, 200))
+    bill = get(bob, "/v1/production/chains/900/materials", position, runs=1)
+    # a Rifter (3 plates, 1000 Tritanium) and 2 plates: 5 plates are 3 runs of bob's variant
+    assert {m["typeId"]: m["quantity"] for m in bill["materials"]} == {34: 1000 + 3 * 7, 200: 3 * 4}
+    assert answers(operator, position) == before, "bob's overlay is his alone"
+    for path in ("/v1/catalog/items/900", "/v1/production/chains/900", "/v1/production/chains/900/materials"):
+        assert operator.get(path).status_code == 404, path
+    assert get(operator, "/v1/catalog/own", position) == {"items": [], "recipes": []}
+    assert operator.delete("/v1/catalog/own/items/900").status_code == 404
+    assert get(bob, "/v1/catalog/own", position)["items"] == [WIDGET]
+
+
+def test_taking_an_own_recipe_back_restores_the_catalogs_and_bad_ones_are_refused(bob: Api, operator: Api) -> None:
+    shared = answers(bob, shared_imported(operator))
+    own_added(bob)
+    bob.delete("/v1/catalog/own/items/900")
+    bob.delete("/v1/catalog/own/recipes/1900")
+    taken = bob.delete("/v1/catalog/own/recipes/1100")
+    assert taken.status_code == 200 and taken.json()["recipeIds"] == [], taken.text
+    assert answers(bob, taken.json()["position"]) == shared
+    bad = bob.post("/v1/catalog/own", json={"recipes": [{"recipeId": 5, "activities": [{"kind": "brewing"}]}]})
+    assert (bad.status_code, bad.json()["field"]) == (400, "recipes[0].activities[0].kind"), bad.text
+    none = bob.post("/v1/catalog/own", json={"items": [{"typeId": 0, "name": "Zero"}]})
+    assert (none.status_code, none.json()["field"]) == (400, "items[0].typeId"), none.text
+
+
+def test_a_chosen_recipe_answers_as_the_same_choice_on_a_private_catalog(operator: Api, alice: Api, bob: Api) -> None:
+    """Armor Plate (100) has two blueprints, 1100 the default; alice (private) and bob
+    (following) both choose 1101: their answers are equal, and those of 1101 asked per query."""
+    imported(alice)
+    default = answers(bob, shared_imported(operator))
+    chosen = bob.put("/v1/catalog/choices", json={"choices": [{"typeId": 100, "recipeId": 1101}]})
+    assert chosen.status_code == 200, chosen.text
+    position = chosen.json()["position"]
+    assert every_answer(bob, position) != default
+    mine = alice.put("/v1/catalog/choices", json={"choices": [{"typeId": 100, "recipeId": 1101}]}).json()
+    assert answers(alice, mine["position"]) == answers(bob, position)
+    asked = get(operator, "/v1/production/chains/587/materials", position, recipe="100:1101", me=10, runs=7)
+    assert get(bob, "/v1/production/chains/587/materials", position, me=10, runs=7) == asked
+    assert get(bob, "/v1/catalog/choices", position) == {"choices": [{"typeId": 100, "recipeId": 1101}]}
+    assert get(operator, "/v1/catalog/choices", position) == {"choices": []}
+    wrong = bob.put("/v1/catalog/choices", json={"choices": [{"typeId": 100, "recipeId": 1200}]})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "choices", wrong.text
+
+
+def test_a_followers_economics_with_own_and_chosen_recipes_equal_a_private_imports(
+    operator: Api, alice: Api, bob: Api
+) -> None:
+    """bob replaces the Component's blueprint with his variant and chooses a second one of his
+    own for the Module; alice imports the catalog with both in it and makes the same choice."""
+    variant, second = econ._recipe(1100, econ.C, {econ.TRIT: 5}), econ._recipe(1111, econ.D, {econ.TRIT: 30})
+    mine = copy.deepcopy(econ.CATALOG)
+    mine["recipes"] = [r for r in mine["recipes"] if r["recipeId"] != 1100] + [variant, second]
+    econ.ok(alice.post("/v1/catalog/imports", json=mine))
+    shared_imported(operator, econ.CATALOG)
+    econ.ok(bob.post("/v1/catalog/own", json={"recipes": [variant, second]}))
+    choice = {"choices": [{"typeId": econ.D, "recipeId": 1111}]}
+    for user in (alice, bob):
+        econ.ok(user.put("/v1/catalog/choices", json=choice))
+    econ.ok(alice.post("/v1/market/prices", json=econ.forge_batch()), 201)  # her own prices
+    # bob reads the shared market data: his overlay alone makes his base rows his own
+    position = econ.ok(operator.post("/v1/market/shared/prices", json=econ.forge_batch()), 201)["position"]
+    assert economics_answers(alice, position) == economics_answers(bob, position)
+    # C from 5 Tritanium: 20; D from 30 Tritanium: 120 (the catalog's would be 60 and 200)
+    assert econ.figures(econ.economics(bob, econ.C, position), "materialCost") == pytest.approx([20.0])
+    assert econ.figures(econ.economics(bob, econ.D, position), "materialCost") == pytest.approx([120.0])

@@ -36,10 +36,12 @@ from interfaces.http.catalog.schemas import (
     BoughtList,
     ChainFlatOut,
     ChainTreeOut,
+    ChoiceList,
     DirectOut,
     InventionOut,
     ItemList,
     MaterialLine,
+    OwnList,
     RecipeList,
     StepOut,
     TreeNodeOut,
@@ -135,11 +137,12 @@ async def user_catalog(
     system: Manufactory, catalog_cache: ReadCache[CatalogSnapshot], user_id: UUID, min_position: int | None
 ) -> CatalogSnapshot:
     """The user's catalog: the one they follow, kept in memory once per catalog (the shared
-    one once for all its followers), with their bought marks on top."""
+    one once for all its followers), seen through their overlay (bought marks, their own items
+    and recipes, chosen recipes)."""
     floor = await await_projection(system, PROJECTION, min_position)
     source = await read_model(system, catalog_source, user_id)
     base = await read_cached(system, catalog_cache, source.key, floor, base_snapshot, source.key)
-    return base.with_bought(source.bought)
+    return base.with_overlay(source.overlay)
 
 
 def _invented(snapshot: CatalogSnapshot, type_id: int) -> Invention:
@@ -413,6 +416,24 @@ class CatalogQueries(Controller):
     ) -> BoughtList:
         """The items you buy rather than build."""
         return BoughtList(type_ids=await query_projection(system, PROJECTION, min_position, bought_items, user_id))
+
+    @get("/v1/catalog/own", tags=["queries"])
+    async def get_own(
+        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
+    ) -> OwnList:
+        """The items and recipes of your own (``POST /v1/catalog/own``)."""
+        source = await query_projection(system, PROJECTION, min_position, catalog_source, user_id)
+        own = source.overlay
+        by_id = sorted(own.items, key=lambda item: item.type_id)
+        return OwnList(items=by_id, recipes=sorted(own.recipes, key=lambda recipe: recipe.recipe_id))
+
+    @get("/v1/catalog/choices", tags=["queries"])
+    async def get_choices(
+        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
+    ) -> ChoiceList:
+        """The recipes you chose for items several recipes build (``PUT /v1/catalog/choices``)."""
+        source = await query_projection(system, PROJECTION, min_position, catalog_source, user_id)
+        return ChoiceList(choices=list(source.overlay.choices))
 
     @get("/v1/production/chains/{type_id:int}", tags=["queries"])
     async def get_chain(

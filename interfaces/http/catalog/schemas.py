@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
 
@@ -11,10 +12,10 @@ from application import catalog
 from domain.catalog import chains
 from domain.catalog.chains import ChainNode, StepPlan
 from domain.catalog.invention import Invention, InventionOption, InventionSkills
-from domain.catalog.model import Item, Material, Recipe
+from domain.catalog.model import Item, Material, Recipe, RecipeChoice
 from domain.economics.invention import InventionCosts, cheapest
 from domain.economics.market import Missing
-from domain.limits import MAX_BATCH, GameId
+from domain.limits import MAX_BATCH, MAX_SMALL_LIST, GameId
 from interfaces.http.bodies import CommandAccepted, Request, Response
 from interfaces.http.wire import wire
 from projections import catalog as catalog_views
@@ -61,7 +62,7 @@ class TreeNodeOut(Response):
     children: list[TreeNodeOut] = []
 
     @classmethod
-    def of(cls, root: ChainNode, names: dict[int, str]) -> TreeNodeOut:
+    def of(cls, root: ChainNode, names: Mapping[int, str]) -> TreeNodeOut:
         def convert(node: ChainNode, children: list[TreeNodeOut]) -> TreeNodeOut:
             return cls(
                 type_id=node.type_id,
@@ -110,7 +111,7 @@ class ChainFlatOut(Response):
     materials: list[ChainMaterialOut]
 
     @classmethod
-    def of(cls, type_id: int, names: dict[int, str], rows: list[ChainRow]) -> ChainFlatOut:
+    def of(cls, type_id: int, names: Mapping[int, str], rows: list[ChainRow]) -> ChainFlatOut:
         return cls(
             type_id=type_id,
             name=names.get(type_id, ""),
@@ -137,7 +138,7 @@ class DirectOut(Response):
     dependencies: list[DependencyOut]
 
     @classmethod
-    def of(cls, type_id: int, names: dict[int, str], rows: list[DependencyRow]) -> DirectOut:
+    def of(cls, type_id: int, names: Mapping[int, str], rows: list[DependencyRow]) -> DirectOut:
         return cls(
             type_id=type_id,
             name=names.get(type_id, ""),
@@ -153,7 +154,7 @@ class MaterialLine(Response):
     quantity: int
 
     @classmethod
-    def of(cls, material: Material, names: dict[int, str]) -> MaterialLine:
+    def of(cls, material: Material, names: Mapping[int, str]) -> MaterialLine:
         return cls(type_id=material.type_id, name=names.get(material.type_id, ""), quantity=material.quantity)
 
 
@@ -176,7 +177,7 @@ class StepOut(Response):
     depth: int
 
     @classmethod
-    def of(cls, step: StepPlan, names: dict[int, str]) -> StepOut:
+    def of(cls, step: StepPlan, names: Mapping[int, str]) -> StepOut:
         fields = msgspec.structs.asdict(step)
         kind, jobs = fields.pop("kind"), fields.pop("jobs")
         jobs = msgspec.convert(jobs, list[Jobs], from_attributes=True)
@@ -205,6 +206,37 @@ class BoughtList(Response):
     type_ids: list[int]
 
 
+class OwnCatalog(Request):
+    """Items and recipes of your own, in the catalog format (validated as an import's are)."""
+
+    items: Annotated[list[Item], msgspec.Meta(max_length=MAX_SMALL_LIST)] = []
+    recipes: Annotated[list[Recipe], msgspec.Meta(max_length=MAX_SMALL_LIST)] = []
+
+
+class OwnList(Response):
+    items: list[Item]
+    recipes: list[Recipe]
+
+
+class OwnChanged(CommandAccepted):
+    """The ids of every item and recipe of your own, after the change."""
+
+    item_ids: list[int]
+    recipe_ids: list[int]
+
+
+class RecipeChoices(Request):
+    choices: Annotated[list[RecipeChoice], msgspec.Meta(max_length=MAX_SMALL_LIST)]
+
+
+class ChoiceList(Response):
+    choices: list[RecipeChoice]
+
+
+class ChoicesMade(CommandAccepted):
+    choices: list[RecipeChoice]
+
+
 class InventionOptionOut(Response):
     """One decryptor choice (``decryptorTypeId`` null: none). Costs need ``region_id`` and its
     prices; they are null where a price they need is missing."""
@@ -223,7 +255,7 @@ class InventionOptionOut(Response):
     cost_per_unit: float | None = None  # of the Tech II item: the copy and its manufacturing included
 
     @classmethod
-    def of(cls, option: InventionOption, costs: InventionCosts | None, names: dict[int, str]) -> InventionOptionOut:
+    def of(cls, option: InventionOption, costs: InventionCosts | None, names: Mapping[int, str]) -> InventionOptionOut:
         decryptor = option.decryptor_type_id
         return cls(
             decryptor_type_id=decryptor,
@@ -270,7 +302,7 @@ class InventionOut(Response):
         options: tuple[InventionOption, ...],
         skills: InventionSkills,
         confidence: float,
-        names: dict[int, str],
+        names: Mapping[int, str],
         catalog_version: int,
         region_id: int | None = None,
         pricing: InventionPricing | None = None,

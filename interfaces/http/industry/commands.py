@@ -5,6 +5,7 @@ the read models) and the log ``position`` to pass as ``minPosition`` to a later 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -100,7 +101,7 @@ def _plan_changed(system: Manufactory, result: CommandResult[Plan]) -> PlanChang
     )
 
 
-def _names(system: Manufactory, owner: UUID) -> dict[int, str]:
+def _names(system: Manufactory, owner: UUID) -> Mapping[int, str]:
     """Item names for answers; a user without a catalog simply gets none."""
     try:
         return system.catalog_graphs.snapshot(owner).names
@@ -108,7 +109,7 @@ def _names(system: Manufactory, owner: UUID) -> dict[int, str]:
         return {}
 
 
-def _job_view(job: Job, names: dict[int, str]) -> JobView:
+def _job_view(job: Job, names: Mapping[int, str]) -> JobView:
     """A job as the queue shows it, straight from the aggregate (before the projection has it)."""
     view = job_view_of(job.state(), names.get(job.spec.product_type_id))
     return msgspec.convert(view, JobView, from_attributes=True)

@@ -270,7 +270,7 @@ class PlanOut(PlanSummary, frozen=True):
     steps: list[StepOut]
 
 
-def steps_out(steps: list[PlanStep], graph: ProductionGraph | None, names: dict[int, str]) -> list[StepOut]:
+def steps_out(steps: list[PlanStep], graph: ProductionGraph | None, names: Mapping[int, str]) -> list[StepOut]:
     """Steps depth first, each with its recipe's materials and whether each is made or bought."""
     made = {(s.parent_step_id, s.product_type_id): s.step_id for s in steps}
     out = []
