@@ -158,6 +158,7 @@ def test_retry_after_the_fix_applies_the_aggregates_events_in_order_and_clears_t
         "projections": None,
         "degraded": [],
         "process": None,  # which duties this process holds: tests/integration/test_duties.py
+        "replica": None,  # no read replica: tests/integration/test_read_replica.py
     }
 
 
