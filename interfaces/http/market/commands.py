@@ -28,7 +28,7 @@ class MarketCommands(Controller):
         ``minPosition`` to read them."""
         return _recorded(market, data, meta, shared=False)
 
-    @post("/v1/market/shared/prices", tags=["commands"], sync_to_thread=True)
+    @post("/v1/market/shared/prices", tags=["commands"], sync_to_thread=True, opt={"admin_only": True})
     def record_shared_prices(
         self, market: NamedDependency[MarketService], data: JSONBody[PriceBatch], meta: NamedDependency[CommandMeta]
     ) -> Response[RecordedBatch]:
