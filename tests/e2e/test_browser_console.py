@@ -119,7 +119,7 @@ def test_add_a_stockpile_with_auto_production_through_the_form(tmp_path: Path, b
         browser.find_element(By.ID, "desiredQuantity").send_keys(Keys.ENTER)  # submitted by keyboard
         WebDriverWait(browser, 10).until(lambda page: page.find_elements(By.CSS_SELECTOR, "#stockpiles tbody tr"))
         listed = browser.find_element(By.CSS_SELECTOR, "#stockpiles tbody tr").text
-        assert "Rifter" in listed and "Jita IV - Moon 4" in listed and "Rifters" in listed and "active" in listed, listed
+        assert all(part in listed for part in ("Rifter", "Jita IV - Moon 4", "Rifters", "active")), listed
         assert browser.find_element(By.CSS_SELECTOR, "#stockpiles td.deficit").text == "5"
         markers = api.get("/v1/stockpiles").json()
         assert [(marker["planId"], marker["autoProductionEnabled"]) for marker in markers] == [(plan_id, True)]
