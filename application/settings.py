@@ -58,6 +58,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # overflow; the event store's pool half that, and as many on overflow). Each process of
     # ``serve --workers N`` has its own: PostgreSQL's max_connections must fit N times that.
     database_pool_size: int = 20
+    # Threads running the blocking handlers (commands, most queries) of one server process. A
+    # command's thread waits for its group commit: more threads, bigger groups under load.
+    handler_threads: int = 32
     # A PostgreSQL streaming replica of that database for the query routes and the console's
     # reads (projections/replica.py); None: they read the primary. Everything that writes, and
     # what commands read, stays on the primary.
@@ -146,6 +149,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             database_url=env.get("MANUFACTORY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             consistency_timeout_sec=float(env.get("MANUFACTORY_CONSISTENCY_TIMEOUT_SEC", 5.0)),
             database_pool_size=int(env.get("MANUFACTORY_DATABASE_POOL_SIZE", 20)),
+            handler_threads=int(env.get("MANUFACTORY_HANDLER_THREADS", 32)),
             read_database_url=env.get("MANUFACTORY_READ_DATABASE_URL") or None,
             projection_attempts=int(env.get("MANUFACTORY_PROJECTION_ATTEMPTS", 3)),
             rebuild_heartbeat_sec=float(env.get("MANUFACTORY_REBUILD_HEARTBEAT_SEC", 5.0)),

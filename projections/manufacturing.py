@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,9 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    bindparam,
     select,
-    update,
 )
 
 from domain.events import Event
@@ -30,7 +27,7 @@ from domain.manufacturing.container import (
     ContainerRegistered,
     StatusChanged,
 )
-from projections.readmodel import Attributes, ReadModelTable, insert_rows, struct_cells, struct_columns
+from projections.readmodel import Attributes, ReadModelTable, insert_rows, struct_cells, struct_columns, update_rows
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
@@ -94,7 +91,7 @@ class ContainerChanges:
         if row is None:
             row = self.updates.get(key)
             if row is None:
-                row = self.updates[key] = {"key_id": aggregate_id}
+                row = self.updates[key] = {"aggregate_id": aggregate_id}
         row.update(values)
         row["version"], row["updated_at"] = version, timestamp
         if config is not None:
@@ -117,16 +114,7 @@ class ContainerChanges:
             (row if row is not None else self.updates[key]).update(struct_cells(config))
         containers = tables["mfg_containers"]
         insert_rows(connection, containers, list(self.new_rows.values()))
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for values in self.updates.values():
-            groups[tuple(sorted(column for column in values if column != "key_id"))].append(values)
-        for columns, rows in groups.items():
-            statement = (
-                update(containers)
-                .where(containers.c.aggregate_id == bindparam("key_id"))
-                .values({column: bindparam(column) for column in columns})
-            )
-            connection.execute(statement, rows)
+        update_rows(connection, containers, "aggregate_id", list(self.updates.values()))
         insert_rows(connection, tables["mfg_config_history"], self.history)
 
 

@@ -14,6 +14,7 @@ come from its msgspec fields (``struct_columns``), and its rows from its values
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from operator import itemgetter
@@ -36,6 +37,8 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     Uuid,
+    bindparam,
+    update,
 )
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
@@ -195,13 +198,52 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         _copy_rows(connection, table, rows)
         return
     statement, values_of, converters = _plain_insert(table, connection.dialect)
-    parameters = []
+    connection.exec_driver_sql(statement, [_converted(values_of(row), converters) for row in rows])
+
+
+def update_rows(connection: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Bulk update in the current transaction: each row sets its columns where ``key`` (a
+    column, also in the row) equals its value; rows that set the same columns share one
+    statement. On SQLite the driver's executemany on values converted as ``insert_rows`` does:
+    SQLAlchemy's own executemany rebuilds each row's parameters from the statement's cache key,
+    which cost the live runner more than the rest of a round (py-spy, BENCHMARKS.md "The
+    command path"); on PostgreSQL psycopg's executemany through SQLAlchemy."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        values = list(values_of(row))
-        for index, convert in converters:
-            values[index] = convert(values[index])
-        parameters.append(tuple(values))
-    connection.exec_driver_sql(statement, parameters)
+        groups[tuple(sorted(column for column in row if column != key))].append(row)
+    for columns, group in groups.items():
+        if not columns:
+            continue
+        if connection.dialect.name == "sqlite":
+            statement, values_of, converters = _plain_update(table, key, columns, connection.dialect)
+            connection.exec_driver_sql(statement, [_converted(values_of(row), converters) for row in group])
+        else:
+            renamed = [{f"set_{name}": value for name, value in row.items()} for row in group]
+            connection.execute(
+                update(table)
+                .where(table.c[key] == bindparam(f"set_{key}"))
+                .values({column: bindparam(f"set_{column}") for column in columns}),
+                renamed,
+            )
+
+
+def _converted(values: tuple[Any, ...], converters: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
+    converted = list(values)
+    for index, convert in converters:
+        converted[index] = convert(converted[index])
+    return tuple(converted)
+
+
+@lru_cache(maxsize=256)
+def _plain_update(
+    table: Table, key: str, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]], list[tuple[int, Callable[[Any], Any]]]]:
+    """The UPDATE statement of ``columns`` by ``key``, a getter of a row's values in its
+    placeholders' order, and their converters (``insert_rows``'s)."""
+    names = [*columns, key]
+    assignments = ", ".join(f'"{name}" = ?' for name in columns)
+    statement = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
+    return statement, itemgetter(*names), _converters(table, dialect, names)
 
 
 @lru_cache(maxsize=256)
@@ -214,18 +256,29 @@ def _plain_insert(
     placeholders = ", ".join("?" for _ in names)
     statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
     values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    return statement, values_of, _converters(table, dialect, names)
+
+
+def _converters(table: Table, dialect: Dialect, names: list[str]) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(index in ``names``, converter) of the named columns that have a converter."""
+    processors = _processors(table, dialect)
+    return [(index, convert) for index, name in enumerate(names) if (convert := processors[name]) is not None]
+
+
+@lru_cache(maxsize=256)
+def _processors(table: Table, dialect: Dialect) -> dict[str, Callable[[Any], Any] | None]:
+    """Each column's converter of a Python value to what the SQLite driver stores, or None."""
     # the dialect's own implementation: a generic DateTime stores another text format on SQLite;
     # JSON is encoded by msgspec as COPY does (the same JSON as ``json.dumps``, five times faster),
     # and UTC timestamps by ``isoformat`` (the dialect's text, a third of the time)
-    processors = [
-        _json_text
+    return {
+        column.name: _json_text
         if isinstance(column.type, JSON)
         else sqlite_utc_text
         if isinstance(column.type, UtcDateTime)
         else column.type.dialect_impl(dialect).bind_processor(dialect)
         for column in table.columns
-    ]
-    return statement, values_of, [(i, convert) for i, convert in enumerate(processors) if convert is not None]
+    }
 
 
 def _json_text(value: Any) -> str:

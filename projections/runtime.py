@@ -184,7 +184,7 @@ class ProjectionRuntime:
         signal: PositionSignal | None = None,
         batch_size: int = 500,
         poll_interval: float = 0.2,
-        coalesce_interval: float = 0.02,
+        coalesce_interval: float = 0.05,
         rebuild_batch_size: int = 5000,
         attempts: int = 3,
         rebuild_heartbeat: float = 5.0,
@@ -210,6 +210,7 @@ class ProjectionRuntime:
         self._topic_sets = {name: frozenset(topics) for name, topics in self._topics.items()}
         self._table_cache: dict[tuple[str, int], dict[str, Table]] = {}
         self._wake = threading.Event()
+        self._hurry = threading.Event()  # a reader waits: no gathering of a burst (``hurry``)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._applying = False  # this process's runner applies the projections (``start``)
@@ -217,6 +218,12 @@ class ProjectionRuntime:
     # ----------------------------------------------------------------- running
 
     def wake(self, _position: int | None = None) -> None:
+        self._wake.set()
+
+    def hurry(self) -> None:
+        """A query waits for a position this process's runner has not applied yet: apply what
+        is there now rather than gather more of a burst first."""
+        self._hurry.set()
         self._wake.set()
 
     def start(self, *, apply: bool = True) -> None:
@@ -239,6 +246,7 @@ class ProjectionRuntime:
 
     def stop(self) -> None:
         self._stop.set()
+        self._hurry.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -248,6 +256,7 @@ class ProjectionRuntime:
     def run_until_stopped(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            self._hurry.clear()
             try:
                 progressed = self.catch_up()
                 self._refresh_incomplete_when_due()
@@ -258,10 +267,11 @@ class ProjectionRuntime:
             # A write wakes us at once; then a few ms more gather the rest of a burst into the
             # same batch (one transaction instead of one per event), also while commands keep
             # coming (going round again at once applied a handful of events per round, for the
-            # price of a whole round each). Measured: 20 ms lifted SQLite command throughput by
-            # 10-15% at the cost of 20 ms of lag.
+            # price of a whole round each: its statements cost more than its events). Measured:
+            # 20 ms lifted SQLite command throughput by 10-15%, 50 ms by more (BENCHMARKS.md).
+            # Only eventual reads see that lag: a read waiting for its writes hurries us.
             if progressed or self._wake.wait(self.poll_interval):
-                self._stop.wait(self.coalesce_interval)
+                self._hurry.wait(self.coalesce_interval)
 
     def _follow_positions(self) -> None:
         while not self._stop.is_set():

@@ -3,9 +3,11 @@ OpenAPI at /schema, and the projection runner living alongside the server."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from litestar import Controller, Litestar
@@ -32,6 +34,7 @@ from interfaces.http.context import (
     system_of,
 )
 from interfaces.http.crafting import CraftingController
+from interfaces.http.dependencies_in_turn import resolve_dependencies_in_turn
 from interfaces.http.docs import ShippedScalar
 from interfaces.http.economics.queries import EconomicsQueries
 from interfaces.http.errors import EXCEPTION_HANDLERS
@@ -91,6 +94,7 @@ CONTROLLERS: list[type[Controller]] = [
 
 def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar:
     """``run_projections=False`` leaves the read models to a standalone ``projections run``."""
+    resolve_dependencies_in_turn()
     app = Litestar(
         # One controller per capability, straight on the app: each handler is copied
         # once (a router around them would copy every handler again and double the app's
@@ -129,7 +133,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
         request_class=StrictRequest,
         template_config=template_config(),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[_background_duties],
+        lifespan=[_handler_threads, _background_duties],
         openapi_config=OpenAPIConfig(
             title="Manufactory",
             version="0.1.0",
@@ -160,6 +164,18 @@ def bind(app: Litestar, system: Manufactory, *, run_projections: bool = True) ->
             "duties": system.duty_election(run_projections=run_projections),
         }
     )
+
+
+@asynccontextmanager
+async def _handler_threads(app: Litestar) -> AsyncIterator[None]:
+    """The threads that run the blocking (``sync_to_thread``) handlers: the event loop's default
+    executor, which Litestar uses. asyncio's default has 2 + 4 threads on this machine, and a
+    command's thread waits for its group commit, so at most six commands could share one
+    transaction: under load the server spent its time on commits of six. A thread waiting is
+    cheap; ``handler_threads`` of them let a group take in every command that arrived."""
+    executor = ThreadPoolExecutor(system_of(app.state).settings.handler_threads, thread_name_prefix="handler")
+    asyncio.get_running_loop().set_default_executor(executor)
+    yield  # the loop shuts its default executor down when it closes
 
 
 @asynccontextmanager

@@ -47,6 +47,18 @@ def test_a_read_right_after_a_patch_sees_it_every_time(alice: Api) -> None:
         assert ok(alice.get(CONFIG))["config"]["maxWorkers"] == workers
 
 
+def test_a_waiting_read_cuts_short_the_runners_gathering_of_a_burst(alice: Api, system: Manufactory) -> None:
+    """Under a stream of commands the runner waits a moment after each round to apply the rest
+    of the burst in one transaction; a read waiting for its writes does not wait that out."""
+    register(alice)
+    assert ok(alice.get(CONFIG))["config"]["maxWorkers"] == 5
+    system.settings = msgspec.structs.replace(system.settings, consistency_timeout_sec=2.0)
+    system.projections.coalesce_interval = 600.0  # a burst gathered for longer than any read waits
+    for workers in range(6, 9):
+        ok(alice.patch(CONFIG, json={"maxWorkers": workers}))
+        assert ok(alice.get(CONFIG))["config"]["maxWorkers"] == workers
+
+
 def test_plans_by_product_list_a_plan_right_after_it_is_created(alice: Api) -> None:
     plan = new_plan(alice)
     assert [p["id"] for p in ok(alice.get(f"/v1/industry/plans/by-product/{S}"))] == [plan["aggregateId"]]
