@@ -339,10 +339,15 @@ async def await_replica(system: Manufactory) -> None:
     replica = system.replica
     if replica is None:
         return
-    written = await anyio.to_thread.run_sync(replica.primary_wal)
+
+    def first() -> tuple[int, int | None]:  # one trip to a thread where the replica has it (mostly)
+        written = replica.primary_wal()
+        return written, replica.replayed_wal()
+
+    written, replayed = await anyio.to_thread.run_sync(first)
     deadline = time.monotonic() + system.settings.consistency_timeout_sec
     pause = REPLICA_POLL_SEC
-    while (replayed := await anyio.to_thread.run_sync(replica.replayed_wal)) is not None and replayed < written:
+    while replayed is not None and replayed < written:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ProjectionLagging(
@@ -351,6 +356,7 @@ async def await_replica(system: Manufactory) -> None:
             )
         await anyio.sleep(min(pause, remaining))
         pause = min(pause * 2, REPLICA_POLL_MAX_SEC)
+        replayed = await anyio.to_thread.run_sync(replica.replayed_wal)
 
 
 MinPosition = Annotated[
