@@ -2,7 +2,8 @@
 
 The only application module that knows the projections: it builds their implementations of
 the write side's ports (``application.ports``) and hands them to the services, and it builds the
-read side's economics service and updater, which maintain and answer from the read models.
+read side's economics services (one reading the primary, one where the queries read) and its
+updater, which maintain and answer from the read models.
 
 The server and the CLI both start from ``Manufactory.open()``; tests open one per database.
 """
@@ -107,8 +108,18 @@ class Manufactory:
         catalogs = CurrentCatalogSnapshots(self.projections, self.query_engine)
         self.catalog_graphs = CatalogGraphs(self.catalogs, catalogs)
         self.overlays = OverlayService(self.catalogs, self.catalog_graphs)  # own items, recipes, choices
+        # Economics as the updater, the commands' markets and the CLI read it: on the primary.
         self.economics = EconomicsService(
             self.catalog_graphs, self.query_engine, self.signal, settings.projection_poll_sec
+        )
+        # As the query routes and the console answer it: where they read (the replica's rows and
+        # positions, if one is set). Both compute with the catalog graphs the commands use. The
+        # updater tells the primary's of its writes; the replica's sees them as it sees another
+        # process's (kept rankings checked again within a poll interval), once replayed.
+        self.read_economics = (
+            EconomicsService(self.catalog_graphs, self.reads, self.read_signal, settings.projection_poll_sec)
+            if self.replica
+            else self.economics
         )
         markets = CurrentRegionMarkets(self.projections, self.economics.region)
         # the blueprint library: synced from the game or added by hand; plans build with the best owned

@@ -15,6 +15,11 @@ fast path watch) stays current while nobody waits. A rebuilt generation swapped 
 letters applied by a retry, change rows at the same position: seen on the replica as a new
 active generation or fewer dead letters, and told to ``signal`` as rows rewritten, so caches
 drop what they read before.
+
+The economics updater's rows carry no position of their own: a query that needs them current
+(``minPosition``) has the updater bring them up to date on the primary, then waits until the
+replica has replayed the primary's WAL as far as it was written then (``primary_wal``,
+``replayed_wal``), polled the same way.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ _REPLAY = text(
     " extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8"
 )
 _PRIMARY_WAL = text("SELECT pg_current_wal_lsn()::text")
+_REPLAYED_WAL = text("SELECT pg_last_wal_replay_lsn()::text")
 
 
 class ReplicaStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -83,15 +89,26 @@ class Replica:
         """Projection ``name``'s live position on the replica."""
         return self.positions().get(name, 0)
 
+    def primary_wal(self) -> int:
+        """How far the primary has written its WAL: past every transaction committed before this
+        call (a commit waits for its WAL to be flushed, with the default ``synchronous_commit``)."""
+        with self._primary.connect() as connection:
+            return _lsn(connection.execute(_PRIMARY_WAL).scalar_one())
+
+    def replayed_wal(self) -> int | None:
+        """How far the replica has replayed the primary's WAL (None: not a standby, e.g. promoted,
+        so there is nothing to wait for)."""
+        with self.query_engine.connect() as connection:
+            replayed = connection.execute(_REPLAYED_WAL).scalar_one()
+        return None if replayed is None else _lsn(replayed)
+
     def status(self) -> ReplicaStatus:
         """The replica's lag: read there first, then the primary's WAL, so the lag is never
         understated."""
         with self.query_engine.connect() as connection:
             replayed, paused, since_replay = connection.execute(_REPLAY).one()
         found = self.positions()
-        with self._primary.connect() as connection:
-            written = connection.execute(_PRIMARY_WAL).scalar_one()
-        lag = None if replayed is None else max(_lsn(written) - _lsn(replayed), 0)
+        lag = None if replayed is None else max(self.primary_wal() - _lsn(replayed), 0)
         return ReplicaStatus(
             lag_bytes=lag,
             lag_seconds=0.0 if lag == 0 or since_replay is None else round(max(since_replay, 0.0), 3),

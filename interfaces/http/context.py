@@ -274,6 +274,8 @@ class ReadFloor:
 
 
 _read_floor: ContextVar[ReadFloor | None] = ContextVar("read_floor", default=None)
+REPLICA_POLL_SEC = 0.002  # the first pause between polls of a replica, doubling up to:
+REPLICA_POLL_MAX_SEC = 0.1
 
 
 def read_consistency(app: ASGIApp) -> ASGIApp:
@@ -307,7 +309,7 @@ async def await_projection(system: Manufactory, name: str, min_position: int | N
         return floor
     system.projections.hurry()  # if this process applies them, not after a burst's gathering
     deadline = time.monotonic() + system.settings.consistency_timeout_sec
-    pause = 0.002  # between polls of a replica once the primary has the position
+    pause = REPLICA_POLL_SEC  # between polls of a replica once the primary has the position
     while True:
         position = await anyio.to_thread.run_sync(system.read_position, name)
         if position >= floor:
@@ -325,9 +327,37 @@ async def await_projection(system: Manufactory, name: str, min_position: int | N
             # The primary's runner has committed it; the replica replays it within milliseconds
             # and tells nobody (NOTIFY does not reach a standby): poll, 2 ms doubling to 0.1 s.
             await anyio.sleep(min(pause, remaining))
-            pause = min(pause * 2, 0.1)
+            pause = min(pause * 2, REPLICA_POLL_MAX_SEC)
         else:
             await system.signal.changed(timeout=min(0.1, remaining))
+
+
+async def await_replica(system: Manufactory) -> None:
+    """Read-your-writes for rows that carry no projection position (the economics updater's,
+    just brought up to date on the primary): with a streaming replica, wait (bounded) until it
+    has replayed the primary's WAL as far as it is written now, polled as above; past the
+    consistency timeout the same 503 (``minPosition``, which asked for the rows)."""
+    replica = system.replica
+    if replica is None:
+        return
+
+    def first() -> tuple[int, int | None]:  # one trip to a thread where the replica has it (mostly)
+        written = replica.primary_wal()
+        return written, replica.replayed_wal()
+
+    written, replayed = await anyio.to_thread.run_sync(first)
+    deadline = time.monotonic() + system.settings.consistency_timeout_sec
+    pause = REPLICA_POLL_SEC
+    while replayed is not None and replayed < written:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProjectionLagging(
+                f"the read replica has replayed the primary's WAL to byte {replayed}, not yet to {written}; "
+                "retry shortly"
+            )
+        await anyio.sleep(min(pause, remaining))
+        pause = min(pause * 2, REPLICA_POLL_MAX_SEC)
+        replayed = await anyio.to_thread.run_sync(replica.replayed_wal)
 
 
 MinPosition = Annotated[

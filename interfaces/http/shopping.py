@@ -110,7 +110,7 @@ async def held_at(
 
 async def _market(system: Manufactory, user_id: UUID, region_id: int, min_position: int | None) -> MarketData:
     await await_projection(system, "market", min_position)
-    region = await anyio.to_thread.run_sync(system.economics.region, user_id, region_id)
+    region = await anyio.to_thread.run_sync(system.read_economics.region, user_id, region_id)
     return region.data
 
 

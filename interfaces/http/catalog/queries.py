@@ -636,7 +636,7 @@ class CatalogQueries(Controller):
         pricing = None
         if region_id is not None:
             await await_projection(system, "market", min_position)
-            price = partial(system.economics.invention_costs, user_id, region_id, invention, options)
+            price = partial(system.read_economics.invention_costs, user_id, region_id, invention, options)
             pricing = await anyio.to_thread.run_sync(price)
         return InventionOut.of(
             invention,

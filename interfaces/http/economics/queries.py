@@ -23,7 +23,7 @@ from domain.economics.market import PriceBasis, PriceChoice
 from domain.errors import InvalidInput
 from domain.limits import INT64_MAX, MAX_AMOUNT
 from interfaces.http.catalog.queries import TypeIdPath
-from interfaces.http.context import MinPosition, await_projection, query_projection
+from interfaces.http.context import MinPosition, await_projection, await_replica, query_projection
 from interfaces.http.economics.schemas import OpportunitiesOut, OpportunityOut, RegionEconomics, RegionsOut
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.industry.commands import PlanIdPath
@@ -153,8 +153,10 @@ OPTIONS = {"options": Provide(query_options)}
 
 
 async def _answer(system: Manufactory, user_id: UUID, min_position: int | None, call: Callable[[], T]) -> T:
-    """``call`` in a thread once the read models have every acknowledged write (see
-    ``await_projection``) and, with ``min_position``, this user's stale rows are recomputed."""
+    """``call`` (of ``system.read_economics``: on the streaming replica, if one is set) in a
+    thread once the read models have every acknowledged write (see ``await_projection``) and,
+    with ``min_position``, this user's stale rows are recomputed (on the primary: the updater
+    writes) and the replica has them (``await_replica``)."""
     for name in READ_MODELS:
         await await_projection(system, name, min_position)
     if min_position:
@@ -163,6 +165,7 @@ async def _answer(system: Manufactory, user_id: UUID, min_position: int | None, 
             await anyio.to_thread.run_sync(update)
         except Busy as busy:
             raise ProjectionLagging(str(busy)) from None
+        await await_replica(system)  # the rows just worked out, where the answer reads them
     return await anyio.to_thread.run_sync(call)
 
 
@@ -204,7 +207,7 @@ async def ranked_opportunities(
 ) -> OpportunitiesOut:
     """The opportunities query's answer (the route's and the console's)."""
     region = _required(region_id)
-    economics = system.economics
+    economics = system.read_economics
     filters = {
         "basis": price,
         "sort": sort,
@@ -239,7 +242,7 @@ async def item_economics(
     min_position: int | None = None,
 ) -> EconomicsView:
     """An item's economics in a region (the route's and the console's)."""
-    economics = system.economics
+    economics = system.read_economics
     return await _answer(
         system, user_id, min_position, partial(economics.economics, user_id, type_id, _required(region_id), options)
     )
@@ -255,7 +258,7 @@ async def region_comparison(
     min_position: int | None = None,
 ) -> RegionsOut:
     """The item in every region of the user, named and the best first (the route's and the console's)."""
-    economics = system.economics
+    economics = system.read_economics
     views = await _answer(system, user_id, min_position, partial(economics.regions, user_id, type_id, options))
     region_ids = [view.region_id for view in views]
     names = await query_projection(system, "universe", min_position, region_names, user_id, region_ids)
@@ -359,7 +362,7 @@ class EconomicsQueries(Controller):
         """The cheapest choice for every intermediate at current prices, and the saving against
         buying every input and against making every intermediate."""
         options = _options(me, te, runs, input, "sell", percentile, "cheapest", solar_system_id)
-        economics = system.economics
+        economics = system.read_economics
         call = partial(economics.make_or_buy, user_id, type_id, _required(region_id), options)
         return await _answer(system, user_id, min_position, call)
 
@@ -379,6 +382,6 @@ class EconomicsQueries(Controller):
         """For the plan's recipes, levels and facilities: the cheapest choice for every intermediate,
         the plan's own choice beside it, and the saving against the plan, all-buy and all-make."""
         options = _options(None, None, runs, input, "sell", percentile, "cheapest", solar_system_id)
-        economics = system.economics
+        economics = system.read_economics
         call = partial(economics.plan_make_or_buy, user_id, plan_id, _required(region_id), options)
         return await _answer(system, user_id, min_position, call)
