@@ -63,7 +63,7 @@ ProgressCallback = Callable[[int, int], None]
 SWAP_ATTEMPTS = 20
 # A rebuild collects the young generations (``projections.collector``) after every fourth batch,
 # not every one: each collection walks the batch read ahead meanwhile (15 ms of CPU per 5,000
-# events, a twentieth of applying them) and finds next to nothing (the benchmark's batches
+# events, measured with ``gc.callbacks``) and finds next to nothing (the benchmark's batches
 # leave no cycles), while what it does find waits four batches at most.
 YOUNG_COLLECTION_BATCHES = 4
 
