@@ -41,7 +41,7 @@ def collection_paused() -> Iterator[None]:
 
 
 def collect_young() -> None:
-    """Collect the young generations alone, even while paused: cycles left by the batch just
+    """Collect the young generations alone, even while paused: cycles left by the batches just
     written are freed without a walk over the whole heap, so a long rebuild's memory stays
-    bounded."""
+    bounded (the runtime calls it every few batches: ``YOUNG_COLLECTION_BATCHES``)."""
     gc.collect(1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Any
 
@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
-from projections.types import UtcDateTime, sqlite_utc_text
+from projections.types import UtcDateTime, sqlite_utc_texts
 
 
 class ReadModelTable:
@@ -188,26 +188,34 @@ def _column_type(kind: msgspec.inspect.Type) -> TypeEngine[Any]:
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert in the current transaction: PostgreSQL's COPY (an executemany costs a
-    round trip's worth of work per row through psycopg); on SQLite the driver's executemany
-    on values converted by the columns' own bind processors (SQLAlchemy's storage format,
-    without its per-row parameter bookkeeping)."""
+    """Bulk insert in the current transaction of rows keyed by column name (see ``insert_values``)."""
+    if rows:
+        insert_values(connection, table, list(map(_values_getter(table), rows)))
+
+
+def insert_values(connection: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Bulk insert in the current transaction of rows given as tuples in the table's column
+    order (what a fold that makes thousands of rows per batch builds: no dict per row).
+    PostgreSQL's COPY (an executemany costs a round trip's worth of work per row through
+    psycopg); on SQLite the driver's executemany on values in SQLAlchemy's storage format,
+    without its per-row parameter bookkeeping. Values are converted a column at a time
+    (``_column_converters``): a batch's timestamps or UUIDs in one call, not one per value."""
     if not rows:
         return
+    rows = _converted(rows, _column_converters(table, connection.dialect, _names(table)))
     if connection.dialect.name == "postgresql":
         _copy_rows(connection, table, rows)
-        return
-    statement, values_of, converters = _plain_insert(table, connection.dialect)
-    connection.exec_driver_sql(statement, [_converted(values_of(row), converters) for row in rows])
+    else:
+        connection.exec_driver_sql(_plain_insert(table), rows)
 
 
 def update_rows(connection: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
-    """Bulk update in the current transaction: each row sets its columns where ``key`` (a
-    column, also in the row) equals its value; rows that set the same columns share one
-    statement. On SQLite the driver's executemany on values converted as ``insert_rows`` does:
-    SQLAlchemy's own executemany rebuilds each row's parameters from the statement's cache key,
-    which cost the live runner more than the rest of a round (py-spy, BENCHMARKS.md "The
-    command path"); on PostgreSQL psycopg's executemany through SQLAlchemy."""
+    """Bulk update in the current transaction: each row (keyed by column name) sets its columns
+    where ``key`` (a column, also in the row) equals its value; rows that set the same columns
+    share one statement. On SQLite the driver's executemany on values converted as
+    ``insert_values`` does: SQLAlchemy's own executemany rebuilds each row's parameters from
+    the statement's cache key, which cost the live runner more than the rest of its round
+    (py-spy, BENCHMARKS.md "The command path"); on PostgreSQL psycopg's through SQLAlchemy."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[tuple(sorted(column for column in row if column != key))].append(row)
@@ -215,86 +223,103 @@ def update_rows(connection: Connection, table: Table, key: str, rows: list[dict[
         if not columns:
             continue
         if connection.dialect.name == "sqlite":
-            statement, values_of, converters = _plain_update(table, key, columns, connection.dialect)
-            connection.exec_driver_sql(statement, [_converted(values_of(row), converters) for row in group])
+            names = (*columns, key)
+            converters = _column_converters(table, connection.dialect, names)
+            values = _converted(list(map(itemgetter(*names), group)), converters)
+            connection.exec_driver_sql(_plain_update(table, key, columns), values)
         else:
-            renamed = [{f"set_{name}": value for name, value in row.items()} for row in group]
             connection.execute(
                 update(table)
                 .where(table.c[key] == bindparam(f"set_{key}"))
                 .values({column: bindparam(f"set_{column}") for column in columns}),
-                renamed,
+                [{f"set_{name}": value for name, value in row.items()} for row in group],
             )
 
 
-def _converted(values: tuple[Any, ...], converters: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
-    converted = list(values)
+def _converted(rows: Sequence[tuple[Any, ...]], converters: list[tuple[int, ColumnConverter]]) -> list[tuple[Any, ...]]:
+    """``rows`` with the values of each converted column converted, a column at a time."""
+    if not converters:
+        return list(rows)
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
     for index, convert in converters:
-        converted[index] = convert(converted[index])
-    return tuple(converted)
+        columns[index] = convert(columns[index])
+    return list(zip(*columns, strict=True))
+
+
+ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
 
 
 @lru_cache(maxsize=256)
-def _plain_update(
-    table: Table, key: str, columns: tuple[str, ...], dialect: Dialect
-) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]], list[tuple[int, Callable[[Any], Any]]]]:
-    """The UPDATE statement of ``columns`` by ``key``, a getter of a row's values in its
-    placeholders' order, and their converters (``insert_rows``'s)."""
-    names = [*columns, key]
-    assignments = ", ".join(f'"{name}" = ?' for name in columns)
-    statement = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
-    return statement, itemgetter(*names), _converters(table, dialect, names)
-
-
-@lru_cache(maxsize=256)
-def _plain_insert(
-    table: Table, dialect: Dialect
-) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]], list[tuple[int, Callable[[Any], Any]]]]:
-    """The INSERT statement, a getter of a row's values in column order, and the converters
-    of the columns that have one."""
+def _values_getter(table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     names = [column.name for column in table.columns]
-    placeholders = ", ".join("?" for _ in names)
-    statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
-    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    return statement, values_of, _converters(table, dialect, names)
-
-
-def _converters(table: Table, dialect: Dialect, names: list[str]) -> list[tuple[int, Callable[[Any], Any]]]:
-    """(index in ``names``, converter) of the named columns that have a converter."""
-    processors = _processors(table, dialect)
-    return [(index, convert) for index, name in enumerate(names) if (convert := processors[name]) is not None]
+    return itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
 
 
 @lru_cache(maxsize=256)
-def _processors(table: Table, dialect: Dialect) -> dict[str, Callable[[Any], Any] | None]:
-    """Each column's converter of a Python value to what the SQLite driver stores, or None."""
-    # the dialect's own implementation: a generic DateTime stores another text format on SQLite;
-    # JSON is encoded by msgspec as COPY does (the same JSON as ``json.dumps``, five times faster),
-    # and UTC timestamps by ``isoformat`` (the dialect's text, a third of the time)
-    return {
-        column.name: _json_text
-        if isinstance(column.type, JSON)
-        else sqlite_utc_text
-        if isinstance(column.type, UtcDateTime)
-        else column.type.dialect_impl(dialect).bind_processor(dialect)
-        for column in table.columns
-    }
+def _names(table: Table) -> tuple[str, ...]:
+    return tuple(column.name for column in table.columns)
 
 
-def _json_text(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
+@lru_cache(maxsize=256)
+def _plain_update(table: Table, key: str, columns: tuple[str, ...]) -> str:
+    assignments = ", ".join(f'"{name}" = ?' for name in columns)
+    return f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = ?'
 
 
-def _copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    columns = list(table.columns)
-    json_columns = {column.name for column in columns if isinstance(column.type, JSON)}
-    names = ", ".join(f'"{column.name}"' for column in columns)
+@lru_cache(maxsize=256)
+def _plain_insert(table: Table) -> str:
+    names = _names(table)
+    placeholders = ", ".join("?" for _ in names)
+    return f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
+
+
+@lru_cache(maxsize=256)
+def _column_converters(table: Table, dialect: Dialect, names: tuple[str, ...]) -> list[tuple[int, ColumnConverter]]:
+    """The converters of the named columns whose values the driver cannot take as they are, by
+    index in ``names``.
+    PostgreSQL: JSON, encoded by msgspec (psycopg's COPY adapts the rest). SQLite: the
+    dialect's own storage format (a generic DateTime stores another text format on SQLite),
+    made a column at a time: UUIDs and UTC timestamps by msgspec in one call per column,
+    JSON by msgspec (the same JSON as ``json.dumps``, five times faster), any other type by
+    its bind processor."""
+    converters: list[ColumnConverter | None] = []
+    for column in (table.columns[name] for name in names):
+        if isinstance(column.type, JSON):
+            converters.append(_json_texts)
+        elif dialect.name == "postgresql":
+            converters.append(None)
+        elif isinstance(column.type, UtcDateTime):
+            converters.append(sqlite_utc_texts)
+        elif isinstance(column.type, Uuid) and column.type.as_uuid:
+            converters.append(_uuid_hexes)
+        else:
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            converters.append(partial(_each, process) if process is not None else None)
+    return [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+
+
+_json = msgspec.json.Encoder()
+_hex_uuids = msgspec.json.Encoder(uuid_format="hex")
+
+
+def _json_texts(values: Sequence[Any]) -> list[str]:
+    return list(map(bytes.decode, map(_json.encode, values)))
+
+
+def _uuid_hexes(values: Sequence[Any]) -> list[str | None]:
+    """UUIDs as SQLAlchemy stores them on SQLite (32 hex digits): msgspec writes the column as
+    one JSON list and reads it back as text, 2-3 times faster than ``UUID.hex`` per value."""
+    texts: list[str | None] = msgspec.json.decode(_hex_uuids.encode(values))
+    return texts
+
+
+def _each(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    return list(map(process, values))
+
+
+def _copy_rows(connection: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # None only once closed
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    _json_text(row[column.name]) if column.name in json_columns else row[column.name]
-                    for column in columns
-                ]
-            )
+            copy.write_row(row)

@@ -1,18 +1,23 @@
-"""How a rebuild reads and holds its batches: the next batch read ahead is used only where it
-starts, the garbage collector's pause comes back with the last pauser, and SQLite gets the
-dialect's own timestamp text from the fast path."""
+"""How a rebuild reads, holds and writes its batches: the next batch read ahead is used only
+where it starts, the garbage collector's pause comes back with the last pauser, and SQLite
+gets the dialect's own text from the bulk insert's column-at-a-time converters."""
 
 from __future__ import annotations
 
 import gc
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, Uuid, insert
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import make_url
 
 from projections.collector import collection_paused
+from projections.database import create_read_engine
 from projections.read_ahead import LogRead, ReadAhead
-from projections.types import UtcDateTime, sqlite_utc_text
+from projections.readmodel import insert_values
+from projections.types import UtcDateTime, sqlite_utc_text, sqlite_utc_texts
 
 
 class CountingReader:
@@ -54,14 +59,45 @@ def test_the_collector_comes_back_with_the_last_of_overlapping_pauses() -> None:
     assert gc.isenabled()
 
 
+AWKWARD_TIMES = [
+    datetime(2026, 12, 3, 7, 16, 34, 249604, tzinfo=UTC),
+    datetime(2026, 12, 3, 7, 16, 34, tzinfo=UTC),  # no microseconds: still six digits
+    datetime(2026, 12, 3, 7, 16, 34, 5, tzinfo=timezone(timedelta(hours=-2))),  # another zone
+    datetime(5, 1, 1, tzinfo=timezone(timedelta(hours=3))),  # a year of one digit, another day in UTC
+]
+
+
 def test_utc_timestamps_get_the_text_sqlalchemy_stores_on_sqlite() -> None:
     dialect = sqlite.dialect()
     stored = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
     assert stored is not None
-    for value in [
-        datetime(2026, 12, 3, 7, 16, 34, 249604, tzinfo=UTC),
-        datetime(2026, 12, 3, 7, 16, 34, tzinfo=UTC),  # no microseconds: still six digits
-        datetime(5, 1, 1, tzinfo=timezone(timedelta(hours=3))),  # a year of one digit, another day in UTC
-    ]:
+    for value in AWKWARD_TIMES:
         assert sqlite_utc_text(value) == stored(value)
     assert sqlite_utc_text(None) is None
+    plain = [datetime(2026, 12, 3, 7, 16, 34, n + 1, tzinfo=UTC) for n in range(3)]  # the fast path
+    for column in [plain, AWKWARD_TIMES, [*plain, None], []]:
+        assert sqlite_utc_texts(column) == [stored(value) for value in column]
+
+
+def test_a_bulk_insert_stores_what_sqlalchemy_stores_on_sqlite() -> None:
+    table = Table(
+        "t",
+        MetaData(),
+        Column("n", Integer, primary_key=True),
+        Column("id", Uuid, nullable=True),
+        Column("at", UtcDateTime, nullable=True),
+        Column("doc", JSON, nullable=False),
+    )
+    ids = [uuid.uuid4() for _ in AWKWARD_TIMES]
+    docs = [{"max_workers": {"old": 5, "new": 6}}, [1, "two"], "three", {"é": None}]
+    rows = [(n, ids[n], AWKWARD_TIMES[n], docs[n]) for n in range(len(ids))]
+    rows.append((len(rows), None, None, {}))
+    engine = create_read_engine(make_url("sqlite://"), pool_size=1)  # the read models' own JSON
+    with engine.begin() as connection:
+        table.create(connection)
+        insert_values(connection, table, rows)
+        connection.execute(insert(table), [{"n": n + 100, "id": i, "at": at, "doc": doc} for n, i, at, doc in rows])
+        stored = connection.exec_driver_sql("SELECT n, id, at, doc FROM t ORDER BY n").all()
+    ours, theirs = stored[: len(rows)], stored[len(rows) :]
+    assert [tuple(row[1:]) for row in ours] == [tuple(row[1:]) for row in theirs]
+    assert ours[0].id == ids[0].hex and ours[-1].id is None
