@@ -170,7 +170,9 @@ def measure(url: str, what: str, timeout: float | None, attempts: int = 3) -> di
 
 
 def measure_once(url: str, what: str, timeout: float | None) -> dict[str, Any]:
-    """One child: killed when it outlasts ``timeout`` (its answer then says so, not retried)."""
+    """One child. One that outlasts ``timeout`` is interrupted (SIGINT: a rebuild then drops
+    its new tables and gives its lease back) and killed a minute later if it has not ended;
+    its answer says so, and it is not tried again."""
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.growth", "--child", what, "--url", url],
         stdout=subprocess.PIPE,
@@ -180,22 +182,27 @@ def measure_once(url: str, what: str, timeout: float | None) -> dict[str, Any]:
 
     def stop() -> None:
         stopped.set()
-        child.kill()
+        os.kill(child.pid, signal.SIGINT)  # not child.send_signal: its poll() could reap the child
 
-    deadline = threading.Timer(timeout, stop) if timeout else None
+    kill = threading.Timer((timeout or 0) + 60, os.kill, (child.pid, signal.SIGKILL))
+    timers = [threading.Timer(timeout, stop), kill] if timeout else []
     try:
-        if deadline:
-            deadline.start()
+        for timer in timers:
+            timer.start()
         assert child.stdout is not None
         answer = child.stdout.read()
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     finally:
-        if deadline:
-            deadline.cancel()
+        for timer in timers:
+            timer.cancel()
         if child.returncode is None:  # this process was stopped while it waited
-            child.kill()
-            child.wait()
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
     peak = usage.ru_maxrss / 1024
     if stopped.is_set():
         return {"seconds": None, "stopped_after": timeout, "peak_rss_mb": peak}
