@@ -214,18 +214,25 @@ def _plain_insert(
     placeholders = ", ".join("?" for _ in names)
     statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
     values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    # the dialect's own implementation: a generic DateTime stores another text format on SQLite;
-    # JSON is encoded by msgspec as COPY does (the same JSON as ``json.dumps``, five times faster),
-    # and UTC timestamps by ``isoformat`` (the dialect's text, a third of the time)
-    processors = [
-        _json_text
+    converters = sqlite_converters(table, dialect)
+    return statement, values_of, [(i, converters[name]) for i, name in enumerate(names) if name in converters]
+
+
+@lru_cache(maxsize=256)
+def sqlite_converters(table: Table, dialect: Dialect) -> dict[str, Callable[[Any], Any]]:
+    """Per column that has one, what turns a value into what SQLite stores for it: the
+    dialect's own implementation (a generic DateTime stores another text format on SQLite);
+    JSON is encoded by msgspec as COPY does (the same JSON as ``json.dumps``, five times
+    faster), and UTC timestamps by ``isoformat`` (the dialect's text, a third of the time)."""
+    processors = {
+        column.name: _json_text
         if isinstance(column.type, JSON)
         else sqlite_utc_text
         if isinstance(column.type, UtcDateTime)
         else column.type.dialect_impl(dialect).bind_processor(dialect)
         for column in table.columns
-    ]
-    return statement, values_of, [(i, convert) for i, convert in enumerate(processors) if convert is not None]
+    }
+    return {name: convert for name, convert in processors.items() if convert is not None}
 
 
 def _json_text(value: Any) -> str:
