@@ -12,9 +12,8 @@ alike, mapped to a new one, the user's name suffixed. Copies are written with ``
 library's one-save-at-a-time path would take hours), then the table is vacuumed and analysed.
 
 At each size every measurement runs in a child process of its own (``--child``), whose peak
-resident memory and CPU time are read when it ends (``os.wait4``: that child's own
-``rusage``, not the database server's; a child that only opens the application gives the
-floor):
+resident memory is read when it ends (``os.wait4``: that child's own ``rusage``; a child
+that only opens the application gives the floor):
 
 - ``log``: the whole notification log read in pages of the rebuild's batch size, every event
   decoded, nothing applied;
@@ -167,8 +166,7 @@ def measure_once(url: str, what: str) -> dict[str, Any]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"{what}: the child failed ({child.returncode})")
-    cpu = usage.ru_utime + usage.ru_stime  # the child's own, not the database server's
-    return {**json.loads(answer), "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_seconds": cpu}
+    return {**json.loads(answer), "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
 def child(url: str, what: str) -> None:
@@ -238,8 +236,7 @@ def main() -> None:
                 outcome = measured[name]
                 say(
                     f"  {name}: {outcome['seconds']:.1f} s, {1e6 * outcome['seconds'] / events:.1f} µs/event, "
-                    f"CPU {outcome['cpu_seconds']:.1f} s, peak {outcome['peak_rss_mb']:.0f} MB, "
-                    f"dead letters {outcome['dead_letters']}"
+                    f"peak {outcome['peak_rss_mb']:.0f} MB, dead letters {outcome['dead_letters']}"
                 )
             results["sizes"][events] = measured
             RESULTS.mkdir(exist_ok=True)
