@@ -18,7 +18,7 @@ an item's lowest sell, highest buy or daily volume moves, and keeps the points o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -52,6 +52,9 @@ from projections.types import UtcDateTime
 
 DEFAULT_HISTORY_DAYS = 30
 TREND = ("lowest_sell", "highest_buy", "daily_volume")  # a change in one of these is a history point
+# Rows folded in memory at most before they are written (measured: a rebuild batch of 5,000
+# events of 31 rows each folded at once peaked 95 MB above one folded in groups of this size)
+FOLD_ROWS = 10_000
 
 PRICES = ReadModelTable(
     "market_prices",
@@ -125,10 +128,13 @@ class MarketProjection(Projection):
         self.history = timedelta(days=history_days)
 
     def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
-        changes = MarketChanges(connection, tables, events, self.history)
-        for event in events:
-            self.dispatch(event, changes)
-        changes.write(connection)
+        """Folded in memory, and written, in groups of at most ``FOLD_ROWS`` rows (or one event):
+        a batch is a number of events, and one event can hold a region's whole order book."""
+        for group in _groups(events):
+            changes = MarketChanges(connection, tables, group, self.history)
+            for event in group:
+                self.dispatch(event, changes)
+            changes.write(connection)
 
     @handles(MarketBatchRecorded)
     def _batch_recorded(self, changes: MarketChanges, event: MarketBatchRecorded) -> None:
@@ -292,6 +298,27 @@ class MarketChanges:
         )
         kept = [point for key, point in self.points.items() if key[3] >= cutoffs[key[:2]]]
         insert_rows(connection, history, kept)
+
+
+def _groups(events: Sequence[Event]) -> Iterator[list[Event]]:
+    """The events in order, in groups of at most ``FOLD_ROWS`` rows (or of one event)."""
+    group: list[Event] = []
+    rows = 0
+    for event in events:
+        size = _rows(event)
+        if group and rows + size > FOLD_ROWS:
+            yield group
+            group, rows = [], 0
+        group.append(event)
+        rows += size
+    if group:
+        yield group
+
+
+def _rows(event: Event) -> int:
+    if not isinstance(event, MarketBatchRecorded):
+        return 1
+    return len(event.quotes) + len(event.adjusted_prices) + len(event.cost_indices)
 
 
 _REGION = ("owner_id", "region_id")

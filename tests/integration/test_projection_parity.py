@@ -21,6 +21,7 @@ from sqlalchemy import inspect, select
 from application.system import Manufactory
 from domain.events import CommandMeta
 from interfaces.http.app import create_app
+from projections import market
 from projections.economics import EconomicsProjection
 from projections.market import MarketProjection
 from projections.registry import all_projections
@@ -139,10 +140,11 @@ def folded_rows(system: Manufactory) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_projections_that_fold_a_batch_give_the_same_rows_in_batches_of_any_size(
-    system: Manufactory, quiet_client: TestClient[Any]
+    system: Manufactory, quiet_client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Live, each event is its own batch here; rebuilt, they are all one batch, then batches of
-    two, so what a batch reads of the rows stored before it counts: a region's count, newest
+    two (and the market's groups of rows, of three), so what a batch reads of the rows stored
+    before it counts: a region's count, newest
     observation and history (pruned by a later batch), the newest quote against a late one, a
     marker updated and a plan renamed or deleted after the batch that stored them."""
     alice = make_user(system, quiet_client, "alice")
@@ -170,8 +172,9 @@ def test_projections_that_fold_a_batch_give_the_same_rows_in_batches_of_any_size
     assert all(live[table.name] for table in (*MarketProjection.tables, *StockpilesProjection.tables[:3]))
     plan_id = MARKERS.view.c.keys().index("plan_id")
     assert [row[plan_id] for row in live["stock_markers"]] == [None, None]
-    for size in (5000, 2):
+    for size, fold_rows in ((5000, market.FOLD_ROWS), (5000, 3), (2, market.FOLD_ROWS)):
         system.projections.rebuild_batch_size = size
+        monkeypatch.setattr(market, "FOLD_ROWS", fold_rows)  # the market folds a batch in groups of rows
         for projection in FOLDED:
             system.projections.rebuild(projection.name)
         assert folded_rows(system) == live
