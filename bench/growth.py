@@ -13,8 +13,9 @@ alike, mapped to a new one, the user's name suffixed. Copies are written with ``
 library's one-save-at-a-time path would take hours), then the table is vacuumed and analysed.
 
 At each size every measurement runs in a child process of its own (``--child``), whose peak
-resident memory is read when it ends (``os.wait4``: that child's own ``rusage``; a child
-that only opens the application gives the floor):
+resident memory and CPU time are read when it ends (``os.wait4``: that child's own
+``rusage``, not the database server's; a child that only opens the application gives the
+floor):
 
 - ``log``: the whole notification log read in pages of the rebuild's batch size, every event
   decoded, nothing applied;
@@ -204,11 +205,12 @@ def measure_once(url: str, what: str, timeout: float | None) -> dict[str, Any]:
                 child.kill()
                 child.wait()
     peak = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime  # the child's own, not the database server's
     if stopped.is_set():
-        return {"seconds": None, "stopped_after": timeout, "peak_rss_mb": peak}
+        return {"seconds": None, "stopped_after": timeout, "peak_rss_mb": peak, "cpu_seconds": cpu}
     if child.returncode != 0:
         raise RuntimeError(f"{what}: the child failed ({child.returncode})")
-    return {**json.loads(answer), "peak_rss_mb": peak}
+    return {**json.loads(answer), "peak_rss_mb": peak, "cpu_seconds": cpu}
 
 
 def child(url: str, what: str) -> None:
@@ -299,6 +301,7 @@ def measure_all(url: str, names: list[str], timeout: float | None) -> dict[str, 
         dead = f", dead letters {outcome['dead_letters']}" if "dead_letters" in outcome else ""
         say(
             f"  {name}: {outcome['seconds']:.1f} s, {1e6 * outcome['seconds'] / max(events, 1):.1f} µs/event, "
+            f"CPU {outcome['cpu_seconds'] - measured['open']['cpu_seconds']:.1f} s beyond opening, "
             f"peak {outcome['peak_rss_mb']:.0f} MB{dead}"
         )
     return measured

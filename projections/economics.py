@@ -35,7 +35,7 @@ pass).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 from uuid import UUID
@@ -91,8 +91,9 @@ from domain.industry.plan import (
 )
 from projections.catalog import catalog_source, item_name
 from projections.industry.plans import PLANS as INDUSTRY_PLANS
+from projections.keyed import delete_keys, select_keys
 from projections.market import has_own_data
-from projections.readmodel import BatchWriter, ReadModelTable, insert_rows
+from projections.readmodel import ReadModelTable, insert_rows
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
@@ -184,6 +185,18 @@ Scenario = Literal["base", "plan"]
 Scope = dict[int, set[int] | None]  # region (or EVERY_REGION) -> items whose data changed (None: all)
 
 
+_CATALOG_EVENTS = (
+    CatalogVersionRecorded,
+    BoughtItemsMarked,
+    OverlayBoughtMarked,
+    OverlayItemsChanged,
+    OverlayRecipesChanged,
+    OverlayRecipesChosen,
+    CatalogMovedToShared,
+)
+_PLAN_EVENTS = (PlanStepsAdded, PlanStepUpdated, PlanStepsUpdated, PlanStepsRemoved, PlanDeleted)
+
+
 class EconomicsProjection(Projection):
     name = "economics"
     # 2: rows of invented items count their Tech II copies (invention column); no rows for blueprints
@@ -192,8 +205,14 @@ class EconomicsProjection(Projection):
     version = 4
     tables = (ECONOMICS, PENDING, PLANS, REGIONS, USERS, PRIVATE_MARKETS)
 
+    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        changes = StaleRows(connection, tables, events)
+        for event in events:
+            self.dispatch(event, changes)
+        changes.write(connection)
+
     @handles(MarketBatchRecorded)
-    def _batch_recorded(self, writer: BatchWriter, event: MarketBatchRecorded) -> None:
+    def _batch_recorded(self, changes: StaleRows, event: MarketBatchRecorded) -> None:
         scope: Scope = {}
         if event.quotes:
             widen(scope, event.region_id or EVERY_REGION, {row.type_id for row in event.quotes})
@@ -204,94 +223,90 @@ class EconomicsProjection(Projection):
         if event.job_site:
             widen(scope, event.region_id or EVERY_REGION, None)
         if event.owner_id == SHARED_CATALOG_OWNER:
-            _queue_shared(writer, event, scope)
+            changes.queue_shared(event, scope)
             return
         # A user's first own data somewhere makes all their rows there theirs, not the shared ones.
         if event.region_id is not None and (event.quotes or event.job_site):
-            _first_own(writer, event.owner_id, event.region_id, scope)
+            changes.first_own(event.owner_id, event.region_id, scope)
         if event.adjusted_prices or event.cost_indices:
-            _first_own(writer, event.owner_id, EVERY_REGION, scope)
-        _queue(writer, event, scope, event.owner_id)
+            changes.first_own(event.owner_id, EVERY_REGION, scope)
+        changes.queue(event, scope, event.owner_id)
 
-    @handles(
-        CatalogVersionRecorded,
-        BoughtItemsMarked,
-        OverlayBoughtMarked,
-        OverlayItemsChanged,
-        OverlayRecipesChanged,
-        OverlayRecipesChosen,
-        CatalogMovedToShared,
-    )
-    def _catalog_changed(self, writer: BatchWriter, event: Event) -> None:
+    @handles(*_CATALOG_EVENTS)
+    def _catalog_changed(self, changes: StaleRows, event: Event) -> None:
         if event.originator_id != SHARED_CATALOG_ID:
-            _queue(writer, event, {EVERY_REGION: None})
+            changes.queue(event, {EVERY_REGION: None})
             return
         # A shared version changes the shared rows, and may change those of any user with inputs
         # of their own (one who keeps a private catalog is recomputed to the same figures).
-        _queue_shared(writer, event, {EVERY_REGION: None})
+        changes.queue_shared(event, {EVERY_REGION: None})
 
     @handles(PlanCreated)
-    def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
-        plan = {
-            "plan_id": event.originator_id,
-            "owner_id": event.meta.user_id,
-            "product_type_id": event.product_type_id,
-        }
-        writer.insert("economics_plans", plan)
-        _queue(writer, event, {EVERY_REGION: {event.product_type_id}})
+    def _plan_created(self, changes: StaleRows, event: PlanCreated) -> None:
+        changes.set_plan(event.originator_id, (event.meta.user_id, event.product_type_id))
+        changes.queue(event, {EVERY_REGION: {event.product_type_id}})
 
     @handles(PlanStepsAdded, PlanStepUpdated, PlanStepsUpdated, PlanStepsRemoved)
-    def _plan_changed(self, writer: BatchWriter, event: Event) -> None:
-        _queue(writer, event, _plan_scope(writer, event))
+    def _plan_changed(self, changes: StaleRows, event: Event) -> None:
+        changes.queue(event, changes.plan_scope(event.originator_id))
 
     @handles(PlanDeleted)
-    def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
-        _queue(writer, event, _plan_scope(writer, event))  # while the plan still names its product
-        plans = writer.tables["economics_plans"]
-        writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
+    def _plan_deleted(self, changes: StaleRows, event: PlanDeleted) -> None:
+        changes.queue(event, changes.plan_scope(event.originator_id))  # while the plan still names its product
+        changes.set_plan(event.originator_id, None)
 
 
-def _queue_shared(writer: BatchWriter, event: Event, scope: Scope) -> None:
-    """Shared data changed: the shared rows, and those of every user with inputs of their own
-    (their rows read the shared data beneath their own), are stale."""
-    _queue(writer, event, scope, SHARED_CATALOG_OWNER)
-    users = writer.tables["economics_users"]
-    for owner in writer.connection.execute(select(users.c.owner_id)).scalars():
-        _queue(writer, event, scope, owner)
+class StaleRows:
+    """What a batch makes stale, folded in memory and written once per table: the pending rows,
+    the users and private markets first seen, the plans created and deleted. What it needs of
+    the tables is read once before: the plans its events name, whether its users and their
+    regions are known (every user with inputs of their own only when a shared change must
+    queue them all)."""
 
+    def __init__(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        self.tables = tables
+        plans, users, markets = (
+            tables["economics_plans"],
+            tables["economics_users"],
+            tables["economics_private_markets"],
+        )
+        plan_ids = {(event.originator_id,) for event in events if isinstance(event, _PLAN_EVENTS)}
+        self.plans: dict[UUID, tuple[UUID, int] | None] = {
+            plan_id: (owner, product)
+            for plan_id, owner, product in select_keys(
+                connection, plans, ("plan_id",), plan_ids, ("owner_id", "product_type_id")
+            )
+        }
+        self.stored_plans = set(self.plans)
+        self.changed_plans: set[UUID] = set()
+        if any(_is_shared(event) for event in events):
+            self.users = set(users_with_inputs(connection, users))
+        else:
+            wanted = {(_user(event),) for event in events}
+            self.users = {row[0] for row in select_keys(connection, users, ("owner_id",), wanted, ())}
+        self.new_users: list[UUID] = []
+        located = {
+            (event.owner_id, region)
+            for event in events
+            if isinstance(event, MarketBatchRecorded)
+            for region in (event.region_id, EVERY_REGION)
+            if region is not None
+        }
+        markets = tables["economics_private_markets"]
+        self.markets = set(select_keys(connection, markets, ("owner_id", "region_id"), located, ()))
+        self.new_markets: list[tuple[UUID, int]] = []
+        self.pending: list[dict[str, Any]] = []
 
-def _first_own(writer: BatchWriter, owner: UUID, region: int, scope: Scope) -> None:
-    """The user's first own market data in ``region`` (EVERY_REGION: adjusted prices or cost
-    indices, which every region reads): every row there is worked out as theirs from now on."""
-    table = writer.tables["economics_private_markets"]
-    key = and_(table.c.owner_id == owner, table.c.region_id == region)
-    if writer.connection.execute(select(table.c.owner_id).where(key)).first() is None:
-        writer.insert("economics_private_markets", {"owner_id": owner, "region_id": region})
-        widen(scope, region, None)
-
-
-def _plan_scope(writer: BatchWriter, event: Event) -> Scope:
-    """A changed plan makes its product's rows stale in every region."""
-    plans = writer.tables["economics_plans"]
-    query = select(plans.c.product_type_id).where(plans.c.plan_id == event.originator_id)
-    product = writer.execute(query).scalar_one_or_none()
-    return {EVERY_REGION: {product}} if product is not None else {}
-
-
-def _queue(writer: BatchWriter, event: Event, scope: Scope, owner: UUID | None = None) -> None:
-    """Queue the rows ``scope`` names (made stale by ``event``) of ``owner`` (by default the
-    event's user) for the economics updater; a user queued has inputs of their own."""
-    if not scope:
-        return
-    user = owner or event.meta.user_id
-    users = writer.tables["economics_users"]
-    if user != SHARED_CATALOG_OWNER and (
-        writer.connection.execute(select(users.c.owner_id).where(users.c.owner_id == user)).first() is None
-    ):
-        writer.insert("economics_users", {"owner_id": user})
-    writer.insert(
-        "economics_pending",
-        *(
+    def queue(self, event: Event, scope: Scope, owner: UUID | None = None) -> None:
+        """Queue the rows ``scope`` names (made stale by ``event``) of ``owner`` (by default the
+        event's user) for the economics updater; a user queued has inputs of their own."""
+        if not scope:
+            return
+        user = owner or event.meta.user_id
+        if user != SHARED_CATALOG_OWNER and user not in self.users:
+            self.users.add(user)
+            self.new_users.append(user)
+        self.pending.extend(
             {
                 "event_id": event.originator_id,
                 "event_version": event.originator_version,
@@ -301,8 +316,64 @@ def _queue(writer: BatchWriter, event: Event, scope: Scope, owner: UUID | None =
                 "recorded_at": event.timestamp,
             }
             for region, items in scope.items()
-        ),
-    )
+        )
+
+    def queue_shared(self, event: Event, scope: Scope) -> None:
+        """Shared data changed: the shared rows, and those of every user with inputs of their own
+        (their rows read the shared data beneath their own), are stale."""
+        self.queue(event, scope, SHARED_CATALOG_OWNER)
+        for owner in list(self.users):
+            self.queue(event, scope, owner)
+
+    def first_own(self, owner: UUID, region: int, scope: Scope) -> None:
+        """The user's first own market data in ``region`` (EVERY_REGION: adjusted prices or cost
+        indices, which every region reads): every row there is worked out as theirs from now on."""
+        if (owner, region) not in self.markets:
+            self.markets.add((owner, region))
+            self.new_markets.append((owner, region))
+            widen(scope, region, None)
+
+    def set_plan(self, plan_id: UUID, plan: tuple[UUID, int] | None) -> None:
+        """A plan created (its owner and product) or deleted (None)."""
+        self.plans[plan_id] = plan
+        self.changed_plans.add(plan_id)
+
+    def plan_scope(self, plan_id: UUID) -> Scope:
+        """A changed plan makes its product's rows stale in every region."""
+        plan = self.plans.get(plan_id)
+        return {EVERY_REGION: {plan[1]}} if plan is not None else {}
+
+    def write(self, connection: Connection) -> None:
+        plans = self.tables["economics_plans"]
+        delete_keys(connection, plans, ("plan_id",), {(i,) for i in self.changed_plans & self.stored_plans})
+        insert_rows(
+            connection,
+            plans,
+            [
+                {"plan_id": plan_id, "owner_id": plan[0], "product_type_id": plan[1]}
+                for plan_id in self.changed_plans
+                if (plan := self.plans[plan_id]) is not None
+            ],
+        )
+        insert_rows(connection, self.tables["economics_users"], [{"owner_id": user} for user in self.new_users])
+        insert_rows(
+            connection,
+            self.tables["economics_private_markets"],
+            [{"owner_id": owner, "region_id": region} for owner, region in self.new_markets],
+        )
+        insert_rows(connection, self.tables["economics_pending"], self.pending)
+
+
+def _is_shared(event: Event) -> bool:
+    """Whether the event changes shared data (and so queues every user with inputs of their own)."""
+    if isinstance(event, MarketBatchRecorded):
+        return event.owner_id == SHARED_CATALOG_OWNER
+    return isinstance(event, _CATALOG_EVENTS) and event.originator_id == SHARED_CATALOG_ID
+
+
+def _user(event: Event) -> UUID:
+    """The user whose rows an event may queue (a market batch's owner, else who made it)."""
+    return event.owner_id if isinstance(event, MarketBatchRecorded) else event.meta.user_id
 
 
 def widen(scope: Scope, region: int, items: Iterable[int] | None) -> None:

@@ -202,7 +202,7 @@ def insert_values(connection: Connection, table: Table, rows: Sequence[tuple[Any
     (``_column_converters``): a batch's timestamps or UUIDs in one call, not one per value."""
     if not rows:
         return
-    rows = _converted(rows, _column_converters(table, connection.dialect, _names(table)))
+    rows = driver_values(connection.dialect, table, _names(table), rows)
     if connection.dialect.name == "postgresql":
         _copy_rows(connection, table, rows)
     else:
@@ -224,8 +224,7 @@ def update_rows(connection: Connection, table: Table, key: str, rows: list[dict[
             continue
         if connection.dialect.name == "sqlite":
             names = (*columns, key)
-            converters = _column_converters(table, connection.dialect, names)
-            values = _converted(list(map(itemgetter(*names), group)), converters)
+            values = driver_values(connection.dialect, table, names, list(map(itemgetter(*names), group)))
             connection.exec_driver_sql(_plain_update(table, key, columns), values)
         else:
             connection.execute(
@@ -236,8 +235,12 @@ def update_rows(connection: Connection, table: Table, key: str, rows: list[dict[
             )
 
 
-def _converted(rows: Sequence[tuple[Any, ...]], converters: list[tuple[int, ColumnConverter]]) -> list[tuple[Any, ...]]:
-    """``rows`` with the values of each converted column converted, a column at a time."""
+def driver_values(
+    dialect: Dialect, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """``rows`` of values of the columns ``names`` of ``table``, as the database's driver takes
+    them (``_column_converters``), converted a column at a time."""
+    converters = _column_converters(table, dialect, names)
     if not converters:
         return list(rows)
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True))

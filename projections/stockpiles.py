@@ -17,7 +17,8 @@ catalog's map, a structure by its name from the game and its system and region f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -34,16 +35,15 @@ from sqlalchemy import (
     Table,
     Uuid,
     and_,
-    bindparam,
     case,
     cast,
-    delete,
     func,
     or_,
     select,
     update,
 )
 
+from domain.events import Event
 from domain.industry.plan import PlanCreated, PlanDeleted, PlanRenamed
 from domain.stock.assets import AssetsChanged, Holding, HoldingChange
 from domain.stock.auto_production import MarkerDeficit
@@ -51,8 +51,9 @@ from domain.stock.markers import MarkerPlaced, MarkerRemoved, MarkerUpdated, Sto
 from domain.stock.names import AssetNamesSeen
 from projections.catalog import item_name
 from projections.industry.characters import CHARACTERS
+from projections.keyed import delete_keys, select_keys
 from projections.market import all_regions, latest_prices
-from projections.readmodel import Attributes, BatchWriter, ReadModelTable, insert_rows, struct_cells
+from projections.readmodel import Attributes, ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 from projections.universe import Place, places, region_names, systems_by_id
@@ -135,81 +136,42 @@ CORPORATION_NAMES = ReadModelTable(
 )
 
 
+_NAMES = (  # table, its key's id column, the event's field
+    ("stock_container_names", "item_id", "containers"),
+    ("stock_structures", "structure_id", "structures"),
+    ("stock_corporation_names", "corporation_id", "corporations"),
+)
+_ASSET_KEY = ("owner_id", "location_id", "type_id", "owner_type", "holder_id", "container_id", "division_number")
+
+
 class StockpilesProjection(Projection):
     name = "stockpiles"
     tables = (ASSETS, MARKERS, PLANS, CONTAINER_NAMES, STRUCTURES, CORPORATION_NAMES)
 
+    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        changes = StockChanges(connection, tables, events)
+        for event in events:
+            self.dispatch(event, changes)
+        changes.write(connection)
+
     @handles(AssetNamesSeen)
-    def _names_seen(self, writer: BatchWriter, event: AssetNamesSeen) -> None:
+    def _names_seen(self, changes: StockChanges, event: AssetNamesSeen) -> None:
         """Names replaced by the ones just seen (the game's: a player renamed a container)."""
         owner = event.meta.user_id
-        for name, key, seen in (
-            ("stock_container_names", "item_id", event.containers),
-            ("stock_structures", "structure_id", event.structures),
-            ("stock_corporation_names", "corporation_id", event.corporations),
-        ):
-            if seen:
-                table = writer.tables[name]
-                ids = [getattr(part, key) for part in seen]
-                writer.execute(delete(table).where(table.c.owner_id == owner, table.c[key].in_(ids)))
-                writer.insert(name, *({"owner_id": owner, **struct_cells(part)} for part in seen))
+        for table, key, field in _NAMES:
+            for part in getattr(event, field):
+                changes.names[table][(owner, getattr(part, key))] = {"owner_id": owner, **struct_cells(part)}
 
     @handles(AssetsChanged)
-    def _assets_changed(self, writer: BatchWriter, event: AssetsChanged) -> None:
-        self._change_assets(writer.connection, writer.tables["stock_assets"], event)
+    def _assets_changed(self, changes: StockChanges, event: AssetsChanged) -> None:
+        owner = event.meta.user_id  # only the owner (or a command on their behalf) changes their assets
+        for change in event.changes:
+            changes.assets[_asset_key(owner, change)] = change.new
 
     @handles(MarkerPlaced, MarkerUpdated)
-    def _marker_set(self, writer: BatchWriter, event: MarkerPlaced | MarkerUpdated) -> None:
-        self._upsert_marker(writer.connection, writer.tables["stock_markers"], writer.tables["stock_plans"], event)
-
-    @handles(MarkerRemoved)
-    def _marker_removed(self, writer: BatchWriter, event: MarkerRemoved) -> None:
-        markers = writer.tables["stock_markers"]
-        writer.execute(delete(markers).where(markers.c.marker_id == event.originator_id))
-
-    @handles(PlanCreated)
-    def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
-        row = {
-            "plan_id": event.originator_id,
-            "owner_id": event.owner_id,
-            "name": event.name,
-            "product_type_id": event.product_type_id,
-        }
-        writer.insert("stock_plans", row)
-
-    @handles(PlanRenamed)
-    def _plan_renamed(self, writer: BatchWriter, event: PlanRenamed) -> None:
-        plans = writer.tables["stock_plans"]
-        writer.execute(update(plans).where(plans.c.plan_id == event.originator_id).values(name=event.name))
-
-    @handles(PlanDeleted)
-    def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
-        plans, markers = writer.tables["stock_plans"], writer.tables["stock_markers"]
-        writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
-        writer.execute(update(markers).where(markers.c.plan_id == event.originator_id).values(plan_id=None))
-
-    @staticmethod
-    def _change_assets(connection: Connection, assets: Table, event: AssetsChanged) -> None:
-        owner = event.meta.user_id  # only the owner (or a command on their behalf) changes their assets
-        keys = [_asset_key(owner, c) for c in event.changes]
-        connection.execute(
-            delete(assets).where(*(assets.c[name] == bindparam(f"k_{name}") for name in keys[0])),
-            [{f"k_{name}": value for name, value in key.items()} for key in keys],
-        )
-        rows = [{**key, "quantity": c.new} for key, c in zip(keys, event.changes, strict=True) if c.new]
-        insert_rows(connection, assets, rows)
-
-    @staticmethod
-    def _upsert_marker(
-        connection: Connection, markers: Table, plans: Table, event: MarkerPlaced | MarkerUpdated
-    ) -> None:
+    def _marker_set(self, changes: StockChanges, event: MarkerPlaced | MarkerUpdated) -> None:
         settings = event.settings
-        plan_id = settings.plan_id
-        if (
-            plan_id is not None
-            and connection.execute(select(plans.c.plan_id).where(plans.c.plan_id == plan_id)).first() is None
-        ):
-            plan_id = None  # deleted before this marker named it
+        plan_id = settings.plan_id if changes.has_plan(settings.plan_id) else None  # deleted before it named it?
         values = {
             "type_id": settings.type_id,
             "location_id": settings.location_id,
@@ -227,25 +189,120 @@ class StockpilesProjection(Projection):
             "version": event.originator_version,
             "updated_at": event.timestamp,
         }
-        changed = connection.execute(
-            update(markers).where(markers.c.marker_id == event.originator_id).values(values)
-        ).rowcount
-        if not changed:
+        row = changes.markers.get(event.originator_id)
+        if row is None:
             row = {"marker_id": event.originator_id, "owner_id": event.meta.user_id, "created_at": event.timestamp}
-            insert_rows(connection, markers, [{**row, **values}])
+        changes.set_marker({**row, **values})
+
+    @handles(MarkerRemoved)
+    def _marker_removed(self, changes: StockChanges, event: MarkerRemoved) -> None:
+        changes.markers[event.originator_id] = None
+
+    @handles(PlanCreated)
+    def _plan_created(self, changes: StockChanges, event: PlanCreated) -> None:
+        row = {
+            "plan_id": event.originator_id,
+            "owner_id": event.owner_id,
+            "name": event.name,
+            "product_type_id": event.product_type_id,
+        }
+        changes.set_plan(event.originator_id, row)
+
+    @handles(PlanRenamed)
+    def _plan_renamed(self, changes: StockChanges, event: PlanRenamed) -> None:
+        row = changes.plans.get(event.originator_id)
+        if row is not None:
+            changes.set_plan(event.originator_id, {**row, "name": event.name})
+
+    @handles(PlanDeleted)
+    def _plan_deleted(self, changes: StockChanges, event: PlanDeleted) -> None:
+        changes.delete_plan(event.originator_id)
 
 
-def _asset_key(owner: UUID, change: HoldingChange) -> dict[str, Any]:
-    """The assets row's key of a change (unowned spot parts as '' and 0)."""
-    return {
-        "owner_id": owner,
-        "location_id": change.location_id,
-        "type_id": change.type_id,
-        "owner_type": change.owner_type or "",
-        "holder_id": change.owner_id or 0,
-        "container_id": change.container_id or 0,
-        "division_number": change.division_number or 0,
-    }
+class StockChanges:
+    """A batch folded in memory, then written once per table: the rows its markers and plans
+    were before it are read in one statement each; names and assets are keyed by what the
+    events say, so their old rows are only deleted. A plan deleted unlinks its markers: those
+    of the batch here, those stored by one update (only for a plan stored before the batch:
+    no stored marker can name a plan the batch created)."""
+
+    def __init__(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        self.tables = tables
+        self.names: dict[str, dict[tuple[UUID, int], dict[str, Any]]] = {table: {} for table, _, _ in _NAMES}
+        self.assets: dict[tuple[Any, ...], int] = {}  # quantity by key; 0: none left
+        marker_ids = {event.originator_id for event in events if isinstance(event, _MARKER_EVENTS)}
+        plan_ids = {event.originator_id for event in events if isinstance(event, PlanRenamed | PlanDeleted)}
+        plan_ids |= {
+            event.settings.plan_id
+            for event in events
+            if isinstance(event, MarkerPlaced | MarkerUpdated) and event.settings.plan_id is not None
+        }
+        plans, markers = tables["stock_plans"], tables["stock_markers"]
+        self.plans: dict[UUID, dict[str, Any] | None] = {
+            row[0]: dict(zip(plans.c.keys(), row, strict=True))
+            for row in select_keys(connection, plans, ("plan_id",), {(i,) for i in plan_ids}, plans.c.keys()[1:])
+        }
+        self.stored_plans = set(self.plans)
+        self.changed_plans: set[UUID] = set()
+        self.markers: dict[UUID, dict[str, Any] | None] = {}
+        self._by_plan: dict[UUID, set[UUID]] = defaultdict(set)  # markers here that name a plan
+        for row in select_keys(connection, markers, ("marker_id",), {(i,) for i in marker_ids}, markers.c.keys()[1:]):
+            self.set_marker(dict(zip(markers.c.keys(), row, strict=True)))
+        self.stored_markers = set(self.markers)
+
+    def set_marker(self, row: dict[str, Any]) -> None:
+        self.markers[row["marker_id"]] = row
+        if row["plan_id"] is not None:
+            self._by_plan[row["plan_id"]].add(row["marker_id"])
+
+    def set_plan(self, plan_id: UUID, row: dict[str, Any] | None) -> None:
+        self.plans[plan_id] = row
+        self.changed_plans.add(plan_id)
+
+    def has_plan(self, plan_id: UUID | None) -> bool:
+        return plan_id is not None and self.plans.get(plan_id) is not None
+
+    def delete_plan(self, plan_id: UUID) -> None:
+        """The plan goes, and the markers that name it are unlinked."""
+        self.set_plan(plan_id, None)
+        for marker_id in self._by_plan.pop(plan_id, ()):
+            row = self.markers.get(marker_id)
+            if row is not None and row["plan_id"] == plan_id:
+                self.markers[marker_id] = {**row, "plan_id": None}
+
+    def write(self, connection: Connection) -> None:
+        for table, key, _ in _NAMES:
+            rows = self.names[table]
+            delete_keys(connection, self.tables[table], ("owner_id", key), rows.keys())
+            insert_rows(connection, self.tables[table], list(rows.values()))
+        assets = self.tables["stock_assets"]
+        delete_keys(connection, assets, _ASSET_KEY, self.assets.keys())
+        held = [{**dict(zip(_ASSET_KEY, key, strict=True)), "quantity": n} for key, n in self.assets.items() if n]
+        insert_rows(connection, assets, held)
+        plans, markers = self.tables["stock_plans"], self.tables["stock_markers"]
+        delete_keys(connection, plans, ("plan_id",), {(i,) for i in self.changed_plans & self.stored_plans})
+        insert_rows(connection, plans, [row for i in self.changed_plans if (row := self.plans[i]) is not None])
+        unlinked = [i for i in self.changed_plans & self.stored_plans if self.plans[i] is None]
+        if unlinked:
+            connection.execute(update(markers).where(markers.c.plan_id.in_(unlinked)).values(plan_id=None))
+        delete_keys(connection, markers, ("marker_id",), {(i,) for i in self.stored_markers})
+        insert_rows(connection, markers, [row for row in self.markers.values() if row is not None])
+
+
+_MARKER_EVENTS = (MarkerPlaced, MarkerUpdated, MarkerRemoved)
+
+
+def _asset_key(owner: UUID, change: HoldingChange) -> tuple[Any, ...]:
+    """The assets row's key of a change (unowned spot parts as '' and 0), in ``_ASSET_KEY``'s order."""
+    return (
+        owner,
+        change.location_id,
+        change.type_id,
+        change.owner_type or "",
+        change.owner_id or 0,
+        change.container_id or 0,
+        change.division_number or 0,
+    )
 
 
 # ------------------------------------------------------------------- queries

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,11 +21,16 @@ from sqlalchemy import inspect, select
 from application.system import Manufactory
 from domain.events import CommandMeta
 from interfaces.http.app import create_app
+from projections import market
+from projections.economics import EconomicsProjection
+from projections.market import MarketProjection
 from projections.registry import all_projections
+from projections.stockpiles import MARKERS, StockpilesProjection
 from tests.conftest import make_user
 from tests.integration.test_api_economics import forge_batch
-from tests.integration.test_api_plans import HUB, at_factory, generate, new_plan, ok
-from tests.integration.test_auto_production import marker, module_plan, tick
+from tests.integration.test_api_plans import HUB, D, at_factory, generate, new_plan, ok
+from tests.integration.test_auto_production import OTHER, marker, module_plan, tick
+from tests.integration.test_market import T0, record
 
 
 @contextmanager
@@ -123,3 +129,52 @@ def test_every_projection_rebuilt_equals_what_it_applied_event_by_event(
     assert every_row(system) == live
     tables = set(inspect(system.read_engine).get_table_names())
     assert "mfg_containers_g2" in tables and "mfg_containers_g1" not in tables  # the old generation is gone
+
+
+FOLDED = (MarketProjection, StockpilesProjection, EconomicsProjection)  # fold a batch in memory
+
+
+def folded_rows(system: Manufactory) -> dict[str, list[tuple[Any, ...]]]:
+    names = {table.name for projection in FOLDED for table in projection.tables}
+    return {name: rows for name, rows in every_row(system).items() if name in names}
+
+
+def test_projections_that_fold_a_batch_give_the_same_rows_in_batches_of_any_size(
+    system: Manufactory, quiet_client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live, each event is its own batch here; rebuilt, they are all one batch, then batches of
+    two (and the market's groups of rows, of three), so what a batch reads of the rows stored
+    before it counts: a region's count, newest
+    observation and history (pruned by a later batch), the newest quote against a late one, a
+    marker updated and a plan renamed or deleted after the batch that stored them."""
+    alice = make_user(system, quiet_client, "alice")
+    catch_up = system.projections.catch_up
+    modules = module_plan(alice)
+    ships = new_plan(alice)["aggregateId"]
+    catch_up()
+    for desired, location in ((8, HUB), (3, HUB), (5, OTHER)):  # the second updates the first
+        ok(marker(alice, desired, modules, location=location))
+        catch_up()
+    ok(alice.put("/v1/assets", json={"assets": [{"typeId": D, "locationId": HUB, "quantity": 2}]}))
+    catch_up()
+    ok(alice.put("/v1/assets", json={"assets": [{"typeId": D, "locationId": HUB, "quantity": 5}]}))
+    catch_up()
+    ok(alice.patch(f"/v1/industry/plans/{ships}", json={"name": "Fleet"}))
+    catch_up()
+    ok(alice.delete(f"/v1/industry/plans/{modules}"))  # unlinks the markers stored before
+    catch_up()
+    for days, prices in ((0, {"trit": 4.0, "pye": 10.0}), (20, {"trit": 4.5}), (40, {"trit": 5.0}), (5, {"trit": 9.0})):
+        record(system, alice.user_id, T0 + timedelta(days=days), **prices)
+        catch_up()
+    ok(alice.post("/v1/market/prices", json=forge_batch()), 201)
+    catch_up()
+    live = folded_rows(system)
+    assert all(live[table.name] for table in (*MarketProjection.tables, *StockpilesProjection.tables[:3]))
+    plan_id = MARKERS.view.c.keys().index("plan_id")
+    assert [row[plan_id] for row in live["stock_markers"]] == [None, None]
+    for size, fold_rows in ((5000, market.FOLD_ROWS), (5000, 3), (2, market.FOLD_ROWS)):
+        system.projections.rebuild_batch_size = size
+        monkeypatch.setattr(market, "FOLD_ROWS", fold_rows)  # the market folds a batch in groups of rows
+        for projection in FOLDED:
+            system.projections.rebuild(projection.name)
+        assert folded_rows(system) == live
