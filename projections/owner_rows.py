@@ -147,8 +147,17 @@ def delete_owners(connection: Connection, table: Table, owners: Collection[UUID]
 
 
 def delete_keys(connection: Connection, table: Table, key: tuple[str, ...], keys: dict[UUID, set[Key]]) -> None:
-    """Delete the rows of each owner's ``keys`` (``key`` names their columns): one statement
-    executed for many (pipelined by psycopg), which finds each row by its index."""
+    """Delete the rows of each owner's ``keys`` (``key`` names their columns), each found by
+    its index: a key of one column by an IN list per owner, a longer one by one statement
+    executed for many (pipelined by psycopg)."""
+    if len(key) == 1:
+        column = table.c[key[0]]
+        for owner, some in keys.items():
+            values = sorted(value for (value,) in some)
+            for start in range(0, len(values), CHUNK):
+                chunk = values[start : start + CHUNK]
+                connection.execute(delete(table).where(table.c.owner_id == owner, column.in_(chunk)))
+        return
     parameters = [
         {"owner_id": owner, **dict(zip(key, values, strict=True))} for owner, some in keys.items() for values in some
     ]
