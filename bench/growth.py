@@ -2,6 +2,7 @@
 at several sizes of one PostgreSQL event store (issue 16: linear time, bounded memory).
 
     .venv/bin/python -m bench.growth [--sizes 1000000,3000000,10000000] [--projections all]
+        [--keep PREFIX | --existing PREFIX | --drop PREFIX] [--timeout SECONDS]
 
 On a fresh PostgreSQL database, the events of every projection are recorded once through the
 real application (``record_every_kind_of_event``, the parity test's mix: a user with tokens,
@@ -20,9 +21,22 @@ that only opens the application gives the floor):
 - each projection: ``ProjectionRuntime.rebuild`` (``manufactory projections rebuild``), with
   its dead letters counted after (a copy that broke a projection would show there).
 
+``--projections`` names what is measured: ``log`` and projections, ``all`` for every one.
 Time per event is over the whole log (each projection reads only its own events, but over
-all of it); linear growth keeps it flat, bounded memory keeps the peak flat. The database is
-dropped at the end. Results go to stdout and bench/results/growth.json.
+all of it); linear growth keeps it flat, bounded memory keeps the peak flat. A measurement
+that outlasts ``--timeout`` is stopped and reported as such.
+
+The growing database is dropped at the end. Writing 10,000,000 events takes most of an hour
+on a loaded machine, so the stores can be kept and measured again later:
+
+- ``--keep PREFIX``: at each size the grown store is kept as the database ``PREFIX_<size>``
+  (``growth_1m``, ``growth_300k``; a copy made with ``CREATE DATABASE ... TEMPLATE``, the
+  last size by renaming the growing database itself), and measured there;
+- ``--existing PREFIX``: nothing is grown; ``--projections`` are measured on the kept
+  databases of ``--sizes`` (rebuilding a projection replaces its tables in that database);
+- ``--drop PREFIX``: the kept databases of ``--sizes`` are dropped.
+
+Results go to stdout and bench/results/growth.json.
 """
 
 from __future__ import annotations
@@ -34,6 +48,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from typing import Any
@@ -46,7 +61,7 @@ from application.system import Manufactory
 from bench.run import RESULTS, say
 from projections.registry import all_projections
 from tests.integration.test_projection_parity import record_every_kind_of_event, without_economics_updater
-from tests.support import fresh_postgres_database
+from tests.support import PG_ADMIN_URL, database_name, database_url, drop_database, fresh_postgres_database
 
 UUID_TEXT = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 HASH_TEXT = re.compile(rb"[0-9a-f]{64}")  # a token's hash: unique too
@@ -141,32 +156,59 @@ def grow(url: str, table: str, copies: Copies, first_copy: int, size: int) -> in
     return copy
 
 
-def measure(url: str, what: str, attempts: int = 3) -> dict[str, Any]:
+def measure(url: str, what: str, timeout: float | None, attempts: int = 3) -> dict[str, Any]:
     """Run ``what`` in a child process; its answer, with its seconds and peak RSS. Tried
     again when the child fails: the shared server refuses connections when others' suites
     take them all ("too many clients")."""
     for _ in range(attempts - 1):
         try:
-            return measure_once(url, what)
+            return measure_once(url, what, timeout)
         except RuntimeError as error:
             say(f"  {error}; once more in 10 s")
             time.sleep(10)
-    return measure_once(url, what)
+    return measure_once(url, what, timeout)
 
 
-def measure_once(url: str, what: str) -> dict[str, Any]:
+def measure_once(url: str, what: str, timeout: float | None) -> dict[str, Any]:
+    """One child. One that outlasts ``timeout`` is interrupted (SIGINT: a rebuild then drops
+    its new tables and gives its lease back) and killed a minute later if it has not ended;
+    its answer says so, and it is not tried again."""
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.growth", "--child", what, "--url", url],
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert child.stdout is not None
-    answer = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    stopped = threading.Event()
+
+    def stop() -> None:
+        stopped.set()
+        os.kill(child.pid, signal.SIGINT)  # not child.send_signal: its poll() could reap the child
+
+    kill = threading.Timer((timeout or 0) + 60, os.kill, (child.pid, signal.SIGKILL))
+    timers = [threading.Timer(timeout, stop), kill] if timeout else []
+    try:
+        for timer in timers:
+            timer.start()
+        assert child.stdout is not None
+        answer = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        for timer in timers:
+            timer.cancel()
+        if child.returncode is None:  # this process was stopped while it waited
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    peak = usage.ru_maxrss / 1024
+    if stopped.is_set():
+        return {"seconds": None, "stopped_after": timeout, "peak_rss_mb": peak}
     if child.returncode != 0:
         raise RuntimeError(f"{what}: the child failed ({child.returncode})")
-    return {**json.loads(answer), "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {**json.loads(answer), "peak_rss_mb": peak}
 
 
 def child(url: str, what: str) -> None:
@@ -175,9 +217,11 @@ def child(url: str, what: str) -> None:
     try:
         started = time.perf_counter()
         answer: dict[str, Any] = {}
-        if what == "log":
+        if what == "open":
+            answer["events"] = system.store.recorder.max_notification_id() or 0
+        elif what == "log":
             answer["events"] = read_log(system)
-        elif what != "open":
+        else:
             system.projections.rebuild(what)
             status = next(s for s in system.projections.status() if s.name == what)
             answer["dead_letters"] = status.dead_letters
@@ -203,12 +247,74 @@ def libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
+def kept_name(prefix: str, size: int) -> str:
+    """``growth_1m`` for 1,000,000 events, ``growth_300k``, ``growth_1234`` for the rest."""
+    for unit, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if size % unit == 0:
+            return f"{prefix}_{size // unit}{suffix}"
+    return f"{prefix}_{size}"
+
+
+def keep(growing: str, kept: str, last: bool) -> None:
+    """Keep the grown store as ``kept``: a copy (no connection may be open to the template,
+    so it is retried while the last one closes), or, for the last size, the store itself."""
+    statement = (
+        f'ALTER DATABASE "{growing}" RENAME TO "{kept}"'
+        if last
+        else f'CREATE DATABASE "{kept}" TEMPLATE "{growing}" STRATEGY FILE_COPY'
+    )
+    started = time.perf_counter()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+        for attempt in range(100):
+            try:
+                admin.execute(statement)
+                break
+            except psycopg.errors.ObjectInUse:
+                if attempt == 99:
+                    raise
+                time.sleep(0.2)
+    say(f"  kept as {kept} ({time.perf_counter() - started:.0f} s)")
+
+
+def existing(names: list[str]) -> list[str]:
+    with psycopg.connect(PG_ADMIN_URL, connect_timeout=5) as admin:
+        rows = admin.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", [names]).fetchall()
+    return [row[0] for row in rows]
+
+
+def measure_all(url: str, names: list[str], timeout: float | None) -> dict[str, Any]:
+    """The floor (a child that only opens the application), then each of ``names``."""
+    measured = {"open": measure(url, "open", None)}
+    events = measured["open"]["events"]
+    with psycopg.connect(libpq(url)) as connection:
+        (size,) = connection.execute("SELECT pg_database_size(current_database())").fetchone() or (0,)
+    say(f"  {database_name(url)}: {events:,} events, {size / 2**30:.1f} GiB, load {os.getloadavg()[0]:.1f}")
+    measured["database_gib"] = size / 2**30
+    for name in names:
+        say(f"  {name} ... ({time.strftime('%H:%M:%S')}, load {os.getloadavg()[0]:.1f})")
+        measured[name] = outcome = measure(url, name, timeout)
+        if outcome["seconds"] is None:
+            say(f"  {name}: stopped after {timeout:.0f} s, peak {outcome['peak_rss_mb']:.0f} MB")
+            continue
+        dead = f", dead letters {outcome['dead_letters']}" if "dead_letters" in outcome else ""
+        say(
+            f"  {name}: {outcome['seconds']:.1f} s, {1e6 * outcome['seconds'] / max(events, 1):.1f} µs/event, "
+            f"peak {outcome['peak_rss_mb']:.0f} MB{dead}"
+        )
+    return measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000000,3000000,10000000", help="log sizes, comma-separated")
-    parser.add_argument("--projections", default="all", help="comma-separated names, or all")
+    parser.add_argument("--projections", default="all", help="comma-separated: log and projections, or all")
     parser.add_argument("--full-until", type=int, default=None, help="above this size, only --beyond's projections")
     parser.add_argument("--beyond", default="", help="comma-separated projections measured above --full-until")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds before a measurement is stopped")
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--keep", metavar="PREFIX", help="keep the store at each size as PREFIX_<size>")
+    kept.add_argument("--existing", metavar="PREFIX", help="measure the kept PREFIX_<size>, growing nothing")
+    kept.add_argument("--drop", metavar="PREFIX", help="drop the kept PREFIX_<size>")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -216,31 +322,45 @@ def main() -> None:
     if args.child:
         child(args.url, args.child)
         return
-    names = [p.name for p in all_projections()] if args.projections == "all" else args.projections.split(",")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    names = ["log", *(p.name for p in all_projections())] if args.projections == "all" else args.projections.split(",")
+    if args.drop:
+        for size in sizes:
+            drop_database(kept_name(args.drop, size))
+            say(f"dropped {kept_name(args.drop, size)} (if it existed)")
+        return
+    prefix = args.keep or args.existing
+    wanted = [kept_name(prefix, size) for size in sizes] if prefix else []
+    found = existing(wanted)
+    if args.keep and found:
+        raise SystemExit(f"already kept: {', '.join(found)} (--drop {args.keep} first, or --existing)")
+    if args.existing and len(found) < len(wanted):
+        raise SystemExit(f"not kept: {', '.join(sorted(set(wanted) - set(found)))}")
     results: dict[str, Any] = {"cores": os.cpu_count(), "sizes": {}}
-    with fresh_postgres_database() as url:
-        started = time.perf_counter()
-        table, template = record_template(url)
-        copies = Copies(template)
-        say(f"template: {len(template)} events, {len(copies.ids)} UUIDs, {time.perf_counter() - started:.0f} s")
-        next_copy = 1
-        for size in (int(s) for s in args.sizes.split(",")):
-            say(f"growing the log to {size:,} events ...")
-            next_copy = grow(url, table, copies, next_copy, size)
-            events = next_copy * len(template)
-            measured = {"open": measure(url, "open"), "log": measure(url, "log")}
-            say(f"  {events:,} events: log read {measured['log']['seconds']:.1f} s")
-            larger = args.full_until is not None and size > args.full_until
-            for name in [n for n in args.beyond.split(",") if n] if larger else names:
-                measured[name] = measure(url, name)
-                outcome = measured[name]
-                say(
-                    f"  {name}: {outcome['seconds']:.1f} s, {1e6 * outcome['seconds'] / events:.1f} µs/event, "
-                    f"peak {outcome['peak_rss_mb']:.0f} MB, dead letters {outcome['dead_letters']}"
-                )
-            results["sizes"][events] = measured
-            RESULTS.mkdir(exist_ok=True)
-            (RESULTS / "growth.json").write_text(json.dumps(results, indent=2))
+
+    def record(size: int, url: str) -> None:
+        larger = args.full_until is not None and size > args.full_until
+        measured = measure_all(url, [n for n in args.beyond.split(",") if n] if larger else names, args.timeout)
+        results["sizes"][measured["open"]["events"]] = measured
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "growth.json").write_text(json.dumps(results, indent=2))
+
+    if args.existing:
+        for size in sizes:
+            record(size, database_url(kept_name(args.existing, size)))
+    else:
+        with fresh_postgres_database() as url:
+            started = time.perf_counter()
+            table, template = record_template(url)
+            copies = Copies(template)
+            say(f"template: {len(template)} events, {len(copies.ids)} UUIDs, {time.perf_counter() - started:.0f} s")
+            next_copy = 1
+            for size in sizes:
+                say(f"growing the log to {size:,} events ... ({time.strftime('%H:%M:%S')})")
+                next_copy = grow(url, table, copies, next_copy, size)
+                if args.keep:
+                    keep(database_name(url), kept_name(args.keep, size), last=size == sizes[-1])
+                record(size, database_url(kept_name(args.keep, size)) if args.keep else url)
     say(json.dumps(results, indent=2))
 
 
