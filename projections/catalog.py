@@ -34,12 +34,9 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    and_,
-    delete,
     func,
     literal,
     select,
-    tuple_,
     union_all,
 )
 
@@ -62,7 +59,8 @@ from domain.catalog.overlay import (
     OverlayRecipesChosen,
 )
 from domain.events import Event
-from projections.readmodel import BatchWriter, ReadModelTable, insert_rows, struct_cells
+from projections.owner_rows import OwnerRows, delete_keys, delete_owners
+from projections.readmodel import ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
 
@@ -184,6 +182,8 @@ CHANGED_RECIPES = ReadModelTable(
         Column("body", JSON(none_as_null=True)),
     ],
 )
+# The rows worked out from the graph, read a few items' at a time (they are many).
+_DERIVED = (DEPENDENCIES.name, CHAINS.name)
 # Columns that say when a row last changed, not what it says.
 _STAMP = "catalog_version"
 # The private catalog's tables, emptied when its user moves onto the shared catalog.
@@ -214,28 +214,32 @@ class CatalogProjection(Projection):
     version = 4
     tables = (*_PRIVATE_TABLES, OVERLAY_BOUGHT, OWN_ITEMS, OWN_RECIPES, CHOICES)
 
+    def apply(self, connection: Connection, tables: Mapping[str, Table], events: Sequence[Event]) -> None:
+        batch = CatalogBatch(connection, tables)
+        batch.read_ahead(events)
+        for event in events:
+            self.dispatch(event, batch)
+        batch.write()
+
     @handles(CatalogItemsChanged)
-    def _items_changed(self, writer: BatchWriter, event: CatalogItemsChanged) -> None:
+    def _items_changed(self, batch: CatalogBatch, event: CatalogItemsChanged) -> None:
         owner = catalog_key(event)
-        keys = [item.type_id for item in event.upserted] + list(event.removed)
-        _delete_keys(writer.connection, writer.tables["catalog_items"], owner, "type_id", keys)
-        writer.insert("catalog_items", *(_item_row(owner, item) for item in event.upserted))
+        rows = [_item_row(owner, item) for item in event.upserted]
+        _change_keyed(batch.rows["catalog_items"], owner, rows, event.removed)
 
     @handles(CatalogRecipesChanged)
-    def _recipes_changed(self, writer: BatchWriter, event: CatalogRecipesChanged) -> None:
+    def _recipes_changed(self, batch: CatalogBatch, event: CatalogRecipesChanged) -> None:
         owner = catalog_key(event)
         keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
-        _keep_earlier(writer.connection, writer.tables, owner, keys)
-        for name in ("catalog_recipes", "catalog_recipe_links"):
-            _delete_keys(writer.connection, writer.tables[name], owner, "recipe_id", keys)
-        writer.insert("catalog_recipes", *(_recipe_row(owner, recipe) for recipe in event.upserted))
-        writer.insert("catalog_recipe_links", *_link_rows(owner, event.upserted))
+        batch.keep_earlier(owner, keys)
+        rows = [{**_recipe_row(owner, recipe), PARSED: recipe} for recipe in event.upserted]
+        _change_keyed(batch.rows["catalog_recipes"], owner, rows, event.removed)
 
     @handles(CatalogVersionRecorded)
-    def _version_recorded(self, writer: BatchWriter, event: CatalogVersionRecorded) -> None:
+    def _version_recorded(self, batch: CatalogBatch, event: CatalogVersionRecorded) -> None:
         summary, owner = event.summary, catalog_key(event)
-        writer.insert(
-            "catalog_versions",
+        batch.rows["catalog_versions"].put(
+            owner,
             {
                 "owner_id": owner,
                 "catalog_version": summary.catalog_version,
@@ -246,83 +250,180 @@ class CatalogProjection(Projection):
                 "recorded_at": event.timestamp,
             },
         )
-        changed = writer.tables["catalog_changed_recipes"]
+        changed = batch.rows["catalog_changed_recipes"]
         earlier = [
-            msgspec.convert(body, Recipe) if body is not None else Recipe(recipe_id=recipe_id)
-            for recipe_id, body in writer.connection.execute(
-                select(changed.c.recipe_id, changed.c.body).where(changed.c.owner_id == owner)
-            )
+            msgspec.convert(row["body"], Recipe) if row["body"] is not None else Recipe(recipe_id=row["recipe_id"])
+            for row in changed.whole(batch.connection, owner).values()
         ]
-        writer.execute(delete(changed).where(changed.c.owner_id == owner))
-        _recompute_chains(writer.connection, writer.tables, owner, summary.catalog_version, earlier)
+        changed.clear(owner)
+        batch.recompute(owner, summary.catalog_version, earlier)
 
     @handles(BoughtItemsMarked)
-    def _bought_marked(self, writer: BatchWriter, event: BoughtItemsMarked) -> None:
-        owner, bought = event.meta.user_id, writer.tables["catalog_bought"]
-        earlier = set(_bought(writer.connection, bought, owner))
-        writer.execute(delete(bought).where(bought.c.owner_id == owner))
-        writer.insert("catalog_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
-        version = _current_version(writer.connection, writer.tables["catalog_versions"], owner)
-        _recompute_chains(writer.connection, writer.tables, owner, version, (), earlier ^ set(event.type_ids))
+    def _bought_marked(self, batch: CatalogBatch, event: BoughtItemsMarked) -> None:
+        owner, bought = _owner(event), batch.rows["catalog_bought"]
+        earlier = {type_id for (type_id,) in bought.whole(batch.connection, owner)}
+        bought.replace(owner, ({"owner_id": owner, "type_id": t} for t in event.type_ids))
+        versions = batch.rows["catalog_versions"].whole(batch.connection, owner)
+        version = max((number for (number,) in versions), default=0)
+        batch.recompute(owner, version, (), earlier ^ set(event.type_ids))
 
     @handles(OverlayBoughtMarked)
-    def _overlay_bought_marked(self, writer: BatchWriter, event: OverlayBoughtMarked) -> None:
+    def _overlay_bought_marked(self, batch: CatalogBatch, event: OverlayBoughtMarked) -> None:
         """A follower's marks: kept apart from a private catalog's, and no rows recomputed (a
         follower's chains are worked out from the shared graph when asked)."""
-        owner, bought = event.meta.user_id, writer.tables["catalog_overlay_bought"]
-        writer.execute(delete(bought).where(bought.c.owner_id == owner))
-        writer.insert("catalog_overlay_bought", *({"owner_id": owner, "type_id": t} for t in event.type_ids))
+        owner = event.meta.user_id
+        rows = ({"owner_id": owner, "type_id": t} for t in event.type_ids)
+        batch.rows["catalog_overlay_bought"].replace(owner, rows)
 
     @handles(OverlayItemsChanged)
-    def _own_items_changed(self, writer: BatchWriter, event: OverlayItemsChanged) -> None:
+    def _own_items_changed(self, batch: CatalogBatch, event: OverlayItemsChanged) -> None:
         owner = event.meta.user_id
-        keys = [item.type_id for item in event.upserted] + list(event.removed)
-        _delete_keys(writer.connection, writer.tables["catalog_own_items"], owner, "type_id", keys)
-        writer.insert("catalog_own_items", *(_item_row(owner, item) for item in event.upserted))
+        rows = [_item_row(owner, item) for item in event.upserted]
+        _change_keyed(batch.rows["catalog_own_items"], owner, rows, event.removed)
 
     @handles(OverlayRecipesChanged)
-    def _own_recipes_changed(self, writer: BatchWriter, event: OverlayRecipesChanged) -> None:
+    def _own_recipes_changed(self, batch: CatalogBatch, event: OverlayRecipesChanged) -> None:
         owner = event.meta.user_id
-        keys = [recipe.recipe_id for recipe in event.upserted] + list(event.removed)
-        _delete_keys(writer.connection, writer.tables["catalog_own_recipes"], owner, "recipe_id", keys)
-        writer.insert("catalog_own_recipes", *(_recipe_row(owner, recipe) for recipe in event.upserted))
+        rows = [_recipe_row(owner, recipe) for recipe in event.upserted]
+        _change_keyed(batch.rows["catalog_own_recipes"], owner, rows, event.removed)
 
     @handles(OverlayRecipesChosen)
-    def _recipes_chosen(self, writer: BatchWriter, event: OverlayRecipesChosen) -> None:
-        owner, choices = event.meta.user_id, writer.tables["catalog_recipe_choices"]
-        writer.execute(delete(choices).where(choices.c.owner_id == owner))
+    def _recipes_chosen(self, batch: CatalogBatch, event: OverlayRecipesChosen) -> None:
+        owner = event.meta.user_id
         rows = ({"owner_id": owner, "type_id": c.type_id, "recipe_id": c.recipe_id} for c in event.choices)
-        writer.insert("catalog_recipe_choices", *rows)
+        batch.rows["catalog_recipe_choices"].replace(owner, rows)
 
     @handles(CatalogMovedToShared)
-    def _moved_to_shared(self, writer: BatchWriter, event: CatalogMovedToShared) -> None:
-        """The private catalog's rows go: the user reads the shared ones from now on."""
+    def _moved_to_shared(self, batch: CatalogBatch, event: CatalogMovedToShared) -> None:
+        """The private catalog's rows go: the user reads the shared ones from now on (its
+        recipes' links go with its recipes)."""
         for table in _PRIVATE_TABLES:
-            physical = writer.tables[table.name]
-            writer.execute(delete(physical).where(physical.c.owner_id == event.meta.user_id))
+            if table is not RECIPE_LINKS:
+                batch.rows[table.name].clear(event.meta.user_id)
 
 
-def _keep_earlier(connection: Connection, tables: Mapping[str, Table], owner: UUID, keys: list[int]) -> None:
-    """Keep the recipes ``keys`` as they are before the version being recorded changes them
-    (a second change of one in the same version keeps the first's)."""
-    changed, recipes = tables["catalog_changed_recipes"], tables["catalog_recipes"]
-    kept: set[int] = set()
-    found: dict[int, Any] = {}
-    for start in range(0, len(keys), 5000):
-        chunk = keys[start : start + 5000]
-        kept.update(
-            connection.execute(
-                select(changed.c.recipe_id).where(changed.c.owner_id == owner, changed.c.recipe_id.in_(chunk))
-            ).scalars()
-        )
-        query = select(recipes.c.recipe_id, recipes.c.body).where(
-            recipes.c.owner_id == owner, recipes.c.recipe_id.in_(chunk)
-        )
-        found.update({recipe_id: body for recipe_id, body in connection.execute(query)})
-    rows = [
-        {"owner_id": owner, "recipe_id": key, "body": found.get(key)} for key in dict.fromkeys(keys) if key not in kept
-    ]
-    insert_rows(connection, changed, rows)
+# A recipe row's Recipe, parsed once (not a column: ``insert_rows`` writes only the columns).
+PARSED = "parsed"
+# What each event reads of its owner's rows, and what else it writes (of each, the batch reads
+# at its start, for all its owners at once, what is stored: all of it, or whether there is any).
+_READS: dict[type[Event], tuple[str, ...]] = {
+    CatalogRecipesChanged: ("catalog_recipes", "catalog_changed_recipes"),
+    CatalogVersionRecorded: ("catalog_recipes", "catalog_changed_recipes", "catalog_bought"),
+    BoughtItemsMarked: ("catalog_recipes", "catalog_bought", "catalog_versions"),
+}
+_WRITES: dict[type[Event], tuple[str, ...]] = {
+    CatalogItemsChanged: ("catalog_items",),
+    CatalogVersionRecorded: ("catalog_versions", *_DERIVED),
+    BoughtItemsMarked: _DERIVED,
+    OverlayBoughtMarked: ("catalog_overlay_bought",),
+    OverlayItemsChanged: ("catalog_own_items",),
+    OverlayRecipesChanged: ("catalog_own_recipes",),
+    OverlayRecipesChosen: ("catalog_recipe_choices",),
+}
+
+
+def _owner(event: Event) -> UUID:
+    """The key of the rows an event changes: bought marks are their user's own."""
+    return event.meta.user_id if isinstance(event, BoughtItemsMarked) else catalog_key(event)
+
+
+class CatalogBatch:
+    """A batch of catalog events folded in memory (``projections.owner_rows``): every table's
+    rows of the owners it touches, read once, changed by the handlers in log order, and
+    written at its end; a recompute of chains reads the rows of the items it touched."""
+
+    def __init__(self, connection: Connection, tables: Mapping[str, Table]) -> None:
+        self.connection = connection
+        self.tables = tables
+        self.rows = {
+            name: OwnerRows(table, "item_type_id" if name in _DERIVED else None)
+            for name, table in tables.items()
+            if name != RECIPE_LINKS.name  # follow the recipes (``write``)
+        }
+
+    def read_ahead(self, events: Sequence[Event]) -> None:
+        """Read what the batch's events will read, one statement per table (and chunk of
+        owners); of the other tables they write, which owners have rows at all (a key of an
+        owner without any is written without deleting it first)."""
+        reads: dict[str, set[UUID]] = {}
+        writes: dict[str, set[UUID]] = {}
+        for event in events:
+            owner = _owner(event)
+            for name in _READS.get(type(event), ()):
+                reads.setdefault(name, set()).add(owner)
+            for name in _WRITES.get(type(event), ()):
+                writes.setdefault(name, set()).add(owner)
+        for name, owners in reads.items():
+            self.rows[name].load(self.connection, owners)
+        for name, owners in writes.items():
+            self.rows[name].note_empty(self.connection, owners)
+
+    def keep_earlier(self, owner: UUID, keys: list[int]) -> None:
+        """Keep the recipes ``keys`` as they are before the version being recorded changes them
+        (a second change of one in the same version keeps the first's)."""
+        recipes = self.rows["catalog_recipes"].whole(self.connection, owner)
+        changed = self.rows["catalog_changed_recipes"]
+        kept = changed.whole(self.connection, owner)
+        for key in dict.fromkeys(keys):
+            if (key,) not in kept:
+                earlier = recipes.get((key,))
+                body = earlier["body"] if earlier is not None else None
+                changed.put(owner, {"owner_id": owner, "recipe_id": key, "body": body})
+
+    def recompute(self, owner: UUID, version: int, earlier: Iterable[Recipe], bought: Iterable[int] = ()) -> None:
+        """The dependency and chain rows of the items a change touched (``ProductionGraph.touched_by``:
+        ``earlier``, the changed recipes as they were; ``bought``, the items whose mark changed),
+        computed from the whole graph and changed where they differ."""
+        recipes = [self.recipe(row) for row in self.rows["catalog_recipes"].whole(self.connection, owner).values()]
+        marks = [type_id for (type_id,) in self.rows["catalog_bought"].whole(self.connection, owner)]
+        graph = ProductionGraph.from_recipes(recipes, version, marks)
+        dependency_items, chain_items = graph.touched_by(earlier, bought)
+        products = set(graph.products())
+        dependencies = _dependency_cells(graph, dependency_items & products)
+        chains = _chain_cells(graph, chain_items & products)
+        self._change(DEPENDENCIES.name, owner, _stamped(dependencies, owner, version), dependency_items)
+        self._change(CHAINS.name, owner, _stamped(chains, owner, version), chain_items)
+
+    @staticmethod
+    def recipe(row: dict[str, Any]) -> Recipe:
+        parsed = row.get(PARSED)
+        if parsed is None:
+            parsed = row[PARSED] = msgspec.convert(row["body"], Recipe)
+        return parsed
+
+    def _change(self, name: str, owner: UUID, rows: list[dict[str, Any]], items: Iterable[int]) -> None:
+        """Make the owner's rows of ``items`` equal ``rows``, changing only the rows whose
+        content differs (the others keep their ``catalog_version``)."""
+        table = self.rows[name]
+        current = table.some(self.connection, owner, set(items))
+        content = [c for c in table.table.columns.keys() if c not in table.key and c not in ("owner_id", _STAMP)]
+        wanted = {table.key_of(row): row for row in rows}
+        for key in current.keys() - wanted.keys():
+            table.remove(owner, key)
+        for key, row in wanted.items():
+            now = current.get(key)
+            if now is None or any(now[column] != row[column] for column in content):
+                table.put(owner, row)
+
+    def write(self) -> None:
+        """Each table's changes; a recipe's links are written again with it."""
+        connection = self.connection
+        for rows in self.rows.values():
+            rows.write(connection)
+        recipes, links = self.rows["catalog_recipes"], self.tables[RECIPE_LINKS.name]
+        delete_owners(connection, links, recipes.cleared())
+        delete_keys(connection, links, ("recipe_id",), recipes.stale_keys())
+        written = recipes.written().items()
+        linked = [link for owner, some in written for link in _link_rows(owner, [self.recipe(row) for row in some])]
+        insert_rows(connection, links, linked)
+
+
+def _change_keyed(rows: OwnerRows, owner: UUID, upserted: list[dict[str, Any]], removed: Iterable[int]) -> None:
+    """Rows replaced or added by key, and keys removed (a key both removed and upserted stays)."""
+    for key in removed:
+        rows.remove(owner, (key,))
+    for row in upserted:
+        rows.put(owner, row)
 
 
 def _recompute_chains(
@@ -333,20 +434,10 @@ def _recompute_chains(
     earlier: Iterable[Recipe],
     bought: Iterable[int] = (),
 ) -> None:
-    """The dependency and chain rows of the items a change touched (``ProductionGraph.touched_by``:
-    ``earlier``, the changed recipes as they were; ``bought``, the items whose mark changed),
-    computed from the whole graph and written where they differ."""
-    graph = ProductionGraph.from_recipes(
-        _recipes(connection, tables["catalog_recipes"], owner),
-        version,
-        _bought(connection, tables["catalog_bought"], owner),
-    )
-    dependency_items, chain_items = graph.touched_by(earlier, bought)
-    dependencies = _dependency_cells(graph, dependency_items & set(graph.products()))
-    chains = _chain_cells(graph, chain_items & set(graph.products()))
-    table = tables["production_dependencies"]
-    _write_changes(connection, table, owner, _stamped(dependencies, owner, version), dependency_items)
-    _write_changes(connection, tables["production_chains"], owner, _stamped(chains, owner, version), chain_items)
+    """One recompute (``CatalogBatch.recompute``) written at once (``bench/catalog_versions.py``)."""
+    batch = CatalogBatch(connection, tables)
+    batch.recompute(owner, version, earlier, bought)
+    batch.write()
 
 
 def _dependency_cells(graph: ProductionGraph, products: Iterable[int]) -> list[dict[str, Any]]:
@@ -444,38 +535,6 @@ def _link_rows(owner: UUID, recipes: Sequence[Recipe], only: tuple[int, str] | N
                     "probability": probability,
                 }
     return list(rows.values())
-
-
-def _delete_keys(connection: Connection, table: Table, owner: UUID, column: str, keys: list[int]) -> None:
-    for start in range(0, len(keys), 5000):
-        chunk = keys[start : start + 5000]
-        connection.execute(delete(table).where(table.c.owner_id == owner, table.c[column].in_(chunk)))
-
-
-def _write_changes(
-    connection: Connection, table: Table, owner: UUID, rows: list[dict[str, Any]], items: Iterable[int]
-) -> None:
-    """Make the owner's rows of ``items`` equal ``rows``, touching only the rows whose content
-    differs."""
-    keys = [column.name for column in table.primary_key.columns]
-    content = [column.name for column in table.columns if column.name not in keys and column.name != _STAMP]
-    current: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    columns = (*(table.c[k] for k in keys), *(table.c[c] for c in content))
-    wanted_items = sorted(set(items))
-    for start in range(0, len(wanted_items), 5000):
-        some = wanted_items[start : start + 5000]
-        query = select(*columns).where(table.c.owner_id == owner, table.c.item_type_id.in_(some))
-        current.update({tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in connection.execute(query)})
-    wanted = {tuple(row[k] for k in keys): row for row in rows}
-    stale = [
-        key for key, values in current.items() if key not in wanted or values != tuple(wanted[key][c] for c in content)
-    ]
-    stale_set = set(stale)
-    fresh = [row for key, row in wanted.items() if key not in current or key in stale_set]
-    for start in range(0, len(stale), 2000):
-        chunk = stale[start : start + 2000]
-        connection.execute(delete(table).where(and_(tuple_(*(table.c[k] for k in keys)).in_(chunk))))
-    insert_rows(connection, table, fresh)
 
 
 # ------------------------------------------------------------------- queries

@@ -6,10 +6,11 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, ColumnElement, Connection, Integer, String, Uuid, delete, select
+from sqlalchemy import JSON, BigInteger, Column, ColumnElement, Connection, Integer, String, Uuid, select
 
 from domain.industry.characters import Character, CharacterRegistered, CharacterRemoved
-from projections.readmodel import BatchWriter, ReadModelTable
+from projections.industry.batch import IndustryBatch
+from projections.readmodel import ReadModelTable
 from projections.runtime import handles
 
 CHARACTERS = ReadModelTable(
@@ -31,11 +32,9 @@ class CharacterHandlers:
     roster, so the owner is the event's user)."""
 
     @handles(CharacterRegistered)
-    def _character_registered(self, writer: BatchWriter, event: CharacterRegistered) -> None:
+    def _character_registered(self, batch: IndustryBatch, event: CharacterRegistered) -> None:
         character, owner = event.character, event.meta.user_id
-        _remove(writer, owner, character.character_id)
-        writer.insert(
-            "industry_characters",
+        batch.characters.put(
             {
                 "owner_id": owner,
                 "character_id": character.character_id,
@@ -48,13 +47,8 @@ class CharacterHandlers:
         )
 
     @handles(CharacterRemoved)
-    def _character_removed(self, writer: BatchWriter, event: CharacterRemoved) -> None:
-        _remove(writer, event.meta.user_id, event.character_id)
-
-
-def _remove(writer: BatchWriter, owner: UUID, character_id: int) -> None:
-    table = writer.tables["industry_characters"]
-    writer.execute(delete(table).where(table.c.owner_id == owner, table.c.character_id == character_id))
+    def _character_removed(self, batch: IndustryBatch, event: CharacterRemoved) -> None:
+        batch.characters.remove(event.meta.user_id, event.character_id)
 
 
 def list_characters(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[Character]:

@@ -8,16 +8,16 @@ the rows reported before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Column, String, Uuid, and_, bindparam, delete, select, update
+from sqlalchemy import BigInteger, Column, String, Uuid
 
 from domain.industry.blueprints import Holder
 from domain.industry.game_jobs import GameJobsReported, job_activity
 from domain.industry.game_sync import GameJob
-from projections.readmodel import BatchWriter, ReadModelTable, struct_cells, struct_columns
+from projections.industry.batch import IndustryBatch
+from projections.readmodel import ReadModelTable, struct_cells, struct_columns
 from projections.runtime import handles
 
 GAME_JOBS = ReadModelTable(
@@ -43,25 +43,12 @@ class GameJobHandlers:
     their behalf, reports their jobs, so the owner is the event's user)."""
 
     @handles(GameJobsReported)
-    def _game_jobs_reported(self, writer: BatchWriter, event: GameJobsReported) -> None:
+    def _game_jobs_reported(self, batch: IndustryBatch, event: GameJobsReported) -> None:
         owner, holder = event.meta.user_id, event.holder
-        table = writer.tables["industry_game_jobs"]
-        replaced = [*event.gone, *(job.job_id for job in event.changed)]
-        if replaced:
-            writer.execute(
-                delete(table).where(
-                    and_(
-                        table.c.owner_id == owner,
-                        table.c.holder_kind == holder.kind,
-                        table.c.holder_id == holder.id,
-                        table.c.job_id == bindparam("job"),
-                    )
-                ),
-                [{"job": job_id} for job_id in replaced],
-            )
-        reported = (*event.added, *event.changed)
-        links = _queue_jobs(writer, owner, [job.job_id for job in reported])
-        writer.insert("industry_game_jobs", *(_row(owner, holder, job, links.get(job.job_id)) for job in reported))
+        for job_id in (*event.gone, *(job.job_id for job in event.changed)):
+            batch.game_jobs.remove(owner, holder.kind, holder.id, job_id)
+        for job in (*event.added, *event.changed):
+            batch.game_jobs.put(_row(owner, holder, job, _queue_job(batch, owner, job.job_id)))
 
 
 def _row(owner: UUID, holder: Holder, job: GameJob, queue_job_id: UUID | None) -> dict[str, Any]:
@@ -76,20 +63,14 @@ def _row(owner: UUID, holder: Holder, job: GameJob, queue_job_id: UUID | None) -
     }
 
 
-def _queue_jobs(writer: BatchWriter, owner: UUID, esi_job_ids: Sequence[int]) -> dict[int, UUID]:
-    """The owner's queued jobs already linked to these game jobs, by game job id."""
-    if not esi_job_ids:
-        return {}
-    jobs = writer.tables["industry_jobs"]
-    rows = writer.execute(
-        select(jobs.c.esi_job_id, jobs.c.job_id).where(jobs.c.owner_id == owner, jobs.c.esi_job_id.in_(esi_job_ids))
-    )
-    return {row.esi_job_id: row.job_id for row in rows}
+def _queue_job(batch: IndustryBatch, owner: UUID, esi_job_id: int) -> UUID | None:
+    """The owner's queued job already linked to this game job, if any."""
+    linked = [job["job_id"] for job in batch.jobs.find("esi_job_id", esi_job_id) if job["owner_id"] == owner]
+    return linked[-1] if linked else None
 
 
-def link_queue_job(writer: BatchWriter, owner: UUID, esi_job_id: int, job_id: UUID) -> None:
+def link_queue_job(batch: IndustryBatch, owner: UUID, esi_job_id: int, job_id: UUID) -> None:
     """A queued job started as this game job: the rows the game reported of it link to it."""
-    table = writer.tables["industry_game_jobs"]
-    writer.execute(
-        update(table).where(table.c.owner_id == owner, table.c.job_id == esi_job_id).values(queue_job_id=job_id)
-    )
+    for row in batch.game_jobs.find("job_id", esi_job_id):
+        if row["owner_id"] == owner:
+            batch.game_jobs.update(row, queue_job_id=job_id)

@@ -31,7 +31,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    update,
 )
 
 from domain.events import utcnow
@@ -49,10 +48,11 @@ from domain.industry.jobs import (
     JobState,
     JobStatus,
 )
+from projections.industry.batch import IndustryBatch
 from projections.industry.game_jobs import link_queue_job
 from projections.industry.names import product_name
 from projections.industry.plans import touched
-from projections.readmodel import Attributes, BatchWriter, ReadModelTable, struct_cells, struct_columns
+from projections.readmodel import Attributes, ReadModelTable, struct_cells, struct_columns
 from projections.runtime import handles
 from projections.types import UtcDateTime
 
@@ -82,13 +82,11 @@ JOBS = ReadModelTable(
 
 
 class JobHandlers:
-    """The industry projection's handlers of job events; queued jobs are inserted in bulk (a
-    run queues many at once)."""
+    """The industry projection's handlers of job events."""
 
     @handles(JobQueued)
-    def _job_queued(self, writer: BatchWriter, event: JobQueued) -> None:
-        writer.insert(
-            "industry_jobs",
+    def _job_queued(self, batch: IndustryBatch, event: JobQueued) -> None:
+        batch.jobs.put(
             {
                 "job_id": event.originator_id,
                 "owner_id": event.owner_id,
@@ -106,9 +104,9 @@ class JobHandlers:
         )
 
     @handles(JobStarted)
-    def _job_started(self, writer: BatchWriter, event: JobStarted) -> None:
+    def _job_started(self, batch: IndustryBatch, event: JobStarted) -> None:
         _change(
-            writer,
+            batch,
             event,
             status="active",
             esi_job_id=event.esi_job_id,
@@ -117,17 +115,17 @@ class JobHandlers:
             ends_at=event.ends_at,
         )
         if event.esi_job_id is not None:
-            link_queue_job(writer, event.meta.user_id, event.esi_job_id, event.originator_id)
+            link_queue_job(batch, event.meta.user_id, event.esi_job_id, event.originator_id)
 
     @handles(JobLinked)
-    def _job_linked(self, writer: BatchWriter, event: JobLinked) -> None:
-        _change(writer, event, esi_job_id=event.esi_job_id, started_at=event.started_at, ends_at=event.ends_at)
-        link_queue_job(writer, event.meta.user_id, event.esi_job_id, event.originator_id)
+    def _job_linked(self, batch: IndustryBatch, event: JobLinked) -> None:
+        _change(batch, event, esi_job_id=event.esi_job_id, started_at=event.started_at, ends_at=event.ends_at)
+        link_queue_job(batch, event.meta.user_id, event.esi_job_id, event.originator_id)
 
     @handles(JobCompleted)
-    def _job_completed(self, writer: BatchWriter, event: JobCompleted) -> None:
+    def _job_completed(self, batch: IndustryBatch, event: JobCompleted) -> None:
         _change(
-            writer,
+            batch,
             event,
             status="completed",
             completed_at=event.completed_at,
@@ -136,20 +134,20 @@ class JobHandlers:
         )
 
     @handles(JobRevenueRecorded)
-    def _revenue_recorded(self, writer: BatchWriter, event: JobRevenueRecorded) -> None:
-        _change(writer, event, actual_revenue=event.actual_revenue)
+    def _revenue_recorded(self, batch: IndustryBatch, event: JobRevenueRecorded) -> None:
+        _change(batch, event, actual_revenue=event.actual_revenue)
 
     @handles(JobCancelled)
-    def _job_cancelled(self, writer: BatchWriter, event: JobCancelled) -> None:
-        _change(writer, event, status="cancelled")
+    def _job_cancelled(self, batch: IndustryBatch, event: JobCancelled) -> None:
+        _change(batch, event, status="cancelled")
 
     @handles(JobEdited)
-    def _job_edited(self, writer: BatchWriter, event: JobEdited) -> None:
-        _change(writer, event, **job_cells(event.spec))
+    def _job_edited(self, batch: IndustryBatch, event: JobEdited) -> None:
+        _change(batch, event, **job_cells(event.spec))
 
     @handles(JobCharacterAssigned)
-    def _character_assigned(self, writer: BatchWriter, event: JobCharacterAssigned) -> None:
-        _change(writer, event, character_id=event.character_id)
+    def _character_assigned(self, batch: IndustryBatch, event: JobCharacterAssigned) -> None:
+        _change(batch, event, character_id=event.character_id)
 
 
 def job_cells(spec: JobSpec) -> dict[str, Any]:
@@ -158,23 +156,19 @@ def job_cells(spec: JobSpec) -> dict[str, Any]:
     return {**struct_cells(spec), "activity": spec.shown_activity}
 
 
-def _change(writer: BatchWriter, event: Any, **values: Any) -> None:
+def _change(batch: IndustryBatch, event: Any, **values: Any) -> None:
     """Set a job's ``values``; a new status moves its run's counts from the old one to it."""
-    jobs, runs = writer.tables["industry_jobs"], writer.tables["industry_plan_runs"]
-    found = writer.execute(
-        select(jobs.c.status, jobs.c.plan_run_id).where(jobs.c.job_id == event.originator_id)
-    ).one_or_none()
-    if found is None:
+    job = batch.jobs.get(event.originator_id)
+    if job is None:
         return
-    old_status, run_id = found.status, found.plan_run_id
-    writer.execute(update(jobs).where(jobs.c.job_id == event.originator_id).values(**touched(event), **values))
-    new_status = values.get("status", old_status)
+    old_status: str = job["status"]
+    run_id = job["plan_run_id"]
+    batch.jobs.update(job, **touched(event), **values)
+    new_status: str = values.get("status") or old_status
     if run_id is not None and new_status != old_status:
-        writer.execute(
-            update(runs)
-            .where(runs.c.run_id == run_id)
-            .values({old_status: runs.c[old_status] - 1, new_status: runs.c[new_status] + 1})
-        )
+        run = batch.runs.get(run_id)
+        if run is not None:
+            batch.runs.update(run, **{old_status: run[old_status] - 1, new_status: run[new_status] + 1})
 
 
 # ------------------------------------------------------------------- queries

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Text, Uuid, delete, select, update
+from sqlalchemy import JSON, BigInteger, Column, Connection, Float, Integer, String, Text, Uuid, select
 
 from domain.events import Event
 from domain.industry.plan import (
@@ -33,8 +33,9 @@ from domain.industry.plan import (
     PlanTransportChanged,
     TransportSettings,
 )
+from projections.industry.batch import IndustryBatch
 from projections.industry.names import product_name
-from projections.readmodel import Attributes, BatchWriter, ReadModelTable
+from projections.readmodel import Attributes, ReadModelTable
 from projections.runtime import handles
 from projections.types import UtcDateTime
 
@@ -69,9 +70,8 @@ class PlanHandlers:
     """The industry projection's handlers of plan events."""
 
     @handles(PlanCreated)
-    def _plan_created(self, writer: BatchWriter, event: PlanCreated) -> None:
-        writer.insert(
-            "industry_plans",
+    def _plan_created(self, batch: IndustryBatch, event: PlanCreated) -> None:
+        batch.plans.put(
             {
                 "plan_id": event.originator_id,
                 "owner_id": event.owner_id,
@@ -90,80 +90,88 @@ class PlanHandlers:
         )
 
     @handles(PlanDeleted)
-    def _plan_deleted(self, writer: BatchWriter, event: PlanDeleted) -> None:
-        plans, runs, jobs = (writer.tables[name] for name in ("industry_plans", "industry_plan_runs", "industry_jobs"))
-        run_ids = select(runs.c.run_id).where(runs.c.plan_id == event.originator_id).scalar_subquery()
-        writer.execute(update(jobs).where(jobs.c.plan_run_id.in_(run_ids)).values(plan_run_id=None))
-        writer.execute(delete(runs).where(runs.c.plan_id == event.originator_id))
-        writer.execute(delete(plans).where(plans.c.plan_id == event.originator_id))
+    def _plan_deleted(self, batch: IndustryBatch, event: PlanDeleted) -> None:
+        for run in batch.runs.find("plan_id", event.originator_id):
+            remove_run(batch, run["run_id"])
+        batch.plans.remove(
+            event.originator_id,
+        )
 
     @handles(PlanRenamed)
-    def _plan_renamed(self, writer: BatchWriter, event: PlanRenamed) -> None:
-        _set(writer, event, name=event.name)
+    def _plan_renamed(self, batch: IndustryBatch, event: PlanRenamed) -> None:
+        _set(batch, event, name=event.name)
 
     @handles(PlanTransportChanged)
-    def _transport_changed(self, writer: BatchWriter, event: PlanTransportChanged) -> None:
-        _set(writer, event, transport=msgspec.to_builtins(event.transport))
+    def _transport_changed(self, batch: IndustryBatch, event: PlanTransportChanged) -> None:
+        _set(batch, event, transport=msgspec.to_builtins(event.transport))
 
     @handles(PlanInventionConfidenceChanged)
-    def _confidence_changed(self, writer: BatchWriter, event: PlanInventionConfidenceChanged) -> None:
-        _set(writer, event, invention_confidence=event.confidence)
+    def _confidence_changed(self, batch: IndustryBatch, event: PlanInventionConfidenceChanged) -> None:
+        _set(batch, event, invention_confidence=event.confidence)
 
     @handles(PlanStationDefaultsChanged)
-    def _station_defaults_changed(self, writer: BatchWriter, event: PlanStationDefaultsChanged) -> None:
+    def _station_defaults_changed(self, batch: IndustryBatch, event: PlanStationDefaultsChanged) -> None:
         _set(
-            writer,
+            batch,
             event,
             default_manufacturing_station_id=event.manufacturing_station_id,
             default_reaction_station_id=event.reaction_station_id,
         )
 
     @handles(PlanNotesChanged)
-    def _notes_changed(self, writer: BatchWriter, event: PlanNotesChanged) -> None:
-        _set(writer, event, notes=event.notes)
+    def _notes_changed(self, batch: IndustryBatch, event: PlanNotesChanged) -> None:
+        _set(batch, event, notes=event.notes)
 
     @handles(PlanStepsUpdated)
-    def _steps_updated(self, writer: BatchWriter, event: PlanStepsUpdated) -> None:
-        _change_steps(writer, event, {step.step_id: step for step in event.steps}, event.removed_step_ids)
+    def _steps_updated(self, batch: IndustryBatch, event: PlanStepsUpdated) -> None:
+        _change_steps(batch, event, {step.step_id: step for step in event.steps}, event.removed_step_ids)
 
     @handles(PlanStepsAdded)
-    def _steps_added(self, writer: BatchWriter, event: PlanStepsAdded) -> None:
-        _change_steps(writer, event, {step.step_id: step for step in event.steps}, ())
+    def _steps_added(self, batch: IndustryBatch, event: PlanStepsAdded) -> None:
+        _change_steps(batch, event, {step.step_id: step for step in event.steps}, ())
 
     @handles(PlanStepUpdated)
-    def _step_updated(self, writer: BatchWriter, event: PlanStepUpdated) -> None:
-        _change_steps(writer, event, {event.step.step_id: event.step}, event.removed_step_ids)
+    def _step_updated(self, batch: IndustryBatch, event: PlanStepUpdated) -> None:
+        _change_steps(batch, event, {event.step.step_id: event.step}, event.removed_step_ids)
 
     @handles(PlanStepsRemoved)
-    def _steps_removed(self, writer: BatchWriter, event: PlanStepsRemoved) -> None:
-        _change_steps(writer, event, {}, event.step_ids)
+    def _steps_removed(self, batch: IndustryBatch, event: PlanStepsRemoved) -> None:
+        _change_steps(batch, event, {}, event.step_ids)
 
     @handles(PlanRunGenerated)
-    def _run_generated(self, writer: BatchWriter, event: PlanRunGenerated) -> None:
-        _set(writer, event, last_generated_at=event.timestamp)
+    def _run_generated(self, batch: IndustryBatch, event: PlanRunGenerated) -> None:
+        _set(batch, event, last_generated_at=event.timestamp)
 
     @handles(PlanRunRemoved)
-    def _run_removed(self, writer: BatchWriter, event: PlanRunRemoved) -> None:
-        _set(writer, event)
+    def _run_removed(self, batch: IndustryBatch, event: PlanRunRemoved) -> None:
+        _set(batch, event)
 
 
-def _change_steps(writer: BatchWriter, event: Event, upserted: dict[int, PlanStep], removed: Sequence[int]) -> None:
+def remove_run(batch: IndustryBatch, run_id: UUID) -> None:
+    """A run's row goes, and its jobs are unlinked from it (``plan_run_id`` NULL; they stay)."""
+    for job in batch.jobs.find("plan_run_id", run_id):
+        batch.jobs.update(job, plan_run_id=None)
+    batch.runs.remove(
+        run_id,
+    )
+
+
+def _change_steps(batch: IndustryBatch, event: Event, upserted: dict[int, PlanStep], removed: Sequence[int]) -> None:
     """Replace and add ``upserted`` steps and drop the ``removed`` ones, kept in step id order."""
-    plans = writer.tables["industry_plans"]
-    query = select(plans.c.steps).where(plans.c.plan_id == event.originator_id)
-    stored = writer.execute(query).scalar_one_or_none()
-    if stored is None:
+    plan = batch.plans.get(event.originator_id)
+    if plan is None:
         return
-    steps = {step["stepId"]: step for step in stored}
+    steps = {step["stepId"]: step for step in plan["steps"]}
     steps.update({step_id: msgspec.to_builtins(step) for step_id, step in upserted.items()})
     for step_id in removed:
         steps.pop(step_id, None)
-    _set(writer, event, steps=[steps[step_id] for step_id in sorted(steps)])
+    batch.plans.update(plan, **touched(event), steps=[steps[step_id] for step_id in sorted(steps)])
 
 
-def _set(writer: BatchWriter, event: Event, **values: Any) -> None:
-    plans = writer.tables["industry_plans"]
-    writer.execute(update(plans).where(plans.c.plan_id == event.originator_id).values(**touched(event), **values))
+def _set(batch: IndustryBatch, event: Event, **values: Any) -> None:
+    plan = batch.plans.get(event.originator_id)
+    if plan is not None:
+        batch.plans.update(plan, **touched(event), **values)
 
 
 # ------------------------------------------------------------------- queries

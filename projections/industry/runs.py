@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, Uuid, case, delete, func, select, update
+from sqlalchemy import JSON, BigInteger, Column, Connection, Integer, Uuid, case, func, select
 
 from domain.catalog.model import ActivityKind
 from domain.industry.generation import InventionNeed
@@ -30,10 +30,11 @@ from domain.industry.runs import (
     profit,
     run_status,
 )
+from projections.industry.batch import IndustryBatch
 from projections.industry.jobs import JOBS, JobView, list_jobs
 from projections.industry.names import product_name
-from projections.industry.plans import PLANS
-from projections.readmodel import Attributes, BatchWriter, ReadModelTable, struct_cells
+from projections.industry.plans import PLANS, remove_run
+from projections.readmodel import Attributes, ReadModelTable, struct_cells
 from projections.runtime import handles
 from projections.types import UtcDateTime
 
@@ -64,9 +65,8 @@ class RunHandlers:
     """The industry projection's handlers of run events."""
 
     @handles(PlanRunCreated)
-    def _run_created(self, writer: BatchWriter, event: PlanRunCreated) -> None:
-        writer.insert(
-            "industry_plan_runs",
+    def _run_created(self, batch: IndustryBatch, event: PlanRunCreated) -> None:
+        batch.runs.put(
             {
                 **struct_cells(event, _RECORDED),
                 "run_id": event.originator_id,
@@ -77,16 +77,14 @@ class RunHandlers:
         )
 
     @handles(PlanRunInventionToppedUp)
-    def _run_topped_up(self, writer: BatchWriter, event: PlanRunInventionToppedUp) -> None:
-        runs = writer.tables["industry_plan_runs"]
-        added = len(event.job_ids)
-        writer.execute(update(runs).where(runs.c.run_id == event.originator_id).values(planned=runs.c.planned + added))
+    def _run_topped_up(self, batch: IndustryBatch, event: PlanRunInventionToppedUp) -> None:
+        run = batch.runs.get(event.originator_id)
+        if run is not None:
+            batch.runs.update(run, planned=run["planned"] + len(event.job_ids))
 
     @handles(PlanRunDeleted)
-    def _run_deleted(self, writer: BatchWriter, event: PlanRunDeleted) -> None:
-        runs, jobs = writer.tables["industry_plan_runs"], writer.tables["industry_jobs"]
-        writer.execute(update(jobs).where(jobs.c.plan_run_id == event.originator_id).values(plan_run_id=None))
-        writer.execute(delete(runs).where(runs.c.run_id == event.originator_id))
+    def _run_deleted(self, batch: IndustryBatch, event: PlanRunDeleted) -> None:
+        remove_run(batch, event.originator_id)
 
 
 # the columns stored as the run's event recorded them

@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Column, Connection, String, Uuid, delete, select, update
+from sqlalchemy import Column, Connection, String, Uuid, select
 
 from domain.industry.transport import (
     TransportProfile,
@@ -14,7 +14,8 @@ from domain.industry.transport import (
     TransportProfileChanged,
     TransportProfileRemoved,
 )
-from projections.readmodel import BatchWriter, ReadModelTable, struct_cells, struct_columns
+from projections.industry.batch import IndustryBatch
+from projections.readmodel import ReadModelTable, struct_cells, struct_columns
 from projections.runtime import handles
 
 PROFILES = ReadModelTable(
@@ -32,20 +33,24 @@ class TransportProfileHandlers:
     their profiles, so the owner is the event's user)."""
 
     @handles(TransportProfileAdded, TransportProfileChanged)
-    def _profile_saved(self, writer: BatchWriter, event: TransportProfileAdded | TransportProfileChanged) -> None:
-        owner, profile = event.meta.user_id, event.profile
-        table = writer.tables["transport_profiles"]
-        writer.execute(delete(table).where(table.c.profile_id == profile.profile_id))
+    def _profile_saved(self, batch: IndustryBatch, event: TransportProfileAdded | TransportProfileChanged) -> None:
+        owner, profile, profiles = event.meta.user_id, event.profile, batch.profiles
+        profiles.remove(
+            profile.profile_id,
+        )
         if profile.is_default:
-            writer.execute(update(table).where(table.c.owner_id == owner).values(is_default=False))
-        writer.insert("transport_profiles", {"owner_id": owner, **struct_cells(profile)})
+            for row in profiles.find("owner_id", owner):
+                if row["is_default"]:
+                    profiles.update(row, is_default=False)
+        profiles.put({"owner_id": owner, **struct_cells(profile)})
 
     @handles(TransportProfileRemoved)
-    def _profile_removed(self, writer: BatchWriter, event: TransportProfileRemoved) -> None:
-        table = writer.tables["transport_profiles"]
-        writer.execute(
-            delete(table).where(table.c.owner_id == event.meta.user_id, table.c.profile_id == event.profile_id)
-        )
+    def _profile_removed(self, batch: IndustryBatch, event: TransportProfileRemoved) -> None:
+        row = batch.profiles.get(event.profile_id)
+        if row is not None and row["owner_id"] == event.meta.user_id:
+            batch.profiles.remove(
+                event.profile_id,
+            )
 
 
 def list_profiles(connection: Connection, owner: UUID) -> list[TransportProfile]:
