@@ -62,7 +62,7 @@ from application.system import Manufactory
 from bench.run import RESULTS, say
 from projections.registry import all_projections
 from tests.integration.test_projection_parity import record_every_kind_of_event, without_economics_updater
-from tests.support import PG_ADMIN_URL, database_name, database_url, drop_database, fresh_postgres_database
+from tests.support import PG_ADMIN_URL, database_name, database_url, drop_database, fresh_postgres_database, interrupt
 
 UUID_TEXT = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 HASH_TEXT = re.compile(rb"[0-9a-f]{64}")  # a token's hash: unique too
@@ -198,12 +198,7 @@ def measure_once(url: str, what: str, timeout: float | None) -> dict[str, Any]:
         for timer in timers:
             timer.cancel()
         if child.returncode is None:  # this process was stopped while it waited
-            child.send_signal(signal.SIGINT)
-            try:
-                child.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            interrupt(child, timeout=60)
     peak = usage.ru_maxrss / 1024
     cpu = usage.ru_utime + usage.ru_stime  # the child's own, not the database server's
     if stopped.is_set():

@@ -68,11 +68,11 @@ class Server:
         return found.group(0) if found else None
 
 
-def interrupt(process: subprocess.Popen[str]) -> None:
-    """Stop a child as Ctrl-C would, and kill it if it does not stop in time."""
+def interrupt(process: subprocess.Popen[Any], timeout: float = 15.0) -> None:
+    """Stop a child as Ctrl-C would, and kill it if it does not stop within ``timeout`` seconds."""
     process.send_signal(signal.SIGINT)
     try:
-        process.wait(timeout=15)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
