@@ -59,7 +59,7 @@ from domain.catalog.overlay import (
     OverlayRecipesChosen,
 )
 from domain.events import Event
-from projections.owner_rows import OwnerRows, delete_keys, delete_owners
+from projections.owner_rows import OwnerRows, delete_owner_keys, delete_owners
 from projections.readmodel import ReadModelTable, insert_rows, struct_cells
 from projections.runtime import Projection, handles
 from projections.types import UtcDateTime
@@ -412,7 +412,7 @@ class CatalogBatch:
             rows.write(connection)
         recipes, links = self.rows["catalog_recipes"], self.tables[RECIPE_LINKS.name]
         delete_owners(connection, links, recipes.cleared())
-        delete_keys(connection, links, ("recipe_id",), recipes.stale_keys())
+        delete_owner_keys(connection, links, ("recipe_id",), recipes.stale_keys())
         written = recipes.written().items()
         linked = [link for owner, some in written for link in _link_rows(owner, [self.recipe(row) for row in some])]
         insert_rows(connection, links, linked)

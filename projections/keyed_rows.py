@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, select
+from sqlalchemy import Connection, Table, select
 
+from projections.keyed import delete_keys
 from projections.readmodel import insert_rows
 
 Key = tuple[Any, ...]
@@ -119,9 +120,6 @@ class KeyedRows:
     def write(self) -> None:
         """Delete the changed keys that may be stored, then insert their rows."""
         stale = [key for key in self._dirty if key in self._stored or not self._covered(key)]
-        if stale:
-            conditions = [self.table.c[name] == bindparam(f"k_{name}") for name in self.key]
-            parameters = [{f"k_{name}": value for name, value in zip(self.key, key, strict=True)} for key in stale]
-            self.connection.execute(delete(self.table).where(*conditions), parameters)
+        delete_keys(self.connection, self.table, self.key, stale)
         rows = self._rows
         insert_rows(self.connection, self.table, [rows[key] for key in self._dirty if key in rows])

@@ -16,8 +16,9 @@ from collections.abc import Collection, Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, bindparam, delete, select
+from sqlalchemy import Connection, Table, select
 
+from projections.keyed import delete_keys
 from projections.readmodel import insert_rows
 
 Key = tuple[Any, ...]
@@ -136,31 +137,16 @@ class OwnerRows:
     def write(self, connection: Connection) -> None:
         """The owners cleared emptied, the changed keys deleted, and their rows inserted."""
         delete_owners(connection, self.table, self._cleared)
-        delete_keys(connection, self.table, self.key, self.stale_keys())
+        delete_owner_keys(connection, self.table, self.key, self.stale_keys())
         insert_rows(connection, self.table, [row for rows in self.written().values() for row in rows])
 
 
 def delete_owners(connection: Connection, table: Table, owners: Collection[UUID]) -> None:
-    listed = list(owners)
-    for start in range(0, len(listed), CHUNK):
-        connection.execute(delete(table).where(table.c.owner_id.in_(listed[start : start + CHUNK])))
+    """Delete every row of these owners."""
+    delete_keys(connection, table, ("owner_id",), [(owner,) for owner in owners])
 
 
-def delete_keys(connection: Connection, table: Table, key: tuple[str, ...], keys: dict[UUID, set[Key]]) -> None:
-    """Delete the rows of each owner's ``keys`` (``key`` names their columns), each found by
-    its index: a key of one column by an IN list per owner, a longer one by one statement
-    executed for many (pipelined by psycopg)."""
-    if len(key) == 1:
-        column = table.c[key[0]]
-        for owner, some in keys.items():
-            values = sorted(value for (value,) in some)
-            for start in range(0, len(values), CHUNK):
-                chunk = values[start : start + CHUNK]
-                connection.execute(delete(table).where(table.c.owner_id == owner, column.in_(chunk)))
-        return
-    parameters = [
-        {"owner_id": owner, **dict(zip(key, values, strict=True))} for owner, some in keys.items() for values in some
-    ]
-    if parameters:
-        conditions = [table.c.owner_id == bindparam("owner_id"), *(table.c[name] == bindparam(name) for name in key)]
-        connection.execute(delete(table).where(*conditions), parameters)
+def delete_owner_keys(connection: Connection, table: Table, key: tuple[str, ...], keys: dict[UUID, set[Key]]) -> None:
+    """Delete the rows of each owner's ``keys`` (``key`` names their columns, beside ``owner_id``)."""
+    owned = [(owner, *values) for owner, some in keys.items() for values in some]
+    delete_keys(connection, table, ("owner_id", *key), owned)

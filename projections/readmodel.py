@@ -254,7 +254,7 @@ ColumnConverter = Callable[[Sequence[Any]], Sequence[Any]]
 
 @lru_cache(maxsize=256)
 def _values_getter(table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    names = [column.name for column in table.columns]
+    names = _names(table)
     return itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
 
 
