@@ -46,6 +46,8 @@ from typing import Protocol
 
 import psycopg
 
+from application.listening import StopSignal
+
 log = logging.getLogger(__name__)
 
 RETRY_SEC = 0.5
@@ -89,7 +91,7 @@ class DutyElection:
         self._retry_sec = retry_sec
         self._held: set[str] = set()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = StopSignal()
         self._thread: threading.Thread | None = None
         self._notifier = _LogNotifier(conninfo) if conninfo is not None else None
 
@@ -137,7 +139,7 @@ class DutyElection:
         while not self._stop.is_set():
             try:
                 connection = self._campaign_round(connection)
-                for notification in connection.notifies(timeout=self._retry_sec):
+                for notification in self._stop.notifications(connection, self._retry_sec):
                     self._pass_on(notification.channel, notification.payload)
             except psycopg.Error as error:
                 self._lost(connection, error)

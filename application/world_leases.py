@@ -46,6 +46,8 @@ from uuid import UUID
 
 import psycopg
 
+from application.listening import StopSignal
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "manufactory_worlds"  # payloads: "release <world id>", "released <world id>"
@@ -165,7 +167,7 @@ class PostgresLeases:
         self._hand_over: Callable[[UUID], None] = lambda _: None
         self._handovers: queue.SimpleQueue[UUID | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
-        self._stop = threading.Event()
+        self._stop = StopSignal()
         self._adopted_at = 0.0
 
     def bind(self, hand_over: Callable[[UUID], None]) -> None:
@@ -274,7 +276,7 @@ class PostgresLeases:
                     connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
                     connection.execute(f"LISTEN {CHANNEL}")
                 self._renew(connection)
-                for notification in connection.notifies(timeout=self._heartbeat_sec):
+                for notification in self._stop.notifications(connection, self._heartbeat_sec):
                     self._told(notification.payload)
             except psycopg.Error as error:  # our leases are trusted no longer than they were
                 log.warning("world leases: the database connection failed (%s)", error)
