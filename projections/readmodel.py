@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from operator import itemgetter
 from typing import Any
 
@@ -72,8 +72,10 @@ class ReadModelTable:
                 items.append(Index(f"ix_{table_name}_{suffix}", *columns))
         return Table(table_name, metadata or MetaData(), *items)
 
+    @cached_property
     def definition(self) -> str:
-        """The table as canonical text: name, each column (type, nullability, key) and index."""
+        """The table as canonical text: name, each column (type, nullability, key) and index
+        (made once: every system opened compares each projection's fingerprint)."""
         lines = [f"table {self.name}"]
         for column in self._columns():
             nullable = "null" if column.nullable else "not null"

@@ -121,9 +121,7 @@ class Projection(ABC):
 
     def fingerprint(self) -> str:
         """A digest of the definition (version and tables), the same in every process."""
-        definition = "\n".join(
-            [f"projection {self.name} version {self.version}", *(t.definition() for t in self.tables)]
-        )
+        definition = "\n".join([f"projection {self.name} version {self.version}", *(t.definition for t in self.tables)])
         return hashlib.sha256(definition.encode()).hexdigest()
 
 

@@ -56,6 +56,7 @@ import httpx
 import msgspec
 
 from application.settings import Settings
+from application.tls import tls_context
 
 T = TypeVar("T")
 
@@ -177,6 +178,7 @@ class EsiClient:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=timeout_sec,
+            verify=tls_context(),
             headers={
                 "User-Agent": user_agent,
                 "X-Compatibility-Date": compatibility_date,

@@ -33,6 +33,7 @@ from application.command_runner import update_aggregate
 from application.eve.vault import TokenVault
 from application.event_store import EventStore
 from application.settings import Settings
+from application.tls import tls_context
 from domain.errors import InvalidInput, NotFound, RuleViolation
 from domain.eve.links import EveLinks, links_id
 from domain.events import CommandMeta
@@ -162,7 +163,7 @@ class SsoClient:
         self._settings = settings
         self._vault = vault
         self._store = store
-        self._http = http or httpx.Client(timeout=10, headers={"User-Agent": USER_AGENT})
+        self._http = http or httpx.Client(timeout=10, headers={"User-Agent": USER_AGENT}, verify=tls_context())
         self._cooldown = jwks_refetch_cooldown_sec
         self._metadata: SsoMetadata | None = None
         self._verifier: TokenVerifier | None = None

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from application.tls import tls_context
 from domain.errors import RuleViolation
 from domain.notifications.webhooks import IPAddress, checked_url, refusal
 
@@ -93,7 +94,7 @@ class WebhookTargets:
         """An httpx transport whose every connection is pinned to checked addresses (a client
         given a transport takes no proxy from the environment: a proxy would resolve the name
         itself)."""
-        context = httpx.create_ssl_context()  # certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR
+        context = tls_context()
         transport = httpx.HTTPTransport(verify=context)
         transport._pool.close()
         transport._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=PinnedBackend(self))
