@@ -43,7 +43,7 @@ def test_an_imports_progress_shows_and_its_outcome_arrives_live(
 
         assert read.wait(10)
         shows(browser, "import", "Reading the file: 512 of 2,048")
-        assert browser.find_element(By.TAG_NAME, "progress").get_attribute("value") == "25"
+        live_wait(browser).until(lambda page: page.find_element(By.TAG_NAME, "progress").get_attribute("value") == "25")
         held.set()
         shows(browser, "import", "Your catalog is now version 1")
         live_wait(browser).until(lambda page: not page.find_elements(By.TAG_NAME, "progress"))
