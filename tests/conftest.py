@@ -46,7 +46,7 @@ KINDS = ("unit", "integration", "e2e")
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto``: one test process per core and one more. With one per core a fifth of the
     CPU sat idle (tests waiting on child processes, fsyncs, servers and browsers), and the
-    extra worker cut the suite's time by a fifth on 2 cores (BENCHMARKS.md, "The test suite")."""
+    extra worker cut the suite's time by a fifth on 2 cores (BENCHMARKS.md, "The test suite's time")."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return cores + 1
 

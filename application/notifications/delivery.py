@@ -4,8 +4,9 @@ wakes this loop).
 
 At least once: a delivery is claimed for the timeout plus a margin, posted, and its outcome
 recorded; a process that dies between posting and recording leaves it to be posted again
-when the claim runs out (receivers drop repeats by the notification's kind and key). A 2xx answer is
-delivered; no answer, a timeout, a 5xx, 408 or 429 is tried again after an exponential
+when the claim runs out, and an answer slower than the timeout is posted again too
+(receivers drop repeats by the notification's kind and key). A 2xx answer is delivered; no
+answer, a timeout, a 5xx, 408 or 429 is tried again after an exponential
 backoff with jitter (``backoff × 2^(attempt-1)``, capped, times a random 0.5-1) until
 ``attempts`` tries, or until the next try would come later than ``max_age_sec`` after the
 notification; any other 4xx is final at once (the URL is wrong or the webhook was deleted on

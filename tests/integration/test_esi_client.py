@@ -180,10 +180,12 @@ def test_corporation_assets_answer_a_director_whose_token_carries_the_scope_page
     pages = [
         r for r in seen(standin) if r["path"].startswith(f"/corporations/{CORPORATION_ID}/assets") and r["status"] < 400
     ]
-    # A loaded machine may send the second walk's two pages either side of the stand-in's
-    # 1-second snapshot: the client then walks again (a restart), revalidating both once more.
-    revalidations = [("", 304), ("page=2", 304)] * (1 + again.stats.restarts)
-    assert [(r["query"], r["status"]) for r in pages] == [("", 200), ("page=2", 200), *revalidations]
+    answered = [(r["query"], r["status"]) for r in pages]
+    assert answered[:2] == [("", 200), ("page=2", 200)]
+    # Then each page revalidated once (two 304s, above), plus what a loaded machine made the
+    # client send again: an answer slower than its 2 s timeout is retried, and the stand-in
+    # logged both. Every request sent is in the call's stats.
+    assert len(answered[2:]) == again.stats.requests and set(answered[2:]) == {("", 304), ("page=2", 304)}
 
 
 def test_asset_names_answer_only_the_owner_s_items_and_structures_only_who_may_dock(esi: EsiClient) -> None:
