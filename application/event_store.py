@@ -27,13 +27,13 @@ import msgspec
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.popo import POPOApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application.group_commit import GroupCommitter
 from application.mapper import MsgspecMapper
 from application.postgres_recorder import PostgresRecorder
 from application.settings import Settings
 from application.snapshots import snapshot_table, snapshots, take, usable
+from application.sqlite_recorder import SQLiteRecorder
 from domain.aggregate import Aggregate, replay
 from domain.errors import NotFound
 from domain.events import CommandMeta, Event
@@ -241,18 +241,9 @@ class EventStore(Application[UUID]):
     def _stored_at(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None:
         """(log position, state) of the stored event at ``version`` of an aggregate."""
         recorder = self.recorder
-        if isinstance(recorder, PostgresRecorder):
-            found: tuple[int, bytes] | None = recorder.stored_at(originator_id, version)  # untyped: @retry
-            return found
-        assert isinstance(recorder, SQLiteApplicationRecorder)
-        with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT rowid, state FROM {recorder.events_table_name} "
-                "WHERE originator_id = ? AND originator_version = ?",
-                (originator_id.hex, version),
-            )
-            row = cursor.fetchone()
-        return None if row is None else (int(row[0]), bytes(row[1]))
+        assert isinstance(recorder, PostgresRecorder | SQLiteRecorder)
+        found: tuple[int, bytes] | None = recorder.stored_at(originator_id, version)  # untyped on PostgreSQL: @retry
+        return found
 
     def find_command(self, user_id: UUID, command_id: str, after: int) -> int | None:
         """The log position of the last event the user's command ``command_id`` recorded after

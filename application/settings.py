@@ -266,7 +266,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.is_sqlite:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(self.sqlite_path)}
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.sqlite_path),
+                "APPLICATION_RECORDER_TOPIC": "application.sqlite_recorder:SQLiteRecorder",
+            }
         url = self.url
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",

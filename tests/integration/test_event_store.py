@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 import uuid
+from pathlib import Path
 
 import msgspec
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
+from application import sqlite_recorder
 from application.event_store import EventStore
 from application.group_commit import GroupCommitter, _Submission
+from application.settings import Settings
 from application.system import Manufactory
 from domain.errors import Conflict
 from domain.events import CommandMeta
@@ -223,3 +226,60 @@ def test_a_collision_in_a_shared_transaction_fails_only_its_own_command(system: 
     assert batch[0].error is None and batch[0].recordings[0].notification.id > 0
     assert isinstance(batch[1].error, IntegrityError)
     assert [e.originator_version for e in system.store.history(ok.id)] == [1]
+
+
+def _changed_twice(system: Manufactory, user_id: uuid.UUID) -> list[ConfigChanged]:
+    """Three config changes of each of two containers, not yet saved."""
+    first, second = register(system, user_id, "a"), register(system, user_id, "b")
+    for workers in (6, 7, 8):
+        first.change_config({"max_workers": workers}, meta(user_id))
+        second.change_config({"max_workers": workers}, meta(user_id))
+    return [*first.collect_events(), *second.collect_events()]
+
+
+def _logged_at(system: Manufactory, positions: list[int]) -> list[tuple[int, uuid.UUID, int]]:
+    notifications = system.store.recorder.select_notifications(positions[0], len(positions))
+    return [(n.id, n.originator_id, n.originator_version) for n in notifications]
+
+
+def test_a_save_s_events_are_in_the_log_at_the_positions_it_answers(system: Manufactory) -> None:
+    events = _changed_twice(system, uuid.uuid4())
+    positions = [recording.notification.id for recording in system.store.events.put(events)]
+    assert _logged_at(system, positions) == [
+        (position, event.originator_id, event.originator_version)
+        for position, event in zip(positions, events, strict=True)
+    ]
+
+
+def test_a_save_that_collides_stores_none_of_its_events(system: Manufactory) -> None:
+    """A save is one transaction: its last event collides, and its first is not stored either."""
+    user_id = uuid.uuid4()
+    ok = Container.register(
+        owner_id=user_id, container_id="ok", system_symbol="X1", config=ManufacturingConfig(), meta=meta(user_id)
+    )
+    register(system, user_id, "taken")
+    stale = Container.register(
+        owner_id=user_id, container_id="taken", system_symbol="X1", config=ManufacturingConfig(), meta=meta(user_id)
+    )
+    head = system.store.head()
+    with pytest.raises(IntegrityError):
+        system.store.events.put([*ok.collect_events(), *stale.collect_events()])
+    assert system.store.head() == head
+    assert list(system.store.recorder.select_events(ok.id)) == []
+
+
+def test_on_sqlite_a_save_too_large_for_one_statement_is_stored_the_library_s_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite saves in one INSERT (``application.sqlite_recorder``), up to the variables one
+    statement may hold; a larger save (a catalog import) is the library's BEGIN, INSERTs, COMMIT,
+    with the same answer."""
+    monkeypatch.setattr(sqlite_recorder, "_variable_limit", lambda: 2 * sqlite_recorder.COLUMNS)
+    with Manufactory.open(Settings(database_url=f"sqlite:///{tmp_path / 'events.sqlite'}")) as system:
+        events = _changed_twice(system, uuid.uuid4())
+        positions = [recording.notification.id for recording in system.store.events.put(events)]
+        assert positions == list(range(positions[0], positions[0] + len(events)))
+        assert [
+            (n.originator_id, n.originator_version)
+            for n in system.store.recorder.select_notifications(positions[0], len(events))
+        ] == [(event.originator_id, event.originator_version) for event in events]
