@@ -106,6 +106,7 @@ def command_path(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
     try:
         raw, raw_cpu = zip(*[raw_saves(system, user_id, concurrency, seconds) for _ in range(2)], strict=True)
         say(f"  raw eventsourcing saves/s: {' '.join(f'{r:.0f}' for r in raw)}")
+        system.projections.catch_up()
     finally:
         system.close()
     flips: dict[int, int] = {}
