@@ -36,7 +36,7 @@ import time
 import uuid
 from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from typing import Any, ClassVar, TypeVar
@@ -218,6 +218,10 @@ class ProjectionRuntime:
         self._topics = {p.name: [stored_topic(t) for t in p.topics] for p in projections}
         self._topic_sets = {name: frozenset(topics) for name, topics in self._topics.items()}
         self._table_cache: dict[tuple[str, int], dict[str, Table]] = {}
+        # Reading ahead pays where the read waits outside the GIL, for PostgreSQL's answers. On
+        # SQLite the reader's decoding and the writer's rows take turns on the one GIL anyway,
+        # and their hand-offs made a rebuild 15% slower (BENCHMARKS.md, "Third pass").
+        self._read_ahead = engine.dialect.name != "sqlite"
         self._wake = threading.Event()
         self._hurry = threading.Event()  # a reader waits: no gathering of a burst (``hurry``)
         self._stop = threading.Event()
@@ -421,13 +425,13 @@ class ProjectionRuntime:
         self, projection: Projection, generation: int | None = None, progress: ProgressCallback | None = None
     ) -> bool:
         """Apply batches to a generation (the live one if None) until it reaches the head;
-        True if any batch was applied. A rebuild (a generation given) reads each next batch
-        while it writes one (``projections.read_ahead``), with the garbage collector's walks
-        over the whole heap paused (``projections.collector``)."""
+        True if any batch was applied. A rebuild (a generation given) runs with the garbage
+        collector's walks over the whole heap paused (``projections.collector``), and on
+        PostgreSQL reads each next batch while it writes one (``projections.read_ahead``)."""
         if generation is None:
             return self._apply_batches(projection, None, progress, None)
         read = partial(self._read, projection, self.rebuild_batch_size)
-        with collection_paused(), ReadAhead(read) as ahead:
+        with collection_paused(), ReadAhead(read) if self._read_ahead else nullcontext() as ahead:
             return self._apply_batches(projection, generation, progress, ahead)
 
     def _apply_batches(
