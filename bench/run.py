@@ -29,6 +29,7 @@ Results go to stdout and bench/results/latest.json; BENCHMARKS.md has the write-
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -173,7 +174,11 @@ def read_and_decode(system: Manufactory) -> None:
 
 
 def timed(work: Callable[[], object]) -> tuple[float, float]:
-    """Seconds ``work`` took, and the CPU seconds of this process meanwhile (all its threads)."""
+    """Seconds ``work`` took, and the CPU seconds of this process meanwhile (all its threads).
+    Each starts from a collected heap: the garbage an earlier round left would otherwise be
+    collected during whichever round came next (the read's time alternated between two
+    speeds from round to round)."""
+    gc.collect()
     started, cpu = time.perf_counter(), time.process_time()
     work()
     return time.perf_counter() - started, time.process_time() - cpu
