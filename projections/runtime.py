@@ -446,7 +446,7 @@ class ProjectionRuntime:
         while (step := self._process_batch(projection, generation, ahead)) is not None:
             progressed = True
             batches += 1
-            if ahead is not None and batches % YOUNG_COLLECTION_BATCHES == 0:
+            if generation is not None and batches % YOUNG_COLLECTION_BATCHES == 0:  # a rebuild: collector paused
                 collect_young()  # what the batches left in cycles: their own objects, not the heap
             if progress:
                 progress(*step)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import threading
@@ -160,6 +161,26 @@ def leftovers(system: Manufactory) -> tuple[list[str], list[int], int]:
         generations = connection.execute(select(positions.c.generation).where(positions.c.name == "manufacturing"))
         leases = connection.execute(select(func.count()).select_from(rebuild_leases)).scalar_one()
         return tables, [generation for generation in generations.scalars() if generation != live], leases
+
+
+def test_a_rebuild_collects_its_batches_young_garbage_every_few_batches(system: Manufactory) -> None:
+    """A rebuild pauses the collector's walks over the whole heap, so it collects the young
+    generations itself every few batches (``YOUNG_COLLECTION_BATCHES``), whether or not it
+    reads ahead: a long rebuild's cycles are freed and its memory stays bounded."""
+    populate(system)
+    system.projections.rebuild_batch_size = 2  # about ten batches of manufacturing's events
+    collected: list[int] = []
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collected.append(info["generation"])
+
+    gc.callbacks.append(on_collection)
+    try:
+        system.projections.rebuild("manufacturing")
+    finally:
+        gc.callbacks.remove(on_collection)
+    assert 1 in collected
 
 
 def test_a_second_rebuild_is_refused_while_the_first_runs_also_from_another_process(settings: Settings) -> None:
