@@ -23,23 +23,35 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
     DatabaseError,
+    DataError,
     IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
     OperationalError,
     PersistenceError,
+    ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 COLUMNS = 4  # originator_id, originator_version, topic, state
+# The library's translation of SQLite's errors (``SQLiteTransaction.__exit__``), in its order:
+# subclasses before the classes they derive from.
 _ERRORS: tuple[tuple[type[sqlite3.Error], type[PersistenceError]], ...] = (
-    (sqlite3.IntegrityError, IntegrityError),
+    (sqlite3.InterfaceError, InterfaceError),
+    (sqlite3.DataError, DataError),
     (sqlite3.OperationalError, OperationalError),
+    (sqlite3.IntegrityError, IntegrityError),
+    (sqlite3.InternalError, InternalError),
+    (sqlite3.ProgrammingError, ProgrammingError),
+    (sqlite3.NotSupportedError, NotSupportedError),
     (sqlite3.DatabaseError, DatabaseError),
     (sqlite3.Error, PersistenceError),
 )
@@ -80,7 +92,7 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         return None if row is None else (int(row[0]), bytes(row[1]))
 
 
-@cache
+@lru_cache(maxsize=64)  # a statement per row count in use; an import's counts do not pile up
 def _insert_rows(table: str, count: int) -> str:
     rows = ",".join(["(?,?,?,?)"] * count)
     return f"INSERT INTO {table} VALUES {rows}"
@@ -98,7 +110,4 @@ def _variable_limit() -> int:
 
 def _persistence_error(error: sqlite3.Error) -> PersistenceError:
     """The library's error for SQLite's, as its own transactions raise them."""
-    for found, raised in _ERRORS:
-        if isinstance(error, found):
-            return raised(error)
-    return PersistenceError(error)
+    return next(raised(error) for found, raised in _ERRORS if isinstance(error, found))

@@ -228,7 +228,7 @@ def test_a_collision_in_a_shared_transaction_fails_only_its_own_command(system: 
     assert [e.originator_version for e in system.store.history(ok.id)] == [1]
 
 
-def _changed_twice(system: Manufactory, user_id: uuid.UUID) -> list[ConfigChanged]:
+def _changes_of_two_containers(system: Manufactory, user_id: uuid.UUID) -> list[ConfigChanged]:
     """Three config changes of each of two containers, not yet saved."""
     first, second = register(system, user_id, "a"), register(system, user_id, "b")
     for workers in (6, 7, 8):
@@ -243,7 +243,7 @@ def _logged_at(system: Manufactory, positions: list[int]) -> list[tuple[int, uui
 
 
 def test_a_save_s_events_are_in_the_log_at_the_positions_it_answers(system: Manufactory) -> None:
-    events = _changed_twice(system, uuid.uuid4())
+    events = _changes_of_two_containers(system, uuid.uuid4())
     positions = [recording.notification.id for recording in system.store.events.put(events)]
     assert _logged_at(system, positions) == [
         (position, event.originator_id, event.originator_version)
@@ -276,7 +276,7 @@ def test_on_sqlite_a_save_too_large_for_one_statement_is_stored_the_library_s_wa
     with the same answer."""
     monkeypatch.setattr(sqlite_recorder, "_variable_limit", lambda: 2 * sqlite_recorder.COLUMNS)
     with Manufactory.open(Settings(database_url=f"sqlite:///{tmp_path / 'events.sqlite'}")) as system:
-        events = _changed_twice(system, uuid.uuid4())
+        events = _changes_of_two_containers(system, uuid.uuid4())
         positions = [recording.notification.id for recording in system.store.events.put(events)]
         assert positions == list(range(positions[0], positions[0] + len(events)))
         assert [
