@@ -13,14 +13,17 @@ A collision with the command's own events (its COMMIT landed but the answer was 
 the library inserted again) never reaches these runners: the event store recognises them
 by the command id in their metadata and answers the save as done, so a command is never
 decided twice and never answers 409 naming the version it wrote itself.
+
+These runners run in a thread or, for the routes that ask, on the event loop
+(``application.on_loop``): a turn's lock, a retry's pause, a load that misses the cache and
+the commit are then awaited, and the same code serves both.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from typing import Generic, TypeVar
 from uuid import UUID
@@ -29,6 +32,7 @@ import msgspec
 from eventsourcing.persistence import IntegrityError
 
 from application.event_store import EventStore
+from application.on_loop import acquire, pause
 from domain.aggregate import Aggregate
 from domain.errors import Conflict
 
@@ -50,6 +54,18 @@ class CommandResult(msgspec.Struct, Generic[A], frozen=True):
     changed: bool
 
 
+def _take_turn(stack: ExitStack, aggregate_ids: Iterable[UUID]) -> None:
+    """Hold the locks of ``aggregate_ids`` (in one order everywhere) until ``stack`` closes."""
+    locks = {id(lock): lock for lock in map(_stripe, aggregate_ids)}
+    for _, lock in sorted(locks.items()):
+        acquire(lock)
+        stack.callback(lock.release)
+
+
+def _back_off(attempt: int) -> None:
+    pause(random.uniform(0, min(0.001 * 2**attempt, 0.05)))
+
+
 def update_aggregate(
     store: EventStore,
     aggregate_class: type[A],
@@ -59,12 +75,13 @@ def update_aggregate(
     expected_version: int | None = None,
 ) -> CommandResult[A]:
     """Load, check ownership and expected version, apply ``decide``, save; retry on collision."""
-    with _stripe(aggregate_id):
+    with ExitStack() as stack:
+        _take_turn(stack, [aggregate_id])
         for attempt in range(MAX_ATTEMPTS):
             result = _attempt(store, aggregate_class, aggregate_id, user_id, decide, expected_version)
             if result is not None:
                 return result
-            time.sleep(random.uniform(0, min(0.001 * 2**attempt, 0.05)))
+            _back_off(attempt)
     raise Conflict("the aggregate is being changed by others too often; try again", None)
 
 
@@ -132,10 +149,8 @@ def save_atomically(
     answer. Commands touching the same existing aggregates (``touched``) take turns in this
     process; a collision with another process retries ``decide`` on fresh state.
     """
-    locks = sorted({id(_stripe(aggregate_id)): _stripe(aggregate_id) for aggregate_id in touched}.items())
     with ExitStack() as stack:
-        for _, lock in locks:
-            stack.enter_context(lock)
+        _take_turn(stack, touched)
         for attempt in range(MAX_ATTEMPTS):
             aggregates, answer = decide()
             try:
@@ -145,5 +160,5 @@ def save_atomically(
                     store.forget(aggregate.id)
                 for aggregate_id in touched:
                     store.forget(aggregate_id)
-            time.sleep(random.uniform(0, min(0.001 * 2**attempt, 0.05)))
+            _back_off(attempt)
     raise Conflict("the data is being changed by others too often; try again", None)

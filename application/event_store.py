@@ -14,6 +14,9 @@ Aggregates whose histories grow without end are restored from a snapshot and the
 after it (``application.snapshots``): one is taken after a save crosses a multiple of
 ``snapshot_interval`` versions, or after a restore that had to replay that many events.
 Reads at a version and audit (``from_events``) replay events only.
+
+Every read of the database here goes through ``on_loop.blocking``: a command running on the
+event loop (``application.on_loop``) waits for it in a worker thread, never on the loop.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 
 from application.group_commit import GroupCommitter
 from application.mapper import MsgspecMapper
+from application.on_loop import blocking
 from application.postgres_recorder import PostgresRecorder
 from application.settings import Settings
 from application.snapshots import snapshot_table, snapshots, take, usable
@@ -104,12 +108,15 @@ class EventStore(Application[UUID]):
         if fresh:
             self.forget(aggregate_id)
         if version is not None or from_events:
-            aggregate = _replay(None, cast("Iterable[Event]", self.events.get(aggregate_id, lte=version)))
+            aggregate = blocking(self._replayed, aggregate_id, version)
         else:
             aggregate = self._cached(aggregate_id)
         if not isinstance(aggregate, aggregate_class):
             raise NotFound(f"{aggregate_class.__name__.lower()} not found")
         return aggregate
+
+    def _replayed(self, aggregate_id: UUID, version: int | None) -> Aggregate | None:
+        return _replay(None, cast("Iterable[Event]", self.events.get(aggregate_id, lte=version)))
 
     def _cached(self, aggregate_id: UUID) -> Aggregate | None:
         """A copy of the cached aggregate (a command may change it and fail), restored and
@@ -131,6 +138,9 @@ class EventStore(Application[UUID]):
         """The aggregate from its newest usable snapshot and the events after it (every
         event when there is none); None if it has no events. A restore that replayed a whole
         interval's events leaves a snapshot for the next one."""
+        return blocking(self._restore, aggregate_id)
+
+    def _restore(self, aggregate_id: UUID) -> Aggregate | None:
         snapshot = self._snapshots_newest(aggregate_id)
         start = None if snapshot is None else snapshot.version
         tail = _Counted(cast("Iterable[Event]", self.events.get(aggregate_id, gt=start)))
@@ -141,7 +151,7 @@ class EventStore(Application[UUID]):
 
     def snapshot_version(self, aggregate_id: UUID) -> int | None:
         """The version of the aggregate's snapshot a restore would start from (None: none usable)."""
-        snapshot = self._snapshots_newest(aggregate_id)
+        snapshot = blocking(self._snapshots_newest, aggregate_id)
         return None if snapshot is None else snapshot.version
 
     def _snapshots_newest(self, aggregate_id: UUID) -> Aggregate | None:
@@ -165,7 +175,7 @@ class EventStore(Application[UUID]):
         if not snapshots(aggregate):
             return
         try:
-            self._snapshots.keep(take(aggregate))
+            blocking(self._snapshots.keep, take(aggregate))
         except Exception:
             log.warning("could not snapshot %s at version %d", aggregate.id, aggregate.version, exc_info=True)
 
@@ -183,16 +193,16 @@ class EventStore(Application[UUID]):
         oldest first."""
         # Our MsgspecMapper decodes every stored event to an Event; the library types it as any
         # DomainEventProtocol.
-        return cast("list[Event]", list(self.events.get(aggregate_id, gt=after, limit=limit)))
+        return cast("list[Event]", blocking(lambda: list(self.events.get(aggregate_id, gt=after, limit=limit))))
 
     def latest_version(self, aggregate_id: UUID) -> int | None:
         """The version of the aggregate's newest event (None: it has none), reading that one alone."""
-        newest = cast("list[Event]", list(self.events.get(aggregate_id, desc=True, limit=1)))
+        newest = cast("list[Event]", blocking(lambda: list(self.events.get(aggregate_id, desc=True, limit=1))))
         return newest[0].originator_version if newest else None
 
     def head(self) -> int:
         """The position of the newest event in the log (0 when empty)."""
-        return self.recorder.max_notification_id() or 0
+        return blocking(self.recorder.max_notification_id) or 0
 
     def save_events(self, *aggregates: Aggregate) -> int:
         """Save aggregates' pending events atomically (group-committed with concurrent
@@ -233,7 +243,7 @@ class EventStore(Application[UUID]):
         stands for all of them."""
         if event.meta.command_id is None or isinstance(self.recorder, POPOApplicationRecorder):
             return None  # in memory an insert never loses its answer: a collision is another writer's
-        found = self._stored_at(event.originator_id, event.originator_version)
+        found = blocking(self._stored_at, event.originator_id, event.originator_version)
         if found is None or not _same_command(_meta_of(found[1]), event.meta):
             return None
         return found[0]
@@ -253,7 +263,7 @@ class EventStore(Application[UUID]):
         needle = b'"command_id":' + msgspec.json.encode(command_id)
         head, found = self.head(), None
         while after < head:
-            page = self.recorder.select_notifications(start=after + 1, limit=_SCAN_PAGE, stop=head)
+            page = blocking(self.recorder.select_notifications, start=after + 1, limit=_SCAN_PAGE, stop=head)
             if not page:
                 break
             for notification in page:

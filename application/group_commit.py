@@ -11,10 +11,14 @@ That also settles a batch whose COMMIT answer was lost: the library's retry of t
 collides with the batch itself, each command's events written alone collide with its own,
 and each command's save then finds its own events landed (``EventStore.save_events``), one
 command at a time, never mistaking a neighbour's events for its own.
+
+A waiting command is a thread or a command on an event loop (``application.on_loop``); each
+loop is woken once per transaction, for all of its commands in it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -22,18 +26,35 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Recording
 
+from application.on_loop import on_loop, wait
+
 Put = Callable[[Sequence[Any]], list[Recording[Any]]]
 MAX_EVENTS_PER_TRANSACTION = 500
 
 
 class _Submission:
-    __slots__ = ("events", "recordings", "error", "done")
+    """One save's events and, once its transaction ended, its recordings or its error. Its
+    waiter is a command on an event loop (that loop and a future of it) or a thread (an Event)."""
+
+    __slots__ = ("events", "recordings", "error", "waiter")
 
     def __init__(self, events: Sequence[Any]) -> None:
         self.events = events
         self.recordings: list[Recording[Any]] = []
         self.error: BaseException | None = None
-        self.done = threading.Event()
+        self.waiter: threading.Event | tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
+        if on_loop():
+            loop = asyncio.get_running_loop()
+            self.waiter = (loop, loop.create_future())
+        else:
+            self.waiter = threading.Event()
+
+    def wait(self) -> None:
+        """Until the transaction ended; a command on the loop lets the loop serve others meanwhile."""
+        if isinstance(self.waiter, threading.Event):
+            self.waiter.wait()
+        else:
+            wait(self.waiter[1])
 
 
 class GroupCommitter:
@@ -48,7 +69,7 @@ class GroupCommitter:
         submission = _Submission(events)
         self._ensure_running()
         self._queue.put(submission)
-        submission.done.wait()
+        submission.wait()
         if submission.error is not None:
             raise submission.error
         return submission.recordings
@@ -74,30 +95,52 @@ class GroupCommitter:
             self._commit(batch)
 
     def _commit(self, batch: list[_Submission]) -> None:
+        try:
+            self._record(batch)
+        finally:
+            _wake(batch)
+
+    def _record(self, batch: list[_Submission]) -> None:
         if len(batch) > 1:
             try:
                 recordings = self._put([event for submission in batch for event in submission.events])
             except IntegrityError:
                 pass  # someone's events collided: find out whose, one by one
             except BaseException as error:
-                self._finish(batch, error=error)
+                for submission in batch:
+                    submission.error = error
                 return
             else:
                 offset = 0
                 for submission in batch:
                     submission.recordings = recordings[offset : offset + len(submission.events)]
                     offset += len(submission.events)
-                self._finish(batch)
                 return
         for submission in batch:
             try:
                 submission.recordings = self._put(submission.events)
             except BaseException as error:
                 submission.error = error
-            submission.done.set()
 
-    @staticmethod
-    def _finish(batch: list[_Submission], error: BaseException | None = None) -> None:
-        for submission in batch:
-            submission.error = error
-            submission.done.set()
+
+def _wake(batch: list[_Submission]) -> None:
+    """Wake the batch's waiters: each thread, and each event loop once for all its commands
+    (one wake-up of a loop is one write to its self-pipe and one hand-over of the GIL)."""
+    futures: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for submission in batch:
+        if isinstance(submission.waiter, threading.Event):
+            submission.waiter.set()
+        else:
+            loop, future = submission.waiter
+            futures.setdefault(loop, []).append(future)
+    for loop, waiting in futures.items():
+        try:
+            loop.call_soon_threadsafe(_resolve, waiting)
+        except RuntimeError:  # the loop closed: nobody is left to wake
+            pass
+
+
+def _resolve(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():  # a cancelled request's future is done already
+            future.set_result(None)

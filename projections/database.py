@@ -16,6 +16,8 @@ import msgspec
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 
+from application.on_loop import refuse_on_loop
+
 
 def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
@@ -27,10 +29,19 @@ def create_read_engine(url: URL, pool_size: int = 20) -> Engine:
             url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=pool_size, json_serializer=_json
         )
         _configure_sqlite(engine)
-        return engine
-    # No pre-ping (a round trip per checkout): a connection that died is invalidated by
-    # SQLAlchemy when it fails, and the pool replaces it.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600, json_serializer=_json)
+    else:
+        # No pre-ping (a round trip per checkout): a connection that died is invalidated by
+        # SQLAlchemy when it fails, and the pool replaces it.
+        engine = create_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600, json_serializer=_json
+        )
+    event.listen(engine, "checkout", _refused_on_the_event_loop)
+    return engine
+
+
+def _refused_on_the_event_loop(*_connection: object) -> None:
+    """A command running on the event loop may not read the read models: it would block the loop."""
+    refuse_on_loop("a read-model query")
 
 
 def query_engine(engine: Engine) -> Engine:

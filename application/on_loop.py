@@ -1,0 +1,103 @@
+"""Commands that run on the server's event loop, their waits awaited rather than blocked on.
+
+A command route used to hand its command to a worker thread, which loaded the aggregate,
+decided, and then slept until the group committer's transaction had committed; the event
+loop was woken again when the thread finished. On SQLite that made about 16 thread switches
+per config update, each a hand-over of the GIL, and the server spent 1,100 µs of CPU per
+update (BENCHMARKS.md, "The command path", fourth pass). A command whose work is the event
+store's (load, decide, save) needs no thread: ``run_on_loop`` runs it in a greenlet on the
+event loop thread, and where it would wait, on the commit, on a read of the store that misses
+the cache, on another command's lock or on a retry's pause, the greenlet hands an awaitable
+to the loop and is resumed when it completes. The same code still runs unchanged in a
+thread (the CLI, background duties): there each wait simply blocks.
+
+Only code whose every wait goes through this module may run here: a blocking call made
+directly would stall every request the process serves. The read models' engine refuses a
+connection on the loop (``refuse_on_loop``), so a route that reads a projection from a command
+run here fails its tests at once instead of slowing the server quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar, cast
+
+import greenlet
+
+T = TypeVar("T")
+P = ParamSpec("P")
+_LOCK_POLL_SEC = (0.0002, 0.005)  # the first and the longest pause between tries of a busy lock
+
+
+class _OnLoop(greenlet.greenlet):
+    """A command running on the event loop; its parent is the loop's own greenlet."""
+
+
+async def run_on_loop(command: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``command(*args, **kwargs)`` on this event loop, in the caller's context; every wait it
+    makes through ``wait`` is awaited here, so the loop serves other requests meanwhile."""
+    child = _OnLoop(lambda: command(*args, **kwargs), parent=greenlet.getcurrent())
+    child.gr_context = contextvars.copy_context()
+    step: Any = child.switch()
+    while not child.dead:
+        try:
+            outcome = await cast("Awaitable[object]", step)
+        except BaseException:  # the command sees the failure (or cancellation) where it waited
+            step = child.throw(*sys.exc_info())
+        else:
+            step = child.switch(outcome)
+    return cast("T", step)
+
+
+def on_loop() -> bool:
+    """Whether this code runs as a command on the event loop (``run_on_loop``)."""
+    return isinstance(greenlet.getcurrent(), _OnLoop)
+
+
+def wait(awaitable: Awaitable[T]) -> T:
+    """Suspend this command until ``awaitable`` completes on the event loop; its result."""
+    current = greenlet.getcurrent()
+    if not isinstance(current, _OnLoop):
+        raise RuntimeError("wait() is for commands running on the event loop (run_on_loop)")
+    parent = current.parent
+    assert parent is not None  # a greenlet made by run_on_loop always has the loop's as parent
+    return cast("T", parent.switch(awaitable))
+
+
+def blocking(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``call(...)`` where it may block: directly in a thread, in a worker thread on the loop."""
+    if on_loop():
+        return wait(asyncio.to_thread(call, *args, **kwargs))
+    return call(*args, **kwargs)
+
+
+def pause(seconds: float) -> None:
+    """Sleep; on the loop, let other requests run meanwhile."""
+    if on_loop():
+        wait(asyncio.sleep(seconds))
+    else:
+        time.sleep(seconds)
+
+
+def acquire(lock: threading.Lock) -> None:
+    """Take ``lock``. On the loop it is tried and retried between short pauses (a lock held by a
+    thread is let go without the loop's help; a blocking wait would stall the loop, or deadlock
+    on a command of the same loop that holds it)."""
+    if not on_loop():
+        lock.acquire()
+        return
+    delay = _LOCK_POLL_SEC[0]
+    while not lock.acquire(blocking=False):
+        pause(delay)
+        delay = min(delay * 2, _LOCK_POLL_SEC[1])
+
+
+def refuse_on_loop(what: str) -> None:
+    """Raise if called from a command on the event loop: ``what`` would block every request."""
+    if on_loop():
+        raise RuntimeError(f"{what} would block the event loop: run this command in a thread, or wait through on_loop")
