@@ -26,7 +26,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError, Recording
 
-from application.on_loop import on_loop, wait
+from application.on_loop import LoopWaiter, on_loop, wait, wake_loops
 
 Put = Callable[[Sequence[Any]], list[Recording[Any]]]
 MAX_EVENTS_PER_TRANSACTION = 500
@@ -42,7 +42,7 @@ class _Submission:
         self.events = events
         self.recordings: list[Recording[Any]] = []
         self.error: BaseException | None = None
-        self.waiter: threading.Event | tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
+        self.waiter: threading.Event | LoopWaiter
         if on_loop():
             loop = asyncio.get_running_loop()
             self.waiter = (loop, loop.create_future())
@@ -124,23 +124,11 @@ class GroupCommitter:
 
 
 def _wake(batch: list[_Submission]) -> None:
-    """Wake the batch's waiters: each thread, and each event loop once for all its commands
-    (one wake-up of a loop is one write to its self-pipe and one hand-over of the GIL)."""
-    futures: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    """Wake the batch's waiters: each thread, and each event loop once for all its commands."""
+    on_loops = []
     for submission in batch:
         if isinstance(submission.waiter, threading.Event):
             submission.waiter.set()
         else:
-            loop, future = submission.waiter
-            futures.setdefault(loop, []).append(future)
-    for loop, waiting in futures.items():
-        try:
-            loop.call_soon_threadsafe(_resolve, waiting)
-        except RuntimeError:  # the loop closed: nobody is left to wake
-            pass
-
-
-def _resolve(futures: list[asyncio.Future[None]]) -> None:
-    for future in futures:
-        if not future.done():  # a cancelled request's future is done already
-            future.set_result(None)
+            on_loops.append(submission.waiter)
+    wake_loops(on_loops)

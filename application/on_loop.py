@@ -24,7 +24,7 @@ import contextvars
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ParamSpec, TypeVar, cast
 
 import greenlet
@@ -95,6 +95,29 @@ def acquire(lock: threading.Lock) -> None:
     while not lock.acquire(blocking=False):
         pause(delay)
         delay = min(delay * 2, _LOCK_POLL_SEC[1])
+
+
+LoopWaiter = tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
+
+
+def wake_loops(waiters: Iterable[LoopWaiter]) -> None:
+    """Resolve each waiter's future, from any thread: one call into each loop for all of its
+    futures (a loop's wake-up is a write to its self-pipe and a hand-over of the GIL). A loop
+    that has closed has nobody left to wake; a future already done (cancelled) is left alone."""
+    futures: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for loop, future in waiters:
+        futures.setdefault(loop, []).append(future)
+    for loop, waiting in futures.items():
+        try:
+            loop.call_soon_threadsafe(_resolve, waiting)
+        except RuntimeError:  # the loop closed
+            pass
+
+
+def _resolve(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
 
 
 def refuse_on_loop(what: str) -> None:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from application.on_loop import LoopWaiter, wake_loops
+
 
 class PositionSignal:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._positions: dict[str, int] = {}
         self._revisions: dict[str, int] = {}
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
+        self._waiters: set[LoopWaiter] = set()
 
     def known_position(self, name: str) -> int:
         with self._lock:
@@ -41,8 +43,7 @@ class PositionSignal:
             if position > self._positions.get(name, 0):
                 self._positions[name] = position
             waiters, self._waiters = self._waiters, set()
-        for loop, future in waiters:
-            loop.call_soon_threadsafe(_resolve, future)
+        wake_loops(waiters)
 
     async def changed(self, timeout: float) -> None:
         """Return when any projection advances, or after ``timeout`` seconds."""
@@ -58,8 +59,3 @@ class PositionSignal:
         finally:
             with self._lock:
                 self._waiters.discard(entry)
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
