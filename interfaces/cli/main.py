@@ -58,6 +58,7 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool, workers:
     import uvicorn
 
     from interfaces.http.app import create_app
+    from projections.collector import freeze_start_up_heap
 
     settings = Settings.from_env()
     if workers > 1 and settings.postgres_conninfo is None:
@@ -85,7 +86,9 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool, workers:
         _serve_workers(workers, run_projections=not no_projections, **options)
         return
     try:
-        uvicorn.run(create_app(system, run_projections=not no_projections), **options)
+        app = create_app(system, run_projections=not no_projections)
+        freeze_start_up_heap()
+        uvicorn.run(app, **options)
     finally:
         system.close()
 

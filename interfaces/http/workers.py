@@ -20,8 +20,10 @@ def worker_app(run_projections: bool) -> Litestar:
     migrating (the supervisor did, once, before spawning) and closed when the process stops."""
     from application.system import Manufactory
     from interfaces.http.app import create_app
+    from projections.collector import freeze_start_up_heap
 
     system = Manufactory.open(migrate_schema=False)
     app = create_app(system, run_projections=run_projections)
     app.on_shutdown.append(system.close)  # after the duties stopped
+    freeze_start_up_heap()
     return app

@@ -1,11 +1,8 @@
 """How a rebuild reads, holds and writes its batches: the next batch read ahead is used only
-where it starts, the garbage collector's pause comes back with the last pauser, and SQLite
-gets the dialect's own text from the bulk insert's column-at-a-time converters."""
+where it starts, and SQLite gets the dialect's own text from the bulk insert's column-at-a-time converters."""
 
 from __future__ import annotations
 
-import gc
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -13,7 +10,6 @@ from sqlalchemy import JSON, Column, Integer, MetaData, Table, Uuid, insert
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
-from projections.collector import collection_paused
 from projections.database import create_read_engine
 from projections.read_ahead import LogRead, ReadAhead
 from projections.readmodel import insert_values
@@ -37,26 +33,6 @@ def test_a_batch_read_ahead_is_used_where_it_starts_and_read_again_elsewhere() -
         ahead.read_next(21, 100)
         assert ahead.read(15, 120).start == 15  # the position moved elsewhere: read again
     assert reader.reads == [(11, 100), (21, 100), (15, 120)]
-
-
-def test_the_collector_comes_back_with_the_last_of_overlapping_pauses() -> None:
-    assert gc.isenabled()
-    first_paused, second_done = threading.Event(), threading.Event()
-
-    def second() -> None:
-        first_paused.wait()
-        with collection_paused():
-            assert not gc.isenabled()
-        second_done.set()
-
-    thread = threading.Thread(target=second)
-    thread.start()
-    with collection_paused():
-        first_paused.set()
-        second_done.wait()
-        assert not gc.isenabled()  # the second pause ended, this one has not
-    thread.join()
-    assert gc.isenabled()
 
 
 AWKWARD_TIMES = [

@@ -1,0 +1,53 @@
+"""The garbage collector's two regimes (``projections.collector``): paused for a rebuild batch,
+coming back with the last of overlapping pauses; and a server's start-up heap left out of
+every collection."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from projections.collector import SERVING_YOUNG_THRESHOLD, collection_paused, freeze_start_up_heap
+
+
+def test_the_collector_comes_back_with_the_last_of_overlapping_pauses() -> None:
+    assert gc.isenabled()
+    first_paused, second_done = threading.Event(), threading.Event()
+
+    def second() -> None:
+        first_paused.wait()
+        with collection_paused():
+            assert not gc.isenabled()
+        second_done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with collection_paused():
+        first_paused.set()
+        second_done.wait()
+        assert not gc.isenabled()  # the second pause ended, this one has not
+    thread.join()
+    assert gc.isenabled()
+
+
+@pytest.fixture
+def thawed_after() -> Iterator[None]:
+    """The test process builds many apps: what a test freezes is thawed after it."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("thawed_after")
+def test_a_servers_start_up_heap_is_left_out_of_every_collection() -> None:
+    start_up = {"app": [object()]}  # a container: the collector tracks it
+    freeze_start_up_heap()
+    served = {"request": [object()]}
+    walked = {id(o) for o in gc.get_objects()}  # what a full collection would walk
+    assert id(start_up) not in walked
+    assert id(served) in walked
+    assert gc.get_threshold()[0] == SERVING_YOUNG_THRESHOLD
