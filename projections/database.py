@@ -55,6 +55,12 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # read models are rebuildable from events
+        # Debian builds SQLite with secure_delete on: every page freed is overwritten with
+        # zeros, so dropping a rebuild's old generation wrote the whole of it again (25 ms of
+        # a 20,000-event rebuild of about 230). FAST still zeroes a deleted row on the page
+        # that held it, and leaves whole freed pages as they were: the rows of a dropped
+        # generation, every one of which the event log keeps anyway.
+        cursor.execute("PRAGMA secure_delete=FAST")
         cursor.close()
 
     @event.listens_for(engine, "begin")
