@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from functools import cache, lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +40,9 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-COLUMNS = 4  # originator_id, originator_version, topic, state
+from application import sqlite_inserts
+
+COLUMNS = ("originator_id", "originator_version", "topic", "state")
 # The library's translation of SQLite's errors (``SQLiteTransaction.__exit__``), in its order:
 # subclasses before the classes they derive from.
 _ERRORS: tuple[tuple[type[sqlite3.Error], type[PersistenceError]], ...] = (
@@ -60,7 +61,7 @@ _ERRORS: tuple[tuple[type[sqlite3.Error], type[PersistenceError]], ...] = (
 class SQLiteRecorder(SQLiteApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         count = len(stored_events)
-        if not count or count * COLUMNS > _variable_limit():
+        if not count or count * len(COLUMNS) > sqlite_inserts.variable_limit():
             return super().insert_events(stored_events, **kwargs)  # BEGIN, a statement per event, COMMIT
         values = [
             value
@@ -74,7 +75,7 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         ]
         with self.datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:
             try:
-                cursor.execute(_insert_rows(self.events_table_name, count), values)
+                cursor.execute(sqlite_inserts.insert_statement(self.events_table_name, COLUMNS, count), values)
             except sqlite3.Error as error:
                 raise _persistence_error(error) from error
             last = cursor.lastrowid
@@ -90,22 +91,6 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
             )
             row = cursor.fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
-
-
-@lru_cache(maxsize=64)  # a statement per row count in use; an import's counts do not pile up
-def _insert_rows(table: str, count: int) -> str:
-    rows = ",".join(["(?,?,?,?)"] * count)
-    return f"INSERT INTO {table} VALUES {rows}"
-
-
-@cache
-def _variable_limit() -> int:
-    """How many ``?`` one statement may hold, as this SQLite was built (32,766 by default)."""
-    connection = sqlite3.connect(":memory:")
-    try:
-        return connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    finally:
-        connection.close()
 
 
 def _persistence_error(error: sqlite3.Error) -> PersistenceError:

@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
+from application import sqlite_inserts
 from projections.types import UtcDateTime, sqlite_utc_texts
 
 
@@ -199,8 +200,8 @@ def insert_values(connection: Connection, table: Table, rows: Sequence[tuple[Any
     """Bulk insert in the current transaction of rows given as tuples in the table's column
     order (what a fold that makes thousands of rows per batch builds: no dict per row).
     PostgreSQL's COPY (an executemany costs a round trip's worth of work per row through
-    psycopg); on SQLite the driver's executemany on values in SQLAlchemy's storage format,
-    without its per-row parameter bookkeeping. Values are converted a column at a time
+    psycopg); on SQLite multi-row INSERTs (``application.sqlite_inserts``) of values in
+    SQLAlchemy's storage format, without its per-row parameter bookkeeping. Values are converted a column at a time
     (``_column_converters``): a batch's timestamps or UUIDs in one call, not one per value."""
     if not rows:
         return
@@ -208,7 +209,7 @@ def insert_values(connection: Connection, table: Table, rows: Sequence[tuple[Any
     if connection.dialect.name == "postgresql":
         _copy_rows(connection, table, rows)
     else:
-        connection.exec_driver_sql(_plain_insert(table), rows)
+        _insert_in_chunks(connection, table, rows)
 
 
 def update_rows(connection: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
@@ -272,13 +273,6 @@ def _plain_update(table: Table, key: str, columns: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=256)
-def _plain_insert(table: Table) -> str:
-    names = _names(table)
-    placeholders = ", ".join("?" for _ in names)
-    return f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
-
-
-@lru_cache(maxsize=256)
 def _column_converters(table: Table, dialect: Dialect, names: tuple[str, ...]) -> list[tuple[int, ColumnConverter]]:
     """The converters of the named columns whose values the driver cannot take as they are, by
     index in ``names``.
@@ -320,6 +314,19 @@ def _uuid_hexes(values: Sequence[Any]) -> list[str | None]:
 
 def _each(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
     return list(map(process, values))
+
+
+ROWS_PER_INSERT = 200
+"""Rows per multi-row INSERT on SQLite: 50 and 1,000 were each slower (``application.sqlite_inserts``)."""
+
+
+def _insert_in_chunks(connection: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    names = _names(table)
+    per_statement = max(1, min(ROWS_PER_INSERT, sqlite_inserts.variable_limit() // len(names)))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # None only once closed
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor.execute(sqlite_inserts.insert_statement(table.name, names, len(chunk)), sqlite_inserts.flat(chunk))
 
 
 def _copy_rows(connection: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:

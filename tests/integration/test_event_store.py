@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
-from application import sqlite_recorder
+from application import sqlite_inserts, sqlite_recorder
 from application.event_store import EventStore
 from application.group_commit import GroupCommitter, _Submission
 from application.settings import Settings
@@ -274,7 +274,7 @@ def test_on_sqlite_a_save_too_large_for_one_statement_is_stored_the_library_s_wa
     """SQLite saves in one INSERT (``application.sqlite_recorder``), up to the variables one
     statement may hold; a larger save (a catalog import) is the library's BEGIN, INSERTs, COMMIT,
     with the same answer."""
-    monkeypatch.setattr(sqlite_recorder, "_variable_limit", lambda: 2 * sqlite_recorder.COLUMNS)
+    monkeypatch.setattr(sqlite_inserts, "variable_limit", lambda: 2 * len(sqlite_recorder.COLUMNS))
     with Manufactory.open(Settings(database_url=f"sqlite:///{tmp_path / 'events.sqlite'}")) as system:
         events = _changes_of_two_containers(system, uuid.uuid4())
         positions = [recording.notification.id for recording in system.store.events.put(events)]

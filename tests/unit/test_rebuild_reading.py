@@ -6,10 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import JSON, Column, Integer, MetaData, Table, Uuid, insert
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
+from application import sqlite_inserts
+from projections import readmodel
 from projections.database import create_read_engine
 from projections.read_ahead import LogRead, ReadAhead
 from projections.readmodel import insert_values
@@ -55,7 +58,18 @@ def test_utc_timestamps_get_the_text_sqlalchemy_stores_on_sqlite() -> None:
         assert sqlite_utc_texts(column) == [stored(value) for value in column]
 
 
-def test_a_bulk_insert_stores_what_sqlalchemy_stores_on_sqlite() -> None:
+@pytest.mark.parametrize(
+    ("rows_per_insert", "variable_limit"),
+    [(200, None), (2, None), (200, 12)],
+    ids=["one-statement", "chunks-of-two-rows", "chunks-of-the-variable-limit"],
+)
+def test_a_bulk_insert_stores_what_sqlalchemy_stores_on_sqlite(
+    monkeypatch: pytest.MonkeyPatch, rows_per_insert: int, variable_limit: int | None
+) -> None:
+    """In multi-row INSERTs of at most ``ROWS_PER_INSERT`` rows and the variables SQLite allows."""
+    monkeypatch.setattr(readmodel, "ROWS_PER_INSERT", rows_per_insert)
+    if variable_limit is not None:
+        monkeypatch.setattr(sqlite_inserts, "variable_limit", lambda: variable_limit)
     table = Table(
         "t",
         MetaData(),
