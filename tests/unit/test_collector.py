@@ -1,15 +1,20 @@
 """The garbage collector's two regimes (``projections.collector``): paused for a rebuild batch,
 coming back with the last of overlapping pauses; and a server's start-up heap left out of
-every collection."""
+every collection; and events, which hold no cycles, are left to reference counting."""
 
 from __future__ import annotations
 
 import gc
 import threading
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
+from domain.events import CommandMeta
+from domain.manufacturing.config import ManufacturingConfig
+from domain.manufacturing.container import ContainerRegistered
 from projections.collector import SERVING_YOUNG_THRESHOLD, collection_paused, freeze_start_up_heap
 
 
@@ -51,3 +56,19 @@ def test_a_servers_start_up_heap_is_left_out_of_every_collection() -> None:
     assert id(start_up) not in walked
     assert id(served) in walked
     assert gc.get_threshold()[0] == SERVING_YOUNG_THRESHOLD
+
+
+def test_events_and_their_metadata_are_left_to_reference_counting() -> None:
+    meta = CommandMeta(user_id=uuid.uuid4(), correlation_id="c")
+    event = ContainerRegistered(
+        originator_id=uuid.uuid4(),
+        originator_version=1,
+        timestamp=datetime.now(UTC),
+        meta=meta,
+        owner_id=meta.user_id,
+        container_id="c1",
+        system_symbol="X1-YZ19",
+        config=ManufacturingConfig(),
+    )
+    assert not gc.is_tracked(meta)
+    assert not gc.is_tracked(event)
