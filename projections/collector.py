@@ -64,8 +64,9 @@ def collect_young() -> None:
 def freeze_start_up_heap() -> None:
     """For a server process, once its app and system are built: every object alive now is left
     out of the collector's walks for the rest of the process, and the young generation grows
-    larger. A process that builds many apps (the tests) must not call it: each app's cycles
-    would outlive it."""
+    larger. What that heap later drops in cycles is never collected: a one-off cost bounded by
+    the heap at start-up. A process that builds many apps (the tests) must not call it: each
+    app's cycles would outlive it."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(SERVING_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
