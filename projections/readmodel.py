@@ -201,8 +201,9 @@ def insert_values(connection: Connection, table: Table, rows: Sequence[tuple[Any
     order (what a fold that makes thousands of rows per batch builds: no dict per row).
     PostgreSQL's COPY (an executemany costs a round trip's worth of work per row through
     psycopg); on SQLite multi-row INSERTs (``application.sqlite_inserts``) of values in
-    SQLAlchemy's storage format, without its per-row parameter bookkeeping. Values are converted a column at a time
-    (``_column_converters``): a batch's timestamps or UUIDs in one call, not one per value."""
+    SQLAlchemy's storage format, without its per-row parameter bookkeeping. Values are
+    converted a column at a time (``_column_converters``): a batch's timestamps or UUIDs in
+    one call, not one per value."""
     if not rows:
         return
     rows = driver_values(connection.dialect, table, _names(table), rows)

@@ -1,6 +1,6 @@
-"""The garbage collector's two regimes (``projections.collector``): paused for a rebuild batch,
-coming back with the last of overlapping pauses; and a server's start-up heap left out of
-every collection; and events, which hold no cycles, are left to reference counting."""
+"""What the cyclic garbage collector is kept from (``projections.collector``): a rebuild's
+batches, the pause ending with the last of overlapping ones; a server's start-up heap, left out
+of every collection; and events, which hold no cycles and are left to reference counting."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """How a rebuild reads, holds and writes its batches: the next batch read ahead is used only
-where it starts, and SQLite gets the dialect's own text from the bulk insert's column-at-a-time converters."""
+where it starts, and SQLite gets the dialect's own text from the bulk insert's
+column-at-a-time converters and its multi-row INSERTs."""
 
 from __future__ import annotations
 
