@@ -23,8 +23,10 @@ from eventsourcing.persistence import InterfaceError, OperationalError, StoredEv
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
+
+from application.log_rows import LogRow
 
 PIPELINE_LIMIT_BYTES = 512 * 1024
 SCHEMA_LOCK = 72430003  # pg_advisory_xact_lock key: the event store's schema statements
@@ -42,6 +44,24 @@ class PostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as connection, connection.transaction(), connection.cursor() as cursor:
             self._insert_stored_events(cursor, stored_events, **kwargs)  # lock, notify, insert
             return self._fetch_ids_after_insert_events(cursor, stored_events, **kwargs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_log(self, start: int, limit: int, stop: int, topics: Sequence[str] = ()) -> list[LogRow]:
+        """``select_notifications`` as plain tuples (``application.log_rows``)."""
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table}"
+            " WHERE notification_id >= %s AND notification_id <= %s{topic_filter}"
+            " ORDER BY notification_id LIMIT %s"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            topic_filter=SQL(" AND topic = ANY(%s)" if topics else ""),
+        )
+        parameters = (start, stop, list(topics), limit) if topics else (start, stop, limit)
+        with self.datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(statement, parameters, prepare=True)
+            rows: list[LogRow] = cursor.fetchall()
+        return rows
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def stored_at(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None:

@@ -41,6 +41,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from application import sqlite_inserts
+from application.log_rows import LogRow
 
 COLUMNS = ("originator_id", "originator_version", "topic", "state")
 # The library's translation of SQLite's errors (``SQLiteTransaction.__exit__``), in its order:
@@ -81,6 +82,19 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
             last = cursor.lastrowid
         assert last is not None  # an INSERT that succeeded
         return list(range(last - count + 1, last + 1))
+
+    def select_log(self, start: int, limit: int, stop: int, topics: Sequence[str] = ()) -> list[LogRow]:
+        """``select_notifications`` as plain tuples (``application.log_rows``)."""
+        topic_filter = f" AND topic IN ({','.join('?' * len(topics))})" if topics else ""
+        statement = (
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name}"
+            f" WHERE rowid >= ? AND rowid <= ?{topic_filter} ORDER BY rowid LIMIT ?"
+        )
+        with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
+            cursor.row_factory = None  # tuples, not the connection's ``sqlite3.Row``
+            cursor.execute(statement, (start, stop, *topics, limit))  # one statement: its own snapshot
+            rows: list[LogRow] = cursor.fetchall()
+        return rows
 
     def stored_at(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None:
         """(log position, state) of the stored event at ``version`` of an aggregate, or None."""

@@ -90,7 +90,6 @@ class Manufactory:
         self.projections = ProjectionRuntime(
             self.read_engine,
             self.store.recorder,
-            self.store.mapper,
             all_projections(settings.market_history_days),
             self.signal,
             batch_size=settings.projection_batch_size,

@@ -16,15 +16,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
 import psycopg
-from eventsourcing.persistence import Mapper, Notification
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy import exc as sa_exc
 
+from application.log_rows import LogRow, originator_uuid
+from application.mapper import decode_event
 from domain.events import Event
 from projections.tracking import dead_letters, positions, registry
 
@@ -89,21 +90,31 @@ class LoggedEvent(msgspec.Struct, frozen=True, kw_only=True):
     error: str | None  # set when the event cannot be decoded
 
     @classmethod
-    def read(cls, mapper: Mapper[UUID], notification: Notification) -> LoggedEvent:
-        event: Event | None = None
-        error: str | None = None
+    def read(cls, row: LogRow) -> LoggedEvent:
+        """The row decoded. The originator id is the event's own (decoded with it), which is
+        what the stored column was written from; only an event that cannot be decoded has its
+        id parsed from the row."""
+        position, originator_id, originator_version, topic, state = row
         try:
-            event = cast(Event, mapper.to_domain_event(notification))
+            event = decode_event(topic, state)
         except Exception as failure:  # a stored event this code cannot read is a fault of the event
-            error = f"cannot decode: {describe(failure)}"
+            return cls(
+                position=position,
+                originator_id=originator_uuid(originator_id),
+                originator_version=originator_version,
+                topic=topic,
+                user_id=_user_of(state),
+                event=None,
+                error=f"cannot decode: {describe(failure)}",
+            )
         return cls(
-            position=notification.id,
-            originator_id=notification.originator_id,  # type: ignore[arg-type]  # UUID | str in the library; ours are UUIDs
-            originator_version=notification.originator_version,
-            topic=notification.topic,
-            user_id=event.meta.user_id if event is not None else _user_of(notification.state),
+            position=position,
+            originator_id=event.originator_id,
+            originator_version=originator_version,
+            topic=topic,
+            user_id=event.meta.user_id,
             event=event,
-            error=error,
+            error=None,
         )
 
     def letter(self, name: str, generation: int, error: str, attempts: int) -> DeadLetter:

@@ -43,10 +43,11 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder
 from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, delete, func, insert, select, update
 
 from application.duties import PROJECTIONS_CHANNEL
+from application.log_rows import LogRow, log_reader
 from application.position_signal import PositionSignal
 from domain.events import Event, stored_topic
 from projections import dead_letters
@@ -188,7 +189,6 @@ class ProjectionRuntime:
         self,
         engine: Engine,
         recorder: ApplicationRecorder,
-        mapper: Mapper[UUID],
         projections: Sequence[Projection],
         signal: PositionSignal | None = None,
         batch_size: int = 500,
@@ -202,7 +202,7 @@ class ProjectionRuntime:
         self.engine = engine
         self._reader = query_engine(engine)
         self.recorder = recorder
-        self.mapper = mapper
+        self.log = log_reader(recorder)
         self.projections = {projection.name: projection for projection in projections}
         self.signal = signal or PositionSignal()
         self.batch_size = batch_size
@@ -352,17 +352,17 @@ class ProjectionRuntime:
         """Bring projections whose live generations are all at ``position`` to the next batch
         of the log (to the head if it is within one batch) with one read of it; those with
         nothing to apply move in the transaction of the last one that has something."""
-        notifications = self.recorder.select_notifications(start=position + 1, limit=self.batch_size, stop=head)
-        new_position = notifications[-1].id if len(notifications) == self.batch_size else head
+        rows = self.log.select_log(position + 1, self.batch_size, head)
+        new_position = rows[-1][0] if len(rows) == self.batch_size else head
         decoded: dict[int, LoggedEvent] = {}
         idle: list[tuple[str, int]] = []
         batches: list[Batch] = []
         for projection, generation in group:
             topics = self._topic_sets[projection.name]
             entries = [
-                decoded.get(n.id) or decoded.setdefault(n.id, LoggedEvent.read(self.mapper, n))
-                for n in notifications
-                if n.topic in topics
+                decoded.get(row[0]) or decoded.setdefault(row[0], LoggedEvent.read(row))
+                for row in rows
+                if row[3] in topics  # the topic
             ]
             if not entries:
                 idle.append((projection.name, generation))
@@ -514,13 +514,11 @@ class ProjectionRuntime:
     def _read(self, projection: Projection, limit: int, start: int, stop: int) -> LogRead:
         """Up to ``limit`` of the projection's events from ``start`` to ``stop``, decoded; the
         batch ends at ``stop`` unless the limit cut it short."""
-        notifications = self.recorder.select_notifications(
-            start=start, limit=limit, stop=stop, topics=self._topics[projection.name]
-        )
+        rows = self.log.select_log(start, limit, stop, self._topics[projection.name])
         return LogRead(
             start=start,
-            new_position=notifications[-1].id if len(notifications) == limit else stop,
-            entries=[LoggedEvent.read(self.mapper, notification) for notification in notifications],
+            new_position=rows[-1][0] if len(rows) == limit else stop,
+            entries=[LoggedEvent.read(row) for row in rows],
         )
 
     def _commit(self, batch: Batch, *, one_by_one: bool) -> tuple[int, int, list[str]]:
@@ -624,7 +622,7 @@ class ProjectionRuntime:
                         RetryOutcome(letter=dead_letters.parked_again(connection, letter, behind), result="parked")
                     )
                     continue
-                entry = LoggedEvent.read(self.mapper, self._notification(letter.position))
+                entry = LoggedEvent.read(self._logged(letter.position))
                 if entry.event is None:  # still cannot be decoded
                     error, attempts = entry.error, 1
                 else:
@@ -656,8 +654,8 @@ class ProjectionRuntime:
         if time.monotonic() - self._incomplete_read_at >= self.poll_interval:
             self.refresh_incomplete()
 
-    def _notification(self, position: int) -> Any:
-        found = self.recorder.select_notifications(start=position, limit=1, stop=position)
+    def _logged(self, position: int) -> LogRow:
+        found = self.log.select_log(position, 1, position)
         if not found:
             raise ProjectionError(f"the event at position {position} is not in the log")
         return found[0]

@@ -14,6 +14,7 @@ from eventsourcing.utils import get_topic
 from application import sqlite_inserts, sqlite_recorder
 from application.event_store import EventStore
 from application.group_commit import GroupCommitter, _Submission
+from application.log_rows import NotificationRows, log_reader, originator_uuid
 from application.settings import Settings
 from application.system import Manufactory
 from domain.errors import Conflict
@@ -283,3 +284,38 @@ def test_on_sqlite_a_save_too_large_for_one_statement_is_stored_the_library_s_wa
             (n.originator_id, n.originator_version)
             for n in system.store.recorder.select_notifications(positions[0], len(events))
         ] == [(event.originator_id, event.originator_version) for event in events]
+
+
+@pytest.mark.parametrize(
+    ("start", "limit", "stop", "changes_only", "count"),
+    [
+        (1, 1000, 100, False, 8),
+        (2, 3, 100, False, 3),
+        (1, 1000, 100, True, 6),
+        (3, 2, 7, True, 2),
+        (5, 10, 4, False, 0),
+    ],
+)
+def test_the_log_s_rows_are_its_notifications_as_tuples(
+    system: Manufactory, start: int, limit: int, stop: int, changes_only: bool, count: int
+) -> None:
+    """What the projections read (``application.log_rows``): the same events, in the same order,
+    with the same limits and topic filter, as the library's ``select_notifications``. Positions
+    count from the first of this test's eight events (two registrations, six changes)."""
+    events = _changes_of_two_containers(system, uuid.uuid4())
+    before = system.store.events.put(events)[0].notification.id - 3  # before the two registrations
+    topics = [get_topic(ConfigChanged)] if changes_only else []
+    rows = log_reader(system.store.recorder).select_log(before + start, limit, before + stop, topics)
+    notifications = system.store.recorder.select_notifications(before + start, limit, before + stop, topics)
+    assert [(position, originator_uuid(originator), *rest) for position, originator, *rest in rows] == [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in notifications
+    ]
+    assert len(rows) == count
+
+
+def test_the_in_memory_log_s_rows_are_its_notifications_as_tuples() -> None:
+    with Manufactory.open(Settings(database_url="memory://")) as system:
+        system.store.events.put(_changes_of_two_containers(system, uuid.uuid4()))
+        reader = log_reader(system.store.recorder)
+        assert isinstance(reader, NotificationRows)
+        assert [row[0] for row in reader.select_log(2, 4, 100, [get_topic(ConfigChanged)])] == [3, 4, 5, 6]
