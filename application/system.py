@@ -163,7 +163,7 @@ class Manufactory:
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
         self.esi_cache = SqlResponseCache(self.read_engine, settings.esi_cache_keep_sec)
         self.eve = EveLinkService(self.store, self.eve_sso, self.eve_vault, self.esi_cache, settings, self.users)
-        outbox = SqlOutbox(self.read_engine, self.store.recorder, self.store.mapper)
+        outbox = SqlOutbox(self.read_engine, self.store.recorder)
         self.webhook_targets = WebhookTargets(settings.webhooks.allow_private)
         self.notifications = NotificationService(self.store, outbox, self.webhook_targets)
         self.eve_sync = EveSync(

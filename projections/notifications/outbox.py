@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from application.log_rows import log_reader
+from application.mapper import decode_event
 from application.notifications.outbox import (
     Attempt,
     AttemptOutcome,
@@ -38,13 +40,11 @@ MAX_ERROR_CHARS = 500
 
 
 class SqlOutbox:
-    def __init__(
-        self, engine: Engine, recorder: ApplicationRecorder, mapper: Mapper[UUID], batch_size: int = 500
-    ) -> None:
+    def __init__(self, engine: Engine, recorder: ApplicationRecorder, batch_size: int = 500) -> None:
         self.engine = engine
         self._reader = query_engine(engine)
         self.recorder = recorder
-        self.mapper = mapper
+        self.log = log_reader(recorder)
         self.batch_size = batch_size
         self._topics = sources.topics()
 
@@ -61,11 +61,9 @@ class SqlOutbox:
             position = self.position()
             if position >= head:
                 return added
-            notifications = self.recorder.select_notifications(
-                start=position + 1, limit=self.batch_size, stop=head, topics=self._topics
-            )
-            reached = notifications[-1].id if len(notifications) == self.batch_size else head
-            events = [(n.id, self._decode(n)) for n in notifications]
+            rows = self.log.select_log(position + 1, self.batch_size, head, self._topics)
+            reached = rows[-1][0] if len(rows) == self.batch_size else head
+            events = [(at, self._decode(at, topic, state)) for at, _, _, topic, state in rows]
             with write_transaction(self.engine) as connection:
                 if self._position(connection, lock=True) != position:
                     continue  # another process fed these: read again from where it got
@@ -79,13 +77,13 @@ class SqlOutbox:
                     .values(position=reached)
                 )
 
-    def _decode(self, notification: Any) -> Event | None:
+    @staticmethod
+    def _decode(position: int, topic: str, state: bytes) -> Event | None:
         try:
-            event = cast(Event, self.mapper.to_domain_event(notification))
+            return decode_event(topic, state)
         except Exception:  # an event this code cannot read announces nothing; it must not stop the rest
-            log.exception("notifications: cannot decode event %d; skipping it", notification.id)
+            log.exception("notifications: cannot decode event %d; skipping it", position)
             return None
-        return event
 
     @staticmethod
     def _position(connection: Connection, lock: bool) -> int:
