@@ -30,6 +30,7 @@ from domain.industry.runs import PlanRun
 from domain.notifications.kinds import Notification
 from domain.notifications.webhooks import webhooks_id
 from projections.database import write_transaction
+from projections.notifications import outbox as outbox_feed
 from projections.notifications import tables
 from tests.conftest import Api
 from tests.integration.test_api_plans import HUB, D, ok
@@ -413,6 +414,29 @@ def test_a_notification_that_can_no_longer_be_read_is_given_up_without_holding_u
         ).one()
     assert status == "failed" and error.startswith("unreadable: ")
     assert system.webhooks.run_once(utcnow() + timedelta(days=1)) == 0
+
+
+def test_an_event_the_outbox_cannot_decode_is_skipped_and_the_rest_fed(
+    alice: Api, system: Manufactory, receiver: tuple[str, Received], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = receiver
+    register(alice, url, ["job_ready"])
+    system.webhooks.stop()  # this test feeds the outbox
+    announce(system, alice, "unreadable")
+    announce(system, alice, "readable")
+    real_decode = outbox_feed.decode_event
+
+    def decode(topic: str, state: bytes) -> Any:
+        if b'"unreadable"' in state:
+            raise ValueError("no such event class")
+        return real_decode(topic, state)
+
+    monkeypatch.setattr(outbox_feed, "decode_event", decode)
+    system.webhooks.outbox.feed()
+    with system.read_engine.connect() as connection:
+        keys = connection.execute(select(tables.deliveries.c.key)).scalars().all()
+    assert [key for key in keys if key.endswith("readable")] == ["readable"]
+    assert system.webhooks.outbox.position() == system.store.head()
 
 
 def test_ended_deliveries_are_pruned_after_the_retention_and_pending_ones_never(
