@@ -55,6 +55,7 @@ from eventsourcing.utils import get_topic
 from application.background import Background
 from application.command_runner import MAX_ATTEMPTS, create_aggregate
 from application.event_store import EventStore
+from application.mapper import decode_event
 from application.position_signal import PositionSignal
 from application.world_leases import LocalLeases, WorldLeases
 from domain.aggregate import replay
@@ -372,16 +373,14 @@ class CraftingService(Background):
         with self._discovery:
             head = self.store.head()
             while self._scanned < head:
-                found = self.store.recorder.select_notifications(
-                    start=self._scanned + 1, limit=_DISCOVERY_PAGE, stop=head, topics=[_WORLD_TOPIC]
-                )
-                for notification in found:
-                    created = self.store.mapper.to_domain_event(notification)
+                found = self.store.log_rows.select_log(self._scanned + 1, _DISCOVERY_PAGE, head, [_WORLD_TOPIC])
+                for _, _, _, topic, state in found:
+                    created = decode_event(topic, state)
                     assert isinstance(created, WorldCreated)  # the topic filter selects only these
                     self._entries.setdefault(
                         created.originator_id, _Entry(created.originator_id, created.owner_id, None)
                     )
-                self._scanned = found[-1].id if len(found) == _DISCOVERY_PAGE else head
+                self._scanned = found[-1][0] if len(found) == _DISCOVERY_PAGE else head
 
     def _adopt(self) -> None:
         """Take over the worlds nobody serves that need it (a dead owner's; a released world

@@ -32,6 +32,7 @@ from eventsourcing.persistence import IntegrityError, Mapper
 from eventsourcing.popo import POPOApplicationRecorder
 
 from application.group_commit import GroupCommitter
+from application.log_rows import log_reader
 from application.mapper import MsgspecMapper
 from application.on_loop import blocking
 from application.postgres_recorder import PostgresRecorder
@@ -78,6 +79,7 @@ class EventStore(Application[UUID]):
         self._committer = GroupCommitter(self.events.put)
         self.snapshot_interval = settings.snapshot_interval  # 0: no snapshots taken or used
         self._snapshots = snapshot_table(self.recorder)
+        self.log_rows = log_reader(self.recorder)  # the log as plain rows (``application.log_rows``)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return MsgspecMapper()
@@ -263,13 +265,13 @@ class EventStore(Application[UUID]):
         needle = b'"command_id":' + msgspec.json.encode(command_id)
         head, found = self.head(), None
         while after < head:
-            page = blocking(self.recorder.select_notifications, start=after + 1, limit=_SCAN_PAGE, stop=head)
+            page = blocking(self.log_rows.select_log, after + 1, _SCAN_PAGE, head)
             if not page:
                 break
-            for notification in page:
-                if needle in notification.state and _same_command(_meta_of(notification.state), ours):
-                    found = notification.id
-            after = page[-1].id
+            for position, _, _, _, state in page:
+                if needle in state and _same_command(_meta_of(state), ours):
+                    found = position
+            after = page[-1][0]
         return found
 
 

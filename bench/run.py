@@ -178,7 +178,7 @@ def read_and_decode(system: Manufactory) -> None:
 
 def read_rows_and_decode(system: Manufactory) -> None:
     """As ``read_and_decode``, through the plain rows a rebuild reads."""
-    log, head = system.projections.log, system.store.head()
+    log, head = system.projections.log_rows, system.store.head()
     batch = system.projections.batch_size
     position = 0
     while rows := log.select_log(position + 1, batch, head):

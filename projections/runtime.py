@@ -202,7 +202,7 @@ class ProjectionRuntime:
         self.engine = engine
         self._reader = query_engine(engine)
         self.recorder = recorder
-        self.log = log_reader(recorder)
+        self.log_rows = log_reader(recorder)
         self.projections = {projection.name: projection for projection in projections}
         self.signal = signal or PositionSignal()
         self.batch_size = batch_size
@@ -352,7 +352,7 @@ class ProjectionRuntime:
         """Bring projections whose live generations are all at ``position`` to the next batch
         of the log (to the head if it is within one batch) with one read of it; those with
         nothing to apply move in the transaction of the last one that has something."""
-        rows = self.log.select_log(position + 1, self.batch_size, head)
+        rows = self.log_rows.select_log(position + 1, self.batch_size, head)
         new_position = rows[-1][0] if len(rows) == self.batch_size else head
         decoded: dict[int, LoggedEvent] = {}
         idle: list[tuple[str, int]] = []
@@ -514,7 +514,7 @@ class ProjectionRuntime:
     def _read(self, projection: Projection, limit: int, start: int, stop: int) -> LogRead:
         """Up to ``limit`` of the projection's events from ``start`` to ``stop``, decoded; the
         batch ends at ``stop`` unless the limit cut it short."""
-        rows = self.log.select_log(start, limit, stop, self._topics[projection.name])
+        rows = self.log_rows.select_log(start, limit, stop, self._topics[projection.name])
         return LogRead(
             start=start,
             new_position=rows[-1][0] if len(rows) == limit else stop,
@@ -655,7 +655,7 @@ class ProjectionRuntime:
             self.refresh_incomplete()
 
     def _logged(self, position: int) -> LogRow:
-        found = self.log.select_log(position, 1, position)
+        found = self.log_rows.select_log(position, 1, position)
         if not found:
             raise ProjectionError(f"the event at position {position} is not in the log")
         return found[0]

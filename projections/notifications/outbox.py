@@ -44,7 +44,7 @@ class SqlOutbox:
         self.engine = engine
         self._reader = query_engine(engine)
         self.recorder = recorder
-        self.log = log_reader(recorder)
+        self.log_rows = log_reader(recorder)
         self.batch_size = batch_size
         self._topics = sources.topics()
 
@@ -61,7 +61,7 @@ class SqlOutbox:
             position = self.position()
             if position >= head:
                 return added
-            rows = self.log.select_log(position + 1, self.batch_size, head, self._topics)
+            rows = self.log_rows.select_log(position + 1, self.batch_size, head, self._topics)
             reached = rows[-1][0] if len(rows) == self.batch_size else head
             events = [(at, self._decode(at, topic, state)) for at, _, _, topic, state in rows]
             with write_transaction(self.engine) as connection:
