@@ -5,8 +5,8 @@ through ``object.__setattr__``), read from SQLite through ``sqlite3.Row`` by col
 the originator id parsed into a ``UUID`` by Python code. The projections decode the event's
 state, which holds its originator id already (decoded by msgspec), so all of that is spent on
 nothing. On SQLite, reading and decoding 20,202 events that way took 150-185 ms, against
-79-94 ms for the same rows as plain tuples; a rebuild of them went from about 310 ms to 260
-(BENCHMARKS.md, "Sixth pass"). ``select_log`` answers what ``select_notifications`` answers
+79-94 ms for the same rows as plain tuples; rebuilds of them, alternated in one process, went
+from 357-400 ms to 285-296 (medians; BENCHMARKS.md, "Sixth pass"). ``select_log`` answers what ``select_notifications`` answers
 (the same rows, in the same order), as tuples straight from the driver.
 """
 
