@@ -6,8 +6,9 @@ the originator id parsed into a ``UUID`` by Python code. The projections decode 
 state, which holds its originator id already (decoded by msgspec), so all of that is spent on
 nothing. On SQLite, reading and decoding 20,202 events that way took 150-185 ms, against
 79-94 ms for the same rows as plain tuples; rebuilds of them, alternated in one process, went
-from 357-400 ms to 285-296 (medians; BENCHMARKS.md, "Sixth pass"). ``select_log`` answers what ``select_notifications`` answers
-(the same rows, in the same order), as tuples straight from the driver.
+from 357-400 ms to 285-296 (medians; BENCHMARKS.md, "Sixth pass"). ``select_log`` answers
+what ``select_notifications`` answers (the same rows, in the same order), as tuples straight
+from the driver.
 """
 
 from __future__ import annotations

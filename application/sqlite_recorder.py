@@ -92,8 +92,11 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         )
         with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
             cursor.row_factory = None  # tuples, not the connection's ``sqlite3.Row``
-            cursor.execute(statement, (start, stop, *topics, limit))  # one statement: its own snapshot
-            rows: list[LogRow] = cursor.fetchall()
+            try:
+                cursor.execute(statement, (start, stop, *topics, limit))  # one statement: its own snapshot
+                rows: list[LogRow] = cursor.fetchall()
+            except sqlite3.Error as error:
+                raise _persistence_error(error) from error
         return rows
 
     def stored_at(self, originator_id: UUID, version: int) -> tuple[int, bytes] | None:
