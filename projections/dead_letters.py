@@ -95,26 +95,20 @@ class LoggedEvent(msgspec.Struct, frozen=True, kw_only=True):
         what the stored column was written from; only an event that cannot be decoded has its
         id parsed from the row."""
         position, originator_id, originator_version, topic, state = row
+        event: Event | None = None
+        error: str | None = None
         try:
             event = decode_event(topic, state)
         except Exception as failure:  # a stored event this code cannot read is a fault of the event
-            return cls(
-                position=position,
-                originator_id=originator_uuid(originator_id),
-                originator_version=originator_version,
-                topic=topic,
-                user_id=_user_of(state),
-                event=None,
-                error=f"cannot decode: {describe(failure)}",
-            )
+            error = f"cannot decode: {describe(failure)}"
         return cls(
             position=position,
-            originator_id=event.originator_id,
+            originator_id=event.originator_id if event is not None else originator_uuid(originator_id),
             originator_version=originator_version,
             topic=topic,
-            user_id=event.meta.user_id,
+            user_id=event.meta.user_id if event is not None else _user_of(state),
             event=event,
-            error=None,
+            error=error,
         )
 
     def letter(self, name: str, generation: int, error: str, attempts: int) -> DeadLetter:
