@@ -50,7 +50,7 @@ from application.settings import Settings
 from application.system import Manufactory
 from bench.catalog_versions import catalog_versions
 from bench.economics import economics, shared_economics
-from bench.loadgen import load, request_bytes
+from bench.loadgen import RequestFactory, load, request_bytes
 from bench.shared_catalog import shared_catalog
 from bench.synthetic_catalog import deepest_item, synthetic_catalog
 from domain.catalog.chains import BillOfMaterials, ProductionGraph, StepSettings
@@ -105,6 +105,19 @@ def raw_saves(system: Manufactory, user_id: uuid.UUID, containers: int, seconds:
     return saves / (time.perf_counter() - started), (time.process_time() - cpu) * 1e6 / saves
 
 
+def config_updates(token: str) -> RequestFactory:
+    """Requests that flip each client's own container's ``maxWorkers`` between 7 and 8: every
+    one changes the config (an event), and client ``n`` only ever touches container ``cn``."""
+    flips: dict[int, int] = {}
+
+    def patch(client: int, number: int) -> bytes:
+        flips[client] = flips.get(client, 0) + 1
+        body = json.dumps({"maxWorkers": 7 + flips[client] % 2}).encode()
+        return request_bytes("PATCH", f"/v1/manufacturing/containers/c{client}/config", token, body)
+
+    return patch
+
+
 def command_path(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
     system, token, user_id = prepare(url, concurrency)
     try:
@@ -113,13 +126,7 @@ def command_path(url: str, seconds: float, concurrency: int) -> dict[str, Any]:
         system.projections.catch_up()
     finally:
         system.close()
-    flips: dict[int, int] = {}
-
-    def patch(client: int, number: int) -> bytes:
-        flips[client] = flips.get(client, 0) + 1
-        body = json.dumps({"maxWorkers": 7 + flips[client] % 2}).encode()
-        return request_bytes("PATCH", f"/v1/manufacturing/containers/c{client}/config", token, body)
-
+    patch = config_updates(token)
     with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url) as server:
         port = int(server.url.rsplit(":", 1)[1])
         # Every container loaded once before anything is timed: the raw saves above left each a
