@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -135,11 +136,17 @@ class DutyElection:
 
     def _campaign(self, connection: psycopg.Connection[tuple[bool]] | None) -> None:
         """Try for the duties not held every ``retry_sec`` until stopped, passing on the
-        wake-ups that arrive meanwhile."""
+        wake-ups that arrive meanwhile. A round is held when it is due, not after every
+        wake-up: under a stream of writes elsewhere the wake-ups come hundreds of times a
+        second, and a round per wake-up cost the database several thousand lock tries a
+        second with two workers (BENCHMARKS.md, "Many processes, one database")."""
+        next_round = time.monotonic() + self._retry_sec  # ``start`` has held the first
         while not self._stop.is_set():
             try:
-                connection = self._campaign_round(connection)
-                for notification in self._stop.notifications(connection, self._retry_sec):
+                if connection is None or time.monotonic() >= next_round:
+                    connection = self._campaign_round(connection)
+                    next_round = time.monotonic() + self._retry_sec
+                for notification in self._stop.notifications(connection, max(next_round - time.monotonic(), 0.0)):
                     self._pass_on(notification.channel, notification.payload)
             except psycopg.Error as error:
                 self._lost(connection, error)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
 
-from application.duties import PROJECTIONS_CHANNEL, DutyElection
+from application.duties import LOG_CHANNEL, PROJECTIONS_CHANNEL, RETRY_SEC, DutyElection
 from application.settings import Settings
 
 
@@ -87,3 +88,27 @@ def test_processes_wake_each_other_with_writes_and_projection_positions(postgres
         with psycopg.connect(conninfo, autocommit=True) as connection:  # as the runner's commit does
             connection.execute("SELECT pg_notify(%s, 'users 7')", (PROJECTIONS_CHANNEL,))
         assert positions.get(timeout=10) == ("users", 7)
+
+
+def test_a_stream_of_wake_ups_is_passed_on_without_an_election_round_for_each(postgres_url: str) -> None:
+    """Writes elsewhere wake a process hundreds of times a second; its tries for the duties it
+    lacks stay one round per ``retry_sec`` (a round per wake-up cost thousands of lock tries a
+    second with two workers)."""
+    conninfo = Settings(database_url=postgres_url).postgres_conninfo
+    assert conninfo is not None
+    writes: queue.Queue[int] = queue.Queue()
+    with (
+        elected({"runner": Recorded()}, conninfo),
+        elected({"runner": Recorded()}, conninfo, writes.put) as elsewhere,
+    ):
+        assert elsewhere.held == []  # so each of its rounds tries for the runner's lock
+        rounds = []
+        held_round = elsewhere._round
+        elsewhere._round = lambda connection: (rounds.append(time.monotonic()), held_round(connection))[1]  # type: ignore[method-assign]
+        started = time.monotonic()
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            for position in range(1, 301):
+                connection.execute("SELECT pg_notify(%s, %s)", (LOG_CHANNEL, str(position)))
+        assert [writes.get(timeout=10) for _ in range(300)] == list(range(1, 301))
+        elapsed = time.monotonic() - started
+    assert len(rounds) <= elapsed / RETRY_SEC + 1, f"{len(rounds)} rounds in {elapsed:.2f} s"
