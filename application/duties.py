@@ -23,7 +23,10 @@ The same connection carries the wake-ups between processes (PostgreSQL's LISTEN/
   commit (``log_moved``, coalesced by a thread with a connection of its own), and every
   process wakes its duties as its own writes would (``on_log_moved``). Without it the
   projection runner in another process would find the write at its next poll
-  (``MANUFACTORY_PROJECTION_POLL_SEC``, 0.2 s), and every read waiting for it with it.
+  (``MANUFACTORY_PROJECTION_POLL_SEC``, 0.2 s), and every read waiting for it with it. The
+  payload is the position, then the duties beyond the projection runner that the writes
+  concern (``"812 economics,notifications"``): a process wakes those only when its own writes
+  of the same events would, not on every config update made elsewhere.
 - ``manufactory_projections``: the projection runner's commits carry their new position
   (``projections.runtime``); every process hands it to its waiting queries and streams
   (``on_projection_moved``) at once, where they would otherwise read the positions again
@@ -81,7 +84,7 @@ class DutyElection:
         duties: Mapping[str, Duty],
         conninfo: str | None,
         *,
-        on_log_moved: Callable[[int], None],
+        on_log_moved: Callable[[int, frozenset[str]], None],
         on_projection_moved: Callable[[str, int], None],
         retry_sec: float = RETRY_SEC,
     ) -> None:
@@ -96,11 +99,11 @@ class DutyElection:
         self._thread: threading.Thread | None = None
         self._notifier = _LogNotifier(conninfo) if conninfo is not None else None
 
-    def log_moved(self, position: int) -> None:
+    def log_moved(self, position: int, wakes: frozenset[str] = frozenset()) -> None:
         """The event store's ``on_recorded`` listener: tell the processes running the duties
-        this one does not (never waits)."""
+        this one does not (never waits), and which duties ``wakes`` the writes concern."""
         if self._notifier is not None and len(self._held) < len(self._duties):
-            self._notifier.tell(position)
+            self._notifier.tell(position, wakes)
 
     @property
     def held(self) -> list[str]:
@@ -185,7 +188,8 @@ class DutyElection:
     def _pass_on(self, channel: str, payload: str) -> None:
         try:
             if channel == LOG_CHANNEL:
-                self._on_log_moved(int(payload))
+                position, _, wakes = payload.partition(" ")
+                self._on_log_moved(int(position), frozenset(wakes.split(",")) if wakes else frozenset())
             else:
                 name, _, position = payload.partition(" ")
                 self._on_projection_moved(name, int(position))
@@ -216,14 +220,16 @@ class _LogNotifier:
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
         self._newest = 0
+        self._wakes: set[str] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def tell(self, position: int) -> None:
+    def tell(self, position: int, wakes: frozenset[str]) -> None:
         with self._lock:
             self._newest = max(self._newest, position)
+            self._wakes |= wakes
         self._wake.set()
 
     def start(self) -> None:
@@ -244,13 +250,14 @@ class _LogNotifier:
             self._wake.wait()
             self._wake.clear()
             with self._lock:
-                position = self._newest
+                position, wakes, self._wakes = self._newest, self._wakes, set()
             if self._stop.is_set() or position == 0:
                 continue
             try:
                 if connection is None or connection.closed:
                     connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
-                connection.execute("SELECT pg_notify(%s, %s)", (LOG_CHANNEL, str(position)))
+                payload = f"{position} {','.join(sorted(wakes))}" if wakes else str(position)
+                connection.execute("SELECT pg_notify(%s, %s)", (LOG_CHANNEL, payload))
             except psycopg.Error as error:  # a hint lost: the other processes' pollers find it
                 log.warning("could not tell the other processes of a write: %s", error)
                 if connection is not None:

@@ -11,6 +11,8 @@ The server and the CLI both start from ``Manufactory.open()``; tests open one pe
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from application.auto_production import AutoProductionRunner
@@ -45,7 +47,7 @@ from application.transport import TransportService
 from application.users import IssuedToken, UserService
 from application.world_leases import LocalLeases, PostgresLeases
 from domain.catalog.universe import RouteCache
-from domain.events import CommandMeta
+from domain.events import CommandMeta, Event
 from projections.database import create_read_engine, query_engine
 from projections.economics import EconomicsProjection
 from projections.economics_service import EconomicsService
@@ -158,7 +160,6 @@ class Manufactory:
         self.economics_updater = EconomicsUpdater(
             self.economics, self.projections, self.read_engine, settings.economics_interval_sec
         )
-        self.store.on_recorded(self.economics_updater.wake, EconomicsProjection.topics)  # what makes rows stale
         self.eve_vault = TokenVault(self.read_engine, lambda: token_cipher(settings))
         self.eve_sso = SsoClient(settings, self.eve_vault, self.store)
         self.esi_cache = SqlResponseCache(self.read_engine, settings.esi_cache_keep_sec)
@@ -181,7 +182,13 @@ class Manufactory:
             self.notifications,
         )
         self.webhooks = WebhookDeliverer(outbox, settings.webhooks, self.webhook_targets)  # beside the server
-        self.store.on_recorded(self.webhooks.wake, notification_sources.events())  # what may announce
+        # The duties woken by some events only, by name (as writes in other processes tell them).
+        self._woken_by: dict[str, tuple[Callable[[int], None], Iterable[type[Event]]]] = {
+            "economics": (self.economics_updater.wake, EconomicsProjection.topics),  # what makes rows stale
+            "notifications": (self.webhooks.wake, notification_sources.events()),  # what may announce
+        }
+        for wake, events in self._woken_by.values():
+            self.store.on_recorded(wake, events)
 
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""
@@ -220,14 +227,16 @@ class Manufactory:
             on_projection_moved=self.projections.moved_elsewhere,
         )
         self.store.on_recorded(election.log_moved)
+        for name, (_, events) in self._woken_by.items():
+            self.store.on_recorded(partial(election.log_moved, wakes=frozenset({name})), events)
         return election
 
-    def _recorded_elsewhere(self, position: int) -> None:
+    def _recorded_elsewhere(self, position: int, wakes: frozenset[str]) -> None:
         """Another process wrote up to ``position``: wake what its own writes would wake."""
         self.log_head.acknowledge(position)
         self.projections.wake()
-        self.economics_updater.wake()
-        self.webhooks.wake()
+        for name in wakes & self._woken_by.keys():
+            self._woken_by[name][0](position)
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate_schema: bool = True) -> Manufactory:

@@ -36,7 +36,7 @@ def ignore(*_: object) -> None:
 def elected(
     duties: dict[str, Recorded],
     conninfo: str | None,
-    on_log_moved: Callable[[int], None] = ignore,
+    on_log_moved: Callable[[int, frozenset[str]], None] = ignore,
     on_projection_moved: Callable[[str, int], None] = ignore,
 ) -> Iterator[DutyElection]:
     """An election of its own, as one more server process would hold, stopped afterwards."""
@@ -76,15 +76,27 @@ def test_a_duty_runs_in_one_process_and_moves_to_another_when_its_holder_stops(p
 def test_processes_wake_each_other_with_writes_and_projection_positions(postgres_url: str) -> None:
     conninfo = Settings(database_url=postgres_url).postgres_conninfo
     assert conninfo is not None
-    writes: queue.Queue[int] = queue.Queue()
+    writes: queue.Queue[tuple[int, frozenset[str]]] = queue.Queue()
     positions: queue.Queue[tuple[str, int]] = queue.Queue()
     with (
-        elected({"runner": Recorded()}, conninfo, writes.put, lambda name, at: positions.put((name, at))),
+        elected(
+            {"runner": Recorded()},
+            conninfo,
+            lambda position, wakes: writes.put((position, wakes)),
+            lambda name, at: positions.put((name, at)),
+        ),
         elected({"runner": Recorded()}, conninfo) as elsewhere,
     ):
         assert elsewhere.held == []
         elsewhere.log_moved(42)  # a write committed where the runner does not run
-        assert writes.get(timeout=10) == 42
+        assert writes.get(timeout=10) == (42, frozenset())
+        elsewhere.log_moved(43, frozenset({"economics"}))  # one of the events that make economics rows stale
+        elsewhere.log_moved(43, frozenset({"notifications"}))
+        told: set[str] = set()  # in one notification, or in two if the first had gone already
+        while told != {"economics", "notifications"}:
+            position, wakes = writes.get(timeout=10)
+            assert position == 43
+            told |= wakes
         with psycopg.connect(conninfo, autocommit=True) as connection:  # as the runner's commit does
             connection.execute("SELECT pg_notify(%s, 'users 7')", (PROJECTIONS_CHANNEL,))
         assert positions.get(timeout=10) == ("users", 7)
@@ -99,7 +111,7 @@ def test_a_stream_of_wake_ups_is_passed_on_without_an_election_round_for_each(po
     writes: queue.Queue[int] = queue.Queue()
     with (
         elected({"runner": Recorded()}, conninfo),
-        elected({"runner": Recorded()}, conninfo, writes.put) as elsewhere,
+        elected({"runner": Recorded()}, conninfo, lambda position, _: writes.put(position)) as elsewhere,
     ):
         assert elsewhere.held == []  # so each of its rounds tries for the runner's lock
         rounds = []
