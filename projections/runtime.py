@@ -290,8 +290,9 @@ class ProjectionRuntime:
         while not self._stop.is_set():
             try:
                 self.refresh_incomplete()  # before the positions: a reader they release sees its dead letters
+                live = self._live_positions(list(self.projections))  # one read for them all
                 for name in self.projections:
-                    self.signal.advance(name, self.position(name))
+                    self.signal.advance(name, live[name][1])
             except Exception:
                 log.exception("could not read projection positions; retrying")
             self._stop.wait(self.poll_interval)

@@ -69,6 +69,25 @@ def test_catch_up_applies_every_event_once_and_tracks_the_position(system: Manuf
     assert len(history) == 6 + 6 + 3  # registered + config + status events
 
 
+def test_a_process_that_does_not_run_the_projections_follows_their_positions_by_polling(settings: Settings) -> None:
+    """Without a wake-up from the runner's process (a lost NOTIFY, or none at all on SQLite) a
+    follower still sees every projection move on within a few polls, for its waiting reads."""
+    with Manufactory.open(settings) as runner, Manufactory.open(settings, migrate_schema=False) as follower:
+        follower.projections.poll_interval = 0.05
+        follower.projections.start(apply=False)
+        try:
+            populate(runner)
+            runner.projections.catch_up()
+            head = runner.store.head()
+            deadline = time.monotonic() + 10
+            names = [projection.name for projection in all_projections()]
+            while time.monotonic() < deadline and any(follower.signal.known_position(n) < head for n in names):
+                time.sleep(0.02)
+            assert {name: follower.signal.known_position(name) for name in names} == dict.fromkeys(names, head)
+        finally:
+            follower.projections.stop()
+
+
 def test_a_crash_mid_batch_applies_nothing_of_it_and_nothing_twice(
     small_batches: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
