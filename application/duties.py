@@ -44,13 +44,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import psycopg
 
-from application.listening import StopSignal
+from application.listening import StopSignal, rounds_between_notifications
 
 log = logging.getLogger(__name__)
 
@@ -139,22 +138,15 @@ class DutyElection:
 
     def _campaign(self, connection: psycopg.Connection[tuple[bool]] | None) -> None:
         """Try for the duties not held every ``retry_sec`` until stopped, passing on the
-        wake-ups that arrive meanwhile. A round is held when it is due, not after every
-        wake-up: under a stream of writes elsewhere the wake-ups come hundreds of times a
-        second, and a round per wake-up cost the database several thousand lock tries a
-        second with two workers (BENCHMARKS.md, "Many processes, one database")."""
-        next_round = time.monotonic() + self._retry_sec  # ``start`` has held the first
-        while not self._stop.is_set():
-            try:
-                if connection is None or time.monotonic() >= next_round:
-                    connection = self._campaign_round(connection)
-                    next_round = time.monotonic() + self._retry_sec
-                for notification in self._stop.notifications(connection, max(next_round - time.monotonic(), 0.0)):
-                    self._pass_on(notification.channel, notification.payload)
-            except psycopg.Error as error:
-                self._lost(connection, error)
-                connection = None
-                self._stop.wait(self._retry_sec)
+        wake-ups that arrive meanwhile (``start`` has held the first round)."""
+        connection = rounds_between_notifications(
+            self._stop,
+            connection,
+            self._campaign_round,
+            self._pass_on,
+            self._retry_sec,
+            self._lost,
+        )
         if connection is not None:
             self._release_all()  # before the locks go: never two holders at once
             connection.close()
@@ -185,7 +177,8 @@ class DutyElection:
             if row is not None and row[0]:
                 self._take(name)
 
-    def _pass_on(self, channel: str, payload: str) -> None:
+    def _pass_on(self, notification: psycopg.Notify) -> None:
+        channel, payload = notification.channel, notification.payload
         try:
             if channel == LOG_CHANNEL:
                 position, _, wakes = payload.partition(" ")

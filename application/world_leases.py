@@ -46,7 +46,7 @@ from uuid import UUID
 
 import psycopg
 
-from application.listening import StopSignal
+from application.listening import StopSignal, rounds_between_notifications
 
 log = logging.getLogger(__name__)
 
@@ -269,27 +269,25 @@ class PostgresLeases:
 
     def _listen(self) -> None:
         """Renew the leases every ``heartbeat_sec`` and pass the notifications on, until closed."""
-        connection: psycopg.Connection[tuple[UUID]] | None = None
-        while not self._stop.is_set():
-            try:
-                if connection is None or connection.closed:
-                    connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
-                    connection.execute(f"LISTEN {CHANNEL}")
-                self._renew(connection)
-                for notification in self._stop.notifications(connection, self._heartbeat_sec):
-                    self._told(notification.payload)
-            except psycopg.Error as error:  # our leases are trusted no longer than they were
-                log.warning("world leases: the database connection failed (%s)", error)
-                if connection is not None:
-                    connection.close()
-                connection = None
-                self._stop.wait(self._heartbeat_sec)
+        connection = rounds_between_notifications(
+            self._stop, None, self._renew, self._told, self._heartbeat_sec, self._lost
+        )
         if connection is not None:
             connection.close()
 
-    def _renew(self, connection: psycopg.Connection[tuple[UUID]]) -> None:
+    def _lost(self, connection: psycopg.Connection[tuple[UUID]] | None, error: psycopg.Error) -> None:
+        # our leases are trusted no longer than they were renewed: nothing else to undo
+        log.warning("world leases: the database connection failed (%s)", error)
+        if connection is not None:
+            connection.close()
+
+    def _renew(self, connection: psycopg.Connection[tuple[UUID]] | None) -> psycopg.Connection[tuple[UUID]]:
+        """Renew the leases held, on ``connection`` or a new one (LISTENing); the connection."""
+        if connection is None or connection.closed:
+            connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            connection.execute(f"LISTEN {CHANNEL}")
         if not self._held:
-            return
+            return connection
         started = time.monotonic()
         rows = connection.execute(_RENEW, {"owner": self.owner, "lease": self._lease_sec}).fetchall()
         renewed = {row[0] for row in rows}
@@ -299,9 +297,10 @@ class PostgresLeases:
                     self._held[world_id] = started + self._trusted_sec
                 elif self._held[world_id] <= started:  # taken over after it expired: not ours
                     del self._held[world_id]
+        return connection
 
-    def _told(self, payload: str) -> None:
-        word, _, world = payload.partition(" ")
+    def _told(self, notification: psycopg.Notify) -> None:
+        word, _, world = notification.payload.partition(" ")
         try:
             world_id = UUID(world)
         except ValueError:

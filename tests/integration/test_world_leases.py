@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import msgspec
+import psycopg
 import pytest
 
 from application.crafting import CraftingService
 from application.settings import Settings
 from application.system import Manufactory
-from application.world_leases import PostgresLeases
+from application.world_leases import CHANNEL, PostgresLeases
 from domain.crafting_world import World
 from domain.errors import Conflict
 from domain.events import CommandMeta
@@ -185,6 +186,36 @@ def test_an_owner_busy_past_the_timeout_leaves_the_other_a_refusal_and_changes_n
         release.set()
         busy.join()
     assert Workshop(other, shop.user_id, shop.world_id).items() == {"iron_ingot": 1}, "handed over once free"
+
+
+def test_a_stream_of_notifications_is_passed_on_without_a_renewal_for_each(postgres_url: str) -> None:
+    """Hand-overs elsewhere may notify a process many times a second; it renews its leases
+    once per ``heartbeat_sec`` all the same, and passes each notification on."""
+    settings = Settings(database_url=postgres_url)
+    conninfo = settings.postgres_conninfo
+    assert conninfo is not None
+    with Manufactory.open(settings):  # the schema
+        pass
+    leases = PostgresLeases(conninfo, lease_sec=LEASE_SEC, heartbeat_sec=HEARTBEAT_SEC, owner="one")
+    asked = threading.Event()
+    leases.bind(lambda _: asked.set())
+    world = uuid.uuid4()
+    try:
+        assert leases.acquire(world, timeout=5)
+        renewals = []
+        renew = leases._renew
+        leases._renew = lambda connection: (renewals.append(time.monotonic()), renew(connection))[1]  # type: ignore[method-assign]
+        started = time.monotonic()
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            for _ in range(300):  # worlds nobody here waits for
+                connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"released {uuid.uuid4()}"))
+            connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"release {world}"))
+        assert asked.wait(10), "the last notification reached the hand-over"
+        elapsed = time.monotonic() - started
+        assert leases.holds(world), "renewed all the while"
+    finally:
+        leases.close()
+    assert len(renewals) <= elapsed / HEARTBEAT_SEC + 1, f"{len(renewals)} renewals in {elapsed:.2f} s"
 
 
 def test_an_idle_world_is_released_and_a_process_takes_it_back_when_its_job_is_due(
