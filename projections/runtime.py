@@ -193,7 +193,7 @@ class ProjectionRuntime:
         signal: PositionSignal | None = None,
         batch_size: int = 500,
         poll_interval: float = 0.2,
-        coalesce_interval: float = 0.05,
+        coalesce_interval: float = 0.1,
         rebuild_batch_size: int = 5000,
         attempts: int = 3,
         rebuild_heartbeat: float = 5.0,
@@ -281,8 +281,9 @@ class ProjectionRuntime:
             # same batch (one transaction instead of one per event), also while commands keep
             # coming (going round again at once applied a handful of events per round, for the
             # price of a whole round each: its statements cost more than its events). Measured:
-            # 20 ms lifted SQLite command throughput by 10-15%, 50 ms by more (BENCHMARKS.md).
-            # Only eventual reads see that lag: a read waiting for its writes hurries us.
+            # 20 ms lifted SQLite command throughput by 10-15%, 50 ms by more, 100 ms by 5% more
+            # again (a round costs about 3.5 ms of the GIL, an event 13 µs: BENCHMARKS.md, "Eighth
+            # pass"). Only eventual reads see that lag: a read waiting for its writes hurries us.
             if progressed or self._wake.wait(self.poll_interval):
                 self._hurry.wait(self.coalesce_interval)
 
@@ -306,8 +307,9 @@ class ProjectionRuntime:
         event decoded once); those it gives nothing to apply move to the head together in one
         transaction. Only a projection with events to apply takes a transaction of its own, so
         a burst of commands costs the runner a few statements, not a few per projection (it
-        shares the server's GIL with the commands). A projection far behind reads its own
-        topics in batches as before."""
+        shares the server's GIL with the commands), also when more than a batch arrived since
+        the last round. A projection alone far behind (new, or left behind by an error) reads
+        its own topics in batches."""
         selected = self.selected(name)
         progressed = False
         target: int | None = None  # the head when this began: done once every projection is there
@@ -320,15 +322,19 @@ class ProjectionRuntime:
                 generation, position = live[projection.name]
                 if position >= target:  # another runner may have got here: keep our waiters and caches in step
                     self.signal.advance(projection.name, position)
-                elif head - position > self.batch_size:
-                    with self._recording_errors(projection):
-                        progressed = self._drain(projection) or progressed
                 else:
                     behind.setdefault(position, []).append((projection, generation))
-            if not behind:
-                return progressed
+            together = False
             for position, group in behind.items():
-                self._catch_up_together(position, head, group)
+                if len(group) == 1 and head - position > self.batch_size:
+                    ((projection, _),) = group
+                    with self._recording_errors(projection):
+                        progressed = self._drain(projection) or progressed  # to the head: done
+                else:
+                    self._catch_up_together(position, head, group)
+                    together = True
+            if not together:
+                return progressed
             progressed = True
 
     @contextmanager
