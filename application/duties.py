@@ -26,7 +26,9 @@ The same connection carries the wake-ups between processes (PostgreSQL's LISTEN/
   (``MANUFACTORY_PROJECTION_POLL_SEC``, 0.2 s), and every read waiting for it with it. The
   payload is the position, then the duties beyond the projection runner that the writes
   concern (``"812 economics,notifications"``): a process wakes those only when its own writes
-  of the same events would, not on every config update made elsewhere.
+  of the same events would, not on every config update made elsewhere. A process whose query
+  waits for the projections names them (``"812 projections"``): the runner applies what is
+  there at once instead of gathering more of a burst (``ProjectionRuntime.hurry``).
 - ``manufactory_projections``: the projection runner's commits carry their new position
   (``projections.runtime``); every process hands it to its waiting queries and streams
   (``on_projection_moved``) at once, where they would otherwise read the positions again
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 RETRY_SEC = 0.5
 LOG_CHANNEL = "manufactory_log"
 PROJECTIONS_CHANNEL = "manufactory_projections"  # payload: "<projection> <position>"
+HURRY_PROJECTIONS = "projections"  # named in a log payload: a query there waits for the runner
 
 
 class Duty(Protocol):

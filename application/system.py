@@ -22,7 +22,7 @@ from application.catalog_graphs import CatalogGraphs
 from application.catalog_overlays import OverlayService
 from application.catalog_sources import read_catalog
 from application.crafting import CraftingService
-from application.duties import Duty, DutyElection
+from application.duties import HURRY_PROJECTIONS, Duty, DutyElection
 from application.eve.esi import EsiClient
 from application.eve.links import EveLinkService
 from application.eve.secrets import token_cipher
@@ -229,12 +229,14 @@ class Manufactory:
         self.store.on_recorded(election.log_moved)
         for name, (_, events) in self._woken_by.items():
             self.store.on_recorded(partial(election.log_moved, wakes=frozenset({name})), events)
+        self.projections.hurry_elsewhere = partial(election.log_moved, wakes=frozenset({HURRY_PROJECTIONS}))
         return election
 
     def _recorded_elsewhere(self, position: int, wakes: frozenset[str]) -> None:
-        """Another process wrote up to ``position``: wake what its own writes would wake."""
+        """Another process wrote up to ``position``: wake what its own writes would wake (the
+        projections at once if a query there waits for them)."""
         self.log_head.acknowledge(position)
-        self.projections.wake()
+        self.projections.wake(hurry=HURRY_PROJECTIONS in wakes)
         for name in wakes & self._woken_by.keys():
             self._woken_by[name][0](position)
 

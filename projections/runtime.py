@@ -224,20 +224,30 @@ class ProjectionRuntime:
         self._read_ahead = engine.dialect.name != "sqlite"
         self._wake = threading.Event()
         self._hurry = threading.Event()  # a reader waits: no gathering of a burst (``hurry``)
+        # Where another process applies the projections, a reader here asks it to hurry
+        # (``Manufactory.duty_election`` sets this: a NOTIFY to that process).
+        self.hurry_elsewhere: Callable[[int], None] = lambda _position: None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._applying = False  # this process's runner applies the projections (``start``)
 
     # ----------------------------------------------------------------- running
 
-    def wake(self, _position: int | None = None) -> None:
+    def wake(self, _position: int | None = None, *, hurry: bool = False) -> None:
+        """New events are in the log; ``hurry``: a query waits for them, so apply what is there
+        now rather than gather more of a burst first."""
+        if hurry:
+            self._hurry.set()
         self._wake.set()
 
-    def hurry(self) -> None:
-        """A query waits for a position this process's runner has not applied yet: apply what
-        is there now rather than gather more of a burst first."""
-        self._hurry.set()
-        self._wake.set()
+    def hurry(self, position: int) -> None:
+        """A query here waits for ``position``: the runner applies what is there at once, this
+        process's or, where another process runs the projections, that one (asked through
+        ``hurry_elsewhere``). Without the ask a read-your-writes read on a worker that does not
+        run them waited for the runner's gathering (up to ``coalesce_interval``)."""
+        self.wake(hurry=True)
+        if not self._applying:
+            self.hurry_elsewhere(position)
 
     def start(self, *, apply: bool = True) -> None:
         """Run all projections in a background thread until ``stop``. With ``apply=False``

@@ -318,7 +318,7 @@ async def await_projection(system: Manufactory, name: str, min_position: int | N
     floor = await read_floor().position(system, min_position)
     if system.read_signal.known_position(name) >= floor:
         return floor
-    system.projections.hurry()  # if this process applies them, not after a burst's gathering
+    system.projections.hurry(floor)  # not after a burst's gathering
     deadline = time.monotonic() + system.settings.consistency_timeout_sec
     pause = REPLICA_POLL_SEC  # between polls of a replica once the primary has the position
     while True:

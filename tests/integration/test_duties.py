@@ -13,6 +13,8 @@ import psycopg
 
 from application.duties import LOG_CHANNEL, PROJECTIONS_CHANNEL, RETRY_SEC, DutyElection
 from application.settings import Settings
+from application.system import Manufactory
+from domain.events import CommandMeta
 
 
 class Recorded:
@@ -124,3 +126,34 @@ def test_a_stream_of_wake_ups_is_passed_on_without_an_election_round_for_each(po
         assert [writes.get(timeout=10) for _ in range(300)] == list(range(1, 301))
         elapsed = time.monotonic() - started
     assert len(rounds) <= elapsed / RETRY_SEC + 1, f"{len(rounds)} rounds in {elapsed:.2f} s"
+
+
+@contextmanager
+def server_duties(system: Manufactory) -> Iterator[DutyElection]:
+    """The duties of ``system`` as a server process runs them (its lifespan's order)."""
+    election = system.duty_election()
+    system.projections.start(apply=False)
+    election.start()
+    try:
+        yield election
+    finally:
+        election.stop()
+        system.projections.stop()
+
+
+def test_a_read_waiting_where_the_projections_do_not_run_hurries_their_runner_elsewhere(postgres_url: str) -> None:
+    """A read-your-writes read on a worker that does not run the projections asks the one
+    that does to apply at once; it used to wait out that runner's gathering of a burst."""
+    settings = Settings(database_url=postgres_url)
+    with Manufactory.open(settings) as one, Manufactory.open(settings, migrate_schema=False) as other:
+        one.projections.coalesce_interval = 30.0  # gathers writes for half a minute unless hurried
+        with server_duties(one) as runs, server_duties(other) as follows:
+            assert "projections" in runs.held and "projections" not in follows.held
+            user = other.users.create_user("reader")
+            meta = CommandMeta(user_id=user.user_id, correlation_id="hurry")
+            position = other.containers.register("c1", "X1-YZ19", "prefer-fabricate", {}, meta).position
+            started = time.monotonic()
+            other.projections.hurry(position)  # as the waiting read does
+            while other.signal.known_position("manufacturing") < position:
+                assert time.monotonic() - started < 10, "the runner elsewhere was not hurried"
+                time.sleep(0.01)
