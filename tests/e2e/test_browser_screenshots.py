@@ -1,10 +1,13 @@
 """The README's screenshots, taken by the test run: each main page of the console in headless
 Chromium, on a real server with the tour's data (a Rifter plan and its run, a stockpile, a
-coordinator, a crafting world), saved to ``docs/screenshots/``. Each page must also render
-its heading and have nothing refused by its Content-Security-Policy."""
+coordinator, a crafting world). Each page must also render its heading and have nothing
+refused by its Content-Security-Policy. They are saved to the test's temporary directory, and
+to ``docs/screenshots/`` (the README's) only when ``MANUFACTORY_UPDATE_SCREENSHOTS=1``: a
+plain test run leaves the checkout's files as they were."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from tests.console_tour import filled, seeded
 from tests.e2e.test_browser_console import refused, sign_in
 from tests.support import serving
 
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+README_SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 MAIN_PAGES = {  # the file's name: the page
     "dashboard": "/",
     "plans": "/plans",
@@ -37,7 +40,9 @@ MAIN_PAGES = {  # the file's name: the page
 
 
 def test_every_main_page_renders_and_is_photographed_for_the_readme(tmp_path: Path, browser: Any) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    updating = os.environ.get("MANUFACTORY_UPDATE_SCREENSHOTS") == "1"
+    screenshots = README_SCREENSHOTS if updating else tmp_path / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
     with serving(tmp_path) as server:
         token = server.printed_token
         assert token, server.output
@@ -51,6 +56,6 @@ def test_every_main_page_renders_and_is_photographed_for_the_readme(tmp_path: Pa
             heading = WebDriverWait(browser, 10).until(lambda page: page.find_element(By.CSS_SELECTOR, "main h1"))
             assert heading.text.strip(), name
             assert refused(browser) == [], name
-            shot = SCREENSHOTS / f"{name}.png"
+            shot = screenshots / f"{name}.png"
             assert browser.save_screenshot(str(shot)), name
             assert shot.stat().st_size > 10_000, name  # a page, not a blank
