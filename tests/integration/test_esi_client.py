@@ -186,10 +186,12 @@ def test_corporation_assets_answer_a_director_whose_token_carries_the_scope_page
     ]
     answered = [(r["query"], r["status"]) for r in pages]
     assert answered[:2] == [("", 200), ("page=2", 200)]
-    # Then each page revalidated once per walk (the 304s above), plus what a loaded machine made
-    # the client send again: an answer slower than its 2 s timeout is retried, and the stand-in
-    # logged both. Every request sent is in the call's stats.
-    assert len(answered[2:]) == again.stats.requests and set(answered[2:]) == {("", 304), ("page=2", 304)}
+    # Then only revalidations: each page once per walk of either call (the first call's walk too
+    # may start over on a loaded machine), plus what such a machine made the client send again
+    # (an answer slower than its 2 s timeout is retried, and the stand-in logged both). Every
+    # request sent is in the calls' stats.
+    assert len(answered) == first.stats.requests + again.stats.requests
+    assert set(answered[2:]) == {("", 304), ("page=2", 304)}
 
 
 def test_asset_names_answer_only_the_owner_s_items_and_structures_only_who_may_dock(esi: EsiClient) -> None:
