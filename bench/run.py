@@ -86,7 +86,12 @@ def best_of(rounds: list[float]) -> float:
 
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (``/proc/<pid>/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return cpu_seconds(Path(f"/proc/{pid}/stat"))
+
+
+def cpu_seconds(stat: Path) -> float:
+    """User + system CPU time so far of the process or thread whose ``stat`` file this is."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from typing import Any
 
 from litestar import Litestar
 
-from bench.run import prepare, say
+from bench.run import cpu_seconds, prepare, say
 from interfaces.http.app import create_app
 from tests.support import fresh_database
 
@@ -53,11 +52,10 @@ def thread_cpu() -> dict[str, float]:
     cpu: dict[str, float] = {}
     for thread in threading.enumerate():
         try:
-            stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+            used = cpu_seconds(Path(f"/proc/self/task/{thread.native_id}/stat"))
         except OSError:  # ended meanwhile
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        cpu[thread.name] = cpu.get(thread.name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        cpu[thread.name] = cpu.get(thread.name, 0.0) + used
     return cpu
 
 
