@@ -3,6 +3,8 @@ and the read-your-writes wait for queries."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
 import time
 from collections import OrderedDict
@@ -37,17 +39,30 @@ from projections.users import TokenHolder, record_token_use, token_holder
 
 MAX_ID_HEADER = 128
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class TokenCache:
     """Recently seen token hashes -> their holder, kept at most ``ttl_sec``: a token revoked
     (or a holder's admin right withdrawn) in another process stops working here within the
-    TTL; in this process at once, since the revoking route calls ``clear``. It also remembers
-    when each token's use was last recorded, so "last used" costs at most one write per token
-    every ``use_interval_sec``."""
+    TTL; in this process at once, since the revoking route calls ``clear``. A holder read more
+    than half the TTL ago is read again in the background by the next request that uses it
+    (one read per token at a time), which is served from the cache meanwhile: a token in
+    steady use never makes a request wait for its lookup, and the requests in flight when its
+    entry would have run out do not all read it at once. It also remembers when each token's
+    use was last recorded, so "last used" costs at most one write per token every
+    ``use_interval_sec``."""
 
-    def __init__(self, size: int = 4096, ttl_sec: float = 10.0, use_interval_sec: float = 60.0) -> None:
-        self._entries: OrderedDict[str, tuple[TokenHolder, float]] = OrderedDict()
+    def __init__(
+        self,
+        size: int = 4096,
+        ttl_sec: float = 10.0,
+        use_interval_sec: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[TokenHolder, float]] = OrderedDict()  # holder, read at
+        self._refreshing: set[str] = set()
         self._used: OrderedDict[UUID, float] = OrderedDict()
         self._size = size
         self._ttl = ttl_sec
@@ -60,24 +75,41 @@ class TokenCache:
         with self._lock:
             return self._generation
 
-    def get(self, token_hash: str) -> TokenHolder | None:
+    def get(self, token_hash: str) -> tuple[TokenHolder | None, int | None]:
+        """The holder if known within the TTL, and a stamp if the caller is to read it again (it
+        is older than half the TTL and nobody is reading it yet): then ``put`` what it read."""
         with self._lock:
             entry = self._entries.get(token_hash)
-            if entry is None or entry[1] < time.monotonic():
-                return None
+            if entry is None:
+                return None, None
+            age = self._clock() - entry[1]
+            if age >= self._ttl:
+                return None, None
             self._entries.move_to_end(token_hash)
-            return entry[0]
+            if age < self._ttl / 2 or token_hash in self._refreshing:
+                return entry[0], None
+            self._refreshing.add(token_hash)
+            return entry[0], self._generation
 
-    def put(self, token_hash: str, holder: TokenHolder, stamp: int) -> None:
-        """Remember a holder read since ``stamp``, unless the cache was cleared meanwhile
-        (the read may predate a revocation)."""
+    def put(self, token_hash: str, holder: TokenHolder | None, stamp: int) -> None:
+        """Remember a holder read since ``stamp`` (None: the token is unknown or revoked now, so
+        forget it), unless the cache was cleared meanwhile (the read may predate a revocation)."""
         with self._lock:
+            self._refreshing.discard(token_hash)
             if stamp != self._generation:
                 return
-            self._entries[token_hash] = (holder, time.monotonic() + self._ttl)
+            if holder is None:
+                self._entries.pop(token_hash, None)
+                return
+            self._entries[token_hash] = (holder, self._clock())
             self._entries.move_to_end(token_hash)
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
+
+    def refresh_failed(self, token_hash: str) -> None:
+        """A background read failed: the next request may try again (the entry still runs out)."""
+        with self._lock:
+            self._refreshing.discard(token_hash)
 
     def clear(self) -> None:
         with self._lock:
@@ -86,7 +118,7 @@ class TokenCache:
 
     def use_due(self, token_id: UUID) -> bool:
         """Whether this use of the token should be recorded (and, if so, it counts as done)."""
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             last = self._used.get(token_id)
             if last is not None and now - last < self._use_interval:
@@ -110,14 +142,32 @@ def _bearer_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 async def _holder(request: ASGIConnection[Any, Any, Any, Any], token: str) -> TokenHolder | None:
     token_hash = hash_token(token)
     cache: TokenCache = request.app.state.token_cache
-    holder = cache.get(token_hash)
+    system = system_of(request.app.state)
+    holder, refresh = cache.get(token_hash)
     if holder is None:
-        stamp = cache.stamp()
-        # from the primary: a token issued or revoked a moment ago is known there at once
-        holder = await _read(system_of(request.app.state).query_engine, token_holder, token_hash)
-        if holder is not None:
-            cache.put(token_hash, holder, stamp)
+        return await _look_up(system, cache, token_hash, cache.stamp())
+    if refresh is not None:
+        _refreshing.add(task := asyncio.create_task(_refresh(system, cache, token_hash, refresh)))
+        task.add_done_callback(_refreshing.discard)
     return holder
+
+
+_refreshing: set[asyncio.Task[None]] = set()  # the background reads of tokens in use (kept from collection)
+
+
+async def _look_up(system: Manufactory, cache: TokenCache, token_hash: str, stamp: int) -> TokenHolder | None:
+    # from the primary: a token issued or revoked a moment ago is known there at once
+    holder = await _read(system.query_engine, token_holder, token_hash)
+    cache.put(token_hash, holder, stamp)
+    return holder
+
+
+async def _refresh(system: Manufactory, cache: TokenCache, token_hash: str, stamp: int) -> None:
+    try:
+        await _look_up(system, cache, token_hash, stamp)
+    except Exception:  # the database may be down: the entry runs out, and the next request reads it
+        log.warning("could not read a token's holder again; its cache entry runs out", exc_info=True)
+        cache.refresh_failed(token_hash)
 
 
 async def authenticate(request: ASGIConnection[Any, Any, Any, Any]) -> TokenHolder:

@@ -28,6 +28,7 @@ from application.system import Manufactory
 from domain.errors import Conflict
 from domain.events import CommandMeta
 from domain.users import hash_token, legacy_token_id, name_claim_id
+from interfaces.http import context
 from interfaces.http.app import create_app
 from projections.database import write_transaction
 from projections.schema import _alembic_config
@@ -279,6 +280,30 @@ def test_a_token_revoked_through_another_process_stops_within_the_cache_ttl(sett
             threading.Event().wait(0.05)
             waited += 1
         assert there.get(CONTAINERS).status_code == 401
+
+
+def test_a_token_in_steady_use_is_read_again_in_the_background_not_by_a_request(
+    settings: Settings, alice: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    short = Settings(database_url=settings.database_url, token_cache_ttl_sec=0.4)
+    with Manufactory.open(short, migrate_schema=False) as elsewhere, TestClient(create_app(elsewhere)) as client:
+        there = Api(client, alice.token, alice.user_id)
+        assert there.get(CONTAINERS).status_code == 200  # its holder read and cached
+        release, reading, read = threading.Event(), threading.Event(), threading.Event()
+        look_up = context.token_holder
+
+        def held(connection: Any, token_hash: str) -> Any:
+            reading.set()
+            release.wait(10)
+            read.set()
+            return look_up(connection, token_hash)
+
+        monkeypatch.setattr(context, "token_holder", held)
+        threading.Event().wait(0.25)  # past half the TTL
+        assert there.get(CONTAINERS).status_code == 200  # answered from the cache...
+        assert reading.wait(5) and not read.is_set()  # ...while the holder is read again
+        release.set()
+        assert read.wait(5)
 
 
 def test_an_expired_token_is_refused_saying_so(system: Manufactory, client: TestClient[Any]) -> None:
