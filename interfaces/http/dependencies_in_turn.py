@@ -12,8 +12,8 @@ does not matter: its members do not depend on each other, which is how Litestar 
 
 Litestar also passes each dependency's arguments through its signature model, a
 ``msgspec.convert`` per dependency and request, even when every argument is the request itself
-(which it never validates) or another dependency's value (made by our code, not sent by the
-client): about two fifths of the time spent resolving a command route's dependencies
+(which it never validates) or the value of another dependency the route provides (made by our
+code, not sent by the client): about two fifths of the time spent resolving a command route's dependencies
 (BENCHMARKS.md, "Ninth pass"). Such a dependency gets its arguments as they are; one that takes
 anything else (a query or header parameter, the body) still goes through the signature model.
 """
@@ -28,25 +28,31 @@ from litestar._kwargs.dependencies import DependencyContainer, resolve_dependenc
 from litestar._kwargs.kwargs_model import KwargsModel
 from litestar.connection import ASGIConnection
 from litestar.constants import SKIP_VALIDATION_NAMES
-from litestar.di import Dependency, Provide
+from litestar.di import Provide
 
-_AS_IS: WeakKeyDictionary[type, tuple[str, ...] | None] = WeakKeyDictionary()
+_NAMES: WeakKeyDictionary[type, tuple[str, ...] | None] = WeakKeyDictionary()
 
 
-def arguments_as_is(provide: Provide) -> tuple[str, ...] | None:
-    """The names of ``provide``'s arguments if each is the connection or another dependency's
-    value (``NamedDependency``: nothing the client sent, so nothing to validate); None if any is
-    something else, or if it is a generator (whose clean-up Litestar's own resolution arranges)."""
+def _plain_arguments(provide: Provide) -> tuple[str, ...] | None:
+    """The names of ``provide``'s arguments; None for a generator (whose clean-up Litestar's own
+    resolution arranges)."""
     model = provide.signature_model
-    if model not in _AS_IS:
-        fields = model._fields
-        plain = not (provide.has_sync_generator_dependency or provide.has_async_generator_dependency)
-        as_is = plain and all(
-            name in SKIP_VALIDATION_NAMES or any(isinstance(mark, Dependency) for mark in field.metadata)
-            for name, field in fields.items()
-        )
-        _AS_IS[model] = tuple(fields) if as_is else None
-    return _AS_IS[model]
+    if model not in _NAMES:
+        generator = provide.has_sync_generator_dependency or provide.has_async_generator_dependency
+        _NAMES[model] = None if generator else tuple(model._fields)
+    return _NAMES[model]
+
+
+def arguments_as_is(dependency: DependencyContainer) -> tuple[str, ...] | None:
+    """The names of the dependency's arguments if each is the connection or the value of a
+    dependency this route provides (nothing the client sent, so nothing to validate); None if
+    any is something else. An argument no layer provides is a parameter the client sends, also
+    when it is marked ``NamedDependency``: Litestar then reads it from the query, and validates it."""
+    names = _plain_arguments(dependency.provide)
+    if names is None:
+        return None
+    provided = {sub.key for sub in dependency.dependencies}
+    return names if all(name in SKIP_VALIDATION_NAMES or name in provided for name in names) else None
 
 
 async def _resolve(
@@ -55,7 +61,7 @@ async def _resolve(
     kwargs: dict[str, Any],
     cleanup_group: DependencyCleanupGroup,
 ) -> None:
-    names = arguments_as_is(dependency.provide)
+    names = arguments_as_is(dependency)
     if names is None:
         await resolve_dependency(dependency, connection, kwargs, cleanup_group)
     else:
