@@ -142,11 +142,11 @@ def _bearer_token(request: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 async def _holder(request: ASGIConnection[Any, Any, Any, Any], token: str) -> TokenHolder | None:
     token_hash = hash_token(token)
     cache: TokenCache = request.app.state.token_cache
-    system = system_of(request.app.state)
     holder, refresh = cache.get(token_hash)
     if holder is None:
-        return await _look_up(system, cache, token_hash, cache.stamp())
+        return await _look_up(system_of(request.app.state), cache, token_hash, cache.stamp())
     if refresh is not None:
+        system = system_of(request.app.state)
         _refreshing.add(task := asyncio.create_task(_refresh(system, cache, token_hash, refresh)))
         task.add_done_callback(_refreshing.discard)
     return holder
