@@ -4,13 +4,16 @@ the same code in a thread simply blocks."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
+import greenlet
 import pytest
 
+from application import on_loop as on_loop_module
 from application.group_commit import GroupCommitter
 from application.on_loop import acquire, blocking, on_loop, pause, refuse_on_loop, run_on_loop
 
@@ -25,6 +28,40 @@ def test_a_command_on_the_loop_answers_its_result_and_raises_its_errors() -> Non
         return await run_on_loop(lambda a, b: a + b, 2, b=3), on_loop()
 
     assert asyncio.run(main()) == (5, False)
+
+
+def test_commands_in_turn_share_a_greenlet_but_not_their_context() -> None:
+    """A finished command's greenlet runs the next one (no new stack for each); what a command
+    set in a context variable, or raised, stays with that command."""
+    mark: contextvars.ContextVar[str] = contextvars.ContextVar("mark", default="unset")
+
+    def command(name: str) -> tuple[int, str]:
+        seen = mark.get()
+        mark.set(name)
+        if name == "fails":
+            raise ValueError(name)
+        return id(greenlet.getcurrent()), seen
+
+    async def main() -> list[tuple[int, str]]:
+        first = await run_on_loop(command, "a")
+        with pytest.raises(ValueError, match="fails"):
+            await run_on_loop(command, "fails")
+        return [first, await run_on_loop(command, "b"), (0, mark.get())]
+
+    (first, seen_first), (second, seen_second), (_, seen_by_caller) = asyncio.run(main())
+    assert first == second
+    assert seen_first == seen_second == seen_by_caller == "unset"
+
+
+def test_at_most_a_bounded_number_of_idle_greenlets_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(on_loop_module, "_KEPT", 2)
+    monkeypatch.setattr(on_loop_module._threads, "idle", [])
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(run_on_loop(lambda: (pause(0.01), 1)[1]) for _ in range(5))))
+
+    assert asyncio.run(main()) == [1] * 5
+    assert len(on_loop_module._idle()) == 2
 
 
 def test_a_blocking_call_runs_in_a_worker_thread_while_the_loop_serves_others() -> None:
