@@ -37,16 +37,23 @@ The same connection carries the wake-ups between processes (PostgreSQL's LISTEN/
 Measured with two workers (bench/workers.py): a strong read of a write just made through the
 other process waited 60 to 200 ms with polling alone; see BENCHMARKS.md for the figure now.
 
-On SQLite and in memory there is one server process (``--workers`` above 1 is refused): the
-election is a formality, every duty runs here and nothing needs telling.
+On SQLite there is one server process (``--workers`` above 1 is refused), but a standalone
+runner (``manufactory projections run``) may share the file with it: there each duty's lock is
+an exclusive ``flock`` on a file beside the database (``<database>-duty-<name>.lock``), held
+while the process keeps the file open and let go by the kernel when it ends, even by SIGKILL;
+nothing needs telling (the runner polls the file's log). In memory the election is a
+formality: every duty runs here.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Protocol
 
 import psycopg
@@ -78,8 +85,9 @@ def lock_key(name: str) -> int:
 
 
 class DutyElection:
-    """Runs this process's share of ``duties`` (by name): all of them without ``conninfo``,
-    else those whose advisory lock this process holds on its election connection."""
+    """Runs this process's share of ``duties`` (by name): those whose advisory lock it holds
+    on its election connection (``conninfo``), or whose lock file beside the SQLite database
+    ``database`` it holds, or all of them with neither."""
 
     def __init__(
         self,
@@ -89,8 +97,13 @@ class DutyElection:
         on_log_moved: Callable[[int, frozenset[str]], None],
         on_projection_moved: Callable[[str, int], None],
         retry_sec: float = RETRY_SEC,
+        others_elsewhere: bool = False,
+        database: Path | None = None,
     ) -> None:
         self._duties = dict(duties)
+        # Some duties are left out of this election to processes of their own (a server's
+        # ``--no-projections``, a standalone runner): they must hear of every write made here.
+        self._others_elsewhere = others_elsewhere
         self._conninfo = conninfo
         self._on_log_moved = on_log_moved
         self._on_projection_moved = on_projection_moved
@@ -100,11 +113,12 @@ class DutyElection:
         self._stop = StopSignal()
         self._thread: threading.Thread | None = None
         self._notifier = _LogNotifier(conninfo) if conninfo is not None else None
+        self._files = _LockFiles(database) if conninfo is None and database is not None else None
 
     def log_moved(self, position: int, wakes: frozenset[str] = frozenset()) -> None:
         """The event store's ``on_recorded`` listener: tell the processes running the duties
         this one does not (never waits), and which duties ``wakes`` the writes concern."""
-        if self._notifier is not None and len(self._held) < len(self._duties):
+        if self._notifier is not None and (self._others_elsewhere or len(self._held) < len(self._duties)):
             self._notifier.tell(position, wakes)
 
     @property
@@ -114,6 +128,12 @@ class DutyElection:
             return sorted(self._held)
 
     def start(self) -> None:
+        if self._files is not None:
+            self._stop.clear()
+            self._file_round()  # before the server serves: a lone server starts with its duties
+            self._thread = threading.Thread(target=self._file_campaign, name="duty-election", daemon=True)
+            self._thread.start()
+            return
         if self._conninfo is None:
             for name in self._duties:
                 self._take(name)
@@ -153,6 +173,20 @@ class DutyElection:
         if connection is not None:
             self._release_all()  # before the locks go: never two holders at once
             connection.close()
+
+    def _file_campaign(self) -> None:
+        """Try for the duties not held every ``retry_sec`` until stopped (SQLite)."""
+        assert self._files is not None
+        while not self._stop.wait(self._retry_sec):
+            self._file_round()
+        self._release_all()  # before the locks go: never two holders at once
+        self._files.let_go()
+
+    def _file_round(self) -> None:
+        assert self._files is not None
+        for name in self._duties:
+            if name not in self._held and self._files.take(name):
+                self._take(name)
 
     def _campaign_round(self, connection: psycopg.Connection[tuple[bool]] | None) -> psycopg.Connection[tuple[bool]]:
         """One round of the election, on ``connection`` or a new one; the connection."""
@@ -206,6 +240,32 @@ class DutyElection:
                 self._duties[name].stop()
             except Exception:  # the others must stop all the same
                 log.exception("duty %s did not stop cleanly", name)
+
+
+class _LockFiles:
+    """The duties' locks beside an SQLite database: an exclusive ``flock`` on one file per duty.
+    A ``flock`` belongs to the open file, so two elections even in one process exclude each
+    other, and the kernel lets go of it when the file is closed or the process ends."""
+
+    def __init__(self, database: Path) -> None:
+        self._database = database
+        self._open: dict[str, int] = {}
+
+    def take(self, name: str) -> bool:
+        path = self._database.with_name(f"{self._database.stem}-duty-{name}.lock")
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another process holds it
+            os.close(descriptor)
+            return False
+        self._open[name] = descriptor
+        return True
+
+    def let_go(self) -> None:
+        for descriptor in self._open.values():
+            os.close(descriptor)
+        self._open.clear()
 
 
 class _LogNotifier:

@@ -208,23 +208,32 @@ class Manufactory:
         """Projection ``name``'s live position where the queries read it (the replica, if any)."""
         return self.replica.position(name) if self.replica else self.projections.position(name)
 
-    def duty_election(self, *, run_projections: bool = True) -> DutyElection:
+    def duty_election(self, *, run_projections: bool = True, only: str | None = None) -> DutyElection:
         """The duties that run beside a server, each in one process of those sharing the
         database; ``run_projections=False`` leaves the read models and the economics updater
-        (which writes one) to ``manufactory projections run`` and ``economics run``."""
-        duties: dict[str, Duty] = {}
-        if run_projections:
-            duties["projections"] = ProjectionRunner(self.projections)
-            duties["economics"] = self.economics_updater
-        duties["auto-production"] = self.auto_production  # its first tick is one interval away
+        (which writes one) to ``manufactory projections run`` and ``economics run``, and
+        ``only`` takes part for that one duty alone (those standalone runners)."""
+        duties: dict[str, Duty] = {
+            "projections": ProjectionRunner(self.projections),
+            "economics": self.economics_updater,
+            "auto-production": self.auto_production,  # its first tick is one interval away
+            "notifications": self.webhooks,  # feeds the notification outbox and posts it
+        }
         if self.settings.eve_sync_tick_sec > 0:
             duties["game-sync"] = self.eve_sync  # the characters' and regions' syncs, each when due
-        duties["notifications"] = self.webhooks  # feeds the notification outbox and posts it
+        if only is not None:
+            chosen = {only: duties[only]}
+        elif run_projections:
+            chosen = duties
+        else:
+            chosen = {name: duty for name, duty in duties.items() if name not in ("projections", "economics")}
         election = DutyElection(
-            duties,
+            chosen,
             self.settings.postgres_conninfo,
             on_log_moved=self._recorded_elsewhere,
             on_projection_moved=self.projections.moved_elsewhere,
+            others_elsewhere=len(chosen) < len(duties),
+            database=self.settings.sqlite_path if self.settings.is_sqlite else None,
         )
         self.store.on_recorded(election.log_moved)
         for name, (_, events) in self._woken_by.items():

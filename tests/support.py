@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -190,18 +191,32 @@ def standin_game(cwd: Path) -> Iterator[str]:
         interrupt(process)
 
 
+class Runner:
+    """A duty's runner (``manufactory projections run`` and the like) in its own process."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [self._lines.put(line) for line in process.stdout or []], daemon=True).start()
+
+    def next_line(self, timeout: float = 20.0) -> str:
+        """The next line it prints, waiting up to ``timeout`` seconds for it."""
+        return self._lines.get(timeout=timeout).strip()
+
+
 @contextmanager
-def projections_running(cwd: Path, database_url: str) -> Iterator[subprocess.Popen[str]]:
+def running(cwd: Path, database_url: str, *command: str) -> Iterator[Runner]:
+    """``manufactory <command>`` (a runner that goes on until interrupted), stopped afterwards."""
     process = subprocess.Popen(
-        [MANUFACTORY, "projections", "run"],
+        [MANUFACTORY, *command],
         cwd=cwd,
         env=environment(database_url),
         text=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
-        yield process
+        yield Runner(process)
     finally:
         interrupt(process)
 

@@ -20,6 +20,7 @@ from domain.events import CommandMeta
 from interfaces.cli.catalog import catalog, chains
 from interfaces.cli.client import CliError
 from interfaces.cli.crafting import crafting
+from interfaces.cli.duties import run_elected
 from interfaces.cli.eve import eve
 from interfaces.cli.industry import characters, jobs, plans, runs
 from interfaces.cli.manufacturing import manufacturing
@@ -290,13 +291,10 @@ def _dead_letter_line(letter: DeadLetter) -> str:
 
 @projections.command("run")
 def projections_run() -> None:
-    """Run every projection in the foreground until interrupted."""
+    """Run every projection in the foreground until interrupted (standing by while another
+    process of the same database runs them)."""
     with _open() as system:
-        click.echo("projections running; Ctrl-C to stop")
-        try:
-            system.projections.run_until_stopped()
-        except KeyboardInterrupt:
-            pass
+        run_elected(system, "projections", "projections running")
 
 
 @projections.command("rebuild")
@@ -351,13 +349,11 @@ def auto_production_tick() -> None:
 
 @auto_production.command("run")
 def auto_production_run() -> None:
-    """Tick every MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC in the foreground (not at start-up)."""
+    """Tick every MANUFACTORY_AUTO_PRODUCTION_INTERVAL_SEC in the foreground (not at start-up;
+    standing by while another process of the same database ticks)."""
     with _open() as system:
-        click.echo(f"auto-production: first tick in {system.auto_production.interval_sec:g} s; Ctrl-C to stop")
-        try:
-            system.auto_production.run_until_stopped()
-        except KeyboardInterrupt:
-            pass
+        running = f"auto-production: first tick in {system.auto_production.interval_sec:g} s"
+        run_elected(system, "auto-production", running)
 
 
 cli.add_command(manufacturing)

@@ -19,6 +19,7 @@ from domain.economics.settings import JobSite
 from domain.errors import InvalidInput
 from domain.events import CommandMeta
 from interfaces.cli.catalog import user_id_of, user_option
+from interfaces.cli.duties import run_elected
 
 console = Console(stderr=True)
 existing = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -107,13 +108,11 @@ def update(everything: bool, user_name: str | None) -> None:
 @economics.command("run")
 def run() -> None:
     """Keep the rows current in the foreground: changes as they come, stale rows every
-    MANUFACTORY_ECONOMICS_INTERVAL_SEC."""
+    MANUFACTORY_ECONOMICS_INTERVAL_SEC (standing by while another process of the same
+    database does)."""
     with Manufactory.open(Settings.from_env()) as system:
-        click.echo(f"economics updater running (full pass every {system.settings.economics_interval_sec:g} s)")
-        try:
-            system.economics_updater.run_until_stopped()
-        except KeyboardInterrupt:
-            pass
+        running = f"economics updater running (full pass every {system.settings.economics_interval_sec:g} s)"
+        run_elected(system, "economics", running)
 
 
 def _read(

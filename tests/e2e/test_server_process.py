@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import projections_running, run_cli, serving
+from tests.support import run_cli, running, serving
 
 pytestmark = pytest.mark.slow
 CID = "parallel-mfg-X1-YZ19-abc123"
@@ -84,7 +84,10 @@ def test_postgres_server_with_a_standalone_projection_runner(tmp_path: Path, pos
     created = run_cli("users", "create", "operator", cwd=tmp_path, database_url=postgres_url)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
-    with projections_running(tmp_path, postgres_url), serving(tmp_path, postgres_url, "--no-projections") as server:
+    with (
+        running(tmp_path, postgres_url, "projections", "run"),
+        serving(tmp_path, postgres_url, "--no-projections") as server,
+    ):
         assert server.printed_token is None, "no local user is made on PostgreSQL"
         check_live_config_round_trip(server.url, token)
         status = run_cli("projections", "status", cwd=tmp_path, database_url=postgres_url)

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import pinned_clients, run_cli, serving, worker_duties
+from tests.support import pinned_clients, run_cli, running, serving, worker_duties
 
 pytestmark = pytest.mark.slow
 DUTIES = ["auto-production", "economics", "game-sync", "notifications", "projections"]
@@ -78,3 +78,27 @@ def test_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1 and "--workers 2 needs PostgreSQL" in refused.stderr
     assert not (tmp_path / "var").exists(), "nothing was created"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_standalone_runner_stands_by_while_a_server_runs_its_duty_and_takes_over_when_it_dies(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """``manufactory projections run`` next to a server that runs the projections never runs
+    them twice: it stands by, and takes them over when the server dies (on SQLite the lock is a
+    file beside the database, on PostgreSQL an advisory lock)."""
+    database_url = request.getfixturevalue("postgres_url") if backend == "postgres" else None
+    created = run_cli("users", "create", "operator", "--admin", cwd=tmp_path, database_url=database_url)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    with serving(tmp_path, database_url) as server:
+        assert "projections" in worker_duties(server.url, token, 1, DUTIES)[server.process.pid]
+        with running(tmp_path, database_url, "projections", "run") as runner:
+            assert runner.next_line() == "projections: another process runs it; standing by"
+            os.kill(server.process.pid, signal.SIGKILL)
+            assert runner.next_line(timeout=5) == "projections running; Ctrl-C to stop"
+            with serving(tmp_path, database_url, "--no-projections") as left:
+                api = httpx.Client(base_url=left.url, headers={"Authorization": f"Bearer {token}"})
+                assert "projections" not in api.get("/health").json()["process"]["duties"]
+                register(api, "projected-by-the-standalone-runner")
+                read_back(api, "projected-by-the-standalone-runner")  # 503 if nobody applied it

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 
@@ -40,9 +41,19 @@ def elected(
     conninfo: str | None,
     on_log_moved: Callable[[int, frozenset[str]], None] = ignore,
     on_projection_moved: Callable[[str, int], None] = ignore,
+    *,
+    others_elsewhere: bool = False,
+    database: Path | None = None,
 ) -> Iterator[DutyElection]:
     """An election of its own, as one more server process would hold, stopped afterwards."""
-    election = DutyElection(duties, conninfo, on_log_moved=on_log_moved, on_projection_moved=on_projection_moved)
+    election = DutyElection(
+        duties,
+        conninfo,
+        on_log_moved=on_log_moved,
+        on_projection_moved=on_projection_moved,
+        others_elsewhere=others_elsewhere,
+        database=database,
+    )
     election.start()
     try:
         yield election
@@ -75,6 +86,23 @@ def test_a_duty_runs_in_one_process_and_moves_to_another_when_its_holder_stops(p
         earlier.stop()
 
 
+def test_on_sqlite_a_duty_runs_in_one_process_and_moves_when_its_holder_stops(tmp_path: Path) -> None:
+    """A server and a standalone runner on one SQLite file: the lock is a file beside it."""
+    database, first, second = tmp_path / "manufactory.sqlite", Recorded(), Recorded()
+    earlier = DutyElection({"ticker": first}, None, on_log_moved=ignore, on_projection_moved=ignore, database=database)
+    earlier.start()
+    try:
+        with elected({"ticker": second}, None, database=database) as later:
+            assert (earlier.held, later.held) == (["ticker"], [])
+            assert first.running.is_set() and not second.running.is_set()
+            earlier.stop()
+            assert second.running.wait(timeout=10)
+            assert later.held == ["ticker"] and not first.running.is_set()
+    finally:
+        earlier.stop()
+    assert (tmp_path / "manufactory-duty-ticker.lock").exists()
+
+
 def test_processes_wake_each_other_with_writes_and_projection_positions(postgres_url: str) -> None:
     conninfo = Settings(database_url=postgres_url).postgres_conninfo
     assert conninfo is not None
@@ -102,6 +130,20 @@ def test_processes_wake_each_other_with_writes_and_projection_positions(postgres
         with psycopg.connect(conninfo, autocommit=True) as connection:  # as the runner's commit does
             connection.execute("SELECT pg_notify(%s, 'users 7')", (PROJECTIONS_CHANNEL,))
         assert positions.get(timeout=10) == ("users", 7)
+
+
+def test_a_process_that_leaves_duties_to_runners_of_their_own_tells_them_of_every_write(postgres_url: str) -> None:
+    """A ``serve --no-projections`` holds every duty of its own election, yet the projections
+    run elsewhere (``manufactory projections run``): its writes must wake them all the same."""
+    conninfo = Settings(database_url=postgres_url).postgres_conninfo
+    writes: queue.Queue[tuple[int, frozenset[str]]] = queue.Queue()
+    with (
+        elected({"ticker": Recorded()}, conninfo, others_elsewhere=True) as server,
+        elected({"projections": Recorded()}, conninfo, lambda position, wakes: writes.put((position, wakes))),
+    ):
+        assert server.held == ["ticker"]
+        server.log_moved(42)
+        assert writes.get(timeout=10) == (42, frozenset())
 
 
 def test_a_stream_of_wake_ups_is_passed_on_without_an_election_round_for_each(postgres_url: str) -> None:
