@@ -1,13 +1,14 @@
 """System calls per config update in the real server, counted by strace on all of its threads.
 
-    .venv/bin/python -m bench.syscalls [--backend sqlite|postgres] [--seconds 4]
+    .venv/bin/python -m bench.syscalls [--backend sqlite|postgres] [--request update|read] [--seconds 4]
 
 CPU time and instructions (``bench.instructions``) say what Python costs; what the kernel costs
 a request (system calls, page faults, the wake-ups of other threads) moves most with the
 machine's phases, and is invisible to callgrind. This serves the prepared database with
-``manufactory serve`` as ``bench.run`` does, sends it config updates from 16 clients, and counts
-the server's system calls over ``--seconds`` of that load with ``strace -c`` attached to each of
-its threads: per update, by call. strace slows every call down, so the updates per second are
+``manufactory serve`` as ``bench.run`` does, sends it config updates (or, ``--request read``,
+the query path's read-your-writes config reads) from 16 clients, and counts the server's system
+calls over ``--seconds`` of that load with ``strace -c`` attached to each of its threads: per
+request, by call. strace slows every call down, so the updates per second are
 not the server's; the counts per update are. It found a new greenlet's stack taken and given
 back per command (an ``mmap`` and ``munmap`` each: BENCHMARKS.md, "Tenth pass"). Needs strace
 (Debian: ``apt-get install strace``) and the right to trace (root, or ``ptrace_scope`` 0).
@@ -23,19 +24,27 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.loadgen import load
+from bench.loadgen import RequestFactory, load, request_bytes
 from bench.run import config_updates, prepare, say
 from tests.support import fresh_database, serving
 
 CLIENTS = 16
 
 
-def count(backend: str, seconds: float) -> tuple[int, list[tuple[str, int, int]]]:
-    """Updates made while traced, and (call, calls, errors) for each system call seen."""
+def requests(kind: str, token: str) -> RequestFactory:
+    """Config updates (as ``bench.run``'s command path) or reads (as its query path)."""
+    if kind == "update":
+        return config_updates(token)
+    read = request_bytes("GET", "/v1/manufacturing/containers/c0/config", token)
+    return lambda client, number: read
+
+
+def count(backend: str, kind: str, seconds: float) -> tuple[int, list[tuple[str, int, int]]]:
+    """Requests answered while traced, and (call, calls, errors) for each system call seen."""
     with fresh_database(backend) as url:
         system, token, _ = prepare(url, CLIENTS)
         system.close()
-        patch = config_updates(token)
+        patch = requests(kind, token)
         with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url) as server:
             port = int(server.url.rsplit(":", 1)[1])
             load(port, patch, concurrency=CLIENTS, seconds=2)  # warm: every container loaded
@@ -63,10 +72,11 @@ def parse(report: str) -> list[tuple[str, int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--request", choices=["update", "read"], default="update")
     parser.add_argument("--seconds", type=float, default=4.0)
     args = parser.parse_args()
-    updates, rows = count(args.backend, args.seconds)
-    say(f"[{args.backend}] {updates} config updates while traced; system calls per update:")
+    updates, rows = count(args.backend, args.request, args.seconds)
+    say(f"[{args.backend}] {updates} config {args.request}s while traced; system calls per {args.request}:")
     for call, calls, errors in sorted(rows, key=lambda row: -row[1]):
         if calls >= updates / 100:
             failed = f" ({errors / updates:.2f} failed)" if errors else ""
