@@ -22,7 +22,7 @@ event loop (``application.on_loop``) waits for it in a worker thread, never on t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TypeVar, cast
 from uuid import UUID
 
@@ -34,7 +34,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 from application.group_commit import GroupCommitter
 from application.log_rows import log_reader
 from application.mapper import MsgspecMapper
-from application.on_loop import blocking
+from application.on_loop import blocking, on_loop, wait
 from application.postgres_recorder import PostgresRecorder
 from application.settings import Settings
 from application.snapshots import snapshot_table, snapshots, take, usable
@@ -80,6 +80,7 @@ class EventStore(Application[UUID]):
         self.snapshot_interval = settings.snapshot_interval  # 0: no snapshots taken or used
         self._snapshots = snapshot_table(self.recorder)
         self.log_rows = log_reader(self.recorder)  # the log as plain rows (``application.log_rows``)
+        self.head_on_loop: Callable[[], Awaitable[int]] | None = None  # set by the system: see ``head``
 
     def construct_mapper(self) -> Mapper[UUID]:
         return MsgspecMapper()
@@ -203,7 +204,14 @@ class EventStore(Application[UUID]):
         return newest[0].originator_version if newest else None
 
     def head(self) -> int:
-        """The position of the newest event in the log (0 when empty)."""
+        """The position of the newest event in the log (0 when empty), as read by a read begun
+        after this call. A command on the event loop reads it through ``head_on_loop`` (the log
+        head's reader, ``application.log_head``: on SQLite a read-only connection right on the
+        loop, on PostgreSQL a round trip shared with concurrent callers), not in a worker thread:
+        through one a config update that changed nothing cost twice the server's CPU of one
+        that recorded an event (BENCHMARKS.md, "Tenth pass")."""
+        if self.head_on_loop is not None and on_loop():
+            return wait(self.head_on_loop())
         return blocking(self.recorder.max_notification_id) or 0
 
     def save_events(self, *aggregates: Aggregate) -> int:

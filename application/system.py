@@ -102,6 +102,7 @@ class Manufactory:
         )
         self.store.on_recorded(self.projections.wake)
         self.log_head, self._head_reader = self._log_head()  # what a read-your-writes query waits for
+        self.store.head_on_loop = self.log_head.current  # a command on the loop reads the head there too
         self.store.on_recorded(self.log_head.acknowledge)
         self.users = UserService(self.store)
         self.containers = ContainerService(self.store)
@@ -193,7 +194,7 @@ class Manufactory:
     def _log_head(self) -> tuple[LogHead, SQLiteHead | PostgresHead | MemoryHead]:
         """The log head and its reader (closed with the system), on a connection of its own."""
         if self.settings.in_memory:
-            memory_head = MemoryHead(self.store.head)
+            memory_head = MemoryHead(lambda: self.store.recorder.max_notification_id() or 0)  # instant: no thread
             return LogHead(memory_head, shared=False), memory_head
         recorder: Any = self.store.recorder  # the library's SQLite or PostgreSQL recorder
         if self.settings.is_sqlite:

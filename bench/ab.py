@@ -1,6 +1,6 @@
 """The command path of this checkout against another commit's, in interleaved rounds.
 
-    .venv/bin/python -m bench.ab BASE [--backend sqlite|postgres] [--rounds 8] [--seconds 4]
+    .venv/bin/python -m bench.ab BASE [--backend sqlite|postgres] [--rounds 8] [--seconds 4] [--unchanged]
 
 On these shared 2-core machines the same code's command ratio moves from 0.44 to 0.62 between
 runs minutes apart (BENCHMARKS.md, "Seventh pass"), more than most changes move it, so two
@@ -9,7 +9,9 @@ against one prepared database, turn about (the order alternating round by round)
 a fresh ``manufactory serve`` of that tree's code (``PYTHONPATH`` puts it before the installed
 checkout), warmed up, then timed under the same config updates as ``bench.run``. Printed per
 round: updates/s and the server's CPU per update for each side, and this checkout's rate as a
-ratio of the base's; at the end the medians. BASE is any commit; it is checked out in a
+ratio of the base's; at the end the medians. ``--unchanged`` sends updates that change nothing
+(each client sets its container's ``maxWorkers`` to what it already is: no event, as a bot
+re-asserting its config does). BASE is any commit; it is checked out in a
 temporary git worktree, removed afterwards. The database is prepared by this checkout, so the
 two must share the read-model schema (a base that does not know a migration fails to start).
 """
@@ -17,6 +19,7 @@ two must share the read-model schema (a base that does not know a migration fail
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import tempfile
@@ -24,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.loadgen import RequestFactory, load
+from bench.loadgen import RequestFactory, load, request_bytes
 from bench.run import config_updates, prepare, process_cpu_seconds, say
 from tests.support import fresh_database, serving
 
@@ -42,6 +45,13 @@ def worktree(commit: str) -> Iterator[Path]:
             yield path
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=HERE, check=True)
+
+
+def unchanged_updates(token: str) -> RequestFactory:
+    """Each client sets its own container's ``maxWorkers`` to 7, what the first one set: every
+    later one records nothing and answers ``changed: false``."""
+    body = json.dumps({"maxWorkers": 7}).encode()
+    return lambda client, _: request_bytes("PATCH", f"/v1/manufacturing/containers/c{client}/config", token, body)
 
 
 def one_round(url: str, tree: Path, requests: RequestFactory, seconds: float) -> tuple[float, float]:
@@ -64,11 +74,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--unchanged", action="store_true", help="updates that set what is already set")
     args = parser.parse_args()
     with worktree(args.base) as base, fresh_database(args.backend) as url:
         system, token, _ = prepare(url, CLIENTS)
         system.close()
-        requests = config_updates(token)
+        requests = unchanged_updates(token) if args.unchanged else config_updates(token)
         trees = {"base": base, "this": HERE}
         rates: dict[str, list[float]] = {name: [] for name in trees}
         cpu: dict[str, list[float]] = {name: [] for name in trees}

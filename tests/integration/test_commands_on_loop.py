@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from application.on_loop import run_on_loop
+from application.settings import Settings
 from application.system import Manufactory
 from domain.events import CommandMeta
 from domain.manufacturing.container import Container, container_aggregate_id
@@ -93,6 +94,34 @@ def test_a_command_on_the_loop_reads_an_uncached_aggregate_in_a_worker_thread(
     loop_thread = asyncio.run(change())
     assert readers and loop_thread not in readers
     assert system.store.load(container.id, Container).config.max_workers == 3
+
+
+def test_a_command_that_changes_nothing_answers_the_head_read_on_the_loop(
+    system: Manufactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its position covers every write committed before it, also one another process made,
+    and is read on the loop (a worker thread made such a no-op cost twice a change)."""
+    user_id = uuid.uuid4()
+    system.containers.register("c1", "X1-YZ19", "prefer-fabricate", {"max_workers": 4}, meta(user_id))
+    with Manufactory.open(settings, migrate_schema=False) as elsewhere:
+        elsewhere.containers.register("c2", "X1-YZ19", "prefer-fabricate", {}, meta(user_id))
+        written_elsewhere = elsewhere.store.head()
+    readers: list[int] = []
+    read_head = system.store.recorder.max_notification_id
+
+    def recorded_read() -> object:
+        readers.append(threading.get_ident())
+        return read_head()
+
+    monkeypatch.setattr(system.store.recorder, "max_notification_id", recorded_read)
+
+    async def change_nothing() -> tuple[int, bool, int]:
+        result = await run_on_loop(system.containers.change_config, "c1", {"max_workers": 4}, meta(user_id), None)
+        return result.position, result.changed, threading.get_ident()
+
+    position, changed, loop_thread = asyncio.run(change_nothing())
+    assert not changed and position == written_elsewhere
+    assert all(reader == loop_thread for reader in readers)
 
 
 def test_a_read_model_query_from_a_command_on_the_loop_is_refused(system: Manufactory) -> None:
