@@ -14,6 +14,10 @@ command at a time, never mistaking a neighbour's events for its own.
 
 A waiting command is a thread or a command on an event loop (``application.on_loop``); each
 loop is woken once per transaction, for all of its commands in it.
+
+The batching itself (``Batches``: a thread, its queue, each submitter's own outcome) serves
+other writes that must not cost a transaction each too: the idempotency keys' claims and
+answers (``interfaces.http.idempotency``).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import asyncio
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from eventsourcing.persistence import IntegrityError, Recording
 
@@ -30,100 +34,144 @@ from application.on_loop import LoopWaiter, on_loop, wait, wake_loops
 
 Put = Callable[[Sequence[Any]], list[Recording[Any]]]
 MAX_EVENTS_PER_TRANSACTION = 500
+T = TypeVar("T")
+R = TypeVar("R")
 
 
-class _Submission:
-    """One save's events and, once its transaction ended, its recordings or its error. Its
-    waiter is a command on an event loop (that loop and a future of it) or a thread (an Event)."""
+class _Submission(Generic[T, R]):
+    """One item and, once ``work`` has run on it, its result or its error. Its waiter is a
+    command or a coroutine on an event loop (that loop and a future of it) or a thread (an Event)."""
 
-    __slots__ = ("events", "recordings", "error", "waiter")
+    __slots__ = ("item", "result", "error", "waiter")
 
-    def __init__(self, events: Sequence[Any]) -> None:
-        self.events = events
-        self.recordings: list[Recording[Any]] = []
+    def __init__(self, item: T, waiter: threading.Event | LoopWaiter) -> None:
+        self.item = item
+        self.result: R | None = None
         self.error: BaseException | None = None
-        self.waiter: threading.Event | LoopWaiter
-        if on_loop():
-            loop = asyncio.get_running_loop()
-            self.waiter = (loop, loop.create_future())
-        else:
-            self.waiter = threading.Event()
+        self.waiter = waiter
 
-    def wait(self) -> None:
-        """Until the transaction ended; a command on the loop lets the loop serve others meanwhile."""
-        if isinstance(self.waiter, threading.Event):
-            self.waiter.wait()
-        else:
-            wait(self.waiter[1])
+    def outcome(self) -> R:
+        if self.error is not None:
+            raise self.error
+        return cast("R", self.result)
 
 
-class GroupCommitter:
-    def __init__(self, put: Put) -> None:
-        self._put = put
-        self._queue: queue.SimpleQueue[_Submission] = queue.SimpleQueue()
+class Batches(Generic[T, R]):
+    """A thread that hands ``work`` everything queued while its previous call ran (up to
+    ``limit``, counted by ``size``) and gives each submitter its own outcome: ``work`` answers
+    one result or exception per item, in their order. A submitter is a thread (``put`` blocks),
+    a command on an event loop (``put`` waits through ``application.on_loop``) or a coroutine
+    (``submit``); each event loop is woken once per call of ``work``, for all of its own."""
+
+    def __init__(
+        self,
+        work: Callable[[list[T]], Sequence[R | BaseException]],
+        name: str,
+        *,
+        size: Callable[[T], int] = lambda _: 1,
+        limit: int = MAX_EVENTS_PER_TRANSACTION,
+    ) -> None:
+        self._work = work
+        self._name = name
+        self._size = size
+        self._limit = limit
+        self._queue: queue.SimpleQueue[_Submission[T, R]] = queue.SimpleQueue()
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def put(self, events: Sequence[Any]) -> list[Recording[Any]]:
-        """Record ``events`` atomically (with whatever else is queued); block until committed."""
-        submission = _Submission(events)
-        self._ensure_running()
-        self._queue.put(submission)
-        submission.wait()
-        if submission.error is not None:
-            raise submission.error
-        return submission.recordings
+    def put(self, item: T) -> R:
+        """``item``'s outcome; a thread blocks meanwhile, a command on the loop lets it serve others."""
+        if on_loop():
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[None] = loop.create_future()
+            submission = self._queued(item, (loop, future))
+            wait(future)
+        else:
+            done = threading.Event()
+            submission = self._queued(item, done)
+            done.wait()
+        return submission.outcome()
 
-    def _ensure_running(self) -> None:
+    async def submit(self, item: T) -> R:
+        """``item``'s outcome, awaited."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        submission = self._queued(item, (loop, future))
+        await future
+        return submission.outcome()
+
+    def _queued(self, item: T, waiter: threading.Event | LoopWaiter) -> _Submission[T, R]:
+        submission: _Submission[T, R] = _Submission(item, waiter)
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                     self._thread.start()
+        self._queue.put(submission)
+        return submission
 
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            size = len(batch[0].events)
-            while size < MAX_EVENTS_PER_TRANSACTION:
+            size = self._size(batch[0].item)
+            while size < self._limit:
                 try:
                     submission = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 batch.append(submission)
-                size += len(submission.events)
-            self._commit(batch)
-
-    def _commit(self, batch: list[_Submission]) -> None:
-        try:
-            self._record(batch)
-        finally:
+                size += self._size(submission.item)
+            try:
+                outcomes = self._work([submission.item for submission in batch])
+            except BaseException as error:
+                outcomes = [error] * len(batch)
+            for submission, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    submission.error = outcome
+                else:
+                    submission.result = outcome
             _wake(batch)
 
-    def _record(self, batch: list[_Submission]) -> None:
+
+class GroupCommitter:
+    """The event store's group commit (see the module's text): one transaction for the events
+    of every save queued while the previous one was in flight."""
+
+    def __init__(self, put: Put) -> None:
+        self._put = put
+        self._batches: Batches[Sequence[Any], list[Recording[Any]]] = Batches(
+            self._record, "group-commit", size=len, limit=MAX_EVENTS_PER_TRANSACTION
+        )
+
+    def put(self, events: Sequence[Any]) -> list[Recording[Any]]:
+        """Record ``events`` atomically (with whatever else is queued); block until committed."""
+        return self._batches.put(events)
+
+    def _record(self, batch: list[Sequence[Any]]) -> list[list[Recording[Any]] | BaseException]:
         if len(batch) > 1:
             try:
-                recordings = self._put([event for submission in batch for event in submission.events])
+                recordings = self._put([event for events in batch for event in events])
             except IntegrityError:
                 pass  # someone's events collided: find out whose, one by one
             except BaseException as error:
-                for submission in batch:
-                    submission.error = error
-                return
+                return [error] * len(batch)
             else:
+                split: list[list[Recording[Any]] | BaseException] = []
                 offset = 0
-                for submission in batch:
-                    submission.recordings = recordings[offset : offset + len(submission.events)]
-                    offset += len(submission.events)
-                return
-        for submission in batch:
+                for events in batch:
+                    split.append(recordings[offset : offset + len(events)])
+                    offset += len(events)
+                return split
+        outcomes: list[list[Recording[Any]] | BaseException] = []
+        for events in batch:
             try:
-                submission.recordings = self._put(submission.events)
+                outcomes.append(self._put(events))
             except BaseException as error:
-                submission.error = error
+                outcomes.append(error)
+        return outcomes
 
 
-def _wake(batch: list[_Submission]) -> None:
+def _wake(batch: Sequence[_Submission[Any, Any]]) -> None:
     """Wake the batch's waiters: each thread, and each event loop once for all its commands."""
     on_loops = []
     for submission in batch:

@@ -1,6 +1,6 @@
 """The command path of this checkout against another commit's, in interleaved rounds.
 
-    .venv/bin/python -m bench.ab BASE [--backend sqlite|postgres] [--rounds 8] [--seconds 4] [--unchanged]
+    .venv/bin/python -m bench.ab BASE [--backend sqlite|postgres] [--rounds 8] [--seconds 4] [--unchanged | --keyed]
 
 On these shared 2-core machines the same code's command ratio moves from 0.44 to 0.62 between
 runs minutes apart (BENCHMARKS.md, "Seventh pass"), more than most changes move it, so two
@@ -11,7 +11,8 @@ checkout), warmed up, then timed under the same config updates as ``bench.run``.
 round: updates/s and the server's CPU per update for each side, and this checkout's rate as a
 ratio of the base's; at the end the medians. ``--unchanged`` sends updates that change nothing
 (each client sets its container's ``maxWorkers`` to what it already is: no event, as a bot
-re-asserting its config does). BASE is any commit; it is checked out in a
+re-asserting its config does); ``--keyed`` sends each update with an ``Idempotency-Key`` of its
+own, as the CLI and any client that retries safely do. BASE is any commit; it is checked out in a
 temporary git worktree, removed afterwards. The database is prepared by this checkout, so the
 two must share the read-model schema (a base that does not know a migration fails to start).
 """
@@ -23,6 +24,7 @@ import json
 import statistics
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +56,17 @@ def unchanged_updates(token: str) -> RequestFactory:
     return lambda client, _: request_bytes("PATCH", f"/v1/manufacturing/containers/c{client}/config", token, body)
 
 
+def keyed_updates(token: str) -> RequestFactory:
+    """``bench.run``'s config updates, each with an ``Idempotency-Key`` of its own."""
+    updates = config_updates(token)
+
+    def keyed(client: int, number: int) -> bytes:
+        head, _, rest = updates(client, number).partition(b"\r\n")
+        return head + f"\r\nIdempotency-Key: {uuid.uuid4()}".encode() + b"\r\n" + rest
+
+    return keyed
+
+
 def one_round(url: str, tree: Path, requests: RequestFactory, seconds: float) -> tuple[float, float]:
     """Config updates/s through a fresh server running ``tree``'s code, and its CPU µs per update."""
     with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url, env={"PYTHONPATH": str(tree)}) as server:
@@ -74,12 +87,20 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=4.0)
-    parser.add_argument("--unchanged", action="store_true", help="updates that set what is already set")
+    kinds = parser.add_mutually_exclusive_group()
+    kinds.add_argument("--unchanged", action="store_true", help="updates that set what is already set")
+    kinds.add_argument("--keyed", action="store_true", help="each update with an Idempotency-Key of its own")
     args = parser.parse_args()
     with worktree(args.base) as base, fresh_database(args.backend) as url:
         system, token, _ = prepare(url, CLIENTS)
         system.close()
-        requests = unchanged_updates(token) if args.unchanged else config_updates(token)
+        requests = (
+            unchanged_updates(token)
+            if args.unchanged
+            else keyed_updates(token)
+            if args.keyed
+            else config_updates(token)
+        )
         trees = {"base": base, "this": HERE}
         rates: dict[str, list[float]] = {name: [] for name in trees}
         cpu: dict[str, list[float]] = {name: [] for name in trees}

@@ -11,6 +11,7 @@ COMMIT's answer before it exits.)
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import struct
 import threading
@@ -314,7 +315,7 @@ def test_a_duplicate_while_the_first_is_still_running_is_a_409(client: TestClien
     body = b'{"containerId":"c-1","systemSymbol":"X1-YZ19","strategy":"prefer-fabricate"}'
     scope = {"method": "POST", "path": CONTAINERS, "query_string": b""}
     keys = client.app.state.idempotency
-    assert keys.claim(alice.user_id, "k", fingerprint(scope, body), 0) is None  # the first, in flight
+    assert asyncio.run(keys.claim(alice.user_id, "k", fingerprint(scope, body), 0)) is None  # the first, in flight
 
     duplicate = alice.post(CONTAINERS, content=body, headers={**_keyed("k"), "Content-Type": "application/json"})
 
@@ -365,7 +366,8 @@ def test_a_command_that_died_before_it_was_applied_runs_on_retry(
 ) -> None:
     body = b'{"containerId":"c-1","systemSymbol":"X1-YZ19","strategy":"prefer-fabricate"}'
     scope = {"method": "POST", "path": CONTAINERS, "query_string": b""}
-    client.app.state.idempotency.claim(alice.user_id, "k", fingerprint(scope, body), system.store.head())
+    keys = client.app.state.idempotency
+    asyncio.run(keys.claim(alice.user_id, "k", fingerprint(scope, body), system.store.head()))
     _lose_answer(system, alice.user_id, "k")
 
     retried = alice.post(CONTAINERS, content=body, headers={**_keyed("k"), "Content-Type": "application/json"})

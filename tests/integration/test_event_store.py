@@ -13,7 +13,7 @@ from eventsourcing.utils import get_topic
 
 from application import sqlite_inserts, sqlite_recorder
 from application.event_store import EventStore
-from application.group_commit import GroupCommitter, _Submission
+from application.group_commit import GroupCommitter
 from application.log_rows import NotificationRows, log_reader, originator_uuid
 from application.settings import Settings
 from application.system import Manufactory
@@ -222,10 +222,9 @@ def test_a_collision_in_a_shared_transaction_fails_only_its_own_command(system: 
     )
     assert stale.id == clash.id  # version 1 of "taken" exists already
     committer = GroupCommitter(system.store.events.put)
-    batch = [_Submission(ok.collect_events()), _Submission(stale.collect_events())]
-    committer._commit(batch)
-    assert batch[0].error is None and batch[0].recordings[0].notification.id > 0
-    assert isinstance(batch[1].error, IntegrityError)
+    landed, collided = committer._record([ok.collect_events(), stale.collect_events()])
+    assert not isinstance(landed, BaseException) and landed[0].notification.id > 0
+    assert isinstance(collided, IntegrityError)
     assert [e.originator_version for e in system.store.history(ok.id)] == [1]
 
 
