@@ -5,7 +5,8 @@ Each takes part in the duty election (``application.duties``) as a server proces
 its one duty: it runs the duty while it holds it and stands by while another process (a
 server, or another runner) holds it, taking over when that one stops or dies. So starting a
 runner next to servers that run the same duty never runs it twice, and a second runner is a
-warm standby. On SQLite and in memory there is nobody to elect against: it runs at once.
+warm standby. On PostgreSQL the lock is an advisory lock, on SQLite a file beside the database;
+in memory there is nobody to elect against, and it runs at once.
 """
 
 from __future__ import annotations
