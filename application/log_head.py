@@ -49,6 +49,7 @@ class LogHead:
         self._read_head = read_head
         self._shared = shared
         self._acknowledged = 0
+        self._last_read = 0  # the newest head any read here found
         self._lock = threading.Lock()
         self._flight: _Flight | None = None  # of the event loop that asked last (a server has one)
 
@@ -56,6 +57,12 @@ class LogHead:
     def acknowledged(self) -> int:
         """The newest log position this process has acknowledged a write at."""
         return self._acknowledged
+
+    def floor(self) -> int:
+        """A position at or below the log's head, without a read: the newest this process has
+        acknowledged (its own writes and, on PostgreSQL, those others told it of) or read. Heads
+        only grow, so it is a bound for where any write from now on lands (0 when nothing is known)."""
+        return max(self._acknowledged, self._last_read)
 
     def acknowledge(self, position: int) -> None:
         """The event store's ``on_recorded`` listener: a write up to ``position`` committed."""
@@ -66,7 +73,8 @@ class LogHead:
     async def current(self) -> int:
         """The store's head, as read by a read begun after this call (shared with concurrent callers)."""
         if not self._shared:
-            return await self._read_head()
+            head = self._last_read = await self._read_head()
+            return head
         loop = asyncio.get_running_loop()
         flight = self._flight
         if flight is None or flight.loop is not loop:
@@ -84,7 +92,7 @@ class LogHead:
             while (waiting := flight.next) is not None:
                 flight.next = None  # from here on newcomers wait for the next read
                 try:
-                    head = await self._read_head()
+                    head = self._last_read = await self._read_head()
                 except Exception as error:
                     waiting.set_exception(error)
                 else:

@@ -2,8 +2,9 @@
 answer, not a second execution.
 
 A command sent with a key first claims it: a row keyed by (user, key) holding a fingerprint
-of the request (method, path, query, body), a lease and the log head at the start. The
-answer is stored when the request ends, and a retry within the retention window replays it
+of the request (method, path, query, body), a lease and a log position at or below where its
+events will land (``LogHead.floor``: what this process last knew of the head). The answer is
+stored when the request ends, and a retry within the retention window replays it
 (status, body, Location/ETag) with ``Idempotent-Replayed: true``. The same key for another
 request is a 422 naming ``Idempotency-Key``. A duplicate arriving while the first is still
 running is a 409 at once, not a wait: waiting would hold a worker and a database connection
@@ -184,7 +185,7 @@ class IdempotencyKeys:
             new: set[tuple[UUID, str]] = set()
             if claims:
                 rows = [msgspec.structs.asdict(claim) for claim in claims.values()]
-                new = {(row[0], row[1]) for row in connection.execute(self._insert_new.values(rows))}
+                new = {(row[0], row[1]) for row in connection.execute(self._insert_new, rows)}
             for index, claim in claims.items():
                 if (claim.user_id, claim.key) in new:
                     new.discard((claim.user_id, claim.key))  # a second claim of it in this batch is known
@@ -265,7 +266,10 @@ class IdempotencyMiddleware:
         keys: IdempotencyKeys = request.app.state.idempotency
         system = system_of(request.app.state)
         request_print = fingerprint(scope, await request.body())
-        claimed = await keys.claim(user_id, key, request_print, await system.log_head.current())
+        # Where a search for this command's events would start, should its answer be lost: any
+        # position at or below them does, and the floor costs no read (12% of the loop's time).
+        start = system.log_head.floor() or await system.log_head.current()
+        claimed = await keys.claim(user_id, key, request_print, start)
         if isinstance(claimed, Recover):
             position = await anyio.to_thread.run_sync(system.store.find_command, user_id, key, claimed.after)
             if position is not None:

@@ -158,3 +158,26 @@ def test_queries_arriving_together_share_one_head_read_begun_after_they_arrived(
     first, later = asyncio.run(queries())
     assert (first, later) == (1, [2] * 5)  # never a read begun before they arrived...
     assert begun == [1, 2]  # ...and one read for all five
+
+
+def test_the_floor_is_the_newest_head_known_here_without_a_read() -> None:
+    """Acknowledged writes (this process's, or told by others) and heads read both raise it."""
+    reads: list[int] = []
+
+    async def read_head() -> int:
+        reads.append(9)
+        return 9
+
+    async def story() -> list[int]:
+        head = LogHead(read_head, shared=False)
+        seen = [head.floor()]
+        head.acknowledge(5)
+        seen.append(head.floor())
+        await head.current()
+        seen.append(head.floor())
+        head.acknowledge(7)  # older than what was read: the floor stays
+        seen.append(head.floor())
+        return seen
+
+    assert asyncio.run(story()) == [0, 5, 9, 9]
+    assert reads == [9]  # only the one read asked for
