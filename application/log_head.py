@@ -15,8 +15,11 @@ A write is acknowledged once its transaction has committed. Two things tell how 
   that arrived during the previous one, and a query waits at most two round trips. On SQLite
   other processes share the file too (a second server, the CLI), so the head is read there as
   well, but on a connection of its own (WAL: it never waits for a writer) right on the event
-  loop: a few microseconds, less than handing it to a thread. In memory the store is this
-  process's alone, and its head is read straight from it.
+  loop, less than handing it to a thread; shared all the same: the read is made by a task that
+  runs after the loop's current turn, so every query that arrived in that turn shares it (its
+  read transaction's locks and stat calls had been 14% of a strong read's time on the loop;
+  sharing lifted the query path from 0.50 to 0.65-0.69, BENCHMARKS.md "Tenth pass"). In memory
+  the store is this process's alone, and its head is read straight from it.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ class _Flight:
 
 class LogHead:
     def __init__(self, read_head: Callable[[], Awaitable[int]], *, shared: bool = True) -> None:
-        """``read_head`` reads the store's head; ``shared``: it is a round trip, which concurrent
-        callers share (else each caller reads: a quick local read costs less than sharing)."""
+        """``read_head`` reads the store's head; ``shared``: concurrent callers share its reads
+        (a round trip, or a local read that runs after the loop's turn); else each caller reads
+        (in memory: a look at the store costs less than sharing)."""
         self._read_head = read_head
         self._shared = shared
         self._acknowledged = 0

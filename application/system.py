@@ -199,7 +199,7 @@ class Manufactory:
         recorder: Any = self.store.recorder  # the library's SQLite or PostgreSQL recorder
         if self.settings.is_sqlite:
             sqlite_head = SQLiteHead(self.settings.sqlite_path, recorder.select_max_notification_id_statement)
-            return LogHead(sqlite_head, shared=False), sqlite_head
+            return LogHead(sqlite_head), sqlite_head  # shared: the queries of one loop turn, one read
         conninfo = self.settings.postgres_conninfo
         assert conninfo is not None  # neither SQLite nor in memory
         postgres_head = PostgresHead(conninfo, recorder.max_notification_id_statement)
