@@ -206,8 +206,8 @@ class EventStore(Application[UUID]):
     def head(self) -> int:
         """The position of the newest event in the log (0 when empty), as read by a read begun
         after this call. A command on the event loop reads it through ``head_on_loop`` (the log
-        head's reader, ``application.log_head``: on SQLite a read-only connection right on the
-        loop, on PostgreSQL a round trip shared with concurrent callers), not in a worker thread:
+        head's reader, ``application.log_head``: a read shared with concurrent callers, on SQLite
+        on a read-only connection right on the loop, on PostgreSQL a round trip), not in a worker thread:
         through one a config update that changed nothing cost twice the server's CPU of one
         that recorded an event (BENCHMARKS.md, "Tenth pass")."""
         if self.head_on_loop is not None and on_loop():

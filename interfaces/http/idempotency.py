@@ -76,7 +76,7 @@ _HEADER_NAME = FIELD.lower().encode("latin-1")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REPLAYED_HEADERS = frozenset({"content-type", "location", "etag"})
 TRANSIENT_4XX = frozenset({408, 409, 425, 429})
-PRUNES_PER_RETENTION = 24  # expired keys are deleted on a claim at most this often per window
+PRUNES_PER_RETENTION = 24  # expired keys are deleted with a batch of writes at most this often per window
 WRITES_PER_TRANSACTION = 200
 
 KEYS = Table(
