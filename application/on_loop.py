@@ -88,7 +88,12 @@ def _outcome(context: contextvars.Context, call: Callable[[], object]) -> Outcom
 
 async def run_on_loop(command: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``command(*args, **kwargs)`` on this event loop, in the caller's context; every wait it
-    makes through ``wait`` is awaited here, so the loop serves other requests meanwhile."""
+    makes through ``wait`` is awaited here, so the loop serves other requests meanwhile.
+
+    It starts on the loop's next turn, once every request of this turn has done its work up to
+    here: the commands of a turn then run one after another (``interfaces.http.stages`` says
+    why)."""
+    await asyncio.sleep(0)
     idle = _idle()
     child = idle.pop() if idle else _OnLoop()
     child.parent = greenlet.getcurrent()

@@ -1,6 +1,7 @@
 """The command path of this checkout against another commit's, in interleaved rounds.
 
-    .venv/bin/python -m bench.ab BASE [--backend sqlite|postgres] [--rounds 8] [--seconds 4] [--unchanged | --keyed]
+    .venv/bin/python -m bench.ab BASE [--backend sqlite|postgres] [--rounds 8] [--seconds 4]
+                                      [--unchanged | --keyed | --reads | --eventual-reads]
 
 On these shared 2-core machines the same code's command ratio moves from 0.44 to 0.62 between
 runs minutes apart (BENCHMARKS.md, "Seventh pass"), more than most changes move it, so two
@@ -12,7 +13,9 @@ round: updates/s and the server's CPU per update for each side, and this checkou
 ratio of the base's; at the end the medians. ``--unchanged`` sends updates that change nothing
 (each client sets its container's ``maxWorkers`` to what it already is: no event, as a bot
 re-asserting its config does); ``--keyed`` sends each update with an ``Idempotency-Key`` of its
-own, as the CLI and any client that retries safely do. BASE is any commit; it is checked out in a
+own, as the CLI and any client that retries safely do; ``--reads`` sends each client's config
+read instead (read-your-writes, the default), ``--eventual-reads`` the same with
+``consistency=eventual``. BASE is any commit; it is checked out in a
 temporary git worktree, removed afterwards. The database is prepared by this checkout, so the
 two must share the read-model schema (a base that does not know a migration fails to start).
 """
@@ -67,8 +70,13 @@ def keyed_updates(token: str) -> RequestFactory:
     return keyed
 
 
+def config_reads(token: str, query: str = "") -> RequestFactory:
+    """Each client reads its own container's config (``query`` appended to the path)."""
+    return lambda client, _: request_bytes("GET", f"/v1/manufacturing/containers/c{client}/config{query}", token)
+
+
 def one_round(url: str, tree: Path, requests: RequestFactory, seconds: float) -> tuple[float, float]:
-    """Config updates/s through a fresh server running ``tree``'s code, and its CPU µs per update."""
+    """Requests/s through a fresh server running ``tree``'s code, and its CPU µs per request."""
     with tempfile.TemporaryDirectory() as cwd, serving(Path(cwd), url, env={"PYTHONPATH": str(tree)}) as server:
         port = int(server.url.rsplit(":", 1)[1])
         load(port, requests, concurrency=CLIENTS, seconds=120, max_requests=CLIENTS)  # every container loaded
@@ -77,7 +85,7 @@ def one_round(url: str, tree: Path, requests: RequestFactory, seconds: float) ->
         result = load(port, requests, concurrency=CLIENTS, seconds=seconds)
         cpu_us = (process_cpu_seconds(server.process.pid) - before) * 1e6 / result.requests
         if result.ok() != result.requests:
-            raise RuntimeError(f"{tree}: not every update succeeded: {result.statuses}")
+            raise RuntimeError(f"{tree}: not every request succeeded: {result.statuses}")
         return result.per_second, cpu_us
 
 
@@ -90,17 +98,20 @@ def main() -> None:
     kinds = parser.add_mutually_exclusive_group()
     kinds.add_argument("--unchanged", action="store_true", help="updates that set what is already set")
     kinds.add_argument("--keyed", action="store_true", help="each update with an Idempotency-Key of its own")
+    kinds.add_argument("--reads", action="store_true", help="config reads (read-your-writes) instead of updates")
+    kinds.add_argument("--eventual-reads", action="store_true", help="config reads with consistency=eventual")
     args = parser.parse_args()
     with worktree(args.base) as base, fresh_database(args.backend) as url:
         system, token, _ = prepare(url, CLIENTS)
         system.close()
-        requests = (
-            unchanged_updates(token)
-            if args.unchanged
-            else keyed_updates(token)
-            if args.keyed
-            else config_updates(token)
-        )
+        if args.unchanged:
+            requests = unchanged_updates(token)
+        elif args.keyed:
+            requests = keyed_updates(token)
+        elif args.reads or args.eventual_reads:
+            requests = config_reads(token, "?consistency=eventual" if args.eventual_reads else "")
+        else:
+            requests = config_updates(token)
         trees = {"base": base, "this": HERE}
         rates: dict[str, list[float]] = {name: [] for name in trees}
         cpu: dict[str, list[float]] = {name: [] for name in trees}

@@ -49,6 +49,7 @@ from interfaces.http.me import MeController
 from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi import document_errors, publish_exact_bounds
 from interfaces.http.security_headers import security_headers
+from interfaces.http.stages import in_stages
 from interfaces.http.stock import StockController
 from interfaces.http.transport import TransportController
 from interfaces.http.universe import UniverseController
@@ -129,6 +130,7 @@ def create_app(system: Manufactory, *, run_projections: bool = True) -> Litestar
             DefineMiddleware(BearerAuthentication, exclude=[f"^{SCHEMA_PATH}", f"^{STATIC_PATH}/"]),
             IdempotencyMiddleware,
             read_consistency,
+            in_stages,  # see interfaces.http.stages
         ],
         request_class=StrictRequest,
         template_config=template_config(),

@@ -64,6 +64,21 @@ def test_at_most_a_bounded_number_of_idle_greenlets_are_kept(monkeypatch: pytest
     assert len(on_loop_module._idle()) == 2
 
 
+def test_the_commands_of_one_loop_turn_start_on_the_next_one_after_another() -> None:
+    """Every request of a turn does its own work up to its command first (interfaces.http.stages)."""
+    order: list[str] = []
+
+    async def request(name: str) -> None:
+        order.append(f"{name} arrives")
+        await run_on_loop(order.append, f"{name} runs its command")
+
+    async def main() -> None:
+        await asyncio.gather(request("a"), request("b"))
+
+    asyncio.run(main())
+    assert order == ["a arrives", "b arrives", "a runs its command", "b runs its command"]
+
+
 def test_a_blocking_call_runs_in_a_worker_thread_while_the_loop_serves_others() -> None:
     ticks: list[float] = []
 
