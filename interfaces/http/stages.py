@@ -15,12 +15,12 @@ Measured in one server process with the pauses switched on and off between 3 s w
 machine's phases fall alike on both; BENCHMARKS.md, "Eleventh pass"): config reads 10% more a
 second (strong and ``consistency=eventual`` alike; server CPU per read 124 → 112 µs); config
 updates 1-16% more, by the run (median of the runs' medians about 4%; the pauses never measured
-a loss), and against the code before, fresh servers turn about (``bench.ab``), 14% more. Pauses at other places gained nothing: before the whole middleware stack, after
-authentication alone. Why it pays, we believe, is the CPU's caches (one stage's code and objects
-serve the requests back to back): in py-spy's samples of reads without a pause, every function
-after the handler took about twice the share it took with one; the group commit's batches were
-as large either way (15 commands). This machine's virtual CPUs expose no cache counters to
-confirm it.
+a loss), and 14% more against the code before, fresh servers turn about (``bench.ab``). Pauses
+at other places gained nothing: before the whole middleware stack, after authentication alone.
+Why it pays, we believe, is the CPU's caches (one stage's code and objects serve the requests
+back to back): in py-spy's samples of reads without a pause, every function after the handler
+took about twice the share it took with one; the group commit's batches were as large either
+way (15 commands). This machine's virtual CPUs expose no cache counters to confirm it.
 """
 
 from __future__ import annotations
