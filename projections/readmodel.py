@@ -245,7 +245,11 @@ def driver_values(
 ) -> list[tuple[Any, ...]]:
     """``rows`` of values of the columns ``names`` of ``table``, as the database's driver takes
     them (``_column_converters``), converted a column at a time."""
-    converters = _column_converters(table, dialect, names)
+    return _converted(rows, _column_converters(table, dialect, names))
+
+
+def _converted(rows: Sequence[tuple[Any, ...]], converters: list[tuple[int, ColumnConverter]]) -> list[tuple[Any, ...]]:
+    """``rows`` with each converter applied to its column (by index), a whole column per call."""
     if not converters:
         return list(rows)
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
@@ -299,6 +303,10 @@ _json = msgspec.json.Encoder()
 _hex_uuids = msgspec.json.Encoder(uuid_format="hex")
 
 
+def _json_bytes(values: Sequence[Any]) -> list[bytes]:
+    return list(map(_json.encode, values))
+
+
 def _json_texts(values: Sequence[Any]) -> list[str]:
     return list(map(bytes.decode, map(_json.encode, values)))
 
@@ -335,12 +343,8 @@ def _copy_rows(connection: Connection, table: Table, rows: Sequence[tuple[Any, .
     raw bytes it is (binary ``json`` is its text), under psycopg's ``bytea`` dumper, which
     passes bytes on as they are. Against text COPY: a 20,202-event rebuild 5-15% faster
     (BENCHMARKS.md, "Eleventh pass"), where formatting the rows as text had been a fifth of it."""
-    types, json_columns = _binary_types(table)
-    if json_columns:
-        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        for index in json_columns:
-            columns[index] = list(map(_json.encode, columns[index]))
-        rows = list(zip(*columns, strict=True))
+    types, converters = _binary_types(table)
+    rows = _converted(rows, converters)
     names = ", ".join(f'"{column.name}"' for column in table.columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # None only once closed
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT BINARY)') as copy:
@@ -362,13 +366,16 @@ _BINARY_TYPES: dict[type[TypeEngine[Any]], str] = {
 
 
 @lru_cache(maxsize=256)
-def _binary_types(table: Table) -> tuple[list[str], list[int]]:
+def _binary_types(table: Table) -> tuple[list[str], list[tuple[int, ColumnConverter]]]:
     """The psycopg type of each of ``table``'s columns for a binary COPY (the nearest class of
-    its SQLAlchemy type in ``_BINARY_TYPES``), and the indexes of its JSON columns."""
-    types = []
-    for column in table.columns:
+    its SQLAlchemy type in ``_BINARY_TYPES``), and its JSON columns' converter, by index."""
+    types: list[str] = []
+    converters: list[tuple[int, ColumnConverter]] = []
+    for index, column in enumerate(table.columns):
         found = next((_BINARY_TYPES[kind] for kind in type(column.type).__mro__ if kind in _BINARY_TYPES), None)
         if found is None or isinstance(column.type, JSONB):  # binary jsonb starts with a version byte
             raise TypeError(f"{table.name}.{column.name}: no binary COPY type for {column.type!r}")
         types.append(found)
-    return types, [index for index, column in enumerate(table.columns) if isinstance(column.type, JSON)]
+        if isinstance(column.type, JSON):
+            converters.append((index, _json_bytes))
+    return types, converters
