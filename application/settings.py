@@ -25,6 +25,7 @@ from domain.work_limits import WorkLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///var/manufactory.sqlite"
 MEMORY_URL = "memory://"
+DEFAULT_POOL_SIZE = 20
 DEFAULT_ESI_BASE_URL = "https://esi.evetech.net"
 DEFAULT_EVE_COMPATIBILITY_DATE = "2025-08-26"
 DEFAULT_EVE_USER_AGENT = "Manufactory/0.1 (self-hosted industry planner; contact: set MANUFACTORY_EVE_USER_AGENT)"
@@ -56,8 +57,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     projection_batch_size: int = 500
     # Connections one server process may hold in its read-model pool (and as many again on
     # overflow; the event store's pool half that, and as many on overflow). Each process of
-    # ``serve --workers N`` has its own: PostgreSQL's max_connections must fit N times that.
-    database_pool_size: int = 20
+    # ``serve --workers N`` has its own; ``serve`` fits them all in PostgreSQL's max_connections
+    # (application/connections.py).
+    database_pool_size: int = DEFAULT_POOL_SIZE
     # Threads running the blocking handlers (commands, most queries) of one server process. A
     # command's thread waits for its group commit: more threads, bigger groups under load.
     handler_threads: int = 32
@@ -148,7 +150,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return cls(
             database_url=env.get("MANUFACTORY_DATABASE_URL") or DEFAULT_DATABASE_URL,
             consistency_timeout_sec=float(env.get("MANUFACTORY_CONSISTENCY_TIMEOUT_SEC", 5.0)),
-            database_pool_size=int(env.get("MANUFACTORY_DATABASE_POOL_SIZE", 20)),
+            database_pool_size=int(env.get("MANUFACTORY_DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE)),
             handler_threads=int(env.get("MANUFACTORY_HANDLER_THREADS", 32)),
             read_database_url=env.get("MANUFACTORY_READ_DATABASE_URL") or None,
             projection_attempts=int(env.get("MANUFACTORY_PROJECTION_ATTEMPTS", 3)),

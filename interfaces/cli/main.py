@@ -3,6 +3,7 @@ manufacturing config. Errors are one readable line and a non-zero exit, never a 
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from application.connections import ConnectionLimitError, connections_per_process, fit_pools
 from application.settings import Settings
 from application.system import Manufactory
 from domain.errors import DomainError
@@ -67,6 +69,7 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool, workers:
             f"--workers {workers} needs PostgreSQL (MANUFACTORY_DATABASE_URL=postgresql://...): "
             "an embedded SQLite database is served by one process"
         )
+    settings = _pools_that_fit(settings, workers)
     system = Manufactory.open(settings)
     issued = system.ensure_local_user()
     if issued is not None:
@@ -84,6 +87,7 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool, workers:
     }
     if workers > 1:
         system.close()  # the schema is migrated, once; each worker opens a system of its own
+        os.environ["MANUFACTORY_DATABASE_POOL_SIZE"] = str(settings.database_pool_size)  # the workers' settings
         _serve_workers(workers, run_projections=not no_projections, **options)
         return
     try:
@@ -92,6 +96,22 @@ def serve(host: str, port: int, no_projections: bool, access_log: bool, workers:
         uvicorn.run(app, **options)
     finally:
         system.close()
+
+
+def _pools_that_fit(settings: Settings, processes: int) -> Settings:
+    """The settings with connection pools that ``processes`` server processes can all fill
+    within PostgreSQL's ``max_connections``; said when they are smaller than the default."""
+    try:
+        fitted = fit_pools(settings, processes, pool_size_set="MANUFACTORY_DATABASE_POOL_SIZE" in os.environ)
+    except ConnectionLimitError as error:
+        raise CliError(str(error)) from None
+    if fitted.database_pool_size < settings.database_pool_size:
+        each = connections_per_process(fitted.database_pool_size)
+        click.echo(
+            f"Database pools of {fitted.database_pool_size} in each server process (up to {each} PostgreSQL "
+            f"connections each), so that {processes} fit max_connections; MANUFACTORY_DATABASE_POOL_SIZE sets them"
+        )
+    return fitted
 
 
 def _serve_workers(workers: int, *, run_projections: bool, **options: Any) -> None:

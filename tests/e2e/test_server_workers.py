@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+from sqlalchemy import make_url
 
-from tests.support import pinned_clients, run_cli, running, serving, worker_duties
+from application.connections import connections_per_process, pool_size_for, read_budget
+from application.settings import Settings
+from tests.support import PG_ADMIN_URL, pinned_clients, run_cli, running, serving, worker_duties
 
 pytestmark = pytest.mark.slow
 DUTIES = ["auto-production", "economics", "game-sync", "notifications", "projections"]
@@ -71,6 +77,61 @@ def test_two_workers_read_each_others_writes_and_survive_the_duty_holder_s_sigki
             assert add_ore(clients[other], world) == {"ore": 2}, "the dead owner's world taken over"
             survivor = clients[other].get("/health").json()["process"]
             assert (survivor["pid"], survivor["duties"]) == (other, DUTIES)
+
+
+def test_four_workers_size_their_pools_to_fit_postgresql_and_stay_within_them_under_load(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """With the default pools four processes could open 300 connections where a stock
+    PostgreSQL allows 100: reads then answered 503 (``too many clients``)."""
+    created = run_cli("users", "create", "operator", "--admin", cwd=tmp_path, database_url=postgres_url)
+    token = created.stdout.strip()
+    budget = read_budget(Settings.from_env({"MANUFACTORY_DATABASE_URL": postgres_url}).postgres_conninfo or "")
+    with psycopg.connect(PG_ADMIN_URL) as admin:
+        shown = admin.execute("SHOW max_connections").fetchone()
+    assert shown is not None and budget.max_connections == int(shown[0])
+    size = pool_size_for(budget, 4, None)
+    assert size < 20, "this test needs a database where four default pools do not fit"
+    with serving(tmp_path, postgres_url, "--workers", "4") as server:
+        assert f"Database pools of {size} in each server process" in server.output
+        worker_duties(server.url, token, 4, DUTIES)
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as api:
+            register(api, "busy")
+        peak = busiest_connections(server.url, token, postgres_url, clients=48, seconds=3)
+    assert peak <= 4 * connections_per_process(size)
+
+
+def busiest_connections(url: str, token: str, database_url: str, *, clients: int, seconds: float) -> int:
+    """The most connections the server held to its database while ``clients`` threads read a
+    config history (a read-model query each) as fast as they could; every answer must be 200."""
+    database = make_url(database_url).database
+    deadline = time.monotonic() + seconds
+    peak = 0
+
+    def read() -> None:
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
+            while time.monotonic() < deadline:
+                answer = api.get("/v1/manufacturing/containers/busy/config/history")
+                assert answer.status_code == 200, answer.text
+
+    with ThreadPoolExecutor(clients) as readers, psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        reads = [readers.submit(read) for _ in range(clients)]
+        while not all(done.done() for done in reads):
+            row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)).fetchone()
+            peak = max(peak, row[0] if row else 0)
+            time.sleep(0.02)
+        for done in reads:
+            done.result()
+    return peak
+
+
+def test_pools_that_cannot_fit_postgresql_are_refused_before_anything_starts(tmp_path: Path, postgres_url: str) -> None:
+    refused = run_cli(
+        "serve", "--workers", "4", cwd=tmp_path, database_url=postgres_url, MANUFACTORY_DATABASE_POOL_SIZE="20"
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("error: MANUFACTORY_DATABASE_POOL_SIZE=20 lets 4 server processes open up to 300")
 
 
 def test_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
