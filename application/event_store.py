@@ -47,6 +47,7 @@ A = TypeVar("A", bound=Aggregate)
 # ``replay`` at the one type the repository folds with (mypy cannot pick it out of the generic).
 _replay: Callable[[Aggregate | None, Iterable[Event]], Aggregate | None] = replay
 _SCAN_PAGE = 500
+REPLAY_PAGE = 2000  # events read at a time while an aggregate is replayed
 log = logging.getLogger(__name__)
 
 
@@ -119,7 +120,19 @@ class EventStore(Application[UUID]):
         return aggregate
 
     def _replayed(self, aggregate_id: UUID, version: int | None) -> Aggregate | None:
-        return _replay(None, cast("Iterable[Event]", self.events.get(aggregate_id, lte=version)))
+        return _replay(None, self._paged(aggregate_id, after=None, upto=version))
+
+    def _paged(self, aggregate_id: UUID, *, after: int | None, upto: int | None) -> Iterator[Event]:
+        """The aggregate's events after version ``after`` up to ``upto`` (None: from the first,
+        to the newest), read ``REPLAY_PAGE`` at a time: the library reads every event asked for
+        into one list first, so an audit of a long history's state (or a restore without a
+        snapshot) held all of a million-event world's stored events at once."""
+        while True:
+            page = cast("list[Event]", list(self.events.get(aggregate_id, gt=after, lte=upto, limit=REPLAY_PAGE)))
+            yield from page
+            if len(page) < REPLAY_PAGE:
+                return
+            after = page[-1].originator_version
 
     def _cached(self, aggregate_id: UUID) -> Aggregate | None:
         """A copy of the cached aggregate (a command may change it and fail), restored and
@@ -146,7 +159,7 @@ class EventStore(Application[UUID]):
     def _restore(self, aggregate_id: UUID) -> Aggregate | None:
         snapshot = self._snapshots_newest(aggregate_id)
         start = None if snapshot is None else snapshot.version
-        tail = _Counted(cast("Iterable[Event]", self.events.get(aggregate_id, gt=start)))
+        tail = _Counted(self._paged(aggregate_id, after=start, upto=None))
         aggregate = _replay(snapshot, tail)
         if aggregate is not None and self.snapshot_interval and tail.count >= self.snapshot_interval:
             self._snapshot(aggregate)

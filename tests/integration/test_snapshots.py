@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from application import snapshots
+from application import event_store, snapshots
 from application.audit import AuditState, audit
 from application.catalog import SAMPLE_CATALOG
 from application.catalog_sources import read_catalog
@@ -158,6 +158,30 @@ def test_snapshot_plus_tail_equals_the_full_replay(
     assert restored is not None and restored.version == replayed.version == live.version
     assert restored.state() == replayed.state() == live.state()
     assert store.load(live.id, type(live), fresh=True).state() == live.state()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_replays_read_the_events_a_page_at_a_time_and_fold_the_same_state(
+    store: EventStore, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However long a history, a replay holds one page of its events at a time."""
+    live = KINDS[kind](store, uuid.uuid4())
+    earlier = store.load(live.id, type(live), version=live.version - 1).state()
+    monkeypatch.setattr(event_store, "REPLAY_PAGE", 2)
+    reads: list[dict[str, Any]] = []
+    read = store.events.get
+
+    def spy(originator_id: uuid.UUID, **kwargs: Any) -> Any:
+        reads.append(kwargs)
+        return read(originator_id, **kwargs)
+
+    monkeypatch.setattr(store.events, "get", spy)
+    replayed = store.load(live.id, type(live), from_events=True)
+    assert [page["gt"] for page in reads] == [None, *range(2, live.version + 1, 2)]
+    assert store.load(live.id, type(live), version=live.version - 1).state() == earlier
+    restored = store.restore(live.id)
+    assert restored is not None and restored.state() == replayed.state() == live.state()
+    assert {page["limit"] for page in reads} == {2}
 
 
 def test_a_world_comes_back_in_another_process_from_its_snapshot(settings: Settings) -> None:
