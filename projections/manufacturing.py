@@ -222,10 +222,15 @@ def find_container(connection: Connection, owner_id: UUID, container_id: str) ->
     return container_view(row) if row else None
 
 
-def config_history(connection: Connection, aggregate_id: UUID) -> list[ConfigHistoryEntry]:
-    """A container's changes, oldest first. Its id derives from its owner, so it is theirs only."""
+def config_history(
+    connection: Connection, aggregate_id: UUID, limit: int, offset: int = 0, *, newest_first: bool = False
+) -> list[ConfigHistoryEntry]:
+    """A page of a container's changes, oldest first (or newest). Its id derives from its
+    owner, so it is theirs only."""
     table = CONFIG_HISTORY.view
-    rows = connection.execute(select(table).where(table.c.aggregate_id == aggregate_id).order_by(table.c.version))
+    order = table.c.version.desc() if newest_first else table.c.version
+    query = select(table).where(table.c.aggregate_id == aggregate_id).order_by(order).limit(limit).offset(offset)
+    rows = connection.execute(query)
     return [
         ConfigHistoryEntry(
             version=row.version,

@@ -8,6 +8,7 @@ table is operational state beside the read models, not one of them, so it outliv
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -144,6 +145,13 @@ def record_token_use(connection: Connection, token_id: UUID, at: datetime) -> No
     statement = dialect.insert(TOKEN_USAGE).values(token_id=token_id, last_used_at=at)
     latest = {"last_used_at": statement.excluded.last_used_at}
     connection.execute(statement.on_conflict_do_update(index_elements=["token_id"], set_=latest))
+
+
+def user_names(connection: Connection, user_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """The names of these users (those that exist), by id."""
+    users = USERS.view
+    rows = connection.execute(select(users.c.user_id, users.c.name).where(users.c.user_id.in_(list(user_ids))))
+    return {user_id: name for user_id, name in rows}
 
 
 def list_users(connection: Connection) -> list[UserSummary]:

@@ -338,12 +338,19 @@ def projections_rebuild(name: str | None) -> None:
 @cli.command()
 @click.argument("aggregate_id", type=click.UUID)
 @click.option("--version", type=int, default=None, help="Show the state as of this version")
-def audit(aggregate_id: UUID, version: int | None) -> None:
-    """An aggregate's events (who, when, correlation id, payload), or its state at a version."""
+@click.option(
+    "--after", type=click.IntRange(min=0), default=0, show_default=True, help="List the events after this version"
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="List at most this many events"
+)
+def audit(aggregate_id: UUID, version: int | None, after: int, limit: int) -> None:
+    """A page of an aggregate's events (who, when, correlation id, payload; "version" is its
+    newest), or its state at a version."""
     from application.audit import audit as audit_query
 
     with _open() as system:
-        result = audit_query(system.store, None, aggregate_id, version)
+        result = audit_query(system.store, None, aggregate_id, version, after=after, limit=limit)
     click.echo(msgspec.json.format(msgspec.json.encode(result), indent=2).decode())
 
 

@@ -9,6 +9,8 @@ import click
 
 from interfaces.cli.client import ApiClient
 
+HISTORY_PAGE = 1000  # changes asked for at a time (the API's default page)
+
 SUPPLY_FLAGS = {
     "collect_start_supply": "collectMinStartSupply",
     "collect_execute_supply": "collectMinExecuteSupply",
@@ -139,13 +141,18 @@ def set_(container: str, player_id: int | None, **flags: Any) -> None:
 @config.command("history")
 @container_option
 def history(container: str) -> None:
-    """Every change: old and new values, who, when."""
-    result = ApiClient().request("GET", _path(container, "/config/history"))
-    for entry in result["entries"]:
-        changes = ", ".join(f"{name} {c['old']} -> {c['new']}" for name, c in entry["changes"].items())
-        click.echo(
-            f"v{entry['version']:<4} {entry['changedAt']}  {entry['kind']:<10} by {entry['changedBy']}  {changes}"
-        )
+    """Every change: old and new values, who, when (read a page at a time, oldest first)."""
+    client, offset = ApiClient(), 0
+    while True:
+        page = client.request("GET", _path(container, f"/config/history?limit={HISTORY_PAGE}&offset={offset}"))
+        for entry in page["entries"]:
+            changes = ", ".join(f"{name} {c['old']} -> {c['new']}" for name, c in entry["changes"].items())
+            click.echo(
+                f"v{entry['version']:<4} {entry['changedAt']}  {entry['kind']:<10} by {entry['changedBy']}  {changes}"
+            )
+        if len(page["entries"]) < HISTORY_PAGE:
+            return
+        offset += HISTORY_PAGE
 
 
 @config.command("watch")

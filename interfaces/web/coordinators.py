@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -33,8 +32,9 @@ from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.cache import ReadCache
 from projections.manufacturing import ConfigHistoryEntry, ContainerView, config_history, find_container, list_containers
-from projections.users import TokenHolder, list_users
+from projections.users import TokenHolder, user_names
 
+SHOWN = 200  # containers listed, and changes of one; the rest stay reachable by the API's paging
 SUPPLY_LEVELS = tuple(level.value for level in SupplyLevel)
 MODES = tuple(mode.value for mode in CoordinatorMode)
 
@@ -87,19 +87,18 @@ async def find(system: Manufactory, holder: TokenHolder, container_id: str) -> C
 
 
 async def history_of(system: Manufactory, holder: TokenHolder, container: ContainerView) -> list[HistoryRow]:
-    """The container's changes, newest first, each with who made it: you, or another user by name."""
-    entries = await read_model(system, config_history, container.aggregate_id)
+    """The container's newest ``SHOWN`` changes, newest first, each with who made it: you, or
+    another user by name."""
+    entries = await read_model(system, config_history, container.aggregate_id, SHOWN, newest_first=True)
     others = {entry.changed_by for entry in entries} - {holder.user_id}
-    names: dict[UUID, str] = {}
-    if others:
-        names = {user.user_id: user.name for user in await read_model(system, list_users) if user.user_id in others}
+    names = await read_model(system, user_names, others) if others else {}
     return [
         HistoryRow(
             entry=entry,
             changes={CONFIG_WIRE_NAMES.get(name, name): change for name, change in entry.changes.items()},
             who="you" if entry.changed_by == holder.user_id else names.get(entry.changed_by, str(entry.changed_by)),
         )
-        for entry in reversed(entries)
+        for entry in entries
     ]
 
 
@@ -123,6 +122,7 @@ async def container_page(
         "fields": FIELDS,
         "field_names": FIELD_NAMES,
         "history": await history_of(system, holder, container),
+        "shown": SHOWN,
     }
     return form_page(request, "coordinator.html", context, refused)
 
@@ -147,11 +147,11 @@ class CoordinatorPages(ConsoleController):
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
     ) -> Template:
-        """Every container of the user, with its status and the config it runs on."""
+        """The user's first ``SHOWN`` containers (by id), with their status and the config each runs on."""
         containers: Sequence[ContainerView] = await query_projection(
-            system, "manufacturing", None, list_containers, holder.user_id
+            system, "manufacturing", None, list_containers, holder.user_id, SHOWN
         )
-        return page(request, "coordinators.html", {"containers": containers})
+        return page(request, "coordinators.html", {"containers": containers, "shown": SHOWN})
 
     @get("/coordinators/{container_id:str}")
     async def coordinator(
@@ -178,7 +178,7 @@ class CoordinatorPages(ConsoleController):
         container = await find(system, holder, container_id)
         if container is None:
             return not_found(request, "coordinator container")
-        context = {"history": await history_of(system, holder, container), "container": container}
+        context = {"history": await history_of(system, holder, container), "container": container, "shown": SHOWN}
         return page(request, "coordinator_history.html", context)
 
     @get("/coordinators/{container_id:str}/stream")

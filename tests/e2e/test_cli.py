@@ -52,6 +52,8 @@ def test_projections_status_rebuild_and_audit(tmp_path: Path, sqlite_url: str) -
     trail = run_cli("audit", user_id, cwd=tmp_path, database_url=sqlite_url)
     events = json.loads(trail.stdout)["events"]
     assert [e["type"] for e in events] == ["UserRegistered"]
+    later = json.loads(run_cli("audit", user_id, "--after", "1", cwd=tmp_path, database_url=sqlite_url).stdout)
+    assert (later["version"], later["events"]) == (1, [])
 
 
 def test_catalog_import_is_versioned_and_chains_show_prints_the_tree(tmp_path: Path, sqlite_url: str) -> None:

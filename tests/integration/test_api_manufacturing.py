@@ -6,8 +6,10 @@ import os
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from application.system import Manufactory
+from interfaces.cli import manufacturing as cli_manufacturing
 from tests.conftest import Api
 
 CONTAINERS = "/v1/manufacturing/containers"
@@ -105,6 +107,56 @@ def test_history_lists_every_change_with_old_and_new_values_who_and_when(alice: 
     assert entries[1]["changedBy"] == str(alice.user_id)
     assert entries[2]["changes"] == {"status": {"old": "STOPPED", "new": "RUNNING"}}
     assert entries[0]["changedAt"] <= entries[1]["changedAt"] <= entries[2]["changedAt"]
+
+
+def test_history_is_read_a_page_at_a_time_oldest_first(alice: Api) -> None:
+    register(alice)
+    for workers in range(6, 11):  # versions 2-6
+        last = alice.patch(CONFIG, json={"maxWorkers": workers}).json()
+    pages = [
+        alice.get(f"{CONFIG}/history", params={"limit": 2, "offset": offset, "minPosition": last["position"]}).json()
+        for offset in (0, 2, 4, 6)
+    ]
+    assert [[entry["version"] for entry in page["entries"]] for page in pages] == [[1, 2], [3, 4], [5, 6], []]
+    default = read(alice, f"{CONFIG}/history", last["position"])["entries"]
+    assert [entry["version"] for entry in default] == [1, 2, 3, 4, 5, 6]
+    for query, field in (("limit=0", "limit"), ("limit=10001", "limit"), ("offset=-1", "offset")):
+        refused = alice.get(f"{CONFIG}/history?{query}")
+        assert refused.status_code == 400 and field in refused.text, refused.text
+
+
+def test_audit_lists_a_page_of_events_after_a_version(alice: Api) -> None:
+    aggregate = register(alice)["aggregateId"]
+    for workers in range(6, 10):  # versions 2-5
+        alice.patch(CONFIG, json={"maxWorkers": workers})
+    pages = [alice.get(f"/v1/audit/{aggregate}", params={"limit": 2, "offset": after}).json() for after in (0, 2, 4)]
+    assert [[event["version"] for event in page["events"]] for page in pages] == [[1, 2], [3, 4], [5]]
+    assert {page["version"] for page in pages} == {5}, "the newest version, whichever page"
+    assert len(alice.get(f"/v1/audit/{aggregate}").json()["events"]) == 5
+    refused = alice.get(f"/v1/audit/{aggregate}", params={"limit": 10_001})
+    assert refused.status_code == 400 and "limit" in refused.text
+
+
+def test_the_cli_prints_the_whole_history_reading_it_a_page_at_a_time(
+    alice: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(alice)
+    for workers in range(6, 10):  # versions 2-5
+        last = alice.patch(CONFIG, json={"maxWorkers": workers}).json()
+    read(alice, CONFIG, last["position"])
+    asked: list[str] = []
+
+    class Client:  # the CLI's client, answered by the app
+        def request(self, method: str, path: str) -> Any:
+            asked.append(path)
+            return alice.get(path).json()
+
+    monkeypatch.setattr(cli_manufacturing, "ApiClient", Client)
+    monkeypatch.setattr(cli_manufacturing, "HISTORY_PAGE", 2)
+    printed = CliRunner().invoke(cli_manufacturing.manufacturing, ["config", "history", "--container", CID])
+    assert printed.exit_code == 0, printed.output
+    assert [line.split()[0] for line in printed.output.splitlines()] == ["v1", "v2", "v3", "v4", "v5"]
+    assert [path.rsplit("?", 1)[1] for path in asked] == ["limit=2&offset=0", "limit=2&offset=2", "limit=2&offset=4"]
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
+from interfaces.web import coordinators
 from tests.conftest import Api
 from tests.integration.test_api_manufacturing import CID, CONFIG, CONTAINERS, DEFAULTS, read, register
 from tests.integration.test_console_pages import post_form, row, signed_in
@@ -112,3 +114,22 @@ def test_the_pages_need_a_session_and_their_forms_a_csrf_token(alice: Api, clien
     refused = client.post(PAGE, data=config_form(maxWorkers="8"), follow_redirects=False)
     assert refused.status_code == 403
     assert alice.get(CONFIG).json()["version"] == 1
+
+
+def test_the_pages_show_the_newest_changes_and_the_first_containers_and_say_where_the_rest_are(
+    alice: Api, client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coordinators, "SHOWN", 3)
+    for n in range(4):
+        register(alice, f"{CID}-{n}")
+    for workers in range(6, 10):  # versions 2-5
+        last = alice.patch(f"{CONTAINERS}/{CID}-0/config", json={"maxWorkers": workers}).json()
+    read(alice, CONTAINERS, last["position"])
+    signed_in(client, alice)
+
+    listed = client.get("/coordinators").text
+    assert [f"container-{CID}-{n}" in listed for n in range(4)] == [True, True, True, False]
+    assert "GET /v1/manufacturing/containers?offset=3" in listed
+    history = client.get(f"/coordinators/{CID}-0/history").text
+    assert re.findall(r'id="change-(\d+)"', history) == ["5", "4", "3"]
+    assert f"GET /v1/manufacturing/containers/{CID}-0/config/history" in history

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from litestar.params import FromPath, QueryParameter
 from application.audit import AuditState, AuditTrail, audit
 from application.system import Manufactory
 from domain.limits import INT32_MAX
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 
 Version = Annotated[
     int | None, QueryParameter(name="version", ge=1, le=INT32_MAX, description="State as of this version")
@@ -27,6 +29,11 @@ class AuditQueries(Controller):
         user_id: NamedDependency[UUID],
         aggregate_id: FromPath[UUID],
         version: Version = None,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> AuditTrail | AuditState:
-        """An aggregate's events (who, when, why, what) or, with ``version``, its state then."""
-        return await anyio.to_thread.run_sync(audit, system.store, user_id, aggregate_id, version)
+        """A page of an aggregate's events (who, when, why, what), oldest first: those after
+        version ``offset`` (versions run from 1), at most ``limit``; the trail's ``version`` is
+        its newest. With ``version``, its state then instead."""
+        trail = partial(audit, after=offset, limit=limit)
+        return await anyio.to_thread.run_sync(trail, system.store, user_id, aggregate_id, version)

@@ -116,10 +116,13 @@ class ManufacturingQueries(Controller):
         container_cache: NamedDependency[ReadCache[ContainerView | None]],
         user_id: NamedDependency[UUID],
         container_id: ContainerIdPath,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> ConfigHistoryOut:
+        """A page of the container's changes, oldest first (next page: ``offset`` + ``limit``)."""
         view = await _container(system, container_cache, user_id, container_id, min_position)
-        entries = await read_model(system, config_history, view.aggregate_id)
+        entries = await read_model(system, config_history, view.aggregate_id, limit, offset)
         return ConfigHistoryOut(container_id=container_id, entries=[HistoryEntryOut.of(entry) for entry in entries])
 
     @get("/v1/manufacturing/containers/{container_id:str}/config/stream", tags=["queries"])
