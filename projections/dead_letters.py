@@ -178,8 +178,11 @@ def of_generation(connection: Connection, name: str, generation: int) -> list[De
     return [DeadLetter(**row._asdict()) for row in connection.execute(query)]
 
 
-def of_live_generations(connection: Connection, names: Iterable[str] | None = None) -> list[DeadLetter]:
-    """The dead letters of the generations that serve reads, by projection and position."""
+def of_live_generations(
+    connection: Connection, names: Iterable[str] | None = None, limit: int | None = None
+) -> list[DeadLetter]:
+    """The dead letters of the generations that serve reads, by projection and position (the
+    first ``limit``: once an aggregate has one, each later event of it is parked as another)."""
     query = (
         select(dead_letters)
         .join(
@@ -187,6 +190,7 @@ def of_live_generations(connection: Connection, names: Iterable[str] | None = No
             (registry.c.name == dead_letters.c.name) & (registry.c.active_generation == dead_letters.c.generation),
         )
         .order_by(dead_letters.c.name, dead_letters.c.position)
+        .limit(limit)
     )
     if names is not None:
         query = query.where(dead_letters.c.name.in_(list(names)))

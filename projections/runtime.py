@@ -615,11 +615,11 @@ class ProjectionRuntime:
 
     # ----------------------------------------------------------------- dead letters
 
-    def dead_letters(self, name: str | None = None) -> list[DeadLetter]:
-        """The live generations' dead letters (of one projection, or of all), in log order."""
+    def dead_letters(self, name: str | None = None, limit: int | None = None) -> list[DeadLetter]:
+        """The live generations' dead letters (of one projection, or of all), in log order (the first ``limit``)."""
         names = [projection.name for projection in self.selected(name)]
         with self._reader.connect() as connection:
-            return dead_letters.of_live_generations(connection, names)
+            return dead_letters.of_live_generations(connection, names, limit)
 
     def retry(self, name: str) -> list[RetryOutcome]:
         """Apply a projection's dead letters again, in log order, under the projection's lock:

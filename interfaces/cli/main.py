@@ -32,6 +32,7 @@ from projections.runtime import ProjectionError
 from projections.users import list_tokens, list_users
 
 console = Console(stderr=True)
+LISTED_LETTERS = 100  # dead letters listed per projection (once an aggregate has one, its later events join it)
 
 
 def _open() -> Manufactory:
@@ -279,13 +280,14 @@ def projections_status() -> None:
             )
             note = f"{note} error: {s.last_error}" if s.last_error else note
             click.echo(f"{s.name:<16} {s.generation:>4} {s.position:>10} {s.head:>10} {s.lag:>8}  {note}")
-        letters = system.projections.dead_letters()
+        letters = {s.name: system.projections.dead_letters(s.name, LISTED_LETTERS) for s in statuses if s.dead_letters}
     for s in statuses:
         if s.dead_letters:
             click.echo(f"\n{s.name}: {s.dead_letters} dead letters (`manufactory projections retry {s.name}`)")
-            for letter in letters:
-                if letter.name == s.name:
-                    click.echo(f"  {_dead_letter_line(letter)}")
+            for letter in letters[s.name]:
+                click.echo(f"  {_dead_letter_line(letter)}")
+            if s.dead_letters > LISTED_LETTERS:
+                click.echo(f"  ... the first {LISTED_LETTERS} listed")
 
 
 @projections.command("retry")

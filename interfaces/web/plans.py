@@ -42,6 +42,7 @@ from projections.industry.plans import list_plans
 from projections.users import TokenHolder
 
 SHOWN_PLANS = 200  # the plans listed; more stay reachable by the API's paging
+SHOWN_EVENTS = 100  # a plan's events listed around the version shown; all: the API's audit
 FOUND_ITEMS = 20  # items offered for a search of the new-plan form
 # A step's inputs, named as the API's body names them (the facility's as its object's fields).
 SETUP_INPUTS = ("meLevel", "teLevel", "stationId", "facilityTax")
@@ -149,6 +150,17 @@ async def find_plan(
         return await current_plan(system, request.app.state["catalog_cache"], holder.user_id, plan_id, None)
     except NotFound:
         return None
+
+
+async def events_of_plan(
+    system: Manufactory, holder: TokenHolder, plan_id: UUID, *, after: int, limit: int
+) -> AuditTrail:
+    """The API's audit of the plan as its user: the events after version ``after``, at most ``limit``."""
+    trail = await anyio.to_thread.run_sync(
+        lambda: audit(system.store, holder.user_id, plan_id, None, after=after, limit=limit)
+    )
+    assert isinstance(trail, AuditTrail)  # no version asked: the events
+    return trail
 
 
 def children_of(plan: PlanOut) -> dict[int | None, list[StepOut]]:
@@ -414,17 +426,16 @@ class PlanPages(ConsoleController):
         holder: NamedDependency[TokenHolder],
         plan_id: PlanIdPath,
     ) -> Template:
-        """The plan's events (who, when, what) and the plan as of ``?version=`` (the latest
-        unless said), replayed from its events as the API's ``?version=N``."""
-        try:
-            trail = await anyio.to_thread.run_sync(audit, system.store, holder.user_id, plan_id, None)
-        except NotFound:
-            return not_found(request, "plan")
-        assert isinstance(trail, AuditTrail)  # no version asked: the events
+        """The plan as of ``?version=`` (the latest unless said), replayed from its events as
+        the API's ``?version=N``, and the ``SHOWN_EVENTS`` events around that version (who,
+        when, what): a plan edited for years lists a page, not its whole history."""
         asked = request.query_params.get("version")
-        version = int(asked) if isinstance(asked, str) and asked.isdigit() else trail.version
-        version = min(max(version, 1), trail.version)
         try:
+            latest = (await events_of_plan(system, holder, plan_id, after=0, limit=1)).version
+            version = int(asked) if isinstance(asked, str) and asked.isdigit() and len(asked) < 10 else latest
+            version = min(max(version, 1), latest)
+            after = max(min(version + SHOWN_EVENTS // 2, latest) - SHOWN_EVENTS, 0)
+            trail = await events_of_plan(system, holder, plan_id, after=after, limit=SHOWN_EVENTS)
             then = await anyio.to_thread.run_sync(plan_as_of, system, holder.user_id, plan_id, version)
         except NotFound:
             return not_found(request, "plan")

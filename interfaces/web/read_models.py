@@ -27,16 +27,18 @@ from projections.users import TokenHolder
 
 ProjectionName = Annotated[str, PathParameter(description="The projection's name", max_length=100)]
 WHAT = "page"  # what a non-admin is told does not exist
+SHOWN_LETTERS = 200  # dead letters listed; each projection's count is in its status
 
 
 async def read_models_page(
     request: Request[Any, Any, Any], system: Manufactory, operation: Operation | None = None
 ) -> Template:
     statuses = await anyio.to_thread.run_sync(system.projections.status)
-    letters = await anyio.to_thread.run_sync(system.projections.dead_letters)
+    letters = await anyio.to_thread.run_sync(system.projections.dead_letters, None, SHOWN_LETTERS)
     context = {
         "statuses": [(status, health_of(status, admin=True)) for status in statuses],
         "letters": letters,
+        "set_aside": sum(status.dead_letters for status in statuses),
         "head": statuses[0].head if statuses else 0,
         "operation": operation,
     }

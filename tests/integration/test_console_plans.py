@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from interfaces.web import plans as plans_pages
 from tests.conftest import Api
 from tests.integration.test_api_plans import CATALOG, HUB, TRIT, D, S, new_plan, ok
 from tests.integration.test_console_pages import post_form, row, signed_in
@@ -348,6 +349,26 @@ def test_the_history_lists_the_plans_events_and_shows_it_as_of_a_version(alice: 
     as_api = api_plan(alice, plan_id, version=1)  # the API's replay of version 1
     assert "<dd>Ships</dd>" in first and len(re.findall(r'<li id="step-', first)) == len(as_api["steps"]) == 6
     assert 'id="newer"' in first and 'id="older"' not in first
+
+
+def test_a_long_history_lists_the_events_around_the_version_shown(
+    alice: Api, client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(plans_pages, "SHOWN_EVENTS", 4)
+    plan_id = new_plan(alice)["aggregateId"]
+    for n in range(7):  # versions 2-8
+        ok(alice.patch(f"/v1/industry/plans/{plan_id}", json={"name": f"Fleet {n}"}))
+    signed_in(client, alice)
+
+    def listed(*version: int) -> list[int]:
+        params = {"version": version[0]} if version else {}
+        page = client.get(f"/plans/{plan_id}/history", params=params).text
+        assert '<span class="count">8</span>' in page and f"GET /v1/audit/{plan_id}?offset=0" in page
+        return [int(v) for v in re.findall(r'<tr id="event-(\d+)"', page)]
+
+    assert listed() == [8, 7, 6, 5]
+    assert listed(5) == [7, 6, 5, 4]
+    assert listed(1) == [4, 3, 2, 1]
 
 
 def test_another_users_plan_is_a_404_page_everywhere(alice: Api, bob: Api, client: TestClient[Any]) -> None:

@@ -176,6 +176,7 @@ def test_later_events_of_a_set_aside_aggregate_stay_parked_in_later_batches_and_
     system.projections.catch_up()
     letters = system.projections.dead_letters("industry")
     assert [(d.originator_version, d.attempts) for d in letters] == [(1, system.settings.projection_attempts), (2, 0)]
+    assert system.projections.dead_letters("industry", limit=1) == letters[:1]  # the first, in log order
     assert job_ids(system, user_id) == {other.id}
     assert [o.result for o in system.projections.retry("industry")] == ["applied", "applied"]
     assert job_status(system, user_id, job.id) == "cancelled"
