@@ -212,10 +212,12 @@ class EventStore(Application[UUID]):
 
     def history(self, aggregate_id: UUID, *, after: int | None = None, limit: int | None = None) -> list[Event]:
         """The aggregate's events (those after version ``after``, if given; at most ``limit``),
-        oldest first."""
+        oldest first. A page is a range of versions, as ``_paged`` reads them (a LIMIT could
+        have PostgreSQL sort every later event first)."""
+        upto = None if limit is None else (after or 0) + limit
         # Our MsgspecMapper decodes every stored event to an Event; the library types it as any
         # DomainEventProtocol.
-        return cast("list[Event]", blocking(lambda: list(self.events.get(aggregate_id, gt=after, limit=limit))))
+        return cast("list[Event]", blocking(lambda: list(self.events.get(aggregate_id, gt=after, lte=upto))))
 
     def latest_version(self, aggregate_id: UUID) -> int | None:
         """The version of the aggregate's newest event (None: it has none), reading that one alone."""
