@@ -44,6 +44,7 @@ import secrets
 import threading
 import time
 import uuid
+from bisect import insort
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
@@ -122,6 +123,7 @@ class CraftingService(Background):
         self.handover_timeout = handover_timeout
         self.signal = PositionSignal()  # advanced after each publication: wakes event streams
         self._entries: dict[UUID, _Entry] = {}
+        self._worlds_of: dict[UUID, list[tuple[int, UUID]]] = {}  # (log position created, world) per user, sorted
         self._discovery = threading.Lock()
         self._scanned = 0  # the log has been searched for new worlds up to this position
         self._stop = threading.Event()
@@ -134,13 +136,20 @@ class CraftingService(Background):
         position = create_aggregate(self.store, world, "world").position
         held = self.leases.acquire(world.id, 0)  # a new world: nobody else knows it yet
         with self._discovery:
-            self._entries.setdefault(world.id, _Entry(world.id, meta.user_id, world if held else None))
+            self._add_entry(position, _Entry(world.id, meta.user_id, world if held else None))
         return world.id, position
 
-    def world_ids(self, user_id: UUID) -> list[UUID]:
-        """The user's worlds, oldest first."""
+    def world_ids(self, user_id: UUID, offset: int = 0, limit: int | None = None) -> list[UUID]:
+        """The user's worlds, oldest first (in the order of the log, whichever process created
+        them): ``limit`` of them (all if None) after the first ``offset``."""
         self._discover()
-        return [entry.world_id for entry in list(self._entries.values()) if entry.owner_id == user_id]
+        worlds = self._worlds_of.get(user_id, [])
+        return [world_id for _, world_id in worlds[offset : None if limit is None else offset + limit]]
+
+    def world_count(self, user_id: UUID) -> int:
+        """How many worlds the user has."""
+        self._discover()
+        return len(self._worlds_of.get(user_id, ()))
 
     def in_memory(self) -> list[UUID]:
         """The worlds this process has in memory now (those it holds and used lately)."""
@@ -286,15 +295,10 @@ class CraftingService(Background):
         ]
         return records, events[-1].originator_version if events else version
 
-    def progress(self, world_id: UUID, user_id: UUID, owner: str | None) -> list[CraftProgress]:
-        """How far each running job of ``owner`` (None: everyone's) is now (the engine's progress
-        records; never saved)."""
-        return self.read(
-            world_id,
-            user_id,
-            lambda world, now: [record for m in world.managers for record in m.publish_progress(now, owner)],
-            current=False,
-        )
+    def progress(self, world_id: UUID, user_id: UUID, owner: str | None, limit: int) -> list[CraftProgress]:
+        """How far the first ``limit`` running jobs of ``owner`` (None: everyone's) are now, in
+        ``World.running_jobs`` order (the engine's progress records; never saved)."""
+        return self.read(world_id, user_id, lambda world, now: world.progress(now, owner, limit), current=False)
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -374,13 +378,17 @@ class CraftingService(Background):
             head = self.store.head()
             while self._scanned < head:
                 found = self.store.log_rows.select_log(self._scanned + 1, _DISCOVERY_PAGE, head, [_WORLD_TOPIC])
-                for _, _, _, topic, state in found:
+                for position, _, _, topic, state in found:
                     created = decode_event(topic, state)
                     assert isinstance(created, WorldCreated)  # the topic filter selects only these
-                    self._entries.setdefault(
-                        created.originator_id, _Entry(created.originator_id, created.owner_id, None)
-                    )
+                    self._add_entry(position, _Entry(created.originator_id, created.owner_id, None))
                 self._scanned = found[-1][0] if len(found) == _DISCOVERY_PAGE else head
+
+    def _add_entry(self, position: int, entry: _Entry) -> None:
+        """Know the world created at log ``position`` (under the discovery lock), once; its
+        owner's worlds stay in log order, however late another process's are found."""
+        if self._entries.setdefault(entry.world_id, entry) is entry:
+            insort(self._worlds_of.setdefault(entry.owner_id, []), (position, entry.world_id))
 
     def _adopt(self) -> None:
         """Take over the worlds nobody serves that need it (a dead owner's; a released world

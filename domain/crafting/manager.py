@@ -23,6 +23,7 @@ import math
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 import msgspec
@@ -245,8 +246,9 @@ class Manager:
         self._publish()
         return record
 
-    def publish_progress(self, now: float, owner: str | None = None) -> list[CraftProgress]:
-        """Publish (and return) a progress event for each running job of ``owner`` (all if None).
+    def publish_progress(self, now: float, owner: str | None = None, limit: int | None = None) -> list[CraftProgress]:
+        """Publish (and return) a progress event for each running job of ``owner`` (all if None),
+        the oldest ``limit`` of them (all if None).
 
         Progress is computed on request, never by ``update``, so ticking stays O(1) when idle.
         """
@@ -263,8 +265,7 @@ class Manager:
                     progress=job.progress(now),
                     end=job.end,
                 )
-                for job in map(running.job, running.slots())
-                if owner is None or job.owner == owner
+                for job in map(running.job, islice(running.slots(owner), limit))
             ]
             if self._bus is not None:
                 self._outbox.extend(events)
@@ -290,21 +291,26 @@ class Manager:
         with self._lock:
             return self._running.find(seq) >= 0
 
-    def active_jobs(self, owner: str) -> list[CraftJobInfo]:
-        """The running jobs of ``owner``, oldest first (a scan of this manager's jobs)."""
+    def jobs(self, owner: str | None = None, offset: int = 0, limit: int | None = None) -> list[CraftJobInfo]:
+        """The running jobs of ``owner`` (everyone's if None), oldest first: ``limit`` of them (all
+        if None) after the first ``offset``. Only those are made into objects; the ones skipped
+        are passed over in the columns."""
         with self._lock:
             running = self._running
-            return [self._info(running.job(slot)) for slot in running.slots() if running.owner_of(slot) == owner]
+            slots = islice(running.slots(owner), offset, None if limit is None else offset + limit)
+            return [self._info(running.job(slot)) for slot in slots]
+
+    def active_jobs(self, owner: str) -> list[CraftJobInfo]:
+        """The running jobs of ``owner``, oldest first (a scan of this manager's jobs)."""
+        return self.jobs(owner)
 
     def all_jobs(self) -> list[CraftJobInfo]:
         """Every running job, oldest first."""
-        with self._lock:
-            running = self._running
-            return [self._info(running.job(slot)) for slot in running.slots()]
+        return self.jobs()
 
-    def job_count(self) -> int:
-        """How many jobs are running."""
-        return self._running.live
+    def job_count(self, owner: str | None = None) -> int:
+        """How many jobs are running (of ``owner`` only, unless None): a count kept, never a scan."""
+        return self._running.count(owner)
 
     def next_due(self) -> float | None:
         """The earliest end time among running jobs (when an update next has work), or None."""

@@ -6,7 +6,9 @@ it and boxes for its numbers; one object per job came to about 200 bytes. Here a
 two-byte indexes into this manager's tables of plans and of (owner, inventory) pairs), plus one
 Python int in the heap: under 90 bytes in all, 56 of them the heap's.
 What few jobs have lives in sparse maps by sequence number: a caller's ``context``, and an end
-time that is not ``start + duration`` (only restored state can carry one).
+time that is not ``start + duration`` (only restored state can carry one). A count of running
+jobs per owner (an entry per owner, not per job) lets a query skip to a page of an owner's jobs
+and say how many there are without reading them.
 
 The heap key is one int, ``end << 96 | seq << 32 | slot``, with ``end`` mapped to an int that
 sorts as the float does (``job_key``), so ``heapq`` orders jobs by (end time, sequence number)
@@ -134,6 +136,7 @@ class RunningJobs:
         "live",
         "next_end",
         "odd_ends",
+        "owners",
         "plans",
         "seqs",
         "starts",
@@ -148,6 +151,7 @@ class RunningJobs:
         self.heap: list[int] = []
         self.contexts: dict[int, dict[str, Any]] = {}
         self.odd_ends: dict[int, float] = {}
+        self.owners: dict[str, int] = {}  # running jobs per owner
         self.live = 0
         self.next_end = float("inf")  # end of the heap top (maybe of a dead job): the idle check
 
@@ -187,6 +191,7 @@ class RunningJobs:
         if end < self.next_end:
             self.next_end = end
         self.live += 1
+        self.owners[owner] = self.owners.get(owner, 0) + 1
 
     def set_cycles(self, slot: int, cycles: int) -> None:
         """Set (or, at the end of the column, append) the cycle count of ``slot``."""
@@ -209,6 +214,12 @@ class RunningJobs:
         """Mark the job in ``slot`` finished; its heap key, if any, is skipped when popped."""
         self.cycles[slot] = -1
         self.live -= 1
+        owner = self.owner_of(slot)
+        left = self.owners[owner] - 1
+        if left:
+            self.owners[owner] = left
+        else:
+            del self.owners[owner]
         if self.contexts or self.odd_ends:
             seq = self.seqs[slot]
             self.contexts.pop(seq, None)
@@ -278,9 +289,16 @@ class RunningJobs:
             return slot
         return -1
 
-    def slots(self) -> Iterator[int]:
-        """The slots of running jobs, oldest first."""
-        return (slot for slot, cycles in enumerate(self.cycles) if cycles >= 0)
+    def slots(self, owner: str | None = None) -> Iterator[int]:
+        """The slots of running jobs (of ``owner`` only, unless None), oldest first."""
+        live = (slot for slot, cycles in enumerate(self.cycles) if cycles >= 0)
+        if owner is None:
+            return live
+        return (slot for slot in live if self.owner_of(slot) == owner)
+
+    def count(self, owner: str | None = None) -> int:
+        """How many jobs are running (of ``owner`` only, unless None)."""
+        return self.live if owner is None else self.owners.get(owner, 0)
 
     def fields(self, slot: int) -> tuple[CraftPlan, bool, str, str]:
         """(plan, repeat, owner, inventory id) of the job in ``slot``."""

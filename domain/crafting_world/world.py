@@ -24,10 +24,10 @@ other's outputs when time says they exist, however late or often the world is ca
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from heapq import heapify, heappop, heappush
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -40,6 +40,7 @@ from domain.crafting import (
     CraftEvent,
     CraftFailed,
     CraftJobInfo,
+    CraftProgress,
     CraftRecipe,
     CraftStarted,
     InMemoryInventories,
@@ -68,6 +69,7 @@ from domain.work_limits import (
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}")
 RESTORE_BATCH = 4096
 CATCH_UP_LIMIT = 5000
+T = TypeVar("T")
 
 
 def check_id(value: str, field: str) -> str:
@@ -308,9 +310,19 @@ class World(Aggregate):
             raise NotFound(f"no running job {make_job_id(manager_id, seq)!r} (it finished, or never was)", "job_id")
         return job
 
-    def jobs_of(self, owner: str) -> list[CraftJobInfo]:
-        """The running jobs of ``owner`` in every manager."""
-        return [job for manager in self.managers for job in manager.active_jobs(owner)]
+    def running_jobs(self, owner: str | None = None, offset: int = 0, limit: int | None = None) -> list[CraftJobInfo]:
+        """The running jobs of ``owner`` (everyone's if None), by manager in creation order and
+        each manager's oldest first: ``limit`` of them (all if None) after the first ``offset``."""
+        return self._across_managers(owner, offset, limit, lambda m, skip, take: m.jobs(owner, skip, take))
+
+    def running_count(self, owner: str | None = None) -> int:
+        """How many jobs of ``owner`` (everyone's if None) are running: the managers' counts."""
+        return sum(manager.job_count(owner) for manager in self.managers)
+
+    def progress(self, now: float, owner: str | None = None, limit: int | None = None) -> list[CraftProgress]:
+        """How far the first ``limit`` running jobs of ``owner`` (all if None), in the order of
+        ``running_jobs``, are at ``now`` (the engine's progress records; never saved)."""
+        return self._across_managers(owner, 0, limit, lambda m, _, take: m.publish_progress(now, owner, take))
 
     def inventory(self, inventory_id: str) -> InventoryView:
         self._require_inventory(inventory_id)
@@ -334,6 +346,28 @@ class World(Aggregate):
         )
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _across_managers(
+        self,
+        owner: str | None,
+        offset: int,
+        limit: int | None,
+        read: Callable[[Manager, int, int | None], list[T]],
+    ) -> list[T]:
+        """``limit`` (all if None) of what ``read(manager, skip, take)`` reads of the jobs of
+        ``owner`` after the first ``offset``, manager after manager: a manager whose jobs all
+        come before ``offset`` is passed over by its count, so only the page's jobs are read."""
+        page: list[T] = []
+        for manager in self.managers:
+            if limit is not None and len(page) >= limit:
+                break
+            count = manager.job_count(owner)
+            if offset >= count:
+                offset -= count
+                continue
+            page += read(manager, offset, None if limit is None else limit - len(page))
+            offset = 0
+        return page
 
     def _require_inventory(self, inventory_id: str) -> None:
         if inventory_id not in self.capacities:

@@ -2,6 +2,9 @@
 world's managers with their grants, its running jobs with progress bars, its inventories and
 its recipes, read as the API's queries read them (``CraftingService.read``, the same answers).
 
+Each list shows its first ``SHOWN`` rows (a world's managers: the ``WORLD_LISTED`` its answer
+lists) and counts them all; the API's paging reaches the rest.
+
 A world's page is live: ``/crafting/{id}/stream`` is the API's job event stream for every owner
 of the world (``job_events``). ``crafting.js`` moves each job's bar on the stream's periodic
 ``progress`` events and reads the page's sections again when a job starts, completes, fails or
@@ -10,6 +13,7 @@ is cancelled (its inventory changed too).
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -26,15 +30,17 @@ from domain.crafting_world import World
 from domain.errors import NotFound
 from interfaces.http.context import LastEventId
 from interfaces.http.crafting.queries import job_events
-from interfaces.http.crafting.schemas import InventoryOut, JobOut, WorldOut
+from interfaces.http.crafting.schemas import InventoryOut, JobOut, WorldList, WorldOut
 from interfaces.web.pages import ConsoleController, not_found, page
 from projections.users import TokenHolder
 
 WorldId = Annotated[UUID, PathParameter(description="The world's id")]
+SHOWN = 200  # worlds, running jobs and inventories a page lists; the others stay reachable by the API's paging
 
 
 class WorldPage(msgspec.Struct, frozen=True, kw_only=True):
-    """What a world's page shows, read at one moment under the world's lock."""
+    """What a world's page shows, read at one moment under the world's lock: the first
+    ``SHOWN`` running jobs and inventories (``world`` counts them all)."""
 
     world: WorldOut
     jobs: list[JobOut]
@@ -45,8 +51,8 @@ class WorldPage(msgspec.Struct, frozen=True, kw_only=True):
 def world_page_of(world: World, now: float) -> WorldPage:
     return WorldPage(
         world=WorldOut.of(world, now),
-        jobs=[JobOut.of(job, now) for manager in world.managers for job in manager.all_jobs()],
-        inventories=[InventoryOut.of(world.inventory(inventory_id)) for inventory_id in world.capacities],
+        jobs=[JobOut.of(job, now) for job in world.running_jobs(None, 0, SHOWN)],
+        inventories=[InventoryOut.of(world.inventory(i)) for i in islice(world.capacities, SHOWN)],
         recipes=world.registry.all(),
     )
 
@@ -59,8 +65,11 @@ async def read_world(crafting: CraftingService, holder: TokenHolder, world_id: U
         return None
 
 
-def list_worlds(crafting: CraftingService, holder: TokenHolder) -> list[WorldOut]:
-    return [crafting.read(world_id, holder.user_id, WorldOut.of) for world_id in crafting.world_ids(holder.user_id)]
+def list_worlds(crafting: CraftingService, holder: TokenHolder) -> WorldList:
+    """The user's oldest ``SHOWN`` worlds, and how many there are."""
+    shown = crafting.world_ids(holder.user_id, 0, SHOWN)
+    worlds = [crafting.read(world_id, holder.user_id, WorldOut.of) for world_id in shown]
+    return WorldList(worlds=worlds, total=crafting.world_count(holder.user_id))
 
 
 class CraftingPages(ConsoleController):
@@ -71,9 +80,9 @@ class CraftingPages(ConsoleController):
         crafting: NamedDependency[CraftingService],
         holder: NamedDependency[TokenHolder],
     ) -> Template:
-        """Every world of the user, with its managers, inventories and recipes counted."""
-        worlds = await anyio.to_thread.run_sync(list_worlds, crafting, holder)
-        return page(request, "crafting_worlds.html", {"worlds": worlds})
+        """The user's worlds, with their managers, inventories and recipes counted."""
+        listed = await anyio.to_thread.run_sync(list_worlds, crafting, holder)
+        return page(request, "crafting_worlds.html", {"listed": listed, "limit": SHOWN})
 
     @get("/crafting/{world_id:uuid}")
     async def world(
@@ -86,7 +95,7 @@ class CraftingPages(ConsoleController):
         shown = await read_world(crafting, holder, world_id)
         if shown is None:
             return not_found(request, "crafting world")
-        return page(request, "crafting_world.html", {"shown": shown})
+        return page(request, "crafting_world.html", {"shown": shown, "limit": SHOWN})
 
     @get("/crafting/{world_id:uuid}/sections")
     async def sections(
@@ -100,7 +109,7 @@ class CraftingPages(ConsoleController):
         shown = await read_world(crafting, holder, world_id)
         if shown is None:
             return not_found(request, "crafting world")
-        return page(request, "crafting_sections.html", {"shown": shown})
+        return page(request, "crafting_sections.html", {"shown": shown, "limit": SHOWN})
 
     @get("/crafting/{world_id:uuid}/stream")
     async def stream(
@@ -110,5 +119,6 @@ class CraftingPages(ConsoleController):
         world_id: WorldId,
         last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
-        """The API's job event stream of every owner in the world (as ``.../owners/{owner}/events/stream``)."""
-        return await job_events(crafting, holder.user_id, world_id, None, last_event_id)
+        """The API's job event stream of every owner in the world (as ``.../owners/{owner}/events/stream``),
+        with progress for the running jobs the page shows."""
+        return await job_events(crafting, holder.user_id, world_id, None, last_event_id, SHOWN)

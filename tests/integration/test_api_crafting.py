@@ -11,13 +11,17 @@ import json
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 
 from application.system import Manufactory
+from domain.crafting_world import World
+from domain.events import CommandMeta
 from tests.conftest import Api
 from tests.support import run_cli, serving
 
@@ -84,6 +88,14 @@ def new_world(api: Api, *recipes: dict[str, Any], items: dict[str, int], **manag
     for manager_id, grants in (managers or {"forge_1": []}).items():
         ok(api.post(base + "/managers", json={"managerId": manager_id, "grants": grants}), 201)
     return base
+
+
+def in_one_command(
+    system: Manufactory, api: Api, base: str, decide: Callable[[World, float, CommandMeta], object]
+) -> None:
+    """``decide`` on the world at ``base`` as one command: many jobs, inventories or managers in one save."""
+    meta = CommandMeta(user_id=api.user_id, correlation_id="many at once")
+    system.crafting.command(UUID(base.rsplit("/", 1)[1]), meta, lambda world, now: decide(world, now, meta))
 
 
 def start(api: Api, base: str, recipe: str, manager: str = "forge_1", **extra: Any) -> Any:
@@ -315,6 +327,68 @@ def test_worlds_are_private(alice: Api, bob: Api) -> None:
     assert items(alice, base) == {"iron_ingot": 10, "hammer": 1}
 
 
+def test_worlds_are_listed_oldest_first_a_page_at_a_time(alice: Api, bob: Api) -> None:
+    for name in ("First", "Second", "Third"):
+        ok(alice.post("/v1/crafting/worlds", json={"name": name}), 201)
+
+    first_two = ok(alice.get("/v1/crafting/worlds", params={"limit": 2}))
+    assert [w["name"] for w in first_two["worlds"]] == ["First", "Second"] and first_two["total"] == 3
+    rest = ok(alice.get("/v1/crafting/worlds", params={"limit": 2, "offset": 2}))
+    assert [w["name"] for w in rest["worlds"]] == ["Third"]
+    assert ok(bob.get("/v1/crafting/worlds")) == {"worlds": [], "total": 0}
+    refused(alice.get("/v1/crafting/worlds", params={"limit": 1001}), 400, "limit")
+
+
+def test_a_world_lists_its_first_100_inventories_and_managers_and_counts_them_all(
+    alice: Api, system: Manufactory
+) -> None:
+    base = new_world(alice, SWORD, items={"iron_ingot": 3, "hammer": 1})  # inventory inv, manager forge_1
+
+    def more(world: World, _: float, meta: CommandMeta) -> None:
+        for n in range(100):
+            world.create_inventory(f"inv_{n:03}", None, {}, meta)
+            world.create_manager(f"forge_{n + 2:03}", (), meta)
+
+    in_one_command(system, alice, base, more)
+    ok(start(alice, base, "iron_sword"), 201)
+
+    world = ok(alice.get(base))
+    assert (len(world["inventories"]), world["inventoryCount"]) == (100, 101)
+    assert (len(world["managers"]), world["managerCount"], world["runningJobs"]) == (100, 101, 1)
+    assert world["inventories"][:2] == ["inv", "inv_000"] and world["managers"][0]["runningJobs"] == 1
+
+    managers = ok(alice.get(base + "/managers", params={"offset": 99}))
+    assert [m["managerId"] for m in managers["managers"]] == ["forge_100", "forge_101"] and managers["total"] == 101
+    inventories = ok(alice.get(base + "/inventories", params={"limit": 2, "offset": 99}))
+    assert [i["inventoryId"] for i in inventories["inventories"]] == ["inv_098", "inv_099"]
+    assert inventories["total"] == 101 and len(ok(alice.get(base + "/inventories"))["inventories"]) == 101
+
+
+def test_running_jobs_are_listed_a_page_at_a_time_and_at_most_1000_by_default(alice: Api, system: Manufactory) -> None:
+    base = new_world(alice, SWORD, items={"iron_ingot": 3012, "hammer": 1}, forge_1=[], forge_2=[])
+
+    def busy(world: World, now: float, meta: CommandMeta) -> None:
+        world.start("forge_1", "iron_sword", "player2", "inv", now, meta)
+        for _ in range(1001):
+            world.start("forge_1", "iron_sword", "player1", "inv", now, meta)
+        for _ in range(2):
+            world.start("forge_2", "iron_sword", "player1", "inv", now, meta)
+
+    in_one_command(system, alice, base, busy)
+
+    owners = ok(alice.get(base + "/owners/player1/jobs"))
+    assert (len(owners["jobs"]), owners["total"]) == (1000, 1003)
+    assert (owners["jobs"][0]["jobId"], owners["jobs"][-1]["jobId"]) == ("forge_1#2", "forge_1#1001")
+    across = ok(alice.get(base + "/owners/player1/jobs", params={"offset": 1000, "limit": 2}))
+    assert [j["jobId"] for j in across["jobs"]] == ["forge_1#1002", "forge_2#1"], "then the next manager's"
+
+    forge = ok(alice.get(base + "/managers/forge_1/jobs"))
+    assert (len(forge["jobs"]), forge["total"]) == (1000, 1002)
+    last = ok(alice.get(base + "/managers/forge_1/jobs", params={"offset": 1000}))
+    assert [j["jobId"] for j in last["jobs"]] == ["forge_1#1001", "forge_1#1002"]
+    refused(alice.get(base + "/managers/forge_1/jobs", params={"limit": 10_001}), 400, "limit")
+
+
 def test_concurrent_starts_from_several_threads_never_spend_an_item_twice(alice: Api) -> None:
     base = new_world(alice, SWORD, items={"iron_ingot": 10, "hammer": 1})
     barrier = threading.Barrier(8)
@@ -372,7 +446,7 @@ def test_the_real_server_streams_an_owners_job_events_and_finishes_jobs_that_end
 
         received: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
         listen(server.url + base + "/owners/player1/events/stream", token, received)
-        assert received.get(timeout=10) == ("jobs", {"jobs": [], "now": pytest.approx(time.time(), abs=5)})
+        assert received.get(timeout=10) == ("jobs", {"jobs": [], "total": 0, "now": pytest.approx(time.time(), abs=5)})
         ok(
             api.post(
                 base + "/managers/forge_1/jobs",

@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from application.system import Manufactory
 from tests.conftest import Api
-from tests.integration.test_api_crafting import SWORD, Clock, new_world, ok, start
+from tests.integration.test_api_crafting import SWORD, Clock, in_one_command, new_world, ok, start
 from tests.integration.test_api_manufacturing import CONFIG, read, register
 from tests.integration.test_console_pages import signed_in
 from tests.support import serving_app
@@ -133,6 +133,27 @@ def test_the_crafting_owner_stream_says_how_far_running_jobs_are_every_second(
     assert progress.id is None, "not a record: a reconnect resumes after the last record, not after this"
     assert (progress.data["type"], progress.data["jobId"]) == ("progress", "forge_1#1")
     assert (progress.data["progress"], progress.data["at"], progress.data["end"]) == (0.4, T0 + 2, T0 + 5)
+
+
+def test_the_crafting_owner_stream_lists_and_follows_the_first_1000_running_jobs_and_counts_them_all(
+    alice: Api, url: str, clock: Clock, system: Manufactory
+) -> None:
+    base = new_world(alice, SWORD, items={"iron_ingot": 3003, "hammer": 1})
+    in_one_command(
+        system,
+        alice,
+        base,
+        lambda world, now, meta: [
+            world.start("forge_1", "iron_sword", "player1", "inv", now, meta) for _ in range(1001)
+        ],
+    )
+    stream = messages(url + base + "/owners/player1/events/stream", alice)
+    jobs = first(stream, *RECORDS)
+    assert (len(jobs.data["jobs"]), jobs.data["total"]) == (1000, 1001)
+    progress = [first(stream, "progress").data["jobId"] for _ in range(1001)]
+    stream.close()
+    assert progress[:2] == ["forge_1#1", "forge_1#2"] and progress[999] == "forge_1#1000"
+    assert progress[1000] == "forge_1#1", "the next second's burst: the 1001st job is followed by its records alone"
 
 
 def test_the_config_stream_resumes_with_the_config_changed_since_the_last_version_it_delivered(

@@ -11,8 +11,10 @@ import pytest
 from litestar.testing import TestClient
 
 from application.system import Manufactory
+from domain.crafting_world import World
+from domain.events import CommandMeta
 from tests.conftest import Api
-from tests.integration.test_api_crafting import FORGE_LVL_3, SWORD, Clock, new_world, ok, start
+from tests.integration.test_api_crafting import FORGE_LVL_3, SWORD, Clock, in_one_command, new_world, ok, start
 from tests.integration.test_console_pages import row, signed_in
 from tests.support import sqlite_database_url  # noqa: F401 - the module's database_url
 
@@ -59,6 +61,37 @@ def test_a_worlds_page_shows_jobs_with_their_progress_managers_inventories_and_r
     ok(alice.post(base + "/catch-up"))
     sections = client.get(f"/crafting/{world_id}/sections").text
     assert "No jobs running" in sections and "iron_sword × 1" in row(sections, "inventory-inv")
+
+
+def test_the_pages_list_the_first_200_worlds_jobs_and_inventories_and_count_them_all(
+    alice: Api, client: TestClient[Any], clock: Clock, system: Manufactory
+) -> None:
+    for n in range(200):
+        system.crafting.create_world(f"World {n:03}", 1, CommandMeta(user_id=alice.user_id, correlation_id="w"))
+    base = new_world(alice, SWORD, items={"iron_ingot": 603, "hammer": 1})  # the 201st world
+
+    def busy(world: World, now: float, meta: CommandMeta) -> None:
+        for n in range(200):
+            world.create_inventory(f"inv_{n:03}", None, {}, meta)
+        for n in range(100):
+            world.create_manager(f"forge_{n + 2:03}", (), meta)
+        for _ in range(201):
+            world.start("forge_1", "iron_sword", "player1", "inv", now, meta)
+
+    in_one_command(system, alice, base, busy)
+    world_id = base.rsplit("/", 1)[1]
+    signed_in(client, alice)
+
+    worlds = client.get("/crafting").text
+    assert worlds.count('<tr id="world-') == 200 and f"world-{world_id}" not in worlds, "the oldest 200"
+    assert '<span class="count">201</span>' in worlds and "GET /v1/crafting/worlds?offset=200" in worlds
+
+    page = client.get(f"/crafting/{world_id}").text
+    assert page.count('<tr id="job-') == 200 and 'id="job-forge_1#200"' in page and "job-forge_1#201" not in page
+    assert page.count('<tr id="inventory-') == 200 and f"/v1/crafting/worlds/{world_id}/inventories?offset=200" in page
+    assert page.count('<tr id="manager-') == 100 and f"/v1/crafting/worlds/{world_id}/managers?offset=100" in page
+    assert page.count('<span class="count">201</span>') == 2 and '<span class="count">101</span>' in page
+    assert "/managers/{id}/jobs</code>" in page, "where the other running jobs are"
 
 
 def test_another_users_world_is_the_same_404_as_a_missing_one(alice: Api, bob: Api, client: TestClient[Any]) -> None:

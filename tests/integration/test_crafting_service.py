@@ -106,7 +106,7 @@ class Workshop:
         return self.read(lambda w, _: {s.item: s.quantity for s in w.inventory("inv").items})
 
     def running(self, owner: str = "player1") -> list[str]:
-        return self.read(lambda w, _: [job.job_id for job in w.jobs_of(owner)])
+        return self.read(lambda w, _: [job.job_id for job in w.running_jobs(owner)])
 
 
 @pytest.fixture

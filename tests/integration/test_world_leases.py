@@ -137,7 +137,7 @@ def test_reads_on_either_process_show_every_write_made_through_the_other(
     assert other.in_memory() == [here.world_id] and one.in_memory() == [], "handed over, not copied"
     (started,) = there.start("iron_sword")
     assert here.running() == [started.job_id]
-    assert [p.job_id for p in one.progress(here.world_id, here.user_id, "player1")] == [started.job_id]
+    assert [p.job_id for p in one.progress(here.world_id, here.user_id, "player1", 10)] == [started.job_id]
     clock.now += 5
     assert one.tick() == 1
     assert there.items() == {"iron_ingot": 7, "hammer": 1, "iron_sword": 1}

@@ -559,6 +559,32 @@ def test_queries_list_running_jobs_per_owner_and_in_total() -> None:
     assert manager.has_job("forge_1#2") and not manager.has_job("forge_1#9")
 
 
+def test_a_managers_jobs_are_read_a_page_at_a_time_and_counted_per_owner() -> None:
+    registry = RecipeRegistry(
+        [CraftRecipe(id="saw", inputs=(ItemRequirement("log", 1),), outputs=(ItemYield("plank", 1),), duration=10.0)]
+    )
+    inventories = InMemoryInventories()
+    inventories.create("inv", items={"log": 300})
+    manager = Manager("forge_1", registry, inventories)
+    for n in range(300):  # every third job is bob's, each ends 10 s after it starts
+        manager.start("saw", "bob" if n % 3 == 0 else "alice", "inv", float(n))
+
+    assert [j.job_id for j in manager.jobs(None, 10, 3)] == ["forge_1#11", "forge_1#12", "forge_1#13"]
+    assert [j.job_id for j in manager.jobs("bob", 1, 2)] == ["forge_1#4", "forge_1#7"], "bob's 2nd and 3rd"
+    assert manager.jobs("bob", 100, 5) == [] and len(manager.jobs("alice", 195)) == 5
+    assert (manager.job_count(), manager.job_count("alice"), manager.job_count("bob")) == (300, 200, 100)
+
+    manager.update(170.0)  # jobs 1-161 end by then: more dead than live slots, so the columns compact
+    manager.cancel("forge_1#162", 170.0, refund="none")
+    assert (manager.job_count(), manager.job_count("alice"), manager.job_count("bob")) == (138, 92, 46)
+    assert manager.job_count("carol") == 0 and manager.jobs("carol") == []
+    assert manager.jobs("bob", 0, 1)[0].job_id == "forge_1#163"
+
+    twin = Manager("forge_1", registry, InMemoryInventories())
+    twin.deserialize(manager.serialize())
+    assert (twin.job_count("alice"), twin.job_count("bob")) == (92, 46), "a restored manager counts as well"
+
+
 # -- repeating jobs -------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from itertools import islice
 from typing import Annotated, TypeVar
 from uuid import UUID
 
@@ -29,9 +30,12 @@ from interfaces.http.crafting.schemas import (
     JobList,
     JobOut,
     JobRecordOut,
+    ManagerList,
+    ManagerOut,
     WorldList,
     WorldOut,
 )
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset, limit_parameter
 
 R = TypeVar("R")
 
@@ -43,6 +47,9 @@ OwnerPath = Annotated[
 
 STREAM_POLL_SEC = 0.25
 PROGRESS_PERIOD_SEC = 1.0  # how often a stream says how far the owner's running jobs are
+STREAM_JOBS = DEFAULT_PAGE  # running jobs in a stream's ``jobs`` message and in each ``progress`` burst
+WORLDS_PAGE = 100  # a world's answer lists up to WORLD_LISTED managers and inventories: smaller pages
+WorldsLimit = Annotated[int, limit_parameter(WORLDS_PAGE, DEFAULT_PAGE)]
 
 
 def _read(crafting: CraftingService, world_id: UUID, user_id: UUID, query: Callable[[World, float], R]) -> R:
@@ -51,16 +58,25 @@ def _read(crafting: CraftingService, world_id: UUID, user_id: UUID, query: Calla
     return crafting.read(world_id, user_id, query, current=not read_floor().eventual)
 
 
-def _owner_jobs(world: World, now: float, owner: str | None) -> JobList:
-    """The running jobs of ``owner`` (None: everyone's) in every manager."""
-    jobs = world.jobs_of(owner) if owner is not None else [job for m in world.managers for job in m.all_jobs()]
-    return JobList(jobs=[JobOut.of(job, now) for job in jobs], now=now)
+def _owner_jobs(world: World, now: float, owner: str | None, offset: int, limit: int) -> JobList:
+    """A page of the running jobs of ``owner`` (None: everyone's) in every manager, and their count."""
+    jobs = world.running_jobs(owner, offset, limit)
+    return JobList(jobs=[JobOut.of(job, now) for job in jobs], total=world.running_count(owner), now=now)
 
 
 class CraftingQueries(Controller):
     @get("/v1/crafting/worlds", tags=["crafting"], sync_to_thread=True)
-    def get_worlds(self, crafting: NamedDependency[CraftingService], user_id: NamedDependency[UUID]) -> WorldList:
-        return WorldList(worlds=[_read(crafting, w, user_id, WorldOut.of) for w in crafting.world_ids(user_id)])
+    def get_worlds(
+        self,
+        crafting: NamedDependency[CraftingService],
+        user_id: NamedDependency[UUID],
+        limit: WorldsLimit = WORLDS_PAGE,
+        offset: Offset = 0,
+    ) -> WorldList:
+        """The user's worlds, oldest first (each lists its first inventories and managers, so a
+        page holds fewer worlds by default than other lists)."""
+        worlds = [_read(crafting, w, user_id, WorldOut.of) for w in crafting.world_ids(user_id, offset, limit)]
+        return WorldList(worlds=worlds, total=crafting.world_count(user_id))
 
     @get(BASE, tags=["crafting"], sync_to_thread=True)
     def get_world(
@@ -105,10 +121,20 @@ class CraftingQueries(Controller):
 
     @get(BASE + "/inventories", tags=["crafting"], sync_to_thread=True)
     def get_inventories(
-        self, crafting: NamedDependency[CraftingService], user_id: NamedDependency[UUID], world_id: WorldIdPath
+        self,
+        crafting: NamedDependency[CraftingService],
+        user_id: NamedDependency[UUID],
+        world_id: WorldIdPath,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> InventoryList:
+        """The world's inventories in creation order."""
+
         def query(world: World, _: float) -> InventoryList:
-            return InventoryList(inventories=[InventoryOut.of(world.inventory(i)) for i in world.capacities])
+            page = islice(world.capacities, offset, offset + limit)
+            return InventoryList(
+                inventories=[InventoryOut.of(world.inventory(i)) for i in page], total=len(world.capacities)
+            )
 
         return _read(crafting, world_id, user_id, query)
 
@@ -122,6 +148,24 @@ class CraftingQueries(Controller):
     ) -> InventoryOut:
         return _read(crafting, world_id, user_id, lambda world, _: InventoryOut.of(world.inventory(inventory_id)))
 
+    @get(BASE + "/managers", tags=["crafting"], sync_to_thread=True)
+    def get_managers(
+        self,
+        crafting: NamedDependency[CraftingService],
+        user_id: NamedDependency[UUID],
+        world_id: WorldIdPath,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+    ) -> ManagerList:
+        """The world's managers in creation order (a world's answer lists only the first)."""
+
+        def query(world: World, _: float) -> ManagerList:
+            managers = world.managers
+            page = [ManagerOut.of(world, manager) for manager in managers[offset : offset + limit]]
+            return ManagerList(managers=page, total=len(managers))
+
+        return _read(crafting, world_id, user_id, query)
+
     @get(BASE + "/managers/{manager_id:str}/jobs", tags=["crafting"], sync_to_thread=True)
     def get_manager_jobs(
         self,
@@ -129,11 +173,15 @@ class CraftingQueries(Controller):
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         manager_id: ManagerIdPath,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> JobList:
         """The manager's running jobs, oldest first."""
 
         def query(world: World, now: float) -> JobList:
-            return JobList(jobs=[JobOut.of(job, now) for job in world.manager(manager_id).all_jobs()], now=now)
+            manager = world.manager(manager_id)
+            jobs = [JobOut.of(job, now) for job in manager.jobs(None, offset, limit)]
+            return JobList(jobs=jobs, total=manager.job_count(), now=now)
 
         return _read(crafting, world_id, user_id, query)
 
@@ -156,9 +204,12 @@ class CraftingQueries(Controller):
         user_id: NamedDependency[UUID],
         world_id: WorldIdPath,
         owner: OwnerPath,
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
     ) -> JobList:
-        """The owner's running jobs in every manager of the world."""
-        return _read(crafting, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner))
+        """The owner's running jobs in every manager of the world, by manager in creation order
+        and each manager's oldest first."""
+        return _read(crafting, world_id, user_id, lambda world, now: _owner_jobs(world, now, owner, offset, limit))
 
     @get(BASE + "/owners/{owner:str}/events/stream", tags=["crafting"])
     async def stream_owner_events(
@@ -169,23 +220,31 @@ class CraftingQueries(Controller):
         owner: OwnerPath,
         last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
-        """Server-Sent Events: the owner's running jobs on connect (event ``jobs``), then each of their
-        records once saved (events ``started``, ``completed``, ``failed``, ``cancelled``), and every
-        second while they have jobs running, how far each is (event ``progress``, not saved).
+        """Server-Sent Events: the owner's running jobs on connect (event ``jobs``: the first 1000,
+        as ``GET .../owners/{owner}/jobs`` pages them, and ``total``), then each of their records once
+        saved (events ``started``, ``completed``, ``failed``, ``cancelled``), and every second while
+        they have jobs running, how far the first 1000 are (event ``progress``, not saved).
 
         Every message but ``progress`` carries an ``id`` (the world's version it reached); a
         reconnect with ``Last-Event-ID`` gets the records saved after it, nothing twice, instead
         of the running jobs."""
-        return await job_events(crafting, user_id, world_id, owner, last_event_id)
+        return await job_events(crafting, user_id, world_id, owner, last_event_id, STREAM_JOBS)
 
 
 async def job_events(
-    crafting: CraftingService, user_id: UUID, world_id: UUID, owner: str | None, last_event_id: int | None
+    crafting: CraftingService,
+    user_id: UUID,
+    world_id: UUID,
+    owner: str | None,
+    last_event_id: int | None,
+    shown: int,
 ) -> ServerSentEvent:
     """The job events of ``owner`` (None: everyone's) in the user's world, as the owner stream
-    sends them; the console's world page watches every owner's this way."""
+    sends them, with the first ``shown`` running jobs in the ``jobs`` message and each
+    ``progress`` burst (an owner may run any number of jobs; the records of each are sent
+    whatever it is); the console's world page watches every owner's this way."""
     cursor, jobs = await anyio.to_thread.run_sync(
-        _read, crafting, world_id, user_id, lambda world, now: (world.version, _owner_jobs(world, now, owner))
+        _read, crafting, world_id, user_id, lambda world, now: (world.version, _owner_jobs(world, now, owner, 0, shown))
     )
     first: JobList | None = jobs
     if last_event_id is not None and last_event_id <= cursor:  # else not this world's id: start afresh
@@ -205,7 +264,7 @@ async def job_events(
                 last_message = time.monotonic()
             if time.monotonic() - last_progress >= PROGRESS_PERIOD_SEC:
                 last_progress = time.monotonic()
-                for record in await anyio.to_thread.run_sync(crafting.progress, world_id, user_id, owner):
+                for record in await anyio.to_thread.run_sync(crafting.progress, world_id, user_id, owner, shown):
                     out = JobRecordOut.of(record)
                     yield ServerSentEventMessage(data=msgspec.json.encode(out).decode(), event=out.type)
                     last_message = time.monotonic()

@@ -7,6 +7,7 @@ duration, metadata``: already one word per field), as do item stacks."""
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -40,6 +41,7 @@ from domain.work_limits import CRAFTING_MAX_STACK
 from interfaces.http.bodies import Request, Response
 
 MAX_TAGS = 64
+WORLD_LISTED = 100  # inventory ids and managers a world's answer lists; its counts count them all
 
 
 Labels = Annotated[tuple[Label, ...], msgspec.Meta(max_length=MAX_TAGS)]
@@ -145,13 +147,20 @@ class ManagerOut(Response):
 
 
 class WorldOut(Response):
+    """A world at a glance. Inventories and managers have no limit, so it lists the first
+    ``WORLD_LISTED`` of each (in creation order) and counts them all; ``GET .../inventories``
+    and ``GET .../managers`` page through the rest."""
+
     id: UUID
     name: str
     seed: int
     version: int
     recipes: int
-    inventories: list[str]
-    managers: list[ManagerOut]
+    inventories: list[str]  # the first WORLD_LISTED
+    managers: list[ManagerOut]  # the first WORLD_LISTED
+    inventory_count: int
+    manager_count: int
+    running_jobs: int  # in every manager
     next_due: float | None
     now: float
     created_at: datetime
@@ -159,14 +168,18 @@ class WorldOut(Response):
 
     @classmethod
     def of(cls, world: World, now: float) -> WorldOut:
+        managers = world.managers
         return cls(
             id=world.id,
             name=world.name,
             seed=world.seed,
             version=world.version,
             recipes=len(world.registry),
-            inventories=list(world.capacities),
-            managers=[ManagerOut.of(world, manager) for manager in world.managers],
+            inventories=list(islice(world.capacities, WORLD_LISTED)),
+            managers=[ManagerOut.of(world, manager) for manager in managers[:WORLD_LISTED]],
+            inventory_count=len(world.capacities),
+            manager_count=len(managers),
+            running_jobs=world.running_count(),
             next_due=world.next_due(),
             now=now,
             created_at=world.created_on,
@@ -181,6 +194,7 @@ class WorldChanged(Response):
 
 class WorldList(Response):
     worlds: list[WorldOut]
+    total: int  # the user's worlds, however many ``limit`` let into ``worlds``
 
 
 class RecipesChanged(Response):
@@ -207,6 +221,12 @@ class InventoryChanged(Response):
 
 class InventoryList(Response):
     inventories: list[InventoryOut]
+    total: int  # the world's inventories, however many ``limit`` let into ``inventories``
+
+
+class ManagerList(Response):
+    managers: list[ManagerOut]
+    total: int  # the world's managers, however many ``limit`` let into ``managers``
 
 
 class ManagerChanged(Response):
@@ -245,6 +265,7 @@ class JobOut(Response):
 
 class JobList(Response):
     jobs: list[JobOut]
+    total: int  # running jobs listed or not: ``limit`` (or a stream's cap) lets at most that many into ``jobs``
     now: float
 
 
