@@ -31,6 +31,7 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
+    Select,
     String,
     Table,
     Uuid,
@@ -370,19 +371,35 @@ def _greatest(value: Any) -> Any:
     return case((value > 0, value), else_=0)
 
 
-def list_markers(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[MarkerView]:
+def _markers_query(owner: UUID) -> Select[Any]:
+    """The owner's markers with what their views need (``held``, ``type_name``, ``plan_name``)."""
     markers, plans = MARKERS.view, PLANS.view
     held = _held().label("held")
     name = item_name(markers.c.owner_id, markers.c.type_id)
-    query = (
+    return (
         select(*_marker_columns(), held, name.label("type_name"), plans.c.name.label("plan_name"))
         .outerjoin(plans, plans.c.plan_id == markers.c.plan_id)
         .where(markers.c.owner_id == owner)
-        .order_by(*_marker_order())
-        .limit(limit)
-        .offset(offset)
     )
+
+
+def list_markers(connection: Connection, owner: UUID, limit: int, offset: int = 0) -> list[MarkerView]:
+    query = _markers_query(owner).order_by(*_marker_order()).limit(limit).offset(offset)
     return [marker_view(row) for row in connection.execute(query)]
+
+
+def short_markers(connection: Connection, owner: UUID, limit: int) -> list[MarkerView]:
+    """The first ``limit`` markers (in ``list_markers``' order) holding less than they want:
+    those with a deficit, chosen in the query rather than among every marker."""
+    markers = MARKERS.view
+    query = _markers_query(owner).where(markers.c.desired_quantity > _held()).order_by(*_marker_order())
+    return [marker_view(row) for row in connection.execute(query.limit(limit))]
+
+
+def find_marker(connection: Connection, owner: UUID, marker_id: UUID) -> MarkerView | None:
+    """One of the owner's markers by id (None: no such marker, or another user's)."""
+    row = connection.execute(_markers_query(owner).where(MARKERS.view.c.marker_id == marker_id)).first()
+    return marker_view(row) if row is not None else None
 
 
 def marker_view(row: Any) -> MarkerView:
@@ -564,7 +581,8 @@ def _names() -> tuple[Any, Any]:
 
 
 def _marker_order() -> tuple[Any, ...]:
-    """Item, location, then owner, container and division (unowned first, on both databases)."""
+    """Item, location, then owner, container and division (unowned first, on both databases),
+    then id."""
     markers = MARKERS.view
     return (
         markers.c.type_id,
@@ -573,6 +591,7 @@ def _marker_order() -> tuple[Any, ...]:
         func.coalesce(markers.c.holder_id, 0),
         func.coalesce(markers.c.container_id, 0),
         func.coalesce(markers.c.division_number, 0),
+        markers.c.marker_id,  # unique: a stable order to page by
     )
 
 
