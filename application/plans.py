@@ -327,7 +327,7 @@ class PlanService:
             if cooldown_since is not None:
                 plan.ensure_not_auto_triggered_since(cooldown_since)
             characters = self._characters(owner)
-            generator = self._generator(plan, owner, region_id)
+            generator = self._generator(plan, owner, region_id, characters)
             generation, pricing = generator.run(quantity, characters, parallelism, utcnow())
             run_id = uuid.uuid4()
             job_ids = tuple(uuid.uuid4() for _ in generation.jobs)
@@ -368,16 +368,17 @@ class PlanService:
 
         return save_atomically(self.store, [plan_id], decide)
 
-    def _generator(self, plan: Plan, owner: UUID, region_id: int | None) -> _Generator:
-        """What a run of the plan would be, for a quantity, characters, parallelism and instant:
-        the one path both a recorded run and a preview take. The catalog, market data, owned
-        blueprints, promised copy runs and busy slots are read once, here."""
+    def _generator(self, plan: Plan, owner: UUID, region_id: int | None, roster: Sequence[Character]) -> _Generator:
+        """What a run of the plan would be, for a quantity, characters (of the ``roster``),
+        parallelism and instant: the one path both a recorded run and a preview take. The
+        catalog, market data, the owned blueprints of the plan's recipes, the runs planned jobs
+        promised them and the roster's busy slots are read once, here."""
         snapshot = self.graphs.snapshot(owner, "plan_id")
         plan.check_against(snapshot.graph)
         region = self._markets.current(owner, region_id) if region_id is not None else None
-        blueprints = self._owned_blueprints(owner)
-        promised = self._promised_copy_runs(owner)
-        busy = self._slot_occupancy.busy(owner)
+        blueprints = self._owned_blueprints(owner, plan)
+        promised = self._queue.promised_runs(owner, [b.blueprint_id for owned in blueprints.values() for b in owned])
+        busy = self._slot_occupancy.busy(owner, [character.character_id for character in roster])
         policy = plan.invention_policy(snapshot.decryptors)
         saved = self._transport.profiles(owner)
         profiles = {profile.profile_id: profile for profile in saved.shown()} if saved is not None else {}
@@ -432,7 +433,7 @@ class PlanService:
         validate_quantity(quantity)
         plan = self.load(plan_id, owner)
         characters = tuple(self._characters(owner))
-        generator = self._generator(plan, owner, region_id)
+        generator = self._generator(plan, owner, region_id, characters)
         now = utcnow()
         generation, pricing = generator.run(quantity, characters, parallelism, now)
         crews = crew_timings(
@@ -460,19 +461,12 @@ class PlanService:
             if saved is None or profile_id not in saved.profiles:
                 raise RuleViolation(f"transport profile {profile_id} is not one of yours", field)
 
-    def _owned_blueprints(self, owner: UUID) -> dict[int, list[OwnedBlueprint]]:
+    def _owned_blueprints(self, owner: UUID, plan: Plan) -> dict[int, list[OwnedBlueprint]]:
+        """The owner's blueprints of the plan's recipes by type: the only ones its steps build with."""
         by_type: dict[int, list[OwnedBlueprint]] = defaultdict(list)
-        for blueprint in self._blueprints.current(owner):
+        for blueprint in self._blueprints.of_types(owner, {step.blueprint_type_id for step in plan.steps.values()}):
             by_type[blueprint.type_id].append(blueprint)
         return by_type
-
-    def _promised_copy_runs(self, owner: UUID) -> dict[int, int]:
-        """Runs of owned blueprints the owner's planned jobs hold, by blueprint item id."""
-        promised: dict[int, int] = defaultdict(int)
-        for job in self._queue.planned(owner):
-            if job.blueprint_id is not None:
-                promised[job.blueprint_id] += job.runs
-        return promised
 
     def _characters(self, owner: UUID) -> list[Character]:
         try:

@@ -13,7 +13,7 @@ unit test hands them a small in-memory fake.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -47,8 +47,9 @@ class RegionMarkets(Protocol):
 class JobQueue(Protocol):
     """The user's queued jobs, as the game-job sync matches them."""
 
-    def planned(self, owner: UUID) -> list[QueuedJob]:
-        """Every planned job of the owner, current as of the log head."""
+    def promised_runs(self, owner: UUID, blueprint_ids: Collection[int]) -> dict[int, int]:
+        """Runs of these owned blueprints (by item id) the owner's planned jobs hold, current
+        as of the log head; a blueprint none holds is absent."""
         ...
 
     def unlinked(self, owner: UUID) -> list[QueuedJob]:
@@ -79,18 +80,18 @@ class StockDeficits(Protocol):
 class OwnedBlueprints(Protocol):
     """The user's blueprint library, which run generation builds with."""
 
-    def current(self, owner: UUID) -> list[OwnedBlueprint]:
-        """Every blueprint the owner holds, current as of the log head."""
+    def of_types(self, owner: UUID, type_ids: Collection[int]) -> list[OwnedBlueprint]:
+        """The blueprints of these types the owner holds, current as of the log head."""
         ...
 
 
 class SlotOccupancy(Protocol):
     """The job slots the user's characters have busy, which run generation plans around."""
 
-    def busy(self, owner: UUID) -> list[BusySlot]:
-        """One entry per busy slot of the owner's characters: jobs the game reports active or
-        ready (not yet delivered), and jobs started here the game has not reported yet,
-        current as of the log head."""
+    def busy(self, owner: UUID, character_ids: Collection[int]) -> list[BusySlot]:
+        """One entry per busy slot of these characters of the owner: jobs the game reports
+        active or ready (not yet delivered), and jobs started here the game has not reported
+        yet, current as of the log head."""
         ...
 
 

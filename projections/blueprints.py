@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import Column, Connection, String, Uuid, and_, bindparam, delete, select
+from sqlalchemy import Column, Connection, Select, String, Uuid, and_, bindparam, delete, select
 
 from domain.industry.blueprints import BlueprintsChanged, OwnedBlueprint
 from projections.readmodel import BatchWriter, ReadModelTable, struct_cells, struct_columns
@@ -48,18 +49,39 @@ def list_blueprints(
     """The owner's blueprints (of one type), by type then best first (ME, TE, originals before
     copies), then by id: a stable order to page through."""
     table = BLUEPRINTS.view
-    query = select(*(table.c[name] for name in OwnedBlueprint.__struct_fields__)).where(table.c.owner_id == owner)
+    query = _blueprints_query(owner)
     if type_id is not None:
         query = query.where(table.c.type_id == type_id)
-    query = query.order_by(
-        table.c.type_id,
-        table.c.material_efficiency.desc(),
-        table.c.time_efficiency.desc(),
-        table.c.kind.desc(),  # "bpo" after "bpc" in text order: descending puts originals first
-        table.c.blueprint_id,
+    return _owned(connection, query.limit(limit).offset(offset))
+
+
+def blueprints_of_types(connection: Connection, owner: UUID, type_ids: Collection[int]) -> list[OwnedBlueprint]:
+    """The owner's blueprints of these types (a plan's recipes), in ``list_blueprints``' order:
+    what run generation builds with, without the rest of the library."""
+    wanted = sorted(set(type_ids))
+    if not wanted:
+        return []
+    return _owned(connection, _blueprints_query(owner).where(BLUEPRINTS.view.c.type_id.in_(wanted)))
+
+
+def _blueprints_query(owner: UUID) -> Select[Any]:
+    """The owner's blueprints by type then best first (ME, TE, originals before copies), then by id."""
+    table = BLUEPRINTS.view
+    return (
+        select(*(table.c[name] for name in OwnedBlueprint.__struct_fields__))
+        .where(table.c.owner_id == owner)
+        .order_by(
+            table.c.type_id,
+            table.c.material_efficiency.desc(),
+            table.c.time_efficiency.desc(),
+            table.c.kind.desc(),  # "bpo" after "bpc" in text order: descending puts originals first
+            table.c.blueprint_id,
+        )
     )
-    rows = connection.execute(query.limit(limit).offset(offset))
-    return [msgspec.convert(row, OwnedBlueprint, from_attributes=True) for row in rows]
+
+
+def _owned(connection: Connection, query: Select[Any]) -> list[OwnedBlueprint]:
+    return [msgspec.convert(row, OwnedBlueprint, from_attributes=True) for row in connection.execute(query)]
 
 
 def owned_blueprint_types(connection: Connection, owner: UUID, type_ids: Collection[int]) -> set[int]:

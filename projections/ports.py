@@ -7,7 +7,7 @@ projection's row), so a decision never reads a read model older than a command a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from uuid import UUID
 
 from sqlalchemy import Engine
@@ -19,10 +19,10 @@ from domain.industry.blueprints import OwnedBlueprint
 from domain.industry.game_sync import QueuedJob
 from domain.industry.slots import BusySlot
 from domain.stock.auto_production import MarkerDeficit, PendingKey
-from projections.blueprints import list_blueprints
+from projections.blueprints import blueprints_of_types
 from projections.catalog import base_snapshot
 from projections.industry.board import busy_slots
-from projections.industry.jobs import linked_jobs, pending_output, planned_jobs, unlinked_jobs
+from projections.industry.jobs import linked_jobs, pending_output, promised_runs, unlinked_jobs
 from projections.runtime import ProjectionRuntime
 from projections.stockpiles import auto_production_markers
 from projections.universe import map_version, places, solar_systems
@@ -57,10 +57,10 @@ class CurrentJobQueue:
         self._runtime = runtime
         self._engine = engine
 
-    def planned(self, owner: UUID) -> list[QueuedJob]:
+    def promised_runs(self, owner: UUID, blueprint_ids: Collection[int]) -> dict[int, int]:
         self._runtime.catch_up("industry")
         with self._engine.connect() as connection:
-            return planned_jobs(connection, owner)
+            return promised_runs(connection, owner, blueprint_ids)
 
     def unlinked(self, owner: UUID) -> list[QueuedJob]:
         self._runtime.catch_up("industry")
@@ -78,10 +78,10 @@ class CurrentSlotOccupancy:
         self._runtime = runtime
         self._engine = engine
 
-    def busy(self, owner: UUID) -> list[BusySlot]:
+    def busy(self, owner: UUID, character_ids: Collection[int]) -> list[BusySlot]:
         self._runtime.catch_up("industry")
         with self._engine.connect() as connection:
-            return busy_slots(connection, owner)
+            return busy_slots(connection, owner, character_ids)
 
 
 class CurrentStockDeficits:
@@ -105,10 +105,10 @@ class CurrentOwnedBlueprints:
         self._runtime = runtime
         self._engine = engine
 
-    def current(self, owner: UUID) -> list[OwnedBlueprint]:
+    def of_types(self, owner: UUID, type_ids: Collection[int]) -> list[OwnedBlueprint]:
         self._runtime.catch_up("blueprints")
         with self._engine.connect() as connection:
-            return list_blueprints(connection, owner)
+            return blueprints_of_types(connection, owner, type_ids)
 
 
 class CurrentStationRoutes:

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
+    Select,
     String,
     Table,
     Uuid,
@@ -370,19 +371,35 @@ def _greatest(value: Any) -> Any:
     return case((value > 0, value), else_=0)
 
 
-def list_markers(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[MarkerView]:
+def _markers_query(owner: UUID) -> Select[Any]:
+    """The owner's markers with what their views need (``held``, ``type_name``, ``plan_name``)."""
     markers, plans = MARKERS.view, PLANS.view
     held = _held().label("held")
     name = item_name(markers.c.owner_id, markers.c.type_id)
-    query = (
+    return (
         select(*_marker_columns(), held, name.label("type_name"), plans.c.name.label("plan_name"))
         .outerjoin(plans, plans.c.plan_id == markers.c.plan_id)
         .where(markers.c.owner_id == owner)
-        .order_by(*_marker_order())
-        .limit(limit)
-        .offset(offset)
     )
+
+
+def list_markers(connection: Connection, owner: UUID, limit: int, offset: int = 0) -> list[MarkerView]:
+    query = _markers_query(owner).order_by(*_marker_order()).limit(limit).offset(offset)
     return [marker_view(row) for row in connection.execute(query)]
+
+
+def short_markers(connection: Connection, owner: UUID, limit: int) -> list[MarkerView]:
+    """The first ``limit`` markers (in ``list_markers``' order) holding less than they want:
+    those with a deficit, chosen in the query rather than among every marker."""
+    markers = MARKERS.view
+    query = _markers_query(owner).where(markers.c.desired_quantity > _held()).order_by(*_marker_order())
+    return [marker_view(row) for row in connection.execute(query.limit(limit))]
+
+
+def find_marker(connection: Connection, owner: UUID, marker_id: UUID) -> MarkerView | None:
+    """One of the owner's markers by id (None: no such marker, or another user's)."""
+    row = connection.execute(_markers_query(owner).where(MARKERS.view.c.marker_id == marker_id)).first()
+    return marker_view(row) if row is not None else None
 
 
 def marker_view(row: Any) -> MarkerView:
@@ -481,8 +498,9 @@ class LeftOut(msgspec.Struct, frozen=True, kw_only=True):
 class Deficits(msgspec.Struct, frozen=True, kw_only=True):
     items: list[Deficit]  # the page asked for
     totals: list[LocationTotal]  # per location, over every deficit (not only the page)
-    left_out: list[LeftOut]  # short markers auto-production covers, so not to buy
+    left_out: list[LeftOut]  # the page asked for of the short markers auto-production covers, so not to buy
     total: int  # deficits in all
+    left_out_total: int  # short markers auto-production covers, in all
 
 
 def _container_name(table: Any) -> Any:
@@ -564,7 +582,8 @@ def _names() -> tuple[Any, Any]:
 
 
 def _marker_order() -> tuple[Any, ...]:
-    """Item, location, then owner, container and division (unowned first, on both databases)."""
+    """Item, location, then owner, container and division (unowned first, on both databases),
+    then id."""
     markers = MARKERS.view
     return (
         markers.c.type_id,
@@ -573,6 +592,7 @@ def _marker_order() -> tuple[Any, ...]:
         func.coalesce(markers.c.holder_id, 0),
         func.coalesce(markers.c.container_id, 0),
         func.coalesce(markers.c.division_number, 0),
+        markers.c.marker_id,  # unique: a stable order to page by
     )
 
 
@@ -598,9 +618,9 @@ class PriceRegions:
 def deficits(
     connection: Connection,
     owner: UUID,
-    location_id: int | None = None,
-    region_id: int | None = None,
-    limit: int | None = None,
+    location_id: int | None,
+    region_id: int | None,
+    limit: int,
     offset: int = 0,
 ) -> Deficits:
     """Deficits to buy, named and valued by each marker's price rule. Markers that
@@ -608,59 +628,85 @@ def deficits(
     sourced twice (the spec's exclusion in GetStockpileDeficitsForConfig), and listed in
     ``left_out``; a marker enabled without a plan (never linked, or its plan deleted) is one
     nothing produces, so it stays here with the reason ``no_plan`` rather than vanishing from
-    both."""
+    both. ``items`` and ``left_out`` are pages of their lists (``limit`` and ``offset`` apply
+    to each, in the markers' order); the totals and counts are of the whole lists, counted in
+    the query."""
     markers = MARKERS.view
-    held = _held().label("held")
+    short = [markers.c.owner_id == owner, markers.c.desired_quantity > _held()]
+    if location_id is not None:
+        short.append(markers.c.location_id == location_id)
+    covered = and_(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None))
+    to_buy, left = [*short, ~covered], [*short, covered]
+    regions = PriceRegions(connection, owner, region_id)
+    return Deficits(
+        items=_deficits_page(connection, owner, regions, to_buy, limit, offset),
+        totals=_totals_per_location(connection, owner, regions, to_buy),
+        left_out=_left_out_page(connection, left, limit, offset),
+        total=_count(connection, to_buy),
+        left_out_total=_count(connection, left),
+    )
+
+
+def _count(connection: Connection, where: Sequence[Any]) -> int:
+    """How many markers match."""
+    return int(connection.execute(select(func.count()).select_from(MARKERS.view).where(*where)).scalar_one())
+
+
+def _deficits_page(
+    connection: Connection, owner: UUID, regions: PriceRegions, where: Sequence[Any], limit: int, offset: int
+) -> list[Deficit]:
+    """A page of the markers to buy for, named, and valued with the prices of their items only."""
+    markers = MARKERS.view
     type_name, owner_name = _names()
-    covered = and_(markers.c.enabled.is_(True), markers.c.plan_id.is_not(None)).label("covered")
     query = select(
         *_marker_columns(),
-        held,
+        _held().label("held"),
         type_name.label("type_name"),
         owner_name.label("owner_name"),
         _container_name(markers).label("container_name"),
-        covered,
-    ).where(markers.c.owner_id == owner, markers.c.desired_quantity > _held())
-    if location_id is not None:
-        query = query.where(markers.c.location_id == location_id)
-    rows = list(connection.execute(query.order_by(*_marker_order())))
-    located = named_places(connection, owner, {row.location_id for row in rows if not row.covered})
-    regions = PriceRegions(connection, owner, region_id)
-    valued_in = {row.marker_id: regions.of(located.get(row.location_id)) for row in rows if not row.covered}
+    ).where(*where)
+    rows = list(connection.execute(query.order_by(*_marker_order()).limit(limit).offset(offset)))
+    located = named_places(connection, owner, {row.location_id for row in rows})
+    valued_in = {row.marker_id: regions.of(located.get(row.location_id)) for row in rows}
     wanted = {region for region in valued_in.values() if region is not None}
     prices = latest_prices(connection, owner, wanted, sorted({row.type_id for row in rows}))
-    items = [
-        _deficit(row, valued_in[row.marker_id], prices, located.get(row.location_id)) for row in rows if not row.covered
-    ]
-    left_out = [
-        LeftOut(
-            marker_id=row.marker_id,
-            type_id=row.type_id,
-            type_name=row.type_name,
-            location_id=row.location_id,
-            owner_type=row.owner_type,
-            owner_id=row.owner_id,
-            deficit=row.desired_quantity - row.held,
-            reason="auto_production",
-        )
-        for row in rows
-        if row.covered
-    ]
-    end = None if limit is None else offset + limit
-    return Deficits(items=items[offset:end], totals=_totals_per_location(items), left_out=left_out, total=len(items))
+    return [_deficit(row, valued_in[row.marker_id], prices, located.get(row.location_id)) for row in rows]
 
 
-def _deficit(
-    row: Any,
-    region: int | None,
-    prices: dict[tuple[int, int], tuple[float | None, float | None]],
-    place: Place | None,
-) -> Deficit:
-    deficit = row.desired_quantity - row.held
+def _left_out_page(connection: Connection, where: Sequence[Any], limit: int, offset: int) -> list[LeftOut]:
+    markers = MARKERS.view
+    type_name, _ = _names()
+    query = select(
+        markers.c.marker_id,
+        markers.c.type_id,
+        type_name.label("type_name"),
+        markers.c.location_id,
+        markers.c.owner_type,
+        markers.c.holder_id.label("owner_id"),
+        (markers.c.desired_quantity - _held()).label("deficit"),
+    ).where(*where)
+    rows = connection.execute(query.order_by(*_marker_order()).limit(limit).offset(offset))
+    return [LeftOut(**row._asdict(), reason="auto_production") for row in rows]
+
+
+Prices = dict[tuple[int, int], tuple[float | None, float | None]]
+
+
+def _valued(
+    source: str, percentage: float, type_id: int, deficit: int, region: int | None, prices: Prices
+) -> tuple[float | None, float | None, ValueReason | None]:
+    """A deficit's unit price by its marker's rule in ``region``, its value (rounded to the
+    cent), and why they are null when they are."""
     price = None
-    if region is not None and (region, row.type_id) in prices:
-        price = unit_price(row.price_source, row.price_percentage, *prices[(region, row.type_id)])
+    if region is not None and (region, type_id) in prices:
+        price = unit_price(source, percentage, *prices[(region, type_id)])
     why: ValueReason | None = "no_region" if region is None else "no_price" if price is None else None
+    return price, None if price is None else round(price * deficit, 2), why
+
+
+def _deficit(row: Any, region: int | None, prices: Prices, place: Place | None) -> Deficit:
+    deficit = row.desired_quantity - row.held
+    price, value, why = _valued(row.price_source, row.price_percentage, row.type_id, deficit, region, prices)
     return Deficit(
         marker_id=row.marker_id,
         type_id=row.type_id,
@@ -686,27 +732,67 @@ def _deficit(
         price_percentage=row.price_percentage,
         price_region_id=region,
         unit_price=price,
-        value=None if price is None else round(price * deficit, 2),
+        value=value,
         value_reason=why,
     )
 
 
-def _totals_per_location(items: list[Deficit]) -> list[LocationTotal]:
-    totals: dict[int, list[Deficit]] = {}
-    names = {item.location_id: item.location_name for item in items}
-    for item in items:
-        totals.setdefault(item.location_id, []).append(item)
+def _totals_per_location(
+    connection: Connection, owner: UUID, regions: PriceRegions, where: Sequence[Any]
+) -> list[LocationTotal]:
+    """Per location, over every marker to buy for: counted and summed in the query by what
+    values a deficit (item, price rule, units short), so each distinct deficit is valued once
+    here, by the price rule as a listed one is (rounded to the cent, then summed)."""
+    markers = MARKERS.view
+    short = (
+        select(
+            markers.c.location_id,
+            markers.c.type_id,
+            markers.c.price_source,
+            markers.c.price_percentage,
+            (markers.c.desired_quantity - _held()).label("deficit"),
+        )
+        .where(*where)
+        .subquery("short")
+    )
+    keys = (short.c.location_id, short.c.type_id, short.c.price_source, short.c.price_percentage, short.c.deficit)
+    alike = list(connection.execute(select(*keys, func.count()).group_by(*keys)))
+    located = named_places(connection, owner, {row.location_id for row in alike})
+    valued_in = {location: regions.of(located.get(location)) for location in {row.location_id for row in alike}}
+    wanted = {region for region in valued_in.values() if region is not None}
+    prices = latest_prices(connection, owner, wanted, sorted({row.type_id for row in alike}))
+    totals: dict[int, _Total] = defaultdict(_Total)
+    for location, type_id, source, percentage, deficit, count in alike:
+        _, value, _ = _valued(source, percentage, type_id, deficit, valued_in[location], prices)
+        totals[location].add(count, deficit, value)
     return [
         LocationTotal(
             location_id=location,
-            location_name=names[location],
-            markers=len(found),
-            deficit=sum(item.deficit for item in found),
-            value=round(sum(item.value or 0.0 for item in found), 2),
-            unvalued=sum(1 for item in found if item.value is None),
+            location_name=located[location].name if location in located else None,
+            markers=total.markers,
+            deficit=total.deficit,
+            value=round(total.value, 2),
+            unvalued=total.unvalued,
         )
-        for location, found in sorted(totals.items())
+        for location, total in sorted(totals.items())
     ]
+
+
+class _Total:
+    """A location's deficits summed as they are counted: markers, units, value, unvalued."""
+
+    def __init__(self) -> None:
+        self.markers = self.deficit = self.unvalued = 0
+        self.value = 0.0
+
+    def add(self, count: int, deficit: int, value: float | None) -> None:
+        """``count`` deficits of ``deficit`` units worth ``value`` each (None: unvalued)."""
+        self.markers += count
+        self.deficit += count * deficit
+        if value is None:
+            self.unvalued += count
+        else:
+            self.value += value * count
 
 
 def auto_production_markers(connection: Connection) -> list[MarkerDeficit]:

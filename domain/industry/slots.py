@@ -53,13 +53,28 @@ class SlotUsage(msgspec.Struct, frozen=True, kw_only=True):
     next_free_at: datetime | None  # None while one is free, or when no busy job's end is known
 
 
+class BusyUse(msgspec.Struct, frozen=True, kw_only=True):
+    """One character's busy slots of one group, counted: how many, and the earliest known end
+    among them (None: none known)."""
+
+    count: int = 0
+    earliest_end: datetime | None = None
+
+    def plus(self, count: int, earliest_end: datetime | None) -> BusyUse:
+        """With ``count`` more, the earliest of which ends at ``earliest_end``."""
+        ends = [end for end in (self.earliest_end, earliest_end) if end is not None]
+        return BusyUse(count=self.count + count, earliest_end=min(ends, default=None))
+
+    def of(self, total: int) -> SlotUsage:
+        """The usage of ``total`` slots with these busy: the next to free only while none is."""
+        free = max(0, total - self.count)
+        return SlotUsage(total=total, busy=self.count, free=free, next_free_at=None if free else self.earliest_end)
+
+
 def slot_usage(character_id: int, group: SlotGroup, total: int, busy: Sequence[BusySlot]) -> SlotUsage:
     """The character's ``total`` slots of ``group``, given every busy slot of its owner."""
-    count = busy_count(busy, character_id, group)
-    free = max(0, total - count)
-    ends = [
-        slot.until
-        for slot in busy
-        if slot.character_id == character_id and slot.group == group and slot.until is not None
-    ]
-    return SlotUsage(total=total, busy=count, free=free, next_free_at=min(ends) if ends and not free else None)
+    use = BusyUse()
+    for slot in busy:
+        if slot.character_id == character_id and slot.group == group:
+            use = use.plus(1, slot.until)
+    return use.of(total)

@@ -18,7 +18,7 @@ from interfaces.http.context import query_projection
 from projections.industry.board import Board, CharacterSlots, character_slots, job_board
 from projections.industry.runs import RunView, list_runs
 from projections.runtime import ProjectionStatus
-from projections.stockpiles import MarkerView, container_names, list_markers, named_places
+from projections.stockpiles import MarkerView, container_names, named_places, short_markers
 from projections.universe import Place
 from projections.users import TokenHolder
 
@@ -52,6 +52,11 @@ class Dashboard(msgspec.Struct, frozen=True, kw_only=True):
     head: int | None  # the event log's newest position (admins only)
     places: dict[int, Place]  # the stations and structures shown, named where the read models know them
     containers: dict[int, str]  # the containers of the deficits, as the game named them
+
+    @property
+    def shown(self) -> int:
+        """Rows a section shows at most."""
+        return SHOWN
 
     @property
     def healthy(self) -> bool:
@@ -102,9 +107,9 @@ def _ready_named(connection: Connection, user_id: UUID) -> tuple[Board, dict[int
 
 
 def _deficits_named(connection: Connection, user_id: UUID) -> tuple[list[MarkerView], dict[int, Place], dict[int, str]]:
-    """The markers short of their desired quantity, with their places and containers named
-    as the API's deficits name them."""
-    deficits = [marker for marker in list_markers(connection, user_id) if marker.deficit > 0][:SHOWN]
+    """The first markers short of their desired quantity, with their places and containers
+    named as the API's deficits name them."""
+    deficits = short_markers(connection, user_id, SHOWN)
     located = {marker.location_id for marker in deficits}
     held_in = {marker.container_id for marker in deficits if marker.container_id}
     places = named_places(connection, user_id, located) if located else {}

@@ -31,6 +31,7 @@ from interfaces.web.pages import ConsoleController, form_page, not_found, page
 from interfaces.web.session import csrf_checked
 from projections.industry.plans import PlanSummary, list_plans
 from projections.stockpiles import MarkerView, list_markers, named_places
+from projections.stockpiles import find_marker as find_marker_view
 from projections.universe import Place
 from projections.users import TokenHolder
 
@@ -49,6 +50,7 @@ SETTINGS = (
 FIELDS = IDENTITY + SETTINGS
 CLEARED_BY_BLANK = ("planId", "notes")  # blank: no plan, no notes (others blank: left out, as the API's body)
 MAX_PLANS = 200  # plans offered for one item
+SHOWN_MARKERS = 200  # the markers listed; the others stay reachable by the API's paging
 
 
 def form_values(marker: MarkerView) -> dict[str, str]:
@@ -103,8 +105,7 @@ async def plans_for(system: Manufactory, holder: TokenHolder, type_id: str) -> l
 
 
 async def find_marker(system: Manufactory, holder: TokenHolder, marker_id: UUID) -> MarkerView | None:
-    markers = await query_projection(system, "stockpiles", None, list_markers, holder.user_id)
-    return next((marker for marker in markers if marker.id == marker_id), None)
+    return await query_projection(system, "stockpiles", None, find_marker_view, holder.user_id, marker_id)
 
 
 async def stockpiles_page(
@@ -121,6 +122,7 @@ async def stockpiles_page(
         values["typeId"] = asked
     context = {
         "markers": markers,
+        "shown": SHOWN_MARKERS,
         "places": places,
         "values": values,
         "plans": await plans_for(system, holder, values.get("typeId", "")),
@@ -131,8 +133,8 @@ async def stockpiles_page(
 
 
 def _markers_named(connection: Connection, owner: UUID) -> tuple[list[MarkerView], dict[int, Place]]:
-    """The markers, and their places named as the API's deficits name them, in one read."""
-    markers = list_markers(connection, owner)
+    """The first markers, and their places named as the API's deficits name them, in one read."""
+    markers = list_markers(connection, owner, SHOWN_MARKERS)
     located = {marker.location_id for marker in markers}
     return markers, named_places(connection, owner, located) if located else {}
 
@@ -165,7 +167,7 @@ class StockpilePages(ConsoleController):
         system: NamedDependency[Manufactory],
         holder: NamedDependency[TokenHolder],
     ) -> Template:
-        """Every marker, and a form to add one (``?typeId=`` fills its item and offers its plans)."""
+        """The first markers, and a form to add one (``?typeId=`` fills its item and offers its plans)."""
         return await stockpiles_page(request, system, holder)
 
     @get("/stockpiles/plans")

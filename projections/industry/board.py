@@ -10,6 +10,7 @@ corporation's job too) until it is delivered.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,8 +19,9 @@ import msgspec
 from sqlalchemy import Connection, Subquery, Table, case, exists, func, null, select, union_all
 
 from domain.events import utcnow
+from domain.industry.characters import Character
 from domain.industry.game_jobs import OPEN_STATUSES, job_slot_group
-from domain.industry.slots import BusySlot, SlotUsage, slot_usage
+from domain.industry.slots import BusySlot, BusyUse, SlotGroup, SlotUsage
 from projections.industry.characters import character_name, list_characters
 from projections.industry.game_jobs import GAME_JOBS
 from projections.industry.jobs import JOBS, shown_status_column
@@ -173,36 +175,60 @@ def _started_here(jobs: Table, owner: UUID) -> list[Any]:
 # ------------------------------------------------------------------- slots
 
 
-def busy_slots(connection: Connection, owner: UUID) -> list[BusySlot]:
-    """One per job on the owner's board with a known installer: the game's jobs not delivered
-    (a paused one's end is unknown until it resumes), and the jobs started here it has not
-    reported yet."""
-    game, jobs = GAME_JOBS.view, JOBS.view
-    reported = connection.execute(
-        select(game.c.job_id, game.c.installer_id, game.c.activity, game.c.status, game.c.end_date).where(
-            game.c.owner_id == owner, game.c.status.in_(OPEN_STATUSES), game.c.installer_id.is_not(None)
-        )
-    )
-    by_game_job = {  # one slot per game job, whichever of the owner's holders report it
-        row.job_id: BusySlot(
-            character_id=row.installer_id,
-            group=job_slot_group(row.activity),
-            until=None if row.status == "paused" else row.end_date,
-        )
-        for row in reported
-    }
-    started_here = connection.execute(
-        select(jobs.c.character_id, jobs.c.activity, jobs.c.ends_at).where(
-            *_started_here(jobs, owner), jobs.c.character_id.is_not(None)
-        )
-    )
+def busy_slots(connection: Connection, owner: UUID, character_ids: Collection[int]) -> list[BusySlot]:
+    """One per job on the owner's board installed by one of ``character_ids`` (the only slots
+    a run spread over those characters plans around): the game's jobs not delivered (a paused
+    one's end is unknown until it resumes), and the jobs started here it has not reported yet."""
+    busy = _busy_jobs(owner, character_ids)
     return [
-        *by_game_job.values(),
-        *(
-            BusySlot(character_id=row.character_id, group=job_slot_group(row.activity), until=row.ends_at)
-            for row in started_here
-        ),
+        BusySlot(character_id=character_id, group=job_slot_group(activity), until=until)
+        for character_id, activity, until in connection.execute(select(busy))
     ]
+
+
+def _busy_jobs(owner: UUID, character_ids: Collection[int]) -> Subquery:
+    """(character_id, activity, until) of each job holding a slot of one of the characters:
+    a game job once, whichever of the owner's holders report it, and the jobs started here the
+    game has not reported yet."""
+    game, jobs = GAME_JOBS.view, JOBS.view
+    wanted = sorted(set(character_ids))
+    reports = (
+        select(
+            game.c.installer_id,
+            game.c.activity,
+            case((game.c.status == "paused", null()), else_=game.c.end_date).label("until"),
+            func.row_number()
+            .over(partition_by=game.c.job_id, order_by=(game.c.holder_kind, game.c.holder_id))
+            .label("report"),
+        )
+        .where(game.c.owner_id == owner, game.c.status.in_(OPEN_STATUSES), game.c.installer_id.in_(wanted))
+        .subquery("reports")
+    )
+    reported = select(reports.c.installer_id.label("character_id"), reports.c.activity, reports.c.until).where(
+        reports.c.report == 1
+    )
+    started_here = select(jobs.c.character_id, jobs.c.activity, jobs.c.ends_at.label("until")).where(
+        *_started_here(jobs, owner), jobs.c.character_id.in_(wanted)
+    )
+    return union_all(reported, started_here).subquery("busy")
+
+
+def busy_use(
+    connection: Connection, owner: UUID, character_ids: Collection[int]
+) -> dict[tuple[int, SlotGroup], BusyUse]:
+    """How many slots each of the characters has busy per group, and the earliest known end
+    among them: counted in the query, one row per character and activity."""
+    busy = _busy_jobs(owner, character_ids)
+    rows = connection.execute(
+        select(busy.c.character_id, busy.c.activity, func.count(), func.min(busy.c.until)).group_by(
+            busy.c.character_id, busy.c.activity
+        )
+    )
+    use: dict[tuple[int, SlotGroup], BusyUse] = {}
+    for character_id, activity, count, earliest in rows:
+        key = (character_id, job_slot_group(activity))
+        use[key] = use.get(key, BusyUse()).plus(count, earliest)
+    return use
 
 
 class CharacterSlots(msgspec.Struct, frozen=True, kw_only=True):
@@ -216,15 +242,21 @@ class CharacterSlots(msgspec.Struct, frozen=True, kw_only=True):
 def character_slots(
     connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0
 ) -> list[CharacterSlots]:
-    """Each character of the owner's roster (a page of it), with its slots per group."""
-    busy = busy_slots(connection, owner)
+    """Each character of the owner's roster (a page of it), with its slots per group (only
+    the page's characters' jobs are counted)."""
+    characters = list_characters(connection, owner, limit, offset)
+    use = busy_use(connection, owner, [character.character_id for character in characters])
+
+    def usage(character: Character, group: SlotGroup) -> SlotUsage:
+        return use.get((character.character_id, group), BusyUse()).of(character.slots(group))
+
     return [
         CharacterSlots(
             character_id=character.character_id,
             name=character.name,
-            manufacturing=slot_usage(character.character_id, "manufacturing", character.slots("manufacturing"), busy),
-            science=slot_usage(character.character_id, "science", character.slots("science"), busy),
-            reactions=slot_usage(character.character_id, "reactions", character.slots("reactions"), busy),
+            manufacturing=usage(character, "manufacturing"),
+            science=usage(character, "science"),
+            reactions=usage(character, "reactions"),
         )
-        for character in list_characters(connection, owner, limit, offset)
+        for character in characters
     ]

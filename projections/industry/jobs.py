@@ -11,7 +11,7 @@ stored ``active``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -283,13 +283,28 @@ def find_job(connection: Connection, owner: UUID, job_id: UUID) -> JobView | Non
     return job_view(row) if row is not None else None
 
 
-def planned_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:
-    """Every planned industry job of the owner, as the game sync matches them (a haul never
-    matches a game job)."""
+_PROMISED_CHUNK = 1000  # blueprint ids per statement: well within SQLite's limit of bound values
+
+
+def promised_runs(connection: Connection, owner: UUID, blueprint_ids: Collection[int]) -> dict[int, int]:
+    """Runs of these owned blueprints (by item id) the owner's planned industry jobs hold,
+    summed in the query; a blueprint no planned job runs is absent."""
     jobs = JOBS.view
-    return _queued(
-        connection, jobs.c.owner_id == owner, jobs.c.kind == "industry", jobs.c.status == JobStatus.PLANNED.value
-    )
+    wanted = sorted(set(blueprint_ids))
+    promised: dict[int, int] = {}
+    for start in range(0, len(wanted), _PROMISED_CHUNK):
+        query = (
+            select(jobs.c.blueprint_id, func.sum(jobs.c.runs))
+            .where(
+                jobs.c.owner_id == owner,
+                jobs.c.kind == "industry",
+                jobs.c.status == JobStatus.PLANNED.value,
+                jobs.c.blueprint_id.in_(wanted[start : start + _PROMISED_CHUNK]),
+            )
+            .group_by(jobs.c.blueprint_id)
+        )
+        promised.update({blueprint_id: int(runs) for blueprint_id, runs in connection.execute(query)})
+    return promised
 
 
 def unlinked_jobs(connection: Connection, owner: UUID) -> list[QueuedJob]:

@@ -13,11 +13,13 @@ from typing import Any
 import httpx
 import pytest
 
+from application import plans as plans_service
 from application.eve.esi import EsiClient
 from application.eve.esi_routes import EsiRoutes
 from application.system import Manufactory
 from domain.events import CommandMeta
 from domain.industry.blueprints import Holder, OwnedBlueprint
+from domain.industry.generation import generate as generate_jobs
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.world import ANN
 from tests.conftest import Api
@@ -171,6 +173,50 @@ def test_a_run_uses_the_best_owned_blueprint_and_reports_missing_copy_runs(alice
     ok(alice.post("/v1/blueprints", json={**HAND_COPY, "kind": "bpo", "runs": None, "materialEfficiency": 8}), 201)
     run = ok(generate(alice, plan_id, 7), 201)
     assert ship_jobs(run) == [(-2, 5, 8), (-2, 2, 8)] and run["missingBlueprints"] == []
+
+
+def test_a_run_reads_only_the_blueprints_of_its_plans_recipes_among_many_unrelated_ones(
+    system: Manufactory, alice: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(alice.post("/v1/catalog/imports", json=CATALOG))
+    body = {"name": "Ships", "productTypeId": S, "defaults": {"meLevel": 0, "teLevel": 0}}
+    plan_id = ok(alice.post("/v1/industry/plans", json=body), 201)["aggregateId"]
+    ok(alice.post("/v1/blueprints", json=HAND_COPY), 201)  # a copy of 3 runs at ME 10, TE 20
+    unrelated = [  # blueprints of items the plan never builds
+        OwnedBlueprint(
+            blueprint_id=2_000_000_000 + n,
+            type_id=900_000 + n,
+            kind="bpc",
+            material_efficiency=10,
+            time_efficiency=20,
+            runs=5,
+            quantity=1,
+            location_id=60003760,
+            holder_kind="character",
+            holder_id=ANN.character_id,
+            source="esi",
+        )
+        for n in range(300)
+    ]
+    system.blueprints.replace_reported(
+        alice.user_id, ANN_CHARACTER, unrelated, CommandMeta(user_id=alice.user_id, correlation_id="sync")
+    )
+    given: list[set[int]] = []  # the blueprint types each generation was handed
+
+    def generating(*args: Any, **kwargs: Any) -> Any:
+        given.append(set(kwargs["blueprints"]))
+        return generate_jobs(*args, **kwargs)
+
+    monkeypatch.setattr(plans_service, "generate", generating)
+    preview = ok(alice.post(f"/v1/industry/plans/{plan_id}/preview", json={"quantity": 7}))
+    run = ok(generate(alice, plan_id, 7), 201)
+    used = {b["jobId"]: b["blueprintId"] for b in run["blueprintsUsed"]}
+    ships = [
+        (used.get(j["id"]), j["runs"], j["meLevel"], j["teLevel"]) for j in run["created"] if j["productTypeId"] == S
+    ]
+    assert ships == [(-1, 3, 10, 20), (None, 4, 0, 0)]  # as without the others
+    assert [j["blueprintId"] for j in preview["jobs"] if j["productTypeId"] == S] == [-1, None]
+    assert given and all(types == {HAND_COPY["typeId"]} for types in given)
 
 
 def ship_jobs(run: dict[str, Any]) -> list[tuple[int | None, int, int]]:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from application.system import Manufactory
+from interfaces.web import dashboard as console_dashboard
 from tests.conftest import Api
 from tests.integration.test_api_plans import HUB, S, generate, new_plan, ok
 from tests.integration.test_auto_production import marker, tick
@@ -182,6 +184,19 @@ def test_a_stockpile_deficit_and_the_automatic_run_it_caused_show(
     assert "Ship" in deficits and '<td class="num deficit">3</td>' in deficits and "Ships" in deficits
     automatic = section(page, "automatic")
     assert "auto production: short 3, 0 already coming, built 3" in automatic
+
+
+def test_the_dashboard_lists_the_first_short_markers_and_points_to_the_buy_list_for_more(
+    alice: Api, client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(console_dashboard, "SHOWN", 2)
+    for type_id, desired in ((1, 0), (2, 5), (3, 6), (4, 7)):  # type 1 wants nothing: never short
+        ok(alice.post("/v1/stockpiles", json={"typeId": type_id, "locationId": HUB, "desiredQuantity": desired}))
+    sign_in(client, alice.token)
+    deficits = section(client.get("/dashboard/sections").text, "deficits")
+    shown = re.findall(r'<td class="num deficit">(\d+)</td>', deficits)
+    assert shown == ["5", "6"]  # the first two short ones, in the markers' order
+    assert "The first 2 deficits; all of them: <code>GET /v1/stockpiles/deficits</code>" in deficits
 
 
 def test_another_users_data_stays_off_the_dashboard(alice: Api, bob: Api, client: TestClient[Any]) -> None:

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from application.system import Manufactory
 from domain.errors import Conflict
+from interfaces.web import stockpiles as stockpile_pages
 from tests.conftest import Api
 from tests.integration.test_api_plans import FACTORY, HUB, S, at_factory, generate, new_plan, ok
 from tests.integration.test_console import form_token, sign_in
@@ -293,6 +294,22 @@ def test_stockpile_forms_without_the_csrf_field_are_refused(alice: Api, client: 
     [marker] = ok(alice.get("/v1/stockpiles"))
     assert client.post(f"/stockpiles/{marker['id']}/delete", data={}, follow_redirects=False).status_code == 403
     assert [found["desiredQuantity"] for found in ok(alice.get("/v1/stockpiles"))] == [1]
+
+
+def test_the_stockpiles_page_lists_the_first_markers_and_opens_any_other_by_its_id(
+    alice: Api, client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stockpile_pages, "SHOWN_MARKERS", 2)
+    for type_id in (1, 2, 3):
+        ok(alice.post("/v1/stockpiles", json={"typeId": type_id, "locationId": HUB, "desiredQuantity": 1}))
+    first, second, third = ok(alice.get("/v1/stockpiles"))
+    signed_in(client, alice)
+    page = client.get("/stockpiles").text
+    assert f"marker-{first['id']}" in page and f"marker-{second['id']}" in page
+    assert f"marker-{third['id']}" not in page
+    assert "The first 2 stockpiles; the others: <code>GET /v1/stockpiles?offset=2</code>" in page
+    edit = client.get(f"/stockpiles/{third['id']}")  # found by its id, not among the listed
+    assert edit.status_code == 200 and f'name="markerId" value="{third["id"]}"' in edit.text
 
 
 def test_another_users_stockpile_is_a_404_page(alice: Api, bob: Api, client: TestClient[Any]) -> None:

@@ -23,7 +23,7 @@ from application.eve.sso import SsoClient
 from application.notifications.delivery import DeliverySettings
 from application.settings import DEFAULT_EVE_SCOPES, Settings
 from application.system import Manufactory
-from domain.industry.slots import SLOT_GROUPS, busy_count
+from domain.industry.slots import SLOT_GROUPS, busy_count, slot_usage
 from interfaces.cli.main import cli
 from interfaces.eve_standin.app import fake_eve
 from interfaces.eve_standin.sso import StandInSso
@@ -44,6 +44,7 @@ from interfaces.eve_standin.world import (
     seed_world,
 )
 from projections.esi_cache import ESI_CACHE
+from projections.industry.board import busy_slots, busy_use
 from tests.conftest import Api
 from tests.integration.test_api_universe import fixture_catalog
 from tests.integration.test_eve_sso import CALLBACK, CLIENT_ID, link
@@ -231,7 +232,7 @@ def test_the_board_shows_every_job_not_delivered_ready_first_and_the_slots_they_
     assert datetime.fromisoformat(manufacturing["nextFreeAt"]) == now - timedelta(hours=2)
     assert ann["science"] == {"total": 1, "busy": 1, "free": 0, "nextFreeAt": invention["end_date"]}
     assert ann["reactions"] == {"total": 1, "busy": 0, "free": 1, "nextFreeAt": None}
-    busy = system.slot_occupancy.busy(alice.user_id)  # what run generation will plan around
+    busy = system.slot_occupancy.busy(alice.user_id, [ANN.character_id])  # what run generation will plan around
     assert [busy_count(busy, ANN.character_id, group) for group in SLOT_GROUPS] == [4, 1, 0]
 
     # The game reports the job started by hand, and delivers the ready one.
@@ -249,6 +250,35 @@ def test_the_board_shows_every_job_not_delivered_ready_first_and_the_slots_they_
     assert bob.get("/v1/industry/board").json() == {"jobs": [], "counts": {"ready": 0, "active": 0, "paused": 0}}
     assert bob.get("/v1/industry/slots").json() == []
     assert bob.get("/v1/industry/jobs", params={"status": "active"}).json() == []
+
+
+def test_a_page_of_slots_reads_only_its_characters_jobs_and_answers_as_the_whole_roster_does(
+    system: Manufactory, alice: Api
+) -> None:
+    for character_id in (1, 2, 3):
+        assert alice.put(f"/v1/industry/characters/{character_id}", json={"name": f"c{character_id}"}).is_success
+    for character_id, seconds in ((1, 3600), (1, 1800), (3, 600)):  # started here, by hand
+        job_id = queue_job(alice, characterId=character_id, durationSeconds=seconds)
+        started = alice.post(f"/v1/industry/jobs/{job_id}/start", json={})
+        assert started.status_code == 200, started.text
+    system.projections.catch_up()
+    whole = alice.get("/v1/industry/slots").json()
+    pages = [alice.get("/v1/industry/slots", params={"limit": 2, "offset": offset}).json() for offset in (0, 2)]
+    assert pages[0] + pages[1] == whole
+    assert [(c["characterId"], c["manufacturing"]["busy"], c["manufacturing"]["free"]) for c in whole] == [
+        (1, 2, 0),
+        (2, 0, 1),
+        (3, 1, 0),
+    ]
+    with system.query_engine.connect() as connection:
+        busy = busy_slots(connection, alice.user_id, [1, 2])
+        assert sorted(slot.character_id for slot in busy) == [1, 1]  # character 3's job is not read
+        counted = busy_use(connection, alice.user_id, [1, 2])  # counted in the query, as from the slots
+    assert list(counted) == [(1, "manufacturing")]
+    assert counted[(1, "manufacturing")].of(1) == slot_usage(1, "manufacturing", 1, busy)
+    assert whole[0]["manufacturing"]["nextFreeAt"] == msgspec.json.decode(
+        msgspec.json.encode(min(slot.until for slot in busy if slot.until is not None))
+    )
 
 
 def test_assets_skills_blueprints_and_market_are_synced_and_a_second_sync_records_nothing(

@@ -16,6 +16,8 @@ from projections.notifications import tables
 from projections.schema import _alembic_config
 from tests.conftest import Api
 from tests.integration.test_api_plans import ok, read
+from tests.integration.test_auto_production import marker as auto_marker
+from tests.integration.test_auto_production import module_plan
 
 JITA, AMARR = 60003760, 60008494
 TRITANIUM, PYERITE = 34, 35
@@ -192,3 +194,63 @@ def test_the_upgrade_keeps_the_notification_holdings_as_unowned(database_url: st
         assert [tuple(row) for row in rows] == [(assets, JITA, TRITANIUM, "", 0, 0, 0, 12)]
     finally:
         engine.dispose()
+
+
+def test_a_page_of_the_buy_list_keeps_the_totals_and_counts_of_the_whole_list(alice: Api) -> None:
+    """Ten deficits at Jita and Amarr valued at split prices (a midpoint of 5.175, so values
+    round at half cents) and four markers auto-production covers: every page (items and
+    ``leftOut`` alike) is a slice of the whole list in its order, and each page carries the
+    whole list's totals and counts, the numbers the whole list always had."""
+    plan_id = module_plan(alice)
+    batch = {
+        "regionId": FORGE,
+        "observedAt": "2026-03-01T12:00:00Z",
+        "quotes": [
+            {"typeId": TRITANIUM, "lowestSell": 5.35, "highestBuy": 5.0},
+            {"typeId": PYERITE, "lowestSell": 7.3},
+        ],
+    }
+    ok(alice.post("/v1/market/prices", json=batch), 201)
+    for n, (type_id, location, source, percentage) in enumerate(
+        [(TRITANIUM, JITA, "split", 50), (PYERITE, JITA, "sell", 99), (TRITANIUM, AMARR, "buy", 101)] * 3
+        + [(PYERITE, AMARR, "buy", 100)]  # no buy price: unvalued
+    ):
+        owner = {"ownerType": "character", "ownerId": ANN + n}
+        marker(
+            alice,
+            3 + 7 * n,
+            typeId=type_id,
+            locationId=location,
+            priceSource=source,
+            pricePercentage=percentage,
+            **owner,
+        )
+    for n in range(4):  # short, but auto-production covers them
+        last = ok(auto_marker(alice, 5 + n, plan_id, location=JITA + n))
+    whole = read(alice, "/v1/stockpiles/deficits", last["position"], regionId=FORGE)
+    assert [(i["deficit"], i["value"]) for i in whole["items"]] == [
+        (3, 7.76),  # 2.5875 a unit: 7.7625, rounded half to even
+        (24, 62.1),
+        (45, 116.44),
+        (17, 85.85),
+        (38, 191.9),
+        (59, 297.95),
+        (10, 72.27),
+        (31, 224.04),
+        (52, 375.8),
+        (66, None),
+    ]
+    assert whole["totals"] == [
+        {"locationId": JITA, "locationName": None, "markers": 6, "deficit": 165, "value": 858.41, "unvalued": 0},
+        {"locationId": AMARR, "locationName": None, "markers": 4, "deficit": 180, "value": 575.7, "unvalued": 1},
+    ]
+    assert (whole["total"], whole["leftOutTotal"], len(whole["leftOut"])) == (10, 4, 4)
+    pages = [
+        read(alice, "/v1/stockpiles/deficits", last["position"], regionId=FORGE, limit=3, offset=offset)
+        for offset in (0, 3, 6, 9)
+    ]
+    assert [(len(page["items"]), len(page["leftOut"])) for page in pages] == [(3, 3), (3, 1), (3, 0), (1, 0)]
+    assert [item for page in pages for item in page["items"]] == whole["items"]
+    assert [left for page in pages for left in page["leftOut"]] == whole["leftOut"]
+    for page in pages:
+        assert (page["totals"], page["total"], page["leftOutTotal"]) == (whole["totals"], 10, 4)

@@ -7,7 +7,8 @@ these read-model answers, the use case decides this".
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -118,8 +119,12 @@ class FakeJobQueue:
     def __init__(self, jobs: Sequence[Job]) -> None:
         self._jobs = list(jobs)
 
-    def planned(self, owner: UUID) -> list[QueuedJob]:
-        return [_queued(job) for job in self._jobs if job.owner_id == owner and job.status is JobStatus.PLANNED]
+    def promised_runs(self, owner: UUID, blueprint_ids: Collection[int]) -> dict[int, int]:
+        promised: dict[int, int] = defaultdict(int)
+        for job in self._jobs:
+            if job.owner_id == owner and job.status is JobStatus.PLANNED and job.spec.blueprint_id in blueprint_ids:
+                promised[job.spec.blueprint_id] += job.spec.runs
+        return promised
 
     def unlinked(self, owner: UUID) -> list[QueuedJob]:
         claimable = (JobStatus.PLANNED, JobStatus.ACTIVE)
@@ -244,16 +249,16 @@ class FakeOwnedBlueprints:
     def __init__(self, blueprints: Sequence[OwnedBlueprint]) -> None:
         self._blueprints = list(blueprints)
 
-    def current(self, owner: UUID) -> list[OwnedBlueprint]:
-        return list(self._blueprints) if owner == OWNER else []
+    def of_types(self, owner: UUID, type_ids: Collection[int]) -> list[OwnedBlueprint]:
+        return [blueprint for blueprint in self._blueprints if owner == OWNER and blueprint.type_id in type_ids]
 
 
 class FakeSlotOccupancy:
     def __init__(self, busy: Sequence[BusySlot]) -> None:
         self._busy = list(busy)
 
-    def busy(self, owner: UUID) -> list[BusySlot]:
-        return list(self._busy) if owner == OWNER else []
+    def busy(self, owner: UUID, character_ids: Collection[int]) -> list[BusySlot]:
+        return [slot for slot in self._busy if owner == OWNER and slot.character_id in character_ids]
 
 
 class NoRoutes:

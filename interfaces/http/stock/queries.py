@@ -94,7 +94,9 @@ class StockQueries(Controller):
         catalog's map, where you have market data there, else your only region with market
         data; else ``value`` is null with ``valueReason``; ``priceRegionId`` says which), with
         totals per location and the short
-        markers left out because auto-production covers them."""
+        markers left out because auto-production covers them. ``limit`` and ``offset`` page
+        ``items`` and ``leftOut`` alike; ``totals``, ``total`` and ``leftOutTotal`` are of the
+        whole list."""
         # the roster's names, the regions' prices, the map's names and regions
         for names_and_prices in ("industry", "market", "universe"):
             await await_projection(system, names_and_prices, min_position)

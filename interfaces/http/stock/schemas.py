@@ -64,8 +64,9 @@ class LeftOut(stockpiles.LeftOut, frozen=True):
 class Deficits(Response):
     items: list[Deficit]  # the page asked for
     totals: list[LocationTotal]  # per location, over every deficit
-    left_out: list[LeftOut]  # short markers auto-production covers (not to buy)
+    left_out: list[LeftOut]  # the page asked for of the short markers auto-production covers (not to buy)
     total: int  # deficits in all
+    left_out_total: int  # short markers auto-production covers, in all
 
 
 class ReplaceAssets(Request, kw_only=True):
