@@ -372,6 +372,34 @@ def test_an_older_batch_does_not_replace_newer_prices(alice: Api) -> None:
     assert [point["lowestSell"] for point in prices["history"]] == [4.0]  # 45 days before: beyond the 30 kept
 
 
+def test_price_history_is_a_page_from_the_newest_listed_oldest_first(alice: Api) -> None:
+    setup(alice)
+    for hour, sell in ((13, 5.0), (14, 6.0)):
+        later = {"regionId": FORGE, "observedAt": f"2026-03-01T{hour}:00:00Z", "quotes": quotes({TRIT: sell})}
+        position = ok(alice.post("/v1/market/prices", json=later), 201)["position"]
+
+    def history(**params: int) -> list[float]:
+        asked = {"region_id": FORGE, "minPosition": position, **params}
+        return [point["lowestSell"] for point in ok(alice.get(f"/v1/market/prices/{TRIT}", params=asked))["history"]]
+
+    assert history() == [4.0, 5.0, 6.0]
+    assert history(limit=2) == [5.0, 6.0] and history(limit=2, offset=2) == [4.0]
+    too_many = alice.get(f"/v1/market/prices/{TRIT}", params={"region_id": FORGE, "limit": 10_001})
+    assert too_many.status_code == 400  # past the cap
+
+
+def test_market_regions_are_listed_a_page_at_a_time_by_id(alice: Api) -> None:
+    setup(alice)
+    position = ok(alice.post("/v1/market/prices", json=forge_batch() | {"regionId": DOMAIN}), 201)["position"]
+
+    def regions(**params: int) -> list[int]:
+        answer = ok(alice.get("/v1/market/regions", params={"minPosition": position, **params}))
+        return [region["regionId"] for region in answer]
+
+    assert regions() == [FORGE, DOMAIN]
+    assert regions(limit=1) == [FORGE] and regions(limit=1, offset=1) == [DOMAIN]
+
+
 def test_the_same_batch_twice_is_recorded_once(alice: Api) -> None:
     setup(alice)
     again = ok(alice.post("/v1/market/prices", json=forge_batch()))
