@@ -714,11 +714,15 @@ class VersionView(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
 
 
-def catalog_versions(connection: Connection, user: UUID) -> list[VersionView]:
+def catalog_versions(
+    connection: Connection, user: UUID, limit: int, offset: int = 0, newest_first: bool = False
+) -> list[VersionView]:
+    """A page of the versions of the catalog the user reads (one per import that changed it),
+    oldest first, or ``newest_first``."""
     table = CATALOG_VERSIONS.view
-    owner = catalog_source(connection, user).key
-    rows = connection.execute(select(table).where(table.c.owner_id == owner).order_by(table.c.catalog_version))
-    return _structs(rows, VersionView)
+    order = table.c.catalog_version.desc() if newest_first else table.c.catalog_version
+    query = select(table).where(table.c.owner_id == catalog_key_of(user)).order_by(order)
+    return _structs(connection.execute(query.limit(limit).offset(offset)), VersionView)
 
 
 class ChainRow(msgspec.Struct, frozen=True, kw_only=True):

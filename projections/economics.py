@@ -702,23 +702,50 @@ def opportunities(
     return Ranking(rows, unpriced, total)
 
 
-def stored_rows(connection: Connection, owner: UUID, type_id: int, scenario: Scenario) -> list[EconomicsView]:
-    """The item's stored rows of one scenario in every region of the user."""
+def stored_rows(
+    connection: Connection, owner: UUID, type_id: int, scenario: Scenario, regions: Sequence[int]
+) -> list[EconomicsView]:
+    """The item's stored rows of one scenario in the given regions."""
     table = ECONOMICS.view
     rows = connection.execute(
         _named(table)
-        .where(table.c.owner_id == owner, table.c.type_id == type_id, table.c.scenario == scenario)
+        .where(
+            table.c.owner_id == owner,
+            table.c.type_id == type_id,
+            table.c.scenario == scenario,
+            table.c.region_id.in_(regions),
+        )
         .order_by(table.c.region_id)
     )
     return [_view(row) for row in rows]
 
 
-def plans_by_product(connection: Connection, owner: UUID) -> dict[int, tuple[UUID, tuple[PlanStep, ...]]]:
-    """The user's plan for each product (the most recently changed where there are several)."""
+Plans = dict[int, tuple[UUID, tuple[PlanStep, ...]]]
+
+
+def _plans_newest_first(owner: UUID) -> Any:
+    """SQL: the user's plans, the most recently changed first (the later plan id on a tie): the
+    first of a product's is the plan its economics follow."""
     plans = INDUSTRY_PLANS.view
-    rows = connection.execute(
+    return (
         select(plans.c.plan_id, plans.c.product_type_id, plans.c.steps)
         .where(plans.c.owner_id == owner)
-        .order_by(plans.c.updated_at, plans.c.plan_id)
+        .order_by(plans.c.updated_at.desc(), plans.c.plan_id.desc())
     )
-    return {product: (plan_id, msgspec.convert(steps, tuple[PlanStep, ...])) for plan_id, product, steps in rows}
+
+
+def plans_by_product(connection: Connection, owner: UUID) -> Plans:
+    """The user's plan for each product (the most recently changed where there are several)."""
+    found: Plans = {}
+    for plan_id, product, steps in connection.execute(_plans_newest_first(owner)):
+        if product not in found:
+            found[product] = (plan_id, msgspec.convert(steps, tuple[PlanStep, ...]))
+    return found
+
+
+def plan_for_product(connection: Connection, owner: UUID, type_id: int) -> Plans:
+    """``plans_by_product`` of one product: its plan alone, one row read (a user's plans, each
+    with its steps, are as many as they made)."""
+    query = _plans_newest_first(owner).where(INDUSTRY_PLANS.view.c.product_type_id == type_id).limit(1)
+    row = connection.execute(query).first()
+    return {} if row is None else {type_id: (row.plan_id, msgspec.convert(row.steps, tuple[PlanStep, ...]))}

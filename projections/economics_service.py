@@ -51,21 +51,22 @@ from projections.economics import (
     FIGURES,
     BaseRowsOwner,
     EconomicsView,
+    Plans,
     Ranking,
     Scenario,
     base_rows_owner,
     last_written,
     opportunities,
+    plan_for_product,
     plans_by_product,
     stored_row,
     stored_rows,
 )
 from projections.industry.plans import find_plan
-from projections.market import RegionView, list_regions, region_market
+from projections.market import RegionView, has_region, list_regions, region_ids, region_market
 
 NO_SITE = 0  # the solar system of a region without a job site: no cost index, so job costs are missing
 StrategyName = Literal["plan", "make", "buy", "cheapest"]
-Plans = dict[int, tuple[UUID, tuple[PlanStep, ...]]]
 # (item, plan followed, decryptor per invented item) -> its build, for every region with those choices
 Builds = dict[tuple[int, UUID | None, tuple[tuple[int, int | None], ...]], Build]
 RANKINGS = 256  # opportunities answers kept
@@ -165,8 +166,10 @@ class EconomicsService:
         with self._engine.connect() as connection:
             return list_regions(connection, owner)
 
-    def region_ids(self, owner: UUID) -> list[int]:
-        return [region.region_id for region in self.regions_of(owner)]
+    def region_ids(self, owner: UUID, limit: int | None = None, offset: int = 0) -> list[int]:
+        """A page of the user's regions, by id."""
+        with self._engine.connect() as connection:
+            return region_ids(connection, owner, limit, offset)
 
     def base_rows_owner(self, owner: UUID) -> BaseRowsOwner:
         """Whose base rows answer ``owner`` in each region (read fresh: a few small lookups)."""
@@ -183,6 +186,11 @@ class EconomicsService:
         moved on, and the plan rows were then worked out from the plan before its change."""
         with self._engine.connect() as connection:
             return plans_by_product(connection, owner)
+
+    def plan_for(self, owner: UUID, type_id: int) -> Plans:
+        """``plans`` of one product: what a request about one item reads (also fresh)."""
+        with self._engine.connect() as connection:
+            return plan_for_product(connection, owner, type_id)
 
     def _cached(self, cache: ReadCache[T], key: Hashable, query: Callable[..., T], *args: Any) -> T:
         """``query`` from memory while its projection stands still (a market region is a
@@ -210,34 +218,41 @@ class EconomicsService:
             if row is not None:
                 return row
         return compute(
-            snapshot, type_id, self.region(owner, region_id, options.solar_system_id), options, self.plans(owner)
+            snapshot,
+            type_id,
+            self.region(owner, region_id, options.solar_system_id),
+            options,
+            self.plan_for(owner, type_id),
         )
 
-    def regions(self, owner: UUID, type_id: int, options: Options = STORED) -> list[EconomicsView]:
-        """The item in each of the user's regions, unordered."""
+    def regions(
+        self, owner: UUID, type_id: int, options: Options = STORED, limit: int | None = None, offset: int = 0
+    ) -> list[EconomicsView]:
+        """The item in a page of the user's regions (by region id), unordered."""
+        wanted = self.region_ids(owner, limit, offset)
         scenario = self._stored_scenario(owner, type_id, options)
         if scenario is not None:
             snapshot = self.catalog(owner)
             buildable(snapshot, type_id)
             base = self.base_rows_owner(owner)
             with self._engine.connect() as connection:
-                found = stored_rows(connection, owner, type_id, scenario)
+                found = stored_rows(connection, owner, type_id, scenario, wanted)
                 if scenario == "base":  # each region's from whoever's rows answer there
                     found = [row for row in found if base.own(row.region_id)]
                     if not base.everywhere:
-                        shared = stored_rows(connection, SHARED_CATALOG_OWNER, type_id, scenario)
+                        shared = stored_rows(connection, SHARED_CATALOG_OWNER, type_id, scenario, wanted)
                         found += [row for row in shared if not base.own(row.region_id)]
             rows = {row.region_id: row for row in found}
-            missing = [region for region in self.region_ids(owner) if region not in rows]
+            missing = [region for region in wanted if region not in rows]
             return [*rows.values(), *(self.economics(owner, type_id, region, options) for region in missing)]
-        return [self.economics(owner, type_id, region, options) for region in self.region_ids(owner)]
+        return [self.economics(owner, type_id, region, options) for region in wanted]
 
     def _stored_scenario(self, owner: UUID, type_id: int, options: Options) -> Scenario | None:
         """Which stored rows answer ``options`` (None: they must be worked out)."""
         if options == BASE:
             return "base"
         if options == STORED:
-            return "plan" if type_id in self.plans(owner) else "base"
+            return "plan" if type_id in self.plan_for(owner, type_id) else "base"
         return None
 
     def opportunities(self, owner: UUID, region_id: int, **filters: Any) -> Ranking:
@@ -249,7 +264,7 @@ class EconomicsService:
         rows_owner = self._rows_owner(owner, region_id, filters.get("scenario", "base"))
         with self._engine.connect() as connection:
             stamp = last_written(connection, rows_owner, region_id)
-            if stamp is None and region_id not in self.region_ids(owner):
+            if stamp is None and not has_region(connection, owner, region_id):
                 raise NotFound(f"you have no market data for region {region_id}", "region_id")
             with self._lock:
                 kept = self._rankings.get(key)

@@ -58,6 +58,7 @@ from projections.economics import (
     EconomicsView,
     Pending,
     PendingKey,
+    Plans,
     Scope,
     forget_pending,
     pending,
@@ -66,7 +67,7 @@ from projections.economics import (
     widen,
     write_rows,
 )
-from projections.economics_service import BASE, STORED, Builds, EconomicsService, Plans, compute
+from projections.economics_service import BASE, STORED, Builds, EconomicsService, compute
 from projections.market import all_regions
 from projections.runtime import ProjectionRuntime
 from projections.tracking import registry

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Connection,
     Float,
     Integer,
+    Select,
     String,
     Table,
     Uuid,
@@ -380,7 +381,7 @@ class ItemPricesView(msgspec.Struct, frozen=True, kw_only=True):
     type_id: int
     latest: PriceQuote | None
     adjusted: AdjustedPrice | None
-    history: list[PricePointView]  # oldest first, within the retention
+    history: list[PricePointView]  # oldest first, within the retention: a page counted from the newest
     shared: bool = False  # the latest quote is the shared market data's (you posted none of your own)
 
 
@@ -399,14 +400,37 @@ def _own_first(rows: Iterable[Any], owner: UUID, key: Callable[[Any], Hashable])
     return found
 
 
+def _region_page(owner: UUID, limit: int | None, offset: int) -> Select[int]:
+    """SQL: a page of the ids of the regions with the user's own or shared market data, ascending."""
+    table = REGIONS.view
+    query = select(table.c.region_id).where(table.c.owner_id.in_(_owners(owner))).distinct()
+    return query.order_by(table.c.region_id).limit(limit).offset(offset)
+
+
+def region_ids(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[int]:
+    """A page of the regions with the user's own or shared market data, by id."""
+    return list(connection.execute(_region_page(owner, limit, offset)).scalars())
+
+
+def has_region(connection: Connection, owner: UUID, region_id: int) -> bool:
+    """Whether the user has their own or shared market data for the region."""
+    regions = REGIONS.view
+    query = select(regions.c.region_id).where(regions.c.owner_id.in_(_owners(owner)), regions.c.region_id == region_id)
+    return connection.execute(query.limit(1)).first() is not None
+
+
 def list_regions(connection: Connection, owner: UUID, limit: int | None = None, offset: int = 0) -> list[RegionView]:
-    """The regions with the user's own or shared market data; counts are of both together."""
+    """A page of the regions with the user's own or shared market data, by id; counts are of
+    both together, and only the page's regions are read and counted."""
     regions, prices = REGIONS.view, PRICES.view
-    rows = list(connection.execute(select(regions).where(regions.c.owner_id.in_(_owners(owner)))))
+    page = _region_page(owner, limit, offset)
+    rows = connection.execute(
+        select(regions).where(regions.c.owner_id.in_(_owners(owner)), regions.c.region_id.in_(page))
+    )
     items: dict[int, int] = dict(
         connection.execute(
             select(prices.c.region_id, func.count(prices.c.type_id.distinct()))
-            .where(prices.c.owner_id.in_(_owners(owner)))
+            .where(prices.c.owner_id.in_(_owners(owner)), prices.c.region_id.in_(page))
             .group_by(prices.c.region_id)
         ).all()
     )
@@ -427,8 +451,7 @@ def list_regions(connection: Connection, owner: UUID, limit: int | None = None, 
                 updated_at=max(row.updated_at for row in found),
             )
         )
-    end = None if limit is None else offset + limit
-    return views[offset:end]
+    return views
 
 
 def all_regions(connection: Connection, owner: UUID | None = None) -> list[tuple[UUID, int]]:
@@ -556,14 +579,15 @@ def latest_prices(
     return {(row.region_id, row.type_id): (row.lowest_sell, row.highest_buy) for row in found.values()}
 
 
-def item_prices(connection: Connection, owner: UUID, region_id: int, type_id: int) -> ItemPricesView | None:
+def item_prices(
+    connection: Connection, owner: UUID, region_id: int, type_id: int, limit: int | None = None, offset: int = 0
+) -> ItemPricesView | None:
     """One item's latest quote (with the history of whoever's quote it is: the user's own, else
-    the shared one), adjusted price, in a region; None if neither has data for the region."""
-    regions, prices, history, adjusted = REGIONS.view, PRICES.view, HISTORY.view, ADJUSTED.view
-    known = connection.execute(
-        select(regions.c.region_id).where(regions.c.owner_id.in_(_owners(owner)), regions.c.region_id == region_id)
-    ).first()
-    if known is None:
+    the shared one), adjusted price, in a region; None if neither has data for the region. The
+    history is a page of its points counted from the newest (``offset`` newest skipped, then
+    at most ``limit``), listed oldest first: one point per batch that moved the price adds up."""
+    prices, adjusted = PRICES.view, ADJUSTED.view
+    if not has_region(connection, owner, region_id):
         return None
     latest = _own_first(
         connection.execute(
@@ -582,16 +606,19 @@ def item_prices(connection: Connection, owner: UUID, region_id: int, type_id: in
         _type_id,
     ).get(type_id)
     whose = latest.owner_id if latest is not None else owner
-    points = connection.execute(
+    history = HISTORY.view
+    newest = connection.execute(
         select(history)
         .where(history.c.owner_id == whose, history.c.region_id == region_id, history.c.type_id == type_id)
-        .order_by(history.c.observed_at)
-    )
+        .order_by(history.c.observed_at.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
     return ItemPricesView(
         region_id=region_id,
         type_id=type_id,
         latest=_quote(region_id, latest) if latest else None,
         adjusted=_adjusted(value) if value else None,
-        history=[msgspec.convert(point, PricePointView, from_attributes=True) for point in points],
+        history=[msgspec.convert(point, PricePointView, from_attributes=True) for point in reversed(newest)],
         shared=latest is not None and latest.owner_id != owner,
     )

@@ -127,14 +127,17 @@ def token_holder(connection: Connection, token_hash: str) -> TokenHolder | None:
     return TokenHolder(*row) if row else None
 
 
-def list_tokens(connection: Connection, user_id: UUID) -> list[TokenSummary]:
-    """A user's live tokens (never their hashes), oldest first."""
+def list_tokens(connection: Connection, user_id: UUID, limit: int | None = None, offset: int = 0) -> list[TokenSummary]:
+    """A page of a user's live tokens (never their hashes), newest first: every EVE sign-in
+    issues one and expired ones stay until revoked, so the ones in use come first."""
     tokens = USER_TOKENS.view
     rows = connection.execute(
         select(tokens.c.token_id, tokens.c.issued_at, tokens.c.expires_at, TOKEN_USAGE.c.last_used_at)
         .outerjoin(TOKEN_USAGE, TOKEN_USAGE.c.token_id == tokens.c.token_id)
         .where(tokens.c.user_id == user_id)
-        .order_by(tokens.c.issued_at, tokens.c.token_id)
+        .order_by(tokens.c.issued_at.desc(), tokens.c.token_id)
+        .limit(limit)
+        .offset(offset)
     )
     return [TokenSummary(*row) for row in rows]
 

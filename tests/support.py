@@ -32,6 +32,23 @@ MANUFACTORY = str(Path(sys.executable).parent / "manufactory")
 TOKEN = re.compile(r"mf_[A-Za-z0-9_-]{20,}")
 
 
+class RowsRead:
+    """A connection that keeps the rows its queries answered, for tests that a query reads a
+    page of a table rather than all of it."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.rows: list[Any] = []
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        answered = self.connection.execute(*args, **kwargs).freeze()
+        self.rows.extend(answered.data)
+        return answered()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

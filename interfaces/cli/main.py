@@ -203,7 +203,7 @@ def users_token(name: str, expires_in: timedelta | None) -> None:
 @users.command("tokens")
 @click.argument("name")
 def users_tokens(name: str) -> None:
-    """A user's live tokens: id, when issued, last used (to the minute) and when they expire."""
+    """A user's live tokens, newest first: id, when issued, last used (to the minute) and when they expire."""
     with _open() as system:
         user_id = system.users.user_id(name)
         system.projections.catch_up("users")

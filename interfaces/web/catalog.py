@@ -38,6 +38,7 @@ from projections.users import TokenHolder
 
 PROJECTION = "catalog"
 FILE = "file"  # the form's file input: where a refusal of the import shows
+SHOWN_VERSIONS = 50  # the newest versions listed; older ones stay reachable by the API's paging
 
 
 async def catalog_page(
@@ -50,11 +51,14 @@ async def catalog_page(
     """The followed catalog's versions, newest first, and the import form (with the
     operation it started, if any)."""
     source = await query_projection(system, PROJECTION, None, catalog_source, holder.user_id)
-    versions = await query_projection(system, PROJECTION, None, catalog_versions, holder.user_id)
+    versions = await query_projection(
+        system, PROJECTION, None, catalog_versions, holder.user_id, SHOWN_VERSIONS, 0, newest_first=True
+    )
     context = {
         "holder": holder,
         "shared": source.shared,
-        "versions": list(reversed(versions)),
+        "versions": versions,
+        "shown": SHOWN_VERSIONS,
         "operation": operation,
         "limit": request.route_handler.resolve_request_max_body_size(),
         "values": {},

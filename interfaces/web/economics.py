@@ -44,7 +44,8 @@ from projections.universe import region_names
 from projections.users import TokenHolder
 
 PAGE = 50  # opportunities a page lists
-MAX_REGIONS = 200  # regions offered in the selector
+MAX_REGIONS = 200  # regions offered in the selector and compared, by id; more stay reachable by the API's paging
+SHOWN_POINTS = 500  # the newest price history points charted; older ones stay reachable by the API's paging
 
 OPPORTUNITIES = QueryReader(
     region_id=(RegionId, None),
@@ -125,11 +126,13 @@ class EconomicsPages(ConsoleController):
         options = await query_options()
         try:
             view = await item_economics(system, holder.user_id, type_id, region_id, options)
-            comparison = await region_comparison(system, holder.user_id, type_id, options)
+            comparison = await region_comparison(system, holder.user_id, type_id, options, limit=MAX_REGIONS)
         except DomainError as error:
             refused = refusal_of(error, ITEM.names)
             return page(request, "economics_item.html", {**context, "refused": refused}, status_code=refused.status)
-        prices = await query_projection(system, "market", None, item_prices, holder.user_id, region_id, type_id)
+        prices = await query_projection(
+            system, "market", None, item_prices, holder.user_id, region_id, type_id, SHOWN_POINTS, 0
+        )
         history = prices.history if prices else []
         context |= {
             "view": view,
@@ -137,6 +140,8 @@ class EconomicsPages(ConsoleController):
             "history": history,
             "chart": price_chart(history),
             "comparison": comparison,
+            "shown_points": SHOWN_POINTS,
+            "max_regions": MAX_REGIONS,
             "refused": None,
         }
         return page(request, "economics_item.html", context)

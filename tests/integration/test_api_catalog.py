@@ -98,6 +98,25 @@ def test_an_import_answers_its_version_and_a_reimport_changes_nothing(alice: Api
     assert [v["catalogVersion"] for v in versions] == [1] and len(versions[0]["contentHash"]) == 32
 
 
+def imported_versions(api: Api, count: int) -> int:
+    """``count`` versions of the catalog (each renames the Rifter); the last one's position."""
+    for version in range(1, count + 1):
+        items = [{**item, "name": f"Rifter {version}"} if item["typeId"] == 587 else item for item in CATALOG["items"]]
+        position = imported(api, {**CATALOG, "items": items})
+    return position
+
+
+def test_versions_are_listed_a_page_at_a_time_oldest_first(alice: Api) -> None:
+    position = imported_versions(alice, 3)
+
+    def page(**params: int) -> list[int]:
+        return [v["catalogVersion"] for v in get(alice, "/v1/catalog/versions", position, **params)["versions"]]
+
+    assert page() == [1, 2, 3]
+    assert page(limit=2) == [1, 2] and page(limit=2, offset=2) == [3]
+    assert alice.get("/v1/catalog/versions", params={"limit": 10_001}).status_code == 400  # past the cap
+
+
 def test_items_search_detail_and_recipes_producing_and_using(alice: Api) -> None:
     position = imported(alice)
     found = get(alice, "/v1/catalog/items", position, search="rIT")["items"]

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from projections.economics import plan_for_product, plans_by_product
 from tests.conftest import Api
 from tests.integration.test_notifications import eventually
+from tests.support import RowsRead
 
 TRIT, PYE, MEX, ISO, RIFTER = 34, 35, 36, 37, 587
 C, D, S, G, X, Z, Y = 100, 110, 300, 900, 901, 910, 911
@@ -269,6 +271,22 @@ def test_a_plan_adds_its_row_beside_the_base_row_and_rankings_compare_like_with_
 # ------------------------------------------------------------------ many items and regions
 
 
+def test_of_several_plans_for_an_item_the_most_recently_changed_one_answers(alice: Api) -> None:
+    setup(alice)
+    plans = [ok(alice.post("/v1/industry/plans", json={"name": name, "productTypeId": S}), 201) for name in "ABC"]
+    ids = [plan["aggregateId"] for plan in plans]
+    position = plans[-1]["position"]
+    assert economics(alice, S, position)["planId"] == ids[2]  # its stored row
+    assert economics(alice, S, position, runs=2)["planId"] == ids[2]  # worked out on request
+    renamed = ok(alice.patch(f"/v1/industry/plans/{ids[0]}", json={"name": "A again"}))
+    assert economics(alice, S, renamed["position"], runs=2)["planId"] == ids[0]
+    system = alice.client.app.state.system
+    with system.query_engine.connect() as connection:
+        reading = RowsRead(connection)
+        assert plan_for_product(reading, alice.user_id, S) == {S: plans_by_product(connection, alice.user_id)[S]}
+    assert len(reading.rows) == 1  # that plan's row, not every plan of the user
+
+
 def test_opportunities_filter_and_sort_the_stored_rows(alice: Api) -> None:
     position = setup(alice)
 
@@ -309,6 +327,20 @@ def test_opportunities_count_every_match_beside_the_page(alice: Api) -> None:
     # at the highest buy (90% of the sell): Rifter 7,631.25, S 3,005.8875, X 900, D 19.2; C -11.4375
     assert page(price="buy", min_profit=0, limit=3) == ([RIFTER, S, X], 4, 1)
     assert page(scenario="plan") == ([], 0, 0)  # no plans, so no plan rows
+
+
+def test_regions_are_compared_a_page_at_a_time_by_id(alice: Api) -> None:
+    setup(alice)
+    position = ok(alice.post("/v1/market/prices", json=forge_batch() | {"regionId": DOMAIN}), 201)["position"]
+
+    def page(**params: Any) -> tuple[list[int], int | None]:
+        query = {"minPosition": position, **params}
+        answer = ok(alice.get(f"/v1/production/economics/{RIFTER}/regions", params=query))
+        return [r["regionId"] for r in answer["regions"]], answer["bestRegionId"]
+
+    assert page(limit=1) == ([FORGE], FORGE) and page(limit=1, offset=1) == ([DOMAIN], DOMAIN)
+    assert page(limit=1, offset=1, me=10) == ([DOMAIN], DOMAIN)  # worked out on request: the page's alone
+    assert page(offset=2) == ([], None)
 
 
 def test_regions_rank_the_best_first(alice: Api) -> None:
@@ -370,6 +402,34 @@ def test_an_older_batch_does_not_replace_newer_prices(alice: Api) -> None:
     prices = ok(alice.get(f"/v1/market/prices/{TRIT}", params={"region_id": FORGE, "minPosition": position}))
     assert prices["latest"]["lowestSell"] == 4.0 and prices["latest"]["observedAt"] == NOON
     assert [point["lowestSell"] for point in prices["history"]] == [4.0]  # 45 days before: beyond the 30 kept
+
+
+def test_price_history_is_a_page_from_the_newest_listed_oldest_first(alice: Api) -> None:
+    setup(alice)
+    for hour, sell in ((13, 5.0), (14, 6.0)):
+        later = {"regionId": FORGE, "observedAt": f"2026-03-01T{hour}:00:00Z", "quotes": quotes({TRIT: sell})}
+        position = ok(alice.post("/v1/market/prices", json=later), 201)["position"]
+
+    def history(**params: int) -> list[float]:
+        asked = {"region_id": FORGE, "minPosition": position, **params}
+        return [point["lowestSell"] for point in ok(alice.get(f"/v1/market/prices/{TRIT}", params=asked))["history"]]
+
+    assert history() == [4.0, 5.0, 6.0]
+    assert history(limit=2) == [5.0, 6.0] and history(limit=2, offset=2) == [4.0]
+    too_many = alice.get(f"/v1/market/prices/{TRIT}", params={"region_id": FORGE, "limit": 10_001})
+    assert too_many.status_code == 400  # past the cap
+
+
+def test_market_regions_are_listed_a_page_at_a_time_by_id(alice: Api) -> None:
+    setup(alice)
+    position = ok(alice.post("/v1/market/prices", json=forge_batch() | {"regionId": DOMAIN}), 201)["position"]
+
+    def regions(**params: int) -> list[int]:
+        answer = ok(alice.get("/v1/market/regions", params={"minPosition": position, **params}))
+        return [region["regionId"] for region in answer]
+
+    assert regions() == [FORGE, DOMAIN]
+    assert regions(limit=1) == [FORGE] and regions(limit=1, offset=1) == [DOMAIN]
 
 
 def test_the_same_batch_twice_is_recorded_once(alice: Api) -> None:

@@ -163,6 +163,25 @@ def test_an_item_page_shows_its_costs_price_history_and_regions(alice: Api, clie
     assert f'<strong id="best-region">{DOMAIN}</strong>' in regions.group(0)  # no map: named by id
 
 
+def test_an_item_page_charts_the_newest_points_and_compares_the_first_regions(
+    alice: Api, client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup(alice)
+    cheaper = {"regionId": FORGE, "observedAt": "2026-03-02T12:00:00Z", "quotes": quotes({RIFTER: 440_000.0})}
+    ok(alice.post("/v1/market/prices", json=cheaper), 201)
+    read_at(alice, ok(alice.post("/v1/market/prices", json=forge_batch() | {"regionId": DOMAIN}), 201)["position"])
+    monkeypatch.setattr(economics, "SHOWN_POINTS", 1)
+    monkeypatch.setattr(economics, "MAX_REGIONS", 1)
+    signed_in(client, alice)
+    page = client.get(f"/economics/{RIFTER}", params={"region_id": str(FORGE)}).text
+    history = re.search(r'<section class="card" id="history".*?</section>', page, re.DOTALL)
+    assert history is not None and history.group(0).count('<circle class="series-sell"') == 1
+    assert "440,000" in history.group(0) and f"/v1/market/prices/{RIFTER}?region_id={FORGE}&amp;offset=1" in page
+    regions = re.search(r'<section class="card" id="regions".*?</section>', page, re.DOTALL)
+    assert regions is not None and re.findall(r'<tr id="region-(\d+)"', regions.group(0)) == [str(FORGE)]
+    assert f"/v1/production/economics/{RIFTER}/regions?offset=1" in regions.group(0)
+
+
 def test_an_item_page_without_history_or_a_buildable_item_says_so(alice: Api, client: TestClient[Any]) -> None:
     priced(alice)
     signed_in(client, alice)

@@ -13,12 +13,15 @@ import json
 import re
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from application.system import Manufactory
 from domain.events import CommandMeta
 from domain.stock.names import StructureName
+from interfaces.web import catalog as catalog_pages
 from tests.conftest import Api
+from tests.integration.test_api_catalog import imported_versions
 from tests.integration.test_api_plans import CATALOG, HUB, ok
 from tests.integration.test_api_universe import fixture_catalog
 from tests.integration.test_console import form_token, section, sign_in
@@ -37,6 +40,17 @@ def upload(client: TestClient[Any], content: bytes, name: str = "catalog.json", 
         files={"file": (name, content, "application/json")},
         follow_redirects=False,
     )
+
+
+def test_the_catalog_page_lists_the_newest_versions_and_points_to_the_apis_paging(
+    alice: Api, client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catalog_pages, "SHOWN_VERSIONS", 2)
+    imported_versions(alice, 3)
+    sign_in(client, alice.token)
+    versions = section(client.get("/catalog").text, "versions")
+    shown = re.findall(r'<td class="num">(\d+)</td>', versions)
+    assert shown == ["3", "2"] and "GET /v1/catalog/versions" in versions
 
 
 def operation_of(answer: Any) -> str:

@@ -252,8 +252,8 @@ def test_tokens_are_listed_and_revoked_at_once(system: Manufactory, alice: Api, 
     other = Api(alice.client, second.token, alice.user_id)
     assert other.get(CONTAINERS).status_code == 200  # now cached
     tokens = alice.get("/v1/me/tokens").json()["tokens"]
-    assert [t["tokenId"] for t in tokens][1] == str(second.token_id)
-    assert set(tokens[1]) == {"tokenId", "issuedAt", "expiresAt", "lastUsedAt"}
+    assert [t["tokenId"] for t in tokens][0] == str(second.token_id)  # newest first
+    assert set(tokens[0]) == {"tokenId", "issuedAt", "expiresAt", "lastUsedAt"}
     assert hash_token(second.token) not in alice.get("/v1/me/tokens").text
 
     bobs = bob.get("/v1/me/tokens").json()["tokens"][0]["tokenId"]
@@ -264,8 +264,22 @@ def test_tokens_are_listed_and_revoked_at_once(system: Manufactory, alice: Api, 
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     refused = other.get(CONTAINERS)
     assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
-    assert [t["tokenId"] for t in alice.get("/v1/me/tokens").json()["tokens"]] == [tokens[0]["tokenId"]]
+    assert [t["tokenId"] for t in alice.get("/v1/me/tokens").json()["tokens"]] == [tokens[1]["tokenId"]]
     assert alice.delete(f"/v1/me/tokens/{second.token_id}").status_code == 404
+
+
+def test_tokens_are_listed_a_page_at_a_time_newest_first(system: Manufactory, alice: Api) -> None:
+    meta = CommandMeta(user_id=alice.user_id, correlation_id="t")
+    issued = [system.users.issue_token(alice.user_id, meta) for _ in range(2)]
+    system.projections.catch_up("users")
+    everything = [t["tokenId"] for t in alice.get("/v1/me/tokens").json()["tokens"]]
+    assert everything[:2] == [str(issued[1].token_id), str(issued[0].token_id)] and len(everything) == 3
+
+    def page(**params: int) -> list[str]:
+        return [t["tokenId"] for t in alice.get("/v1/me/tokens", params=params).json()["tokens"]]
+
+    assert page(limit=2) == everything[:2] and page(limit=2, offset=2) == everything[2:]
+    assert alice.get("/v1/me/tokens", params={"limit": 10_001}).status_code == 400  # past the cap
 
 
 def test_a_token_revoked_through_another_process_stops_within_the_cache_ttl(settings: Settings, alice: Api) -> None:
@@ -350,9 +364,9 @@ def test_admins_and_tokens_from_the_command_line(tmp_path: Path, sqlite_url: str
     cli("create", "root", "--admin")
     cli("token", "root", "--expires-in", "30d")
     listed = cli("tokens", "root").splitlines()[1:]
-    assert len(listed) == 2 and listed[0].endswith("never") and not listed[1].endswith("never")
-    cli("revoke", "root", listed[0].split()[0])
-    assert [line.split()[0] for line in cli("tokens", "root").splitlines()[1:]] == [listed[1].split()[0]]
+    assert len(listed) == 2 and not listed[0].endswith("never") and listed[1].endswith("never")  # newest first
+    cli("revoke", "root", listed[1].split()[0])
+    assert [line.split()[0] for line in cli("tokens", "root").splitlines()[1:]] == [listed[0].split()[0]]
     assert cli("list").split()[-1] == "admin"
     cli("revoke-admin", "root")
     assert "admin" not in cli("list")

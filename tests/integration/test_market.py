@@ -24,7 +24,7 @@ from domain.events import CommandMeta
 from projections.economics import ECONOMICS, EconomicsProjection
 from projections.market import HISTORY, PRICES, MarketProjection, item_prices, list_regions
 from tests.integration.test_api_economics import CATALOG, forge_batch
-from tests.support import run_cli
+from tests.support import RowsRead, run_cli
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "market"
 FORGE, JITA, TRIT, PYE = 10000002, 30000142, 34, 35
@@ -69,6 +69,20 @@ def test_the_newest_observation_wins_and_history_keeps_the_retention(system: Man
     assert [(r.region_id, r.batches, r.items, r.last_observed_at) for r in regions] == [
         (FORGE, 5, 2, T0 + timedelta(days=41))
     ]
+
+
+def test_a_page_of_regions_reads_only_those_regions(system: Manufactory) -> None:
+    user = system.users.create_user("trader").user_id
+    for region in (FORGE + 2, FORGE + 1, FORGE):
+        quotes = [PriceQuote(region_id=region, type_id=item, observed_at=T0, lowest_sell=4.0) for item in (TRIT, PYE)]
+        system.market.record(region, MarketImport(quotes), None, "test", meta(user), T0)
+    system.projections.catch_up("market")
+    with system.query_engine.connect() as connection:
+        reading = RowsRead(connection)
+        first = list_regions(reading, user, limit=1)
+        rest = list_regions(connection, user, limit=2, offset=1)
+    assert [(r.region_id, r.items) for r in first + rest] == [(FORGE, 2), (FORGE + 1, 2), (FORGE + 2, 2)]
+    assert len(reading.rows) == 2  # the page's region row and its item count, nothing of the others
 
 
 def test_a_batch_is_one_event_and_the_same_batch_is_recorded_once(system: Manufactory) -> None:

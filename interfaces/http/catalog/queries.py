@@ -49,7 +49,7 @@ from interfaces.http.catalog.schemas import (
     VersionView,
 )
 from interfaces.http.context import MinPosition, await_projection, query_projection, read_cached, read_model
-from interfaces.http.paging import Offset, limit_parameter
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset, limit_parameter
 from interfaces.http.shopping import (
     ChainShoppingListOut,
     FormatQuery,
@@ -405,9 +405,15 @@ class CatalogQueries(Controller):
 
     @get("/v1/catalog/versions", tags=["queries"])
     async def get_versions(
-        self, system: NamedDependency[Manufactory], user_id: NamedDependency[UUID], min_position: MinPosition = None
+        self,
+        system: NamedDependency[Manufactory],
+        user_id: NamedDependency[UUID],
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
+        min_position: MinPosition = None,
     ) -> VersionList:
-        versions = await query_projection(system, PROJECTION, min_position, catalog_versions, user_id)
+        """The versions of the catalog you read (one per import that changed it), oldest first."""
+        versions = await query_projection(system, PROJECTION, min_position, catalog_versions, user_id, limit, offset)
         return VersionList(versions=msgspec.convert(versions, list[VersionView], from_attributes=True))
 
     @get("/v1/catalog/bought", tags=["queries"])

@@ -27,7 +27,7 @@ from interfaces.http.context import MinPosition, await_projection, await_replica
 from interfaces.http.economics.schemas import OpportunitiesOut, OpportunityOut, RegionEconomics, RegionsOut
 from interfaces.http.errors import ProjectionLagging
 from interfaces.http.industry.commands import PlanIdPath
-from interfaces.http.paging import Offset
+from interfaces.http.paging import DEFAULT_PAGE, Limit, Offset
 from projections.economics import Basis, EconomicsView, Scenario, Sort
 from projections.economics_service import MakeOrBuyView, Options, StrategyName
 from projections.economics_updater import Busy
@@ -255,11 +255,15 @@ async def region_comparison(
     options: Options,
     sort: Sort = "profit",
     price: Basis = "sell",
+    limit: int = DEFAULT_PAGE,
+    offset: int = 0,
     min_position: int | None = None,
 ) -> RegionsOut:
-    """The item in every region of the user, named and the best first (the route's and the console's)."""
+    """The item in a page of the user's regions (by region id), named and the best first (the
+    route's and the console's)."""
     economics = system.read_economics
-    views = await _answer(system, user_id, min_position, partial(economics.regions, user_id, type_id, options))
+    regions_of = partial(economics.regions, user_id, type_id, options, limit, offset)
+    views = await _answer(system, user_id, min_position, regions_of)
     region_ids = [view.region_id for view in views]
     names = await query_projection(system, "universe", min_position, region_names, user_id, region_ids)
     name = next((view.name for view in views), None)
@@ -336,13 +340,16 @@ class EconomicsQueries(Controller):
         options: NamedDependency[Options],
         sort: SortParam = "profit",
         price: PriceParam = "sell",
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> RegionsOut:
-        """The item in every region you have market data for, the best region first: the one
+        """The item in the regions you have market data for, the best region first: the one
         with the highest ``sort`` figure (profit by default) at ``price``, named in
         ``bestRegionId`` (null when no region's figure is known). Regions are named from your
-        catalog's map (null where it has none, or not that region)."""
-        return await region_comparison(system, user_id, type_id, options, sort, price, min_position)
+        catalog's map (null where it has none, or not that region). A page holds the regions
+        ``offset`` to ``offset + limit`` by region id, and its best is the best of them."""
+        return await region_comparison(system, user_id, type_id, options, sort, price, limit, offset, min_position)
 
     @get("/v1/production/economics/{type_id:int}/make-or-buy", tags=["queries"])
     async def get_make_or_buy(

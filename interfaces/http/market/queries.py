@@ -31,7 +31,7 @@ class MarketQueries(Controller):
         offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> list[RegionView]:
-        """The regions you have market data for: batches, items quoted, newest observation, job site."""
+        """The regions you have market data for, by id: batches, items quoted, newest observation, job site."""
         regions = await query_projection(system, "market", min_position, list_regions, user_id, limit, offset)
         return msgspec.convert(regions, list[RegionView], from_attributes=True)
 
@@ -42,11 +42,16 @@ class MarketQueries(Controller):
         user_id: NamedDependency[UUID],
         type_id: TypeIdPath,
         region_id: Annotated[int, QueryParameter(ge=1, le=INT64_MAX, description="The market region")],
+        limit: Limit = DEFAULT_PAGE,
+        offset: Offset = 0,
         min_position: MinPosition = None,
     ) -> ItemPricesView:
         """The item's latest quote and adjusted price, and its history within the retention
-        (``MANUFACTORY_MARKET_HISTORY_DAYS``), oldest first."""
-        found = await query_projection(system, "market", min_position, item_prices, user_id, region_id, type_id)
+        (``MANUFACTORY_MARKET_HISTORY_DAYS``), oldest first: of its points, the newest ``limit``
+        after skipping the ``offset`` newest (the next page, ``offset + limit``, is older)."""
+        found = await query_projection(
+            system, "market", min_position, item_prices, user_id, region_id, type_id, limit, offset
+        )
         if found is None:
             raise NotFound(f"you have no market data for region {region_id}", "region_id")
         return msgspec.convert(found, ItemPricesView, from_attributes=True)
