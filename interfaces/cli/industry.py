@@ -4,12 +4,30 @@ queue, through the server (``MANUFACTORY_URL``, ``MANUFACTORY_TOKEN``)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import click
 
 from interfaces.cli.client import ApiClient, CliError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def paged(command: F) -> F:
+    """``--limit`` and ``--offset`` of a list command: the page of the API's list query (its
+    default page, the first 1,000, unless said)."""
+    command = click.option("--offset", type=click.IntRange(min=0), default=None, help="Skip this many first")(command)
+    limit = click.IntRange(min=1, max=10_000)
+    return click.option("--limit", type=limit, default=None, help="At most this many (default 1000)")(command)
+
+
+def _query(**params: Any) -> str:
+    """A query string of the parameters given (those None left out)."""
+    given = {name: value for name, value in params.items() if value is not None}
+    return "?" + urlencode(given) if given else ""
 
 
 def _table(rows: list[list[Any]], header: list[str]) -> None:
@@ -31,8 +49,9 @@ def plans() -> None:
 
 
 @plans.command("list")
-def list_plans() -> None:
-    rows = ApiClient().request("GET", "/v1/industry/plans")
+@paged
+def list_plans(limit: int | None, offset: int | None) -> None:
+    rows = ApiClient().request("GET", "/v1/industry/plans" + _query(limit=limit, offset=offset))
     _table(
         [[p["id"], p["name"], p["productName"] or p["productTypeId"], p["stepCount"], p["version"]] for p in rows],
         ["ID", "NAME", "PRODUCT", "STEPS", "VERSION"],
@@ -95,9 +114,10 @@ def runs() -> None:
 
 @runs.command("list")
 @click.option("--plan", "plan_id", default=None)
-def list_runs(plan_id: str | None) -> None:
+@paged
+def list_runs(plan_id: str | None, limit: int | None, offset: int | None) -> None:
     path = f"/v1/industry/plans/{plan_id}/runs" if plan_id else "/v1/industry/plans/runs"
-    rows = ApiClient().request("GET", path)
+    rows = ApiClient().request("GET", path + _query(limit=limit, offset=offset))
     _table(
         [[r["id"], r["planName"], r["quantity"], r["status"], _summary(r), r["createdAt"]] for r in rows],
         ["ID", "PLAN", "QUANTITY", "STATUS", "JOBS", "CREATED"],
@@ -120,9 +140,10 @@ def jobs() -> None:
 @jobs.command("list")
 @click.option("--status", type=click.Choice(["planned", "active", "ready", "completed", "cancelled"]), default=None)
 @click.option("--character", "character_id", type=int, default=None)
-def list_jobs(status: str | None, character_id: int | None) -> None:
-    params = "&".join(f"{k}={v}" for k, v in (("status", status), ("characterId", character_id)) if v is not None)
-    rows = ApiClient().request("GET", f"/v1/industry/jobs{'?' + params if params else ''}")
+@paged
+def list_jobs(status: str | None, character_id: int | None, limit: int | None, offset: int | None) -> None:
+    query = _query(status=status, characterId=character_id, limit=limit, offset=offset)
+    rows = ApiClient().request("GET", "/v1/industry/jobs" + query)
     _table(
         [
             [
@@ -202,8 +223,9 @@ def set_character(character_id: int, name: str, skills: tuple[str, ...]) -> None
 
 
 @characters.command("list")
-def list_characters() -> None:
-    rows = ApiClient().request("GET", "/v1/industry/characters")
+@paged
+def list_characters(limit: int | None, offset: int | None) -> None:
+    rows = ApiClient().request("GET", "/v1/industry/characters" + _query(limit=limit, offset=offset))
     _table(
         [[c["characterId"], c["name"], c["manufacturingSlots"], c["reactionSlots"], c["scienceSlots"]] for c in rows],
         ["ID", "NAME", "MANUFACTURING", "REACTIONS", "SCIENCE"],
