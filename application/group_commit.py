@@ -82,9 +82,7 @@ class Batches(Generic[T, R]):
     def put(self, item: T) -> R:
         """``item``'s outcome; a thread blocks meanwhile, a command on the loop lets it serve others."""
         if on_loop():
-            loop = asyncio.get_running_loop()
-            future: asyncio.Future[None] = loop.create_future()
-            submission = self._queued(item, (loop, future))
+            submission, future = self._queued_from_loop(item)
             wait(future)
         else:
             done = threading.Event()
@@ -94,11 +92,15 @@ class Batches(Generic[T, R]):
 
     async def submit(self, item: T) -> R:
         """``item``'s outcome, awaited."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        submission = self._queued(item, (loop, future))
+        submission, future = self._queued_from_loop(item)
         await future
         return submission.outcome()
+
+    def _queued_from_loop(self, item: T) -> tuple[_Submission[T, R], asyncio.Future[None]]:
+        """``item`` queued by a coroutine or command of the running loop, and the future it is woken by."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        return self._queued(item, (loop, future)), future
 
     def _queued(self, item: T, waiter: threading.Event | LoopWaiter) -> _Submission[T, R]:
         submission: _Submission[T, R] = _Submission(item, waiter)
