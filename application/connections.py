@@ -13,6 +13,8 @@ less, as much as fits; set, it must fit, or the server is refused with the size 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import msgspec
 import psycopg
 
@@ -57,8 +59,11 @@ def connections_per_process(pool_size: int) -> int:
 
 def largest_fitting_pool_size(budget: ConnectionBudget, processes: int, ceiling: int) -> int | None:
     """The largest pool size up to ``ceiling`` whose ``processes`` fit the budget; None if not even 1."""
-    fits = [size for size in range(1, ceiling + 1) if processes * connections_per_process(size) <= budget.for_servers]
-    return fits[-1] if fits else None
+    # The connections grow with the size: the sizes that fit are the first ones, found by bisection
+    # (a setting may be any number).
+    sizes = range(1, ceiling + 1)
+    fitting = bisect_right(sizes, budget.for_servers, key=lambda size: processes * connections_per_process(size))
+    return sizes[fitting - 1] if fitting else None
 
 
 def pool_size_for(budget: ConnectionBudget, processes: int, chosen: int | None) -> int:

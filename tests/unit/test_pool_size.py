@@ -70,6 +70,11 @@ def test_a_set_pool_size_that_does_not_fit_is_refused_with_the_size_that_would()
     )
 
 
+def test_a_huge_pool_size_is_refused_at_once() -> None:
+    with pytest.raises(ConnectionLimitError, match="=1000000000000 lets 1 server process .*: set it to 23 or less"):
+        pool_size_for(STOCK, 1, 10**12)
+
+
 def test_more_processes_than_the_database_can_hold_are_refused() -> None:
     with pytest.raises(ConnectionLimitError, match="^10 server processes need at least 90 PostgreSQL connections"):
         pool_size_for(STOCK, 10, None)
